@@ -1,0 +1,14 @@
+"""schema-parity: test databases built by the real Alembic migrations, and every ON CONFLICT checked against them."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+
+try:
+    __version__ = version("schema-parity")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["Catalog", "Column", "Key", "KeyElement", "Table", "__version__"]

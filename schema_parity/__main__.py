@@ -1,0 +1,9 @@
+"""``python -m schema_parity`` is the ``schema-parity`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from schema_parity.cli import main
+
+sys.exit(main())

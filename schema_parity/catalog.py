@@ -1,0 +1,253 @@
+"""The Catalog: one immutable description of a schema that every source produces and every check reads.
+
+A Catalog describes what an engine *holds* after DDL ran: names are stored exactly as the engine stores them
+(PostgreSQL folds unquoted identifiers to lower case; SQLite keeps the spelling of the DDL), and each key keeps its
+real name. Matching rules (case folding, column-set vs ordered-term semantics) belong to the verdict modules, not
+here, so that one Catalog can be judged with either engine's rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Dialect = Literal["postgresql", "sqlite"]
+DIALECTS: tuple[Dialect, ...] = ("postgresql", "sqlite")
+
+KeyKind = Literal["primary_key", "unique", "unique_index", "index", "exclusion"]
+#: Kinds that PostgreSQL can name in ``ON CONFLICT ON CONSTRAINT`` (they are constraints with an index).
+CONSTRAINT_KINDS: frozenset[str] = frozenset({"primary_key", "unique", "exclusion"})
+#: Kinds that can be an arbiter of a column-list conflict target.
+UNIQUE_KINDS: frozenset[str] = frozenset({"primary_key", "unique", "unique_index"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column as the engine holds it."""
+
+    name: str
+    type: str
+    """The type as the engine reports it, e.g. ``VARCHAR(200)``, ``character varying``."""
+    normalized_type: str
+    """A dialect-neutral family: integer, bigint, smallint, text, varchar, boolean, timestamp, ... (see types)."""
+    nullable: bool = True
+    default: str | None = None
+    """Server default as SQL text, or None."""
+    autoincrement: bool = False
+    """True when the engine fills the value itself: SERIAL/IDENTITY on PostgreSQL, a rowid alias on SQLite."""
+    identity: Literal["always", "by default"] | None = None
+    generated: str | None = None
+    """Expression of a generated (computed) column, or None."""
+    collation: str | None = None
+
+    @property
+    def has_default(self) -> bool:
+        """Whether an INSERT may omit this column without violating NOT NULL."""
+        return self.default is not None or self.autoincrement or self.identity is not None or (
+            self.generated is not None
+        )
+
+
+@dataclass(frozen=True)
+class KeyElement:
+    """One element of a key or index: a plain column or an expression, with optional collation/opclass."""
+
+    column: str | None = None
+    expression: str | None = None
+    """SQL text of an expression element, in the Catalog's dialect (e.g. ``lower(email)``)."""
+    collation: str | None = None
+    opclass: str | None = None
+    descending: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("a KeyElement is exactly one of column or expression")
+
+    def describe(self) -> str:
+        text = self.column if self.column is not None else f"({self.expression})"
+        if self.collation:
+            text += f" COLLATE {self.collation}"
+        if self.opclass:
+            text += f" {self.opclass}"
+        return text
+
+
+@dataclass(frozen=True)
+class Key:
+    """A primary key, unique constraint, unique index, plain index or exclusion constraint."""
+
+    name: str | None
+    kind: KeyKind
+    elements: tuple[KeyElement, ...]
+    include: tuple[str, ...] = ()
+    predicate: str | None = None
+    """WHERE text of a partial index (or exclusion constraint), in the Catalog's dialect."""
+    deferrable: bool = False
+    initially_deferred: bool = False
+    nulls_not_distinct: bool = False
+    valid: bool = True
+    """False for an index PostgreSQL marks ``indisvalid = false`` (a failed CREATE INDEX CONCURRENTLY)."""
+    method: str | None = None
+    """Index access method when not the default (e.g. ``gist``)."""
+    operators: tuple[str, ...] = ()
+    """Exclusion constraints: the operator of each element (``=``, ``&&``)."""
+
+    @property
+    def is_constraint(self) -> bool:
+        """PostgreSQL distinguishes constraints (nameable in ON CONSTRAINT) from bare unique indexes."""
+        return self.kind in CONSTRAINT_KINDS
+
+    @property
+    def is_unique(self) -> bool:
+        return self.kind in UNIQUE_KINDS
+
+    @property
+    def columns(self) -> tuple[str | None, ...]:
+        """Plain column names of the elements (None for an expression element)."""
+        return tuple(e.column for e in self.elements)
+
+    def describe(self) -> str:
+        label = {
+            "primary_key": "PRIMARY KEY",
+            "unique": "UNIQUE",
+            "unique_index": "UNIQUE INDEX",
+            "index": "INDEX",
+            "exclusion": "EXCLUDE",
+        }[self.kind]
+        body = ", ".join(e.describe() for e in self.elements)
+        text = f"{label} {self.name + ' ' if self.name else ''}({body})"
+        if self.include:
+            text += f" INCLUDE ({', '.join(self.include)})"
+        if self.nulls_not_distinct:
+            text += " NULLS NOT DISTINCT"
+        if self.predicate:
+            text += f" WHERE {self.predicate}"
+        if self.deferrable:
+            text += " DEFERRABLE" + (" INITIALLY DEFERRED" if self.initially_deferred else "")
+        if not self.valid:
+            text += " INVALID"
+        return text
+
+
+TableKind = Literal["table", "view", "virtual", "partitioned"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A relation that an INSERT can name."""
+
+    name: str
+    schema: str | None = None
+    columns: tuple[Column, ...] = ()
+    keys: tuple[Key, ...] = ()
+    kind: TableKind = "table"
+    without_rowid: bool = False
+    other_constraints: tuple[str, ...] = ()
+    """Names of CHECK / FOREIGN KEY constraints: PostgreSQL knows them in ON CONSTRAINT, but they have no index."""
+    has_rules: bool = False
+    """PostgreSQL: the table has INSERT or UPDATE rules (ON CONFLICT is then refused)."""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    @property
+    def primary_key(self) -> Key | None:
+        return next((k for k in self.keys if k.kind == "primary_key"), None)
+
+    def column(self, name: str) -> Column | None:
+        """Exact-name lookup; dialect-aware lookup lives in the verdict modules."""
+        return next((c for c in self.columns if c.name == name), None)
+
+    def unique_keys(self) -> tuple[Key, ...]:
+        return tuple(k for k in self.keys if k.is_unique)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every relation of one schema, as one engine (``dialect``) holds it."""
+
+    dialect: Dialect
+    tables: tuple[Table, ...] = ()
+    source: str = ""
+    """Where it came from, for messages: ``alembic:examples/telemetry/alembic.ini@head``, ``ddl:schema.sql``."""
+    revision: str | None = None
+    notes: tuple[str, ...] = field(default=())
+    """What the source could not model (an opaque statement, a migration that cannot run offline)."""
+
+    def table(self, name: str, schema: str | None = None) -> Table | None:
+        """Exact-name lookup (no case folding)."""
+        return next((t for t in self.tables if t.name == name and (schema is None or t.schema == schema)), None)
+
+    def with_notes(self, *notes: str) -> Catalog:
+        return replace(self, notes=self.notes + tuple(notes))
+
+    # -- JSON ------------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schema_version"] = SCHEMA_VERSION
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Catalog:
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported catalog schema_version {version!r} (this library reads {SCHEMA_VERSION})")
+        tables = tuple(_table_from_dict(t) for t in data.get("tables", ()))
+        return cls(
+            dialect=data["dialect"],
+            tables=tables,
+            source=data.get("source", ""),
+            revision=data.get("revision"),
+            notes=tuple(data.get("notes", ())),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Catalog:
+        return cls.from_dict(json.loads(text))
+
+
+def _only_known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _tuple(values: Iterable[Any] | None) -> tuple[Any, ...]:
+    return tuple(values or ())
+
+
+def _table_from_dict(data: Mapping[str, Any]) -> Table:
+    raw = _only_known(Table, data)
+    raw["columns"] = tuple(Column(**_only_known(Column, c)) for c in data.get("columns", ()))
+    raw["keys"] = tuple(_key_from_dict(k) for k in data.get("keys", ()))
+    raw["other_constraints"] = _tuple(data.get("other_constraints"))
+    return Table(**raw)
+
+
+def _key_from_dict(data: Mapping[str, Any]) -> Key:
+    raw = _only_known(Key, data)
+    raw["elements"] = tuple(KeyElement(**_only_known(KeyElement, e)) for e in data.get("elements", ()))
+    raw["include"] = _tuple(data.get("include"))
+    raw["operators"] = _tuple(data.get("operators"))
+    return Key(**raw)
+
+
+def sorted_catalog(catalog: Catalog) -> Catalog:
+    """A canonical ordering (tables by schema/name, keys by kind/name) so two sources compare equal."""
+    kind_order = {"primary_key": 0, "unique": 1, "unique_index": 2, "exclusion": 3, "index": 4}
+
+    def key_order(k: Key) -> tuple[int, str, str]:
+        return (kind_order[k.kind], k.name or "", repr(k.elements))
+
+    tables = tuple(
+        replace(t, keys=tuple(sorted(t.keys, key=key_order)))
+        for t in sorted(catalog.tables, key=lambda t: (t.schema or "", t.name))
+    )
+    return replace(catalog, tables=tables)

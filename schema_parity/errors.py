@@ -1,0 +1,31 @@
+"""User-facing errors: each carries a message that names the file, revision or URL at fault and what to do."""
+
+from __future__ import annotations
+
+#: Exit codes, documented in docs/cli.md.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class SchemaParityError(Exception):
+    """A problem with the user's input or environment; the CLI prints it without a traceback and exits 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(SchemaParityError):
+    """Missing or malformed configuration (alembic.ini, pyproject, command-line options)."""
+
+
+class MigrationError(SchemaParityError):
+    """A revision script failed, could not be found, or cannot run on the target engine."""
+
+    def __init__(self, message: str, *, revision: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.revision = revision
+        self.path = path
+
+
+class ConnectionFailed(SchemaParityError):
+    """A database URL could not be opened."""

@@ -1,0 +1,30 @@
+"""Upsert sites: where in the user's code an INSERT ... ON CONFLICT is written, and its SQL text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from schema_parity.catalog import Dialect
+
+Origin = Literal["sql-file", "python-string", "sqlalchemy", "wrapper", "migration"]
+
+
+@dataclass(frozen=True)
+class Site:
+    """One upsert statement found in the code.
+
+    ``sql`` is one statement's text (placeholders such as ``?``, ``%s``, ``:name`` kept as written); it is None when
+    the site could not be resolved, and ``unresolved`` then says why. ``dialect`` is set when the code itself fixes
+    the engine (``sqlalchemy.dialects.sqlite.insert``); otherwise every requested dialect judges the site.
+    ``revision`` is set for sites inside a migration script: they are judged against the schema at that revision.
+    """
+
+    path: str
+    line: int
+    column: int
+    origin: Origin
+    sql: str | None
+    dialect: Dialect | None = None
+    revision: str | None = None
+    unresolved: str | None = None

@@ -1,0 +1,78 @@
+"""Shared test fixtures: real SQLite files and throw-away databases on a real PostgreSQL server.
+
+PostgreSQL tests skip when no server answers, except when ``SCHEMA_PARITY_REQUIRE_PG=1`` (set by ``.ci/run``): then
+a missing server is a failure, so CI can never pass by skipping the PostgreSQL tier.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
+
+
+def _pg_unavailable_reason() -> str | None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[test]')"
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to reach the server means "no PostgreSQL tier here"
+        return f"PostgreSQL at {sa.make_url(PG_ADMIN_URL).render_as_string(hide_password=True)} is not answering: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of a PostgreSQL maintenance database; skips (or fails under SCHEMA_PARITY_REQUIRE_PG=1) without one."""
+    reason = _pg_unavailable_reason()
+    if reason is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"SCHEMA_PARITY_REQUIRE_PG=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def pg_admin_engine(pg_admin_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin_engine: sa.Engine) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"sp_test_{uuid.uuid4().hex[:12]}"
+    with pg_admin_engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    url = pg_admin_engine.url.set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with pg_admin_engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    yield engine
+    engine.dispose()
