@@ -1,0 +1,144 @@
+"""Verdicts: what PostgreSQL or SQLite would say about one upsert, judged against a Catalog without running it.
+
+``judge`` dispatches to the engine's own rules (``postgresql.py``, ``sqlite.py``); ``check`` parses SQL text first.
+A verdict is ``error`` when the engine is certain to reject the statement (at prepare, plan or first row), ``ok`` when
+it accepts it (warnings may still be attached), and ``unresolved`` when the Catalog lacks what the rule needs.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from schema_parity.catalog import Catalog, Column, Dialect, Table
+from schema_parity.findings import RULES, Severity
+from schema_parity.upsert import Name, Upsert, UpsertParseError, parse_upsert
+
+Status = Literal["ok", "error", "unresolved"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: a registered rule code, a message saying why, and a hint saying how to fix it."""
+
+    rule: str
+    message: str
+    hint: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return RULES[self.rule].severity
+
+    @property
+    def name(self) -> str:
+        return RULES[self.rule].name
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The engine's answer: status, the arbiter keys it would use, and every problem found."""
+
+    dialect: Dialect
+    status: Status
+    arbiters: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @classmethod
+    def of(cls, dialect: Dialect, problems: Iterable[Problem], arbiters: Iterable[str] = ()) -> Verdict:
+        """Status from the problems: any error wins, then anything unresolved, else ok."""
+        found = tuple(problems)
+        status: Status = (
+            "error"
+            if any(p.severity == "error" for p in found)
+            else "unresolved"
+            if any(p.rule == "SP901" for p in found)
+            else "ok"
+        )
+        return cls(dialect=dialect, status=status, arbiters=tuple(dict.fromkeys(arbiters)), problems=found)
+
+    @classmethod
+    def unresolved(cls, dialect: Dialect, rule: str, message: str, hint: str = "") -> Verdict:
+        """A verdict the checker cannot give (SP9xx), with the reason."""
+        return cls(dialect=dialect, status="unresolved", problems=(Problem(rule, message, hint),))
+
+
+def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Verdict:
+    """Judge one parsed statement with ``dialect``'s rules against ``catalog``."""
+    if dialect == "postgresql":
+        from schema_parity.verdicts import postgresql
+
+        return postgresql.judge(upsert, catalog)
+    if dialect == "sqlite":
+        from schema_parity.verdicts import sqlite
+
+        return sqlite.judge(upsert, catalog)
+    raise ValueError(f"unknown dialect {dialect!r}: expected 'postgresql' or 'sqlite'")
+
+
+def check(sql: str, catalog: Catalog, dialect: Dialect) -> Verdict:
+    """Parse ``sql`` for ``dialect`` and judge it; text we cannot parse is ``unresolved`` (SP902), never a guess."""
+    try:
+        upsert = parse_upsert(sql, dialect)
+    except UpsertParseError as exc:
+        return Verdict.unresolved(dialect, "SP902", f"cannot parse the statement: {exc}", "Check its syntax.")
+    return judge(upsert, catalog, dialect)
+
+
+# -- helpers shared by both engines ---------------------------------------------------------------------------------
+class TableIndex:
+    """A Catalog's tables by looked-up name, built once per Catalog and dialect (folding is the dialect's)."""
+
+    def __init__(self, catalog: Catalog, fold: Callable[[str], str]) -> None:
+        self.by_name: dict[str, list[Table]] = {}
+        for table in catalog.tables:
+            self.by_name.setdefault(fold(table.name), []).append(table)
+
+
+_INDEXES: dict[tuple[int, str], tuple[weakref.ref[Catalog], TableIndex]] = {}
+
+
+def table_index(catalog: Catalog, dialect: Dialect, fold: Callable[[str], str]) -> TableIndex:
+    """The cached TableIndex of ``catalog`` for ``dialect``; entries die with their Catalog."""
+    key = (id(catalog), dialect)
+    cached = _INDEXES.get(key)
+    if cached is not None and cached[0]() is catalog:
+        return cached[1]
+    index = TableIndex(catalog, fold)
+    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    return index
+
+
+def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None]) -> list[Problem]:
+    """NOT NULL columns without a default that an explicit column list (or DEFAULT VALUES) leaves out (P42, S22).
+
+    A row that omits such a column fails on every execution on both engines, whatever ON CONFLICT says: NOT NULL
+    violations are never arbitrated. Without a column list every column is written, so nothing is decided here.
+    """
+    if upsert.columns is None and upsert.source != "default_values":
+        return []
+    given = {id(c) for c in (column_of(n) for n in upsert.columns or ()) if c is not None}
+    missing = [c for c in table.columns if not c.nullable and not c.has_default and id(c) not in given]
+    if not missing:
+        return []
+    names = ", ".join(c.name for c in missing)
+    written = ", ".join(n.text for n in upsert.columns or ())
+    listed = "DEFAULT VALUES" if upsert.columns is None else f"the column list ({written})"
+    return [
+        Problem(
+            "SP301",
+            f"{listed} of the INSERT into {table.qualified_name} leaves out {names}, which "
+            f"{'is' if len(missing) == 1 else 'are'} NOT NULL without a default: every row fails with a NOT NULL "
+            "violation, and ON CONFLICT never handles those.",
+            f"Insert a value for {names}, or give "
+            f"{'it' if len(missing) == 1 else 'them'} a server default in a migration, e.g. "
+            f'op.alter_column("{table.name}", "{missing[0].name}", server_default=sa.text("...")).',
+        )
+    ]
+
+
+def ordinal(n: int) -> str:
+    """SQLite's clause numbering in messages: 1st, 2nd, 3rd, 4th ... (S4)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,494 @@
+"""Parse one INSERT ... ON CONFLICT statement into immutable facts that the engine verdicts judge.
+
+sqlglot parses the statement, but several facts the engines care about are lost or ambiguous in its AST (semantics.md
+§5): it cannot parse more than one ON CONFLICT clause (SQLite 3.35+), it accepts ``ON CONFLICT ()`` as "no target",
+``Ordered.nulls_first`` does not say whether NULLS was written, and ``REPLACE INTO`` is not an INSERT for it. So the
+statement is first scanned on sqlglot's token stream: the clauses are split there, each clause's structure (target
+elements, ASC/DESC/NULLS as written, the WHERE text, ON CONSTRAINT) is read from the tokens, and sqlglot parses the
+statement once per clause with only that clause attached, for the expression trees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from schema_parity.catalog import Dialect
+
+_SQLGLOT_DIALECT: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
+
+
+class UpsertParseError(ValueError):
+    """The statement is not one INSERT that we can read; ``offset``/``line``/``column`` locate the problem."""
+
+    def __init__(self, reason: str, *, offset: int | None = None, sql: str = "") -> None:
+        self.reason = reason
+        self.offset = offset
+        self.line = sql.count("\n", 0, offset) + 1 if offset is not None else None
+        self.column = offset - (sql.rfind("\n", 0, offset) + 1) + 1 if offset is not None else None
+        where = f" (line {self.line}, column {self.column})" if offset is not None else ""
+        super().__init__(f"{reason}{where}")
+
+
+@dataclass(frozen=True)
+class Name:
+    """An identifier as written: PostgreSQL folds it unless ``quoted``; SQLite compares it case-insensitively."""
+
+    text: str
+    quoted: bool = False
+
+    def folded(self) -> str:
+        """PostgreSQL's spelling (P33)."""
+        return self.text if self.quoted else self.text.lower()
+
+
+@dataclass(frozen=True)
+class TargetElement:
+    """One element of ``ON CONFLICT ( ... )``: a column or an expression, with collation/opclass/order as written."""
+
+    expression: exp.Expression
+    """The element without COLLATE/opclass/ordering; a plain column is an ``exp.Column`` (maybe in ``exp.Paren``)."""
+    sql: str
+    """Source text of the element without ASC/DESC/NULLS, for SQLite's own expression parser and for messages."""
+    collation: Name | None = None
+    opclass: Name | None = None
+    order: Literal["ASC", "DESC"] | None = None
+    nulls: Literal["FIRST", "LAST"] | None = None
+
+    @property
+    def column(self) -> Name | None:
+        """The column when the element is a bare (possibly qualified) column reference without parentheses."""
+        if isinstance(self.expression, exp.Column) and isinstance(self.expression.this, exp.Identifier):
+            ident = self.expression.this
+            return Name(ident.name, bool(ident.args.get("quoted")))
+        return None
+
+    @property
+    def qualifier(self) -> Name | None:
+        """``t`` in an unparenthesised ``t.a`` (a syntax error on PostgreSQL, P11)."""
+        if isinstance(self.expression, exp.Column) and self.expression.args.get("table") is not None:
+            ident = self.expression.args["table"]
+            return Name(ident.name, bool(ident.args.get("quoted")))
+        return None
+
+
+@dataclass(frozen=True)
+class ConflictClause:
+    """One ``ON CONFLICT`` clause. ``target`` is None without target and ``()`` for the (invalid) empty list."""
+
+    ordinal: int
+    offset: int
+    target: tuple[TargetElement, ...] | None
+    target_where: exp.Expression | None
+    target_where_sql: str | None
+    """Exact text of the target WHERE predicate: SQLite compares it structurally (S11)."""
+    constraint: Name | None
+    constraint_where: bool
+    """``ON CONSTRAINT c WHERE ...``: not in PostgreSQL's grammar (P23)."""
+    action: Literal["nothing", "update"]
+    set_columns: tuple[Name, ...]
+    set_values: tuple[exp.Expression, ...]
+    update_where: exp.Expression | None
+
+
+Source = Literal["values", "select", "default_values"]
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """The facts of one INSERT statement (with zero or more ON CONFLICT clauses)."""
+
+    sql: str
+    table: Name
+    schema: Name | None
+    alias: Name | None
+    columns: tuple[Name, ...] | None
+    source: Source
+    select_from_unterminated: bool
+    """INSERT ... SELECT whose last FROM item ends right before ON CONFLICT (no WHERE etc.): SQLite's S13 ambiguity."""
+    alternative: Literal["OR REPLACE", "OR IGNORE", "OR ABORT", "OR FAIL", "OR ROLLBACK", "REPLACE INTO"] | None
+    clauses: tuple[ConflictClause, ...]
+    ctes: tuple[str, ...]
+    in_cte: bool
+    """The upsert sits inside a data-modifying CTE (``WITH x AS (INSERT ...) SELECT ...``)."""
+    returning: tuple[exp.Expression, ...]
+    placeholders: int
+
+    @property
+    def table_display(self) -> str:
+        """The table as written, for reports: ``s.t``."""
+        return f"{self.schema.text}.{self.table.text}" if self.schema else self.table.text
+
+    @property
+    def target_display(self) -> str | None:
+        """The conflict target(s) as written, for reports: ``(a, b) WHERE p``, ``ON CONSTRAINT c``; None if none."""
+        parts = []
+        for clause in self.clauses:
+            if clause.constraint is not None:
+                parts.append(f"ON CONSTRAINT {clause.constraint.text}")
+            elif clause.target is not None:
+                where = f" WHERE {clause.target_where_sql}" if clause.target_where_sql else ""
+                parts.append(f"({', '.join(e.sql for e in clause.target)}){where}")
+        return "; ".join(parts) or None
+
+
+# Placeholders are masked before tokenizing: sqlglot's sqlite dialect rejects %(name)s, and a mask of the same length
+# keeps every offset valid. ``?`` parses as a placeholder in both dialects.
+_PLACEHOLDER = re.compile(
+    r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|(?P<dollar>\$[A-Za-z_]*\$).*?(?P=dollar)|::)"""
+    r"""|(?P<ph>%\([^)\s]+\)s|%s|\$\d+|:[A-Za-z_]\w*|\?\d*)""",
+    re.DOTALL,
+)
+
+
+def mask_placeholders(sql: str) -> tuple[str, int]:
+    """Replace every bind placeholder by ``?`` padded to the same length; return the text and how many there were."""
+    count = 0
+
+    def repl(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group("ph") is None:
+            return match.group(0)
+        count += 1
+        return "?" + " " * (len(match.group(0)) - 1)
+
+    return _PLACEHOLDER.sub(repl, sql), count
+
+
+def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
+    """Parse one statement for the engine ``dialect`` (its sqlglot dialect first, the other one as fallback)."""
+    masked, placeholders = mask_placeholders(sql)
+    tokens = _tokenize(masked, dialect, sql)
+    insert_at = _find_insert(tokens, masked)
+    alternative = None
+    if _is_word(tokens[insert_at], "REPLACE"):
+        # ``REPLACE INTO`` is INSERT OR REPLACE (S20); sqlglot reads it as an opaque command, so read it as INSERT.
+        alternative = "REPLACE INTO"
+        start = tokens[insert_at].start
+        masked = masked[:start] + "INSERT " + masked[start + 7 :]
+        tokens = _tokenize(masked, dialect, sql)
+    spans = _clause_spans(tokens, masked)
+    asts = _parse_variants(masked, tokens, spans, dialect, sql)
+    insert = _the_insert(asts[0], sql)
+    clauses = tuple(
+        _clause(ordinal, tokens[first:last], masked, _the_insert(tree, sql).args.get("conflict"), sql)
+        # a statement without ON CONFLICT has no span but still one tree
+        for ordinal, ((first, last), tree) in enumerate(zip(spans, asts, strict=False), start=1)
+    )
+    if alternative is None and insert.args.get("alternative"):
+        alternative = f"OR {str(insert.args['alternative']).upper()}"
+    target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
+    if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier):
+        raise UpsertParseError("the INSERT target is not a table name", sql=sql)
+    columns = (
+        tuple(_name(c) for c in insert.this.expressions) if isinstance(insert.this, exp.Schema) else None
+    )
+    source_expr = insert.expression
+    source: Source = (
+        "default_values"
+        if insert.args.get("default")
+        else "values"
+        if isinstance(source_expr, exp.Values)
+        else "select"
+    )
+    root = asts[0]
+    with_ = root.args.get("with_") or insert.args.get("with_")
+    alias = target.args.get("alias")
+    return Upsert(
+        sql=sql,
+        table=_name(target.this),
+        schema=_name(target.args["db"]) if target.args.get("db") else None,
+        alias=_name(alias.this) if alias is not None and alias.this is not None else None,
+        columns=columns,
+        source=source,
+        select_from_unterminated=source == "select" and _from_unterminated(source_expr),
+        alternative=alternative,  # type: ignore[arg-type]
+        clauses=clauses,
+        ctes=tuple(cte.alias for cte in with_.expressions) if with_ is not None else (),
+        in_cte=insert.find_ancestor(exp.CTE) is not None,
+        returning=tuple(insert.args["returning"].expressions) if insert.args.get("returning") else (),
+        placeholders=placeholders,
+    )
+
+
+def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
+    try:
+        tokens = SqlglotDialect.get_or_raise(_SQLGLOT_DIALECT[dialect]).tokenize(masked)
+    except TokenError as exc:
+        raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
+    if not tokens:
+        raise UpsertParseError("empty statement", sql=sql)
+    semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
+    if semicolons and any(t.start > semicolons[0].start for t in tokens):
+        raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
+    return [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+
+
+def _find_insert(tokens: list[Token], sql: str) -> int:
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.INSERT:
+            return i
+        if _is_word(token, "REPLACE") and i + 1 < len(tokens) and tokens[i + 1].text.upper().startswith("INTO"):
+            return i
+    raise UpsertParseError("not an INSERT statement", offset=tokens[0].start, sql=sql)
+
+
+def _is_word(token: Token, word: str) -> bool:
+    return token.text.upper() == word and token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+
+
+def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
+    """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
+    depth = 0
+    depths: list[int] = []
+    starts: list[int] = []
+    for i, token in enumerate(tokens):
+        depths.append(depth)
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif (
+            token.token_type == TokenType.ON
+            and i + 2 < len(tokens)
+            and _is_word(tokens[i + 1], "CONFLICT")
+            and (tokens[i + 2].token_type in (TokenType.L_PAREN, TokenType.ON) or _is_word(tokens[i + 2], "DO"))
+        ):
+            starts.append(i)
+    if not starts:
+        return []
+    level = depths[starts[0]]
+    if any(depths[s] != level for s in starts):
+        raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
+    spans = []
+    for n, first in enumerate(starts):
+        last = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        for j in range(first + 1, last):
+            if depths[j] < level or (depths[j] == level and tokens[j].token_type == TokenType.RETURNING):
+                last = j
+                break
+        spans.append((first, last))
+    return spans
+
+
+def _parse_variants(
+    masked: str, tokens: list[Token], spans: list[tuple[int, int]], dialect: Dialect, sql: str
+) -> list[exp.Expression]:
+    """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one)."""
+    if len(spans) <= 1:
+        return [_parse(masked, dialect, sql, tokens)]
+    chars = [(tokens[first].start, tokens[last - 1].end + 1) for first, last in spans]
+    head, tail = masked[: chars[0][0]], masked[chars[-1][1] :]
+    return [_parse(head + masked[start:end] + tail, dialect, sql) for start, end in chars]
+
+
+def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = None) -> exp.Expression:
+    """sqlglot's tree in the engine's dialect (reusing our tokens), else in the other one."""
+    first = _SQLGLOT_DIALECT[dialect]
+    other = "sqlite" if first == "postgres" else "postgres"
+    error: ParseError | None = None
+    for read in (first, other):
+        try:
+            if tokens is not None and read == first:
+                tree = SqlglotDialect.get_or_raise(read).parser().parse(tokens, text)[0]
+            else:
+                tree = sqlglot.parse_one(text, read=read)
+        except ParseError as exc:
+            error = error or exc
+            continue
+        if tree is not None and not isinstance(tree, exp.Command):
+            return tree
+    detail = error.errors[0] if error is not None and error.errors else {}
+    offset = _offset_of(sql, detail.get("line"), detail.get("col"))
+    reason = str(detail.get("description") or "not an INSERT statement sqlglot can read")
+    raise UpsertParseError(f"cannot parse the statement: {reason}", offset=offset, sql=sql)
+
+
+def _offset_of(sql: str, line: int | None, col: int | None) -> int | None:
+    if line is None or col is None:
+        return None
+    lines = sql.split("\n")
+    return sum(len(x) + 1 for x in lines[: line - 1]) + max(col - 1, 0)
+
+
+def _the_insert(tree: exp.Expression, sql: str) -> exp.Insert:
+    inserts = list(tree.find_all(exp.Insert))
+    with_conflict = [i for i in inserts if i.args.get("conflict") is not None]
+    if not inserts:
+        raise UpsertParseError("not an INSERT statement", sql=sql)
+    return (with_conflict or inserts)[0]
+
+
+def _name(node: exp.Expression) -> Name:
+    ident = node if isinstance(node, exp.Identifier) else node.this
+    if isinstance(ident, exp.Identifier):
+        return Name(ident.name, bool(ident.args.get("quoted")))
+    return Name(node.name)
+
+
+def _from_unterminated(select: exp.Expression | None) -> bool:
+    """True when the text right before ON CONFLICT is a FROM item SQLite can extend with ``ON expr`` (S13)."""
+    if select is None:
+        return False
+    outer = select
+    while isinstance(select, exp.SetOperation):
+        select = select.expression
+    if not isinstance(select, exp.Select) or select.args.get("from_") is None:
+        return False
+    if any(outer.args.get(k) for k in ("order", "limit", "offset")):
+        return False
+    if any(select.args.get(k) for k in ("where", "group", "having", "qualify", "windows", "order", "limit", "offset")):
+        return False
+    joins = select.args.get("joins") or []
+    return not joins or not (joins[-1].args.get("on") or joins[-1].args.get("using"))
+
+
+def _clause(
+    ordinal: int, tokens: list[Token], masked: str, conflict: exp.OnConflict | None, sql: str
+) -> ConflictClause:
+    """Read one clause's structure from its tokens and its expression trees from sqlglot's ``OnConflict``."""
+    if conflict is None:
+        raise UpsertParseError("sqlglot did not read the ON CONFLICT clause", offset=tokens[0].start, sql=sql)
+    i = 2
+    target: tuple[TargetElement, ...] | None = None
+    target_where: exp.Expression | None = None
+    target_where_sql: str | None = None
+    constraint: Name | None = None
+    constraint_where = False
+    if tokens[i].token_type == TokenType.L_PAREN:
+        close = _matching(tokens, i, sql)
+        groups = _split_commas(tokens[i + 1 : close])
+        keys = conflict.args.get("conflict_keys") or []
+        if len(groups) != len(keys):
+            raise UpsertParseError("cannot read the conflict target", offset=tokens[i].start, sql=sql)
+        target = tuple(_element(group, key, masked, sql) for group, key in zip(groups, keys, strict=True))
+        i = close + 1
+        if i < len(tokens) and tokens[i].token_type == TokenType.WHERE:
+            end = _find_do(tokens, i, sql)
+            target_where_sql = _source(sql, masked, tokens[i + 1].start, tokens[end - 1].end + 1)
+            predicate = conflict.args.get("index_predicate")
+            target_where = predicate.this if predicate is not None else None
+            i = end
+    elif tokens[i].token_type == TokenType.ON:
+        constraint = Name(tokens[i + 2].text, tokens[i + 2].token_type == TokenType.IDENTIFIER)
+        i += 3
+        if i < len(tokens) and tokens[i].token_type == TokenType.WHERE:
+            constraint_where = True
+            i = _find_do(tokens, i, sql)
+    action_word = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+    if not _is_word(tokens[i], "DO") or action_word not in ("NOTHING", "UPDATE"):
+        at = tokens[min(i, len(tokens) - 1)].start
+        raise UpsertParseError("expected DO NOTHING or DO UPDATE", offset=at, sql=sql)
+    set_columns: list[Name] = []
+    set_values: list[exp.Expression] = []
+    for item in conflict.expressions:
+        left = item.this if isinstance(item, exp.EQ) else item
+        columns = left.expressions if isinstance(left, exp.Tuple) else [left]
+        set_columns.extend(_name(c) for c in columns)
+        if isinstance(item, exp.EQ):
+            set_values.append(item.expression)
+    update_where = conflict.args.get("where")
+    return ConflictClause(
+        ordinal=ordinal,
+        offset=tokens[0].start,
+        target=target,
+        target_where=target_where,
+        target_where_sql=target_where_sql,
+        constraint=constraint,
+        constraint_where=constraint_where,
+        action="nothing" if action_word == "NOTHING" else "update",
+        set_columns=tuple(set_columns),
+        set_values=tuple(set_values),
+        update_where=update_where.this if update_where is not None else None,
+    )
+
+
+def _source(sql: str, masked: str, start: int, end: int) -> str:
+    """The original text of masked[start:end], extended over the rest of a masked placeholder ending there."""
+    while end < len(sql) and masked[end] == " " and sql[end] != " ":
+        end += 1
+    return sql[start:end]
+
+
+def _matching(tokens: list[Token], opening: int, sql: str) -> int:
+    depth = 0
+    for j in range(opening, len(tokens)):
+        if tokens[j].token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tokens[j].token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise UpsertParseError("unbalanced parentheses", offset=tokens[opening].start, sql=sql)
+
+
+def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+    if not tokens:
+        return []
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.token_type == TokenType.COMMA and depth == 0:
+            groups.append([])
+            continue
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        groups[-1].append(token)
+    return groups
+
+
+def _find_do(tokens: list[Token], start: int, sql: str) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        if tokens[j].token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tokens[j].token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and _is_word(tokens[j], "DO"):
+            return j
+    raise UpsertParseError("expected DO after the conflict target", offset=tokens[start].start, sql=sql)
+
+
+def _element(group: list[Token], key: exp.Expression, masked: str, sql: str) -> TargetElement:
+    """ASC/DESC and NULLS FIRST/LAST come from the tokens: sqlglot's ``Ordered`` cannot tell if they were written."""
+    nulls: Literal["FIRST", "LAST"] | None = None
+    order: Literal["ASC", "DESC"] | None = None
+    if len(group) >= 2 and _is_word(group[-2], "NULLS"):
+        nulls = "FIRST" if group[-1].text.upper() == "FIRST" else "LAST"
+        group = group[:-2]
+    if group and group[-1].token_type in (TokenType.ASC, TokenType.DESC):
+        order = "DESC" if group[-1].token_type == TokenType.DESC else "ASC"
+        group = group[:-1]
+    node = key.this if isinstance(key, exp.Ordered) else key
+    opclass = collation = None
+    if isinstance(node, exp.Opclass):
+        opclass = _name(node.expression)
+        node = node.this
+    if isinstance(node, exp.Collate):
+        collation = _last_name(node.expression)
+        node = node.this
+    return TargetElement(
+        expression=node,
+        sql=_source(sql, masked, group[0].start, group[-1].end + 1) if group else "",
+        collation=collation,
+        opclass=opclass,
+        order=order,
+        nulls=nulls,
+    )
+
+
+def _last_name(node: exp.Expression) -> Name:
+    """``"C"``, ``nocase`` or ``pg_catalog."C"``: the collation's own name."""
+    ident = node if isinstance(node, exp.Identifier) else node.this
+    if not isinstance(ident, exp.Identifier):
+        return Name(node.name)
+    return Name(ident.name, bool(ident.args.get("quoted")))

@@ -1,0 +1,701 @@
+"""PostgreSQL 15+ ON CONFLICT rules, written after the engine's own code (rule ids from semantics.md §1).
+
+The order follows the engine: the grammar (gram.y) first, then parse analysis (``transformOnConflictClause``,
+``transformOnConflictArbiter``: names, ON CONSTRAINT lookup, ASC/DESC), then the planner's ``infer_arbiter_indexes``
+(which keys are arbiters, with ``predicate_implied_by`` for partial indexes), then the executor's
+``ExecCheckIndexConstraints`` (deferrable arbiters fail on the first proposed row).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
+from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
+
+
+class _Unresolved(Exception):
+    """A fact the rule needs is not in the Catalog (reported as SP901 with this reason)."""
+
+
+def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
+    """PostgreSQL's verdict on one statement."""
+    grammar = list(_grammar(upsert))
+    if grammar:
+        return Verdict.of("postgresql", grammar)
+    table, problems = _resolve_table(upsert, catalog)
+    if table is None:
+        return Verdict.of("postgresql", problems)
+    analysis = _Analysis(upsert, table)
+    problems += analysis.run()
+    return Verdict.of("postgresql", problems, analysis.arbiters)
+
+
+# -- gram.y -------------------------------------------------------------------------------------------------------
+def _grammar(upsert: Upsert) -> Iterator[Problem]:
+    """Statements PostgreSQL's grammar rejects (42601) before looking at any table."""
+    if upsert.alternative is not None:
+        word = "REPLACE" if upsert.alternative == "REPLACE INTO" else "OR"
+        yield Problem(
+            "SP104",
+            f'{upsert.alternative.replace("OR ", "INSERT OR ")} is SQLite syntax: PostgreSQL raises 42601 syntax '
+            f'error at or near "{word}".',
+            "Use INSERT ... ON CONFLICT (...) DO UPDATE / DO NOTHING on PostgreSQL.",
+        )
+    if len(upsert.clauses) > 1:
+        yield Problem(
+            "SP104",
+            f"{len(upsert.clauses)} ON CONFLICT clauses: PostgreSQL allows only one (42601 syntax error at or near "
+            '"ON", P32).',
+            "Keep one ON CONFLICT clause on PostgreSQL; several clauses are SQLite 3.35+ syntax.",
+        )
+    for clause in upsert.clauses:
+        if clause.target == ():
+            yield Problem("SP104", 'ON CONFLICT () has an empty target: 42601 syntax error at or near ")" (P9).',
+                          "Name the key columns, e.g. ON CONFLICT (id), or write ON CONFLICT DO NOTHING.")
+        if clause.constraint_where:
+            yield Problem("SP104", 'ON CONFLICT ON CONSTRAINT ... WHERE is not in the grammar: 42601 syntax error at '
+                          'or near "WHERE" (P23).', "Drop the WHERE, or use a column target with WHERE instead.")
+        for element in clause.target or ():
+            if element.qualifier is not None:
+                yield Problem(
+                    "SP104",
+                    f'ON CONFLICT ({element.sql}): a qualified column is a syntax error on PostgreSQL (42601 at or '
+                    'near ")", P11).',
+                    f"Write the bare column ({element.column.text if element.column else element.sql}).",
+                )
+
+
+# -- table resolution (P33, P34) ----------------------------------------------------------------------------------
+def _fold(name: str) -> str:
+    return name
+
+
+def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list[Problem]]:
+    name = upsert.table.folded()
+    candidates = table_index(catalog, "postgresql", _fold).by_name.get(name, [])
+    shown = f"{upsert.schema.text}.{upsert.table.text}" if upsert.schema else upsert.table.text
+    if upsert.schema is not None:
+        schema = upsert.schema.folded()
+        exact = [t for t in candidates if t.schema == schema]
+        if exact:
+            return exact[0], []
+        if any(t.schema is None for t in candidates):
+            return None, [Problem("SP901", f"{shown}: the catalog records its default schema without a name, so "
+                                  f"whether {schema!r} is that schema cannot be decided.", "")]
+    else:
+        default = [t for t in candidates if t.schema is None]
+        if default:
+            return default[0], []
+        if candidates:
+            return None, [Problem("SP901", f"{shown} exists only in schema(s) "
+                                  f"{', '.join(sorted(str(t.schema) for t in candidates))}; whether it resolves "
+                                  "depends on the session's search_path.", "")]
+    near = [t.qualified_name for t in catalog.tables if t.name.lower() == upsert.table.text.lower()]
+    hint = (
+        f"PostgreSQL folds unquoted names to lower case; the table is spelled {near[0]!r} — quote it exactly."
+        if near
+        else "Check the table name, or add the migration that creates it."
+    )
+    return None, [Problem("SP201", f'relation "{upsert.schema.folded() + "." if upsert.schema else ""}{name}" does '
+                          "not exist (42P01).", hint)]
+
+
+# -- parse analysis, planning, execution --------------------------------------------------------------------------
+@dataclass
+class _Analysis:
+    upsert: Upsert
+    table: Table
+
+    def __post_init__(self) -> None:
+        self.arbiters: list[str] = []
+        self.columns = {c.name: c for c in self.table.columns}
+
+    def column(self, name: Name) -> Column | None:
+        return self.columns.get(name.folded())
+
+    def run(self) -> list[Problem]:
+        problems = list(self._column_list())
+        for clause in self.upsert.clauses:
+            problems += self._clause(clause)
+        if self.table.kind != "view":
+            problems += missing_not_null(self.upsert, self.table, self.column)
+        return problems
+
+    def _column_list(self) -> Iterator[Problem]:
+        for name in self.upsert.columns or ():
+            if self.column(name) is None:
+                yield Problem("SP202", f'column "{name.folded()}" of relation "{self.table.name}" does not exist '
+                              "(42703).", self._columns_hint(name))
+
+    def _columns_hint(self, name: Name) -> str:
+        near = [c.name for c in self.table.columns if c.name.lower() == name.text.lower()]
+        if near:
+            return f"PostgreSQL folds unquoted names to lower case; the column is spelled {near[0]!r} — quote it."
+        return f"{self.table.name} has columns: {', '.join(c.name for c in self.table.columns)}."
+
+    def _clause(self, clause: ConflictClause) -> list[Problem]:
+        if self.table.has_rules:
+            return [Problem("SP112", f"{self.table.qualified_name} has INSERT or UPDATE rules: PostgreSQL refuses "
+                            "INSERT ... ON CONFLICT on it (0A000, P38).",
+                            "Replace the rule by a trigger, or upsert into the underlying table.")]
+        problems = list(self._names(clause))
+        if clause.target is None and clause.constraint is None and clause.action == "update":
+            problems.append(Problem(
+                "SP102", "ON CONFLICT DO UPDATE requires inference specification or constraint name (42601, P30).",
+                f"Name the conflict target, e.g. ON CONFLICT ({self._a_key_hint()}) DO UPDATE ...",
+            ))
+        for element in clause.target or ():
+            if element.order is not None:
+                problems.append(Problem("SP103", "ASC/DESC is not allowed in ON CONFLICT clause (42P10, P8).",
+                                        f"Drop {element.order} from the target."))
+            if element.nulls is not None:
+                problems.append(Problem("SP103", "NULLS FIRST/LAST is not allowed in ON CONFLICT clause (42P10, P8).",
+                                        f"Drop NULLS {element.nulls} from the target."))
+        if problems:
+            return problems
+        if self.table.kind == "view":
+            return [Problem("SP901", f"{self.table.qualified_name} is a view: PostgreSQL infers arbiters on its base "
+                            "table (P38), which the catalog does not record.", "")]
+        try:
+            if clause.constraint is not None:
+                return self._on_constraint(clause)
+            if clause.target is None:
+                return self._targetless()
+            return self._inferred(clause)
+        except _Unresolved as exc:
+            return [Problem("SP901", str(exc), "")]
+
+    # -- names (42703, 42P01) --
+    def _names(self, clause: ConflictClause) -> Iterator[Problem]:
+        where = [clause.target_where] if clause.target_where is not None else []
+        own = [e.expression for e in clause.target or ()] + where
+        for node in own:
+            yield from self._references(node, allow_excluded=False)
+        for name in clause.set_columns:
+            if self.column(name) is None:
+                yield Problem("SP202", f'column "{name.folded()}" of relation "{self.table.name}" does not exist '
+                              "(42703).", self._columns_hint(name))
+        for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
+            yield from self._references(node, allow_excluded=True)
+
+    def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[Problem]:
+        own_name = (self.upsert.alias or self.upsert.table).folded()
+        for column in _columns_outside_subqueries(node):
+            if isinstance(column.this, exp.Star):
+                continue
+            name = Name(column.name, bool(column.this.args.get("quoted")))
+            qualifier = column.args.get("table")
+            if qualifier is not None:
+                q = Name(qualifier.name, bool(qualifier.args.get("quoted"))).folded()
+                if allow_excluded and q == "excluded":
+                    if self.column(name) is None:
+                        yield Problem("SP202", f"column excluded.{name.folded()} does not exist (42703).",
+                                      self._columns_hint(name))
+                    continue
+                if q != own_name:
+                    shown = self.upsert.table.folded()
+                    message = (
+                        f'invalid reference to FROM-clause entry for table "{q}" (42P01): the INSERT names '
+                        f"{shown} AS {own_name}, so only {own_name}.col and excluded.col are visible (P35)."
+                        if self.upsert.alias is not None and q == shown
+                        else f'missing FROM-clause entry for table "{q}" (42P01).'
+                    )
+                    yield Problem("SP203", message, f"Qualify columns with {own_name} or excluded.")
+                    continue
+            if self.column(name) is None:
+                yield Problem("SP202", f'column "{name.folded()}" does not exist (42703).', self._columns_hint(name))
+
+    # -- ON CONSTRAINT (P20-P26) --
+    def _on_constraint(self, clause: ConflictClause) -> list[Problem]:
+        assert clause.constraint is not None
+        wanted = clause.constraint.folded()
+        key = next((k for k in self.table.keys if k.name == wanted), None)
+        if key is not None and key.is_constraint:
+            self.arbiters.append(key.name or key.describe())
+            if key.kind == "exclusion" and clause.action == "update":
+                return [Problem("SP109", f"ON CONFLICT DO UPDATE not supported with exclusion constraints (42809): "
+                                f"{key.describe()} (P26).",
+                                "Use DO NOTHING with the exclusion constraint, or target a unique key.")]
+            return list(self._deferrable([key]))
+        if wanted in self.table.other_constraints:
+            return [Problem("SP108", f'constraint "{wanted}" in ON CONFLICT clause has no associated index (42809): '
+                            "it is a CHECK or FOREIGN KEY constraint (P22).", self._candidates_hint())]
+        message = f'constraint "{wanted}" for table "{self.table.name}" does not exist (42704).'
+        if key is not None:
+            hint = (
+                f"{key.describe()} is a unique index, not a constraint (P21): target its columns instead, e.g. "
+                f"ON CONFLICT ({self._describe_target(key)}), or promote it with "
+                f'op.execute("ALTER TABLE {self.table.name} ADD CONSTRAINT {key.name} UNIQUE USING INDEX {key.name}").'
+            )
+        else:
+            near = [k.name for k in self.table.keys if k.name and k.name.lower() == clause.constraint.text.lower()]
+            hint = (
+                f'The constraint is spelled "{near[0]}": quote it, ON CONSTRAINT "{near[0]}" (P24).'
+                if near
+                else self._candidates_hint()
+            )
+        return [Problem("SP107", message, hint)]
+
+    # -- ON CONFLICT DO NOTHING without target (P31, P28) --
+    def _targetless(self) -> list[Problem]:
+        keys = [k for k in self.table.keys if k.kind in ("primary_key", "unique", "unique_index", "exclusion")]
+        self.arbiters.extend(k.name or k.describe() for k in keys)
+        return list(self._deferrable(keys))
+
+    def _deferrable(self, keys: list[Key]) -> Iterator[Problem]:
+        """ExecCheckIndexConstraints: a deferrable arbiter fails with 55000 when the first row is proposed (P27)."""
+        for key in keys:
+            if key.deferrable:
+                yield Problem(
+                    "SP110",
+                    f"{key.describe()} is DEFERRABLE and would be an arbiter: ON CONFLICT does not support deferrable "
+                    "unique constraints/exclusion constraints as arbiters (55000, raised on the first row).",
+                    f'Recreate it NOT DEFERRABLE (op.drop_constraint("{key.name}", "{self.table.name}") then '
+                    f"op.create_unique_constraint(...)), or name a target that only non-deferrable keys match.",
+                )
+
+    # -- infer_arbiter_indexes (P1-P19) --
+    def _inferred(self, clause: ConflictClause) -> list[Problem]:
+        assert clause.target is not None
+        elements = [self._element(e) for e in clause.target]
+        for element in elements:
+            if element.whole_row:
+                return [Problem("SP106", "whole row unique index inference specifications are not supported "
+                                "(0A000, P10).", "Name the key columns instead of t.*.")]
+        where = _predicate(clause.target_where, self.types) if clause.target_where is not None else None
+        matched: list[Key] = []
+        maybe: list[Key] = []
+        for key in self.table.keys:
+            if not key.valid or not key.is_unique or not self._keys_match(elements, key):
+                continue
+            implied = True if key.predicate is None else _implied(where, _index_predicate(key.predicate, self))
+            if implied is True:
+                matched.append(key)
+            elif implied is _MAYBE:
+                maybe.append(key)
+        self.arbiters.extend(k.name or k.describe() for k in matched + maybe)
+        problems = list(self._deferrable(matched + maybe))
+        if not matched and maybe:
+            problems += [Problem(
+                "SP111",
+                f"{k.describe()} matches only if the bind parameter(s) in the target WHERE make it imply the index "
+                "predicate: PostgreSQL proves that with custom plans, but a generic plan (after 5 executions of a "
+                "prepared statement) cannot, and then fails with 42P10 (P19).",
+                f"Write the predicate literally, as the index does: ON CONFLICT (...) WHERE {k.predicate} "
+                "(with SQLAlchemy: index_where=sa.text(...)).",
+            ) for k in maybe]
+        if not matched and not maybe:
+            problems.append(self._no_match(clause))
+        return problems
+
+    @functools.cached_property
+    def types(self) -> dict[str, str]:
+        return {c.name: c.normalized_type for c in self.table.columns}
+
+    @functools.cached_property
+    def types_key(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.types.items()))
+
+    def _element(self, element: TargetElement) -> _Element:
+        node = _unparen(element.expression)
+        if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                return _Element(None, None, element, whole_row=True)
+            return _Element(Name(node.name, bool(node.this.args.get("quoted"))).folded(), None, element)
+        return _Element(None, _value(node, self.types), element)
+
+    def _keys_match(self, elements: list[_Element], key: Key) -> bool:
+        """bms_equal of plain columns, every expression element in the index, no index expression missing."""
+        if {e.column for e in elements if e.column is not None} != {c for c in key.columns if c is not None}:
+            return False
+        index_exprs = [_index_value(e.expression, self) for e in key.elements if e.expression is not None]
+        for element in elements:
+            if element.source.collation is not None or element.source.opclass is not None:
+                if not self._collation_opclass_match(element, key, index_exprs):
+                    return False
+                continue
+            if element.column is None and element.value not in index_exprs:
+                return False
+        return set(index_exprs) <= {e.value for e in elements}
+
+    def _collation_opclass_match(self, element: _Element, key: Key, index_exprs: list[str]) -> bool:
+        """infer_collation_opclass_match: COLLATE/opclass in the target only restrict (P13)."""
+        expressions = iter(index_exprs)
+        for part in key.elements:
+            value = next(expressions) if part.expression is not None else None
+            if element.source.opclass is not None and not self._opclass_match(element.source.opclass, part):
+                continue
+            if element.source.collation is not None:
+                wanted = element.source.collation.folded()
+                if (part.collation or "default") != wanted:
+                    continue
+            if (part.column is not None and part.column == element.column) or (
+                value is not None and value == element.value
+            ):
+                return True
+        return False
+
+    def _opclass_match(self, opclass: Name, part: KeyElement) -> bool:
+        written = opclass.folded()
+        if part.opclass is not None:
+            return part.opclass == written
+        column = self.columns.get(part.column or "")
+        family = column.normalized_type if column is not None else None
+        defaults = _DEFAULT_OPCLASSES.get(family or "")
+        if defaults is None:
+            raise _Unresolved(f"opclass {written} in the target: the default operator class of "
+                              f"{'this expression' if column is None else column.name} is not known to the checker.")
+        return written in defaults
+
+    def _no_match(self, clause: ConflictClause) -> Problem:
+        assert clause.target is not None
+        target = ", ".join(e.sql for e in clause.target)
+        where = f" WHERE {clause.target_where_sql}" if clause.target_where_sql else ""
+        return Problem(
+            "SP101",
+            f"ON CONFLICT ({target}){where} on {self.table.qualified_name}: there is no unique or exclusion constraint "
+            f"matching the ON CONFLICT specification (42P10, raised when the statement is planned). "
+            f"{self._candidates_text()}",
+            _add_key_hint(self.table, clause),
+        )
+
+    def _candidates_text(self) -> str:
+        keys = [k for k in self.table.keys if k.kind != "index"]
+        if not keys:
+            return f"{self.table.qualified_name} has no PRIMARY KEY, UNIQUE constraint or unique index."
+        return f"Keys of {self.table.qualified_name}: " + "; ".join(k.describe() for k in keys) + "."
+
+    def _candidates_hint(self) -> str:
+        names = [k.name for k in self.table.keys if k.is_constraint and k.name]
+        return (f"Constraints of {self.table.qualified_name} usable in ON CONSTRAINT: {', '.join(names)}."
+                if names else f"{self.table.qualified_name} has no constraint usable in ON CONSTRAINT.")
+
+    def _describe_target(self, key: Key) -> str:
+        return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
+
+    def _a_key_hint(self) -> str:
+        key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
+        return self._describe_target(key) if key is not None else "column_name"
+
+
+@dataclass(frozen=True)
+class _Element:
+    column: str | None
+    value: str | None
+    source: TargetElement
+    whole_row: bool = False
+
+
+def _add_key_hint(table: Table, clause: ConflictClause) -> str:
+    """The Alembic operation that creates the key this target asks for."""
+    assert clause.target is not None
+    plain = [e.column.folded() for e in clause.target if e.column is not None and e.qualifier is None]
+    unique_cols = list(dict.fromkeys(plain))
+    name = f"uq_{table.name}_{'_'.join(unique_cols) or 'expr'}"[:63]
+    if len(plain) == len(clause.target) and clause.target_where_sql is None:
+        return (f'Add the key in a migration: op.create_unique_constraint("{name}", "{table.name}", '
+                f"{unique_cols!r}).").replace("'", '"')
+    terms = ", ".join(
+        f'"{e.column.folded()}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
+        for e in clause.target
+    )
+    where = f', postgresql_where=sa.text("{clause.target_where_sql}")' if clause.target_where_sql else ""
+    return f'Add the index in a migration: op.create_index("{name}", "{table.name}", [{terms}], unique=True{where}).'
+
+
+# -- expressions: equal() after parse analysis (P12) -----------------------------------------------------------------
+_TEXTUAL = frozenset({"text", "varchar"})
+_TEXT_CASTS = frozenset({"text", "varchar", "character varying"})
+_TEXT_FUNCTIONS = (exp.Lower, exp.Upper, exp.Trim, exp.Concat)
+_DEFAULT_OPCLASSES: dict[str, frozenset[str]] = {
+    "text": frozenset({"text_ops"}),
+    "varchar": frozenset({"text_ops", "varchar_ops"}),
+    "integer": frozenset({"int4_ops", "integer_ops"}),
+    "bigint": frozenset({"int8_ops", "integer_ops"}),
+    "smallint": frozenset({"int2_ops", "integer_ops"}),
+    "boolean": frozenset({"bool_ops"}),
+    "uuid": frozenset({"uuid_ops"}),
+    "date": frozenset({"date_ops"}),
+    "timestamp": frozenset({"timestamp_ops"}),
+    "timestamptz": frozenset({"timestamptz_ops"}),
+    "numeric": frozenset({"numeric_ops"}),
+}
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _columns_outside_subqueries(node: exp.Expression) -> Iterator[exp.Column]:
+    """Column references of ``node`` itself; a subquery's columns belong to its own FROM list."""
+    for column in node.find_all(exp.Column):
+        parent = column.parent
+        while parent is not None and parent is not node and not isinstance(parent, exp.Select | exp.Subquery):
+            parent = parent.parent
+        if parent is None or parent is node:
+            yield column
+
+
+def _is_textual(node: exp.Expression, types: dict[str, str]) -> bool:
+    if isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier):
+        return types.get(node.name if node.this.args.get("quoted") else node.name.lower()) in _TEXTUAL
+    return (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, _TEXT_FUNCTIONS)
+
+
+def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
+    """What parse analysis makes of the text: no parens, folded names, no-op text casts and unknown literals gone."""
+
+    def rewrite(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Paren):
+            return rewrite(n.this)
+        if isinstance(n, exp.Cast):
+            inner = n.this
+            to = n.to.sql("postgres").lower()
+            if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
+                return rewrite(inner)
+            literal = _unparen(inner)
+            if isinstance(literal, exp.Literal) and literal.is_string and _number(literal.this) is not None:
+                return exp.Literal.number(literal.this)
+        if isinstance(n, exp.Neg) and isinstance(n.this, exp.Literal) and not n.this.is_string:
+            return exp.Literal.number(f"-{n.this.this}")
+        if isinstance(n, exp.Column):
+            ident = n.this
+            folded = ident.name if ident.args.get("quoted") else ident.name.lower()
+            return exp.column(exp.to_identifier(folded, quoted=True))
+        if isinstance(n, exp.Anonymous) and isinstance(n.this, str):
+            n = n.copy()
+            n.set("this", n.this.lower())
+        return n
+
+    return node.copy().transform(rewrite)
+
+
+def _value(node: exp.Expression, types: dict[str, str]) -> str:
+    return _normalize(node, types).sql("postgres")
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_pg(text: str) -> exp.Expression:
+    try:
+        return sqlglot.parse_one(text, read="postgres", into=exp.Condition)
+    except ParseError as exc:
+        raise _Unresolved(f"cannot read the catalog expression {text!r}: {exc}") from exc
+
+
+def _index_value(text: str, analysis: _Analysis) -> str:
+    return _cached_value(text, analysis.types_key)
+
+
+def _index_predicate(text: str, analysis: _Analysis) -> _Pred:
+    return _cached_predicate(text, analysis.types_key)
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_value(text: str, types: tuple[tuple[str, str], ...]) -> str:
+    return _value(_parse_pg(text), dict(types))
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_predicate(text: str, types: tuple[tuple[str, str], ...]) -> _Pred:
+    """Catalog predicates repeat across statements: normalise each once per set of column types."""
+    return _predicate(_parse_pg(text), dict(types))
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+# -- predicate_implied_by (P15, P16, P19) --------------------------------------------------------------------------
+# A predicate is a tree of tuples after eval_const_expressions-style normalisation:
+#   ("and", items) ("or", items) ("not", p) ("cmp", op, left, right) ("nulltest", "null"|"notnull", value)
+#   ("booltest", kind, value) ("expr", value)
+# where a value is ("const", kind, key) | ("param",) | ("expr", sql).
+_Pred = tuple[object, ...]
+_Tri = Literal[True, False, "maybe"]
+_MAYBE: _Tri = "maybe"
+_COMMUTE = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATE = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_CMP: dict[type[exp.Expression], str] = {
+    exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
+}
+_IN_LIST_LIMIT = 100  # predtest.c MAX_SAOP_ARRAY_SIZE
+
+
+def _operand(node: exp.Expression, types: dict[str, str]) -> tuple[object, ...]:
+    node = _normalize(node, types)
+    if isinstance(node, exp.Placeholder | exp.Parameter):
+        return ("param",)
+    if isinstance(node, exp.Literal):
+        number = None if node.is_string else _number(node.this)
+        if number is not None:
+            return ("const", "int" if number == number.to_integral_value() and "." not in node.this else "num", number)
+        return ("const", "str", node.this)
+    if isinstance(node, exp.Boolean):
+        return ("const", "bool", node.this)
+    return ("expr", node.sql("postgres"))
+
+
+def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
+    node = _unparen(node)
+    if isinstance(node, exp.And | exp.Or):
+        kind = "and" if isinstance(node, exp.And) else "or"
+        items: list[_Pred] = []
+        for part in (node.this, node.expression):
+            pred = _predicate(part, types)
+            items.extend(pred[1] if pred[0] == kind else [pred])  # type: ignore[arg-type]
+        return (kind, tuple(items))
+    if isinstance(node, exp.Not):
+        return _negate(_predicate(node.this, types))
+    if isinstance(node, exp.Is):
+        right = _unparen(node.expression)
+        test: _Pred | None = None
+        if isinstance(right, exp.Null):
+            test = ("nulltest", "null", _operand(node.this, types))
+        elif isinstance(right, exp.Boolean):
+            test = ("booltest", "true" if right.this else "false", _operand(node.this, types))
+        if test is not None:
+            return _negate(test) if node.args.get("negate") else test
+    if isinstance(node, exp.In) and not node.args.get("query") and 0 < len(node.expressions) <= _IN_LIST_LIMIT:
+        left = _operand(node.this, types)
+        return ("or", tuple(_comparison("=", left, _operand(v, types)) for v in node.expressions))
+    if isinstance(node, exp.Between):
+        left = _operand(node.this, types)
+        return ("and", (_comparison(">=", left, _operand(node.args["low"], types)),
+                        _comparison("<=", left, _operand(node.args["high"], types))))
+    op = _CMP.get(type(node))
+    if op is not None and isinstance(node.expression, exp.Any | exp.All):
+        # x op ANY (ARRAY[...]) is an OR of comparisons, x op ALL (...) an AND (predtest's ScalarArrayOpExpr).
+        array = _unparen(node.expression.this)
+        items = array.expressions if isinstance(array, exp.Array) else []
+        if 0 < len(items) <= _IN_LIST_LIMIT:
+            left = _operand(node.this, types)
+            kind = "or" if isinstance(node.expression, exp.Any) else "and"
+            return (kind, tuple(_comparison(op, left, _operand(v, types)) for v in items))
+    if op is not None:
+        left, right = _operand(node.this, types), _operand(node.expression, types)
+        # simplify_boolean_equality: x = true -> x, x = false -> NOT x, x <> true -> NOT x (P15).
+        for side, other in ((right, left), (left, right)):
+            if side[:2] == ("const", "bool") and op in ("=", "<>") and other[0] == "expr":
+                positive = ("expr", other)
+                return positive if (side[2] is True) == (op == "=") else ("not", positive)
+        return _comparison(op, left, right)
+    return ("expr", _operand(node, types))
+
+
+def _comparison(op: str, left: tuple[object, ...], right: tuple[object, ...]) -> _Pred:
+    """Constants and parameters go right (predtest commutes ``1 = b`` to ``b = 1``)."""
+    if left[0] in ("const", "param") and right[0] == "expr":
+        return ("cmp", _COMMUTE[op], right, left)
+    return ("cmp", op, left, right)
+
+
+def _negate(pred: _Pred) -> _Pred:
+    """negate_clause: push NOT down through AND/OR, comparisons and NULL tests."""
+    kind = pred[0]
+    if kind == "not":
+        return pred[1]  # type: ignore[return-value]
+    if kind in ("and", "or"):
+        return ("or" if kind == "and" else "and", tuple(_negate(p) for p in pred[1]))  # type: ignore[union-attr]
+    if kind == "cmp":
+        return ("cmp", _NEGATE[pred[1]], pred[2], pred[3])  # type: ignore[index]
+    if kind == "nulltest":
+        return ("nulltest", "notnull" if pred[1] == "null" else "null", pred[2])
+    if kind == "booltest":
+        flipped = {"true": "not true", "not true": "true", "false": "not false", "not false": "false"}
+        return ("booltest", flipped[pred[1]], pred[2])  # type: ignore[index]
+    return ("not", pred)
+
+
+def _all(results: Iterator[_Tri]) -> _Tri:
+    seen: list[_Tri] = list(results)
+    return False if False in seen else _MAYBE if _MAYBE in seen else True
+
+
+def _any(results: Iterator[_Tri]) -> _Tri:
+    seen: list[_Tri] = list(results)
+    return True if True in seen else _MAYBE if _MAYBE in seen else False
+
+
+def _implied(clause: _Pred | None, pred: _Pred) -> _Tri:
+    """predicate_implied_by(pred, clause): True if proven, "maybe" if only a bind parameter's value could prove it."""
+    if clause is None:
+        return False
+    if pred[0] == "and":
+        return _all(_implied(clause, p) for p in pred[1])  # type: ignore[union-attr]
+    if clause[0] == "or":
+        return _all(_implied(c, pred) for c in clause[1])  # type: ignore[union-attr]
+    results: list[_Tri] = []
+    if clause[0] == "and":
+        results.append(_any(_implied(c, pred) for c in clause[1]))  # type: ignore[union-attr]
+    if pred[0] == "or":
+        results.append(_any(_implied(clause, p) for p in pred[1]))  # type: ignore[union-attr]
+    results.append(_atom_implied(clause, pred))
+    return _any(iter(results))
+
+
+def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
+    if clause == pred:
+        return True
+    if pred[0] == "nulltest" and pred[1] == "notnull" and clause[0] == "cmp" and clause[2] == pred[2]:
+        return True  # a strict operator on x implies x IS NOT NULL
+    if clause[0] != "cmp" or pred[0] != "cmp" or clause[2] != pred[2] or pred[3][0] != "const":  # type: ignore[index]
+        return False
+    left: tuple[object, ...] = clause[3]  # type: ignore[assignment]
+    right: tuple[object, ...] = pred[3]  # type: ignore[assignment]
+    op1, op2 = str(clause[1]), str(pred[1])
+    if left[0] == "param":
+        probes = _probes(right)
+        return _MAYBE if any(_btree_implies(op1, probe, op2, right) for probe in probes) else False
+    if left[0] != "const" or left[1] != right[1]:
+        return False
+    return _btree_implies(op1, left, op2, right)
+
+
+def _probes(const: tuple[object, ...]) -> list[tuple[object, ...]]:
+    if const[1] in ("int", "num"):
+        value = Decimal(str(const[2]))
+        return [("const", const[1], value + delta) for delta in (-1, 0, 1)]
+    return [const]
+
+
+def _btree_implies(op1: str, c1: tuple[object, ...], op2: str, c2: tuple[object, ...]) -> bool:
+    """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges only between numbers of one kind."""
+    a, b = c1[2], c2[2]
+    if c1[1] in ("str", "bool") and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
+        return False  # ordering of strings depends on the collation: not provable here
+    if op1 == "=":
+        return bool(_holds(a, op2, b))
+    if op1 == "<>":
+        return op2 == "<>" and a == b
+    ranges = {
+        ("<", "<"): "<=", ("<", "<="): "<=", ("<", "<>"): "<=",
+        ("<=", "<"): "<", ("<=", "<="): "<=", ("<=", "<>"): "<",
+        (">", ">"): ">=", (">", ">="): ">=", (">", "<>"): ">=",
+        (">=", ">"): ">", (">=", ">="): ">=", (">=", "<>"): ">",
+    }
+    test = ranges.get((op1, op2))
+    return test is not None and bool(_holds(a, test, b))
+
+
+def _holds(a: object, op: str, b: object) -> bool:
+    if op == "=":
+        return a == b
+    if op == "<>":
+        return a != b
+    x, y = Decimal(str(a)), Decimal(str(b))
+    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]

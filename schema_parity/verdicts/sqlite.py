@@ -1,0 +1,523 @@
+"""SQLite 3.35+ UPSERT rules, written after ``sqlite3UpsertAnalyzeTarget`` (src/upsert.c; rule ids: semantics.md §2).
+
+SQLite matches a conflict target *structurally*: each target term and the target WHERE are compared with
+``sqlite3ExprCompare`` against the index's columns and WHERE, on SQLite's own parse trees. sqlglot's trees are not
+those trees (it reads ``NOT (b IS NULL)`` and ``b IS NOT NULL`` alike, S11), so this module parses expressions with a
+small precedence parser that follows SQLite's grammar (parse.y) over sqlglot's tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, TokenType
+
+from schema_parity.catalog import Catalog, Column, Key, Table
+from schema_parity.upsert import ConflictClause, Name, Upsert, mask_placeholders
+from schema_parity.verdicts import Problem, Verdict, missing_not_null, ordinal, table_index
+
+_NO_MATCH = "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
+_ROWID_NAMES = ("rowid", "oid", "_rowid_")
+
+
+class _Unsupported(Exception):
+    """An expression form this parser does not model (reported as SP901, never guessed)."""
+
+
+class _SyntaxError(Exception):
+    """Text SQLite's tokenizer or grammar rejects."""
+
+
+class _NoSuchColumn(Exception):
+    """Name resolution failed, as ``no such column: <name>``."""
+
+
+def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
+    """SQLite's verdict on one statement."""
+    grammar = list(_grammar(upsert))
+    if grammar:
+        return Verdict.of("sqlite", grammar)
+    table = _resolve_table(upsert, catalog)
+    if table is None:
+        shown = f"{upsert.schema.text}.{upsert.table.text}" if upsert.schema else upsert.table.text
+        return Verdict.of("sqlite", [Problem("SP201", f"no such table: {shown}",
+                                             "Check the table name, or add the migration that creates it.")])
+    if table.kind in ("view", "virtual"):
+        return Verdict.of("sqlite", _not_a_table(upsert, table))
+    analysis = _Analysis(upsert, table)
+    problems = analysis.run()
+    return Verdict.of("sqlite", problems, analysis.arbiters)
+
+
+# -- parse.y ---------------------------------------------------------------------------------------------------------
+def _grammar(upsert: Upsert) -> Iterator[Problem]:
+    """Statements SQLite's parser rejects while preparing (S2, S3, S13, S14, S15, S17)."""
+    if not upsert.clauses:
+        return
+    if upsert.source == "default_values":
+        yield Problem(
+            "SP104",
+            'near "ON": syntax error — INSERT ... DEFAULT VALUES cannot have an ON CONFLICT clause in SQLite (S14).',
+            "Write the row explicitly (INSERT INTO t (col) VALUES (...) ON CONFLICT ...), or drop ON CONFLICT.",
+        )
+    if upsert.select_from_unterminated:
+        yield Problem(
+            "SP105",
+            'near "DO": syntax error — in INSERT ... SELECT ... FROM <table> ON CONFLICT, SQLite reads "ON" as the '
+            "join constraint of the last FROM item (parsing ambiguity, S13).",
+            "End the SELECT with a WHERE clause, e.g. WHERE true, before ON CONFLICT "
+            "(with SQLAlchemy: .where(sa.true())).",
+        )
+    for clause in upsert.clauses:
+        if clause.constraint is not None:
+            yield Problem("SP104", 'near "ON": syntax error — SQLite has no ON CONFLICT ON CONSTRAINT (S17).',
+                          "Name the constraint's columns instead: ON CONFLICT (col, ...).")
+        elif clause.target == ():
+            yield Problem("SP104", 'near ")": syntax error — ON CONFLICT () has an empty target (S15).',
+                          "Name the key columns, or write ON CONFLICT DO NOTHING.")
+        elif clause.target is None and clause.ordinal < len(upsert.clauses):
+            yield Problem("SP104", f'near "ON": syntax error — the {ordinal(clause.ordinal)} ON CONFLICT clause has no '
+                          "target; only the last clause may omit it (S3).",
+                          "Move the target-less clause to the end, or give it a target.")
+        for element in clause.target or ():
+            if element.nulls is not None:
+                yield Problem("SP103", f"unsupported use of NULLS {element.nulls} (S15).",
+                              f"Drop NULLS {element.nulls} from the target.")
+
+
+def _resolve_table(upsert: Upsert, catalog: Catalog) -> Table | None:
+    """sqlite3LocateTable: temp first, then main, then attached databases; names are case-insensitive (S16)."""
+    candidates = table_index(catalog, "sqlite", str.lower).by_name.get(upsert.table.text.lower(), [])
+    if upsert.schema is not None:
+        schema = upsert.schema.text.lower()
+        wanted = (None, "main") if schema == "main" else (schema,)
+        return next((t for t in candidates if (t.schema.lower() if t.schema else None) in wanted), None)
+    order = sorted(candidates, key=lambda t: 0 if (t.schema or "").lower() == "temp" else 1 if t.schema in (
+        None, "main") else 2)
+    return order[0] if order else None
+
+
+def _not_a_table(upsert: Upsert, table: Table) -> list[Problem]:
+    """Views and virtual tables (S18)."""
+    if table.kind == "virtual":
+        if not upsert.clauses:
+            return []
+        return [Problem("SP204", f'UPSERT not implemented for virtual table "{table.name}" (S18).',
+                        "Use INSERT OR REPLACE / INSERT OR IGNORE, or upsert into a real table.")]
+    if upsert.clauses:
+        return [Problem("SP204", f"cannot modify {table.name} because it is a view (or, with an INSTEAD OF trigger, "
+                        "cannot UPSERT a view) (S18).", "Upsert into the view's base table instead.")]
+    return [Problem("SP901", f"{table.name} is a view: a plain INSERT works only if it has an INSTEAD OF INSERT "
+                    "trigger, which the catalog does not record.", "")]
+
+
+# -- sqlite3UpsertAnalyzeTarget --------------------------------------------------------------------------------------
+@dataclass
+class _Analysis:
+    upsert: Upsert
+    table: Table
+
+    def __post_init__(self) -> None:
+        self.arbiters: list[str] = []
+        self.columns = {c.name.lower(): c for c in self.table.columns}
+        self.rowid_alias = next(
+            (c.name.lower() for c in self.table.columns if c.autoincrement and not self.table.without_rowid), None
+        )
+        self.visible = (self.upsert.alias or self.upsert.table).text.lower()
+
+    def column(self, name: Name) -> Column | None:
+        return self.columns.get(name.text.lower())
+
+    def run(self) -> list[Problem]:
+        problems = [
+            Problem("SP202", f"table {self.table.name} has no column named {name.text}", self._columns_hint())
+            for name in self.upsert.columns or ()
+            if self.column(name) is None and not self._is_rowid_name(name.text.lower())
+        ]
+        several = len(self.upsert.clauses) > 1
+        for clause in self.upsert.clauses:
+            try:
+                problems += self._clause(clause, several)
+            except _Unsupported as exc:
+                problems.append(Problem("SP901", f"cannot compare the conflict target the way SQLite does: {exc}", ""))
+            except _SyntaxError as exc:
+                problems.append(Problem("SP104", f"{exc}: syntax error", "Use SQLite syntax (e.g. CAST(x AS t)."))
+        if self.upsert.alternative != "OR IGNORE":  # OR IGNORE skips rows that violate NOT NULL (S20)
+            problems += missing_not_null(self.upsert, self.table, self.column)
+        return problems
+
+    def _is_rowid_name(self, name: str) -> bool:
+        return not self.table.without_rowid and name in _ROWID_NAMES and name not in self.columns
+
+    def _columns_hint(self) -> str:
+        return f"{self.table.name} has columns: {', '.join(c.name for c in self.table.columns)}."
+
+    def _clause(self, clause: ConflictClause, several: bool) -> list[Problem]:
+        try:
+            terms = [self._resolve(_parse(e.sql)) for e in clause.target or ()]
+            where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
+            problems = list(self._update_names(clause))
+        except _NoSuchColumn as exc:
+            return [Problem("SP202", f"no such column: {exc}", self._columns_hint())]
+        if problems:
+            return problems
+        if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
+            self.arbiters.extend(k.name or k.describe() for k in self._indexes())
+            return []
+        # The rowid shortcut: one term that is the rowid (INTEGER PRIMARY KEY or rowid itself); WHERE ignored (S6).
+        if not self.table.without_rowid and len(terms) == 1 and terms[0] == ("rowid",):
+            pk = self.table.primary_key
+            self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
+            return []
+        matched = [key for key in self._indexes() if self._index_matches(key, terms, where)]
+        if matched:
+            # SQLite takes the first match in its index list, which is newest-first; any match makes it prepare.
+            self.arbiters.extend(k.name or k.describe() for k in matched)
+            return []
+        prefix = f"{ordinal(clause.ordinal)} " if several else ""
+        return [Problem("SP101", f"{prefix}{_NO_MATCH}: ON CONFLICT ({', '.join(e.sql for e in clause.target)})"
+                        f"{' WHERE ' + (clause.target_where_sql or '') if where is not None else ''} on "
+                        f"{self.table.name}. {self._candidates()}", self._add_key_hint(clause))]
+
+    def _indexes(self) -> list[Key]:
+        """The table's unique indexes; an INTEGER PRIMARY KEY is the rowid itself, not an index."""
+        return [k for k in self.table.keys if k.is_unique and not self._is_rowid_key(k)]
+
+    def _is_rowid_key(self, key: Key) -> bool:
+        return (
+            key.kind == "primary_key"
+            and self.rowid_alias is not None
+            and len(key.elements) == 1
+            and (key.elements[0].column or "").lower() == self.rowid_alias
+        )
+
+    def _index_matches(self, key: Key, terms: list[_Tree], where: _Tree | None) -> bool:
+        """Key-count rule (S7), exact WHERE (S11), every index column matched by some term (S8, S9, S10)."""
+        if len(key.elements) != len(terms):
+            return False
+        if key.predicate is not None and (where is None or self._catalog_tree(key.predicate) != where):
+            return False
+        for element in key.elements:
+            column = self.columns.get((element.column or "").lower())
+            collation = (element.collation or (column.collation if column else None) or "BINARY").lower()
+            if element.column is not None:
+                # The index stores the column number even for the INTEGER PRIMARY KEY, while a term naming it
+                # resolves to the rowid: such an index can never match (S8).
+                indexed: _Tree = ("collate", ("col", element.column.lower()), collation)
+            else:
+                tree = self._catalog_tree(element.expression or "")
+                indexed = tree if tree[0] == "collate" else ("collate", tree, collation)
+            if not any(_compare(term, indexed) < 2 for term in terms):
+                return False
+        return True
+
+    def _catalog_tree(self, text: str) -> _Tree:
+        try:
+            return self._resolve(_parse(text))
+        except (_NoSuchColumn, _SyntaxError) as exc:
+            raise _Unsupported(f"the catalog expression {text!r} does not resolve: {exc}") from exc
+
+    def _resolve(self, tree: _Tree) -> _Tree:
+        """Name resolution: columns case-insensitively, the INTEGER PRIMARY KEY and rowid names to the rowid."""
+        if tree[0] == "id":
+            _, qualifier, name, quoted = tree
+            lowered = str(name).lower()
+            if qualifier is not None and str(qualifier).lower() != self.visible:
+                raise _NoSuchColumn(f"{qualifier}.{name}")
+            if lowered in self.columns:
+                return ("rowid",) if lowered == self.rowid_alias else ("col", lowered)
+            if self._is_rowid_name(lowered):
+                return ("rowid",)
+            if qualifier is None and quoted:
+                return ("str", name)  # a double-quoted string literal (SQLite's DQS fallback)
+            if qualifier is None and lowered in ("true", "false"):
+                return ("truefalse", lowered)
+            raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else str(name))
+        return tuple(self._resolve(part) if isinstance(part, tuple) else part for part in tree)
+
+    def _update_names(self, clause: ConflictClause) -> Iterator[Problem]:
+        for name in clause.set_columns:
+            if self.column(name) is None and not self._is_rowid_name(name.text.lower()):
+                yield Problem("SP202", f"no such column: {name.text}", self._columns_hint())
+        nodes = [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]
+        for node in nodes:
+            for column in node.find_all(exp.Column):
+                if isinstance(column.this, exp.Star) or column.find_ancestor(exp.Select, exp.Subquery) is not None:
+                    continue
+                qualifier = column.args.get("table")
+                shown = f"{qualifier.name}.{column.name}" if qualifier is not None else column.name
+                if qualifier is not None and qualifier.name.lower() not in (self.visible, "excluded"):
+                    yield Problem("SP203", f"no such column: {shown}",
+                                  f"Qualify columns with {self.visible} or excluded (P35).")
+                elif self.columns.get(column.name.lower()) is None and not self._is_rowid_name(column.name.lower()):
+                    yield Problem("SP202", f"no such column: {shown}", self._columns_hint())
+
+    def _candidates(self) -> str:
+        keys = self._indexes()
+        ipk = f"INTEGER PRIMARY KEY {self.rowid_alias} (the rowid)" if self.rowid_alias else None
+        described = [k.describe() for k in keys] + ([ipk] if ipk else [])
+        if not described:
+            return f"{self.table.name} has no PRIMARY KEY or UNIQUE constraint."
+        return f"Keys of {self.table.name}: " + "; ".join(described) + "."
+
+    def _add_key_hint(self, clause: ConflictClause) -> str:
+        assert clause.target is not None
+        plain = [e.column.text for e in clause.target if e.column is not None and e.qualifier is None]
+        name = f"uq_{self.table.name}_{'_'.join(dict.fromkeys(plain)) or 'expr'}"
+        terms = ", ".join(
+            f'"{e.column.text}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
+            for e in clause.target
+        )
+        where = f', sqlite_where=sa.text("{clause.target_where_sql}")' if clause.target_where_sql else ""
+        hint = f'Add the index in a migration: op.create_index("{name}", "{self.table.name}", [{terms}], unique=True' \
+               f"{where}) (create_unique_constraint needs batch mode on SQLite)."
+        if len(set(plain)) != len(plain):
+            hint += " SQLite also needs exactly one term per index column: drop the repeated column (S7)."
+        if where is not None:
+            hint += " A partial index matches only if the target repeats its WHERE exactly, token for token (S11)."
+        return hint
+
+
+def _compare(a: _Tree, b: _Tree) -> int:
+    """sqlite3ExprCompare: 0 equal, 1 differ only by a top-level COLLATE, 2 different."""
+    if a == b:
+        return 0
+    if a[0] != b[0]:
+        if a[0] == "collate" and _compare(a[1], b) < 2:  # type: ignore[arg-type]
+            return 1
+        if b[0] == "collate" and _compare(a, b[1]) < 2:  # type: ignore[arg-type]
+            return 1
+    return 2
+
+
+# -- SQLite's expression grammar -------------------------------------------------------------------------------------
+_Tree = tuple[object, ...]
+_COMPARISON = {"=": "eq", "==": "eq", "!=": "ne", "<>": "ne"}
+_RELATIONAL = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_BITWISE = {"&": "bitand", "|": "bitor", "<<": "lshift", ">>": "rshift"}
+_ADDITIVE = {"+": "plus", "-": "minus"}
+_MULTIPLICATIVE = {"*": "star", "/": "slash", "%": "rem"}
+_CONCAT = {"||": "concat", "->": "ptr", "->>": "ptr2"}
+_LIKE_WORDS = ("LIKE", "GLOB", "REGEXP", "MATCH")
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse(text: str) -> _Tree:
+    """SQLite's parse tree of one expression (cached: catalog predicates and expressions repeat)."""
+    masked, _ = mask_placeholders(text)
+    try:
+        tokens = SqlglotDialect.get_or_raise("sqlite").tokenize(masked)
+    except TokenError as exc:
+        raise _SyntaxError(f"unrecognized token in {text!r}") from exc
+    parser = _Parser(tokens, text)
+    tree = parser.expr(0)
+    if parser.pos != len(tokens):
+        raise _SyntaxError(f'near "{tokens[parser.pos].text}"')
+    return tree
+
+
+class _Parser:
+    """Precedence climbing with parse.y's operator table (OR < AND < NOT < IS/=/IN < </> < & < + < * < || < COLLATE)."""
+
+    def __init__(self, tokens: list[Token], text: str) -> None:
+        self.tokens = tokens
+        self.text = text
+        self.pos = 0
+        self.params = itertools.count()
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        i = self.pos + ahead
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def word(self, ahead: int = 0) -> str | None:
+        token = self.peek(ahead)
+        if token is None or token.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+            return None
+        return token.text.upper()
+
+    def take(self) -> Token:
+        token = self.peek()
+        if token is None:
+            raise _SyntaxError("incomplete input")
+        self.pos += 1
+        return token
+
+    def expect(self, text: str) -> None:
+        token = self.take()
+        if token.text.upper() != text:
+            raise _SyntaxError(f'near "{token.text}"')
+
+    def expr(self, min_bp: int) -> _Tree:
+        left = self.prefix()
+        while True:
+            step = self.infix(left, min_bp)
+            if step is None:
+                return left
+            left = step
+
+    def infix(self, left: _Tree, min_bp: int) -> _Tree | None:
+        w, w1 = self.word(), self.word(1)
+        if w is None:
+            return None
+        binary = (
+            (1, "or") if w == "OR" else (2, "and") if w == "AND" else
+            (4, _COMPARISON[w]) if w in _COMPARISON else (5, _RELATIONAL[w]) if w in _RELATIONAL else
+            (7, _BITWISE[w]) if w in _BITWISE else (8, _ADDITIVE[w]) if w in _ADDITIVE else
+            (9, _MULTIPLICATIVE[w]) if w in _MULTIPLICATIVE else (10, _CONCAT[w]) if w in _CONCAT else None
+        )
+        if binary is not None:
+            bp, op = binary
+            if bp < min_bp:
+                return None
+            self.pos += 1
+            return (op, left, self.expr(bp + 1))
+        if w == "COLLATE":
+            if min_bp > 11:
+                return None
+            self.pos += 1
+            return ("collate", left, self.take().text.lower())
+        if min_bp > 4:
+            return None
+        if w in ("ISNULL", "NOTNULL"):
+            self.pos += 1
+            return ("isnull" if w == "ISNULL" else "notnull", left)
+        if w == "NOT" and w1 == "NULL":
+            self.pos += 2
+            return ("notnull", left)
+        if w == "IS":
+            return self.is_(left)
+        negated = w == "NOT" and w1 in (*_LIKE_WORDS, "IN", "BETWEEN")
+        word = w1 if negated else w
+        if word in (*_LIKE_WORDS, "IN", "BETWEEN"):
+            self.pos += 2 if negated else 1
+            if word == "IN":
+                return ("in", negated, left, self.in_list())
+            if word == "BETWEEN":
+                low = self.expr(5)
+                self.expect("AND")
+                return ("between", negated, left, low, self.expr(5))
+            right = self.expr(5)
+            escape = None
+            if self.word() == "ESCAPE":
+                self.pos += 1
+                escape = self.expr(7)
+            return ("like", str(word).lower(), negated, left, right, escape)
+        return None
+
+    def is_(self, left: _Tree) -> _Tree:
+        """``IS [NOT] [DISTINCT FROM]``; ``x IS NULL`` becomes ISNULL and ``x IS NOT NULL`` NOTNULL (parse.y)."""
+        self.pos += 1
+        negated = self.word() == "NOT"
+        if negated:
+            self.pos += 1
+        if self.word() == "DISTINCT":
+            self.pos += 1
+            self.expect("FROM")
+            negated = not negated
+        right = self.expr(5)
+        if right == ("null",):
+            return ("notnull" if negated else "isnull", left)
+        return ("isnot" if negated else "is", left, right)
+
+    def in_list(self) -> _Tree:
+        self.expect("(")
+        if self.word() in ("SELECT", "WITH", "VALUES"):
+            raise _Unsupported("a subquery")
+        items: list[_Tree] = []
+        while self.word() != ")":
+            items.append(self.expr(0))
+            if self.word() == ",":
+                self.pos += 1
+        self.expect(")")
+        return ("list", *items)
+
+    def prefix(self) -> _Tree:
+        token = self.take()
+        kind, w = token.token_type, (None if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER)
+                                      else token.text.upper())
+        if kind == TokenType.STRING:
+            return ("str", token.text)
+        if kind == TokenType.NUMBER:
+            return _number(token.text)
+        if kind in (TokenType.PLACEHOLDER, TokenType.PARAMETER):
+            return ("param", next(self.params))
+        if w == "NOT":
+            return ("not", self.expr(3))
+        if w in ("-", "+", "~"):
+            return ({"-": "neg", "+": "uplus", "~": "bitnot"}[w], self.expr(12))
+        if w == "(":
+            if self.word() in ("SELECT", "WITH", "VALUES"):
+                raise _Unsupported("a subquery")
+            items = [self.expr(0)]
+            while self.word() == ",":
+                self.pos += 1
+                items.append(self.expr(0))
+            self.expect(")")
+            return items[0] if len(items) == 1 else ("vector", *items)
+        if w == "NULL":
+            return ("null",)
+        if w == "CAST":
+            self.expect("(")
+            inner = self.expr(0)
+            self.expect("AS")
+            words: list[str] = []
+            depth = 0
+            while not (depth == 0 and self.word() == ")"):
+                part = self.take().text.upper()
+                depth += {"(": 1, ")": -1}.get(part, 0)
+                words.append(part)
+            self.expect(")")
+            return ("cast", inner, " ".join(words))
+        if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
+            raise _Unsupported(f"{w} expressions")
+        if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
+            raise _SyntaxError(f'near "{token.text}"')
+        if kind == TokenType.IDENTIFIER or (w is not None and (w[0].isalpha() or w[0] == "_")):
+            return self.name_or_call(token)
+        raise _SyntaxError(f'near "{token.text}"')
+
+    def name_or_call(self, token: Token) -> _Tree:
+        quoted = token.token_type == TokenType.IDENTIFIER
+        if self.word() == "(" and not quoted:
+            self.pos += 1
+            if self.word() == "*":
+                self.pos += 1
+                self.expect(")")
+                return ("fn", token.text.lower(), "*")
+            distinct = self.word() == "DISTINCT"
+            if distinct:
+                self.pos += 1
+            args: list[_Tree] = []
+            while self.word() != ")":
+                args.append(self.expr(0))
+                if self.word() == ",":
+                    self.pos += 1
+                elif self.word() != ")":
+                    raise _SyntaxError(f'near "{self.take().text}"')
+            self.expect(")")
+            if self.word() in ("FILTER", "OVER"):
+                raise _Unsupported("window or filtered functions")
+            return ("fn", token.text.lower(), distinct, *args)
+        if self.word() == ".":
+            self.pos += 1
+            column = self.take()
+            if self.word() == ".":  # schema.table.column: the table is what qualifies
+                self.pos += 1
+                token, column = column, self.take()
+            return ("id", token.text, column.text, column.token_type == TokenType.IDENTIFIER)
+        return ("id", None, token.text, quoted)
+
+
+def _number(text: str) -> _Tree:
+    """Small integers compare by value (EP_IntValue), other numbers by their token text."""
+    try:
+        value = int(text, 0) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        return ("num", text)
+    return ("int", value) if -(2**31) <= value < 2**31 else ("num", text)
