@@ -21,8 +21,8 @@ from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from schema_parity.sources.alembic import AlembicProject, catalog_at  # noqa: E402
-from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, linear_chain, write_project  # noqa: E402
+from schema_parity.sources.alembic import AlembicProject, catalog_at
+from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, linear_chain, write_project
 
 
 def best_of(repeat: int, fn) -> float:
@@ -50,14 +50,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 300])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'revisions':>9} | {'schema-parity catalog (s)':>25} | {'per revision (ms)':>17} | {'plain alembic upgrade (s)':>25}")
+    header = ("revisions", "schema-parity catalog (s)", "per revision (ms)", "plain alembic upgrade (s)")
+    print(f"{header[0]:>9} | {header[1]:>25} | {header[2]:>17} | {header[3]:>25}")
     print("-" * 87)
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             ini = write_project(Path(tmp) / "sp", linear_chain(size), env_py=COOKBOOK_ENV_PY)
             project = AlembicProject.load(ini)
             ours = best_of(args.repeat, lambda project=project: catalog_at(project))
-            plain_revisions = [Revision(r.id, r.down, r.upgrade.split("\nop.create_unique")[0]) for r in linear_chain(size)]
+            plain_revisions = [
+                Revision(r.id, r.down, r.upgrade.split("\nop.create_unique")[0]) for r in linear_chain(size)
+            ]
             plain_ini = write_project(Path(tmp) / "plain", plain_revisions, env_py=COOKBOOK_ENV_PY)
             plain = best_of(args.repeat, lambda plain_ini=plain_ini: plain_alembic(plain_ini))
         print(f"{size:>9} | {ours:>25.3f} | {ours / size * 1000:>17.2f} | {plain:>25.3f}")

@@ -17,7 +17,7 @@ from schema_parity.sources.alembic import (
     sqlite_memory_connection,
     upgrade,
 )
-reflect = pytest.importorskip("schema_parity.sources.reflect").reflect
+from schema_parity.sources.reflect import reflect
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, linear_chain, write_project
 
 EXAMPLE_INI = Path(__file__).resolve().parents[1] / "examples" / "telemetry" / "alembic.ini"
@@ -44,7 +44,7 @@ def test_project_env_py_is_not_run_by_default(tmp_path: Path) -> None:
     project = AlembicProject.load(write_project(tmp_path, linear_chain(2)))
     with sqlite_memory_connection() as conn:
         assert upgrade(conn, project) == ["r0000", "r0001"]
-    with sqlite_memory_connection() as conn, pytest.raises(MigrationError, match="env.py was executed"):
+    with sqlite_memory_connection() as conn, pytest.raises(MigrationError, match=r"env\.py was executed"):
         upgrade(conn, project, use_env_py=True)
 
 
@@ -191,7 +191,7 @@ def test_configuration_errors(tmp_path: Path) -> None:
     missing_dir.write_text("[alembic]\nscript_location = %(here)s/nowhere\n")
     with pytest.raises(ConfigError, match="is not a directory"):
         AlembicProject.load(missing_dir)
-    with pytest.raises(ConfigError, match="No alembic.ini"):
+    with pytest.raises(ConfigError, match=r"No alembic\.ini"):
         AlembicProject.load(search_from=tmp_path)
 
 

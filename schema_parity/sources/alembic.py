@@ -315,6 +315,7 @@ class _Progress:
         return found
 
     def applied_one(self, *, step: Any, **_: Any) -> None:
+        _Running.operation = None
         if self.pending:
             self.pending.pop(0)
         self.applied.append(step.up_revision_id or "")
@@ -395,7 +396,7 @@ def _migration_failure(exc: Exception, step: RevisionStep | None, connection: sa
     revision = step.revision
     path = revision.path
     advice = "Fix the revision, or run it against the engine it was written for."
-    if dialect == "sqlite":
+    if dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
         advice = (
             "SQLite cannot run this operation. Guard PostgreSQL-only steps with "
             "`if op.get_context().dialect.name == \"postgresql\":`, or judge PostgreSQL semantics from offline SQL "

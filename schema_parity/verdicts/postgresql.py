@@ -458,13 +458,14 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
     """What parse analysis makes of the text: no parens, folded names, no-op text casts and unknown literals gone."""
 
     def rewrite(n: exp.Expression) -> exp.Expression:
+        # A replacement node is not visited again by transform(): normalise its whole subtree here.
         if isinstance(n, exp.Paren):
-            return rewrite(n.this)
+            return _normalize(n.this, types)
         if isinstance(n, exp.Cast):
             inner = n.this
             to = n.to.sql("postgres").lower()
             if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
-                return rewrite(inner)
+                return _normalize(inner, types)
             literal = _unparen(inner)
             if isinstance(literal, exp.Literal) and literal.is_string and _number(literal.this) is not None:
                 return exp.Literal.number(literal.this)

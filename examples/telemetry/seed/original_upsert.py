@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 
-def record_http_error(conn: sqlite3.Connection, metrics, now: datetime) -> None:  # noqa: ANN001
+def record_http_error(conn: sqlite3.Connection, metrics, now: datetime) -> None:
     conn.execute(
         """
         INSERT INTO http_error_summary

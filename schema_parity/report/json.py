@@ -1,0 +1,58 @@
+"""The JSON report: the stable contract other tools and CI read (documented in docs/report-json.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schema_parity.check import CheckResult
+
+REPORT_VERSION = 1
+
+
+def report_dict(result: CheckResult) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "dialects": list(result.dialects),
+        "schema_sources": list(result.schema_sources),
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "dialect": f.dialect,
+                "table": f.table,
+                "message": f.message,
+                "hint": f.hint,
+            }
+            for f in result.findings
+        ],
+        "sites": [
+            {
+                "path": s.site.path,
+                "line": s.site.line,
+                "column": s.site.column,
+                "origin": s.site.origin,
+                "revision": s.site.revision,
+                "table": s.table,
+                "target": s.target,
+                "verdicts": {
+                    v.dialect: {
+                        "verdict": v.status,
+                        "arbiters": list(v.arbiters),
+                        "rules": [p.rule for p in v.problems],
+                    }
+                    for v in s.verdicts
+                },
+            }
+            for s in result.sites
+        ],
+        "notes": list(result.notes),
+        "summary": result.summary(),
+    }
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(report_dict(result), indent=2) + "\n"

@@ -1,0 +1,617 @@
+"""Finding upserts in Python source: SQL written as string literals, f-strings and formatted strings.
+
+Every string expression of a module is examined, wherever it sits (``execute`` arguments, ``text(...)``, module and
+class constants, ``executescript`` scripts), except docstrings. A string expression is a literal (implicit
+concatenation included), an f-string, a ``+`` chain with at least one literal, ``literal % args`` or
+``literal.format(...)``. Parts that are not literal text are *holes*: a hole naming a module-level string constant,
+or a literal argument of ``%``/``.format``, is filled with its value; any other hole is replaced by ``?`` when it
+sits where a value goes, and makes the site unresolved when it names a table, a column or the conflict target.
+
+Sites are located at the statement's first token inside the literal, mapped back through the literal's source text
+(prefixes, escapes, line continuations and implicit concatenation included); columns count characters, 1-based.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+import warnings
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+
+from schema_parity.sites import Origin, Site
+from schema_parity.sites.scan import ScanProblem
+from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
+
+_MARK = "__schema_parity_hole_{}__"
+_MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")
+_PREFIX = re.compile(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\")")
+_SIMPLE_ESCAPES = {
+    "\n": "",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
+_PLAIN_RUN = re.compile(r"[^\\{}'\"]+")
+_CODE_ESCAPE = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}")
+_PERCENT_SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[a-zA-Z%])")
+_FIELD_NAME = re.compile(r"[^.\[!:]*")
+#: Words after which a hole is a name, not a value.
+_NAME_AFTER = frozenset({"INTO", "TABLE", "FROM", "JOIN", "UPDATE", "AS", "CONSTRAINT", "ONLY", "USING", "WITH"})
+
+
+@dataclass(frozen=True)
+class _Lit:
+    """Literal text; ``offsets`` gives each character's source offset when known, else ``anchor`` stands for all."""
+
+    text: str
+    offsets: tuple[int, ...] | None
+    anchor: int
+
+    def part(self, start: int, end: int, text: str | None = None) -> _Lit:
+        """The characters ``start:end``, or ``text`` standing for them (an escape such as ``{{`` or ``%%``)."""
+        offsets = self.offsets[start:end] if self.offsets is not None else None
+        anchor = offsets[0] if offsets else self.anchor
+        if text is None:
+            return _Lit(self.text[start:end], offsets, anchor)
+        return _Lit(text, None if offsets is None else (anchor,) * len(text), anchor)
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """A part of the string computed at run time; ``label`` is the expression as written."""
+
+    label: str
+    anchor: int
+
+
+_Piece = _Lit | _Hole
+
+
+def sites_from_python(source: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
+    """Every upsert written as a string in a Python module, and a problem if the module does not parse.
+
+    Sites in an Alembic revision script (module-level ``revision`` and ``down_revision``) get ``origin="migration"``
+    and ``revision`` set, so they are judged against the schema at that revision.
+    """
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        with warnings.catch_warnings():  # the user's invalid escapes and the like are not ours to report
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        message = getattr(exc, "msg", None) or str(exc)
+        return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
+    return _Module(source, path, tree).sites(), []
+
+
+def alembic_revision(tree: ast.Module) -> str | None:
+    """The revision id of an Alembic revision script (``revision = "..."`` beside ``down_revision``), else None."""
+    values: dict[str, ast.expr | None] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign):
+            target, value = statement.target, statement.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            values[target.id] = value
+    revision = values.get("revision")
+    if "down_revision" in values and isinstance(revision, ast.Constant) and isinstance(revision.value, str):
+        return revision.value
+    return None
+
+
+class _Module:
+    """One parsed module: its text geometry, its string constants, and the walk that finds sites."""
+
+    def __init__(self, source: str, path: str, tree: ast.Module) -> None:
+        self.source = source
+        self.path = path
+        self.tree = tree
+        self.lines = LineIndex(source)
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
+        self.line_texts = source.split("\n")
+        self.constants = _module_constants(tree)
+        self.revision = alembic_revision(tree)
+        self.origin: Origin = "migration" if self.revision else "python-string"
+        self.hot_lines = self._hot_lines()
+        #: ids of nodes not to examine on their own: docstrings, and parts of a larger string expression
+        self.consumed: set[int] = set()
+
+    def sites(self) -> list[Site]:
+        sites: list[Site] = []
+        stack: list[ast.AST] = [self.tree]
+        while stack:
+            node = stack.pop()
+            if not self._hot(node):
+                continue
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.consumed.update(id(docstring) for docstring in _docstring(node))
+            elif id(node) not in self.consumed and _may_be_upsert(node):
+                pieces = self._pieces(node)
+                if pieces is not None:
+                    sites.extend(self._sites_in(pieces))
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        return sorted(sites, key=lambda site: (site.line, site.column))
+
+    def _hot_lines(self) -> list[int]:
+        """Lines that mention ``conflict``, or a module constant whose value does: only they can hold a site."""
+        found = {self.lines.position(match.start())[0] for match in re.finditer("(?i)conflict", self.source)}
+        names = [name for name, value in self.constants.items() if "conflict" in value.lower()]
+        if names:
+            uses = re.finditer(r"\b(?:{})\b".format("|".join(map(re.escape, names))), self.source)
+            found.update(self.lines.position(match.start())[0] for match in uses)
+        return sorted(found)
+
+    def _hot(self, node: ast.AST) -> bool:
+        """Whether ``node`` spans a hot line; walking only those keeps big modules cheap."""
+        first = getattr(node, "lineno", None)
+        if first is None:
+            return True
+        decorators = getattr(node, "decorator_list", ())  # they sit above the node's own first line
+        first = min([first, *(decorator.lineno for decorator in decorators)])
+        index = bisect_left(self.hot_lines, first)
+        return index < len(self.hot_lines) and self.hot_lines[index] <= (node.end_lineno or first)  # type: ignore[attr-defined]
+
+    # -- source geometry ------------------------------------------------------------------------------------------
+    def _offset(self, line: int, byte_column: int) -> int:
+        text = self.line_texts[line - 1].encode()[:byte_column].decode(errors="replace")
+        return self.line_starts[line - 1] + len(text)
+
+    def _start(self, node: ast.AST) -> int:
+        return self._offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+    def _label(self, node: ast.AST) -> str:
+        """The expression as written (``ast.get_source_segment`` re-splits the whole module on every call)."""
+        end = self._offset(node.end_lineno or 0, node.end_col_offset or 0)  # type: ignore[attr-defined]
+        return self.source[self._start(node) : end] or ast.unparse(node)
+
+    # -- string expressions ---------------------------------------------------------------------------------------
+    def _pieces(self, node: ast.expr) -> list[_Piece] | None:
+        """The parts of a string expression, or None if ``node`` is not one; its nodes are not visited again."""
+        pieces = self._parts(node)
+        if pieces is not None:
+            self.consumed.add(id(node))
+        return pieces
+
+    def _parts(self, node: ast.expr) -> list[_Piece] | None:
+        if isinstance(node, ast.Constant):
+            return [self._literal(node)] if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            operands = _flatten_add(node)
+            parts = [self._pieces(operand) for operand in operands]
+            if all(part is None for part in parts):
+                return None
+            self.consumed.update(id(item) for item in ast.walk(node) if isinstance(item, ast.BinOp))  # inner chains
+            pieces: list[_Piece] = []
+            for operand, part in zip(operands, parts, strict=True):
+                pieces.extend(part if part is not None else [self._hole(operand)])
+            return pieces
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            left = self._pieces(node.left)
+            if left is None:
+                return None
+            return self._percent(left, node.right)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+            and (template := self._pieces(node.func.value)) is not None
+        ):
+            return self._format(template, node)
+        return None
+
+    def _literal(self, node: ast.Constant) -> _Lit:
+        start = self._start(node)
+        items = _scan_literal(self.source, start, self._offset(node.end_lineno or 0, node.end_col_offset or 0))
+        if (
+            items is not None
+            and all(char is not None for char, _ in items)
+            and "".join(char or "" for char, _ in items) == node.value
+        ):
+            return _Lit(node.value, tuple(offset for char, offset in items for _ in char or ""), start)
+        return _Lit(node.value, None, start)
+
+    def _fstring(self, node: ast.JoinedStr) -> list[_Piece]:
+        start = self._start(node)
+        items = _scan_literal(self.source, start, self._offset(node.end_lineno or 0, node.end_col_offset or 0)) or []
+        runs: list[str | None] = []  # literal runs and None for each replacement field, as the AST has them
+        offsets: list[list[int]] = []
+        for char, offset in items:
+            if char is None:
+                runs.append(None)
+                offsets.append([offset])
+            elif runs and runs[-1] is not None:
+                runs[-1] += char
+                offsets[-1].extend([offset] * len(char))
+            else:
+                runs.append(char)
+                offsets.append([offset] * len(char))
+        self.consumed.update(id(value) for value in node.values)
+        expected = [value.value if isinstance(value, ast.Constant) else None for value in node.values]
+        mapped = runs == expected
+        pieces: list[_Piece] = []
+        for index, value in enumerate(node.values):
+            anchor = offsets[index][0] if mapped else start
+            if isinstance(value, ast.Constant):
+                pieces.append(_Lit(value.value, tuple(offsets[index]) if mapped else None, anchor))
+            elif isinstance(value, ast.FormattedValue):
+                plain = value.conversion == -1 and value.format_spec is None
+                pieces.append(self._hole(value.value, anchor, resolve=plain))
+        return pieces
+
+    def _hole(self, node: ast.expr, anchor: int | None = None, *, resolve: bool = True) -> _Piece:
+        anchor = self._start(node) if anchor is None else anchor
+        value = self._constant(node) if resolve else None
+        if value is not None:
+            return _Lit(value, None, anchor)
+        return _Hole(self._label(node), anchor)
+
+    def _constant(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+            return str(node.value)
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id)
+        return None
+
+    def _percent(self, template: list[_Piece], args: ast.expr) -> list[_Piece]:
+        """``template % args``: each conversion is a hole filled by the matching argument."""
+        positional = args.elts if isinstance(args, ast.Tuple) else [args]
+        keyed: dict[object, ast.expr] = {}
+        if isinstance(args, ast.Dict):
+            keyed = {
+                key.value: value
+                for key, value in zip(args.keys, args.values, strict=True)
+                if isinstance(key, ast.Constant)
+            }
+        label = self._label(args)
+        count = 0
+        pieces: list[_Piece] = []
+        for piece in template:
+            if isinstance(piece, _Hole):
+                pieces.append(piece)
+                continue
+            done = 0
+            for spec in _PERCENT_SPEC.finditer(piece.text):
+                pieces.append(piece.part(done, spec.start()))
+                done = spec.end()
+                if spec["conv"] == "%":
+                    pieces.append(piece.part(spec.start(), spec.end(), "%"))
+                    continue
+                key = spec["key"]
+                if key is not None:
+                    arg = keyed.get(key)
+                    name = f"{label}[{key!r}]"
+                else:
+                    arg = positional[count] if count < len(positional) else None
+                    name = f"{label}[{count}]" if isinstance(args, ast.Tuple) else label
+                    count += 1
+                anchor = piece.part(spec.start(), spec.end()).anchor
+                value = self._constant(arg) if arg is not None and spec["conv"] in "sd" else None
+                if value is not None:
+                    pieces.append(_Lit(value, None, anchor))
+                else:
+                    pieces.append(_Hole(self._label(arg) if arg is not None else name, anchor))
+            pieces.append(piece.part(done, len(piece.text)))
+        return pieces
+
+    def _format(self, template: list[_Piece], call: ast.Call) -> list[_Piece]:
+        """``template.format(...)``: each replacement field is a hole filled by the matching argument."""
+        keywords = {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None}
+        auto = 0
+        pieces: list[_Piece] = []
+        for piece in template:
+            if isinstance(piece, _Hole):
+                pieces.append(piece)
+                continue
+            text, index = piece.text, 0
+            while index < len(text):
+                char = text[index]
+                if char not in "{}":
+                    end = min((pos for pos in (text.find("{", index), text.find("}", index)) if pos >= 0), default=-1)
+                    end = len(text) if end < 0 else end
+                    pieces.append(piece.part(index, end))
+                    index = end
+                elif text.startswith(char * 2, index):
+                    pieces.append(piece.part(index, index + 2, char))
+                    index += 2
+                elif char == "}":  # a lone "}" would fail at run time; keep it as text
+                    pieces.append(piece.part(index, index + 1))
+                    index += 1
+                else:
+                    end = _field_end(text, index)
+                    field = text[index + 1 : end - 1]
+                    written = _FIELD_NAME.match(field).group()  # type: ignore[union-attr]
+                    rest = field[len(written) :]
+                    name = written
+                    if not written:
+                        name, auto = str(auto), auto + 1
+                    arg = call.args[int(name)] if name.isdigit() and int(name) < len(call.args) else keywords.get(name)
+                    anchor = piece.part(index, end).anchor
+                    if arg is None:
+                        pieces.append(_Hole(f"{{{field}}}", anchor))
+                    elif rest:  # attribute, index, conversion or format spec: not filled in
+                        pieces.append(_Hole(self._label(arg) + rest, anchor))
+                    else:
+                        pieces.append(self._hole(arg, anchor))
+                    index = end
+        return pieces
+
+    # -- sites --------------------------------------------------------------------------------------------------
+    def _sites_in(self, pieces: list[_Piece]) -> list[Site]:
+        text_parts: list[str] = []
+        offsets: list[int] = []
+        labels: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, _Lit):
+                text_parts.append(piece.text)
+                offsets.extend(piece.offsets if piece.offsets is not None else [piece.anchor] * len(piece.text))
+            else:
+                mark = _MARK.format(len(labels))
+                labels.append(piece.label)
+                text_parts.append(mark)
+                offsets.extend([piece.anchor] * len(mark))
+        text = "".join(text_parts)
+        if not _mentions_upsert(text):
+            return []
+        sites = []
+        for statement in upsert_statements(text, psql=False):
+            line, column = self.lines.position(offsets[statement.start])
+            sql, unresolved = _fill_holes(statement, text, labels)
+            sites.append(Site(self.path, line, column, self.origin, sql, revision=self.revision, unresolved=unresolved))
+        return sites
+
+
+def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str | None, str | None]:
+    """The statement's SQL with value holes as ``?``, or None and the reason when a hole is a name."""
+    sql = text[statement.start : statement.end]
+    if not labels or not _MARK_RE.search(sql):
+        return sql, None
+    tokens = statement.tokens
+    keywords = upsert_keywords(statement)
+    assert keywords is not None
+    insert, conflict = keywords
+    table = _table_span(tokens, insert)
+    target_end = next((i for i in range(conflict + 1, len(tokens)) if tokens[i].upper == "DO"), len(tokens))
+    columns = _parenthesised(tokens, table.stop)
+    set_heads = _set_heads(tokens, target_end)
+    reasons: list[tuple[int, str]] = []  # (rank, reason): the table name first, then the target, then other names
+    fill: dict[str, str] = {}
+    for index, token in enumerate(tokens):
+        for match in _MARK_RE.finditer(token.text):
+            label = labels[int(match.group(1))]
+            if index in table:
+                reasons.append((0, f"the table name is computed at run time ({label})"))
+            elif conflict < index < target_end:
+                reasons.append((1, f"the ON CONFLICT target is computed at run time ({label})"))
+            elif token.kind in ("string", "dollar"):
+                fill[match.group()] = "?"
+            elif (role := _name_role(tokens, index, columns, set_heads)) is not None:
+                reasons.append((2, f"{label} is spliced in as {role}"))
+            else:
+                fill[match.group()] = "(?)" if tokens[index - 1].upper == "VALUES" else "?"
+    if reasons:
+        return None, min(reasons)[1]
+    return _MARK_RE.sub(lambda match: fill.get(match.group(), "?"), sql), None
+
+
+def _name_role(tokens: tuple[Token, ...], index: int, columns: range, set_heads: set[int]) -> str | None:
+    """What kind of name a hole at ``tokens[index]`` stands for, or None if it stands for a value."""
+    token = tokens[index]
+    if token.kind == "ident" or not _MARK_RE.fullmatch(token.text):
+        return "part of an identifier"
+    previous = tokens[index - 1] if index else None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if (previous is not None and previous.text == ".") or (following is not None and following.text == "."):
+        return "part of a qualified name"
+    if index in columns:
+        return "the insert column list"
+    if index in set_heads:
+        return "a DO UPDATE SET assignment"
+    if previous is not None and previous.upper in _NAME_AFTER:
+        return f"a name after {previous.upper}"
+    return None
+
+
+def _table_span(tokens: tuple[Token, ...], insert: int) -> range:
+    """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
+    start = insert + 2 if tokens[insert + 1].upper == "INTO" else insert + 4
+    end = start + 1
+    while end + 1 < len(tokens) and tokens[end].text == ".":
+        end += 2
+    return range(start, min(end, len(tokens)))
+
+
+def _parenthesised(tokens: tuple[Token, ...], start: int) -> range:
+    """Token indexes of the parenthesised group starting at ``start``, or an empty range."""
+    if start >= len(tokens) or tokens[start].text != "(":
+        return range(0)
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[index].text, 0)
+        if depth == 0:
+            return range(start, index + 1)
+    return range(start, len(tokens))
+
+
+def _set_heads(tokens: tuple[Token, ...], do: int) -> set[int]:
+    """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned)."""
+    heads: set[int] = set()
+    if not (do + 2 < len(tokens) and tokens[do + 1].upper == "UPDATE" and tokens[do + 2].upper == "SET"):
+        return heads
+    depth = 0
+    heads.add(do + 3)
+    for index in range(do + 3, len(tokens)):
+        token = tokens[index]
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0 and token.upper in ("WHERE", "RETURNING"):
+            break
+        if depth == 0 and token.text == ",":
+            heads.add(index + 1)
+    return heads
+
+
+def _mentions_upsert(text: str) -> bool:
+    lowered = text.lower()
+    return "conflict" in lowered and "insert" in lowered
+
+
+# -- module facts -----------------------------------------------------------------------------------------------------
+def _docstring(holder: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    first = holder.body[0] if holder.body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return [first.value]
+    return []
+
+
+def _may_be_upsert(node: ast.AST) -> bool:
+    """Whether ``node`` is worth decoding: a literal mentioning both words, or a compound string expression."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and _mentions_upsert(node.value)
+    return isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Call))
+
+
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level names bound exactly once, to a string literal: their values can fill holes."""
+    counts: Counter[str] = Counter()
+    values: dict[str, str] = {}
+    for statement in tree.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            targets, value = [statement.target], statement.value
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    counts[name.id] += 1
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str) and target is name:
+                        values[name.id] = value.value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+def _flatten_add(node: ast.BinOp) -> list[ast.expr]:
+    """The operands of ``a + b + c`` in order, without recursion (long chains exist in generated code)."""
+    operands: list[ast.expr] = []
+    stack: list[ast.expr] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+            stack.extend((item.right, item.left))
+        else:
+            operands.append(item)
+    return operands
+
+
+# -- reading literals in the source ---------------------------------------------------------------------------------
+def _scan_literal(source: str, start: int, end: int) -> list[tuple[str | None, int]] | None:
+    """Decode the string literal(s) in ``source[start:end]`` as (text, source offset) per character.
+
+    An f-string replacement field becomes one ``(None, offset)`` item. None when the text is not what was expected
+    (the caller then locates everything at the literal's start).
+    """
+    items: list[tuple[str | None, int]] = []
+    pos = start
+    while pos < end:
+        char = source[pos]
+        if char in " \t\n\f\\":
+            pos += 1
+            continue
+        if char == "#":
+            newline = source.find("\n", pos)
+            pos = end if newline < 0 else newline
+            continue
+        match = _PREFIX.match(source, pos)
+        if match is None or "b" in match.group(1).lower():
+            return None
+        prefix = match.group(1).lower()
+        after = _scan_body(source, match.end(), match.group(2), items, raw="r" in prefix, fstring="f" in prefix)
+        if after is None:
+            return None
+        pos = after
+    return items
+
+
+def _scan_body(
+    source: str, pos: int, quote: str, items: list[tuple[str | None, int]], *, raw: bool, fstring: bool
+) -> int | None:
+    """Decode one literal's body from ``pos``; returns the offset after its closing quote."""
+    while pos < len(source):
+        plain = _PLAIN_RUN.match(source, pos)
+        if plain is not None:  # fast path: characters that stand for themselves
+            items.extend(zip(plain.group(), range(pos, plain.end()), strict=True))
+            pos = plain.end()
+            continue
+        if source.startswith(quote, pos):
+            return pos + len(quote)
+        char = source[pos]
+        if char == "\\" and raw:
+            items.extend(((char, pos), (source[pos + 1], pos + 1)))
+            pos += 2
+        elif char == "\\":
+            following = source[pos + 1 : pos + 2]
+            code = _CODE_ESCAPE.match(source, pos + 1)
+            if following in _SIMPLE_ESCAPES:
+                items.append((_SIMPLE_ESCAPES[following], pos))
+                pos += 2
+            elif code is not None:
+                items.append((_decode_escape(code.group()), pos))
+                pos = code.end()
+            else:
+                items.append((char, pos))
+                pos += 1
+        elif fstring and char in "{}":
+            if source.startswith(char * 2, pos):
+                items.append((char, pos))
+                pos += 2
+            elif char == "}":
+                return None
+            else:
+                items.append((None, pos))
+                pos = _field_end(source, pos)
+        else:
+            items.append((char, pos))
+            pos += 1
+    return None
+
+
+def _decode_escape(code: str) -> str:
+    if code[0] == "N":
+        return unicodedata.lookup(code[2:-1])
+    if code[0] in "xuU":
+        return chr(int(code[1:], 16))
+    return chr(int(code, 8))
+
+
+def _field_end(text: str, pos: int) -> int:
+    """Offset after the ``}`` closing the replacement field that opens at ``pos`` (brackets and quotes nest)."""
+    depth = 0
+    while pos < len(text):
+        char = text[pos]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        elif char in "'\"":
+            pos = text.find(char, pos + 1)
+            if pos < 0:
+                break
+        pos += 1
+    return len(text)

@@ -1,0 +1,213 @@
+"""Finding upserts in SQL text: a small tokenizer and statement splitter for PostgreSQL and SQLite scripts.
+
+sqlglot is not used here because a script must be split *before* it can be parsed, and one statement sqlglot cannot
+parse must not hide the others. The tokenizer knows what can hide a ``;`` or an ``ON CONFLICT``: string literals
+(``'...'`` with ``''``, ``E'...'`` with backslash escapes), quoted identifiers (``"..."``, ```...```, ``[...]``),
+``--`` and nested ``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END``
+body of ``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements
+inside it are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from schema_parity.sites import Site
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>--[^\n]*)
+    | (?P<block>/\*)
+    | (?P<string>[eE]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?)
+    | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]'"\n]*\])
+    | (?P<dollar>\$(?:[^\W\d]\w*)?\$)
+    | (?P<word>[^\W\d][\w$]*)
+    | (?P<number>\d[\w.]*)
+    | (?P<param>\$\d+)
+    | (?P<op>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_BLOCK_COMMENT = re.compile(r"/\*|\*/")
+_COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
+
+
+class Token(NamedTuple):
+    """A token that matters to SQL (comments and whitespace are dropped); ``start``/``end`` are offsets in the text."""
+
+    kind: str  # word, string, ident, dollar, number, param, op
+    start: int
+    end: int
+    text: str
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a script: its tokens without the closing ``;`` (never empty)."""
+
+    tokens: tuple[Token, ...]
+    inner: tuple[Statement, ...] = ()
+    """Statements of a ``BEGIN ... END`` body, for trigger bodies and ``BEGIN ATOMIC`` functions."""
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+
+def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
+    """Split a script at top-level ``;``; leading and trailing comments are not part of a statement.
+
+    ``psql``: the text is a psql script, so a backslash command runs to the end of its line and ``COPY ... FROM
+    stdin`` is followed by data lines up to ``\\.`` (neither applies to SQL sent through a driver).
+    """
+    statements: list[Statement] = []
+    current: list[Token] = []
+    body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
+    inner: list[Statement] = []
+    depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+    pos = 0
+
+    def close() -> None:
+        nonlocal current, inner
+        if current:
+            statements.append(Statement(tuple(current), tuple(inner)))
+            if psql and _is_copy_from_stdin(current):
+                _skip_copy_data()
+        current, inner = [], []
+
+    def _skip_copy_data() -> None:
+        nonlocal pos
+        end = _COPY_DATA_END.search(text, pos)
+        pos = end.end() if end else len(text)
+
+    while pos < len(text):
+        if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline + 1
+            continue
+        match = _TOKEN.match(text, pos)
+        assert match is not None  # the last alternative matches any character
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "block":
+            end = _block_comment_end(text, pos)
+        elif kind == "dollar":
+            closing = text.find(match.group(), end)
+            end = len(text) if closing < 0 else closing + len(match.group())
+        if kind in ("ws", "comment", "block"):
+            pos = end
+            continue
+        assert kind is not None
+        token = Token(kind, pos, end, text[pos:end])
+        pos = end
+        word = token.upper
+        if depth:
+            if word in ("BEGIN", "CASE"):
+                depth += 1
+            elif word == "END":
+                depth -= 1
+            if depth == 0:
+                if body:
+                    inner.append(Statement(tuple(body)))
+                body = []
+            elif token.text == ";" and depth == 1:
+                if body:
+                    inner.append(Statement(tuple(body)))
+                body = []
+                current.append(token)
+                continue
+            else:
+                body.append(token)
+            current.append(token)
+            continue
+        if token.text == ";":
+            close()
+            continue
+        if word == "BEGIN" and _opens_body(current):
+            depth = 1
+        current.append(token)
+    if body:
+        inner.append(Statement(tuple(body)))
+    close()
+    return statements
+
+
+def _block_comment_end(text: str, pos: int) -> int:
+    """End of a ``/* */`` comment starting at ``pos``, counting nested comments as PostgreSQL does."""
+    depth = 0
+    for match in _BLOCK_COMMENT.finditer(text, pos):
+        depth += 1 if match.group() == "/*" else -1
+        if depth == 0:
+            return match.end()
+    return len(text)
+
+
+def _opens_body(tokens: list[Token]) -> bool:
+    """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
+    words = {token.upper for token in tokens}
+    return bool(tokens) and tokens[0].upper == "CREATE" and bool(words & {"TRIGGER", "FUNCTION", "PROCEDURE"})
+
+
+def _is_copy_from_stdin(tokens: list[Token]) -> bool:
+    words = [token.upper for token in tokens]
+    return words[:1] == ["COPY"] and "STDIN" in words and "FROM" in words
+
+
+def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
+    """The statements of ``text`` that are upserts, including those inside trigger and ``BEGIN ATOMIC`` bodies."""
+    found: list[Statement] = []
+    for statement in split_statements(text, psql=psql):
+        candidates = statement.inner or (statement,)
+        found.extend(candidate for candidate in candidates if upsert_keywords(candidate) is not None)
+    return found
+
+
+def upsert_keywords(statement: Statement) -> tuple[int, int] | None:
+    """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
+    tokens = statement.tokens
+    insert = None
+    for index, token in enumerate(tokens):
+        word = token.upper
+        if word == "INSERT" and insert is None and _followed_by_into(tokens, index):
+            insert = index
+        elif word == "CONFLICT" and insert is not None and tokens[index - 1].upper == "ON":
+            return insert, index
+    return None
+
+
+def _followed_by_into(tokens: tuple[Token, ...], index: int) -> bool:
+    following = [token.upper for token in tokens[index + 1 : index + 4]]
+    return following[:1] == ["INTO"] or (following[:1] == ["OR"] and following[2:3] == ["INTO"])
+
+
+class LineIndex:
+    """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+def sites_from_sql(text: str, path: str) -> list[Site]:
+    """Every upsert statement of a ``.sql`` script, located at its first token."""
+    lines = LineIndex(text)
+    sites = []
+    for statement in upsert_statements(text):
+        line, column = lines.position(statement.start)
+        sites.append(Site(path, line, column, "sql-file", text[statement.start : statement.end]))
+    return sites

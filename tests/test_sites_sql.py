@@ -1,0 +1,140 @@
+"""Upsert sites in .sql scripts: statement splitting, what hides an ON CONFLICT, and exact positions."""
+
+from __future__ import annotations
+
+import textwrap
+
+from schema_parity.sites import Site
+from schema_parity.sites.sql import sites_from_sql, split_statements
+
+
+def _sites(text: str) -> list[tuple[int, int, str | None]]:
+    return [(site.line, site.column, site.sql) for site in sites_from_sql(textwrap.dedent(text), "db/x.sql")]
+
+
+def test_several_statements_keep_only_upserts_with_positions() -> None:
+    text = """\
+        CREATE TABLE t (a int PRIMARY KEY, b text);
+        INSERT INTO t VALUES (1, 'x');
+        -- leading comment is not part of the statement
+          INSERT INTO t (a, b) VALUES (2, 'y')
+          ON CONFLICT (a) DO UPDATE SET b = excluded.b; -- trailing comment
+        INSERT INTO t VALUES (3, 'z') ON CONFLICT DO NOTHING
+        """
+    assert _sites(text) == [
+        (4, 3, "INSERT INTO t (a, b) VALUES (2, 'y')\n  ON CONFLICT (a) DO UPDATE SET b = excluded.b"),
+        (6, 1, "INSERT INTO t VALUES (3, 'z') ON CONFLICT DO NOTHING"),
+    ]
+
+
+def test_site_fields() -> None:
+    [site] = sites_from_sql("insert into t values (1) on conflict do nothing;", "db/x.sql")
+    assert site == Site("db/x.sql", 1, 1, "sql-file", "insert into t values (1) on conflict do nothing")
+
+
+def test_on_conflict_inside_comments_is_not_a_site() -> None:
+    text = """\
+        -- INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;
+        /* INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING; */
+        /* nested /* INSERT INTO t VALUES (1); */ ON CONFLICT DO NOTHING; */
+        INSERT INTO t VALUES (1); -- ON CONFLICT DO NOTHING
+        """
+    assert _sites(text) == []
+
+
+def test_comment_between_on_and_conflict_still_counts() -> None:
+    assert _sites("INSERT INTO t VALUES (1) ON /* why */\n  conflict DO NOTHING") == [
+        (1, 1, "INSERT INTO t VALUES (1) ON /* why */\n  conflict DO NOTHING")
+    ]
+
+
+def test_strings_hide_semicolons_and_keywords() -> None:
+    text = """\
+        INSERT INTO log VALUES ('it''s; ON CONFLICT DO NOTHING');
+        INSERT INTO log VALUES (E'a\\'; ON CONFLICT DO NOTHING');
+        INSERT INTO "weird;name" ("on conflict") VALUES ('--') ON CONFLICT ("on conflict") DO NOTHING;
+        """
+    assert _sites(text) == [
+        (3, 1, """INSERT INTO "weird;name" ("on conflict") VALUES ('--') ON CONFLICT ("on conflict") DO NOTHING"""),
+    ]
+
+
+def test_sqlite_identifier_quotes() -> None:
+    text = "INSERT INTO [my;table] (`a;b`) VALUES (1) ON CONFLICT (`a;b`) DO NOTHING;\nSELECT 1;"
+    assert _sites(text) == [(1, 1, "INSERT INTO [my;table] (`a;b`) VALUES (1) ON CONFLICT (`a;b`) DO NOTHING")]
+
+
+def test_dollar_quoted_bodies_hide_upserts() -> None:
+    text = """\
+        CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;
+        END $$;
+        DO $body$ BEGIN INSERT INTO t VALUES (2) ON CONFLICT DO NOTHING; END $body$;
+        SELECT $1, $$it's$$;
+        INSERT INTO t VALUES ($1) ON CONFLICT (a) DO NOTHING;
+        """
+    assert _sites(text) == [(7, 1, "INSERT INTO t VALUES ($1) ON CONFLICT (a) DO NOTHING")]
+
+
+def test_insert_without_on_conflict_and_on_conflict_without_insert() -> None:
+    text = """\
+        CREATE TABLE t (a int UNIQUE ON CONFLICT REPLACE);
+        INSERT OR REPLACE INTO t VALUES (1);
+        SELECT 'insert' AS on_conflict;
+        """
+    assert _sites(text) == []
+
+
+def test_insert_or_action_into_with_on_conflict() -> None:
+    assert _sites("INSERT OR IGNORE INTO t VALUES (1) ON CONFLICT DO NOTHING") != []
+
+
+def test_data_modifying_cte() -> None:
+    text = """\
+        WITH moved AS (
+          INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING RETURNING a
+        )
+        SELECT * FROM moved;
+        """
+    [(line, column, sql)] = _sites(text)
+    assert (line, column) == (1, 1)
+    assert sql is not None and sql.startswith("WITH moved AS (") and sql.endswith("SELECT * FROM moved")
+
+
+def test_sqlite_trigger_body_statements_are_sites_of_their_own() -> None:
+    text = """\
+        BEGIN;
+        CREATE TRIGGER tr AFTER INSERT ON src BEGIN
+          SELECT CASE WHEN new.a > 0 THEN 1 END;
+          INSERT INTO agg (a) VALUES (new.a) ON CONFLICT (a) DO UPDATE SET n = n + 1;
+        END;
+        INSERT INTO src VALUES (1);
+        COMMIT;
+        """
+    assert _sites(text) == [(4, 3, "INSERT INTO agg (a) VALUES (new.a) ON CONFLICT (a) DO UPDATE SET n = n + 1")]
+    statements = split_statements(textwrap.dedent(text))
+    assert len(statements) == 4
+
+
+def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
+    text = """\
+        \\set ON_ERROR_STOP on
+        COPY t (a, b) FROM stdin;
+        1\tit's ON CONFLICT; INSERT INTO
+        \\.
+        INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;
+        """
+    assert _sites(text) == [(5, 1, "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING")]
+
+
+def test_unterminated_constructs_do_not_raise() -> None:
+    assert _sites("INSERT INTO t VALUES ('open ON CONFLICT DO NOTHING") == []
+    assert _sites("INSERT INTO t VALUES (1) /* ON CONFLICT DO NOTHING") == []
+    assert _sites("SELECT $x$ INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING") == []
+
+
+def test_columns_count_characters() -> None:
+    assert _sites("SELECT 'é'; INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING") == [
+        (1, 13, "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING")
+    ]
