@@ -22,10 +22,16 @@ from schema_parity.plugin.fixtures import (
     schema_parity_template,
     schema_parity_use_env_py,
 )
-from schema_parity.plugin.hooks import pytest_addoption, pytest_configure, pytest_runtest_setup
+from schema_parity.plugin.hooks import (
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_runtest_setup,
+)
 
 __all__ = [
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_setup",
     "schema_parity_alembic_config",

@@ -1,0 +1,156 @@
+"""``pytest --schema-parity``: one test item per upsert site and one per schema build, from the same check as the CLI.
+
+The items are added to the session's collection before ``-k``/``-m`` deselection runs, so they appear in the
+terminal summary, JUnit XML and ``-k`` selection like any test. Their node ids are stable
+(``schema-parity::<path>:<line>``), so pytest-xdist workers collect the same items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from schema_parity.catalog import DIALECTS, Dialect
+from schema_parity.check import SchemaOptions, SiteReport, run_check
+from schema_parity.errors import SchemaParityError
+from schema_parity.findings import Finding
+
+PREFIX = "schema-parity"
+CHECK_MARKER = "schema_parity_check"
+
+
+def add_check_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
+    group.addoption(
+        "--schema-parity",
+        action="store_true",
+        default=None,
+        help="Also collect one item per ON CONFLICT site (checked against the migrated schema) and per schema build.",
+    )
+    parser.addini("schema_parity", "Collect the schema-parity check items by default", type="bool", default=False)
+    parser.addini(
+        "schema_parity_paths", "Paths scanned for upserts, relative to the rootdir (default: the rootdir)", type="paths"
+    )
+    parser.addini("schema_parity_exclude", "Glob patterns of paths not scanned", type="linelist")
+    parser.addini("schema_parity_dialects", "Dialects whose rules apply (default: postgresql sqlite)", type="linelist")
+    parser.addini("schema_parity_revision", "Revision the upserts are checked against (default: head)")
+
+
+def enabled(config: pytest.Config) -> bool:
+    option = config.getoption("schema_parity")
+    return bool(config.getini("schema_parity")) if option is None else bool(option)
+
+
+class SchemaParityFailure(Exception):
+    """A check item failed: the message is the report, shown without a Python traceback."""
+
+
+class CheckCollector(pytest.Collector):
+    """The parent of the generated items, so their node ids read ``schema-parity::<path>:<line>``."""
+
+    def collect(self) -> list[pytest.Item]:  # the items are made up front by collect_items()
+        return []
+
+
+class CheckItem(pytest.Item):
+    """Base of the generated items: failures render as the checker's text."""
+
+    def __init__(self, *, report_path: Path, line: int, failure: str | None, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.report_path = report_path
+        self.line = line
+        self.failure = failure
+        self.add_marker(CHECK_MARKER)
+
+    def runtest(self) -> None:
+        if self.failure is not None:
+            raise SchemaParityFailure(self.failure)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+        if isinstance(excinfo.value, SchemaParityFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        # pytest rewrites "." to "::" in a domain that ends the node id (a dotted Python name): keep them apart.
+        return self.report_path, max(self.line - 1, 0), f"{PREFIX} {self.name}"
+
+
+def _finding_text(finding: Finding) -> str:
+    dialect = f" [{finding.dialect}]" if finding.dialect else ""
+    text = f"{finding.path}:{finding.line}:{finding.column}: {finding.rule}{dialect} {finding.message}"
+    return text + (f"\n    help: {finding.hint}" if finding.hint else "")
+
+
+def _site_failure(report: SiteReport, findings: Sequence[Finding]) -> str | None:
+    site = report.site
+    errors = [f for f in findings if f.severity == "error" and f.path == site.path and f.line == site.line]
+    return "\n".join(_finding_text(f) for f in errors) if errors else None
+
+
+def collect_items(session: pytest.Session) -> list[pytest.Item]:
+    config = session.config
+    root = config.rootpath
+    parent = CheckCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=root)
+    try:
+        result = run_check(
+            [Path(p) for p in config.getini("schema_parity_paths")] or [root],
+            root=root,
+            schema=_schema_options(config),
+            dialects=_dialects(config),
+            exclude=config.getini("schema_parity_exclude"),
+        )
+    except SchemaParityError as exc:
+        return [CheckItem.from_parent(parent, name="schema", report_path=root, line=0, failure=str(exc))]
+    items: list[pytest.Item] = [
+        CheckItem.from_parent(
+            parent,
+            name=f"schema[{'-'.join(result.dialects)}]",
+            report_path=root,
+            line=0,
+            failure=None,
+        )
+    ]
+    seen: set[str] = set()
+    for report in result.sites:
+        site = report.site
+        name = f"{site.path}:{site.line}"
+        if name in seen:
+            name = f"{name}:{site.column}"
+        seen.add(name)
+        items.append(
+            CheckItem.from_parent(
+                parent,
+                name=name,
+                report_path=root / site.path,
+                line=site.line,
+                failure=_site_failure(report, result.findings),
+            )
+        )
+    return items
+
+
+def _schema_options(config: pytest.Config) -> SchemaOptions:
+    from schema_parity.plugin.hooks import ini_value
+
+    root = config.rootpath
+    alembic_config = ini_value(config, "schema_parity_alembic_config")
+    script_location = ini_value(config, "schema_parity_script_location")
+    return SchemaOptions(
+        alembic_config=root / alembic_config if alembic_config else None,
+        script_location=root / script_location if script_location else None,
+        revision=ini_value(config, "schema_parity_revision") or "head",
+        use_env_py=bool(config.getini("schema_parity_use_env_py")),
+        search_from=root,
+    )
+
+
+def _dialects(config: pytest.Config) -> tuple[Dialect, ...]:
+    configured = [d.strip() for d in config.getini("schema_parity_dialects") if d.strip()]
+    unknown = [d for d in configured if d not in DIALECTS]
+    if unknown:
+        raise pytest.UsageError(
+            f"schema_parity_dialects: unknown dialect(s) {', '.join(unknown)}; choose from {', '.join(DIALECTS)}"
+        )
+    return tuple(configured) or DIALECTS  # type: ignore[return-value]
