@@ -262,3 +262,30 @@ def test_same_migrations_on_sqlite_and_postgresql_give_the_same_keys(pg_engine: 
         assert unique == [(k.kind, k.columns) for k in lite_table.keys if k.is_unique]
         named_unique = {k.name for k in pg_table.keys if k.kind == "unique"}
         assert named_unique == {k.name for k in lite_table.keys if k.kind == "unique"}
+
+
+def test_revision_that_fails_to_import_is_named(tmp_path: Path) -> None:
+    revisions = [
+        Revision("ok1", None, "pass"),
+        Revision("imp2", "ok1", "pass", imports="import a_module_that_is_not_installed"),
+    ]
+    project = AlembicProject.load(write_project(tmp_path, revisions))
+    with pytest.raises(MigrationError) as excinfo:
+        project.heads()
+    message = str(excinfo.value)
+    assert "imp2_rev.py:4 cannot be imported" in message
+    assert "No module named 'a_module_that_is_not_installed'" in message
+
+
+def test_version_locations_with_interpolation_and_sections(tmp_path: Path) -> None:
+    """Real projects write version_locations = %(script_location)s/versions and keep several sections."""
+    write_project(tmp_path, linear_chain(2))
+    (tmp_path / "alembic.ini").write_text(
+        "[DEFAULT]\nscript_location = migrations\n\n"
+        "[alembic]\nscript_location = migrations\nversion_locations = %(script_location)s/versions\n\n"
+        "[other]\nscript_location = elsewhere\n"
+    )
+    project = AlembicProject.load(tmp_path / "alembic.ini")
+    assert project.heads() == ("r0001",)
+    with pytest.raises(ConfigError, match=r"no \[missing\] section"):
+        AlembicProject.load(tmp_path / "alembic.ini", ini_section="missing")

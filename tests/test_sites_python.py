@@ -454,3 +454,31 @@ def test_scan_marks_alembic_revisions(tmp_path: Path) -> None:
         ("app/db.py", "python-string", None),
         ("migrations/versions/a1b2_add.py", "migration", "a1b2c3d4e5f6"),
     ]
+
+
+def test_string_and_sqlalchemy_sites_of_a_revision_script_carry_its_revision() -> None:
+    """A migration's ``op.execute(text(...))`` is a "migration" site, its SQLAlchemy upsert a "sqlalchemy" one; both
+    are judged at that revision."""
+    source = """\
+        import sqlalchemy as sa
+        from alembic import op
+        from sqlalchemy.dialects.sqlite import insert
+
+        revision = "abc123"
+        down_revision = None
+
+        def upgrade():
+            t = sa.table("t", sa.column("a"))
+            op.execute(sa.text("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING"))
+            op.get_bind().execute(insert(t).values(a=1).on_conflict_do_nothing(index_elements=["a"]))
+        """
+    sites = _sites(source)
+    assert [(s.line, s.origin, s.revision, s.dialect, s.sql) for s in sites] == [
+        (10, "migration", "abc123", None, "INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING"),
+        (11, "sqlalchemy", "abc123", "sqlite", "INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO NOTHING"),
+    ]
+
+
+def test_a_module_without_on_conflict_calls_is_not_walked_for_sqlalchemy() -> None:
+    """``on_conflict_do`` absent: only the string scanner runs (the SQLAlchemy walk is skipped)."""
+    assert _found('x = "ON CONFLICT is explained here"\nclass C:\n    on_conflict = 1\n') == []

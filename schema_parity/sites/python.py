@@ -19,11 +19,14 @@ import unicodedata
 import warnings
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from schema_parity.sites import Origin, Site
 from schema_parity.sites.scan import ScanProblem
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
+from schema_parity.sites.sqlalchemy import Project, Wrapper, module_name, sqlalchemy_sites
 
 _MARK = "__schema_parity_hole_{}__"
 _MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")
@@ -77,11 +80,15 @@ class _Hole:
 _Piece = _Lit | _Hole
 
 
-def sites_from_python(source: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
-    """Every upsert written as a string in a Python module, and a problem if the module does not parse.
+def sites_from_python(
+    source: str, path: str, *, project: Project | None = None, wrappers: Sequence[Wrapper] = ()
+) -> tuple[list[Site], list[ScanProblem]]:
+    """Every upsert written as a string, built with SQLAlchemy or made by a wrapper call in a Python module, and a
+    problem if the module does not parse.
 
-    Sites in an Alembic revision script (module-level ``revision`` and ``down_revision``) get ``origin="migration"``
-    and ``revision`` set, so they are judged against the schema at that revision.
+    Sites in an Alembic revision script (module-level ``revision`` and ``down_revision``) get ``revision`` set, so
+    they are judged against the schema at that revision; string sites there get ``origin="migration"``. ``project``
+    (the scanned tree) lets tables and models defined in other modules be found; without it only this module is seen.
     """
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
@@ -92,7 +99,14 @@ def sites_from_python(source: str, path: str) -> tuple[list[Site], list[ScanProb
         line = getattr(exc, "lineno", None) or 1
         message = getattr(exc, "msg", None) or str(exc)
         return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
-    return _Module(source, path, tree).sites(), []
+    module = _Module(source, path, tree)
+    sites = module.sites()
+    if "on_conflict_do" in source or any(wrapper.short_name in source for wrapper in wrappers):
+        project = project or Project(Path("."), [])
+        info = project.add(module_name(Path(path), Path(".")), tree)
+        sites += sqlalchemy_sites(tree, source, path, module=info, revision=module.revision, wrappers=wrappers)
+        sites.sort(key=lambda site: (site.line, site.column))
+    return sites, []
 
 
 def alembic_revision(tree: ast.Module) -> str | None:

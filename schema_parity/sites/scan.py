@@ -1,7 +1,9 @@
 """Walking a project for upsert sites: which files are read, and how a file that cannot be read is reported.
 
 Scanning must be cheap enough to run on every test session, so a file whose bytes do not contain ``conflict``
-(any case) is never decoded or parsed: every upsert has that word in it.
+(any case) is never decoded or parsed: every upsert has that word in it, except a call of a configured wrapper,
+whose files are found by the wrapper's function name. Modules that define the tables a SQLAlchemy upsert names are
+parsed only when a site refers to them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schema_parity.sites import Site
 from schema_parity.sites.sql import sites_from_sql
+
+if TYPE_CHECKING:
+    from schema_parity.sites.sqlalchemy import Project, Wrapper
 
 #: Directories never entered below a scanned root (a directory holding ``pyvenv.cfg`` is a virtualenv too).
 SKIPPED_DIRS = frozenset(
@@ -62,42 +68,53 @@ class ScanResult:
     files_scanned: int
 
 
-def scan(paths: Sequence[str | Path], *, root: Path, exclude: Sequence[str] = ()) -> ScanResult:
+def scan(
+    paths: Sequence[str | Path], *, root: Path, exclude: Sequence[str] = (), wrappers: Sequence[Wrapper] = ()
+) -> ScanResult:
     """Find every upsert site in the ``.py`` and ``.sql`` files under ``paths`` (files or directories).
+
+    ``wrappers`` are the project's own upsert functions (see ``schema_parity.sites.sqlalchemy.Wrapper``): their calls
+    are sites too.
 
     Relative ``paths`` are taken from ``root``; paths in the result are relative to ``root``, with forward
     slashes. An ``exclude`` pattern is an fnmatch pattern matched against that relative path (``*`` crosses ``/``)
     and against the file or directory name; an excluded directory is not entered. Explicitly given paths are
     scanned even inside a normally skipped directory.
     """
+    from schema_parity.sites.sqlalchemy import Project
+
     root = Path(root).resolve()
     files = sorted(set(_files(paths, root, exclude)), key=lambda path: _relative(path, root))
+    project = Project(root, files)
     sites: list[Site] = []
     problems: list[ScanProblem] = []
     for path in files:
-        file_sites, file_problems = scan_file(path, _relative(path, root))
+        file_sites, file_problems = scan_file(path, _relative(path, root), project=project, wrappers=wrappers)
         sites.extend(file_sites)
         problems.extend(file_problems)
     sites.sort(key=lambda site: (site.path, site.line, site.column))
     return ScanResult(sites, problems, len(files))
 
 
-def scan_file(path: Path, name: str) -> tuple[list[Site], list[ScanProblem]]:
-    """The sites of one file, reported under ``name``; a file without ``conflict`` in it is not decoded."""
+def scan_file(
+    path: Path, name: str, *, project: Project | None = None, wrappers: Sequence[Wrapper] = ()
+) -> tuple[list[Site], list[ScanProblem]]:
+    """The sites of one file, reported under ``name``; a file without ``conflict`` (or a wrapper's name) in it is not
+    decoded."""
     from schema_parity.sites.python import sites_from_python  # python.py imports ScanProblem from here
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         return [], [ScanProblem(name, 0, f"cannot read the file: {exc.strerror or exc}")]
-    if not _CONFLICT.search(data):
+    if not _CONFLICT.search(data) and not any(wrapper.short_name.encode() in data for wrapper in wrappers):
         return [], []
     try:
         text = _decode(data, python=path.suffix == ".py")
     except (UnicodeDecodeError, SyntaxError) as exc:
         return [], [ScanProblem(name, 0, f"not a UTF-8 text file, skipped: {exc}")]
     if path.suffix == ".py":
-        return sites_from_python(text, name)
+        return sites_from_python(text, name, project=project, wrappers=wrappers)
     return sites_from_sql(text.replace("\r\n", "\n").replace("\r", "\n"), name), []
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 import configparser
 import hashlib
 import io
+import os
+import re
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +53,7 @@ class AlembicProject:
     config_path: Path | None = None
     ini_section: str = "alembic"
     options: tuple[tuple[str, str], ...] = field(default=())
-    """Main options of the config section (e.g. ``version_locations``), passed on to Alembic."""
+    """Options that override the file's (``version_locations`` made absolute); Alembic reads the rest itself."""
 
     @classmethod
     def load(
@@ -86,19 +89,18 @@ class AlembicProject:
                 if config_path.suffix != ".toml"
                 else f"{config_path}: no script_location in [tool.alembic]"
             )
-        here = str(config_path.parent)
-        resolved = Path(str(location).replace("%(here)s", here))
+        here = config_path.parent
+        resolved = Path(str(location).replace("%(here)s", str(here)))
         if ":" in str(location) and not resolved.exists():  # package resource form "myapp:migrations"
             resolved = Path(alembic_util.coerce_resource_to_filename(str(location)))
         if not resolved.is_absolute():
-            resolved = config_path.parent / resolved
-        options.pop("script_location", None)
-        options.pop("sqlalchemy.url", None)
+            resolved = here / resolved
+        versions = _version_locations(options, here)
         return cls(
             script_location=_existing_dir(resolved.resolve(), f"{config_path}: script_location"),
             config_path=config_path,
             ini_section=ini_section,
-            options=tuple(sorted((k, v.replace("%(here)s", here)) for k, v in options.items())),
+            options=(("version_locations", os.pathsep.join(versions)),) if versions else (),
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -110,17 +112,24 @@ class AlembicProject:
         else:
             cfg = Config(output_buffer=output_buffer)
         cfg.set_main_option("script_location", str(self.script_location))
-        for key, value in self.options:
+        for key, value in self.options:  # paths made absolute: they must not depend on the working directory
             cfg.set_main_option(key, value.replace("%", "%%"))
+            cfg.set_main_option("path_separator", "os")
         cfg.set_main_option("sqlalchemy.url", url or "sqlite://")
         return cfg
 
     @cached_property
     def script(self) -> ScriptDirectory:
+        """The script directory with every revision file loaded (a file that fails to import is named)."""
         try:
-            return ScriptDirectory.from_config(self.config())
+            script = ScriptDirectory.from_config(self.config())
         except alembic_util.CommandError as exc:
             raise ConfigError(f"{self.script_location}: {exc}") from exc
+        try:
+            script.revision_map.heads  # noqa: B018 - imports every revision module now, where errors are caught
+        except Exception as exc:  # a revision module that raises on import: an ImportError, a typo, ...
+            raise MigrationError(_import_failure(exc, self.script_location)) from exc
+        return script
 
     def heads(self) -> tuple[str, ...]:
         return tuple(sorted(self.script.get_heads()))
@@ -178,6 +187,21 @@ class AlembicProject:
         return digest.hexdigest()
 
 
+def _import_failure(exc: Exception, script_location: Path) -> str:
+    """Name the revision file whose import failed (the innermost traceback frame inside the scripts directory)."""
+    culprit = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = Path(frame.f_code.co_filename)
+        if filename.is_relative_to(script_location):
+            culprit = f"{filename}:{line}"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    where = f"{culprit}" if culprit else f"a revision file under {script_location}"
+    return (
+        f"{where} cannot be imported: {type(exc).__name__}: {first}. Revision scripts are imported as Python "
+        "modules; install what they import (the application's dependencies) or remove the import from the revision."
+    )
+
+
 def _discover(start: Path) -> Path:
     for directory in (start, *start.resolve().parents):
         ini = directory / "alembic.ini"
@@ -213,14 +237,29 @@ def _toml_options(path: Path) -> dict[str, str]:
 
 
 def _ini_options(path: Path, section: str) -> dict[str, str]:
-    parser = configparser.ConfigParser(interpolation=None)
+    """The section as Alembic reads it: ``%(here)s`` and ``%(script_location)s`` style references expanded."""
+    parser = configparser.ConfigParser(defaults={"here": str(path.parent)})
     try:
         parser.read(path, encoding="utf-8")
+        if not parser.has_section(section):
+            raise ConfigError(f"{path}: no [{section}] section (is this an alembic.ini? choose one with --ini-section)")
+        return dict(parser.items(section))
     except (configparser.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: malformed ini file: {exc}") from exc
-    if not parser.has_section(section):
-        raise ConfigError(f"{path}: no [{section}] section (is this an alembic.ini?)")
-    return dict(parser.items(section))
+
+
+_SEPARATORS = {"os": os.pathsep, "space": " ", "newline": "\n", "colon": ":", "semicolon": ";"}
+
+
+def _version_locations(options: dict[str, str], here: Path) -> list[str]:
+    """``version_locations`` split as Alembic splits it, each made absolute against the config file's directory."""
+    raw = options.get("version_locations", "").strip()
+    if not raw:
+        return []
+    separator = options.get("path_separator") or options.get("version_path_separator")
+    # Without a separator setting Alembic splits the legacy way: on spaces, commas and colons.
+    parts = raw.split(_SEPARATORS.get(separator, separator)) if separator else re.split(r"[\s,:]+", raw)
+    return [str((here / part.strip()).resolve()) for part in parts if part.strip()]
 
 
 def _existing_dir(path: Path, what: str) -> Path:
