@@ -7,15 +7,22 @@ pytest items read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
+from schema_parity.changes import Changes
+from schema_parity.config import RuleSelection
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
-from schema_parity.findings import Finding, rule_for
+from schema_parity.findings import RULES, Finding, rule_for
+from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
-from schema_parity.sites.scan import ScanProblem, scan
+from schema_parity.sites.scan import ScanProblem
+from schema_parity.sites.sqlalchemy import Wrapper
+from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge
 
@@ -53,12 +60,22 @@ class SiteReport:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """``findings`` are the ones that count; ``suppressed`` (by a comment) and ``baselined`` are kept for reports.
+
+    ``fingerprints`` maps each counted or baselined finding to its stable identity (see baseline.py).
+    """
+
     findings: tuple[Finding, ...]
     sites: tuple[SiteReport, ...]
     notes: tuple[str, ...] = ()
     files_scanned: int = 0
     dialects: tuple[Dialect, ...] = DIALECTS
     schema_sources: tuple[str, ...] = field(default=())
+    suppressed: tuple[Finding, ...] = ()
+    baselined: tuple[Finding, ...] = ()
+    fingerprints: Mapping[Finding, str] = field(default_factory=dict)
+    files_parsed: int = 0
+    diff_base: str | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -76,6 +93,8 @@ class CheckResult:
             "errors": len(self.errors),
             "warnings": sum(1 for f in self.findings if f.severity == "warning"),
             "unresolved_sites": unresolved,
+            "suppressed": len(self.suppressed),
+            "baselined": len(self.baselined),
         }
 
 
@@ -93,6 +112,16 @@ class Catalogs:
     @property
     def is_alembic(self) -> bool:
         return not self.options.database_url and not self.options.schema_sql
+
+    def schema_paths(self) -> list[Path]:
+        """Files and directories the schema is built from (a change there can break any site)."""
+        o = self.options
+        if o.database_url:
+            return []
+        if o.schema_sql:
+            return [p.resolve() for p in o.schema_sql]
+        project = self.project()
+        return [p.resolve() for p in (project.script_location, project.config_path) if p is not None]
 
     def project(self):  # -> AlembicProject (imported lazily: only Alembic sources need it)
         from schema_parity.sources.alembic import AlembicProject
@@ -139,12 +168,15 @@ class Catalogs:
         from schema_parity.sources.ddl import catalog_from_ddl
 
         sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
+        if offline_notes:
+            # A partial offline schema would make every later table look missing: judge PostgreSQL's rules on the
+            # schema the same migrations really built (on SQLite) instead, and say so.
+            fallback = "PostgreSQL's rules are applied to the schema the migrations built on SQLite instead"
+            self.notes.extend(f"postgresql: {n} {fallback}." for n in offline_notes)
+            return self.at(revision, "sqlite").with_notes(*offline_notes)
         label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
         catalog = catalog_from_ddl(sql, "postgresql", source=label)
-        if offline_notes:
-            self.notes.extend(f"postgresql: {n}" for n in offline_notes)
-            catalog = catalog.with_notes(*offline_notes)
-        self.notes.extend(f"postgresql: {n}" for n in catalog.notes if n not in offline_notes)
+        self.notes.extend(f"postgresql: {n}" for n in catalog.notes)
         return catalog
 
 
@@ -159,6 +191,23 @@ def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict,
     return judge(upsert, catalog, dialect), upsert.table_display, upsert.target_display
 
 
+@dataclass(frozen=True)
+class CheckOptions:
+    """What happens to findings after judging: selection, suppressions, baseline, changed lines; and scan speed.
+
+    ``project_root`` anchors the paths inside fingerprints (baseline, SARIF), so they do not depend on the working
+    directory; it defaults to ``root``.
+    """
+
+    selection: RuleSelection = field(default_factory=RuleSelection)
+    report_unused_suppressions: bool = False
+    baseline: Baseline | None = None
+    changes: Changes | None = None
+    cache_dir: Path | None = None
+    jobs: int = 1
+    project_root: Path | None = None
+
+
 def run_check(
     paths: Sequence[Path],
     *,
@@ -166,12 +215,27 @@ def run_check(
     schema: SchemaOptions,
     dialects: Sequence[Dialect] = DIALECTS,
     exclude: Sequence[str] = (),
+    wrappers: Sequence[Wrapper] = (),
+    options: CheckOptions | None = None,
 ) -> CheckResult:
-    scanned = scan(paths, root=root, exclude=exclude)
+    """Scan ``paths``, judge every site for each dialect, then triage the findings as ``options`` say."""
+    opts = options or CheckOptions()
+    root = root.resolve()
+    scanned = scan_project(
+        paths, root=root, exclude=exclude, wrappers=wrappers, cache_dir=opts.cache_dir, jobs=opts.jobs
+    )
     catalogs = Catalogs(schema, dialects)
-    findings: list[Finding] = [_problem_finding(p) for p in scanned.problems]
+    sites = scanned.sites
+    problems = scanned.problems
+    if opts.changes is not None and sites:
+        if opts.changes.touches_file_under(catalogs.schema_paths()):
+            catalogs.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")
+        else:
+            sites = [s for s in sites if opts.changes.touches(root / s.path, *_statement_lines(s))]
+            problems = [p for p in problems if opts.changes.touches(root / p.path, 0, 1 << 30)]
+    raw: list[tuple[Finding, str]] = [(_problem_finding(p), "") for p in problems]
     reports: list[SiteReport] = []
-    for site in scanned.sites:
+    for site in sites:
         verdicts: list[Verdict] = []
         table = target = None
         for dialect in dialects:
@@ -183,19 +247,80 @@ def run_check(
                 catalog = catalogs.head(dialect)
             verdict, table, target = judge_site(site, catalog, dialect)
             verdicts.append(verdict)
-            findings.extend(
-                Finding.from_problem(problem, site=site, dialect=dialect, table=table) for problem in verdict.problems
+            statement = site.sql or site.unresolved or ""
+            raw.extend(
+                (Finding.from_problem(problem, site=site, dialect=dialect, table=table), statement)
+                for problem in verdict.problems
             )
         reports.append(SiteReport(site, table, target, tuple(verdicts)))
     sources = tuple(sorted({c.source for c in catalogs._by_revision.values() if c.source}))
-    return CheckResult(
-        findings=tuple(sorted(findings, key=Finding.sort_key)),
-        sites=tuple(reports),
-        notes=tuple(dict.fromkeys(catalogs.notes)),
-        files_scanned=scanned.files_scanned,
-        dialects=tuple(dialects),
-        schema_sources=sources,
+    return _triage(
+        raw,
+        opts,
+        directives=scanned.directives,
+        root=root,
+        base=CheckResult(
+            findings=(),
+            sites=tuple(reports),
+            notes=tuple(dict.fromkeys(catalogs.notes)),
+            files_scanned=scanned.files_scanned,
+            dialects=tuple(dialects),
+            schema_sources=sources,
+            files_parsed=scanned.files_parsed,
+            diff_base=opts.changes.base if opts.changes else None,
+        ),
     )
+
+
+def _triage(
+    raw: list[tuple[Finding, str]],
+    opts: CheckOptions,
+    *,
+    directives: Sequence[Directive],
+    root: Path,
+    base: CheckResult,
+) -> CheckResult:
+    """Select and re-level rules, then set aside suppressed and baselined findings, in that order."""
+    selection = opts.selection
+    suppressor = Suppressor(directives)
+    anchor = (opts.project_root or root).resolve()
+    fingerprints: dict[Finding, str] = {}
+    active: list[Finding] = []
+    suppressed: list[Finding] = []
+    for found, statement in raw:
+        if not selection.enabled(found.rule):
+            continue
+        finding = replace(found, severity=selection.level(found.rule, found.severity))
+        fingerprints[finding] = fingerprint(finding, project_path(root, finding.path, anchor), statement)
+        (suppressed if suppressor.suppressed(finding) else active).append(finding)
+    if opts.report_unused_suppressions and selection.enabled(UNUSED_SUPPRESSION.code):
+        enabled = {code: selection.enabled(code) for code in RULES}
+        level = selection.level(UNUSED_SUPPRESSION.code, UNUSED_SUPPRESSION.severity)
+        for unused in suppressor.unused(enabled):
+            finding = replace(unused, severity=level)
+            fingerprints[finding] = fingerprint(finding, project_path(root, finding.path, anchor), "")
+            active.append(finding)
+    kept: list[Finding] = []
+    baselined: list[Finding] = []
+    for finding in active:
+        (baselined if opts.baseline and opts.baseline.absorbs(fingerprints[finding]) else kept).append(finding)
+    return replace(
+        base,
+        findings=tuple(sorted(kept, key=Finding.sort_key)),
+        suppressed=tuple(sorted(suppressed, key=Finding.sort_key)),
+        baselined=tuple(sorted(baselined, key=Finding.sort_key)),
+        fingerprints=fingerprints,
+    )
+
+
+def project_path(root: Path, path: str, anchor: Path) -> str:
+    """``path`` (relative to ``root``) made relative to ``anchor``, with forward slashes."""
+    return Path(os.path.relpath(root / path, anchor)).as_posix() if root != anchor else path
+
+
+def _statement_lines(site: Site) -> tuple[int, int]:
+    """First and last line of the statement (the SQL text's own line breaks)."""
+    return site.line, site.line + (site.sql.count("\n") if site.sql else 0)
 
 
 def _problem_finding(problem: ScanProblem) -> Finding:

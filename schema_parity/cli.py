@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
+from schema_parity.config import FORMATS, Config, check_codes, check_severity, find_config, load_config
 from schema_parity.errors import EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError
+from schema_parity.findings import RULES, Severity
+
+if TYPE_CHECKING:
+    from schema_parity.check import CheckResult, SchemaOptions
 
 
 def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +30,24 @@ def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
         help="alembic.ini or pyproject.toml with [tool.alembic] (default: found in the current directory or above)",
     )
     group.add_argument("--script-location", metavar="DIR", help="revision scripts directory (overrides the config)")
-    group.add_argument("--ini-section", default="alembic", metavar="NAME", help="ini section (default: alembic)")
-    group.add_argument("--revision", default="head", metavar="REV", help="upgrade target (default: head)")
+    group.add_argument("--ini-section", metavar="NAME", help="ini section (default: alembic)")
+    group.add_argument("--revision", metavar="REV", help="upgrade target (default: head)")
     group.add_argument(
         "--use-env-py",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="run the project's env.py (the connection is handed over in config.attributes['connection'])",
     )
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file: a pyproject.toml ([tool.schema-parity]) or a .schema-parity.toml "
+        "(default: the nearest one from the current directory upwards)",
+    )
+    group.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,20 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--format", choices=("text", "json"), default="text")
     schema.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    _add_config_options(schema)
     schema.set_defaults(handler=_cmd_schema)
 
     check = commands.add_parser(
         "check",
         help="check every ON CONFLICT against the schema (exit 1 on an error finding)",
         description="Find every INSERT ... ON CONFLICT in PATHs (.py and .sql files) and judge it with the exact "
-        "rules of PostgreSQL and SQLite against the schema the real migrations build.",
+        "rules of PostgreSQL and SQLite against the schema the real migrations build. Settings come from "
+        "[tool.schema-parity] in pyproject.toml (or .schema-parity.toml); an option given here replaces "
+        "the file's value.",
     )
-    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: config paths, or .)")
     _add_alembic_options(check)
     check.add_argument(
         "--schema-sql",
         nargs="+",
-        default=[],
         metavar="FILE_OR_DIR",
         help="schema from DDL files replayed in order (a directory: its *.sql in name order)",
     )
@@ -76,47 +97,213 @@ def build_parser() -> argparse.ArgumentParser:
         choices=DIALECTS,
         help="whose semantics to apply; repeatable (default: both)",
     )
-    check.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="skip matching paths; repeatable")
+    rules = check.add_argument_group("rules")
+    rules.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to report (SP1,SP301)")
+    rules.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes not to report")
+    rules.add_argument(
+        "--severity", action="append", metavar="CODE=LEVEL", help="change a rule's level (error, warning, info)"
+    )
+    rules.add_argument(
+        "--report-unused-suppressions",
+        action=argparse.BooleanOptionalAction,
+        help="report ignore comments that suppress nothing (SP904)",
+    )
+    adoption = check.add_argument_group("adoption")
+    adoption.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
+    adoption.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE, exit 0")
+    adoption.add_argument(
+        "--diff-base", metavar="GIT_REF", help="check only statements changed since the merge-base with GIT_REF"
+    )
+    adoption.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
+    output = check.add_argument_group("output")
+    output.add_argument("--format", choices=FORMATS, help="text (default), json, github, sarif")
+    output.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    speed = check.add_argument_group("speed")
+    speed.add_argument("--jobs", type=int, metavar="N", help="parse files in N processes (0: one per CPU; default 1)")
+    speed.add_argument(
+        "--cache", action=argparse.BooleanOptionalAction, help="reuse per-file scan results (default: on)"
+    )
+    _add_config_options(check)
     check.set_defaults(handler=_cmd_check)
+
+    rules_cmd = commands.add_parser("rules", help="list every rule code", description="List every rule code.")
+    rules_cmd.set_defaults(handler=_cmd_rules)
+    explain = commands.add_parser(
+        "explain",
+        help="what a rule means, what each engine does, and a failing and a fixed example",
+        description="Print a rule's page: summary, each engine's behaviour, a failing and a fixed example.",
+    )
+    explain.add_argument("code", metavar="CODE", help="rule code (SP101) or name (no-matching-key)")
+    explain.set_defaults(handler=_cmd_explain)
     return parser
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from schema_parity.check import SchemaOptions, run_check
+def _settings(args: argparse.Namespace, cwd: Path) -> Config:
+    """Defaults < configuration file < command line; see docs/configuration.md."""
+    if args.no_config:
+        file = Config()
+    else:
+        found = Path(args.config) if args.config else find_config(cwd)
+        if args.config and not found.is_file():
+            raise ConfigError(f"--config {args.config}: no such file")
+        file = load_config(found) if found else Config()
+    cli = _cli_layer(args, cwd)
+    chosen = {f.name: getattr(cli, f.name) for f in fields(Config) if getattr(cli, f.name) is not None}
+    if any(key in chosen for key in _SCHEMA_KEYS):  # a schema source on the command line replaces the file's
+        file = replace(file, **dict.fromkeys(_SCHEMA_KEYS))
+    if file.exclude and file.source is not None:
+        file = replace(file, exclude=_rebase_globs(file.exclude, file.source.parent, cwd))
+    chosen["severity"] = {**file.severity, **cli.severity}
+    chosen.pop("source", None)
+    return replace(file, **chosen)
 
-    root = Path.cwd()
-    schema = SchemaOptions(
-        alembic_config=Path(args.alembic_config) if args.alembic_config else None,
-        script_location=Path(args.script_location) if args.script_location else None,
+
+_SCHEMA_KEYS = ("alembic_config", "script_location", "schema_sql", "database_url")
+
+
+def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
+    """The command line as a Config (None where an option was not given)."""
+
+    def path(value: str | None) -> Path | None:
+        return cwd / value if value else None
+
+    get = functools.partial(getattr, args)
+    return Config(
+        paths=tuple(cwd / p for p in args.paths) if get("paths", None) else None,
+        exclude=tuple(args.exclude) if get("exclude", None) else None,
+        alembic_config=path(args.alembic_config),
+        script_location=path(args.script_location),
         ini_section=args.ini_section,
         revision=args.revision,
         use_env_py=args.use_env_py,
-        schema_sql=tuple(Path(p) for p in args.schema_sql),
+        schema_sql=tuple(cwd / p for p in args.schema_sql) if get("schema_sql", None) else None,
         database_url=args.database_url,
-        search_from=root,
+        dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,
+        select=check_codes(args.select.split(","), "--select") if get("select", None) else None,
+        ignore=check_codes(args.ignore.split(","), "--ignore") if get("ignore", None) else None,
+        severity=_severity_options(get("severity", None) or []),
+        format=get("format", None) if args.command == "check" else None,
+        baseline=path(get("baseline", None)),
+        report_unused_suppressions=get("report_unused_suppressions", None),
+        jobs=get("jobs", None),
+        cache=get("cache", None),
     )
-    paths = [Path(p) for p in args.paths] or [root]
+
+
+def _severity_options(values: list[str]) -> dict[str, Severity]:
+    table: dict[str, str] = {}
+    for value in values:
+        code, sep, level = value.partition("=")
+        if not sep:
+            raise ConfigError(f"--severity {value}: expected CODE=LEVEL, e.g. SP111=error")
+        table[code.strip()] = level.strip()
+    return check_severity(table, "--severity")
+
+
+def _rebase_globs(patterns: tuple[str, ...], base: Path, cwd: Path) -> tuple[str, ...]:
+    """Patterns with a ``/`` are relative to the config file; scanned paths are relative to the working directory."""
+    prefix = Path(os.path.relpath(base, cwd)).as_posix()
+    if prefix == ".":
+        return patterns
+    return tuple(f"{prefix}/{p}" if "/" in p.rstrip("/") else p for p in patterns)
+
+
+def _schema_options(settings: Config, cwd: Path) -> SchemaOptions:
+    from schema_parity.check import SchemaOptions
+
+    return SchemaOptions(
+        alembic_config=settings.alembic_config,
+        script_location=settings.script_location,
+        ini_section=settings.ini_section or "alembic",
+        revision=settings.revision or "head",
+        use_env_py=bool(settings.use_env_py),
+        schema_sql=settings.schema_sql or (),
+        database_url=settings.database_url,
+        search_from=cwd,
+    )
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from schema_parity.baseline import Baseline, write_baseline
+    from schema_parity.check import CheckOptions, project_path, run_check
+    from schema_parity.config import RuleSelection
+    from schema_parity.scan_cache import CACHE_DIR
+
+    cwd = Path.cwd()
+    settings = _settings(args, cwd)
+    project = settings.source.parent if settings.source else cwd
+    paths = list(settings.paths or (cwd,))
     for path in paths:
         if not path.exists():
             raise ConfigError(f"{path} does not exist")
-    dialects = tuple(dict.fromkeys(args.dialect or DIALECTS))
-    result = run_check(paths, root=root, schema=schema, dialects=dialects, exclude=args.exclude)
-    if args.format == "json":
+    changes = None
+    if args.diff_base:
+        from schema_parity.changes import changes_since
+
+        changes = changes_since(args.diff_base, cwd)
+    writing = args.write_baseline is not None
+    options = CheckOptions(
+        selection=RuleSelection(
+            select=settings.select or ("ALL",), ignore=settings.ignore or (), severity=settings.severity
+        ),
+        report_unused_suppressions=bool(settings.report_unused_suppressions),
+        baseline=Baseline.load(settings.baseline) if settings.baseline and not writing else None,
+        changes=changes,
+        cache_dir=project / CACHE_DIR if settings.cache is not False else None,
+        jobs=settings.jobs if settings.jobs is not None else 1,
+        project_root=project,
+    )
+    result = run_check(
+        paths,
+        root=cwd,
+        schema=_schema_options(settings, cwd),
+        dialects=settings.dialects or DIALECTS,  # type: ignore[arg-type]
+        exclude=settings.exclude or (),
+        wrappers=settings.wrappers or (),
+        options=options,
+    )
+    if writing:
+        target = cwd / args.write_baseline
+        recorded = write_baseline(
+            target,
+            ((f, result.fingerprints[f], project_path(cwd, f.path, project.resolve())) for f in result.findings),
+        )
+        print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
+        return EXIT_OK
+    _write(_render(result, settings.format or "text", cwd, to_file=bool(args.output)), args.output)
+    return EXIT_OK if args.exit_zero else result.exit_code
+
+
+def _render(result: CheckResult, fmt: str, cwd: Path, *, to_file: bool) -> str:
+    if fmt == "json":
         from schema_parity.report.json import render_json
 
-        text = render_json(result)
-    else:
-        from schema_parity.report.text import render_text
+        return render_json(result)
+    if fmt == "sarif":
+        from schema_parity.report.sarif import render_sarif
 
-        colour = not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(result, root=root, style=_ansi if colour else None)
-    _write(text, args.output)
-    return result.exit_code
+        return render_sarif(result, root=cwd)
+    if fmt == "github":
+        from schema_parity.report.github import append_job_summary, github_workspace, render_github
+
+        append_job_summary(result, root=cwd)
+        return render_github(result, root=cwd, workspace=github_workspace())
+    from schema_parity.report.text import render_text
+
+    return render_text(result, root=cwd, style=_ansi if use_colour(sys.stdout, to_file=to_file) else None)
 
 
-_ANSI = {"error": "1;31", "warning": "1;33", "path": "1", "rule": "36", "dim": "2", "ok": "32"}
+def use_colour(stream: TextIO, *, to_file: bool) -> bool:
+    """NO_COLOR (non-empty) wins, then FORCE_COLOR (non-empty), then whether the stream is a terminal."""
+    if to_file or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+_ANSI = {"error": "1;31", "warning": "1;33", "info": "1;34", "path": "1", "rule": "36", "dim": "2", "ok": "32"}
 
 
 def _ansi(text: str, role: str) -> str:
@@ -124,20 +311,43 @@ def _ansi(text: str, role: str) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if code else text
 
 
+def _cmd_rules(_args: argparse.Namespace) -> int:
+    from schema_parity.explain import render_rules
+
+    sys.stdout.write(render_rules())
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from schema_parity.explain import render_explain
+
+    wanted = args.code.strip()
+    code = next((r.code for r in RULES.values() if wanted.upper() == r.code or wanted.lower() == r.name), None)
+    if code is None:
+        raise ConfigError(f"unknown rule {wanted!r}: `schema-parity rules` lists them")
+    sys.stdout.write(render_explain(code))
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from schema_parity.report.catalog import render_catalog
 
-    if args.database_url:
+    settings = _settings(args, Path.cwd())
+    if settings.database_url:
         from schema_parity.sources.reflect import reflect_url
 
-        catalog = reflect_url(args.database_url)
+        catalog = reflect_url(settings.database_url)
     else:
         from schema_parity.sources.alembic import AlembicProject, catalog_at
 
+        options = _schema_options(settings, Path.cwd())
         project = AlembicProject.load(
-            args.alembic_config, script_location=args.script_location, ini_section=args.ini_section
+            options.alembic_config,
+            script_location=options.script_location,
+            ini_section=options.ini_section,
+            search_from=options.search_from,
         )
-        catalog = catalog_at(project, args.revision, use_env_py=args.use_env_py)
+        catalog = catalog_at(project, options.revision, use_env_py=options.use_env_py)
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)
     _write(text, args.output)
     return EXIT_OK
@@ -145,7 +355,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        target = Path(output)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
     else:
         sys.stdout.write(text)
 

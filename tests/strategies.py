@@ -1,20 +1,30 @@
 """Hypothesis strategies: small schemas with keys of every kind, and upsert statements aimed at them.
 
 A drawn :class:`Case` renders to DDL and one statement for each engine that can express it. The vocabulary is
-deliberately small (one table, six columns, a pool of predicates) so that generated targets hit and miss the
+deliberately small (one table, seven columns, a pool of predicates) so that generated targets hit and miss the
 keys often, including the traps: column sets vs term counts, partial predicates that one engine proves and the
-other compares structurally, expression keys, the rowid alias, deferrable and exclusion constraints.
+other compares structurally, expression keys, the rowid alias, deferrable and exclusion constraints, a quoted
+mixed-case column, COLLATE and ordering in targets, INSERT ... SELECT with and without FROM/WHERE (SQLite's
+ON-as-join-constraint ambiguity), a CTE, an alias, ``public.t``, RETURNING, and DO UPDATE SET/WHERE references that
+PostgreSQL finds ambiguous (42702) and SQLite does not.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-PLAIN_COLUMNS = ("a", "b", "c", "e", "active")
-TYPES = {"id": "integer", "a": "integer", "b": "integer", "c": "integer", "e": "text", "active": "boolean"}
-VALUES = {"id": "1", "a": "2", "b": "3", "c": "4", "e": "'x'", "active": "true"}
+PLAIN_COLUMNS = ("a", "b", "c", "e", "active", '"Host"')
+TYPES = {"id": "integer", "a": "integer", "b": "integer", "c": "integer", "e": "text", "active": "boolean",
+         '"Host"': "text"}
+VALUES = {"id": "1", "a": "2", "b": "3", "c": "4", "e": "'x'", "active": "true", '"Host"': "'h'"}
+COLLATIONS = {"postgresql": {"C": '"C"', "default": '"default"'}, "sqlite": {"C": "NOCASE", "default": "BINARY"}}
+"""``COLLATE C`` / ``COLLATE default`` in the vocabulary: a non-default and the default collation of each engine."""
+ORDERINGS = (" DESC", " ASC", " NULLS FIRST", " DESC NULLS LAST")
+SOURCES = ("values", "values", "values", "select", "select_from", "select_from_where")
+RETURNING = (None, None, None, "*", "id", "a + 1", "c")
 
 INDEX_PREDICATES = ("active", "b > 0", "b = 1", "b IS NOT NULL", "e IS NULL", "b = 1 OR b = 2", "b IN (1, 2)")
 TARGET_PREDICATES = (
@@ -31,6 +41,25 @@ TARGET_PREDICATES = (
     "c > 0",
 )
 EXPRESSIONS = ("lower(e)", "(a + b)")
+COLLATED = ("e COLLATE C", "e COLLATE default")
+# DO UPDATE SET / WHERE: {own} is the alias or the table name, {table} the table as the INSERT names it.
+SETS = (
+    "c = excluded.c",
+    "c = excluded.c",
+    "c = c + 1",
+    "c = {own}.c + 1",
+    "c = t.c + 1",
+    "(b, c) = (b, excluded.c)",
+    "(b, c) = ({own}.b, excluded.c)",
+    '"Host" = "Host"',
+    '"Host" = excluded."Host"',
+    "c = excluded.c + {own}.c",
+    "c = zz",
+    "c = (SELECT max(s.b) FROM {table} AS s WHERE s.a = excluded.a)",
+    "c = (SELECT max(b) FROM {table} AS s)",
+    "c = (SELECT s.v FROM (SELECT 1 AS v) AS s WHERE s.v = a)",
+)
+UPDATE_WHERES = (None, None, None, "c > 0", "{own}.c > 0", "excluded.c > 0", "t.c > 0", "{own}.c < excluded.c")
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,8 @@ class Clause:
     predicate: str | None = None
     constraint: str | None = None
     update: bool = False
+    set_: str = "c = excluded.c"
+    update_where: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +95,17 @@ class Case:
     inserted: tuple[str, ...] | None
     clauses: tuple[Clause, ...]
     pg_only: bool = field(default=False)
+    alias: str | None = None
+    qualified: bool = False
+    """PostgreSQL only: the table is created in and named as ``public.t``."""
+    source: str = "values"
+    cte: bool = False
+    returning: str | None = None
 
     # -- rendering ----------------------------------------------------------------------------------------------
+    def table_name(self, dialect: str) -> str:
+        return "public.t" if self.qualified and dialect == "postgresql" else "t"
+
     def ddl(self, dialect: str) -> list[str]:
         columns = []
         for name, type_ in TYPES.items():
@@ -112,8 +152,8 @@ class Case:
                 columns.append(text)
             else:
                 unique = "UNIQUE " if key.kind == "unique_index" else ""
-                elements = ", ".join(key.elements)
-                text = f"CREATE {unique}INDEX {key.name} ON t ({elements})"
+                elements = ", ".join(_render(e, dialect) for e in key.elements)
+                text = f"CREATE {unique}INDEX {key.name} ON {self.table_name(dialect)} ({elements})"
                 if key.include:
                     text += f" INCLUDE ({', '.join(key.include)})"
                 if key.nulls_not_distinct:
@@ -121,31 +161,53 @@ class Case:
                 if key.predicate:
                     text += f" WHERE {key.predicate}"
                 statements.append(text)
-        return [f"CREATE TABLE t ({', '.join(columns)})", *statements]
+        return [f"CREATE TABLE {self.table_name(dialect)} ({', '.join(columns)})", *statements]
 
     def statement(self, dialect: str) -> str:
+        table = self.table_name(dialect)
+        into = f"{table} AS {self.alias}" if self.alias else table
         if self.inserted is None:
-            head = "INSERT INTO t DEFAULT VALUES"
+            head = f"INSERT INTO {into} DEFAULT VALUES"
         else:
             values = ", ".join(VALUES[c] if dialect == "postgresql" or c != "active" else "1" for c in self.inserted)
-            head = f"INSERT INTO t ({', '.join(self.inserted)}) VALUES ({values})"
+            row = f"VALUES ({values})" if self.source == "values" else f"SELECT {values}"
+            if self.source in ("select_from", "select_from_where"):
+                row += " FROM src" if self.cte else " FROM (SELECT 1 AS v) AS src"
+            if self.source == "select_from_where":
+                row += " WHERE true"
+            head = f"INSERT INTO {into} ({', '.join(self.inserted)}) {row}"
+        if self.cte:
+            head = f"WITH src AS (SELECT 1 AS v) {head}"
+        own = self.alias or "t"
         parts = [head]
         for clause in self.clauses:
             text = "ON CONFLICT"
             if clause.constraint is not None:
                 text += f" ON CONSTRAINT {clause.constraint}"
             elif clause.target is not None:
-                text += f" ({', '.join(clause.target)})"
+                text += f" ({', '.join(_render(e, dialect) for e in clause.target)})"
                 if clause.predicate:
                     text += f" WHERE {clause.predicate}"
-            text += " DO UPDATE SET c = excluded.c" if clause.update else " DO NOTHING"
+            if clause.update:
+                text += " DO UPDATE SET " + clause.set_.format(own=own, table=table)
+                if clause.update_where:
+                    text += " WHERE " + clause.update_where.format(own=own)
+            else:
+                text += " DO NOTHING"
             parts.append(text)
+        if self.returning:
+            parts.append(f"RETURNING {self.returning}")
         return " ".join(parts)
 
     def expressible_on(self, dialect: str) -> bool:
         if dialect == "sqlite":
             return not self.pg_only
         return True
+
+
+def _render(element: str, dialect: str) -> str:
+    """The engine's spelling of ``COLLATE C`` / ``COLLATE default`` in a key or target element."""
+    return re.sub(r"COLLATE (C|default)\b", lambda m: "COLLATE " + COLLATIONS[dialect][m.group(1)], element)
 
 
 def _key_name(prefix: str, draw: st.DrawFn) -> str:
@@ -163,7 +225,7 @@ def key_specs(draw: st.DrawFn, *, pg: bool) -> KeySpec:
         kinds.append("exclusion")
     kind = draw(st.sampled_from(kinds))
     size = draw(st.integers(min_value=1, max_value=2))
-    pool = PLAIN_COLUMNS if kind != "unique_index" else (*PLAIN_COLUMNS, *EXPRESSIONS)
+    pool = PLAIN_COLUMNS if kind != "unique_index" else (*PLAIN_COLUMNS, *EXPRESSIONS, COLLATED[0])
     elements = tuple(draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size, unique=True)))
     if kind == "unique":
         inline = size == 1 and draw(st.booleans())
@@ -217,7 +279,7 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
         inserted = tuple(c for c in all_columns if c not in omitted) or ("a",)
 
     constraint_names = [k.name for k in keys if k.name] + ([pk.name] if pk is not None and pk.name else [])
-    target_pool = (*all_columns, *EXPRESSIONS, "zz")
+    target_pool = (*all_columns, *EXPRESSIONS, *COLLATED, "zz", "host")
     all_keys = [*keys, *([pk] if pk is not None else []), *([KeySpec("pk", ("id",))] if rowid_alias else [])]
 
     @st.composite
@@ -225,23 +287,35 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
         modes = ["key", "key", "key", "columns", "columns", "none", "constraint" if pg else "key"]
         mode = draw2(st.sampled_from(modes))
         update = draw2(st.booleans())
+        set_ = draw2(st.sampled_from(SETS))
+        update_where = draw2(st.sampled_from(UPDATE_WHERES))
         if mode == "key" and all_keys:
             key = draw2(st.sampled_from(all_keys))
             target = tuple(draw2(st.permutations(key.elements)))
             if draw2(st.integers(0, 5)) == 5:
                 target = (*target, target[0])
+            if draw2(st.integers(0, 7)) == 7:
+                target = (target[0] + draw2(st.sampled_from(ORDERINGS)), *target[1:])
             predicate = key.predicate if draw2(st.booleans()) else draw2(st.sampled_from((None, *TARGET_PREDICATES)))
-            return Clause(target, predicate=predicate, update=update)
+            return Clause(target, predicate=predicate, update=update, set_=set_, update_where=update_where)
         if mode == "none" and (last or draw2(st.integers(0, 5)) == 5):
-            return Clause(None, update=update and not pg)
+            return Clause(None, update=update and not pg, set_=set_, update_where=update_where)
         if mode == "constraint" and pg:
             pool = [*constraint_names, "t_pkey", "t_a_key", "nope"]
-            return Clause(None, constraint=draw2(st.sampled_from(pool)), update=update)
+            return Clause(None, constraint=draw2(st.sampled_from(pool)), update=update, set_=set_,
+                          update_where=update_where)
         size = draw2(st.integers(min_value=1, max_value=3))
         target = tuple(draw2(st.lists(st.sampled_from(target_pool), min_size=size, max_size=size)))
         predicate = draw2(st.one_of(st.none(), st.none(), st.sampled_from(TARGET_PREDICATES)))
-        return Clause(target, predicate=predicate, update=update)
+        return Clause(target, predicate=predicate, update=update, set_=set_, update_where=update_where)
 
     count = 2 if not pg and draw(st.integers(0, 3)) == 3 else 1
     clauses = tuple(draw(clause(last=i == count - 1)) for i in range(count))
-    return Case(rowid_alias, pk, not_null, defaults, keys, inserted, clauses, pg_only=pg)
+    return Case(
+        rowid_alias, pk, not_null, defaults, keys, inserted, clauses, pg_only=pg,
+        alias=draw(st.sampled_from((None, None, "x"))),
+        qualified=pg and draw(st.integers(0, 4)) == 4,
+        source=draw(st.sampled_from(SOURCES)),
+        cte=draw(st.integers(0, 4)) == 4,
+        returning=draw(st.sampled_from(RETURNING)),
+    )

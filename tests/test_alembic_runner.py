@@ -289,3 +289,24 @@ def test_version_locations_with_interpolation_and_sections(tmp_path: Path) -> No
     assert project.heads() == ("r0001",)
     with pytest.raises(ConfigError, match=r"no \[missing\] section"):
         AlembicProject.load(tmp_path / "alembic.ini", ini_section="missing")
+
+
+def test_unnamed_drop_constraint_keeps_alembics_error_for_migrations_that_catch_it(tmp_path: Path) -> None:
+    """Real migrations guard SQLite with `except NotImplementedError`: the shim must keep that error."""
+    revisions = [
+        Revision("g1", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))"),
+        Revision(
+            "g2",
+            "g1",
+            """
+            try:
+                op.drop_constraint(None, 't', type_='foreignkey')
+            except NotImplementedError:
+                op.create_table('skipped_on_sqlite', sa.Column('id', sa.Integer, primary_key=True))
+            """,
+        ),
+    ]
+    project = AlembicProject.load(write_project(tmp_path, revisions))
+    with sqlite_memory_connection() as conn:
+        assert upgrade(conn, project) == ["g1", "g2"]
+        assert sqlite_sql(conn, "skipped_on_sqlite") is not None

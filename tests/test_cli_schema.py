@@ -125,3 +125,14 @@ def test_reflects_postgresql_read_only(pg_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "UNIQUE t_a_uq (a)" in result.stdout
     assert "PRIMARY KEY t_pkey (id)" in result.stdout
+
+
+def test_revisions_that_print_do_not_corrupt_json(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        [Revision("p1", None, "print('progress: creating t')\nop.create_table('t', sa.Column('id', sa.Integer))")],
+    )
+    result = run("schema", "--alembic-config", str(tmp_path / "alembic.ini"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert Catalog.from_json(result.stdout).table("t") is not None
+    assert "progress: creating t" in result.stderr

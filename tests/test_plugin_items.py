@@ -126,3 +126,13 @@ def test_ini_paths_relative_to_rootdir(project: pytest.Pytester) -> None:
     sub = Path(project.path / "app")
     result = project.runpytest("--schema-parity", "-p", "no:cacheprovider", str(sub.parent / "test_app.py"))
     result.assert_outcomes(passed=3)
+
+
+def test_items_honour_suppressions_and_project_config(project: pytest.Pytester) -> None:
+    (project.path / "app" / "broken.py").write_text(
+        "# schema-parity: ignore[SP101]\n" + BROKEN.lstrip("\n")
+    )
+    project.runpytest("--schema-parity", "-p", "no:cacheprovider").assert_outcomes(passed=4)
+    (project.path / "app" / "broken.py").write_text(BROKEN)
+    (project.path / "pyproject.toml").write_text('[tool.schema-parity]\nignore = ["SP1"]\n')
+    project.runpytest("--schema-parity", "-p", "no:cacheprovider").assert_outcomes(passed=4)

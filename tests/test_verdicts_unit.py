@@ -364,6 +364,100 @@ def test_pg_names_in_set_and_alias() -> None:
     assert rules(pg("INSERT INTO t (id, zz) VALUES (1, 1)", t)) == ["SP202"]
 
 
+H_COLUMNS = (col("id", nullable=False, autoincrement=True), col("host", "text"), col("count"), col("Mixed"))
+
+
+def h_table() -> Table:
+    return table("h", H_COLUMNS, key("h_pkey", "primary_key", "id"), key("h_host_key", "unique", "host"))
+
+
+O_TABLE = table("o", (col("q"), col("count")))
+
+
+@pytest.mark.parametrize(
+    ("tail", "ambiguous"),
+    [
+        ("count = count + 1", "count"),
+        ("count = h.count + 1", None),
+        ("count = excluded.count + 1", None),
+        ("(count, id) = (count + 1, 2)", "count"),
+        ("count = coalesce(count, 0)", "count"),
+        ("count = 1 WHERE count > 0", "count"),
+        ("count = 1 WHERE h.count > excluded.count", None),
+        ('count = "Mixed"', "Mixed"),
+        ("count = COUNT", "count"),
+        ("count = DEFAULT", None),
+        ("count = 1 WHERE h IS NOT NULL AND excluded IS NOT NULL", None),  # whole-row references
+        ("count = xmin::text::int", None),  # system columns belong to the target only
+        ("count = 1 RETURNING count", None),
+        ("(count, id) = (SELECT count, 1 FROM o)", None),  # the subquery's own FROM column
+        ("(count, id) = (SELECT q, id FROM o)", "id"),  # an outer reference
+        ("count = (SELECT max(q) FROM o WHERE o.q = id)", "id"),
+        ("count = (SELECT count)", "count"),
+        ("count = (SELECT s.q FROM (SELECT count AS q) s)", "count"),
+        ("count = (WITH w AS (SELECT 1 AS count) SELECT count FROM w)", None),
+        ("count = (SELECT max(q) FROM unknown_table WHERE q = id)", None),  # unknown FROM item: not decided
+    ],
+)
+def test_pg_unqualified_column_in_do_update_is_ambiguous(tail: str, ambiguous: str | None) -> None:
+    """Verified on PostgreSQL 15: 42702 at parse analysis; SQLite reads the bare name as the existing row."""
+    sql = f"INSERT INTO h (host, count) VALUES ('a', 1) ON CONFLICT (host) DO UPDATE SET {tail}"
+    v = pg(sql, h_table(), O_TABLE)
+    if ambiguous is None:
+        assert v.status == "ok", v
+    else:
+        assert rules(v) == ["SP205"], v
+        assert f'column reference "{ambiguous}" is ambiguous (42702)' in v.problems[0].message
+        ref = f'"{ambiguous}"' if ambiguous != ambiguous.lower() else ambiguous
+        assert f"h.{ref}" in v.problems[0].hint and f"excluded.{ref}" in v.problems[0].hint
+        assert sl(sql, h_table(), O_TABLE).status == "ok"  # SQLite resolves it to the existing row
+
+
+def test_pg_ambiguity_scope_alias_target_and_unknown_names() -> None:
+    base = "INSERT INTO h AS x (host, count) VALUES ('a', 1) ON CONFLICT (host) "
+    v = pg(base + "DO UPDATE SET count = count + 1", h_table())
+    assert rules(v) == ["SP205"] and "x.count" in v.problems[0].hint
+    assert pg(base + "DO UPDATE SET count = x.count + 1", h_table()).status == "ok"
+    assert rules(pg(base + "DO UPDATE SET count = zz + 1", h_table())) == ["SP202"]  # 42703, not 42702
+    assert rules(pg(base + "DO UPDATE SET count = (SELECT max(zz) FROM o)", h_table(), O_TABLE)) == ["SP202"]
+    assert pg(base + "WHERE count > 0 DO UPDATE SET id = 1", h_table()).status == "ok"  # the target WHERE
+    assert pg(base + "DO NOTHING RETURNING count", h_table()).status == "ok"
+    v = pg("INSERT INTO h AS excluded (host) VALUES ('a') ON CONFLICT (host) DO UPDATE SET count = excluded.count",
+           h_table())
+    assert rules(v) == ["SP203"] and "42P09" in v.problems[0].message
+
+
+def test_seed_count_plus_one_is_ambiguous_on_postgresql_only() -> None:
+    fixed = table(HTTP_ERROR_SUMMARY.name, HTTP_ERROR_SUMMARY.columns, *HTTP_ERROR_SUMMARY.keys,
+                  key("uq_http_error_summary_host_status_code", "unique", "host", "status_code"))
+    sql = (
+        "INSERT INTO http_error_summary (host, status_code, error_type, count, first_seen, last_seen) "
+        "VALUES (:host, :status_code, :error_type, 1, :now, :now) "
+        "ON CONFLICT (host, status_code) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen"
+    )
+    v = pg(sql, fixed)
+    assert rules(v) == ["SP205"]
+    assert v.problems[0].hint == ("Qualify it: http_error_summary.count for the existing row's value, excluded.count "
+                                  "for the value being inserted.")
+    assert sl(sql, fixed).status == "ok"
+
+
+@pytest.mark.parametrize("indexed", ["(a + b)", "a + b", "((a + b))"])
+def test_pg_reflected_outer_parens_normalise_like_ddl_text(indexed: str) -> None:
+    """pg_get_indexdef keeps the outer parens, DDL replay does not; transform() must normalise below a replacement."""
+    t = t_table(key("ux", "unique_index", "c", f"({indexed})"))
+    v = pg("INSERT INTO t (id, a, b, c) VALUES (1, 1, 1, 1) ON CONFLICT (c, (a + b)) DO NOTHING", t)
+    assert v.status == "ok" and v.arbiters == ("ux",), v
+
+
+@pytest.mark.parametrize("target", ["(MY_FN(a))", "(my_fn((a)))", "(My_Fn(A))"])
+def test_pg_unknown_function_arguments_are_normalised(target: str) -> None:
+    """A renamed (lower-cased) function node must still have its arguments normalised by transform()."""
+    t = t_table(key("ux", "unique_index", "(my_fn(a))"))
+    v = pg(f"INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT {target} DO NOTHING", t)
+    assert v.status == "ok" and v.arbiters == ("ux",), v
+
+
 def test_pg_rules_views_and_schemas() -> None:
     assert rules(pg("INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING", t_table(has_rules=True))) == ["SP112"]
     view = table("v", (col("id"), col("a")), kind="view")
@@ -372,6 +466,14 @@ def test_pg_rules_views_and_schemas() -> None:
     other = Table(name="t", schema="s2", columns=T_COLUMNS, keys=(key("t_a_key", "unique", "a"),))
     assert pg("INSERT INTO s2.t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING", other).status == "ok"
     assert pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING", other).status == "unresolved"
+
+
+def test_pg_public_is_the_unnamed_default_schema_unless_named() -> None:
+    """DDL replay records public as schema None; a catalog that names public explicitly keeps the two apart."""
+    sql = "INSERT INTO public.t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING"
+    assert pg(sql, t_table(key("t_a_key", "unique", "a"))).arbiters == ("t_a_key",)
+    elsewhere = Table(name="u", schema="public", columns=T_COLUMNS)
+    assert pg(sql, t_table(key("t_a_key", "unique", "a")), elsewhere).status == "unresolved"
 
 
 def test_pg_default_values_and_identity() -> None:
@@ -475,9 +577,34 @@ def test_sqlite_syntax_rules() -> None:
     assert rules(v) == ["SP105"] and "WHERE true" in v.problems[0].hint  # S13
     assert sl("INSERT INTO t (id, a) SELECT x, y FROM src WHERE true ON CONFLICT (a) DO NOTHING", t).status == "ok"
     assert rules(sl("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a NULLS LAST) DO NOTHING", t)) == ["SP103"]
+    later = "INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING ON CONFLICT (a NULLS FIRST) DO NOTHING"
+    assert sl(later, t).status == "ok"  # only the first clause's NULLS is rejected (found by the differential tests)
     assert sl("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a DESC) DO NOTHING", t).status == "ok"  # S15
     assert sl("INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (x.a) DO NOTHING", t).status == "ok"  # S16
     assert sl("INSERT INTO T (ID, A) VALUES (1, 1) ON CONFLICT (\"A\") DO NOTHING", t).status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("sql", "resolved"),
+    [
+        ("INSERT INTO t (a, c) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET c = zz", False),
+        ("INSERT INTO t AS x (a, c) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET c = 1 WHERE t.c > 0", False),
+        ("INSERT INTO t (a, c) VALUES (1, 1) ON CONFLICT (rowid) DO UPDATE SET zz = 1", False),
+        ("INSERT INTO t (a, c) VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz", False),
+        ("INSERT INTO t (id, a, c) VALUES (1, 1, 1) ON CONFLICT (id) DO UPDATE SET c = zz", True),
+        ("INSERT INTO t (rowid, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET c = zz", True),
+        ("INSERT INTO t VALUES (1, 1, 1) ON CONFLICT (id) DO UPDATE SET c = zz", True),
+        ("INSERT INTO t (id, a, c) VALUES (1, 1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz", True),
+        ("INSERT INTO t (a, c) VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET c = zz", True),
+        ("INSERT INTO t (a, c) VALUES (1, 1) ON CONFLICT DO UPDATE SET c = zz", True),
+    ],
+)
+def test_sqlite_resolves_do_update_only_where_a_check_runs_it(sql: str, resolved: bool) -> None:
+    """Verified on SQLite 3.40: no rowid check is generated when the INSERT leaves the rowid out, so a DO UPDATE
+    that only the rowid would run is never name-resolved (found by the differential tests)."""
+    t = table("t", (col("id", autoincrement=True), col("a"), col("c")), key(None, "primary_key", "id"),
+              key(None, "unique", "a"))
+    assert sl(sql, t).status == ("error" if resolved else "ok")
 
 
 def test_sqlite_views_and_virtual_tables() -> None:

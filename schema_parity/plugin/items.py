@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from schema_parity.catalog import DIALECTS, Dialect
-from schema_parity.check import SchemaOptions, SiteReport, run_check
+from schema_parity.check import CheckOptions, SchemaOptions, SiteReport, run_check
+from schema_parity.config import Config as Settings
+from schema_parity.config import RuleSelection, find_config, load_config
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
 
@@ -94,12 +96,20 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
     root = config.rootpath
     parent = CheckCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=root)
     try:
+        settings = _project_settings(root)
         result = run_check(
             [Path(p) for p in config.getini("schema_parity_paths")] or [root],
             root=root,
             schema=_schema_options(config),
             dialects=_dialects(config),
-            exclude=config.getini("schema_parity_exclude"),
+            exclude=[*config.getini("schema_parity_exclude"), *(settings.exclude or ())],
+            wrappers=settings.wrappers or (),
+            options=CheckOptions(
+                selection=RuleSelection(
+                    select=settings.select or ("ALL",), ignore=settings.ignore or (), severity=settings.severity
+                ),
+                project_root=root,
+            ),
         )
     except SchemaParityError as exc:
         return [CheckItem.from_parent(parent, name="schema", report_path=root, line=0, failure=str(exc))]
@@ -129,6 +139,12 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
             )
         )
     return items
+
+
+def _project_settings(root: Path) -> Settings:
+    """Rule selection, severities, wrappers and excludes from ``[tool.schema-parity]``, shared with the CLI."""
+    found = find_config(root)
+    return load_config(found) if found is not None else Settings()
 
 
 def _schema_options(config: pytest.Config) -> SchemaOptions:

@@ -1,4 +1,8 @@
-"""The JSON report: the stable contract other tools and CI read (documented in docs/report-json.md)."""
+"""The JSON report: the stable contract other tools and CI read (documented in docs/check.md).
+
+Version 1 keys never change meaning; keys are only ever added. Suppressed and baselined findings are listed with
+``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import json
 from typing import Any
 
 from schema_parity.check import CheckResult
+from schema_parity.findings import Finding
 
 REPORT_VERSION = 1
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
+    suppressed, baselined = set(result.suppressed), set(result.baselined)
+    every = sorted((*result.findings, *result.suppressed, *result.baselined), key=Finding.sort_key)
     return {
         "version": REPORT_VERSION,
         "dialects": list(result.dialects),
@@ -26,8 +33,11 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                 "table": f.table,
                 "message": f.message,
                 "hint": f.hint,
+                "suppressed": f in suppressed,
+                "baselined": f in baselined,
+                "fingerprint": result.fingerprints.get(f),
             }
-            for f in result.findings
+            for f in every
         ],
         "sites": [
             {
@@ -50,6 +60,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
             for s in result.sites
         ],
         "notes": list(result.notes),
+        "diff_base": result.diff_base,
         "summary": result.summary(),
     }
 

@@ -9,17 +9,28 @@ from pathlib import Path
 from schema_parity.check import CheckResult
 
 
-def _source_line(root: Path, path: str, line: int) -> str | None:
-    try:
-        lines = (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    return lines[line - 1] if 0 < line <= len(lines) else None
+class _Lines:
+    """Each file's lines, read once however many findings point into it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: dict[str, list[str] | None] = {}
+
+    def get(self, path: str, line: int) -> str | None:
+        if path not in self._files:
+            try:
+                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
+                self._files[path] = text.splitlines()
+            except OSError:
+                self._files[path] = None
+        lines = self._files[path]
+        return lines[line - 1] if lines is not None and 0 < line <= len(lines) else None
 
 
 def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], str] | None = None) -> str:
-    """``style(text, role)`` colours a fragment (roles: error, warning, path, rule, dim); identity by default."""
+    """``style(text, role)`` colours a fragment (roles: error, warning, info, path, rule, dim, ok); plain by default."""
     paint = style or (lambda text, _role: text)
+    source = _Lines(root)
     out: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         out.append(paint(path, "path"))
@@ -30,23 +41,33 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
                 f"  {where} {paint(finding.severity, finding.severity)} {paint(finding.rule, 'rule')}{dialect} "
                 f"{finding.message}"
             )
-            source = _source_line(root, path, finding.line)
-            if source is not None:
-                out.append(paint(f"    | {source}", "dim"))
-                out.append(paint(f"    | {' ' * max(finding.column - 1, 0)}^", "dim"))
+            text = source.get(path, finding.line)
+            if text is not None:
+                gutter = str(finding.line)
+                out.append(paint(f"  {gutter} | ", "dim") + text)
+                out.append(paint(f"  {' ' * len(gutter)} | {' ' * max(finding.column - 1, 0)}^", finding.severity))
             if finding.hint:
                 out.append(f"    = help: {finding.hint}")
         out.append("")
     for note in result.notes:
         out.append(paint(f"note: {note}", "dim"))
-    summary = result.summary()
-    status = "error" if summary["errors"] else "ok"
-    out.append(
-        paint(
-            f"{summary['sites']} upsert site(s) in {summary['files']} file(s) checked for "
-            f"{', '.join(result.dialects)}: {summary['errors']} error(s), {summary['warnings']} warning(s), "
-            f"{summary['unresolved_sites']} unresolved",
-            status if status == "error" else "dim",
-        )
-    )
+    out.append(_summary(result, paint))
+    if result.findings:
+        out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))
     return "\n".join(out) + "\n"
+
+
+def _summary(result: CheckResult, paint: Callable[[str, str], str]) -> str:
+    summary = result.summary()
+    extra = [
+        f"{summary[key]} {label}"
+        for key, label in (("suppressed", "suppressed"), ("baselined", "in the baseline"))
+        if summary[key]
+    ]
+    scope = f" changed since {result.diff_base}" if result.diff_base else ""
+    line = (
+        f"{summary['sites']} upsert site(s){scope} in {summary['files']} file(s) checked for "
+        f"{', '.join(result.dialects)}: {summary['errors']} error(s), {summary['warnings']} warning(s), "
+        f"{summary['unresolved_sites']} unresolved"
+    ) + "".join(f", {e}" for e in extra)
+    return paint(line, "error" if summary["errors"] else "ok")

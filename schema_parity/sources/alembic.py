@@ -13,6 +13,7 @@ The revision scripts run unchanged through Alembic's own runtime. Two things are
 from __future__ import annotations
 
 import configparser
+import contextlib
 import hashlib
 import io
 import os
@@ -20,7 +21,6 @@ import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -94,7 +94,8 @@ class AlembicProject:
         if ":" in str(location) and not resolved.exists():  # package resource form "myapp:migrations"
             resolved = Path(alembic_util.coerce_resource_to_filename(str(location)))
         if not resolved.is_absolute():
-            resolved = here / resolved
+            # Relative to the config file's directory; failing that, to the working directory, as Alembic does.
+            resolved = here / resolved if (here / resolved).is_dir() or not resolved.is_dir() else resolved
         versions = _version_locations(options, here)
         return cls(
             script_location=_existing_dir(resolved.resolve(), f"{config_path}: script_location"),
@@ -259,7 +260,8 @@ def _version_locations(options: dict[str, str], here: Path) -> list[str]:
     separator = options.get("path_separator") or options.get("version_path_separator")
     # Without a separator setting Alembic splits the legacy way: on spaces, commas and colons.
     parts = raw.split(_SEPARATORS.get(separator, separator)) if separator else re.split(r"[\s,:]+", raw)
-    return [str((here / part.strip()).resolve()) for part in parts if part.strip()]
+    located = [here / part.strip() if (here / part.strip()).is_dir() else Path(part.strip()) for part in parts]
+    return [str(path.resolve()) for path, part in zip(located, parts, strict=True) if part.strip()]
 
 
 def _existing_dir(path: Path, what: str) -> Path:
@@ -278,8 +280,14 @@ def _operation_table(operation: alembic_ops.MigrateOperation) -> tuple[str, str 
 
 def _needs_batch(operation: alembic_ops.MigrateOperation) -> bool:
     """The operations SQLite cannot ALTER in place (Alembic raises NotImplementedError or SQLite a syntax error)."""
-    if isinstance(operation, (alembic_ops.AddConstraintOp, alembic_ops.DropConstraintOp)):
-        return True
+    if isinstance(operation, alembic_ops.DropConstraintOp):
+        # Batch mode can only find a constraint by name: an unnamed one keeps Alembic's own NotImplementedError,
+        # which real migrations catch to skip the step on SQLite.
+        return operation.constraint_name is not None
+    if isinstance(operation, alembic_ops.CreateUniqueConstraintOp):
+        return True  # an unnamed one gets PostgreSQL's default name (see invoke)
+    if isinstance(operation, alembic_ops.AddConstraintOp):
+        return operation.constraint_name is not None
     if isinstance(operation, alembic_ops.AlterColumnOp):
         # A rename alone is native (RENAME COLUMN); type, nullability and default changes need a copy.
         return (
@@ -314,6 +322,9 @@ def _parity_operations(context: MigrationContext) -> Operations:
         table_name, schema = _operation_table(operation)
         if isinstance(operation, alembic_ops.AddColumnOp):
             return _add_column_with_constraints(operations, operation, table_name, schema)
+        if isinstance(operation, alembic_ops.CreateUniqueConstraintOp) and operation.constraint_name is None:
+            # Batch mode needs a name; PostgreSQL would call it <table>_<columns>_key.
+            operation.constraint_name = "_".join([table_name, *operation.columns, "key"])
         with operations.batch_alter_table(table_name, schema=schema) as batch:
             return batch.invoke(operation)
 
@@ -410,7 +421,8 @@ def upgrade(
     env = _environment(cfg, progress)
     _Running.operation = None
     try:
-        with env:
+        # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
+        with env, contextlib.redirect_stdout(sys.stderr):
             if use_env_py:
                 script.run_env()
             else:
@@ -460,7 +472,7 @@ def _describe_operation(operation: alembic_ops.MigrateOperation) -> str:
     return f"op.{snake}(" + (f"{table!r}, ...)" if table else "...)")
 
 
-@contextmanager
+@contextlib.contextmanager
 def sqlite_memory_connection() -> Iterator[sa.Connection]:
     """One private in-memory SQLite database (a static pool keeps it alive for the whole block)."""
     engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
@@ -506,7 +518,7 @@ def offline_sql(
     env = _environment(cfg, progress, as_sql=True, starting_rev=None)
     notes: list[str] = []
     try:
-        with env:
+        with env, contextlib.redirect_stdout(sys.stderr):
             env.configure(
                 dialect_name=dialect, output_buffer=buffer, literal_binds=True, transactional_ddl=False
             )
@@ -520,7 +532,7 @@ def offline_sql(
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         notes.append(
             f"{where} cannot run in offline mode for {dialect} ({type(exc).__name__}: {first_line}); "
-            "the schema after it is not modelled. Check with a real server (--database-url) instead."
+            "its offline SQL stops there."
         )
     return buffer.getvalue(), notes
 

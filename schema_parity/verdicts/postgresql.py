@@ -35,7 +35,7 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     table, problems = _resolve_table(upsert, catalog)
     if table is None:
         return Verdict.of("postgresql", problems)
-    analysis = _Analysis(upsert, table)
+    analysis = _Analysis(upsert, table, catalog)
     problems += analysis.run()
     return Verdict.of("postgresql", problems, analysis.arbiters)
 
@@ -89,7 +89,11 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
         exact = [t for t in candidates if t.schema == schema]
         if exact:
             return exact[0], []
-        if any(t.schema is None for t in candidates):
+        default = [t for t in candidates if t.schema is None]
+        if default and schema == "public" and not any(t.schema == "public" for t in catalog.tables):
+            # DDL replay records public as the unnamed default schema; a catalog naming public explicitly does not.
+            return default[0], []
+        if default:
             return None, [Problem("SP901", f"{shown}: the catalog records its default schema without a name, so "
                                   f"whether {schema!r} is that schema cannot be decided.", "")]
     else:
@@ -115,6 +119,7 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
 class _Analysis:
     upsert: Upsert
     table: Table
+    catalog: Catalog
 
     def __post_init__(self) -> None:
         self.arbiters: list[str] = []
@@ -189,16 +194,29 @@ class _Analysis:
             yield from self._references(node, allow_excluded=True)
 
     def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[Problem]:
+        """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702."""
         own_name = (self.upsert.alias or self.upsert.table).folded()
-        for column in _columns_outside_subqueries(node):
+        for column in node.find_all(exp.Column):
             if isinstance(column.this, exp.Star):
                 continue
             name = Name(column.name, bool(column.this.args.get("quoted")))
+            if not name.quoted and name.text.lower() in _SQL_VALUE_KEYWORDS:
+                continue  # ``user``, ``current_role``: SQL value functions, not columns
+            if not name.quoted and name.text.lower() == "default" and (column is node or column.parent is node):
+                continue  # SET c = DEFAULT, SET (a, b) = (DEFAULT, 1)
             qualifier = column.args.get("table")
+            if _in_subquery(column, node):
+                if qualifier is None and allow_excluded:
+                    yield from self._outer_reference(column, name, node)
+                continue
             if qualifier is not None:
                 q = Name(qualifier.name, bool(qualifier.args.get("quoted"))).folded()
                 if allow_excluded and q == "excluded":
-                    if self.column(name) is None:
+                    if own_name == "excluded":
+                        yield Problem("SP203", 'table reference "excluded" is ambiguous (42P09): the INSERT\'s alias '
+                                      "is excluded, the name PostgreSQL gives the proposed row.",
+                                      f"Give {self.upsert.table.text} another alias.")
+                    elif self.column(name) is None:
                         yield Problem("SP202", f"column excluded.{name.folded()} does not exist (42703).",
                                       self._columns_hint(name))
                     continue
@@ -213,7 +231,78 @@ class _Analysis:
                     yield Problem("SP203", message, f"Qualify columns with {own_name} or excluded.")
                     continue
             if self.column(name) is None:
+                if qualifier is None and allow_excluded and name.folded() in (own_name, "excluded"):
+                    continue  # a whole-row reference to the existing or the proposed row
+                if name.folded() in _SYSTEM_COLUMNS:
+                    continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
                 yield Problem("SP202", f'column "{name.folded()}" does not exist (42703).', self._columns_hint(name))
+            elif qualifier is None and allow_excluded:
+                yield self._ambiguous(name)
+
+    def _ambiguous(self, name: Name) -> Problem:
+        """DO UPDATE sees the target and ``excluded``, which has the same columns: a bare name is either."""
+        own = (self.upsert.alias or self.upsert.table).text
+        shown = name.folded()
+        ref = f'"{shown}"' if name.quoted else shown
+        return Problem(
+            "SP205",
+            f'column reference "{shown}" is ambiguous (42702): in ON CONFLICT DO UPDATE both {own} (the existing row) '
+            f"and excluded (the row proposed for insertion) have a column {shown}.",
+            f"Qualify it: {own}.{ref} for the existing row's value, excluded.{ref} for the value being inserted.",
+        )
+
+    def _outer_reference(self, column: exp.Column, name: Name, root: exp.Expression) -> Iterator[Problem]:
+        """A bare name in a subquery: its own FROM items first, then the DO UPDATE level (where it is ambiguous).
+
+        Decided only when every FROM item on the way out has known columns; anything else is left alone.
+        """
+        scopes = _scopes(column, root)
+        if scopes is None:
+            return
+        folded = name.folded()
+        aliases: set[str] = set()
+        for select in scopes:
+            sources = self._sources(select)
+            if sources is None:
+                return
+            if any(folded in columns for _, columns in sources):
+                return
+            aliases.update(alias for alias, _ in sources)
+        if self.column(name) is not None:
+            yield self._ambiguous(name)
+        elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
+            yield Problem("SP202", f'column "{folded}" does not exist (42703).', self._columns_hint(name))
+
+    def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
+        """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""
+        from_ = select.args.get("from_")
+        items = ([from_.this] if from_ is not None else []) + [j.this for j in select.args.get("joins") or []]
+        sources = []
+        for item in items:
+            alias = item.args.get("alias")
+            if alias is not None and alias.args.get("columns"):
+                return None
+            columns = _cte_columns(item, select) if isinstance(item, exp.Table) else None
+            if isinstance(item, exp.Table) and columns is None and not _cte_named(item, select):
+                table = self._catalog_table(item)
+                columns = frozenset(c.name for c in table.columns) if table is not None else None
+            elif isinstance(item, exp.Subquery) and alias is not None:
+                columns = _output_names(item.this)
+            if columns is None:
+                return None
+            name = alias.this if alias is not None and alias.this is not None else item.this
+            sources.append((Name(name.name, bool(name.args.get("quoted"))).folded(), columns))
+        return sources
+
+    def _catalog_table(self, item: exp.Table) -> Table | None:
+        """A FROM item's table, resolved like the INSERT's own (an unqualified name: the default schema only)."""
+        if not isinstance(item.this, exp.Identifier) or item.args.get("catalog") is not None:
+            return None
+        name = Name(item.this.name, bool(item.this.args.get("quoted"))).folded()
+        db = item.args.get("db")
+        schema = Name(db.name, bool(db.args.get("quoted"))).folded() if db is not None else None
+        candidates = table_index(self.catalog, "postgresql", _fold).by_name.get(name, [])
+        return next((t for t in candidates if t.schema == schema), None)
 
     # -- ON CONSTRAINT (P20-P26) --
     def _on_constraint(self, clause: ConflictClause) -> list[Problem]:
@@ -438,14 +527,87 @@ def _unparen(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _columns_outside_subqueries(node: exp.Expression) -> Iterator[exp.Column]:
-    """Column references of ``node`` itself; a subquery's columns belong to its own FROM list."""
-    for column in node.find_all(exp.Column):
-        parent = column.parent
-        while parent is not None and parent is not node and not isinstance(parent, exp.Select | exp.Subquery):
-            parent = parent.parent
-        if parent is None or parent is node:
-            yield column
+_SQL_VALUE_KEYWORDS = frozenset({"user", "current_role"})
+"""Reserved words sqlglot reads as column names; PostgreSQL reads them as SQL value functions."""
+_SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+
+
+def _in_subquery(column: exp.Column, root: exp.Expression) -> bool:
+    parent = column.parent
+    while parent is not None and parent is not root:
+        if isinstance(parent, exp.Query):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None:
+    """The SELECTs under ``root`` whose FROM items ``column`` sees, innermost first; None when not modelled.
+
+    A FROM item or CTE body does not see its own SELECT's FROM items (but does see the levels outside); LATERAL,
+    set-operation ORDER BY and ORDER/GROUP BY (which may name output columns) are not modelled.
+    """
+    scopes: list[exp.Select] = []
+    child: exp.Expression = column
+    parent = column.parent
+    came_from_on = False
+    while parent is not None and child is not root:
+        if isinstance(parent, exp.Lateral):
+            return None
+        if isinstance(parent, exp.SetOperation) and child.arg_key not in ("this", "expression"):
+            return None
+        if isinstance(parent, exp.Select):
+            if child.arg_key in ("order", "group"):
+                return None
+            if child.arg_key not in ("from_", "with_") and (child.arg_key != "joins" or came_from_on):
+                scopes.append(parent)
+        came_from_on = isinstance(parent, exp.Join) and child.arg_key in ("on", "using")
+        child, parent = parent, parent.parent
+    return scopes
+
+
+def _ctes(select: exp.Expression) -> Iterator[exp.CTE]:
+    """The CTEs visible from ``select``: its own WITH and every enclosing one (the statement's included)."""
+    node: exp.Expression | None = select
+    while node is not None:
+        with_ = node.args.get("with_")
+        if isinstance(with_, exp.With):
+            yield from with_.expressions
+        node = node.parent
+
+
+def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
+    if item.args.get("db") is not None:
+        return None
+    name = Name(item.name, bool(item.this.args.get("quoted"))).folded()
+    return next((c for c in _ctes(select) if _name_of(c.args["alias"].this) == name), None)
+
+
+def _name_of(ident: exp.Identifier) -> str:
+    return Name(ident.name, bool(ident.args.get("quoted"))).folded()
+
+
+def _cte_columns(item: exp.Table, select: exp.Select) -> frozenset[str] | None:
+    cte = _cte_named(item, select)
+    if cte is None or cte.args["alias"].args.get("columns"):
+        return None
+    return _output_names(cte.this)
+
+
+def _output_names(query: exp.Expression) -> frozenset[str] | None:
+    """Column names of a derived table: aliases and bare columns only (FigureColname for the rest is not modelled)."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    if not isinstance(query, exp.Select):
+        return None
+    names = set()
+    for item in query.expressions:
+        ident = item.args.get("alias") if isinstance(item, exp.Alias) else item.this if isinstance(
+            item, exp.Column) else None
+        if not isinstance(ident, exp.Identifier):
+            return None
+        names.add(Name(ident.name, bool(ident.args.get("quoted"))).folded())
+    return frozenset(names)
 
 
 def _is_textual(node: exp.Expression, types: dict[str, str]) -> bool:
@@ -476,11 +638,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
             return exp.column(exp.to_identifier(folded, quoted=True))
         if isinstance(n, exp.Anonymous) and isinstance(n.this, str):
-            n = n.copy()
-            n.set("this", n.this.lower())
+            n.set("this", n.this.lower())  # in place (transform works on a copy): its arguments are still visited
         return n
 
-    return node.copy().transform(rewrite)
+    return node.transform(rewrite)
 
 
 def _value(node: exp.Expression, types: dict[str, str]) -> str:

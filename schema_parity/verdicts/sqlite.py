@@ -24,6 +24,8 @@ from schema_parity.verdicts import Problem, Verdict, missing_not_null, ordinal, 
 
 _NO_MATCH = "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
+_ROWID = "rowid"
+"""The rowid as a constraint SQLite checks (see ``_generated_updates``)."""
 
 
 class _Unsupported(Exception):
@@ -85,7 +87,8 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
             yield Problem("SP104", f'near "ON": syntax error — the {ordinal(clause.ordinal)} ON CONFLICT clause has no '
                           "target; only the last clause may omit it (S3).",
                           "Move the target-less clause to the end, or give it a target.")
-        for element in clause.target or ():
+        # Only the first clause's NULLS is rejected; a later clause's is ignored (verified on SQLite 3.40).
+        for element in clause.target or () if clause.ordinal == 1 else ():
             if element.nulls is not None:
                 yield Problem("SP103", f"unsupported use of NULLS {element.nulls} (S15).",
                               f"Drop NULLS {element.nulls} from the target.")
@@ -130,6 +133,8 @@ class _Analysis:
             (c.name.lower() for c in self.table.columns if c.autoincrement and not self.table.without_rowid), None
         )
         self.visible = (self.upsert.alias or self.upsert.table).text.lower()
+        self.claims: dict[int, set[object]] = {}
+        """Clause ordinal -> the constraints (``id()`` of a Key, or the rowid) its target matched."""
 
     def column(self, name: Name) -> Column | None:
         return self.columns.get(name.text.lower())
@@ -148,6 +153,8 @@ class _Analysis:
                 problems.append(Problem("SP901", f"cannot compare the conflict target the way SQLite does: {exc}", ""))
             except _SyntaxError as exc:
                 problems.append(Problem("SP104", f"{exc}: syntax error", "Use SQLite syntax (e.g. CAST(x AS t)."))
+        for clause in self._generated_updates():
+            problems += self._update_names(clause)
         if self.upsert.alternative != "OR IGNORE":  # OR IGNORE skips rows that violate NOT NULL (S20)
             problems += missing_not_null(self.upsert, self.table, self.column)
         return problems
@@ -162,11 +169,8 @@ class _Analysis:
         try:
             terms = [self._resolve(_parse(e.sql)) for e in clause.target or ()]
             where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
-            problems = list(self._update_names(clause))
         except _NoSuchColumn as exc:
             return [Problem("SP202", f"no such column: {exc}", self._columns_hint())]
-        if problems:
-            return problems
         if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
             self.arbiters.extend(k.name or k.describe() for k in self._indexes())
             return []
@@ -174,11 +178,13 @@ class _Analysis:
         if not self.table.without_rowid and len(terms) == 1 and terms[0] == ("rowid",):
             pk = self.table.primary_key
             self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
+            self.claims[clause.ordinal] = {_ROWID}
             return []
         matched = [key for key in self._indexes() if self._index_matches(key, terms, where)]
         if matched:
             # SQLite takes the first match in its index list, which is newest-first; any match makes it prepare.
             self.arbiters.extend(k.name or k.describe() for k in matched)
+            self.claims[clause.ordinal] = {id(k) for k in matched}
             return []
         prefix = f"{ordinal(clause.ordinal)} " if several else ""
         return [Problem("SP101", f"{prefix}{_NO_MATCH}: ON CONFLICT ({', '.join(e.sql for e in clause.target)})"
@@ -241,6 +247,32 @@ class _Analysis:
             raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else str(name))
         return tuple(self._resolve(part) if isinstance(part, tuple) else part for part in tree)
 
+    def _generated_updates(self) -> list[ConflictClause]:
+        """The DO UPDATE clauses SQLite generates code for, so resolves their SET and WHERE names.
+
+        sqlite3GenerateConstraintChecks emits one check per unique index and, only when the INSERT supplies the rowid,
+        one for the rowid; each check runs the first clause whose target claimed that constraint, else the trailing
+        target-less clause. A clause no check runs is never resolved: with an INTEGER PRIMARY KEY left out of the
+        column list, ``ON CONFLICT (id) DO UPDATE SET c = zz`` prepares and runs.
+        """
+        clauses = self.upsert.clauses
+        fallback = clauses[-1] if clauses and clauses[-1].target is None else None
+        checked: list[object] = [id(k) for k in self._indexes()] + ([_ROWID] if self._rowid_supplied() else [])
+        run: dict[int, ConflictClause] = {}
+        for constraint in checked:
+            handler = next((c for c in clauses if constraint in self.claims.get(c.ordinal, ())), fallback)
+            if handler is not None:
+                run[handler.ordinal] = handler
+        return [c for c in clauses if c.ordinal in run and c.action == "update"]
+
+    def _rowid_supplied(self) -> bool:
+        if self.table.without_rowid:
+            return False
+        if self.upsert.columns is None:
+            return self.rowid_alias is not None and self.upsert.source != "default_values"
+        return any(n.text.lower() == self.rowid_alias or self._is_rowid_name(n.text.lower())
+                   for n in self.upsert.columns)
+
     def _update_names(self, clause: ConflictClause) -> Iterator[Problem]:
         for name in clause.set_columns:
             if self.column(name) is None and not self._is_rowid_name(name.text.lower()):
@@ -279,7 +311,7 @@ class _Analysis:
                f"{where}) (create_unique_constraint needs batch mode on SQLite)."
         if len(set(plain)) != len(plain):
             hint += " SQLite also needs exactly one term per index column: drop the repeated column (S7)."
-        if where is not None:
+        if clause.target_where_sql:
             hint += " A partial index matches only if the target repeats its WHERE exactly, token for token (S11)."
         return hint
 

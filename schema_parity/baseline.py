@@ -1,0 +1,91 @@
+"""Baselines: adopt the check on a legacy codebase by recording today's findings and failing only on new ones.
+
+A finding is identified by its rule, file, dialect, table and the statement's text with whitespace and case
+normalised, never by its line: code added above an old upsert must not turn it into a "new" finding. The same
+fingerprint is SARIF's ``partialFingerprints`` value, so code scanning tracks a finding across commits too.
+An entry records how many findings shared its fingerprint and absorbs at most that many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from schema_parity import __version__
+from schema_parity.errors import ConfigError
+from schema_parity.findings import Finding
+
+BASELINE_VERSION = 1
+
+
+def normalise_statement(statement: str) -> str:
+    """Whitespace runs collapsed and case folded: reformatting a statement keeps its identity."""
+    return " ".join(statement.split()).casefold()
+
+
+def fingerprint(finding: Finding, path: str, statement: str) -> str:
+    """Stable identity of a finding; ``path`` is relative to the project root, with forward slashes."""
+    parts = (finding.rule, path, finding.dialect or "", finding.table or "", normalise_statement(statement))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def write_baseline(target: Path, findings: Iterable[tuple[Finding, str, str]]) -> int:
+    """Write ``(finding, fingerprint, project-relative path)`` triples; returns the number of findings recorded."""
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[Finding, str]] = {}
+    for finding, print_, path in findings:
+        counts[print_] += 1
+        first.setdefault(print_, (finding, path))
+    entries = [
+        {
+            "fingerprint": print_,
+            "rule": finding.rule,
+            "path": path,
+            "dialect": finding.dialect,
+            "table": finding.table,
+            "count": counts[print_],
+            "message": finding.message,
+        }
+        for print_, (finding, path) in sorted(first.items(), key=lambda item: (item[1][1], item[1][0].rule, item[0]))
+    ]
+    document = {"version": BASELINE_VERSION, "generated_by": f"schema-parity {__version__}", "findings": entries}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return sum(counts.values())
+
+
+class Baseline:
+    """Recorded fingerprints with their counts; ``absorbs`` uses one up per matching finding."""
+
+    def __init__(self, counts: Counter[str], path: Path) -> None:
+        self._left = Counter(counts)
+        self.path = path
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(
+                f"baseline {path}: cannot read: {exc.strerror or exc} (create it with --write-baseline)"
+            ) from exc
+        except ValueError as exc:
+            raise ConfigError(f"baseline {path}: not JSON: {exc}") from exc
+        if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
+            raise ConfigError(f"baseline {path}: not a version {BASELINE_VERSION} schema-parity baseline")
+        try:
+            counts = Counter({entry["fingerprint"]: int(entry["count"]) for entry in document["findings"]})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"baseline {path}: malformed entry ({exc}); write it again with --write-baseline"
+            ) from exc
+        return cls(counts, path)
+
+    def absorbs(self, print_: str) -> bool:
+        if self._left[print_] > 0:
+            self._left[print_] -= 1
+            return True
+        return False

@@ -1,0 +1,234 @@
+"""``[tool.schema-parity]`` configuration: found from the working directory upwards, every key checked.
+
+A project adopts the linter by writing its settings once, so that a bare ``schema-parity check`` (in CI, in
+pre-commit, on a laptop) does the same thing everywhere. Precedence, lowest first: built-in defaults, the
+configuration file, the command line. Relative paths in a file are taken from that file's directory, so the
+result does not depend on where the command is run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from schema_parity.catalog import DIALECTS
+from schema_parity.errors import ConfigError
+from schema_parity.findings import RULES, Severity
+from schema_parity.sites.sqlalchemy import Wrapper
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_FILE = ".schema-parity.toml"
+PYPROJECT = "pyproject.toml"
+TABLE = "schema-parity"
+FORMATS = ("text", "json", "github", "sarif")
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings after validation; ``None`` means "not set here", so a lower layer's value stays in force."""
+
+    source: Path | None = None
+    paths: tuple[Path, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    alembic_config: Path | None = None
+    script_location: Path | None = None
+    ini_section: str | None = None
+    revision: str | None = None
+    use_env_py: bool | None = None
+    schema_sql: tuple[Path, ...] | None = None
+    database_url: str | None = None
+    dialects: tuple[str, ...] | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    wrappers: tuple[Wrapper, ...] | None = None
+    format: str | None = None
+    baseline: Path | None = None
+    report_unused_suppressions: bool | None = None
+    jobs: int | None = None
+    cache: bool | None = None
+
+
+def _str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _strs(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+#: toml key -> (Config attribute, type predicate, the expected type in words for the error message)
+_KEYS: dict[str, tuple[str, Any, str]] = {
+    "paths": ("paths", _strs, "a list of paths"),
+    "exclude": ("exclude", _strs, "a list of glob patterns"),
+    "alembic-config": ("alembic_config", _str, "a path"),
+    "script-location": ("script_location", _str, "a path"),
+    "ini-section": ("ini_section", _str, "a string"),
+    "revision": ("revision", _str, "a string"),
+    "use-env-py": ("use_env_py", _bool, "true or false"),
+    "schema-sql": ("schema_sql", _strs, "a list of paths"),
+    "database-url": ("database_url", _str, "a string"),
+    "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
+    "select": ("select", _strs, "a list of rule codes or prefixes"),
+    "ignore": ("ignore", _strs, "a list of rule codes or prefixes"),
+    "severity": ("severity", lambda v: isinstance(v, dict), "a table of CODE = LEVEL"),
+    "wrappers": (
+        "wrappers",
+        lambda v: isinstance(v, list) and all(isinstance(w, dict) for w in v),
+        "an array of tables ([[tool.schema-parity.wrappers]] with function, table, ...)",
+    ),
+    "format": ("format", _str, f"one of {', '.join(FORMATS)}"),
+    "baseline": ("baseline", _str, "a path"),
+    "report-unused-suppressions": ("report_unused_suppressions", _bool, "true or false"),
+    "jobs": ("jobs", _int, "a whole number (0 = one per CPU)"),
+    "cache": ("cache", _bool, "true or false"),
+}
+_PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
+_PATHS_KEYS = frozenset({"paths", "schema_sql"})
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.schema-parity.toml``, or ``pyproject.toml`` with a ``[tool.schema-parity]`` table."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        dedicated = directory / CONFIG_FILE
+        if dedicated.is_file():
+            return dedicated
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and TABLE in _read(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one file; a pyproject.toml must hold ``[tool.schema-parity]``."""
+    data = _read(path)
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get(TABLE)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: no [tool.{TABLE}] table")
+        data = table
+    return parse_table(data, path)
+
+
+def parse_table(data: Mapping[str, Any], path: Path) -> Config:
+    """Validate a table's keys and values (a typo must stop the run, not be silently ignored)."""
+    where = f"{path}: [tool.{TABLE}]" if path.name == PYPROJECT else str(path)
+    base = path.parent.resolve()
+    values: dict[str, Any] = {"source": path.resolve()}
+    for key, raw in data.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
+        attribute, valid, wording = _KEYS[key]
+        value = raw
+        if not valid(value):
+            raise ConfigError(f"{where}: {key} must be {wording}, not {value!r}")
+        if attribute in _PATH_KEYS:
+            value = base / value
+        elif attribute in _PATHS_KEYS:
+            value = tuple(base / v for v in value)
+        elif attribute == "dialects":
+            value = _check_dialects(value, f"{where}: dialects")
+        elif attribute in ("select", "ignore"):
+            value = check_codes(value, f"{where}: {key}")
+        elif attribute == "severity":
+            value = check_severity(value, f"{where}: severity")
+        elif attribute == "wrappers":
+            value = _wrappers(value, f"{where}: wrappers")
+        elif attribute == "format" and value not in FORMATS:
+            raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, not {value!r}")
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[attribute] = value
+    return Config(**values)
+
+
+def check_codes(codes: Iterable[str], where: str) -> tuple[str, ...]:
+    """Upper-cased codes; each must be ``ALL`` or a prefix of a registered rule code."""
+    checked = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if code != "ALL" and not any(known.startswith(code) for known in RULES):
+            raise ConfigError(f"{where}: {raw!r} is not a rule code or prefix (see `schema-parity rules`)")
+        checked.append(code)
+    return tuple(checked)
+
+
+def check_severity(table: Mapping[str, Any], where: str) -> dict[str, Severity]:
+    """``{code-or-prefix: level}``, validated."""
+    checked: dict[str, Severity] = {}
+    for code, level in table.items():
+        (upper,) = check_codes([code], where)
+        if level not in SEVERITIES:
+            raise ConfigError(f"{where}: {code} = {level!r}: the level must be one of {', '.join(SEVERITIES)}")
+        checked[upper] = level
+    return checked
+
+
+def _wrappers(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Wrapper, ...]:
+    wrappers = []
+    for number, table in enumerate(tables, start=1):
+        try:
+            wrappers.append(Wrapper.from_dict(table))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: entry {number}: {exc}") from exc
+    return tuple(wrappers)
+
+
+def _check_dialects(values: Sequence[str], where: str) -> tuple[str, ...]:
+    for value in values:
+        if value not in DIALECTS:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(DIALECTS)}")
+    return tuple(dict.fromkeys(values))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """Which rules report and at what level: ruff's model, where the most specific matching prefix wins."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+
+    def enabled(self, code: str) -> bool:
+        """True when the longest matching ``select`` entry is longer than the longest matching ``ignore`` one."""
+        return _longest(self.select, code) > _longest(self.ignore, code)
+
+    def level(self, code: str, default: Severity) -> Severity:
+        """The override of the most specific matching ``severity`` key, else ``default``."""
+        best = max((k for k in self.severity if _matches(k, code)), key=len, default=None)
+        return self.severity[best] if best is not None else default
+
+
+def _matches(prefix: str, code: str) -> bool:
+    return prefix == "ALL" or code.startswith(prefix)
+
+
+def _longest(prefixes: Iterable[str], code: str) -> int:
+    """Length of the longest prefix matching ``code`` (``ALL`` counts as 0), -1 when none does."""
+    return max((0 if p == "ALL" else len(p) for p in prefixes if _matches(p, code)), default=-1)

@@ -1,0 +1,194 @@
+"""Scanning a big tree quickly: per-file results cached by content, and cache misses parsed in parallel.
+
+Every file is still read (its bytes are the cache key), but only files that mention ``conflict``, a wrapper's name
+or a suppression comment are worth anything, and of those only the ones whose bytes changed since the last run are
+parsed again. A SQLAlchemy or wrapper site can depend on another module (where its table is defined), so a file
+that mentions ``on_conflict_do`` or a wrapper is keyed by the whole tree's Python files as well: editing a model
+re-parses those files, never serves a stale table. The cache holds JSON (not pickle: a cache restored in CI from a
+fork's run must not run code), one file per entry, written atomically, so concurrent runs can share it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schema_parity import __version__
+from schema_parity.sites import Site
+from schema_parity.sites.scan import ScanProblem, scan_file
+
+# The walker is private in sites/scan.py; it is used here as is until it is made public (asked for in issue 7).
+from schema_parity.sites.scan import _files as walk_files
+from schema_parity.sites.scan import _relative as relative_name
+from schema_parity.sites.sqlalchemy import Project, Wrapper
+from schema_parity.suppressions import MARKER, Directive, directives_in
+
+CACHE_DIR = Path(".schema-parity") / "scan-cache"
+_CONFLICT = re.compile(rb"(?i)conflict")
+_PROJECT_WIDE = b"on_conflict_do"
+#: Part of every key: a new version, or a change of the Site fields, must not read old entries.
+_SALT = f"{__version__}|{','.join(f.name for f in dataclasses.fields(Site))}|".encode()
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one file contributes: its sites, why it could not be read, its suppression comments."""
+
+    sites: tuple[Site, ...] = ()
+    problems: tuple[ScanProblem, ...] = ()
+    directives: tuple[Directive, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectScan:
+    sites: list[Site]
+    problems: list[ScanProblem]
+    directives: list[Directive]
+    files_scanned: int
+    files_parsed: int
+
+
+def scan_project(
+    paths: Sequence[Path],
+    *,
+    root: Path,
+    exclude: Sequence[str] = (),
+    wrappers: Sequence[Wrapper] = (),
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+) -> ProjectScan:
+    """Like ``sites.scan.scan``, plus suppression comments, a content cache (None: off) and ``jobs`` processes."""
+    root = root.resolve()
+    files = sorted(set(walk_files(paths, root, exclude)), key=lambda path: relative_name(path, root))
+    names = {path: relative_name(path, root) for path in files}
+    hints = [_CONFLICT, *(re.compile(re.escape(w.short_name.encode())) for w in wrappers)]
+    salt = _SALT + repr(wrappers).encode() + b"|"
+    contents: dict[Path, bytes | None] = {}
+    tree = hashlib.sha256(str(root).encode())  # every Python file's name and bytes: what a table lookup may read
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            contents[path] = None  # scan_file reports the unreadable file
+            continue
+        if cache_dir and path.suffix == ".py":
+            tree.update(names[path].encode() + b"\0" + hashlib.sha256(data).digest())
+        if MARKER in data or any(hint.search(data) for hint in hints):
+            contents[path] = data
+    tree_key = tree.hexdigest().encode()
+    results: dict[Path, FileScan] = {}
+    misses: list[tuple[Path, str, str | None]] = []
+    for path, data in contents.items():
+        key = None
+        if cache_dir and data is not None:
+            wide = path.suffix == ".py" and (_PROJECT_WIDE in data or any(h.search(data) for h in hints[1:]))
+            scope = tree_key + names[path].encode() if wide else b""
+            key = hashlib.sha256(salt + path.suffix.encode() + b"|" + scope + b"|" + data).hexdigest()
+            cached = _load(cache_dir, key, names[path])
+            if cached is not None:
+                results[path] = cached
+                continue
+        misses.append((path, names[path], key))
+    scanned = _examine_all([(path, name) for path, name, _key in misses], root, files, wrappers, jobs)
+    for (path, _name, key), result in zip(misses, scanned, strict=True):
+        results[path] = result
+        if cache_dir and key:
+            _store(cache_dir, key, result)
+    ordered = [results[p] for p in files if p in results]
+    sites = sorted((s for r in ordered for s in r.sites), key=lambda s: (s.path, s.line, s.column))
+    return ProjectScan(
+        sites=sites,
+        problems=[p for r in ordered for p in r.problems],
+        directives=[d for r in ordered for d in r.directives],
+        files_scanned=len(files),
+        files_parsed=len(misses),
+    )
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``0`` means one process per CPU."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
+# Each worker process builds its own Project index over the same files (modules are parsed on first use).
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper]) -> None:
+    _worker.update(project=Project(root, files), wrappers=wrappers)
+
+
+def _examine_all(
+    work: list[tuple[Path, str]], root: Path, files: list[Path], wrappers: Sequence[Wrapper], jobs: int
+) -> list[FileScan]:
+    workers = min(resolve_jobs(jobs), len(work))
+    if workers <= 1:
+        _init_worker(root, files, wrappers)
+        try:
+            return [_examine(item) for item in work]
+        finally:
+            _worker.clear()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(root, files, wrappers)) as pool:
+        return list(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))))
+
+
+def _examine(item: tuple[Path, str]) -> FileScan:
+    """One file, parsed: top-level so a process pool can run it."""
+    path, name = item
+    sites, problems = scan_file(path, name, project=_worker["project"], wrappers=_worker["wrappers"])
+    directives: list[Directive] = []
+    if not problems:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if MARKER in data:
+            text = data.decode("utf-8", errors="replace")
+            directives = directives_in(text, name, python=path.suffix == ".py")
+    return FileScan(tuple(sites), tuple(problems), tuple(directives))
+
+
+def _entry_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.json"
+
+
+def _load(cache_dir: Path, key: str, name: str) -> FileScan | None:
+    """The cached result re-labelled with ``name`` (identical files elsewhere share an entry); None on a miss."""
+    try:
+        data = json.loads(_entry_path(cache_dir, key).read_text(encoding="utf-8"))
+        return FileScan(
+            sites=tuple(Site(**{**site, "path": name}) for site in data["sites"]),
+            problems=tuple(ScanProblem(name, line, message) for line, message in data["problems"]),
+            directives=tuple(Directive.from_json(name, d) for d in data["directives"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, half-written by an older version, or corrupt: parse again
+
+
+def _store(cache_dir: Path, key: str, scanned: FileScan) -> None:
+    """Atomic (write a file private to this process, then rename), so a concurrent reader sees all or nothing."""
+    data: dict[str, Any] = {
+        "sites": [dataclasses.asdict(site) for site in scanned.sites],
+        "problems": [[p.line, p.message] for p in scanned.problems],
+        "directives": [d.to_json() for d in scanned.directives],
+    }
+    target = _entry_path(cache_dir, key)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ignore = cache_dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by schema-parity\n*\n", encoding="utf-8")
+        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        return  # a read-only tree still gets its check, just without a cache
