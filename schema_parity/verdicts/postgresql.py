@@ -282,27 +282,27 @@ class _Analysis:
             alias = item.args.get("alias")
             if alias is not None and alias.args.get("columns"):
                 return None
-            columns = _cte_columns(item, select) if isinstance(item, exp.Table) else None
-            if isinstance(item, exp.Table) and columns is None and not _cte_named(item, select):
-                table = self._catalog_table(item)
-                columns = frozenset(c.name for c in table.columns) if table is not None else None
+            columns: frozenset[str] | None = None
+            if isinstance(item, exp.Table) and isinstance(item.this, exp.Identifier):
+                cte = _cte_named(item, select)
+                columns = _cte_columns(cte) if cte is not None else self._table_columns(item)
             elif isinstance(item, exp.Subquery) and alias is not None:
                 columns = _output_names(item.this)
             if columns is None:
                 return None
-            name = alias.this if alias is not None and alias.this is not None else item.this
-            sources.append((Name(name.name, bool(name.args.get("quoted"))).folded(), columns))
+            sources.append((_name_of(alias.this if alias is not None and alias.this is not None else item.this),
+                            columns))
         return sources
 
-    def _catalog_table(self, item: exp.Table) -> Table | None:
+    def _table_columns(self, item: exp.Table) -> frozenset[str] | None:
         """A FROM item's table, resolved like the INSERT's own (an unqualified name: the default schema only)."""
-        if not isinstance(item.this, exp.Identifier) or item.args.get("catalog") is not None:
+        if item.args.get("catalog") is not None:
             return None
-        name = Name(item.this.name, bool(item.this.args.get("quoted"))).folded()
         db = item.args.get("db")
-        schema = Name(db.name, bool(db.args.get("quoted"))).folded() if db is not None else None
-        candidates = table_index(self.catalog, "postgresql", _fold).by_name.get(name, [])
-        return next((t for t in candidates if t.schema == schema), None)
+        schema = _name_of(db) if db is not None else None
+        candidates = table_index(self.catalog, "postgresql", _fold).by_name.get(_name_of(item.this), [])
+        table = next((t for t in candidates if t.schema == schema), None)
+        return frozenset(c.name for c in table.columns) if table is not None else None
 
     # -- ON CONSTRAINT (P20-P26) --
     def _on_constraint(self, clause: ConflictClause) -> list[Problem]:
@@ -530,6 +530,7 @@ def _unparen(node: exp.Expression) -> exp.Expression:
 _SQL_VALUE_KEYWORDS = frozenset({"user", "current_role"})
 """Reserved words sqlglot reads as column names; PostgreSQL reads them as SQL value functions."""
 _SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+"""The target's system columns: valid bare in DO UPDATE (``excluded`` has none, so they are never ambiguous)."""
 
 
 def _in_subquery(column: exp.Column, root: exp.Expression) -> bool:
@@ -579,19 +580,17 @@ def _ctes(select: exp.Expression) -> Iterator[exp.CTE]:
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
     if item.args.get("db") is not None:
         return None
-    name = Name(item.name, bool(item.this.args.get("quoted"))).folded()
+    name = _name_of(item.this)
     return next((c for c in _ctes(select) if _name_of(c.args["alias"].this) == name), None)
 
 
 def _name_of(ident: exp.Identifier) -> str:
+    """PostgreSQL's spelling of an identifier node."""
     return Name(ident.name, bool(ident.args.get("quoted"))).folded()
 
 
-def _cte_columns(item: exp.Table, select: exp.Select) -> frozenset[str] | None:
-    cte = _cte_named(item, select)
-    if cte is None or cte.args["alias"].args.get("columns"):
-        return None
-    return _output_names(cte.this)
+def _cte_columns(cte: exp.CTE) -> frozenset[str] | None:
+    return None if cte.args["alias"].args.get("columns") else _output_names(cte.this)
 
 
 def _output_names(query: exp.Expression) -> frozenset[str] | None:
@@ -602,11 +601,15 @@ def _output_names(query: exp.Expression) -> frozenset[str] | None:
         return None
     names = set()
     for item in query.expressions:
-        ident = item.args.get("alias") if isinstance(item, exp.Alias) else item.this if isinstance(
-            item, exp.Column) else None
-        if not isinstance(ident, exp.Identifier):
+        if isinstance(item, exp.Alias):
+            ident = item.args.get("alias")
+        elif isinstance(item, exp.Column):
+            ident = item.this
+        else:
             return None
-        names.add(Name(ident.name, bool(ident.args.get("quoted"))).folded())
+        if not isinstance(ident, exp.Identifier):
+            return None  # a star
+        names.add(_name_of(ident))
     return frozenset(names)
 
 
