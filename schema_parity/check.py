@@ -241,11 +241,19 @@ def run_check(
         for dialect in dialects:
             if site.dialect is not None and site.dialect != dialect:
                 continue
-            if site.revision is not None and catalogs.is_alembic:
-                catalog = catalogs.at(site.revision, dialect)
+            if site.revision is not None and not catalogs.is_alembic:
+                # A statement inside a revision runs against the schema of that revision, which a database or DDL
+                # files (one state of the schema) do not describe: judging it against them would be a guess.
+                verdict = Verdict.unresolved(
+                    dialect,
+                    "SP901",
+                    f"this statement runs inside revision {site.revision}; the schema source describes one state "
+                    "of the schema, not the schema at that revision (check migrations with --alembic-config)",
+                )
+                table = target = None
             else:
-                catalog = catalogs.head(dialect)
-            verdict, table, target = judge_site(site, catalog, dialect)
+                catalog = catalogs.at(site.revision, dialect) if site.revision is not None else catalogs.head(dialect)
+                verdict, table, target = judge_site(site, catalog, dialect)
             verdicts.append(verdict)
             statement = site.sql or site.unresolved or ""
             raw.extend(

@@ -192,3 +192,20 @@ def test_installed_entry_point_runs_with_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("::error file=app/q.sql,line=1,col=1,title=SP101 no-matching-key [sqlite]::")
+
+
+def test_statements_inside_revisions_are_unresolved_without_an_alembic_source(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database or DDL files describe one state of the schema; a revision's SQL runs against another."""
+    revision = (
+        'revision = "abc123"\ndown_revision = None\n\n\ndef upgrade():\n'
+        f'    op.execute("{BAD.rstrip(";")}")\n'
+    )
+    make_project(project, {"app/versions/abc123_seed.py": revision})
+    code, report, _ = run_main(capsys, "check", "--format", "json", parse=True)
+    assert code == 0
+    (site,) = report["sites"]
+    assert site["origin"] == "migration" and site["revision"] == "abc123"
+    assert site["verdicts"]["sqlite"]["verdict"] == "unresolved"
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("SP901", "info")]
