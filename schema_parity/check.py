@@ -39,6 +39,8 @@ class SchemaOptions:
     schema_sql: tuple[Path, ...] = ()
     database_url: str | None = None
     search_from: Path | None = None
+    postgres_url: str | None = None
+    """A PostgreSQL server on which the migrations run (in a scratch database) for PostgreSQL's rules."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
@@ -46,6 +48,9 @@ class SchemaOptions:
             raise ConfigError(
                 "choose one schema source: --alembic-config/--script-location, --schema-sql or --database-url"
             )
+        if self.postgres_url and (self.database_url or self.schema_sql):
+            raise ConfigError("--postgres-url runs the Alembic migrations: it cannot be combined with "
+                              "--database-url or --schema-sql")
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,21 @@ class Catalogs:
     def head(self, dialect: Dialect) -> Catalog:
         return self.at(self.options.revision, dialect)
 
+    def prepare_server(self, revisions: Sequence[str]) -> None:
+        """With --postgres-url, migrate once through every revision PostgreSQL's rules will need, in history order."""
+        if not (self.options.postgres_url and self.is_alembic and "postgresql" in self.dialects):
+            return
+        from schema_parity.sources.server import catalogs_on_server
+
+        needed = dict.fromkeys([*revisions, self.options.revision])
+        wanted = [r for r in needed if (r, "postgresql") not in self._by_revision]
+        if wanted:
+            built = catalogs_on_server(
+                self.options.postgres_url, self.project(), wanted, use_env_py=self.options.use_env_py
+            )
+            for revision, catalog in built.items():
+                self._by_revision[(revision, "postgresql")] = catalog
+
     def at(self, revision: str, dialect: Dialect) -> Catalog:
         key = (revision, dialect)
         if key not in self._by_revision:
@@ -165,6 +185,9 @@ class Catalogs:
         project = self.project()
         if dialect == "sqlite":
             return catalog_at(project, revision, use_env_py=o.use_env_py)
+        if o.postgres_url:
+            self.prepare_server([revision])
+            return self._by_revision[(revision, "postgresql")]
         from schema_parity.sources.ddl import catalog_from_ddl
 
         sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
@@ -227,6 +250,7 @@ def run_check(
     catalogs = Catalogs(schema, dialects)
     sites = scanned.sites
     problems = scanned.problems
+    catalogs.prepare_server([s.revision for s in sites if s.revision is not None])
     if opts.changes is not None and sites:
         if opts.changes.touches_file_under(catalogs.schema_paths()):
             catalogs.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import sys
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="schema from DDL files replayed in order (a directory: its *.sql in name order)",
     )
     check.add_argument("--database-url", metavar="URL", help="schema reflected from this database (read-only)")
+    check.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="judge PostgreSQL's rules on the migrations run on this server, in a scratch database it creates and "
+        "drops (for migrations that cannot run offline or on SQLite)",
+    )
     check.add_argument(
         "--dialect",
         action="append",
@@ -257,7 +264,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     result = run_check(
         paths,
         root=cwd,
-        schema=_schema_options(settings, cwd),
+        schema=dataclasses.replace(_schema_options(settings, cwd), postgres_url=args.postgres_url),
         dialects=settings.dialects or DIALECTS,  # type: ignore[arg-type]
         exclude=settings.exclude or (),
         wrappers=settings.wrappers or (),

@@ -484,7 +484,19 @@ class _Replay:
             raise ValueError(f"unsupported dialect {dialect!r} (expected 'postgresql' or 'sqlite')")
         self.dialect: Dialect = dialect
         self.sg = SqlglotDialect.get_or_raise(_SQLGLOT_NAME[dialect])
-        self.tables: list[_Table] = []
+        self._live: dict[int, tuple[int, _Table]] = {}
+        """The tables, in replay order: ``id(table)`` → (position, table). ``tables`` lists them."""
+        self._next_position = 0
+        self._by_name: dict[str, dict[int, _Table]] = {}
+        """Name index: folded name → tables that may carry it (table, key or constraint name).
+
+        A superset, checked on every look-up: for every live table, each of its current names maps to it. Names
+        only appear on tables a statement reached through ``find``/``find_index`` or created (``_touched``); those
+        are re-indexed before every look-up and when the statement ends, so no mutation site has to report. Stale
+        entries (renamed or dropped names, dropped tables) are harmless and dropped tables are pruned on sight.
+        """
+        self._touched: dict[int, _Table] = {}
+        """Tables the current statement may change; re-indexed before each look-up and after the statement."""
         self.sequences: dict[tuple[str | None, str], tuple[str, str] | None] = {}
         self.relations: set[tuple[str | None, str]] = set()
         """PostgreSQL relations that are not tables or keys (materialized views, sequences made by CREATE SEQUENCE)."""
@@ -506,9 +518,63 @@ class _Replay:
         default = "public" if self.pg else "main"
         return None if schema is None or self.same(schema, default) else schema
 
+    # table registry and name index
+    @property
+    def tables(self) -> list[_Table]:
+        return [t for _, t in self._live.values()]
+
+    def add_table(self, table: _Table) -> None:
+        self._live[id(table)] = (self._next_position, table)
+        self._next_position += 1
+        self._touched[id(table)] = table
+
+    def remove_table(self, table: _Table) -> None:
+        del self._live[id(table)]
+        self._touched.pop(id(table), None)
+
+    def _key(self, name: str) -> str:
+        """The index key of a name: ``same(a, b)`` implies ``_key(a) == _key(b)``."""
+        return name if self.pg else name.lower()
+
+    def _index(self, table: _Table) -> None:
+        tid = id(table)
+        by_name = self._by_name
+        for name in (table.name, *(k.name for k in table.keys), *(o.name for o in table.others)):
+            if name is not None:
+                by_name.setdefault(self._key(name), {})[tid] = table
+
+    def _settle(self) -> None:
+        """Index the touched tables' current names (they may have gained names since they were last indexed)."""
+        for tid, table in self._touched.items():
+            if tid in self._live:
+                self._index(table)
+
+    def end_statement(self) -> None:
+        self._settle()
+        self._touched = {}
+
+    def candidates(self, name: str) -> list[_Table]:
+        """Live tables that may carry ``name`` (as table, key or constraint name), in replay order."""
+        self._settle()
+        bucket = self._by_name.get(self._key(name))
+        if not bucket:
+            return []
+        live = self._live
+        dead = [tid for tid in bucket if tid not in live]
+        for tid in dead:
+            del bucket[tid]
+        if len(bucket) == 1:
+            return list(bucket.values())
+        return [t for _, t in sorted((live[tid][0], t) for tid, t in bucket.items())]
+
+    def touch(self, table: _Table) -> _Table:
+        self._touched[id(table)] = table
+        return table
+
     def find(self, schema: str | None, name: str) -> _Table | None:
         schema = self.norm_schema(schema)
-        return next((t for t in self.tables if self.same(t.name, name) and t.schema == schema), None)
+        found = next((t for t in self.candidates(name) if self.same(t.name, name) and t.schema == schema), None)
+        return self.touch(found) if found is not None else None
 
     def table(self, schema: str | None, name: str, *, kinds: tuple[str, ...] = ("table", "partitioned")) -> _Table:
         found = self.find(schema, name)
@@ -519,7 +585,10 @@ class _Replay:
 
     def relation_taken(self, schema: str | None, name: str) -> bool:
         return (
-            any(t.schema == schema and (t.name == name or any(k.name == name for k in t.keys)) for t in self.tables)
+            any(
+                t.schema == schema and (t.name == name or any(k.name == name for k in t.keys))
+                for t in self.candidates(name)
+            )
             or (schema, name) in self.sequences
             or (schema, name) in self.relations
         )
@@ -531,16 +600,16 @@ class _Replay:
                 any(k.name == name and k.kind in CONSTRAINT_KINDS for k in t.keys)
                 or any(o.name == name for o in t.others)
             )
-            for t in self.tables
+            for t in self.candidates(name)
         )
 
     def find_index(self, schema: str | None, name: str) -> tuple[_Table, _Key] | None:
         schema = self.norm_schema(schema)
-        for t in self.tables:
+        for t in self.candidates(name):
             if t.schema == schema or not self.pg:
                 for k in t.keys:
                     if k.name is not None and self.same(k.name, name):
-                        return t, k
+                        return self.touch(t), k
         return None
 
     # fragments
@@ -585,6 +654,8 @@ class _Replay:
             self.notes.append(f"{loc}: not modelled: {' '.join(stmt.text.split())[:80]}")
         except _Refused as refused:
             self.notes.append(f"{loc}: {refused}")
+        finally:
+            self.end_statement()
         self.notes.extend(f"{loc}: {n}" for n in self.notes_pending)
 
     def statement(self, stmt: _Stmt) -> None:
@@ -662,7 +733,7 @@ class _Replay:
             for part in _split_commas(args):
                 if len(part) == 1 and "=" not in part[0].text:
                     table.columns.append(_Col(self.fold(part[0]), ""))
-            self.tables.append(table)
+            self.add_table(table)
             return
         if cur.type() != TokenType.L_PAREN:
             raise _Unmodelled  # CREATE TABLE … AS SELECT, PARTITION OF, OF type
@@ -686,11 +757,11 @@ class _Replay:
                     table.without_rowid = True
                 elif words != ["STRICT"]:
                     raise _Unmodelled
-        self.tables.append(table)
+        self.add_table(table)
         try:
             self.fill_table(table, elements, stmt)
         except (_Unmodelled, _Refused):
-            self.tables.remove(table)
+            self.remove_table(table)
             raise
 
     def fill_table(self, table: _Table, elements: list[list[Token]], stmt: _Stmt) -> None:
@@ -1204,9 +1275,9 @@ class _Replay:
                 return
             if not (replace and existing.kind == "view"):
                 raise _Refused(f'relation "{name}" already exists' if self.pg else f"view {name} already exists")
-            self.tables.remove(existing)
+            self.remove_table(existing)
         view = _Table(name, schema, kind="view")
-        self.tables.append(view)
+        self.add_table(view)
         if cur.type() == TokenType.L_PAREN:
             view.columns = [_Col(self.fold(t), "") for t in cur.group() if t.token_type != TokenType.COMMA]
             return
@@ -1606,7 +1677,9 @@ class _Replay:
     def drop_one(self, what: str, schema: str | None, name: str, *, if_exists: bool, cascade: bool) -> None:
         if what == "SCHEMA":
             if cascade:
-                self.tables = [t for t in self.tables if t.schema != name]
+                for t in self.tables:
+                    if t.schema == name:
+                        self.remove_table(t)
             return
         if what == "INDEX":
             found = self.find_index(schema, name)
@@ -1635,7 +1708,7 @@ class _Replay:
                     f'{what.lower()} "{name}" does not exist' if self.pg else f"no such {what.lower()}: {name}"
                 )
             return
-        self.tables.remove(table)
+        self.remove_table(table)
         for seq, owner in list(self.sequences.items()):
             if seq[0] == table.schema and owner is not None and owner[0] == table.name:
                 del self.sequences[seq]
@@ -1659,7 +1732,7 @@ class _Replay:
                 _Col(c.name, c.type, c.nullable, c.default, c.autoincrement, c.identity, None, c.collation)
                 for c in t.columns
             ]
-            self.tables.append(table)
+            self.add_table(table)
             for c, frozen in zip(table.columns, t.columns, strict=True):
                 if frozen.generated is not None:
                     c.generated = self.frag_text(frozen.generated, table)
@@ -1692,6 +1765,7 @@ class _Replay:
                         from_table_definition=k.kind in ("primary_key", "unique"),
                     )
                 )
+        self.end_statement()
 
     def effective_collation(self, collation: str | None) -> str | None:
         """A key element's collation, None when it is the engine default (what ON CONFLICT matching compares)."""
