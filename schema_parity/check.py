@@ -14,6 +14,7 @@ from pathlib import Path
 
 from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
+from schema_parity.catalog_cache import cached_catalog
 from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
@@ -106,8 +107,9 @@ class CheckResult:
 class Catalogs:
     """One Catalog per dialect at head, and (for Alembic projects) at any revision, built on first use."""
 
-    def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect]) -> None:
+    def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect], cache_dir: Path | None = None) -> None:
         self.options = options
+        self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
         self.notes: list[str] = []
         self._by_revision: dict[tuple[str, Dialect], Catalog] = {}
@@ -162,7 +164,10 @@ class Catalogs:
     def at(self, revision: str, dialect: Dialect) -> Catalog:
         key = (revision, dialect)
         if key not in self._by_revision:
-            self._by_revision[key] = self._build(revision, dialect)
+            catalog = self._build(revision, dialect)
+            if self.is_alembic:
+                self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
+            self._by_revision[key] = catalog
         return self._by_revision[key]
 
     def _build(self, revision: str, dialect: Dialect) -> Catalog:
@@ -180,27 +185,32 @@ class Catalogs:
             catalog = catalog_from_files(list(o.schema_sql), dialect)
             self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
             return catalog
-        from schema_parity.sources.alembic import catalog_at, offline_sql
+        from schema_parity.sources.alembic import catalog_at
 
         project = self.project()
-        if dialect == "sqlite":
-            return catalog_at(project, revision, use_env_py=o.use_env_py)
-        if o.postgres_url:
+        if o.postgres_url and dialect == "postgresql":
             self.prepare_server([revision])
             return self._by_revision[(revision, "postgresql")]
+        # An env.py may read the environment: only the built-in environment's result is a function of the files.
+        cache = None if o.use_env_py else self.cache_dir
+        key = (project.fingerprint(), revision, dialect)
+        if dialect == "sqlite":
+            return cached_catalog(cache, key, lambda: catalog_at(project, revision, use_env_py=o.use_env_py))
+        return cached_catalog(cache, key, lambda: self._offline_postgresql(revision))
+
+    def _offline_postgresql(self, revision: str) -> Catalog:
+        from schema_parity.sources.alembic import offline_sql
         from schema_parity.sources.ddl import catalog_from_ddl
 
+        project = self.project()
         sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
         if offline_notes:
             # A partial offline schema would make every later table look missing: judge PostgreSQL's rules on the
             # schema the same migrations really built (on SQLite) instead, and say so.
             fallback = "PostgreSQL's rules are applied to the schema the migrations built on SQLite instead"
-            self.notes.extend(f"postgresql: {n} {fallback}." for n in offline_notes)
-            return self.at(revision, "sqlite").with_notes(*offline_notes)
+            return self.at(revision, "sqlite").with_notes(*(f"{n} {fallback}." for n in offline_notes))
         label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
-        catalog = catalog_from_ddl(sql, "postgresql", source=label)
-        self.notes.extend(f"postgresql: {n}" for n in catalog.notes)
-        return catalog
+        return catalog_from_ddl(sql, "postgresql", source=label)
 
 
 def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict, str | None, str | None]:
@@ -247,7 +257,7 @@ def run_check(
     scanned = scan_project(
         paths, root=root, exclude=exclude, wrappers=wrappers, cache_dir=opts.cache_dir, jobs=opts.jobs
     )
-    catalogs = Catalogs(schema, dialects)
+    catalogs = Catalogs(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None)
     sites = scanned.sites
     problems = scanned.problems
     catalogs.prepare_server([s.revision for s in sites if s.revision is not None])

@@ -209,3 +209,26 @@ def test_statements_inside_revisions_are_unresolved_without_an_alembic_source(
     assert site["origin"] == "migration" and site["revision"] == "abc123"
     assert site["verdicts"]["sqlite"]["verdict"] == "unresolved"
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("SP901", "info")]
+
+
+def test_migrated_catalogs_are_cached_until_a_migration_changes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.alembic_projects import Revision, write_project
+
+    counter = project / "runs.txt"
+    counting = f"import pathlib\nwith pathlib.Path({str(counter)!r}).open('a') as f:\n    f.write('x')\n"
+    revisions = [Revision("c1", None, counting + "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))")]
+    write_project(project, revisions)
+    (project / "app.py").write_text("Q = 'INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING'\n")
+    assert run_main(capsys, "check", "app.py")[0] == 0
+    runs = len(counter.read_text())
+    assert runs == 2  # SQLite, and Alembic's offline mode for PostgreSQL
+    assert run_main(capsys, "check", "app.py")[0] == 0
+    assert len(counter.read_text()) == runs
+    assert run_main(capsys, "check", "app.py", "--no-cache")[0] == 0
+    assert len(counter.read_text()) == 2 * runs
+    path = next((project / "migrations" / "versions").glob("c1*.py"))
+    path.write_text(path.read_text() + "\n# edited\n")
+    assert run_main(capsys, "check", "app.py")[0] == 0
+    assert len(counter.read_text()) == 3 * runs
