@@ -193,7 +193,7 @@ class Catalogs:
             return self._by_revision[(revision, "postgresql")]
         # An env.py may read the environment: only the built-in environment's result is a function of the files.
         cache = None if o.use_env_py else self.cache_dir
-        key = (project.fingerprint(), revision, dialect)
+        key = (project.fingerprint(), str(project.config_path or project.script_location), revision, dialect)
         if dialect == "sqlite":
             return cached_catalog(cache, key, lambda: catalog_at(project, revision, use_env_py=o.use_env_py))
         return cached_catalog(cache, key, lambda: self._offline_postgresql(revision))

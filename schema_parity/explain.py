@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import schema_parity.suppressions  # noqa: F401  (registers SP904, listed and explained here)
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.findings import RULES, Rule
 

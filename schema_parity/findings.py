@@ -74,6 +74,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("SP902", "parse-error", "info", "The statement could not be parsed as an INSERT.", ()),
     Rule("SP903", "unreadable-file", "warning",
          "A scanned file could not be read or parsed, so its upserts are unchecked.", ()),
+    Rule("SP904", "unused-suppression", "warning",
+         "A schema-parity: ignore comment suppresses nothing (the finding is gone, or the code is wrong).", ()),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -18,16 +18,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from schema_parity.findings import RULES, Finding, Rule
+from schema_parity.findings import RULES, Finding, rule_for
 
-UNUSED_SUPPRESSION = Rule(
-    "SP904",
-    "unused-suppression",
-    "warning",
-    "A schema-parity: ignore comment suppresses nothing (the finding is gone, or the code is wrong).",
-)
-# Registered here rather than in findings.py so the suppression machinery owns its own rule.
-RULES.setdefault(UNUSED_SUPPRESSION.code, UNUSED_SUPPRESSION)
+UNUSED_SUPPRESSION = rule_for("SP904")
 
 FILE_LEVEL_LINES = 20
 MARKER = b"schema-parity:"
