@@ -50,6 +50,21 @@ def pg_admin_engine(pg_admin_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def pg_cases_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
+    """One database for a module of engine cases; each case runs in its own schema, rolled back."""
+    name = f"sp_cases_{uuid.uuid4().hex[:12]}"
+    with pg_admin_engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    engine = sa.create_engine(pg_admin_engine.url.set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with pg_admin_engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def pg_url(pg_admin_engine: sa.Engine) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""

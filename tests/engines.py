@@ -15,6 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
+from schema_parity.catalog import Catalog
+from schema_parity.sources.reflect import reflect
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -87,3 +92,29 @@ def _pg_message(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None)
     return primary or str(exc).splitlines()[0]
+
+
+def sqlite_catalog(ddl: Sequence[str]) -> Catalog:
+    """The Catalog SQLite holds after ``ddl`` (a private in-memory database)."""
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    try:
+        with engine.connect() as conn:
+            for statement in ddl:
+                conn.exec_driver_sql(statement)
+            return reflect(conn)
+    finally:
+        engine.dispose()
+
+
+def pg_catalog(engine: sa.Engine, ddl: Sequence[str]) -> Catalog:
+    """The Catalog PostgreSQL holds after ``ddl``, in a fresh schema inside a transaction that is rolled back."""
+    schema = f"case_{uuid.uuid4().hex[:10]}"
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(f"SET LOCAL search_path TO {schema}")
+            for statement in ddl:
+                conn.exec_driver_sql(statement.replace("%", "%%"))
+            return reflect(conn)
+        finally:
+            conn.rollback()

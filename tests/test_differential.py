@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -22,11 +22,13 @@ from hypothesis import HealthCheck, given, settings
 
 from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.sources.reflect import reflect
 from schema_parity.upsert import parse_upsert
 from schema_parity.verdicts import Verdict, judge
-from tests.engines import EngineResult, pg_run, sqlite_run
+from tests.engines import EngineResult, pg_catalog, pg_run, sqlite_catalog, sqlite_run
 from tests.strategies import Case, cases
+
+if TYPE_CHECKING:
+    import psycopg
 
 EXPLORE = int(os.environ.get("SCHEMA_PARITY_EXPLORE", "0"))
 EXAMPLES = EXPLORE or int(os.environ.get("SCHEMA_PARITY_DIFFERENTIAL_EXAMPLES", "300"))
@@ -60,16 +62,6 @@ def assert_agrees(case: Case, dialect: str, engine: EngineResult, verdicts: dict
             assert set(verdict.arbiters) == set(engine.arbiters), describe(case, dialect, engine, verdicts)
 
 
-def sqlite_catalog(ddl: list[str]) -> Catalog:
-    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
-    with engine.connect() as conn:
-        for statement in ddl:
-            conn.exec_driver_sql(statement)
-        catalog = reflect(conn)
-    engine.dispose()
-    return catalog
-
-
 @SETTINGS
 @given(cases(dialect="sqlite"))
 def test_sqlite_verdicts_agree_with_sqlite(case: Case) -> None:
@@ -85,48 +77,28 @@ def test_sqlite_verdicts_agree_with_sqlite(case: Case) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg_case_database(pg_admin_engine: sa.Engine) -> Iterator[tuple[sa.Engine, object]]:
-    """One throw-away database for the module: every case runs in its own schema and transaction, rolled back."""
+def pg_raw(pg_cases_engine: sa.Engine) -> Iterator[psycopg.Connection]:
+    """A plain psycopg connection to the module's case database: each case is its own rolled-back transaction."""
     import psycopg
 
-    name = f"sp_diff_{uuid.uuid4().hex[:10]}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    url = pg_admin_engine.url.set(database=name)
-    engine = sa.create_engine(url)
-    raw = psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=name)
-    try:
-        yield engine, raw
-    finally:
-        raw.close()
-        engine.dispose()
-        with pg_admin_engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def pg_catalog(engine: sa.Engine, ddl: list[str]) -> Catalog:
-    with engine.connect() as conn:
-        schema = f"r_{uuid.uuid4().hex[:10]}"
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        conn.exec_driver_sql(f"SET LOCAL search_path TO {schema}")
-        for statement in ddl:
-            conn.exec_driver_sql(statement)
-        catalog = reflect(conn)
-        conn.rollback()
-    return catalog
+    url = pg_cases_engine.url
+    raw = psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database)
+    yield raw
+    raw.close()
 
 
 @pytest.mark.postgres
 @SETTINGS
 @given(case=cases(dialect="postgresql"))
-def test_postgresql_verdicts_agree_with_postgresql(pg_case_database: tuple[sa.Engine, object], case: Case) -> None:
-    engine_, raw = pg_case_database
+def test_postgresql_verdicts_agree_with_postgresql(
+    pg_cases_engine: sa.Engine, pg_raw: psycopg.Connection, case: Case
+) -> None:
     ddl, statement = case.ddl("postgresql"), case.statement("postgresql")
-    engine = pg_run(raw, ddl, statement)
+    engine = pg_run(pg_raw, ddl, statement)
     if not engine.ddl_ok:
         pytest.fail(f"generated DDL rejected by PostgreSQL: {engine.message}\n{ddl}")
     verdicts = {
-        "reflected": checker(case, "postgresql", pg_catalog(engine_, ddl)),
+        "reflected": checker(case, "postgresql", pg_catalog(pg_cases_engine, ddl)),
         "ddl": checker(case, "postgresql", catalog_from_ddl(";\n".join(ddl), "postgresql")),
     }
     assert_agrees(case, "postgresql", engine, verdicts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from schema_parity.catalog import Catalog
-from schema_parity.sources.reflect import reflect
 from schema_parity.verdicts import Verdict, check
+from tests.engines import pg_catalog, sqlite_catalog
 
 CASES_PATH = Path(os.environ.get("SCHEMA_PARITY_SEMANTICS_CASES", "/work/shared/research/semantics_cases.jsonl"))
 CASES: list[dict[str, Any]] = [json.loads(line) for line in CASES_PATH.read_text().splitlines() if line.strip()]
@@ -74,45 +72,6 @@ def expected_status(case: dict[str, Any], dialect: str) -> str:
     return "ok" if ok else "error"
 
 
-@pytest.fixture(scope="session")
-def pg_cases_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
-    """One database for all PostgreSQL cases; each case runs in its own schema inside a rolled-back transaction."""
-    name = f"sp_conf_{uuid.uuid4().hex[:12]}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    engine = sa.create_engine(pg_admin_engine.url.set(database=name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with pg_admin_engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _pg_catalog(engine: sa.Engine, ddl: list[str]) -> Catalog:
-    schema = f"case_{uuid.uuid4().hex[:10]}"
-    with engine.connect() as conn:
-        try:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-            conn.exec_driver_sql(f"SET LOCAL search_path = {schema}")
-            for statement in ddl:
-                conn.exec_driver_sql(statement.replace("%", "%%"))
-            return reflect(conn)
-        finally:
-            conn.rollback()
-
-
-def _sqlite_catalog(ddl: list[str]) -> Catalog:
-    engine = sa.create_engine("sqlite://")
-    try:
-        with engine.connect() as conn:
-            for statement in ddl:
-                conn.exec_driver_sql(statement)
-            return reflect(conn)
-    finally:
-        engine.dispose()
-
-
 def _describe(verdict: Verdict) -> str:
     return "; ".join(f"{p.rule} {p.message}" for p in verdict.problems) or "no problems"
 
@@ -120,14 +79,14 @@ def _describe(verdict: Verdict) -> str:
 @pytest.mark.parametrize(("case", "dialect"), list(_params()))
 def test_case_agrees_with_engine(case: dict[str, Any], dialect: str, request: pytest.FixtureRequest) -> None:
     if dialect == "postgresql":
-        catalog = _pg_catalog(request.getfixturevalue("pg_cases_engine"), case["ddl_postgres"])
+        catalog = pg_catalog(request.getfixturevalue("pg_cases_engine"), case["ddl_postgres"])
         statement = case["statement_postgres"]
     else:
         if case["sqlite_phase"] == "ddl":  # the schema itself is rejected by SQLite (S19): nothing to judge
             with pytest.raises(sa.exc.OperationalError):
-                _sqlite_catalog(case["ddl_sqlite"])
+                sqlite_catalog(case["ddl_sqlite"])
             return
-        catalog = _sqlite_catalog(case["ddl_sqlite"])
+        catalog = sqlite_catalog(case["ddl_sqlite"])
         statement = case["statement_sqlite"]
     verdict = check(statement, catalog, dialect)  # type: ignore[arg-type]
     recorded = (case["pg_sqlstate"], case["pg_message"]) if dialect == "postgresql" else case["sqlite_message"]
