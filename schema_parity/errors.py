@@ -8,6 +8,12 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
+def describe(exc: BaseException) -> str:
+    """``TypeName: first line of the message``: what a one-paragraph error quotes of an underlying exception."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__
+
+
 class SchemaParityError(Exception):
     """A problem with the user's input or environment; the CLI prints it without a traceback and exits 2."""
 

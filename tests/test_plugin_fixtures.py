@@ -436,7 +436,7 @@ def test_postgres_templates_drop_only_their_own_databases() -> None:
     templates = PgTemplates("postgresql+psycopg://nobody@127.0.0.1:1/none", AlembicProject(Path(".")))
     with pytest.raises(ValueError, match="did not create database 'postgres'"):
         templates.drop("postgres")
-    templates.admin.dispose()
+    templates.close()
 
 
 def test_plugin_help_lists_options(pytester: pytest.Pytester) -> None:

@@ -13,7 +13,6 @@ and for PostgreSQL ``schema_parity_pg_server_url -> schema_parity_pg_templates -
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -22,9 +21,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
-from schema_parity.errors import ConfigError
+from schema_parity.errors import ConfigError, describe
 from schema_parity.plugin.hooks import POSTGRES_URL_ENV, REQUIRE_PG_ENV, cache_dir, ini_value, marker_revision
 from schema_parity.sources.alembic import AlembicProject, upgrade
+from schema_parity.sources.server import ScratchDatabases
 from schema_parity.template import TemplateCache, fresh_copy
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ def _server_reason(url: str) -> str | None:
             connection.execute(sa.text("SELECT 1"))
     except Exception as exc:  # any failure to connect means "no server here"
         shown = sa.make_url(url).render_as_string(hide_password=True)
-        return f"PostgreSQL at {shown} is not answering: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+        return f"PostgreSQL at {shown} is not answering: {describe(exc)}"
     finally:
         engine.dispose()
     return None
@@ -306,24 +306,22 @@ def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
 class PgTemplates:
     """Template databases migrated once per session and revision, cloned per test with ``CREATE DATABASE ... TEMPLATE``.
 
-    Every database it creates is named ``schema_parity_*`` and recorded; it drops only those.
+    Every database lives in a :class:`ScratchDatabases` (named ``schema_parity_*``), which drops only its own.
     """
 
     def __init__(self, server_url: str, project: AlembicProject, *, use_env_py: bool = False) -> None:
-        self.server_url = sa.make_url(server_url)
+        self.scratch = ScratchDatabases(server_url, "schema_parity_")
         self.project = project
         self.use_env_py = use_env_py
-        self.admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         self._templates: dict[str, str] = {}
-        self._created: set[str] = set()
 
     def url(self, database: str) -> str:
-        return self.server_url.set(database=database).render_as_string(hide_password=False)
+        return self.scratch.url(database)
 
     def template(self, revision: str = "head") -> str:
         """The name of the template database at ``revision``, migrated on first use."""
         if revision not in self._templates:
-            name = self._create(f"schema_parity_tmpl_{uuid.uuid4().hex[:12]}")
+            name = self.scratch.create(label="tmpl_")
             engine = sa.create_engine(self.url(name))
             try:
                 with engine.connect() as connection:
@@ -331,7 +329,7 @@ class PgTemplates:
                     connection.commit()
             except BaseException:
                 engine.dispose()
-                self.drop(name)
+                self.scratch.drop(name)
                 raise
             engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template free of connections
             self._templates[revision] = name
@@ -339,29 +337,16 @@ class PgTemplates:
 
     def clone(self, revision: str = "head") -> str:
         """A new database copied from the template at ``revision``; return its name."""
-        template = self.template(revision)
-        return self._create(f"schema_parity_test_{uuid.uuid4().hex[:12]}", template=template)
+        return self.scratch.create(label="test_", template=self.template(revision))
 
     def drop(self, name: str) -> None:
         """Drop a database this object created (refuses any other name)."""
-        if name not in self._created:
-            raise ValueError(f"schema-parity did not create database {name!r}; it drops only its own")
-        with self.admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self._created.discard(name)
+        self.scratch.drop(name)
 
     def close(self) -> None:
         """Drop every database still alive (the templates), then release the admin connection."""
-        for name in sorted(self._created):
-            self.drop(name)
         self._templates.clear()
-        self.admin.dispose()
-
-    def _create(self, name: str, *, template: str = "template0") -> str:
-        with self.admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        self._created.add(name)
-        return name
+        self.scratch.close()
 
 
 @pytest.fixture(scope="session")

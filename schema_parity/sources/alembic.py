@@ -36,7 +36,7 @@ from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import Script, ScriptDirectory
 
 from schema_parity.catalog import Catalog
-from schema_parity.errors import ConfigError, MigrationError
+from schema_parity.errors import ConfigError, MigrationError, describe
 
 try:  # Python 3.11+
     import tomllib
@@ -168,7 +168,15 @@ class AlembicProject:
         return found.revision
 
     def fingerprint(self) -> str:
-        """Content hash of every revision script, the env.py, the config file and the library versions."""
+        """Content hash of every revision script, the env.py, the config file and the library versions.
+
+        Computed once per project object: a check asks for it per revision and dialect. Load the project again
+        to see edits made since.
+        """
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
         import alembic as alembic_pkg
 
         import schema_parity
@@ -195,10 +203,9 @@ def _import_failure(exc: Exception, script_location: Path) -> str:
         filename = Path(frame.f_code.co_filename)
         if filename.is_relative_to(script_location):
             culprit = f"{filename}:{line}"
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     where = f"{culprit}" if culprit else f"a revision file under {script_location}"
     return (
-        f"{where} cannot be imported: {type(exc).__name__}: {first}. Revision scripts are imported as Python "
+        f"{where} cannot be imported: {describe(exc)}. Revision scripts are imported as Python "
         "modules; install what they import (the application's dependencies) or remove the import from the revision."
     )
 
@@ -453,9 +460,8 @@ def _migration_failure(exc: Exception, step: RevisionStep | None, connection: sa
             "`if op.get_context().dialect.name == \"postgresql\":`, or judge PostgreSQL semantics from offline SQL "
             "(`--dialect postgresql`) or a real server (`--database-url`)."
         )
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return MigrationError(
-        f"Revision {revision.revision} ({path}) failed on {dialect} in {what}: {type(exc).__name__}: {first_line}. "
+        f"Revision {revision.revision} ({path}) failed on {dialect} in {what}: {describe(exc)}. "
         f"{advice}",
         revision=revision.revision,
         path=path,
@@ -529,9 +535,8 @@ def offline_sql(
     except Exception as exc:
         step = progress.failing
         where = f"revision {step.revision.revision} ({step.revision.path})" if step else "the migration environment"
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         notes.append(
-            f"{where} cannot run in offline mode for {dialect} ({type(exc).__name__}: {first_line}); "
+            f"{where} cannot run in offline mode for {dialect} ({describe(exc)}); "
             "its offline SQL stops there."
         )
     return buffer.getvalue(), notes
