@@ -1,0 +1,135 @@
+"""Parenthesised groups and comma lists over tokens, and a cursor for small recursive-descent readers.
+
+Every grammar the project reads by hand (DDL statements, the ON CONFLICT clause, SQLite's CREATE TABLE text)
+needs the same three things: the group a ``(`` opens, the comma-separated items of a list, and a cursor that
+accepts words. They live here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from schema_parity.sql.tokens import Token, TokenType, word
+
+__all__ = ["Cursor", "SyntaxMismatch", "closing", "split_commas"]
+
+
+class SyntaxMismatch(Exception):
+    """The tokens do not have the shape a reader expected (the caller decides what that means)."""
+
+
+def _step(token: Token) -> int:
+    kind = token.token_type
+    return 1 if kind == TokenType.L_PAREN else -1 if kind == TokenType.R_PAREN else 0
+
+
+def closing(tokens: Sequence[Token], opening: int) -> int:
+    """Index of the ``)`` that closes the ``(`` at ``opening``; SyntaxMismatch when it is never closed."""
+    depth = 0
+    for index in range(opening, len(tokens)):
+        depth += _step(tokens[index])
+        if depth == 0:
+            return index
+    raise SyntaxMismatch("unbalanced parentheses")
+
+
+def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
+    """The items of a comma-separated list (commas inside parentheses do not split); ``[]`` for no tokens."""
+    if not tokens:
+        return []
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if depth == 0 and token.token_type == TokenType.COMMA:
+            items.append([])
+            continue
+        depth += _step(token)
+        items[-1].append(token)
+    return items
+
+
+class Cursor:
+    """A position in a token list, with the moves a recursive-descent reader makes.
+
+    ``fold`` turns a name token into the engine's spelling of the name (PostgreSQL folds unquoted names to lower
+    case; SQLite keeps them). A move that does not fit raises :class:`SyntaxMismatch`.
+    """
+
+    def __init__(self, tokens: Sequence[Token], text: str, fold: Callable[[Token], str] = lambda t: t.text) -> None:
+        self.tokens = tokens
+        self.text = text
+        self.fold = fold
+        self.i = 0
+
+    @property
+    def done(self) -> bool:
+        return self.i >= len(self.tokens)
+
+    def word(self, ahead: int = 0) -> str:
+        """The bare word ``ahead`` tokens on, upper-cased; ``""`` for anything else or past the end."""
+        j = self.i + ahead
+        return word(self.tokens[j], self.text) if j < len(self.tokens) else ""
+
+    def type(self, ahead: int = 0) -> TokenType | None:
+        j = self.i + ahead
+        return self.tokens[j].token_type if j < len(self.tokens) else None
+
+    def at(self, *words: str) -> bool:
+        """The next tokens are these words."""
+        return all(self.word(k) == w for k, w in enumerate(words))
+
+    def accept(self, *words: str) -> bool:
+        """Step over these words when they come next."""
+        if self.at(*words):
+            self.i += len(words)
+            return True
+        return False
+
+    def skip(self, *alternatives: str) -> None:
+        """Step over one optional word out of ``alternatives``."""
+        if self.word() in alternatives:
+            self.i += 1
+
+    def expect(self, *words: str) -> None:
+        if not self.accept(*words):
+            raise SyntaxMismatch(f"expected {' '.join(words)}")
+
+    def name(self) -> str:
+        """A name (bare or quoted), folded."""
+        if self.done or self.type() in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT):
+            raise SyntaxMismatch("expected a name")
+        token = self.tokens[self.i]
+        self.i += 1
+        return self.fold(token)
+
+    def qualified(self) -> tuple[str | None, str]:
+        """``schema.name`` or ``name`` (a three-part name keeps its last two parts)."""
+        parts = [self.name()]
+        while self.type() == TokenType.DOT:
+            self.i += 1
+            parts.append(self.name())
+        if len(parts) > 3:
+            raise SyntaxMismatch("a name has at most three parts")
+        return (parts[-2] if len(parts) > 1 else None), parts[-1]
+
+    def group(self) -> list[Token]:
+        """The tokens inside the parenthesised group at the cursor; the cursor moves past its ``)``."""
+        if self.type() != TokenType.L_PAREN:
+            raise SyntaxMismatch("expected (")
+        end = closing(self.tokens, self.i)
+        inside = list(self.tokens[self.i + 1 : end])
+        self.i = end + 1
+        return inside
+
+    def rest(self) -> list[Token]:
+        """Every token from the cursor on; the cursor moves to the end."""
+        tokens, self.i = list(self.tokens[self.i :]), len(self.tokens)
+        return tokens
+
+    def until(self, stop: Callable[[Cursor], bool]) -> list[Token]:
+        """Tokens up to (not including) the first position outside parentheses where ``stop`` holds."""
+        start, depth = self.i, 0
+        while not self.done and (depth > 0 or not stop(self)):
+            depth += _step(self.tokens[self.i])
+            self.i += 1
+        return list(self.tokens[start : self.i])

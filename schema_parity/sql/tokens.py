@@ -1,0 +1,143 @@
+"""Tokens: sqlglot's tokenizer for each dialect, and the few questions every reader asks of a token.
+
+Every reader of SQL text in the project (scripts, DDL replay, upsert statements, SQLite's expression parser) works
+on these tokens, so quoting rules (``''`` escapes, ``E'...'``, dollar quotes, nested comments, quoted identifiers)
+are decided in one place: sqlglot's tokenizer, compiled when ``sqlglotc`` is installed.
+
+A token's ``start``/``end`` are inclusive offsets into the text it was cut from; its ``text`` is the unquoted
+content for strings and quoted identifiers, so "is this the bare word X" compares the token with its source text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.sqlite import SQLite
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, Tokenizer, TokenType
+
+__all__ = [
+    "SQLGLOT_NAME",
+    "Lexicon",
+    "Token",
+    "TokenType",
+    "Tokenized",
+    "expand_multiword",
+    "is_word",
+    "mask_placeholders",
+    "tokenize",
+    "word",
+]
+
+Lexicon = Literal["postgresql", "sqlite", "script"]
+"""Whose quoting rules apply: an engine's, or ``script`` for a ``.sql`` file of unknown dialect (PostgreSQL's rules,
+which also know dollar quotes, plus MySQL/SQLite backtick identifiers)."""
+
+#: sqlglot's name of each engine's dialect.
+SQLGLOT_NAME: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+_MULTIWORD = re.compile(r"[A-Za-z_]+(?:\s+[A-Za-z_]+)+\Z")
+_WORD_PART = re.compile(r"[A-Za-z_]+")
+
+
+class _ScriptTokenizer(Postgres.Tokenizer):
+    """PostgreSQL's quoting plus backtick identifiers: what can hide a ``;`` in a script of either engine."""
+
+    IDENTIFIERS = ['"', "`"]
+
+
+_TOKENIZERS: dict[str, type[Tokenizer]] = {
+    "postgresql": Postgres.Tokenizer,
+    "sqlite": SQLite.Tokenizer,
+    "script": _ScriptTokenizer,
+}
+
+
+class Tokenized:
+    """The tokens of a text; when the tokenizer stopped at text it cannot read, ``stopped_at`` is that offset.
+
+    sqlglot raises on an unterminated string, quoted identifier, dollar quote or block comment, keeping the tokens
+    it had read; they are all valid, so a reader can use them and report where reading stopped.
+    """
+
+    __slots__ = ("stopped_at", "text", "tokens")
+
+    def __init__(self, text: str, tokens: list[Token], stopped_at: int | None) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.stopped_at = stopped_at
+
+
+def tokenize(text: str, lexicon: Lexicon) -> Tokenized:
+    """Tokenize ``text`` with ``lexicon``'s rules; never raises for bad input (see :class:`Tokenized`)."""
+    tokenizer = _TOKENIZERS[lexicon]()
+    try:
+        return Tokenized(text, tokenizer.tokenize(text), None)
+    except TokenError:
+        tokens = list(tokenizer.tokens)
+        return Tokenized(text, tokens, _resume_point(text, tokens[-1].end + 1 if tokens else 0))
+    except RecursionError:  # pathological nesting; nothing read is trusted
+        return Tokenized(text, [], 0)
+
+
+def _resume_point(text: str, offset: int) -> int:
+    """The first offset at or after ``offset`` that is not whitespace: where the unreadable construct begins."""
+    match = re.compile(r"\S").search(text, offset)
+    return match.start() if match else len(text)
+
+
+def is_word(token: Token, text: str, *words: str) -> bool:
+    """``token`` is a bare (unquoted) word, and one of ``words`` (upper case) when any are given."""
+    if not _WORD.match(token.text) or text[token.start : token.end + 1] != token.text:
+        return False
+    return not words or token.text.upper() in words
+
+
+def word(token: Token, text: str) -> str:
+    """The upper-cased bare word, or ``""`` for anything else (strings, quoted identifiers, punctuation)."""
+    return token.text.upper() if is_word(token, text) else ""
+
+
+def expand_multiword(tokens: Sequence[Token], text: str) -> Iterator[Token]:
+    """sqlglot reads ``PRIMARY KEY`` and similar as one token; yield one token per word, as a grammar reads them."""
+    for token in tokens:
+        raw = text[token.start : token.end + 1]
+        if " " not in token.text or not _MULTIWORD.match(raw):
+            yield token
+            continue
+        for part in _WORD_PART.finditer(raw):
+            yield Token(
+                TokenType.VAR,
+                part.group(),
+                token.line,
+                token.col,
+                token.start + part.start(),
+                token.start + part.end() - 1,
+            )
+
+
+# Placeholders are masked before a statement is parsed: sqlglot reads ``%(name)s`` and ``:name`` as operators, and a
+# mask of the same length keeps every offset valid. ``?`` parses as a placeholder in both dialects.
+_PLACEHOLDER = re.compile(
+    r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|(?P<dollar>\$[A-Za-z_]*\$).*?(?P=dollar)|::)"""
+    r"""|(?P<ph>%\([^)\s]+\)s|%s|\$\d+|:[A-Za-z_]\w*|\?\d*)""",
+    re.DOTALL,
+)
+
+
+def mask_placeholders(sql: str) -> tuple[str, int]:
+    """Replace every bind placeholder by ``?`` padded to the same length; return the text and how many there were."""
+    count = 0
+
+    def repl(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group("ph") is None:
+            return match.group(0)
+        count += 1
+        return "?" + " " * (len(match.group(0)) - 1)
+
+    return _PLACEHOLDER.sub(repl, sql), count
