@@ -121,9 +121,8 @@ class _Split:
                 self._close(token.start)
                 self.resume = self.consumed = len(self.source) if newline < 0 else newline + 1
                 return
-            if self._take(token):
-                if self.copy_data_at is not None:
-                    return
+            if self._take(token) and self.copy_data_at is not None:
+                return
 
     def _take(self, token: Token) -> bool:
         """Add one token; True when it closed a statement."""
@@ -138,9 +137,7 @@ class _Split:
                 self.depth += 1
             elif text == "END":
                 self.depth -= 1
-            if self.depth == 0:
-                self._inner_done()
-            elif token.token_type == TokenType.SEMICOLON and self.depth == 1:
+            if self.depth == 0 or (token.token_type == TokenType.SEMICOLON and self.depth == 1):
                 self._inner_done()
             else:
                 self.body.append(token)
