@@ -42,6 +42,9 @@ class SchemaOptions:
     search_from: Path | None = None
     postgres_url: str | None = None
     """A PostgreSQL server on which the migrations run (in a scratch database) for PostgreSQL's rules."""
+    revision_timeout: float | None = 600.0
+    """Seconds each revision may run (None: no limit). The default is ``sources.alembic.DEFAULT_REVISION_TIMEOUT``,
+    written out because importing Alembic here would slow down checks that do not migrate."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
@@ -128,7 +131,8 @@ class Catalogs:
         if o.schema_sql:
             return [p.resolve() for p in o.schema_sql]
         project = self.project()
-        return [p.resolve() for p in (project.script_location, project.config_path) if p is not None]
+        paths = (project.script_location, *project.version_dirs, project.config_path)
+        return [p.resolve() for p in dict.fromkeys(paths) if p is not None]
 
     def project(self):  # -> AlembicProject (imported lazily: only Alembic sources need it)
         from schema_parity.sources.alembic import AlembicProject
@@ -140,6 +144,7 @@ class Catalogs:
                 script_location=o.script_location,
                 ini_section=o.ini_section,
                 search_from=o.search_from,
+                revision_timeout=o.revision_timeout,
             )
         return self._project
 

@@ -84,3 +84,32 @@ def linear_chain(n: int, *, tables_per_revision: int = 1) -> list[Revision]:
             lines.append(f"op.create_unique_constraint('uq_t{i - 1}_0_a', 't{i - 1}_0', ['a'])")
         revisions.append(Revision(f"r{i:04d}", f"r{i - 1:04d}" if i else None, "\n".join(lines)))
     return revisions
+
+
+def stock_project(root: Path, revisions: list[Revision], *, template: str = "generic") -> Path:
+    """A project made by `alembic init -t TEMPLATE` (the stock alembic.ini and env.py, untouched); return the ini."""
+    import contextlib
+    import io
+
+    from alembic import command
+    from alembic.config import Config
+
+    ini = root / "alembic.ini"
+    with contextlib.redirect_stdout(io.StringIO()):  # init reports each file it writes
+        command.init(Config(str(ini)), str(root / "migrations"), template=template)
+    for rev in revisions:
+        (root / "migrations" / "versions" / f"{rev.id}_rev.py").write_text(revision_source(rev))
+    return ini
+
+
+def run_migrations_env_py(connect: str, *, imports: str = "") -> str:
+    """An env.py that opens its own connection with ``connect`` (an expression) instead of the one handed over."""
+    return (
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine\n"
+        f"{imports}\n"
+        f"with {connect} as connection:\n"
+        "    context.configure(connection=connection, target_metadata=None)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
