@@ -24,7 +24,8 @@ INTERRUPTIBLE = """
 if os.environ.get("SP_INTERRUPT") == "kill":
     os._exit(3)
 if os.environ.get("SP_INTERRUPT") == "ctrlc":
-    raise KeyboardInterrupt
+    import signal
+    signal.raise_signal(signal.SIGINT)  # a real Ctrl-C (a KeyboardInterrupt raised by a revision is its failure)
 """ + SECOND
 
 #: The inner tests: no conftest.py, only the plugin's fixtures.

@@ -133,7 +133,7 @@ def test_failing_migration_raises_with_revision_and_cause_and_leaves_nothing(tmp
 
 
 def test_keyboard_interrupt_during_a_build_leaves_nothing(tmp_path: Path, counter: Path) -> None:
-    revisions = counted_revisions(counter, second="raise KeyboardInterrupt")
+    revisions = counted_revisions(counter, second="import signal; signal.raise_signal(signal.SIGINT)")
     project = AlembicProject.load(write_project(tmp_path / "proj", revisions))
     cache_dir = tmp_path / "cache"
     with pytest.raises(KeyboardInterrupt):
