@@ -24,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from schema_parity.errors import ConfigError, describe
 from schema_parity.plugin.hooks import POSTGRES_URL_ENV, REQUIRE_PG_ENV, cache_dir, ini_value, marker_revision
 from schema_parity.sources.alembic import AlembicProject, upgrade
+from schema_parity.sources.reflect import create_engine_or_explain
 from schema_parity.sources.server import ScratchDatabases
 from schema_parity.template import TemplateCache, fresh_copy
 
@@ -245,7 +246,10 @@ def _pg_unavailable(reason: str) -> NoReturn:
 
 def _server_reason(url: str) -> str | None:
     """Why the server at ``url`` cannot be used, or None when it answers."""
-    engine = sa.create_engine(url)
+    try:
+        engine = create_engine_or_explain(url)
+    except ConfigError as exc:  # the driver is not installed: the message says which extra to install
+        return str(exc)
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConnectionFailed, MigrationError, describe
 from schema_parity.sources.alembic import AlembicProject, upgrade
-from schema_parity.sources.reflect import reflect
+from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
 
@@ -30,7 +30,7 @@ class ScratchDatabases:
     def __init__(self, server_url: str, prefix: str) -> None:
         self.server_url = sa.make_url(server_url)
         self.prefix = prefix
-        self.admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.admin = create_engine_or_explain(self.server_url, isolation_level="AUTOCOMMIT")
         self._created: set[str] = set()
 
     @property

@@ -18,7 +18,7 @@ REVISIONS = [
     Revision("c2", "c1", "op.drop_constraint('uq_doc_slug', 'doc', type_='unique')"),
 ]
 
-APP = 'SQL = "INSERT INTO doc (id, slug) VALUES (1, \'x\') ON CONFLICT (slug) DO NOTHING"\n'
+APP = "SQL = \"INSERT INTO doc (id, slug) VALUES (1, 'x') ON CONFLICT (slug) DO NOTHING\"\n"
 
 
 def rules_at(root: Path, ini: Path, revision: str) -> list[str]:
