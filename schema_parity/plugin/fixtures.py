@@ -25,7 +25,7 @@ from schema_parity.errors import ConfigError, describe
 from schema_parity.plugin.hooks import POSTGRES_URL_ENV, REQUIRE_PG_ENV, cache_dir, ini_value, marker_revision
 from schema_parity.sources.alembic import AlembicProject, upgrade
 from schema_parity.sources.reflect import create_engine_or_explain
-from schema_parity.sources.server import ScratchDatabases
+from schema_parity.sources.server import ScratchDatabases, SecretURL
 from schema_parity.template import TemplateCache, fresh_copy
 
 if TYPE_CHECKING:
@@ -284,15 +284,19 @@ def _start_container() -> tuple[Any, str | None]:
 
 
 @pytest.fixture(scope="session")
-def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
+def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[SecretURL]:
     """URL of a PostgreSQL server (its maintenance database) on which the plugin creates and drops databases.
+
+    A :class:`~schema_parity.sources.server.SecretURL`: a ``str`` whose ``repr`` (what pytest reports show) masks
+    the password.
 
     ``$SCHEMA_PARITY_POSTGRES_URL``, else ini ``schema_parity_postgres_url``, else a testcontainers PostgreSQL
     (when the package and a Docker engine exist, stopped after the session), else skip
     (fail under ``SCHEMA_PARITY_REQUIRE_PG=1``). The plugin only runs CREATE/DROP DATABASE there.
     """
-    url = os.environ.get(POSTGRES_URL_ENV) or ini_value(pytestconfig, "schema_parity_postgres_url")
-    if url:
+    configured = os.environ.get(POSTGRES_URL_ENV) or ini_value(pytestconfig, "schema_parity_postgres_url")
+    if configured:
+        url = SecretURL(configured)
         reason = _server_reason(url)
         if reason is not None:
             _pg_unavailable(reason)
@@ -302,7 +306,7 @@ def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     if container is None:
         _pg_unavailable(reason or "no PostgreSQL server")
     try:
-        yield container.get_connection_url()
+        yield SecretURL(container.get_connection_url())
     finally:
         container.stop()
 
@@ -319,7 +323,7 @@ class PgTemplates:
         self.use_env_py = use_env_py
         self._templates: dict[str, str] = {}
 
-    def url(self, database: str) -> str:
+    def url(self, database: str) -> SecretURL:
         return self.scratch.url(database)
 
     def template(self, revision: str = "head") -> str:
@@ -366,8 +370,11 @@ def schema_parity_pg_templates(
 
 
 @pytest.fixture
-def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_revision: str) -> Iterator[str]:
-    """URL of a fresh PostgreSQL database migrated to this test's revision, dropped after the test."""
+def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_revision: str) -> Iterator[SecretURL]:
+    """URL of a fresh PostgreSQL database migrated to this test's revision, dropped after the test.
+
+    A ``str`` whose ``repr`` masks the password, so failure reports never show it.
+    """
     name = schema_parity_pg_templates.clone(schema_parity_revision)
     try:
         yield schema_parity_pg_templates.url(name)

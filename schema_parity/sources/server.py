@@ -20,6 +20,29 @@ from schema_parity.sources.reflect import create_engine_or_explain, reflect
 PREFIX = "schema_parity_check_"
 
 
+class SecretURL(str):
+    """A database URL whose ``repr`` shows its password as ``***``; the string itself is the real URL.
+
+    pytest prints fixture values, ``--showlocals`` and assertion operands with ``repr``, so a URL handed to tests
+    as a plain string put its password in every failure report. As a ``str`` it works wherever a URL string does
+    (SQLAlchemy, psycopg, f-strings, comparisons); what a string method returns is a plain ``str`` again.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(self.masked)
+
+    @property
+    def masked(self) -> str:
+        """The URL with its password replaced by ``***`` (the whole text, when it does not parse as a URL)."""
+        try:
+            return sa.make_url(str(self)).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "***"
+
+
+
 class ScratchDatabases:
     """Databases this object created on a PostgreSQL server: it drops those, and refuses to drop any other.
 
@@ -37,8 +60,8 @@ class ScratchDatabases:
     def shown(self) -> str:
         return self.server_url.render_as_string(hide_password=True)
 
-    def url(self, database: str) -> str:
-        return self.server_url.set(database=database).render_as_string(hide_password=False)
+    def url(self, database: str) -> SecretURL:
+        return SecretURL(self.server_url.set(database=database).render_as_string(hide_password=False))
 
     def create(self, *, label: str = "", template: str = "template0") -> str:
         """A new empty database (or a copy of ``template``) named ``<prefix><label><random>``; return its name."""
