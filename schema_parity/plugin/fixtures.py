@@ -54,6 +54,10 @@ __all__ = [
 #: Image for the testcontainers fallback; override ``schema_parity_pg_server_url`` to use another.
 POSTGRES_IMAGE = "postgres:16-alpine"
 
+#: Names of the PostgreSQL databases the fixtures create start with this (the check's too: ``schema_parity_check_``),
+#: and a session removes the stale marked ones under it that killed sessions left.
+PG_PREFIX = "schema_parity_"
+
 
 # -- the project and the cache -------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
@@ -318,7 +322,7 @@ class PgTemplates:
     """
 
     def __init__(self, server_url: str, project: AlembicProject, *, use_env_py: bool = False) -> None:
-        self.scratch = ScratchDatabases(server_url, "schema_parity_")
+        self.scratch = ScratchDatabases(server_url, PG_PREFIX)
         self.project = project
         self.use_env_py = use_env_py
         self._templates: dict[str, str] = {}
