@@ -146,10 +146,10 @@ def _start_time(pid: int) -> int | None:
     """When process ``pid`` started, in clock ticks since boot (Linux ``/proc``); None where unknown."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        # Field 22; the command name (field 2) is in parentheses and may itself hold spaces and parentheses.
+        return int(stat[stat.rindex(")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
         return None
-    # Field 22; the command name (field 2) is in parentheses and may itself contain spaces and parentheses.
-    return int(stat[stat.rindex(")") + 2 :].split()[19])
 
 
 def _runs(pid: int, started: int | None) -> bool:

@@ -49,6 +49,8 @@ def test_failure_reports_mask_the_password(
     server = sa.make_url(pg_admin_url).set(password=PASSWORD)
     monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", server.render_as_string(hide_password=False))
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    # a prefix of its own, so that tests listing the plugin's databases by name do not see this run's
+    pytester.makeconftest("import schema_parity.plugin.fixtures as f\nf.PG_PREFIX = 'sp_reliability_masked_'\n")
     write_project(pytester.path, [Revision("m1", None, "op.create_table('item', sa.Column('id', sa.Integer))")])
     pytester.makepyfile(test_inner=INNER)
     # every way pytest shows values: long tracebacks with arguments, locals, full diffs
