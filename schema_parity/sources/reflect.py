@@ -112,7 +112,8 @@ def _open(url: str) -> tuple[sa.Engine, Path | None]:
         snapshot = _sqlite_snapshot(path, shown)
         copy = snapshot / path.name
         try:
-            _settle(copy)
+            if any(Path(f"{copy}{suffix}").exists() for suffix in _SQLITE_COMPANIONS):
+                _settle(copy)
         except sqlite3.DatabaseError as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             raise ConnectionFailed(f"Could not read the database at {shown}: {exc}. {advice}") from exc
@@ -166,7 +167,8 @@ def _sqlite_snapshot(path: Path, shown: str) -> Path:
     process that still has the database open would be missing) and takes no locks, so a writer can tear the read.
     A copy of the files is what a crash at that instant would leave, which SQLite recovers exactly (it replays the
     log, rolls back a hot journal). To know the copy is one instant's state, every file is read again and compared
-    with its copy, and everything is copied again if anything changed in between.
+    with its copy, and everything is copied again if anything changed in between. The price is reading the files
+    twice and writing them once: about 15 ms for 1 MB and 160 ms for 100 MB here, against 1 ms before.
     """
     snapshot = Path(tempfile.mkdtemp(prefix="schema-parity-snapshot-"))
     copy = snapshot / path.name
@@ -220,8 +222,12 @@ def _same(source: Path, copy: Path | None) -> bool:
 
 
 def _settle(copy: Path) -> None:
-    """Let SQLite recover the copy (replay a log, roll back a hot journal), which needs a writable connection."""
+    """Let SQLite recover the copy (replay a log, roll back a hot journal), which needs a writable connection.
+
+    Closing it moves the log into the file; nothing needs to reach the disk (the copy is deleted after reading).
+    """
     with closing(sqlite3.connect(copy)) as connection:
+        connection.execute("PRAGMA synchronous = OFF")
         connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
 
 
