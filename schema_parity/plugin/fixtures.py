@@ -24,7 +24,8 @@ from alembic.runtime.migration import MigrationContext
 from schema_parity.errors import ConfigError, describe
 from schema_parity.plugin.hooks import POSTGRES_URL_ENV, REQUIRE_PG_ENV, cache_dir, ini_value, marker_revision
 from schema_parity.sources.alembic import AlembicProject, upgrade
-from schema_parity.sources.server import ScratchDatabases
+from schema_parity.sources.reflect import create_engine_or_explain
+from schema_parity.sources.server import ScratchDatabases, SecretURL
 from schema_parity.template import TemplateCache, fresh_copy
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ __all__ = [
 
 #: Image for the testcontainers fallback; override ``schema_parity_pg_server_url`` to use another.
 POSTGRES_IMAGE = "postgres:16-alpine"
+
+#: Names of the PostgreSQL databases the fixtures create start with this (the check's too: ``schema_parity_check_``),
+#: and a session removes the stale marked ones under it that killed sessions left.
+PG_PREFIX = "schema_parity_"
 
 
 # -- the project and the cache -------------------------------------------------------------------------------------
@@ -245,7 +250,10 @@ def _pg_unavailable(reason: str) -> NoReturn:
 
 def _server_reason(url: str) -> str | None:
     """Why the server at ``url`` cannot be used, or None when it answers."""
-    engine = sa.create_engine(url)
+    try:
+        engine = create_engine_or_explain(url)
+    except ConfigError as exc:  # the driver is not installed: the message says which extra to install
+        return str(exc)
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
@@ -280,15 +288,19 @@ def _start_container() -> tuple[Any, str | None]:
 
 
 @pytest.fixture(scope="session")
-def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
+def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[SecretURL]:
     """URL of a PostgreSQL server (its maintenance database) on which the plugin creates and drops databases.
+
+    A :class:`~schema_parity.sources.server.SecretURL`: a ``str`` whose ``repr`` (what pytest reports show) masks
+    the password.
 
     ``$SCHEMA_PARITY_POSTGRES_URL``, else ini ``schema_parity_postgres_url``, else a testcontainers PostgreSQL
     (when the package and a Docker engine exist, stopped after the session), else skip
     (fail under ``SCHEMA_PARITY_REQUIRE_PG=1``). The plugin only runs CREATE/DROP DATABASE there.
     """
-    url = os.environ.get(POSTGRES_URL_ENV) or ini_value(pytestconfig, "schema_parity_postgres_url")
-    if url:
+    configured = os.environ.get(POSTGRES_URL_ENV) or ini_value(pytestconfig, "schema_parity_postgres_url")
+    if configured:
+        url = SecretURL(configured)
         reason = _server_reason(url)
         if reason is not None:
             _pg_unavailable(reason)
@@ -298,7 +310,7 @@ def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     if container is None:
         _pg_unavailable(reason or "no PostgreSQL server")
     try:
-        yield container.get_connection_url()
+        yield SecretURL(container.get_connection_url())
     finally:
         container.stop()
 
@@ -310,12 +322,12 @@ class PgTemplates:
     """
 
     def __init__(self, server_url: str, project: AlembicProject, *, use_env_py: bool = False) -> None:
-        self.scratch = ScratchDatabases(server_url, "schema_parity_")
+        self.scratch = ScratchDatabases(server_url, PG_PREFIX)
         self.project = project
         self.use_env_py = use_env_py
         self._templates: dict[str, str] = {}
 
-    def url(self, database: str) -> str:
+    def url(self, database: str) -> SecretURL:
         return self.scratch.url(database)
 
     def template(self, revision: str = "head") -> str:
@@ -362,8 +374,11 @@ def schema_parity_pg_templates(
 
 
 @pytest.fixture
-def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_revision: str) -> Iterator[str]:
-    """URL of a fresh PostgreSQL database migrated to this test's revision, dropped after the test."""
+def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_revision: str) -> Iterator[SecretURL]:
+    """URL of a fresh PostgreSQL database migrated to this test's revision, dropped after the test.
+
+    A ``str`` whose ``repr`` masks the password, so failure reports never show it.
+    """
     name = schema_parity_pg_templates.clone(schema_parity_revision)
     try:
         yield schema_parity_pg_templates.url(name)

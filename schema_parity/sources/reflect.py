@@ -14,9 +14,15 @@ both engines' ON CONFLICT matching compares an explicit ``COLLATE`` in the targe
 
 from __future__ import annotations
 
+import errno
 import re
+import shutil
+import sqlite3
+import tempfile
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -25,7 +31,7 @@ from typing import Any, Literal, NamedTuple
 import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
-from schema_parity.errors import ConfigError, ConnectionFailed
+from schema_parity.errors import ConfigError, ConnectionFailed, describe
 from schema_parity.types import normalize_type
 
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
@@ -55,20 +61,43 @@ def reflect(
 
 
 def open_readonly(url: str) -> sa.Engine:
-    """An engine that cannot change the user's database: PostgreSQL read-only sessions, SQLite ``mode=ro``.
+    """An engine that cannot change the user's database: PostgreSQL read-only sessions, SQLite a private snapshot.
 
     The connection is tried once here so that a wrong URL fails with a message saying what to check, and a
-    missing SQLite file is reported instead of being created.
+    missing SQLite file is reported instead of being created. A SQLite snapshot is deleted when the engine is
+    garbage-collected (or at exit); :func:`reflect_url` deletes it at once.
     """
+    engine, snapshot = _open(url)
+    if snapshot is not None:
+        weakref.finalize(engine, shutil.rmtree, snapshot, ignore_errors=True)
+    return engine
+
+
+def reflect_url(url: str, *, source: str | None = None) -> Catalog:
+    """Open ``url`` read-only, reflect it and close it again."""
+    engine, snapshot = _open(url)
+    label = source if source is not None else f"database:{sa.make_url(url).render_as_string(hide_password=True)}"
+    try:
+        with engine.connect() as connection:
+            return reflect(connection, source=label)
+    finally:
+        engine.dispose()
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+
+def _open(url: str) -> tuple[sa.Engine, Path | None]:
+    """The read-only engine, and the private directory of a SQLite snapshot (None for PostgreSQL)."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConfigError(f"Not a database URL: {url!r} ({exc}).") from exc
     shown = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
+    snapshot: Path | None = None
     if backend == "postgresql":
         options = " ".join(filter(None, [parsed.query.get("options"), "-c default_transaction_read_only=on"]))
-        engine = _create_engine(parsed, shown, connect_args={"options": options})
+        engine = create_engine_or_explain(parsed, connect_args={"options": options})
         probe = "SELECT 1"
         advice = "Check that the server is running and the host, port, database name, user and password are right."
     elif backend == "sqlite":
@@ -79,10 +108,18 @@ def open_readonly(url: str) -> sa.Engine:
             raise ConnectionFailed(
                 f"SQLite database {path} does not exist (from {shown}); it was not created. Check the path."
             )
-        readonly = parsed.set(database=path.as_uri()).update_query_dict({"mode": "ro", "uri": "true"})
-        engine = _create_engine(readonly, shown)
-        probe = "SELECT count(*) FROM sqlite_master"
         advice = "Check that the file is a SQLite database and is readable."
+        snapshot = _sqlite_snapshot(path, shown)
+        copy = snapshot / path.name
+        try:
+            if any(Path(f"{copy}{suffix}").exists() for suffix in _SQLITE_COMPANIONS):
+                _settle(copy)
+        except sqlite3.DatabaseError as exc:
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise ConnectionFailed(f"Could not read the database at {shown}: {exc}. {advice}") from exc
+        readonly = parsed.set(database=copy.as_uri()).update_query_dict({"mode": "ro", "uri": "true"})
+        engine = create_engine_or_explain(readonly)
+        probe = "SELECT count(*) FROM sqlite_master"
     else:
         raise ConfigError(f"Cannot open {shown}: schema-parity reads PostgreSQL and SQLite databases only.")
     try:
@@ -90,27 +127,108 @@ def open_readonly(url: str) -> sa.Engine:
             connection.exec_driver_sql(probe)
     except sa.exc.DBAPIError as exc:
         engine.dispose()
+        if snapshot is not None:
+            shutil.rmtree(snapshot, ignore_errors=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise ConnectionFailed(f"Could not read the database at {shown}: {reason}. {advice}") from exc
-    return engine
+    return engine, snapshot
 
 
-def reflect_url(url: str, *, source: str | None = None) -> Catalog:
-    """Open ``url`` read-only, reflect it and close it again."""
-    engine = open_readonly(url)
-    label = source if source is not None else f"database:{sa.make_url(url).render_as_string(hide_password=True)}"
-    try:
-        with engine.connect() as connection:
-            return reflect(connection, source=label)
-    finally:
-        engine.dispose()
-
-
-def _create_engine(url: sa.URL, shown: str, **kwargs: Any) -> sa.Engine:
+def create_engine_or_explain(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
+    """``sa.create_engine``, with a missing database driver turned into a ConfigError that says what to install."""
     try:
         return sa.create_engine(url, **kwargs)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(f"Cannot open {shown}: the database driver is not available ({exc}).") from exc
+        parsed = sa.make_url(url)
+        advice = ""
+        if parsed.get_backend_name() == "postgresql":
+            advice = " Install it with: pip install 'schema-parity[postgres]' (psycopg 3"
+            if parsed.get_driver_name() != "psycopg":
+                advice += f", for postgresql+psycopg:// URLs; this URL asks for {parsed.get_driver_name()}"
+            advice += ")."
+        raise ConfigError(
+            f"Cannot open {parsed.render_as_string(hide_password=True)}: its database driver is not installed "
+            f"({describe(exc)}).{advice}"
+        ) from exc
+
+
+# -- SQLite snapshots ---------------------------------------------------------------------------------------------
+#: Files beside a SQLite database that hold committed state: the write-ahead log, and the rollback journal of a
+#: crashed or running writer. The ``-shm`` index is not state: SQLite rebuilds it from the log.
+_SQLITE_COMPANIONS = ("-wal", "-journal")
+_SNAPSHOT_ATTEMPTS = 5
+
+
+def _sqlite_snapshot(path: Path, shown: str) -> Path:
+    """Copy the database and its companions into a new private directory, verified to be one instant's state.
+
+    Opening the user's file, even with ``mode=ro``, lets SQLite create ``-wal``/``-shm`` files beside it and write
+    read marks into a live ``-shm``; ``immutable=1`` creates nothing but ignores the log (a migration committed by a
+    process that still has the database open would be missing) and takes no locks, so a writer can tear the read.
+    A copy of the files is what a crash at that instant would leave, which SQLite recovers exactly (it replays the
+    log, rolls back a hot journal). To know the copy is one instant's state, every file is read again and compared
+    with its copy, and everything is copied again if anything changed in between. The price is reading the files
+    twice and writing them once: about 15 ms for 1 MB and 160 ms for 100 MB here, against 1 ms before.
+    """
+    snapshot = Path(tempfile.mkdtemp(prefix="schema-parity-snapshot-"))
+    copy = snapshot / path.name
+    suffixes = ("", *_SQLITE_COMPANIONS)
+    try:
+        for _ in range(_SNAPSHOT_ATTEMPTS):
+            copied = {suffix for suffix in suffixes if _copy(Path(f"{path}{suffix}"), Path(f"{copy}{suffix}"))}
+            if "" not in copied:
+                raise FileNotFoundError(errno.ENOENT, "the file was deleted while it was being read")
+            if all(_same(Path(f"{path}{s}"), Path(f"{copy}{s}") if s in copied else None) for s in suffixes):
+                return snapshot
+            for suffix in copied:
+                Path(f"{copy}{suffix}").unlink()
+    except OSError as exc:
+        shutil.rmtree(snapshot, ignore_errors=True)
+        raise ConnectionFailed(
+            f"Could not copy the SQLite database {path} (from {shown}) to {snapshot.parent} to read it: "
+            f"{describe(exc)}. Check that the file is readable, or set TMPDIR to a directory with room for a copy."
+        ) from exc
+    shutil.rmtree(snapshot, ignore_errors=True)
+    raise ConnectionFailed(
+        f"SQLite database {path} (from {shown}) changed each of the {_SNAPSHOT_ATTEMPTS} times it was copied: a "
+        "process is writing to it. Run again when it is idle, or give a copy (sqlite3 app.db '.backup copy.db')."
+    )
+
+
+def _copy(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target``; False when there is no source (companions come and go)."""
+    try:
+        shutil.copyfile(source, target)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _same(source: Path, copy: Path | None) -> bool:
+    """Whether ``source`` still holds the bytes of ``copy`` (still is missing, when ``copy`` is None)."""
+    try:
+        with open(source, "rb") as current:
+            if copy is None:
+                return False
+            with open(copy, "rb") as copied:
+                while True:
+                    chunk = current.read(1 << 20)
+                    if chunk != copied.read(1 << 20):
+                        return False
+                    if not chunk:
+                        return True
+    except FileNotFoundError:
+        return copy is None
+
+
+def _settle(copy: Path) -> None:
+    """Let SQLite recover the copy (replay a log, roll back a hot journal), which needs a writable connection.
+
+    Closing it moves the log into the file; nothing needs to reach the disk (the copy is deleted after reading).
+    """
+    with closing(sqlite3.connect(copy)) as connection:
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------------------------
