@@ -718,12 +718,9 @@ class _Builder:
             sa.Column(c.name, sa.Boolean if c.boolean else sa.types.NullType(), key=c.key, primary_key=c.primary_key)
             for c in definition.columns.values()
         ]
+        # A named PrimaryKeyConstraint without columns takes the columns marked primary_key, as in __table_args__.
         pk_args = [sa.PrimaryKeyConstraint(name=definition.pk_name)] if definition.pk_name else []
         self.table = sa.Table(definition.name, metadata, *columns, *pk_args, schema=definition.schema)
-        if definition.pk_name:
-            for column in self.table.columns:
-                if column.primary_key:
-                    self.table.primary_key.columns.add(column)
 
     def column(self, key: str, label: str) -> sa.Column[Any]:
         found = self.upsert.table.column(key, label)
