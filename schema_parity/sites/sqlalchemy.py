@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.sites import Origin, Site
+from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_source
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -87,8 +88,9 @@ class Project:
     """The scanned tree's Python modules by dotted name, parsed on first use (only modules that define what a site
     refers to are ever read)."""
 
-    def __init__(self, root: Path, files: Sequence[Path]) -> None:
+    def __init__(self, root: Path, files: Sequence[Path], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
         self.root = root
+        self.max_file_size = max_file_size
         self._paths: dict[str, Path] = {}
         self._by_suffix: dict[str, set[str]] = {}
         for path in files:
@@ -100,6 +102,7 @@ class Project:
             for start in range(len(parts)):
                 self._by_suffix.setdefault(".".join(parts[start:]), set()).add(dotted)
         self._modules: dict[str, _ModuleInfo | None] = {}
+        self._unreadable: dict[str, str] = {}  # dotted name -> why
 
     def add(self, dotted: str, tree: ast.Module) -> _ModuleInfo:
         """Register a module already parsed by the scanner."""
@@ -116,11 +119,31 @@ class Project:
         if exact not in self._modules:
             self._modules[exact] = None  # an import cycle sees "not found", never recursion
             try:
-                tree = ast.parse(self._paths[exact].read_bytes())
-            except (OSError, SyntaxError, ValueError):
+                with warnings.catch_warnings():  # the user's invalid escapes and the like are not ours to report
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(read_source(self._paths[exact], self.max_file_size))
+            except UnreadableFile as exc:
+                self._unreadable[exact] = str(exc)
+                return None
+            except (SyntaxError, ValueError) as exc:
+                self._unreadable[exact] = f"not valid Python: {getattr(exc, 'msg', None) or exc}"
+                return None
+            except RecursionError:
+                self._unreadable[exact] = "an expression is nested too deeply to analyse (RecursionError)"
                 return None
             self._modules[exact] = _ModuleInfo(self, exact, tree, is_package=self._is_package(exact))
         return self._modules[exact]
+
+    def unreadable(self, qualified: str) -> str | None:
+        """Why the tree's module that ``qualified`` (``pkg.models.User``) lives in could not be read, if it could
+        not: a site that needs it names that file instead of calling the name unknown."""
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            candidates = self._by_suffix.get(".".join(parts[:end]), set())
+            for dotted in sorted(candidates & self._unreadable.keys()):
+                name = Path(os.path.relpath(self._paths[dotted], self.root)).as_posix()
+                return f"{name}, which could not be read ({self._unreadable[dotted]})"
+        return None
 
     def _is_package(self, dotted: str) -> bool:
         path = self._paths.get(dotted)
@@ -404,6 +427,9 @@ class _Resolver:
         if binding.parameter is not None:
             raise _Unresolved(f"the table {label} is a parameter of {binding.parameter}()")
         if binding.node is None:
+            broken = self.module.project.unreadable(binding.qualified or "")
+            if broken is not None:
+                raise _Unresolved(f"the table {label} is defined in {broken}")
             raise _Unresolved(f"the table {label} is imported from {binding.qualified}, outside the scanned tree")
         if isinstance(binding.node, ast.ClassDef):
             return self.model(binding.node, binding.module)
