@@ -366,7 +366,10 @@ class _Module:
                     name = written
                     if not written:
                         name, auto = str(auto), auto + 1
-                    arg = call.args[int(name)] if name.isdigit() and int(name) < len(call.args) else keywords.get(name)
+                    # str.format reads a field of decimal digits (any script's) as a position, anything else as a key
+                    position = int(name) if name.isdecimal() else None
+                    arg = call.args[position] if position is not None and position < len(call.args) else None
+                    arg = keywords.get(name) if position is None else arg
                     anchor = piece.part(index, end).anchor
                     if arg is None:
                         pieces.append(_Hole(f"{{{field}}}", anchor))

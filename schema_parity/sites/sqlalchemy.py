@@ -17,6 +17,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,6 +46,19 @@ class _Unresolved(Exception):
     """
 
     dialect: Dialect | None = None
+
+
+@contextmanager
+def _as_written(what: str) -> Iterator[None]:
+    """Run SQLAlchemy (or a Python operator) on pieces read from the code: when it refuses them (``1 < "a"``, a
+    constraint on a column the table does not have, a naming convention with an unknown token), the application
+    would fail the same way, so the site is unresolved with that error rather than the scan stopped."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise _Unresolved(f"{what} cannot be built as written: {type(exc).__name__}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -590,11 +604,12 @@ class _Resolver:
         if isinstance(keywords.get("name"), ast.Constant):
             name = keywords["name"].value  # type: ignore[attr-defined]
         key = keywords.get("key")
-        if name is None:
-            return None
+        key_text = key.value if isinstance(key, ast.Constant) else (attribute or name)
+        if not isinstance(name, str) or not isinstance(key_text, str):
+            return None  # a name that is not a string: SQLAlchemy refuses it, and we cannot read the column
         return _Column(
             name,
-            key.value if isinstance(key, ast.Constant) else (attribute or name),
+            key_text,
             primary_key=_is_true(keywords.get("primary_key")),
             python_default="default" in keywords or "insert_default" in keywords,
             boolean=boolean
@@ -746,7 +761,8 @@ class _Builder:
         ]
         # A named PrimaryKeyConstraint without columns takes the columns marked primary_key, as in __table_args__.
         pk_args = [sa.PrimaryKeyConstraint(name=definition.pk_name)] if definition.pk_name else []
-        self.table = sa.Table(definition.name, metadata, *columns, *pk_args, schema=definition.schema)
+        with _as_written(f"the table {definition.label or definition.name}"):
+            self.table = sa.Table(definition.name, metadata, *columns, *pk_args, schema=definition.schema)
 
     def column(self, key: str, label: str) -> sa.Column[Any]:
         found = self.upsert.table.column(key, label)
@@ -797,7 +813,10 @@ class _Builder:
         statement = insert(self.table)
         if first is not None:
             statement = statement.values({first: self.sa.literal_column("0")})
-        with warnings.catch_warnings():  # our stand-in VALUES leaves key columns out: not the user's concern
+        with (
+            warnings.catch_warnings(),  # our stand-in VALUES leaves key columns out: not the user's concern
+            _as_written("the ON CONFLICT target"),
+        ):
             warnings.simplefilter("ignore", self.sa.exc.SAWarning)
             compiled = str(
                 statement.on_conflict_do_nothing(**kwargs).compile(
@@ -833,22 +852,21 @@ class _Builder:
             name = self.resolver.string(args.pop(0), module) if args else name
             where = keywords.get("postgresql_where")
             elements = [self.element(a, module) for a in args]
-            index = sa.Index(
-                name,
-                *elements,
-                unique=_is_true(keywords.get("unique")),
-                postgresql_where=self.expression(where, module) if where is not None else None,
-            )
-            if not any(isinstance(e, sa.Column) for e in elements):
-                index._set_parent(self.table)  # expression-only Index objects are attached explicitly
+            predicate = self.expression(where, module) if where is not None else None
+            with _as_written(f"constraint={label}"):
+                index = sa.Index(name, *elements, unique=_is_true(keywords.get("unique")), postgresql_where=predicate)
+                if not any(isinstance(e, sa.Column) for e in elements):
+                    index._set_parent(self.table)  # expression-only Index objects are attached explicitly
             return index
         if kind == "ExcludeConstraint":
             if name is None:
                 raise _Unresolved(f"constraint={label}: an unnamed ExcludeConstraint is not supported statically")
             return name
         columns = [self.element(a, module) for a in args]
-        built = (sa.UniqueConstraint if kind == "UniqueConstraint" else sa.PrimaryKeyConstraint)(*columns, name=name)
-        self.table.append_constraint(built)
+        with _as_written(f"constraint={label}"):
+            kind_class = sa.UniqueConstraint if kind == "UniqueConstraint" else sa.PrimaryKeyConstraint
+            built = kind_class(*columns, name=name)
+            self.table.append_constraint(built)
         return built
 
     def _is_string(self, node: ast.Name, module: _ModuleInfo) -> bool:
@@ -876,12 +894,16 @@ class _Builder:
             left, right = self.expression(node.left, module), self.expression(node.comparators[0], module)
             operator = _COMPARE.get(type(node.ops[0]))
             if operator is not None:
-                return operator(left, right)
+                with _as_written(label):
+                    return operator(left, right)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
             left, right = self.expression(node.left, module), self.expression(node.right, module)
-            return sa.and_(left, right) if isinstance(node.op, ast.BitAnd) else sa.or_(left, right)
+            with _as_written(label):
+                return sa.and_(left, right) if isinstance(node.op, ast.BitAnd) else sa.or_(left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
-            return sa.not_(self.expression(node.operand, module))
+            operand = self.expression(node.operand, module)
+            with _as_written(label):
+                return sa.not_(operand)
         if isinstance(node, ast.Call):
             return self.call(node, module, label)
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
@@ -897,19 +919,24 @@ class _Builder:
         ):
             target = self.expression(node.func.value, module)
             arguments = [self.literal_list(a, module) for a in node.args]
-            return getattr(target, _METHODS[node.func.attr])(*arguments)
+            with _as_written(label):
+                return getattr(target, _METHODS[node.func.attr])(*arguments)
         qualified = module.qualify(node.func) or ""
         root, _, name = qualified.partition(".")
         name = qualified.rsplit(".", 1)[-1]
         if root in _SQLA_ROOTS and name in ("text", "literal_column", "column") and node.args:
             return getattr(sa, name)(self.resolver.string(node.args[0], module))
         if root in _SQLA_ROOTS and name in ("and_", "or_", "not_"):
-            return getattr(sa, name)(*[self.expression(a, module) for a in node.args])
+            operands = [self.expression(a, module) for a in node.args]
+            with _as_written(label):
+                return getattr(sa, name)(*operands)
         if root in _SQLA_ROOTS and name in ("true", "false", "null"):
             return getattr(sa, name)()
         function = _func_name(node.func, module)
         if function is not None:
-            return getattr(sa.func, function)(*[self.element_expression(a, module) for a in node.args])
+            operands = [self.element_expression(a, module) for a in node.args]
+            with _as_written(label):
+                return getattr(sa.func, function)(*operands)
         raise _Unresolved(f"{label} is a call that cannot be evaluated statically")
 
     def element_expression(self, node: ast.expr, module: _ModuleInfo) -> Any:

@@ -180,6 +180,15 @@ def test_a_deep_python_file_does_not_stop_run_check(tmp_path: Path) -> None:
     assert result.findings[0].message.startswith("an expression is nested too deeply to analyse (RecursionError)")
 
 
+# -- found by the property tests -------------------------------------------------------------------------------------
+def test_a_format_field_of_other_digits_is_read_as_str_format_reads_it() -> None:
+    """``"{²}"`` is a keyword field for ``str.format`` (KeyError at run time), ``"{٣}"`` a position (Arabic-Indic 3)."""
+    template = 'q = "INSERT INTO t (a) VALUES ({FIELD}) ON CONFLICT (a) DO NOTHING".format(0, 1, 2, "3", **kw)\n'
+    for field, filled in (("\u00b2", "?"), ("\u0663", "3"), ("1", "1")):
+        sites, problems = python_sites.sites_from_python(template.replace("FIELD", field), "q.py")
+        assert problems == []
+        assert [site.sql for site in sites] == [f"INSERT INTO t (a) VALUES ({filled}) ON CONFLICT (a) DO NOTHING"]
+
 
 def test_suppressions_before_an_unclosed_quote_still_apply_and_later_ones_are_not_reported_unused(
     tmp_path: Path,

@@ -90,3 +90,59 @@ def test_named_primary_key_sites_are_judged(project: Path) -> None:
     assert error.rule == "SP101" and error.line == max(verdicts)
     assert error.message.startswith("ON CONFLICT (note) on membership: there is no unique or exclusion constraint")
 
+
+HEAD = """\
+import sqlalchemy as sa
+from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import insert
+md = sa.MetaData(naming_convention=CONVENTION)
+t = sa.Table("t", md, sa.Column("a", sa.Integer, primary_key=True), sa.Column("b", sa.Integer))
+"""
+
+
+@pytest.mark.parametrize(
+    ("convention", "call", "reason"),
+    [
+        (
+            "{}",
+            "on_conflict_do_nothing(index_elements=['a'], index_where=(1 < 'a'))",
+            "1 < 'a' cannot be built as written: TypeError: '<' not supported between instances of 'int' and 'str'",
+        ),
+        (
+            "{}",
+            "on_conflict_do_nothing(index_elements=['a'], index_where=(1).is_(None))",
+            "(1).is_(None) cannot be built as written: AttributeError: 'int' object has no attribute 'is_'",
+        ),
+        (
+            "{}",
+            "on_conflict_do_nothing(index_elements=['a'], index_where=t.c.a.in_([1]) & 2)",
+            "t.c.a.in_([1]) & 2 cannot be built as written: ArgumentError: SQL expression for WHERE/HAVING role "
+            "expected, got 2.",
+        ),
+        (
+            "{}",
+            "on_conflict_do_nothing(constraint=Index('ix', 'zzz'))",
+            "constraint=Index('ix', 'zzz') cannot be built as written: ConstraintColumnNotFoundError: Can't create "
+            "Index on table 't': no column named 'zzz' is present.",
+        ),
+        (
+            "{}",
+            "on_conflict_do_nothing(index_elements=[1])",
+            "the ON CONFLICT target cannot be built as written: ArgumentError: String column name or column "
+            "expression for DDL constraint expected, got 1.",
+        ),
+        (
+            "{'pk': '%(bogus)s'}",
+            "on_conflict_do_nothing(constraint=t.primary_key)",
+            "the table t cannot be built as written: KeyError: 'bogus'",
+        ),
+    ],
+)
+def test_what_sqlalchemy_refuses_is_unresolved_with_its_error(
+    tmp_path: Path, convention: str, call: str, reason: str
+) -> None:
+    """Found by the property tests: each of these stopped the whole scan."""
+    (tmp_path / "q.py").write_text(HEAD.replace("CONVENTION", convention) + f"q = insert(t).{call}\n")
+    result = scan([tmp_path], root=tmp_path)
+    assert [(site.sql, site.unresolved) for site in result.sites] == [(None, reason)]
+    assert result.problems == []
