@@ -21,7 +21,7 @@ from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import RULES, Finding, rule_for
 from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
-from schema_parity.sites.scan import ScanProblem
+from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, ScanProblem
 from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
@@ -231,7 +231,7 @@ def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict,
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """What happens to findings after judging: selection, suppressions, baseline, changed lines; and scan speed.
+    """What happens to findings after judging: selection, suppressions, baseline, changed lines; scan speed and limits.
 
     ``project_root`` anchors the paths inside fingerprints (baseline, SARIF), so they do not depend on the working
     directory; it defaults to ``root``.
@@ -244,6 +244,8 @@ class CheckOptions:
     cache_dir: Path | None = None
     jobs: int = 1
     project_root: Path | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """Bytes; a bigger file is not read (SP903 names it)."""
 
 
 def run_check(
@@ -260,7 +262,13 @@ def run_check(
     opts = options or CheckOptions()
     root = root.resolve()
     scanned = scan_project(
-        paths, root=root, exclude=exclude, wrappers=wrappers, cache_dir=opts.cache_dir, jobs=opts.jobs
+        paths,
+        root=root,
+        exclude=exclude,
+        wrappers=wrappers,
+        cache_dir=opts.cache_dir,
+        jobs=opts.jobs,
+        max_file_size=opts.max_file_size,
     )
     catalogs = Catalogs(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None)
     sites = scanned.sites

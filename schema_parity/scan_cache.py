@@ -22,12 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from schema_parity import __version__
-from schema_parity.sites import Site
-from schema_parity.sites.scan import ScanProblem, scan_file
-
-# The walker is private in sites/scan.py; it is used here as is until it is made public (asked for in issue 7).
-from schema_parity.sites.scan import _files as walk_files
-from schema_parity.sites.scan import _relative as relative_name
+from schema_parity.sites import ScanProblem, Site
+from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, internal_error, read_source, scan_file, walk
 from schema_parity.sites.sqlalchemy import Project, Wrapper
 from schema_parity.suppressions import MARKER, Directive, directives_in
 
@@ -64,31 +60,32 @@ def scan_project(
     wrappers: Sequence[Wrapper] = (),
     cache_dir: Path | None = None,
     jobs: int = 1,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> ProjectScan:
     """Like ``sites.scan.scan``, plus suppression comments, a content cache (None: off) and ``jobs`` processes."""
     root = root.resolve()
-    files = sorted(set(walk_files(paths, root, exclude)), key=lambda path: relative_name(path, root))
-    names = {path: relative_name(path, root) for path in files}
+    walked = walk(paths, root, exclude)
+    files, names = walked.files, walked.names
     hints = [_CONFLICT, *(re.compile(re.escape(w.short_name.encode())) for w in wrappers)]
-    salt = _SALT + repr(wrappers).encode() + b"|"
-    contents: dict[Path, bytes | None] = {}
+    salt = _SALT + repr((wrappers, max_file_size)).encode() + b"|"
+    contents: dict[Path, bytes] = {}
+    results: dict[Path, FileScan] = {}
     tree = hashlib.sha256(str(root).encode())  # every Python file's name and bytes: what a table lookup may read
     for path in files:
         try:
-            data = path.read_bytes()
-        except OSError:
-            contents[path] = None  # scan_file reports the unreadable file
+            data = read_source(path, max_file_size)
+        except UnreadableFile as exc:
+            results[path] = FileScan(problems=(ScanProblem(names[path], 0, str(exc)),))
             continue
         if cache_dir and path.suffix == ".py":
             tree.update(names[path].encode() + b"\0" + hashlib.sha256(data).digest())
         if MARKER in data or any(hint.search(data) for hint in hints):
             contents[path] = data
     tree_key = tree.hexdigest().encode()
-    results: dict[Path, FileScan] = {}
     misses: list[tuple[Path, str, str | None]] = []
     for path, data in contents.items():
         key = None
-        if cache_dir and data is not None:
+        if cache_dir:
             wide = path.suffix == ".py" and (_PROJECT_WIDE in data or any(h.search(data) for h in hints[1:]))
             scope = tree_key + names[path].encode() if wide else b""
             key = hashlib.sha256(salt + path.suffix.encode() + b"|" + scope + b"|" + data).hexdigest()
@@ -97,16 +94,18 @@ def scan_project(
                 results[path] = cached
                 continue
         misses.append((path, names[path], key))
-    scanned = _examine_all([(path, name) for path, name, _key in misses], root, files, wrappers, jobs)
+    work = [(path, name) for path, name, _key in misses]
+    scanned = _examine_all(work, (root, files, wrappers, max_file_size), jobs)
     for (path, _name, key), result in zip(misses, scanned, strict=True):
         results[path] = result
         if cache_dir and key:
             _store(cache_dir, key, result)
     ordered = [results[p] for p in files if p in results]
     sites = sorted((s for r in ordered for s in r.sites), key=lambda s: (s.path, s.line, s.column))
+    problems = [*walked.problems, *(p for r in ordered for p in r.problems)]
     return ProjectScan(
         sites=sites,
-        problems=[p for r in ordered for p in r.problems],
+        problems=sorted(problems, key=lambda problem: (problem.path, problem.line)),
         directives=[d for r in ordered for d in r.directives],
         files_scanned=len(files),
         files_parsed=len(misses),
@@ -122,37 +121,54 @@ def resolve_jobs(jobs: int) -> int:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper]) -> None:
-    _worker.update(project=Project(root, files), wrappers=wrappers)
+def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper], max_file_size: int) -> None:
+    _worker.update(
+        project=Project(root, files, max_file_size=max_file_size), wrappers=wrappers, max_file_size=max_file_size
+    )
 
 
 def _examine_all(
-    work: list[tuple[Path, str]], root: Path, files: list[Path], wrappers: Sequence[Wrapper], jobs: int
+    work: list[tuple[Path, str]], setup: tuple[Path, list[Path], Sequence[Wrapper], int], jobs: int
 ) -> list[FileScan]:
+    """``setup`` is ``_init_worker``'s arguments: the same in this process and in each worker."""
     workers = min(resolve_jobs(jobs), len(work))
     if workers <= 1:
-        _init_worker(root, files, wrappers)
+        _init_worker(*setup)
         try:
             return [_examine(item) for item in work]
         finally:
             _worker.clear()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(root, files, wrappers)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=setup) as pool:
         return list(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))))
 
 
 def _examine(item: tuple[Path, str]) -> FileScan:
-    """One file, parsed: top-level so a process pool can run it."""
+    """One file, parsed: top-level so a process pool can run it. Never raises (a worker's exception would end the
+    whole run): a surprise is a problem for this file."""
     path, name = item
-    sites, problems = scan_file(path, name, project=_worker["project"], wrappers=_worker["wrappers"])
+    try:
+        return _examine_file(path, name)
+    except Exception as exc:
+        return FileScan(problems=(internal_error(name, exc),))
+
+
+def _examine_file(path: Path, name: str) -> FileScan:
+    max_file_size = _worker["max_file_size"]
+    sites, problems = scan_file(
+        path, name, project=_worker["project"], wrappers=_worker["wrappers"], max_file_size=max_file_size
+    )
     directives: list[Directive] = []
-    if not problems:
+    if sites or not problems:  # a file of which nothing was checked has no suppression to apply, or to report unused
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_source(path, max_file_size)
+        except UnreadableFile:
             data = b""
         if MARKER in data:
             text = data.decode("utf-8", errors="replace")
-            directives = directives_in(text, name, python=path.suffix == ".py")
+            # Checked up to the first problem's line (an unclosed quote): comments after it suppress nothing checked.
+            unchecked = min((problem.line for problem in problems), default=None)
+            found = directives_in(text, name, python=path.suffix == ".py")
+            directives = [d for d in found if unchecked is None or d.line < unchecked]
     return FileScan(tuple(sites), tuple(problems), tuple(directives))
 
 

@@ -28,3 +28,13 @@ class Site:
     dialect: Dialect | None = None
     revision: str | None = None
     unresolved: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    """A file that could not be examined (unreadable, too big, not UTF-8, not valid Python): reported as SP903,
+    never raised. ``line`` is 0 when the problem concerns the whole file."""
+
+    path: str
+    line: int
+    message: str

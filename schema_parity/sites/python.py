@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_parity.sites import Origin, Site
-from schema_parity.sites.scan import ScanProblem
+from schema_parity.sites import Origin, ScanProblem, Site
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, Wrapper, module_name, sqlalchemy_sites
 
@@ -90,6 +89,19 @@ def sites_from_python(
     they are judged against the schema at that revision; string sites there get ``origin="migration"``. ``project``
     (the scanned tree) lets tables and models defined in other modules be found; without it only this module is seen.
     """
+    try:
+        return _sites_from_python(source, path, project=project, wrappers=wrappers)
+    except RecursionError:  # ast.parse (or walking its tree) of an expression thousands of levels deep
+        message = (
+            "an expression is nested too deeply to analyse (RecursionError): this file's upserts are not checked; "
+            "split the expression, or exclude the file"
+        )
+        return [], [ScanProblem(path, 0, message)]
+
+
+def _sites_from_python(
+    source: str, path: str, *, project: Project | None, wrappers: Sequence[Wrapper]
+) -> tuple[list[Site], list[ScanProblem]]:
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
         with warnings.catch_warnings():  # the user's invalid escapes and the like are not ours to report
@@ -354,7 +366,10 @@ class _Module:
                     name = written
                     if not written:
                         name, auto = str(auto), auto + 1
-                    arg = call.args[int(name)] if name.isdigit() and int(name) < len(call.args) else keywords.get(name)
+                    # str.format reads a field of decimal digits (any script's) as a position, anything else as a key
+                    position = int(name) if name.isdecimal() else None
+                    arg = call.args[position] if position is not None and position < len(call.args) else None
+                    arg = keywords.get(name) if position is None else arg
                     anchor = piece.part(index, end).anchor
                     if arg is None:
                         pieces.append(_Hole(f"{{{field}}}", anchor))

@@ -6,6 +6,9 @@ parse must not hide the others. The tokenizer knows what can hide a ``;`` or an 
 ``--`` and nested ``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END``
 body of ``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements
 inside it are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+
+A quote, dollar quote or block comment that is never closed swallows the rest of the script: PostgreSQL and SQLite
+reject such a script, and nothing after it can be checked, which ``sql_file_sites`` reports rather than pass over.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from schema_parity.sites import Site
+from schema_parity.sites import ScanProblem, Site
 
 _TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
     | (?P<comment>--[^\n]*)
     | (?P<block>/\*)
-    | (?P<string>[eE]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?)
+    | (?P<string>[eE]'(?:[^'\\]|\\.|'')*\\?'?|'(?:[^']|'')*'?)
     | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]'"\n]*\])
     | (?P<dollar>\$(?:[^\W\d]\w*)?\$)
     | (?P<word>[^\W\d][\w$]*)
@@ -33,6 +36,12 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _BLOCK_COMMENT = re.compile(r"/\*|\*/")
+#: A closed string or quoted identifier; an unclosed one runs to the end of the text (a lone trailing backslash too).
+_CLOSED = {
+    "string": re.compile(r"[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'", re.DOTALL),
+    "ident": re.compile(r'"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]'),
+}
+_UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 
 
@@ -66,13 +75,37 @@ class Statement:
         return self.tokens[-1].end
 
 
+@dataclass(frozen=True)
+class Unclosed:
+    """A quote, dollar quote or block comment never closed: ``opened`` is its offset, ``what`` names it, ``lost`` is
+    the offset from which the script could not be read (the start of the statement it sits in)."""
+
+    opened: int
+    what: str
+    lost: int
+
+
+@dataclass(frozen=True)
+class Script:
+    """A split script; when ``unclosed`` is set, a statement starting at ``unclosed.lost`` runs into it."""
+
+    statements: list[Statement]
+    unclosed: Unclosed | None = None
+
+
 def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """Split a script at top-level ``;``; leading and trailing comments are not part of a statement.
 
     ``psql``: the text is a psql script, so a backslash command runs to the end of its line and ``COPY ... FROM
     stdin`` is followed by data lines up to ``\\.`` (neither applies to SQL sent through a driver).
     """
+    return split_script(text, psql=psql).statements
+
+
+def split_script(text: str, *, psql: bool = True) -> Script:
+    """``split_statements``, and where an unclosed quote or comment swallowed the rest of the script."""
     statements: list[Statement] = []
+    unclosed: Unclosed | None = None
     current: list[Token] = []
     body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
     inner: list[Statement] = []
@@ -103,9 +136,15 @@ def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
         end = match.end()
         if kind == "block":
             end = _block_comment_end(text, pos)
+            if end < 0:
+                unclosed, end = Unclosed(pos, "block comment /*", current[0].start if current else pos), len(text)
         elif kind == "dollar":
             closing = text.find(match.group(), end)
             end = len(text) if closing < 0 else closing + len(match.group())
+            if closing < 0:
+                unclosed = Unclosed(pos, f"dollar-quoted string {match.group()}", current[0].start if current else pos)
+        elif end == len(text) and kind in _CLOSED and not _CLOSED[kind].fullmatch(text, pos):
+            unclosed = Unclosed(pos, _UNCLOSED[kind], current[0].start if current else pos)
         if kind in ("ws", "comment", "block"):
             pos = end
             continue
@@ -141,17 +180,17 @@ def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     if body:
         inner.append(Statement(tuple(body)))
     close()
-    return statements
+    return Script(statements, unclosed)
 
 
 def _block_comment_end(text: str, pos: int) -> int:
-    """End of a ``/* */`` comment starting at ``pos``, counting nested comments as PostgreSQL does."""
+    """End of a ``/* */`` comment starting at ``pos``, counting nested comments as PostgreSQL does; -1 if unclosed."""
     depth = 0
     for match in _BLOCK_COMMENT.finditer(text, pos):
         depth += 1 if match.group() == "/*" else -1
         if depth == 0:
             return match.end()
-    return len(text)
+    return -1
 
 
 def _opens_body(tokens: list[Token]) -> bool:
@@ -167,8 +206,12 @@ def _is_copy_from_stdin(tokens: list[Token]) -> bool:
 
 def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """The statements of ``text`` that are upserts, including those inside trigger and ``BEGIN ATOMIC`` bodies."""
+    return _upserts(split_statements(text, psql=psql))
+
+
+def _upserts(statements: list[Statement]) -> list[Statement]:
     found: list[Statement] = []
-    for statement in split_statements(text, psql=psql):
+    for statement in statements:
         candidates = statement.inner or (statement,)
         found.extend(candidate for candidate in candidates if upsert_keywords(candidate) is not None)
     return found
@@ -204,10 +247,30 @@ class LineIndex:
 
 
 def sites_from_sql(text: str, path: str) -> list[Site]:
-    """Every upsert statement of a ``.sql`` script, located at its first token."""
+    """Every upsert statement of a ``.sql`` script, located at its first token (``sql_file_sites`` also says what
+    could not be read)."""
+    return sql_file_sites(text, path)[0]
+
+
+def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
+    """The sites of a ``.sql`` script, and a problem naming the line from which nothing was checked when an
+    unclosed quote or comment swallows the end of it (the statement it sits in is not a site)."""
     lines = LineIndex(text)
+    script = split_script(text)
+    statements = script.statements
+    if script.unclosed is not None:
+        statements = [statement for statement in statements if statement.start < script.unclosed.lost]
     sites = []
-    for statement in upsert_statements(text):
+    for statement in _upserts(statements):
         line, column = lines.position(statement.start)
         sites.append(Site(path, line, column, "sql-file", text[statement.start : statement.end]))
-    return sites
+    if script.unclosed is None:
+        return sites, []
+    lost = lines.position(script.unclosed.lost)[0]
+    opened = lines.position(script.unclosed.opened)[0]
+    where = "" if opened == lost else f" (opened at line {opened})"
+    message = (
+        f"unterminated {script.unclosed.what}{where}: nothing from line {lost} to the end of the file was checked; "
+        "close it (PostgreSQL and SQLite reject the script as it is)"
+    )
+    return sites, [ScanProblem(path, lost, message)]

@@ -17,12 +17,14 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.sites import Origin, Site
+from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_source
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -44,6 +46,19 @@ class _Unresolved(Exception):
     """
 
     dialect: Dialect | None = None
+
+
+@contextmanager
+def _as_written(what: str) -> Iterator[None]:
+    """Run SQLAlchemy (or a Python operator) on pieces read from the code: when it refuses them (``1 < "a"``, a
+    constraint on a column the table does not have, a naming convention with an unknown token), the application
+    would fail the same way, so the site is unresolved with that error rather than the scan stopped."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise _Unresolved(f"{what} cannot be built as written: {type(exc).__name__}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -87,8 +102,9 @@ class Project:
     """The scanned tree's Python modules by dotted name, parsed on first use (only modules that define what a site
     refers to are ever read)."""
 
-    def __init__(self, root: Path, files: Sequence[Path]) -> None:
+    def __init__(self, root: Path, files: Sequence[Path], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
         self.root = root
+        self.max_file_size = max_file_size
         self._paths: dict[str, Path] = {}
         self._by_suffix: dict[str, set[str]] = {}
         for path in files:
@@ -100,6 +116,7 @@ class Project:
             for start in range(len(parts)):
                 self._by_suffix.setdefault(".".join(parts[start:]), set()).add(dotted)
         self._modules: dict[str, _ModuleInfo | None] = {}
+        self._unreadable: dict[str, str] = {}  # dotted name -> why
 
     def add(self, dotted: str, tree: ast.Module) -> _ModuleInfo:
         """Register a module already parsed by the scanner."""
@@ -116,11 +133,31 @@ class Project:
         if exact not in self._modules:
             self._modules[exact] = None  # an import cycle sees "not found", never recursion
             try:
-                tree = ast.parse(self._paths[exact].read_bytes())
-            except (OSError, SyntaxError, ValueError):
+                with warnings.catch_warnings():  # the user's invalid escapes and the like are not ours to report
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(read_source(self._paths[exact], self.max_file_size))
+            except UnreadableFile as exc:
+                self._unreadable[exact] = str(exc)
+                return None
+            except (SyntaxError, ValueError) as exc:
+                self._unreadable[exact] = f"not valid Python: {getattr(exc, 'msg', None) or exc}"
+                return None
+            except RecursionError:
+                self._unreadable[exact] = "an expression is nested too deeply to analyse (RecursionError)"
                 return None
             self._modules[exact] = _ModuleInfo(self, exact, tree, is_package=self._is_package(exact))
         return self._modules[exact]
+
+    def unreadable(self, qualified: str) -> str | None:
+        """Why the tree's module that ``qualified`` (``pkg.models.User``) lives in could not be read, if it could
+        not: a site that needs it names that file instead of calling the name unknown."""
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            candidates = self._by_suffix.get(".".join(parts[:end]), set())
+            for dotted in sorted(candidates & self._unreadable.keys()):
+                name = Path(os.path.relpath(self._paths[dotted], self.root)).as_posix()
+                return f"{name}, which could not be read ({self._unreadable[dotted]})"
+        return None
 
     def _is_package(self, dotted: str) -> bool:
         path = self._paths.get(dotted)
@@ -404,6 +441,9 @@ class _Resolver:
         if binding.parameter is not None:
             raise _Unresolved(f"the table {label} is a parameter of {binding.parameter}()")
         if binding.node is None:
+            broken = self.module.project.unreadable(binding.qualified or "")
+            if broken is not None:
+                raise _Unresolved(f"the table {label} is defined in {broken}")
             raise _Unresolved(f"the table {label} is imported from {binding.qualified}, outside the scanned tree")
         if isinstance(binding.node, ast.ClassDef):
             return self.model(binding.node, binding.module)
@@ -564,11 +604,12 @@ class _Resolver:
         if isinstance(keywords.get("name"), ast.Constant):
             name = keywords["name"].value  # type: ignore[attr-defined]
         key = keywords.get("key")
-        if name is None:
-            return None
+        key_text = key.value if isinstance(key, ast.Constant) else (attribute or name)
+        if not isinstance(name, str) or not isinstance(key_text, str):
+            return None  # a name that is not a string: SQLAlchemy refuses it, and we cannot read the column
         return _Column(
             name,
-            key.value if isinstance(key, ast.Constant) else (attribute or name),
+            key_text,
             primary_key=_is_true(keywords.get("primary_key")),
             python_default="default" in keywords or "insert_default" in keywords,
             boolean=boolean
@@ -718,12 +759,10 @@ class _Builder:
             sa.Column(c.name, sa.Boolean if c.boolean else sa.types.NullType(), key=c.key, primary_key=c.primary_key)
             for c in definition.columns.values()
         ]
+        # A named PrimaryKeyConstraint without columns takes the columns marked primary_key, as in __table_args__.
         pk_args = [sa.PrimaryKeyConstraint(name=definition.pk_name)] if definition.pk_name else []
-        self.table = sa.Table(definition.name, metadata, *columns, *pk_args, schema=definition.schema)
-        if definition.pk_name:
-            for column in self.table.columns:
-                if column.primary_key:
-                    self.table.primary_key.columns.add(column)
+        with _as_written(f"the table {definition.label or definition.name}"):
+            self.table = sa.Table(definition.name, metadata, *columns, *pk_args, schema=definition.schema)
 
     def column(self, key: str, label: str) -> sa.Column[Any]:
         found = self.upsert.table.column(key, label)
@@ -774,7 +813,10 @@ class _Builder:
         statement = insert(self.table)
         if first is not None:
             statement = statement.values({first: self.sa.literal_column("0")})
-        with warnings.catch_warnings():  # our stand-in VALUES leaves key columns out: not the user's concern
+        with (
+            warnings.catch_warnings(),  # our stand-in VALUES leaves key columns out: not the user's concern
+            _as_written("the ON CONFLICT target"),
+        ):
             warnings.simplefilter("ignore", self.sa.exc.SAWarning)
             compiled = str(
                 statement.on_conflict_do_nothing(**kwargs).compile(
@@ -810,22 +852,21 @@ class _Builder:
             name = self.resolver.string(args.pop(0), module) if args else name
             where = keywords.get("postgresql_where")
             elements = [self.element(a, module) for a in args]
-            index = sa.Index(
-                name,
-                *elements,
-                unique=_is_true(keywords.get("unique")),
-                postgresql_where=self.expression(where, module) if where is not None else None,
-            )
-            if not any(isinstance(e, sa.Column) for e in elements):
-                index._set_parent(self.table)  # expression-only Index objects are attached explicitly
+            predicate = self.expression(where, module) if where is not None else None
+            with _as_written(f"constraint={label}"):
+                index = sa.Index(name, *elements, unique=_is_true(keywords.get("unique")), postgresql_where=predicate)
+                if not any(isinstance(e, sa.Column) for e in elements):
+                    index._set_parent(self.table)  # expression-only Index objects are attached explicitly
             return index
         if kind == "ExcludeConstraint":
             if name is None:
                 raise _Unresolved(f"constraint={label}: an unnamed ExcludeConstraint is not supported statically")
             return name
         columns = [self.element(a, module) for a in args]
-        built = (sa.UniqueConstraint if kind == "UniqueConstraint" else sa.PrimaryKeyConstraint)(*columns, name=name)
-        self.table.append_constraint(built)
+        with _as_written(f"constraint={label}"):
+            kind_class = sa.UniqueConstraint if kind == "UniqueConstraint" else sa.PrimaryKeyConstraint
+            built = kind_class(*columns, name=name)
+            self.table.append_constraint(built)
         return built
 
     def _is_string(self, node: ast.Name, module: _ModuleInfo) -> bool:
@@ -853,12 +894,16 @@ class _Builder:
             left, right = self.expression(node.left, module), self.expression(node.comparators[0], module)
             operator = _COMPARE.get(type(node.ops[0]))
             if operator is not None:
-                return operator(left, right)
+                with _as_written(label):
+                    return operator(left, right)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
             left, right = self.expression(node.left, module), self.expression(node.right, module)
-            return sa.and_(left, right) if isinstance(node.op, ast.BitAnd) else sa.or_(left, right)
+            with _as_written(label):
+                return sa.and_(left, right) if isinstance(node.op, ast.BitAnd) else sa.or_(left, right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
-            return sa.not_(self.expression(node.operand, module))
+            operand = self.expression(node.operand, module)
+            with _as_written(label):
+                return sa.not_(operand)
         if isinstance(node, ast.Call):
             return self.call(node, module, label)
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
@@ -874,19 +919,24 @@ class _Builder:
         ):
             target = self.expression(node.func.value, module)
             arguments = [self.literal_list(a, module) for a in node.args]
-            return getattr(target, _METHODS[node.func.attr])(*arguments)
+            with _as_written(label):
+                return getattr(target, _METHODS[node.func.attr])(*arguments)
         qualified = module.qualify(node.func) or ""
         root, _, name = qualified.partition(".")
         name = qualified.rsplit(".", 1)[-1]
         if root in _SQLA_ROOTS and name in ("text", "literal_column", "column") and node.args:
             return getattr(sa, name)(self.resolver.string(node.args[0], module))
         if root in _SQLA_ROOTS and name in ("and_", "or_", "not_"):
-            return getattr(sa, name)(*[self.expression(a, module) for a in node.args])
+            operands = [self.expression(a, module) for a in node.args]
+            with _as_written(label):
+                return getattr(sa, name)(*operands)
         if root in _SQLA_ROOTS and name in ("true", "false", "null"):
             return getattr(sa, name)()
         function = _func_name(node.func, module)
         if function is not None:
-            return getattr(sa.func, function)(*[self.element_expression(a, module) for a in node.args])
+            operands = [self.element_expression(a, module) for a in node.args]
+            with _as_written(label):
+                return getattr(sa.func, function)(*operands)
         raise _Unresolved(f"{label} is a call that cannot be evaluated statically")
 
     def element_expression(self, node: ast.expr, module: _ModuleInfo) -> Any:
