@@ -96,7 +96,7 @@ def _statement_spans(text: str) -> list[tuple[int, int]]:
     """Line spans of the simple (non-compound) Python statements, innermost first when nested."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):  # the scan reports such a file on its own
         return []
     spans = [
         (node.lineno, node.end_lineno or node.lineno)

@@ -7,6 +7,7 @@ from itertools import groupby
 from pathlib import Path
 
 from schema_parity.check import CheckResult
+from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_source
 
 
 class _Lines:
@@ -17,11 +18,13 @@ class _Lines:
         self._files: dict[str, list[str] | None] = {}
 
     def get(self, path: str, line: int) -> str | None:
+        if line <= 0:  # a finding about the whole file (which may be a FIFO or huge): nothing to quote
+            return None
         if path not in self._files:
             try:
-                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
-                self._files[path] = text.splitlines()
-            except OSError:
+                data = read_source(self.root / path, DEFAULT_MAX_FILE_SIZE)
+                self._files[path] = data.decode("utf-8", errors="replace").splitlines()
+            except UnreadableFile:
                 self._files[path] = None
         lines = self._files[path]
         return lines[line - 1] if lines is not None and 0 < line <= len(lines) else None

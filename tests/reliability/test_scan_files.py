@@ -201,3 +201,19 @@ def test_a_directory_that_cannot_be_listed_is_a_problem_even_as_root(
     for sites, problems in _both(root):
         assert sites == [("a.sql", 1)]
         assert problems == [("locked", "cannot list the directory: Permission denied; the files in it are not checked")]
+
+
+def test_the_text_report_does_not_open_a_fifo_it_names(tmp_path: Path) -> None:
+    """The report quotes the offending line of each finding; a whole-file finding about a FIFO quotes nothing."""
+    root = _tree(tmp_path / "tree", {"a.sql": UPSERT, "schema.sql": "CREATE TABLE t (a integer PRIMARY KEY);\n"})
+    os.mkfifo(root / "x.sql")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "schema_parity", "check", "--no-config", "--no-cache", "a.sql", "x.sql",
+             "--schema-sql", "schema.sql"],
+            cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the text report blocked on the FIFO")
+    assert done.returncode == 0, done.stderr
+    assert "x.sql\n  0:1 warning SP903 not a regular file (a FIFO), skipped" in done.stdout
