@@ -10,6 +10,7 @@ statement once per clause with only that clause attached, for the expression tre
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -281,12 +282,75 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
 def _parse_variants(
     masked: str, tokens: list[Token], spans: list[tuple[int, int]], dialect: Dialect, sql: str
 ) -> list[exp.Expression]:
-    """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one)."""
-    if len(spans) <= 1:
-        return [_parse(masked, dialect, sql, tokens)]
+    """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one).
+
+    sqlglot's parser recurses about 20 Python frames per parenthesis level, so some 45 nested parentheses exceed
+    Python's recursion limit. Inside the INSERT's own VALUES rows that depth is harmless: no fact of an Upsert comes
+    from the rows' contents, so each item sqlglot cannot read is replaced by NULL and the statement is still judged.
+    Anywhere else the depth is in an expression a verdict reads, and the statement cannot be parsed.
+    """
     chars = [(tokens[first].start, tokens[last - 1].end + 1) for first, last in spans]
-    head, tail = masked[: chars[0][0]], masked[chars[-1][1] :]
-    return [_parse(head + masked[start:end] + tail, dialect, sql) for start, end in chars]
+    try:
+        return _variants(masked, chars, dialect, sql, tokens)
+    except RecursionError:
+        pass
+    before_clauses = tokens[_find_insert(tokens, masked) + 1 : spans[0][0] if spans else len(tokens)]
+    shallow = _shallow_values(masked, before_clauses, dialect)
+    if shallow is not None:
+        with contextlib.suppress(RecursionError):
+            return _variants(shallow, chars, dialect, sql, None)
+    raise UpsertParseError(
+        "parentheses are nested too deeply for the SQL parser (sqlglot) outside the VALUES rows", sql=sql
+    )
+
+
+def _variants(
+    text: str, chars: list[tuple[int, int]], dialect: Dialect, sql: str, tokens: list[Token] | None
+) -> list[exp.Expression]:
+    if len(chars) <= 1:
+        return [_parse(text, dialect, sql, tokens)]
+    head, tail = text[: chars[0][0]], text[chars[-1][1] :]
+    return [_parse(head + text[start:end] + tail, dialect, sql) for start, end in chars]
+
+
+def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str | None:
+    """``masked`` with each VALUES item too deep for sqlglot blanked to ``NULL`` (same length); None if there is none.
+
+    ``tokens`` run from after INSERT to the first ON CONFLICT; the VALUES list is the one at the INSERT's own level.
+    """
+    depth = 0
+    start = None
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and token.token_type == TokenType.VALUES:
+            start = i + 1
+            break
+    deep: list[tuple[int, int]] = []
+    while start is not None and start < len(tokens) and tokens[start].token_type == TokenType.L_PAREN:
+        close = _matching(tokens, start, masked)
+        for item in _split_commas(tokens[start + 1 : close]):
+            if item and _too_deep(masked[item[0].start : item[-1].end + 1], dialect):
+                deep.append((item[0].start, item[-1].end + 1))
+        start = close + 2 if close + 1 < len(tokens) and tokens[close + 1].token_type == TokenType.COMMA else None
+    if not deep:
+        return None
+    for first, last in deep:
+        masked = masked[:first] + "NULL" + re.sub(r"[^\n]", " ", masked[first + 4 : last]) + masked[last:]
+    return masked
+
+
+def _too_deep(expression: str, dialect: Dialect) -> bool:
+    """True when sqlglot exhausts the recursion limit reading ``expression`` alone (a syntax error is not "deep")."""
+    try:
+        sqlglot.parse_one(f"SELECT {expression}", read=_SQLGLOT_DIALECT[dialect])
+    except RecursionError:
+        return True
+    except (ParseError, TokenError):
+        pass
+    return False
 
 
 def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = None) -> exp.Expression:

@@ -30,9 +30,10 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Catalog, Column, Dialect, Key, KeyElement, KeyKind, Table
+from schema_parity.errors import ConfigError, read_text
 from schema_parity.types import normalize_type
 
-__all__ = ["DEFAULT_EXCLUDE", "catalog_from_ddl", "catalog_from_files", "make_object_name"]
+__all__ = ["DEFAULT_EXCLUDE", "catalog_from_ddl", "catalog_from_files", "make_object_name", "schema_files"]
 
 #: Tables left out of every Catalog by default: Alembic's own bookkeeping.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
@@ -1927,6 +1928,26 @@ def catalog_from_ddl(
     return replay.freeze(source=source or f"ddl:{where}", revision=None, exclude=exclude)
 
 
+def schema_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``paths`` stand for (a directory: its ``*.sql`` in name order).
+
+    A missing path, or a directory without ``.sql`` files, is a ConfigError naming it: replaying nothing would give
+    an empty schema, and every statement would then be reported against tables that "do not exist".
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.sql"))
+            if not found:
+                raise ConfigError(f"{path}: schema SQL directory without .sql files (--schema-sql / schema-sql)")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ConfigError(f"{path}: no such schema SQL file or directory (--schema-sql / schema-sql)")
+    return files
+
+
 def catalog_from_files(
     paths: Sequence[Path],
     dialect: Dialect,
@@ -1938,10 +1959,8 @@ def catalog_from_files(
     replay = _Replay(dialect)
     if base is not None:
         replay.thaw(base)
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files.extend(sorted(p.glob("*.sql")) if p.is_dir() else [p])
-    for file in files:
-        _replay(replay, file.read_text(encoding="utf-8"), str(file))
+    for file in schema_files(paths):
+        text = read_text(file).replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as open() reads
+        _replay(replay, text, str(file))
     source = "ddl:" + ", ".join(str(p) for p in paths)
     return replay.freeze(source=source, revision=base.revision if base else None, exclude=exclude)
