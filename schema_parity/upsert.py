@@ -224,12 +224,13 @@ def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
         tokens = SqlglotDialect.get_or_raise(_SQLGLOT_DIALECT[dialect]).tokenize(masked)
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
-    if not tokens:
-        raise UpsertParseError("empty statement", sql=sql)
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
     if semicolons and any(t.start > semicolons[0].start for t in tokens):
         raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
-    return [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    if not tokens:
+        raise UpsertParseError("empty statement", sql=sql)
+    return tokens
 
 
 def _find_insert(tokens: list[Token], sql: str) -> int:
@@ -367,6 +368,8 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
         except ParseError as exc:
             error = error or exc
             continue
+        except TokenError:  # the other dialect's tokenizer refuses text the engine's own accepted
+            continue
         if tree is not None and not isinstance(tree, exp.Command):
             return tree
     detail = error.errors[0] if error is not None and error.errors else {}
@@ -441,13 +444,15 @@ def _clause(
             target_where = predicate.this if predicate is not None else None
             i = end
     elif tokens[i].token_type == TokenType.ON:
+        if i + 2 >= len(tokens):
+            raise UpsertParseError("expected a constraint name", offset=tokens[-1].start, sql=sql)
         constraint = Name(tokens[i + 2].text, tokens[i + 2].token_type == TokenType.IDENTIFIER)
         i += 3
         if i < len(tokens) and tokens[i].token_type == TokenType.WHERE:
             constraint_where = True
             i = _find_do(tokens, i, sql)
     action_word = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
-    if not _is_word(tokens[i], "DO") or action_word not in ("NOTHING", "UPDATE"):
+    if i >= len(tokens) or not _is_word(tokens[i], "DO") or action_word not in ("NOTHING", "UPDATE"):
         at = tokens[min(i, len(tokens) - 1)].start
         raise UpsertParseError("expected DO NOTHING or DO UPDATE", offset=at, sql=sql)
     set_columns: list[Name] = []

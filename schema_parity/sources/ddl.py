@@ -615,6 +615,8 @@ class _Replay:
 
     # fragments
     def frag(self, tokens: list[Token], sql: str, table: _Table | None) -> _Frag:
+        if not tokens:  # ``CHECK ()``, ``AS ()``: an empty expression is a syntax error on both engines
+            raise _Unmodelled
         columns = [c.name for c in table.columns] if table is not None else []
         text = sql[tokens[0].start : tokens[-1].end + 1]
         segments: list[str | _Ref] = []
@@ -634,7 +636,7 @@ class _Replay:
                 segments.append(raw)
         try:  # re-tokenized: the structural tokens have multi-word keywords split apart
             ast = self.sg.parse(text)[0] if self.pg else None
-        except (ParseError, TokenError):
+        except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             ast = None
         if ast is not None:
             ast = normalize_identifiers(ast, dialect="postgres")
@@ -861,6 +863,8 @@ class _Replay:
                 found.checks.append(_Other(cname, "check", names, owner_column=col.name))
                 c.accept("NO", "INHERIT")
             elif c.accept("DEFAULT"):
+                if c.done:  # DEFAULT without an expression: a syntax error on both engines
+                    raise _Unmodelled
                 first = c.t[c.i]
                 c.i += 1
                 more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
@@ -934,6 +938,7 @@ class _Replay:
                 return
 
     def deferral(self, c: _Cursor, key: _Key) -> None:
+        start = c.i
         while True:
             if c.accept("DEFERRABLE"):
                 key.deferrable = True
@@ -942,7 +947,9 @@ class _Replay:
             elif c.accept("INITIALLY", "DEFERRED"):
                 key.initially_deferred = key.deferrable = True
             elif not c.accept("INITIALLY", "IMMEDIATE"):
-                return
+                break
+        if c.i == start:  # ``INITIALLY`` alone (a syntax error): the callers' loops would wait here forever
+            raise _Unmodelled
 
     def fk_tail(self, c: _Cursor) -> None:
         while not c.done:
@@ -1017,6 +1024,8 @@ class _Replay:
                 body = ec.until(lambda cc: cc.at("WITH") and cc.type(1) != TokenType.L_PAREN)
                 ec.expect("WITH")
                 op_tokens = ec.rest()
+                if not op_tokens:  # ``a WITH`` without an operator: a syntax error
+                    raise _Unmodelled
                 elem = self.index_elem(_Cursor(body, stmt.sql, self.fold), table, stmt)
                 elem.operator = stmt.sql[op_tokens[0].start : op_tokens[-1].end + 1]
                 key.elements.append(elem)
@@ -1287,7 +1296,7 @@ class _Replay:
         body = cur.rest()
         try:
             select = self.sg.parse(stmt.sql[body[0].start : body[-1].end + 1])[0] if body else None
-        except (ParseError, TokenError):
+        except (ParseError, TokenError, RecursionError):
             select = None
         if isinstance(select, exp.Query):
             if self.pg:
@@ -1459,6 +1468,8 @@ class _Replay:
 
     def add_column(self, c: _Cursor, table: _Table, stmt: _Stmt) -> None:
         if_not_exists = c.accept("IF", "NOT", "EXISTS")
+        if c.done:  # ``ADD COLUMN`` without a column
+            raise _Unmodelled
         if any(self.same(x.name, c.t[c.i].text if not self.pg else self.fold(c.t[c.i])) for x in table.columns):
             if if_not_exists:
                 return
@@ -1513,6 +1524,8 @@ class _Replay:
 
     def drop_column(self, c: _Cursor, table: _Table) -> None:
         if_exists = self.pg and c.accept("IF", "EXISTS")
+        if c.done:  # ``DROP COLUMN`` without a column
+            raise _Unmodelled
         written = c.t[c.i].text
         name = c.name()
         col = next((x for x in table.columns if self.same(x.name, name)), None)
@@ -1580,6 +1593,8 @@ class _Replay:
             col.default = None
         elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
             type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
+            if not type_tokens:  # ``TYPE`` without a type
+                raise _Unmodelled
             col.type = " ".join(stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1].split()).lower()
             if c.accept("COLLATE"):
                 col.collation = c.name()
