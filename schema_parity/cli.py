@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
+import logging
 import os
+import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, check_codes, check_severity, find_config, load_config
-from schema_parity.errors import EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError
+from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
 from schema_parity.findings import RULES, Severity
 
 if TYPE_CHECKING:
@@ -51,16 +54,32 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """``--debug`` and ``-v`` go before or after the command; after it, they must not reset a value given before."""
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks for errors")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="say what the tool does on stderr (the schema_parity logger's INFO messages)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schema-parity",
         description="Run your real Alembic migrations and check every ON CONFLICT against the schema they build.",
     )
     parser.add_argument("--version", action="version", version=f"schema-parity {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    _add_global_options(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # argparse.SUPPRESS: a subcommand sets --debug/-v only when they are given after it
+    command_options = argparse.ArgumentParser(add_help=False)
+    _add_global_options(command_options, default=argparse.SUPPRESS)
+    add_command = functools.partial(commands.add_parser, parents=[command_options])
 
-    schema = commands.add_parser(
+    schema = add_command(
         "schema",
         help="describe the schema the migrations build (or a database holds)",
         description="Describe the Catalog (tables, columns, keys) that the real migrations build on SQLite, "
@@ -75,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(schema)
     schema.set_defaults(handler=_cmd_schema)
 
-    check = commands.add_parser(
+    check = add_command(
         "check",
         help="check every ON CONFLICT against the schema (exit 1 on an error finding)",
         description="Find every INSERT ... ON CONFLICT in PATHs (.py and .sql files) and judge it with the exact "
@@ -129,14 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     speed = check.add_argument_group("speed")
     speed.add_argument("--jobs", type=int, metavar="N", help="parse files in N processes (0: one per CPU; default 1)")
     speed.add_argument(
-        "--cache", action=argparse.BooleanOptionalAction, help="reuse per-file scan results (default: on)"
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        help="reuse cached per-file scan results and migrated catalogs in .schema-parity/ (default: on); "
+        "--no-cache bypasses every cache",
     )
     _add_config_options(check)
     check.set_defaults(handler=_cmd_check)
 
-    rules_cmd = commands.add_parser("rules", help="list every rule code", description="List every rule code.")
+    rules_cmd = add_command("rules", help="list every rule code", description="List every rule code.")
     rules_cmd.set_defaults(handler=_cmd_rules)
-    explain = commands.add_parser(
+    explain = add_command(
         "explain",
         help="what a rule means, what each engine does, and a failing and a fixed example",
         description="Print a rule's page: summary, each engine's behaviour, a failing and a fixed example.",
@@ -150,10 +172,13 @@ def _settings(args: argparse.Namespace, cwd: Path) -> Config:
     """Defaults < configuration file < command line; see docs/configuration.md."""
     if args.no_config:
         file = Config()
-    else:
-        found = Path(args.config) if args.config else find_config(cwd)
-        if args.config and not found.is_file():
+    elif args.config:
+        given = cwd / args.config
+        if not given.is_file():
             raise ConfigError(f"--config {args.config}: no such file")
+        file = load_config(given)
+    else:
+        found = find_config(cwd)
         file = load_config(found) if found else Config()
     cli = _cli_layer(args, cwd)
     chosen = {f.name: getattr(cli, f.name) for f in fields(Config) if getattr(cli, f.name) is not None}
@@ -244,6 +269,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise ConfigError(f"{path} does not exist")
+    if settings.schema_sql:  # a wrong path is an error even when no statement needs the schema
+        from schema_parity.sources.ddl import schema_files
+
+        schema_files(settings.schema_sql)
     changes = None
     if args.diff_base:
         from schema_parity.changes import changes_since
@@ -378,16 +407,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _logging_to_stderr(verbose=args.verbose):
+        try:
+            return int(args.handler(args))
+        except SchemaParityError as exc:
+            if args.debug:
+                _print_traceback()
+            print(f"schema-parity: error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        except KeyboardInterrupt:
+            print("schema-parity: interrupted", file=sys.stderr)
+            return 130
+        except Exception as exc:  # the barrier: a bug must not exit 1, which CI reads as "findings"
+            if args.debug:
+                _print_traceback()
+            print(_mask_passwords(_internal_error(exc)), file=sys.stderr)
+            return EXIT_INTERNAL
+
+
+def _internal_error(exc: BaseException) -> str:
+    """One paragraph: what happened, that it is our bug, and what to send."""
+    return (
+        f"schema-parity: internal error: {describe(exc).rstrip('.')}. This is a bug in schema-parity, not a problem "
+        "with your project or its settings. Please report it to the schema-parity issue tracker with the command you "
+        "ran and the output of the same command run with --debug, which adds the traceback."
+    )
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@]*@")
+
+
+def _mask_passwords(text: str) -> str:
+    """``scheme://user:***@host``: a URL's password never reaches the terminal or a CI log."""
+    return _URL_PASSWORD.sub(r"\g<head>***@", text)
+
+
+def _print_traceback() -> None:
+    print(_mask_passwords(traceback.format_exc()), end="", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(*, verbose: bool) -> Iterator[None]:
+    """The ``schema_parity`` logger on stderr for one command: INFO with ``-v``, else warnings only."""
+    logger = logging.getLogger("schema_parity")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("schema-parity: %(message)s"))
+    saved = (logger.level, logger.propagate)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False  # an env.py that configures the root logger must not print each message twice
+    logger.addHandler(handler)
     try:
-        return int(args.handler(args))
-    except SchemaParityError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"schema-parity: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("schema-parity: interrupted", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 if __name__ == "__main__":  # pragma: no cover

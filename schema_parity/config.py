@@ -8,6 +8,7 @@ result does not depend on where the command is run.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from schema_parity.catalog import DIALECTS
-from schema_parity.errors import ConfigError
+from schema_parity.errors import ConfigError, read_text
 from schema_parity.findings import RULES, Severity
 from schema_parity.sites.sqlalchemy import Wrapper
 
@@ -29,6 +30,8 @@ PYPROJECT = "pyproject.toml"
 TABLE = "schema-parity"
 FORMATS = ("text", "json", "github", "sarif")
 SEVERITIES: tuple[str, ...] = get_args(Severity)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Read and validate one file; a pyproject.toml must hold ``[tool.schema-parity]``."""
+    log.info("settings from %s", path)
     data = _read(path)
     if path.name == PYPROJECT:
         table = data.get("tool", {}).get(TABLE)
@@ -198,11 +202,9 @@ def _check_dialects(values: Sequence[str], where: str) -> tuple[str, ...]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    text = read_text(path)  # TOML is UTF-8: other bytes are a ConfigError naming the file, not a crash
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 

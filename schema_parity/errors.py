@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: Exit codes, documented in docs/cli.md.
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 2
+"""An unexpected exception (a bug in schema-parity) exits 2 as well, so CI never mistakes a crash for findings."""
 
 
 def describe(exc: BaseException) -> str:
@@ -35,3 +39,20 @@ class MigrationError(SchemaParityError):
 
 class ConnectionFailed(SchemaParityError):
     """A database URL could not be opened."""
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a file the user named; a missing, unreadable or non-UTF-8 file is a ConfigError naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
+            "save the file as UTF-8"
+        ) from exc

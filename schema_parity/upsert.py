@@ -10,6 +10,7 @@ statement once per clause with only that clause attached, for the expression tre
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -223,12 +224,13 @@ def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
         tokens = SqlglotDialect.get_or_raise(_SQLGLOT_DIALECT[dialect]).tokenize(masked)
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
-    if not tokens:
-        raise UpsertParseError("empty statement", sql=sql)
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
     if semicolons and any(t.start > semicolons[0].start for t in tokens):
         raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
-    return [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    if not tokens:
+        raise UpsertParseError("empty statement", sql=sql)
+    return tokens
 
 
 def _find_insert(tokens: list[Token], sql: str) -> int:
@@ -281,12 +283,75 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
 def _parse_variants(
     masked: str, tokens: list[Token], spans: list[tuple[int, int]], dialect: Dialect, sql: str
 ) -> list[exp.Expression]:
-    """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one)."""
-    if len(spans) <= 1:
-        return [_parse(masked, dialect, sql, tokens)]
+    """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one).
+
+    sqlglot's parser recurses about 20 Python frames per parenthesis level, so some 45 nested parentheses exceed
+    Python's recursion limit. Inside the INSERT's own VALUES rows that depth is harmless: no fact of an Upsert comes
+    from the rows' contents, so each item sqlglot cannot read is replaced by NULL and the statement is still judged.
+    Anywhere else the depth is in an expression a verdict reads, and the statement cannot be parsed.
+    """
     chars = [(tokens[first].start, tokens[last - 1].end + 1) for first, last in spans]
-    head, tail = masked[: chars[0][0]], masked[chars[-1][1] :]
-    return [_parse(head + masked[start:end] + tail, dialect, sql) for start, end in chars]
+    try:
+        return _variants(masked, chars, dialect, sql, tokens)
+    except RecursionError:
+        pass
+    before_clauses = tokens[_find_insert(tokens, masked) + 1 : spans[0][0] if spans else len(tokens)]
+    shallow = _shallow_values(masked, before_clauses, dialect)
+    if shallow is not None:
+        with contextlib.suppress(RecursionError):
+            return _variants(shallow, chars, dialect, sql, None)
+    raise UpsertParseError(
+        "parentheses are nested too deeply for the SQL parser (sqlglot) outside the VALUES rows", sql=sql
+    )
+
+
+def _variants(
+    text: str, chars: list[tuple[int, int]], dialect: Dialect, sql: str, tokens: list[Token] | None
+) -> list[exp.Expression]:
+    if len(chars) <= 1:
+        return [_parse(text, dialect, sql, tokens)]
+    head, tail = text[: chars[0][0]], text[chars[-1][1] :]
+    return [_parse(head + text[start:end] + tail, dialect, sql) for start, end in chars]
+
+
+def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str | None:
+    """``masked`` with each VALUES item too deep for sqlglot blanked to ``NULL`` (same length); None if there is none.
+
+    ``tokens`` run from after INSERT to the first ON CONFLICT; the VALUES list is the one at the INSERT's own level.
+    """
+    depth = 0
+    start = None
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and token.token_type == TokenType.VALUES:
+            start = i + 1
+            break
+    deep: list[tuple[int, int]] = []
+    while start is not None and start < len(tokens) and tokens[start].token_type == TokenType.L_PAREN:
+        close = _matching(tokens, start, masked)
+        for item in _split_commas(tokens[start + 1 : close]):
+            if item and _too_deep(masked[item[0].start : item[-1].end + 1], dialect):
+                deep.append((item[0].start, item[-1].end + 1))
+        start = close + 2 if close + 1 < len(tokens) and tokens[close + 1].token_type == TokenType.COMMA else None
+    if not deep:
+        return None
+    for first, last in deep:
+        masked = masked[:first] + "NULL" + re.sub(r"[^\n]", " ", masked[first + 4 : last]) + masked[last:]
+    return masked
+
+
+def _too_deep(expression: str, dialect: Dialect) -> bool:
+    """True when sqlglot exhausts the recursion limit reading ``expression`` alone (a syntax error is not "deep")."""
+    try:
+        sqlglot.parse_one(f"SELECT {expression}", read=_SQLGLOT_DIALECT[dialect])
+    except RecursionError:
+        return True
+    except (ParseError, TokenError):
+        pass
+    return False
 
 
 def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = None) -> exp.Expression:
@@ -302,6 +367,8 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
                 tree = sqlglot.parse_one(text, read=read)
         except ParseError as exc:
             error = error or exc
+            continue
+        except TokenError:  # the other dialect's tokenizer refuses text the engine's own accepted
             continue
         if tree is not None and not isinstance(tree, exp.Command):
             return tree
@@ -377,13 +444,15 @@ def _clause(
             target_where = predicate.this if predicate is not None else None
             i = end
     elif tokens[i].token_type == TokenType.ON:
+        if i + 2 >= len(tokens):
+            raise UpsertParseError("expected a constraint name", offset=tokens[-1].start, sql=sql)
         constraint = Name(tokens[i + 2].text, tokens[i + 2].token_type == TokenType.IDENTIFIER)
         i += 3
         if i < len(tokens) and tokens[i].token_type == TokenType.WHERE:
             constraint_where = True
             i = _find_do(tokens, i, sql)
     action_word = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
-    if not _is_word(tokens[i], "DO") or action_word not in ("NOTHING", "UPDATE"):
+    if i >= len(tokens) or not _is_word(tokens[i], "DO") or action_word not in ("NOTHING", "UPDATE"):
         at = tokens[min(i, len(tokens) - 1)].start
         raise UpsertParseError("expected DO NOTHING or DO UPDATE", offset=at, sql=sql)
     set_columns: list[Name] = []

@@ -30,9 +30,10 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Catalog, Column, Dialect, Key, KeyElement, KeyKind, Table
+from schema_parity.errors import ConfigError, read_text
 from schema_parity.types import normalize_type
 
-__all__ = ["DEFAULT_EXCLUDE", "catalog_from_ddl", "catalog_from_files", "make_object_name"]
+__all__ = ["DEFAULT_EXCLUDE", "catalog_from_ddl", "catalog_from_files", "make_object_name", "schema_files"]
 
 #: Tables left out of every Catalog by default: Alembic's own bookkeeping.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
@@ -614,6 +615,8 @@ class _Replay:
 
     # fragments
     def frag(self, tokens: list[Token], sql: str, table: _Table | None) -> _Frag:
+        if not tokens:  # ``CHECK ()``, ``AS ()``: an empty expression is a syntax error on both engines
+            raise _Unmodelled
         columns = [c.name for c in table.columns] if table is not None else []
         text = sql[tokens[0].start : tokens[-1].end + 1]
         segments: list[str | _Ref] = []
@@ -633,7 +636,7 @@ class _Replay:
                 segments.append(raw)
         try:  # re-tokenized: the structural tokens have multi-word keywords split apart
             ast = self.sg.parse(text)[0] if self.pg else None
-        except (ParseError, TokenError):
+        except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             ast = None
         if ast is not None:
             ast = normalize_identifiers(ast, dialect="postgres")
@@ -860,6 +863,8 @@ class _Replay:
                 found.checks.append(_Other(cname, "check", names, owner_column=col.name))
                 c.accept("NO", "INHERIT")
             elif c.accept("DEFAULT"):
+                if c.done:  # DEFAULT without an expression: a syntax error on both engines
+                    raise _Unmodelled
                 first = c.t[c.i]
                 c.i += 1
                 more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
@@ -933,6 +938,7 @@ class _Replay:
                 return
 
     def deferral(self, c: _Cursor, key: _Key) -> None:
+        start = c.i
         while True:
             if c.accept("DEFERRABLE"):
                 key.deferrable = True
@@ -941,7 +947,9 @@ class _Replay:
             elif c.accept("INITIALLY", "DEFERRED"):
                 key.initially_deferred = key.deferrable = True
             elif not c.accept("INITIALLY", "IMMEDIATE"):
-                return
+                break
+        if c.i == start:  # ``INITIALLY`` alone (a syntax error): the callers' loops would wait here forever
+            raise _Unmodelled
 
     def fk_tail(self, c: _Cursor) -> None:
         while not c.done:
@@ -1016,6 +1024,8 @@ class _Replay:
                 body = ec.until(lambda cc: cc.at("WITH") and cc.type(1) != TokenType.L_PAREN)
                 ec.expect("WITH")
                 op_tokens = ec.rest()
+                if not op_tokens:  # ``a WITH`` without an operator: a syntax error
+                    raise _Unmodelled
                 elem = self.index_elem(_Cursor(body, stmt.sql, self.fold), table, stmt)
                 elem.operator = stmt.sql[op_tokens[0].start : op_tokens[-1].end + 1]
                 key.elements.append(elem)
@@ -1286,7 +1296,7 @@ class _Replay:
         body = cur.rest()
         try:
             select = self.sg.parse(stmt.sql[body[0].start : body[-1].end + 1])[0] if body else None
-        except (ParseError, TokenError):
+        except (ParseError, TokenError, RecursionError):
             select = None
         if isinstance(select, exp.Query):
             if self.pg:
@@ -1458,6 +1468,8 @@ class _Replay:
 
     def add_column(self, c: _Cursor, table: _Table, stmt: _Stmt) -> None:
         if_not_exists = c.accept("IF", "NOT", "EXISTS")
+        if c.done:  # ``ADD COLUMN`` without a column
+            raise _Unmodelled
         if any(self.same(x.name, c.t[c.i].text if not self.pg else self.fold(c.t[c.i])) for x in table.columns):
             if if_not_exists:
                 return
@@ -1512,6 +1524,8 @@ class _Replay:
 
     def drop_column(self, c: _Cursor, table: _Table) -> None:
         if_exists = self.pg and c.accept("IF", "EXISTS")
+        if c.done:  # ``DROP COLUMN`` without a column
+            raise _Unmodelled
         written = c.t[c.i].text
         name = c.name()
         col = next((x for x in table.columns if self.same(x.name, name)), None)
@@ -1579,6 +1593,8 @@ class _Replay:
             col.default = None
         elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
             type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
+            if not type_tokens:  # ``TYPE`` without a type
+                raise _Unmodelled
             col.type = " ".join(stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1].split()).lower()
             if c.accept("COLLATE"):
                 col.collation = c.name()
@@ -1927,6 +1943,26 @@ def catalog_from_ddl(
     return replay.freeze(source=source or f"ddl:{where}", revision=None, exclude=exclude)
 
 
+def schema_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``paths`` stand for (a directory: its ``*.sql`` in name order).
+
+    A missing path, or a directory without ``.sql`` files, is a ConfigError naming it: replaying nothing would give
+    an empty schema, and every statement would then be reported against tables that "do not exist".
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.sql"))
+            if not found:
+                raise ConfigError(f"{path}: schema SQL directory without .sql files (--schema-sql / schema-sql)")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ConfigError(f"{path}: no such schema SQL file or directory (--schema-sql / schema-sql)")
+    return files
+
+
 def catalog_from_files(
     paths: Sequence[Path],
     dialect: Dialect,
@@ -1938,10 +1974,8 @@ def catalog_from_files(
     replay = _Replay(dialect)
     if base is not None:
         replay.thaw(base)
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files.extend(sorted(p.glob("*.sql")) if p.is_dir() else [p])
-    for file in files:
-        _replay(replay, file.read_text(encoding="utf-8"), str(file))
+    for file in schema_files(paths):
+        text = read_text(file).replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as open() reads
+        _replay(replay, text, str(file))
     source = "ddl:" + ", ".join(str(p) for p in paths)
     return replay.freeze(source=source, revision=base.revision if base else None, exclude=exclude)

@@ -16,7 +16,7 @@ from typing import Literal
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
@@ -655,7 +655,7 @@ def _value(node: exp.Expression, types: dict[str, str]) -> str:
 def _parse_pg(text: str) -> exp.Expression:
     try:
         return sqlglot.parse_one(text, read="postgres", into=exp.Condition)
-    except ParseError as exc:
+    except (ParseError, TokenError, RecursionError) as exc:  # RecursionError: nested deeper than sqlglot reads
         raise _Unresolved(f"cannot read the catalog expression {text!r}: {exc}") from exc
 
 

@@ -348,7 +348,10 @@ def _parse(text: str) -> _Tree:
     except TokenError as exc:
         raise _SyntaxError(f"unrecognized token in {text!r}") from exc
     parser = _Parser(tokens, text)
-    tree = parser.expr(0)
+    try:
+        tree = parser.expr(0)
+    except RecursionError as exc:  # SQLite's own limit depends on its version: not a syntax error we can assert
+        raise _Unsupported(f"an expression nested deeper than this checker reads: {text[:60]!r}...") from exc
     if parser.pos != len(tokens):
         raise _SyntaxError(f'near "{tokens[parser.pos].text}"')
     return tree
