@@ -19,9 +19,10 @@ from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import RULES, Finding, rule_for
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
-from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, ScanProblem
+from schema_parity.sites.scan import ScanProblem
 from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
@@ -42,9 +43,8 @@ class SchemaOptions:
     search_from: Path | None = None
     postgres_url: str | None = None
     """A PostgreSQL server on which the migrations run (in a scratch database) for PostgreSQL's rules."""
-    revision_timeout: float | None = 600.0
-    """Seconds each revision may run (None: no limit). The default is ``sources.alembic.DEFAULT_REVISION_TIMEOUT``,
-    written out because importing Alembic here would slow down checks that do not migrate."""
+    revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT
+    """Seconds each revision may run (None: no limit)."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]

@@ -21,6 +21,7 @@ from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, check_codes, check_severity, find_config, load_config
 from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
 from schema_parity.findings import RULES, Severity
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 
 if TYPE_CHECKING:
     from schema_parity.check import CheckResult, SchemaOptions
@@ -36,6 +37,12 @@ def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--script-location", metavar="DIR", help="revision scripts directory (overrides the config)")
     group.add_argument("--ini-section", metavar="NAME", help="ini section (default: alembic)")
     group.add_argument("--revision", metavar="REV", help="upgrade target (default: head)")
+    group.add_argument(
+        "--revision-timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"stop a revision that runs longer than this (default: {DEFAULT_REVISION_TIMEOUT:g}; 0: no limit)",
+    )
     group.add_argument(
         "--use-env-py",
         action=argparse.BooleanOptionalAction,
@@ -146,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--format", choices=FORMATS, help="text (default), json, github, sarif")
     output.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     speed = check.add_argument_group("speed")
+    speed.add_argument(
+        "--max-file-size",
+        type=int,
+        metavar="BYTES",
+        help=f"files larger than this are not read (an SP903 warning names each; default {DEFAULT_MAX_FILE_SIZE})",
+    )
     speed.add_argument("--jobs", type=int, metavar="N", help="parse files in N processes (0: one per CPU; default 1)")
     speed.add_argument(
         "--cache",
@@ -220,6 +233,8 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         report_unused_suppressions=get("report_unused_suppressions", None),
         jobs=get("jobs", None),
         cache=get("cache", None),
+        revision_timeout=get("revision_timeout", None),
+        max_file_size=get("max_file_size", None),
     )
 
 
@@ -253,7 +268,15 @@ def _schema_options(settings: Config, cwd: Path) -> SchemaOptions:
         schema_sql=settings.schema_sql or (),
         database_url=settings.database_url,
         search_from=cwd,
+        revision_timeout=revision_timeout(settings.revision_timeout),
     )
+
+
+def revision_timeout(configured: float | None) -> float | None:
+    """The per-revision limit from a setting: unset is the default, 0 is no limit."""
+    if configured is None:
+        return DEFAULT_REVISION_TIMEOUT
+    return configured or None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -289,6 +312,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         cache_dir=project / CACHE_DIR if settings.cache is not False else None,
         jobs=settings.jobs if settings.jobs is not None else 1,
         project_root=project,
+        max_file_size=settings.max_file_size if settings.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
     )
     result = run_check(
         paths,
@@ -382,6 +406,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
             script_location=options.script_location,
             ini_section=options.ini_section,
             search_from=options.search_from,
+            revision_timeout=options.revision_timeout,
         )
         catalog = catalog_at(project, options.revision, use_env_py=options.use_env_py)
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)

@@ -58,6 +58,9 @@ class Config:
     report_unused_suppressions: bool | None = None
     jobs: int | None = None
     cache: bool | None = None
+    revision_timeout: float | None = None
+    """Seconds a revision may run; 0 (no limit) is kept as 0 here and means None downstream."""
+    max_file_size: int | None = None
 
 
 def _str(value: Any) -> bool:
@@ -74,6 +77,10 @@ def _bool(value: Any) -> bool:
 
 def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 #: toml key -> (Config attribute, type predicate, the expected type in words for the error message)
@@ -101,6 +108,8 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "report-unused-suppressions": ("report_unused_suppressions", _bool, "true or false"),
     "jobs": ("jobs", _int, "a whole number (0 = one per CPU)"),
     "cache": ("cache", _bool, "true or false"),
+    "revision-timeout": ("revision_timeout", _seconds, "a number of seconds (0 = no limit)"),
+    "max-file-size": ("max_file_size", _int, "a number of bytes"),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})

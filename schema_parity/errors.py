@@ -42,7 +42,12 @@ class ConnectionFailed(SchemaParityError):
 
 
 def read_text(path: Path) -> str:
-    """The UTF-8 text of a file the user named; a missing, unreadable or non-UTF-8 file is a ConfigError naming it."""
+    """The UTF-8 text of a file the user named; a missing, unreadable or non-UTF-8 file is a ConfigError naming it.
+
+    Only a regular file is opened: reading a FIFO or a device named by mistake would wait, or never end.
+    """
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"{path}: not a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from schema_parity import __version__
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites import ScanProblem, Site
-from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, internal_error, read_source, scan_file, walk
+from schema_parity.sites.scan import UnreadableFile, internal_error, read_source, scan_file, walk
 from schema_parity.sites.sqlalchemy import Project, Wrapper
 from schema_parity.suppressions import MARKER, Directive, directives_in
 

@@ -375,7 +375,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     detail = error.errors[0] if error is not None and error.errors else {}
     offset = _offset_of(sql, detail.get("line"), detail.get("col"))
     reason = str(detail.get("description") or "not an INSERT statement sqlglot can read")
-    raise UpsertParseError(f"cannot parse the statement: {reason}", offset=offset, sql=sql)
+    raise UpsertParseError(reason, offset=offset, sql=sql)
 
 
 def _offset_of(sql: str, line: int | None, col: int | None) -> int | None:

@@ -22,7 +22,14 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
 from schema_parity.errors import ConfigError, describe
-from schema_parity.plugin.hooks import POSTGRES_URL_ENV, REQUIRE_PG_ENV, cache_dir, ini_value, marker_revision
+from schema_parity.plugin.hooks import (
+    POSTGRES_URL_ENV,
+    REQUIRE_PG_ENV,
+    cache_dir,
+    ini_value,
+    marker_revision,
+    revision_timeout,
+)
 from schema_parity.sources.alembic import AlembicProject, upgrade
 from schema_parity.sources.reflect import create_engine_or_explain
 from schema_parity.sources.server import ScratchDatabases, SecretURL
@@ -76,6 +83,7 @@ def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
             root / config_path if config_path else None,
             script_location=root / script_location if script_location else None,
             search_from=root,
+            revision_timeout=revision_timeout(pytestconfig),
         )
     except ConfigError as exc:
         pytest.fail(f"schema-parity: {exc} (or set the ini option schema_parity_alembic_config)", pytrace=False)

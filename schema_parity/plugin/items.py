@@ -148,7 +148,7 @@ def _project_settings(root: Path) -> Settings:
 
 
 def _schema_options(config: pytest.Config) -> SchemaOptions:
-    from schema_parity.plugin.hooks import ini_value
+    from schema_parity.plugin.hooks import ini_value, revision_timeout
 
     root = config.rootpath
     alembic_config = ini_value(config, "schema_parity_alembic_config")
@@ -159,6 +159,7 @@ def _schema_options(config: pytest.Config) -> SchemaOptions:
         revision=ini_value(config, "schema_parity_revision") or "head",
         use_env_py=bool(config.getini("schema_parity_use_env_py")),
         search_from=root,
+        revision_timeout=revision_timeout(config),
     )
 
 

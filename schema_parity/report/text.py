@@ -7,7 +7,8 @@ from itertools import groupby
 from pathlib import Path
 
 from schema_parity.check import CheckResult
-from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_source
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.sites.scan import UnreadableFile, read_source
 
 
 class _Lines:

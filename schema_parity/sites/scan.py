@@ -23,6 +23,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites import ScanProblem, Site
 from schema_parity.sites.sql import sql_file_sites
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from schema_parity.sites.sqlalchemy import Project, Wrapper
 
 __all__ = [
-    "DEFAULT_MAX_FILE_SIZE",
     "SKIPPED_DIRS",
     "ScanProblem",
     "ScanResult",
@@ -64,8 +64,6 @@ SKIPPED_DIRS = frozenset(
         ".ruff_cache",
     }
 )
-#: Files bigger than this are not read (generated dumps, data files named ``.sql``): 10 MiB.
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 _SUFFIXES = (".py", ".sql")
 _CONFLICT = re.compile(rb"(?i)conflict")
 #: Open without blocking: a FIFO opened for reading waits for a writer otherwise.

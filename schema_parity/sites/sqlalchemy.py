@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from schema_parity.catalog import DIALECTS, Dialect
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites import Origin, Site
-from schema_parity.sites.scan import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_source
+from schema_parity.sites.scan import UnreadableFile, read_source
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

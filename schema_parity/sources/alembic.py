@@ -50,6 +50,7 @@ from alembic.script import Script, ScriptDirectory
 
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConfigError, MigrationError, describe
+from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 
 try:  # Python 3.11+
     import tomllib
@@ -57,9 +58,6 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 _log = logging.getLogger(__name__)
-
-#: Seconds one revision may run before it is stopped (an endless loop must not hang a check or a test session).
-DEFAULT_REVISION_TIMEOUT = 600.0
 
 
 # -- the project --------------------------------------------------------------------------------------------------
@@ -655,7 +653,8 @@ def _timeout_failure(limit: float | None, step: RevisionStep | None, env_py: Pat
     what = f"Revision {revision} ({path})" if step else f"env.py ({env_py})" if env_py else "The migration environment"
     return MigrationError(
         f"{what} ran longer than the time limit of {limit:g} s per revision and was stopped. If it really needs "
-        "longer, raise revision_timeout (in seconds; None removes the limit).",
+        "longer, raise the limit: --revision-timeout SECONDS (revision-timeout in [tool.schema-parity], "
+        "schema_parity_revision_timeout in pytest's ini; 0 removes it).",
         revision=revision,
         path=path,
     )

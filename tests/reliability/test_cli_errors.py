@@ -3,6 +3,7 @@ paragraph for an internal error (never 1, which CI reads as "findings"), and the
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,18 @@ def test_fifty_nested_parentheses_are_judged_or_unresolved_never_a_crash(
         assert rule in out
         if rule == "SP902":
             assert "nested too deeply for the SQL parser (sqlglot) outside the VALUES rows" in out
+
+
+def test_a_fifo_named_as_schema_sql_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A FIFO (or a device) named by mistake: opening it for reading would wait for a writer forever."""
+    os.mkfifo(tmp_path / "schema.sql")
+    (tmp_path / "q.sql").write_text(GOOD)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "schema_parity", "check", "--no-config", "q.sql", "--schema-sql", "schema.sql"],
+            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the check waited on the FIFO")
+    assert result.returncode == 2
+    assert result.stderr == f"schema-parity: error: {tmp_path / 'schema.sql'}: not a regular file\n"

@@ -16,6 +16,7 @@ from schema_parity import check
 from schema_parity.check import Catalogs, SchemaOptions
 from schema_parity.cli import main
 from schema_parity.errors import MigrationError
+from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.sources import alembic as runner
 from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql
 from schema_parity.sources.server import catalogs_on_server
@@ -170,4 +171,4 @@ def test_time_limit_reaches_the_project_from_the_schema_options(tmp_path: Path) 
         catalogs = Catalogs(SchemaOptions(alembic_config=ini, revision_timeout=limit), ["sqlite"])
         assert catalogs.project().revision_timeout == limit
     default = check.SchemaOptions.__dataclass_fields__["revision_timeout"].default
-    assert default == runner.DEFAULT_REVISION_TIMEOUT == AlembicProject.load(ini).revision_timeout
+    assert default == DEFAULT_REVISION_TIMEOUT == AlembicProject.load(ini).revision_timeout
