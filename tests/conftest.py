@@ -2,6 +2,9 @@
 
 PostgreSQL tests skip when no server answers, except when ``SCHEMA_PARITY_REQUIRE_PG=1`` (set by ``.ci/run``): then
 a missing server is a failure, so CI can never pass by skipping the PostgreSQL tier.
+
+The suite runs in random order (pytest-randomly; the seed is in the header, ``-p randomly --randomly-seed=N`` replays
+it); the pytest runs that tests start inside themselves keep their file order.
 """
 
 from __future__ import annotations
@@ -30,6 +33,20 @@ def _pg_unavailable_reason() -> str | None:
     except Exception as exc:  # any failure to reach the server means "no PostgreSQL tier here"
         return f"PostgreSQL at {sa.make_url(PG_ADMIN_URL).render_as_string(hide_password=True)} is not answering: {exc}"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _inner_pytest_runs_keep_file_order(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Inner pytest runs (pytester, ``python -m pytest`` subprocesses) run their tests in file order.
+
+    pytest-randomly would shuffle an inner run with a seed of its own, not the outer run's printed one, so a failure
+    could not be replayed; and some inner tests prove isolation only when they run after the test that writes.
+    """
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts: set ours after that
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_ADDOPTS", f"{os.environ.get('PYTEST_ADDOPTS', '')} -p no:randomly".strip())
+        yield
 
 
 @pytest.fixture(scope="session")
