@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -65,6 +65,23 @@ def pg_admin_engine(pg_admin_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_alive(pg_admin_engine: sa.Engine) -> Callable[[Iterable[str]], set[str]]:
+    """Which of the given databases exist: a test looks only at databases it knows it created.
+
+    Other clients create and drop databases on the same server (some with our prefixes) while the suite runs, so
+    comparing the server's database list before and after a test would see theirs.
+    """
+
+    def alive(names: Iterable[str]) -> set[str]:
+        with pg_admin_engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"),
+                                {"names": list(names)})
+            return {name for (name,) in rows}
+
+    return alive
 
 
 @pytest.fixture(scope="module")
