@@ -2,13 +2,16 @@
 
 PostgreSQL tests skip when no server answers, except when ``SCHEMA_PARITY_REQUIRE_PG=1`` (set by ``.ci/run``): then
 a missing server is a failure, so CI can never pass by skipping the PostgreSQL tier.
+
+The suite runs in random order (pytest-randomly; the seed is in the header, ``-p randomly --randomly-seed=N`` replays
+it); the pytest runs that tests start inside themselves keep their file order.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -32,6 +35,20 @@ def _pg_unavailable_reason() -> str | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _inner_pytest_runs_keep_file_order(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Inner pytest runs (pytester, ``python -m pytest`` subprocesses) run their tests in file order.
+
+    pytest-randomly would shuffle an inner run with a seed of its own, not the outer run's printed one, so a failure
+    could not be replayed; and some inner tests prove isolation only when they run after the test that writes.
+    """
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts: set ours after that
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_ADDOPTS", f"{os.environ.get('PYTEST_ADDOPTS', '')} -p no:randomly".strip())
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url() -> str:
     """URL of a PostgreSQL maintenance database; skips (or fails under SCHEMA_PARITY_REQUIRE_PG=1) without one."""
@@ -48,6 +65,23 @@ def pg_admin_engine(pg_admin_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_alive(pg_admin_engine: sa.Engine) -> Callable[[Iterable[str]], set[str]]:
+    """Which of the given databases exist: a test looks only at databases it knows it created.
+
+    Other clients create and drop databases on the same server (some with our prefixes) while the suite runs, so
+    comparing the server's database list before and after a test would see theirs.
+    """
+
+    def alive(names: Iterable[str]) -> set[str]:
+        with pg_admin_engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"),
+                                {"names": list(names)})
+            return {name for (name,) in rows}
+
+    return alive
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ times the migrations really ran (cache hits, xdist, rebuilds).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from schema_parity.plugin.fixtures import _start_container
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, revision_source, write_project
@@ -241,11 +241,12 @@ def test_marker_with_a_bad_argument_is_a_usage_error_naming_the_test(pytester: p
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, errors=2)
+    # one check per line: the two errors are reported in the order the tests ran
     result.stdout.fnmatch_lines(
-        [
-            "*::test_typo: invalid @pytest.mark.schema_parity(...): *unexpected keyword argument 'revison'*",
-            "*test_inner.py::test_not_a_string: @pytest.mark.schema_parity(revision=...) must be a revision id*42*",
-        ]
+        ["*::test_typo: invalid @pytest.mark.schema_parity(...): *unexpected keyword argument 'revison'*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*test_inner.py::test_not_a_string: @pytest.mark.schema_parity(revision=...) must be a revision id*42*"]
     )
 
 
@@ -385,27 +386,46 @@ def test_revision(schema_parity_pg_url):
 """
 
 
-def plugin_databases(admin_url: str) -> set[str]:
-    engine = sa.create_engine(admin_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'schema_parity_%'"))
-            return {name for (name,) in rows}
-    finally:
-        engine.dispose()
+#: An inner-run plugin that logs the name of every database the plugin creates: other clients of the server create
+#: and drop databases too, so the outer test looks only at these.
+RECORD_CREATED = """
+import os
+
+from schema_parity.sources.server import ScratchDatabases
+
+_create = ScratchDatabases.create
+
+
+def _recording_create(self, **kwargs):
+    name = _create(self, **kwargs)
+    with open(os.environ["SP_CREATED_LOG"], "a") as log:
+        log.write(name + "\\n")
+    return name
+
+
+ScratchDatabases.create = _recording_create
+"""
 
 
 @pytest.mark.postgres
 def test_postgres_databases_from_a_migrated_template(
-    pytester: pytest.Pytester, project: Path, counter: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    project: Path,
+    counter: Path,
+    pg_admin_url: str,
+    pg_alive: Callable[[Iterable[str]], set[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = plugin_databases(pg_admin_url)
+    created_log = pytester.path / "created.txt"
     monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", pg_admin_url)
-    pytester.makepyfile(test_inner=PG_TESTS)
-    result = pytester.runpytest_subprocess(timeout=60)
+    monkeypatch.setenv("SP_CREATED_LOG", str(created_log))
+    pytester.makepyfile(test_inner=PG_TESTS, sp_record_created=RECORD_CREATED)
+    result = pytester.runpytest_subprocess("-p", "sp_record_created", timeout=60)
     result.assert_outcomes(passed=3)
     assert builds(counter) == 2  # one template database per revision used, not one migration per test
-    assert plugin_databases(pg_admin_url) == before, "the plugin left databases behind"
+    created = created_log.read_text().split()
+    assert len(created) == 5  # two templates, three clones
+    assert pg_alive(created) == set(), "the plugin left databases behind"
 
 
 def test_postgres_unreachable_url_skips_and_fails_when_required(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from schema_parity.check import SchemaOptions, run_check
 from schema_parity.errors import ConnectionFailed
 from schema_parity.sources.alembic import AlembicProject
-from schema_parity.sources.server import PREFIX, catalogs_on_server
+from schema_parity.sources.server import PREFIX, ScratchDatabases, catalogs_on_server
 from tests.alembic_projects import Revision, write_project
 
 pytestmark = pytest.mark.postgres
@@ -36,18 +36,19 @@ SQL = "INSERT INTO doc (id, slug) VALUES (1, 'x') ON CONFLICT (slug) DO NOTHING"
 '''
 
 
-def scratch_databases(engine: sa.Engine) -> list[str]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{PREFIX}%"})
-        return [r[0] for r in rows]
-
-
 def test_sites_are_judged_per_revision_on_the_server(
-    tmp_path: Path, pg_admin_url: str, pg_admin_engine: sa.Engine
+    tmp_path: Path, pg_admin_url: str, pg_alive: Callable[[Iterable[str]], set[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ini = write_project(tmp_path, REVISIONS)
     (tmp_path / "app.py").write_text(APP)
-    before = scratch_databases(pg_admin_engine)
+    created: list[str] = []  # this check's scratch databases: other clients of the server make their own
+    create = ScratchDatabases.create
+
+    def recording_create(self: ScratchDatabases, **kwargs: str) -> str:
+        created.append(create(self, **kwargs))
+        return created[-1]
+
+    monkeypatch.setattr(ScratchDatabases, "create", recording_create)
     result = run_check(
         [tmp_path],
         root=tmp_path,
@@ -60,7 +61,8 @@ def test_sites_are_judged_per_revision_on_the_server(
     assert verdicts[("migrations/versions/j2_rev.py", "j2")].arbiters == ("uq_doc_slug",)
     assert verdicts[("app.py", None)].status == "error"
     assert [f.rule for f in result.findings if f.path == "app.py"] == ["SP101"]
-    assert scratch_databases(pg_admin_engine) == before
+    assert created and all(name.startswith(PREFIX) for name in created)
+    assert pg_alive(created) == set(), "the check left its scratch database behind"
 
 
 def test_server_that_refuses_is_a_clear_error(tmp_path: Path) -> None:

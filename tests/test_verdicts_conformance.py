@@ -1,4 +1,4 @@
-"""Every verified case of semantics_cases.jsonl, judged statically, must agree with the recorded engine verdict.
+"""Every verified case of tests/data/semantics_cases.jsonl, judged statically, must agree with the recorded verdict.
 
 Each case's schema is built on the real engine and reflected (``schema_parity.sources.reflect``): SQLite in a fresh
 in-memory database, PostgreSQL in a schema of its own inside one transaction that is rolled back. The recorded verdict
@@ -7,10 +7,7 @@ is the expectation, except for the cases listed below with the reason why a stat
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +15,9 @@ import sqlalchemy as sa
 
 from schema_parity.verdicts import Verdict, check
 from tests.engines import pg_catalog, sqlite_catalog
+from tests.semantics_cases import load_cases
 
-CASES_PATH = Path(os.environ.get("SCHEMA_PARITY_SEMANTICS_CASES", "/work/shared/research/semantics_cases.jsonl"))
-CASES: list[dict[str, Any]] = [json.loads(line) for line in CASES_PATH.read_text().splitlines() if line.strip()]
+CASES = load_cases()
 
 #: Failures that depend on the data, so no static checker can (or should) predict them: expected "ok".
 DATA_DEPENDENT: dict[tuple[str, str], str] = {
