@@ -2,7 +2,7 @@
 
 Codes never change meaning once published: SP1xx are conflict-target rules, SP2xx table/column resolution, SP3xx
 rules about the inserted row, SP9xx what the checker could not decide. Rule ids in ``refs`` point at
-``shared/research/semantics.md`` (P# PostgreSQL, S# SQLite).
+``docs/semantics.md`` (P# PostgreSQL, S# SQLite).
 """
 
 from __future__ import annotations
