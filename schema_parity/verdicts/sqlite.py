@@ -243,7 +243,7 @@ class _Analysis:
             if qualifier is None and quoted:
                 return ("str", name)  # a double-quoted string literal (SQLite's DQS fallback)
             if qualifier is None and lowered in ("true", "false"):
-                return ("truefalse", lowered)
+                return ("truefalse", name)  # compared as written: TRUE and true differ (strcmp of the token)
             raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else str(name))
         return tuple(self._resolve(part) if isinstance(part, tuple) else part for part in tree)
 
@@ -428,18 +428,21 @@ class _Parser:
         word = w1 if negated else w
         if word in (*_LIKE_WORDS, "IN", "BETWEEN"):
             self.pos += 2 if negated else 1
+            tree: _Tree
             if word == "IN":
-                return ("in", negated, left, self.in_list())
-            if word == "BETWEEN":
+                tree = ("in", left, self.in_list())
+            elif word == "BETWEEN":
                 low = self.expr(5)
                 self.expect("AND")
-                return ("between", negated, left, low, self.expr(5))
-            right = self.expr(5)
-            escape = None
-            if self.word() == "ESCAPE":
-                self.pos += 1
-                escape = self.expr(7)
-            return ("like", str(word).lower(), negated, left, right, escape)
+                tree = ("between", left, low, self.expr(5))
+            else:
+                right = self.expr(5)
+                escape = None
+                if self.word() == "ESCAPE":
+                    self.pos += 1
+                    escape = self.expr(7)
+                tree = ("like", str(word).lower(), left, right, escape)
+            return ("not", tree) if negated else tree  # parse.y wraps x NOT IN/BETWEEN/LIKE y in TK_NOT
         return None
 
     def is_(self, left: _Tree) -> _Tree:
@@ -477,6 +480,9 @@ class _Parser:
             return ("str", token.text)
         if kind == TokenType.NUMBER:
             return _number(token.text)
+        if kind == TokenType.HEX_STRING:  # 0x1F (an integer) or x'1F' (a blob)
+            written = self.text[token.start : token.end + 1]
+            return _number(written) if written[:2].lower() == "0x" else ("blob", written)
         if kind in (TokenType.PLACEHOLDER, TokenType.PARAMETER):
             return ("param", next(self.params))
         if w == "NOT":
@@ -498,14 +504,15 @@ class _Parser:
             self.expect("(")
             inner = self.expr(0)
             self.expect("AS")
-            words: list[str] = []
+            start = self.pos
             depth = 0
             while not (depth == 0 and self.word() == ")"):
-                part = self.take().text.upper()
-                depth += {"(": 1, ")": -1}.get(part, 0)
-                words.append(part)
+                depth += {"(": 1, ")": -1}.get(self.take().text, 0)
+            span = self.tokens[start : self.pos]
             self.expect(")")
-            return ("cast", inner, " ".join(words))
+            # The type is compared as written (strcmp of the token span): case and inner spacing matter.
+            typename = self.text[span[0].start : span[-1].end + 1] if span else ""
+            return ("cast", inner, typename)
         if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
             raise _Unsupported(f"{w} expressions")
         if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
