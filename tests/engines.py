@@ -132,7 +132,10 @@ class SqliteScratch:
         (owner,) = self.conn.execute("SELECT tbl_name FROM sqlite_master WHERE name = ?", (name,)).fetchone()
         table = next(t for t in self.catalog.tables if t.name == owner)
         if kind == "table":
-            return key_label(table.primary_key) if table.primary_key is not None else "rowid"
+            pk = table.primary_key
+            rowid_alias = pk is not None and len(pk.elements) == 1 and any(
+                c.autoincrement and c.name == pk.elements[0].column for c in table.columns)
+            return key_label(pk) if pk is not None and rowid_alias else "rowid"
         if not name.startswith("sqlite_autoindex_"):
             return next(key_label(k) for k in table.keys if k.name == name)
         rows = self.conn.execute(
@@ -245,6 +248,27 @@ class PgScratch:
                 cur.execute("ROLLBACK TO scratch")
             return EngineResult(ok=True, arbiters=arbiters)
 
+    def run_prepared(self, statement: str, parameters: int, *, generic: bool) -> EngineResult:
+        """PREPARE ``statement`` (with ``$1``... placeholders) and EXECUTE it with ``parameters`` values of '1', on a
+        custom plan or on the generic plan a driver's prepared statement gets after five executions (P19)."""
+        import psycopg
+
+        if self.ddl_error is not None:
+            return self.ddl_error
+        mode = "force_generic_plan" if generic else "force_custom_plan"
+        values = ", ".join(["'1'"] * parameters)
+        with self.raw.cursor() as cur:
+            try:
+                cur.execute(f"PREPARE scratch_statement AS {statement}")
+                cur.execute(f"SET LOCAL plan_cache_mode = {mode}")
+                cur.execute(f"EXECUTE scratch_statement({values})")
+            except psycopg.Error as exc:
+                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="execute")
+            finally:
+                cur.execute("ROLLBACK TO scratch")
+                cur.execute("DEALLOCATE ALL")
+            return EngineResult(ok=True)
+
 
 @contextmanager
 def pg_scratch(engine: sa.Engine, ddl: Sequence[str]) -> Iterator[PgScratch]:
@@ -287,7 +311,7 @@ _PG_RULES: tuple[tuple[str, str, str], ...] = (
     ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
     ("42601", r"^syntax error", "SP104"),
     ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
-    ("0A000", r"^INSERT with an ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
+    ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
     ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),
     ("42809", r"^constraint in ON CONFLICT clause has no associated index", "SP108"),
     ("42809", r"^ON CONFLICT DO UPDATE not supported with exclusion constraints", "SP109"),
@@ -300,10 +324,9 @@ _PG_RULES: tuple[tuple[str, str, str], ...] = (
     ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
 )
 _SQLITE_RULES: tuple[tuple[str, str], ...] = (
-    (r"^ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
+    (r"^(\d+(st|nd|rd|th) )?ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
     (r"^unsupported use of NULLS (FIRST|LAST)$", "SP103"),
-    (r'^near "DO": syntax error$', "SP105"),
-    (r'^(near "[^"]*": syntax error|unrecognized token: ".*")$', "SP104"),
+    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON)$', "SP104"),
     (r"^no such table: \S+$", "SP201"),
     (r"^table \S+ has no column named \S+$", "SP202"),
     (r"^no such column: \S+$", "SP202"),  # or SP203: see expected_rule
@@ -313,11 +336,15 @@ _SQLITE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def expected_rule(dialect: str, result: EngineResult, *, visible: Sequence[str] = ()) -> str:
+def expected_rule(
+    dialect: str, result: EngineResult, *, visible: Sequence[str] = (), select_from_ambiguity: bool = False
+) -> str:
     """The rule the checker must report for the engine's error (AssertionError for an error no rule names).
 
     ``visible``: the names a SQLite DO UPDATE may qualify columns with besides ``excluded`` (the table or its
     alias): ``no such column: q.c`` is an unknown column (SP202) when ``q`` is one of them, else SP203.
+    ``select_from_ambiguity``: the caller saw the SQLite syntax error change once ``WHERE true`` ends the SELECT,
+    so it is SP105's (``ON`` read as a join constraint, whichever token the parser then stumbles on), not SP104's.
     """
     assert not result.ok and result.message is not None
     message = result.message
@@ -331,13 +358,13 @@ def expected_rule(dialect: str, result: EngineResult, *, visible: Sequence[str] 
             qualified = re.match(r"^no such column: ([^.]+)\.", message)
             if qualified and qualified.group(1).lower() not in {*(v.lower() for v in visible), "excluded"}:
                 return "SP203"
-            return rule
+            return "SP105" if rule == "SP104" and select_from_ambiguity else rule
     raise AssertionError(f"no rule for SQLite error {message!r}")
 
 
 def disagreement(
     dialect: str, engine: EngineResult, verdict: Verdict, *, visible: Sequence[str] = ("t",),
-    unverifiable: Sequence[str] = (),
+    unverifiable: Sequence[str] = (), select_from_ambiguity: bool = False,
 ) -> str | None:
     """Why the checker's verdict is not the engine's answer, or None when they agree.
 
@@ -358,7 +385,7 @@ def disagreement(
         if dialect == "sqlite" and (not shown <= named or not named - shown <= set(unverifiable)):
             return f"engine arbiters {sorted(shown)}; {said}"
         return None
-    rule = expected_rule(dialect, engine, visible=visible)
+    rule = expected_rule(dialect, engine, visible=visible, select_from_ambiguity=select_from_ambiguity)
     errors = [p.rule for p in verdict.problems if p.severity == "error"]
     if verdict.status != "error" or rule not in errors:
         return f"engine: {engine.phase} {engine.code or ''} {engine.message!r} (rule {rule}); {said}"

@@ -224,7 +224,9 @@ class _Analysis:
                 problems.append(Problem("SP103", "NULLS FIRST/LAST is not allowed in ON CONFLICT clause (42P10, P8).",
                                         f"Drop NULLS {element.nulls} from the target."))
         if problems:
-            return problems
+            # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
+            missing = self._missing_constraint(clause) if clause.constraint is not None else None
+            return [missing, *problems] if missing is not None else problems
         if self.table.kind == "view":
             return [Problem("SP901", f"{self.table.qualified_name} is a view: PostgreSQL infers arbiters on its base "
                             "table (P38), which the catalog does not record.", "")]
@@ -376,6 +378,17 @@ class _Analysis:
         if wanted in self.table.other_constraints:
             return [Problem("SP108", f'constraint "{wanted}" in ON CONFLICT clause has no associated index (42809): '
                             "it is a CHECK or FOREIGN KEY constraint (P22).", self._candidates_hint())]
+        missing = self._missing_constraint(clause)
+        assert missing is not None
+        return [missing]
+
+    def _missing_constraint(self, clause: ConflictClause) -> Problem | None:
+        """SP107 when ON CONSTRAINT names no constraint of the table (a unique index is not one)."""
+        assert clause.constraint is not None
+        wanted = clause.constraint.folded()
+        key = next((k for k in self.table.keys if k.name == wanted), None)
+        if (key is not None and key.is_constraint) or wanted in self.table.other_constraints:
+            return None
         message = f'constraint "{wanted}" for table "{self.table.name}" does not exist (42704).'
         if key is not None:
             hint = (
@@ -390,7 +403,7 @@ class _Analysis:
                 if near
                 else self._candidates_hint()
             )
-        return [Problem("SP107", message, hint)]
+        return Problem("SP107", message, hint)
 
     # -- ON CONFLICT DO NOTHING without target (P31, P28) --
     def _targetless(self) -> list[Problem]:

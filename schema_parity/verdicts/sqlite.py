@@ -39,6 +39,11 @@ class _SyntaxError(Exception):
 class _NoSuchColumn(Exception):
     """Name resolution failed, as ``no such column: <name>``."""
 
+    def __init__(self, name: str, *, foreign: bool = False) -> None:
+        super().__init__(name)
+        self.foreign = foreign
+        """Qualified with a name that is not the table's (or its alias'): SP203, not an unknown column."""
+
 
 def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     """SQLite's verdict on one statement."""
@@ -170,9 +175,16 @@ class _Analysis:
             terms = [self._resolve(_parse(e.sql)) for e in clause.target or ()]
             where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
         except _NoSuchColumn as exc:
+            if exc.foreign:
+                return [Problem("SP203", f"no such column: {exc}",
+                                f"Write the column bare, or qualify it with {self.visible}, the INSERT's name for the "
+                                "table.")]
             return [Problem("SP202", f"no such column: {exc}", self._columns_hint())]
         if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
             self.arbiters.extend(k.name or k.describe() for k in self._indexes())
+            if self._rowid_supplied():  # the rowid is checked too, and handled by this clause
+                pk = self.table.primary_key
+                self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
             return []
         # The rowid shortcut: one term that is the rowid (INTEGER PRIMARY KEY or rowid itself); WHERE ignored (S6).
         if not self.table.without_rowid and len(terms) == 1 and terms[0] == ("rowid",):
@@ -235,7 +247,7 @@ class _Analysis:
             _, qualifier, name, quoted = tree
             lowered = str(name).lower()
             if qualifier is not None and str(qualifier).lower() != self.visible:
-                raise _NoSuchColumn(f"{qualifier}.{name}")
+                raise _NoSuchColumn(f"{qualifier}.{name}", foreign=True)
             if lowered in self.columns:
                 return ("rowid",) if lowered == self.rowid_alias else ("col", lowered)
             if self._is_rowid_name(lowered):
