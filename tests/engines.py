@@ -18,10 +18,11 @@ against one schema costs one DDL run and one reflection.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,24 @@ class EngineResult:
     phase: str | None = None
     arbiters: tuple[str, ...] = ()
     """The arbiters the engine shows, named as the checker names keys (``Key.name`` or ``Key.describe()``)."""
+
+
+def key_targets(
+    indexes: Sequence[tuple[str, ...]], spellings: Mapping[str, Sequence[str]], *, extra: str
+) -> tuple[tuple[str, ...], ...]:
+    """Conflict targets around each key: its permutations, each element spelled every other way, each subset one
+    element short, and supersets (the first element repeated, ``extra`` added)."""
+    targets: dict[tuple[str, ...], None] = {}
+    for elements in indexes:
+        targets.update(dict.fromkeys(itertools.permutations(elements)))
+        for i, element in enumerate(elements):
+            targets.update(dict.fromkeys((*elements[:i], s, *elements[i + 1 :]) for s in spellings[element]))
+        if len(elements) > 1:
+            targets.update(dict.fromkeys(elements[:i] + elements[i + 1 :] for i in range(len(elements))))
+        targets[(*elements, elements[0])] = None
+        if extra not in elements:
+            targets[(*elements, extra)] = None
+    return tuple(targets)
 
 
 def key_label(key: Key) -> str:

@@ -21,7 +21,6 @@ so (SP901) instead of guessing; where they agree, it must give the engine's answ
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.verdicts import Verdict, check
-from tests.engines import EngineResult, disagreement, pg_scratch
+from tests.engines import EngineResult, disagreement, key_targets, pg_scratch
 
 pytestmark = pytest.mark.postgres
 
@@ -127,24 +126,7 @@ EXPRESSION_INDEXES: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _expression_targets() -> tuple[tuple[str, ...], ...]:
-    targets: dict[tuple[str, ...], None] = {}
-    for elements in EXPRESSION_INDEXES:
-        for order in itertools.permutations(elements):
-            targets[order] = None
-        for i, element in enumerate(elements):
-            for spelling in SPELLINGS[element]:
-                targets[(*elements[:i], spelling, *elements[i + 1 :])] = None
-        if len(elements) > 1:
-            for i in range(len(elements)):
-                targets[elements[:i] + elements[i + 1 :]] = None
-        targets[(*elements, elements[0])] = None
-        if "c" not in elements:
-            targets[(*elements, "c")] = None
-    return tuple(targets)
-
-
-EXPRESSION_TARGETS = _expression_targets()
+EXPRESSION_TARGETS = key_targets(EXPRESSION_INDEXES, SPELLINGS, extra="c")
 
 
 # -- the rows and the engine's answers ------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ The checker judges the same row against the Catalog reflected from that database
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ import pytest
 
 from schema_parity.catalog import Catalog
 from schema_parity.verdicts import check
-from tests.engines import EngineResult, disagreement, sqlite_scratch
+from tests.engines import EngineResult, disagreement, key_targets, sqlite_scratch
 
 COLUMNS = "id INTEGER, a INTEGER, n NUMERIC, b TEXT, active BOOLEAN, c INTEGER"
 
@@ -108,24 +107,7 @@ EXPRESSION_INDEXES: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _expression_targets() -> tuple[tuple[str, ...], ...]:
-    targets: dict[tuple[str, ...], None] = {}
-    for elements in EXPRESSION_INDEXES:
-        for order in itertools.permutations(elements):
-            targets[order] = None
-        for i, element in enumerate(elements):
-            for spelling in SPELLINGS[element]:
-                targets[(*elements[:i], spelling, *elements[i + 1 :])] = None
-        if len(elements) > 1:
-            for i in range(len(elements)):
-                targets[elements[:i] + elements[i + 1 :]] = None
-        targets[(*elements, elements[0])] = None
-        if "c" not in elements:
-            targets[(*elements, "c")] = None
-    return tuple(targets)
-
-
-EXPRESSION_TARGETS = _expression_targets()
+EXPRESSION_TARGETS = key_targets(EXPRESSION_INDEXES, SPELLINGS, extra="c")
 
 
 @dataclass(frozen=True)
