@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from hypothesis import strategies as st
 
@@ -237,6 +238,25 @@ class Case:
         return True
 
 
+_COMPARISON = re.compile(r"^(\w+) (<|<=|>|>=|=|<>|!=|==) (-?\d+(?:\.\d+)?)$")
+
+
+def neighbours(predicate: str, dialect: str) -> tuple[str, ...]:
+    """Target WHEREs next to an index predicate, where implication and structural matching change their answer:
+    the same comparison with every operator and the constant one below, equal and one above; negated; or'ed and
+    and'ed with another condition on either side."""
+    near = [f"NOT ({predicate})", f"({predicate}) OR c > 0", f"c > 0 OR ({predicate})", f"({predicate}) AND c > 0",
+            f"c > 0 AND ({predicate})", f"({predicate})"]
+    match = _COMPARISON.match(predicate)
+    if match is not None:
+        column, _, constant = match.groups()
+        ops = ("<", "<=", ">", ">=", "=", "<>", "!=", *(("==",) if dialect == "sqlite" else ()))
+        step = Decimal(1)
+        value = Decimal(constant)
+        near += [f"{column} {op} {value + delta}" for op in ops for delta in (-step, 0, step)]
+    return tuple(near)
+
+
 def _render(element: str, dialect: str) -> str:
     """The engine's spelling of ``COLLATE C`` / ``COLLATE default`` in a key or target element."""
     return re.sub(r"COLLATE (C|default)\b", lambda m: "COLLATE " + COLLATIONS[dialect][m.group(1)], element)
@@ -336,7 +356,11 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
                 target = (*target, target[0])
             if draw2(st.integers(0, 7)) == 7:
                 target = (target[0] + draw2(st.sampled_from(ORDERINGS)), *target[1:])
-            predicate = key.predicate if draw2(st.booleans()) else draw2(st.sampled_from((None, *target_predicates)))
+            choice = draw2(st.integers(0, 2))
+            if choice == 0 or key.predicate is None:
+                predicate = draw2(st.sampled_from((key.predicate, None, *target_predicates)))
+            else:
+                predicate = key.predicate if choice == 1 else draw2(st.sampled_from(neighbours(key.predicate, dialect)))
             return Clause(target, predicate=predicate, update=update, set_=set_, update_where=update_where)
         if mode == "none" and (last or draw2(st.integers(0, 5)) == 5):
             return Clause(None, update=update and not pg, set_=set_, update_where=update_where)
