@@ -1,24 +1,37 @@
-"""The real engines as oracles: what SQLite and PostgreSQL actually do with a schema and one upsert statement.
+"""The real engines as oracles: what SQLite and PostgreSQL actually do with a schema and upsert statements.
 
-SQLite: a fresh in-memory database without a statement cache (a cached EXPLAIN can be stale after DDL), the DDL,
-then ``EXPLAIN <stmt>`` (prepare: every target analysis error) and the statement itself on the empty table (step:
-NOT NULL violations). PostgreSQL: one transaction per case, rolled back: a fresh schema first on the search_path,
-the DDL, ``EXPLAIN <stmt>`` (planning: arbiter inference) and the statement itself (execution: deferrable arbiters,
-NOT NULL). Nothing survives a case.
+SQLite: an in-memory database without a statement cache (a cached EXPLAIN can be stale after DDL) holding the DDL;
+per statement ``EXPLAIN <stmt>`` (prepare: every target analysis error), then the statement itself on the empty
+table (step: NOT NULL violations) inside a savepoint that is rolled back. The arbiters are read from the prepared
+program (:func:`_sqlite_arbiters`). PostgreSQL: one transaction per schema, rolled back at the end: a fresh schema
+first on the search_path, the DDL, a savepoint; per statement ``EXPLAIN <stmt>`` (planning: arbiter inference, whose
+``Conflict Arbiter Indexes`` line names the arbiters) and the statement itself (execution: deferrable arbiters, NOT
+NULL), then back to the savepoint. Nothing survives.
+
+Each scratch database reflects its schema (``schema_parity.sources.reflect``) once, so a table of many statements
+against one schema costs one DDL run and one reflection.
+
+:func:`expected_rule` maps an engine's error to the rule code the checker must report for it, and
+:func:`disagreement` says whether (and how) a verdict differs from the engine's answer.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from schema_parity.catalog import Catalog
+from schema_parity.catalog import Catalog, Key
 from schema_parity.sources.reflect import reflect
+from schema_parity.verdicts import Verdict
 
 if TYPE_CHECKING:
     import psycopg
@@ -32,66 +45,163 @@ class EngineResult:
     code: str | None = None
     phase: str | None = None
     arbiters: tuple[str, ...] = ()
+    """The arbiters the engine shows, named as the checker names keys (``Key.name`` or ``Key.describe()``)."""
 
 
-def sqlite_run(ddl: Sequence[str], statement: str) -> EngineResult:
-    conn = sqlite3.connect(":memory:", cached_statements=0)
-    try:
+def key_targets(
+    indexes: Sequence[tuple[str, ...]], spellings: Mapping[str, Sequence[str]], *, extra: str
+) -> tuple[tuple[str, ...], ...]:
+    """Conflict targets around each key: its permutations, each element spelled every other way, each subset one
+    element short, and supersets (the first element repeated, ``extra`` added)."""
+    targets: dict[tuple[str, ...], None] = {}
+    for elements in indexes:
+        targets.update(dict.fromkeys(itertools.permutations(elements)))
+        for i, element in enumerate(elements):
+            targets.update(dict.fromkeys((*elements[:i], s, *elements[i + 1 :]) for s in spellings[element]))
+        if len(elements) > 1:
+            targets.update(dict.fromkeys(elements[:i] + elements[i + 1 :] for i in range(len(elements))))
+        targets[(*elements, elements[0])] = None
+        if extra not in elements:
+            targets[(*elements, extra)] = None
+    return tuple(targets)
+
+
+def key_label(key: Key) -> str:
+    """How a verdict names an arbiter key."""
+    return key.name or key.describe()
+
+
+# -- SQLite ---------------------------------------------------------------------------------------------------------
+class SqliteScratch:
+    """One in-memory SQLite database holding ``ddl``; statements are judged by the engine one by one."""
+
+    def __init__(self, ddl: Sequence[str]) -> None:
+        self.conn = sqlite3.connect(":memory:", cached_statements=0, isolation_level=None)
+        self.ddl_error: str | None = None
         for sql in ddl:
             try:
-                conn.execute(sql)
+                self.conn.execute(sql)
             except sqlite3.Error as exc:
-                return EngineResult(ok=False, ddl_ok=False, message=str(exc), phase="ddl")
+                self.ddl_error = str(exc)
+                return
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        """The Catalog reflected from this database (after the DDL)."""
+        engine = sa.create_engine("sqlite://", creator=lambda: self.conn, poolclass=sa.pool.StaticPool)
+        with engine.connect() as conn:
+            return reflect(conn)
+
+    def run(self, statement: str, *, probe: str | None = None) -> EngineResult:
+        """Prepare and run ``statement`` (rolled back); arbiters from ``probe``, the statement with DO NOTHING only.
+
+        A DO UPDATE program repeats the unique checks for the updated row, which look like arbiter checks; the
+        DO NOTHING form of the same statement has the same arbiters and only the checks of the insertion.
+        """
+        if self.ddl_error is not None:
+            return EngineResult(ok=False, ddl_ok=False, message=self.ddl_error, phase="ddl")
         try:
-            conn.execute(f"EXPLAIN {statement}").fetchall()
+            self.conn.execute(f"EXPLAIN {statement}").fetchall()
         except sqlite3.Error as exc:
             return EngineResult(ok=False, message=str(exc), phase="prepare")
+        self.conn.execute("SAVEPOINT run")
         try:
-            conn.execute(statement)
+            self.conn.execute(statement)
         except sqlite3.Error as exc:
             return EngineResult(ok=False, message=str(exc), phase="step")
-        return EngineResult(ok=True)
-    finally:
-        conn.close()
-
-
-def pg_run(raw: psycopg.Connection, ddl: Sequence[str], statement: str) -> EngineResult:
-    """Run one case inside a transaction on a psycopg connection (not autocommit) and roll everything back."""
-    import psycopg
-
-    schema = f"case_{uuid.uuid4().hex[:10]}"
-    with raw.cursor() as cur:
-        try:
-            cur.execute(f"CREATE SCHEMA {schema}")
-            cur.execute(f"SET LOCAL search_path TO {schema}")
-            for sql in ddl:
-                try:
-                    cur.execute(sql)
-                except psycopg.Error as exc:
-                    message = _pg_message(exc)
-                    return EngineResult(ok=False, ddl_ok=False, message=message, code=exc.sqlstate, phase="ddl")
-            try:
-                cur.execute(f"EXPLAIN {statement}")
-                plan = [row[0] for row in cur.fetchall()]
-            except psycopg.Error as exc:
-                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="plan")
-            arbiters: tuple[str, ...] = ()
-            for line in plan:
-                if "Conflict Arbiter Indexes:" in line:
-                    arbiters = tuple(x.strip() for x in line.split(":", 1)[1].split(","))
-            try:
-                cur.execute(statement)
-            except psycopg.Error as exc:
-                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="execute")
-            return EngineResult(ok=True, arbiters=arbiters)
         finally:
-            raw.rollback()
+            self.conn.execute("ROLLBACK TO run")
+            self.conn.execute("RELEASE run")
+        return EngineResult(ok=True, arbiters=self.arbiters(probe or statement))
+
+    def arbiters(self, statement: str) -> tuple[str, ...]:
+        """Every key some target of a DO NOTHING ``statement`` matches, as far as the engine can show it.
+
+        SQLite takes the first matching index of its list (newest first) as a clause's arbiter, where the checker
+        names every key the target matches. So the arbiter index is dropped (in a savepoint, rolled back) and the
+        statement prepared again, until no droppable (CREATE INDEX) arbiter is left: that shows every matching
+        index, and the first matching constraint (PRIMARY KEY/UNIQUE, which cannot be dropped) or the rowid.
+        """
+        found: list[tuple[str, str]] = []
+        self.conn.execute("SAVEPOINT arbiters")
+        try:
+            while True:
+                try:
+                    program = self.conn.execute(f"EXPLAIN {statement}").fetchall()
+                except sqlite3.Error:  # no match left once the matching indexes are gone
+                    break
+                new = [index for index in dict.fromkeys(_sqlite_arbiters(self.conn, program)) if index not in found]
+                found += new
+                droppable = [name for kind, name in new if kind == "index" and not name.startswith("sqlite_")]
+                if not droppable:
+                    break
+                for name in droppable:
+                    self.conn.execute(f'DROP INDEX "{name}"')
+        finally:
+            self.conn.execute("ROLLBACK TO arbiters")
+            self.conn.execute("RELEASE arbiters")
+        return tuple(self._label(index) for index in found)
+
+    def _label(self, index: tuple[str, str]) -> str:
+        """The checker's name for the key behind an index (or a table's rowid) in the reflected Catalog."""
+        kind, name = index
+        (owner,) = self.conn.execute("SELECT tbl_name FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        table = next(t for t in self.catalog.tables if t.name == owner)
+        if kind == "table":
+            pk = table.primary_key
+            rowid_alias = pk is not None and len(pk.elements) == 1 and any(
+                c.autoincrement and c.name == pk.elements[0].column for c in table.columns)
+            return key_label(pk) if pk is not None and rowid_alias else "rowid"
+        if not name.startswith("sqlite_autoindex_"):
+            return next(key_label(k) for k in table.keys if k.name == name)
+        rows = self.conn.execute(
+            'SELECT name, coll FROM pragma_index_xinfo(?) WHERE "key" = 1 ORDER BY seqno', (name,)
+        ).fetchall()
+        signature = [(column, coll.upper()) for column, coll in rows]
+        candidates = {
+            key_label(k)
+            for k in table.keys
+            if k.kind in ("primary_key", "unique")
+            and [(e.column, (e.collation or "BINARY").upper()) for e in k.elements] == signature
+        }
+        assert len(candidates) == 1, f"{name} is {signature}: keys {candidates} in the reflected Catalog"
+        return candidates.pop()
 
 
-def _pg_message(exc: Exception) -> str:
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None)
-    return primary or str(exc).splitlines()[0]
+def _sqlite_arbiters(conn: sqlite3.Connection, program: list[tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """The indexes (or tables, for the rowid) a DO NOTHING program skips the row for, as (type, name).
+
+    The insertion checks each unique index with ``NoConflict`` (the rowid with ``NotExists``) on its cursor; the
+    next instruction is ``Halt`` (SQLITE_CONSTRAINT) for a non-arbiter and a jump past the insert for an arbiter.
+    Cursors are mapped to indexes through the root page of their ``OpenWrite``.
+    """
+    roots = {root: (kind, name) for kind, name, root in conn.execute(
+        "SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0")}
+    cursors = {row[2]: roots[row[3]] for row in program if row[1] == "OpenWrite"}
+    return [
+        cursors[row[2]]
+        for address, row in enumerate(program)
+        if row[1] in ("NoConflict", "NotExists") and program[address + 1][1] != "Halt"
+    ]
+
+
+@contextmanager
+def sqlite_scratch(ddl: Sequence[str]) -> Iterator[SqliteScratch]:
+    """A :class:`SqliteScratch`, closed at the end."""
+    scratch = SqliteScratch(ddl)
+    try:
+        yield scratch
+    finally:
+        scratch.close()
+
+
+def sqlite_run(ddl: Sequence[str], statement: str, *, probe: str | None = None) -> EngineResult:
+    """SQLite's answer to one statement against a fresh database holding ``ddl``."""
+    with sqlite_scratch(ddl) as scratch:
+        return scratch.run(statement, probe=probe)
 
 
 def sqlite_catalog(ddl: Sequence[str]) -> Catalog:
@@ -106,6 +216,98 @@ def sqlite_catalog(ddl: Sequence[str]) -> Catalog:
         engine.dispose()
 
 
+# -- PostgreSQL -----------------------------------------------------------------------------------------------------
+class PgScratch:
+    """``ddl`` in a fresh schema inside one open transaction; each statement is undone by rolling back to a savepoint
+    taken after the DDL (a failed statement aborts only what follows the savepoint)."""
+
+    def __init__(self, conn: sa.Connection, ddl: Sequence[str]) -> None:
+        import psycopg
+
+        self.conn = conn
+        self.raw: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]
+        self.ddl_error: EngineResult | None = None
+        with self.raw.cursor() as cur:
+            for sql in ddl:
+                try:
+                    cur.execute(sql)
+                except psycopg.Error as exc:
+                    self.ddl_error = EngineResult(ok=False, ddl_ok=False, message=_pg_message(exc),
+                                                  code=exc.sqlstate, phase="ddl")
+                    return
+            cur.execute("SAVEPOINT scratch")
+
+    @property
+    def catalog(self) -> Catalog:
+        """The Catalog reflected from the schema (the transaction's search_path)."""
+        return reflect(self.conn)
+
+    def run(self, statement: str) -> EngineResult:
+        """Plan ``statement`` (EXPLAIN names the arbiters), then run it on the empty table, and undo it."""
+        import psycopg
+
+        if self.ddl_error is not None:
+            return self.ddl_error
+        with self.raw.cursor() as cur:
+            try:
+                cur.execute(f"EXPLAIN {statement}")
+                plan = [row[0] for row in cur.fetchall()]
+            except psycopg.Error as exc:
+                cur.execute("ROLLBACK TO scratch")
+                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="plan")
+            arbiters: tuple[str, ...] = ()
+            for line in plan:
+                if "Conflict Arbiter Indexes:" in line:
+                    arbiters = tuple(x.strip() for x in line.split(":", 1)[1].split(","))
+            try:
+                cur.execute(statement)
+            except psycopg.Error as exc:
+                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="execute")
+            finally:
+                cur.execute("ROLLBACK TO scratch")
+            return EngineResult(ok=True, arbiters=arbiters)
+
+    def run_prepared(self, statement: str, parameters: int, *, generic: bool) -> EngineResult:
+        """PREPARE ``statement`` (with ``$1``... placeholders) and EXECUTE it with ``parameters`` values of '1', on a
+        custom plan or on the generic plan a driver's prepared statement gets after five executions (P19)."""
+        import psycopg
+
+        if self.ddl_error is not None:
+            return self.ddl_error
+        mode = "force_generic_plan" if generic else "force_custom_plan"
+        values = ", ".join(["'1'"] * parameters)
+        with self.raw.cursor() as cur:
+            try:
+                cur.execute(f"PREPARE scratch_statement AS {statement}")
+                cur.execute(f"SET LOCAL plan_cache_mode = {mode}")
+                cur.execute(f"EXECUTE scratch_statement({values})")
+            except psycopg.Error as exc:
+                return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="execute")
+            finally:
+                cur.execute("ROLLBACK TO scratch")
+                cur.execute("DEALLOCATE ALL")
+            return EngineResult(ok=True)
+
+
+@contextmanager
+def pg_scratch(engine: sa.Engine, ddl: Sequence[str]) -> Iterator[PgScratch]:
+    """A :class:`PgScratch` whose schema, DDL and statements are all rolled back at the end."""
+    with engine.connect() as conn:
+        try:
+            schema = f"case_{uuid.uuid4().hex[:10]}"
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(f"SET LOCAL search_path TO {schema}")
+            yield PgScratch(conn, ddl)
+        finally:
+            conn.rollback()
+
+
+def _pg_message(exc: Exception) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    return primary or str(exc).splitlines()[0]
+
+
 def pg_catalog(engine: sa.Engine, ddl: Sequence[str]) -> Catalog:
     """The Catalog PostgreSQL holds after ``ddl``, in a fresh schema inside a transaction that is rolled back."""
     schema = f"case_{uuid.uuid4().hex[:10]}"
@@ -118,3 +320,92 @@ def pg_catalog(engine: sa.Engine, ddl: Sequence[str]) -> Catalog:
             return reflect(conn)
         finally:
             conn.rollback()
+
+
+# -- the rule each engine error stands for --------------------------------------------------------------------------
+_PG_RULES: tuple[tuple[str, str, str], ...] = (
+    # (SQLSTATE, regular expression the primary message must match, rule); the first match wins.
+    ("42P10", r"^(ASC/DESC|NULLS FIRST/LAST) is not allowed in ON CONFLICT clause", "SP103"),
+    ("42P10", r"^there is no unique or exclusion constraint matching the ON CONFLICT specification", "SP101"),
+    ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
+    ("42601", r"^syntax error", "SP104"),
+    ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
+    ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
+    ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),
+    ("42809", r"^constraint in ON CONFLICT clause has no associated index", "SP108"),
+    ("42809", r"^ON CONFLICT DO UPDATE not supported with exclusion constraints", "SP109"),
+    ("55000", r"^ON CONFLICT does not support deferrable unique constraints/exclusion constraints", "SP110"),
+    ("42P01", r"^relation \S+ does not exist", "SP201"),
+    ("42703", r"^column ", "SP202"),
+    ("42P01", r"^(missing|invalid reference to) FROM-clause entry for table", "SP203"),
+    ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
+    ("42702", r"^column reference \S+ is ambiguous", "SP205"),
+    ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
+)
+_SQLITE_RULES: tuple[tuple[str, str], ...] = (
+    (r"^(\d+(st|nd|rd|th) )?ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
+    (r"^unsupported use of NULLS (FIRST|LAST)$", "SP103"),
+    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON)$', "SP104"),
+    (r"^no such table: \S+$", "SP201"),
+    (r"^table \S+ has no column named \S+$", "SP202"),
+    (r"^no such column: \S+$", "SP202"),  # or SP203: see expected_rule
+    (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
+     "SP204"),
+    (r"^NOT NULL constraint failed: \S+$", "SP301"),
+)
+
+
+def expected_rule(
+    dialect: str, result: EngineResult, *, visible: Sequence[str] = (), select_from_ambiguity: bool = False
+) -> str:
+    """The rule the checker must report for the engine's error (AssertionError for an error no rule names).
+
+    ``visible``: the names a SQLite DO UPDATE may qualify columns with besides ``excluded`` (the table or its
+    alias): ``no such column: q.c`` is an unknown column (SP202) when ``q`` is one of them, else SP203.
+    ``select_from_ambiguity``: the caller saw the SQLite syntax error change once ``WHERE true`` ends the SELECT,
+    so it is SP105's (``ON`` read as a join constraint, whichever token the parser then stumbles on), not SP104's.
+    """
+    assert not result.ok and result.message is not None
+    message = result.message
+    if dialect == "postgresql":
+        for code, pattern, rule in _PG_RULES:
+            if result.code == code and re.search(pattern, message):
+                return rule
+        raise AssertionError(f"no rule for PostgreSQL error {result.code} {message!r}")
+    for pattern, rule in _SQLITE_RULES:
+        if re.search(pattern, message):
+            qualified = re.match(r"^no such column: ([^.]+)\.", message)
+            if qualified and qualified.group(1).lower() not in {*(v.lower() for v in visible), "excluded"}:
+                return "SP203"
+            return "SP105" if rule == "SP104" and select_from_ambiguity else rule
+    raise AssertionError(f"no rule for SQLite error {message!r}")
+
+
+def disagreement(
+    dialect: str, engine: EngineResult, verdict: Verdict, *, visible: Sequence[str] = ("t",),
+    unverifiable: Sequence[str] = (), select_from_ambiguity: bool = False,
+) -> str | None:
+    """Why the checker's verdict is not the engine's answer, or None when they agree.
+
+    Agreeing means: the same status; on an error, the rule the engine's error stands for among the checker's
+    errors; on success, the arbiters the engine shows. PostgreSQL's plan names every arbiter: the sets must be
+    equal. SQLite's program shows the arbiters it checks (see :meth:`SqliteScratch.arbiters`): those must be the
+    checker's, and any other key the checker names must be in ``unverifiable`` (constraints the engine would only
+    reach after an undroppable match).
+    """
+    said = f"checker: {verdict.status} {[p.rule for p in verdict.problems]} arbiters={list(verdict.arbiters)}"
+    if engine.ok:
+        if verdict.status != "ok":
+            return f"engine: ok arbiters={list(engine.arbiters)}; {said}; " + "; ".join(
+                p.message for p in verdict.problems)
+        shown, named = set(engine.arbiters), set(verdict.arbiters)
+        if dialect == "postgresql" and shown and shown != named:
+            return f"engine arbiters {sorted(shown)}; {said}"
+        if dialect == "sqlite" and (not shown <= named or not named - shown <= set(unverifiable)):
+            return f"engine arbiters {sorted(shown)}; {said}"
+        return None
+    rule = expected_rule(dialect, engine, visible=visible, select_from_ambiguity=select_from_ambiguity)
+    errors = [p.rule for p in verdict.problems if p.severity == "error"]
+    if verdict.status != "error" or rule not in errors:
+        return f"engine: {engine.phase} {engine.code or ''} {engine.message!r} (rule {rule}); {said}"
+    return None

@@ -1,46 +1,79 @@
 """Hypothesis strategies: small schemas with keys of every kind, and upsert statements aimed at them.
 
 A drawn :class:`Case` renders to DDL and one statement for each engine that can express it. The vocabulary is
-deliberately small (one table, seven columns, a pool of predicates) so that generated targets hit and miss the
-keys often, including the traps: column sets vs term counts, partial predicates that one engine proves and the
-other compares structurally, expression keys, the rowid alias, deferrable and exclusion constraints, a quoted
-mixed-case column, COLLATE and ordering in targets, INSERT ... SELECT with and without FROM/WHERE (SQLite's
-ON-as-join-constraint ambiguity), a CTE, an alias, ``public.t``, RETURNING, and DO UPDATE SET/WHERE references that
-PostgreSQL finds ambiguous (42702) and SQLite does not.
+deliberately small (one table, eight columns, pools of predicates and expressions) so that generated targets hit and
+miss the keys often, including the traps: column sets vs term counts, partial predicates that one engine proves and
+the other compares structurally (comparisons at and around a boundary, ``<>``/``!=``, NOT, AND/OR on either side,
+IN/BETWEEN, IS [NOT] TRUE/NULL, numeric and text constants, casts), keys mixing columns and expressions targeted with
+the expression written another way, the rowid alias, deferrable and exclusion constraints, a quoted mixed-case
+column, COLLATE and ordering in targets, INSERT ... SELECT with and without FROM/WHERE (SQLite's ON-as-join-constraint
+ambiguity), a CTE, an alias, ``public.t``, RETURNING, and DO UPDATE SET/WHERE references that PostgreSQL finds
+ambiguous (42702) and SQLite does not.
+
+Text constants are all ``'x'``: ordering two different strings depends on the collation, which the checker rightly
+leaves unresolved (tests/test_engine_tables_postgresql.py covers that).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from hypothesis import strategies as st
 
-PLAIN_COLUMNS = ("a", "b", "c", "e", "active", '"Host"')
+PLAIN_COLUMNS = ("a", "b", "c", "e", "active", '"Host"', "n")
 TYPES = {"id": "integer", "a": "integer", "b": "integer", "c": "integer", "e": "text", "active": "boolean",
-         '"Host"': "text"}
-VALUES = {"id": "1", "a": "2", "b": "3", "c": "4", "e": "'x'", "active": "true", '"Host"': "'h'"}
+         '"Host"': "text", "n": "numeric"}
+VALUES = {"id": "1", "a": "2", "b": "3", "c": "4", "e": "'x'", "active": "true", '"Host"': "'h'", "n": "5.5"}
 COLLATIONS = {"postgresql": {"C": '"C"', "default": '"default"'}, "sqlite": {"C": "NOCASE", "default": "BINARY"}}
 """``COLLATE C`` / ``COLLATE default`` in the vocabulary: a non-default and the default collation of each engine."""
 ORDERINGS = (" DESC", " ASC", " NULLS FIRST", " DESC NULLS LAST")
 SOURCES = ("values", "values", "values", "select", "select_from", "select_from_where")
 RETURNING = (None, None, None, "*", "id", "a + 1", "c")
 
-INDEX_PREDICATES = ("active", "b > 0", "b = 1", "b IS NOT NULL", "e IS NULL", "b = 1 OR b = 2", "b IN (1, 2)")
+INDEX_PREDICATES = (
+    "active", "NOT active", "active IS TRUE", "active IS NOT TRUE", "active IS FALSE",
+    "b > 0", "b = 1", "b IS NOT NULL", "e IS NULL", "b = 1 OR b = 2", "b IN (1, 2)", "b NOT IN (1, 2)",
+    "b > 5", "b >= 5", "b < 5", "b <= 5", "b <> 5", "b BETWEEN 1 AND 10", "NOT (b > 5)", "b > 5 AND c > 0",
+    "b > 5 OR c > 0", "n > 5.5", "n >= 5", "e = 'x'", "e >= 'x'", "e <> 'x'", "CAST(b AS TEXT) = '3'",
+)
+DIALECT_INDEX_PREDICATES = {
+    "postgresql": ("b::bigint > 5", "(b + 1) > 5", "b = ANY (ARRAY[1, 2])", "n > 5", "b::text = '3'"),
+    "sqlite": ("b == 1", "b != 5", "b ISNULL", "b NOTNULL", "CAST(b AS INTEGER) > 5", "active = TRUE", "b IS 5"),
+}
 TARGET_PREDICATES = (
     *INDEX_PREDICATES,
-    "b > 5",
-    "b > -1",
-    "1 = b",
-    "NOT (b IS NULL)",
-    "b NOTNULL",
-    "active = true",
-    "active AND b > 0",
-    "(b > 0)",
-    "active IS TRUE",
-    "c > 0",
+    "b > -1", "1 = b", "NOT (b IS NULL)", "active = true", "active AND b > 0", "(b > 0)", "c > 0",
+    "b > 4", "b > 6", "b >= 4", "b >= 6", "b < 4", "b < 6", "b <= 4", "b <= 6", "b = 5", "b = 6", "b <> 4",
+    "b <> 6", "b != 5", "5 < b", "NOT (b <= 5)", "NOT (b = 5)", "b > 6 OR b > 7", "b > 6 OR c > 1",
+    "b > 6 AND c > 1", "c > 0 AND b > 5", "b = 1 OR c > 0", "b IN (1)", "b IN (2, 1)", "b BETWEEN 2 AND 9",
+    "b NOT IN (1, 2, 3)", "n > 6", "n > 5.50", "n >= 5.0", "n > 5", "e > 'x'", "e = 'x' AND active",
+    "CAST(b AS text) = '3'", "NOT (NOT active)", "active IS true", "active IS NOT FALSE",
 )
-EXPRESSIONS = ("lower(e)", "(a + b)")
+DIALECT_TARGET_PREDICATES = {
+    "postgresql": (*DIALECT_INDEX_PREDICATES["postgresql"], "b > '5'", "b > 5::bigint", "b::int > 5",
+                   "b::text = '3'", "b <> ALL (ARRAY[1, 2])", "b IS NOT NULL AND b > 5"),
+    "sqlite": (*DIALECT_INDEX_PREDICATES["sqlite"], "b = 01", "b > 0x5", "b IS NOT NULL AND b > 5",
+               "CAST(b AS integer) > 5", "active = true", "NOT b IN (1, 2)"),
+}
+EXPRESSIONS = ("lower(e)", "(a + b)", "(a + 1)", "coalesce(a, 0)", "CAST(b AS TEXT)")
+SPELLINGS = {
+    "lower(e)": ("LOWER(e)", "lower( e )", "(lower(e))", "upper(e)", "lower((e))"),
+    "(a + b)": ("(a+b)", "(b + a)", "((a + b))", "(a + b + 0)"),
+    "(a + 1)": ("(1 + a)", "(a + 01)", "(a + 1.0)", "(a + 2)", "(a+1)"),
+    "coalesce(a, 0)": ("COALESCE(a,0)", "coalesce(a, 1)", "coalesce((a), 0)", "coalesce(a, 0.0)"),
+    "CAST(b AS TEXT)": ("CAST(b AS text)", "cast(b as TEXT)", "CAST((b) AS TEXT)", "(CAST(b AS TEXT))"),
+    "a": ("(a)", "A"),
+    "b": ("(b)",),
+}
+"""Other ways to write a key element in a target: equal to it on one engine, both or neither."""
+DIALECT_SPELLINGS = {
+    "postgresql": {"(a + 1)": ("(a + '1')", "(a + 1::int)", "a + 1"), "coalesce(a, 0)": ("coalesce(a, '0')",),
+                   "CAST(b AS TEXT)": ("(b::text)", "b::text"), "a": ("(a::int)", "CAST(a AS integer)")},
+    "sqlite": {"(a + 1)": ("(a + 0x1)", "a + 1"), "lower(e)": ("lower(e) COLLATE BINARY",),
+               "CAST(b AS TEXT)": ("CAST(b AS  TEXT)",), "a": ("a + 0", "t.a")},
+}
 COLLATED = ("e COLLATE C", "e COLLATE default")
 # DO UPDATE SET / WHERE: {own} is the alias or the table name, {table} the table as the INSERT names it.
 SETS = (
@@ -205,6 +238,25 @@ class Case:
         return True
 
 
+_COMPARISON = re.compile(r"^(\w+) (<|<=|>|>=|=|<>|!=|==) (-?\d+(?:\.\d+)?)$")
+
+
+def neighbours(predicate: str, dialect: str) -> tuple[str, ...]:
+    """Target WHEREs next to an index predicate, where implication and structural matching change their answer:
+    the same comparison with every operator and the constant one below, equal and one above; negated; or'ed and
+    and'ed with another condition on either side."""
+    near = [f"NOT ({predicate})", f"({predicate}) OR c > 0", f"c > 0 OR ({predicate})", f"({predicate}) AND c > 0",
+            f"c > 0 AND ({predicate})", f"({predicate})"]
+    match = _COMPARISON.match(predicate)
+    if match is not None:
+        column, _, constant = match.groups()
+        ops = ("<", "<=", ">", ">=", "=", "<>", "!=", *(("==",) if dialect == "sqlite" else ()))
+        step = Decimal(1)
+        value = Decimal(constant)
+        near += [f"{column} {op} {value + delta}" for op in ops for delta in (-step, 0, step)]
+    return tuple(near)
+
+
 def _render(element: str, dialect: str) -> str:
     """The engine's spelling of ``COLLATE C`` / ``COLLATE default`` in a key or target element."""
     return re.sub(r"COLLATE (C|default)\b", lambda m: "COLLATE " + COLLATIONS[dialect][m.group(1)], element)
@@ -225,7 +277,7 @@ def key_specs(draw: st.DrawFn, *, pg: bool) -> KeySpec:
         kinds.append("exclusion")
     kind = draw(st.sampled_from(kinds))
     size = draw(st.integers(min_value=1, max_value=2))
-    pool = PLAIN_COLUMNS if kind != "unique_index" else (*PLAIN_COLUMNS, *EXPRESSIONS, COLLATED[0])
+    pool = PLAIN_COLUMNS if kind != "unique_index" else (*PLAIN_COLUMNS, *EXPRESSIONS, *EXPRESSIONS, COLLATED[0])
     elements = tuple(draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size, unique=True)))
     if kind == "unique":
         inline = size == 1 and draw(st.booleans())
@@ -243,7 +295,9 @@ def key_specs(draw: st.DrawFn, *, pg: bool) -> KeySpec:
         )
     if kind == "exclusion":
         return KeySpec("exclusion", elements, name=_key_name("ex", draw), deferrable=draw(st.integers(0, 3)) == 3)
-    predicate = draw(st.one_of(st.none(), st.sampled_from(INDEX_PREDICATES))) if kind == "unique_index" else None
+    dialect = "postgresql" if pg else "sqlite"
+    predicates = (*INDEX_PREDICATES, *DIALECT_INDEX_PREDICATES[dialect])
+    predicate = draw(st.one_of(st.none(), st.sampled_from(predicates))) if kind == "unique_index" else None
     return KeySpec(
         kind,
         elements,
@@ -280,6 +334,12 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
 
     constraint_names = [k.name for k in keys if k.name] + ([pk.name] if pk is not None and pk.name else [])
     target_pool = (*all_columns, *EXPRESSIONS, *COLLATED, "zz", "host")
+    target_predicates = (*TARGET_PREDICATES, *DIALECT_TARGET_PREDICATES[dialect])
+
+    def spelled(element: str, draw2: st.DrawFn) -> str:
+        """``element``, or another way to write it (a third of the time)."""
+        other = (*SPELLINGS.get(element, ()), *DIALECT_SPELLINGS[dialect].get(element, ()))
+        return draw2(st.sampled_from(other)) if other and draw2(st.integers(0, 2)) == 2 else element
     all_keys = [*keys, *([pk] if pk is not None else []), *([KeySpec("pk", ("id",))] if rowid_alias else [])]
 
     @st.composite
@@ -291,12 +351,16 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
         update_where = draw2(st.sampled_from(UPDATE_WHERES))
         if mode == "key" and all_keys:
             key = draw2(st.sampled_from(all_keys))
-            target = tuple(draw2(st.permutations(key.elements)))
+            target = tuple(spelled(e, draw2) for e in draw2(st.permutations(key.elements)))
             if draw2(st.integers(0, 5)) == 5:
                 target = (*target, target[0])
             if draw2(st.integers(0, 7)) == 7:
                 target = (target[0] + draw2(st.sampled_from(ORDERINGS)), *target[1:])
-            predicate = key.predicate if draw2(st.booleans()) else draw2(st.sampled_from((None, *TARGET_PREDICATES)))
+            choice = draw2(st.integers(0, 2))
+            if choice == 0 or key.predicate is None:
+                predicate = draw2(st.sampled_from((key.predicate, None, *target_predicates)))
+            else:
+                predicate = key.predicate if choice == 1 else draw2(st.sampled_from(neighbours(key.predicate, dialect)))
             return Clause(target, predicate=predicate, update=update, set_=set_, update_where=update_where)
         if mode == "none" and (last or draw2(st.integers(0, 5)) == 5):
             return Clause(None, update=update and not pg, set_=set_, update_where=update_where)
@@ -306,7 +370,7 @@ def cases(draw: st.DrawFn, *, dialect: str) -> Case:
                           update_where=update_where)
         size = draw2(st.integers(min_value=1, max_value=3))
         target = tuple(draw2(st.lists(st.sampled_from(target_pool), min_size=size, max_size=size)))
-        predicate = draw2(st.one_of(st.none(), st.none(), st.sampled_from(TARGET_PREDICATES)))
+        predicate = draw2(st.one_of(st.none(), st.none(), st.sampled_from(target_predicates)))
         return Clause(target, predicate=predicate, update=update, set_=set_, update_where=update_where)
 
     count = 2 if not pg and draw(st.integers(0, 3)) == 3 else 1

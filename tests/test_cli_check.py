@@ -222,13 +222,12 @@ def test_migrated_catalogs_are_cached_until_a_migration_changes(
     write_project(project, revisions)
     (project / "app.py").write_text("Q = 'INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING'\n")
     assert run_main(capsys, "check", "app.py")[0] == 0
-    runs = len(counter.read_text())
-    assert runs == 2  # SQLite, and Alembic's offline mode for PostgreSQL
+    assert counter.read_text() == "xx"  # SQLite, and Alembic's offline mode for PostgreSQL
     assert run_main(capsys, "check", "app.py")[0] == 0
-    assert len(counter.read_text()) == runs
+    assert counter.read_text() == "xx"
     assert run_main(capsys, "check", "app.py", "--no-cache")[0] == 0
-    assert len(counter.read_text()) == 2 * runs
+    assert counter.read_text() == "xxxx"
     path = next((project / "migrations" / "versions").glob("c1*.py"))
     path.write_text(path.read_text() + "\n# edited\n")
     assert run_main(capsys, "check", "app.py")[0] == 0
-    assert len(counter.read_text()) == 3 * runs
+    assert counter.read_text() == "xxxxxx"

@@ -6,6 +6,8 @@ times the migrations really ran (cache hits, xdist, rebuilds).
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -96,8 +98,6 @@ def test_migrator_starts_empty_without_a_marker(schema_parity_migrator):
 CATALOG_TESTS = """
 import pytest
 
-pytest.importorskip("schema_parity.sources.reflect")
-
 
 def test_head_catalog(schema_parity_catalog):
     assert schema_parity_catalog.table("tag") is not None
@@ -179,7 +179,6 @@ def test_fixtures_marker_isolation_and_migrator(pytester: pytest.Pytester, proje
 
 
 def test_catalog_fixture(pytester: pytest.Pytester, project: Path) -> None:
-    pytest.importorskip("schema_parity.sources.reflect")
     pytester.makepyfile(test_inner=CATALOG_TESTS)
     pytester.runpytest().assert_outcomes(passed=2)
 
@@ -442,12 +441,28 @@ def test_postgres_unreachable_url_skips_and_fails_when_required(
     result.stdout.fnmatch_lines(["*SCHEMA_PARITY_REQUIRE_PG=1 but PostgreSQL at * is not answering*"])
 
 
-def test_without_server_or_docker_the_container_tier_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
+NO_SERVER = "no PostgreSQL server configured (ini schema_parity_postgres_url or $SCHEMA_PARITY_POSTGRES_URL)"
+
+
+def test_without_testcontainers_the_container_tier_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("testcontainers", "testcontainers.community", "testcontainers.community.postgres",
+                 "testcontainers.postgres"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed: importing it raises ImportError
+    assert _start_container() == (
+        None, f"{NO_SERVER} and testcontainers is not installed (pip install 'schema-parity[postgres]')"
+    )
+
+
+def test_without_docker_the_container_tier_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = types.ModuleType("testcontainers.community.postgres")
+    installed.PostgresContainer = object  # type: ignore[attr-defined]  # never started: no Docker engine
+    for name in ("testcontainers", "testcontainers.community"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "testcontainers.community.postgres", installed)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    container, reason = _start_container()
-    assert container is None
-    assert reason is not None and "schema_parity_postgres_url" in reason
-    assert "no socket at unix:///nonexistent/docker.sock" in reason or "testcontainers is not installed" in reason
+    assert _start_container() == (
+        None, f"{NO_SERVER} and no Docker engine for testcontainers (no socket at unix:///nonexistent/docker.sock)"
+    )
 
 
 def test_postgres_templates_drop_only_their_own_databases() -> None:

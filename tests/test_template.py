@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -171,9 +170,8 @@ def test_a_builder_killed_mid_build_blocks_nothing_and_leaves_nothing_trusted(tm
     assert run.returncode == 3, run.stderr.decode()
     assert not list(cache_dir.glob("*.sqlite3"))
     assert list(cache_dir.glob(".*.building*")), "the killed build left its partial file (cleaned up below)"
-    start = time.monotonic()
-    template = TemplateCache(cache_dir, lock_timeout=10).get(AlembicProject.load(ini))
-    assert time.monotonic() - start < 5
+    # lock_timeout=0: one attempt, so a lock the killed builder still held would raise instead of being waited out
+    template = TemplateCache(cache_dir, lock_timeout=0).get(AlembicProject.load(ini))
     assert tables(template) == {"alembic_version", "item", "tag"}
     assert cache_files(cache_dir) == [template.name]
 
@@ -206,7 +204,8 @@ def test_filelock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
         holder.stdout.close()
 
 
-def test_fresh_copy_is_private_and_cheap(tmp_path: Path, project: AlembicProject) -> None:
+def test_fresh_copy_is_private(tmp_path: Path, project: AlembicProject) -> None:
+    """What it costs per test is measured by benchmarks/fixtures.py (copy)."""
     template = TemplateCache(tmp_path / "cache").get(project)
     before = template.read_bytes()
     copy = fresh_copy(template, tmp_path / "a.sqlite3")
@@ -215,12 +214,6 @@ def test_fresh_copy_is_private_and_cheap(tmp_path: Path, project: AlembicProject
         conn.execute("INSERT INTO item (name) VALUES ('x')")
         conn.commit()
     assert template.read_bytes() == before
-    timings = []
-    for i in range(50):
-        start = time.perf_counter()
-        fresh_copy(template, tmp_path / f"c{i}.sqlite3")
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[25] < 0.005  # measured ~0.1 ms; generous for loaded CI machines
 
 
 def test_fresh_copy_falls_back_when_copy_file_range_is_refused(

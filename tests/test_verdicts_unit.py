@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table
@@ -75,7 +73,8 @@ def test_seed_missing_unique_key_is_an_error_with_the_fix(dialect: Dialect) -> N
     missing = next(p for p in v.problems if p.rule == "SP101")
     assert "http_error_summary" in missing.message
     assert "ON CONFLICT (host, status_code)" in missing.message
-    assert "PRIMARY KEY http_error_summary_pkey (id)" in missing.message or "(the rowid)" in missing.message
+    keys = {"postgresql": "PRIMARY KEY http_error_summary_pkey (id)", "sqlite": "INTEGER PRIMARY KEY id (the rowid)"}
+    assert missing.message.endswith(f"Keys of http_error_summary: {keys[dialect]}."), missing.message
     if dialect == "postgresql":
         assert "42P10" in missing.message
         assert missing.hint == (
@@ -114,7 +113,7 @@ def test_placeholders_parse_in_both_dialects(placeholder: str, dialect: Dialect)
     upsert = parse_upsert(sql, dialect)
     assert upsert.placeholders == 2
     assert upsert.clauses[0].target_where_sql is not None
-    assert len(upsert.clauses[0].target_where_sql) == len(f"b > {placeholder}")
+    assert upsert.clauses[0].target_where_sql == f"b > {placeholder}"
 
 
 def test_placeholder_lookalikes_are_kept() -> None:
@@ -139,7 +138,7 @@ def test_facts_of_a_full_statement() -> None:
     assert first.target_where_sql == "b NOTNULL"
     assert second.constraint is not None and second.constraint.quoted and second.ordinal == 2
     assert second.action == "update" and [n.text for n in second.set_columns] == ["b"]
-    assert len(upsert.returning) == 1
+    assert [r.sql("sqlite") for r in upsert.returning] == ["a"]
 
 
 def test_nulls_and_order_come_from_tokens_not_sqlglot_defaults() -> None:
@@ -631,22 +630,3 @@ def test_rule_codes_are_grouped_and_unique() -> None:
     for code, rule in RULES.items():
         assert code == rule.code and code[:3] == "SP" + {"1": "1", "2": "2", "3": "3", "9": "9"}[code[2]]
     assert len({r.name for r in RULES.values()}) == len(RULES)
-
-
-def test_judging_many_statements_against_many_tables_is_fast() -> None:
-    tables = tuple(
-        table(f"t{i}", T_COLUMNS, key(f"t{i}_pkey", "primary_key", "id"),
-              Key(name=f"t{i}_a_part", kind="unique_index", elements=(KeyElement(column="a"),), predicate="b > 0"))
-        for i in range(5000)
-    )
-    statements = [
-        f"INSERT INTO t{i} (id, a, b) VALUES (%s, %s, %s) ON CONFLICT (a) WHERE b > 5 DO UPDATE SET c = excluded.c"
-        for i in range(0, 5000, 10)
-    ]
-    for dialect in ("postgresql", "sqlite"):
-        catalog = Catalog(dialect=dialect, tables=tables)  # type: ignore[arg-type]
-        started = time.perf_counter()
-        verdicts = [check(sql, catalog, dialect) for sql in statements]  # type: ignore[arg-type]
-        elapsed = time.perf_counter() - started
-        assert {v.status for v in verdicts} == {"ok" if dialect == "postgresql" else "error"}
-        assert elapsed < 5, f"{len(statements)} statements took {elapsed:.1f}s on {dialect}"

@@ -16,10 +16,12 @@ from typing import Literal
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
 
 
@@ -73,6 +75,61 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
                     'near ")", P11).',
                     f"Write the bare column ({element.column.text if element.column else element.sql}).",
                 )
+            elif (stop := _unparenthesized(element.sql)) is not None:
+                yield Problem(
+                    "SP104",
+                    f'ON CONFLICT ({element.sql}): syntax error at or near "{stop}" (42601): an element of the '
+                    "conflict target is a column, a function call or an expression in parentheses.",
+                    f"Put the expression in parentheses: ON CONFLICT (({element.sql})).",
+                )
+
+
+def _unparenthesized(sql: str) -> str | None:
+    """The token at which gram.y's ``index_elem`` stops reading ``sql``, or None when it is a valid element.
+
+    An element is a column, a function call (``lower(b)``, ``CAST(a AS text)``, ``pg_catalog.lower(b)``) or an
+    expression in parentheses, then optionally ``COLLATE name`` and an operator class: ``a::int`` or ``a + 1`` bare
+    is a syntax error. A qualified column (``t.a``) is P11's, reported on its own.
+    """
+    tokens = SqlglotDialect.get_or_raise("postgres").tokenize(mask_placeholders(sql)[0])
+    if not tokens:
+        return None
+    if tokens[0].token_type == TokenType.L_PAREN:
+        at = _closing(tokens, 0) + 1
+    elif not _is_name(tokens[0]):
+        return tokens[0].text
+    else:
+        at = _after_name(tokens, 0)
+        if at < len(tokens) and tokens[at].token_type == TokenType.L_PAREN:
+            at = _closing(tokens, at) + 1
+        elif at > 1:
+            return None  # a qualified column
+    if at < len(tokens) and tokens[at].text.upper() == "COLLATE" and at + 1 < len(tokens):
+        at = _after_name(tokens, at + 1)
+    if at < len(tokens) and _is_name(tokens[at]):
+        at = _after_name(tokens, at)  # the operator class
+    return tokens[at].text if at < len(tokens) else None
+
+
+def _is_name(token: Token) -> bool:
+    return token.token_type == TokenType.IDENTIFIER or token.text[:1].isalpha() or token.text[:1] == "_"
+
+
+def _after_name(tokens: list[Token], at: int) -> int:
+    """The index after the (dotted) name starting at ``at``."""
+    at += 1
+    while at + 1 < len(tokens) and tokens[at].token_type == TokenType.DOT and _is_name(tokens[at + 1]):
+        at += 2
+    return at
+
+
+def _closing(tokens: list[Token], opening: int) -> int:
+    depth = 0
+    for at in range(opening, len(tokens)):
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tokens[at].token_type, 0)
+        if depth == 0:
+            return at
+    return len(tokens) - 1
 
 
 # -- table resolution (P33, P34) ----------------------------------------------------------------------------------
@@ -167,7 +224,9 @@ class _Analysis:
                 problems.append(Problem("SP103", "NULLS FIRST/LAST is not allowed in ON CONFLICT clause (42P10, P8).",
                                         f"Drop NULLS {element.nulls} from the target."))
         if problems:
-            return problems
+            # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
+            missing = self._missing_constraint(clause) if clause.constraint is not None else None
+            return [missing, *problems] if missing is not None else problems
         if self.table.kind == "view":
             return [Problem("SP901", f"{self.table.qualified_name} is a view: PostgreSQL infers arbiters on its base "
                             "table (P38), which the catalog does not record.", "")]
@@ -319,6 +378,17 @@ class _Analysis:
         if wanted in self.table.other_constraints:
             return [Problem("SP108", f'constraint "{wanted}" in ON CONFLICT clause has no associated index (42809): '
                             "it is a CHECK or FOREIGN KEY constraint (P22).", self._candidates_hint())]
+        missing = self._missing_constraint(clause)
+        assert missing is not None
+        return [missing]
+
+    def _missing_constraint(self, clause: ConflictClause) -> Problem | None:
+        """SP107 when ON CONSTRAINT names no constraint of the table (a unique index is not one)."""
+        assert clause.constraint is not None
+        wanted = clause.constraint.folded()
+        key = next((k for k in self.table.keys if k.name == wanted), None)
+        if (key is not None and key.is_constraint) or wanted in self.table.other_constraints:
+            return None
         message = f'constraint "{wanted}" for table "{self.table.name}" does not exist (42704).'
         if key is not None:
             hint = (
@@ -333,7 +403,7 @@ class _Analysis:
                 if near
                 else self._candidates_hint()
             )
-        return [Problem("SP107", message, hint)]
+        return Problem("SP107", message, hint)
 
     # -- ON CONFLICT DO NOTHING without target (P31, P28) --
     def _targetless(self) -> list[Problem]:
@@ -401,7 +471,10 @@ class _Analysis:
             if isinstance(node.this, exp.Star):
                 return _Element(None, None, element, whole_row=True)
             return _Element(Name(node.name, bool(node.this.args.get("quoted"))).folded(), None, element)
-        return _Element(None, _value(node, self.types), element)
+        normalized = _normalize(node, self.types)
+        if isinstance(normalized, exp.Column):  # (a::int) on an integer column is the column itself
+            return _Element(normalized.name, None, element)
+        return _Element(None, normalized.sql("postgres"), element)
 
     def _keys_match(self, elements: list[_Element], key: Key) -> bool:
         """bms_equal of plain columns, every expression element in the index, no index expression missing."""
@@ -422,16 +495,17 @@ class _Analysis:
         expressions = iter(index_exprs)
         for part in key.elements:
             value = next(expressions) if part.expression is not None else None
+            if not (part.column is not None and part.column == element.column) and not (
+                value is not None and value == element.value
+            ):
+                continue
             if element.source.opclass is not None and not self._opclass_match(element.source.opclass, part):
                 continue
             if element.source.collation is not None:
                 wanted = element.source.collation.folded()
                 if (part.collation or "default") != wanted:
                     continue
-            if (part.column is not None and part.column == element.column) or (
-                value is not None and value == element.value
-            ):
-                return True
+            return True
         return False
 
     def _opclass_match(self, opclass: Name, part: KeyElement) -> bool:
@@ -506,8 +580,17 @@ def _add_key_hint(table: Table, clause: ConflictClause) -> str:
 _TEXTUAL = frozenset({"text", "varchar"})
 _TEXT_CASTS = frozenset({"text", "varchar", "character varying"})
 _TEXT_FUNCTIONS = (exp.Lower, exp.Upper, exp.Trim, exp.Concat)
+_CAST_TYPES = {"SMALLINT": "smallint", "INT": "integer", "BIGINT": "bigint", "DECIMAL": "numeric", "TEXT": "text",
+               "VARCHAR": "varchar", "BOOLEAN": "boolean"}
+"""Cast target types whose coercions the checker models, by sqlglot type name (``int4``, ``integer`` are INT)."""
+_INTEGERS = ("smallint", "integer", "bigint")
+"""Narrowest first: an operation on two integer types has the wider one's type."""
+_FAMILIES = {"smallint": "int", "integer": "int", "bigint": "int", "numeric": "num"}
+"""btree operator families: predtest compares constants of one family, whatever their types within it."""
+_STRICT = (exp.Cast, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Lower, exp.Upper)
+"""Operators and functions that return NULL on a NULL argument (clause_is_strict_for looks through them)."""
 _DEFAULT_OPCLASSES: dict[str, frozenset[str]] = {
-    "text": frozenset({"text_ops"}),
+    "text": frozenset({"text_ops", "varchar_ops"}),  # varchar_ops: an opclass of text in the text_ops family
     "varchar": frozenset({"text_ops", "varchar_ops"}),
     "integer": frozenset({"int4_ops", "integer_ops"}),
     "bigint": frozenset({"int8_ops", "integer_ops"}),
@@ -620,31 +703,132 @@ def _is_textual(node: exp.Expression, types: dict[str, str]) -> bool:
 
 
 def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
-    """What parse analysis makes of the text: no parens, folded names, no-op text casts and unknown literals gone."""
+    """What parse analysis makes of the text: no parens, folded names, no-op casts gone, constants typed.
+
+    Constants come out as the Const node PostgreSQL builds: an ``integer`` one as a bare number, a ``numeric`` one
+    with a decimal point as a bare number, any other as ``CAST(number AS type)``; an unknown string literal next to
+    a number takes the other operand's type, and an integer meeting a numeric is cast to numeric.
+    """
 
     def rewrite(n: exp.Expression) -> exp.Expression:
         # A replacement node is not visited again by transform(): normalise its whole subtree here.
         if isinstance(n, exp.Paren):
             return _normalize(n.this, types)
+        if isinstance(n, exp.Dot) and n.this.name.lower() == "pg_catalog" and isinstance(n.expression, exp.Func):
+            return _normalize(n.args["expression"], types)  # pg_catalog.lower(b) is lower(b)
         if isinstance(n, exp.Cast):
             inner = n.this
             to = n.to.sql("postgres").lower()
             if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
                 return _normalize(inner, types)
+            target = _cast_type(n)
             literal = _unparen(inner)
-            if isinstance(literal, exp.Literal) and literal.is_string and _number(literal.this) is not None:
-                return exp.Literal.number(literal.this)
+            if target in _FAMILIES and isinstance(literal, exp.Literal) and _exact_in(literal.this, target):
+                return _constant(literal.this, target)
+            if target is not None and _type_of(inner, types) == target:
+                return _normalize(inner, types)  # a cast to the type the expression already has
         if isinstance(n, exp.Neg) and isinstance(n.this, exp.Literal) and not n.this.is_string:
             return exp.Literal.number(f"-{n.this.this}")
+        if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
+            return exp.Literal.number(str(int(n.this)))  # 05 is 5
         if isinstance(n, exp.Column):
             ident = n.this
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
             return exp.column(exp.to_identifier(folded, quoted=True))
         if isinstance(n, exp.Anonymous) and isinstance(n.this, str):
             n.set("this", n.this.lower())  # in place (transform works on a copy): its arguments are still visited
+        if isinstance(n, _COERCED):
+            _coerce_operands(n, types)
         return n
 
     return node.transform(rewrite)
+
+
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
+_COERCED = (*_ARITHMETIC, exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Coalesce)
+
+
+def _coerce_operands(node: exp.Expression, types: dict[str, str]) -> None:
+    """Operator and COALESCE argument resolution, in place: unknown literals take the operands' type; a numeric
+    operand makes integer ones numeric (integer types meet without a cast: their operators share a btree family);
+    COALESCE casts every argument to the widest type."""
+    common = isinstance(node, exp.Coalesce)
+    operands = [node.this, *node.expressions] if common else [node.this, node.expression]
+    known = [t for t in (_type_of(o, types) for o in operands) if t is not None]
+    if not known or not set(known) <= set(_FAMILIES):
+        return
+    widest = "numeric" if "numeric" in known else max(known, key=_INTEGERS.index)
+    coerced = []
+    for operand in operands:
+        inner, kind = _unparen(operand), _type_of(operand, types)
+        if kind is None and isinstance(inner, exp.Literal) and _exact_in(inner.this, widest):
+            coerced.append(_constant(inner.this, widest))
+        elif kind in _FAMILIES and kind != widest and (common or widest == "numeric"):
+            coerced.append(exp.Cast(this=operand, to=exp.DataType.build(_SQL_TYPES[widest])))
+        else:
+            coerced.append(operand)
+    node.set("this", coerced[0])
+    if common:
+        node.set("expressions", coerced[1:])
+    else:
+        node.set("expression", coerced[1])
+
+
+_SQL_TYPES = {"smallint": "SMALLINT", "integer": "INT", "bigint": "BIGINT", "numeric": "DECIMAL"}
+
+
+def _exact_in(text: str, type_: str) -> bool:
+    """Whether the number ``text`` is a value of ``type_`` as written (5.5 is not an integer: no Const is built)."""
+    value = _number(text)
+    return value is not None and (type_ == "numeric" or value == value.to_integral_value())
+
+
+def _constant(text: str, type_: str) -> exp.Expression:
+    """The Const of ``type_`` for the number ``text``, as _normalize spells constants."""
+    value = _number(text)
+    assert value is not None
+    if type_ != "numeric":
+        return (exp.Literal.number(str(int(value))) if type_ == "integer"
+                else exp.Cast(this=exp.Literal.number(str(int(value))), to=exp.DataType.build(_SQL_TYPES[type_])))
+    if "." in text:
+        return exp.Literal.number(str(value))
+    return exp.Cast(this=exp.Literal.number(str(value)), to=exp.DataType.build("DECIMAL"))
+
+
+def _cast_type(cast: exp.Cast) -> str | None:
+    """The type a cast names when the checker models it; None for others and for modifiers (varchar(10))."""
+    return None if cast.to.expressions else _CAST_TYPES.get(cast.to.this.name)
+
+
+def _literal_type(text: str) -> str:
+    """The type PostgreSQL gives a number literal: integer, bigint when larger, numeric with a point or exponent."""
+    if not text.lstrip("-").isdigit():
+        return "numeric"
+    value = int(text)
+    return "integer" if -(2**31) <= value < 2**31 else "bigint" if -(2**63) <= value < 2**63 else "numeric"
+
+
+def _type_of(node: exp.Expression, types: dict[str, str]) -> str | None:
+    """The type parse analysis gives ``node``, for the forms whose coercions are modelled; None when unknown (an
+    unknown-type string literal included)."""
+    node = _unparen(node)
+    if isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier):
+        return types.get(node.name if node.this.args.get("quoted") else node.name.lower())
+    if isinstance(node, exp.Cast):
+        return _cast_type(node)
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return _literal_type(node.this)
+    if isinstance(node, exp.Neg):
+        return _type_of(node.this, types)
+    if isinstance(node, exp.Boolean):
+        return "boolean"
+    if isinstance(node, _TEXT_FUNCTIONS):
+        return "text"
+    if isinstance(node, _ARITHMETIC):
+        known = {t for t in (_type_of(node.this, types), _type_of(node.expression, types)) if t is not None}
+        if known and known <= set(_FAMILIES):
+            return "numeric" if "numeric" in known else max(known, key=_INTEGERS.index)
+    return None
 
 
 def _value(node: exp.Expression, types: dict[str, str]) -> str:
@@ -702,14 +886,17 @@ _IN_LIST_LIMIT = 100  # predtest.c MAX_SAOP_ARRAY_SIZE
 
 
 def _operand(node: exp.Expression, types: dict[str, str]) -> tuple[object, ...]:
+    """A value: ("param",), ("const", family, value) with the constant's btree family, or ("expr", sql)."""
     node = _normalize(node, types)
     if isinstance(node, exp.Placeholder | exp.Parameter):
         return ("param",)
     if isinstance(node, exp.Literal):
         number = None if node.is_string else _number(node.this)
         if number is not None:
-            return ("const", "int" if number == number.to_integral_value() and "." not in node.this else "num", number)
+            return ("const", _FAMILIES[_literal_type(node.this)], number)
         return ("const", "str", node.this)
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and _cast_type(node) in _FAMILIES:
+        return ("const", _FAMILIES[str(_cast_type(node))], _number(node.this.this))
     if isinstance(node, exp.Boolean):
         return ("const", "bool", node.this)
     return ("expr", node.sql("postgres"))
@@ -743,15 +930,16 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
         return ("and", (_comparison(">=", left, _operand(node.args["low"], types)),
                         _comparison("<=", left, _operand(node.args["high"], types))))
     op = _CMP.get(type(node))
-    if op is not None and isinstance(node.expression, exp.Any | exp.All):
+    quantified = _quantified(node.expression) if op is not None else None
+    if op is not None and quantified is not None:
         # x op ANY (ARRAY[...]) is an OR of comparisons, x op ALL (...) an AND (predtest's ScalarArrayOpExpr).
-        array = _unparen(node.expression.this)
+        kind, array = quantified
         items = array.expressions if isinstance(array, exp.Array) else []
         if 0 < len(items) <= _IN_LIST_LIMIT:
             left = _operand(node.this, types)
-            kind = "or" if isinstance(node.expression, exp.Any) else "and"
             return (kind, tuple(_comparison(op, left, _operand(v, types)) for v in items))
     if op is not None:
+        node = _normalize(node, types)  # operator resolution types the constants (a > '5' compares integers)
         left, right = _operand(node.this, types), _operand(node.expression, types)
         # simplify_boolean_equality: x = true -> x, x = false -> NOT x, x <> true -> NOT x (P15).
         for side, other in ((right, left), (left, right)):
@@ -760,6 +948,15 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
                 return positive if (side[2] is True) == (op == "=") else ("not", positive)
         return _comparison(op, left, right)
     return ("expr", _operand(node, types))
+
+
+def _quantified(node: exp.Expression) -> tuple[str, exp.Expression] | None:
+    """``ANY (array)`` as ("or", array), ``ALL (array)`` as ("and", array); sqlglot reads ``ALL (...)`` as a call."""
+    if isinstance(node, exp.Any | exp.All):
+        return ("or" if isinstance(node, exp.Any) else "and", _unparen(node.this))
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL" and len(node.expressions) == 1:
+        return ("and", _unparen(node.expressions[0]))
+    return None
 
 
 def _comparison(op: str, left: tuple[object, ...], right: tuple[object, ...]) -> _Pred:
@@ -816,8 +1013,11 @@ def _implied(clause: _Pred | None, pred: _Pred) -> _Tri:
 def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
     if clause == pred:
         return True
-    if pred[0] == "nulltest" and pred[1] == "notnull" and clause[0] == "cmp" and clause[2] == pred[2]:
-        return True  # a strict operator on x implies x IS NOT NULL
+    if pred[0] == "nulltest" and pred[1] == "notnull":
+        # clause_is_strict_for: a strict operator, or x itself, is NULL (not true) when x is NULL.
+        operands = clause[2:4] if clause[0] == "cmp" else clause[1:2] if clause[0] == "expr" else ()
+        if any(_strict_for(operand, pred[2]) for operand in operands):  # type: ignore[arg-type]
+            return True
     if clause[0] != "cmp" or pred[0] != "cmp" or clause[2] != pred[2] or pred[3][0] != "const":  # type: ignore[index]
         return False
     left: tuple[object, ...] = clause[3]  # type: ignore[assignment]
@@ -831,6 +1031,28 @@ def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
     return _btree_implies(op1, left, op2, right)
 
 
+def _strict_for(operand: tuple[object, ...], wanted: object) -> bool:
+    """Whether ``operand`` is NULL whenever ``wanted`` is: it is ``wanted``, or a strict operator/function of it."""
+    if operand == wanted:
+        return True
+    if operand[0] != "expr" or not isinstance(wanted, tuple) or wanted[0] != "expr":
+        return False
+    return _strict_in(str(operand[1]), str(wanted[1]))
+
+
+@functools.lru_cache(maxsize=16384)
+def _strict_in(sql: str, wanted: str) -> bool:
+    def walk(node: exp.Expression) -> bool:
+        node = _unparen(node)
+        if node.sql("postgres") == wanted:
+            return True
+        return isinstance(node, _STRICT) and any(
+            walk(child) for child in (node.this, node.args.get("expression")) if isinstance(child, exp.Expression)
+        )
+
+    return walk(_parse_pg(sql))
+
+
 def _probes(const: tuple[object, ...]) -> list[tuple[object, ...]]:
     if const[1] in ("int", "num"):
         value = Decimal(str(const[2]))
@@ -839,10 +1061,11 @@ def _probes(const: tuple[object, ...]) -> list[tuple[object, ...]]:
 
 
 def _btree_implies(op1: str, c1: tuple[object, ...], op2: str, c2: tuple[object, ...]) -> bool:
-    """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges only between numbers of one kind."""
+    """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges between numbers of one btree family, and
+    between strings only when they are equal (otherwise the collation decides, see ``_holds``)."""
     a, b = c1[2], c2[2]
-    if c1[1] in ("str", "bool") and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
-        return False  # ordering of strings depends on the collation: not provable here
+    if c1[1] == "bool" and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
+        return False
     if op1 == "=":
         return bool(_holds(a, op2, b))
     if op1 == "<>":
@@ -862,5 +1085,10 @@ def _holds(a: object, op: str, b: object) -> bool:
         return a == b
     if op == "<>":
         return a != b
+    if isinstance(a, str):
+        if a == b:  # equal strings compare equal in every (deterministic) collation
+            return op in ("<=", ">=")
+        raise _Unresolved(f"whether {a!r} {op} {b!r} holds decides if the target's WHERE implies the index "
+                          "predicate, and that depends on the column's collation, which the catalog does not record.")
     x, y = Decimal(str(a)), Decimal(str(b))
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]

@@ -39,6 +39,11 @@ class _SyntaxError(Exception):
 class _NoSuchColumn(Exception):
     """Name resolution failed, as ``no such column: <name>``."""
 
+    def __init__(self, name: str, *, foreign: bool = False) -> None:
+        super().__init__(name)
+        self.foreign = foreign
+        """Qualified with a name that is not the table's (or its alias'): SP203, not an unknown column."""
+
 
 def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     """SQLite's verdict on one statement."""
@@ -170,9 +175,16 @@ class _Analysis:
             terms = [self._resolve(_parse(e.sql)) for e in clause.target or ()]
             where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
         except _NoSuchColumn as exc:
+            if exc.foreign:
+                return [Problem("SP203", f"no such column: {exc}",
+                                f"Write the column bare, or qualify it with {self.visible}, the INSERT's name for the "
+                                "table.")]
             return [Problem("SP202", f"no such column: {exc}", self._columns_hint())]
         if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
             self.arbiters.extend(k.name or k.describe() for k in self._indexes())
+            if self._rowid_supplied():  # the rowid is checked too, and handled by this clause
+                pk = self.table.primary_key
+                self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
             return []
         # The rowid shortcut: one term that is the rowid (INTEGER PRIMARY KEY or rowid itself); WHERE ignored (S6).
         if not self.table.without_rowid and len(terms) == 1 and terms[0] == ("rowid",):
@@ -235,7 +247,7 @@ class _Analysis:
             _, qualifier, name, quoted = tree
             lowered = str(name).lower()
             if qualifier is not None and str(qualifier).lower() != self.visible:
-                raise _NoSuchColumn(f"{qualifier}.{name}")
+                raise _NoSuchColumn(f"{qualifier}.{name}", foreign=True)
             if lowered in self.columns:
                 return ("rowid",) if lowered == self.rowid_alias else ("col", lowered)
             if self._is_rowid_name(lowered):
@@ -243,7 +255,7 @@ class _Analysis:
             if qualifier is None and quoted:
                 return ("str", name)  # a double-quoted string literal (SQLite's DQS fallback)
             if qualifier is None and lowered in ("true", "false"):
-                return ("truefalse", lowered)
+                return ("truefalse", name)  # compared as written: TRUE and true differ (strcmp of the token)
             raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else str(name))
         return tuple(self._resolve(part) if isinstance(part, tuple) else part for part in tree)
 
@@ -431,18 +443,21 @@ class _Parser:
         word = w1 if negated else w
         if word in (*_LIKE_WORDS, "IN", "BETWEEN"):
             self.pos += 2 if negated else 1
+            tree: _Tree
             if word == "IN":
-                return ("in", negated, left, self.in_list())
-            if word == "BETWEEN":
+                tree = ("in", left, self.in_list())
+            elif word == "BETWEEN":
                 low = self.expr(5)
                 self.expect("AND")
-                return ("between", negated, left, low, self.expr(5))
-            right = self.expr(5)
-            escape = None
-            if self.word() == "ESCAPE":
-                self.pos += 1
-                escape = self.expr(7)
-            return ("like", str(word).lower(), negated, left, right, escape)
+                tree = ("between", left, low, self.expr(5))
+            else:
+                right = self.expr(5)
+                escape = None
+                if self.word() == "ESCAPE":
+                    self.pos += 1
+                    escape = self.expr(7)
+                tree = ("like", str(word).lower(), left, right, escape)
+            return ("not", tree) if negated else tree  # parse.y wraps x NOT IN/BETWEEN/LIKE y in TK_NOT
         return None
 
     def is_(self, left: _Tree) -> _Tree:
@@ -480,6 +495,9 @@ class _Parser:
             return ("str", token.text)
         if kind == TokenType.NUMBER:
             return _number(token.text)
+        if kind == TokenType.HEX_STRING:  # 0x1F (an integer) or x'1F' (a blob)
+            written = self.text[token.start : token.end + 1]
+            return _number(written) if written[:2].lower() == "0x" else ("blob", written)
         if kind in (TokenType.PLACEHOLDER, TokenType.PARAMETER):
             return ("param", next(self.params))
         if w == "NOT":
@@ -501,14 +519,15 @@ class _Parser:
             self.expect("(")
             inner = self.expr(0)
             self.expect("AS")
-            words: list[str] = []
+            start = self.pos
             depth = 0
             while not (depth == 0 and self.word() == ")"):
-                part = self.take().text.upper()
-                depth += {"(": 1, ")": -1}.get(part, 0)
-                words.append(part)
+                depth += {"(": 1, ")": -1}.get(self.take().text, 0)
+            span = self.tokens[start : self.pos]
             self.expect(")")
-            return ("cast", inner, " ".join(words))
+            # The type is compared as written (strcmp of the token span): case and inner spacing matter.
+            typename = self.text[span[0].start : span[-1].end + 1] if span else ""
+            return ("cast", inner, typename)
         if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
             raise _Unsupported(f"{w} expressions")
         if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
