@@ -57,7 +57,7 @@ PAGES: dict[str, RulePage] = {
         dialects=("postgresql",),
     ),
     "SP103": RulePage(
-        postgresql="Rejects ASC/DESC and NULLS FIRST/LAST in the conflict target (42601).",
+        postgresql="Rejects ASC/DESC and NULLS FIRST/LAST in the conflict target (42P10).",
         sqlite="Accepts ASC/DESC; rejects NULLS FIRST/LAST ('unsupported use of NULLS').",
         schema=_T_KEY,
         bad="INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host DESC, code) DO NOTHING;",
@@ -112,7 +112,8 @@ PAGES: dict[str, RulePage] = {
     "SP109": RulePage(
         postgresql="42809 'ON CONFLICT DO UPDATE not supported with exclusion constraints'; DO NOTHING works.",
         sqlite="Has no exclusion constraints.",
-        schema="CREATE TABLE booking (id INTEGER PRIMARY KEY, room INTEGER NOT NULL, during TSRANGE NOT NULL,\n"
+        schema="CREATE EXTENSION IF NOT EXISTS btree_gist;\n"
+        "CREATE TABLE booking (id INTEGER PRIMARY KEY, room INTEGER NOT NULL, during INT4RANGE NOT NULL,\n"
         "  CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));\n",
         bad="INSERT INTO booking (id, room, during) VALUES (1, 7, '[1,2)')\n"
         "  ON CONFLICT ON CONSTRAINT no_overlap DO UPDATE SET room = excluded.room;",
@@ -144,7 +145,7 @@ PAGES: dict[str, RulePage] = {
         dialects=("postgresql",),
     ),
     "SP112": RulePage(
-        postgresql="0A000 'INSERT with an ON CONFLICT clause cannot be used with table that has INSERT or UPDATE "
+        postgresql="0A000 'INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE "
         "rules'.",
         sqlite="Has no rules (triggers do not block upserts).",
         schema=_T_KEY + "CREATE RULE t_log AS ON INSERT TO t DO ALSO NOTIFY t_changed;\n",
@@ -169,7 +170,7 @@ PAGES: dict[str, RulePage] = {
         fixed="INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO UPDATE SET n = t.n + 1;",
     ),
     "SP203": RulePage(
-        postgresql="42P01 'invalid reference to FROM-clause entry': only the table (or its alias) and excluded "
+        postgresql="42P01 'missing FROM-clause entry for table ...': only the table (or its alias) and excluded "
         "are in scope.",
         sqlite="'no such column: other.n'.",
         schema=_T_KEY,
@@ -178,7 +179,8 @@ PAGES: dict[str, RulePage] = {
     ),
     "SP204": RulePage(
         postgresql="Views are judged through their base table (not reported).",
-        sqlite="'cannot UPSERT a view'; virtual tables: 'UPSERT not implemented for virtual table'.",
+        sqlite="'cannot modify v because it is a view' ('cannot UPSERT a view' when an INSTEAD OF trigger makes it "
+        "writable); virtual tables: 'UPSERT not implemented for virtual table'.",
         schema=_T_KEY + "CREATE VIEW v AS SELECT * FROM t;\n",
         bad="INSERT INTO v (host, code) VALUES ('a', 1)\n  ON CONFLICT DO NOTHING;",
         fixed="INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT DO NOTHING;",

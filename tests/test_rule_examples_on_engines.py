@@ -54,16 +54,6 @@ OTHER_ENGINE: dict[tuple[str, str], Claim] = {
 NOT_ENGINE_EXAMPLES = {"SP901", "SP902", "SP903", "SP904"}
 #: Where a page's text does not match what the engine does (explain.py is fixed elsewhere; strict, so a fixed page
 #: turns these into failures until they are removed).
-PAGE_ERRATA: dict[tuple[str, str], str] = {
-    ("SP103", "postgresql"): "the page says 42601; PostgreSQL raises 42P10 for ASC/DESC in the target",
-    ("SP109", "postgresql"): "the schema needs CREATE EXTENSION btree_gist for 'room WITH =' in a gist exclusion",
-    ("SP112", "postgresql"): "the page quotes 'INSERT with an ON CONFLICT clause ...'; PostgreSQL says 'INSERT with "
-    "ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules'",
-    ("SP203", "postgresql"): "the page quotes 'invalid reference to FROM-clause entry'; for other.n PostgreSQL says "
-    "'missing FROM-clause entry for table \"other\"'",
-    ("SP204", "sqlite"): "the page quotes 'cannot UPSERT a view'; for a view without trigger SQLite says 'cannot "
-    "modify v because it is a view'",
-}
 
 
 def statements(script: str) -> list[str]:
@@ -120,8 +110,6 @@ def _params() -> Iterator[object]:
             continue
         for engine in ENGINES:
             marks = [pytest.mark.postgres] if engine == "postgresql" else []
-            if (code, engine) in PAGE_ERRATA:
-                marks.append(pytest.mark.xfail(strict=True, reason=PAGE_ERRATA[(code, engine)]))
             yield pytest.param(code, engine, id=f"{code}-{engine}", marks=marks)
 
 
@@ -163,5 +151,4 @@ def test_every_page_says_what_the_other_engine_does() -> None:
     for (code, engine), claim in OTHER_ENGINE.items():
         assert claim.words in getattr(PAGES[code], engine), (code, engine, claim.words)
     assert {code for code, page in PAGES.items() if page.schema is None} == NOT_ENGINE_EXAMPLES
-    assert {code for code, _ in PAGE_ERRATA} <= set(PAGES)
 
