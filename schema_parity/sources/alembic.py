@@ -663,6 +663,18 @@ def _timeout_failure(limit: float | None, step: RevisionStep | None, env_py: Pat
 # -- keeping user code away from other databases ------------------------------------------------------------------
 #: Process-wide patches (SQLAlchemy's factories, driver connects) must not interleave between two runs.
 _SANDBOX_LOCK = threading.RLock()
+_TRUSTED = threading.local()
+"""``depth`` > 0 while the tool's own code runs inside a sandboxed run (a signal handler dropping databases)."""
+
+
+@contextlib.contextmanager
+def trusted() -> Iterator[None]:
+    """The tool's own code, interrupting a run (a signal handler): its connections are not redirected or refused."""
+    _TRUSTED.depth = getattr(_TRUSTED, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _TRUSTED.depth -= 1
 _ENGINE_FACTORIES = ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.create")
 _ASYNC_ENGINE_FACTORIES = ("sqlalchemy.ext.asyncio", "sqlalchemy.ext.asyncio.engine")
 _DRIVERS = ("sqlite3", "sqlite3.dbapi2", "psycopg", "psycopg2")
@@ -690,7 +702,8 @@ class _Sandbox:
         self._drivers: dict[ModuleType, Callable[..., Any]] = {}
 
     def _ours(self) -> bool:
-        return self._active and threading.get_ident() == self._thread
+        """Whether a connection made now is user code's, on the migrating thread (the tool's own code is trusted)."""
+        return self._active and threading.get_ident() == self._thread and not getattr(_TRUSTED, "depth", 0)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:

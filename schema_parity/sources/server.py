@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConnectionFailed, MigrationError, describe
-from schema_parity.sources.alembic import AlembicProject, upgrade
+from schema_parity.sources.alembic import AlembicProject, trusted, upgrade
 from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
@@ -306,6 +306,10 @@ class ScratchDatabases:
         """From a signal handler: drop every live database on a connection of its own, whatever the main code was
         doing (its connections may be mid-statement). An unfinished CREATE DATABASE is stopped first, so it cannot
         complete after the drop; WITH (FORCE) ends the sessions still connected (a migration, a test)."""
+        with trusted():  # the signal may interrupt a migration, whose connections are sandboxed
+            self._drop_all_now()
+
+    def _drop_all_now(self) -> None:
         engine = sa.create_engine(
             self.server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool, connect_args=_CONNECT_TIMEOUT
         )
