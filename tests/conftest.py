@@ -16,6 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 import pytest
 import sqlalchemy as sa
 
+try:
+    # Imported once for the whole session: an in-process pytester run restores sys.modules afterwards, and a driver
+    # first imported inside it would be imported again, so that SQLAlchemy's dialects (which keep the first module)
+    # no longer recognise the new module's exceptions as the driver's.
+    import psycopg  # noqa: F401
+except ImportError:  # reported by the PostgreSQL fixtures below
+    pass
+
 PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
 
