@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from schema_parity import __version__
+from schema_parity.caches import JsonEntries
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites import ScanProblem, Site
 from schema_parity.sites.scan import UnreadableFile, internal_error, read_source, scan_file, walk
@@ -84,13 +84,14 @@ def scan_project(
             contents[path] = data
     tree_key = tree.hexdigest().encode()
     misses: list[tuple[Path, str, str | None]] = []
+    entries = JsonEntries(cache_dir, "per-file scan results", fanout=True) if cache_dir else None
     for path, data in contents.items():
         key = None
-        if cache_dir:
+        if entries is not None:
             wide = path.suffix == ".py" and (_PROJECT_WIDE in data or any(h.search(data) for h in hints[1:]))
             scope = tree_key + names[path].encode() if wide else b""
             key = hashlib.sha256(salt + path.suffix.encode() + b"|" + scope + b"|" + data).hexdigest()
-            cached = _load(cache_dir, key, names[path])
+            cached = _load(entries, key, names[path])
             if cached is not None:
                 results[path] = cached
                 continue
@@ -99,8 +100,8 @@ def scan_project(
     scanned = _examine_all(work, (root, files, wrappers, max_file_size), jobs)
     for (path, _name, key), result in zip(misses, scanned, strict=True):
         results[path] = result
-        if cache_dir and key:
-            _store(cache_dir, key, result)
+        if entries is not None and key:
+            _store(entries, key, result)
     ordered = [results[p] for p in files if p in results]
     sites = sorted((s for r in ordered for s in r.sites), key=lambda s: (s.path, s.line, s.column))
     problems = [*walked.problems, *(p for r in ordered for p in r.problems)]
@@ -173,39 +174,27 @@ def _examine_file(path: Path, name: str) -> FileScan:
     return FileScan(tuple(sites), tuple(problems), tuple(directives))
 
 
-def _entry_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / f"{key}.json"
-
-
-def _load(cache_dir: Path, key: str, name: str) -> FileScan | None:
+def _load(entries: JsonEntries, key: str, name: str) -> FileScan | None:
     """The cached result re-labelled with ``name`` (identical files elsewhere share an entry); None on a miss."""
+    data = entries.load(key)
+    if data is None:
+        return None
     try:
-        data = json.loads(_entry_path(cache_dir, key).read_text(encoding="utf-8"))
         return FileScan(
             sites=tuple(Site(**{**site, "path": name}) for site in data["sites"]),
             problems=tuple(ScanProblem(name, line, message) for line, message in data["problems"]),
             directives=tuple(Directive.from_json(name, d) for d in data["directives"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent, half-written by an older version, or corrupt: parse again
+    except (ValueError, KeyError, TypeError):
+        return None  # written by an older version: parse again
 
 
-def _store(cache_dir: Path, key: str, scanned: FileScan) -> None:
-    """Atomic (write a file private to this process, then rename), so a concurrent reader sees all or nothing."""
-    data: dict[str, Any] = {
-        "sites": [dataclasses.asdict(site) for site in scanned.sites],
-        "problems": [[p.line, p.message] for p in scanned.problems],
-        "directives": [d.to_json() for d in scanned.directives],
-    }
-    target = _entry_path(cache_dir, key)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            ignore = cache_dir / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by schema-parity\n*\n", encoding="utf-8")
-        temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError:
-        return  # a read-only tree still gets its check, just without a cache
+def _store(entries: JsonEntries, key: str, scanned: FileScan) -> None:
+    entries.store(
+        key,
+        {
+            "sites": [dataclasses.asdict(site) for site in scanned.sites],
+            "problems": [[p.line, p.message] for p in scanned.problems],
+            "directives": [d.to_json() for d in scanned.directives],
+        },
+    )

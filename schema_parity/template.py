@@ -37,6 +37,7 @@ from typing import Any
 import filelock
 import sqlalchemy as sa
 
+from schema_parity.caches import ensure_cache_dir
 from schema_parity.errors import SchemaParityError
 from schema_parity.sources.alembic import AlembicProject, upgrade
 
@@ -151,10 +152,7 @@ class TemplateCache:
         return None
 
     def _build(self, project: AlembicProject, key: _Key, *, rebuild: bool) -> Path:
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        ignore = self.cache_dir / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by schema-parity: migrated templates, safe to delete\n*\n")
+        ensure_cache_dir(self.cache_dir, "migrated templates")
         lock_path = self.cache_dir / f"{key.project_id}.lock"
         try:
             with filelock.FileLock(lock_path, timeout=self.lock_timeout):

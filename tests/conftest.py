@@ -9,6 +9,7 @@ it); the pytest runs that tests start inside themselves keep their file order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -16,13 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 import pytest
 import sqlalchemy as sa
 
-try:
-    # Imported once for the whole session: an in-process pytester run restores sys.modules afterwards, and a driver
-    # first imported inside it would be imported again, so that SQLAlchemy's dialects (which keep the first module)
-    # no longer recognise the new module's exceptions as the driver's.
+# Imported once for the whole session: an in-process pytester run restores sys.modules afterwards, and a driver first
+# imported inside it would be imported again, so that SQLAlchemy's dialects (which keep the first module) no longer
+# recognise the new module's exceptions as the driver's. A missing driver is reported by the fixtures below.
+with contextlib.suppress(ImportError):
     import psycopg  # noqa: F401
-except ImportError:  # reported by the PostgreSQL fixtures below
-    pass
 
 PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
