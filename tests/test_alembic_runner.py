@@ -12,7 +12,6 @@ from schema_parity.errors import ConfigError, MigrationError
 from schema_parity.sources.alembic import (
     AlembicProject,
     catalog_at,
-    migrate_sqlite_file,
     offline_sql,
     sqlite_memory_connection,
     upgrade,
@@ -159,21 +158,6 @@ def test_raw_ddl_in_op_execute(tmp_path: Path) -> None:
     assert key.kind == "unique_index"
     assert key.elements[0].expression == "lower(email)"
     assert key.predicate == "deleted_at IS NULL"
-
-
-def test_failed_build_leaves_no_file(tmp_path: Path) -> None:
-    revisions = [
-        Revision("ok1", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))"),
-        Revision("bad2", "ok1", "raise ValueError('boom in a data migration')"),
-    ]
-    project = AlembicProject.load(write_project(tmp_path / "proj", revisions))
-    target = tmp_path / "template.db"
-    with pytest.raises(MigrationError, match="boom in a data migration"):
-        migrate_sqlite_file(target, project)
-    assert not target.exists()
-    assert list(tmp_path.glob("template.db*")) == []
-    assert migrate_sqlite_file(target, project, "ok1") == ["ok1"]
-    assert target.exists()
 
 
 def test_configuration_errors(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from schema_parity.check import Catalogs, SchemaOptions
 from schema_parity.cli import main
 from schema_parity.errors import MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
-from schema_parity.sources import alembic as runner
 from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql
+from schema_parity.sources.alembic.watchdog import Watchdog
 from schema_parity.sources.server import catalogs_on_server
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, write_project
 
@@ -153,13 +153,13 @@ def test_endless_statement_on_postgresql_is_cancelled(tmp_path: Path, pg_admin_u
 
 def test_the_clock_restarts_at_each_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     restarts: list[float] = []
-    plain = runner._Watchdog.restart
+    plain = Watchdog.restart
 
-    def counted(self: runner._Watchdog) -> None:
+    def counted(self: Watchdog) -> None:
         restarts.append(0.0)
         plain(self)
 
-    monkeypatch.setattr(runner._Watchdog, "restart", counted)
+    monkeypatch.setattr(Watchdog, "restart", counted)
     ini = write_project(tmp_path, [FIRST, Revision("ok2", "ok1", "pass"), Revision("ok3", "ok2", "pass")])
     catalog_at(AlembicProject.load(ini))
     assert len(restarts) == 1 + 3  # the start, then after each revision

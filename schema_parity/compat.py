@@ -1,0 +1,60 @@
+"""Every use of a private Alembic or SQLAlchemy API, in one place (as Alembic keeps its own in ``util/sqla_compat``).
+
+The runner reaches into Alembic where no public API does what ``alembic upgrade`` itself does (the steps of an
+upgrade, installing ``op``); keeping those calls here means a new Alembic or SQLAlchemy release breaks one module,
+with tests that name it. Differences between the supported SQLAlchemy major versions are decided here too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import RevisionStep
+from alembic.script import ScriptDirectory
+
+__all__ = ["SQLALCHEMY_2", "copy_column", "op_installed", "proxies_like", "upgrade_steps"]
+
+T = TypeVar("T")
+
+#: SQLAlchemy 2.x (1.4 spells several APIs differently).
+SQLALCHEMY_2 = int(sa.__version__.split(".")[0]) >= 2
+
+
+def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Sequence[RevisionStep]:
+    """The steps ``alembic upgrade`` takes from ``current`` to ``destination`` (``ScriptDirectory._upgrade_revs``)."""
+    return script._upgrade_revs(destination, current)
+
+
+def proxies_like(base: type[Any]) -> Callable[[type[T]], type[T]]:
+    """Class decorator: a subclass of ``Operations``/``EnvironmentContext`` installs the module proxy of ``base``.
+
+    ``alembic.op`` and ``alembic.context`` are proxies that Alembic registers per class
+    (``ModuleClsProxy._setups``); a subclass would install an empty one.
+    """
+
+    def share(subclass: type[T]) -> type[T]:
+        base._setups[subclass] = base._setups[base]
+        return subclass
+
+    return share
+
+
+@contextlib.contextmanager
+def op_installed(operations: Operations) -> Iterator[Operations]:
+    """``alembic.op`` bound to ``operations`` while revision scripts run (``Operations._install_proxy``)."""
+    operations._install_proxy()
+    try:
+        yield operations
+    finally:
+        operations._remove_proxy()
+
+
+def copy_column(column: sa.Column[Any]) -> sa.Column[Any]:
+    """An unattached copy of ``column`` (``Column._copy`` in 2.x; ``Column.copy`` in 1.4, deprecated since)."""
+    if SQLALCHEMY_2:
+        return column._copy()
+    return column.copy()  # type: ignore[attr-defined,no-any-return,unused-ignore]

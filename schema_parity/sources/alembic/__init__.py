@@ -1,0 +1,14 @@
+"""A project's real Alembic revision scripts, run to build a schema: the project, the runner, and their guards.
+
+``project``: where the revisions live and what the schema depends on (the cache key). ``runner``: upgrading a
+connection, or producing offline SQL. ``batch``: SQLite's constraint and column changes through batch mode.
+``sandbox``: no connection user code makes reaches another database. ``watchdog``: a time limit per revision.
+"""
+
+from __future__ import annotations
+
+from schema_parity.sources.alembic.project import AlembicProject
+from schema_parity.sources.alembic.runner import catalog_at, offline_sql, sqlite_memory_connection, upgrade
+from schema_parity.sources.alembic.sandbox import trusted
+
+__all__ = ["AlembicProject", "catalog_at", "offline_sql", "sqlite_memory_connection", "trusted", "upgrade"]

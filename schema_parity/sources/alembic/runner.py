@@ -1,0 +1,282 @@
+"""Running revisions: online on a connection the caller owns (SQLite or PostgreSQL), or offline as SQL text.
+
+The revision scripts run unchanged through Alembic's own runtime, with schema-parity's ``op`` (see ``batch``),
+inside the sandbox (``sandbox``) and under the time limit (``watchdog``). By default the project's ``env.py`` is
+not executed (it often reads a production URL, imports the app or configures logging): the revisions run in an
+environment built here. ``use_env_py=True`` runs the project's ``env.py`` instead. Every failure is a
+MigrationError naming the revision (and the operation) it happened in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import util as alembic_util
+from alembic.config import Config
+from alembic.operations import ops as alembic_ops
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext, RevisionStep
+from alembic.script import ScriptDirectory
+
+from schema_parity.catalog import Catalog
+from schema_parity.compat import op_installed, proxies_like, upgrade_steps
+from schema_parity.errors import MigrationError, describe
+from schema_parity.sources.alembic.batch import ParityOperations
+from schema_parity.sources.alembic.project import AlembicProject, describe_failure
+from schema_parity.sources.alembic.sandbox import Sandbox
+from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
+from schema_parity.sources.reflect import reflect
+
+__all__ = ["catalog_at", "offline_sql", "sqlite_memory_connection", "upgrade"]
+
+
+class _Progress:
+    """Which revisions are still to run, which ran, and the operation running: a failure names where it happened."""
+
+    def __init__(self, script: ScriptDirectory, destination: str, watchdog: Watchdog) -> None:
+        self.script = script
+        self.destination = destination
+        self.watchdog = watchdog
+        self.pending: list[RevisionStep] = []
+        self.applied: list[str] = []
+        self.operation: alembic_ops.MigrateOperation | None = None
+
+    def steps(self, rev: Any, context: MigrationContext) -> list[RevisionStep]:
+        found = list(upgrade_steps(self.script, self.destination, rev))
+        self.pending = list(found)
+        return found
+
+    def invoked(self, operation: alembic_ops.MigrateOperation) -> None:
+        self.operation = operation
+
+    def applied_one(self, *, step: Any, **_: Any) -> None:
+        self.operation = None
+        if self.pending:
+            self.pending.pop(0)
+        self.applied.append(step.up_revision_id or "")
+        self.watchdog.restart()  # each revision has the whole time limit
+
+    @property
+    def failing(self) -> RevisionStep | None:
+        return self.pending[0] if self.pending else None
+
+
+@proxies_like(EnvironmentContext)
+class _ParityEnvironment(EnvironmentContext):
+    """Alembic's EnvironmentContext, with ``op`` a :class:`ParityOperations` and progress reported.
+
+    ``alembic.context`` proxies to this object, so a project's own ``env.py`` calls these methods too. Online,
+    whatever ``env.py`` passes to ``configure`` (another connection, a URL) is replaced by the scratch connection
+    of the ``sandbox``.
+    """
+
+    def __init__(self, cfg: Config, progress: _Progress, sandbox: Sandbox | None = None, **kw: Any) -> None:
+        super().__init__(cfg, progress.script, fn=progress.steps, destination_rev=progress.destination, **kw)
+        self.progress = progress
+        self.sandbox = sandbox
+
+    def configure(  # type: ignore[override]
+        self, connection: Any = None, url: Any = None, dialect_name: str | None = None, **options: Any
+    ) -> None:
+        if self.sandbox is not None:  # online: the scratch connection, whatever env.py asked for
+            connection, url, dialect_name = self.sandbox.scratch_for(connection, url, dialect_name), None, None
+            options.pop("dialect_opts", None)
+        callbacks: list[Any] = list(options.pop("on_version_apply", None) or ())
+        options["on_version_apply"] = [*callbacks, self.progress.applied_one]
+        super().configure(connection=connection, url=url, dialect_name=dialect_name, **options)
+
+    def run_migrations(self, **options: Any) -> None:
+        context = self.get_context()
+        with op_installed(ParityOperations(context, self.progress.invoked)):
+            context.run_migrations(**options)
+
+
+def upgrade(
+    connection: sa.Connection,
+    project: AlembicProject,
+    revision: str = "head",
+    *,
+    use_env_py: bool = False,
+) -> list[str]:
+    """Upgrade the database behind ``connection`` to ``revision``; return the revisions applied, in order.
+
+    The caller owns the transaction; on SQLite each revision's DDL is committed as Alembic does.
+    """
+    destination = project.resolve(revision)
+    cfg = project.config(url=connection.engine.url.render_as_string(hide_password=False))
+    cfg.attributes["connection"] = connection
+    script = project.script
+    env_py = Path(script.env_py_location) if use_env_py else None
+    sandbox = Sandbox(connection, env_py)
+    watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
+    progress = _Progress(script, destination, watchdog)
+    env = _ParityEnvironment(cfg, progress, sandbox)
+    with ctrl_c_watch() as pressed:
+        try:
+            # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
+            with sandbox.installed(), watchdog.running(), env, contextlib.redirect_stdout(sys.stderr):
+                if use_env_py:
+                    script.run_env()
+                else:
+                    env.configure(connection=connection, target_metadata=None)
+                    with env.begin_transaction():
+                        env.run_migrations()
+            sandbox.check()  # a refusal that env.py caught and ignored is still a failure
+            watchdog.check()
+        except BaseException as exc:
+            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
+            if failure is exc:
+                raise
+            raise failure from exc
+    return progress.applied
+
+
+def _failure(
+    exc: BaseException, progress: _Progress, dialect: str, env_py: Path | None, ctrl_c: bool
+) -> BaseException:
+    """The exception to raise for a failed run: a MigrationError naming the revision or env.py at fault.
+
+    A real Ctrl-C stays a KeyboardInterrupt; after the time limit expired, whatever exception the stopped revision
+    raised (an interrupted statement, the injected timeout) is reported as the timeout.
+    """
+    step = progress.failing
+    if progress.watchdog.expired:
+        return _timeout_failure(progress.watchdog.limit, step, env_py)
+    if isinstance(exc, KeyboardInterrupt) and ctrl_c:
+        return exc
+    if isinstance(exc, MigrationError) or not isinstance(exc, (Exception, SystemExit, KeyboardInterrupt)):
+        return exc
+    if isinstance(exc, alembic_util.CommandError):
+        return MigrationError(f"{progress.script.dir}: {exc}")
+    return _migration_failure(exc, step, progress.operation, dialect, env_py)
+
+
+def _migration_failure(
+    exc: BaseException,
+    step: RevisionStep | None,
+    operation: alembic_ops.MigrateOperation | None,
+    dialect: str,
+    env_py: Path | None = None,
+) -> MigrationError:
+    if step is None:
+        if env_py is not None:
+            return MigrationError(
+                f"env.py ({env_py}) {describe_failure(exc)} outside any revision. Fix env.py, or run without "
+                "--use-env-py (schema-parity's own environment runs the revisions without it)."
+            )
+        return MigrationError(f"Alembic failed before any revision ran: {describe(exc)}")
+    what = _describe_operation(operation) if operation is not None else "the revision"
+    revision = step.revision
+    path = revision.path
+    advice = "Fix the revision, or run it against the engine it was written for."
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        advice = (
+            "A revision, and every module it imports, must not exit the process: remove the sys.exit() call "
+            "(raise an exception instead)."
+        )
+        return MigrationError(
+            f"Revision {revision.revision} ({path}) {describe_failure(exc)}. {advice}",
+            revision=revision.revision,
+            path=path,
+        )
+    if dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
+        advice = (
+            "SQLite cannot run this operation. Guard PostgreSQL-only steps with "
+            "`if op.get_context().dialect.name == \"postgresql\":`, or judge PostgreSQL semantics from offline SQL "
+            "(`--dialect postgresql`) or a real server (`--database-url`)."
+        )
+    return MigrationError(
+        f"Revision {revision.revision} ({path}) failed on {dialect} in {what}: {describe(exc)}. "
+        f"{advice}",
+        revision=revision.revision,
+        path=path,
+    )
+
+
+def _timeout_failure(limit: float | None, step: RevisionStep | None, env_py: Path | None) -> MigrationError:
+    revision, path = (step.revision.revision, step.revision.path) if step is not None else (None, None)
+    what = f"Revision {revision} ({path})" if step else f"env.py ({env_py})" if env_py else "The migration environment"
+    return MigrationError(
+        f"{what} ran longer than the time limit of {limit:g} s per revision and was stopped. If it really needs "
+        "longer, raise the limit: --revision-timeout SECONDS (revision-timeout in [tool.schema-parity], "
+        "schema_parity_revision_timeout in pytest's ini; 0 removes it).",
+        revision=revision,
+        path=path,
+    )
+
+
+def _describe_operation(operation: alembic_ops.MigrateOperation) -> str:
+    name = type(operation).__name__.removesuffix("Op")
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    table = getattr(operation, "table_name", None) or getattr(operation, "source_table", None)
+    if isinstance(operation, alembic_ops.ExecuteSQLOp):
+        sql = str(operation.sqltext).strip().splitlines()[0][:80]
+        return f"op.execute({sql!r})"
+    return f"op.{snake}(" + (f"{table!r}, ...)" if table else "...)")
+
+
+@contextlib.contextmanager
+def sqlite_memory_connection() -> Iterator[sa.Connection]:
+    """One private in-memory SQLite database (a static pool keeps it alive for the whole block)."""
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def offline_sql(
+    project: AlembicProject, revision: str = "head", *, dialect: str = "postgresql"
+) -> tuple[str, list[str]]:
+    """The DDL Alembic's offline (``--sql``) mode emits for ``dialect``, and notes on revisions that cannot run.
+
+    A revision that cannot run offline (it reads data, reflects, uses an untyped bulk_insert) stops the script there;
+    the note names it, and the SQL up to that point is returned.
+    """
+    destination = project.resolve(revision)
+    buffer = io.StringIO()
+    cfg = project.config(output_buffer=buffer)
+    watchdog = Watchdog(project.revision_timeout)
+    progress = _Progress(project.script, destination, watchdog)
+    env = _ParityEnvironment(cfg, progress, as_sql=True, starting_rev=None)
+    notes: list[str] = []
+    with ctrl_c_watch() as pressed:
+        try:
+            with watchdog.running(), env, contextlib.redirect_stdout(sys.stderr):
+                env.configure(
+                    dialect_name=dialect, output_buffer=buffer, literal_binds=True, transactional_ddl=False
+                )
+                with env.begin_transaction():
+                    env.run_migrations()
+            watchdog.check()
+        except BaseException as exc:
+            if watchdog.expired or not isinstance(exc, Exception) or isinstance(exc, alembic_util.CommandError):
+                failure = _failure(exc, progress, dialect, None, pressed())
+                if failure is exc:
+                    raise
+                raise failure from exc
+            step = progress.failing
+            where = f"revision {step.revision.revision} ({step.revision.path})" if step else "the migration environment"
+            notes.append(
+                f"{where} cannot run in offline mode for {dialect} ({describe(exc)}); "
+                "its offline SQL stops there."
+            )
+    return buffer.getvalue(), notes
+
+
+def catalog_at(
+    project: AlembicProject, revision: str = "head", *, use_env_py: bool = False, source: str | None = None
+) -> Catalog:
+    """The Catalog the real migrations build on a fresh in-memory SQLite database."""
+    label = source or f"alembic:{project.config_path or project.script_location}@{revision}"
+    with sqlite_memory_connection() as connection:
+        upgrade(connection, project, revision, use_env_py=use_env_py)
+        heads = MigrationContext.configure(connection).get_current_heads()
+        return reflect(connection, source=label, revision=",".join(sorted(heads)) or None)
