@@ -14,47 +14,19 @@ from pathlib import Path
 
 from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
-from schema_parity.catalog_cache import cached_catalog
 from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection
-from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+from schema_parity.errors import EXIT_FINDINGS, EXIT_OK
 from schema_parity.findings import RULES, Finding, rule_for
-from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
 from schema_parity.sites.scan import ScanProblem
 from schema_parity.sites.sqlalchemy import Wrapper
+from schema_parity.sources import Schema, SchemaOptions
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge
-
-
-@dataclass(frozen=True)
-class SchemaOptions:
-    """Where the schema comes from: exactly one of database_url, schema_sql, or the Alembic project."""
-
-    alembic_config: Path | None = None
-    script_location: Path | None = None
-    ini_section: str = "alembic"
-    revision: str = "head"
-    use_env_py: bool = False
-    schema_sql: tuple[Path, ...] = ()
-    database_url: str | None = None
-    search_from: Path | None = None
-    postgres_url: str | None = None
-    """A PostgreSQL server on which the migrations run (in a scratch database) for PostgreSQL's rules."""
-    revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT
-    """Seconds each revision may run (None: no limit)."""
-
-    def __post_init__(self) -> None:
-        chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
-        if sum(chosen) > 1:
-            raise ConfigError(
-                "choose one schema source: --alembic-config/--script-location, --schema-sql or --database-url"
-            )
-        if self.postgres_url and (self.database_url or self.schema_sql):
-            raise ConfigError("--postgres-url runs the Alembic migrations: it cannot be combined with "
-                              "--database-url or --schema-sql")
 
 
 @dataclass(frozen=True)
@@ -105,117 +77,6 @@ class CheckResult:
             "suppressed": len(self.suppressed),
             "baselined": len(self.baselined),
         }
-
-
-class Catalogs:
-    """One Catalog per dialect at head, and (for Alembic projects) at any revision, built on first use."""
-
-    def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect], cache_dir: Path | None = None) -> None:
-        self.options = options
-        self.cache_dir = cache_dir
-        self.dialects = tuple(dialects)
-        self.notes: list[str] = []
-        self._by_revision: dict[tuple[str, Dialect], Catalog] = {}
-        self._project = None
-        self._shared: Catalog | None = None
-
-    @property
-    def is_alembic(self) -> bool:
-        return not self.options.database_url and not self.options.schema_sql
-
-    def schema_paths(self) -> list[Path]:
-        """Files and directories the schema is built from (a change there can break any site)."""
-        o = self.options
-        if o.database_url:
-            return []
-        if o.schema_sql:
-            return [p.resolve() for p in o.schema_sql]
-        project = self.project()
-        paths = (project.script_location, *project.version_dirs, project.config_path)
-        return [p.resolve() for p in dict.fromkeys(paths) if p is not None]
-
-    def project(self):  # -> AlembicProject (imported lazily: only Alembic sources need it)
-        from schema_parity.sources.alembic import AlembicProject
-
-        if self._project is None:
-            o = self.options
-            self._project = AlembicProject.load(
-                o.alembic_config,
-                script_location=o.script_location,
-                ini_section=o.ini_section,
-                search_from=o.search_from,
-                revision_timeout=o.revision_timeout,
-            )
-        return self._project
-
-    def head(self, dialect: Dialect) -> Catalog:
-        return self.at(self.options.revision, dialect)
-
-    def prepare_server(self, revisions: Sequence[str]) -> None:
-        """With --postgres-url, migrate once through every revision PostgreSQL's rules will need, in history order."""
-        if not (self.options.postgres_url and self.is_alembic and "postgresql" in self.dialects):
-            return
-        from schema_parity.sources.server import catalogs_on_server
-
-        needed = dict.fromkeys([*revisions, self.options.revision])
-        wanted = [r for r in needed if (r, "postgresql") not in self._by_revision]
-        if wanted:
-            built = catalogs_on_server(
-                self.options.postgres_url, self.project(), wanted, use_env_py=self.options.use_env_py
-            )
-            for revision, catalog in built.items():
-                self._by_revision[(revision, "postgresql")] = catalog
-
-    def at(self, revision: str, dialect: Dialect) -> Catalog:
-        key = (revision, dialect)
-        if key not in self._by_revision:
-            catalog = self._build(revision, dialect)
-            if self.is_alembic:
-                self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
-            self._by_revision[key] = catalog
-        return self._by_revision[key]
-
-    def _build(self, revision: str, dialect: Dialect) -> Catalog:
-        o = self.options
-        if o.database_url:
-            if self._shared is None:
-                from schema_parity.sources.reflect import reflect_url
-
-                self._shared = reflect_url(o.database_url)
-                self.notes.extend(self._shared.notes)
-            return self._shared
-        if o.schema_sql:
-            from schema_parity.sources.ddl import catalog_from_files
-
-            catalog = catalog_from_files(list(o.schema_sql), dialect)
-            self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
-            return catalog
-        from schema_parity.sources.alembic import catalog_at
-
-        project = self.project()
-        if o.postgres_url and dialect == "postgresql":
-            self.prepare_server([revision])
-            return self._by_revision[(revision, "postgresql")]
-        # An env.py may read the environment: only the built-in environment's result is a function of the files.
-        cache = None if o.use_env_py else self.cache_dir
-        key = (project.fingerprint(), str(project.config_path or project.script_location), revision, dialect)
-        if dialect == "sqlite":
-            return cached_catalog(cache, key, lambda: catalog_at(project, revision, use_env_py=o.use_env_py))
-        return cached_catalog(cache, key, lambda: self._offline_postgresql(revision))
-
-    def _offline_postgresql(self, revision: str) -> Catalog:
-        from schema_parity.sources.alembic import offline_sql
-        from schema_parity.sources.ddl import catalog_from_ddl
-
-        project = self.project()
-        sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
-        if offline_notes:
-            # A partial offline schema would make every later table look missing: judge PostgreSQL's rules on the
-            # schema the same migrations really built (on SQLite) instead, and say so.
-            fallback = "PostgreSQL's rules are applied to the schema the migrations built on SQLite instead"
-            return self.at(revision, "sqlite").with_notes(*(f"{n} {fallback}." for n in offline_notes))
-        label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
-        return catalog_from_ddl(sql, "postgresql", source=label)
 
 
 def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict, str | None, str | None]:
@@ -270,10 +131,11 @@ def run_check(
         jobs=opts.jobs,
         max_file_size=opts.max_file_size,
     )
-    catalogs = Catalogs(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None)
+    catalogs = Schema(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None)
+    catalogs.check_configuration()
     sites = scanned.sites
     problems = scanned.problems
-    catalogs.prepare_server([s.revision for s in sites if s.revision is not None])
+    catalogs.prepare([s.revision for s in sites if s.revision is not None])
     if opts.changes is not None and sites:
         if opts.changes.touches_file_under(catalogs.schema_paths()):
             catalogs.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")
@@ -308,7 +170,6 @@ def run_check(
                 for problem in verdict.problems
             )
         reports.append(SiteReport(site, table, target, tuple(verdicts)))
-    sources = tuple(sorted({c.source for c in catalogs._by_revision.values() if c.source}))
     return _triage(
         raw,
         opts,
@@ -320,7 +181,7 @@ def run_check(
             notes=tuple(dict.fromkeys(catalogs.notes)),
             files_scanned=scanned.files_scanned,
             dialects=tuple(dialects),
-            schema_sources=sources,
+            schema_sources=catalogs.sources(),
             files_parsed=scanned.files_parsed,
             diff_base=opts.changes.base if opts.changes else None,
         ),

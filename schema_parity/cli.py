@@ -24,7 +24,8 @@ from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 
 if TYPE_CHECKING:
-    from schema_parity.check import CheckResult, SchemaOptions
+    from schema_parity.check import CheckResult
+    from schema_parity.sources import SchemaOptions
 
 
 def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
@@ -257,7 +258,7 @@ def _rebase_globs(patterns: tuple[str, ...], base: Path, cwd: Path) -> tuple[str
 
 
 def _schema_options(settings: Config, cwd: Path) -> SchemaOptions:
-    from schema_parity.check import SchemaOptions
+    from schema_parity.sources import SchemaOptions
 
     return SchemaOptions(
         alembic_config=settings.alembic_config,
@@ -292,10 +293,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise ConfigError(f"{path} does not exist")
-    if settings.schema_sql:  # a wrong path is an error even when no statement needs the schema
-        from schema_parity.sources.ddl import schema_files
-
-        schema_files(settings.schema_sql)
     changes = None
     if args.diff_base:
         from schema_parity.changes import changes_since
@@ -391,24 +388,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_schema(args: argparse.Namespace) -> int:
     from schema_parity.report.catalog import render_catalog
+    from schema_parity.sources import Schema
 
     settings = _settings(args, Path.cwd())
-    if settings.database_url:
-        from schema_parity.sources.reflect import reflect_url
-
-        catalog = reflect_url(settings.database_url)
-    else:
-        from schema_parity.sources.alembic import AlembicProject, catalog_at
-
-        options = _schema_options(settings, Path.cwd())
-        project = AlembicProject.load(
-            options.alembic_config,
-            script_location=options.script_location,
-            ini_section=options.ini_section,
-            search_from=options.search_from,
-            revision_timeout=options.revision_timeout,
-        )
-        catalog = catalog_at(project, options.revision, use_env_py=options.use_env_py)
+    catalog = Schema(_schema_options(settings, Path.cwd()), ("sqlite",)).head("sqlite")
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)
     _write(text, args.output)
     return EXIT_OK

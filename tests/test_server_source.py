@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from schema_parity.check import SchemaOptions, run_check
+from schema_parity.check import run_check
 from schema_parity.errors import ConnectionFailed
+from schema_parity.sources import SchemaOptions
 from schema_parity.sources.alembic import AlembicProject
 from schema_parity.sources.server import PREFIX, ScratchDatabases, catalogs_on_server
 from tests.alembic_projects import Revision, write_project

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from schema_parity.catalog import DIALECTS, Dialect
-from schema_parity.check import CheckOptions, SchemaOptions, SiteReport, run_check
+from schema_parity.check import CheckOptions, SiteReport, run_check
 from schema_parity.config import Config as Settings
 from schema_parity.config import RuleSelection, find_config, load_config
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
+from schema_parity.sources import SchemaOptions
 
 PREFIX = "schema-parity"
 CHECK_MARKER = "schema_parity_check"

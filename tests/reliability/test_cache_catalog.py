@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from schema_parity.check import CheckOptions, SchemaOptions, run_check
+from schema_parity.check import CheckOptions, run_check
+from schema_parity.sources import SchemaOptions
 from tests.alembic_projects import Revision, write_project
 
 REVISIONS = [

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 import sqlglot
 
-from schema_parity.check import Catalogs, SchemaOptions
 from schema_parity.errors import ConfigError, MigrationError
+from schema_parity.sources import Schema, SchemaOptions
 from schema_parity.sources.alembic import AlembicProject, catalog_at, sqlite_memory_connection, upgrade
 from schema_parity.sources.server import catalogs_on_server
 from tests.alembic_projects import INI, Revision, linear_chain, revision_source, stock_project, write_project
@@ -121,7 +121,7 @@ def test_fingerprint_and_catalog_cache_follow_a_sql_file_a_revision_reads(tmp_pa
     cache = tmp_path / "cache"
 
     def head_tables() -> set[str]:
-        catalogs = Catalogs(SchemaOptions(alembic_config=ini), ["sqlite"], cache_dir=cache)
+        catalogs = Schema(SchemaOptions(alembic_config=ini), ["sqlite"], cache_dir=cache)
         return {t.name for t in catalogs.head("sqlite").tables}
 
     before = AlembicProject.load(ini).fingerprint()
@@ -162,7 +162,7 @@ def test_config_file_beside_the_script_location(tmp_path: Path) -> None:
     ini.write_text("[alembic]\nscript_location = %(here)s/../db/migrations\n")
     project = AlembicProject.load(ini)
     assert len(project.fingerprint()) == 64
-    catalogs = Catalogs(SchemaOptions(alembic_config=ini), ["sqlite"], cache_dir=tmp_path / "cache")
+    catalogs = Schema(SchemaOptions(alembic_config=ini), ["sqlite"], cache_dir=tmp_path / "cache")
     assert {t.name for t in catalogs.head("sqlite").tables} == {"t0_0", "t1_0"}
     assert (tmp_path / "db" / "migrations" / "versions").resolve() in catalogs.schema_paths()
 

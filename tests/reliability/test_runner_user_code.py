@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from schema_parity import check
-from schema_parity.check import Catalogs, SchemaOptions
 from schema_parity.cli import main
 from schema_parity.errors import MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
+from schema_parity.sources import Schema, SchemaOptions
 from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql
 from schema_parity.sources.alembic.watchdog import Watchdog
 from schema_parity.sources.server import catalogs_on_server
@@ -168,7 +167,7 @@ def test_the_clock_restarts_at_each_revision(tmp_path: Path, monkeypatch: pytest
 def test_time_limit_reaches_the_project_from_the_schema_options(tmp_path: Path) -> None:
     ini = write_project(tmp_path, [FIRST])
     for limit in (7.5, None):
-        catalogs = Catalogs(SchemaOptions(alembic_config=ini, revision_timeout=limit), ["sqlite"])
+        catalogs = Schema(SchemaOptions(alembic_config=ini, revision_timeout=limit), ["sqlite"])
         assert catalogs.project().revision_timeout == limit
-    default = check.SchemaOptions.__dataclass_fields__["revision_timeout"].default
+    default = SchemaOptions.__dataclass_fields__["revision_timeout"].default
     assert default == DEFAULT_REVISION_TIMEOUT == AlembicProject.load(ini).revision_timeout

@@ -169,7 +169,8 @@ def test_a_bug_while_reading_suppression_comments_is_a_problem_for_that_file(
 
 
 def test_a_deep_python_file_does_not_stop_run_check(tmp_path: Path) -> None:
-    from schema_parity.check import SchemaOptions, run_check
+    from schema_parity.check import run_check
+    from schema_parity.sources import SchemaOptions
 
     root = _write(
         tmp_path, {"schema.sql": SCHEMA, "app/deep.py": f"Q = {UPSERT!r}\n{DEEP['sum']}", "app/q.sql": UPSERT}
@@ -193,7 +194,8 @@ def test_a_format_field_of_other_digits_is_read_as_str_format_reads_it() -> None
 def test_suppressions_before_an_unclosed_quote_still_apply_and_later_ones_are_not_reported_unused(
     tmp_path: Path,
 ) -> None:
-    from schema_parity.check import CheckOptions, SchemaOptions, run_check
+    from schema_parity.check import CheckOptions, run_check
+    from schema_parity.sources import SchemaOptions
 
     bad = "INSERT INTO t (a, b) VALUES (1, 'x') ON CONFLICT (b) DO NOTHING;\n"
     ignore = "-- schema-parity: ignore[SP101]\n"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from schema_parity.check import CheckOptions, SchemaOptions, run_check
+from schema_parity.check import CheckOptions, run_check
 from schema_parity.scan_cache import scan_project
 from schema_parity.sites.scan import scan
+from schema_parity.sources import SchemaOptions
 
 UPSERT = "INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING;\n"
 MiB = 1024 * 1024

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from schema_parity.check import SchemaOptions, run_check
+from schema_parity.check import run_check
 from schema_parity.sites.scan import scan
+from schema_parity.sources import SchemaOptions
 
 MODEL = """\
 from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String
