@@ -15,7 +15,7 @@ from pathlib import Path
 from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
 from schema_parity.changes import Changes
-from schema_parity.config import RuleSelection
+from schema_parity.config import RuleSelection, Settings
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK
 from schema_parity.findings import RULES, Finding, rule_for
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
@@ -107,6 +107,28 @@ class CheckOptions:
     project_root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """Bytes; a bigger file is not read (SP903 names it)."""
+
+
+def check_project(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckResult:
+    """The check a configuration describes: what ``schema-parity check`` and ``pytest --schema-parity`` both run."""
+    return run_check(
+        settings.paths,
+        root=settings.root,
+        schema=settings.schema,
+        dialects=settings.dialects,
+        exclude=settings.exclude,
+        wrappers=settings.wrappers,
+        options=CheckOptions(
+            selection=settings.selection,
+            report_unused_suppressions=settings.report_unused_suppressions,
+            baseline=Baseline.load(settings.baseline) if settings.baseline and use_baseline else None,
+            changes=changes,
+            cache_dir=settings.cache_dir,
+            jobs=settings.jobs,
+            project_root=settings.project_root,
+            max_file_size=settings.max_file_size,
+        ),
+    )
 
 
 def run_check(

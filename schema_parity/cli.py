@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import functools
 import logging
 import os
@@ -12,20 +11,18 @@ import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
-from schema_parity.config import FORMATS, Config, check_codes, check_severity, find_config, load_config
+from schema_parity.config import FORMATS, Config, Settings, check_codes, check_severity, resolve
 from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
 from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 
 if TYPE_CHECKING:
     from schema_parity.check import CheckResult
-    from schema_parity.sources import SchemaOptions
 
 
 def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
@@ -182,30 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, cwd: Path) -> Config:
+def _settings(args: argparse.Namespace, cwd: Path) -> Settings:
     """Defaults < configuration file < command line; see docs/configuration.md."""
-    if args.no_config:
-        file = Config()
-    elif args.config:
-        given = cwd / args.config
-        if not given.is_file():
-            raise ConfigError(f"--config {args.config}: no such file")
-        file = load_config(given)
-    else:
-        found = find_config(cwd)
-        file = load_config(found) if found else Config()
-    cli = _cli_layer(args, cwd)
-    chosen = {f.name: getattr(cli, f.name) for f in fields(Config) if getattr(cli, f.name) is not None}
-    if any(key in chosen for key in _SCHEMA_KEYS):  # a schema source on the command line replaces the file's
-        file = replace(file, **dict.fromkeys(_SCHEMA_KEYS))
-    if file.exclude and file.source is not None:
-        file = replace(file, exclude=_rebase_globs(file.exclude, file.source.parent, cwd))
-    chosen["severity"] = {**file.severity, **cli.severity}
-    chosen.pop("source", None)
-    return replace(file, **chosen)
-
-
-_SCHEMA_KEYS = ("alembic_config", "script_location", "schema_sql", "database_url")
+    return resolve(
+        cwd,
+        _cli_layer(args, cwd),
+        config_file=cwd / args.config if args.config else None,
+        read_file=not args.no_config,
+    )
 
 
 def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
@@ -225,6 +206,7 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         use_env_py=args.use_env_py,
         schema_sql=tuple(cwd / p for p in args.schema_sql) if get("schema_sql", None) else None,
         database_url=args.database_url,
+        postgres_url=get("postgres_url", None),
         dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,
         select=check_codes(args.select.split(","), "--select") if get("select", None) else None,
         ignore=check_codes(args.ignore.split(","), "--ignore") if get("ignore", None) else None,
@@ -249,48 +231,13 @@ def _severity_options(values: list[str]) -> dict[str, Severity]:
     return check_severity(table, "--severity")
 
 
-def _rebase_globs(patterns: tuple[str, ...], base: Path, cwd: Path) -> tuple[str, ...]:
-    """Patterns with a ``/`` are relative to the config file; scanned paths are relative to the working directory."""
-    prefix = Path(os.path.relpath(base, cwd)).as_posix()
-    if prefix == ".":
-        return patterns
-    return tuple(f"{prefix}/{p}" if "/" in p.rstrip("/") else p for p in patterns)
-
-
-def _schema_options(settings: Config, cwd: Path) -> SchemaOptions:
-    from schema_parity.sources import SchemaOptions
-
-    return SchemaOptions(
-        alembic_config=settings.alembic_config,
-        script_location=settings.script_location,
-        ini_section=settings.ini_section or "alembic",
-        revision=settings.revision or "head",
-        use_env_py=bool(settings.use_env_py),
-        schema_sql=settings.schema_sql or (),
-        database_url=settings.database_url,
-        search_from=cwd,
-        revision_timeout=revision_timeout(settings.revision_timeout),
-    )
-
-
-def revision_timeout(configured: float | None) -> float | None:
-    """The per-revision limit from a setting: unset is the default, 0 is no limit."""
-    if configured is None:
-        return DEFAULT_REVISION_TIMEOUT
-    return configured or None
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
-    from schema_parity.baseline import Baseline, write_baseline
-    from schema_parity.check import CheckOptions, project_path, run_check
-    from schema_parity.config import RuleSelection
-    from schema_parity.scan_cache import CACHE_DIR
+    from schema_parity.baseline import write_baseline
+    from schema_parity.check import check_project, project_path
 
     cwd = Path.cwd()
     settings = _settings(args, cwd)
-    project = settings.source.parent if settings.source else cwd
-    paths = list(settings.paths or (cwd,))
-    for path in paths:
+    for path in settings.paths:
         if not path.exists():
             raise ConfigError(f"{path} does not exist")
     changes = None
@@ -299,36 +246,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         changes = changes_since(args.diff_base, cwd)
     writing = args.write_baseline is not None
-    options = CheckOptions(
-        selection=RuleSelection(
-            select=settings.select or ("ALL",), ignore=settings.ignore or (), severity=settings.severity
-        ),
-        report_unused_suppressions=bool(settings.report_unused_suppressions),
-        baseline=Baseline.load(settings.baseline) if settings.baseline and not writing else None,
-        changes=changes,
-        cache_dir=project / CACHE_DIR if settings.cache is not False else None,
-        jobs=settings.jobs if settings.jobs is not None else 1,
-        project_root=project,
-        max_file_size=settings.max_file_size if settings.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
-    )
-    result = run_check(
-        paths,
-        root=cwd,
-        schema=dataclasses.replace(_schema_options(settings, cwd), postgres_url=args.postgres_url),
-        dialects=settings.dialects or DIALECTS,  # type: ignore[arg-type]
-        exclude=settings.exclude or (),
-        wrappers=settings.wrappers or (),
-        options=options,
-    )
+    result = check_project(settings, changes=changes, use_baseline=not writing)
     if writing:
         target = cwd / args.write_baseline
+        anchor = settings.project_root.resolve()
         recorded = write_baseline(
-            target,
-            ((f, result.fingerprints[f], project_path(cwd, f.path, project.resolve())) for f in result.findings),
+            target, ((f, result.fingerprints[f], project_path(cwd, f.path, anchor)) for f in result.findings)
         )
         print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
         return EXIT_OK
-    _write(_render(result, settings.format or "text", cwd, to_file=bool(args.output)), args.output)
+    _write(_render(result, settings.format, cwd, to_file=bool(args.output)), args.output)
     return EXIT_OK if args.exit_zero else result.exit_code
 
 
@@ -391,7 +318,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     from schema_parity.sources import Schema
 
     settings = _settings(args, Path.cwd())
-    catalog = Schema(_schema_options(settings, Path.cwd()), ("sqlite",)).head("sqlite")
+    catalog = Schema(settings.schema, ("sqlite",)).head("sqlite")
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)
     _write(text, args.output)
     return EXIT_OK

@@ -1,24 +1,29 @@
-"""``[tool.schema-parity]`` configuration: found from the working directory upwards, every key checked.
+"""The one configuration: ``[tool.schema-parity]`` found from a directory upwards, every key checked, then overrides.
 
-A project adopts the linter by writing its settings once, so that a bare ``schema-parity check`` (in CI, in
-pre-commit, on a laptop) does the same thing everywhere. Precedence, lowest first: built-in defaults, the
-configuration file, the command line. Relative paths in a file are taken from that file's directory, so the
-result does not depend on where the command is run.
+A project writes its settings once, and ``schema-parity check`` (in CI, in pre-commit, on a laptop) and
+``pytest --schema-parity`` read them the same way, so the two always agree. Settings arrive in layers (:class:`Config`,
+where ``None`` means "not set here"): the configuration file, then the command line or pytest's ini options as
+overrides. :func:`resolve` merges them over the built-in defaults into one :class:`Settings`, the only shape the
+rest of the tool reads. Relative paths are taken from the file's directory (the command line's are from the working
+directory, pytest's ini options' from the rootdir), so the result does not depend on where the command is run.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_args
 
-from schema_parity.catalog import DIALECTS
+from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.errors import ConfigError, read_text
 from schema_parity.findings import RULES, Severity
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 from schema_parity.sites.sqlalchemy import Wrapper
+from schema_parity.sources import SchemaOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,6 +31,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_FILE = ".schema-parity.toml"
+#: The per-file scan cache, under the project root (the migrated Catalogs live beside it, in ``catalogs/``).
+CACHE_DIR = Path(".schema-parity") / "scan-cache"
 PYPROJECT = "pyproject.toml"
 TABLE = "schema-parity"
 FORMATS = ("text", "json", "github", "sarif")
@@ -48,6 +55,7 @@ class Config:
     use_env_py: bool | None = None
     schema_sql: tuple[Path, ...] | None = None
     database_url: str | None = None
+    postgres_url: str | None = None
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -94,6 +102,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "use-env-py": ("use_env_py", _bool, "true or false"),
     "schema-sql": ("schema_sql", _strs, "a list of paths"),
     "database-url": ("database_url", _str, "a string"),
+    "postgres-url": ("postgres_url", _str, "a PostgreSQL URL"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
     "select": ("select", _strs, "a list of rule codes or prefixes"),
     "ignore": ("ignore", _strs, "a list of rule codes or prefixes"),
@@ -113,6 +122,113 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
+
+
+#: Keys that name the schema source: one given by an override replaces every one of the file's.
+_SCHEMA_KEYS = ("alembic_config", "script_location", "schema_sql", "database_url")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved configuration, defaults filled in: what a check runs with, from the CLI or from pytest."""
+
+    root: Path
+    """Where the run starts: the working directory (CLI) or pytest's rootdir. Relative scan paths are from here."""
+    project_root: Path
+    """The configuration file's directory (else ``root``): caches and baseline paths are anchored here."""
+    source: Path | None
+    paths: tuple[Path, ...]
+    exclude: tuple[str, ...]
+    schema: SchemaOptions
+    dialects: tuple[Dialect, ...]
+    wrappers: tuple[Wrapper, ...]
+    selection: RuleSelection
+    format: str
+    baseline: Path | None
+    report_unused_suppressions: bool
+    jobs: int
+    cache: bool
+    max_file_size: int
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """The scan cache directory, or None when caching is off."""
+        return self.project_root / CACHE_DIR if self.cache else None
+
+
+def resolve(root: Path, *overrides: Config, config_file: Path | None = None, read_file: bool = True) -> Settings:
+    """Defaults < the configuration file < each override in turn (see docs/configuration.md).
+
+    The file is ``config_file`` when given, else the nearest one from ``root`` upwards (none with
+    ``read_file=False``).
+    """
+    if not read_file:
+        file = Config()
+    elif config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"--config {config_file}: no such file")
+        file = load_config(config_file)
+    else:
+        found = find_config(root)
+        file = load_config(found) if found is not None else Config()
+    if file.exclude and file.source is not None:
+        file = replace(file, exclude=_rebase_globs(file.exclude, file.source.parent, root))
+    merged = file
+    for layer in overrides:
+        merged = _merge(merged, layer)
+    return _settings(merged, root, file.source)
+
+
+def _merge(lower: Config, upper: Config) -> Config:
+    """``upper``'s values over ``lower``'s: severities add up, and a schema source in ``upper`` replaces ``lower``'s."""
+    chosen = {f.name: getattr(upper, f.name) for f in fields(Config) if getattr(upper, f.name) is not None}
+    if any(key in chosen for key in _SCHEMA_KEYS):
+        lower = replace(lower, **dict.fromkeys(_SCHEMA_KEYS))
+        if "schema_sql" in chosen or "database_url" in chosen:  # no migrations to run on a server then
+            lower = replace(lower, postgres_url=None)
+    chosen["severity"] = {**lower.severity, **upper.severity}
+    chosen.pop("source", None)
+    return replace(lower, **chosen)
+
+
+def _settings(config: Config, root: Path, source: Path | None) -> Settings:
+    timeout = DEFAULT_REVISION_TIMEOUT if config.revision_timeout is None else config.revision_timeout or None
+    return Settings(
+        root=root,
+        project_root=source.parent if source is not None else root,
+        source=source,
+        paths=config.paths or (root,),
+        exclude=config.exclude or (),
+        schema=SchemaOptions(
+            alembic_config=config.alembic_config,
+            script_location=config.script_location,
+            ini_section=config.ini_section or "alembic",
+            revision=config.revision or "head",
+            use_env_py=bool(config.use_env_py),
+            schema_sql=config.schema_sql or (),
+            database_url=config.database_url,
+            postgres_url=config.postgres_url,
+            search_from=root,
+            revision_timeout=timeout,
+        ),
+        dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
+        wrappers=config.wrappers or (),
+        selection=RuleSelection(select=config.select or ("ALL",), ignore=config.ignore or (), severity=config.severity),
+        format=config.format or "text",
+        baseline=config.baseline,
+        report_unused_suppressions=bool(config.report_unused_suppressions),
+        jobs=config.jobs if config.jobs is not None else 1,
+        cache=config.cache is not False,
+        max_file_size=config.max_file_size if config.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
+    )
+
+
+def _rebase_globs(patterns: tuple[str, ...], base: Path, root: Path) -> tuple[str, ...]:
+    """Patterns with a ``/`` are relative to the config file; scanned paths are relative to the run's root."""
+    prefix = Path(os.path.relpath(base, root)).as_posix()
+    if prefix == ".":
+        return patterns
+    return tuple(f"{prefix}/{p}" if "/" in p.rstrip("/") else p for p in patterns)
 
 
 def find_config(start: Path) -> Path | None:

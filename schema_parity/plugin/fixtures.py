@@ -28,8 +28,8 @@ from schema_parity.plugin.hooks import (
     cache_dir,
     ini_value,
     marker_revision,
-    revision_timeout,
 )
+from schema_parity.plugin.settings import settings
 from schema_parity.sources.alembic import AlembicProject, upgrade
 from schema_parity.sources.reflect import create_engine_or_explain
 from schema_parity.sources.server import ScratchDatabases, SecretURL
@@ -71,28 +71,31 @@ PG_PREFIX = "schema_parity_"
 def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
     """The Alembic project whose migrations build every database.
 
-    From the ini options ``schema_parity_alembic_config`` / ``schema_parity_script_location`` (relative to the
-    rootdir), else the ``alembic.ini`` (or ``pyproject.toml`` with ``[tool.alembic]``) found from the rootdir.
-    Override it to return ``AlembicProject.load(...)`` for anything else.
+    From the configuration (``alembic-config``, ``script-location``, ``ini-section``, ``revision-timeout`` in
+    ``[tool.schema-parity]``, or the ini options of the same names, relative to the rootdir), else the
+    ``alembic.ini`` (or ``pyproject.toml`` with ``[tool.alembic]``) found from the rootdir. Override it to return
+    ``AlembicProject.load(...)`` for anything else.
     """
-    root = pytestconfig.rootpath
-    config_path = ini_value(pytestconfig, "schema_parity_alembic_config")
-    script_location = ini_value(pytestconfig, "schema_parity_script_location")
     try:
+        schema = settings(pytestconfig).schema
         return AlembicProject.load(
-            root / config_path if config_path else None,
-            script_location=root / script_location if script_location else None,
-            search_from=root,
-            revision_timeout=revision_timeout(pytestconfig),
+            schema.alembic_config,
+            script_location=schema.script_location,
+            ini_section=schema.ini_section,
+            search_from=schema.search_from,
+            revision_timeout=schema.revision_timeout,
         )
     except ConfigError as exc:
-        pytest.fail(f"schema-parity: {exc} (or set the ini option schema_parity_alembic_config)", pytrace=False)
+        pytest.fail(f"schema-parity: {exc} (or set alembic-config in [tool.schema-parity])", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def schema_parity_use_env_py(pytestconfig: pytest.Config) -> bool:
-    """Whether migrations run through the project's env.py (ini ``schema_parity_use_env_py``; default: not)."""
-    return bool(pytestconfig.getini("schema_parity_use_env_py"))
+    """Whether migrations run through the project's env.py (``use-env-py``; default: not)."""
+    try:
+        return settings(pytestconfig).schema.use_env_py
+    except ConfigError as exc:
+        pytest.fail(f"schema-parity: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

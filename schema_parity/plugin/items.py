@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from schema_parity.catalog import DIALECTS, Dialect
-from schema_parity.check import CheckOptions, SiteReport, run_check
-from schema_parity.config import Config as Settings
-from schema_parity.config import RuleSelection, find_config, load_config
+from schema_parity.check import SiteReport, check_project
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
-from schema_parity.sources import SchemaOptions
+from schema_parity.plugin.settings import settings
 
 PREFIX = "schema-parity"
 CHECK_MARKER = "schema_parity_check"
@@ -32,12 +29,6 @@ def add_check_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
         help="Also collect one item per ON CONFLICT site (checked against the migrated schema) and per schema build.",
     )
     parser.addini("schema_parity", "Collect the schema-parity check items by default", type="bool", default=False)
-    parser.addini(
-        "schema_parity_paths", "Paths scanned for upserts, relative to the rootdir (default: the rootdir)", type="paths"
-    )
-    parser.addini("schema_parity_exclude", "Glob patterns of paths not scanned", type="linelist")
-    parser.addini("schema_parity_dialects", "Dialects whose rules apply (default: postgresql sqlite)", type="linelist")
-    parser.addini("schema_parity_revision", "Revision the upserts are checked against (default: head)")
 
 
 def enabled(config: pytest.Config) -> bool:
@@ -97,21 +88,7 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
     root = config.rootpath
     parent = CheckCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=root)
     try:
-        settings = _project_settings(root)
-        result = run_check(
-            [Path(p) for p in config.getini("schema_parity_paths")] or [root],
-            root=root,
-            schema=_schema_options(config),
-            dialects=_dialects(config),
-            exclude=[*config.getini("schema_parity_exclude"), *(settings.exclude or ())],
-            wrappers=settings.wrappers or (),
-            options=CheckOptions(
-                selection=RuleSelection(
-                    select=settings.select or ("ALL",), ignore=settings.ignore or (), severity=settings.severity
-                ),
-                project_root=root,
-            ),
-        )
+        result = check_project(settings(config))
     except SchemaParityError as exc:
         return [CheckItem.from_parent(parent, name="schema", report_path=root, line=0, failure=str(exc))]
     items: list[pytest.Item] = [
@@ -140,35 +117,3 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
             )
         )
     return items
-
-
-def _project_settings(root: Path) -> Settings:
-    """Rule selection, severities, wrappers and excludes from ``[tool.schema-parity]``, shared with the CLI."""
-    found = find_config(root)
-    return load_config(found) if found is not None else Settings()
-
-
-def _schema_options(config: pytest.Config) -> SchemaOptions:
-    from schema_parity.plugin.hooks import ini_value, revision_timeout
-
-    root = config.rootpath
-    alembic_config = ini_value(config, "schema_parity_alembic_config")
-    script_location = ini_value(config, "schema_parity_script_location")
-    return SchemaOptions(
-        alembic_config=root / alembic_config if alembic_config else None,
-        script_location=root / script_location if script_location else None,
-        revision=ini_value(config, "schema_parity_revision") or "head",
-        use_env_py=bool(config.getini("schema_parity_use_env_py")),
-        search_from=root,
-        revision_timeout=revision_timeout(config),
-    )
-
-
-def _dialects(config: pytest.Config) -> tuple[Dialect, ...]:
-    configured = [d.strip() for d in config.getini("schema_parity_dialects") if d.strip()]
-    unknown = [d for d in configured if d not in DIALECTS]
-    if unknown:
-        raise pytest.UsageError(
-            f"schema_parity_dialects: unknown dialect(s) {', '.join(unknown)}; choose from {', '.join(DIALECTS)}"
-        )
-    return tuple(configured) or DIALECTS  # type: ignore[return-value]
