@@ -65,9 +65,13 @@ class JsonEntries:
         """Store ``payload`` (JSON data) for ``key``; a cache that cannot be written is skipped silently."""
         target = self.path(key)
         text = json.dumps({"key": key, "payload": payload}, separators=(",", ":"))
+
+        def write(path: Path) -> None:
+            path.write_text(text, encoding="utf-8")
+
         try:
             ensure_cache_dir(self.directory, self.what)
             target.parent.mkdir(exist_ok=True)
-            publish(target, lambda path: path.write_text(text, encoding="utf-8"))
+            publish(target, write)
         except OSError:
             return

@@ -183,7 +183,7 @@ def _merge(lower: Config, upper: Config) -> Config:
     """``upper``'s values over ``lower``'s: severities add up, and a schema source in ``upper`` replaces ``lower``'s."""
     chosen = {f.name: getattr(upper, f.name) for f in fields(Config) if getattr(upper, f.name) is not None}
     if any(key in chosen for key in _SCHEMA_KEYS):
-        lower = replace(lower, **dict.fromkeys(_SCHEMA_KEYS))
+        lower = replace(lower, alembic_config=None, script_location=None, schema_sql=None, database_url=None)
         if "schema_sql" in chosen or "database_url" in chosen:  # no migrations to run on a server then
             lower = replace(lower, postgres_url=None)
     chosen["severity"] = {**lower.severity, **upper.severity}

@@ -17,6 +17,7 @@ import ast
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from schema_parity.findings import RULES, Finding, rule_for
 
@@ -61,9 +62,9 @@ class Directive:
         return [self.line, self.column, list(self.codes), self.file_level, self.first, self.last]
 
     @classmethod
-    def from_json(cls, path: str, data: Sequence[object]) -> Directive:
+    def from_json(cls, path: str, data: Sequence[Any]) -> Directive:
         line, column, codes, file_level, first, last = data
-        return cls(path, int(line), int(column), tuple(codes), bool(file_level), int(first), int(last))  # type: ignore[arg-type]
+        return cls(path, int(line), int(column), tuple(codes), bool(file_level), int(first), int(last))
 
 
 def directives_in(text: str, path: str, *, python: bool) -> list[Directive]:

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from schema_parity.caches import ensure_cache_dir
 from schema_parity.errors import SchemaParityError
-from schema_parity.sources.alembic import AlembicProject, upgrade
+from schema_parity.sources.alembic import AlembicProject, upgrade_engine
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "TemplateCache", "fresh_copy"]
 
@@ -268,9 +268,7 @@ def _migrate(path: Path, project: AlembicProject, revision: str, *, use_env_py: 
         dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
 
     try:
-        with engine.connect() as connection:
-            upgrade(connection, project, revision, use_env_py=use_env_py)
-            connection.commit()
+        upgrade_engine(engine, project, revision, use_env_py=use_env_py)
     finally:
         engine.dispose()
 

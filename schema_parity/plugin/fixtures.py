@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 
 from schema_parity.errors import ConfigError, describe
 from schema_parity.plugin.hooks import (
@@ -30,7 +29,7 @@ from schema_parity.plugin.hooks import (
     marker_revision,
 )
 from schema_parity.plugin.settings import settings
-from schema_parity.sources.alembic import AlembicProject, upgrade
+from schema_parity.sources.alembic import AlembicProject, current_revision, upgrade_engine
 from schema_parity.sources.reflect import create_engine_or_explain
 from schema_parity.sources.server import ScratchDatabases, SecretURL
 from schema_parity.template import TemplateCache, fresh_copy
@@ -191,11 +190,10 @@ def schema_parity_catalog(
         engine = sa.create_engine(f"sqlite:///file:{template}?mode=ro&uri=true")
         try:
             with engine.connect() as connection:
-                heads = MigrationContext.configure(connection).get_current_heads()
                 schema_parity_catalogs[template] = reflect(
                     connection,
                     source=f"alembic:{project.config_path or project.script_location}@{schema_parity_revision}",
-                    revision=",".join(sorted(heads)) or None,
+                    revision=current_revision(connection),
                 )
         finally:
             engine.dispose()
@@ -215,16 +213,12 @@ class Migrator:
 
     def upgrade(self, revision: str = "head") -> list[str]:
         """Apply the revisions from where the database is up to ``revision``; return those applied."""
-        with self.engine.connect() as connection:
-            applied = upgrade(connection, self.project, revision, use_env_py=self.use_env_py)
-            connection.commit()
-        return applied
+        return upgrade_engine(self.engine, self.project, revision, use_env_py=self.use_env_py)
 
     def current(self) -> str | None:
         """The revision the database is at (branch heads joined by commas), None before the first one."""
         with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
-        return ",".join(sorted(heads)) or None
+            return current_revision(connection)
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert rows into ``table`` as it exists at the current revision (seed data before an upgrade)."""
@@ -347,9 +341,7 @@ class PgTemplates:
             name = self.scratch.create(label="tmpl_")
             engine = sa.create_engine(self.url(name))
             try:
-                with engine.connect() as connection:
-                    upgrade(connection, self.project, revision, use_env_py=self.use_env_py)
-                    connection.commit()
+                upgrade_engine(engine, self.project, revision, use_env_py=self.use_env_py)
             except BaseException:
                 engine.dispose()
                 self.scratch.drop(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ class CheckCollector(pytest.Collector):
 class CheckItem(pytest.Item):
     """Base of the generated items: failures render as the checker's text."""
 
-    def __init__(self, *, report_path: Path, line: int, failure: str | None, **kwargs: object) -> None:
+    def __init__(self, *, report_path: Path, line: int, failure: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.report_path = report_path
         self.line = line

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConnectionFailed, MigrationError, describe
-from schema_parity.sources.alembic import AlembicProject, trusted, upgrade
+from schema_parity.sources.alembic import AlembicProject, trusted, upgrade_engine
 from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
@@ -392,7 +392,7 @@ def catalogs_on_server(
             engine = sa.create_engine(scratch.url(name))
             try:
                 try:
-                    _upgrade(engine, project, revision, use_env_py)
+                    upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 except MigrationError as exc:
                     if "not a valid upgrade target" not in str(exc):
                         raise
@@ -401,7 +401,7 @@ def catalogs_on_server(
                     scratch.drop(name)
                     name = scratch.create()
                     engine = sa.create_engine(scratch.url(name))
-                    _upgrade(engine, project, revision, use_env_py)
+                    upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
                     result[revision] = reflect(
                         conn, source=f"postgresql-server:{scratch.shown}@{revision}", revision=revision
@@ -412,8 +412,3 @@ def catalogs_on_server(
         scratch.close()
     return result
 
-
-def _upgrade(engine: sa.Engine, project: AlembicProject, revision: str, use_env_py: bool) -> None:
-    with engine.connect() as conn:
-        upgrade(conn, project, revision, use_env_py=use_env_py)
-        conn.commit()

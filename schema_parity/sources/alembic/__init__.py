@@ -8,7 +8,23 @@ connection, or producing offline SQL. ``batch``: SQLite's constraint and column 
 from __future__ import annotations
 
 from schema_parity.sources.alembic.project import AlembicProject
-from schema_parity.sources.alembic.runner import catalog_at, offline_sql, sqlite_memory_connection, upgrade
+from schema_parity.sources.alembic.runner import (
+    catalog_at,
+    current_revision,
+    offline_sql,
+    sqlite_memory_connection,
+    upgrade,
+    upgrade_engine,
+)
 from schema_parity.sources.alembic.sandbox import trusted
 
-__all__ = ["AlembicProject", "catalog_at", "offline_sql", "sqlite_memory_connection", "trusted", "upgrade"]
+__all__ = [
+    "AlembicProject",
+    "catalog_at",
+    "current_revision",
+    "offline_sql",
+    "sqlite_memory_connection",
+    "trusted",
+    "upgrade",
+    "upgrade_engine",
+]

@@ -33,7 +33,7 @@ from schema_parity.sources.alembic.sandbox import Sandbox
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
 from schema_parity.sources.reflect import reflect
 
-__all__ = ["catalog_at", "offline_sql", "sqlite_memory_connection", "upgrade"]
+__all__ = ["catalog_at", "current_revision", "offline_sql", "sqlite_memory_connection", "upgrade", "upgrade_engine"]
 
 
 class _Progress:
@@ -278,5 +278,20 @@ def catalog_at(
     label = source or f"alembic:{project.config_path or project.script_location}@{revision}"
     with sqlite_memory_connection() as connection:
         upgrade(connection, project, revision, use_env_py=use_env_py)
-        heads = MigrationContext.configure(connection).get_current_heads()
-        return reflect(connection, source=label, revision=",".join(sorted(heads)) or None)
+        return reflect(connection, source=label, revision=current_revision(connection))
+
+
+def upgrade_engine(
+    engine: sa.Engine, project: AlembicProject, revision: str = "head", *, use_env_py: bool = False
+) -> list[str]:
+    """Upgrade the database behind ``engine`` on one connection and commit; return the revisions applied."""
+    with engine.connect() as connection:
+        applied = upgrade(connection, project, revision, use_env_py=use_env_py)
+        connection.commit()
+    return applied
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """The revision a database is at: its branch heads joined by commas, None before the first revision."""
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
