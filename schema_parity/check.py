@@ -23,7 +23,7 @@ from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
 from schema_parity.sites.scan import ScanProblem
 from schema_parity.sites.sqlalchemy import Wrapper
-from schema_parity.sources import Schema, SchemaOptions
+from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge
@@ -52,6 +52,8 @@ class CheckResult:
     files_scanned: int = 0
     dialects: tuple[Dialect, ...] = DIALECTS
     schema_sources: tuple[str, ...] = field(default=())
+    engines: Mapping[Dialect, str] = field(default_factory=dict)
+    """What each dialect's schema came from: ``migrations run on PostgreSQL 18.6 (embedded cluster ...)``."""
     suppressed: tuple[Finding, ...] = ()
     baselined: tuple[Finding, ...] = ()
     fingerprints: Mapping[Finding, str] = field(default_factory=dict)
@@ -153,11 +155,40 @@ def run_check(
         jobs=opts.jobs,
         max_file_size=opts.max_file_size,
     )
-    catalogs = Schema(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None)
-    catalogs.check_configuration()
-    sites = scanned.sites
-    problems = scanned.problems
-    catalogs.prepare([s.revision for s in sites if s.revision is not None])
+    with Schema(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None) as catalogs:
+        catalogs.check_configuration()
+        raw, reports = _judge_all(
+            scanned.sites, scanned.problems, catalogs=catalogs, dialects=dialects, opts=opts, root=root
+        )
+        return _triage(
+            raw,
+            opts,
+            directives=scanned.directives,
+            root=root,
+            base=CheckResult(
+                findings=(),
+                sites=tuple(reports),
+                notes=tuple(dict.fromkeys(catalogs.notes)),
+                files_scanned=scanned.files_scanned,
+                dialects=tuple(dialects),
+                schema_sources=catalogs.sources(),
+                files_parsed=scanned.files_parsed,
+                diff_base=opts.changes.base if opts.changes else None,
+                engines={d: catalogs.engines[d] for d in dialects if d in catalogs.engines},
+            ),
+        )
+
+
+def _judge_all(
+    sites: list[Site],
+    problems: list[ScanProblem],
+    *,
+    catalogs: Schema,
+    dialects: Sequence[Dialect],
+    opts: CheckOptions,
+    root: Path,
+) -> tuple[list[tuple[Finding, str]], list[SiteReport]]:
+    """Every site judged for each dialect; the schema is built only for what the sites need (none: nothing)."""
     if opts.changes is not None and sites:
         if opts.changes.touches_file_under(catalogs.schema_paths()):
             catalogs.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")
@@ -166,6 +197,8 @@ def run_check(
             problems = [p for p in problems if opts.changes.touches(root / p.path, 0, 1 << 30)]
     raw: list[tuple[Finding, str]] = [(_problem_finding(p), "") for p in problems]
     reports: list[SiteReport] = []
+    if catalogs.is_alembic:  # PostgreSQL's catalogs at every revision the sites need, in one pass
+        catalogs.prepare([s.revision or catalogs.options.revision for s in sites if s.dialect != "sqlite"])
     for site in sites:
         verdicts: list[Verdict] = []
         table = target = None
@@ -184,7 +217,10 @@ def run_check(
                 table = target = None
             else:
                 catalog = catalogs.at(site.revision, dialect) if site.revision is not None else catalogs.head(dialect)
-                verdict, table, target = judge_site(site, catalog, dialect)
+                if isinstance(catalog, Unavailable):
+                    verdict, table, target = Verdict.unresolved(dialect, "SP901", catalog.reason), None, None
+                else:
+                    verdict, table, target = judge_site(site, catalog, dialect)
             verdicts.append(verdict)
             statement = site.sql or site.unresolved or ""
             raw.extend(
@@ -192,22 +228,7 @@ def run_check(
                 for problem in verdict.problems
             )
         reports.append(SiteReport(site, table, target, tuple(verdicts)))
-    return _triage(
-        raw,
-        opts,
-        directives=scanned.directives,
-        root=root,
-        base=CheckResult(
-            findings=(),
-            sites=tuple(reports),
-            notes=tuple(dict.fromkeys(catalogs.notes)),
-            files_scanned=scanned.files_scanned,
-            dialects=tuple(dialects),
-            schema_sources=catalogs.sources(),
-            files_parsed=scanned.files_parsed,
-            diff_base=opts.changes.base if opts.changes else None,
-        ),
-    )
+    return raw, reports
 
 
 def _triage(

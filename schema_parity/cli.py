@@ -20,6 +20,7 @@ from schema_parity.config import FORMATS, Config, Settings, check_codes, check_s
 from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
 from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.sources.postgres import POSTGRES_MODES, POSTGRES_URL_ENV
 
 if TYPE_CHECKING:
     from schema_parity.check import CheckResult
@@ -116,11 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="schema from DDL files replayed in order (a directory: its *.sql in name order)",
     )
     check.add_argument("--database-url", metavar="URL", help="schema reflected from this database (read-only)")
-    check.add_argument(
+    postgres = check.add_argument_group("PostgreSQL")
+    postgres.add_argument(
         "--postgres-url",
         metavar="URL",
-        help="judge PostgreSQL's rules on the migrations run on this server, in a scratch database it creates and "
-        "drops (for migrations that cannot run offline or on SQLite)",
+        help="run the migrations for PostgreSQL's rules on this server, in a scratch database created and dropped "
+        f"(default: ${POSTGRES_URL_ENV}, else the embedded server when installed, else local PostgreSQL binaries)",
+    )
+    postgres.add_argument(
+        "--postgres",
+        choices=POSTGRES_MODES,
+        help="auto (default): a real PostgreSQL when one can be had; required: no server is an error (exit 2); "
+        "offline: never start or use a server (PostgreSQL's schema from Alembic's offline SQL)",
+    )
+    postgres.add_argument(
+        "--postgres-version", type=int, metavar="MAJOR", help="production's PostgreSQL major version (e.g. 15)"
     )
     check.add_argument(
         "--dialect",
@@ -207,6 +218,8 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         schema_sql=tuple(cwd / p for p in args.schema_sql) if get("schema_sql", None) else None,
         database_url=args.database_url,
         postgres_url=get("postgres_url", None),
+        postgres=get("postgres", None),
+        postgres_version=get("postgres_version", None),
         dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,
         select=check_codes(args.select.split(","), "--select") if get("select", None) else None,
         ignore=check_codes(args.ignore.split(","), "--ignore") if get("ignore", None) else None,

@@ -24,6 +24,7 @@ from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.sources import SchemaOptions
+from schema_parity.sources.postgres import POSTGRES_MODES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,6 +57,10 @@ class Config:
     schema_sql: tuple[Path, ...] | None = None
     database_url: str | None = None
     postgres_url: str | None = None
+    postgres: str | None = None
+    postgres_version: int | None = None
+    postgres_keep_warm: float | None = None
+    setup_sql: tuple[str, ...] | None = None
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -103,6 +108,10 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "schema-sql": ("schema_sql", _strs, "a list of paths"),
     "database-url": ("database_url", _str, "a string"),
     "postgres-url": ("postgres_url", _str, "a PostgreSQL URL"),
+    "postgres": ("postgres", lambda v: v in POSTGRES_MODES, f"one of {', '.join(POSTGRES_MODES)}"),
+    "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
+    "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
+    "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
     "select": ("select", _strs, "a list of rule codes or prefixes"),
     "ignore": ("ignore", _strs, "a list of rule codes or prefixes"),
@@ -210,6 +219,10 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
             postgres_url=config.postgres_url,
             search_from=root,
             revision_timeout=timeout,
+            postgres=config.postgres or "auto",  # type: ignore[arg-type]
+            postgres_version=config.postgres_version,
+            postgres_keep_warm=config.postgres_keep_warm or 0.0,
+            setup_sql=config.setup_sql or (),
         ),
         dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
         wrappers=config.wrappers or (),
@@ -281,6 +294,8 @@ def parse_table(data: Mapping[str, Any], path: Path) -> Config:
             value = _wrappers(value, f"{where}: wrappers")
         elif attribute == "format" and value not in FORMATS:
             raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, not {value!r}")
+        elif attribute == "setup_sql":
+            value = (value,) if isinstance(value, str) else tuple(value)
         elif isinstance(value, list):
             value = tuple(value)
         values[attribute] = value

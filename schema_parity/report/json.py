@@ -1,7 +1,8 @@
 """The JSON report: the stable contract other tools and CI read (documented in docs/check.md).
 
-Version 1 keys never change meaning; keys are only ever added. Suppressed and baselined findings are listed with
-``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
+Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what each
+dialect's schema came from). Suppressed and baselined findings are listed with ``"suppressed": true`` /
+``"baselined": true`` and are not counted as errors.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
         "version": REPORT_VERSION,
         "dialects": list(result.dialects),
         "schema_sources": list(result.schema_sources),
+        "engines": dict(result.engines),
         "findings": [
             {
                 "rule": f.rule,

@@ -55,6 +55,8 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append("")
     for note in result.notes:
         out.append(paint(f"note: {note}", "dim"))
+    for dialect, engine in result.engines.items():
+        out.append(paint(f"{dialect}: {engine}", "dim"))
     out.append(_summary(result, paint))
     if result.findings:
         out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
-from schema_parity.sources.catalog_cache import cached_catalog
+from schema_parity.sources.catalog_cache import cached_catalog, store_catalog, stored_catalog
+from schema_parity.sources.postgres import Postgres, PostgresMode
 
 if TYPE_CHECKING:
     from schema_parity.sources.alembic import AlembicProject
 
-__all__ = ["Schema", "SchemaOptions"]
+__all__ = ["Schema", "SchemaOptions", "Unavailable"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,14 @@ class SchemaOptions:
     """A PostgreSQL server on which the migrations run (in a scratch database) for PostgreSQL's rules."""
     revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT
     """Seconds each revision may run (None: no limit)."""
+    postgres: PostgresMode = "auto"
+    """Whether PostgreSQL's schema comes from a real server: when one can be had (auto), always, or never."""
+    postgres_version: int | None = None
+    """Production's PostgreSQL major version (a provisioned server of another version is reported)."""
+    postgres_keep_warm: float = 0.0
+    """Seconds a provisioned cluster stays up after the run, for the next one."""
+    setup_sql: tuple[str, ...] = ()
+    """SQL run in each scratch PostgreSQL database before the migrations (extensions, roles, schemas)."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
@@ -58,18 +67,44 @@ class SchemaOptions:
         return not self.database_url and not self.schema_sql
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """A dialect's schema that cannot be had (PostgreSQL's, when no server runs the migrations and they cannot run
+    offline): every site is unresolved for that dialect, with this reason, never judged against another engine's
+    schema."""
+
+    reason: str
+
+
 class Schema:
     """One Catalog per dialect at the configured revision, and (for Alembic projects) at any revision, built on
-    first use. ``notes`` collects what the sources could not model, for the report."""
+    first use. ``notes`` collects what the sources could not model, and ``engines`` what each dialect's schema came
+    from, for the report. :meth:`close` releases a PostgreSQL server provisioned for the run."""
 
     def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect], cache_dir: Path | None = None) -> None:
         self.options = options
         self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
         self.notes: list[str] = []
-        self._built: dict[tuple[str, Dialect], Catalog] = {}
+        self.engines: dict[Dialect, str] = {}
+        self._built: dict[tuple[str, Dialect], Catalog | Unavailable] = {}
         self._project: AlembicProject | None = None
         self._reflected: Catalog | None = None
+        self.postgres = Postgres(
+            url=options.postgres_url,
+            mode=options.postgres,
+            linger=options.postgres_keep_warm,
+            version=options.postgres_version,
+        )
+
+    def close(self) -> None:
+        self.postgres.close()
+
+    def __enter__(self) -> Schema:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def is_alembic(self) -> bool:
@@ -107,37 +142,91 @@ class Schema:
             )
         return self._project
 
-    def head(self, dialect: Dialect) -> Catalog:
+    def head(self, dialect: Dialect) -> Catalog | Unavailable:
         """The Catalog at the configured revision (``head`` unless the options say otherwise)."""
         return self.at(self.options.revision, dialect)
 
-    def at(self, revision: str, dialect: Dialect) -> Catalog:
+    def at(self, revision: str, dialect: Dialect) -> Catalog | Unavailable:
         key = (revision, dialect)
         if key not in self._built:
-            catalog = self._build(revision, dialect)
-            if self.is_alembic:
-                self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
-            self._built[key] = catalog
+            if dialect == "postgresql" and self.is_alembic:
+                self.prepare([revision])
+            else:
+                self._keep(revision, dialect, self._build(revision, dialect))
         return self._built[key]
 
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
-        return tuple(sorted({c.source for c in self._built.values() if c.source}))
+        return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))
 
     def prepare(self, revisions: Sequence[str]) -> None:
-        """With a PostgreSQL server, migrate once through every revision PostgreSQL's rules will need, in history
-        order (the other sources build each Catalog on demand)."""
-        options = self.options
-        if not (options.postgres_url and self.is_alembic and "postgresql" in self.dialects):
+        """PostgreSQL's Catalogs at every revision its rules will need, built together: from the cache when all are
+        there (no server is started), else by one pass through the history on a PostgreSQL server, else from
+        Alembic's offline DDL (the other sources build each Catalog on demand)."""
+        if not (self.is_alembic and "postgresql" in self.dialects):
+            return
+        wanted = [r for r in dict.fromkeys(revisions) if (r, "postgresql") not in self._built]
+        if not wanted:
+            return
+        identity = self.postgres.identity()
+        keys = {revision: self._key(revision, "postgresql", identity or "offline") for revision in wanted}
+        cache = self._cache()
+        missing = []
+        for revision in wanted:
+            stored = stored_catalog(cache, keys[revision])
+            if stored is not None:
+                self._keep(revision, "postgresql", stored)
+            else:
+                missing.append(revision)
+        if not missing:
+            engine = f"PostgreSQL {identity.partition(':')[2]} ({identity.partition(':')[0]})" if identity else ""
+            self.engines.setdefault(
+                "postgresql", f"migrations run on {engine}, from the catalog cache" if engine else
+                "Alembic's offline DDL, replayed, from the catalog cache"
+            )
+            return
+        server = self.postgres.server() if identity is not None else None
+        if server is None:
+            self.engines["postgresql"] = "Alembic's offline DDL, replayed (no PostgreSQL server: " + (
+                "; ".join(self.postgres.reasons) or "postgres = offline") + ")"
+            for revision in missing:
+                built = self._offline_postgresql(revision)
+                if isinstance(built, Catalog):
+                    store_catalog(cache, keys[revision], built)
+                self._keep(revision, "postgresql", built)
             return
         from schema_parity.sources.server import catalogs_on_server
 
-        needed = dict.fromkeys([*revisions, options.revision])
-        wanted = [r for r in needed if (r, "postgresql") not in self._built]
-        if wanted:
-            built = catalogs_on_server(options.postgres_url, self.project(), wanted, use_env_py=options.use_env_py)
-            for revision, catalog in built.items():
-                self._built[(revision, "postgresql")] = catalog
+        self.engines["postgresql"] = f"migrations run on {server.describe()}"
+        built_on_server = catalogs_on_server(
+            server.url,
+            self.project(),
+            missing,
+            use_env_py=self.options.use_env_py,
+            setup_sql=self.options.setup_sql,
+            source=f"alembic:{self._label()} on {server.describe()}",
+        )
+        for revision, catalog in built_on_server.items():
+            store_catalog(cache, self._key(revision, "postgresql", f"{server.kind}:{server.major}"), catalog)
+            self._keep(revision, "postgresql", catalog)
+
+    def _keep(self, revision: str, dialect: Dialect, built: Catalog | Unavailable) -> None:
+        if self.is_alembic and isinstance(built, Catalog):
+            self.notes.extend(f"{dialect}: {n}" for n in built.notes)
+        self._built[(revision, dialect)] = built
+
+    def _cache(self) -> Path | None:
+        # An env.py may read the environment: only the built-in environment's result is a function of the files.
+        return None if self.options.use_env_py else self.cache_dir
+
+    def _label(self) -> str:
+        project = self.project()
+        return str(project.config_path or project.script_location)
+
+    def _key(self, revision: str, dialect: Dialect, engine: str) -> tuple[str, ...]:
+        """What a migrated Catalog depends on: the history's content, the revision, and the engine that ran it."""
+        setup = "\0".join(self.options.setup_sql) if dialect == "postgresql" else ""
+        return (self.project().fingerprint(), self._label(), revision, dialect, engine, setup)
 
     def _build(self, revision: str, dialect: Dialect) -> Catalog:
         options = self.options
@@ -147,41 +236,41 @@ class Schema:
 
                 self._reflected = reflect_url(options.database_url)
                 self.notes.extend(self._reflected.notes)
+                self.engines = dict.fromkeys(self.dialects, f"the database {self._reflected.source}, reflected")
             return self._reflected
         if options.schema_sql:
             from schema_parity.sources.ddl import catalog_from_files
 
             catalog = catalog_from_files(list(options.schema_sql), dialect)
             self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
+            self.engines[dialect] = "DDL files, replayed"
             return catalog
-        if options.postgres_url and dialect == "postgresql":
-            self.prepare([revision])
-            return self._built[(revision, "postgresql")]
-        return self._migrated(revision, dialect)
+        import sqlite3
 
-    def _migrated(self, revision: str, dialect: Dialect) -> Catalog:
         from schema_parity.sources.alembic import catalog_at
 
+        self.engines[dialect] = f"migrations run on SQLite {sqlite3.sqlite_version}"
         project = self.project()
-        # An env.py may read the environment: only the built-in environment's result is a function of the files.
-        cache = None if self.options.use_env_py else self.cache_dir
-        key = (project.fingerprint(), str(project.config_path or project.script_location), revision, dialect)
-        if dialect == "sqlite":
-            return cached_catalog(
-                cache, key, lambda: catalog_at(project, revision, use_env_py=self.options.use_env_py)
-            )
-        return cached_catalog(cache, key, lambda: self._offline_postgresql(revision))
+        return cached_catalog(
+            self._cache(),
+            self._key(revision, dialect, "sqlite"),
+            lambda: catalog_at(project, revision, use_env_py=self.options.use_env_py),
+        )
 
-    def _offline_postgresql(self, revision: str) -> Catalog:
+    def _offline_postgresql(self, revision: str) -> Catalog | Unavailable:
+        """Alembic's offline DDL for PostgreSQL, replayed; unavailable when a revision cannot run offline (its SQL
+        would stop there, and every later table would look missing)."""
         from schema_parity.sources.alembic import offline_sql
         from schema_parity.sources.ddl import catalog_from_ddl
 
         project = self.project()
         sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
         if offline_notes:
-            # A partial offline schema would make every later table look missing: judge PostgreSQL's rules on the
-            # schema the same migrations really built (on SQLite) instead, and say so.
-            fallback = "PostgreSQL's rules are applied to the schema the migrations built on SQLite instead"
-            return self.at(revision, "sqlite").with_notes(*(f"{n} {fallback}." for n in offline_notes))
+            how = "; ".join(self.postgres.reasons) or "postgres = offline"
+            return Unavailable(
+                f"PostgreSQL's schema at revision {revision} is unknown: {' '.join(offline_notes)} PostgreSQL's "
+                f"rules need the migrations run on PostgreSQL, and no server could be used ({how}). Install "
+                "schema-parity[postgres] for the embedded server, or give one with --postgres-url."
+            )
         label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
         return catalog_from_ddl(sql, "postgresql", source=label)

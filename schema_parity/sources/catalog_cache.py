@@ -18,16 +18,32 @@ from schema_parity.catalog import Catalog
 
 def cached_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], build: Callable[[], Catalog]) -> Catalog:
     """The Catalog stored under ``key_parts``, else ``build()``, stored for the next run."""
-    if cache_dir is None:
-        return build()
-    entries = JsonEntries(cache_dir, "migrated Catalogs")
-    key = hashlib.sha256("\0".join(key_parts).encode()).hexdigest()
-    stored = entries.load(key)
+    stored = stored_catalog(cache_dir, key_parts)
     if stored is not None:
-        try:
-            return Catalog.from_dict(stored)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass  # an entry of an older Catalog format: built again
+        return stored
     catalog = build()
-    entries.store(key, catalog.to_dict())
+    store_catalog(cache_dir, key_parts, catalog)
     return catalog
+
+
+def store_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], catalog: Catalog) -> None:
+    """Keep ``catalog`` under ``key_parts`` for the next run (no cache: nothing)."""
+    if cache_dir is not None:
+        JsonEntries(cache_dir, "migrated Catalogs").store(_digest(key_parts), catalog.to_dict())
+
+
+def stored_catalog(cache_dir: Path | None, key_parts: tuple[str, ...]) -> Catalog | None:
+    """The Catalog stored under ``key_parts``, or None (no cache, no entry, or an entry of an older format)."""
+    if cache_dir is None:
+        return None
+    stored = JsonEntries(cache_dir, "migrated Catalogs").load(_digest(key_parts))
+    if stored is None:
+        return None
+    try:
+        return Catalog.from_dict(stored)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _digest(key_parts: tuple[str, ...]) -> str:
+    return hashlib.sha256("\0".join(key_parts).encode()).hexdigest()

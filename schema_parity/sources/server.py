@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
-from schema_parity.errors import ConnectionFailed, MigrationError, describe
+from schema_parity.errors import ConfigError, ConnectionFailed, MigrationError, describe
 from schema_parity.sources.alembic import AlembicProject, trusted, upgrade_engine
 from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
@@ -366,14 +367,22 @@ def _wait_until_gone(connection: sa.Connection, pid: int) -> None:
 
 
 def catalogs_on_server(
-    server_url: str, project: AlembicProject, revisions: Iterable[str], *, use_env_py: bool = False
+    server_url: str,
+    project: AlembicProject,
+    revisions: Iterable[str],
+    *,
+    use_env_py: bool = False,
+    setup_sql: Sequence[str] = (),
+    source: str | None = None,
 ) -> dict[str, Catalog]:
     """The Catalog at each of ``revisions`` (ids, ``head`` or ``heads``), migrated on the server at ``server_url``.
 
     ``server_url`` names any database the user can connect to with the right to CREATE DATABASE; the only
     database written is the one created here (``schema_parity_check_<random>``), dropped before returning. Every
     revision is resolved and every script loaded first, so a wrong revision or a script that cannot be imported
-    fails before anything exists on the server.
+    fails before anything exists on the server. ``setup_sql`` runs in the new database before the migrations
+    (extensions, roles, schemas the history assumes). The revisions are applied in history order in one database,
+    reflected at each requested one: the history runs once.
     """
     order = {script.revision: i for i, script in enumerate(project.revisions())}
     resolved = {revision: project.resolve(revision) for revision in set(revisions)}
@@ -388,6 +397,8 @@ def catalogs_on_server(
                 f"cannot create a scratch database on {scratch.shown}: {describe(exc)}. "
                 "--postgres-url needs a server where this user may CREATE DATABASE."
             ) from exc
+        run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
+        label = source or f"postgresql-server:{scratch.shown}"
         for revision in wanted:
             engine = sa.create_engine(scratch.url(name))
             try:
@@ -400,15 +411,47 @@ def catalogs_on_server(
                     engine.dispose()
                     scratch.drop(name)
                     name = scratch.create()
+                    run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
                     engine = sa.create_engine(scratch.url(name))
                     upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
-                    result[revision] = reflect(
-                        conn, source=f"postgresql-server:{scratch.shown}@{revision}", revision=revision
-                    )
+                    result[revision] = reflect(conn, source=f"{label}@{revision}", revision=revision)
             finally:
                 engine.dispose()
     finally:
         scratch.close()
     return result
 
+
+
+_EXTENSION = re.compile(
+    r'extension "([^"]+)" is not available|could not open extension control file ".*/([^/"]+)\.control"'
+)
+
+
+def run_setup_sql(url: str, statements: Sequence[str], *, shown: str) -> None:
+    """Run the configured setup SQL in a scratch database; an extension the server lacks is named, with the way
+    out (a server that has it)."""
+    if not statements:
+        return
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                try:
+                    connection.exec_driver_sql(statement)
+                except sa.exc.DBAPIError as exc:
+                    missing = _EXTENSION.search(str(exc.orig))
+                    if missing is not None:
+                        extension = missing.group(1) or missing.group(2)
+                        raise ConfigError(
+                            f"setup-sql: the PostgreSQL server {shown} has no extension {extension!r} "
+                            f"({describe(exc.orig)}). Point the check at a server that has it: --postgres-url URL "
+                            "(or postgres-url / $SCHEMA_PARITY_POSTGRES_URL), e.g. a PostgreSQL where the "
+                            f"extension's package is installed."
+                        ) from exc
+                    raise ConfigError(
+                        f"setup-sql: {statement.strip()[:80]!r} failed on {shown}: {describe(exc.orig)}"
+                    ) from exc
+    finally:
+        engine.dispose()
