@@ -164,6 +164,7 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "version",
         "dialects",
         "schema_sources",
+        "engines",
         "findings",
         "sites",
         "notes",
