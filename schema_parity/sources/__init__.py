@@ -111,11 +111,14 @@ class Schema:
         return self.options.is_alembic
 
     def check_configuration(self) -> None:
-        """Fail now on a schema source that cannot work (a missing DDL file), even when nothing needs the schema."""
+        """Fail now on a schema source that cannot work (a missing DDL file or Alembic configuration, a versions
+        directory that does not exist), even when no site needs the schema: nothing is migrated here."""
         if self.options.schema_sql:
             from schema_parity.sources.ddl import schema_files
 
             schema_files(self.options.schema_sql)
+        elif self.is_alembic:
+            self.project().version_dirs  # noqa: B018 - validates the directories
 
     def schema_paths(self) -> list[Path]:
         """Files and directories the schema is built from (a change there can break any site)."""
