@@ -178,6 +178,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(check)
     check.set_defaults(handler=_cmd_check)
 
+    server = add_command(
+        "server",
+        help="the PostgreSQL server the tool provisions: status, start, stop",
+        description="The embedded (or local) PostgreSQL cluster that PostgreSQL's verdicts and the pytest fixtures "
+        "use when no server URL is given. It lives in the user's cache directory and stops when its last user "
+        "exits, unless started here with --keep-warm.",
+    )
+    actions = server.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("status", help="list the clusters, whether they run and whether a process uses them")
+    start = actions.add_parser("start", help="start the cluster and keep it running between runs")
+    start.add_argument(
+        "--keep-warm", type=float, default=3600.0, metavar="SECONDS", help="stop it after so long unused (default 3600)"
+    )
+    stop = actions.add_parser("stop", help="stop the clusters nobody uses")
+    stop.add_argument("--force", action="store_true", help="stop them even while a process uses them")
+    server.set_defaults(handler=_cmd_server)
+
+    clean = add_command(
+        "clean",
+        help="stop idle provisioned servers, drop stale scratch databases, delete the project's caches",
+        description="Leave nothing running or lying around: stop the provisioned PostgreSQL clusters nobody uses, "
+        "drop the scratch databases of runs that were killed (only databases carrying schema-parity's marker whose "
+        "process is gone) on them and on the configured server, and delete the project's .schema-parity/ caches.",
+    )
+    _add_config_options(clean)
+    clean.set_defaults(handler=_cmd_clean)
+
     rules_cmd = add_command("rules", help="list every rule code", description="List every rule code.")
     rules_cmd.set_defaults(handler=_cmd_rules)
     explain = add_command(
@@ -210,13 +237,13 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
     return Config(
         paths=tuple(cwd / p for p in args.paths) if get("paths", None) else None,
         exclude=tuple(args.exclude) if get("exclude", None) else None,
-        alembic_config=path(args.alembic_config),
-        script_location=path(args.script_location),
-        ini_section=args.ini_section,
-        revision=args.revision,
-        use_env_py=args.use_env_py,
+        alembic_config=path(get("alembic_config", None)),
+        script_location=path(get("script_location", None)),
+        ini_section=get("ini_section", None),
+        revision=get("revision", None),
+        use_env_py=get("use_env_py", None),
         schema_sql=tuple(cwd / p for p in args.schema_sql) if get("schema_sql", None) else None,
-        database_url=args.database_url,
+        database_url=get("database_url", None),
         postgres_url=get("postgres_url", None),
         postgres=get("postgres", None),
         postgres_version=get("postgres_version", None),
@@ -334,6 +361,40 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     catalog = Schema(settings.schema, ("sqlite",)).head("sqlite")
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)
     _write(text, args.output)
+    return EXIT_OK
+
+
+def _cmd_server(args: argparse.Namespace) -> int:
+    from schema_parity.sources.postgres import Postgres
+    from schema_parity.sources.postgres.maintenance import cluster_lines, stop_clusters
+
+    if args.action == "status":
+        lines = cluster_lines()
+    elif args.action == "stop":
+        lines = stop_clusters(force=args.force) or ["no cluster was running"]
+    else:
+        postgres = Postgres(url=None, mode="required", linger=args.keep_warm)
+        server = postgres.server()
+        assert server is not None  # required: no server is a ConfigError
+        postgres.close()  # the keeper keeps it up for --keep-warm seconds after the last user
+        lines = [f"{server.describe()} is running; it stops after {args.keep_warm:g} s unused"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    import shutil
+
+    from schema_parity.sources.postgres.maintenance import drop_stale_databases, stop_clusters
+
+    settings = _settings(args, Path.cwd())
+    lines = drop_stale_databases([settings.schema.postgres_url] if settings.schema.postgres_url else [])
+    lines += [line for line in stop_clusters() if line.startswith("stopped")]
+    caches = settings.project_root / ".schema-parity"
+    if caches.is_dir():
+        shutil.rmtree(caches)
+        lines.append(f"deleted {caches}")
+    sys.stdout.write("\n".join(lines or ["nothing to clean"]) + "\n")
     return EXIT_OK
 
 

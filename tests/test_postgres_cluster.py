@@ -147,3 +147,51 @@ def test_tiers_offline_required_and_an_explicit_url(cluster_root: Path, pg_admin
     with pytest.raises(ConfigError, match=r"postgres = required, but no PostgreSQL server.*\*\*\*@127\.0\.0\.1:1"):
         down.server()
     assert all("secret" not in reason for reason in down.reasons)
+
+
+#: A process that creates a marked scratch database on the server at argv[1], prints its name and is then killed.
+SCRATCH = """
+import sys
+from schema_parity.sources.server import ScratchDatabases
+name = ScratchDatabases(sys.argv[1], "schema_parity_").create(label="leftover_")
+print(name, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_server_commands_and_clean(
+    cluster_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schema_parity.cli import main
+    from schema_parity.sources.server import ScratchDatabases
+
+    assert main(["server", "start", "--keep-warm", "600"]) == 0
+    assert "is running; it stops after 600 s unused" in capsys.readouterr().out
+    assert main(["server", "status"]) == 0
+    assert ", idle), " in capsys.readouterr().out
+    url = cluster(cluster_root).url
+    leftover = subprocess.Popen([sys.executable, "-c", SCRATCH, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True)  # fmt: skip
+    name = leftover.stdout.readline().strip()  # type: ignore[union-attr]
+    leftover.send_signal(signal.SIGKILL)
+    leftover.communicate()
+    unmarked = ScratchDatabases(url, "schema_parity_")
+    with unmarked.admin.connect() as connection:
+        connection.exec_driver_sql('CREATE DATABASE "schema_parity_not_ours"')  # no marker: never dropped
+    (tmp_path / "project" / ".schema-parity" / "scan-cache").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "project")
+    assert main(["clean", "--no-config"]) == 0
+    out = capsys.readouterr().out
+    assert f"dropped stale scratch database {name}" in out
+    assert "stopped PostgreSQL" in out and "deleted" in out
+    assert not (tmp_path / "project" / ".schema-parity").exists()
+    assert cluster(cluster_root).running_pid() is None
+    unmarked.admin.dispose()  # its pooled connection ended with the server
+    main(["server", "start", "--keep-warm", "600"])
+    with unmarked.admin.connect() as connection:
+        names = {r[0] for r in connection.exec_driver_sql("SELECT datname FROM pg_database")}
+        assert "schema_parity_not_ours" in names and name not in names
+        connection.exec_driver_sql('DROP DATABASE "schema_parity_not_ours"')
+    unmarked.admin.dispose()
+    assert main(["server", "stop"]) == 0
+    assert cluster(cluster_root).running_pid() is None

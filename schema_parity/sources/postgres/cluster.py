@@ -26,6 +26,7 @@ POSIX only (shared file locks, Unix sockets); elsewhere the tier is skipped with
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -45,7 +46,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["Binaries", "Cluster", "ClusterUnavailable", "cache_root"]
+__all__ = ["Binaries", "Cluster", "ClusterUnavailable", "cache_root", "clusters"]
 
 _log = logging.getLogger(__name__)
 
@@ -134,6 +135,11 @@ class Cluster:
             try:
                 if not (self.data / "PG_VERSION").is_file():
                     self._initdb()
+                record = self.dir / "cluster.json"
+                if not record.is_file():  # what `schema-parity server status` lists
+                    binaries = self.binaries
+                    fields = {"bindir": str(binaries.bindir), "version": binaries.version, "origin": binaries.origin}
+                    record.write_text(json.dumps(fields))
                 if self.running_pid() is None:
                     self._start(linger)
             except BaseException:
@@ -256,6 +262,19 @@ class Cluster:
         if self.run_as[:1] == ["setpriv"]:
             os.chown(path, 65534, 65534)
             os.chown(path.parent, 65534, 65534)
+
+
+def clusters(root: Path | None = None) -> list[Cluster]:
+    """Every initialised cluster under the cache directory (``schema-parity server status``)."""
+    found = []
+    for record in sorted((root or cache_root()).glob("*/cluster.json")):
+        try:
+            data = json.loads(record.read_text())
+            binaries = Binaries(Path(data["bindir"]), str(data["version"]), str(data["origin"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found.append(Cluster(binaries, record.parent.parent))
+    return found
 
 
 class Lease:
