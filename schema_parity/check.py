@@ -197,8 +197,9 @@ def _judge_all(
             problems = [p for p in problems if opts.changes.touches(root / p.path, 0, 1 << 30)]
     raw: list[tuple[Finding, str]] = [(_problem_finding(p), "") for p in problems]
     reports: list[SiteReport] = []
-    if catalogs.is_alembic:  # PostgreSQL's catalogs at every revision the sites need, in one pass
-        catalogs.prepare([s.revision or catalogs.options.revision for s in sites if s.dialect != "sqlite"])
+    for dialect in dialects:  # every revision the sites need, built in one pass through the history per dialect
+        needed = [s.revision or catalogs.options.revision for s in sites if s.dialect in (None, dialect)]
+        catalogs.prepare(needed, (dialect,))
     for site in sites:
         verdicts: list[Verdict] = []
         table = target = None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
-from schema_parity.sources.catalog_cache import cached_catalog, store_catalog, stored_catalog
+from schema_parity.sources.catalog_cache import store_catalog, stored_catalog
 from schema_parity.sources.postgres import Postgres, PostgresMode
 
 if TYPE_CHECKING:
@@ -152,25 +152,50 @@ class Schema:
     def at(self, revision: str, dialect: Dialect) -> Catalog | Unavailable:
         key = (revision, dialect)
         if key not in self._built:
-            if dialect == "postgresql" and self.is_alembic:
-                self.prepare([revision])
+            if self.is_alembic:
+                self.prepare([revision], (dialect,))
             else:
-                self._keep(revision, dialect, self._build(revision, dialect))
+                self._keep(revision, dialect, self._build(dialect))
         return self._built[key]
 
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
         return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))
 
-    def prepare(self, revisions: Sequence[str]) -> None:
-        """PostgreSQL's Catalogs at every revision its rules will need, built together: from the cache when all are
-        there (no server is started), else by one pass through the history on a PostgreSQL server, else from
-        Alembic's offline DDL (the other sources build each Catalog on demand)."""
-        if not (self.is_alembic and "postgresql" in self.dialects):
+    def prepare(self, revisions: Sequence[str], dialects: Sequence[Dialect] | None = None) -> None:
+        """The migrated Catalogs at every revision the sites need, built together for each dialect: from the cache
+        when they are there (no server is started), else by one pass through the history (other sources build
+        their one Catalog on demand)."""
+        if not self.is_alembic:
             return
-        wanted = [r for r in dict.fromkeys(revisions) if (r, "postgresql") not in self._built]
-        if not wanted:
-            return
+        for dialect in dialects or self.dialects:
+            wanted = [r for r in dict.fromkeys(revisions) if (r, dialect) not in self._built]
+            if wanted and dialect == "postgresql":
+                self._prepare_postgresql(wanted)
+            elif wanted:
+                self._prepare_sqlite(wanted)
+
+    def _prepare_sqlite(self, wanted: list[str]) -> None:
+        import sqlite3
+
+        from schema_parity.sources.alembic import catalogs_at
+
+        self.engines["sqlite"] = f"migrations run on SQLite {sqlite3.sqlite_version}"
+        cache = self._cache()
+        keys = {revision: self._key(revision, "sqlite", "sqlite") for revision in wanted}
+        missing = []
+        for revision in wanted:
+            stored = stored_catalog(cache, keys[revision])
+            if stored is None:
+                missing.append(revision)
+            else:
+                self._keep(revision, "sqlite", stored)
+        if missing:
+            for revision, catalog in catalogs_at(self.project(), missing, use_env_py=self.options.use_env_py).items():
+                store_catalog(cache, keys[revision], catalog)
+                self._keep(revision, "sqlite", catalog)
+
+    def _prepare_postgresql(self, wanted: list[str]) -> None:
         identity = self.postgres.identity()
         keys = {revision: self._key(revision, "postgresql", identity or "offline") for revision in wanted}
         cache = self._cache()
@@ -231,7 +256,8 @@ class Schema:
         setup = "\0".join(self.options.setup_sql) if dialect == "postgresql" else ""
         return (self.project().fingerprint(), self._label(), revision, dialect, engine, setup)
 
-    def _build(self, revision: str, dialect: Dialect) -> Catalog:
+    def _build(self, dialect: Dialect) -> Catalog:
+        """The one Catalog of a database or of DDL files (they describe one state, not a history)."""
         options = self.options
         if options.database_url:
             if self._reflected is None:
@@ -241,24 +267,12 @@ class Schema:
                 self.notes.extend(self._reflected.notes)
                 self.engines = dict.fromkeys(self.dialects, f"the database {self._reflected.source}, reflected")
             return self._reflected
-        if options.schema_sql:
-            from schema_parity.sources.ddl import catalog_from_files
+        from schema_parity.sources.ddl import catalog_from_files
 
-            catalog = catalog_from_files(list(options.schema_sql), dialect)
-            self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
-            self.engines[dialect] = "DDL files, replayed"
-            return catalog
-        import sqlite3
-
-        from schema_parity.sources.alembic import catalog_at
-
-        self.engines[dialect] = f"migrations run on SQLite {sqlite3.sqlite_version}"
-        project = self.project()
-        return cached_catalog(
-            self._cache(),
-            self._key(revision, dialect, "sqlite"),
-            lambda: catalog_at(project, revision, use_env_py=self.options.use_env_py),
-        )
+        catalog = catalog_from_files(list(options.schema_sql), dialect)
+        self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
+        self.engines[dialect] = "DDL files, replayed"
+        return catalog
 
     def _offline_postgresql(self, revision: str) -> Catalog | Unavailable:
         """Alembic's offline DDL for PostgreSQL, replayed; unavailable when a revision cannot run offline (its SQL

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConfigError, ConnectionFailed, MigrationError, describe
-from schema_parity.sources.alembic import AlembicProject, trusted, upgrade_engine
+from schema_parity.sources.alembic import AlembicProject, in_history_order, is_other_branch, trusted, upgrade_engine
 from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
@@ -384,9 +384,7 @@ def catalogs_on_server(
     (extensions, roles, schemas the history assumes). The revisions are applied in history order in one database,
     reflected at each requested one: the history runs once.
     """
-    order = {script.revision: i for i, script in enumerate(project.revisions())}
-    resolved = {revision: project.resolve(revision) for revision in set(revisions)}
-    wanted = sorted(resolved, key=lambda r: order.get(resolved[r], len(order)))
+    wanted = in_history_order(project, revisions)
     scratch = ScratchDatabases(server_url, PREFIX)
     result: dict[str, Catalog] = {}
     try:
@@ -405,7 +403,7 @@ def catalogs_on_server(
                 try:
                     upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 except MigrationError as exc:
-                    if "not a valid upgrade target" not in str(exc):
+                    if not is_other_branch(exc):
                         raise
                     # Another branch: start again from an empty database for this revision.
                     engine.dispose()

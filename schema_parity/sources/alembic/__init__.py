@@ -10,7 +10,10 @@ from __future__ import annotations
 from schema_parity.sources.alembic.project import AlembicProject
 from schema_parity.sources.alembic.runner import (
     catalog_at,
+    catalogs_at,
     current_revision,
+    in_history_order,
+    is_other_branch,
     offline_sql,
     sqlite_memory_connection,
     upgrade,
@@ -21,7 +24,10 @@ from schema_parity.sources.alembic.sandbox import trusted
 __all__ = [
     "AlembicProject",
     "catalog_at",
+    "catalogs_at",
     "current_revision",
+    "in_history_order",
+    "is_other_branch",
     "offline_sql",
     "sqlite_memory_connection",
     "trusted",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,17 @@ from schema_parity.sources.alembic.sandbox import Sandbox
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
 from schema_parity.sources.reflect import reflect
 
-__all__ = ["catalog_at", "current_revision", "offline_sql", "sqlite_memory_connection", "upgrade", "upgrade_engine"]
+__all__ = [
+    "catalog_at",
+    "catalogs_at",
+    "current_revision",
+    "in_history_order",
+    "is_other_branch",
+    "offline_sql",
+    "sqlite_memory_connection",
+    "upgrade",
+    "upgrade_engine",
+]
 
 
 class _Progress:
@@ -279,6 +289,42 @@ def catalog_at(
     with sqlite_memory_connection() as connection:
         upgrade(connection, project, revision, use_env_py=use_env_py)
         return reflect(connection, source=label, revision=current_revision(connection))
+
+
+def catalogs_at(
+    project: AlembicProject, revisions: Iterable[str], *, use_env_py: bool = False
+) -> dict[str, Catalog]:
+    """The Catalog at each of ``revisions`` on SQLite, by one pass through the history: the revisions are applied
+    in history order on one in-memory database, reflected at each requested one (a revision on another branch
+    starts a fresh database)."""
+    label = f"alembic:{project.config_path or project.script_location}"
+    result: dict[str, Catalog] = {}
+    with contextlib.ExitStack() as stack:
+        connection = stack.enter_context(sqlite_memory_connection())
+        for revision in in_history_order(project, revisions):
+            try:
+                upgrade(connection, project, revision, use_env_py=use_env_py)
+            except MigrationError as exc:
+                if not is_other_branch(exc):
+                    raise
+                stack.close()
+                connection = stack.enter_context(sqlite_memory_connection())
+                upgrade(connection, project, revision, use_env_py=use_env_py)
+            result[revision] = reflect(connection, source=f"{label}@{revision}", revision=current_revision(connection))
+    return result
+
+
+def in_history_order(project: AlembicProject, revisions: Iterable[str]) -> list[str]:
+    """``revisions`` (ids, ``head``, ``heads``), each once, in the order an upgrade reaches them; every one is
+    resolved first, so a wrong revision fails before anything runs."""
+    order = {script.revision: i for i, script in enumerate(project.revisions())}
+    resolved = {revision: project.resolve(revision) for revision in dict.fromkeys(revisions)}
+    return sorted(resolved, key=lambda r: order.get(resolved[r], len(order)))
+
+
+def is_other_branch(exc: MigrationError) -> bool:
+    """The revision is on another branch than the database: it needs a fresh database."""
+    return "not a valid upgrade target" in str(exc)
 
 
 def upgrade_engine(
