@@ -49,6 +49,25 @@ def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_postgres_options(parser: argparse.ArgumentParser) -> None:
+    postgres = parser.add_argument_group("PostgreSQL")
+    postgres.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="run the migrations for PostgreSQL's rules on this server, in a scratch database created and dropped "
+        f"(default: ${POSTGRES_URL_ENV}, else the embedded server when installed, else local PostgreSQL binaries)",
+    )
+    postgres.add_argument(
+        "--postgres",
+        choices=POSTGRES_MODES,
+        help="auto (default): a real PostgreSQL when one can be had; required: no server is an error (exit 2); "
+        "offline: never start or use a server (PostgreSQL's schema from Alembic's offline SQL)",
+    )
+    postgres.add_argument(
+        "--postgres-version", type=int, metavar="MAJOR", help="production's PostgreSQL major version (e.g. 15)"
+    )
+
+
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
@@ -95,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--database-url", metavar="URL", help="reflect this existing database instead (opened read-only)"
     )
+    schema.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="sqlite",
+        help="whose schema: the migrations run on SQLite (default), or the Catalog PostgreSQL's verdicts use",
+    )
+    _add_postgres_options(schema)
     schema.add_argument("--format", choices=("text", "json"), default="text")
     schema.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     _add_config_options(schema)
@@ -117,22 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="schema from DDL files replayed in order (a directory: its *.sql in name order)",
     )
     check.add_argument("--database-url", metavar="URL", help="schema reflected from this database (read-only)")
-    postgres = check.add_argument_group("PostgreSQL")
-    postgres.add_argument(
-        "--postgres-url",
-        metavar="URL",
-        help="run the migrations for PostgreSQL's rules on this server, in a scratch database created and dropped "
-        f"(default: ${POSTGRES_URL_ENV}, else the embedded server when installed, else local PostgreSQL binaries)",
-    )
-    postgres.add_argument(
-        "--postgres",
-        choices=POSTGRES_MODES,
-        help="auto (default): a real PostgreSQL when one can be had; required: no server is an error (exit 2); "
-        "offline: never start or use a server (PostgreSQL's schema from Alembic's offline SQL)",
-    )
-    postgres.add_argument(
-        "--postgres-version", type=int, metavar="MAJOR", help="production's PostgreSQL major version (e.g. 15)"
-    )
+    _add_postgres_options(check)
     check.add_argument(
         "--dialect",
         action="append",
@@ -355,10 +366,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_schema(args: argparse.Namespace) -> int:
     from schema_parity.report.catalog import render_catalog
-    from schema_parity.sources import Schema
+    from schema_parity.sources import Schema, Unavailable
 
     settings = _settings(args, Path.cwd())
-    catalog = Schema(settings.schema, ("sqlite",)).head("sqlite")
+    with Schema(settings.schema, (args.dialect,)) as schema:
+        catalog = schema.head(args.dialect)
+    if isinstance(catalog, Unavailable):
+        raise ConfigError(catalog.reason)
     text = catalog.to_json() + "\n" if args.format == "json" else render_catalog(catalog)
     _write(text, args.output)
     return EXIT_OK

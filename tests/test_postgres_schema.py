@@ -155,3 +155,18 @@ def test_no_site_no_migration_but_a_broken_configuration_is_still_an_error(
     assert main(["check", "--no-config", "--alembic-config", "db/alembic.ini", "empty.py"]) == 0
     assert main(["check", "--no-config", "--alembic-config", "db/missing.ini", "empty.py"]) == 2
     assert "missing.ini does not exist" in capsys.readouterr().err
+
+
+def test_schema_shows_the_catalog_postgresqls_verdicts_use(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--no-config", "--alembic-config", "db/alembic.ini", "--dialect", "postgresql",
+                 "--format", "json"]) == 0  # fmt: skip
+    catalog = json.loads(capsys.readouterr().out)
+    (booking,) = catalog["tables"]
+    keys = {k["name"]: (k["kind"], k["deferrable"]) for k in booking["keys"]}
+    assert keys["no_double_booking"] == ("exclusion", False)
+    assert keys["booking_code_key"] == ("unique", True)
+    assert catalog["dialect"] == "postgresql"
+    code = main(["schema", "--no-config", "--alembic-config", "db/alembic.ini", "--dialect", "postgresql",
+                 "--postgres", "offline"])  # fmt: skip
+    assert code == 2
+    assert "revision pg2" in capsys.readouterr().err

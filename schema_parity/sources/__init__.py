@@ -232,7 +232,7 @@ class Schema:
             missing,
             use_env_py=self.options.use_env_py,
             setup_sql=self.options.setup_sql,
-            source=f"alembic:{self._label()} on {server.describe()}",
+            source=f"alembic:{self._label()}@{{revision}} on {server.describe()}",
         )
         for revision, catalog in built_on_server.items():
             store_catalog(cache, self._key(revision, "postgresql", f"{server.kind}:{server.major}"), catalog)

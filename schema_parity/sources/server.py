@@ -380,7 +380,8 @@ def catalogs_on_server(
     ``server_url`` names any database the user can connect to with the right to CREATE DATABASE; the only
     database written is the one created here (``schema_parity_check_<random>``), dropped before returning. Every
     revision is resolved and every script loaded first, so a wrong revision or a script that cannot be imported
-    fails before anything exists on the server. ``setup_sql`` runs in the new database before the migrations
+    fails before anything exists on the server. ``source`` labels the Catalogs (``{revision}`` stands for each
+    revision). ``setup_sql`` runs in the new database before the migrations
     (extensions, roles, schemas the history assumes). The revisions are applied in history order in one database,
     reflected at each requested one: the history runs once.
     """
@@ -396,7 +397,7 @@ def catalogs_on_server(
                 "--postgres-url needs a server where this user may CREATE DATABASE."
             ) from exc
         run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
-        label = source or f"postgresql-server:{scratch.shown}"
+        label = source or f"postgresql-server:{scratch.shown}@{{revision}}"
         for revision in wanted:
             engine = sa.create_engine(scratch.url(name))
             try:
@@ -413,7 +414,7 @@ def catalogs_on_server(
                     engine = sa.create_engine(scratch.url(name))
                     upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
-                    result[revision] = reflect(conn, source=f"{label}@{revision}", revision=revision)
+                    result[revision] = reflect(conn, source=label.replace("{revision}", revision), revision=revision)
             finally:
                 engine.dispose()
     finally:
