@@ -160,6 +160,8 @@ def run_check(
         raw, reports = _judge_all(
             scanned.sites, scanned.problems, catalogs=catalogs, dialects=dialects, opts=opts, root=root
         )
+        if catalogs.failures and all(d in catalogs.failures for d in dialects):
+            raise next(iter(catalogs.failures.values()))  # no engine could run the migrations: nothing was judged
         return _triage(
             raw,
             opts,

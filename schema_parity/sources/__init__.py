@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schema_parity.catalog import Catalog, Dialect
-from schema_parity.errors import ConfigError
+from schema_parity.errors import ConfigError, MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.sources.catalog_cache import store_catalog, stored_catalog
 from schema_parity.sources.postgres import Postgres, PostgresMode
@@ -87,6 +87,8 @@ class Schema:
         self.dialects = tuple(dialects)
         self.notes: list[str] = []
         self.engines: dict[Dialect, str] = {}
+        self.failures: dict[Dialect, MigrationError] = {}
+        """Dialects whose engine could not run the migrations (their sites are unresolved)."""
         self._built: dict[tuple[str, Dialect], Catalog | Unavailable] = {}
         self._project: AlembicProject | None = None
         self._reflected: Catalog | None = None
@@ -170,10 +172,22 @@ class Schema:
             return
         for dialect in dialects or self.dialects:
             wanted = [r for r in dict.fromkeys(revisions) if (r, dialect) not in self._built]
-            if wanted and dialect == "postgresql":
-                self._prepare_postgresql(wanted)
-            elif wanted:
-                self._prepare_sqlite(wanted)
+            if not wanted:
+                continue
+            try:
+                if dialect == "postgresql":
+                    self._prepare_postgresql(wanted)
+                else:
+                    self._prepare_sqlite(wanted)
+            except MigrationError as exc:
+                if exc.revision is None:  # the history itself is broken (an import, a graph): no engine can run it
+                    raise
+                # A revision this engine cannot run (PostgreSQL-only DDL on SQLite, and the reverse): this dialect's
+                # sites are unresolved with the revision named, and the other dialect goes on.
+                self.failures[dialect] = exc
+                unavailable = Unavailable(f"the migrations cannot run on {dialect}: {exc}")
+                for revision in wanted:
+                    self._built.setdefault((revision, dialect), unavailable)
 
     def _prepare_sqlite(self, wanted: list[str]) -> None:
         import sqlite3
