@@ -30,6 +30,7 @@ from alembic.script import Script, ScriptDirectory
 
 from schema_parity.errors import ConfigError, MigrationError, describe
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
+from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import ctrl_c_watch
 
 try:  # Python 3.11+
@@ -38,6 +39,9 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 __all__ = ["AlembicProject", "describe_failure"]
+
+#: Installed libraries and the standard library: not where a user's import went wrong.
+_LIBRARIES = (Path(sa.__file__).parents[1], Path(os.__file__).parent)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ class AlembicProject:
             script = ScriptDirectory.from_config(self.config())
         except alembic_util.CommandError as exc:
             raise ConfigError(f"{self.script_location}: {exc}") from exc
-        with ctrl_c_watch() as pressed:
+        with ctrl_c_watch() as pressed, no_terminal():
             try:
                 script.revision_map.heads  # noqa: B018 - imports every revision module now, where errors are caught
             except (Exception, SystemExit, KeyboardInterrupt) as exc:  # ImportError, a typo, sys.exit() ...
@@ -247,21 +251,37 @@ def _digest_file(digest: Any, name: str, path: Path) -> None:
 
 def _import_failure(exc: BaseException, roots: Sequence[Path]) -> str:
     """Name the revision file whose import failed (the innermost traceback frame inside the scripts' directories)."""
-    culprit = None
+    culprit = raised_at = None
     for frame, line in traceback.walk_tb(exc.__traceback__):
         filename = Path(frame.f_code.co_filename)
         if any(filename.is_relative_to(root) for root in roots):
             culprit = f"{filename}:{line}"
+        if not str(filename).startswith("<") and not any(filename.is_relative_to(d) for d in _LIBRARIES):
+            raised_at = f"{filename}:{line}"
     where = f"{culprit}" if culprit else f"a revision file under {roots[0]}"
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
         return (
             f"{where} {describe_failure(exc)} while being imported. A revision file, and every module it "
             "imports, must not exit the process: remove the sys.exit() call (raise an exception instead)."
         )
-    return (
-        f"{where} cannot be imported: {describe(exc)}. Revision scripts are imported as Python "
-        "modules; install what they import (the application's dependencies) or remove the import from the revision."
-    )
+    missing = f" (module {exc.name!r} is not installed)" if isinstance(exc, ModuleNotFoundError) and exc.name else ""
+    origin = f" at {raised_at}" if raised_at and raised_at != culprit else ""
+    message = str(exc).strip()
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if "\n" in detail:  # a multi-line error (a settings validation listing every missing field) is kept whole
+        detail = detail.replace("\n", "\n    ")
+    if asked_for_input(exc):
+        advice = (
+            "It asked for input on the terminal while being imported; revisions are imported without a terminal: "
+            "give it what it asks for another way (an environment variable or a setting it reads)."
+        )
+    else:
+        advice = (
+            "Revision scripts are imported as Python modules; install what they import (the application's "
+            "dependencies), set the environment the application's settings need, or remove the import from the "
+            "revision."
+        )
+    return f"{where} cannot be imported{missing}: {detail} (raised{origin or ' there'}). {advice}"
 
 
 def describe_failure(exc: BaseException) -> str:

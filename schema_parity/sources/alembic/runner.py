@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from schema_parity.errors import MigrationError, describe
 from schema_parity.sources.alembic.batch import ParityOperations
 from schema_parity.sources.alembic.project import AlembicProject, describe_failure
 from schema_parity.sources.alembic.sandbox import Sandbox
+from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
 from schema_parity.sources.reflect import reflect
 
@@ -130,7 +130,7 @@ def upgrade(
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, contextlib.redirect_stdout(sys.stderr):
+            with sandbox.installed(), watchdog.running(), env, no_terminal():
                 if use_env_py:
                     script.run_env()
                 else:
@@ -185,6 +185,15 @@ def _migration_failure(
     revision = step.revision
     path = revision.path
     advice = "Fix the revision, or run it against the engine it was written for."
+    if asked_for_input(exc):
+        return MigrationError(
+            f"Revision {revision.revision} ({path}) asked for input on the terminal (input() met an empty standard "
+            f"input: {describe(exc)}). Revisions run without a terminal here: give the revision what it asks "
+            "for another way (an environment variable or a setting it reads), or skip the prompt when standard "
+            "input is not a terminal (sys.stdin.isatty()).",
+            revision=revision.revision,
+            path=path,
+        )
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
         advice = (
             "A revision, and every module it imports, must not exit the process: remove the sys.exit() call "
@@ -259,7 +268,7 @@ def offline_sql(
     notes: list[str] = []
     with ctrl_c_watch() as pressed:
         try:
-            with watchdog.running(), env, contextlib.redirect_stdout(sys.stderr):
+            with watchdog.running(), env, no_terminal():
                 env.configure(
                     dialect_name=dialect, output_buffer=buffer, literal_binds=True, transactional_ddl=False
                 )
