@@ -90,11 +90,18 @@ class AlembicProject:
         else:
             options = _ini_options(config_path, ini_section)
         location = script_location if script_location is not None else options.get("script_location")
+        if not location and _is_script_directory(config_path.parent):
+            # Flask-Migrate's layout: migrations/alembic.ini beside env.py and versions/, script_location set in code
+            location = str(config_path.parent)
         if not location:
             raise ConfigError(
-                f"{config_path}: no script_location in section [{ini_section}]"
-                if config_path.suffix != ".toml"
-                else f"{config_path}: no script_location in [tool.alembic]"
+                (
+                    f"{config_path}: no script_location in section [{ini_section}]"
+                    if config_path.suffix != ".toml"
+                    else f"{config_path}: no script_location in [tool.alembic]"
+                )
+                + ": give the directory of the revisions with --script-location (script-location), or choose "
+                "the ini section that has it with --ini-section (ini-section)"
             )
         here = config_path.parent
         what = f"{config_path}: script_location"
@@ -301,10 +308,18 @@ def _discover(start: Path) -> Path:
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file() and "alembic" in _read_toml(pyproject).get("tool", {}):
             return pyproject
+        flask = directory / "migrations" / "alembic.ini"  # Flask-Migrate keeps it inside the migrations directory
+        if flask.is_file() and _is_script_directory(flask.parent):
+            return flask
     raise ConfigError(
         f"No alembic.ini (or pyproject.toml with [tool.alembic]) in {start} or its parents. "
         "Pass --alembic-config PATH, or --schema-sql / --database-url for another schema source."
     )
+
+
+def _is_script_directory(directory: Path) -> bool:
+    """An Alembic script directory: ``env.py`` beside ``versions/``."""
+    return (directory / "env.py").is_file() and (directory / "versions").is_dir()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

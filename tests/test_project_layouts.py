@@ -1,0 +1,40 @@
+"""Where a history lives: layouts real projects use, found as Alembic (or the tool that wraps it) finds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schema_parity.cli import main
+from schema_parity.errors import ConfigError
+from schema_parity.sources.alembic import AlembicProject, catalog_at
+from tests.alembic_projects import Revision, write_project
+
+FIRST = Revision("f1", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))")
+
+
+def flask_migrate_layout(root: Path) -> Path:
+    """Flask-Migrate: migrations/alembic.ini beside env.py and versions/, with no script_location (set in code)."""
+    write_project(root / "tmp", [FIRST])
+    (root / "tmp" / "migrations").rename(root / "migrations")
+    (root / "migrations" / "alembic.ini").write_text("[alembic]\n# template used to generate migration files\n")
+    return root / "migrations" / "alembic.ini"
+
+
+def test_flask_migrate_layout_is_found_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ini = flask_migrate_layout(tmp_path)
+    project = AlembicProject.load(ini)
+    assert project.script_location == ini.parent
+    assert [t.name for t in catalog_at(project).tables] == ["t"]
+    monkeypatch.chdir(tmp_path)  # discovered from the project root, as `flask db` finds it
+    assert AlembicProject.load().config_path == ini
+    (tmp_path / "q.sql").write_text("INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n")
+    assert main(["check", "--no-config", "--no-cache", "--dialect", "sqlite", "q.sql"]) == 0
+
+
+def test_a_config_without_script_location_says_which_options_help(tmp_path: Path) -> None:
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\nsqlalchemy.url = sqlite://\n")
+    with pytest.raises(ConfigError, match=r"no script_location in section \[alembic\]: give .* --script-location"):
+        AlembicProject.load(ini)
