@@ -139,8 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--schema-sql",
         nargs="+",
+        action="extend",
         metavar="FILE_OR_DIR",
-        help="schema from DDL files replayed in order (a directory: its *.sql in name order)",
+        help="schema from DDL files replayed in order (a directory: its *.sql in name order); repeatable, and every "
+        "file given is replayed",
     )
     check.add_argument("--database-url", metavar="URL", help="schema reflected from this database (read-only)")
     _add_postgres_options(check)

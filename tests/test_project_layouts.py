@@ -38,3 +38,13 @@ def test_a_config_without_script_location_says_which_options_help(tmp_path: Path
     ini.write_text("[alembic]\nsqlalchemy.url = sqlite://\n")
     with pytest.raises(ConfigError, match=r"no script_location in section \[alembic\]: give .* --script-location"):
         AlembicProject.load(ini)
+
+
+def test_schema_sql_given_twice_replays_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    (tmp_path / "b.sql").write_text("CREATE TABLE b (id integer PRIMARY KEY);\n")
+    (tmp_path / "q.sql").write_text(
+        "".join(f"INSERT INTO {t} (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n" for t in "ab")
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-config", "q.sql", "--schema-sql", "a.sql", "--schema-sql", "b.sql"]) == 0
