@@ -37,6 +37,12 @@ def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ini-section", metavar="NAME", help="ini section (default: alembic)")
     group.add_argument("--revision", metavar="REV", help="upgrade target (default: head)")
     group.add_argument(
+        "--metadata",
+        metavar="MODULE:ATTR",
+        help="the project's MetaData (e.g. app.models:Base.metadata), whose naming convention names the constraints "
+        "op.* creates (default: env.py's target_metadata)",
+    )
+    group.add_argument(
         "--revision-timeout",
         type=float,
         metavar="SECONDS",
@@ -258,6 +264,7 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         schema_sql=tuple(cwd / p for p in args.schema_sql) if get("schema_sql", None) else None,
         database_url=get("database_url", None),
         postgres_url=get("postgres_url", None),
+        metadata=get("metadata", None),
         postgres=get("postgres", None),
         postgres_version=get("postgres_version", None),
         dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,

@@ -61,6 +61,7 @@ class Config:
     postgres_version: int | None = None
     postgres_keep_warm: float | None = None
     setup_sql: tuple[str, ...] | None = None
+    metadata: str | None = None
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -111,6 +112,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "postgres": ("postgres", lambda v: v in POSTGRES_MODES, f"one of {', '.join(POSTGRES_MODES)}"),
     "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
+    "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
     "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
     "select": ("select", _strs, "a list of rule codes or prefixes"),
@@ -223,6 +225,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
             postgres_version=config.postgres_version,
             postgres_keep_warm=config.postgres_keep_warm or 0.0,
             setup_sql=config.setup_sql or (),
+            metadata=config.metadata,
         ),
         dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
         wrappers=config.wrappers or (),

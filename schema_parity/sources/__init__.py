@@ -50,6 +50,8 @@ class SchemaOptions:
     """Seconds a provisioned cluster stays up after the run, for the next one."""
     setup_sql: tuple[str, ...] = ()
     """SQL run in each scratch PostgreSQL database before the migrations (extensions, roles, schemas)."""
+    metadata: str | None = None
+    """``module:attribute`` of the project's MetaData, whose naming convention Alembic applies to ``op.*``."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
@@ -144,6 +146,7 @@ class Schema:
                 ini_section=options.ini_section,
                 search_from=options.search_from,
                 revision_timeout=options.revision_timeout,
+                metadata=options.metadata,
             )
         return self._project
 

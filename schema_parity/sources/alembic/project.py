@@ -13,11 +13,12 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import io
+import logging
 import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +41,8 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["AlembicProject", "describe_failure"]
 
+_log = logging.getLogger("schema_parity.sources.alembic")
+
 #: Installed libraries and the standard library: not where a user's import went wrong.
 _LIBRARIES = (Path(sa.__file__).parents[1], Path(os.__file__).parent)
 
@@ -55,6 +58,8 @@ class AlembicProject:
     """Options that override the file's (``version_locations`` made absolute); Alembic reads the rest itself."""
     revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT
     """Seconds each revision may run before it is stopped with a MigrationError; None for no limit."""
+    metadata: str | None = None
+    """``module:attribute`` of the project's MetaData (for its naming convention); else read from env.py."""
 
     @classmethod
     def load(
@@ -65,6 +70,7 @@ class AlembicProject:
         ini_section: str = "alembic",
         search_from: Path | None = None,
         revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT,
+        metadata: str | None = None,
     ) -> AlembicProject:
         """Load a project from an ini or pyproject file, or find ``alembic.ini`` / ``pyproject.toml`` upwards.
 
@@ -77,6 +83,7 @@ class AlembicProject:
             return cls(
                 script_location=_existing_dir(located.resolve(), "script_location"),
                 revision_timeout=revision_timeout,
+                metadata=metadata,
             )
         config_path = Path(path) if path is not None else _discover(search_from or Path.cwd())
         if not config_path.is_file():
@@ -113,6 +120,7 @@ class AlembicProject:
             ini_section=ini_section,
             options=(("version_locations", os.pathsep.join(versions)),) if versions else (),
             revision_timeout=revision_timeout,
+            metadata=metadata,
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -175,6 +183,26 @@ class AlembicProject:
                     raise  # a real Ctrl-C stays one
                 raise MigrationError(_import_failure(exc, (self.script_location, *self.version_dirs))) from exc
         return script
+
+    @cached_property
+    def naming_convention(self) -> Mapping[str, Any] | None:
+        """The naming convention Alembic applies to ``op.*`` constraints: the configured MetaData's, else that of
+        env.py's ``target_metadata`` (None when there is none, or env.py's cannot be imported)."""
+        from schema_parity.sources.alembic.metadata import env_py_metadata, naming_convention
+
+        reference = self.metadata or env_py_metadata(self.script_location / "env.py")
+        if reference is None:
+            return None
+        base = self.config_path.parent if self.config_path is not None else self.script_location.parent
+        root = _project_root(base)
+        search = [base, base / "src", root, root / "src"]
+        try:
+            return naming_convention(reference, search)
+        except ConfigError as exc:
+            if self.metadata is not None:
+                raise
+            _log.info("env.py's target_metadata is not used (its naming convention names constraints): %s", exc)
+            return None
 
     def heads(self) -> tuple[str, ...]:
         return tuple(sorted(self.script.get_heads()))

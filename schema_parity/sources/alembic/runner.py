@@ -127,6 +127,7 @@ def upgrade(
     watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
     progress = _Progress(script, destination, watchdog)
     env = _ParityEnvironment(cfg, progress, sandbox)
+    naming = None if use_env_py else _naming(project)  # env.py passes its own target_metadata
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
@@ -134,7 +135,7 @@ def upgrade(
                 if use_env_py:
                     script.run_env()
                 else:
-                    env.configure(connection=connection, target_metadata=None)
+                    env.configure(connection=connection, target_metadata=naming)
                     with env.begin_transaction():
                         env.run_migrations()
             sandbox.check()  # a refusal that env.py caught and ignored is still a failure
@@ -145,6 +146,12 @@ def upgrade(
                 raise
             raise failure from exc
     return progress.applied
+
+
+def _naming(project: AlembicProject) -> sa.MetaData | None:
+    """An empty MetaData carrying the project's naming convention: all Alembic reads of ``target_metadata`` here."""
+    convention = project.naming_convention
+    return sa.MetaData(naming_convention=dict(convention)) if convention else None
 
 
 def _failure(
@@ -204,7 +211,13 @@ def _migration_failure(
             revision=revision.revision,
             path=path,
         )
-    if dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
+    if "must have a name" in str(exc):
+        advice = (
+            "The constraint has no name. Alembic names such constraints by the project's naming convention, which "
+            "lives on its MetaData: set metadata = \"package.module:Base.metadata\" in [tool.schema-parity] (or "
+            "--metadata) when env.py's target_metadata was not found or cannot be imported."
+        )
+    elif dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
         advice = (
             "SQLite cannot run this operation. Guard PostgreSQL-only steps with "
             "`if op.get_context().dialect.name == \"postgresql\":`, or judge PostgreSQL semantics from offline SQL "
@@ -265,12 +278,17 @@ def offline_sql(
     watchdog = Watchdog(project.revision_timeout)
     progress = _Progress(project.script, destination, watchdog)
     env = _ParityEnvironment(cfg, progress, as_sql=True, starting_rev=None)
+    naming = _naming(project)
     notes: list[str] = []
     with ctrl_c_watch() as pressed:
         try:
             with watchdog.running(), env, no_terminal():
                 env.configure(
-                    dialect_name=dialect, output_buffer=buffer, literal_binds=True, transactional_ddl=False
+                    dialect_name=dialect,
+                    output_buffer=buffer,
+                    literal_binds=True,
+                    transactional_ddl=False,
+                    target_metadata=naming,
                 )
                 with env.begin_transaction():
                     env.run_migrations()
