@@ -43,6 +43,12 @@ def _add_alembic_options(parser: argparse.ArgumentParser) -> None:
         "op.* creates (default: env.py's target_metadata)",
     )
     group.add_argument(
+        "--bootstrap",
+        metavar="REV",
+        help="a history that starts from create_all(): build a fresh database from the models (--metadata), stamp it "
+        "at REV, and run only the later revisions",
+    )
+    group.add_argument(
         "--revision-timeout",
         type=float,
         metavar="SECONDS",
@@ -265,6 +271,7 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         database_url=get("database_url", None),
         postgres_url=get("postgres_url", None),
         metadata=get("metadata", None),
+        bootstrap=get("bootstrap", None),
         postgres=get("postgres", None),
         postgres_version=get("postgres_version", None),
         dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,

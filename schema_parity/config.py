@@ -62,6 +62,7 @@ class Config:
     postgres_keep_warm: float | None = None
     setup_sql: tuple[str, ...] | None = None
     metadata: str | None = None
+    bootstrap: str | None = None
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -113,6 +114,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
+    "bootstrap": ("bootstrap", _str, "a revision (the one the models' create_all() stands for)"),
     "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
     "select": ("select", _strs, "a list of rule codes or prefixes"),
@@ -226,6 +228,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
             postgres_keep_warm=config.postgres_keep_warm or 0.0,
             setup_sql=config.setup_sql or (),
             metadata=config.metadata,
+            bootstrap=config.bootstrap,
         ),
         dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
         wrappers=config.wrappers or (),

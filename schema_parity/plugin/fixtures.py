@@ -84,6 +84,7 @@ def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
             search_from=schema.search_from,
             revision_timeout=schema.revision_timeout,
             metadata=schema.metadata,
+            bootstrap=schema.bootstrap,
         )
     except ConfigError as exc:
         pytest.fail(f"schema-parity: {exc} (or set alembic-config in [tool.schema-parity])", pytrace=False)

@@ -52,6 +52,9 @@ class SchemaOptions:
     """SQL run in each scratch PostgreSQL database before the migrations (extensions, roles, schemas)."""
     metadata: str | None = None
     """``module:attribute`` of the project's MetaData, whose naming convention Alembic applies to ``op.*``."""
+    bootstrap: str | None = None
+    """The revision a fresh database built from the MetaData (``create_all``) is stamped at, for histories that
+    start from ``create_all()``; only the later revisions run."""
 
     def __post_init__(self) -> None:
         chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
@@ -147,6 +150,7 @@ class Schema:
                 search_from=options.search_from,
                 revision_timeout=options.revision_timeout,
                 metadata=options.metadata,
+                bootstrap=options.bootstrap,
             )
         return self._project
 
@@ -175,6 +179,12 @@ class Schema:
             return
         for dialect in dialects or self.dialects:
             wanted = [r for r in dict.fromkeys(revisions) if (r, dialect) not in self._built]
+            for revision in [r for r in wanted if self.project().before_bootstrap(r)]:
+                self._built[(revision, dialect)] = Unavailable(
+                    f"revision {revision} comes before the bootstrap revision {self.options.bootstrap}: the schema is "
+                    "built from the models there, and the history before it does not run"
+                )
+                wanted.remove(revision)
             if not wanted:
                 continue
             try:
@@ -261,7 +271,8 @@ class Schema:
         self._built[(revision, dialect)] = built
 
     def _cache(self) -> Path | None:
-        # An env.py may read the environment: only the built-in environment's result is a function of the files.
+        # An env.py may read the environment: only the built-in environment's result is a function of the files
+        # (with a bootstrap, the models' files are part of the project's fingerprint).
         return None if self.options.use_env_py else self.cache_dir
 
     def _label(self) -> str:

@@ -60,6 +60,9 @@ class AlembicProject:
     """Seconds each revision may run before it is stopped with a MigrationError; None for no limit."""
     metadata: str | None = None
     """``module:attribute`` of the project's MetaData (for its naming convention); else read from env.py."""
+    bootstrap: str | None = None
+    """A history that starts from ``create_all()``: a fresh database is built from the MetaData and stamped at this
+    revision, and only the later revisions run."""
 
     @classmethod
     def load(
@@ -71,6 +74,7 @@ class AlembicProject:
         search_from: Path | None = None,
         revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT,
         metadata: str | None = None,
+        bootstrap: str | None = None,
     ) -> AlembicProject:
         """Load a project from an ini or pyproject file, or find ``alembic.ini`` / ``pyproject.toml`` upwards.
 
@@ -84,6 +88,7 @@ class AlembicProject:
                 script_location=_existing_dir(located.resolve(), "script_location"),
                 revision_timeout=revision_timeout,
                 metadata=metadata,
+                bootstrap=bootstrap,
             )
         config_path = Path(path) if path is not None else _discover(search_from or Path.cwd())
         if not config_path.is_file():
@@ -121,6 +126,7 @@ class AlembicProject:
             options=(("version_locations", os.pathsep.join(versions)),) if versions else (),
             revision_timeout=revision_timeout,
             metadata=metadata,
+            bootstrap=bootstrap,
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -184,20 +190,43 @@ class AlembicProject:
                 raise MigrationError(_import_failure(exc, (self.script_location, *self.version_dirs))) from exc
         return script
 
+    @property
+    def metadata_reference(self) -> str | None:
+        """``module:attribute`` of the project's MetaData: configured, else env.py's ``target_metadata``."""
+        from schema_parity.sources.models import env_py_metadata
+
+        return self.metadata or env_py_metadata(self.script_location / "env.py")
+
+    @property
+    def import_paths(self) -> list[Path]:
+        """Where the application's modules are imported from: the config's directory, the project root, their src/."""
+        base = self.config_path.parent if self.config_path is not None else self.script_location.parent
+        root = _project_root(base)
+        return [base, base / "src", root, root / "src"]
+
+    def before_bootstrap(self, revision: str) -> bool:
+        """Whether ``revision`` comes before the bootstrap revision (its schema is not built: the models stand for
+        the history up to the bootstrap)."""
+        if self.bootstrap is None or revision in ("head", "heads"):
+            return False
+        stamped = self.resolve(self.bootstrap)
+        resolved = self.resolve(revision)
+        if resolved == stamped:
+            return False
+        ancestors = {s.revision for s in self.script.revision_map.iterate_revisions(stamped, "base")}
+        return resolved in ancestors
+
     @cached_property
     def naming_convention(self) -> Mapping[str, Any] | None:
         """The naming convention Alembic applies to ``op.*`` constraints: the configured MetaData's, else that of
         env.py's ``target_metadata`` (None when there is none, or env.py's cannot be imported)."""
-        from schema_parity.sources.alembic.metadata import env_py_metadata, naming_convention
+        from schema_parity.sources.models import naming_convention
 
-        reference = self.metadata or env_py_metadata(self.script_location / "env.py")
+        reference = self.metadata_reference
         if reference is None:
             return None
-        base = self.config_path.parent if self.config_path is not None else self.script_location.parent
-        root = _project_root(base)
-        search = [base, base / "src", root, root / "src"]
         try:
-            return naming_convention(reference, search)
+            return naming_convention(reference, self.import_paths)
         except ConfigError as exc:
             if self.metadata is not None:
                 raise
@@ -274,8 +303,25 @@ class AlembicProject:
                 _digest_file(digest, f"{label}/{relative.as_posix()}", path)
         if self.config_path is not None:
             _digest_file(digest, "config", self.config_path)
-        digest.update(repr(self.options).encode())
+        digest.update(repr((self.options, self.metadata, self.bootstrap)).encode())
+        if self.bootstrap is not None:  # the models build the database: their source is part of what it depends on
+            for name, path in self._model_files():
+                _digest_file(digest, f"models/{name}", path)
         return digest.hexdigest()
+
+    def _model_files(self) -> list[tuple[str, Path]]:
+        """The source files of the models' module (its whole package directory when it is in one), found without
+        importing it; a model defined in another package is not seen (docs/migrations.md says so)."""
+        reference = self.metadata_reference
+        if reference is None:
+            return []
+        module = reference.partition(":")[0]
+        spec = importlib.machinery.PathFinder.find_spec(module.partition(".")[0], [str(p) for p in self.import_paths])
+        if spec is None or spec.origin is None:
+            return []
+        top = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
+        files = sorted(top.rglob("*.py")) if top.is_dir() else [top]
+        return [(f.relative_to(top.parent).as_posix(), f) for f in files if "__pycache__" not in f.parts]
 
 
 def _digest_file(digest: Any, name: str, path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,15 @@ from alembic.script import ScriptDirectory
 
 from schema_parity.catalog import Catalog
 from schema_parity.compat import op_installed, proxies_like, upgrade_steps
-from schema_parity.errors import MigrationError, describe
+from schema_parity.errors import ConfigError, MigrationError, describe
 from schema_parity.sources.alembic.batch import ParityOperations
 from schema_parity.sources.alembic.project import AlembicProject, describe_failure
 from schema_parity.sources.alembic.sandbox import Sandbox
 from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
 from schema_parity.sources.reflect import reflect
+
+_log = logging.getLogger("schema_parity.sources.alembic")
 
 __all__ = [
     "catalog_at",
@@ -128,6 +131,8 @@ def upgrade(
     progress = _Progress(script, destination, watchdog)
     env = _ParityEnvironment(cfg, progress, sandbox)
     naming = None if use_env_py else _naming(project)  # env.py passes its own target_metadata
+    if project.bootstrap is not None and current_revision(connection) is None:
+        _bootstrap(connection, project)
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
@@ -146,6 +151,27 @@ def upgrade(
                 raise
             raise failure from exc
     return progress.applied
+
+
+def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
+    """A history that starts from ``create_all()``: the project's MetaData creates the tables and the database is
+    stamped at the bootstrap revision, as the application's own install does; the later revisions then run."""
+    from schema_parity.sources.models import import_metadata
+
+    reference = project.metadata_reference
+    if reference is None:
+        raise ConfigError(
+            f"bootstrap = {project.bootstrap!r} needs the project's models: set metadata = \"app.models:Base\" "
+            "(env.py sets no target_metadata)"
+        )
+    assert project.bootstrap is not None
+    metadata = import_metadata(reference, project.import_paths)
+    stamped = project.resolve(project.bootstrap)
+    with no_terminal():
+        metadata.create_all(connection)
+        MigrationContext.configure(connection).stamp(project.script, stamped)
+    connection.commit()
+    _log.info("bootstrap: tables created from %s, stamped at %s", reference, stamped)
 
 
 def _naming(project: AlembicProject) -> sa.MetaData | None:

@@ -1,11 +1,13 @@
-"""The project's SQLAlchemy MetaData, for its naming convention: Alembic names ``op.*`` constraints by it.
+"""SQLAlchemy models as a schema source: the project's MetaData, found, imported safely, and built into a Catalog.
 
-A project's ``env.py`` passes ``target_metadata`` to ``context.configure``, and Alembic applies that MetaData's
-``naming_convention`` to every constraint an ``op.*`` call builds (``op.create_unique_constraint(None, ...)``,
-``op.f(...)``). The built-in environment runs without the project's ``env.py``, so the MetaData is found here:
-configured as ``module:attribute`` (``metadata`` in ``[tool.schema-parity]``), or read from env.py's
-``target_metadata = ...`` assignment and the import it names. The module is imported inside the sandbox, on a
-private in-memory database: an engine the application builds at import time never reaches a real database.
+Three uses: a history's naming convention (Alembic applies ``target_metadata.naming_convention`` to every
+constraint an ``op.*`` call builds, and the built-in environment runs without the project's ``env.py``, so the
+MetaData is read from env.py's ``target_metadata = ...`` or the ``metadata`` setting); ``--models``, the schema
+the models declare (``metadata.create_all()``), for projects whose history starts from ``create_all()``; and the
+bootstrap of such a history (create from the models, stamp, run the later revisions).
+
+A model module is imported inside the sandbox, on a private in-memory database: an engine the application builds
+at import time never reaches a real database.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 
 from schema_parity.errors import ConfigError, describe
 
-__all__ = ["env_py_metadata", "naming_convention"]
+__all__ = ["env_py_metadata", "import_metadata", "naming_convention"]
 
 _log = logging.getLogger("schema_parity.sources.alembic")
 
@@ -61,11 +63,17 @@ def env_py_metadata(env_py: Path) -> str | None:
 
 
 def naming_convention(reference: str, search: list[Path]) -> Mapping[str, Any] | None:
-    """The naming convention of the MetaData at ``module:attribute`` (a declarative base stands for its
-    ``metadata``); None when it has none. A reference that cannot be imported is a ConfigError naming it."""
+    """The naming convention of the MetaData at ``reference``; None when it has none but SQLAlchemy's default."""
+    convention = dict(import_metadata(reference, search).naming_convention)
+    return convention if set(convention) != {"ix"} or convention["ix"] != "ix_%(column_0_label)s" else None
+
+
+def import_metadata(reference: str, search: list[Path], *, what: str = "metadata") -> sa.MetaData:
+    """The MetaData at ``module:attribute`` (a declarative base stands for its ``metadata``), imported inside the
+    sandbox with ``search`` on the path; a reference that cannot be imported is a ConfigError naming it."""
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
-        raise ConfigError(f"metadata = {reference!r}: expected module:attribute, e.g. myapp.models:Base.metadata")
+        raise ConfigError(f"{what} = {reference!r}: expected module:attribute, e.g. myapp.models:Base.metadata")
     from schema_parity.sources.alembic.runner import sqlite_memory_connection
     from schema_parity.sources.alembic.sandbox import Sandbox
     from schema_parity.sources.alembic.terminal import no_terminal
@@ -78,14 +86,13 @@ def naming_convention(reference: str, search: list[Path]) -> Mapping[str, Any] |
                     target = getattr(target, part)
         except (Exception, SystemExit) as exc:
             raise ConfigError(
-                f"metadata = {reference!r} cannot be imported ({describe(exc)}): install the application's "
-                "dependencies and set what its settings need, or set metadata to a module that imports cleanly"
+                f"{what} = {reference!r} cannot be imported ({describe(exc)}): install the application's "
+                f"dependencies and set what its settings need, or set {what} to a module that imports cleanly"
             ) from exc
     metadata = getattr(target, "metadata", target)
     if not isinstance(metadata, sa.MetaData):
-        raise ConfigError(f"metadata = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
-    convention = dict(metadata.naming_convention)
-    return convention if set(convention) != {"ix"} or convention["ix"] != "ix_%(column_0_label)s" else None
+        raise ConfigError(f"{what} = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
+    return metadata
 
 
 @contextmanager

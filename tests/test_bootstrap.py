@@ -1,0 +1,87 @@
+"""A history that starts from create_all(): the first revision assumes the tables exist. With ``bootstrap``, a fresh
+database is built from the project's models, stamped at that revision, and the later revisions run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from schema_parity.cli import main
+from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, write_project
+
+MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+class Base(DeclarativeBase):
+    pass
+
+class Account(Base):
+    __tablename__ = "account"
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.Text, nullable=False)
+"""
+#: The install path is create_all() + stamp "base1": base1 itself does nothing; later revisions alter the tables.
+HISTORY = [
+    Revision("base1", None, "pass  # the schema is created by metadata.create_all() at install time"),
+    Revision("add2", "base1", "op.create_unique_constraint('uq_account_email', 'account', ['email'])"),
+    Revision(
+        "mig3",
+        "add2",
+        """op.execute("INSERT INTO account (id, email) VALUES (1, 'a') ON CONFLICT (email) DO NOTHING")""",
+    ),
+]
+APP = """SQL = "INSERT INTO account (id, email) VALUES (1, 'a') ON CONFLICT (email) DO NOTHING"\n"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(MODELS)
+    (tmp_path / "app" / "store.py").write_text(APP)
+    env_py = "from app.models import Base\ntarget_metadata = Base.metadata\n" + COOKBOOK_ENV_PY
+    write_project(tmp_path, HISTORY, env_py=env_py)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\npaths = ["app", "migrations"]\n')
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["check", "--format", "json", "--dialect", "sqlite", *args])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else {"error": err}
+
+
+def test_without_a_bootstrap_the_history_cannot_build_the_tables(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run(capsys)
+    assert code == 2 and "NoSuchTableError: account" in report["error"]
+
+
+def test_with_a_bootstrap_the_models_build_the_start_and_the_later_revisions_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run(capsys, "--bootstrap", "base1")
+    assert code == 0, report
+    by_origin = {s["origin"]: s["verdicts"]["sqlite"] for s in report["sites"]}
+    assert by_origin["python-string"] == {"verdict": "ok", "arbiters": ["uq_account_email"], "rules": []}
+    assert by_origin["migration"]["verdict"] == "ok"  # mig3 runs after add2, on the bootstrapped tables
+
+
+def test_the_models_stand_for_the_bootstrap_revision_and_what_comes_before_is_not_judged(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run(capsys, "--bootstrap", "mig3")  # the models (no unique key on email) are the head schema
+    assert code == 1
+    assert {s["origin"]: s["verdicts"]["sqlite"]["rules"] for s in report["sites"]} == {
+        "python-string": ["SP101"],
+        "migration": ["SP101"],
+    }
+    code, report = run(capsys, "--bootstrap", "mig3", "--revision", "add2")
+    (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
+    assert site["verdicts"]["sqlite"]["verdict"] == "unresolved"
+    assert any("comes before the bootstrap revision mig3" in f["message"] for f in report["findings"])
