@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
         "file given is replayed",
     )
     check.add_argument("--database-url", metavar="URL", help="schema reflected from this database (read-only)")
+    check.add_argument(
+        "--models",
+        metavar="MODULE:ATTR",
+        help="schema from SQLAlchemy models: what metadata.create_all() builds (a MetaData or declarative base)",
+    )
     _add_postgres_options(check)
     check.add_argument(
         "--dialect",
@@ -272,6 +277,7 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         postgres_url=get("postgres_url", None),
         metadata=get("metadata", None),
         bootstrap=get("bootstrap", None),
+        models=get("models", None),
         postgres=get("postgres", None),
         postgres_version=get("postgres_version", None),
         dialects=tuple(dict.fromkeys(args.dialect)) if get("dialect", None) else None,

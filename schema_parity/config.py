@@ -63,6 +63,7 @@ class Config:
     setup_sql: tuple[str, ...] | None = None
     metadata: str | None = None
     bootstrap: str | None = None
+    models: str | None = None
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -114,6 +115,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
+    "models": ("models", _str, "module:attribute of SQLAlchemy models (a MetaData or declarative base)"),
     "bootstrap": ("bootstrap", _str, "a revision (the one the models' create_all() stands for)"),
     "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
@@ -138,7 +140,7 @@ _PATHS_KEYS = frozenset({"paths", "schema_sql"})
 
 
 #: Keys that name the schema source: one given by an override replaces every one of the file's.
-_SCHEMA_KEYS = ("alembic_config", "script_location", "schema_sql", "database_url")
+_SCHEMA_KEYS = ("alembic_config", "script_location", "schema_sql", "database_url", "models")
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,9 @@ def _merge(lower: Config, upper: Config) -> Config:
     """``upper``'s values over ``lower``'s: severities add up, and a schema source in ``upper`` replaces ``lower``'s."""
     chosen = {f.name: getattr(upper, f.name) for f in fields(Config) if getattr(upper, f.name) is not None}
     if any(key in chosen for key in _SCHEMA_KEYS):
-        lower = replace(lower, alembic_config=None, script_location=None, schema_sql=None, database_url=None)
+        lower = replace(
+            lower, alembic_config=None, script_location=None, schema_sql=None, database_url=None, models=None
+        )
         if "schema_sql" in chosen or "database_url" in chosen:  # no migrations to run on a server then
             lower = replace(lower, postgres_url=None)
     chosen["severity"] = {**lower.severity, **upper.severity}
@@ -229,6 +233,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
             setup_sql=config.setup_sql or (),
             metadata=config.metadata,
             bootstrap=config.bootstrap,
+            models=config.models,
         ),
         dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
         wrappers=config.wrappers or (),

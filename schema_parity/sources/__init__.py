@@ -56,20 +56,30 @@ class SchemaOptions:
     """The revision a fresh database built from the MetaData (``create_all``) is stamped at, for histories that
     start from ``create_all()``; only the later revisions run."""
 
+    models: str | None = None
+    """``module:attribute`` of SQLAlchemy models whose ``create_all()`` is the schema (instead of a history)."""
+
     def __post_init__(self) -> None:
-        chosen = [bool(self.database_url), bool(self.schema_sql), bool(self.alembic_config or self.script_location)]
+        chosen = [
+            bool(self.database_url),
+            bool(self.schema_sql),
+            bool(self.models),
+            bool(self.alembic_config or self.script_location),
+        ]
         if sum(chosen) > 1:
             raise ConfigError(
-                "choose one schema source: --alembic-config/--script-location, --schema-sql or --database-url"
+                "choose one schema source: --alembic-config/--script-location, --schema-sql, --models or "
+                "--database-url"
             )
         if self.postgres_url and (self.database_url or self.schema_sql):
             raise ConfigError(
-                "--postgres-url runs the Alembic migrations: it cannot be combined with --database-url or --schema-sql"
+                "--postgres-url runs the migrations (or the models): it cannot be combined with --database-url or "
+                "--schema-sql"
             )
 
     @property
     def is_alembic(self) -> bool:
-        return not self.database_url and not self.schema_sql
+        return not self.database_url and not self.schema_sql and not self.models
 
 
 @dataclass(frozen=True)
@@ -295,11 +305,31 @@ class Schema:
                 self.notes.extend(self._reflected.notes)
                 self.engines = dict.fromkeys(self.dialects, f"the database {self._reflected.source}, reflected")
             return self._reflected
+        if options.models:
+            return self._from_models(dialect)
         from schema_parity.sources.ddl import catalog_from_files
 
         catalog = catalog_from_files(list(options.schema_sql), dialect)
         self.notes.extend(f"{dialect}: {n}" for n in catalog.notes)
         self.engines[dialect] = "DDL files, replayed"
+        return catalog
+
+    def _from_models(self, dialect: Dialect) -> Catalog:
+        """The schema ``create_all()`` of the models builds: on SQLite, and on PostgreSQL when a server can be had
+        (else their PostgreSQL DDL, compiled by SQLAlchemy and replayed)."""
+        from schema_parity.sources.models import catalog_from_models, import_metadata
+
+        assert self.options.models is not None
+        base = self.options.search_from or Path.cwd()
+        metadata = import_metadata(self.options.models, [base, base / "src"], what="models")
+        server = self.postgres.server() if dialect == "postgresql" else None
+        catalog = catalog_from_models(metadata, dialect, server_url=server.url if server else None,
+                                      source=f"models:{self.options.models}")  # fmt: skip
+        self.engines[dialect] = (
+            f"models created on {server.describe()}" if server is not None
+            else "models created on SQLite" if dialect == "sqlite"
+            else "the models' PostgreSQL DDL, replayed (no PostgreSQL server)"
+        )  # fmt: skip
         return catalog
 
     def _offline_postgresql(self, revision: str) -> Catalog | Unavailable:

@@ -23,9 +23,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError, describe
 
-__all__ = ["env_py_metadata", "import_metadata", "naming_convention"]
+__all__ = ["catalog_from_models", "env_py_metadata", "import_metadata", "naming_convention"]
 
 _log = logging.getLogger("schema_parity.sources.alembic")
 
@@ -106,3 +107,44 @@ def _on_path(directories: list[Path]) -> Iterator[None]:
         for directory in added:
             if directory in sys.path:
                 sys.path.remove(directory)
+
+
+def catalog_from_models(
+    metadata: sa.MetaData, dialect: Dialect, *, server_url: str | None = None, source: str = "models"
+) -> Catalog:
+    """The Catalog ``metadata.create_all()`` builds: on a fresh in-memory SQLite database; for PostgreSQL on a scratch
+    database of the server at ``server_url``, else from the DDL SQLAlchemy compiles for PostgreSQL, replayed."""
+    from schema_parity.sources.reflect import reflect
+
+    if dialect == "sqlite":
+        from schema_parity.sources.alembic import sqlite_memory_connection
+
+        with sqlite_memory_connection() as connection:
+            metadata.create_all(connection)
+            return reflect(connection, source=source)
+    if server_url is not None:
+        from schema_parity.sources.server import PREFIX, ScratchDatabases
+
+        scratch = ScratchDatabases(server_url, PREFIX)
+        try:
+            engine = sa.create_engine(scratch.url(scratch.create()))
+            try:
+                with engine.begin() as connection:
+                    metadata.create_all(connection)
+                with engine.connect() as connection:
+                    return reflect(connection, source=source)
+            finally:
+                engine.dispose()
+        finally:
+            scratch.close()
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from schema_parity.sources.ddl import catalog_from_ddl
+
+    pg = postgresql.dialect()
+    statements = []
+    for table in metadata.sorted_tables:
+        statements.append(str(CreateTable(table).compile(dialect=pg)).strip())
+        statements += [str(CreateIndex(index).compile(dialect=pg)).strip() for index in table.indexes]
+    return catalog_from_ddl(";\n".join(statements) + ";\n", "postgresql", source=source)
