@@ -51,7 +51,8 @@ def test_sites_are_judged_against_the_models(
                  "--format", "json", "app.py"])  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     verdicts = {
-        site["line"]: {d: (v["verdict"], v["arbiters"]) for d, v in site["verdicts"].items()} for site in report["sites"]
+        site["line"]: {dialect: (v["verdict"], v["arbiters"]) for dialect, v in site["verdicts"].items()}
+        for site in report["sites"]
     }
     assert verdicts[2] == dict.fromkeys(("postgresql", "sqlite"), ("ok", ["uq_slot_room_day"]))
     assert verdicts[3] == dict.fromkeys(("postgresql", "sqlite"), ("ok", ["uq_slot_live"]))
