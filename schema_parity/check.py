@@ -7,6 +7,7 @@ pytest items read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,8 @@ class SiteReport:
     table: str | None
     target: str | None
     verdicts: tuple[Verdict, ...]
+    history: str | None = None
+    """The history the site was judged against, when the project has several (see ``histories``)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
         dialects=settings.dialects,
         exclude=settings.exclude,
         wrappers=settings.wrappers,
+        histories=settings.histories,
         options=CheckOptions(
             selection=settings.selection,
             report_unused_suppressions=settings.report_unused_suppressions,
@@ -142,6 +146,7 @@ def run_check(
     exclude: Sequence[str] = (),
     wrappers: Sequence[Wrapper] = (),
     options: CheckOptions | None = None,
+    histories: Sequence[SchemaOptions] = (),
 ) -> CheckResult:
     """Scan ``paths``, judge every site for each dialect, then triage the findings as ``options`` say."""
     opts = options or CheckOptions()
@@ -155,13 +160,20 @@ def run_check(
         jobs=opts.jobs,
         max_file_size=opts.max_file_size,
     )
-    with Schema(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None) as catalogs:
-        catalogs.check_configuration()
+    catalog_cache = opts.cache_dir.parent / "catalogs" if opts.cache_dir else None
+    with contextlib.ExitStack() as stack:
+        schemas = [
+            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache)) for options in (schema, *histories)
+        ]
+        for each in schemas:
+            each.check_configuration()
         raw, reports = _judge_all(
-            scanned.sites, scanned.problems, catalogs=catalogs, dialects=dialects, opts=opts, root=root
+            scanned.sites, scanned.problems, schemas=schemas, dialects=dialects, opts=opts, root=root
         )
-        if catalogs.failures and all(d in catalogs.failures for d in dialects):
-            raise next(iter(catalogs.failures.values()))  # no engine could run the migrations: nothing was judged
+        failed = [s for s in schemas if s.failures and all(d in s.failures for d in dialects)]
+        if failed:
+            raise next(iter(failed[0].failures.values()))  # no engine could run the migrations: nothing was judged
+        primary = schemas[0]
         return _triage(
             raw,
             opts,
@@ -170,13 +182,13 @@ def run_check(
             base=CheckResult(
                 findings=(),
                 sites=tuple(reports),
-                notes=tuple(dict.fromkeys(catalogs.notes)),
+                notes=tuple(dict.fromkeys(n for s in schemas for n in s.notes)),
                 files_scanned=scanned.files_scanned,
                 dialects=tuple(dialects),
-                schema_sources=catalogs.sources(),
+                schema_sources=tuple(sorted({source for s in schemas for source in s.sources()})),
                 files_parsed=scanned.files_parsed,
                 diff_base=opts.changes.base if opts.changes else None,
-                engines={d: catalogs.engines[d] for d in dialects if d in catalogs.engines},
+                engines={d: primary.engines[d] for d in dialects if d in primary.engines},
             ),
         )
 
@@ -185,29 +197,41 @@ def _judge_all(
     sites: list[Site],
     problems: list[ScanProblem],
     *,
-    catalogs: Schema,
+    schemas: list[Schema],
     dialects: Sequence[Dialect],
     opts: CheckOptions,
     root: Path,
 ) -> tuple[list[tuple[Finding, str]], list[SiteReport]]:
-    """Every site judged for each dialect; the schema is built only for what the sites need (none: nothing)."""
+    """Every site judged for each dialect against the history that owns it; the schema is built only for what the
+    sites need (none: nothing)."""
+    primary = schemas[0]
     if opts.changes is not None and sites:
-        if opts.changes.touches_file_under(catalogs.schema_paths()):
-            catalogs.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")
+        if opts.changes.touches_file_under([p for s in schemas for p in s.schema_paths()]):
+            primary.notes.append(f"the schema changed since {opts.changes.base}: every site is checked")
         else:
             sites = [s for s in sites if opts.changes.touches(root / s.path, *_statement_lines(s))]
             problems = [p for p in problems if opts.changes.touches(root / p.path, 0, 1 << 30)]
     raw: list[tuple[Finding, str]] = [(_problem_finding(p), "") for p in problems]
     reports: list[SiteReport] = []
-    for dialect in dialects:  # every revision the sites need, built in one pass through the history per dialect
-        needed = [s.revision or catalogs.options.revision for s in sites if s.dialect in (None, dialect)]
-        catalogs.prepare(needed, (dialect,))
+    owners = {dialect: _owners(sites, schemas, dialect, root) for dialect in dialects}
+    for dialect in dialects:  # every revision the sites need, built in one pass through each history per dialect
+        for catalogs in schemas:
+            needed = [
+                s.revision or catalogs.options.revision
+                for s in sites
+                if s.dialect in (None, dialect) and owners[dialect][id(s)] is catalogs
+            ]
+            catalogs.prepare(needed, (dialect,))
     for site in sites:
         verdicts: list[Verdict] = []
         table = target = None
+        history = None
         for dialect in dialects:
             if site.dialect is not None and site.dialect != dialect:
                 continue
+            catalogs = owners[dialect][id(site)]
+            if len(schemas) > 1:
+                history = catalogs.describe()
             if site.revision is not None and not catalogs.is_alembic:
                 # A statement inside a revision runs against the schema of that revision, which a database or DDL
                 # files (one state of the schema) do not describe: judging it against them would be a guess.
@@ -230,8 +254,33 @@ def _judge_all(
                 (Finding.from_problem(problem, site=site, dialect=dialect, table=table), statement)
                 for problem in verdict.problems
             )
-        reports.append(SiteReport(site, table, target, tuple(verdicts)))
+        reports.append(SiteReport(site, table, target, tuple(verdicts), history))
     return raw, reports
+
+
+def _owners(sites: list[Site], schemas: list[Schema], dialect: Dialect, root: Path) -> dict[int, Schema]:
+    """The history each site is judged against: a statement inside a revision file, the history the file belongs
+    to; any other, the first history whose head has the table it names (else the first history)."""
+    if len(schemas) == 1:
+        return {id(site): schemas[0] for site in sites}
+    owners: dict[int, Schema] = {}
+    for site in sites:
+        owner = schemas[0]
+        if site.revision is not None:
+            path = (root / site.path).resolve()
+            owner = next((s for s in schemas if any(path.is_relative_to(d) for d in s.schema_paths())), owner)
+        elif site.sql is not None:
+            try:
+                named = parse_upsert(site.sql, dialect).table.text.lower()
+            except UpsertParseError:
+                named = None
+            for candidate in schemas:
+                catalog = candidate.head(dialect) if named else None
+                if isinstance(catalog, Catalog) and any(t.name.lower() == named for t in catalog.tables):
+                    owner = candidate
+                    break
+        owners[id(site)] = owner
+    return owners
 
 
 def _triage(

@@ -64,6 +64,9 @@ class Config:
     metadata: str | None = None
     bootstrap: str | None = None
     models: str | None = None
+    histories: tuple[Mapping[str, Any], ...] | None = None
+    """More Alembic histories of the project (``alembic_config``/``script_location``/``ini_section``), each site
+    judged against the one that owns its table."""
     dialects: tuple[str, ...] | None = None
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
@@ -115,6 +118,11 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
+    "histories": (
+        "histories",
+        lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v),
+        "an array of tables ([[tool.schema-parity.histories]] with alembic-config, script-location, ini-section)",
+    ),
     "models": ("models", _str, "module:attribute of SQLAlchemy models (a MetaData or declarative base)"),
     "bootstrap": ("bootstrap", _str, "a revision (the one the models' create_all() stands for)"),
     "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
@@ -155,6 +163,8 @@ class Settings:
     paths: tuple[Path, ...]
     exclude: tuple[str, ...]
     schema: SchemaOptions
+    histories: tuple[SchemaOptions, ...]
+    """The project's other Alembic histories (``histories``), with the same settings as ``schema`` otherwise."""
     dialects: tuple[Dialect, ...]
     wrappers: tuple[Wrapper, ...]
     selection: RuleSelection
@@ -210,31 +220,37 @@ def _merge(lower: Config, upper: Config) -> Config:
 
 def _settings(config: Config, root: Path, source: Path | None) -> Settings:
     timeout = DEFAULT_REVISION_TIMEOUT if config.revision_timeout is None else config.revision_timeout or None
+    schema = SchemaOptions(
+        alembic_config=config.alembic_config,
+        script_location=config.script_location,
+        ini_section=config.ini_section or "alembic",
+        revision=config.revision or "head",
+        use_env_py=bool(config.use_env_py),
+        schema_sql=config.schema_sql or (),
+        database_url=config.database_url,
+        postgres_url=config.postgres_url,
+        search_from=root,
+        revision_timeout=timeout,
+        postgres=config.postgres or "auto",  # type: ignore[arg-type]
+        postgres_version=config.postgres_version,
+        postgres_keep_warm=config.postgres_keep_warm or 0.0,
+        setup_sql=config.setup_sql or (),
+        metadata=config.metadata,
+        bootstrap=config.bootstrap,
+        models=config.models,
+    )
+    histories = tuple(
+        replace(schema, **{"alembic_config": None, "script_location": None, "ini_section": "alembic", **history})
+        for history in config.histories or ()
+    )
     return Settings(
         root=root,
         project_root=source.parent if source is not None else root,
         source=source,
         paths=config.paths or (root,),
         exclude=config.exclude or (),
-        schema=SchemaOptions(
-            alembic_config=config.alembic_config,
-            script_location=config.script_location,
-            ini_section=config.ini_section or "alembic",
-            revision=config.revision or "head",
-            use_env_py=bool(config.use_env_py),
-            schema_sql=config.schema_sql or (),
-            database_url=config.database_url,
-            postgres_url=config.postgres_url,
-            search_from=root,
-            revision_timeout=timeout,
-            postgres=config.postgres or "auto",  # type: ignore[arg-type]
-            postgres_version=config.postgres_version,
-            postgres_keep_warm=config.postgres_keep_warm or 0.0,
-            setup_sql=config.setup_sql or (),
-            metadata=config.metadata,
-            bootstrap=config.bootstrap,
-            models=config.models,
-        ),
+        schema=schema,
+        histories=histories,
         dialects=tuple(config.dialects or DIALECTS),  # type: ignore[arg-type]
         wrappers=config.wrappers or (),
         selection=RuleSelection(select=config.select or ("ALL",), ignore=config.ignore or (), severity=config.severity),
@@ -303,6 +319,8 @@ def parse_table(data: Mapping[str, Any], path: Path) -> Config:
             value = check_severity(value, f"{where}: severity")
         elif attribute == "wrappers":
             value = _wrappers(value, f"{where}: wrappers")
+        elif attribute == "histories":
+            value = _histories(value, base, f"{where}: histories")
         elif attribute == "format" and value not in FORMATS:
             raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, not {value!r}")
         elif attribute == "setup_sql":
@@ -343,6 +361,26 @@ def _wrappers(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Wrapper,
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: entry {number}: {exc}") from exc
     return tuple(wrappers)
+
+
+_HISTORY_KEYS = {"alembic-config": "alembic_config", "script-location": "script_location", "ini-section": "ini_section"}
+
+
+def _histories(tables: Sequence[Mapping[str, Any]], base: Path, where: str) -> tuple[Mapping[str, Any], ...]:
+    """Each ``[[histories]]`` entry, its paths taken from the file's directory."""
+    checked = []
+    for number, table in enumerate(tables, start=1):
+        unknown = set(table) - set(_HISTORY_KEYS)
+        if unknown or not table or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(
+                f"{where}: entry {number}: expected string values for {', '.join(_HISTORY_KEYS)}, got {dict(table)!r}"
+            )
+        entry: dict[str, Any] = {_HISTORY_KEYS[k]: v for k, v in table.items()}
+        for key in ("alembic_config", "script_location"):
+            if key in entry:
+                entry[key] = base / entry[key]
+        checked.append(entry)
+    return tuple(checked)
 
 
 def _check_dialects(values: Sequence[str], where: str) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """The JSON report: the stable contract other tools and CI read (documented in docs/check.md).
 
-Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what each
-dialect's schema came from). Suppressed and baselined findings are listed with ``"suppressed": true`` /
-``"baselined": true`` and are not counted as errors.
+Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what
+each dialect's schema came from, and ``sites[].history``, the history a site was judged against when there are
+several). Suppressed and baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are
+not counted as errors.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                 "column": s.site.column,
                 "origin": s.site.origin,
                 "revision": s.site.revision,
+                "history": s.history,
                 "table": s.table,
                 "target": s.target,
                 "verdicts": {

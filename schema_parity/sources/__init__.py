@@ -177,6 +177,12 @@ class Schema:
                 self._keep(revision, dialect, self._build(dialect))
         return self._built[key]
 
+    def describe(self) -> str:
+        """The history, for a report that names it: its config file (and ini section) or script location."""
+        options = self.options
+        where = str(options.alembic_config or options.script_location or "")
+        return f"{where} [{options.ini_section}]" if options.ini_section != "alembic" else where
+
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
         return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))
@@ -189,6 +195,12 @@ class Schema:
             return
         for dialect in dialects or self.dialects:
             wanted = [r for r in dict.fromkeys(revisions) if (r, dialect) not in self._built]
+            for revision in [r for r in wanted if not self.project().knows(r)]:
+                self._built[(revision, dialect)] = Unavailable(
+                    f"revision {revision} is not in the history {self.describe()}: if the project keeps several "
+                    "histories, declare the others in [[tool.schema-parity.histories]]"
+                )
+                wanted.remove(revision)
             for revision in [r for r in wanted if self.project().before_bootstrap(r)]:
                 self._built[(revision, dialect)] = Unavailable(
                     f"revision {revision} comes before the bootstrap revision {self.options.bootstrap}: the schema is "

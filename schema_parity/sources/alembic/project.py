@@ -204,6 +204,14 @@ class AlembicProject:
         root = _project_root(base)
         return [base, base / "src", root, root / "src"]
 
+    def knows(self, revision: str) -> bool:
+        """Whether ``revision`` is in this history (a statement in another history's revision file is not)."""
+        try:
+            self.resolve(revision)
+        except MigrationError:
+            return False
+        return True
+
     def before_bootstrap(self, revision: str) -> bool:
         """Whether ``revision`` comes before the bootstrap revision (its schema is not built: the models stand for
         the history up to the bootstrap)."""
