@@ -1,0 +1,197 @@
+"""Two Catalogs compared: what exists on one side only, and how the tables both have differ.
+
+Used where two schemas that should be one can drift apart: the same migrations on SQLite and on PostgreSQL (engine
+drift: a test suite on SQLite then tests other keys than production has), and ``schema-parity diff`` between
+migrations, DDL files, models and databases. Differences that cannot change what a statement does are cosmetic
+and kept apart (``cosmetic=True``): spelling of a type within its family, order of tables and columns, quoting,
+names of keys (each engine names an unnamed constraint its own way; only ``ON CONSTRAINT`` reads a name, and that
+is reported for the sites that use it), and the spelling of a default or a predicate that means the same.
+
+Keys are matched by what they are (kind, elements, predicate, NULLS NOT DISTINCT), never by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from schema_parity.catalog import Catalog, Column, Key, Table
+
+__all__ = ["KINDS", "Difference", "compare", "key_identity"]
+
+Kind = Literal["table", "column", "type", "nullability", "default", "pk", "unique", "index", "name"]
+#: Kinds a user can leave out (``--ignore``); ``name`` differences are always cosmetic.
+KINDS: tuple[Kind, ...] = ("table", "column", "type", "nullability", "default", "pk", "unique", "index")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One difference between side A and side B for one table."""
+
+    kind: Kind
+    table: str
+    a: str | None
+    """What A has (None: nothing)."""
+    b: str | None
+    """What B has (None: nothing)."""
+    cosmetic: bool = False
+    column: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        if self.kind in ("table", "column", "pk", "unique", "index") and (self.a is None or self.b is None):
+            return f"{where}: only in {'B' if self.a is None else 'A'}: {self.b if self.a is None else self.a}"
+        return f"{where}: {self.kind}: A has {self.a or 'none'}, B has {self.b or 'none'}"
+
+
+def compare(a: Catalog, b: Catalog, *, tables: Iterable[str] | None = None) -> list[Difference]:
+    """Every difference between ``a`` and ``b`` (of the named ``tables`` only, when given), tables in name order."""
+    left, right = _by_name(a), _by_name(b)
+    names = sorted(set(left) | set(right)) if tables is None else sorted({t.lower() for t in tables})
+    differences: list[Difference] = []
+    for name in names:
+        ta, tb = left.get(name), right.get(name)
+        if ta is None and tb is None:
+            continue
+        if ta is None or tb is None:
+            shown = (ta or tb).qualified_name  # type: ignore[union-attr]
+            differences.append(Difference("table", shown, "table" if ta else None, "table" if tb else None))
+            continue
+        differences += _columns(ta, tb)
+        differences += _keys(ta, tb)
+    return differences
+
+
+def _by_name(catalog: Catalog) -> dict[str, Table]:
+    """Tables by lower-cased qualified name (both engines match unquoted names without regard to case)."""
+    return {t.qualified_name.lower(): t for t in catalog.tables if t.kind in ("table", "partitioned")}
+
+
+def _columns(ta: Table, tb: Table) -> list[Difference]:
+    found: list[Difference] = []
+    left = {c.name.lower(): c for c in ta.columns}
+    right = {c.name.lower(): c for c in tb.columns}
+    for name in sorted(set(left) | set(right), key=lambda n: _position(n, ta, tb)):
+        ca, cb = left.get(name), right.get(name)
+        if ca is None or cb is None:
+            shown = f"column {(ca or cb).name} {(ca or cb).type}"  # type: ignore[union-attr]
+            found.append(Difference("column", ta.qualified_name, shown if ca else None, shown if cb else None,
+                                    column=(ca or cb).name))  # type: ignore[union-attr]  # fmt: skip
+            continue
+        found += _column(ta.qualified_name, ca, cb)
+    return found
+
+
+def _position(name: str, ta: Table, tb: Table) -> tuple[int, str]:
+    order = [c.name.lower() for c in ta.columns] + [c.name.lower() for c in tb.columns]
+    return (order.index(name), name)
+
+
+def _column(table: str, ca: Column, cb: Column) -> list[Difference]:
+    found = []
+    if ca.normalized_type != cb.normalized_type:
+        found.append(Difference("type", table, ca.type, cb.type, column=ca.name))
+    elif ca.type.lower() != cb.type.lower():
+        found.append(Difference("type", table, ca.type, cb.type, cosmetic=True, column=ca.name))
+    if ca.nullable != cb.nullable:
+        found.append(
+            Difference("nullability", table, _nullability(ca), _nullability(cb), column=ca.name)
+        )
+    da, db = _default(ca), _default(cb)
+    if da != db:
+        found.append(Difference("default", table, da or "no default", db or "no default", column=ca.name))
+    elif (ca.default or "") != (cb.default or ""):
+        found.append(Difference("default", table, ca.default, cb.default, cosmetic=True, column=ca.name))
+    return found
+
+
+def _nullability(column: Column) -> str:
+    return "NULL" if column.nullable else "NOT NULL"
+
+
+_CAST = re.compile(r"::[a-z_ ]+(\(\d+(,\s*\d+)?\))?(\[\])?|\s+", re.IGNORECASE)
+_WRAPPED_NAME = re.compile(r"\((\w+)\)")
+_NOW = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "(datetime('now'))", "datetime('now')"}
+_TRUE = {"true", "1", "'t'", "'true'", "'1'"}
+_FALSE = {"false", "0", "'f'", "'false'", "'0'"}
+
+
+def _default(column: Column) -> str | None:
+    """A default as what it means: casts, parentheses and case removed; ``now()`` and ``CURRENT_TIMESTAMP`` one;
+    booleans spelled ``true``/``false`` (SQLite stores them as 1/0); a serial or identity column's sequence as
+    ``autoincrement``."""
+    if column.autoincrement or column.identity:
+        return "autoincrement"
+    if column.default is None:
+        return None
+    text = _CAST.sub("", column.default).lower()
+    while text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1]
+    if text in _NOW or text.replace(" ", "") in {n.replace(" ", "") for n in _NOW}:
+        return "now()"
+    if column.normalized_type == "boolean":
+        if text in _TRUE:
+            return "true"
+        if text in _FALSE:
+            return "false"
+    return text
+
+
+def key_identity(key: Key) -> tuple[str, tuple[str, ...], str, bool]:
+    """What a key is, whatever it is called: its class (primary key, unique, plain index, exclusion), its elements
+    as text, its predicate (normalised), and NULLS NOT DISTINCT."""
+    kind = {"primary_key": "pk", "unique": "unique", "unique_index": "unique"}.get(key.kind, key.kind)
+    elements = tuple(
+        e.column.lower() if e.column is not None else _normalise(e.expression or "") for e in key.elements
+    )
+    return (kind, elements, _normalise(key.predicate or ""), key.nulls_not_distinct)
+
+
+def _normalise(text: str) -> str:
+    """SQL text compared as meaning: casts, whitespace, case and redundant outer parentheses removed."""
+    text = _CAST.sub("", text).lower()
+    text = _WRAPPED_NAME.sub(r"\1", text)  # PostgreSQL writes (status) = 'a' where SQLite keeps status = 'a'
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _keys(ta: Table, tb: Table) -> list[Difference]:
+    found: list[Difference] = []
+    left = _keys_by_identity(ta.keys)
+    right = _keys_by_identity(tb.keys)
+    for identity in sorted(set(left) | set(right)):
+        ka, kb = left.get(identity), right.get(identity)
+        kind: Kind = "pk" if identity[0] == "pk" else "unique" if identity[0] == "unique" else "index"
+        if ka is None or kb is None:
+            found.append(Difference(kind, ta.qualified_name, ka.describe() if ka else None,
+                                    kb.describe() if kb else None))  # fmt: skip
+            continue
+        if ka.deferrable != kb.deferrable or ka.initially_deferred != kb.initially_deferred:
+            found.append(Difference(kind, ta.qualified_name, _deferral(ka), _deferral(kb)))
+        if ka.kind != kb.kind:  # a UNIQUE constraint on one side, a unique index on the other
+            found.append(Difference(kind, ta.qualified_name, ka.describe(), kb.describe()))
+        if ka.name != kb.name and ka.name is not None and kb.name is not None:
+            found.append(Difference("name", ta.qualified_name, ka.name, kb.name, cosmetic=True))
+    return found
+
+
+def _keys_by_identity(keys: Sequence[Key]) -> dict[tuple[str, tuple[str, ...], str, bool], Key]:
+    return {key_identity(k): k for k in keys if k.valid}
+
+
+def _deferral(key: Key) -> str:
+    if not key.deferrable:
+        return f"{key.describe()} (checked at once)"
+    return f"{key.describe()}"
