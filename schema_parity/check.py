@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
@@ -28,6 +29,9 @@ from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge
 
+if TYPE_CHECKING:
+    from schema_parity.verify import Answer
+
 
 @dataclass(frozen=True)
 class SiteReport:
@@ -37,6 +41,8 @@ class SiteReport:
     table: str | None
     target: str | None
     verdicts: tuple[Verdict, ...]
+    verified: tuple[Answer, ...] = ()
+    """The engines' answers when ``--verify`` ran (see verify.py)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ class CheckOptions:
     project_root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """Bytes; a bigger file is not read (SP903 names it)."""
+    verify: bool = False
+    """Put every resolved site to the real engines and report disagreements (SP905; see verify.py)."""
 
 
 def check_project(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckResult:
@@ -129,6 +137,7 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
             jobs=settings.jobs,
             project_root=settings.project_root,
             max_file_size=settings.max_file_size,
+            verify=settings.verify,
         ),
     )
 
@@ -157,9 +166,16 @@ def run_check(
     )
     with Schema(schema, dialects, cache_dir=opts.cache_dir.parent / "catalogs" if opts.cache_dir else None) as catalogs:
         catalogs.check_configuration()
+        if opts.verify:
+            from schema_parity.verify import check_verifiable, verify_reports
+
+            check_verifiable(catalogs.options)
         raw, reports = _judge_all(
             scanned.sites, scanned.problems, catalogs=catalogs, dialects=dialects, opts=opts, root=root
         )
+        if opts.verify:
+            reports, disagreements = verify_reports(reports, catalogs)
+            raw.extend(disagreements)
         return _triage(
             raw,
             opts,

@@ -1,8 +1,9 @@
 """The JSON report: the stable contract other tools and CI read (documented in docs/check.md).
 
 Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what each
-dialect's schema came from). Suppressed and baselined findings are listed with ``"suppressed": true`` /
-``"baselined": true`` and are not counted as errors.
+dialect's schema came from; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it).
+Suppressed and baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted
+as errors.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-REPORT_VERSION = 2
+#: 3: ``sites[].verified`` (``--verify``), see docs/verify.md.
+REPORT_VERSION = 3
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
@@ -58,6 +60,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                     }
                     for v in s.verdicts
                 },
+                "verified": {a.dialect: a.to_dict() for a in s.verified},
             }
             for s in result.sites
         ],
