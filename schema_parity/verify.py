@@ -83,6 +83,8 @@ class Answer:
     rule: str | None = None
     message: str = ""
     arbiters: tuple[str, ...] = ()
+    rows: int | None = None
+    """Rows the statement inserted (``ok``): 0 when it proposed none, so no rule checked on a row could fire."""
     agrees: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +97,7 @@ class Answer:
             "rule": self.rule,
             "message": self.message,
             "arbiters": list(self.arbiters),
+            "rows": self.rows,
             "agrees": self.agrees,
         }
 
@@ -113,7 +116,7 @@ class Answer:
         )
         if self.result == "ok":
             shown = f" with arbiter(s) {', '.join(self.arbiters)}" if self.arbiters else ""
-            return f"accepted it{shown} and inserted the row"
+            return f"accepted it{shown} ({self.rows} row(s) inserted)"
         if self.result == "value-error":
             return f"refused the placeholder values when {when} it: {code}{self.message!r}"
         return f"refused it when {when} it: {code}{self.message!r}{rule}"
@@ -350,7 +353,8 @@ def _agrees(verdict: Verdict, answer: Answer) -> bool | None:
     errors = [p.rule for p in verdict.problems if p.severity == "error"]
     if answer.result == "ok":
         if verdict.status == "error":
-            return False
+            # with no row proposed, the rules checked on a row (a deferrable arbiter, NOT NULL) never ran
+            return None if answer.rows == 0 and set(errors) <= _LATE_RULES[answer.dialect] else False
         shown, named = set(answer.arbiters), set(verdict.arbiters)
         if answer.dialect == "postgresql":  # the plan names every arbiter (none without a target)
             return not shown or shown == named
@@ -452,10 +456,12 @@ class _SqliteDatabase(_Database):
             except sqlite3.Error as exc:
                 return self._refused(exc, "prepare", question, verdict)
             try:
-                raw.execute(question.masked, values).fetchall()
+                cursor = raw.execute(question.masked, values)
+                cursor.fetchall()
             except sqlite3.Error as exc:
                 return self._refused(exc, "step", question, verdict)
-        return self.answer(verdict, "ok", phase="step", arbiters=self._arbiters(_do_nothing(question.masked), catalog))
+        arbiters = self._arbiters(_do_nothing(question.masked), catalog)
+        return self.answer(verdict, "ok", phase="step", arbiters=arbiters, rows=cursor.rowcount)
 
     def _refused(self, exc: sqlite3.Error, phase: str, question: _Question, verdict: Verdict) -> Answer:
         message = str(exc)
@@ -518,12 +524,11 @@ def _sqlite_label(raw: sqlite3.Connection, catalog: Catalog, index: tuple[str, s
     table = next((t for t in catalog.tables if owner and t.name.lower() == str(owner[0]).lower()), None)
     if table is None:
         return name
-    if kind == "table":
+    if kind == "table":  # the table's own b-tree: keyed by its rowid, or by its PRIMARY KEY (WITHOUT ROWID)
         pk = table.primary_key
-        rowid_alias = pk is not None and len(pk.elements) == 1 and any(
-            c.autoincrement and c.name == pk.elements[0].column for c in table.columns
-        )
-        return (pk.name or pk.describe()) if pk is not None and rowid_alias else "rowid"
+        keyed_by_pk = pk is not None and (table.without_rowid or (len(pk.elements) == 1 and any(
+            c.autoincrement and c.name == pk.elements[0].column for c in table.columns)))  # fmt: skip
+        return (pk.name or pk.describe()) if pk is not None and keyed_by_pk else "rowid"
     if not name.startswith("sqlite_autoindex_"):
         return next((k.name for k in table.keys if k.name == name), name)
     rows = raw.execute('SELECT name, coll FROM pragma_index_xinfo(?) WHERE "key" = 1 ORDER BY seqno', (name,))
@@ -572,11 +577,15 @@ def _sqlite_error(exc: sqlite3.Error, phase: str, upsert: Upsert) -> tuple[Resul
     for pattern, rule in _SQLITE_RULES:
         if re.search(pattern, message):
             qualified = re.match(r"^no such column: ([^.]+)\.", message)
-            visible = {upsert.table.text.lower(), "excluded", *([upsert.alias.text.lower()] if upsert.alias else [])}
-            if qualified and qualified.group(1).lower() not in visible:
+            if qualified and qualified.group(1).lower() not in _visible(upsert):
                 return "error", "SP203"
             return "error", "SP105" if rule == "SP104" and upsert.select_from_unterminated else rule
     return "error", None
+
+
+def _visible(upsert: Upsert) -> set[str]:
+    """The names a DO UPDATE may qualify a column with: ``excluded``, and the table's alias, else its name."""
+    return {"excluded", (upsert.alias or upsert.table).text.lower()}
 
 
 def _sqlite_value(context: _Context, n: int) -> object:
@@ -754,13 +763,14 @@ class _PostgresDatabase(_Database):
             arbiters = tuple(_plan_arbiters(row[0] if row else []))
             phase = "execute"
             cursor.execute(f"EXECUTE schema_parity_verify{arguments}")
+            rows = cursor.rowcount
         except psycopg.Error as exc:
             return self._refused(exc, phase, question, verdict)
         finally:
             cursor.execute("ROLLBACK TO SAVEPOINT schema_parity_verify")
             if prepared:
                 cursor.execute("DEALLOCATE schema_parity_verify")
-        return self.answer(verdict, "ok", phase=phase, arbiters=arbiters)
+        return self.answer(verdict, "ok", phase=phase, arbiters=arbiters, rows=rows)
 
     def _arguments(self, cursor: psycopg.Cursor[Any], question: _Question) -> str:
         """``(v1, v2, ...)`` for EXECUTE: a literal of each parameter's type as the server inferred it (an enum's
@@ -1009,13 +1019,11 @@ def _use(
         return _nth(targets, parent.expressions.index(node))
     if isinstance(parent, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Add, exp.Sub, exp.Mul, exp.Div)):
         other = parent.this if parent.expression is node else parent.expression
-        if isinstance(other, exp.Column):
-            visible = {upsert.table.text.lower(), "excluded", *([upsert.alias.text.lower()] if upsert.alias else [])}
-            if not other.table or other.table.lower() in visible:
-                name = other.this
-                text = name.name if isinstance(name, exp.Identifier) else other.name
-                quoted = isinstance(name, exp.Identifier) and bool(name.args.get("quoted"))
-                return _column(table, text if quoted or dialect == "sqlite" else text.lower(), dialect)
+        if isinstance(other, exp.Column) and (not other.table or other.table.lower() in _visible(upsert)):
+            name = other.this
+            text = name.name if isinstance(name, exp.Identifier) else other.name
+            quoted = isinstance(name, exp.Identifier) and bool(name.args.get("quoted"))
+            return _column(table, text if quoted or dialect == "sqlite" else text.lower(), dialect)
     return None
 
 
