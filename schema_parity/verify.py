@@ -35,7 +35,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Catalog, Column, Dialect, Table
-from schema_parity.errors import ConfigError, ConnectionFailed, MigrationError, describe, read_text
+from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_text
 from schema_parity.findings import Finding, rule_for
 from schema_parity.types import normalize_type
 from schema_parity.upsert import Upsert, UpsertParseError, mask_placeholders, parse_upsert
@@ -298,9 +298,13 @@ class _Database(ABC):
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._ready = False
+        self._applied: set[str] = set()
+        """Revisions run in the current database."""
 
     def reach(self, revision: str) -> None:
-        """Bring the database to ``revision`` (a revision on another branch starts from an empty database)."""
+        """Bring the database to ``revision``. One that is not a descendant of every revision already run (another
+        branch) starts from an empty database: Alembic would apply it beside the other branch, whose changes would
+        then be in the schema too."""
         options = self.schema.options
         if options.schema_sql:
             if not self._ready:
@@ -311,16 +315,13 @@ class _Database(ABC):
                     self._load(str(file), read_text(file))
                 self._ready = True
             return
-        if not self._ready:
+        project = self.schema.project()
+        ancestors = {script.revision for script in project.script.iterate_revisions(project.resolve(revision), "base")}
+        if not self._ready or not self._applied <= ancestors:
             self._fresh()
+            self._applied = set()
             self._ready = True
-        try:
-            self._upgrade(revision)
-        except MigrationError as exc:
-            if "not a valid upgrade target" not in str(exc):
-                raise
-            self._fresh()
-            self._upgrade(revision)
+        self._applied.update(self._upgrade(revision))
 
     @abstractmethod
     def _fresh(self) -> None:
@@ -331,8 +332,8 @@ class _Database(ABC):
         """Run one DDL file; _Unverifiable when the engine refuses it."""
 
     @abstractmethod
-    def _upgrade(self, revision: str) -> None:
-        """Run the migrations up to ``revision``."""
+    def _upgrade(self, revision: str) -> list[str]:
+        """Run the migrations up to ``revision``; the revisions applied."""
 
     @abstractmethod
     def ask_all(self, questions: Sequence[tuple[str, Verdict]], catalog: Catalog) -> list[Answer]:
@@ -404,12 +405,13 @@ class _SqliteDatabase(_Database):
         except sqlite3.Error as exc:
             raise _Unverifiable(f"{name} does not run on SQLite: {exc}") from exc
 
-    def _upgrade(self, revision: str) -> None:
+    def _upgrade(self, revision: str) -> list[str]:
         from schema_parity.sources.alembic import upgrade
 
         assert self._connection is not None
-        upgrade(self._connection, self.schema.project(), revision, use_env_py=self.schema.options.use_env_py)
+        applied = upgrade(self._connection, self.schema.project(), revision, use_env_py=self.schema.options.use_env_py)
         self._connection.commit()
+        return applied
 
     def close(self) -> None:
         if self._connection is not None:
@@ -711,11 +713,11 @@ class _PostgresDatabase(_Database):
                 raise _Unverifiable(f"{name} does not run on {self.label}: {_pg_message(exc)}") from exc
             cursor.connection.commit()
 
-    def _upgrade(self, revision: str) -> None:
+    def _upgrade(self, revision: str) -> list[str]:
         from schema_parity.sources.alembic import upgrade_engine
 
         assert self._engine is not None
-        upgrade_engine(self._engine, self.schema.project(), revision, use_env_py=self.schema.options.use_env_py)
+        return upgrade_engine(self._engine, self.schema.project(), revision, use_env_py=self.schema.options.use_env_py)
 
     @contextmanager
     def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:

@@ -11,6 +11,7 @@ import pytest
 
 from schema_parity import verify
 from schema_parity.cli import main
+from tests.alembic_projects import Revision, write_project
 
 SCHEMA = """\
 CREATE TABLE t (id integer PRIMARY KEY, k text NOT NULL, n integer NOT NULL DEFAULT 0);
@@ -136,3 +137,51 @@ def test_the_configuration_key_turns_it_on_and_the_option_off(
     (project / "pyproject.toml").write_text('[tool.schema-parity]\nverify = "yes"\n')
     assert main(base) == 2
     assert "verify must be true or false, not 'yes'" in capsys.readouterr().err
+
+
+#: Two branches from one base: each adds a key of its own, and holds a statement aiming at the other branch's key.
+BRANCHES = [
+    Revision("b0", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True), "
+                         "sa.Column('a', sa.Integer), sa.Column('b', sa.Integer))"),
+    Revision("ra", "b0", "op.create_index('t_a', 't', ['a'], unique=True)\n"
+                         "SQL = 'INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT (b) DO NOTHING'"),
+    Revision("rb", "b0", "op.create_index('t_b', 't', ['b'], unique=True)\n"
+                         "SQL = 'INSERT INTO t (a, b) VALUES (1, 2) ON CONFLICT (a) DO NOTHING'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.xfail(
+                    strict=True,
+                    reason="found by --verify: sources/server.py catalogs_on_server migrates the next branch in the "
+                    "same database (Alembic applies it beside the first), so PostgreSQL's Catalog at ra has rb's "
+                    "index t_b and the static verdict says ok where PostgreSQL says 42P10",
+                ),
+            ],
+        ),
+    ],
+)
+def test_a_revision_on_another_branch_is_reached_from_an_empty_database(
+    dialect: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_project(tmp_path, BRANCHES)
+    monkeypatch.chdir(tmp_path)
+    server = ["--postgres-url", request.getfixturevalue("pg_admin_url")] if dialect == "postgresql" else []
+    code = main(["check", "--no-config", "--alembic-config", "alembic.ini", "--revision", "heads", *server,
+                 "--dialect", dialect, "--verify", "--format", "json", "migrations"])  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    # each statement aims at the other branch's key: at its own revision no key matches, on either engine
+    answers = {s["revision"]: a for s in report["sites"] for a in s["verified"].values()}
+    assert {revision: (a["result"], a["rule"], a["agrees"]) for revision, a in answers.items()} == {
+        "ra": ("error", "SP101", True),
+        "rb": ("error", "SP101", True),
+    }
