@@ -186,12 +186,13 @@ def _disagreement(report: SiteReport, verdict: Verdict, answer: Answer) -> Findi
     )
 
 
-def summary_lines(reports: Sequence[SiteReport]) -> list[str]:
-    """What ``--verify`` found, per dialect, then each answer that could neither confirm nor contradict its verdict
-    (for the text report; why an engine could not be asked at all is a note). Nothing when it did not run."""
+def summary_lines(reports: Sequence[SiteReport]) -> list[tuple[str, str]]:
+    """What ``--verify`` found, per dialect, then each answer that could neither confirm nor contradict its verdict,
+    as (line, role) for the text report: ``error`` for a dialect with disagreements, else ``dim``. Why an engine could
+    not be asked at all is a note. Nothing when it did not run."""
     counts: dict[Dialect, dict[str, int]] = {}
     engines: dict[Dialect, str] = {}
-    undecided: list[str] = []
+    undecided: list[tuple[str, str]] = []
     for report in reports:
         for answer in report.verified:
             engines.setdefault(answer.dialect, answer.engine)
@@ -199,15 +200,16 @@ def summary_lines(reports: Sequence[SiteReport]) -> list[str]:
             kind = answer.kind()
             tally[kind] += 1
             if kind == "undecided":
-                undecided.append(
-                    f"  {report.site.path}:{report.site.line} [{answer.dialect}] undecided: {answer.engine} "
-                    f"{answer.said()}"
-                )
-    lines = [
-        f"verified on {engines[dialect]} ({dialect}): {tally['agree']} agree, {tally['disagree']} disagree, "
-        f"{tally['undecided']} undecided" + (f", {tally['unverified']} not verified" if tally["unverified"] else "")
-        for dialect, tally in counts.items()
-    ]
+                where = f"{report.site.path}:{report.site.line} [{answer.dialect}]"
+                undecided.append((f"  {where} undecided: {answer.engine} {answer.said()}", "dim"))
+    lines = []
+    for dialect, tally in counts.items():
+        unverified = f", {tally['unverified']} not verified" if tally["unverified"] else ""
+        line = (
+            f"verified on {engines[dialect]} ({dialect}): {tally['agree']} agree, {tally['disagree']} disagree, "
+            f"{tally['undecided']} undecided{unverified}"
+        )
+        lines.append((line, "error" if tally["disagree"] else "dim"))
     return lines + undecided
 
 

@@ -271,3 +271,17 @@ def test_without_verify_nothing_runs_on_the_engines(
     assert code == 0
     assert report["version"] == 3
     assert [s["verified"] for s in report["sites"]] == [{} for _ in SITES]
+
+
+def test_a_disagreement_is_loud_in_the_text_report(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check, "judge_site", wrong_about(SQL["NO_KEY"], "sqlite", Verdict("sqlite", "ok")))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    code = main(["check", "--no-config", "--alembic-config", "db/alembic.ini", "--dialect", "sqlite", "--verify",
+                 "app.py"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"  {LINES['NO_KEY']}:11 \x1b[1;31merror\x1b[0m \x1b[36mSP905\x1b[0m [sqlite] " in out
+    assert "\x1b[1;31mverified on SQLite " in out and "(sqlite): 10 agree, 1 disagree, 0 undecided\x1b[0m" in out

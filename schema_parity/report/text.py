@@ -58,7 +58,7 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append(paint(f"note: {note}", "dim"))
     for dialect, engine in result.engines.items():
         out.append(paint(f"{dialect}: {engine}", "dim"))
-    out.extend(paint(line, "dim") for line in summary_lines(result.sites))
+    out.extend(paint(line, role) for line, role in summary_lines(result.sites))
     out.append(_summary(result, paint))
     if result.findings:
         out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))
