@@ -12,12 +12,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
 from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection, Settings
-from schema_parity.errors import EXIT_FINDINGS, EXIT_OK
+from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import RULES, Finding, rule_for
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.scan_cache import scan_project
@@ -28,6 +29,9 @@ from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge
+
+if TYPE_CHECKING:
+    from schema_parity.verify import Answer
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class SiteReport:
     verdicts: tuple[Verdict, ...]
     history: str | None = None
     """The history the site was judged against, when the project has several (see ``histories``)."""
+    verified: tuple[Answer, ...] = ()
+    """The engines' answers when ``--verify`` ran (see verify.py)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ class CheckOptions:
     project_root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """Bytes; a bigger file is not read (SP903 names it)."""
+    verify: bool = False
+    """Put every resolved site to the real engines and report disagreements (SP905; see verify.py)."""
 
 
 def check_project(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckResult:
@@ -133,6 +141,7 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
             jobs=settings.jobs,
             project_root=settings.project_root,
             max_file_size=settings.max_file_size,
+            verify=settings.verify,
         ),
     )
 
@@ -167,6 +176,12 @@ def run_check(
         ]
         for each in schemas:
             each.check_configuration()
+        if opts.verify:
+            from schema_parity.verify import check_verifiable, verify_reports
+
+            if len(schemas) > 1:
+                raise ConfigError("--verify checks one history; run it for each history in turn (--ini-section)")
+            check_verifiable(schemas[0].options)
         raw, reports = _judge_all(
             scanned.sites, scanned.problems, schemas=schemas, dialects=dialects, opts=opts, root=root
         )
@@ -174,6 +189,9 @@ def run_check(
         if failed:
             raise next(iter(failed[0].failures.values()))  # no engine could run the migrations: nothing was judged
         primary = schemas[0]
+        if opts.verify:
+            reports, disagreements = verify_reports(reports, primary)
+            raw.extend(disagreements)
         return _triage(
             raw,
             opts,

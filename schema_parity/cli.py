@@ -170,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose semantics to apply; repeatable (default: both)",
     )
     check.add_argument("--exclude", action="append", metavar="GLOB", help="skip matching paths; repeatable")
+    check.add_argument(
+        "--verify",
+        action=argparse.BooleanOptionalAction,
+        help="also run every resolved upsert on the real engines (scratch databases migrated to its revision, "
+        "rolled back) and report any disagreement with the static verdict (SP905)",
+    )
     rules = check.add_argument_group("rules")
     rules.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to report (SP1,SP301)")
     rules.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes not to report")
@@ -291,6 +297,7 @@ def _cli_layer(args: argparse.Namespace, cwd: Path) -> Config:
         cache=get("cache", None),
         revision_timeout=get("revision_timeout", None),
         max_file_size=get("max_file_size", None),
+        verify=get("verify", None),
     )
 
 

@@ -80,6 +80,7 @@ class Config:
     revision_timeout: float | None = None
     """Seconds a revision may run; 0 (no limit) is kept as 0 here and means None downstream."""
     max_file_size: int | None = None
+    verify: bool | None = None
 
 
 def _str(value: Any) -> bool:
@@ -142,6 +143,7 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "cache": ("cache", _bool, "true or false"),
     "revision-timeout": ("revision_timeout", _seconds, "a number of seconds (0 = no limit)"),
     "max-file-size": ("max_file_size", _int, "a number of bytes"),
+    "verify": ("verify", _bool, "true or false"),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
@@ -174,6 +176,8 @@ class Settings:
     jobs: int
     cache: bool
     max_file_size: int
+    verify: bool = False
+    """Put every resolved upsert to the real engines too (``--verify``, docs/verify.md)."""
 
     @property
     def cache_dir(self) -> Path | None:
@@ -260,6 +264,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         jobs=config.jobs if config.jobs is not None else 1,
         cache=config.cache is not False,
         max_file_size=config.max_file_size if config.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
+        verify=bool(config.verify),
     )
 
 

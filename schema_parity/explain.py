@@ -233,6 +233,16 @@ PAGES: dict[str, RulePage] = {
         "  ON CONFLICT (host, code) DO NOTHING;  -- the key exists now",
         fixed="INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO NOTHING;",
     ),
+    "SP905": RulePage(
+        postgresql="Not an engine rule: with --verify the statement ran (planned, executed, rolled back) on a "
+        "scratch database migrated to its revision, and the answer contradicts the static verdict. Trust the "
+        "engine, and report the finding: it is a bug of schema-parity (docs/verify.md).",
+        sqlite="The same, on an in-memory SQLite database.",
+        bad="-- the static verdict says ok, PostgreSQL says 42P10: SP905 with both answers\n"
+        "INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO NOTHING;",
+        fixed="-- (after the fix in schema-parity) both say the same\n"
+        "INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO NOTHING;",
+    ),
 }
 
 

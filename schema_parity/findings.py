@@ -76,6 +76,8 @@ _RULES: tuple[Rule, ...] = (
          "A scanned file could not be read or parsed, so its upserts are unchecked.", ()),
     Rule("SP904", "unused-suppression", "warning",
          "A schema-parity: ignore comment suppresses nothing (the finding is gone, or the code is wrong).", ()),
+    Rule("SP905", "verify-disagreement", "error",
+         "--verify: the real engine's answer contradicts the static verdict, a defect of schema-parity.", ()),
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

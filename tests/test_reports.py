@@ -171,7 +171,7 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "diff_base",
         "summary",
     ]
-    assert report["version"] == 2
+    assert report["version"] == 3
     assert list(report["findings"][0]) == [
         "rule", "severity", "path", "line", "column", "dialect", "table", "message", "hint",
         "suppressed", "baselined", "fingerprint",

@@ -8,6 +8,7 @@ terminal summary, JUnit XML and ``-k`` selection like any test. Their node ids a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,20 @@ def add_check_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
         default=None,
         help="Also collect one item per ON CONFLICT site (checked against the migrated schema) and per schema build.",
     )
+    group.addoption(
+        "--schema-parity-verify",
+        action="store_true",
+        default=False,
+        help="Collect the check items (as --schema-parity) and also run each upsert on the real engines, failing "
+        "an item whose engine disagrees with the static verdict (SP905; docs/verify.md).",
+    )
     parser.addini("schema_parity", "Collect the schema-parity check items by default", type="bool", default=False)
 
 
 def enabled(config: pytest.Config) -> bool:
     option = config.getoption("schema_parity")
+    if config.getoption("schema_parity_verify"):
+        return True
     return bool(config.getini("schema_parity")) if option is None else bool(option)
 
 
@@ -89,7 +99,9 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
     root = config.rootpath
     parent = CheckCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=root)
     try:
-        result = check_project(settings(config))
+        configured = settings(config)
+        verify = configured.verify or bool(config.getoption("schema_parity_verify"))
+        result = check_project(replace(configured, verify=verify))
     except SchemaParityError as exc:
         return [CheckItem.from_parent(parent, name="schema", report_path=root, line=0, failure=str(exc))]
     items: list[pytest.Item] = [

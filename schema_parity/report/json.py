@@ -2,8 +2,8 @@
 
 Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what
 each dialect's schema came from, and ``sites[].history``, the history a site was judged against when there are
-several). Suppressed and baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are
-not counted as errors.
+several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it). Suppressed and
+baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-REPORT_VERSION = 2
+#: 3: ``sites[].verified`` (``--verify``), see docs/verify.md.
+REPORT_VERSION = 3
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                     }
                     for v in s.verdicts
                 },
+                "verified": {a.dialect: a.to_dict() for a in s.verified},
             }
             for s in result.sites
         ],

@@ -9,6 +9,7 @@ from pathlib import Path
 from schema_parity.check import CheckResult
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites.scan import UnreadableFile, read_source
+from schema_parity.verify import summary_lines
 
 
 class _Lines:
@@ -57,6 +58,7 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append(paint(f"note: {note}", "dim"))
     for dialect, engine in result.engines.items():
         out.append(paint(f"{dialect}: {engine}", "dim"))
+    out.extend(paint(line, role) for line, role in summary_lines(result.sites))
     out.append(_summary(result, paint))
     if result.findings:
         out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))
