@@ -154,18 +154,7 @@ BRANCHES = [
     "dialect",
     [
         "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="found by --verify: sources/server.py catalogs_on_server migrates the next branch in the "
-                    "same database (Alembic applies it beside the first), so PostgreSQL's Catalog at ra has rb's "
-                    "index t_b and the static verdict says ok where PostgreSQL says 42P10",
-                ),
-            ],
-        ),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
     ],
 )
 def test_a_revision_on_another_branch_is_reached_from_an_empty_database(

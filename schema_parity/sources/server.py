@@ -39,8 +39,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
-from schema_parity.errors import ConfigError, ConnectionFailed, MigrationError, describe
-from schema_parity.sources.alembic import AlembicProject, in_history_order, is_other_branch, trusted, upgrade_engine
+from schema_parity.errors import ConfigError, ConnectionFailed, describe
+from schema_parity.sources.alembic import (
+    AlembicProject,
+    applied_heads,
+    in_history_order,
+    trusted,
+    upgrade_engine,
+)
 from schema_parity.sources.reflect import create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
@@ -399,20 +405,14 @@ def catalogs_on_server(
         run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
         label = source or f"postgresql-server:{scratch.shown}@{{revision}}"
         for revision in wanted:
+            if not _builds_on(project, scratch.url(name), revision):
+                # Another branch: upgrading would apply it beside the one there; start from an empty database.
+                scratch.drop(name)
+                name = scratch.create()
+                run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
             engine = sa.create_engine(scratch.url(name))
             try:
-                try:
-                    upgrade_engine(engine, project, revision, use_env_py=use_env_py)
-                except MigrationError as exc:
-                    if not is_other_branch(exc):
-                        raise
-                    # Another branch: start again from an empty database for this revision.
-                    engine.dispose()
-                    scratch.drop(name)
-                    name = scratch.create()
-                    run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
-                    engine = sa.create_engine(scratch.url(name))
-                    upgrade_engine(engine, project, revision, use_env_py=use_env_py)
+                upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
                     result[revision] = reflect(conn, source=label.replace("{revision}", revision), revision=revision)
             finally:
@@ -421,6 +421,15 @@ def catalogs_on_server(
         scratch.close()
     return result
 
+
+def _builds_on(project: AlembicProject, url: str, revision: str) -> bool:
+    """Whether the database at ``url`` reaches ``revision`` by adding revisions (see AlembicProject.builds_on)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return project.builds_on(applied_heads(conn), revision)
+    finally:
+        engine.dispose()
 
 
 _EXTENSION = re.compile(

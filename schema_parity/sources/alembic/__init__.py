@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from schema_parity.sources.alembic.project import AlembicProject
 from schema_parity.sources.alembic.runner import (
+    applied_heads,
     catalog_at,
     catalogs_at,
     current_revision,
     in_history_order,
-    is_other_branch,
     offline_sql,
     sqlite_memory_connection,
     upgrade,
@@ -23,11 +23,11 @@ from schema_parity.sources.alembic.sandbox import trusted
 
 __all__ = [
     "AlembicProject",
+    "applied_heads",
     "catalog_at",
     "catalogs_at",
     "current_revision",
     "in_history_order",
-    "is_other_branch",
     "offline_sql",
     "sqlite_memory_connection",
     "trusted",

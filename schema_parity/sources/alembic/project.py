@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -224,6 +224,20 @@ class AlembicProject:
         ancestors = {s.revision for s in self.script.revision_map.iterate_revisions(stamped, "base")}
         return resolved in ancestors
 
+    def builds_on(self, applied: Iterable[str], revision: str) -> bool:
+        """Whether a database at the ``applied`` heads can be upgraded to ``revision`` by adding revisions only:
+        every applied head is ``revision`` or one of its ancestors. Otherwise Alembic would apply the target's
+        branch beside the applied one, and the schema would hold both branches' objects."""
+        target = self.resolve(revision)
+        if target in ("head", "heads"):
+            target_ids: tuple[str, ...] = self.heads()
+        elif target == "base":
+            target_ids = ()
+        else:
+            target_ids = (target,)
+        ancestors = {s.revision for s in self.script.revision_map.iterate_revisions(target_ids, "base")}
+        return all(head in ancestors for head in applied)
+
     @cached_property
     def naming_convention(self) -> Mapping[str, Any] | None:
         """The naming convention Alembic applies to ``op.*`` constraints: the configured MetaData's, else that of
@@ -297,8 +311,14 @@ class AlembicProject:
 
         digest = hashlib.sha256()
         parser = getattr(sqlglot, "__version__", "")  # parses the offline DDL
-        libraries = (schema_parity.__version__, alembic_pkg.__version__, sa.__version__, parser,
-                     sqlite3.sqlite_version, sys.version)
+        libraries = (
+            schema_parity.__version__,
+            alembic_pkg.__version__,
+            sa.__version__,
+            parser,
+            sqlite3.sqlite_version,
+            sys.version,
+        )
         digest.update(repr(libraries).encode())
         # Files are named relative to their root, so the key does not depend on where the project is checked out
         # (and the config file may live anywhere, e.g. beside rather than above the script location).

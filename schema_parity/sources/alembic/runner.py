@@ -37,11 +37,11 @@ from schema_parity.sources.reflect import reflect
 _log = logging.getLogger("schema_parity.sources.alembic")
 
 __all__ = [
+    "applied_heads",
     "catalog_at",
     "catalogs_at",
     "current_revision",
     "in_history_order",
-    "is_other_branch",
     "offline_sql",
     "sqlite_memory_connection",
     "upgrade",
@@ -161,7 +161,7 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     reference = project.metadata_reference
     if reference is None:
         raise ConfigError(
-            f"bootstrap = {project.bootstrap!r} needs the project's models: set metadata = \"app.models:Base\" "
+            f'bootstrap = {project.bootstrap!r} needs the project\'s models: set metadata = "app.models:Base" '
             "(env.py sets no target_metadata)"
         )
     assert project.bootstrap is not None
@@ -180,9 +180,7 @@ def _naming(project: AlembicProject) -> sa.MetaData | None:
     return sa.MetaData(naming_convention=dict(convention)) if convention else None
 
 
-def _failure(
-    exc: BaseException, progress: _Progress, dialect: str, env_py: Path | None, ctrl_c: bool
-) -> BaseException:
+def _failure(exc: BaseException, progress: _Progress, dialect: str, env_py: Path | None, ctrl_c: bool) -> BaseException:
     """The exception to raise for a failed run: a MigrationError naming the revision or env.py at fault.
 
     A real Ctrl-C stays a KeyboardInterrupt; after the time limit expired, whatever exception the stopped revision
@@ -240,18 +238,17 @@ def _migration_failure(
     if "must have a name" in str(exc):
         advice = (
             "The constraint has no name. Alembic names such constraints by the project's naming convention, which "
-            "lives on its MetaData: set metadata = \"package.module:Base.metadata\" in [tool.schema-parity] (or "
+            'lives on its MetaData: set metadata = "package.module:Base.metadata" in [tool.schema-parity] (or '
             "--metadata) when env.py's target_metadata was not found or cannot be imported."
         )
     elif dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
         advice = (
             "SQLite cannot run this operation. Guard PostgreSQL-only steps with "
-            "`if op.get_context().dialect.name == \"postgresql\":`, or judge PostgreSQL semantics from offline SQL "
+            '`if op.get_context().dialect.name == "postgresql":`, or judge PostgreSQL semantics from offline SQL '
             "(`--dialect postgresql`) or a real server (`--database-url`)."
         )
     return MigrationError(
-        f"Revision {revision.revision} ({path}) failed on {dialect} in {what}: {describe(exc)}. "
-        f"{advice}",
+        f"Revision {revision.revision} ({path}) failed on {dialect} in {what}: {describe(exc)}. {advice}",
         revision=revision.revision,
         path=path,
     )
@@ -328,8 +325,7 @@ def offline_sql(
             step = progress.failing
             where = f"revision {step.revision.revision} ({step.revision.path})" if step else "the migration environment"
             notes.append(
-                f"{where} cannot run in offline mode for {dialect} ({describe(exc)}); "
-                "its offline SQL stops there."
+                f"{where} cannot run in offline mode for {dialect} ({describe(exc)}); its offline SQL stops there."
             )
     return buffer.getvalue(), notes
 
@@ -344,25 +340,20 @@ def catalog_at(
         return reflect(connection, source=label, revision=current_revision(connection))
 
 
-def catalogs_at(
-    project: AlembicProject, revisions: Iterable[str], *, use_env_py: bool = False
-) -> dict[str, Catalog]:
+def catalogs_at(project: AlembicProject, revisions: Iterable[str], *, use_env_py: bool = False) -> dict[str, Catalog]:
     """The Catalog at each of ``revisions`` on SQLite, by one pass through the history: the revisions are applied
-    in history order on one in-memory database, reflected at each requested one (a revision on another branch
-    starts a fresh database)."""
+    in history order on one in-memory database, reflected at each requested one. A revision the database cannot
+    reach by adding revisions (one on another branch) starts a fresh database: upgrading would apply its branch
+    beside the one already there."""
     label = f"alembic:{project.config_path or project.script_location}"
     result: dict[str, Catalog] = {}
     with contextlib.ExitStack() as stack:
         connection = stack.enter_context(sqlite_memory_connection())
         for revision in in_history_order(project, revisions):
-            try:
-                upgrade(connection, project, revision, use_env_py=use_env_py)
-            except MigrationError as exc:
-                if not is_other_branch(exc):
-                    raise
+            if not project.builds_on(applied_heads(connection), revision):
                 stack.close()
                 connection = stack.enter_context(sqlite_memory_connection())
-                upgrade(connection, project, revision, use_env_py=use_env_py)
+            upgrade(connection, project, revision, use_env_py=use_env_py)
             result[revision] = reflect(connection, source=f"{label}@{revision}", revision=current_revision(connection))
     return result
 
@@ -375,11 +366,6 @@ def in_history_order(project: AlembicProject, revisions: Iterable[str]) -> list[
     return sorted(resolved, key=lambda r: order.get(resolved[r], len(order)))
 
 
-def is_other_branch(exc: MigrationError) -> bool:
-    """The revision is on another branch than the database: it needs a fresh database."""
-    return "not a valid upgrade target" in str(exc)
-
-
 def upgrade_engine(
     engine: sa.Engine, project: AlembicProject, revision: str = "head", *, use_env_py: bool = False
 ) -> list[str]:
@@ -390,7 +376,11 @@ def upgrade_engine(
     return applied
 
 
+def applied_heads(connection: sa.Connection) -> tuple[str, ...]:
+    """The branch heads a database is at (none before the first revision)."""
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
 def current_revision(connection: sa.Connection) -> str | None:
     """The revision a database is at: its branch heads joined by commas, None before the first revision."""
-    heads = MigrationContext.configure(connection).get_current_heads()
-    return ",".join(sorted(heads)) or None
+    return ",".join(applied_heads(connection)) or None
