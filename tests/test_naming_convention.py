@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ HISTORY = [
 
 
 def project(tmp_path: Path, env_py: str) -> Path:
-    (tmp_path / "app").mkdir()
+    (tmp_path / "app").mkdir(parents=True)
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "models.py").write_text(MODELS.format(dev=tmp_path / "dev.db"))
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
@@ -83,3 +84,20 @@ def test_a_configured_metadata_that_cannot_be_imported_is_named(tmp_path: Path) 
     ini = project(tmp_path, COOKBOOK_ENV_PY)
     with pytest.raises(ConfigError, match=r"metadata = 'app.nothing:Base' cannot be imported"):
         catalog_at(AlembicProject.load(ini, metadata="app.nothing:Base"))
+
+
+def test_two_projects_with_a_package_of_the_same_name_each_get_their_own_convention(tmp_path: Path) -> None:
+    """A test session (or a long-lived worker) that read one project's ``app.models`` reads the next project's own."""
+    first = project(tmp_path / "first", ENV_WITH_METADATA)
+    assert AlembicProject.load(first).naming_convention == {
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+    second = project(tmp_path / "second", ENV_WITH_METADATA)
+    models = tmp_path / "second" / "app" / "models.py"
+    models.write_text(models.read_text().replace('"uq": "uq_%(table_name)s_', '"uq": "other_%(table_name)s_'))
+    assert AlembicProject.load(second).naming_convention == {
+        "uq": "other_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+    assert "app" not in sys.modules

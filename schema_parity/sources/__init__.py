@@ -165,7 +165,10 @@ class Schema:
         return self._project
 
     def head(self, dialect: Dialect) -> Catalog | Unavailable:
-        """The Catalog at the configured revision (``head`` unless the options say otherwise)."""
+        """The Catalog at the configured revision (``head`` unless the options say otherwise). A configured
+        revision the history does not have is an error, not an unavailable schema: the user asked for it."""
+        if self.is_alembic:
+            self.project().resolve(self.options.revision)
         return self.at(self.options.revision, dialect)
 
     def at(self, revision: str, dialect: Dialect) -> Catalog | Unavailable:

@@ -79,7 +79,12 @@ def import_metadata(reference: str, search: list[Path], *, what: str = "metadata
     from schema_parity.sources.alembic.sandbox import Sandbox
     from schema_parity.sources.alembic.terminal import no_terminal
 
-    with _on_path(search), sqlite_memory_connection() as connection, Sandbox(connection, None).installed():
+    with (
+        _on_path(search),
+        _own_modules(module_name),
+        sqlite_memory_connection() as connection,
+        Sandbox(connection, None).installed(),
+    ):
         try:
             with no_terminal():
                 target: Any = importlib.import_module(module_name)
@@ -107,6 +112,23 @@ def _on_path(directories: list[Path]) -> Iterator[None]:
         for directory in added:
             if directory in sys.path:
                 sys.path.remove(directory)
+
+
+@contextmanager
+def _own_modules(module_name: str) -> Iterator[None]:
+    """The project's own package imported from its files: a package of the same name imported earlier in this process
+    (another project's ``app``, in a test session or a long-lived worker) is set aside for the import and put back
+    after it, so neither project sees the other's modules."""
+    top = module_name.partition(".")[0]
+    ours = [name for name in sys.modules if name == top or name.startswith(top + ".")]
+    earlier = {name: sys.modules.pop(name) for name in ours}
+    importlib.invalidate_caches()  # a project written after the interpreter started
+    try:
+        yield
+    finally:
+        for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+            del sys.modules[name]
+        sys.modules.update(earlier)
 
 
 def catalog_from_models(

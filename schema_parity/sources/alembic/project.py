@@ -205,12 +205,14 @@ class AlembicProject:
         return [base, base / "src", root, root / "src"]
 
     def knows(self, revision: str) -> bool:
-        """Whether ``revision`` is in this history (a statement in another history's revision file is not)."""
+        """Whether ``revision`` is in this history (a statement in another history's revision file is not).
+        ``head`` always is: a history with several heads fails on it in :meth:`resolve`, with the heads named."""
+        if revision in ("head", "heads", "base"):
+            return True
         try:
-            self.resolve(revision)
-        except MigrationError:
+            return self.script.get_revision(revision) is not None
+        except alembic_util.CommandError:  # unknown id, or an ambiguous prefix
             return False
-        return True
 
     def before_bootstrap(self, revision: str) -> bool:
         """Whether ``revision`` comes before the bootstrap revision (its schema is not built: the models stand for
