@@ -269,8 +269,7 @@ class Schema:
         if server is None:
             self.engines["postgresql"] = "Alembic's offline DDL, replayed (no PostgreSQL server: " + (
                 "; ".join(self.postgres.reasons) or "postgres = offline") + ")"
-            for revision in missing:
-                built = self._offline_postgresql(revision)
+            for revision, built in self._offline_postgresql(missing).items():
                 if isinstance(built, Catalog):
                     store_catalog(cache, keys[revision], built)
                 self._keep(revision, "postgresql", built)
@@ -347,20 +346,24 @@ class Schema:
         )  # fmt: skip
         return catalog
 
-    def _offline_postgresql(self, revision: str) -> Catalog | Unavailable:
-        """Alembic's offline DDL for PostgreSQL, replayed; unavailable when a revision cannot run offline (its SQL
-        would stop there, and every later table would look missing)."""
-        from schema_parity.sources.alembic import offline_sql
+    def _offline_postgresql(self, revisions: list[str]) -> dict[str, Catalog | Unavailable]:
+        """Alembic's offline DDL for PostgreSQL at each revision (one offline run for a linear history), replayed;
+        unavailable where a revision before it cannot run offline (its SQL would stop there, and every later table
+        would look missing)."""
+        from schema_parity.sources.alembic import offline_sqls
         from schema_parity.sources.ddl import catalog_from_ddl
 
         project = self.project()
-        sql, offline_notes = offline_sql(project, revision, dialect="postgresql")
-        if offline_notes:
-            how = "; ".join(self.postgres.reasons) or "postgres = offline"
-            return Unavailable(
-                f"PostgreSQL's schema at revision {revision} is unknown: {' '.join(offline_notes)} PostgreSQL's "
-                f"rules need the migrations run on PostgreSQL, and no server could be used ({how}). Install "
-                "schema-parity[postgres] for the embedded server, or give one with --postgres-url."
-            )
-        label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
-        return catalog_from_ddl(sql, "postgresql", source=label)
+        built: dict[str, Catalog | Unavailable] = {}
+        for revision, (sql, offline_notes) in offline_sqls(project, revisions, dialect="postgresql").items():
+            if offline_notes:
+                how = "; ".join(self.postgres.reasons) or "postgres = offline"
+                built[revision] = Unavailable(
+                    f"PostgreSQL's schema at revision {revision} is unknown: {' '.join(offline_notes)} PostgreSQL's "
+                    f"rules need the migrations run on PostgreSQL, and no server could be used ({how}). Install "
+                    "schema-parity[postgres] for the embedded server, or give one with --postgres-url."
+                )
+            else:
+                label = f"alembic-offline:{project.config_path or project.script_location}@{revision}"
+                built[revision] = catalog_from_ddl(sql, "postgresql", source=label)
+        return built

@@ -270,9 +270,10 @@ ORDER BY con.conrelid, con.conname
 
 # One row per index column. The collation is the effective one, left out when it is the database default;
 # the operator class only when it is not the default for its type; the expression as pg_get_indexdef prints it.
+# {nulls} is pg_index.indnullsnotdistinct from PostgreSQL 15 on; before, no index has NULLS NOT DISTINCT.
 _PG_INDEX_COLUMNS = f"""
 SELECT i.indrelid, i.indexrelid, ic.relname AS index_name, am.amname, i.indisunique, i.indisvalid,
-       i.indnullsnotdistinct, i.indnkeyatts, pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       {{nulls}} AS indnullsnotdistinct, i.indnkeyatts, pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        k.pos, a.attname, pg_get_indexdef(i.indexrelid, k.pos, true) AS definition,
        co.collname, coalesce(i.indoption[k.pos - 1] & 1 = 1, false) AS descending,
        CASE WHEN NOT opc.opcdefault THEN opc.opcname END AS opclass
@@ -286,6 +287,12 @@ LEFT JOIN pg_opclass opc ON opc.oid = i.indclass[k.pos - 1]
 WHERE {_PG_RELATION}
 ORDER BY i.indrelid, ic.relname, k.pos
 """
+
+def _pg_index_columns(server_version: tuple[Any, ...] | None) -> str:
+    """The index query for a server of ``server_version`` (SQLAlchemy's ``server_version_info``)."""
+    nulls = "i.indnullsnotdistinct" if server_version is None or server_version >= (15,) else "false"
+    return _PG_INDEX_COLUMNS.format(nulls=nulls)
+
 
 _PG_TABLE_KINDS: dict[str, TableKind] = {"r": "table", "f": "table", "p": "partitioned", "v": "view", "m": "view"}
 _PG_CONSTRAINT_KINDS: dict[str, KeyKind] = {"p": "primary_key", "u": "unique", "x": "exclusion"}
@@ -303,7 +310,7 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
     for row in rows(_PG_CONSTRAINTS):
         constraints[row.conrelid].append(row)
     indexes: dict[int, dict[int, list[sa.Row[Any]]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows(_PG_INDEX_COLUMNS):
+    for row in rows(_pg_index_columns(connection.dialect.server_version_info)):
         indexes[row.indrelid][row.indexrelid].append(row)
 
     tables = []

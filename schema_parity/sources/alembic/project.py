@@ -230,6 +230,11 @@ class AlembicProject:
         """Whether a database at the ``applied`` heads can be upgraded to ``revision`` by adding revisions only:
         every applied head is ``revision`` or one of its ancestors. Otherwise Alembic would apply the target's
         branch beside the applied one, and the schema would hold both branches' objects."""
+        ancestors = self.ancestors(revision)
+        return all(head in ancestors for head in applied)
+
+    def ancestors(self, revision: str) -> set[str]:
+        """The revisions a database at ``revision`` has run: the revision itself and every one it builds on."""
         target = self.resolve(revision)
         if target in ("head", "heads"):
             target_ids: tuple[str, ...] = self.heads()
@@ -237,8 +242,7 @@ class AlembicProject:
             target_ids = ()
         else:
             target_ids = (target,)
-        ancestors = {s.revision for s in self.script.revision_map.iterate_revisions(target_ids, "base")}
-        return all(head in ancestors for head in applied)
+        return {s.revision for s in self.script.revision_map.iterate_revisions(target_ids, "base")}
 
     @cached_property
     def naming_convention(self) -> Mapping[str, Any] | None:

@@ -13,6 +13,7 @@ import contextlib
 import io
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ class _Progress:
         self.watchdog = watchdog
         self.pending: list[RevisionStep] = []
         self.applied: list[str] = []
+        self.output: io.StringIO | None = None
+        """Offline, the buffer the SQL goes to; ``ends[i]`` is its length when ``applied[i]`` had run."""
+        self.ends: list[int] = []
         self.operation: alembic_ops.MigrateOperation | None = None
 
     def steps(self, rev: Any, context: MigrationContext) -> list[RevisionStep]:
@@ -73,6 +77,8 @@ class _Progress:
         if self.pending:
             self.pending.pop(0)
         self.applied.append(step.up_revision_id or "")
+        if self.output is not None:
+            self.ends.append(self.output.tell())
         self.watchdog.restart()  # each revision has the whole time limit
 
     @property
@@ -295,14 +301,66 @@ def offline_sql(
     A revision that cannot run offline (it reads data, reflects, uses an untyped bulk_insert) stops the script there;
     the note names it, and the SQL up to that point is returned.
     """
-    destination = project.resolve(revision)
+    run = _offline_run(project, project.resolve(revision), dialect)
+    return run.sql, run.notes
+
+
+def offline_sqls(
+    project: AlembicProject, revisions: Iterable[str], *, dialect: str = "postgresql"
+) -> dict[str, tuple[str, list[str]]]:
+    """:func:`offline_sql` at each of ``revisions``, from as few offline runs as the history allows: one run to the
+    last revision gives every earlier one as a prefix of its script, where the revisions emitted before it are
+    exactly its ancestors (on a branch that another branch's revisions interleave, a run of its own)."""
+    result: dict[str, tuple[str, list[str]]] = {}
+    remaining = in_history_order(project, revisions)
+    while remaining:
+        run = _offline_run(project, project.resolve(remaining[-1]), dialect)
+        result[remaining.pop()] = (run.sql, run.notes)
+        for revision in list(remaining):
+            found = run.at(project, revision)
+            if found is not None:
+                result[revision] = found
+                remaining.remove(revision)
+    return result
+
+
+@dataclass
+class _OfflineRun:
+    """One offline run: its SQL, its notes, and where each applied revision's SQL ends."""
+
+    sql: str
+    notes: list[str]
+    applied: list[str]
+    ends: list[int]
+    failed: str | None
+    """The revision that stopped the run (it cannot run offline), if one did."""
+
+    def at(self, project: AlembicProject, revision: str) -> tuple[str, list[str]] | None:
+        """What a run to ``revision`` alone would give, when this run shows it: None when it does not."""
+        target = project.resolve(revision)
+        if target in ("head", "heads", "base"):
+            return None
+        ancestors = project.ancestors(target)
+        if target in self.applied:
+            position = self.applied.index(target)
+            if set(self.applied[: position + 1]) == ancestors:
+                return self.sql[: self.ends[position]], []
+            return None
+        if self.failed is not None and self.failed in ancestors and set(self.applied) <= ancestors:
+            return self.sql, self.notes  # the same revision stops a run to ``revision``, at the same place
+        return None
+
+
+def _offline_run(project: AlembicProject, destination: str, dialect: str) -> _OfflineRun:
     buffer = io.StringIO()
     cfg = project.config(output_buffer=buffer)
     watchdog = Watchdog(project.revision_timeout)
     progress = _Progress(project.script, destination, watchdog)
+    progress.output = buffer
     env = _ParityEnvironment(cfg, progress, as_sql=True, starting_rev=None)
     naming = _naming(project)
     notes: list[str] = []
+    failed = None
     with ctrl_c_watch() as pressed:
         try:
             with watchdog.running(), env, no_terminal():
@@ -323,11 +381,12 @@ def offline_sql(
                     raise
                 raise failure from exc
             step = progress.failing
+            failed = step.revision.revision if step else None
             where = f"revision {step.revision.revision} ({step.revision.path})" if step else "the migration environment"
             notes.append(
                 f"{where} cannot run in offline mode for {dialect} ({describe(exc)}); its offline SQL stops there."
             )
-    return buffer.getvalue(), notes
+    return _OfflineRun(buffer.getvalue(), notes, progress.applied, progress.ends, failed)
 
 
 def catalog_at(
