@@ -40,11 +40,11 @@ def history(n: int) -> list[Revision]:
     ]
 
 
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
+def best_of(repeat: int, fn: Callable[[AlembicProject, int], object], project: AlembicProject, n: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
+        fn(project, n)
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -59,20 +59,31 @@ def main() -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             project = AlembicProject.load(write_project(Path(tmp) / "db", history(n)))
-            revisions = [f"r{i:03d}" for i in range(n)]
-            cells = [
-                best_of(args.repeat, lambda: catalogs_at(project, revisions)),
-                best_of(args.repeat, lambda: [catalog_at(project, r) for r in revisions]),
-                best_of(
-                    args.repeat,
-                    lambda: [catalog_from_ddl(sql, "postgresql") for sql, _ in offline_sqls(project, revisions).values()],
-                ),
-                best_of(
-                    args.repeat,
-                    lambda: [catalog_from_ddl(offline_sql(project, r)[0], "postgresql") for r in revisions],
-                ),
-            ]
+            cells = [best_of(args.repeat, way, project, n) for way in WAYS]
         print(f"| {n} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+
+
+def _revisions(n: int) -> list[str]:
+    return [f"r{i:03d}" for i in range(n)]
+
+
+def sqlite_one_pass(project: AlembicProject, n: int) -> object:
+    return catalogs_at(project, _revisions(n))
+
+
+def sqlite_from_base(project: AlembicProject, n: int) -> object:
+    return [catalog_at(project, r) for r in _revisions(n)]
+
+
+def offline_one_pass(project: AlembicProject, n: int) -> object:
+    return [catalog_from_ddl(sql, "postgresql") for sql, _ in offline_sqls(project, _revisions(n)).values()]
+
+
+def offline_from_base(project: AlembicProject, n: int) -> object:
+    return [catalog_from_ddl(offline_sql(project, r)[0], "postgresql") for r in _revisions(n)]
+
+
+WAYS = (sqlite_one_pass, sqlite_from_base, offline_one_pass, offline_from_base)
 
 
 if __name__ == "__main__":
