@@ -164,7 +164,7 @@ def catalog_from_models(
 
     from schema_parity.sources.ddl import catalog_from_ddl
 
-    pg = postgresql.dialect()
+    pg = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's dialect classes are untyped
     statements = []
     for table in metadata.sorted_tables:
         statements.append(str(CreateTable(table).compile(dialect=pg)).strip())

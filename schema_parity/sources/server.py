@@ -449,17 +449,18 @@ def run_setup_sql(url: str, statements: Sequence[str], *, shown: str) -> None:
                 try:
                     connection.exec_driver_sql(statement)
                 except sa.exc.DBAPIError as exc:
-                    missing = _EXTENSION.search(str(exc.orig))
+                    cause: BaseException = exc.orig or exc
+                    missing = _EXTENSION.search(str(cause))
                     if missing is not None:
                         extension = missing.group(1) or missing.group(2)
                         raise ConfigError(
                             f"setup-sql: the PostgreSQL server {shown} has no extension {extension!r} "
-                            f"({describe(exc.orig)}). Point the check at a server that has it: --postgres-url URL "
+                            f"({describe(cause)}). Point the check at a server that has it: --postgres-url URL "
                             "(or postgres-url / $SCHEMA_PARITY_POSTGRES_URL), e.g. a PostgreSQL where the "
                             f"extension's package is installed."
                         ) from exc
                     raise ConfigError(
-                        f"setup-sql: {statement.strip()[:80]!r} failed on {shown}: {describe(exc.orig)}"
+                        f"setup-sql: {statement.strip()[:80]!r} failed on {shown}: {describe(cause)}"
                     ) from exc
     finally:
         engine.dispose()
