@@ -18,6 +18,7 @@ from schema_parity.baseline import Baseline, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
 from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection, Settings
+from schema_parity.engine_drift import table_drift
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import RULES, Finding, rule_for
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
@@ -28,7 +29,7 @@ from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
-from schema_parity.verdicts import Verdict, judge
+from schema_parity.verdicts import Verdict, judge, resolve_table
 
 if TYPE_CHECKING:
     from schema_parity.verify import Answer
@@ -273,7 +274,48 @@ def _judge_all(
                 for problem in verdict.problems
             )
         reports.append(SiteReport(site, table, target, tuple(verdicts), history))
+        raw.extend(_engine_drift(site, owners, dialects))
     return raw, reports
+
+
+def _engine_drift(
+    site: Site, owners: Mapping[Dialect, Mapping[int, Schema]], dialects: Sequence[Dialect]
+) -> list[tuple[Finding, str]]:
+    """SP5xx: the table the site writes has other keys on SQLite than on PostgreSQL (see engine_drift.py). Judged
+    when both engines' schemas of the same source are at hand and both find the table."""
+    if site.sql is None or site.dialect is not None or not {"sqlite", "postgresql"} <= set(dialects):
+        return []
+    schema = owners["sqlite"][id(site)]
+    if owners["postgresql"][id(site)] is not schema or (site.revision is not None and not schema.is_alembic):
+        return []
+    tables = []
+    for dialect in ("sqlite", "postgresql"):
+        catalog = schema.at(site.revision, dialect) if site.revision is not None else schema.head(dialect)
+        try:
+            upsert = parse_upsert(site.sql, dialect)
+        except UpsertParseError:
+            return []
+        table = resolve_table(upsert, catalog, dialect) if isinstance(catalog, Catalog) else None
+        if table is None:
+            return []
+        tables.append(table)
+    return [
+        (
+            Finding(
+                rule=drift.rule,
+                severity=rule_for(drift.rule).severity,
+                path=site.path,
+                line=site.line,
+                column=site.column,
+                dialect=None,
+                table=tables[1].qualified_name,
+                message=drift.message,
+                hint=drift.hint,
+            ),
+            site.sql,
+        )
+        for drift in table_drift(tables[0], tables[1])
+    ]
 
 
 def _owners(sites: list[Site], schemas: list[Schema], dialect: Dialect, root: Path) -> dict[int, Schema]:

@@ -203,6 +203,26 @@ PAGES: dict[str, RulePage] = {
         bad="INSERT INTO t (host) VALUES ('a')\n  ON CONFLICT (host, code) DO NOTHING;",
         fixed="INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO NOTHING;",
     ),
+    "SP501": RulePage(
+        postgresql="Not an engine error: the migrations build this table's keys differently on PostgreSQL than on "
+        "SQLite (a partial index whose predicate only PostgreSQL gets, a constraint created under a dialect "
+        "guard), so tests that run on SQLite exercise other keys than production has.",
+        sqlite="The same, seen from SQLite: the key is missing here, or has another predicate.",
+        bad="op.create_index('ix_live_sku', 'item', ['sku'], unique=True,\n"
+        "                postgresql_where=sa.text('NOT deleted'))  # a full unique index on SQLite",
+        fixed="op.create_index('ix_live_sku', 'item', ['sku'], unique=True,\n"
+        "                postgresql_where=sa.text('NOT deleted'), sqlite_where=sa.text('NOT deleted'))",
+        language="python",
+    ),
+    "SP502": RulePage(
+        postgresql="A DEFERRABLE key is never an ON CONFLICT arbiter: 55000 on the first row (SP110), and a "
+        "deferred key's violations surface at commit.",
+        sqlite="Has no deferrable UNIQUE (a syntax error): the migrations create the key immediate there, so the "
+        "SQLite tests resolve upserts through a key PostgreSQL will not use.",
+        bad="op.create_unique_constraint('uq_item_sku', 'item', ['sku'], deferrable=True)",
+        fixed="op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
+        language="python",
+    ),
     "SP901": RulePage(
         postgresql="Not decided: the statement's table or target is built at run time, or the schema lacks what "
         "the rule needs. The reason names what is missing.",

@@ -1,8 +1,8 @@
 """The rule registry: one stable code per thing the upsert checker can report.
 
 Codes never change meaning once published: SP1xx are conflict-target rules, SP2xx table/column resolution, SP3xx
-rules about the inserted row, SP9xx what the checker could not decide. Rule ids in ``refs`` point at
-``docs/semantics.md`` (P# PostgreSQL, S# SQLite).
+rules about the inserted row, SP5xx engine drift (the same schema source gives the two engines different keys), SP9xx
+what the checker could not decide. Rule ids in ``refs`` point at ``docs/semantics.md`` (P# PostgreSQL, S# SQLite).
 """
 
 from __future__ import annotations
@@ -69,6 +69,12 @@ _RULES: tuple[Rule, ...] = (
          ()),
     Rule("SP301", "not-null-without-default", "error",
          "The INSERT omits a NOT NULL column that has no default: every row fails.", ("P42", "S22")),
+    Rule("SP501", "engine-key-drift", "warning",
+         "The schema gives the table other keys on SQLite than on PostgreSQL: SQLite tests exercise other keys.",
+         ()),
+    Rule("SP502", "engine-deferral-drift", "warning",
+         "A key PostgreSQL defers is checked at once on SQLite: SQLite resolves upserts PostgreSQL rejects.",
+         ("P27", "P28")),
     Rule("SP901", "unresolved", "info",
          "The checker cannot decide this statement from the schema alone; the reason says what is missing.", ()),
     Rule("SP902", "parse-error", "info", "The statement could not be parsed as an INSERT.", ()),

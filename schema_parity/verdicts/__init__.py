@@ -142,3 +142,14 @@ def ordinal(n: int) -> str:
     """SQLite's clause numbering in messages: 1st, 2nd, 3rd, 4th ... (S4)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def resolve_table(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Table | None:
+    """The table ``upsert`` writes to, found as ``dialect`` finds it; None when it finds none (or cannot decide)."""
+    if dialect == "postgresql":
+        from schema_parity.verdicts import postgresql
+
+        return postgresql._resolve_table(upsert, catalog)[0]
+    from schema_parity.verdicts import sqlite
+
+    return sqlite._resolve_table(upsert, catalog)

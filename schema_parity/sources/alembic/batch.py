@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
@@ -63,7 +64,10 @@ class ParityOperations(Operations):
 
     def invoke(self, operation: alembic_ops.MigrateOperation) -> Any:
         self.on_invoke(operation)
-        if self.migration_context.dialect.name != "sqlite" or not _needs_batch(operation):
+        if self.migration_context.dialect.name != "sqlite":
+            return super().invoke(operation)
+        _immediate_keys(operation)
+        if not _needs_batch(operation):
             return super().invoke(operation)
         table_name, schema = _operation_table(operation)
         if isinstance(operation, alembic_ops.AddColumnOp):
@@ -90,3 +94,15 @@ def _add_column_with_constraints(
         batch.add_column(column)
         if unique:
             batch.create_unique_constraint(f"{table_name}_{column.name}_key", [column.name])
+
+
+def _immediate_keys(operation: alembic_ops.MigrateOperation) -> None:
+    """SQLite has no deferrable UNIQUE or PRIMARY KEY (a syntax error): such a key is created immediate there, as
+    the engine enforces it anyway. The engine-drift rule SP502 tells the user that the engines now differ."""
+    if isinstance(operation, alembic_ops.CreateUniqueConstraintOp):
+        operation.kw.pop("deferrable", None)
+        operation.kw.pop("initially", None)
+    elif isinstance(operation, alembic_ops.CreateTableOp):
+        for item in operation.columns:
+            if isinstance(item, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
+                item.deferrable = item.initially = None
