@@ -16,12 +16,23 @@ from alembic.operations import Operations
 from alembic.runtime.migration import RevisionStep
 from alembic.script import ScriptDirectory
 
-__all__ = ["SQLALCHEMY_2", "copy_column", "op_installed", "proxies_like", "upgrade_steps"]
+__all__ = [
+    "POSTGRES_DRIVER",
+    "SQLALCHEMY_2",
+    "copy_column",
+    "create_engine",
+    "op_installed",
+    "proxies_like",
+    "upgrade_steps",
+]
 
 T = TypeVar("T")
 
 #: SQLAlchemy 2.x (1.4 spells several APIs differently).
 SQLALCHEMY_2 = int(sa.__version__.split(".")[0]) >= 2
+
+#: The driver of the PostgreSQL URLs the tool builds: psycopg 3 (SQLAlchemy 1.4 has only psycopg2's dialect).
+POSTGRES_DRIVER = "psycopg" if SQLALCHEMY_2 else "psycopg2"
 
 
 def upgrade_steps(script: ScriptDirectory, destination: str, current: Any) -> Sequence[RevisionStep]:
@@ -58,3 +69,11 @@ def copy_column(column: sa.Column[Any]) -> sa.Column[Any]:
     if SQLALCHEMY_2:
         return column._copy()
     return column.copy()  # type: ignore[attr-defined,no-any-return,unused-ignore]
+
+
+def create_engine(url: str | sa.engine.URL, **options: Any) -> sa.engine.Engine:
+    """An engine with the 2.0-style API (``Connection.commit``, autobegin) on both major versions: SQLAlchemy 1.4
+    gives it only with ``future=True``, a flag 2.x no longer needs."""
+    if not SQLALCHEMY_2:
+        options.setdefault("future", True)
+    return sa.create_engine(url, **options)

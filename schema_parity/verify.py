@@ -34,6 +34,7 @@ from sqlglot import Token, TokenType, exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog, Column, Dialect, Table
 from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_text
 from schema_parity.findings import Finding, rule_for
@@ -389,7 +390,7 @@ class _SqliteDatabase(_Database):
 
     def _fresh(self) -> None:
         self.close()
-        self._engine = sa.create_engine(
+        self._engine = compat.create_engine(
             "sqlite://", poolclass=sa.pool.StaticPool, connect_args={"cached_statements": 0}
         )
         self._connection = self._engine.connect()
@@ -703,7 +704,7 @@ class _PostgresDatabase(_Database):
                 "where this user may CREATE DATABASE."
             ) from exc
         run_setup_sql(scratch.url(self._name), self.schema.options.setup_sql, shown=scratch.shown)
-        self._engine = sa.create_engine(scratch.url(self._name))
+        self._engine = compat.create_engine(scratch.url(self._name))
 
     def _load(self, name: str, ddl: str) -> None:
         import psycopg

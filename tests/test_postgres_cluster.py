@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -204,3 +205,13 @@ def test_server_commands_and_clean(
     unmarked.admin.dispose()
     assert main(["server", "stop"]) == 0
     assert cluster(cluster_root).running_pid() is None
+
+
+def test_the_version_of_binaries_is_the_release_number_whatever_the_packager_appends() -> None:
+    """Debian's ``postgres --version`` ends with ``(Debian 15.20-0+deb12u1)``: the version is ``15.20``."""
+    found = [b for b in (local_binaries(), embedded_binaries()) if b is not None]
+    assert found, "neither local nor embedded PostgreSQL binaries on this machine"
+    for binaries in found:
+        out = subprocess.run([str(binaries.bindir / "postgres"), "--version"], capture_output=True, text=True).stdout
+        assert re.fullmatch(r"\d+(\.\d+)*", binaries.version), (binaries.version, out)
+        assert out.split("(PostgreSQL)")[1].split()[0] == binaries.version

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError, describe
 
@@ -149,7 +150,7 @@ def catalog_from_models(
 
         scratch = ScratchDatabases(server_url, PREFIX)
         try:
-            engine = sa.create_engine(scratch.url(scratch.create()))
+            engine = compat.create_engine(scratch.url(scratch.create()))
             try:
                 with engine.begin() as connection:
                     metadata.create_all(connection)

@@ -30,6 +30,7 @@ from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
 from schema_parity.types import normalize_type
@@ -76,7 +77,7 @@ def open_readonly(url: str) -> sa.Engine:
 def reflect_url(url: str, *, source: str | None = None) -> Catalog:
     """Open ``url`` read-only, reflect it and close it again."""
     engine, snapshot = _open(url)
-    label = source if source is not None else f"database:{sa.make_url(url).render_as_string(hide_password=True)}"
+    label = source if source is not None else f"database:{sa.engine.make_url(url).render_as_string(hide_password=True)}"
     try:
         with engine.connect() as connection:
             return reflect(connection, source=label)
@@ -89,7 +90,7 @@ def reflect_url(url: str, *, source: str | None = None) -> Catalog:
 def _open(url: str) -> tuple[sa.Engine, Path | None]:
     """The read-only engine, and the private directory of a SQLite snapshot (None for PostgreSQL)."""
     try:
-        parsed = sa.make_url(url)
+        parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise ConfigError(f"Not a database URL: {url!r} ({exc}).") from exc
     shown = parsed.render_as_string(hide_password=True)
@@ -137,14 +138,20 @@ def _open(url: str) -> tuple[sa.Engine, Path | None]:
 def create_engine_or_explain(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     """``sa.create_engine``, with a missing database driver turned into a ConfigError that says what to install."""
     try:
-        return sa.create_engine(url, **kwargs)
+        return compat.create_engine(url, **kwargs)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
-        parsed = sa.make_url(url)
+        parsed = sa.engine.make_url(url)
         advice = ""
         if parsed.get_backend_name() == "postgresql":
-            advice = " Install it with: pip install 'schema-parity[postgres]' (psycopg 3"
-            if parsed.get_driver_name() != "psycopg":
-                advice += f", for postgresql+psycopg:// URLs; this URL asks for {parsed.get_driver_name()}"
+            advice = (
+                " Install it with: pip install 'schema-parity[postgres]' (psycopg 3"
+                if compat.SQLALCHEMY_2
+                else " Install it with: pip install psycopg2-binary (SQLAlchemy 1.4 reaches PostgreSQL through psycopg2"
+            )
+            if parsed.get_driver_name() != compat.POSTGRES_DRIVER:
+                advice += (
+                    f", for postgresql+{compat.POSTGRES_DRIVER}:// URLs; this URL asks for {parsed.get_driver_name()}"
+                )
             advice += ")."
         raise ConfigError(
             f"Cannot open {parsed.render_as_string(hide_password=True)}: its database driver is not installed "

@@ -38,6 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
 from schema_parity.sources.alembic import (
@@ -77,7 +78,7 @@ class SecretURL(str):
     def masked(self) -> str:
         """The URL with its password replaced by ``***`` (the whole text, when it does not parse as a URL)."""
         try:
-            return sa.make_url(str(self)).render_as_string(hide_password=True)
+            return sa.engine.make_url(str(self)).render_as_string(hide_password=True)
         except sa.exc.ArgumentError:
             return "***"
 
@@ -233,7 +234,7 @@ class ScratchDatabases:
     """
 
     def __init__(self, server_url: str, prefix: str) -> None:
-        self.server_url = sa.make_url(server_url)
+        self.server_url = sa.engine.make_url(server_url)
         self.prefix = prefix
         self.admin = create_engine_or_explain(self.server_url, isolation_level="AUTOCOMMIT")
         self._created: set[str] = set()
@@ -317,7 +318,7 @@ class ScratchDatabases:
             self._drop_all_now()
 
     def _drop_all_now(self) -> None:
-        engine = sa.create_engine(
+        engine = compat.create_engine(
             self.server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool, connect_args=_CONNECT_TIMEOUT
         )
         try:
@@ -410,7 +411,7 @@ def catalogs_on_server(
                 scratch.drop(name)
                 name = scratch.create()
                 run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
-            engine = sa.create_engine(scratch.url(name))
+            engine = compat.create_engine(scratch.url(name))
             try:
                 upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
@@ -424,7 +425,7 @@ def catalogs_on_server(
 
 def _builds_on(project: AlembicProject, url: str, revision: str) -> bool:
     """Whether the database at ``url`` reaches ``revision`` by adding revisions (see AlembicProject.builds_on)."""
-    engine = sa.create_engine(url)
+    engine = compat.create_engine(url)
     try:
         with engine.connect() as conn:
             return project.builds_on(applied_heads(conn), revision)
@@ -442,7 +443,7 @@ def run_setup_sql(url: str, statements: Sequence[str], *, shown: str) -> None:
     out (a server that has it)."""
     if not statements:
         return
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    engine = compat.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             for statement in statements:

@@ -25,6 +25,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import ScriptDirectory
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog
 from schema_parity.compat import op_installed, proxies_like, upgrade_steps
 from schema_parity.errors import ConfigError, MigrationError, describe
@@ -285,7 +286,7 @@ def _describe_operation(operation: alembic_ops.MigrateOperation) -> str:
 @contextlib.contextmanager
 def sqlite_memory_connection() -> Iterator[sa.Connection]:
     """One private in-memory SQLite database (a static pool keeps it alive for the whole block)."""
-    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    engine = compat.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
     try:
         with engine.connect() as conn:
             yield conn

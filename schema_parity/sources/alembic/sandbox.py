@@ -217,7 +217,7 @@ def _module(name: str) -> ModuleType | None:
 def _masked(url: Any) -> str:
     """A URL fit for a message: the password hidden."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL at all
         return type(url).__name__
 

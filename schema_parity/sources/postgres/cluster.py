@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,6 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from schema_parity.compat import POSTGRES_DRIVER
 from schema_parity.errors import SchemaParityError
 
 try:
@@ -98,10 +100,13 @@ class Binaries:
             ).stdout
         except (OSError, subprocess.SubprocessError):
             return None
-        version = out.strip().split()[-1] if out.strip() else ""
-        if not version[:1].isdigit():
+        found = _VERSION.search(out)  # "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+        if found is None:
             return None
-        return cls(bindir.resolve(), version, origin)
+        return cls(bindir.resolve(), found.group(1), origin)
+
+
+_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)*)")
 
 
 class Cluster:
@@ -123,7 +128,7 @@ class Cluster:
     @property
     def url(self) -> str:
         """SQLAlchemy URL of the maintenance database, over the Unix socket."""
-        return f"postgresql+psycopg://postgres@/postgres?host={self.socket_dir}&port=5432"
+        return f"postgresql+{POSTGRES_DRIVER}://postgres@/postgres?host={self.socket_dir}&port=5432"
 
     def lease(self, linger: float = 0.0) -> Lease:
         """Attach to the cluster (initialise and start it first when needed) until :meth:`Lease.release`."""
