@@ -212,6 +212,7 @@ def test_the_version_of_binaries_is_the_release_number_whatever_the_packager_app
     found = [b for b in (local_binaries(), embedded_binaries()) if b is not None]
     assert found, "neither local nor embedded PostgreSQL binaries on this machine"
     for binaries in found:
-        out = subprocess.run([str(binaries.bindir / "postgres"), "--version"], capture_output=True, text=True).stdout
+        postgres = str(binaries.bindir / "postgres")
+        out = subprocess.run([postgres, "--version"], check=True, capture_output=True, text=True).stdout
         assert re.fullmatch(r"\d+(\.\d+)*", binaries.version), (binaries.version, out)
         assert out.split("(PostgreSQL)")[1].split()[0] == binaries.version
