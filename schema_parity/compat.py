@@ -8,17 +8,21 @@ with tests that name it. Differences between the supported SQLAlchemy major vers
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import RevisionStep
 from alembic.script import ScriptDirectory
 
 __all__ = [
+    "ALEMBIC_TOML",
     "POSTGRES_DRIVER",
     "SQLALCHEMY_2",
+    "commit",
     "copy_column",
     "create_engine",
     "op_installed",
@@ -30,6 +34,9 @@ T = TypeVar("T")
 
 #: SQLAlchemy 2.x (1.4 spells several APIs differently).
 SQLALCHEMY_2 = int(sa.__version__.split(".")[0]) >= 2
+
+#: Alembic reads its configuration from pyproject.toml (``Config(toml_file=...)``) from 1.16 on.
+ALEMBIC_TOML = "toml_file" in inspect.signature(Config.__init__).parameters
 
 #: The driver of the PostgreSQL URLs the tool builds: psycopg 3 (SQLAlchemy 1.4 has only psycopg2's dialect).
 POSTGRES_DRIVER = "psycopg" if SQLALCHEMY_2 else "psycopg2"
@@ -65,10 +72,8 @@ def op_installed(operations: Operations) -> Iterator[Operations]:
 
 
 def copy_column(column: sa.Column[Any]) -> sa.Column[Any]:
-    """An unattached copy of ``column`` (``Column._copy`` in 2.x; ``Column.copy`` in 1.4, deprecated since)."""
-    if SQLALCHEMY_2:
-        return column._copy()
-    return column.copy()  # type: ignore[attr-defined,no-any-return,unused-ignore]
+    """An unattached copy of ``column`` (``Column._copy``, on both major versions; 1.4's public ``copy()`` warns)."""
+    return column._copy()
 
 
 def create_engine(url: str | sa.engine.URL, **options: Any) -> sa.engine.Engine:
@@ -77,3 +82,15 @@ def create_engine(url: str | sa.engine.URL, **options: Any) -> sa.engine.Engine:
     if not SQLALCHEMY_2:
         options.setdefault("future", True)
     return sa.create_engine(url, **options)
+
+
+def commit(connection: sa.engine.Connection) -> None:
+    """Commit what ``connection`` began: a 2.0-style connection (and SQLAlchemy 1.4's ``future`` one) commits; a 1.4
+    legacy connection, such as a project's own engine gives, commits its open transaction (DDL outside one was
+    autocommitted)."""
+    if hasattr(connection, "commit"):
+        connection.commit()
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None:
+        transaction.commit()

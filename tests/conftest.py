@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 import pytest
 import sqlalchemy as sa
 
+from schema_parity import compat
+
 # Imported once for the whole session: an in-process pytester run restores sys.modules afterwards, and a driver first
 # imported inside it would be imported again, so that SQLAlchemy's dialects (which keep the first module) no longer
 # recognise the new module's exceptions as the driver's. A missing driver is reported by the fixtures below.
@@ -33,7 +35,7 @@ def _pg_unavailable_reason() -> str | None:
     except ImportError:
         return "psycopg is not installed (pip install -e '.[test]')"
     try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        engine = compat.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
@@ -69,7 +71,7 @@ def pg_admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def pg_admin_engine(pg_admin_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    engine = compat.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
 
@@ -97,7 +99,7 @@ def pg_cases_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
     name = f"sp_cases_{uuid.uuid4().hex[:12]}"
     with pg_admin_engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    engine = sa.create_engine(pg_admin_engine.url.set(database=name))
+    engine = compat.create_engine(pg_admin_engine.url.set(database=name))
     try:
         yield engine
     finally:
@@ -122,13 +124,13 @@ def pg_url(pg_admin_engine: sa.Engine) -> Iterator[str]:
 
 @pytest.fixture
 def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(pg_url)
+    engine = compat.create_engine(pg_url)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    engine = compat.create_engine(f"sqlite:///{tmp_path / 'test.db'}")
     yield engine
     engine.dispose()

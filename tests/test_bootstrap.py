@@ -13,10 +13,9 @@ from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, write_project
 
 MODELS = """
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import declarative_base
 
-class Base(DeclarativeBase):
-    pass
+Base = declarative_base()  # SQLAlchemy 1.4 and 2.x
 
 class Account(Base):
     __tablename__ = "account"

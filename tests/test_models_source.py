@@ -14,10 +14,9 @@ pytestmark = pytest.mark.postgres
 
 MODELS = """
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import declarative_base
 
-class Base(DeclarativeBase):
-    pass
+Base = declarative_base()  # SQLAlchemy 1.4 and 2.x
 
 class Slot(Base):
     __tablename__ = "slot"

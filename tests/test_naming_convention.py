@@ -18,17 +18,16 @@ pytestmark = pytest.mark.postgres
 
 MODELS = """
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import declarative_base
 
 ENGINE = sa.create_engine("sqlite:///{dev}")  # an application engine made at import time: must never be used
 with ENGINE.connect() as connection:
     connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS touched (id integer)")
 
-class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention={{
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    }})
+Base = declarative_base(metadata=sa.MetaData(naming_convention={{
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}}))
 """
 #: op.* calls without names: Alembic names them by the convention, and the last revision drops one by that name.
 HISTORY = [

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from schema_parity import compat
 from schema_parity.catalog import Catalog, Key, KeyElement, Table
 from schema_parity.errors import ConfigError, ConnectionFailed
 from schema_parity.sources.reflect import open_readonly, reflect, reflect_url
@@ -251,7 +252,7 @@ def test_unusable_urls() -> None:
 
 def test_postgresql_connection_failure_masks_the_password() -> None:
     with pytest.raises(ConnectionFailed) as excinfo:
-        open_readonly("postgresql+psycopg://someone:s3cret@127.0.0.1:1/nowhere")
+        open_readonly(f"postgresql+{compat.POSTGRES_DRIVER}://someone:s3cret@127.0.0.1:1/nowhere")
     message = str(excinfo.value)
     assert "someone:***@127.0.0.1:1/nowhere" in message and "s3cret" not in message
     assert "Check that the server is running" in message

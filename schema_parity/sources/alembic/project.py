@@ -24,11 +24,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import alembic
 import sqlalchemy as sa
 from alembic import util as alembic_util
 from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
 
+from schema_parity import compat
 from schema_parity.errors import ConfigError, MigrationError, describe
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
@@ -139,6 +141,11 @@ class AlembicProject:
         if self.config_path is not None and self.config_path.suffix != ".toml":
             cfg = Config(str(self.config_path), ini_section=self.ini_section, output_buffer=output_buffer)
         elif self.config_path is not None:
+            if not compat.ALEMBIC_TOML:
+                raise ConfigError(
+                    f"{self.config_path}: Alembic reads [tool.alembic] from pyproject.toml from version 1.16 on, and "
+                    f"this environment has Alembic {alembic.__version__}: upgrade it, or give an alembic.ini"
+                )
             cfg = Config(toml_file=str(self.config_path), output_buffer=output_buffer)
         else:
             cfg = Config(output_buffer=output_buffer)

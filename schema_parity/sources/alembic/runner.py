@@ -177,7 +177,7 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     with no_terminal():
         metadata.create_all(connection)
         MigrationContext.configure(connection).stamp(project.script, stamped)
-    connection.commit()
+    compat.commit(connection)
     _log.info("bootstrap: tables created from %s, stamped at %s", reference, stamped)
 
 
@@ -432,7 +432,7 @@ def upgrade_engine(
     """Upgrade the database behind ``engine`` on one connection and commit; return the revisions applied."""
     with engine.connect() as connection:
         applied = upgrade(connection, project, revision, use_env_py=use_env_py)
-        connection.commit()
+        compat.commit(connection)
     return applied
 
 
