@@ -509,12 +509,12 @@ SP111 = Rule(
     ),
     doc_examples=(
         Example(
-            schema=T_ID + "CREATE UNIQUE INDEX t_a_b5 ON t (a) WHERE b > 5;\n",
+            schema=T_ID + "CREATE UNIQUE INDEX t_a_b0 ON t (a) WHERE b > 0;\n",
             bad="INSERT INTO t (id, a, b) VALUES ($1, $2, 9) ON CONFLICT (a) WHERE b > $3 DO NOTHING;",
-            fixed="INSERT INTO t (id, a, b) VALUES ($1, $2, 9) ON CONFLICT (a) WHERE b > 5 DO NOTHING;",
+            fixed="INSERT INTO t (id, a, b) VALUES ($1, $2, 9) ON CONFLICT (a) WHERE b > 0 DO NOTHING;",
             dialects=("postgresql",),
             fails="from the 6th EXECUTE on",
-            fix='the predicate written literally (SQLAlchemy: index_where=sa.text("b > 5"))',
+            fix='the predicate written literally (SQLAlchemy: index_where=sa.text("b > 0"))',
         ),
     ),
 )
