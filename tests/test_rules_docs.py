@@ -5,19 +5,21 @@ The page in the repository must be the generator's output byte for byte, so a ru
 page fails here with the command that regenerates it. The registry is checked for what a dict would hide (two rules
 with one code or one name, a rule filed in another family), and every docs example runs like the ``explain``
 examples do (tests/test_cli_check.py, tests/test_rule_examples_on_engines.py): the failing statement reports the
-rule, and fails on each engine it names with an error that maps to the rule; the fixed one passes both ways.
+rule, and fails on each engine it names with an error that maps to the rule and that the rule's ``errors`` quote
+word for word; the fixed one passes both ways.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from schema_parity.explain import render_explain
-from schema_parity.rules import RULES, Example, find_rule, resolution, row, target, undecided
+from schema_parity.rules import RULES, Example, Rule, find_rule, resolution, row, target, undecided
 from schema_parity.rules.docs import REGENERATE, RULES_DOC, render_docs
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.verdicts import check as judge_sql
@@ -25,6 +27,7 @@ from tests.engines import expected_rule
 from tests.test_rule_examples_on_engines import run, select_from_ambiguity
 
 ROOT = Path(__file__).resolve().parents[1]
+ENGINE_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 FAMILIES = {"SP1": target, "SP2": resolution, "SP3": row, "SP9": undecided}
 
 
@@ -95,6 +98,8 @@ def test_docs_example_fails_and_its_fix_passes_on_the_engine(
     assert example.schema is not None
     *custom, bad = run(engine, example.schema, example.bad, request)
     assert not bad.ok and bad.ddl_ok, (code, engine, bad)
+    said = bad.message if engine == "sqlite" else f"{bad.code} {bad.message}"
+    assert said in quoted(RULES[code], engine), f"{code} on {engine}: the docs do not quote {said!r}"
     if RULES[code].severity == "error":
         ambiguity = engine == "sqlite" and select_from_ambiguity(example.schema, example.bad)
         assert expected_rule(engine, bad, select_from_ambiguity=ambiguity) == code, (code, engine, bad)
@@ -102,3 +107,9 @@ def test_docs_example_fails_and_its_fix_passes_on_the_engine(
         assert [c.ok for c in custom] == [True], (code, engine, custom)
     for fixed in run(engine, example.fixed_schema or example.schema, example.fixed, request):
         assert fixed.ok, f"{code} on {engine}: the fixed example fails: {fixed.phase} {fixed.message}"
+
+
+def quoted(rule: Rule, engine: str) -> list[str]:
+    """The code spans of the rule's ``errors`` lines for ``engine`` (PostgreSQL's begin with the SQLSTATE)."""
+    lines = [line for line in rule.errors if line.startswith(ENGINE_NAMES[engine])]
+    return [span for line in lines for span in re.findall(r"`([^`]+)`", line)]
