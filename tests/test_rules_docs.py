@@ -113,3 +113,21 @@ def quoted(rule: Rule, engine: str) -> list[str]:
     """The code spans of the rule's ``errors`` lines for ``engine`` (PostgreSQL's begin with the SQLSTATE)."""
     lines = [line for line in rule.errors if line.startswith(ENGINE_NAMES[engine])]
     return [span for line in lines for span in re.findall(r"`([^`]+)`", line)]
+
+
+def test_semantics_maps_each_rule_to_its_refs() -> None:
+    """docs/semantics.md §7 lists, per rule, the ids its object cites (a range such as ``P1-P5`` is written with an
+    en dash); rules citing none are absent."""
+    text = (ROOT / "docs" / "semantics.md").read_text(encoding="utf-8")
+    section = text[text.index("## 7. From rules to findings"):]
+    table = {}
+    for code, cells in re.findall(r"^\| (SP\d{3}) [a-z-]+ \| ([^|]+) \|$", section, flags=re.M):
+        table[code] = tuple(ref for cell in cells.split(", ") for ref in _expand(cell.strip()))
+    assert table == {code: rule.refs for code, rule in RULES.items() if rule.refs}
+
+
+def _expand(cell: str) -> list[str]:
+    found = re.fullmatch(r"([PS])(\d+)\u2013[PS](\d+)", cell)
+    if found is None:
+        return [cell]
+    return [f"{found.group(1)}{i}" for i in range(int(found.group(2)), int(found.group(3)) + 1)]
