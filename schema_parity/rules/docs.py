@@ -27,7 +27,8 @@ _INTRO = """\
 Every finding schema-parity reports carries a stable code. This page lists each one: what the engine does, a failing
 example, the fix, and which engines the rule applies to. Every example below was run on PostgreSQL 15 and
 SQLite 3.40 (failing: the quoted error; fixed: the statement succeeds), and through the checker.
-PostgreSQL messages are given with their SQLSTATE; `lc_messages = 'C'`.
+PostgreSQL messages are given with their SQLSTATE; `lc_messages = 'C'`. The page is generated from the rule objects
+in `schema_parity/rules/`, and `tests/test_rules_docs.py` replays every example on both engines and the checker.
 
 Codes never change meaning. Groups: **SP1xx** the conflict target, **SP2xx** table and column names, **SP3xx** the
 inserted row, **SP9xx** what the checker could not decide. Rule ids such as P12 or S13 point at the verified
@@ -75,9 +76,9 @@ parse analysis (parentheses, identifier case, no-op casts removed, constants typ
 partial-index predicate is *implied* by the target WHERE (a port of `predtest.c`'s `predicate_implied_by`: AND/OR
 structure, commuted comparisons, btree range implication between constants of one operator family — `n > 5` and
 `n > 5.5` on a numeric column, `a > 5` and `a > 5::bigint` on an integer one — `IN` lists and `ANY`/`ALL` arrays,
-NOT pushed down, `x = true` simplification, `x IS NOT NULL` implied by strict operators on `x`). **All** indexes \
-that pass are arbiters. Finally the executor's
-`ExecCheckIndexConstraints`: a DEFERRABLE arbiter fails on the first proposed row.
+NOT pushed down, `x = true` simplification, `x IS NOT NULL` implied by strict operators on `x`). **All** indexes
+that pass are arbiters. Finally the executor's `ExecCheckIndexConstraints`: a DEFERRABLE arbiter fails on the first
+proposed row.
 
 **SQLite** (`schema_parity/verdicts/sqlite.py`) follows `sqlite3UpsertAnalyzeTarget` (`src/upsert.c`): the rowid
 shortcut (a single term naming the INTEGER PRIMARY KEY or rowid), then for each unique index a *structural* match:
@@ -103,9 +104,8 @@ These failures depend on the data, not on the schema and the statement, so no ch
 - **21000** `ON CONFLICT DO UPDATE command cannot affect row a second time` — the same key twice in one
   `INSERT ... DO UPDATE` (two VALUES rows, or a SELECT with duplicates). SQLite allows it and updates twice.
 - **23505** `duplicate key value violates unique constraint "t_b_key"` — a conflict on a unique key that is *not* an
-  arbiter of the statement (SQLite: `UNIQUE constraint failed: t.b`). `ON CONFLICT DO NOTHING` without a target \
-makes
-  every unique key an arbiter.
+  arbiter of the statement (SQLite: `UNIQUE constraint failed: t.b`). `ON CONFLICT DO NOTHING` without a target
+  makes every unique key an arbiter.
 - **23502** for an explicit `NULL` (or a NULL-valued parameter) in a NOT NULL column: ON CONFLICT never handles
   NOT NULL violations. SP301 reports only the certain case, a NOT NULL column without default missing from the
   column list.
