@@ -20,8 +20,9 @@ from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection, Settings
 from schema_parity.engine_drift import table_drift
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
-from schema_parity.findings import RULES, Finding, rule_for
+from schema_parity.findings import Finding
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.rules import RULES, rule_for
 from schema_parity.scan_cache import scan_project
 from schema_parity.sites import Site
 from schema_parity.sites.scan import ScanProblem

@@ -18,8 +18,8 @@ from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, Settings, check_codes, check_severity, resolve
 from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
-from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.rules import Severity, find_rule
 from schema_parity.sources.postgres import POSTGRES_MODES, POSTGRES_URL_ENV
 
 if TYPE_CHECKING:
@@ -386,10 +386,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from schema_parity.explain import render_explain
 
     wanted = args.code.strip()
-    code = next((r.code for r in RULES.values() if wanted.upper() == r.code or wanted.lower() == r.name), None)
-    if code is None:
+    rule = find_rule(wanted)
+    if rule is None:
         raise ConfigError(f"unknown rule {wanted!r}: `schema-parity rules` lists them")
-    sys.stdout.write(render_explain(code))
+    sys.stdout.write(render_explain(rule.code))
     return EXIT_OK
 
 

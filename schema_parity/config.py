@@ -20,8 +20,8 @@ from typing import Any, get_args
 
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.errors import ConfigError, read_text
-from schema_parity.findings import RULES, Severity
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.rules import RULES, Severity
 from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.sources import SchemaOptions
 from schema_parity.sources.postgres import POSTGRES_MODES

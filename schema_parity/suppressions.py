@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schema_parity.findings import RULES, Finding, rule_for
+from schema_parity.findings import Finding
+from schema_parity.rules import RULES, rule_for
 
 UNUSED_SUPPRESSION = rule_for("SP904")
 

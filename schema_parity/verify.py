@@ -37,7 +37,8 @@ from sqlglot.errors import ParseError, TokenError
 from schema_parity import compat
 from schema_parity.catalog import Catalog, Column, Dialect, Table
 from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_text
-from schema_parity.findings import Finding, rule_for
+from schema_parity.findings import Finding
+from schema_parity.rules import rule_for
 from schema_parity.types import normalize_type
 from schema_parity.upsert import Upsert, UpsertParseError, mask_placeholders, parse_upsert
 from schema_parity.verdicts import Verdict

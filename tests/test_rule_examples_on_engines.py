@@ -1,10 +1,10 @@
-"""The rule pages' examples (``schema-parity explain CODE``) run on the real engines, not only through the checker.
+"""The rules' examples (``schema-parity explain CODE``) run on the real engines, not only through the checker.
 
-For every page with a schema (schema_parity/explain.py ``PAGES``): on each engine the page says the failing example
-fails on (``dialects``), it fails there with the rule's error, as the page describes it (the SQLSTATEs and quoted
-messages in the page's text for that engine), and the fixed example (against ``fixed_schema`` when the fix is a
-migration) succeeds. On the other engine, the page states what happens (it accepts the statement, fails with
-another rule, or cannot express the schema), and that is asserted too (``OTHER_ENGINE``).
+For every rule whose example has a schema (``Rule.example``, schema_parity/rules/): on each engine the page says the
+failing example fails on (``dialects``), it fails there with the rule's error, as the page describes it (the
+SQLSTATEs and quoted messages in the page's text for that engine), and the fixed example (against ``fixed_schema``
+when the fix is a migration) succeeds. On the other engine, the page states what happens (it accepts the statement,
+fails with another rule, or cannot express the schema), and that is asserted too (``OTHER_ENGINE``).
 
 A statement with ``$1`` placeholders runs as a prepared statement on PostgreSQL, once on a custom plan and once on
 the generic plan a driver switches to after five executions (SP111's subject).
@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from schema_parity.explain import PAGES, RulePage
-from schema_parity.findings import RULES
+from schema_parity.rules import RULES, Rule
 from tests.engines import EngineResult, expected_rule, pg_scratch, sqlite_scratch
 
 ENGINES = ("postgresql", "sqlite")
@@ -51,10 +50,8 @@ OTHER_ENGINE: dict[tuple[str, str], Claim] = {
     ("SP205", "sqlite"): Claim("accepts", "Resolves an unqualified name"),
 }
 #: Pages without a schema: their examples are not an engine's (a Python call, unparsable text, a suppression, a
-#: --verify disagreement, a migration: SP5xx's run in tests/test_engine_drift.py).
+#: --verify disagreement, a migration: SP5xx's run on both engines in tests/test_engine_drift.py).
 NOT_ENGINE_EXAMPLES = {"SP501", "SP502", "SP901", "SP902", "SP903", "SP904", "SP905"}
-#: Where a page's text does not match what the engine does (explain.py is fixed elsewhere; strict, so a fixed page
-#: turns these into failures until they are removed).
 
 
 def statements(script: str) -> list[str]:
@@ -79,7 +76,7 @@ def run(engine: str, schema: str, statement: str, request: pytest.FixtureRequest
             yield scratch.run(statement)
 
 
-def described(page: RulePage, engine: str, result: EngineResult) -> str | None:
+def described(page: Rule, engine: str, result: EngineResult) -> str | None:
     """Why ``result`` is not the error the page's text describes for ``engine``, or None when it is.
 
     The description is the SQLSTATEs the text names (one must be the engine's) and the messages it quotes (one must
@@ -87,7 +84,7 @@ def described(page: RulePage, engine: str, result: EngineResult) -> str | None:
     """
     text = getattr(page, engine)
     codes = re.findall(r"\b[0-9][0-9A-Z]{4}\b", text)
-    messages = [m for m in re.findall(r"'([^']+)'", text) if m not in page.bad]
+    messages = [m for m in re.findall(r"'([^']+)'", text) if m not in page.example.bad]
     if codes and result.code not in codes:
         return f"SQLSTATE {result.code}, the page names {codes}"
     patterns = [".*".join(re.escape(part.strip()) for part in m.split("...")) for m in messages]
@@ -106,8 +103,8 @@ def select_from_ambiguity(schema: str, statement: str) -> bool:
 
 
 def _params() -> Iterator[object]:
-    for code, page in sorted(PAGES.items()):
-        if page.schema is None:
+    for code, page in sorted(RULES.items()):
+        if page.example.schema is None:
             continue
         for engine in ENGINES:
             marks = [pytest.mark.postgres] if engine == "postgresql" else []
@@ -118,23 +115,24 @@ def _params() -> Iterator[object]:
 def test_failing_example_fails_and_fixed_example_passes_as_the_page_says(
     code: str, engine: str, request: pytest.FixtureRequest
 ) -> None:
-    page = PAGES[code]
-    assert page.schema is not None
-    if engine in page.dialects:
-        *custom, bad = run(engine, page.schema, page.bad, request)
+    page = RULES[code]
+    example = page.example
+    assert example.schema is not None
+    if engine in example.dialects:
+        *custom, bad = run(engine, example.schema, example.bad, request)
         assert not bad.ok, f"{code} on {engine}: the failing example succeeds"
         assert bad.ddl_ok, f"{code} on {engine}: the page's schema fails: {bad.message}"
         assert described(page, engine, bad) is None, f"{code} on {engine}: {described(page, engine, bad)}"
         if RULES[code].severity == "error":
-            ambiguity = engine == "sqlite" and select_from_ambiguity(page.schema, page.bad)
+            ambiguity = engine == "sqlite" and select_from_ambiguity(example.schema, example.bad)
             assert expected_rule(engine, bad, select_from_ambiguity=ambiguity) == code, (code, engine, bad)
         else:  # a warning: the statement fails only on the generic plan, a custom plan succeeds
             assert [c.ok for c in custom] == [True], (code, engine, custom)
-        for fixed in run(engine, page.fixed_schema or page.schema, page.fixed, request):
+        for fixed in run(engine, example.fixed_schema or example.schema, example.fixed, request):
             assert fixed.ok, f"{code} on {engine}: the fixed example fails: {fixed.phase} {fixed.message}"
         return
     claim = OTHER_ENGINE[(code, engine)]
-    results = list(run(engine, page.schema, page.bad, request))
+    results = list(run(engine, example.schema, example.bad, request))
     if claim.outcome == "schema":
         assert not results[-1].ddl_ok, f"{code}: the page's schema runs on {engine}"
     elif claim.outcome == "accepts":
@@ -146,10 +144,10 @@ def test_failing_example_fails_and_fixed_example_passes_as_the_page_says(
 
 def test_every_page_says_what_the_other_engine_does() -> None:
     """A page with a schema that fails on one engine states the other engine's behaviour, in the words claimed."""
-    expected = {(code, engine) for code, page in PAGES.items() if page.schema is not None
-                for engine in ENGINES if engine not in page.dialects}
+    expected = {(code, engine) for code, rule in RULES.items() if rule.example.schema is not None
+                for engine in ENGINES if engine not in rule.example.dialects}
     assert set(OTHER_ENGINE) == expected
     for (code, engine), claim in OTHER_ENGINE.items():
-        assert claim.words in getattr(PAGES[code], engine), (code, engine, claim.words)
-    assert {code for code, page in PAGES.items() if page.schema is None} == NOT_ENGINE_EXAMPLES
+        assert claim.words in getattr(RULES[code], engine), (code, engine, claim.words)
+    assert {code for code, rule in RULES.items() if rule.example.schema is None} == NOT_ENGINE_EXAMPLES
 

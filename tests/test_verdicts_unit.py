@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table
-from schema_parity.findings import RULES
+from schema_parity.rules import RULES
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, check
 

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from schema_parity.check import CheckResult
-from schema_parity.findings import Finding, rule_for
+from schema_parity.findings import Finding
+from schema_parity.rules import rule_for
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 _ICON = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}

@@ -16,7 +16,8 @@ from urllib.parse import quote
 from schema_parity import __version__
 from schema_parity.check import CheckResult
 from schema_parity.explain import render_explain
-from schema_parity.findings import RULES, Finding
+from schema_parity.findings import Finding
+from schema_parity.rules import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from schema_parity.catalog import Catalog, Column, Dialect, Table
-from schema_parity.findings import RULES, Severity
+from schema_parity.rules import RULES, Severity
 from schema_parity.upsert import Name, Upsert, UpsertParseError, parse_upsert
 
 Status = Literal["ok", "error", "unresolved"]

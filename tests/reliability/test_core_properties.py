@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
-from schema_parity.explain import PAGES
+from schema_parity.rules import RULES
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.upsert import Upsert, UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, check
@@ -37,7 +37,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-SQL_PAGES = [page for page in PAGES.values() if page.language == "sql"]
+SQL_PAGES = [rule.example for rule in RULES.values() if rule.example.language == "sql"]
 UPSERTS = sorted({text for page in SQL_PAGES for text in (page.bad, page.fixed)})
 SCHEMAS = sorted({text for page in SQL_PAGES for text in (page.schema, page.fixed_schema) if text})
 MIGRATION = """\
@@ -328,7 +328,7 @@ def test_ddl_nested_deeper_than_sqlglot_reads(ddl: str, dialect: Dialect) -> Non
 )
 def test_fifty_nested_parentheses(dialect: Dialect, statement: str, status: str, rules: list[str]) -> None:
     """Deep VALUES items change no fact a verdict reads: judged. Deep elsewhere, or invalid: SP902, never a crash."""
-    schema = PAGES["SP101"].fixed_schema or PAGES["SP101"].schema
+    schema = RULES["SP101"].example.fixed_schema or RULES["SP101"].example.schema
     assert schema is not None
     verdict = check(statement.format(deep=nested(50)), catalog_from_ddl(schema, dialect), dialect)
     assert (verdict.status, [p.rule for p in verdict.problems]) == (status, rules), verdict

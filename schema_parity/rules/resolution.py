@@ -1,0 +1,217 @@
+"""SP2xx: table and column names (resolving what the INSERT, its target and DO UPDATE name)."""
+
+from __future__ import annotations
+
+from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.schemas import T_ID, T_KEY
+
+SP201 = Rule(
+    code="SP201",
+    name="unknown-table",
+    severity="error",
+    summary="The INSERT names a table the schema does not have.",
+    refs=("P7", "P33", "P34"),
+    postgresql="42P01 'relation ... does not exist'.",
+    sqlite="'no such table'.",
+    example=Example(
+        schema=T_KEY,
+        bad=(
+            "INSERT INTO hosts (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO NOTHING;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO NOTHING;"
+        ),
+    ),
+    applies=("yes", "yes"),
+    description=(
+        "The INSERT names a table the schema does not have. PostgreSQL folds unquoted names to lower case, so `Users` "
+        'does not find `"Users"`; SQLite compares names case-insensitively.'
+    ),
+    errors=(
+        'PostgreSQL, parse analysis: `42P01 relation "users" does not exist`',
+        "SQLite, when prepared: `no such table: users`",
+    ),
+    doc_examples=(
+        Example(
+            schema='CREATE TABLE "Users" (id integer PRIMARY KEY);\n',
+            bad="INSERT INTO Users (id) VALUES (1) ON CONFLICT (id) DO NOTHING;",
+            fixed='INSERT INTO "Users" (id) VALUES (1) ON CONFLICT (id) DO NOTHING;',
+            dialects=("postgresql",),
+            fails="on PostgreSQL",
+        ),
+    ),
+)
+
+SP202 = Rule(
+    code="SP202",
+    name="unknown-column",
+    severity="error",
+    summary="A column of the column list, target, target WHERE, SET or excluded.* does not exist.",
+    refs=("P7", "P33", "P36"),
+    postgresql="42703 'column ... does not exist' (column list, target, SET, excluded.*).",
+    sqlite="'table ... has no column named ...' or 'no such column'.",
+    example=Example(
+        schema=T_KEY,
+        bad=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET hits = t.n + 1;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = t.n + 1;"
+        ),
+    ),
+    applies=("yes", "yes"),
+    description=(
+        "A column of the column list, the target, the target WHERE, DO UPDATE SET (either side) or `excluded.*` does "
+        "not exist (with PostgreSQL's case folding on PostgreSQL)."
+    ),
+    errors=(
+        (
+            'PostgreSQL, parse analysis: `42703 column "zz" does not exist`, `42703 column excluded.zz does not '
+            'exist`, `42703 column "zz" of relation "t" does not exist`'
+        ),
+        "SQLite, when prepared: `no such column: zz`, `no such column: excluded.zz`, `table t has no column named zz`",
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID,
+            bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = excluded.zz;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = excluded.a;",
+        ),
+    ),
+)
+
+SP203 = Rule(
+    code="SP203",
+    name="invalid-table-reference",
+    severity="error",
+    summary="A column is qualified with a name that is not the INSERT's table (or its alias) or excluded.",
+    refs=("P35",),
+    postgresql=(
+        "42P01 'missing FROM-clause entry for table ...': only the table (or its alias) and excluded are in scope."
+    ),
+    sqlite="'no such column: other.n'.",
+    example=Example(
+        schema=T_KEY,
+        bad=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = other.n + 1;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = t.n + 1;"
+        ),
+    ),
+    applies=("yes", "yes"),
+    description=(
+        "A column is qualified with a name that is neither the INSERT's table (or, with `INSERT INTO t AS x`, its "
+        "alias) nor `excluded`. With an alias the bare table name is no longer visible (P35). On PostgreSQL an alias "
+        "named `excluded` makes `excluded.col` ambiguous."
+    ),
+    errors=(
+        (
+            'PostgreSQL, parse analysis: `42P01 invalid reference to FROM-clause entry for table "t"`, `42P01 missing '
+            'FROM-clause entry for table "q"`, `42P09 table reference "excluded" is ambiguous`'
+        ),
+        "SQLite, when prepared: `no such column: t.a`",
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID,
+            bad="INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = t.a + 1;",
+            fixed="INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = x.a + 1;",
+        ),
+    ),
+)
+
+SP204 = Rule(
+    code="SP204",
+    name="not-upsertable-relation",
+    severity="error",
+    summary="SQLite cannot upsert into a view or a virtual table.",
+    refs=("S18",),
+    postgresql="Views are judged through their base table (not reported).",
+    sqlite=(
+        "'cannot modify v because it is a view' ('cannot UPSERT a view' when an INSTEAD OF trigger makes it writable); "
+        "virtual tables: 'UPSERT not implemented for virtual table'."
+    ),
+    example=Example(
+        schema=T_KEY + "CREATE VIEW v AS SELECT * FROM t;\n",
+        bad=(
+            "INSERT INTO v (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT DO NOTHING;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT DO NOTHING;"
+        ),
+        dialects=("sqlite",),
+    ),
+    applies=("—", "yes"),
+    description=(
+        "SQLite only: a view (with or without an INSTEAD OF trigger) or a virtual table cannot be upserted into (S18)."
+    ),
+    errors=(
+        (
+            "SQLite, when prepared: `cannot modify v because it is a view`, `cannot UPSERT a view`, `UPSERT not "
+            'implemented for virtual table "f"`'
+        ),
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID + "CREATE VIEW v AS SELECT id, a FROM t;\n",
+            bad="INSERT INTO v (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
+            dialects=("sqlite",),
+        ),
+    ),
+)
+
+SP205 = Rule(
+    code="SP205",
+    name="ambiguous-column-reference",
+    severity="error",
+    summary="An unqualified column in DO UPDATE SET/WHERE: PostgreSQL cannot tell the table's column from excluded's.",
+    postgresql="42702 'column reference ... is ambiguous': in DO UPDATE both the table and excluded have the column.",
+    sqlite="Resolves an unqualified name to the table's column.",
+    example=Example(
+        schema=T_KEY,
+        bad=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = n + 1;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = t.n + 1;"
+        ),
+        dialects=("postgresql",),
+    ),
+    applies=("yes", "—"),
+    description=(
+        "PostgreSQL only. In `DO UPDATE SET` and its `WHERE`, both the target table (or its alias) and `excluded` are "
+        "in scope, and `excluded` has the same column names — so an unqualified column is ambiguous. This covers the "
+        "right-hand side of `SET c = ...` and `SET (a, b) = (...)`, the DO UPDATE WHERE, and outer references from "
+        "subqueries there (a subquery's own FROM columns are fine). It does not cover the SET target columns, the "
+        "conflict target or its WHERE, or RETURNING. A name that is no column of the table is 42703 (SP202) instead. "
+        "SQLite accepts the statement and reads the name as the existing row's column — so code tested only on SQLite "
+        "(`count = count + 1`) breaks on PostgreSQL."
+    ),
+    errors=(
+        'PostgreSQL, parse analysis: `42702 column reference "b" is ambiguous`',
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID + "CREATE UNIQUE INDEX t_a_key ON t (a);\n",
+            bad="INSERT INTO t (id, a, b) VALUES (1, 1, 1) ON CONFLICT (a) DO UPDATE SET b = b + 1;",
+            fixed="INSERT INTO t (id, a, b) VALUES (1, 1, 1) ON CONFLICT (a) DO UPDATE SET b = t.b + 1;",
+            dialects=("postgresql",),
+            fails="on PostgreSQL",
+            fix="t.b is the existing row's value (what SQLite used), excluded.b the value being inserted",
+        ),
+    ),
+)
+
+FAMILY: tuple[Rule, ...] = (SP201, SP202, SP203, SP204, SP205)
