@@ -25,22 +25,21 @@ from schema_parity import compat
 with contextlib.suppress(ImportError):
     import psycopg  # noqa: F401
 
-PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+#: A server given by URL; without one, the suite provisions PostgreSQL as the tool does (the embedded server of the
+#: test extra, else local binaries), so the README's test command needs nothing configured.
+PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
 
 
-def _pg_unavailable_reason() -> str | None:
+def _pg_unavailable_reason(url: str) -> str | None:
     try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return "psycopg is not installed (pip install -e '.[test]')"
-    try:
-        engine = compat.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        engine = compat.create_engine(url, connect_args={"connect_timeout": 3})
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
     except Exception as exc:  # any failure to reach the server means "no PostgreSQL tier here"
-        return f"PostgreSQL at {sa.make_url(PG_ADMIN_URL).render_as_string(hide_password=True)} is not answering: {exc}"
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        return f"PostgreSQL at {shown} is not answering: {exc}"
     return None
 
 
@@ -59,14 +58,28 @@ def _inner_pytest_runs_keep_file_order(request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    """URL of a PostgreSQL maintenance database; skips (or fails under SCHEMA_PARITY_REQUIRE_PG=1) without one."""
-    reason = _pg_unavailable_reason()
-    if reason is not None:
-        if REQUIRE_PG:
-            pytest.fail(f"SCHEMA_PARITY_REQUIRE_PG=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return PG_ADMIN_URL
+def pg_admin_url() -> Iterator[str]:
+    """URL of a PostgreSQL maintenance database: ``SCHEMA_PARITY_TEST_PG_URL``, else a provisioned server; skips (or
+    fails under SCHEMA_PARITY_REQUIRE_PG=1) without one."""
+    from schema_parity.errors import ConfigError
+    from schema_parity.sources.postgres import Postgres
+
+    postgres = Postgres(url=PG_ADMIN_URL, mode="required")
+    try:
+        try:
+            url = PG_ADMIN_URL or postgres.server().url
+        except ConfigError as exc:
+            url, reason = None, f"no PostgreSQL could be provisioned: {exc}"
+        else:
+            reason = _pg_unavailable_reason(url)
+        if reason is not None:
+            if REQUIRE_PG:
+                pytest.fail(f"SCHEMA_PARITY_REQUIRE_PG=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+        assert url is not None
+        yield url
+    finally:
+        postgres.close()
 
 
 @pytest.fixture(scope="session")
