@@ -73,7 +73,7 @@ def run_pg(pg_url: str, script: str) -> Catalog:
     """Execute the script through psycopg (autocommit: Alembic scripts carry their own BEGIN/COMMIT), then reflect."""
     import psycopg
 
-    url = sa.make_url(pg_url)
+    url = sa.engine.make_url(pg_url)
     with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
         for statement in filter(str.strip, script.split(";\n")):  # one by one: CREATE INDEX CONCURRENTLY
             c.execute(statement)  # type: ignore[arg-type]

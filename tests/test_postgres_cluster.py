@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from schema_parity import compat
 from schema_parity.errors import ConfigError
 from schema_parity.sources.postgres import Postgres, embedded_binaries, local_binaries
 from schema_parity.sources.postgres.cluster import DIR_ENV, Cluster
@@ -153,7 +154,7 @@ def test_tiers_offline_required_and_an_explicit_url(cluster_root: Path, pg_admin
     server = given.server()
     assert server is not None and server.kind == "url" and given.identity() == f"url:{server.major}"
     given.close()
-    down = Postgres(url="postgresql+psycopg://nobody:secret@127.0.0.1:1/postgres", mode="required")
+    down = Postgres(url=f"postgresql+{compat.POSTGRES_DRIVER}://nobody:secret@127.0.0.1:1/postgres", mode="required")
     with pytest.raises(ConfigError, match=r"postgres = required, but no PostgreSQL server.*\*\*\*@127\.0\.0\.1:1"):
         down.server()
     assert all("secret" not in reason for reason in down.reasons)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from schema_parity import compat
 from schema_parity.cli import main
 from schema_parity.sources.postgres import embedded_binaries, local_binaries
 from schema_parity.sources.postgres.cluster import DIR_ENV, Cluster
@@ -120,8 +121,9 @@ def test_offline_never_judges_postgresql_on_a_schema_sqlite_built(
 
 
 def test_required_without_a_server_is_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    down = f"postgresql+{compat.POSTGRES_DRIVER}://nobody:pw@127.0.0.1:1/postgres"
     code = main(["check", "--no-config", "--alembic-config", "db/alembic.ini", "--postgres", "required",
-                 "--postgres-url", "postgresql+psycopg://nobody:pw@127.0.0.1:1/postgres", "app.py"])  # fmt: skip
+                 "--postgres-url", down, "app.py"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2
     assert "postgres = required, but no PostgreSQL server could be found or started" in err

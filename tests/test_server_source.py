@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from schema_parity import compat
 from schema_parity.check import run_check
 from schema_parity.errors import ConnectionFailed
 from schema_parity.sources import SchemaOptions
@@ -69,4 +70,5 @@ def test_sites_are_judged_per_revision_on_the_server(
 def test_server_that_refuses_is_a_clear_error(tmp_path: Path) -> None:
     project = AlembicProject.load(write_project(tmp_path, REVISIONS))
     with pytest.raises(ConnectionFailed, match=r"cannot create a scratch database on .*:\*\*\*@"):
-        catalogs_on_server("postgresql+psycopg://nobody:secret@127.0.0.1:1/postgres", project, ["head"])
+        down = f"postgresql+{compat.POSTGRES_DRIVER}://nobody:secret@127.0.0.1:1/postgres"
+        catalogs_on_server(down, project, ["head"])

@@ -27,7 +27,8 @@ def test_the_urls_work_as_strings(schema_parity_pg_url, schema_parity_pg_server_
         assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar() == 0
     engine.dispose()
     with psycopg.connect(schema_parity_pg_url.replace("+psycopg", "")) as conn:
-        assert conn.execute("SELECT current_database()").fetchone()[0] == sa.make_url(schema_parity_pg_url).database
+        database = sa.engine.make_url(schema_parity_pg_url).database
+        assert conn.execute("SELECT current_database()").fetchone()[0] == database
     assert repr(schema_parity_pg_url) == repr(schema_parity_pg_url.replace("{PASSWORD}", "***"))
 
 
@@ -46,7 +47,7 @@ def test_failure_reports_mask_the_password(
 ) -> None:
     for name in ("SCHEMA_PARITY_CACHE_DIR", "SCHEMA_PARITY_REQUIRE_PG", "PYTEST_XDIST_WORKER"):
         monkeypatch.delenv(name, raising=False)
-    server = sa.make_url(pg_admin_url).set(password=PASSWORD)
+    server = sa.engine.make_url(pg_admin_url).set(password=PASSWORD)
     monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", server.render_as_string(hide_password=False))
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
     # a prefix of its own, so that tests listing the plugin's databases by name do not see this run's

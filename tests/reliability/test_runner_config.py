@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import sqlglot
 
+from schema_parity import compat
 from schema_parity.errors import ConfigError, MigrationError
 from schema_parity.sources import Schema, SchemaOptions
 from schema_parity.sources.alembic import AlembicProject, catalog_at, sqlite_memory_connection, upgrade
@@ -37,7 +38,7 @@ def test_urls_with_percent_escapes_reach_alembic_unchanged(tmp_path: Path) -> No
 def server_url(admin_url: str, *, password: str) -> str:
     """The admin URL with a password (the test server trusts local users) and a %-escaped search_path option
     (alembic_version lands in public, created before the first revision creates schema app)."""
-    url = sa.make_url(admin_url).set(password=password)
+    url = sa.engine.make_url(admin_url).set(password=password)
     return url.render_as_string(hide_password=False) + "?options=-csearch_path%3Dapp%2Cpublic"
 
 
@@ -198,9 +199,14 @@ def test_package_script_location_is_found_without_importing_the_package(
     base = tmp_path / "src" if layout == "src" else tmp_path
     migrations = write_package(base, package_name, subpackage)
     dotted = f"{package_name}.{subpackage}" if subpackage else package_name
-    (tmp_path / "pyproject.toml").write_text(f'[tool.alembic]\nscript_location = "{dotted}:migrations"\n')
+    if compat.ALEMBIC_TOML:
+        config = tmp_path / "pyproject.toml"
+        config.write_text(f'[tool.alembic]\nscript_location = "{dotted}:migrations"\n')
+    else:  # Alembic before 1.16 reads only ini files
+        config = tmp_path / "alembic.ini"
+        config.write_text(f"[alembic]\nscript_location = {dotted}:migrations\n")
 
-    project = AlembicProject.load(tmp_path / "pyproject.toml")
+    project = AlembicProject.load(config)
 
     assert project.script_location == migrations.resolve()
     with sqlite_memory_connection() as conn:

@@ -158,7 +158,7 @@ import sqlalchemy as sa
 
 def test_waits(schema_parity_pg_url, schema_parity_pg_templates):
     ready = os.environ["SP_READY"]
-    names = [sa.make_url(schema_parity_pg_url).database, schema_parity_pg_templates.template()]
+    names = [sa.engine.make_url(schema_parity_pg_url).database, schema_parity_pg_templates.template()]
     with open(ready + ".tmp", "w") as f:
         f.write(" ".join(names))
     os.replace(ready + ".tmp", ready)

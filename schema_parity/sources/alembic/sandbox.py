@@ -85,6 +85,7 @@ class Sandbox:
             for name in _ASYNC_ENGINE_FACTORIES if self._async_engines_possible() else ():
                 for factory in ("create_async_engine", "async_engine_from_config"):
                     self._patch(stack, _module(name), factory, self._redirect, _ScratchAsyncEngine(self._engine))
+                self._patch(stack, _module(name), "AsyncEngine", self._wrap_async, _ScratchAsyncEngine(self._engine))
             for name in _DRIVERS:
                 module = _module(name)
                 if module is not None:
@@ -147,6 +148,17 @@ class Sandbox:
             return scratch
 
         return factory
+
+    def _wrap_async(self, original: Callable[..., Any], name: str, scratch: Any) -> Callable[..., Any]:
+        """``AsyncEngine(engine_from_config(...))``, the async template of Alembic before 1.11: the scratch engine
+        (already redirected) comes back wrapped in the async stand-in, whose driver need not be async."""
+
+        def wrap(sync_engine: Any, *args: Any, **kwargs: Any) -> Any:
+            if self._ours() and sync_engine is self._engine:
+                return scratch
+            return original(sync_engine, *args, **kwargs)
+
+        return wrap
 
     def _refuse_driver(self, original: Callable[..., Any], name: str, module: str) -> Callable[..., Any]:
         @functools.wraps(original)
