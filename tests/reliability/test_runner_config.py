@@ -38,8 +38,8 @@ def test_urls_with_percent_escapes_reach_alembic_unchanged(tmp_path: Path) -> No
 def server_url(admin_url: str, *, password: str) -> str:
     """The admin URL with a password (the test server trusts local users) and a %-escaped search_path option
     (alembic_version lands in public, created before the first revision creates schema app)."""
-    url = sa.engine.make_url(admin_url).set(password=password)
-    return url.render_as_string(hide_password=False) + "?options=-csearch_path%3Dapp%2Cpublic"
+    url = sa.engine.make_url(admin_url).set(password=password).render_as_string(hide_password=False)
+    return url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dapp%2Cpublic"  # a socket URL has a query
 
 
 SEARCH_PATH_REVISIONS = [
