@@ -25,9 +25,11 @@ from schema_parity import compat
 with contextlib.suppress(ImportError):
     import psycopg  # noqa: F401
 
-#: A server given by URL; without one, the suite provisions PostgreSQL as the tool does (the embedded server of the
-#: test extra, else local binaries), so the README's test command needs nothing configured.
-PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL")
+#: The server the PostgreSQL tests create their databases on: the machine's own by default. With
+#: SCHEMA_PARITY_TEST_PG_URL="" the suite provisions PostgreSQL as the tool does (the embedded server of the test
+#: extra, else local binaries). The check's own PostgreSQL (postgres = auto) is provisioned either way.
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", LOCAL_SERVER) or None
 REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
 
 

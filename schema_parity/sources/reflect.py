@@ -331,7 +331,9 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
                 keys=tuple(_pg_key(index, backing.get(oid)) for oid, index in indexes[rel.oid].items()),
                 kind=_PG_TABLE_KINDS[rel.relkind],
                 other_constraints=tuple(
-                    c.conname for c in constraints[rel.oid] if c.contype not in _PG_CONSTRAINT_KINDS
+                    c.conname
+                    for c in constraints[rel.oid]
+                    if c.contype not in _PG_CONSTRAINT_KINDS and c.contype != "n"  # 18's NOT NULL: the column's
                 ),
                 has_rules=rel.has_rules,
             )
