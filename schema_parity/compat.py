@@ -16,7 +16,16 @@ from alembic.operations import Operations
 from alembic.runtime.migration import RevisionStep
 from alembic.script import ScriptDirectory
 
-__all__ = ["SQLALCHEMY_2", "copy_column", "op_installed", "proxies_like", "upgrade_steps"]
+__all__ = [
+    "SQLALCHEMY_2",
+    "copy_column",
+    "copy_column_without_foreign_keys",
+    "creation_order",
+    "is_unnamed",
+    "op_installed",
+    "proxies_like",
+    "upgrade_steps",
+]
 
 T = TypeVar("T")
 
@@ -58,3 +67,28 @@ def copy_column(column: sa.Column[Any]) -> sa.Column[Any]:
     if SQLALCHEMY_2:
         return column._copy()
     return column.copy()  # type: ignore[attr-defined,no-any-return,unused-ignore]
+
+
+def copy_column_without_foreign_keys(column: sa.Column[Any]) -> sa.Column[Any]:
+    """:func:`copy_column` without the column's ``ForeignKey`` objects (a copy takes those not yet bound to a
+    constraint, from ``Column.foreign_keys``)."""
+    saved = column.foreign_keys
+    column.foreign_keys = set()
+    try:
+        return copy_column(column)
+    finally:
+        column.foreign_keys = saved
+
+
+def creation_order(table: sa.Table) -> list[sa.Constraint]:
+    """The table's constraints in the order ``CREATE TABLE`` lists them: the primary key, then the others as
+    created (``DDLCompiler.create_table_constraints`` reads ``Table._sorted_constraints``)."""
+    rest = [c for c in table._sorted_constraints if c is not table.primary_key]
+    return [table.primary_key, *rest]
+
+
+def is_unnamed(constraint: sa.Constraint) -> bool:
+    """The constraint has no name, nor one from a naming convention (``_NONE_NAME``: SQLAlchemy's "no name")."""
+    from sqlalchemy.sql.base import _NONE_NAME
+
+    return constraint.name is None or constraint.name is _NONE_NAME
