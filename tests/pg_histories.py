@@ -37,7 +37,7 @@ from schema_parity.sources.alembic.postgres_names import choose_constraint_name,
 from schema_parity.sources.reflect import reflect
 from tests.alembic_projects import Revision, write_project
 
-__all__ = ["COUNT", "Outcome", "history", "outcome"]
+__all__ = ["COUNT", "Outcome", "history", "outcome", "run_both", "run_project"]
 
 #: Histories in the fixed set (seeds 0 .. COUNT - 1).
 COUNT = 40
@@ -380,7 +380,16 @@ def _shapes(catalog: Catalog, connection: sa.Connection) -> dict[str, Shape]:
 
 def outcome(seed: int, postgresql: sa.Connection, root: Path) -> Outcome:
     """History ``seed`` upgraded on ``postgresql`` (an empty database or schema; the label) and on SQLite."""
-    project = AlembicProject.load(write_project(root, history(seed)))
+    return run_both(history(seed), postgresql, root)
+
+
+def run_both(revisions: list[Revision], postgresql: sa.Connection, root: Path) -> Outcome:
+    """``revisions`` written as a project under ``root``, upgraded on ``postgresql`` and on SQLite."""
+    return run_project(AlembicProject.load(write_project(root, revisions)), postgresql)
+
+
+def run_project(project: AlembicProject, postgresql: sa.Connection) -> Outcome:
+    """``project`` upgraded to head on ``postgresql`` and on SQLite."""
     upgrade(postgresql, project)
     postgresql.commit()
     label = reflect(postgresql)
