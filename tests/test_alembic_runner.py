@@ -458,3 +458,36 @@ def test_a_table_copy_keeps_expression_and_partial_indexes(tmp_path: Path) -> No
             "CREATE UNIQUE INDEX ix_live ON t (lower(email)) WHERE removed_at IS NULL"
         )
         assert "CONSTRAINT t_id_fkey FOREIGN KEY" in sqlite_sql(conn, "t")
+
+
+@pytest.mark.postgres
+def test_a_naming_convention_names_what_it_covers_on_both_engines(pg_cases_engine: sa.Engine, tmp_path: Path) -> None:
+    """The project's convention covers UNIQUE only: those get its names, the other keys PostgreSQL's."""
+    from tests.pg_histories import run_project
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(
+        "import sqlalchemy as sa\n"
+        "metadata = sa.MetaData(naming_convention={'uq': 'uq_%(table_name)s_%(column_0_name)s'})\n"
+    )
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    body = """
+        op.create_table('p', sa.Column('id', sa.Integer, primary_key=True), sa.Column('a', sa.Integer, unique=True))
+        op.create_table('c', sa.Column('id', sa.Integer, primary_key=True), sa.Column('p_id', sa.Integer))
+        op.create_unique_constraint(None, 'c', ['p_id'])
+        op.create_foreign_key(None, 'c', 'p', ['p_id'], ['id'])
+        op.drop_constraint('uq_p_a', 'p', type_='unique')
+        op.drop_constraint('c_pkey', 'c', type_='primary')
+        """
+    ini = write_project(tmp_path / "db", [Revision("v1", None, body)])
+    project = AlembicProject.load(ini, metadata="app.models:metadata")
+    with pg_cases_engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        result = run_project(project, connection)
+    assert result.failure is None
+    assert result.sqlite == result.postgresql
+    names = {name for _, keys, fks in result.postgresql.values() for _, name in keys} | {
+        fk for _, _, fks in result.postgresql.values() for fk in fks
+    }
+    assert names == {"p_pkey", "uq_c_p_id", "c_p_id_fkey"}
