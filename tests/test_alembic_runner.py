@@ -355,15 +355,15 @@ NAMING_CASES = {
         """,
         {"t_pkey", "t_pkey1", "t_a_key1", "t_b_key1", "t_a_fkey", "t_b_fkey", "t_b_fkey1"},
     ),
-    "create_primary_key, and add_column with UNIQUE and REFERENCES": (
+    "create_primary_key, and add_column with UNIQUE, REFERENCES and an index": (
         """
         op.create_table('p', sa.Column('code', sa.String(10), nullable=False))
         op.create_primary_key(None, 'p', ['code'])
         op.add_column('p', sa.Column('parent', sa.String(10), sa.ForeignKey('p.code'), unique=True))
         op.drop_constraint('p_parent_key', 'p', type_='unique')
-        op.add_column('p', sa.Column('other', sa.String(10), sa.ForeignKey('p.code')))
+        op.add_column('p', sa.Column('other', sa.String(10), sa.ForeignKey('p.code'), index=True))
         """,
-        {"p_pkey", "p_parent_fkey", "p_other_fkey"},
+        {"p_pkey", "p_parent_fkey", "p_other_fkey", "ix_p_other"},
     ),
     "drop_column drops what uses the column, also through a predicate or an expression": (
         """

@@ -108,7 +108,8 @@ def _create_table(operations: Operations, operation: alembic_ops.CreateTableOp) 
     """``op.create_table`` as Alembic runs it, its unnamed keys named as PostgreSQL names them."""
     table = operation.to_table(operations.migration_context)
     _name_table_keys(operations.migration_context.connection, table)
-    kw = {"if_not_exists": operation.if_not_exists} if operation.if_not_exists is not None else {}
+    if_not_exists = getattr(operation, "if_not_exists", None)  # Alembic 1.13.3 and later
+    kw = {"if_not_exists": if_not_exists} if if_not_exists is not None else {}
     operations.impl.create_table(table, **kw)
     return table
 
@@ -193,7 +194,8 @@ def _drop_column(operations: Operations, operation: alembic_ops.DropColumnOp) ->
     constraints it belongs to (by a table copy, which leaves out a constraint whose columns are gone)."""
     connection = operations.migration_context.connection
     table, schema, column = operation.table_name, operation.schema, operation.column_name
-    assert connection is not None  # SQLite runs online
+    if connection is None:  # offline SQL: nothing to look at
+        return Operations.invoke(operations, operation)
     for name, sql in _explicit_indexes(connection, table, schema):
         if _index_uses(sql, column):
             connection.exec_driver_sql(f"DROP INDEX {_qualified(connection, name, schema)}")
@@ -243,8 +245,11 @@ def _table_copy(operations: Operations, table: str, schema: str | None) -> Itera
     which loses expressions and a partial index's predicate; here each is dropped first and re-created as written
     after the copy."""
     connection = operations.migration_context.connection
-    assert connection is not None
-    kept = _explicit_indexes(connection, table, schema) if schema is None else []
+    if connection is None or schema is not None:  # offline, or an attached database: Alembic's copy as it is
+        with operations.batch_alter_table(table, schema=schema) as batch:
+            yield batch
+        return
+    kept = _explicit_indexes(connection, table, schema)
     for name, _ in kept:
         connection.exec_driver_sql(f"DROP INDEX {_qualified(connection, name, schema)}")
     with operations.batch_alter_table(table, schema=schema) as batch:
@@ -267,15 +272,18 @@ def _add_column_with_constraints(operations: ParityOperations, operation: alembi
     """``add_column(Column(..., unique=True))`` or with a ``ForeignKey``: SQLite cannot ADD such a constraint, and
     batch mode needs a name.
 
-    The column is added by a table copy, then each constraint Alembic adds after it on PostgreSQL
-    (``ALTER TABLE ... ADD UNIQUE / FOREIGN KEY``), named as PostgreSQL names it (or by the naming convention).
+    The column is added by a table copy, then what Alembic adds after it on PostgreSQL: its index, and each
+    constraint (``ALTER TABLE ... ADD UNIQUE / FOREIGN KEY``) named as PostgreSQL names it (or by the naming
+    convention).
     """
     table_name, schema = operation.table_name, operation.schema
     with_keys = operations.schema_obj.table(table_name, copy_column(operation.column), schema=schema)
     column = copy_column_without_foreign_keys(operation.column)
-    column.unique = None
+    column.unique = column.index = None
     with _table_copy(operations, table_name, schema) as batch:
         batch.add_column(column)
+    for index in with_keys.indexes:  # Column(index=True): Alembic creates it after the column
+        operations.on_sqlite(alembic_ops.CreateIndexOp.from_index(index))
     for constraint in creation_order(with_keys):
         if isinstance(constraint, sa.UniqueConstraint):
             name = None if is_unnamed(constraint) else constraint.name
