@@ -120,7 +120,8 @@ def _name_table_keys(connection: sa.Connection | None, table: sa.Table) -> None:
     constraints = creation_order(table)
     if connection is None or not any(is_unnamed(c) for c in constraints):
         return
-    relations, constraint_names = _schema_names(connection, table.schema)
+    relations = _SchemaNames(connection, table.schema, relations=True)
+    constraint_names = _SchemaNames(connection, table.schema, relations=False)
     relations.add(table.name)
     for constraint in constraints:
         if not isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint) or not is_unnamed(constraint):
@@ -154,7 +155,8 @@ def _name_added_constraint(operations: Operations, operation: alembic_ops.AddCon
     if context.connection is None:
         return
     table_name, schema = _operation_table(operation)
-    relations, constraint_names = _schema_names(context.connection, schema)
+    relations = _SchemaNames(context.connection, schema, relations=True)
+    constraint_names = _SchemaNames(context.connection, schema, relations=False)
     if isinstance(operation, alembic_ops.CreatePrimaryKeyOp):
         operation.constraint_name = choose_relation_name(table_name, None, "pkey", relations)
     elif isinstance(operation, alembic_ops.CreateUniqueConstraintOp):
@@ -165,20 +167,34 @@ def _name_added_constraint(operations: Operations, operation: alembic_ops.AddCon
         )
 
 
-def _schema_names(connection: sa.Connection, schema: str | None) -> tuple[set[str], set[str]]:
-    """(relation and constraint names, constraint names) of a SQLite schema: what PostgreSQL's name choice avoids
-    for a UNIQUE or PRIMARY KEY constraint, and for a FOREIGN KEY."""
-    relations: set[str] = set()
-    constraints: set[str] = set()
-    for kind, name, sql in connection.exec_driver_sql(
-        f"SELECT type, name, sql FROM {_master(connection, schema)} WHERE type IN ('table', 'view', 'index')"
-    ):
-        if name.startswith("sqlite_"):
-            continue
-        relations.add(name)
-        if kind == "table" and sql:
-            constraints |= _constraint_names(sql)
-    return relations | constraints, constraints
+class _SchemaNames:
+    """The names of a SQLite schema that PostgreSQL's name choice avoids, asked one candidate at a time: for a
+    UNIQUE or PRIMARY KEY constraint every relation (table, view, index) and constraint, for a FOREIGN KEY every
+    constraint. A candidate is looked up, not the whole schema parsed: a long history creates many tables."""
+
+    def __init__(self, connection: sa.Connection, schema: str | None, *, relations: bool) -> None:
+        self.connection = connection
+        self.master = _master(connection, schema)
+        self.relations = relations
+        self.chosen: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        assert isinstance(name, str)
+        if name in self.chosen:
+            return True
+        if self.relations and self.connection.exec_driver_sql(
+            f"SELECT 1 FROM {self.master} WHERE type IN ('table', 'view', 'index') AND name = ?", (name,)
+        ).first():
+            return True
+        # A constraint name is in its table's CREATE TABLE (quoted, when it holds a quote character).
+        needle = name if not any(q in name for q in "\"`]") else ""
+        rows = self.connection.exec_driver_sql(
+            f"SELECT sql FROM {self.master} WHERE type = 'table' AND instr(sql, ?) > 0", (needle,)
+        )
+        return any(name in _constraint_names(sql) for (sql,) in rows)
+
+    def add(self, name: str) -> None:
+        self.chosen.add(name)
 
 
 def _constraint_names(create_table: str) -> set[str]:

@@ -16,7 +16,7 @@ PostgreSQL's own (``src/backend/commands/indexcmds.c`` and ``catalog/pg_constrai
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Container, Sequence
 
 __all__ = ["NAMEDATALEN", "choose_constraint_name", "choose_relation_name", "column_addition", "object_name"]
 
@@ -70,7 +70,7 @@ def object_name(name1: str, name2: str | None, label: str) -> str:
     return b"_".join(parts).decode()
 
 
-def _choose(name1: str, name2: str | None, label: str, taken: Collection[str]) -> str:
+def _choose(name1: str, name2: str | None, label: str, taken: Container[str]) -> str:
     """The first of ``object_name(label)``, ``object_name(label1)``, ... not in ``taken``."""
     candidate, attempt = object_name(name1, name2, label), 0
     while candidate in taken:
@@ -79,12 +79,12 @@ def _choose(name1: str, name2: str | None, label: str, taken: Collection[str]) -
     return candidate
 
 
-def choose_relation_name(table: str, columns: Sequence[str] | None, label: str, taken: Collection[str]) -> str:
+def choose_relation_name(table: str, columns: Sequence[str] | None, label: str, taken: Container[str]) -> str:
     """A PRIMARY KEY (``columns`` None, label ``pkey``) or UNIQUE (label ``key``) constraint's name; ``taken``: the
     schema's relation and constraint names."""
     return _choose(table, column_addition(columns) if columns is not None else None, label, taken)
 
 
-def choose_constraint_name(table: str, columns: Sequence[str], label: str, taken: Collection[str]) -> str:
+def choose_constraint_name(table: str, columns: Sequence[str], label: str, taken: Container[str]) -> str:
     """A FOREIGN KEY's name (label ``fkey``); ``taken``: the schema's constraint names."""
     return _choose(table, column_addition(columns), label, taken)
