@@ -355,6 +355,16 @@ NAMING_CASES = {
         """,
         {"t_pkey", "t_pkey1", "t_a_key1", "t_b_key1", "t_a_fkey", "t_b_fkey", "t_b_fkey1"},
     ),
+    "keys that are the same make one, under the first name given": (
+        """
+        op.create_table('t', sa.Column('id', sa.Integer, primary_key=True), sa.Column('a', sa.Integer, unique=True),
+                        sa.UniqueConstraint('id', name='uq_id'), sa.UniqueConstraint('a'),
+                        sa.UniqueConstraint('a', name='uq_a'), sa.UniqueConstraint('a', name='uq_a_again'))
+        op.create_table('u', sa.Column('id', sa.Integer, primary_key=True, unique=True),
+                        sa.Column('d', sa.Integer), sa.UniqueConstraint('d'))
+        """,
+        {"uq_id", "uq_a", "u_pkey", "u_d_key"},
+    ),
     "create_primary_key, and add_column with UNIQUE, REFERENCES and an index": (
         """
         op.create_table('p', sa.Column('code', sa.String(10), nullable=False))

@@ -82,9 +82,9 @@ class ParityOperations(Operations):
 
     def on_sqlite(self, operation: alembic_ops.MigrateOperation) -> Any:
         """Run ``operation`` on SQLite as PostgreSQL would (the steps of one operation are not reported apart)."""
-        _immediate_keys(operation)
         if isinstance(operation, alembic_ops.CreateTableOp):
             return _create_table(self, operation)
+        _immediate_keys(operation)
         if isinstance(operation, alembic_ops.DropColumnOp):
             return _drop_column(self, operation)
         if isinstance(operation, alembic_ops.AddColumnOp) and _needs_batch(operation):
@@ -107,11 +107,40 @@ class ParityOperations(Operations):
 def _create_table(operations: Operations, operation: alembic_ops.CreateTableOp) -> sa.Table:
     """``op.create_table`` as Alembic runs it, its unnamed keys named as PostgreSQL names them."""
     table = operation.to_table(operations.migration_context)
+    _merge_duplicate_keys(table)
     _name_table_keys(operations.migration_context.connection, table)
+    for constraint in table.constraints:  # SQLite has no deferrable key (see _immediate_keys)
+        if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
+            constraint.deferrable = constraint.initially = None
     if_not_exists = getattr(operation, "if_not_exists", None)  # Alembic 1.13.3 and later
     kw = {"if_not_exists": if_not_exists} if if_not_exists is not None else {}
     operations.impl.create_table(table, **kw)
     return table
+
+
+def _merge_duplicate_keys(table: sa.Table) -> None:
+    """PostgreSQL's CREATE TABLE makes one index of keys that are the same (columns in order, deferrability,
+    options): the first is kept (the primary key before the others) and takes a later one's name when it has
+    none (``transformIndexConstraints``). SQLite would keep a UNIQUE beside the same PRIMARY KEY."""
+    kept: list[sa.schema.ColumnCollectionConstraint] = []
+    for constraint in creation_order(table):
+        if not isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint) or not constraint.columns:
+            continue
+        same = next((k for k in kept if _same_key(k, constraint)), None)
+        if same is None:
+            kept.append(constraint)
+            continue
+        if is_unnamed(same) and not is_unnamed(constraint):
+            same.name = constraint.name
+        table.constraints.discard(constraint)
+
+
+def _same_key(a: sa.schema.ColumnCollectionConstraint, b: sa.schema.ColumnCollectionConstraint) -> bool:
+    return (
+        [c.name for c in a.columns] == [c.name for c in b.columns]
+        and (a.deferrable, a.initially) == (b.deferrable, b.initially)
+        and a.dialect_kwargs == b.dialect_kwargs
+    )
 
 
 def _name_table_keys(connection: sa.Connection | None, table: sa.Table) -> None:
@@ -311,14 +340,11 @@ def _add_column_with_constraints(operations: ParityOperations, operation: alembi
 
 def _immediate_keys(operation: alembic_ops.MigrateOperation) -> None:
     """SQLite has no deferrable UNIQUE or PRIMARY KEY (a syntax error): such a key is created immediate there, as
-    the engine enforces it anyway. The engine-drift rule SP502 tells the user that the engines now differ."""
+    the engine enforces it anyway (``create_table``'s keys in ``_create_table``). The engine-drift rule SP502 tells
+    the user that the engines now differ."""
     if isinstance(operation, alembic_ops.CreateUniqueConstraintOp):
         operation.kw.pop("deferrable", None)
         operation.kw.pop("initially", None)
-    elif isinstance(operation, alembic_ops.CreateTableOp):
-        for item in operation.columns:
-            if isinstance(item, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
-                item.deferrable = item.initially = None
 
 
 # -- SQLite's text ---------------------------------------------------------------------------------------------
