@@ -24,7 +24,10 @@ __all__ = [
     "SQLALCHEMY_2",
     "commit",
     "copy_column",
+    "copy_column_without_foreign_keys",
     "create_engine",
+    "creation_order",
+    "is_unnamed",
     "op_installed",
     "proxies_like",
     "upgrade_steps",
@@ -94,3 +97,31 @@ def commit(connection: sa.engine.Connection) -> None:
     transaction = connection.get_transaction()
     if transaction is not None:
         transaction.commit()
+
+
+def copy_column_without_foreign_keys(column: sa.Column[Any]) -> sa.Column[Any]:
+    """:func:`copy_column` without the column's ``ForeignKey`` objects (a copy takes those not yet bound to a
+    constraint, from ``Column.foreign_keys``)."""
+    saved = column.foreign_keys
+    column.foreign_keys = set()
+    try:
+        return copy_column(column)
+    finally:
+        column.foreign_keys = saved
+
+
+def creation_order(table: sa.Table) -> list[sa.Constraint]:
+    """The table's constraints in the order ``CREATE TABLE`` lists them: the primary key, then the others as
+    created (``DDLCompiler.create_table_constraints`` reads ``Table._sorted_constraints``)."""
+    rest = [c for c in table._sorted_constraints if c is not table.primary_key]
+    return [table.primary_key, *rest]
+
+
+def is_unnamed(constraint: sa.Constraint) -> bool:
+    """The constraint has no name, nor one from a naming convention (``_NONE_NAME``: SQLAlchemy's "no name")."""
+    if SQLALCHEMY_2:
+        from sqlalchemy.sql.base import _NONE_NAME
+    else:  # 1.4 keeps it with the SQL elements
+        from sqlalchemy.sql.elements import _NONE_NAME  # type: ignore[attr-defined,no-redef,unused-ignore]
+
+    return constraint.name is None or constraint.name is _NONE_NAME
