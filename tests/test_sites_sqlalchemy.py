@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from schema_parity.check import run_check
 from schema_parity.sites import Site
 from schema_parity.sites.scan import scan
-from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.sources import SchemaOptions
+from schema_parity.wrappers import Wrapper
 from tests.alembic_projects import Revision, write_project
 
 _PACKAGES = itertools.count()

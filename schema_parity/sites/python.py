@@ -25,7 +25,8 @@ from pathlib import Path
 
 from schema_parity.sites import Origin, ScanProblem, Site
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
-from schema_parity.sites.sqlalchemy import Project, Wrapper, module_name, sqlalchemy_sites
+from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
+from schema_parity.wrappers import Wrapper
 
 _MARK = "__schema_parity_hole_{}__"
 _MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")

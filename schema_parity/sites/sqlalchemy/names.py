@@ -1,0 +1,300 @@
+"""Python name resolution over the scanned tree: what a name, an attribute chain or an import stands for.
+
+The upsert's pieces are rarely written inline: the table is imported from a models module, the conflict columns sit
+in a module constant, the INSERT is bound to a local first. ``Project`` indexes the tree's modules by dotted name
+(parsed on first use); ``ModuleInfo.lookup`` finds the binding of a name as seen at one place in one module, and
+``qualify`` the dotted name an import binds, following re-exports of project modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.sites.files import UnreadableFile, read_source
+
+#: The packages whose names are SQLAlchemy's (``sqlmodel`` re-exports SQLAlchemy's and adds ``Field``).
+SQLA_ROOTS = ("sqlalchemy", "sqlmodel")
+#: How many indirections (re-exports, star imports, names bound to names) are followed before giving up.
+MAX_DEPTH = 12
+
+
+class Project:
+    """The scanned tree's Python modules by dotted name, parsed on first use (only modules that define what a site
+    refers to are ever read)."""
+
+    def __init__(self, root: Path, files: Sequence[Path], *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.root = root
+        self.max_file_size = max_file_size
+        self._paths: dict[str, Path] = {}
+        self._by_suffix: dict[str, set[str]] = {}
+        for path in files:
+            if path.suffix != ".py":
+                continue
+            dotted = module_name(path, root)
+            self._paths[dotted] = path
+            parts = dotted.split(".")
+            for start in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[start:]), set()).add(dotted)
+        self._modules: dict[str, ModuleInfo | None] = {}
+        self._unreadable: dict[str, str] = {}  # dotted name -> why
+
+    def add(self, dotted: str, tree: ast.Module) -> ModuleInfo:
+        """Register a module already parsed by the scanner."""
+        info = ModuleInfo(self, dotted, tree, is_package=self._is_package(dotted))
+        self._modules[dotted] = info
+        return info
+
+    def module(self, dotted: str) -> ModuleInfo | None:
+        """The module imported as ``dotted`` (a layout prefix such as ``src.`` or ``backend.`` is allowed)."""
+        candidates = self._by_suffix.get(dotted, set())
+        exact = dotted if dotted in self._paths else (next(iter(candidates)) if len(candidates) == 1 else None)
+        if exact is None:
+            return None
+        if exact not in self._modules:
+            self._modules[exact] = None  # an import cycle sees "not found", never recursion
+            try:
+                with warnings.catch_warnings():  # the user's invalid escapes and the like are not ours to report
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(read_source(self._paths[exact], self.max_file_size))
+            except UnreadableFile as exc:
+                self._unreadable[exact] = str(exc)
+                return None
+            except (SyntaxError, ValueError) as exc:
+                self._unreadable[exact] = f"not valid Python: {getattr(exc, 'msg', None) or exc}"
+                return None
+            except RecursionError:
+                self._unreadable[exact] = "an expression is nested too deeply to analyse (RecursionError)"
+                return None
+            self._modules[exact] = ModuleInfo(self, exact, tree, is_package=self._is_package(exact))
+        return self._modules[exact]
+
+    def unreadable(self, qualified: str) -> str | None:
+        """Why the tree's module that ``qualified`` (``pkg.models.User``) lives in could not be read, if it could
+        not: a site that needs it names that file instead of calling the name unknown."""
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            candidates = self._by_suffix.get(".".join(parts[:end]), set())
+            for dotted in sorted(candidates & self._unreadable.keys()):
+                name = Path(os.path.relpath(self._paths[dotted], self.root)).as_posix()
+                return f"{name}, which could not be read ({self._unreadable[dotted]})"
+        return None
+
+    def _is_package(self, dotted: str) -> bool:
+        path = self._paths.get(dotted)
+        return path is not None and path.name == "__init__.py"
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``pkg/sub/mod.py`` → ``pkg.sub.mod``; ``pkg/__init__.py`` → ``pkg``."""
+    parts = list(Path(os.path.relpath(path, root)).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(part for part in parts if part not in ("", ".", "..")) or path.stem
+
+
+@dataclass
+class Binding:
+    """What a name refers to: an expression or class in ``module``, an import, or a function parameter."""
+
+    module: ModuleInfo
+    node: ast.AST | None = None
+    qualified: str | None = None  # an import: the dotted name it binds
+    parameter: str | None = None  # the enclosing function, when the name is one of its parameters
+
+
+class ModuleInfo:
+    """One module's imports and top-level bindings, and the scopes of its functions."""
+
+    def __init__(self, project: Project, dotted: str, tree: ast.Module, *, is_package: bool) -> None:
+        self.project = project
+        self.dotted = dotted
+        self.package = dotted if is_package else dotted.rpartition(".")[0]
+        self.tree = tree
+        self.imports: dict[str, str] = {}
+        self.stars: list[str] = []
+        self.top: dict[str, ast.AST] = {}
+        self.parents: dict[int, ast.AST] = {}
+        for statement in tree.body:
+            self._bind_top(statement)
+
+    def _bind_top(self, statement: ast.stmt) -> None:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    self.imports[root] = root
+        elif isinstance(statement, ast.ImportFrom):
+            base = self._absolute(statement)
+            for alias in statement.names:
+                if alias.name == "*":
+                    self.stars.append(base)
+                else:
+                    self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.top[statement.name] = statement
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.top[target.id] = statement.value
+        elif isinstance(statement, (ast.If, ast.Try)):  # ``if TYPE_CHECKING:`` imports, guarded definitions
+            for inner in statement.body:
+                self._bind_top(inner)
+
+    def _absolute(self, statement: ast.ImportFrom) -> str:
+        if not statement.level:
+            return statement.module or ""
+        base = self.package.split(".") if self.package else []
+        base = base[: len(base) - (statement.level - 1)] if statement.level > 1 else base
+        return ".".join([*base, *([statement.module] if statement.module else [])])
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        if not self.parents:
+            for holder in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(holder):
+                    self.parents[id(child)] = holder
+        return self.parents.get(id(node))
+
+    def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        current = self.parent(node)
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            current = self.parent(current)
+        return current
+
+    def lookup(self, name: str, at: ast.AST | None = None, depth: int = 0) -> Binding | None:
+        """The binding of ``name`` seen at ``at``: the closest earlier assignment in the enclosing function (source
+        order), a parameter, then the module's own definitions, imports and star imports."""
+        function = self.function_of(at) if at is not None else None
+        while function is not None:
+            found = _local_assignment(self, function, name, at)  # type: ignore[arg-type]
+            if found is not None:
+                return Binding(self, found)
+            arguments = function.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            if any(arg is not None and arg.arg == name for arg in every):
+                return Binding(self, parameter=function.name)
+            function = self.function_of(function)
+        if name in self.top:
+            return Binding(self, self.top[name])
+        if name in self.imports:
+            return Binding(self, qualified=self.imports[name])
+        if depth < MAX_DEPTH:
+            for star in self.stars:
+                module = self.project.module(star)
+                if module is not None and (found_star := module.lookup(name, depth=depth + 1)) is not None:
+                    return found_star
+        return None
+
+    def qualify(self, node: ast.expr, depth: int = 0) -> str | None:
+        """The dotted name an imported name or attribute chain stands for (``sa.dialects.postgresql.insert`` →
+        ``sqlalchemy.dialects.postgresql.insert``), following re-exports of project modules."""
+        chain: list[str] = []
+        while isinstance(node, ast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        binding = self.lookup(node.id, node)
+        if binding is None or binding.qualified is None:
+            return None
+        return ".".join([binding.qualified, *reversed(chain)])
+
+    def resolve(self, qualified: str, depth: int = 0) -> Binding | None:
+        """A dotted name defined in a project module: ``pkg.models.User`` → the class."""
+        if depth > MAX_DEPTH:
+            return None
+        head, _, name = qualified.rpartition(".")
+        module = self.project.module(head) if head else None
+        if module is None:
+            return None
+        binding = module.lookup(name, depth=depth + 1)
+        if binding is not None and binding.qualified is not None:
+            return module.resolve(binding.qualified, depth + 1) or binding
+        return binding
+
+    def binding(self, node: ast.expr) -> Binding | None:
+        """The binding of a name, ``module.attr`` chain or imported project name."""
+        if isinstance(node, ast.Name):
+            binding = self.lookup(node.id, node)
+        elif isinstance(node, ast.Attribute):
+            qualified = self.qualify(node)
+            binding = Binding(self, qualified=qualified) if qualified else None
+        else:
+            return None
+        if binding is not None and binding.qualified is not None:
+            return self.resolve(binding.qualified) or binding
+        return binding
+
+    def sqlalchemy_name(self, node: ast.expr) -> str | None:
+        """``Column``/``sa.Column``/``sqlmodel.Field`` → ``Column``/``Field`` when it comes from SQLAlchemy/SQLModel."""
+        target = node.func if isinstance(node, ast.Call) else node
+        qualified = self.qualify(target)
+        if qualified is None or qualified.split(".")[0] not in SQLA_ROOTS:
+            return None
+        return qualified.rsplit(".", 1)[-1]
+
+
+def _local_assignment(
+    module: ModuleInfo, function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, at: ast.AST
+) -> ast.expr | None:
+    """The value of the last assignment to ``name`` in ``function`` (not nested functions) that starts before ``at``."""
+    line = getattr(at, "lineno", 0)
+    best: tuple[int, int, ast.expr] | None = None
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            targets, value = [node.target], node.value
+        if (
+            value is not None
+            and node.lineno < line  # type: ignore[attr-defined]
+            and any(isinstance(t, ast.Name) and t.id == name for t in targets)
+            and not _other_branch(module, node, at)
+        ):
+            key = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+            if best is None or key > best[:2]:
+                best = (*key, value)
+        stack.extend(ast.iter_child_nodes(node))
+    return best[2] if best is not None else None
+
+
+def _other_branch(module: ModuleInfo, assignment: ast.AST, use: ast.AST) -> bool:
+    """Whether ``assignment`` sits in another branch of an if/try/match than ``use`` (so it cannot reach it)."""
+    use_branches: dict[int, int] = {}
+    current: ast.AST | None = use
+    while current is not None:
+        parent = module.parent(current)
+        if parent is not None:
+            use_branches[id(parent)] = _branch(parent, current)
+        current = parent
+    current = assignment
+    while current is not None:
+        parent = module.parent(current)
+        if parent is not None and id(parent) in use_branches:
+            return _branch(parent, current) != use_branches[id(parent)]
+        current = parent
+    return False
+
+
+def _branch(parent: ast.AST, child: ast.AST) -> int:
+    """Which statement list of ``parent`` holds ``child`` (-1 when it is not in one)."""
+    lists = [getattr(parent, name, None) for name in ("body", "orelse", "finalbody", "handlers", "cases")]
+    for index, items in enumerate(lists):
+        if isinstance(items, list) and any(item is child for item in items):
+            return index
+    return -1
+
