@@ -94,7 +94,6 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a file")
 
 
-
 @dataclass(frozen=True)
 class Walk:
     """The files to scan (sorted by name, each real file once), the name of each, and what could not be walked."""

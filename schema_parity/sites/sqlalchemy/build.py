@@ -153,7 +153,7 @@ class _Builder:
         if isinstance(node, ast.Name):
             binding = module.binding(node)
             if binding is None or not isinstance(binding.node, ast.expr):
-                reason = f"a parameter of {binding.parameter}()" if binding and binding.parameter else "not found"
+                reason = binding.run_time if binding is not None and binding.run_time else "not found"
                 raise Unresolved(f"constraint={label} is {reason}, computed at run time")
             call, module = binding.node, binding.module
         kind = module.sqlalchemy_name(call) if isinstance(call, ast.Call) else None
@@ -281,8 +281,8 @@ class _Builder:
             key, holder = node.attr, node.value
         elif isinstance(node, ast.Name):
             binding = module.binding(node)
-            if binding is not None and binding.parameter is not None:
-                raise Unresolved(f"{label} is a parameter of {binding.parameter}(), known only at run time")
+            if binding is not None and binding.run_time is not None:
+                raise Unresolved(f"{label} is {binding.run_time}, known only at run time")
             if binding is not None and isinstance(binding.node, ast.expr):
                 try:
                     return self.expression(binding.node, binding.module)
@@ -378,4 +378,3 @@ def _stand_in(upsert: Upsert, target: str) -> str:
     if not names:
         raise Unresolved("set_= is computed at run time and no column of the table is known to stand in for it")
     return names[0]
-

@@ -149,8 +149,8 @@ def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothin
             )
         if isinstance(node, ast.Name):
             binding = module.lookup(node.id, node)
-            if binding is not None and binding.parameter is not None:
-                raise Unresolved(f"the INSERT statement {node.id} is a parameter of {binding.parameter}()")
+            if binding is not None and binding.run_time is not None:
+                raise Unresolved(f"the INSERT statement {node.id} is {binding.run_time}")
             if binding is None or not isinstance(binding.node, ast.expr) or binding.module is not module:
                 raise Unresolved(f"cannot trace the INSERT statement {node.id} to an insert(...) call")
             node = binding.node
@@ -244,15 +244,16 @@ def _set_keys(resolver: Resolver, node: ast.expr | None) -> list[str]:
     return [name for key in node.keys if key is not None and (name := _key_name(resolver, key)) is not None]
 
 
-
 # -- wrappers ---------------------------------------------------------------------------------------------------------
 def _matching_wrapper(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wrapper]) -> Wrapper | None:
     """The wrapper this call calls: by imported name, alias or ``module.function``, or defined in this module."""
     if not isinstance(call.func, (ast.Name, ast.Attribute)):
         return None
     qualified = module.qualify(call.func)
-    if qualified is None and isinstance(call.func, ast.Name) and call.func.id in module.top:
-        qualified = f"{module.dotted}.{call.func.id}"
+    if qualified is None and isinstance(call.func, ast.Name):
+        defined = module.bindings.get(call.func.id)
+        if defined is not None and defined.node is not None:
+            qualified = f"{module.dotted}.{call.func.id}"
     if qualified is None:
         return None
     return next((w for w in wrappers if qualified == w.function or qualified.endswith("." + w.function)), None)

@@ -100,12 +100,13 @@ def module_name(path: Path, root: Path) -> str:
 
 @dataclass
 class Binding:
-    """What a name refers to: an expression or class in ``module``, an import, or a function parameter."""
+    """What a name refers to: an expression, class or function in ``module``, an import, or something known only at
+    run time (a parameter, a loop variable...)."""
 
     module: ModuleInfo
     node: ast.AST | None = None
     qualified: str | None = None  # an import: the dotted name it binds
-    parameter: str | None = None  # the enclosing function, when the name is one of its parameters
+    run_time: str | None = None  # what binds it when its value is known only at run time: "a parameter of f()"
 
 
 class ModuleInfo:
@@ -116,40 +117,37 @@ class ModuleInfo:
         self.dotted = dotted
         self.package = dotted if is_package else dotted.rpartition(".")[0]
         self.tree = tree
-        self.imports: dict[str, str] = {}
+        self.bindings: dict[str, Binding] = {}
         self.stars: list[str] = []
-        self.top: dict[str, ast.AST] = {}
         self.parents: dict[int, ast.AST] = {}
-        for statement in tree.body:
-            self._bind_top(statement)
+        self._bind_block(tree.body)
 
-    def _bind_top(self, statement: ast.stmt) -> None:
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    self.imports[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    self.imports[root] = root
-        elif isinstance(statement, ast.ImportFrom):
-            base = self._absolute(statement)
-            for alias in statement.names:
-                if alias.name == "*":
-                    self.stars.append(base)
-                else:
-                    self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-        elif isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.top[statement.name] = statement
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    self.top[target.id] = statement.value
-        elif isinstance(statement, (ast.If, ast.Try)):  # ``if TYPE_CHECKING:`` imports, guarded definitions
-            for inner in statement.body:
-                self._bind_top(inner)
+    def _bind_block(self, statements: list[ast.stmt], keep: frozenset[str] = frozenset()) -> frozenset[str]:
+        """Bind the module-level names ``statements`` bind, in order: a later binding replaces an earlier one, except
+        for the names in ``keep``, bound by the path that comes first (an ``if`` body before its ``else``, a ``try``
+        that raises nothing before its ``except`` clauses). Returns the names bound."""
+        bound: set[str] = set()
+        for statement in statements:
+            if isinstance(statement, ast.ImportFrom) and any(alias.name == "*" for alias in statement.names):
+                self.stars.append(self.absolute(statement))
+            for name, _point, binding in names_bound(self, statement):
+                bound.add(name)
+                if name not in keep:
+                    self.bindings[name] = binding
+            if isinstance(statement, ast.If):  # ``if TYPE_CHECKING:`` imports, guarded definitions
+                first = self._bind_block(statement.body, keep)
+                bound |= first | self._bind_block(statement.orelse, keep | first)
+            elif isinstance(statement, ast.Try):  # ``try: import x`` / ``except ImportError: ...``
+                first = self._bind_block(statement.body, keep) | self._bind_block(statement.orelse, keep)
+                for handler in statement.handlers:
+                    bound |= self._bind_block(handler.body, keep | first)
+                bound |= first | self._bind_block(statement.finalbody, keep)
+            elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+                bound |= self._bind_block(statement.body, keep)
+        return frozenset(bound)
 
-    def _absolute(self, statement: ast.ImportFrom) -> str:
+    def absolute(self, statement: ast.ImportFrom) -> str:
+        """The module a ``from ... import`` imports from, relative imports resolved against this module's package."""
         if not statement.level:
             return statement.module or ""
         base = self.package.split(".") if self.package else []
@@ -170,22 +168,20 @@ class ModuleInfo:
         return current
 
     def lookup(self, name: str, at: ast.AST | None = None, depth: int = 0) -> Binding | None:
-        """The binding of ``name`` seen at ``at``: the closest earlier assignment in the enclosing function (source
+        """The binding of ``name`` seen at ``at``: the closest earlier binding in the enclosing function (source
         order), a parameter, then the module's own definitions, imports and star imports."""
         function = self.function_of(at) if at is not None else None
         while function is not None:
-            found = _local_assignment(self, function, name, at)  # type: ignore[arg-type]
+            found = _local_binding(self, function, name, at)  # type: ignore[arg-type]
             if found is not None:
-                return Binding(self, found)
+                return found
             arguments = function.args
             every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
             if any(arg is not None and arg.arg == name for arg in every):
-                return Binding(self, parameter=function.name)
+                return Binding(self, run_time=f"a parameter of {function.name}()")
             function = self.function_of(function)
-        if name in self.top:
-            return Binding(self, self.top[name])
-        if name in self.imports:
-            return Binding(self, qualified=self.imports[name])
+        if name in self.bindings:
+            return self.bindings[name]
         if depth < MAX_DEPTH:
             for star in self.stars:
                 module = self.project.module(star)
@@ -242,34 +238,129 @@ class ModuleInfo:
         return qualified.rsplit(".", 1)[-1]
 
 
-def _local_assignment(
+#: The nodes that bind a name in their scope.
+_BINDERS = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.ClassDef,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.NamedExpr,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.With,
+    ast.AsyncWith,
+)
+
+
+#: A name, the node at whose end it is bound, and its binding.
+Bound = tuple[str, ast.AST, Binding]
+
+
+def names_bound(module: ModuleInfo, node: ast.AST, where: str = "") -> list[Bound]:
+    """The names one node binds in its scope: (name, the node at whose end it is bound, its binding). ``where``
+    says which function, for the reasons given when a value is known only at run time."""
+    if not isinstance(node, _BINDERS):
+        return []
+    if isinstance(node, ast.Import):
+        found: list[Bound] = []
+        for alias in node.names:
+            name = alias.asname or alias.name.split(".")[0]
+            found.append((name, node, Binding(module, qualified=alias.name if alias.asname else name)))
+        return found
+    if isinstance(node, ast.ImportFrom):
+        base = module.absolute(node)
+        return [
+            (alias.asname or alias.name, node, Binding(module, qualified=f"{base}.{alias.name}".lstrip(".")))
+            for alias in node.names
+            if alias.name != "*"
+        ]
+    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [(node.name, node, Binding(module, node))]
+    if isinstance(node, ast.Assign):
+        return [bound for target in node.targets for bound in _assigned(module, target, node.value, node, where)]
+    if isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
+        return _assigned(module, node.target, node.value, node, where) if node.value is not None else []
+    if isinstance(node, ast.AugAssign):
+        return _run_time(module, node.target, node, f"changed by an augmented assignment{where}")
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return _run_time(module, node.target, node.target, f"the target of a for loop{where}")
+    return [
+        bound
+        for item in node.items
+        if item.optional_vars is not None
+        for bound in _run_time(module, item.optional_vars, item.optional_vars, f"bound by a with statement{where}")
+    ]
+
+
+def _assigned(module: ModuleInfo, target: ast.expr, value: ast.expr, point: ast.AST, where: str) -> list[Bound]:
+    """``name = value``; ``a, b = x, y`` item by item; any other unpacking is known only at run time."""
+    if isinstance(target, ast.Name):
+        return [(target.id, point, Binding(module, value))]
+    if not isinstance(target, (ast.Tuple, ast.List)):
+        return []  # an attribute or item: no name is bound
+    if (
+        isinstance(value, (ast.Tuple, ast.List))
+        and len(value.elts) == len(target.elts)
+        and not any(isinstance(item, ast.Starred) for item in [*target.elts, *value.elts])
+    ):
+        pairs = zip(target.elts, value.elts, strict=True)
+        return [bound for t, v in pairs for bound in _assigned(module, t, v, point, where)]
+    return _run_time(module, target, point, f"assigned by unpacking{where}")
+
+
+def _run_time(module: ModuleInfo, target: ast.expr, point: ast.AST, how: str) -> list[Bound]:
+    return [
+        (node.id, point, Binding(module, run_time=how))
+        for node in ast.walk(target)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    ]
+
+
+def _local_binding(
     module: ModuleInfo, function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, at: ast.AST
-) -> ast.expr | None:
-    """The value of the last assignment to ``name`` in ``function`` (not nested functions) that starts before ``at``."""
-    line = getattr(at, "lineno", 0)
-    best: tuple[int, int, ast.expr] | None = None
+) -> Binding | None:
+    """The binding of ``name`` in ``function`` (not nested scopes) that reaches ``at``: the last one that is complete
+    before it, not in another branch of an if/try/match. A binding in an ``except`` clause that ``at`` is not in
+    counts only when no other reaches it: the path without an exception comes first (``try: from a import x``,
+    ``except ImportError: from b import x``)."""
+    use = (getattr(at, "lineno", 0), getattr(at, "col_offset", 0))
+    where = f" in {function.name}()"
+    best: tuple[tuple[bool, int, int], Binding] | None = None
     stack: list[ast.AST] = list(function.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-            targets, value = [node.target], node.value
-        if (
-            value is not None
-            and node.lineno < line  # type: ignore[attr-defined]
-            and any(isinstance(t, ast.Name) and t.id == name for t in targets)
-            and not _other_branch(module, node, at)
-        ):
-            key = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
-            if best is None or key > best[:2]:
-                best = (*key, value)
-        stack.extend(ast.iter_child_nodes(node))
-    return best[2] if best is not None else None
+        for bound, point, binding in names_bound(module, node, where):
+            end = (getattr(point, "end_lineno", 0) or 0, getattr(point, "end_col_offset", 0) or 0)
+            if bound != name or end > use or _other_branch(module, node, at):
+                continue
+            rank = (not _in_other_handler(module, node, at), *end)
+            if best is None or rank > best[0]:
+                best = (rank, binding)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return best[1] if best is not None else None
+
+
+def _in_other_handler(module: ModuleInfo, node: ast.AST, use: ast.AST) -> bool:
+    """Whether ``node`` sits in an ``except`` clause that ``use`` is not in."""
+    handlers = []
+    current = module.parent(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(current, ast.ExceptHandler):
+            handlers.append(current)
+        current = module.parent(current)
+    if not handlers:
+        return False
+    enclosing = set()
+    current = module.parent(use)
+    while current is not None:
+        enclosing.add(id(current))
+        current = module.parent(current)
+    return any(id(handler) not in enclosing for handler in handlers)
 
 
 def _other_branch(module: ModuleInfo, assignment: ast.AST, use: ast.AST) -> bool:
@@ -297,4 +388,3 @@ def _branch(parent: ast.AST, child: ast.AST) -> int:
         if isinstance(items, list) and any(item is child for item in items):
             return index
     return -1
-

@@ -82,8 +82,8 @@ class Resolver:
         binding = module.binding(node)
         if binding is None:
             raise Unresolved(f"the table {label} is not defined in the scanned tree")
-        if binding.parameter is not None:
-            raise Unresolved(f"the table {label} is a parameter of {binding.parameter}()")
+        if binding.run_time is not None:
+            raise Unresolved(f"the table {label} is {binding.run_time}")
         if binding.node is None:
             broken = self.module.project.unreadable(binding.qualified or "")
             if broken is not None:
@@ -367,4 +367,3 @@ def _is_classvar(annotation: ast.expr) -> bool:
     return isinstance(head, (ast.Name, ast.Attribute)) and (
         (head.id if isinstance(head, ast.Name) else head.attr) in ("ClassVar", "Relationship")
     )
-
