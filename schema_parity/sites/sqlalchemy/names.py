@@ -120,6 +120,7 @@ class ModuleInfo:
         self.bindings: dict[str, Binding] = {}
         self.stars: list[str] = []
         self.parents: dict[int, ast.AST] = {}
+        self._locals: dict[int, dict[str, list[_Local]]] = {}
         self._bind_block(tree.body)
 
     def _bind_block(self, statements: list[ast.stmt], keep: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -160,6 +161,12 @@ class ModuleInfo:
                 for child in ast.iter_child_nodes(holder):
                     self.parents[id(child)] = holder
         return self.parents.get(id(node))
+
+    def function_bindings(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[_Local]]:
+        """The names ``function`` binds, by name (collected once per function)."""
+        if id(function) not in self._locals:
+            self._locals[id(function)] = _function_bindings(self, function)
+        return self._locals[id(function)]
 
     def function_of(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         current = self.parent(node)
@@ -258,6 +265,8 @@ _BINDERS = (
 
 #: A name, the node at whose end it is bound, and its binding.
 Bound = tuple[str, ast.AST, Binding]
+#: A binding in a function: the position (line, column) at which it is complete, the node that makes it, the binding.
+_Local = tuple[tuple[int, int], ast.AST, Binding]
 
 
 def names_bound(module: ModuleInfo, node: ast.AST, where: str = "") -> list[Bound]:
@@ -328,21 +337,31 @@ def _local_binding(
     counts only when no other reaches it: the path without an exception comes first (``try: from a import x``,
     ``except ImportError: from b import x``)."""
     use = (getattr(at, "lineno", 0), getattr(at, "col_offset", 0))
-    where = f" in {function.name}()"
     best: tuple[tuple[bool, int, int], Binding] | None = None
+    for end, node, binding in module.function_bindings(function).get(name, ()):
+        if end > use or _other_branch(module, node, at):
+            continue
+        rank = (not _in_other_handler(module, node, at), *end)
+        if best is None or rank > best[0]:
+            best = (rank, binding)
+    return best[1] if best is not None else None
+
+
+def _function_bindings(module: ModuleInfo, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[_Local]]:
+    """Every name ``function`` binds in its own scope (not in nested functions, classes or lambdas), each binding
+    with the position at which it is complete and the node that makes it."""
+    where = f" in {function.name}()"
+    found: dict[str, list[_Local]] = {}
     stack: list[ast.AST] = list(function.body)
     while stack:
         node = stack.pop()
-        for bound, point, binding in names_bound(module, node, where):
-            end = (getattr(point, "end_lineno", 0) or 0, getattr(point, "end_col_offset", 0) or 0)
-            if bound != name or end > use or _other_branch(module, node, at):
-                continue
-            rank = (not _in_other_handler(module, node, at), *end)
-            if best is None or rank > best[0]:
-                best = (rank, binding)
+        if isinstance(node, _BINDERS):
+            for name, point, binding in names_bound(module, node, where):
+                end = (getattr(point, "end_lineno", 0) or 0, getattr(point, "end_col_offset", 0) or 0)
+                found.setdefault(name, []).append((end, node, binding))
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(node))
-    return best[1] if best is not None else None
+    return found
 
 
 def _in_other_handler(module: ModuleInfo, node: ast.AST, use: ast.AST) -> bool:
