@@ -4,7 +4,8 @@ The conflict target is rebuilt as real SQLAlchemy objects on a stand-in ``Table`
 so quoting, naming conventions, ``Index`` objects and the rendering of ``index_where`` (bind parameters on
 PostgreSQL, inlined literals on SQLite) are exactly what the application would send. The INSERT head and the SET
 list are written here (placeholders ``?``); the inserted column list is left out when it is not known, so that no
-rule fires on a guess.
+rule fires on a guess. SQLAlchemy is imported when the first statement is built, not before: a scan that meets no
+SQLAlchemy upsert never pays for it.
 """
 
 from __future__ import annotations

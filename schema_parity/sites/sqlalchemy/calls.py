@@ -102,18 +102,18 @@ def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothin
     node: ast.expr = call.func.value  # type: ignore[attr-defined]
     for _ in range(MAX_DEPTH * 4):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            method = node.func.attr
+            method, receiver = node.func.attr, node.func.value
             if method == "values":
                 given.append(_values_keys(resolver, node))
-                node = node.func.value
+                node = receiver
                 continue
             if method == "from_select":
                 from_select = True
                 given.append(_select_names(node))
-                node = node.func.value
+                node = receiver
                 continue
             if method in _PASS_THROUGH:
-                node = node.func.value
+                node = receiver
                 continue
         if isinstance(node, ast.Call):
             dialect = _insert_dialect(node, module)

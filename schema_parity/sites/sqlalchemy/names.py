@@ -131,7 +131,7 @@ class ModuleInfo:
         for statement in statements:
             if isinstance(statement, ast.ImportFrom) and any(alias.name == "*" for alias in statement.names):
                 self.stars.append(self.absolute(statement))
-            for name, _point, binding in names_bound(self, statement):
+            for name, _point, binding in _names_bound(self, statement):
                 bound.add(name)
                 if name not in keep:
                     self.bindings[name] = binding
@@ -264,18 +264,18 @@ _BINDERS = (
 
 
 #: A name, the node at whose end it is bound, and its binding.
-Bound = tuple[str, ast.AST, Binding]
+_Bound = tuple[str, ast.AST, Binding]
 #: A binding in a function: the position (line, column) at which it is complete, the node that makes it, the binding.
 _Local = tuple[tuple[int, int], ast.AST, Binding]
 
 
-def names_bound(module: ModuleInfo, node: ast.AST, where: str = "") -> list[Bound]:
+def _names_bound(module: ModuleInfo, node: ast.AST, where: str = "") -> list[_Bound]:
     """The names one node binds in its scope: (name, the node at whose end it is bound, its binding). ``where``
     says which function, for the reasons given when a value is known only at run time."""
     if not isinstance(node, _BINDERS):
         return []
     if isinstance(node, ast.Import):
-        found: list[Bound] = []
+        found: list[_Bound] = []
         for alias in node.names:
             name = alias.asname or alias.name.split(".")[0]
             found.append((name, node, Binding(module, qualified=alias.name if alias.asname else name)))
@@ -305,7 +305,7 @@ def names_bound(module: ModuleInfo, node: ast.AST, where: str = "") -> list[Boun
     ]
 
 
-def _assigned(module: ModuleInfo, target: ast.expr, value: ast.expr, point: ast.AST, where: str) -> list[Bound]:
+def _assigned(module: ModuleInfo, target: ast.expr, value: ast.expr, point: ast.AST, where: str) -> list[_Bound]:
     """``name = value``; ``a, b = x, y`` item by item; any other unpacking is known only at run time."""
     if isinstance(target, ast.Name):
         return [(target.id, point, Binding(module, value))]
@@ -321,7 +321,7 @@ def _assigned(module: ModuleInfo, target: ast.expr, value: ast.expr, point: ast.
     return _run_time(module, target, point, f"assigned by unpacking{where}")
 
 
-def _run_time(module: ModuleInfo, target: ast.expr, point: ast.AST, how: str) -> list[Bound]:
+def _run_time(module: ModuleInfo, target: ast.expr, point: ast.AST, how: str) -> list[_Bound]:
     return [
         (node.id, point, Binding(module, run_time=how))
         for node in ast.walk(target)
@@ -356,7 +356,7 @@ def _function_bindings(module: ModuleInfo, function: ast.FunctionDef | ast.Async
     while stack:
         node = stack.pop()
         if isinstance(node, _BINDERS):
-            for name, point, binding in names_bound(module, node, where):
+            for name, point, binding in _names_bound(module, node, where):
                 end = (getattr(point, "end_lineno", 0) or 0, getattr(point, "end_col_offset", 0) or 0)
                 found.setdefault(name, []).append((end, node, binding))
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):

@@ -121,7 +121,7 @@ class Resolver:
 
     def model(self, cls: ast.ClassDef, module: ModuleInfo, depth: int = 0) -> TableDef:
         """An ORM class: ``__tablename__``/``__table__``, SQLModel ``table=True``, columns of it and its bases."""
-        body = {t.id: s.value for s in cls.body for t in _targets(s) if isinstance(t, ast.Name) and s.value}
+        body = _class_values(cls)
         if "__table__" in body:
             return self.table(body["__table__"], module, depth + 1)
         bases = [self.base(b, module, depth) for b in cls.bases]
@@ -180,7 +180,7 @@ class Resolver:
         cls = binding.node
         if not isinstance(cls, ast.ClassDef):
             return None
-        body = {t.id: s.value for s in cls.body for t in _targets(s) if isinstance(t, ast.Name) and s.value}
+        body = _class_values(cls)
         sqlmodel_table = any(k.arg == "table" and is_true(k.value) for k in cls.keywords)
         if "__tablename__" in body or "__table__" in body or sqlmodel_table:
             try:
@@ -202,6 +202,7 @@ class Resolver:
         return mixin
 
     def class_columns(self, cls: ast.ClassDef, table: TableDef, module: ModuleInfo, *, sqlmodel: bool) -> None:
+        value: ast.expr | None
         for statement in cls.body:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
                 target, value, annotation = statement.targets[0], statement.value, None
@@ -334,12 +335,18 @@ def _is_sqlmodel(bases: Sequence[object]) -> bool:
     return any(isinstance(b, _Mixin) and b.sqlmodel for b in bases)
 
 
-def _targets(statement: ast.stmt) -> list[ast.expr]:
-    if isinstance(statement, ast.Assign):
-        return statement.targets
-    if isinstance(statement, ast.AnnAssign):
-        return [statement.target]
-    return []
+def _class_values(cls: ast.ClassDef) -> dict[str, ast.expr]:
+    """The names a class body assigns a value to (``__tablename__``, ``__table__``, ``metadata``...)."""
+    values: dict[str, ast.expr] = {}
+    for statement in cls.body:
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets, value = [statement.target], statement.value
+        else:
+            continue
+        values.update((target.id, value) for target in targets if isinstance(target, ast.Name))
+    return values
 
 
 def _dict_get(node: ast.Dict, key: str) -> ast.expr | None:
