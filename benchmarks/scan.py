@@ -6,7 +6,7 @@ Each TREE is a real source tree (for the numbers in docs/ci.md: PrefectHQ/prefec
 ``git archive``); ``--generated N`` adds a synthetic tree of N Python and SQL files, one in five holding an upsert.
 Rows, best of ``--repeat`` runs (other processes on the machine only ever add time):
 
-* ``schema-parity cold``: ``scan_project`` with an empty cache directory (every file with ``conflict`` parsed);
+* ``schema-parity cold``: ``scan`` with an empty cache directory (every file with ``conflict`` parsed);
 * ``schema-parity warm``: the same with the cache filled by the previous run (every file still read and hashed);
 * ``--jobs N``: cold, misses parsed in N processes;
 * ``grep -rli 'on.conflict'``: the floor for "read every file and look for the word";
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from schema_parity.scan_cache import resolve_jobs, scan_project
+from schema_parity.sites.scan import resolve_jobs, scan
 
 UPSERT_PY = '''
 def save_{n}(conn, host, code):
@@ -100,14 +100,14 @@ def measure(root: Path, repeat: int, jobs: int) -> list[tuple[str, float]]:
     def clear() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    def scan(jobs: int = 1, cache_dir: Path | None = cache) -> Callable[[], object]:
-        return lambda: scan_project([root], root=root, cache_dir=cache_dir, jobs=jobs)
+    def scanner(jobs: int = 1, cache_dir: Path | None = cache) -> Callable[[], object]:
+        return lambda: scan([root], root=root, cache_dir=cache_dir, jobs=jobs)
 
     rows = [
-        ("schema-parity cold", best(scan(), repeat, clear)),
-        ("schema-parity warm", best(scan(), repeat)),
-        ("schema-parity no cache", best(scan(cache_dir=None), repeat)),
-        (f"schema-parity cold --jobs {jobs}", best(scan(jobs), repeat, clear)),
+        ("schema-parity cold", best(scanner(), repeat, clear)),
+        ("schema-parity warm", best(scanner(), repeat)),
+        ("schema-parity no cache", best(scanner(cache_dir=None), repeat)),
+        (f"schema-parity cold --jobs {jobs}", best(scanner(jobs), repeat, clear)),
         (
             "grep -rli 'on.conflict'",
             best(command("grep", "-rli", "--include=*.py", "--include=*.sql", "on.conflict", str(root)), repeat),

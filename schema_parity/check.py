@@ -23,14 +23,13 @@ from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import Finding
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.rules import RULES, rule_for
-from schema_parity.scan_cache import scan_project
-from schema_parity.sites import Site
-from schema_parity.sites.scan import ScanProblem
-from schema_parity.sites.sqlalchemy import Wrapper
+from schema_parity.sites import ScanProblem, Site
+from schema_parity.sites.scan import scan
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict, judge, resolve_table
+from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
     from schema_parity.verify import Answer
@@ -162,7 +161,7 @@ def run_check(
     """Scan ``paths``, judge every site for each dialect, then triage the findings as ``options`` say."""
     opts = options or CheckOptions()
     root = root.resolve()
-    scanned = scan_project(
+    scanned = scan(
         paths,
         root=root,
         exclude=exclude,

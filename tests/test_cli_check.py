@@ -122,7 +122,7 @@ def test_rule_page_examples_fail_and_pass_as_claimed(code: str) -> None:
 
 def test_scan_cache_reuses_unchanged_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from schema_parity.check import CheckOptions, run_check
-    from schema_parity.scan_cache import CACHE_DIR
+    from schema_parity.config import CACHE_DIR
     from schema_parity.sources import SchemaOptions
 
     make_project(project, {"app/a.sql": BAD, "app/b.sql": GOOD, "app/c.py": "x = 1\n"})
@@ -147,7 +147,7 @@ def test_scan_cache_reuses_unchanged_files(project: Path, capsys: pytest.Capture
 def test_sqlalchemy_sites_are_re_parsed_when_another_module_changes(project: Path) -> None:
     """A SQLAlchemy site's table lives in another module: its cache entry depends on the whole tree."""
     from schema_parity.check import CheckOptions, run_check
-    from schema_parity.scan_cache import CACHE_DIR
+    from schema_parity.config import CACHE_DIR
     from schema_parity.sources import SchemaOptions
 
     models = "import sqlalchemy as sa\nmeta = sa.MetaData()\nt = sa.Table('t', meta, sa.Column('host', sa.Text))\n"

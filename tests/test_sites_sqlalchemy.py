@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from schema_parity.check import run_check
 from schema_parity.sites import Site
 from schema_parity.sites.scan import scan
-from schema_parity.sites.sqlalchemy import Wrapper
 from schema_parity.sources import SchemaOptions
+from schema_parity.wrappers import Wrapper
 from tests.alembic_projects import Revision, write_project
 
 _PACKAGES = itertools.count()
@@ -267,6 +267,35 @@ CASES = [
         "postgresql",
         "INSERT INTO events (k) VALUES (?) ON CONFLICT (k) DO NOTHING",
     ),
+    (
+        "import_in_a_function_the_try_body_before_its_except_import_error",
+        "",
+        """\
+        try:
+            from sqlalchemy.dialects.postgresql import insert
+        except ImportError:  # not taken: the path without an exception is the one read
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(events).values(k="x").on_conflict_do_nothing(index_elements=["k"])""",
+        "postgresql",
+        "INSERT INTO events (k) VALUES (?) ON CONFLICT (k) DO NOTHING",
+    ),
+    (
+        "module_import_in_a_try_else_the_except_clause_a_fallback",
+        "try:\n    import sqlalchemy.dialects.sqlite\nexcept ImportError:\n    insert = None\n"
+        "else:\n    from sqlalchemy.dialects.sqlite import insert",
+        'return insert(events).values(k="x").on_conflict_do_nothing(index_elements=["k"])',
+        "sqlite",
+        "INSERT INTO events (k) VALUES (?) ON CONFLICT (k) DO NOTHING",
+    ),
+    (
+        "tuple_assignment_item_by_item",
+        "from sqlalchemy.dialects.postgresql import insert",
+        """\
+        stmt, columns = insert(events).values(k="x"), ["k"]
+        return stmt.on_conflict_do_nothing(index_elements=columns)""",
+        "postgresql",
+        "INSERT INTO events (k) VALUES (?) ON CONFLICT (k) DO NOTHING",
+    ),
 ]
 
 
@@ -447,6 +476,29 @@ UNRESOLVED = [
         "constraint_and_index_elements",
         "def f():\n    return insert(events).on_conflict_do_nothing(constraint='c', index_elements=['k'])",
         "constraint= and index_elements= are both given (ValueError at run time)",
+    ),
+    (
+        "for_target_shadows_an_imported_table",
+        "def f(tables):\n    for events in tables:\n        insert(events).on_conflict_do_nothing()",
+        "the table events is the target of a for loop in f()",
+    ),
+    (
+        "with_target_shadows_a_module_statement",
+        "stmt = insert(events).values(k='x')\n\n\ndef f(make):\n    with make() as stmt:\n"
+        "        return stmt.on_conflict_do_nothing(index_elements=['k'])",
+        "the INSERT statement stmt is bound by a with statement in f()",
+    ),
+    (
+        "augmented_assignment_in_a_function",
+        "def f():\n    cols = ['k']\n    cols += ['n']\n"
+        "    return insert(events).on_conflict_do_nothing(index_elements=cols)",
+        "index_elements=cols is computed at run time",
+    ),
+    (
+        "augmented_assignment_at_module_level",
+        "COLUMNS = ['k']\nCOLUMNS += ['n']\n\n\ndef f():\n"
+        "    return insert(events).on_conflict_do_nothing(index_elements=COLUMNS)",
+        "index_elements=COLUMNS is computed at run time",
     ),
     (
         "table_outside_the_tree",

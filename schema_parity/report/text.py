@@ -8,7 +8,7 @@ from pathlib import Path
 
 from schema_parity.check import CheckResult
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
-from schema_parity.sites.scan import UnreadableFile, read_source
+from schema_parity.sites.files import UnreadableFile, read_source
 from schema_parity.verify import summary_lines
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from schema_parity.catalog import Dialect
+
+if TYPE_CHECKING:
+    from schema_parity.suppressions import Directive
 
 Origin = Literal["sql-file", "python-string", "sqlalchemy", "wrapper", "migration"]
 
@@ -38,3 +41,12 @@ class ScanProblem:
     path: str
     line: int
     message: str
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one file contributes to a scan: its sites, why it could not be read, its suppression comments."""
+
+    sites: tuple[Site, ...] = ()
+    problems: tuple[ScanProblem, ...] = ()
+    directives: tuple[Directive, ...] = ()

@@ -22,10 +22,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from schema_parity.sites import Origin, ScanProblem, Site
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
-from schema_parity.sites.sqlalchemy import Project, Wrapper, module_name, sqlalchemy_sites
+from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
+from schema_parity.wrappers import Wrapper
 
 _MARK = "__schema_parity_hole_{}__"
 _MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")
@@ -124,6 +126,7 @@ def _sites_from_python(
 def alembic_revision(tree: ast.Module) -> str | None:
     """The revision id of an Alembic revision script (``revision = "..."`` beside ``down_revision``), else None."""
     values: dict[str, ast.expr | None] = {}
+    value: ast.expr | None
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target, value = statement.targets[0], statement.value
@@ -214,7 +217,7 @@ class _Module:
 
     def _parts(self, node: ast.expr) -> list[_Piece] | None:
         if isinstance(node, ast.Constant):
-            return [self._literal(node)] if isinstance(node.value, str) else None
+            return [self._literal(node, node.value)] if isinstance(node.value, str) else None
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -241,16 +244,16 @@ class _Module:
             return self._format(template, node)
         return None
 
-    def _literal(self, node: ast.Constant) -> _Lit:
+    def _literal(self, node: ast.Constant, text: str) -> _Lit:
         start = self._start(node)
         items = _scan_literal(self.source, start, self._offset(node.end_lineno or 0, node.end_col_offset or 0))
         if (
             items is not None
             and all(char is not None for char, _ in items)
-            and "".join(char or "" for char, _ in items) == node.value
+            and "".join(char or "" for char, _ in items) == text
         ):
-            return _Lit(node.value, tuple(offset for char, offset in items for _ in char or ""), start)
-        return _Lit(node.value, None, start)
+            return _Lit(text, tuple(offset for char, offset in items for _ in char or ""), start)
+        return _Lit(text, None, start)
 
     def _fstring(self, node: ast.JoinedStr) -> list[_Piece]:
         start = self._start(node)
@@ -273,7 +276,7 @@ class _Module:
         pieces: list[_Piece] = []
         for index, value in enumerate(node.values):
             anchor = offsets[index][0] if mapped else start
-            if isinstance(value, ast.Constant):
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):  # an f-string's literal text
                 pieces.append(_Lit(value.value, tuple(offsets[index]) if mapped else None, anchor))
             elif isinstance(value, ast.FormattedValue):
                 plain = value.conversion == -1 and value.format_spec is None
@@ -507,7 +510,7 @@ def _docstring(holder: ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFu
     return []
 
 
-def _may_be_upsert(node: ast.AST) -> bool:
+def _may_be_upsert(node: ast.AST) -> TypeGuard[ast.expr]:
     """Whether ``node`` is worth decoding: a literal mentioning both words, or a compound string expression."""
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and _mentions_upsert(node.value)

@@ -1,142 +1,51 @@
-"""Walking a project for upsert sites: which files are read, and how a file that cannot be read is reported.
+"""Scanning a project for upsert sites: the one entry point, ``scan``, used by ``schema-parity check`` and the plugin.
 
-Scanning must be cheap enough to run on every test session, so a file whose bytes do not contain ``conflict``
-(any case) is never decoded or parsed: every upsert has that word in it, except a call of a configured wrapper,
-whose files are found by the wrapper's function name. Modules that define the tables a SQLAlchemy upsert names are
-parsed only when a site refers to them.
+Scanning must be cheap enough to run on every test session. Every file is read once (a walk in ``files.py``), but a
+file whose bytes contain neither ``conflict`` (any case), a configured wrapper's name nor a suppression comment is
+never decoded or parsed: every upsert has that word in it, except a call of a wrapper. Of the files worth parsing,
+only those the content cache (``cache.py``) has not seen are parsed, in ``jobs`` processes. Modules that define the
+tables a SQLAlchemy upsert names are parsed only when a site refers to them.
 
-Scanning must also survive any tree: only regular files are read (a FIFO would block, ``/dev/zero`` never ends),
-never more than ``max_file_size`` bytes, symbolic links are followed only to files inside the scanned tree, and
-anything wrong with one file or directory (unreadable, too big, too deeply nested, or a bug of ours) is a
-``ScanProblem`` for it, reported as SP903, while the scan goes on.
+Anything wrong with one file (unreadable, not UTF-8, not valid Python, or a bug of ours) is a ``ScanProblem`` for
+it, reported as SP903, while the scan goes on.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 import tokenize
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
-from schema_parity.sites import ScanProblem, Site
+from schema_parity.sites import FileScan, ScanProblem, Site
+from schema_parity.sites.cache import ScanCache
+from schema_parity.sites.files import UnreadableFile, read_source, walk
+from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.sql import sql_file_sites
+from schema_parity.sites.sqlalchemy import Project
+from schema_parity.suppressions import MARKER, Directive, directives_in
+from schema_parity.wrappers import Wrapper
 
-if TYPE_CHECKING:
-    from schema_parity.sites.sqlalchemy import Project, Wrapper
+__all__ = ["ScanResult", "internal_error", "resolve_jobs", "scan", "scan_file"]
 
-__all__ = [
-    "SKIPPED_DIRS",
-    "ScanProblem",
-    "ScanResult",
-    "UnreadableFile",
-    "Walk",
-    "internal_error",
-    "read_source",
-    "relative_name",
-    "scan",
-    "scan_file",
-    "walk",
-]
-
-#: Directories never entered below a scanned root (a directory holding ``pyvenv.cfg`` is a virtualenv too).
-SKIPPED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "node_modules",
-        "__pycache__",
-        "build",
-        "dist",
-        ".tox",
-        ".nox",
-        "site-packages",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
-_SUFFIXES = (".py", ".sql")
 _CONFLICT = re.compile(rb"(?i)conflict")
-#: Open without blocking: a FIFO opened for reading waits for a writer otherwise.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
 
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Sites sorted by path and position; ``files_scanned`` counts the ``.py``/``.sql`` files read."""
+    """Sites sorted by path and position, the files' problems and suppression comments; ``files_scanned`` counts the
+    ``.py``/``.sql`` files read, ``files_parsed`` those parsed in this run (not served by the cache)."""
 
     sites: list[Site]
     problems: list[ScanProblem]
+    directives: list[Directive]
     files_scanned: int
-
-
-class UnreadableFile(Exception):
-    """Why a file's bytes were not read; the message is what the user is told."""
-
-
-def read_source(path: Path, max_size: int) -> bytes:
-    """The bytes of a regular file of at most ``max_size`` bytes, else UnreadableFile saying why.
-
-    The type and size are checked on the open descriptor (the file may have changed since the walk), which is
-    opened non-blocking so that a FIFO is refused instead of waited on; a file that grows while it is read is still
-    cut off at the limit.
-    """
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
-    with open(fd, "rb", buffering=0) as handle:
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise UnreadableFile(f"not a regular file ({_kind(info.st_mode)}), skipped")
-            if info.st_size > max_size:
-                raise UnreadableFile(_too_big(info.st_size, max_size))
-            data = handle.read(info.st_size + 1)
-            if len(data) > info.st_size:  # it grew since fstat: read on, up to the limit
-                data += handle.read(max_size + 1 - len(data))
-        except OSError as exc:
-            raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > max_size:
-        raise UnreadableFile(_too_big(len(data), max_size))
-    return data
-
-
-def _too_big(size: int, max_size: int) -> str:
-    return (
-        f"the file is {size:,} bytes, over the {max_size:,}-byte limit on a scanned file: its upserts are not "
-        "checked; raise the limit with --max-file-size BYTES (max-file-size in [tool.schema-parity]) or exclude it"
-    )
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a file")
-
-
-def internal_error(name: str, exc: BaseException) -> ScanProblem:
-    """A bug of ours met while reading one file: reported for that file, so the rest of the scan goes on."""
-    return ScanProblem(
-        name,
-        0,
-        f"internal error of schema-parity while scanning this file, its upserts are not checked (please report it "
-        f"with the file if you can): {type(exc).__name__}: {exc}",
-    )
+    files_parsed: int
 
 
 def scan(
@@ -146,33 +55,75 @@ def scan(
     exclude: Sequence[str] = (),
     wrappers: Sequence[Wrapper] = (),
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
 ) -> ScanResult:
     """Find every upsert site in the ``.py`` and ``.sql`` files under ``paths`` (files or directories).
 
-    ``wrappers`` are the project's own upsert functions (see ``schema_parity.sites.sqlalchemy.Wrapper``): their calls
-    are sites too. A file over ``max_file_size`` bytes is not read (a problem says so).
+    ``wrappers`` are the project's own upsert functions (see ``schema_parity.wrappers.Wrapper``): their calls are
+    sites too. A file over ``max_file_size`` bytes is not read (a problem says so). ``cache_dir`` keeps per-file
+    results by content (None: no cache); ``jobs`` processes parse the files the cache does not hold (0: one per CPU).
 
     Relative ``paths`` are taken from ``root``; paths in the result are relative to ``root``, with forward
     slashes. An ``exclude`` pattern is an fnmatch pattern matched against that relative path (``*`` crosses ``/``)
     and against the file or directory name; an excluded directory is not entered. Explicitly given paths are
     scanned even inside a normally skipped directory.
     """
-    from schema_parity.sites.sqlalchemy import Project
-
     root = Path(root).resolve()
     walked = walk(paths, root, exclude)
-    project = Project(root, walked.files, max_file_size=max_file_size)
-    sites: list[Site] = []
-    problems = list(walked.problems)
-    for path in walked.files:
-        file_sites, file_problems = scan_file(
-            path, walked.names[path], project=project, wrappers=wrappers, max_file_size=max_file_size
-        )
-        sites.extend(file_sites)
-        problems.extend(file_problems)
-    sites.sort(key=lambda site: (site.path, site.line, site.column))
-    problems.sort(key=lambda problem: (problem.path, problem.line))
-    return ScanResult(sites, problems, len(walked.files))
+    files, names = walked.files, walked.names
+    hints = [_CONFLICT, *(re.compile(re.escape(w.short_name.encode())) for w in wrappers)]
+    cache = ScanCache(cache_dir, root, (wrappers, max_file_size)) if cache_dir else None
+    contents: dict[Path, bytes] = {}
+    results: dict[Path, FileScan] = {}
+    for path in files:
+        try:
+            data = read_source(path, max_file_size)
+        except UnreadableFile as exc:
+            results[path] = FileScan(problems=(ScanProblem(names[path], 0, str(exc)),))
+            continue
+        if cache is not None and path.suffix == ".py":
+            cache.add_module(names[path], data)
+        if MARKER in data or any(hint.search(data) for hint in hints):
+            contents[path] = data
+    misses: list[tuple[Path, str, bytes]] = []
+    keys: list[str | None] = []
+    for path, data in contents.items():
+        key = None
+        if cache is not None:
+            key = cache.key(names[path], path.suffix, data, wide=_project_wide(path, data, hints))
+            cached = cache.load(key, names[path])
+            if cached is not None:
+                results[path] = cached
+                continue
+        misses.append((path, names[path], data))
+        keys.append(key)
+    scanned = _examine_all(misses, (root, files, wrappers, max_file_size), jobs)
+    for (path, _name, _data), key, result in zip(misses, keys, scanned, strict=True):
+        results[path] = result
+        if cache is not None and key is not None:
+            cache.store(key, result)
+    ordered = [results[p] for p in files if p in results]
+    sites = sorted((s for r in ordered for s in r.sites), key=lambda s: (s.path, s.line, s.column))
+    problems = [*walked.problems, *(p for r in ordered for p in r.problems)]
+    return ScanResult(
+        sites=sites,
+        problems=sorted(problems, key=lambda problem: (problem.path, problem.line)),
+        directives=[d for r in ordered for d in r.directives],
+        files_scanned=len(files),
+        files_parsed=len(misses),
+    )
+
+
+def _project_wide(path: Path, data: bytes, hints: Sequence[re.Pattern[bytes]]) -> bool:
+    """Whether the file's sites may depend on another module (where a SQLAlchemy upsert's table is defined, or a
+    wrapper's signature): a SQLAlchemy ``on_conflict_do`` call or a wrapper's name."""
+    return path.suffix == ".py" and (b"on_conflict_do" in data or any(h.search(data) for h in hints[1:]))
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``0`` means one process per CPU."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
 
 
 def scan_file(
@@ -185,20 +136,24 @@ def scan_file(
 ) -> tuple[list[Site], list[ScanProblem]]:
     """The sites of one file, reported under ``name``; a file without ``conflict`` (or a wrapper's name) in it is not
     decoded. Never raises: whatever goes wrong is a problem for this file."""
-    from schema_parity.sites.python import sites_from_python  # python.py imports from here
-
     try:
         data = read_source(path, max_file_size)
     except UnreadableFile as exc:
         return [], [ScanProblem(name, 0, str(exc))]
+    return _file_sites(data, path.suffix, name, project=project, wrappers=wrappers)
+
+
+def _file_sites(
+    data: bytes, suffix: str, name: str, *, project: Project | None, wrappers: Sequence[Wrapper]
+) -> tuple[list[Site], list[ScanProblem]]:
     if not _CONFLICT.search(data) and not any(wrapper.short_name.encode() in data for wrapper in wrappers):
         return [], []
     try:
-        text = _decode(data, python=path.suffix == ".py")
+        text = _decode(data, python=suffix == ".py")
     except (UnicodeDecodeError, SyntaxError) as exc:
         return [], [ScanProblem(name, 0, f"not a UTF-8 text file, skipped: {exc}")]
     try:
-        if path.suffix == ".py":
+        if suffix == ".py":
             return sites_from_python(text, name, project=project, wrappers=wrappers)
         return sql_file_sites(text.replace("\r\n", "\n").replace("\r", "\n"), name)
     except Exception as exc:  # the safety net: one file's surprise must not stop the whole scan
@@ -213,125 +168,56 @@ def _decode(data: bytes, *, python: bool) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Walk:
-    """The files to scan (sorted by name, each real file once), the name of each, and what could not be walked."""
-
-    files: list[Path]
-    names: dict[Path, str]
-    problems: list[ScanProblem] = field(default_factory=list)
-
-
-def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Walk:
-    """The ``.py`` and ``.sql`` regular files under ``paths``, without entering skipped or excluded directories.
-
-    Directory links are never entered; a file link is followed only to a regular file inside a scanned directory
-    (a file reached both directly and through links is listed once, under its own name). A directory that cannot
-    be listed, a ``.py``/``.sql`` entry that is not a regular file, and a link out of the tree are problems.
-    """
-    root = Path(root)
-    problems: list[ScanProblem] = []
-    found: dict[str, tuple[Path, str]] = {}  # real path -> (the path it is read through, its name)
-    links: list[tuple[str, Path]] = []  # (name, link) of links not to directories, followed after the walk
-    starts: list[tuple[str, str]] = []  # (real directory, its name)
-    for given in paths:
-        real = os.path.realpath(root / given)  # an explicitly given link is the user's choice: followed
-        name = relative_name(Path(real), root)
-        try:
-            mode = os.stat(real).st_mode
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            problems.append(ScanProblem(relative_name(root / given, root), 0, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if stat.S_ISDIR(mode):
-            starts.append((real, name))
-        elif real.endswith(_SUFFIXES) and not _excluded(name, exclude):
-            if stat.S_ISREG(mode):
-                found.setdefault(real, (Path(real), name))
-            else:
-                problems.append(ScanProblem(name, 0, f"not a regular file ({_kind(mode)}), skipped"))
-    for directory, name in starts:
-        _walk_tree(directory, name, exclude, found=found, links=links, problems=problems)
-    trees = [directory for directory, _ in starts]
-    for name, link in sorted(links):
-        target = os.path.realpath(link)
-        if not _inside(target, trees):
-            reason = f"a symbolic link to {target}, outside the scanned tree: not followed"
-            problems.append(ScanProblem(name, 0, reason))
-            continue
-        try:
-            mode = os.stat(target).st_mode
-        except OSError as exc:  # dangling, or a loop
-            problems.append(ScanProblem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
-            continue
-        if stat.S_ISREG(mode):
-            found.setdefault(target, (link, name))
-        elif not stat.S_ISDIR(mode):  # a link to a directory is not followed, as a directory link is not
-            problems.append(ScanProblem(name, 0, f"not a regular file ({_kind(mode)}), skipped"))
-    ordered = sorted(found.values(), key=lambda item: item[1])
-    return Walk(
-        [path for path, _ in ordered],
-        dict(ordered),
-        sorted(problems, key=lambda problem: (problem.path, problem.line)),
+def internal_error(name: str, exc: BaseException) -> ScanProblem:
+    """A bug of ours met while reading one file: reported for that file, so the rest of the scan goes on."""
+    return ScanProblem(
+        name,
+        0,
+        f"internal error of schema-parity while scanning this file, its upserts are not checked (please report it "
+        f"with the file if you can): {type(exc).__name__}: {exc}",
     )
 
 
-def _walk_tree(
-    top: str,
-    top_name: str,
-    exclude: Sequence[str],
-    *,
-    found: dict[str, tuple[Path, str]],
-    links: list[tuple[str, Path]],
-    problems: list[ScanProblem],
-) -> None:
-    """Walk one real directory without recursion (trees can be deep) and without following directory links, so
-    every path met is a real path."""
-    pending = [(top, top_name, True)]
-    while pending:
-        directory, name, is_start = pending.pop()
+# Each worker process builds its own Project index over the same files (modules are parsed on first use).
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper], max_file_size: int) -> None:
+    _worker.update(project=Project(root, files, max_file_size=max_file_size), wrappers=wrappers)
+
+
+def _examine_all(
+    work: list[tuple[Path, str, bytes]], setup: tuple[Path, list[Path], Sequence[Wrapper], int], jobs: int
+) -> list[FileScan]:
+    """``setup`` is ``_init_worker``'s arguments: the same in this process and in each worker."""
+    workers = min(resolve_jobs(jobs), len(work))
+    if workers <= 1:
+        _init_worker(*setup)
         try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            reason = f"cannot list the directory: {exc.strerror or exc}; the files in it are not checked"
-            problems.append(ScanProblem(name, 0, reason))
-            continue
-        if not is_start and any(entry.name == "pyvenv.cfg" for entry in entries):
-            continue  # a virtualenv
-        prefix = "" if name == "." else name + "/"
-        for entry in entries:
-            relative = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRS and not _excluded(relative, exclude):
-                        pending.append((entry.path, relative, False))
-                    continue
-                if not entry.name.endswith(_SUFFIXES) or _excluded(relative, exclude):
-                    continue
-                if entry.is_file(follow_symlinks=False):
-                    found[entry.path] = (Path(entry.path), relative)
-                elif entry.is_symlink():
-                    links.append((relative, Path(entry.path)))
-                else:
-                    mode = entry.stat(follow_symlinks=False).st_mode
-                    problems.append(ScanProblem(relative, 0, f"not a regular file ({_kind(mode)}), skipped"))
-            except OSError as exc:
-                problems.append(ScanProblem(relative, 0, f"cannot read the file: {exc.strerror or exc}"))
+            return [_examine(item) for item in work]
+        finally:
+            _worker.clear()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=setup) as pool:
+        return list(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))))
 
 
-def _inside(path: str, trees: Sequence[str]) -> bool:
-    return any(path == tree or path.startswith(tree.rstrip(os.sep) + os.sep) for tree in trees)
+def _examine(item: tuple[Path, str, bytes]) -> FileScan:
+    """One file, parsed: top-level so a process pool can run it. Never raises (a worker's exception would end the
+    whole run): a surprise is a problem for this file."""
+    path, name, data = item
+    try:
+        return _examine_file(path, name, data)
+    except Exception as exc:
+        return FileScan(problems=(internal_error(name, exc),))
 
 
-def _excluded(relative: str, patterns: Sequence[str]) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return any(
-        fnmatchcase(relative, pattern.rstrip("/")) or fnmatchcase(name, pattern.rstrip("/")) for pattern in patterns
-    )
-
-
-def relative_name(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with forward slashes: how files are named in sites and problems."""
-    return Path(os.path.relpath(path, root)).as_posix()
+def _examine_file(path: Path, name: str, data: bytes) -> FileScan:
+    sites, problems = _file_sites(data, path.suffix, name, project=_worker["project"], wrappers=_worker["wrappers"])
+    directives: list[Directive] = []
+    if (sites or not problems) and MARKER in data:  # a file of which nothing was checked has nothing to suppress
+        text = data.decode("utf-8", errors="replace")
+        # Checked up to the first problem's line (an unclosed quote): comments after it suppress nothing checked.
+        unchecked = min((problem.line for problem in problems), default=None)
+        found = directives_in(text, name, python=path.suffix == ".py")
+        directives = [d for d in found if unchecked is None or d.line < unchecked]
+    return FileScan(tuple(sites), tuple(problems), tuple(directives))

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from schema_parity.caches import JsonEntries
-from schema_parity.scan_cache import scan_project
+from schema_parity.sites.scan import scan as scan_project
 
 A, B = "a" * 64, "b" * 64
 

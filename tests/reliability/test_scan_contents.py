@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from schema_parity import cli
-from schema_parity.scan_cache import scan_project
 from schema_parity.sites import python as python_sites
 from schema_parity.sites.scan import scan, scan_file
+from schema_parity.sites.scan import scan as scan_project
 from schema_parity.sites.sql import sql_file_sites
 
 UPSERT = "INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING;\n"
@@ -153,7 +153,7 @@ def test_a_bug_while_reading_one_file_is_a_problem_for_that_file(
 def test_a_bug_while_reading_suppression_comments_is_a_problem_for_that_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from schema_parity import scan_cache
+    from schema_parity.sites import scan as scan_cache
 
     def broken(text: str, path: str, *, python: bool) -> list[object]:
         raise ValueError("bad comment")

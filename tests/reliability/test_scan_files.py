@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from schema_parity.check import CheckOptions, run_check
-from schema_parity.scan_cache import scan_project
 from schema_parity.sites.scan import scan
+from schema_parity.sites.scan import scan as scan_project
 from schema_parity.sources import SchemaOptions
 
 UPSERT = "INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING;\n"
@@ -29,8 +29,8 @@ CHILD = textwrap.dedent(
     import json, resource, sys
     from pathlib import Path
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from schema_parity.scan_cache import scan_project
     from schema_parity.sites.scan import scan
+    from schema_parity.sites.scan import scan as scan_project
     root = Path(sys.argv[1])
     cached = scan_project([root], root=root, cache_dir=root.parent / "cache")
     plain = scan([root], root=root)

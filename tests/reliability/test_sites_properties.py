@@ -19,7 +19,7 @@ from schema_parity.sites import Site
 from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.scan import scan, scan_file
 from schema_parity.sites.sql import sites_from_sql, sql_file_sites
-from schema_parity.sites.sqlalchemy import Wrapper
+from schema_parity.wrappers import Wrapper
 
 EXPLORE = int(os.environ.get("SCHEMA_PARITY_EXPLORE", "0"))
 SETTINGS = settings(

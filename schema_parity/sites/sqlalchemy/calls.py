@@ -1,0 +1,320 @@
+"""Finding the upserts in one module: ``.on_conflict_*`` calls traced back to their INSERT, and wrapper calls.
+
+Nothing is executed: the receiver of ``.on_conflict_do_update``/``.on_conflict_do_nothing`` is followed back through
+chained methods and variables to a dialect ``insert(...)`` call (``sqlalchemy.dialects.postgresql``/``sqlite``), and
+a call of a configured wrapper gives its table and conflict target by argument. A piece that cannot be known
+statically makes the site unresolved with a reason naming the expression; a non-literal ``.values()`` or ``set_`` is
+left out. Sites are located at the ``.on_conflict_*`` call (the attribute name), or at the wrapper call.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal
+
+from schema_parity.catalog import DIALECTS, Dialect
+from schema_parity.sites import Origin, Site
+from schema_parity.sites.sqlalchemy.build import Upsert, render
+from schema_parity.sites.sqlalchemy.names import MAX_DEPTH, ModuleInfo
+from schema_parity.sites.sqlalchemy.tables import Resolver, Unresolved
+from schema_parity.wrappers import Wrapper
+
+_ON_CONFLICT = frozenset({"on_conflict_do_update", "on_conflict_do_nothing"})
+#: Chain methods that return the same INSERT and do not change what ON CONFLICT targets.
+_PASS_THROUGH = frozenset(
+    {"returning", "with_dialect_options", "prefix_with", "execution_options", "inline", "return_defaults"}
+)
+
+
+# -- finding the calls ------------------------------------------------------------------------------------------------
+def sqlalchemy_sites(
+    tree: ast.Module,
+    source: str,
+    path: str,
+    *,
+    module: ModuleInfo,
+    revision: str | None,
+    wrappers: Sequence[Wrapper] = (),
+) -> list[Site]:
+    """Every ``.on_conflict_*`` call on a dialect INSERT, and every call of a configured wrapper, in one module."""
+    resolver = Resolver(module, source)
+    sites: list[Site] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _ON_CONFLICT:
+            line, column = node.func.end_lineno or node.lineno, _column(source, node.func)
+            sites.extend(_sqlalchemy_site(resolver, node, path, (line, column), revision))
+        elif wrappers:
+            wrapper = _matching_wrapper(module, node, wrappers)
+            if wrapper is not None:
+                sites.extend(_wrapper_site(resolver, node, wrapper, path, revision))
+    return sites
+
+
+def _column(source: str, attribute: ast.Attribute) -> int:
+    """1-based character column of the method name in ``x.on_conflict_do_update``."""
+    line = source.split("\n")[(attribute.end_lineno or 1) - 1]
+    end = len(line.encode()[: attribute.end_col_offset or 0].decode(errors="replace"))
+    return end - len(attribute.attr) + 1
+
+
+def _sqlalchemy_site(
+    resolver: Resolver, call: ast.Call, path: str, position: tuple[int, int], revision: str | None
+) -> Iterator[Site]:
+    def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
+        return Site(path, *position, origin, sql, dialect, revision, reason)
+
+    assert isinstance(call.func, ast.Attribute)
+    action: Literal["update", "nothing"] = "update" if call.func.attr == "on_conflict_do_update" else "nothing"
+    try:
+        upsert = _trace(resolver, call, action)
+    except Unresolved as exc:
+        yield site("sqlalchemy", None, exc.dialect, str(exc))
+        return
+    yield from _render_sites(resolver, upsert, site, "sqlalchemy")
+
+
+def _render_sites(resolver: Resolver, upsert: Upsert, site: Any, origin: Origin) -> Iterator[Site]:
+    """One site per dialect the statement is for; one shared site when both engines would get the same text."""
+    dialects = [upsert.dialect] if upsert.dialect is not None else list(DIALECTS)
+    rendered: dict[Dialect, tuple[str | None, str | None]] = {}
+    for dialect in dialects:
+        try:
+            rendered[dialect] = (render(resolver, upsert, dialect), None)
+        except Unresolved as exc:
+            rendered[dialect] = (None, str(exc))
+    if upsert.dialect is None and len(set(rendered.values())) == 1:
+        yield site(origin, *rendered[dialects[0]][:1], None, rendered[dialects[0]][1])
+        return
+    for dialect, (sql, reason) in rendered.items():
+        yield site(origin, sql, dialect, reason)
+
+
+def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothing"]) -> Upsert:
+    """Follow the receiver of ``.on_conflict_*`` back to the dialect ``insert(...)`` call, through chained methods
+    and variables; the ``.values()`` after it (in the same chain) count too."""
+    module = resolver.module
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    given: list[list[str] | None] = _after_values(resolver, call)
+    from_select = False
+    node: ast.expr = call.func.value  # type: ignore[attr-defined]
+    for _ in range(MAX_DEPTH * 4):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, receiver = node.func.attr, node.func.value
+            if method == "values":
+                given.append(_values_keys(resolver, node))
+                node = receiver
+                continue
+            if method == "from_select":
+                from_select = True
+                given.append(_select_names(node))
+                node = receiver
+                continue
+            if method in _PASS_THROUGH:
+                node = receiver
+                continue
+        if isinstance(node, ast.Call):
+            dialect = _insert_dialect(node, module)
+            if dialect is None:
+                raise Unresolved(
+                    f"the INSERT comes from {resolver.label(node)}, not sqlalchemy.dialects.postgresql/sqlite.insert"
+                )
+            if dialect == "generic":
+                raise Unresolved(f"{resolver.label(node)} is the generic insert: it has no on_conflict_* methods")
+            if not node.args:
+                raise Unresolved(f"{resolver.label(node)} names no table")
+            try:
+                if any(k.arg is None for k in call.keywords):
+                    raise Unresolved(f"{call.func.attr}(**...) passes its arguments at run time")  # type: ignore[attr-defined]
+                table = resolver.table(node.args[0], module)
+            except Unresolved as exc:
+                exc.dialect = dialect
+                raise
+            if len(node.args) > 1:
+                given.append(_values_keys(resolver, node, skip=1))
+            return Upsert(
+                dialect,
+                table,
+                module,
+                action,
+                keywords.get("index_elements"),
+                keywords.get("constraint"),
+                keywords.get("index_where"),
+                _merge(given),
+                from_select,
+                _set_keys(resolver, keywords.get("set_")),
+                list(call.args),
+            )
+        if isinstance(node, ast.Name):
+            binding = module.lookup(node.id, node)
+            if binding is not None and binding.run_time is not None:
+                raise Unresolved(f"the INSERT statement {node.id} is {binding.run_time}")
+            if binding is None or not isinstance(binding.node, ast.expr) or binding.module is not module:
+                raise Unresolved(f"cannot trace the INSERT statement {node.id} to an insert(...) call")
+            node = binding.node
+            continue
+        raise Unresolved(f"cannot trace the INSERT statement {resolver.label(node)} to an insert(...) call")
+    raise Unresolved("the INSERT statement is built through too many steps")
+
+
+def _insert_dialect(call: ast.Call, module: ModuleInfo) -> Dialect | Literal["generic"] | None:
+    """The dialect of an ``insert(...)`` call: ``sqlalchemy.dialects.postgresql.insert`` → postgresql; ``generic``
+    for ``sqlalchemy.insert``; None when it is not SQLAlchemy's."""
+    qualified = module.qualify(call.func) or ""
+    if not qualified.startswith("sqlalchemy") or qualified.rsplit(".", 1)[-1] not in ("insert", "Insert"):
+        return None
+    for dialect in DIALECTS:
+        if f".dialects.{dialect}" in qualified:
+            return dialect
+    return "generic"
+
+
+def _after_values(resolver: Resolver, call: ast.Call) -> list[list[str] | None]:
+    """``.on_conflict_do_update(...).values(...)``: values given later in the same chain."""
+    given: list[list[str] | None] = []
+    current: ast.AST = call
+    while True:
+        parent = resolver.module.parent(current)
+        if not isinstance(parent, ast.Attribute):
+            return given
+        holder = resolver.module.parent(parent)
+        if not isinstance(holder, ast.Call) or holder.func is not parent:
+            return given
+        if parent.attr == "values":
+            given.append(_values_keys(resolver, holder))
+        current = holder
+
+
+def _merge(given: list[list[str] | None]) -> list[str] | None:
+    """The inserted column keys of all ``.values()`` calls; None (unknown) when there is none or one is not literal:
+    without ``.values()`` the columns are the keys of the parameters passed at execution."""
+    if not given or any(keys is None for keys in given):
+        return None
+    merged: list[str] = []
+    for keys in given:
+        merged += [key for key in keys or () if key not in merged]
+    return merged
+
+
+def _values_keys(resolver: Resolver, call: ast.Call, skip: int = 0) -> list[str] | None:
+    """Column keys of ``.values(a=1)`` / ``.values({"a": 1})`` / ``.values([{"a": 1}, ...])``; None if not literal."""
+    keys: list[str] = []
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None
+        keys.append(keyword.arg)
+    for arg in call.args[skip:]:
+        row = arg.elts[0] if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts else arg  # SQLAlchemy reads row 1
+        if not isinstance(row, ast.Dict):
+            return None
+        for key in row.keys:
+            name = _key_name(resolver, key)
+            if name is None:
+                return None
+            keys.append(name)
+    return keys
+
+
+def _key_name(resolver: Resolver, key: ast.expr | None) -> str | None:
+    """A dict key naming a column: ``"a"``, ``Model.a``, ``t.c.a``."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    if isinstance(key, ast.Attribute):
+        return key.attr
+    if isinstance(key, ast.Subscript) and isinstance(key.slice, ast.Constant) and isinstance(key.slice.value, str):
+        return key.slice.value  # ``t.c["key"]``
+    return None
+
+
+def _select_names(call: ast.Call) -> list[str] | None:
+    names = call.args[0] if call.args else None
+    if isinstance(names, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in names.elts
+    ):
+        return [e.value for e in names.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def _set_keys(resolver: Resolver, node: ast.expr | None) -> list[str]:
+    """The literal keys of ``set_={...}``; keys computed at run time are left out (they cannot be judged)."""
+    if not isinstance(node, ast.Dict):
+        return []
+    return [name for key in node.keys if key is not None and (name := _key_name(resolver, key)) is not None]
+
+
+# -- wrappers ---------------------------------------------------------------------------------------------------------
+def _matching_wrapper(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wrapper]) -> Wrapper | None:
+    """The wrapper this call calls: by imported name, alias or ``module.function``, or defined in this module."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    qualified = module.qualify(call.func)
+    if qualified is None and isinstance(call.func, ast.Name):
+        defined = module.bindings.get(call.func.id)
+        if defined is not None and defined.node is not None:
+            qualified = f"{module.dotted}.{call.func.id}"
+    if qualified is None:
+        return None
+    return next((w for w in wrappers if qualified == w.function or qualified.endswith("." + w.function)), None)
+
+
+def _wrapper_site(
+    resolver: Resolver, call: ast.Call, wrapper: Wrapper, path: str, revision: str | None
+) -> Iterator[Site]:
+    line, column = call.lineno, call.col_offset + 1
+
+    def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
+        return Site(path, line, column, origin, sql, dialect, revision, reason)
+
+    try:
+        arguments = _bind(resolver, call, wrapper)
+        if arguments.get("table") is None:
+            raise Unresolved(f"the call of {wrapper.function} passes no table argument ({wrapper.table!r})")
+        upsert = Upsert(
+            wrapper.dialect,
+            resolver.table(arguments["table"], resolver.module),  # type: ignore[arg-type]
+            resolver.module,
+            wrapper.action,
+            arguments.get("index_elements"),
+            arguments.get("constraint"),
+            arguments.get("index_where"),
+            None,
+        )
+    except Unresolved as exc:
+        yield site("wrapper", None, wrapper.dialect, str(exc))
+        return
+    yield from _render_sites(resolver, upsert, site, "wrapper")
+
+
+def _bind(resolver: Resolver, call: ast.Call, wrapper: Wrapper) -> dict[str, ast.expr | None]:
+    """The call's argument for each of the wrapper's roles; the wrapper's def (when in the tree) maps names to
+    positions."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise Unresolved(f"the call of {wrapper.function} passes *args/**kwargs: its arguments are known at run time")
+    parameters = _parameters(resolver, call)
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    bound: dict[str, ast.expr | None] = {}
+    for role in ("table", "index_elements", "constraint", "index_where"):
+        spec = getattr(wrapper, role)
+        if spec is None:
+            continue
+        position = spec if isinstance(spec, int) else (parameters.index(spec) if spec in parameters else None)
+        name = spec if isinstance(spec, str) else (parameters[spec] if spec < len(parameters) else None)
+        value = keywords.get(name) if name is not None else None
+        if value is None and position is not None and position < len(call.args):
+            value = call.args[position]
+        bound[role] = value
+    return bound
+
+
+def _parameters(resolver: Resolver, call: ast.Call) -> list[str]:
+    """The positional parameter names of the called wrapper when its def is in the scanned tree (self dropped)."""
+    binding = resolver.module.binding(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+    if binding is None and isinstance(call.func, ast.Name):
+        binding = resolver.module.lookup(call.func.id, call)
+    definition = binding.node if binding is not None else None
+    if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    names = [a.arg for a in [*definition.args.posonlyargs, *definition.args.args]]
+    return names[1:] if names and names[0] in ("self", "cls") else names
