@@ -1,0 +1,106 @@
+"""Rows that kill mutants of PostgreSQL's verdict engine (``schema_parity/verdicts/postgresql.py``), decided live.
+
+Each row here is a change to the checker that survived every other test when ``mutmut run`` made it
+(docs/development.md, "Mutation testing"), and would change a verdict. A row is a schema and one statement; the
+expected answer is never written here: PostgreSQL gives it (``EXPLAIN`` names the arbiters, then the statement runs;
+all rolled back), and the checker must agree on the Catalog reflected from the engine and on the Catalog the DDL
+replay builds (tests/engines.py: ``disagreement``).
+
+A statement with a ``$1`` placeholder is what a driver prepares: it runs on a custom plan with each of ``VALUES``
+and on the generic plan (P19). If the generic plan succeeds, the checker must accept it without SP111; if only some
+value's custom plan does, the checker must accept it with SP111 (a warning); if none does, it must report the
+generic plan's error.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from schema_parity.catalog import Catalog
+from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.verdicts import Verdict, check
+from tests.engines import disagreement, expected_rule, pg_scratch
+
+pytestmark = pytest.mark.postgres
+
+TABLE = "CREATE TABLE t (id integer, a integer, n numeric, b text, c integer, d text)"
+VALUES = range(-10, 11)
+"""Values a custom plan is tried with: every integer near the constants the rows below use."""
+
+
+def partial(predicate: str) -> tuple[str, ...]:
+    """The table with one unique index, on ``id`` where ``predicate``."""
+    return (TABLE, f"CREATE UNIQUE INDEX ux ON t (id) WHERE {predicate}")
+
+
+def unique(elements: str) -> tuple[str, ...]:
+    """The table with one unique index on ``elements``."""
+    return (TABLE, f"CREATE UNIQUE INDEX ux ON t ({elements})")
+
+
+def upsert(target: str, where: str | None = None, *, value: str = "1") -> str:
+    return (f"INSERT INTO t AS t (id) VALUES ({value}) ON CONFLICT ({target}){f' WHERE {where}' if where else ''} "
+            "DO NOTHING")
+
+
+ROWS: dict[str, tuple[tuple[str, ...], str]] = {
+    # _probes: a parameter compared with =, <> or an ordering can imply the index predicate for some value: the
+    # constant itself, or one step below or above it.
+    "param below: a = $1 implies a < 5": (partial("a < 5"), upsert("id", "a = $1")),
+    "param below, numeric: n = $1 implies n < 5.5": (partial("n < 5.5"), upsert("id", "n = $1")),
+    "param at: a <> $1 implies a <> 5": (partial("a <> 5"), upsert("id", "a <> $1")),
+    "param above: a = $1 implies a > 5": (partial("a > 5"), upsert("id", "a = $1")),
+    # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
+    "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
+    # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
+    "param in one part of AND": (partial("a < 5 AND c < 5"), upsert("id", "a = $1 AND c = 1")),
+    "AND proven, with a parameter elsewhere": (partial("a < 5 AND c < 5"), upsert("id", "a < 4 AND c < 4", value="$1")),
+    # _collation_opclass_match: COLLATE and an operator class in the target are checked against the index part
+    # they name (an expression part included), and against every part that names it.
+    'expression COLLATE "default"': (unique("lower(b)"), upsert('lower(b) COLLATE "default"')),
+    'COLLATE names another part\'s collation': (unique('b, d COLLATE "C"'), upsert('b COLLATE "C", d')),
+    "opclass of the second part on the same column": (unique("b text_pattern_ops, b"), upsert("b text_ops")),
+    'collation of the second part on the same column': (unique('b COLLATE "C", b'), upsert('b COLLATE "default"')),
+    # _opclass_match: an operator class written in the index matches the same one in the target.
+    "the index's own opclass": (unique("b text_pattern_ops"), upsert("b text_pattern_ops")),
+}
+
+
+def judged(statement: str, catalogs: dict[str, Catalog]) -> dict[str, Verdict]:
+    return {source: check(statement, catalog, "postgresql") for source, catalog in catalogs.items()}
+
+
+def said(verdict: Verdict) -> str:
+    return f"{verdict.status} {[p.rule for p in verdict.problems]} arbiters={list(verdict.arbiters)}"
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
+    ddl, statement = ROWS[row]
+    parameters = len(set(re.findall(r"\$\d+", statement)))
+    with pg_scratch(pg_cases_engine, ddl) as scratch:
+        assert scratch.ddl_error is None, scratch.ddl_error
+        if parameters:
+            custom = [scratch.run_prepared(statement, parameters, generic=False, value=v).ok for v in VALUES]
+            generic = scratch.run_prepared(statement, parameters, generic=True)
+        else:
+            engine = scratch.run(statement)
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "postgresql")}
+    failures = []
+    for source, verdict in judged(statement, catalogs).items():
+        if not parameters:
+            problem = disagreement("postgresql", engine, verdict)
+        elif generic.ok or any(custom):
+            warned = "SP111" in [p.rule for p in verdict.problems]
+            problem = None if verdict.status == "ok" and warned != generic.ok else (
+                f"engine: generic plan ok={generic.ok}, some custom plan ok; checker: {said(verdict)}")
+        else:
+            rule = expected_rule("postgresql", generic)
+            problem = None if verdict.status == "error" and rule in [p.rule for p in verdict.problems] else (
+                f"engine: every plan fails ({rule}); checker: {said(verdict)}")
+        if problem is not None:
+            failures.append(f"checker[{source}]: {problem}")
+    assert not failures, "\n".join([*ddl, statement, *failures])
