@@ -46,6 +46,15 @@ def upsert(target: str, where: str | None = None, *, value: str = "1") -> str:
             "DO NOTHING")
 
 
+OTHERS = ("CREATE TABLE s (x integer)", "CREATE TABLE u (c integer)")
+"""Tables a DO UPDATE subquery reads: ``s`` has none of ``t``'s columns, ``u`` has ``c``."""
+
+
+def update(value: str, *, alias: str = "t") -> str:
+    """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
+    return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
+
+
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _probes: a parameter compared with =, <> or an ordering can imply the index predicate for some value: the
     # constant itself, or one step below or above it.
@@ -69,6 +78,22 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "NOT (active IS NOT FALSE)": (partial("active IS FALSE"), upsert("id", "NOT (active IS NOT FALSE)")),
     # _opclass_match: an operator class written in the index matches the same one in the target.
     "the index's own opclass": (unique("b text_pattern_ops"), upsert("b text_pattern_ops")),
+    # _sources, _outer_reference: a bare name in a DO UPDATE subquery is its FROM items' column (joined tables, CTEs,
+    # derived tables and column aliases included), a whole-row reference to one of them, to the target or to
+    # excluded; else it reaches the DO UPDATE level, where both rows have it (42702) or neither (42703).
+    "subquery: column of a joined table": (
+        (*unique("id"), *OTHERS), update("(SELECT max(c) FROM s JOIN u ON true)")),
+    "subquery: column alias of a FROM item": ((*unique("id"), *OTHERS), update("(SELECT max(c) FROM s AS q(c))")),
+    "subquery: whole row of an aliased FROM item": (
+        (*unique("id"), *OTHERS), update("(SELECT count(q) FROM s AS q)")),
+    "subquery: a CTE without the column": (
+        (*unique("id"), *OTHERS), update("(WITH w AS (SELECT 1 AS x) SELECT max(c) FROM w)")),
+    "subquery: a derived table without the column": (
+        (*unique("id"), *OTHERS), update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
+    "subquery: whole row of the aliased target": (
+        (*unique("id"), *OTHERS), update("(SELECT count(x) FROM s)", alias="x")),
+    "subquery: whole row of excluded": (
+        (*unique("id"), *OTHERS), update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
 }
 
 
