@@ -46,8 +46,9 @@ def upsert(target: str, where: str | None = None, *, value: str = "1") -> str:
             "DO NOTHING")
 
 
-OTHERS = ("CREATE TABLE s (x integer)", "CREATE TABLE u (c integer)")
-"""Tables a DO UPDATE subquery reads: ``s`` has none of ``t``'s columns, ``u`` has ``c``."""
+READS = (*unique("id"), "CREATE TABLE s (x integer)", "CREATE TABLE u (c integer)")
+"""The table keyed by ``id``, and tables a DO UPDATE subquery reads: ``s`` has none of ``t``'s columns, ``u`` has
+``c``."""
 
 
 def update(value: str, *, alias: str = "t") -> str:
@@ -81,19 +82,26 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _sources, _outer_reference: a bare name in a DO UPDATE subquery is its FROM items' column (joined tables, CTEs,
     # derived tables and column aliases included), a whole-row reference to one of them, to the target or to
     # excluded; else it reaches the DO UPDATE level, where both rows have it (42702) or neither (42703).
-    "subquery: column of a joined table": (
-        (*unique("id"), *OTHERS), update("(SELECT max(c) FROM s JOIN u ON true)")),
-    "subquery: column alias of a FROM item": ((*unique("id"), *OTHERS), update("(SELECT max(c) FROM s AS q(c))")),
-    "subquery: whole row of an aliased FROM item": (
-        (*unique("id"), *OTHERS), update("(SELECT count(q) FROM s AS q)")),
-    "subquery: a CTE without the column": (
-        (*unique("id"), *OTHERS), update("(WITH w AS (SELECT 1 AS x) SELECT max(c) FROM w)")),
-    "subquery: a derived table without the column": (
-        (*unique("id"), *OTHERS), update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
-    "subquery: whole row of the aliased target": (
-        (*unique("id"), *OTHERS), update("(SELECT count(x) FROM s)", alias="x")),
-    "subquery: whole row of excluded": (
-        (*unique("id"), *OTHERS), update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
+    "subquery: column of a joined table": (READS, update("(SELECT max(c) FROM s JOIN u ON true)")),
+    "subquery: column alias of a FROM item": (READS, update("(SELECT max(c) FROM s AS q(c))")),
+    "subquery: whole row of an aliased FROM item": (READS, update("(SELECT count(q) FROM s AS q)")),
+    "subquery: a CTE without the column": (READS, update("(WITH w AS (SELECT 1 AS x) SELECT max(c) FROM w)")),
+    "subquery: a derived table without the column": (READS, update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
+    "subquery: whole row of the aliased target": (READS, update("(SELECT count(x) FROM s)", alias="x")),
+    # _scopes, _ctes, _cte_named, _cte_columns, _output_names, _name_of: which FROM items a name sees.
+    "subquery: union, first branch": (READS, update("(SELECT c FROM s UNION SELECT 1 LIMIT 1)")),
+    "subquery: union, second branch": (READS, update("(SELECT 1 UNION SELECT c FROM s LIMIT 1)")),
+    "subquery: ORDER BY an output name": (READS, update("(SELECT x AS q FROM s ORDER BY q LIMIT 1)")),
+    "subquery: GROUP BY an output name": (READS, update("(SELECT x AS q FROM s GROUP BY q LIMIT 1)")),
+    "subquery: derived table, outer FROM unseen": (READS, update("(SELECT max(y) FROM s, (SELECT x AS y) AS d)")),
+    "subquery: CTE, outer FROM unseen": (READS, update("(WITH w AS (SELECT x AS y) SELECT max(y) FROM s, w)")),
+    "subquery: joined derived table, outer FROM unseen": (
+        READS, update("(SELECT max(y) FROM s JOIN (SELECT x AS y) AS d ON true)")),
+    "subquery: ON sees the joined tables": (READS, update("(SELECT max(x) FROM s JOIN u ON c = x)")),
+    "subquery: USING": (READS, update("(SELECT max(u1.c) FROM u AS u1 JOIN u AS u2 USING (c))")),
+    "subquery: a quoted alias": (READS, update('(SELECT count("Q") FROM s AS "Q")')),
+    "subquery: a CTE's column list": (READS, update("(WITH w(c) AS (SELECT x FROM s) SELECT max(c) FROM w)")),
+    "subquery: whole row of excluded": (READS, update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
 }
 
 
