@@ -15,6 +15,7 @@ generic plan's error.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.verdicts import Verdict, check
-from tests.engines import disagreement, expected_rule, pg_scratch
+from tests.engines import EngineResult, disagreement, expected_rule, pg_scratch
 
 pytestmark = pytest.mark.postgres
 
@@ -113,50 +114,74 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 
 
-def judged(statement: str, catalogs: dict[str, Catalog]) -> dict[str, Verdict]:
-    return {source: check(statement, catalog, "postgresql") for source, catalog in catalogs.items()}
+@dataclass(frozen=True)
+class Answer:
+    """PostgreSQL's answer to one row, and the Catalogs the checker judges it against."""
+
+    engine: EngineResult | None
+    """The plain statement's result (None for a statement with parameters)."""
+    generic: EngineResult | None
+    """The generic plan's result, for a statement with parameters."""
+    custom: tuple[bool, ...]
+    """Whether the custom plan succeeds, for each of ``VALUES``."""
+    catalogs: dict[str, Catalog]
+
+
+def answer(pg_cases_engine: sa.Engine, ddl: tuple[str, ...], statement: str) -> Answer:
+    parameters = len(set(re.findall(r"\$\d+", statement)))
+    with pg_scratch(pg_cases_engine, ddl) as scratch:
+        assert scratch.ddl_error is None, scratch.ddl_error
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "postgresql")}
+        if not parameters:
+            return Answer(scratch.run(statement), None, (), catalogs)
+        custom = tuple(scratch.run_prepared(statement, parameters, generic=False, value=v).ok for v in VALUES)
+        return Answer(None, scratch.run_prepared(statement, parameters, generic=True), custom, catalogs)
 
 
 def said(verdict: Verdict) -> str:
     return f"{verdict.status} {[p.rule for p in verdict.problems]} arbiters={list(verdict.arbiters)}"
 
 
-@pytest.mark.parametrize("row", list(ROWS))
-def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
-    ddl, statement = ROWS[row]
-    parameters = len(set(re.findall(r"\$\d+", statement)))
-    with pg_scratch(pg_cases_engine, ddl) as scratch:
-        assert scratch.ddl_error is None, scratch.ddl_error
-        if parameters:
-            custom = [scratch.run_prepared(statement, parameters, generic=False, value=v).ok for v in VALUES]
-            generic = scratch.run_prepared(statement, parameters, generic=True)
-        else:
-            engine = scratch.run(statement)
-        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "postgresql")}
+def disagreements(statement: str, answer: Answer) -> list[str]:
+    """Where the checker's verdict on each Catalog is not the engine's answer."""
     failures = []
-    for source, verdict in judged(statement, catalogs).items():
-        if not parameters:
-            problem = disagreement("postgresql", engine, verdict)
-        elif generic.ok or any(custom):
+    for source, catalog in answer.catalogs.items():
+        verdict = check(statement, catalog, "postgresql")
+        if answer.engine is not None:
+            problem = disagreement("postgresql", answer.engine, verdict)
+        elif answer.generic is None:
+            raise AssertionError("an answer has the plain statement's result or the generic plan's")
+        elif answer.generic.ok or any(answer.custom):
             warned = "SP111" in [p.rule for p in verdict.problems]
-            problem = None if verdict.status == "ok" and warned != generic.ok else (
-                f"engine: generic plan ok={generic.ok}, some custom plan ok; checker: {said(verdict)}")
+            problem = None if verdict.status == "ok" and warned != answer.generic.ok else (
+                f"engine: generic plan ok={answer.generic.ok}, some custom plan ok; checker: {said(verdict)}")
         else:
-            rule = expected_rule("postgresql", generic)
+            rule = expected_rule("postgresql", answer.generic)
             problem = None if verdict.status == "error" and rule in [p.rule for p in verdict.problems] else (
                 f"engine: every plan fails ({rule}); checker: {said(verdict)}")
         if problem is not None:
             failures.append(f"checker[{source}]: {problem}")
+    return failures
+
+
+def unresolved(statement: str, answer: Answer, reason: str) -> list[str]:
+    """Where the checker does not say it cannot decide, for ``reason``."""
+    return [
+        f"checker[{source}]: {said(verdict)} (engine: ok={answer.engine.ok if answer.engine else None})"
+        for source, verdict in ((s, check(statement, c, "postgresql")) for s, c in answer.catalogs.items())
+        if verdict.status != "unresolved" or reason not in verdict.problems[0].message
+    ]
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
+    ddl, statement = ROWS[row]
+    failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
     assert not failures, "\n".join([*ddl, statement, *failures])
 
 
 @pytest.mark.parametrize("row", list(UNRESOLVED))
 def test_checker_says_unresolved_where_the_catalog_lacks_the_fact(pg_cases_engine: sa.Engine, row: str) -> None:
     ddl, statement, reason = UNRESOLVED[row]
-    with pg_scratch(pg_cases_engine, ddl) as scratch:
-        assert scratch.ddl_error is None, scratch.ddl_error
-        engine = scratch.run(statement)
-        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "postgresql")}
-    for source, verdict in judged(statement, catalogs).items():
-        assert verdict.status == "unresolved" and reason in verdict.problems[0].message, (
-            f"checker[{source}]: {said(verdict)} (engine: ok={engine.ok} {engine.message or ''})")
+    failures = unresolved(statement, answer(pg_cases_engine, ddl, statement), reason)
+    assert not failures, "\n".join([*ddl, statement, *failures])
