@@ -88,7 +88,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: whole row of an aliased FROM item": (READS, update("(SELECT count(q) FROM s AS q)")),
     "subquery: a CTE without the column": (READS, update("(WITH w AS (SELECT 1 AS x) SELECT max(c) FROM w)")),
     "subquery: a derived table without the column": (READS, update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
-    "subquery: whole row of the aliased target": (READS, update("(SELECT max(x) FROM s WHERE z IS NOT NULL)", alias="z")),
+    "subquery: whole row of the target alias": (READS, update("(SELECT max(x) FROM s WHERE z IS NOT NULL)", alias="z")),
     "subquery: a function's column": (READS, update("(SELECT max(c) FROM generate_series(1, 3) AS c)")),
     # _scopes, _ctes, _cte_named, _cte_columns, _output_names, _name_of: which FROM items a name sees.
     "subquery: union, first branch": (READS, update("(SELECT c FROM s UNION SELECT 1 LIMIT 1)")),
