@@ -1,7 +1,7 @@
 """Rows that kill mutants of PostgreSQL's verdict engine (``schema_parity/verdicts/postgresql.py``), decided live.
 
-Each row here is a change to the checker that survived every other test when ``mutmut run`` made it
-(docs/development.md, "Mutation testing"), and would change a verdict. A row is a schema and one statement; the
+Each row here kills a change to the checker that survived every other test when ``mutmut run`` made it
+(docs/development.md, "Mutation testing") and that would change a verdict. A row is a schema and one statement; the
 expected answer is never written here: PostgreSQL gives it (``EXPLAIN`` names the arbiters, then the statement runs;
 all rolled back), and the checker must agree on the Catalog reflected from the engine and on the Catalog the DDL
 replay builds (tests/engines.py: ``disagreement``).
