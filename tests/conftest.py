@@ -31,6 +31,7 @@ with contextlib.suppress(ImportError):
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_ADMIN_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", LOCAL_SERVER) or None
 REQUIRE_PG = os.environ.get("SCHEMA_PARITY_REQUIRE_PG") == "1"
+CASES_DB = os.environ.get("SCHEMA_PARITY_TEST_CASES_DB")
 
 
 def _pg_unavailable_reason(url: str) -> str | None:
@@ -110,7 +111,17 @@ def pg_alive(pg_admin_engine: sa.Engine) -> Callable[[Iterable[str]], set[str]]:
 
 @pytest.fixture(scope="module")
 def pg_cases_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
-    """One database for a module of engine cases; each case runs in its own schema, rolled back."""
+    """One database for a module of engine cases; each case runs in its own schema, rolled back.
+
+    ``SCHEMA_PARITY_TEST_CASES_DB`` names an existing database to use instead of a fresh one (``postgres`` will do:
+    every case is rolled back, so nothing stays in it). A mutation run starts thousands of short pytest sessions,
+    and each DROP DATABASE waits for a checkpoint.
+    """
+    if CASES_DB:
+        engine = sa.create_engine(pg_admin_engine.url.set(database=CASES_DB))
+        yield engine
+        engine.dispose()
+        return
     name = f"sp_cases_{uuid.uuid4().hex[:12]}"
     with pg_admin_engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))

@@ -267,25 +267,28 @@ class PgScratch:
                 cur.execute("ROLLBACK TO scratch")
             return EngineResult(ok=True, arbiters=arbiters)
 
-    def run_prepared(self, statement: str, parameters: int, *, generic: bool) -> EngineResult:
-        """PREPARE ``statement`` (with ``$1``... placeholders) and EXECUTE it with ``parameters`` values of '1', on a
-        custom plan or on the generic plan a driver's prepared statement gets after five executions (P19)."""
+    def run_prepared(self, statement: str, parameters: int, *, generic: bool, value: int = 1) -> EngineResult:
+        """PREPARE ``statement`` (with ``$1``... placeholders) and EXECUTE it with ``parameters`` copies of ``value``,
+        on a custom plan or on the generic plan a driver's prepared statement gets after five executions (P19)."""
         import psycopg
 
         if self.ddl_error is not None:
             return self.ddl_error
         mode = "force_generic_plan" if generic else "force_custom_plan"
-        values = ", ".join(["'1'"] * parameters)
+        values = ", ".join([f"'{value}'"] * parameters)
+        prepared = False
         with self.raw.cursor() as cur:
             try:
                 cur.execute(f"PREPARE scratch_statement AS {statement}")
+                prepared = True
                 cur.execute(f"SET LOCAL plan_cache_mode = {mode}")
                 cur.execute(f"EXECUTE scratch_statement({values})")
             except psycopg.Error as exc:
                 return EngineResult(ok=False, message=_pg_message(exc), code=exc.sqlstate, phase="execute")
             finally:
                 cur.execute("ROLLBACK TO scratch")
-                cur.execute("DEALLOCATE ALL")
+                if prepared:  # only this one: psycopg keeps prepared statements of its own on the connection
+                    cur.execute("DEALLOCATE scratch_statement")
             return EngineResult(ok=True)
 
 

@@ -1,0 +1,208 @@
+"""Rows that kill mutants of PostgreSQL's verdict engine (``schema_parity/verdicts/postgresql.py``), decided live.
+
+Each row here kills a change to the checker that survived every other test when ``mutmut run`` made it
+(docs/development.md, "Mutation testing") and that would change a verdict. A row is a schema and one statement; the
+expected answer is never written here: PostgreSQL gives it (``EXPLAIN`` names the arbiters, then the statement runs;
+all rolled back), and the checker must agree on the Catalog reflected from the engine and on the Catalog the DDL
+replay builds (tests/engines.py: ``disagreement``).
+
+A statement with a ``$1`` placeholder is what a driver prepares: it runs on a custom plan with each of ``VALUES``
+and on the generic plan (P19). If the generic plan succeeds, the checker must accept it without SP111; if only some
+value's custom plan does, the checker must accept it with SP111 (a warning); if none does, it must report the
+generic plan's error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from schema_parity.catalog import Catalog
+from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.verdicts import Verdict, check
+from tests.engines import EngineResult, disagreement, expected_rule, pg_scratch
+
+pytestmark = pytest.mark.postgres
+
+TABLE = "CREATE TABLE t (id integer, a integer, n numeric, b text, c integer, d text, active boolean)"
+VALUES = range(-10, 11)
+"""Values a custom plan is tried with: every integer near the constants the rows below use."""
+
+
+def partial(predicate: str) -> tuple[str, ...]:
+    """The table with one unique index, on ``id`` where ``predicate``."""
+    return (TABLE, f"CREATE UNIQUE INDEX ux ON t (id) WHERE {predicate}")
+
+
+def unique(elements: str) -> tuple[str, ...]:
+    """The table with one unique index on ``elements``."""
+    return (TABLE, f"CREATE UNIQUE INDEX ux ON t ({elements})")
+
+
+def upsert(target: str, where: str | None = None, *, value: str = "1") -> str:
+    return (f"INSERT INTO t AS t (id) VALUES ({value}) ON CONFLICT ({target}){f' WHERE {where}' if where else ''} "
+            "DO NOTHING")
+
+
+READS = (*unique("id"), "CREATE TABLE s (x integer)", "CREATE TABLE u (c integer)")
+"""The table keyed by ``id``, and tables a DO UPDATE subquery reads: ``s`` has none of ``t``'s columns, ``u`` has
+``c``."""
+
+
+def update(value: str, *, alias: str = "t") -> str:
+    """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
+    return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
+
+
+ROWS: dict[str, tuple[tuple[str, ...], str]] = {
+    # _probes: a parameter compared with =, <> or an ordering can imply the index predicate for some value: the
+    # constant itself, or one step below or above it.
+    "param below: a = $1 implies a < 5": (partial("a < 5"), upsert("id", "a = $1")),
+    "param below, numeric: n = $1 implies n < 5.5": (partial("n < 5.5"), upsert("id", "n = $1")),
+    "param at: a <> $1 implies a <> 5": (partial("a <> 5"), upsert("id", "a <> $1")),
+    "param above: a = $1 implies a > 5": (partial("a > 5"), upsert("id", "a = $1")),
+    # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
+    "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
+    # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
+    "param in one part of AND": (partial("a < 5 AND c < 5"), upsert("id", "a = $1 AND c = 1")),
+    "AND proven, with a parameter elsewhere": (partial("a < 5 AND c < 5"), upsert("id", "a < 4 AND c < 4", value="$1")),
+    # _collation_opclass_match: COLLATE and an operator class in the target are checked against the index part
+    # they name (an expression part included), and against every part that names it.
+    'expression COLLATE "default"': (unique("lower(b)"), upsert('lower(b) COLLATE "default"')),
+    'COLLATE names another part\'s collation': (unique('b, d COLLATE "C"'), upsert('b COLLATE "C", d')),
+    "opclass of the second part on the same column": (unique("b text_pattern_ops, b"), upsert("b text_ops")),
+    'collation of the second part on the same column': (unique('b COLLATE "C", b'), upsert('b COLLATE "default"')),
+    # _negate: NOT (x IS NOT TRUE) is x IS TRUE, NOT (x IS NOT FALSE) is x IS FALSE.
+    "NOT (active IS NOT TRUE)": (partial("active IS TRUE"), upsert("id", "NOT (active IS NOT TRUE)")),
+    "NOT (active IS NOT FALSE)": (partial("active IS FALSE"), upsert("id", "NOT (active IS NOT FALSE)")),
+    # _opclass_match: an operator class written in the index matches the same one in the target.
+    "the index's own opclass": (unique("b text_pattern_ops"), upsert("b text_pattern_ops")),
+    # _sources, _outer_reference: a bare name in a DO UPDATE subquery is its FROM items' column (joined tables, CTEs,
+    # derived tables and column aliases included), a whole-row reference to one of them, to the target or to
+    # excluded; else it reaches the DO UPDATE level, where both rows have it (42702) or neither (42703).
+    "subquery: column of a joined table": (READS, update("(SELECT max(c) FROM s JOIN u ON true)")),
+    "subquery: column alias of a FROM item": (READS, update("(SELECT max(c) FROM s AS q(c))")),
+    "subquery: whole row of an aliased FROM item": (READS, update("(SELECT count(q) FROM s AS q)")),
+    "subquery: a CTE without the column": (READS, update("(WITH w AS (SELECT 1 AS x) SELECT max(c) FROM w)")),
+    "subquery: a derived table without the column": (READS, update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
+    "subquery: whole row of the target alias": (READS, update("(SELECT max(x) FROM s WHERE z IS NOT NULL)", alias="z")),
+    "subquery: a function's column": (READS, update("(SELECT max(c) FROM generate_series(1, 3) AS c)")),
+    # _scopes, _ctes, _cte_named, _cte_columns, _output_names, _name_of: which FROM items a name sees.
+    "subquery: union, first branch": (READS, update("(SELECT c FROM s UNION SELECT 1 LIMIT 1)")),
+    "subquery: union, second branch": (READS, update("(SELECT 1 UNION SELECT c FROM s LIMIT 1)")),
+    "subquery: ORDER BY an output name": (READS, update("(SELECT x AS q FROM s ORDER BY q LIMIT 1)")),
+    "subquery: GROUP BY an output name": (READS, update("(SELECT x AS q FROM s GROUP BY q LIMIT 1)")),
+    "subquery: derived table, outer FROM unseen": (READS, update("(SELECT max(y) FROM (SELECT x AS y) AS d, s)")),
+    "subquery: CTE, outer FROM unseen": (READS, update("(WITH w AS (SELECT x AS y) SELECT max(y) FROM s, w)")),
+    "subquery: joined derived table, outer FROM unseen": (
+        READS, update("(SELECT max(y) FROM s JOIN (SELECT x AS y) AS d ON true)")),
+    "subquery: ON sees the joined tables": (READS, update("(SELECT max(x) FROM s JOIN u ON c = x)")),
+    "subquery: a CTE of the enclosing SELECT": (
+        READS, update("(WITH w AS (SELECT 1 AS x) SELECT (SELECT max(c) FROM w))")),
+    "subquery: a derived union": (READS, update("(SELECT max(c) FROM (SELECT 1 AS x UNION SELECT 2) AS d)")),
+    "subquery: a derived table's bare column": (READS, update("(SELECT max(c) FROM (SELECT x FROM s) AS d)")),
+    "subquery: a quoted alias": (READS, update('(SELECT count("Q") FROM s AS "Q")')),
+    "subquery: a CTE's column list": (READS, update("(WITH w(c) AS (SELECT x FROM s) SELECT max(c) FROM w)")),
+    "subquery: whole row of excluded": (READS, update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
+}
+
+
+BUGS: dict[str, tuple[tuple[str, ...], str]] = {
+    # _btree_implies treats any ordering comparison with a boolean constant as unprovable, so the checker reports
+    # SP101 where PostgreSQL proves the implication with the boolean btree operators (bool_ops).
+    "boolean ordering: active > false implies active >= false": (
+        partial("active >= false"), upsert("id", "active > false")),
+}
+"""Rows where the checker disagrees with the engine today (strict xfail: fixing the checker turns them red)."""
+
+
+UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # _opclass_match: the default operator class of an expression is not in the Catalog.
+    "opclass on an expression part": (unique("lower(b)"), upsert("lower(b) text_ops"),
+                                      "default operator class of this expression"),
+}
+"""Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """PostgreSQL's answer to one row, and the Catalogs the checker judges it against."""
+
+    engine: EngineResult | None
+    """The plain statement's result (None for a statement with parameters)."""
+    generic: EngineResult | None
+    """The generic plan's result, for a statement with parameters."""
+    custom: tuple[bool, ...]
+    """Whether the custom plan succeeds, for each of ``VALUES``."""
+    catalogs: dict[str, Catalog]
+
+
+def answer(pg_cases_engine: sa.Engine, ddl: tuple[str, ...], statement: str) -> Answer:
+    parameters = len(set(re.findall(r"\$\d+", statement)))
+    with pg_scratch(pg_cases_engine, ddl) as scratch:
+        assert scratch.ddl_error is None, scratch.ddl_error
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "postgresql")}
+        if not parameters:
+            return Answer(scratch.run(statement), None, (), catalogs)
+        custom = tuple(scratch.run_prepared(statement, parameters, generic=False, value=v).ok for v in VALUES)
+        return Answer(None, scratch.run_prepared(statement, parameters, generic=True), custom, catalogs)
+
+
+def said(verdict: Verdict) -> str:
+    return f"{verdict.status} {[p.rule for p in verdict.problems]} arbiters={list(verdict.arbiters)}"
+
+
+def disagreements(statement: str, answer: Answer) -> list[str]:
+    """Where the checker's verdict on each Catalog is not the engine's answer."""
+    failures = []
+    for source, catalog in answer.catalogs.items():
+        verdict = check(statement, catalog, "postgresql")
+        if answer.engine is not None:
+            problem = disagreement("postgresql", answer.engine, verdict)
+        elif answer.generic is None:
+            raise AssertionError("an answer has the plain statement's result or the generic plan's")
+        elif answer.generic.ok or any(answer.custom):
+            warned = "SP111" in [p.rule for p in verdict.problems]
+            problem = None if verdict.status == "ok" and warned != answer.generic.ok else (
+                f"engine: generic plan ok={answer.generic.ok}, some custom plan ok; checker: {said(verdict)}")
+        else:
+            rule = expected_rule("postgresql", answer.generic)
+            problem = None if verdict.status == "error" and rule in [p.rule for p in verdict.problems] else (
+                f"engine: every plan fails ({rule}); checker: {said(verdict)}")
+        if problem is not None:
+            failures.append(f"checker[{source}]: {problem}")
+    return failures
+
+
+def unresolved(statement: str, answer: Answer, reason: str) -> list[str]:
+    """Where the checker does not say it cannot decide, for ``reason``."""
+    return [
+        f"checker[{source}]: {said(verdict)} (engine: ok={answer.engine.ok if answer.engine else None})"
+        for source, verdict in ((s, check(statement, c, "postgresql")) for s, c in answer.catalogs.items())
+        if verdict.status != "unresolved" or reason not in verdict.problems[0].message
+    ]
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
+    ddl, statement = ROWS[row]
+    failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
+    assert not failures, "\n".join([*ddl, statement, *failures])
+
+
+@pytest.mark.xfail(strict=True, reason="ordering comparisons with boolean constants are not modelled (_btree_implies)")
+@pytest.mark.parametrize("row", list(BUGS))
+def test_known_disagreements_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
+    ddl, statement = BUGS[row]
+    failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
+    assert not failures, "\n".join([*ddl, statement, *failures])
+
+
+@pytest.mark.parametrize("row", list(UNRESOLVED))
+def test_checker_says_unresolved_where_the_catalog_lacks_the_fact(pg_cases_engine: sa.Engine, row: str) -> None:
+    ddl, statement, reason = UNRESOLVED[row]
+    failures = unresolved(statement, answer(pg_cases_engine, ddl, statement), reason)
+    assert not failures, "\n".join([*ddl, statement, *failures])

@@ -1,0 +1,72 @@
+"""Rows that kill mutants of SQLite's verdict engine (``schema_parity/verdicts/sqlite.py``), decided live.
+
+Each row here kills a change to the checker that survived every other test when ``mutmut run`` made it
+(docs/development.md, "Mutation testing") and that would change a verdict. A row is a schema and one statement; the
+expected answer is never written here: SQLite gives it (an in-memory database: ``EXPLAIN`` prepares the statement,
+its program names the arbiters, then it runs in a savepoint that is rolled back), and the checker must agree on the
+Catalog reflected from the engine and on the Catalog the DDL replay builds (tests/engines.py: ``disagreement``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.verdicts import check
+from tests.engines import disagreement, key_label, sqlite_scratch
+
+TABLE = "CREATE TABLE t (id INTEGER, a INTEGER, b TEXT, c INTEGER)"
+
+
+def unique(elements: str, where: str | None = None) -> tuple[str, ...]:
+    """The table with one unique index on ``elements`` (partial when ``where`` is given)."""
+    return (TABLE, f"CREATE UNIQUE INDEX ux ON t ({elements}){f' WHERE {where}' if where else ''}")
+
+
+def upsert(target: str, where: str | None = None) -> str:
+    return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ({target}){f' WHERE {where}' if where else ''} DO NOTHING"
+
+
+ROWS: dict[str, tuple[tuple[str, ...], str]] = {
+    # _Parser.in_list: an IN list in the index WHERE and the target's.
+    "IN list": (unique("id", "a IN (1, 2)"), upsert("id", "a IN (1, 2)")),
+}
+
+UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # _Parser.in_list: a subquery in the target is not compared (SQLite ignores the WHERE of a full index, but the
+    # checker reads the target before it looks at the indexes).
+    "IN (SELECT ...)": (unique("id"), upsert("id", "a IN (SELECT 1)"), "a subquery"),
+    "IN (WITH ...)": (unique("id"), upsert("id", "a IN (WITH w AS (SELECT 1) SELECT * FROM w)"), "a subquery"),
+    "IN (VALUES ...)": (unique("id"), upsert("id", "a IN (VALUES (1))"), "a subquery"),
+}
+"""Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+def test_checker_agrees_with_sqlite(row: str) -> None:
+    ddl, statement = ROWS[row]
+    with sqlite_scratch(ddl) as scratch:
+        assert scratch.ddl_error is None, scratch.ddl_error
+        engine = scratch.run(statement)
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "sqlite")}
+    failures = []
+    for source, catalog in catalogs.items():
+        # A PRIMARY KEY/UNIQUE constraint after the first match is one the engine cannot show (tests/engines.py).
+        unverifiable = [key_label(k) for t in catalog.tables for k in t.keys if k.kind in ("primary_key", "unique")]
+        problem = disagreement("sqlite", engine, check(statement, catalog, "sqlite"), unverifiable=unverifiable)
+        if problem is not None:
+            failures.append(f"checker[{source}]: {problem}")
+    assert not failures, "\n".join([*ddl, statement, *failures])
+
+
+@pytest.mark.parametrize("row", list(UNRESOLVED))
+def test_checker_says_unresolved_where_it_cannot_compare(row: str) -> None:
+    ddl, statement, reason = UNRESOLVED[row]
+    with sqlite_scratch(ddl) as scratch:
+        assert scratch.ddl_error is None, scratch.ddl_error
+        engine = scratch.run(statement)
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "sqlite")}
+    for source, catalog in catalogs.items():
+        verdict = check(statement, catalog, "sqlite")
+        assert verdict.status == "unresolved" and reason in verdict.problems[0].message, (
+            f"checker[{source}]: {verdict.status} {[p.rule for p in verdict.problems]} (engine: ok={engine.ok})")
