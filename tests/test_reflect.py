@@ -192,6 +192,24 @@ def test_sqlite_unreadable_view_becomes_a_note(sqlite_engine: sa.Engine) -> None
     assert catalog.notes == ("could not read the columns of orphan: no such table: main.gone",)
 
 
+def test_sqlite_stored_statements_are_read_by_the_ddl_readers(sqlite_engine: sa.Engine) -> None:
+    """``exclude`` is a column name on SQLite; what the reader does not model becomes a note, never a guess."""
+    catalog = build(
+        sqlite_engine,
+        "CREATE TABLE kw (exclude INT COLLATE nocase CONSTRAINT kw_x UNIQUE, g INT AS (exclude + 1));"
+        "CREATE TABLE odd (like INT, b INT CONSTRAINT odd_b UNIQUE)",
+    )
+    kw = table(catalog, "kw")
+    assert key(kw, "kw_x", "unique").elements == (col("exclude", collation="nocase"),)
+    assert [(c.collation, c.generated) for c in kw.columns] == [("nocase", None), (None, "exclude + 1")]
+    odd = table(catalog, "odd")
+    assert [k.name for k in odd.keys] == [None]
+    assert catalog.notes == (
+        "could not read the CREATE TABLE statement of odd: its constraint names, collations and generated columns "
+        "are left out",
+    )
+
+
 def test_exclude_and_json_round_trip(sqlite_engine: sa.Engine) -> None:
     ddl = """
         CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema_parity.catalog import KeyKind
-from schema_parity.sources.ddl.clauses import TABLE_CONSTRAINT_WORDS, column_def, deferral, table_constraint
+from schema_parity.sources.ddl.clauses import column_def, deferral, table_constraint
 from schema_parity.sources.ddl.model import Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
@@ -57,7 +57,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
     if c.accept("RENAME"):
         _rename(replay, c, table)
     elif c.accept("ADD"):
-        if c.word() in TABLE_CONSTRAINT_WORDS and not c.at("CONSTRAINT", "TRIGGER"):
+        if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
             _add_constraint(replay, c, table, stmt)
         else:
             c.accept("COLUMN")

@@ -16,7 +16,7 @@ from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import Token, TokenType
 
-__all__ = ["TABLE_CONSTRAINT_WORDS", "column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
+__all__ = ["column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
 
 _COLUMN_CONSTRAINT_WORDS = frozenset(
     {
@@ -35,7 +35,6 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
         "INITIALLY",
     }
 )
-TABLE_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
 
 
 def _names(tokens: list[Token], replay: Replay) -> list[str]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from schema_parity.sources.ddl.clauses import index_elem, nulls_clause
-from schema_parity.sources.ddl.model import Key, Refused
+from schema_parity.sources.ddl.model import Key, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import TokenType
 
-__all__ = ["register"]
+__all__ = ["declared_index", "register"]
 
 
 def register(registry: Registry) -> None:
@@ -36,6 +36,28 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
             return
         raise Refused(rules.already_exists("index", name))
     key = Key(name, "unique_index" if unique else "index", [])
+    _read_key(replay, cur, stmt, table, key)
+    rules.add_index(replay.tables, table, key)
+
+
+def declared_index(replay: Replay, stmt: Stmt, table: Table) -> Key:
+    """The key a CREATE INDEX statement on ``table`` declares, read but not applied (SQLite reflection)."""
+    cur = replay.cursor(stmt.tokens, stmt)
+    cur.expect("CREATE")
+    unique = cur.accept("UNIQUE")
+    cur.expect("INDEX")
+    cur.accept("IF", "NOT", "EXISTS")
+    name = cur.qualified()[1]
+    cur.expect("ON")
+    cur.qualified()
+    key = Key(name, "unique_index" if unique else "index", [])
+    _read_key(replay, cur, stmt, table, key)
+    return key
+
+
+def _read_key(replay: Replay, cur: Cursor, stmt: Stmt, table: Table, key: Key) -> None:
+    """``[USING method] (elements) [INCLUDE (…)] [NULLS [NOT] DISTINCT] [WITH (…)] [TABLESPACE x] [WHERE …]``."""
+    rules = replay.rules
     if cur.accept("USING"):
         method = cur.name().lower()
         key.method = None if method == "btree" else method
@@ -54,4 +76,3 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
             key.predicate = replay.frag(cur.rest(), stmt.sql, table)
         else:
             raise Unmodelled
-    rules.add_index(replay.tables, table, key)

@@ -45,6 +45,8 @@ class Rules:
     expressions_parsed: bool
     """Expressions are kept as sqlglot ASTs and compared as the engine prints them (PostgreSQL); SQLite compares
     the source text."""
+    table_constraint_words: frozenset[str]
+    """The words a table constraint starts with (anything else in CREATE TABLE's list is a column)."""
     indexes_in_any_schema: bool
     """An index name is looked up without its schema (SQLite)."""
     postgresql_grammar: bool
@@ -175,6 +177,7 @@ class PostgresRules(Rules):
     default_schema = "public"
     default_collation = "default"
     expressions_parsed = True
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
     indexes_in_any_schema = False
     postgresql_grammar = True
 
@@ -380,6 +383,7 @@ class SqliteRules(Rules):
     default_schema = "main"
     default_collation = "BINARY"
     expressions_parsed = False
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})  # ``exclude`` is a name
     indexes_in_any_schema = True
     postgresql_grammar = False
 
