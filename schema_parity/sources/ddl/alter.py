@@ -35,7 +35,7 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         cur.i += 1
     found = replay.find(schema, name)
     if found is None:
-        index = replay.find_index(schema, name) if rules.postgresql_grammar else None
+        index = replay.find_index(schema, name) if rules.has("ALTER TABLE on an index") else None
         if index is not None:  # ALTER TABLE works on indexes too (RENAME TO)
             restart = replay.cursor(stmt.tokens, stmt)
             restart.expect("ALTER")
@@ -72,9 +72,9 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
         rules.refuse_syntax("ALTER")
         c.accept("COLUMN")
         _alter_column(replay, c, table, stmt)
-    elif rules.postgresql_grammar and c.accept("SET", "SCHEMA"):
+    elif rules.has("ALTER TABLE SET SCHEMA") and c.accept("SET", "SCHEMA"):
         table.schema = rules.norm_schema(c.name())
-    elif rules.postgresql_grammar and c.word() in _HARMLESS_ALTER_TABLE and not c.at("SET", "DATA"):
+    elif rules.has("ALTER TABLE options") and c.word() in _HARMLESS_ALTER_TABLE and not c.at("SET", "DATA"):
         return  # OWNER TO, ENABLE/DISABLE TRIGGER, CLUSTER ON, REPLICA IDENTITY, SET (…), SET TABLESPACE, …
     else:
         raise Unmodelled
@@ -89,7 +89,7 @@ def _rename(replay: Replay, c: Cursor, table: Table) -> None:
         rules.rename_table(table, new)
         return
     if c.accept("CONSTRAINT"):
-        if not rules.postgresql_grammar:
+        if not rules.has("RENAME CONSTRAINT"):
             raise Unmodelled
         old = c.name()
         c.expect("TO")
@@ -172,7 +172,7 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
 
 def _drop_column(replay: Replay, c: Cursor, table: Table) -> None:
     rules = replay.rules
-    if_exists = rules.postgresql_grammar and c.accept("IF", "EXISTS")
+    if_exists = rules.has("DROP COLUMN IF EXISTS") and c.accept("IF", "EXISTS")
     if c.done:  # ``DROP COLUMN`` without a column
         raise Unmodelled
     written = c.tokens[c.i].text

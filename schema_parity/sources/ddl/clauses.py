@@ -202,7 +202,7 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table) 
 def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
         elem.collation = c.qualified()[1]
-    if not c.done and c.word() not in ("ASC", "DESC", "NULLS", "WITH") and replay.rules.postgresql_grammar:
+    if not c.done and c.word() not in ("ASC", "DESC", "NULLS", "WITH") and replay.rules.has("operator class"):
         elem.opclass = ".".join(filter(None, c.qualified()))
         if c.type() == TokenType.L_PAREN:
             c.group()
@@ -227,7 +227,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         _index_tail(replay, c, key, stmt, table)
         found.keys.append(key)
     elif c.accept("EXCLUDE"):
-        if not replay.rules.postgresql_grammar:
+        if not replay.rules.has("EXCLUDE"):
             raise Unmodelled
         key = Key(cname, "exclusion", [], from_table_definition=in_create)
         key.method = c.name().lower() if c.accept("USING") else None

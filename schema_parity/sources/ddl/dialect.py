@@ -8,7 +8,7 @@ SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
@@ -35,6 +35,17 @@ _SERIAL = {
 _SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
 _E = TypeVar("_E", bound=exp.Expr)
 
+Clause = Literal[
+    "ALTER TABLE on an index",
+    "ALTER TABLE SET SCHEMA",
+    "ALTER TABLE options",
+    "RENAME CONSTRAINT",
+    "DROP COLUMN IF EXISTS",
+    "operator class",
+    "EXCLUDE",
+]
+"""Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
+
 
 class Rules:
     """The engine-specific answers the statement readers ask for."""
@@ -46,12 +57,13 @@ class Rules:
     """Expressions are kept as sqlglot ASTs and compared as the engine prints them (PostgreSQL); SQLite compares
     the source text."""
     table_constraint_words: frozenset[str]
-    """The words a table constraint starts with (anything else in CREATE TABLE's list is a column)."""
+    """The words a table constraint starts with (anything else in CREATE TABLE's list is a column). SQLite reads
+    ``EXCLUDE`` as a column name, but a PostgreSQL exclusion constraint replayed on SQLite must stay unmodelled
+    (the column type reader is lenient), so both engines list it."""
     indexes_in_any_schema: bool
     """An index name is looked up without its schema (SQLite)."""
-    postgresql_grammar: bool
-    """PostgreSQL-only clauses are read (EXCLUDE, ALTER COLUMN, SET SCHEMA, RENAME CONSTRAINT, opclasses,
-    ALTER TABLE on an index, DROP COLUMN IF EXISTS); on SQLite they are refused or not modelled."""
+    clauses: frozenset[Clause]
+    """The engine-specific clauses its grammar has."""
 
     def __init__(self) -> None:
         self.sqlglot = SqlglotDialect.get_or_raise(SQLGLOT_NAME[self.name])
@@ -77,6 +89,9 @@ class Rules:
         return None if collation is None or collation.lower() == self.default_collation.lower() else collation
 
     # -- grammar ------------------------------------------------------------------------------------------------
+    def has(self, clause: Clause) -> bool:
+        return clause in self.clauses
+
     def refuse_syntax(self, near: str) -> None:
         """A PostgreSQL clause SQLite's parser rejects: SQLite refuses the statement with its syntax error."""
 
@@ -179,7 +194,17 @@ class PostgresRules(Rules):
     expressions_parsed = True
     table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
     indexes_in_any_schema = False
-    postgresql_grammar = True
+    clauses: frozenset[Clause] = frozenset(
+        {
+            "ALTER TABLE on an index",
+            "ALTER TABLE SET SCHEMA",
+            "ALTER TABLE options",
+            "RENAME CONSTRAINT",
+            "DROP COLUMN IF EXISTS",
+            "operator class",
+            "EXCLUDE",
+        }
+    )
 
     def same(self, a: str, b: str) -> bool:
         return a == b
@@ -383,9 +408,9 @@ class SqliteRules(Rules):
     default_schema = "main"
     default_collation = "BINARY"
     expressions_parsed = False
-    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})  # ``exclude`` is a name
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
     indexes_in_any_schema = True
-    postgresql_grammar = False
+    clauses: frozenset[Clause] = frozenset()
 
     def same(self, a: str, b: str) -> bool:
         return a.lower() == b.lower()
