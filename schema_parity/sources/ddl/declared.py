@@ -10,7 +10,7 @@ from __future__ import annotations
 from schema_parity.catalog import Dialect
 from schema_parity.sources.ddl.create_index import declared_index
 from schema_parity.sources.ddl.create_table import declared_table
-from schema_parity.sources.ddl.dialect import rules_for
+from schema_parity.sources.ddl.dialect import StoredSqliteRules, rules_for
 from schema_parity.sources.ddl.model import Found, Key, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt
@@ -24,7 +24,7 @@ class Declared:
     """Reads one CREATE TABLE or CREATE INDEX statement at a time; None when the statement is not read."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self._replay = Replay(rules_for(dialect))
+        self._replay = Replay(StoredSqliteRules() if dialect == "sqlite" else rules_for(dialect))
 
     def _statement(self, sql: str) -> Stmt | None:
         statements = list(Script(sql, self._replay.dialect, psql=False, split_in_parentheses=True))

@@ -22,7 +22,7 @@ from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType
 
-__all__ = ["PostgresRules", "Rules", "SqliteRules", "rules_for"]
+__all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
 
 _SERIAL = {
     "serial": "integer",
@@ -581,6 +581,13 @@ class SqliteRules(Rules):
 
     def no_such(self, what: str, name: str) -> str:
         return f"no such {what.lower()}: {name}"
+
+
+class StoredSqliteRules(SqliteRules):
+    """SQLite's rules for the statements SQLite itself stored (``sqlite_schema.sql``): they parsed, so an item that
+    starts with ``EXCLUDE`` is a column (SQLite has no exclusion constraints)."""
+
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})
 
 
 def rules_for(dialect: Dialect) -> Rules:
