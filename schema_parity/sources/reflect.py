@@ -15,6 +15,7 @@ both engines' ON CONFLICT matching compares an explicit ``COLLATE`` in the targe
 from __future__ import annotations
 
 import errno
+import functools
 import shutil
 import sqlite3
 import tempfile
@@ -395,7 +396,6 @@ WHERE x.key = 1 ORDER BY il.name, x.seqno
 
 def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
     index_sql: dict[str, str] = dict(connection.exec_driver_sql(_SQLITE_INDEX_SQL).all())
-    declared = Declared("sqlite")
     tables: list[Table] = []
     notes: list[str] = []
     for kind, name, sql in connection.exec_driver_sql(_SQLITE_RELATIONS).all():
@@ -409,10 +409,24 @@ def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
             tables.append(Table(name=name, columns=columns, kind="view" if kind == "view" else "virtual"))
         else:
             index_rows = connection.exec_driver_sql(_SQLITE_INDEXES, (name,)).all()
-            ddl = _table_ddl(declared, name, sql, notes)
+            ddl = _read_table(sql)
+            if ddl is None:
+                notes.append(
+                    f"could not read the CREATE TABLE statement of {name}: its constraint names, collations and "
+                    "generated columns are left out"
+                )
+                ddl = _TableDdl()
 
-            def index(index_name: str, ddl: _TableDdl = ddl) -> _IndexDdl:
-                return _index_ddl(declared, index_name, index_sql.get(index_name), ddl, notes)
+            def index(index_name: str, table_sql: str = sql) -> _IndexDdl:
+                stored = index_sql.get(index_name)
+                read = _read_index(stored, table_sql) if stored is not None else None
+                if read is None:
+                    notes.append(
+                        f"could not read the CREATE INDEX statement of {index_name}: its expressions and predicate "
+                        "are left out"
+                    )
+                    return _IndexDdl()
+                return read
 
             tables.append(_sqlite_table(name, ddl, column_rows, index_rows, index))
     return tables, notes
@@ -459,7 +473,8 @@ def _sqlite_column(row: sa.Row[Any], ddl: _TableDdl, *, autoincrement: bool = Fa
 def _sqlite_key(name: str, rows: list[sa.Row[Any]], ddl: _TableDdl, read: Callable[[str], _IndexDdl]) -> Key:
     """A key from one index's PRAGMA rows; autoindexes take the name of the constraint that created them."""
     first = rows[0]
-    index = read(name) if first.origin == "c" else _IndexDdl()
+    needed = first.origin == "c" and (first.partial or any(r.cid == -2 for r in rows))
+    index = read(name) if needed else _IndexDdl()
     elements = tuple(
         KeyElement(
             column=None if r.cid == -2 else r.name,
@@ -489,9 +504,12 @@ class _Constraint:
     """(lower-cased column, effective collation upper-cased) per term, as PRAGMA index_xinfo reports them."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class _TableDdl:
-    """What a CREATE TABLE statement says beyond the PRAGMAs; columns keyed by lower-cased name."""
+    """What a CREATE TABLE statement says beyond the PRAGMAs; columns keyed by lower-cased name.
+
+    Shared between reflections of the same statement text (``_read_table`` is cached): never changed once built.
+    """
 
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
@@ -515,25 +533,29 @@ class _TableDdl:
         return next((c.name for c in self.constraints if c.kind == "unique" and c.signature == signature), None)
 
 
-def _table_ddl(declared: Declared, name: str, sql: str, notes: list[str]) -> _TableDdl:
-    read = declared.table(sql)
+#: Reads stored statements; SQLite's own rules for its own stored text (EXCLUDE there is a column name).
+_DECLARED = Declared("sqlite")
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_table(sql: str) -> _TableDdl | None:
+    """The CREATE TABLE statement read by the DDL readers (cached: a migration run reflects the same text again
+    after every revision); None when they do not read it."""
+    read = _DECLARED.table(sql)
     if read is None:
-        notes.append(
-            f"could not read the CREATE TABLE statement of {name}: its constraint names, collations and "
-            "generated columns are left out"
-        )
-        return _TableDdl()
+        return None
     table, found = read
-    ddl = _TableDdl(without_rowid=table.without_rowid, declared=table)
-    for col in table.columns:
-        if col.collation is not None:
-            ddl.collations[col.name.lower()] = col.collation
-        if col.generated is not None:
-            ddl.generated[col.name.lower()] = col.generated.text("sqlite")
-    for key in found.keys:
-        signature = tuple(((e.column or "").lower(), (e.collation or "BINARY").upper()) for e in key.elements)
-        ddl.constraints.append(_Constraint(key.kind, key.name, signature))
-    return ddl
+    collations = {col.name.lower(): col.collation for col in table.columns if col.collation is not None}
+    generated = {col.name.lower(): col.generated.text("sqlite") for col in table.columns if col.generated is not None}
+    constraints = [
+        _Constraint(
+            key.kind,
+            key.name,
+            tuple(((e.column or "").lower(), (e.collation or "BINARY").upper()) for e in key.elements),
+        )
+        for key in found.keys
+    ]
+    return _TableDdl(collations, generated, constraints, table.without_rowid, declared=table)
 
 
 @dataclass(frozen=True)
@@ -543,14 +565,13 @@ class _IndexDdl:
     where: str | None = None
 
 
-def _index_ddl(declared: Declared, name: str, sql: str | None, table: _TableDdl, notes: list[str]) -> _IndexDdl:
-    key = declared.index(sql, table.declared) if sql is not None and table.declared is not None else None
+@functools.lru_cache(maxsize=4096)
+def _read_index(sql: str, table_sql: str) -> _IndexDdl | None:
+    """An index's CREATE statement read by the DDL readers, against its table's columns (cached as tables are)."""
+    table = _read_table(table_sql)
+    key = _DECLARED.index(sql, table.declared) if table is not None and table.declared is not None else None
     if key is None:
-        if sql is not None:
-            notes.append(
-                f"could not read the CREATE INDEX statement of {name}: its expressions and predicate are left out"
-            )
-        return _IndexDdl()
+        return None
     return _IndexDdl(
         terms=tuple(e.expression.text("sqlite") if e.expression is not None else None for e in key.elements),
         where=key.predicate.text("sqlite") if key.predicate is not None else None,

@@ -129,7 +129,7 @@ class Rules:
         raise NotImplementedError
 
     def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
-        """ALTER TABLE … ADD CONSTRAINT (PostgreSQL only)."""
+        """ALTER TABLE … ADD CONSTRAINT (PostgreSQL only: SQLite refuses the statement before it is read)."""
         raise NotImplementedError
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
@@ -469,9 +469,6 @@ class SqliteRules(Rules):
             raise Refused(refusal)
         table.others.extend(found.checks)
         table.others.extend(fk for fk, _ in found.fks)
-
-    def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
-        raise Unmodelled  # refused before it is read (refuse_syntax)
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
         table.keys.append(key)
