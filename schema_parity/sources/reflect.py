@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
+from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
 from schema_parity.sources.ddl.declared import Declared
 from schema_parity.sources.ddl.model import Table as DeclaredTable
@@ -49,13 +49,15 @@ def reflect(
 
     ``exclude`` names relations to leave out, bare (``alembic_version``) or qualified (``audit.log``).
     """
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        tables, notes = _reflect_postgresql(connection), []
-    elif dialect == "sqlite":
-        tables, notes = _reflect_sqlite(connection)
+    name = connection.dialect.name
+    dialect: Dialect
+    notes: list[str] = []
+    if name == "postgresql":
+        dialect, tables = "postgresql", _reflect_postgresql(connection)
+    elif name == "sqlite":
+        dialect, (tables, notes) = "sqlite", _reflect_sqlite(connection)
     else:
-        raise ConfigError(f"Cannot reflect a {dialect!r} database: schema-parity reads PostgreSQL and SQLite only.")
+        raise ConfigError(f"Cannot reflect a {name!r} database: schema-parity reads PostgreSQL and SQLite only.")
     excluded = set(exclude)
     kept = tuple(t for t in tables if t.name not in excluded and t.qualified_name not in excluded)
     return sorted_catalog(Catalog(dialect=dialect, tables=kept, source=source, revision=revision, notes=tuple(notes)))
@@ -97,7 +99,8 @@ def _open(url: str) -> tuple[sa.Engine, Path | None]:
     backend = parsed.get_backend_name()
     snapshot: Path | None = None
     if backend == "postgresql":
-        options = " ".join(filter(None, [parsed.query.get("options"), "-c default_transaction_read_only=on"]))
+        in_url = cast("str | None", parsed.query.get("options"))
+        options = " ".join(filter(None, [in_url, "-c default_transaction_read_only=on"]))
         engine = create_engine_or_explain(parsed, connect_args={"options": options})
         probe = "SELECT 1"
         advice = "Check that the server is running and the host, port, database name, user and password are right."
