@@ -355,3 +355,17 @@ def test_statement_lines_and_parse_failures() -> None:
     )
     assert [n.split(": ", 1)[0] for n in catalog.notes] == ["p.sql:4", "p.sql:5"]
     assert [t.name for t in catalog.tables] == ["a"]
+
+
+def test_an_unterminated_string_ends_the_reading() -> None:
+    catalog = catalog_from_ddl(
+        "CREATE TABLE t (a int UNIQUE);\nALTER TABLE t ADD 'oops int;\nCREATE TABLE later (a int);\n",
+        "sqlite",
+        path="s.sql",
+    )
+    t = catalog.table("t")
+    assert t is not None and [c.name for c in t.columns] == ["a"] and len(t.keys) == 1
+    assert [x.name for x in catalog.tables] == ["t"]
+    assert catalog.notes == (
+        "s.sql:2: not modelled: an unterminated string at line 2: nothing from line 2 to the end of the file was read",
+    )

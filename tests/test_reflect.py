@@ -193,6 +193,25 @@ def test_sqlite_unreadable_view_becomes_a_note(sqlite_engine: sa.Engine) -> None
     assert catalog.notes == ("could not read the columns of orphan: no such table: main.gone",)
 
 
+def test_sqlite_stored_statements_are_read_by_the_ddl_readers(sqlite_engine: sa.Engine) -> None:
+    """``exclude`` is a column name on SQLite; what the reader does not model (``like``) is a note, never a guess."""
+    catalog = build(
+        sqlite_engine,
+        "CREATE TABLE kw ([key] INT COLLATE nocase CONSTRAINT kw_x UNIQUE, g INT AS ([key] + 1), exclude INT UNIQUE);"
+        "CREATE TABLE odd (like INT, b INT CONSTRAINT odd_b UNIQUE)",
+    )
+    kw = table(catalog, "kw")
+    assert key(kw, "kw_x", "unique").elements == (col("key", collation="nocase"),)
+    assert [(c.collation, c.generated) for c in kw.columns] == [("nocase", None), (None, "[key] + 1"), (None, None)]
+    assert [k.elements for k in kw.keys if k.name is None] == [(col("exclude"),)]
+    odd = table(catalog, "odd")
+    assert [k.name for k in odd.keys] == [None]
+    assert catalog.notes == (
+        "could not read the CREATE TABLE statement of odd: its constraint names, collations and generated columns "
+        "are left out",
+    )
+
+
 def test_exclude_and_json_round_trip(sqlite_engine: sa.Engine) -> None:
     ddl = """
         CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);

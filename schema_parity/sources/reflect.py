@@ -15,24 +15,25 @@ both engines' ON CONFLICT matching compares an explicit ``COLLATE`` in the targe
 from __future__ import annotations
 
 import errno
-import re
+import functools
 import shutil
 import sqlite3
 import tempfile
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 
 from schema_parity import compat
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
+from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
+from schema_parity.sources.ddl.declared import Declared
+from schema_parity.sources.ddl.model import Table as DeclaredTable
 from schema_parity.types import normalize_type
 
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
@@ -49,13 +50,15 @@ def reflect(
 
     ``exclude`` names relations to leave out, bare (``alembic_version``) or qualified (``audit.log``).
     """
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        tables, notes = _reflect_postgresql(connection), []
-    elif dialect == "sqlite":
-        tables, notes = _reflect_sqlite(connection)
+    name = connection.dialect.name
+    dialect: Dialect
+    notes: list[str] = []
+    if name == "postgresql":
+        dialect, tables = "postgresql", _reflect_postgresql(connection)
+    elif name == "sqlite":
+        dialect, (tables, notes) = "sqlite", _reflect_sqlite(connection)
     else:
-        raise ConfigError(f"Cannot reflect a {dialect!r} database: schema-parity reads PostgreSQL and SQLite only.")
+        raise ConfigError(f"Cannot reflect a {name!r} database: schema-parity reads PostgreSQL and SQLite only.")
     excluded = set(exclude)
     kept = tuple(t for t in tables if t.name not in excluded and t.qualified_name not in excluded)
     return sorted_catalog(Catalog(dialect=dialect, tables=kept, source=source, revision=revision, notes=tuple(notes)))
@@ -97,7 +100,8 @@ def _open(url: str) -> tuple[sa.Engine, Path | None]:
     backend = parsed.get_backend_name()
     snapshot: Path | None = None
     if backend == "postgresql":
-        options = " ".join(filter(None, [parsed.query.get("options"), "-c default_transaction_read_only=on"]))
+        in_url = cast("str | None", parsed.query.get("options"))
+        options = " ".join(filter(None, [in_url, "-c default_transaction_read_only=on"]))
         engine = create_engine_or_explain(parsed, connect_args={"options": options})
         probe = "SELECT 1"
         advice = "Check that the server is running and the host, port, database name, user and password are right."
@@ -410,8 +414,9 @@ WHERE x.key = 1 ORDER BY il.name, x.seqno
 
 
 def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
-    index_sql = dict(connection.exec_driver_sql(_SQLITE_INDEX_SQL).all())
-    tables, notes = [], []
+    index_sql: dict[str, str] = dict(connection.exec_driver_sql(_SQLITE_INDEX_SQL).all())
+    tables: list[Table] = []
+    notes: list[str] = []
     for kind, name, sql in connection.exec_driver_sql(_SQLITE_RELATIONS).all():
         try:
             column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
@@ -423,7 +428,26 @@ def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
             tables.append(Table(name=name, columns=columns, kind="view" if kind == "view" else "virtual"))
         else:
             index_rows = connection.exec_driver_sql(_SQLITE_INDEXES, (name,)).all()
-            tables.append(_sqlite_table(name, _parse_create_table(sql), column_rows, index_rows, index_sql))
+            ddl = _read_table(sql)
+            if ddl is None:
+                notes.append(
+                    f"could not read the CREATE TABLE statement of {name}: its constraint names, collations and "
+                    "generated columns are left out"
+                )
+                ddl = _TableDdl()
+
+            def index(index_name: str, table_sql: str = sql) -> _IndexDdl:
+                stored = index_sql.get(index_name)
+                read = _read_index(stored, table_sql) if stored is not None else None
+                if read is None:
+                    notes.append(
+                        f"could not read the CREATE INDEX statement of {index_name}: its expressions and predicate "
+                        "are left out"
+                    )
+                    return _IndexDdl()
+                return read
+
+            tables.append(_sqlite_table(name, ddl, column_rows, index_rows, index))
     return tables, notes
 
 
@@ -432,7 +456,7 @@ def _sqlite_table(
     ddl: _TableDdl,
     column_rows: Sequence[sa.Row[Any]],
     index_rows: Sequence[sa.Row[Any]],
-    index_sql: dict[str, str],
+    index: Callable[[str], _IndexDdl],
 ) -> Table:
     indexes: dict[str, list[sa.Row[Any]]] = defaultdict(list)
     for row in index_rows:
@@ -445,7 +469,7 @@ def _sqlite_table(
         else None
     )
     columns = tuple(_sqlite_column(r, ddl, autoincrement=r.name == rowid_alias) for r in column_rows)
-    keys = [_sqlite_key(index_name, rows, ddl, index_sql.get(index_name)) for index_name, rows in indexes.items()]
+    keys = [_sqlite_key(index_name, rows, ddl, index) for index_name, rows in indexes.items()]
     if rowid_alias is not None:
         keys.append(Key(name=ddl.primary_key_name, kind="primary_key", elements=(KeyElement(column=rowid_alias),)))
     return Table(name=name, columns=columns, keys=tuple(keys), without_rowid=ddl.without_rowid)
@@ -465,14 +489,15 @@ def _sqlite_column(row: sa.Row[Any], ddl: _TableDdl, *, autoincrement: bool = Fa
     )
 
 
-def _sqlite_key(name: str, rows: list[sa.Row[Any]], ddl: _TableDdl, sql: str | None) -> Key:
+def _sqlite_key(name: str, rows: list[sa.Row[Any]], ddl: _TableDdl, read: Callable[[str], _IndexDdl]) -> Key:
     """A key from one index's PRAGMA rows; autoindexes take the name of the constraint that created them."""
     first = rows[0]
-    index = _parse_create_index(sql) if sql is not None else _IndexDdl()
+    needed = first.origin == "c" and (first.partial or any(r.cid == -2 for r in rows))
+    index = read(name) if needed else _IndexDdl()
     elements = tuple(
         KeyElement(
             column=None if r.cid == -2 else r.name,
-            expression=index.terms[position] if r.cid == -2 else None,
+            expression=(index.terms[position] if position < len(index.terms) else None) if r.cid == -2 else None,
             collation=None if r.coll.upper() == "BINARY" else r.coll,
             descending=bool(r.desc),
         )
@@ -489,87 +514,28 @@ def _sqlite_key(name: str, rows: list[sa.Row[Any]], ddl: _TableDdl, sql: str | N
     return Key(name=key_name, kind=kind, elements=elements, predicate=index.where if first.partial else None)
 
 
-# -- just enough SQLite DDL reading for what the PRAGMAs leave out -----------------------------------------------
-class _Token(NamedTuple):
-    kind: str  # word, quoted, string or punct
-    text: str
-    start: int
-    end: int
-    depth: int
-    """Parenthesis depth the token sits at (a bracket counts at its outer depth)."""
-
-
-_TOKEN = re.compile(
-    r"""(?P<space>\s+|--[^\n]*|/\*.*?(?:\*/|\Z))
-      | (?P<string>'(?:[^']|'')*'?)
-      | (?P<quoted>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
-      | (?P<word>[\w$]+)
-      | (?P<punct>.)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def _tokenize(sql: str) -> list[_Token]:
-    tokens, depth = [], 0
-    for match in _TOKEN.finditer(sql):
-        kind = match.lastgroup or "punct"
-        if kind == "space":
-            continue
-        text = match.group()
-        if text == ")" and kind == "punct":
-            depth -= 1
-        tokens.append(_Token(kind, text, match.start(), match.end(), depth))
-        if text == "(" and kind == "punct":
-            depth += 1
-    return tokens
-
-
-def _ident(token: _Token) -> str:
-    if token.kind in ("quoted", "string"):
-        quote = token.text[-1]
-        return token.text[1:-1].replace(quote * 2, quote) if quote != "]" else token.text[1:-1]
-    return token.text
-
-
-def _is_word(token: _Token, *words: str) -> bool:
-    return token.kind == "word" and token.text.upper() in words
-
-
-def _is_punct(token: _Token, text: str) -> bool:
-    return token.kind == "punct" and token.text == text
-
-
-def _parenthesized(tokens: Sequence[_Token], opening: int) -> tuple[list[list[_Token]], int]:
-    """The comma-separated groups inside the bracket at ``tokens[opening]`` and the position of its closing one."""
-    depth = tokens[opening].depth
-    groups: list[list[_Token]] = [[]]
-    for position in range(opening + 1, len(tokens)):
-        token = tokens[position]
-        if token.depth == depth and _is_punct(token, ")"):
-            return groups, position
-        if token.depth == depth + 1 and _is_punct(token, ","):
-            groups.append([])
-        else:
-            groups[-1].append(token)
-    return groups, len(tokens)
-
-
+# -- what the PRAGMAs leave out, read from the stored CREATE statements by the DDL replay's readers ---------------
 @dataclass(frozen=True)
 class _Constraint:
     kind: str  # primary_key or unique
     name: str | None
-    terms: tuple[tuple[str, str | None], ...]
-    """(lower-cased column, explicit collation or None) per term."""
+    signature: tuple[tuple[str, str], ...]
+    """(lower-cased column, effective collation upper-cased) per term, as PRAGMA index_xinfo reports them."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class _TableDdl:
-    """What a CREATE TABLE statement says beyond the PRAGMAs; columns keyed by lower-cased name."""
+    """What a CREATE TABLE statement says beyond the PRAGMAs; columns keyed by lower-cased name.
+
+    Shared between reflections of the same statement text (``_read_table`` is cached): never changed once built.
+    """
 
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
     constraints: list[_Constraint] = field(default_factory=list)
     without_rowid: bool = False
+    declared: DeclaredTable | None = None
+    """The table as the DDL reader read it (its columns tell index expressions from column names)."""
 
     @property
     def primary_key_name(self) -> str | None:
@@ -583,106 +549,49 @@ class _TableDdl:
         """
         if kind == "primary_key":
             return self.primary_key_name
-        for constraint in self.constraints:
-            terms = tuple(
-                (column, (collation or self.collations.get(column) or "BINARY").upper())
-                for column, collation in constraint.terms
-            )
-            if constraint.kind == "unique" and terms == signature:
-                return constraint.name
+        return next((c.name for c in self.constraints if c.kind == "unique" and c.signature == signature), None)
+
+
+#: Reads stored statements; SQLite's own rules for its own stored text (EXCLUDE there is a column name).
+_DECLARED = Declared("sqlite")
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_table(sql: str) -> _TableDdl | None:
+    """The CREATE TABLE statement read by the DDL readers (cached: a migration run reflects the same text again
+    after every revision); None when they do not read it."""
+    read = _DECLARED.table(sql)
+    if read is None:
         return None
-
-
-_TABLE_CONSTRAINT_START = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
-# Words that open some other column/table constraint, which a preceding ``CONSTRAINT name`` then belongs to.
-_OTHER_CONSTRAINT = ("NOT", "NULL", "CHECK", "DEFAULT", "REFERENCES", "FOREIGN", "COLLATE", "GENERATED", "AS")
-
-
-def _parse_create_table(sql: str) -> _TableDdl:
-    ddl = _TableDdl()
-    tokens = _tokenize(sql)
-    opening = next((i for i, t in enumerate(tokens) if _is_punct(t, "(")), None)
-    if opening is None:
-        return ddl
-    items, closing = _parenthesized(tokens, opening)
-    for item in items:
-        if item:
-            _parse_table_item(sql, item, ddl)
-    options = [t.text.upper() for t in tokens[closing + 1 :] if t.kind == "word"]
-    ddl.without_rowid = any(pair == ("WITHOUT", "ROWID") for pair in pairwise(options))
-    return ddl
-
-
-def _parse_table_item(sql: str, item: list[_Token], ddl: _TableDdl) -> None:
-    """Read one column definition or table constraint into ``ddl``."""
-    depth = item[0].depth
-    column = None if _is_word(item[0], *_TABLE_CONSTRAINT_START) else _ident(item[0]).lower()
-    name: str | None = None
-    position = 0 if column is None else 1
-    while position < len(item):
-        token = item[position]
-        following = item[position + 1] if position + 1 < len(item) else None
-        position += 1
-        if token.depth != depth or token.kind != "word":
-            continue
-        word = token.text.upper()
-        if word == "CONSTRAINT" and following is not None:
-            name, position = _ident(following), position + 1
-        elif word in ("PRIMARY", "UNIQUE"):
-            if word == "PRIMARY":
-                position += 1  # KEY
-            if position < len(item) and _is_punct(item[position], "("):
-                groups, closing = _parenthesized(item, position)
-                terms = tuple(_constraint_term(group) for group in groups)
-                position = closing + 1
-            else:
-                terms = ((column or "", None),)
-            ddl.constraints.append(_Constraint("primary_key" if word == "PRIMARY" else "unique", name, terms))
-            name = None
-        elif word in _OTHER_CONSTRAINT:
-            name = None
-            if column is not None and word == "COLLATE" and following is not None:
-                ddl.collations[column] = _ident(following)
-            elif column is not None and word == "AS" and following is not None and _is_punct(following, "("):
-                _, closing = _parenthesized(item, position)
-                ddl.generated[column] = sql[following.end : item[closing].start].strip()
-
-
-def _constraint_term(group: list[_Token]) -> tuple[str, str | None]:
-    collation = next(
-        (
-            _ident(group[i + 1])
-            for i, t in enumerate(group[:-1])
-            if _is_word(t, "COLLATE") and t.depth == group[0].depth
-        ),
-        None,
-    )
-    return _ident(group[0]).lower(), collation
+    table, found = read
+    collations = {col.name.lower(): col.collation for col in table.columns if col.collation is not None}
+    generated = {col.name.lower(): col.generated.text("sqlite") for col in table.columns if col.generated is not None}
+    constraints = [
+        _Constraint(
+            key.kind,
+            key.name,
+            tuple(((e.column or "").lower(), (e.collation or "BINARY").upper()) for e in key.elements),
+        )
+        for key in found.keys
+    ]
+    return _TableDdl(collations, generated, constraints, table.without_rowid, declared=table)
 
 
 @dataclass(frozen=True)
 class _IndexDdl:
-    terms: tuple[str, ...] = ()
-    """Each indexed term as written, without its COLLATE and ASC/DESC."""
+    terms: tuple[str | None, ...] = ()
+    """Each indexed expression as written, without its COLLATE and ASC/DESC (None for a column)."""
     where: str | None = None
 
 
-def _parse_create_index(sql: str) -> _IndexDdl:
-    tokens = _tokenize(sql)
-    on = next(i for i, t in enumerate(tokens) if _is_word(t, "ON") and t.depth == 0)
-    opening = next(i for i in range(on, len(tokens)) if _is_punct(tokens[i], "("))
-    groups, closing = _parenthesized(tokens, opening)
-    where = next((t for t in tokens[closing + 1 :] if _is_word(t, "WHERE") and t.depth == 0), None)
+@functools.lru_cache(maxsize=4096)
+def _read_index(sql: str, table_sql: str) -> _IndexDdl | None:
+    """An index's CREATE statement read by the DDL readers, against its table's columns (cached as tables are)."""
+    table = _read_table(table_sql)
+    key = _DECLARED.index(sql, table.declared) if table is not None and table.declared is not None else None
+    if key is None:
+        return None
     return _IndexDdl(
-        terms=tuple(_index_term(sql, group) for group in groups),
-        where=sql[where.end : tokens[-1].end].strip() if where is not None else None,
+        terms=tuple(e.expression.text("sqlite") if e.expression is not None else None for e in key.elements),
+        where=key.predicate.text("sqlite") if key.predicate is not None else None,
     )
-
-
-def _index_term(sql: str, group: list[_Token]) -> str:
-    end = len(group)
-    if end > 1 and _is_word(group[end - 1], "ASC", "DESC"):
-        end -= 1
-    if end > 2 and _is_word(group[end - 2], "COLLATE") and group[end - 2].depth == group[0].depth:
-        end -= 2
-    return sql[group[0].start : group[end - 1].end]

@@ -27,7 +27,11 @@ def closing(tokens: Sequence[Token], opening: int) -> int:
     """Index of the ``)`` that closes the ``(`` at ``opening``; SyntaxMismatch when it is never closed."""
     depth = 0
     for index in range(opening, len(tokens)):
-        depth += _step(tokens[index])
+        kind = tokens[index].token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
         if depth == 0:
             return index
     raise SyntaxMismatch("unbalanced parentheses")

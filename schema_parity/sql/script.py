@@ -92,9 +92,10 @@ class Unreadable:
 class _Split:
     """The splitting state over one chunk's tokens: statements, and where the reading must start again."""
 
-    def __init__(self, source: str, psql: bool, eof: bool) -> None:
+    def __init__(self, source: str, psql: bool, eof: bool, split_in_parentheses: bool = False) -> None:
         self.source = source
         self.psql = psql
+        self.split_in_parentheses = split_in_parentheses
         self.eof = eof
         self.done: list[tuple[list[Token], list[list[Token]]]] = []
         self.consumed = 0
@@ -143,7 +144,7 @@ class _Split:
                 self.body.append(token)
             self.current.append(token)
             return False
-        if token.token_type == TokenType.SEMICOLON and self.parens <= 0:
+        if token.token_type == TokenType.SEMICOLON and (self.parens <= 0 or self.split_in_parentheses):
             self._close(token.end + 1)
             return True
         if text == "BEGIN" and self._opens_body():
@@ -190,12 +191,23 @@ class Script:
     """The statements of a script (a string or a text stream), yielded as they are read.
 
     Iterate once; afterwards :attr:`unreadable` tells whether the reading stopped before the end of the text.
+    ``split_in_parentheses``: a ``;`` inside parentheses ends the statement too, as a driver's script splitting
+    does (SQLite's ``sqlite3_complete``), so a stray ``(`` costs its own statement rather than the rest of the text.
     """
 
-    def __init__(self, source: str | TextIO, lexicon: Lexicon, *, psql: bool = True, chunk: int = CHUNK) -> None:
+    def __init__(
+        self,
+        source: str | TextIO,
+        lexicon: Lexicon,
+        *,
+        psql: bool = True,
+        chunk: int = CHUNK,
+        split_in_parentheses: bool = False,
+    ) -> None:
         self._stream = io.StringIO(source) if isinstance(source, str) else source
         self.lexicon: Lexicon = lexicon
         self.psql = psql
+        self.split_in_parentheses = split_in_parentheses
         self.chunk = chunk
         self.unreadable: Unreadable | None = None
 
@@ -209,7 +221,7 @@ class Script:
                 eof = not more
                 buffer += more
             tokenized = tokenize(buffer, self.lexicon)
-            split = _Split(buffer, self.psql, eof)
+            split = _Split(buffer, self.psql, eof, self.split_in_parentheses)
             split.run(tokenized.tokens)
             complete = eof and tokenized.stopped_at is None and split.resume is None and split.copy_data_at is None
             if complete:

@@ -100,7 +100,8 @@ def is_word(token: Token, text: str, *words: str) -> bool:
 
 def word(token: Token, text: str) -> str:
     """The upper-cased bare word, or ``""`` for anything else (strings, quoted identifiers, punctuation)."""
-    return token.text.upper() if is_word(token, text) else ""
+    value = token.text  # is_word, inlined: every reader asks this of every token
+    return value.upper() if _WORD.match(value) and text[token.start : token.end + 1] == value else ""
 
 
 def expand_multiword(tokens: Sequence[Token], text: str) -> Iterator[Token]:

@@ -1,0 +1,273 @@
+"""ALTER TABLE (RENAME, ADD, DROP, ALTER COLUMN, SET SCHEMA) and ALTER INDEX / VIEW / SEQUENCE … RENAME."""
+
+from __future__ import annotations
+
+from schema_parity.catalog import KeyKind
+from schema_parity.sources.ddl.clauses import column_def, deferral, table_constraint
+from schema_parity.sources.ddl.model import Found, Refused, Table
+from schema_parity.sources.ddl.registry import Head, Registry
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
+from schema_parity.sql.groups import Cursor, SyntaxMismatch
+from schema_parity.sql.tokens import TokenType
+
+__all__ = ["register"]
+
+#: ALTER TABLE actions (first word) that change no column or key on PostgreSQL.
+_HARMLESS_ALTER_TABLE = frozenset(
+    {"OWNER", "ENABLE", "DISABLE", "CLUSTER", "REPLICA", "VALIDATE", "FORCE", "NO", "SET", "RESET", "OF", "NOT"}
+)
+
+
+def register(registry: Registry) -> None:
+    registry.add("ALTER", ("TABLE",), alter_table)
+    for what in ("INDEX", "VIEW", "SEQUENCE"):
+        registry.add("ALTER", (what,), alter_relation)
+
+
+def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    rules = replay.rules
+    cur.expect("TABLE")
+    if_exists = cur.accept("IF", "EXISTS")
+    cur.accept("ONLY")
+    schema, name = cur.qualified()
+    if cur.type() == TokenType.STAR:
+        cur.i += 1
+    found = replay.find(schema, name)
+    if found is None:
+        index = replay.find_index(schema, name) if rules.has("ALTER TABLE on an index") else None
+        if index is not None:  # ALTER TABLE works on indexes too (RENAME TO)
+            restart = replay.cursor(stmt.tokens, stmt)
+            restart.expect("ALTER")
+            alter_relation(replay, restart, stmt, head)
+            return
+        if if_exists:
+            return
+        replay.table(schema, name)
+    table = replay.table(schema, name, kinds=("table", "partitioned", "view"))
+    actions = items(cur.rest())
+    if len(actions) != 1:
+        rules.refuse_syntax(",")
+    for part in actions:
+        _action(replay, replay.cursor(part, stmt), table, stmt)
+
+
+def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+    rules = replay.rules
+    if c.accept("RENAME"):
+        _rename(replay, c, table)
+    elif c.accept("ADD"):
+        if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
+            _add_constraint(replay, c, table, stmt)
+        else:
+            c.accept("COLUMN")
+            _add_column(replay, c, table, stmt)
+    elif c.accept("DROP"):
+        if c.accept("CONSTRAINT"):
+            _drop_constraint(replay, c, table)
+        else:
+            c.accept("COLUMN")
+            _drop_column(replay, c, table)
+    elif c.accept("ALTER"):
+        rules.refuse_syntax("ALTER")
+        c.accept("COLUMN")
+        _alter_column(replay, c, table, stmt)
+    elif rules.has("ALTER TABLE SET SCHEMA") and c.accept("SET", "SCHEMA"):
+        table.schema = rules.norm_schema(c.name())
+    elif rules.has("ALTER TABLE options") and c.word() in _HARMLESS_ALTER_TABLE and not c.at("SET", "DATA"):
+        return  # OWNER TO, ENABLE/DISABLE TRIGGER, CLUSTER ON, REPLICA IDENTITY, SET (…), SET TABLESPACE, …
+    else:
+        raise Unmodelled
+
+
+def _rename(replay: Replay, c: Cursor, table: Table) -> None:
+    rules = replay.rules
+    if c.accept("TO"):
+        _, new = c.qualified()
+        if replay.tables.find(table.schema, new) is not None:
+            raise Refused(rules.rename_clash(new))
+        rules.rename_table(table, new)
+        return
+    if c.accept("CONSTRAINT"):
+        if not rules.has("RENAME CONSTRAINT"):
+            raise Unmodelled
+        old = c.name()
+        c.expect("TO")
+        new = c.name()
+        key, other = table.constraint(old)
+        if key is None and other is None:
+            raise Refused(f'constraint "{old}" for table "{table.name}" does not exist')
+        if key is not None:
+            key.name = new
+        if other is not None:
+            other.name = new
+        return
+    c.accept("COLUMN")
+    old = c.name()
+    c.expect("TO")
+    new = c.name()
+    col = table.column(old, rules.same)
+    if col is None:
+        raise Refused(rules.no_column_to_rename(old))
+    table.rename_column(col, new, rules.same)
+
+
+def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+    rules = replay.rules
+    rules.refuse_syntax(c.tokens[c.i].text)
+    save = c.i
+    cname = c.name() if c.accept("CONSTRAINT") else None
+    kind: KeyKind | None = "primary_key" if c.accept("PRIMARY", "KEY") else "unique" if c.accept("UNIQUE") else None
+    if kind is not None and c.accept("USING", "INDEX"):
+        iname = c.name()
+        index = next((k for k in table.keys if k.name == iname and k.kind in ("unique_index", "index")), None)
+        if index is None:
+            raise Refused(f'index "{iname}" does not exist')
+        index.kind = kind
+        index.name = cname or index.name
+        deferral(c, index)
+        if kind == "primary_key":
+            for col in table.key_columns(index, rules.same):
+                col.nullable = False
+        if not c.done:
+            raise Unmodelled
+        return
+    c.i = save
+    found = Found()
+    table_constraint(replay, c, table, stmt, found, in_create=False)
+    rules.define_constraints(replay.tables, table, found)
+
+
+def _add_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+    rules = replay.rules
+    if_not_exists = c.accept("IF", "NOT", "EXISTS")
+    if c.done:  # ``ADD COLUMN`` without a column
+        raise Unmodelled
+    name = rules.fold(c.tokens[c.i])
+    if table.column(name, rules.same) is not None:
+        if if_not_exists:
+            return
+        raise Refused(rules.duplicate_column(name, table))
+    found = Found()
+    try:
+        col = column_def(replay, c, table, stmt, found)
+    except SyntaxMismatch:
+        table.columns.pop()
+        raise
+    rules.define_column(replay.tables, table, col, found)
+
+
+def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
+    replay.rules.refuse_syntax("CONSTRAINT")
+    if_exists = c.accept("IF", "EXISTS")
+    name = c.name()
+    key, other = table.constraint(name)
+    if key is not None:
+        table.keys.remove(key)
+    elif other is not None:
+        table.others.remove(other)
+    elif not if_exists:
+        raise Refused(f'constraint "{name}" of relation "{table.name}" does not exist')
+
+
+def _drop_column(replay: Replay, c: Cursor, table: Table) -> None:
+    rules = replay.rules
+    if_exists = rules.has("DROP COLUMN IF EXISTS") and c.accept("IF", "EXISTS")
+    if c.done:  # ``DROP COLUMN`` without a column
+        raise Unmodelled
+    written = c.tokens[c.i].text
+    name = c.name()
+    col = table.column(name, rules.same)
+    if col is None:
+        if if_exists:
+            return
+        raise Refused(rules.no_column(name, table, written))
+    rules.check_drop_column(table, col)
+    table.drop_column(col, rules.same)
+    replay.tables.drop_owned_sequences(table, col.name)
+
+
+def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+    """PostgreSQL's ALTER COLUMN (SQLite has none)."""
+    name = c.name()
+    col = next((x for x in table.columns if x.name == name), None)
+    if col is None:
+        raise Refused(f'column "{name}" of relation "{table.name}" does not exist')
+    if c.accept("SET", "NOT", "NULL"):
+        col.nullable = False
+    elif c.accept("DROP", "NOT", "NULL"):
+        if any(k.kind == "primary_key" and name in k.columns() for k in table.keys):
+            raise Refused(f'column "{name}" is in a primary key')
+        col.nullable = True
+    elif c.accept("SET", "DEFAULT"):
+        col.default = replay.expr_text(c.rest(), stmt.sql, table)
+    elif c.accept("DROP", "DEFAULT"):
+        col.default = None
+    elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
+        type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
+        if not type_tokens:  # ``TYPE`` without a type
+            raise Unmodelled
+        col.type = " ".join(stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1].split()).lower()
+        if c.accept("COLLATE"):
+            col.collation = c.name()
+        c.rest()
+    elif c.accept("DROP", "IDENTITY"):
+        c.accept("IF", "EXISTS")
+        col.identity, col.autoincrement = None, False
+    elif c.accept("ADD", "GENERATED"):
+        identity = "always" if c.accept("ALWAYS") else "by default"
+        c.accept("BY", "DEFAULT")
+        c.expect("AS", "IDENTITY")
+        if c.type() == TokenType.L_PAREN:
+            c.group()
+        col.identity, col.autoincrement = identity, True
+        replay.rules.add_sequence(replay.tables, table, col.name)
+    elif c.accept("DROP", "EXPRESSION"):
+        c.accept("IF", "EXISTS")
+        col.generated = None
+    elif (
+        c.at("SET", "STATISTICS")
+        or c.at("SET", "STORAGE")
+        or c.at("SET", "COMPRESSION")
+        or (c.at("SET") and c.type(1) == TokenType.L_PAREN)
+        or (c.at("RESET") and c.type(1) == TokenType.L_PAREN)
+    ):
+        c.rest()
+    else:
+        raise Unmodelled
+    if not c.done:
+        raise Unmodelled
+
+
+def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    """ALTER INDEX / VIEW / SEQUENCE (and ALTER TABLE naming an index): only RENAME changes what is modelled."""
+    rules = replay.rules
+    what = cur.word()
+    cur.i += 1
+    if_exists = cur.accept("IF", "EXISTS")
+    schema, name = cur.qualified()
+    if not cur.accept("RENAME"):
+        if what == "INDEX" and cur.at("ATTACH"):
+            raise Unmodelled
+        return  # SET TABLESPACE, OWNER TO, SET (…), sequence options
+    if what == "VIEW" and not cur.at("TO"):
+        _rename(replay, cur, replay.table(schema, name, kinds=("view",)))
+        return
+    cur.expect("TO")
+    new = cur.name()
+    schema = rules.norm_schema(schema)
+    tables = replay.tables
+    if what in ("INDEX", "TABLE"):
+        found = replay.find_index(schema, name)
+        if found is None:
+            if if_exists:
+                return
+            raise Refused(f'relation "{name}" does not exist')
+        found[1].name = new  # the constraint an index backs is renamed with it
+    elif what == "VIEW":
+        replay.table(schema, name, kinds=("view",)).name = new
+    elif (schema, name) in tables.sequences:
+        tables.sequences[(schema, new)] = tables.sequences.pop((schema, name))
+    elif (schema, name) in tables.relations:
+        tables.relations.discard((schema, name))
+        tables.relations.add((schema, new))

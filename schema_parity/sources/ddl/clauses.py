@@ -1,0 +1,287 @@
+"""Column definitions, table constraints and index elements: the clauses CREATE TABLE, ALTER TABLE … ADD and
+CREATE INDEX share.
+
+What they read is collected in a :class:`~schema_parity.sources.ddl.model.Found` and applied by the statement
+(through the dialect's rules) once the whole statement is read, because the engines name and merge keys only then.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from schema_parity.catalog import KeyKind
+from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Ref, Table
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
+from schema_parity.sql.groups import Cursor
+from schema_parity.sql.tokens import Token, TokenType
+
+__all__ = ["column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
+
+_COLUMN_CONSTRAINT_WORDS = frozenset(
+    {
+        "CONSTRAINT",
+        "NOT",
+        "NULL",
+        "PRIMARY",
+        "UNIQUE",
+        "CHECK",
+        "DEFAULT",
+        "COLLATE",
+        "REFERENCES",
+        "GENERATED",
+        "AS",
+        "DEFERRABLE",
+        "INITIALLY",
+    }
+)
+
+
+def _names(tokens: list[Token], replay: Replay) -> list[str]:
+    return [replay.rules.fold(t) for t in tokens if t.token_type != TokenType.COMMA]
+
+
+# -- columns --------------------------------------------------------------------------------------------------------
+def column_def(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found) -> Col:
+    """``name type constraints…``: the column is added to ``table``, its keys and constraints to ``found``."""
+    name = c.name()
+    type_tokens = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS or cc.word() == "ON")
+    type_text = stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1] if type_tokens else ""
+    col = Col(name, type_text)
+    table.columns.append(col)  # before its constraints, which may name it
+    replay.rules.column_type(replay.tables, table, col, type_text)
+    first_spec = len(found.keys)
+    _column_constraints(replay, c, table, col, stmt, found=found)
+    for spec in found.keys[first_spec:]:  # the column's final COLLATE applies to its own keys (both engines)
+        spec.elements[0].collation = col.collation
+    return col
+
+
+def _column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
+    rules = replay.rules
+    last_key: Key | None = None
+    while not c.done:
+        cname = c.name() if c.accept("CONSTRAINT") else None
+        if c.accept("NOT", "NULL"):
+            col.nullable = False
+        elif c.accept("NULL"):
+            col.nullable = True
+        elif c.accept("PRIMARY", "KEY"):
+            desc = c.accept("DESC")
+            c.accept("ASC")
+            last_key = Key(cname, "primary_key", [table.element(col.name, rules.same)], from_table_definition=True)
+            last_key.elements[0].descending = rules.column_key_descending(desc)
+            last_key.column_level = True
+            found.keys.append(last_key)
+            _index_tail(replay, c, last_key, stmt, table)
+            c.accept("AUTOINCREMENT")
+        elif c.accept("UNIQUE"):
+            last_key = Key(cname, "unique", [table.element(col.name, rules.same)], from_table_definition=True)
+            last_key.nulls_not_distinct = nulls_clause(replay, c)
+            found.keys.append(last_key)
+            _index_tail(replay, c, last_key, stmt, table)
+            col.unique_flag = True
+        elif c.accept("CHECK"):
+            names = replay.frag(c.group(), stmt.sql, table).columns()
+            found.checks.append(Other(cname, "check", names, owner_column=col.name))
+            c.accept("NO", "INHERIT")
+        elif c.accept("DEFAULT"):
+            if c.done:  # DEFAULT without an expression: a syntax error on both engines
+                raise Unmodelled
+            first = c.tokens[c.i]
+            c.i += 1
+            more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
+            col.default = replay.expr_text([first, *more], stmt.sql, table)
+        elif c.accept("COLLATE"):
+            col.collation = c.name()
+        elif c.accept("REFERENCES"):
+            ref = c.qualified()
+            if c.type() == TokenType.L_PAREN:
+                c.group()
+            _fk_tail(c)
+            found.fks.append((Other(cname, "fk", {col.name}, owner_column=col.name, references=ref), [col.name]))
+        elif c.accept("GENERATED"):
+            identity = "always" if c.accept("ALWAYS") else "by default" if c.accept("BY", "DEFAULT") else None
+            c.expect("AS")
+            if c.accept("IDENTITY"):
+                if c.type() == TokenType.L_PAREN:
+                    c.group()
+                col.identity, col.autoincrement, col.nullable = identity or "always", True, False
+                rules.add_sequence(replay.tables, table, col.name)
+            else:
+                col.generated = replay.frag(c.group(), stmt.sql, table)
+                c.skip("STORED", "VIRTUAL")
+        elif c.accept("AS"):
+            col.generated = replay.frag(c.group(), stmt.sql, table)
+            c.skip("STORED", "VIRTUAL")
+        elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+            deferral(c, last_key if last_key is not None else Key(None, "unique", []))
+        elif c.accept("AUTOINCREMENT"):
+            col.autoincrement = True
+        elif c.accept("ON", "CONFLICT"):
+            c.name()
+        else:
+            raise Unmodelled
+
+
+# -- clauses of keys ------------------------------------------------------------------------------------------------
+def nulls_clause(replay: Replay, c: Cursor) -> bool:
+    """``NULLS [NOT] DISTINCT``: whether NULLs conflict with each other."""
+    if c.accept("NULLS", "NOT", "DISTINCT"):
+        replay.rules.refuse_syntax("NULLS")
+        return True
+    c.accept("NULLS", "DISTINCT")
+    return False
+
+
+def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table) -> None:
+    """INCLUDE (…), WITH (…), USING INDEX TABLESPACE x, WHERE (…) (EXCLUDE), DEFERRABLE …, ON CONFLICT x."""
+    while not c.done:
+        if c.accept("INCLUDE"):
+            key.include = _names(c.group(), replay)
+        elif c.accept("WITH"):
+            c.group()
+        elif c.accept("USING", "INDEX", "TABLESPACE"):
+            c.name()
+        elif c.at("WHERE") and key.kind == "exclusion":
+            c.i += 1
+            key.predicate = replay.frag(c.group(), stmt.sql, table)
+        elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+            replay.rules.refuse_syntax(c.tokens[c.i].text)
+            deferral(c, key)
+        elif c.accept("ON", "CONFLICT"):
+            c.name()
+        else:
+            return
+
+
+def deferral(c: Cursor, key: Key) -> None:
+    """``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]`` in any order."""
+    start = c.i
+    while True:
+        if c.accept("DEFERRABLE"):
+            key.deferrable = True
+        elif c.accept("NOT", "DEFERRABLE"):
+            key.deferrable = False
+        elif c.accept("INITIALLY", "DEFERRED"):
+            key.initially_deferred = key.deferrable = True
+        elif not c.accept("INITIALLY", "IMMEDIATE"):
+            break
+    if c.i == start:  # ``INITIALLY`` alone (a syntax error): the callers' loops would wait here forever
+        raise Unmodelled
+
+
+def _fk_tail(c: Cursor) -> None:
+    while not c.done:
+        if c.accept("MATCH"):
+            c.name()
+        elif c.accept("ON", "DELETE") or c.accept("ON", "UPDATE"):
+            if not (c.accept("NO", "ACTION") or c.accept("SET", "NULL") or c.accept("SET", "DEFAULT")):
+                c.name()
+            if c.type() == TokenType.L_PAREN:
+                c.group()
+        elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+            deferral(c, Key(None, "unique", []))
+        elif not c.accept("NOT", "VALID"):
+            return
+
+
+def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table) -> list[Elem]:
+    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables)."""
+    elems = []
+    for part in items(tokens):
+        c = replay.cursor(part, stmt)
+        elem = table.element(c.name(), replay.rules.same)
+        _elem_tail(replay, c, elem)
+        if not c.done:
+            raise Unmodelled
+        elems.append(elem)
+    return elems
+
+
+def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
+    if c.accept("COLLATE"):
+        elem.collation = c.qualified()[1]
+    if not c.done and c.word() not in ("ASC", "DESC", "NULLS", "WITH") and replay.rules.has("operator class"):
+        elem.opclass = ".".join(filter(None, c.qualified()))
+        if c.type() == TokenType.L_PAREN:
+            c.group()
+    if c.accept("DESC"):
+        elem.descending = True
+    c.accept("ASC")
+    if c.accept("NULLS"):
+        c.name()
+
+
+def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found, *, in_create: bool) -> None:
+    """``[CONSTRAINT name] PRIMARY KEY | UNIQUE | EXCLUDE | CHECK | FOREIGN KEY …`` into ``found``."""
+    cname = c.name() if c.accept("CONSTRAINT") else None
+    if c.accept("PRIMARY", "KEY") or c.accept("UNIQUE"):
+        kind: KeyKind = "primary_key" if c.tokens[c.i - 1].text.upper() == "KEY" else "unique"
+        key = Key(cname, kind, [], from_table_definition=in_create)
+        if kind == "unique":
+            key.nulls_not_distinct = nulls_clause(replay, c)
+        if c.at("USING", "INDEX") and not c.at("USING", "INDEX", "TABLESPACE"):
+            raise Unmodelled  # handled by ALTER TABLE … ADD CONSTRAINT before reaching here
+        key.elements = _column_list(replay, c.group(), stmt, table)
+        _index_tail(replay, c, key, stmt, table)
+        found.keys.append(key)
+    elif c.accept("EXCLUDE"):
+        if not replay.rules.has("EXCLUDE"):
+            raise Unmodelled
+        key = Key(cname, "exclusion", [], from_table_definition=in_create)
+        key.method = c.name().lower() if c.accept("USING") else None
+        for part in items(c.group()):
+            ec = replay.cursor(part, stmt)
+            body = ec.until(lambda cc: cc.at("WITH") and cc.type(1) != TokenType.L_PAREN)
+            ec.expect("WITH")
+            op_tokens = ec.rest()
+            if not op_tokens:  # ``a WITH`` without an operator: a syntax error
+                raise Unmodelled
+            elem = index_elem(replay, replay.cursor(body, stmt), table, stmt)
+            elem.operator = stmt.sql[op_tokens[0].start : op_tokens[-1].end + 1]
+            key.elements.append(elem)
+        _index_tail(replay, c, key, stmt, table)
+        found.keys.append(key)
+    elif c.accept("CHECK"):
+        found.checks.append(Other(cname, "check", replay.frag(c.group(), stmt.sql, table).columns()))
+        c.accept("NO", "INHERIT")
+        c.accept("NOT", "VALID")
+    elif c.accept("FOREIGN", "KEY"):
+        cols = _names(c.group(), replay)
+        c.expect("REFERENCES")
+        ref = c.qualified()
+        if c.type() == TokenType.L_PAREN:
+            c.group()
+        _fk_tail(c)
+        found.fks.append((Other(cname, "fk", set(cols), references=ref), cols))
+    else:
+        raise Unmodelled
+    if not c.done:
+        raise Unmodelled
+
+
+# -- index elements -------------------------------------------------------------------------------------------------
+def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
+    """``column | func(…) | (expr) | expr`` then ``[COLLATE x] [opclass] [ASC|DESC] [NULLS …]``."""
+    rules = replay.rules
+    body = rules.index_element_body(c)
+    elem = Elem()
+    frag = replay.frag(body, stmt.sql, table)
+    bare = [s for s in frag.segments if not (isinstance(s, str) and not s.strip("() \n\t"))]
+    if len(bare) == 1 and isinstance(bare[0], Ref) and not bare[0].table:
+        elem = table.element(bare[0].name, rules.same)
+    elif rules.expressions_parsed and len(body) == 1:
+        elem = table.element(rules.fold(body[0]), rules.same)
+    else:
+        if frag.ast is not None:
+            while isinstance(frag.ast, exp.Paren):
+                frag.ast = frag.ast.this
+            if isinstance(frag.ast, exp.Collate):
+                elem.collation = frag.ast.expression.name
+                frag.ast = frag.ast.this
+        elem.expression = frag
+    _elem_tail(replay, c, elem)
+    if not c.done:
+        raise Unmodelled
+    return elem

@@ -1,0 +1,78 @@
+"""CREATE [UNIQUE] INDEX: a key on a table's columns or expressions, partial when it has a WHERE clause."""
+
+from __future__ import annotations
+
+from schema_parity.sources.ddl.clauses import index_elem, nulls_clause
+from schema_parity.sources.ddl.model import Key, Refused, Table
+from schema_parity.sources.ddl.registry import Head, Registry
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
+from schema_parity.sql.groups import Cursor
+from schema_parity.sql.tokens import TokenType
+
+__all__ = ["declared_index", "register"]
+
+
+def register(registry: Registry) -> None:
+    registry.add("CREATE", ("INDEX",), create_index)
+    registry.add("CREATE", ("UNIQUE", "INDEX"), create_index)
+
+
+def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    rules = replay.rules
+    unique = cur.accept("UNIQUE")
+    cur.expect("INDEX")
+    cur.accept("CONCURRENTLY")
+    if_not_exists = cur.accept("IF", "NOT", "EXISTS")
+    name: str | None = None
+    if not cur.at("ON"):
+        name = cur.qualified()[1]
+    cur.expect("ON")
+    cur.accept("ONLY")
+    schema, tname = cur.qualified()
+    table = replay.table(schema, tname)
+    if name is not None and rules.index_name_taken(replay.tables, table.schema, name):
+        if if_not_exists:
+            return
+        raise Refused(rules.already_exists("index", name))
+    key = Key(name, "unique_index" if unique else "index", [])
+    _read_key(replay, cur, stmt, table, key)
+    rules.add_index(replay.tables, table, key)
+
+
+def declared_index(replay: Replay, stmt: Stmt, table: Table) -> Key:
+    """The key a CREATE INDEX statement on ``table`` declares, read but not applied (SQLite reflection)."""
+    cur = replay.cursor(stmt.tokens, stmt)
+    cur.expect("CREATE")
+    unique = cur.accept("UNIQUE")
+    cur.expect("INDEX")
+    cur.accept("IF", "NOT", "EXISTS")
+    name = cur.qualified()[1]
+    cur.expect("ON")
+    cur.qualified()
+    key = Key(name, "unique_index" if unique else "index", [])
+    _read_key(replay, cur, stmt, table, key)
+    return key
+
+
+def _read_key(replay: Replay, cur: Cursor, stmt: Stmt, table: Table, key: Key) -> None:
+    """``[USING method] (elements) [INCLUDE (…)] [NULLS [NOT] DISTINCT] [WITH (…)] [TABLESPACE x] [WHERE …]``."""
+    rules = replay.rules
+    if cur.accept("USING"):
+        method = cur.name().lower()
+        key.method = None if method == "btree" else method
+    for part in items(cur.group()):
+        key.elements.append(index_elem(replay, replay.cursor(part, stmt), table, stmt))
+    while not cur.done:
+        if cur.accept("INCLUDE"):
+            key.include = [rules.fold(t) for t in cur.group() if t.token_type != TokenType.COMMA]
+        elif cur.at("NULLS"):
+            key.nulls_not_distinct = nulls_clause(replay, cur)
+        elif cur.accept("WITH"):
+            cur.group()
+        elif cur.accept("TABLESPACE"):
+            cur.name()
+        elif cur.accept("WHERE"):
+            key.predicate = replay.frag(cur.rest(), stmt.sql, table)
+        else:
+            raise Unmodelled

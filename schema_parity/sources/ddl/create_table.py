@@ -1,0 +1,88 @@
+"""CREATE TABLE (and SQLite's CREATE VIRTUAL TABLE): a new table from its column and constraint definitions."""
+
+from __future__ import annotations
+
+from schema_parity.sources.ddl.clauses import column_def, table_constraint
+from schema_parity.sources.ddl.model import Col, Found, Refused, Table
+from schema_parity.sources.ddl.registry import Head, Registry
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
+from schema_parity.sql.groups import Cursor, SyntaxMismatch
+from schema_parity.sql.tokens import Token, TokenType
+
+__all__ = ["declared_table", "register"]
+
+
+def register(registry: Registry) -> None:
+    registry.add("CREATE", ("TABLE",), create_table, temporary=False)
+    registry.add("CREATE", ("VIRTUAL", "TABLE"), create_table, temporary=False)
+
+
+def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    rules = replay.rules
+    virtual = cur.accept("VIRTUAL")
+    cur.expect("TABLE")
+    if_not_exists = cur.accept("IF", "NOT", "EXISTS")
+    schema, name = cur.qualified()
+    schema = rules.norm_schema(schema)
+    if replay.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
+        if if_not_exists:
+            return
+        raise Refused(rules.already_exists("table", name))
+    table = Table(name, schema, kind="virtual" if virtual else "table")
+    if virtual:
+        cur.expect("USING")
+        cur.name()
+        args = cur.group() if cur.type() == TokenType.L_PAREN else []
+        for part in items(args):
+            if len(part) == 1 and "=" not in part[0].text:
+                table.columns.append(Col(rules.fold(part[0]), ""))
+        replay.tables.add(table)
+        return
+    elements = _body(replay, cur, table)
+    replay.tables.add(table)
+    try:
+        found = _definitions(replay, table, elements, stmt)
+        rules.define_table(replay.tables, table, found)
+    except (SyntaxMismatch, Refused):
+        replay.tables.remove(table)
+        raise
+
+
+def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
+    """What a CREATE TABLE statement declares, read but not applied: its columns, and its keys and constraints as
+    written, before the engine names or merges them (SQLite reflection reads ``sqlite_schema.sql`` with it)."""
+    cur = replay.cursor(stmt.tokens, stmt)
+    cur.expect("CREATE")
+    cur.expect("TABLE")
+    cur.accept("IF", "NOT", "EXISTS")
+    schema, name = cur.qualified()
+    table = Table(name, replay.rules.norm_schema(schema))
+    elements = _body(replay, cur, table)
+    return table, _definitions(replay, table, elements, stmt)
+
+
+def _body(replay: Replay, cur: Cursor, table: Table) -> list[list[Token]]:
+    """The items of the parenthesised definition; the options after it are read into ``table``."""
+    if cur.type() != TokenType.L_PAREN:
+        raise Unmodelled  # CREATE TABLE … AS SELECT, PARTITION OF, OF type
+    elements = items(cur.group())
+    replay.rules.table_options(cur, table)
+    return elements
+
+
+def _definitions(replay: Replay, table: Table, elements: list[list[Token]], stmt: Stmt) -> Found:
+    """Columns first (in order), then table constraints, which may name any column."""
+    found = Found()
+    constraint_parts: list[list[Token]] = []
+    for part in elements:
+        c = replay.cursor(part, stmt)
+        if c.word() in replay.rules.table_constraint_words:
+            constraint_parts.append(part)
+        elif c.word() == "LIKE":
+            raise Unmodelled
+        else:
+            column_def(replay, c, table, stmt, found)
+    for part in constraint_parts:
+        table_constraint(replay, replay.cursor(part, stmt), table, stmt, found, in_create=True)
+    return found

@@ -1,0 +1,595 @@
+"""What differs between PostgreSQL and SQLite when a statement is replayed: one rules object per engine.
+
+The statement readers are written once; every point where the engines part (how names fold and compare, which
+clauses each grammar has, the engine's refusal messages, how keys get their names and when identical keys merge,
+SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :class:`Rules`, answered by
+:class:`PostgresRules` or :class:`SqliteRules`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
+from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refused, Table, Tables
+from schema_parity.sources.ddl.naming import choose_name, index_name_addition, name_addition, truncate_identifier
+from schema_parity.sources.ddl.statement import Unmodelled, items
+from schema_parity.sql.groups import Cursor
+from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType
+
+__all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
+
+_SERIAL = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+_SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
+_E = TypeVar("_E", bound=exp.Expr)
+
+Clause = Literal[
+    "ALTER TABLE on an index",
+    "ALTER TABLE SET SCHEMA",
+    "ALTER TABLE options",
+    "RENAME CONSTRAINT",
+    "DROP COLUMN IF EXISTS",
+    "operator class",
+    "EXCLUDE",
+]
+"""Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
+
+
+class Rules:
+    """The engine-specific answers the statement readers ask for."""
+
+    name: Dialect
+    default_schema: str
+    default_collation: str
+    expressions_parsed: bool
+    """Expressions are kept as sqlglot ASTs and compared as the engine prints them (PostgreSQL); SQLite compares
+    the source text."""
+    table_constraint_words: frozenset[str]
+    """The words a table constraint starts with (anything else in CREATE TABLE's list is a column). SQLite reads
+    ``EXCLUDE`` as a column name, but a PostgreSQL exclusion constraint replayed on SQLite must stay unmodelled
+    (the column type reader is lenient), so both engines list it."""
+    indexes_in_any_schema: bool
+    """An index name is looked up without its schema (SQLite)."""
+    clauses: frozenset[Clause]
+    """The engine-specific clauses its grammar has."""
+
+    def __init__(self) -> None:
+        self.sqlglot = SqlglotDialect.get_or_raise(SQLGLOT_NAME[self.name])
+
+    # -- names --------------------------------------------------------------------------------------------------
+    def same(self, a: str, b: str) -> bool:
+        raise NotImplementedError
+
+    def key(self, name: str) -> str:
+        """The index key of a name: ``same(a, b)`` implies ``key(a) == key(b)``."""
+        raise NotImplementedError
+
+    def fold(self, token: Token) -> str:
+        """A name token as the engine stores the name."""
+        raise NotImplementedError
+
+    def norm_schema(self, schema: str | None) -> str | None:
+        """``None`` for the default schema (``public`` / ``main``), else the schema."""
+        return None if schema is None or self.same(schema, self.default_schema) else schema
+
+    def effective_collation(self, collation: str | None) -> str | None:
+        """A key element's collation, None when it is the engine default (what ON CONFLICT matching compares)."""
+        return None if collation is None or collation.lower() == self.default_collation.lower() else collation
+
+    # -- grammar ------------------------------------------------------------------------------------------------
+    def has(self, clause: Clause) -> bool:
+        return clause in self.clauses
+
+    def refuse_syntax(self, near: str) -> None:
+        """A PostgreSQL clause SQLite's parser rejects: SQLite refuses the statement with its syntax error."""
+
+    def expression(self, text: str) -> exp.Expr | None:
+        """The sqlglot AST of an expression whose text is compared as the engine prints it; None if not kept."""
+        return None
+
+    def normalize(self, expression: _E) -> _E:
+        """Names in a parsed expression as the engine folds them."""
+        return expression
+
+    def table_options(self, cur: Cursor, table: Table) -> None:
+        """What follows the ``( … )`` of CREATE TABLE."""
+        raise NotImplementedError
+
+    def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
+        """Set the column's type as the engine records it (and what the type implies)."""
+        raise NotImplementedError
+
+    def index_element_body(self, c: Cursor) -> list[Token]:
+        """The tokens of an index element's column or expression, before ``COLLATE``/opclass/``ASC``/``DESC``."""
+        raise NotImplementedError
+
+    # -- keys and constraints -----------------------------------------------------------------------------------
+    def column_key_descending(self, desc: bool) -> bool:
+        """Whether a column's ``PRIMARY KEY DESC`` is kept on the key element."""
+        return False
+
+    def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        """CREATE TABLE: the keys and constraints read from its definition are added."""
+        raise NotImplementedError
+
+    def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
+        """ALTER TABLE … ADD COLUMN: the column's keys and constraints are added (or the engine refuses)."""
+        raise NotImplementedError
+
+    def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
+        """ALTER TABLE … ADD CONSTRAINT (PostgreSQL only: SQLite refuses the statement before it is read)."""
+        raise NotImplementedError
+
+    def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        """CREATE INDEX."""
+        raise NotImplementedError
+
+    def add_sequence(self, tables: Tables, table: Table, column: str) -> None:
+        """A serial or identity column owns a sequence (PostgreSQL), whose name later default names avoid."""
+
+    def relation_taken(self, tables: Tables, schema: str | None, name: str) -> bool:
+        """A new table cannot take ``name`` although no table has it (PostgreSQL: indexes, sequences, ...)."""
+        return False
+
+    def index_name_taken(self, tables: Tables, schema: str | None, name: str) -> bool:
+        raise NotImplementedError
+
+    def index_backs_constraint(self, key: Key) -> bool:
+        """DROP INDEX is refused for this key."""
+        return key.kind in CONSTRAINT_KINDS
+
+    def rename_table(self, table: Table, new: str) -> None:
+        table.name = new
+
+    def check_drop_column(self, table: Table, col: Col) -> None:
+        """Refuse DROP COLUMN as the engine does."""
+
+    # -- messages -----------------------------------------------------------------------------------------------
+    def no_table(self, name: str) -> str:
+        raise NotImplementedError
+
+    def already_exists(self, what: str, name: str) -> str:
+        raise NotImplementedError
+
+    def rename_clash(self, name: str) -> str:
+        raise NotImplementedError
+
+    def no_column(self, name: str, table: Table, written: str) -> str:
+        """A column ALTER TABLE names does not exist (``written``: the name token as written)."""
+        raise NotImplementedError
+
+    def no_column_to_rename(self, name: str) -> str:
+        raise NotImplementedError
+
+    def duplicate_column(self, name: str, table: Table) -> str:
+        raise NotImplementedError
+
+    def no_index(self, name: str) -> str:
+        raise NotImplementedError
+
+    def index_of_constraint(self, name: str, table: Table) -> str:
+        raise NotImplementedError
+
+    def no_such(self, what: str, name: str) -> str:
+        """DROP TABLE / DROP VIEW of a relation that does not exist."""
+        raise NotImplementedError
+
+
+class PostgresRules(Rules):
+    name: Dialect = "postgresql"
+    default_schema = "public"
+    default_collation = "default"
+    expressions_parsed = True
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
+    indexes_in_any_schema = False
+    clauses: frozenset[Clause] = frozenset(
+        {
+            "ALTER TABLE on an index",
+            "ALTER TABLE SET SCHEMA",
+            "ALTER TABLE options",
+            "RENAME CONSTRAINT",
+            "DROP COLUMN IF EXISTS",
+            "operator class",
+            "EXCLUDE",
+        }
+    )
+
+    def same(self, a: str, b: str) -> bool:
+        return a == b
+
+    def key(self, name: str) -> str:
+        return name
+
+    def fold(self, token: Token) -> str:
+        return truncate_identifier(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+
+    def expression(self, text: str) -> exp.Expr | None:
+        try:  # re-tokenized: the structural tokens have multi-word keywords split apart
+            ast = self.sqlglot.parse(text)[0]
+        except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
+            return None
+        return normalize_identifiers(ast, dialect="postgres") if ast is not None else None
+
+    def normalize(self, expression: _E) -> _E:
+        return normalize_identifiers(expression, dialect="postgres")
+
+    def table_options(self, cur: Cursor, table: Table) -> None:
+        while not cur.done:
+            if cur.accept("PARTITION", "BY"):
+                table.kind = "partitioned"
+                cur.until(lambda c: c.at("USING") or c.at("WITH") or c.at("TABLESPACE"))
+            elif cur.accept("WITH") or cur.accept("WITHOUT", "OIDS"):
+                if cur.type() == TokenType.L_PAREN:
+                    cur.group()
+            elif cur.accept("TABLESPACE") or cur.accept("USING"):
+                cur.name()
+            else:
+                raise Unmodelled  # INHERITS, ON COMMIT, …
+
+    def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
+        type_text = " ".join(type_text.split())
+        base = _SERIAL.get(type_text.lower())
+        col.type = base or type_text.lower()
+        if base is not None:
+            col.autoincrement, col.nullable = True, False
+            self.add_sequence(tables, table, col.name)
+
+    def index_element_body(self, c: Cursor) -> list[Token]:
+        """``column | func(…) | (expr)``."""
+        if c.type() == TokenType.L_PAREN:
+            return c.group()
+        start = c.i
+        c.qualified()
+        if c.type() == TokenType.L_PAREN:
+            c.group()
+        return list(c.tokens[start : c.i])
+
+    # -- keys: default names and de-duplication ---------------------------------------------------------------
+    def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        self._name_checks(tables, table, found.checks)
+        table.others.extend(found.checks)
+        self._add_create_table_keys(tables, table, found.keys)
+        for fk, cols in found.fks:
+            self._add_fk(tables, table, fk, cols)
+
+    def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
+        self._name_checks(tables, table, found.checks)
+        table.others.extend(found.checks)
+        for key in sorted(found.keys, key=lambda k: k.kind != "primary_key"):
+            self._add_key(tables, table, key)
+        for fk, cols in found.fks:
+            self._add_fk(tables, table, fk, cols)
+
+    def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
+        self._name_checks(tables, table, found.checks)
+        table.others.extend(found.checks)
+        for key in found.keys:
+            self._add_key(tables, table, key)
+        for fk, cols in found.fks:
+            self._add_fk(tables, table, fk, cols)
+
+    def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        self._add_key(tables, table, key)
+
+    def _name_checks(self, tables: Tables, table: Table, checks: list[Other]) -> None:
+        used: list[str] = [o.name for o in checks if o.name]
+        for check in checks:
+            if check.name is None:
+                colname = next(iter(check.columns)) if len(check.columns) == 1 else None
+                check.name = choose_name(
+                    table.name,
+                    colname,
+                    "check",
+                    lambda n: n in used or tables.constraint_taken(table.schema, n),
+                )
+                used.append(check.name)
+
+    def _add_fk(self, tables: Tables, table: Table, other: Other, cols: list[str]) -> None:
+        if other.name is None:
+            other.name = choose_name(
+                table.name, name_addition(cols), "fkey", lambda n: tables.constraint_taken(table.schema, n)
+            )
+        table.others.append(other)
+
+    def _add_create_table_keys(self, tables: Tables, table: Table, specs: list[Key]) -> None:
+        """transformIndexConstraints: PRIMARY KEY first, identical index specs merged, then names chosen in order."""
+        pk = next((k for k in specs if k.kind == "primary_key"), None)
+        final: list[Key] = [pk] if pk is not None else []
+        for spec in specs:
+            if spec is pk:
+                continue
+            prior = next((p for p in final if self._same_index_spec(p, spec)), None)
+            if prior is None:
+                final.append(spec)
+            elif prior.name is None:
+                prior.name = spec.name
+        for key in final:
+            self._add_key(tables, table, key)
+
+    def _same_index_spec(self, a: Key, b: Key) -> bool:
+        def shape(k: Key) -> tuple[object, ...]:
+            elems = tuple(
+                (
+                    e.column,
+                    e.expression.text(self.name) if e.expression else None,
+                    e.collation,
+                    e.opclass,
+                    e.descending,
+                    e.operator,
+                )
+                for e in k.elements
+            )
+            pred = k.predicate.text(self.name) if k.predicate else None
+            return (
+                elems,
+                tuple(k.include),
+                pred,
+                k.method,
+                k.nulls_not_distinct,
+                k.deferrable,
+                k.initially_deferred,
+                k.kind == "exclusion",
+            )
+
+        return shape(a) == shape(b)
+
+    def _add_key(self, tables: Tables, table: Table, key: Key) -> None:
+        """DefineIndex: choose the default name; a PRIMARY KEY makes its columns NOT NULL."""
+        if key.name is None:
+            if key.kind == "primary_key":
+                key.name = choose_name(table.name, None, "pkey", lambda n: self._taken(tables, table, n, True))
+            else:
+                label = {"exclusion": "excl", "unique": "key"}.get(key.kind, "idx")
+                constraint = key.kind in CONSTRAINT_KINDS
+                addition = index_name_addition(key.elements, key.include)
+                key.name = choose_name(table.name, addition, label, lambda n: self._taken(tables, table, n, constraint))
+        if key.kind == "primary_key":
+            for col in table.key_columns(key, self.same):
+                col.nullable = False
+        table.keys.append(key)
+
+    @staticmethod
+    def _taken(tables: Tables, table: Table, name: str, constraint: bool) -> bool:
+        return tables.relation_taken(table.schema, name) or (constraint and tables.constraint_taken(table.schema, name))
+
+    def add_sequence(self, tables: Tables, table: Table, column: str) -> None:
+        name = choose_name(table.name, column, "seq", lambda n: tables.relation_taken(table.schema, n))
+        tables.sequences[(table.schema, name)] = (table.name, column)
+
+    def relation_taken(self, tables: Tables, schema: str | None, name: str) -> bool:
+        return tables.relation_taken(schema, name)
+
+    def index_name_taken(self, tables: Tables, schema: str | None, name: str) -> bool:
+        return tables.relation_taken(schema, name)
+
+    # -- messages ---------------------------------------------------------------------------------------------
+    def no_table(self, name: str) -> str:
+        return f'relation "{name}" does not exist'
+
+    def already_exists(self, what: str, name: str) -> str:
+        return f'relation "{name}" already exists'
+
+    def rename_clash(self, name: str) -> str:
+        return f'relation "{name}" already exists'
+
+    def no_column(self, name: str, table: Table, written: str) -> str:
+        return f'column "{name}" of relation "{table.name}" does not exist'
+
+    def no_column_to_rename(self, name: str) -> str:
+        return f'column "{name}" does not exist'
+
+    def duplicate_column(self, name: str, table: Table) -> str:
+        return f'column "{name}" of relation "{table.name}" already exists'
+
+    def no_index(self, name: str) -> str:
+        return f'index "{name}" does not exist'
+
+    def index_of_constraint(self, name: str, table: Table) -> str:
+        return f"cannot drop index {name} because constraint {name} on table {table.name} requires it"
+
+    def no_such(self, what: str, name: str) -> str:
+        return f'{what.lower()} "{name}" does not exist'
+
+
+class SqliteRules(Rules):
+    name: Dialect = "sqlite"
+    default_schema = "main"
+    default_collation = "BINARY"
+    expressions_parsed = False
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
+    indexes_in_any_schema = True
+    clauses: frozenset[Clause] = frozenset()
+
+    def same(self, a: str, b: str) -> bool:
+        return a.lower() == b.lower()
+
+    def key(self, name: str) -> str:
+        return name.lower()
+
+    def fold(self, token: Token) -> str:
+        return token.text
+
+    def refuse_syntax(self, near: str) -> None:
+        raise Refused(f'near "{near}": syntax error')
+
+    def table_options(self, cur: Cursor, table: Table) -> None:
+        for part in items(cur.rest()):
+            words = [t.text.upper() for t in part]
+            if words == ["WITHOUT", "ROWID"]:
+                table.without_rowid = True
+            elif words != ["STRICT"]:
+                raise Unmodelled
+
+    def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
+        if type_text.upper() in _SQLITE_STD_TYPES:
+            col.type = type_text.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
+
+    def index_element_body(self, c: Cursor) -> list[Token]:
+        """Everything up to ``COLLATE``/``ASC``/``DESC`` (SQLite's ``a COLLATE nocase DESC`` element)."""
+        return c.until(lambda cc: cc.at("COLLATE") or cc.at("ASC") or cc.at("DESC"))
+
+    def column_key_descending(self, desc: bool) -> bool:
+        return desc
+
+    # -- keys: rowid alias and merged autoindexes -------------------------------------------------------------
+    def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        table.others.extend(found.checks)
+        table.others.extend(fk for fk, _ in found.fks)
+        for spec in found.keys:
+            self._add_key(table, spec)
+        pk = next((k for k in table.keys if k.kind == "primary_key"), None)
+        if pk is not None and table.without_rowid:
+            for col in table.key_columns(pk, self.same):
+                col.nullable = False
+
+    def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
+        refusal = (
+            "Cannot add a PRIMARY KEY column"
+            if any(k.kind == "primary_key" for k in found.keys)
+            else "Cannot add a UNIQUE column"
+            if found.keys
+            else "Cannot add a NOT NULL column with default value NULL"
+            if not col.nullable and col.default is None and col.generated is None
+            else None
+        )
+        if refusal is not None:
+            table.columns.remove(col)
+            raise Refused(refusal)
+        table.others.extend(found.checks)
+        table.others.extend(fk for fk, _ in found.fks)
+
+    def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        table.keys.append(key)
+
+    def _add_key(self, table: Table, key: Key) -> None:
+        """A rowid alias has no index; an autoindex identical to an earlier one is not created (sqlite3CreateIndex)."""
+        desc_column = key.column_level and key.elements[0].descending
+        if key.kind == "primary_key":
+            cols = table.key_columns(key, self.same)
+            if (
+                not table.without_rowid
+                and len(key.elements) == 1
+                and len(cols) == 1
+                and cols[0].type.upper() == "INTEGER"
+                and not desc_column
+            ):
+                cols[0].autoincrement = True
+                key.elements[0].descending = False
+                table.keys.append(key)
+                return
+        if key.from_table_definition:
+            for prior in table.keys:
+                ipk = prior.kind == "primary_key" and any(c.autoincrement for c in table.key_columns(prior, self.same))
+                if prior.from_table_definition and not ipk and self._same_columns(prior.elements, key.elements):
+                    if key.kind == "primary_key":
+                        prior.kind = "primary_key"
+                    return
+        table.keys.append(key)
+
+    def _same_columns(self, a: list[Elem], b: list[Elem]) -> bool:
+        return len(a) == len(b) and all(
+            x.column is not None
+            and y.column is not None
+            and self.same(x.column, y.column)
+            and (x.collation or "BINARY").lower() == (y.collation or "BINARY").lower()
+            for x, y in zip(a, b, strict=True)
+        )
+
+    def index_name_taken(self, tables: Tables, schema: str | None, name: str) -> bool:
+        return tables.find_index(None, name, any_schema=True) is not None
+
+    def index_backs_constraint(self, key: Key) -> bool:
+        return key.kind in CONSTRAINT_KINDS or key.from_table_definition
+
+    def rename_table(self, table: Table, new: str) -> None:
+        old, table.name = table.name, new
+        table.rename_qualifiers(old, new, self.same)
+
+    def check_drop_column(self, table: Table, col: Col) -> None:
+        """sqlite3AlterDropColumn's refusals, in its order, with its messages."""
+        same = self.same
+        in_pk = any(
+            k.kind == "primary_key" and any(same(x.name, col.name) for x in table.key_columns(k, same))
+            for k in table.keys
+        )
+        if in_pk or col.unique_flag:
+            raise Refused(f'cannot drop {"PRIMARY KEY" if in_pk else "UNIQUE"} column: "{col.name}"')
+        if len(table.columns) <= 1:
+            raise Refused(f'cannot drop column "{col.name}": no other columns exist')
+
+        def uses(names: set[str]) -> bool:
+            return any(same(x, col.name) for x in names)
+
+        for other in table.others:
+            if other.kind == "fk" and other.owner_column is None and uses(other.columns):
+                raise Refused(
+                    f'error in table {table.name} after drop column: unknown column "{col.name}" in foreign key '
+                    "definition"
+                )
+        table_refs = [
+            o.columns
+            for o in table.others
+            if o.kind == "check" and not (o.owner_column is not None and same(o.owner_column, col.name))
+        ]
+        table_refs += [k.columns() for k in table.keys if k.from_table_definition]
+        table_refs += [x.generated.columns() for x in table.columns if x.generated is not None and x is not col]
+        if any(uses(refs) for refs in table_refs):
+            raise Refused(f"error in table {table.name} after drop column: no such column: {col.name}")
+        for key in table.keys:
+            if not key.from_table_definition and uses(key.columns()):
+                raise Refused(f"error in index {key.name} after drop column: no such column: {col.name}")
+
+    # -- messages ---------------------------------------------------------------------------------------------
+    def no_table(self, name: str) -> str:
+        return f"no such table: {name}"
+
+    def already_exists(self, what: str, name: str) -> str:
+        return f"{what} {name} already exists"
+
+    def rename_clash(self, name: str) -> str:
+        return f"there is already another table or index with this name: {name}"
+
+    def no_column(self, name: str, table: Table, written: str) -> str:
+        return f'no such column: "{written}"'
+
+    def no_column_to_rename(self, name: str) -> str:
+        return f'no such column: "{name}"'
+
+    def duplicate_column(self, name: str, table: Table) -> str:
+        return f"duplicate column name: {name}"
+
+    def no_index(self, name: str) -> str:
+        return f"no such index: {name}"
+
+    def index_of_constraint(self, name: str, table: Table) -> str:
+        return "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"
+
+    def no_such(self, what: str, name: str) -> str:
+        return f"no such {what.lower()}: {name}"
+
+
+class StoredSqliteRules(SqliteRules):
+    """SQLite's rules for the statements SQLite itself stored (``sqlite_schema.sql``): they parsed, so an item that
+    starts with ``EXCLUDE`` is a column (SQLite has no exclusion constraints)."""
+
+    table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})
+
+
+def rules_for(dialect: Dialect) -> Rules:
+    if dialect == "postgresql":
+        return PostgresRules()
+    if dialect == "sqlite":
+        return SqliteRules()
+    raise ValueError(f"unsupported dialect {dialect!r} (expected 'postgresql' or 'sqlite')")

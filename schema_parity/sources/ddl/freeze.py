@@ -1,0 +1,120 @@
+"""Between the mutable model and the Catalog: ``freeze`` at the end of a replay, ``thaw`` to continue from one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.sources.ddl import model
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.types import normalize_type
+
+__all__ = ["freeze", "thaw"]
+
+
+def thaw(replay: Replay, catalog: Catalog) -> None:
+    """Continue from an existing Catalog (``base``): its tables become the starting model."""
+    if catalog.dialect != replay.dialect:
+        raise ValueError(f"base catalog is {catalog.dialect}, not {replay.dialect}")
+    replay.notes.extend(catalog.notes)
+    replay.notes_pending = []
+    for t in catalog.tables:
+        table = model.Table(t.name, t.schema, kind=t.kind, without_rowid=t.without_rowid)
+        table.rules = {"(rule)"} if t.has_rules else set()
+        table.columns = [
+            model.Col(c.name, c.type, c.nullable, c.default, c.autoincrement, c.identity, None, c.collation)
+            for c in t.columns
+        ]
+        replay.tables.add(table)
+        for c, frozen in zip(table.columns, t.columns, strict=True):
+            if frozen.generated is not None:
+                c.generated = replay.frag_text(frozen.generated, table)
+        table.others = [model.Other(n, "other", set()) for n in t.other_constraints]
+        for k in t.keys:
+            operators = [*k.operators, *[None] * (len(k.elements) - len(k.operators))]
+            elems = [
+                model.Elem(
+                    e.column,
+                    replay.frag_text(e.expression, table) if e.expression else None,
+                    e.collation,
+                    e.opclass,
+                    e.descending,
+                    op,
+                )
+                for e, op in zip(k.elements, operators, strict=True)
+            ]
+            table.keys.append(
+                model.Key(
+                    k.name,
+                    k.kind,
+                    elems,
+                    list(k.include),
+                    replay.frag_text(k.predicate, table) if k.predicate else None,
+                    k.deferrable,
+                    k.initially_deferred,
+                    k.nulls_not_distinct,
+                    k.method,
+                    from_table_definition=k.kind in ("primary_key", "unique"),
+                )
+            )
+    replay.tables.end_statement()
+
+
+def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequence[str]) -> Catalog:
+    """The Catalog of the model as it stands, without the tables named in ``exclude``."""
+    rules, dialect = replay.rules, replay.dialect
+    tables = []
+    for t in replay.tables:
+        if any(rules.same(t.name, x) for x in exclude):
+            continue
+        columns = tuple(
+            Column(
+                name=c.name,
+                type=c.type,
+                normalized_type=normalize_type(c.type),
+                nullable=c.nullable,
+                default=c.default,
+                autoincrement=c.autoincrement,
+                identity=c.identity,  # type: ignore[arg-type]
+                generated=c.generated.text(dialect) if c.generated else None,
+                collation=c.collation,
+            )
+            for c in t.columns
+        )
+        keys = tuple(
+            Key(
+                name=k.name,
+                kind=k.kind,
+                elements=tuple(
+                    KeyElement(
+                        column=e.column,
+                        expression=e.expression.text(dialect) if e.expression is not None else None,
+                        collation=rules.effective_collation(e.collation),
+                        opclass=e.opclass,
+                        descending=e.descending,
+                    )
+                    for e in k.elements
+                ),
+                include=tuple(k.include),
+                predicate=k.predicate.text(dialect) if k.predicate is not None else None,
+                deferrable=k.deferrable,
+                initially_deferred=k.initially_deferred,
+                nulls_not_distinct=k.nulls_not_distinct,
+                method=k.method,
+                operators=tuple(e.operator or "" for e in k.elements) if k.kind == "exclusion" else (),
+            )
+            for k in t.keys
+        )
+        tables.append(
+            Table(
+                name=t.name,
+                schema=t.schema,
+                columns=columns,
+                keys=keys,
+                kind=t.kind,  # type: ignore[arg-type]
+                without_rowid=t.without_rowid,
+                other_constraints=tuple(o.name for o in t.others if o.name),
+                has_rules=bool(t.rules),
+            )
+        )
+    return Catalog(dialect=dialect, tables=tuple(tables), source=source, revision=revision, notes=tuple(replay.notes))

@@ -1,0 +1,97 @@
+"""A replay in progress: the engine's rules, the tables so far, the notes, and what every statement reader shares.
+
+Statement readers (``create_table``, ``create_index``, ``views``, ``alter``, ``drop``) receive the :class:`Replay`
+and change its tables; a reader raises :class:`~schema_parity.sources.ddl.statement.Unmodelled` for a form it does
+not read and :class:`~schema_parity.sources.ddl.model.Refused` where the engine refuses the statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from schema_parity.catalog import Dialect
+from schema_parity.sources.ddl.dialect import Rules
+from schema_parity.sources.ddl.model import Frag, Key, Ref, Refused, Table, Tables
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled
+from schema_parity.sql.groups import Cursor, SyntaxMismatch
+from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize
+
+__all__ = ["Replay"]
+
+
+class Replay:
+    """Applies statements one by one to a mutable model of the schema."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.dialect: Dialect = rules.name
+        self.tables = Tables(rules.same, rules.key)
+        self.notes: list[str] = []
+        self.notes_pending: list[str] = []
+        """Notes of the statement being replayed; prefixed with its location when it ends."""
+
+    def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
+        """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
+        self.notes_pending = []
+        loc = f"{where}:{stmt.line}"
+        try:
+            read(self, stmt)
+        except SyntaxMismatch:
+            self.notes.append(f"{loc}: not modelled: {' '.join(stmt.text.split())[:80]}")
+        except Refused as refused:
+            self.notes.append(f"{loc}: {refused}")
+        finally:
+            self.tables.end_statement()
+        self.notes.extend(f"{loc}: {n}" for n in self.notes_pending)
+
+    def cursor(self, tokens: list[Token], stmt: Stmt) -> Cursor:
+        return Cursor(tokens, stmt.sql, self.rules.fold)
+
+    # -- look-ups -----------------------------------------------------------------------------------------------
+    def find(self, schema: str | None, name: str) -> Table | None:
+        return self.tables.find(self.rules.norm_schema(schema), name)
+
+    def table(self, schema: str | None, name: str, *, kinds: tuple[str, ...] = ("table", "partitioned")) -> Table:
+        """The table a statement works on; the engine refuses the statement when there is none."""
+        found = self.find(schema, name)
+        if found is None or found.kind not in kinds:
+            raise Refused(self.rules.no_table(name))
+        return found
+
+    def find_index(self, schema: str | None, name: str) -> tuple[Table, Key] | None:
+        any_schema = self.rules.indexes_in_any_schema
+        return self.tables.find_index(self.rules.norm_schema(schema), name, any_schema=any_schema)
+
+    # -- expressions --------------------------------------------------------------------------------------------
+    def frag(self, tokens: list[Token], sql: str, table: Table | None) -> Frag:
+        """An expression: its source text with the table's column names marked, and (PostgreSQL) its AST."""
+        if not tokens:  # ``CHECK ()``, ``AS ()``: an empty expression is a syntax error on both engines
+            raise Unmodelled
+        fold, same = self.rules.fold, self.rules.same
+        columns = [c.name for c in table.columns] if table is not None else []
+        text = sql[tokens[0].start : tokens[-1].end + 1]
+        segments: list[str | Ref] = []
+        pos = tokens[0].start
+        for i, tok in enumerate(tokens):
+            segments.append(sql[pos : tok.start])
+            raw = sql[tok.start : tok.end + 1]
+            pos = tok.end + 1
+            nxt = tokens[i + 1].token_type if i + 1 < len(tokens) else None
+            prev_dot = i > 0 and tokens[i - 1].token_type == TokenType.DOT
+            name_like = tok.token_type == TokenType.IDENTIFIER or is_word(tok, sql)
+            if name_like and nxt == TokenType.DOT and not prev_dot:
+                segments.append(Ref(fold(tok), raw, table=True))
+            elif name_like and nxt != TokenType.L_PAREN and any(same(fold(tok), c) for c in columns):
+                segments.append(Ref(next(c for c in columns if same(fold(tok), c)), raw))
+            else:
+                segments.append(raw)
+        ast = self.rules.expression(text)
+        if ast is None and self.rules.expressions_parsed:
+            self.notes_pending.append(f"expression kept as written: {text[:80]}")
+        return Frag(ast, [s for s in segments if s != ""])
+
+    def frag_text(self, text: str, table: Table | None) -> Frag:
+        return self.frag(tokenize(text, self.dialect).tokens, text, table)
+
+    def expr_text(self, tokens: list[Token], sql: str, table: Table | None) -> str:
+        return self.frag(tokens, sql, table).text(self.dialect)

@@ -1,0 +1,97 @@
+"""CREATE VIEW, CREATE RULE, and the relations that are neither tables nor keys (materialized views, sequences).
+
+A view is a relation ON CONFLICT cannot target, but its name is taken and its columns are derived where its
+SELECT allows; a rule ON INSERT/UPDATE changes what an upsert on the table does, so the table records it.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from schema_parity.sources.ddl.model import Col, Refused, Table
+from schema_parity.sources.ddl.registry import Head, Registry
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Stmt
+from schema_parity.sql.groups import Cursor
+from schema_parity.sql.tokens import TokenType
+
+__all__ = ["register"]
+
+
+def register(registry: Registry) -> None:
+    registry.add("CREATE", ("VIEW",), create_view, temporary=False)
+    registry.add("CREATE", ("RECURSIVE",), create_view, temporary=False)
+    registry.add("CREATE", ("MATERIALIZED", "VIEW"), create_relation)
+    registry.add("CREATE", ("SEQUENCE",), create_relation)
+    registry.add("CREATE", ("RULE",), create_rule)
+
+
+def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    rules = replay.rules
+    cur.accept("RECURSIVE")
+    cur.expect("VIEW")
+    if_not_exists = cur.accept("IF", "NOT", "EXISTS")
+    schema, name = cur.qualified()
+    schema = rules.norm_schema(schema)
+    existing = replay.find(schema, name)
+    if existing is not None:
+        if if_not_exists:
+            return
+        if not (head.replace and existing.kind == "view"):
+            raise Refused(rules.already_exists("view", name))
+        replay.tables.remove(existing)
+    view = Table(name, schema, kind="view")
+    replay.tables.add(view)
+    if cur.type() == TokenType.L_PAREN:
+        view.columns = [Col(rules.fold(t), "") for t in cur.group() if t.token_type != TokenType.COMMA]
+        return
+    cur.until(lambda c: c.at("AS"))
+    cur.expect("AS")
+    body = cur.rest()
+    try:
+        select = rules.sqlglot.parse(stmt.sql[body[0].start : body[-1].end + 1])[0] if body else None
+    except (ParseError, TokenError, RecursionError):
+        select = None
+    if isinstance(select, exp.Query):
+        select = rules.normalize(select)
+        names = select.named_selects
+        if names and all(n and n != "*" for n in names):
+            view.columns = [Col(n, _view_column_type(replay, select, i)) for i, n in enumerate(names)]
+            return
+    replay.notes_pending.append(f"columns of view {name} not derived")
+
+
+def _view_column_type(replay: Replay, select: exp.Query, position: int) -> str:
+    """The type of a view column that is a plain column of the one table in FROM (else unknown: ``""``)."""
+    source = select.args.get("from_")
+    if not isinstance(select, exp.Select) or select.args.get("joins") or source is None:
+        return ""
+    base = source.this
+    node = select.expressions[position].unalias()
+    if not isinstance(base, exp.Table) or not isinstance(node, exp.Column):
+        return ""
+    table = replay.find(base.db or None, base.name)
+    column = table.column(node.name, replay.rules.same) if table else None
+    return column.type if column is not None else ""
+
+
+def create_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    """CREATE MATERIALIZED VIEW / SEQUENCE: only the name is taken (PostgreSQL's default names avoid it)."""
+    if not cur.accept("MATERIALIZED", "VIEW"):
+        cur.expect("SEQUENCE")
+    cur.accept("IF", "NOT", "EXISTS")
+    schema, name = cur.qualified()
+    replay.tables.relations.add((replay.rules.norm_schema(schema), name))
+
+
+def create_rule(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    cur.expect("RULE")
+    name = cur.name()
+    cur.expect("AS")
+    cur.expect("ON")
+    event = cur.name().upper()
+    cur.expect("TO")
+    table = replay.table(*cur.qualified())
+    if event in ("INSERT", "UPDATE"):
+        table.rules.add(name)
