@@ -926,9 +926,12 @@ class _NullTest:
     value: _Value
 
 
+_BoolTestKind = Literal["true", "not true", "false", "not false"]
+
+
 @dataclass(frozen=True, slots=True)
 class _BoolTest:
-    kind: Literal["true", "not true", "false", "not false"]
+    kind: _BoolTestKind
     value: _Value
 
 
@@ -944,7 +947,7 @@ _Tri = Literal[True, False, "maybe"]
 _MAYBE: _Tri = "maybe"
 _COMMUTE = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATE = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_FLIPPED: dict[str, Literal["true", "not true", "false", "not false"]] = {
+_FLIPPED: dict[_BoolTestKind, _BoolTestKind] = {
     "true": "not true", "not true": "true", "false": "not false", "not false": "false",
 }
 _CMP: dict[type[exp.Expression], str] = {
