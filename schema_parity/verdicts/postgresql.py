@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 import sqlglot
 from sqlglot import exp
@@ -871,75 +871,78 @@ def _number(text: str) -> Decimal | None:
 
 
 # -- predicate_implied_by (P15, P16, P19) --------------------------------------------------------------------------
-# A predicate is a tree of the node classes below after eval_const_expressions-style normalisation. Nodes are frozen
-# and compare by value: implication compares subtrees, and the catalog's predicates are cached.
-@dataclass(frozen=True, slots=True)
-class _Const:
+# A predicate is a tree of the node classes below after eval_const_expressions-style normalisation. Nodes are
+# NamedTuples, immutable and compared by value at tuple speed: implication compares subtrees, and the catalog's
+# predicates are cached. Tuples of different classes compare as tuples, so each node carries its tag: without it
+# _And and _Or of the same items would be equal.
+class _Const(NamedTuple):
     """A constant with its btree family ("int", "num", "str", "bool"): only constants of one family are ordered."""
 
     family: str
     value: Decimal | str | bool | None
+    tag: Literal["const"] = "const"
 
 
-@dataclass(frozen=True, slots=True)
-class _Param:
+class _Param(NamedTuple):
     """A bind parameter: its value is known only when the statement runs."""
 
+    tag: Literal["param"] = "param"
 
-@dataclass(frozen=True, slots=True)
-class _Expr:
+
+class _Expr(NamedTuple):
     """Any other value, as PostgreSQL-dialect SQL."""
 
     sql: str
+    tag: Literal["expr"] = "expr"
 
 
 _Value = _Const | _Param | _Expr
 
 
-@dataclass(frozen=True, slots=True)
-class _And:
+class _And(NamedTuple):
     items: tuple[_Pred, ...]
+    tag: Literal["and"] = "and"
 
 
-@dataclass(frozen=True, slots=True)
-class _Or:
+class _Or(NamedTuple):
     items: tuple[_Pred, ...]
+    tag: Literal["or"] = "or"
 
 
-@dataclass(frozen=True, slots=True)
-class _Not:
+class _Not(NamedTuple):
     pred: _Pred
+    tag: Literal["not"] = "not"
 
 
-@dataclass(frozen=True, slots=True)
-class _Cmp:
+class _Cmp(NamedTuple):
     """``left op right``, a constant or parameter on the right when the other side is an expression."""
 
     op: str
     left: _Value
     right: _Value
+    tag: Literal["cmp"] = "cmp"
 
 
-@dataclass(frozen=True, slots=True)
-class _NullTest:
+class _NullTest(NamedTuple):
     kind: Literal["null", "notnull"]
     value: _Value
+    tag: Literal["nulltest"] = "nulltest"
 
 
 _BoolTestKind = Literal["true", "not true", "false", "not false"]
 
 
-@dataclass(frozen=True, slots=True)
-class _BoolTest:
+class _BoolTest(NamedTuple):
     kind: _BoolTestKind
     value: _Value
+    tag: Literal["booltest"] = "booltest"
 
 
-@dataclass(frozen=True, slots=True)
-class _BoolExpr:
+class _BoolExpr(NamedTuple):
     """A boolean value used as a clause (``WHERE active``)."""
 
     value: _Value
+    tag: Literal["boolexpr"] = "boolexpr"
 
 
 _Pred = _And | _Or | _Not | _Cmp | _NullTest | _BoolTest | _BoolExpr

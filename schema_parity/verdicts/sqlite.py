@@ -12,6 +12,7 @@ import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
@@ -362,139 +363,140 @@ def _compare(a: _Tree, b: _Tree) -> int:
 
 
 # -- SQLite's expression grammar -------------------------------------------------------------------------------------
-# One frozen class per kind of SQLite Expr node; nodes compare by value, as sqlite3ExprCompare compares trees, and
-# parsed trees are cached.
-@dataclass(frozen=True, slots=True)
-class _Id:
+# One NamedTuple per kind of SQLite Expr node: immutable and compared by value (as sqlite3ExprCompare compares
+# trees) at tuple speed, and parsed trees are cached. Tuples of different classes compare as tuples, so each node
+# carries its tag: without it _Int(0) would equal _Param(0).
+class _Id(NamedTuple):
     """A name as written, before resolution: ``name``, ``qualifier.name`` (a table) or a quoted identifier."""
 
     qualifier: str | None
     name: str
     quoted: bool
+    tag: Literal["id"] = "id"
 
 
-@dataclass(frozen=True, slots=True)
-class _Col:
+class _Col(NamedTuple):
     """A column of the table, by its lowercased name."""
 
     name: str
+    tag: Literal["col"] = "col"
 
 
-@dataclass(frozen=True, slots=True)
-class _Rowid:
+class _Rowid(NamedTuple):
     """The rowid, however it is named (rowid, oid, _rowid_ or the INTEGER PRIMARY KEY column)."""
 
+    tag: Literal["rowid"] = "rowid"
 
-@dataclass(frozen=True, slots=True)
-class _Str:
+
+class _Str(NamedTuple):
     text: str
+    tag: Literal["str"] = "str"
 
 
-@dataclass(frozen=True, slots=True)
-class _TrueFalse:
+class _TrueFalse(NamedTuple):
     """TRUE or FALSE, as written."""
 
     text: str
+    tag: Literal["truefalse"] = "truefalse"
 
 
-@dataclass(frozen=True, slots=True)
-class _Int:
+class _Int(NamedTuple):
     """A number that fits 32 bits: compared by value (EP_IntValue)."""
 
     value: int
+    tag: Literal["int"] = "int"
 
 
-@dataclass(frozen=True, slots=True)
-class _Num:
+class _Num(NamedTuple):
     """Any other number: compared by its token text."""
 
     text: str
+    tag: Literal["num"] = "num"
 
 
-@dataclass(frozen=True, slots=True)
-class _Blob:
+class _Blob(NamedTuple):
     text: str
+    tag: Literal["blob"] = "blob"
 
 
-@dataclass(frozen=True, slots=True)
-class _Param:
+class _Param(NamedTuple):
     """A bind parameter, numbered in order of appearance."""
 
     number: int
+    tag: Literal["param"] = "param"
 
 
-@dataclass(frozen=True, slots=True)
-class _Null:
-    pass
+class _Null(NamedTuple):
+    tag: Literal["null"] = "null"
 
 
-@dataclass(frozen=True, slots=True)
-class _Unary:
+class _Unary(NamedTuple):
     """``op`` is not, neg, uplus, bitnot, isnull or notnull."""
 
     op: str
     operand: _Tree
+    tag: Literal["unary"] = "unary"
 
 
-@dataclass(frozen=True, slots=True)
-class _Binary:
+class _Binary(NamedTuple):
     """``op`` is a logical, comparison, IS / IS NOT, bitwise, arithmetic or concatenation operator."""
 
     op: str
     left: _Tree
     right: _Tree
+    tag: Literal["binary"] = "binary"
 
 
-@dataclass(frozen=True, slots=True)
-class _Collate:
+class _Collate(NamedTuple):
     operand: _Tree
     collation: str
+    tag: Literal["collate"] = "collate"
 
 
-@dataclass(frozen=True, slots=True)
-class _In:
+class _In(NamedTuple):
     operand: _Tree
     items: tuple[_Tree, ...]
+    tag: Literal["in"] = "in"
 
 
-@dataclass(frozen=True, slots=True)
-class _Between:
+class _Between(NamedTuple):
     operand: _Tree
     low: _Tree
     high: _Tree
+    tag: Literal["between"] = "between"
 
 
-@dataclass(frozen=True, slots=True)
-class _Like:
+class _Like(NamedTuple):
     """``op`` is like, glob, regexp or match."""
 
     op: str
     left: _Tree
     right: _Tree
     escape: _Tree | None
+    tag: Literal["like"] = "like"
 
 
-@dataclass(frozen=True, slots=True)
-class _Vector:
+class _Vector(NamedTuple):
     items: tuple[_Tree, ...]
+    tag: Literal["vector"] = "vector"
 
 
-@dataclass(frozen=True, slots=True)
-class _Cast:
+class _Cast(NamedTuple):
     """The type as written: SQLite compares its token span (case and inner spacing matter)."""
 
     operand: _Tree
     type: str
+    tag: Literal["cast"] = "cast"
 
 
-@dataclass(frozen=True, slots=True)
-class _Function:
+class _Function(NamedTuple):
     """``name(*)`` (star) or ``name([DISTINCT] args)``."""
 
     name: str
     star: bool
     distinct: bool
     args: tuple[_Tree, ...]
+    tag: Literal["function"] = "function"
 
 
 _Tree = (
