@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import sqlglot
 from sqlglot import exp
@@ -371,7 +371,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
         except TokenError:  # the other dialect's tokenizer refuses text the engine's own accepted
             continue
         if tree is not None and not isinstance(tree, exp.Command):
-            return tree
+            return cast(exp.Expression, tree)  # sqlglot types the parser's result as Expr; every node is an Expression
     detail = error.errors[0] if error is not None and error.errors else {}
     offset = _offset_of(sql, detail.get("line"), detail.get("col"))
     reason = str(detail.get("description") or "not an INSERT statement sqlglot can read")

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, NamedTuple, cast
 
 import sqlglot
 from sqlglot import exp
@@ -632,7 +632,7 @@ def _scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None
     set-operation ORDER BY and ORDER/GROUP BY (which may name output columns) are not modelled.
     """
     scopes: list[exp.Select] = []
-    child: exp.Expression = column
+    child: exp.Expr = column
     parent = column.parent
     came_from_on = False
     while parent is not None and child is not root:
@@ -652,7 +652,7 @@ def _scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None
 
 def _ctes(select: exp.Expression) -> Iterator[exp.CTE]:
     """The CTEs visible from ``select``: its own WITH and every enclosing one (the statement's included)."""
-    node: exp.Expression | None = select
+    node: exp.Expr | None = select
     while node is not None:
         with_ = node.args.get("with_")
         if isinstance(with_, exp.With):
@@ -838,7 +838,8 @@ def _value(node: exp.Expression, types: dict[str, str]) -> str:
 @functools.lru_cache(maxsize=16384)
 def _parse_pg(text: str) -> exp.Expression:
     try:
-        return sqlglot.parse_one(text, read="postgres", into=exp.Condition)
+        # typed as the Condition mixin; every node sqlglot builds is an Expression
+        return cast(exp.Expression, sqlglot.parse_one(text, read="postgres", into=exp.Condition))
     except (ParseError, TokenError, RecursionError) as exc:  # RecursionError: nested deeper than sqlglot reads
         raise _Unresolved(f"cannot read the catalog expression {text!r}: {exc}") from exc
 
@@ -870,117 +871,190 @@ def _number(text: str) -> Decimal | None:
 
 
 # -- predicate_implied_by (P15, P16, P19) --------------------------------------------------------------------------
-# A predicate is a tree of tuples after eval_const_expressions-style normalisation:
-#   ("and", items) ("or", items) ("not", p) ("cmp", op, left, right) ("nulltest", "null"|"notnull", value)
-#   ("booltest", kind, value) ("expr", value)
-# where a value is ("const", kind, key) | ("param",) | ("expr", sql).
-_Pred = tuple[object, ...]
+# A predicate is a tree of the node classes below after eval_const_expressions-style normalisation. Nodes are
+# NamedTuples, immutable and compared by value at tuple speed: implication compares subtrees, and the catalog's
+# predicates are cached. Tuples of different classes compare as tuples, so each node carries its tag: without it
+# _And and _Or of the same items would be equal.
+class _Const(NamedTuple):
+    """A constant with its btree family ("int", "num", "str", "bool"): only constants of one family are ordered."""
+
+    family: str
+    value: Decimal | str | bool | None
+    tag: Literal["const"] = "const"
+
+
+class _Param(NamedTuple):
+    """A bind parameter: its value is known only when the statement runs."""
+
+    tag: Literal["param"] = "param"
+
+
+class _Expr(NamedTuple):
+    """Any other value, as PostgreSQL-dialect SQL."""
+
+    sql: str
+    tag: Literal["expr"] = "expr"
+
+
+_Value = _Const | _Param | _Expr
+
+
+class _And(NamedTuple):
+    items: tuple[_Pred, ...]
+    tag: Literal["and"] = "and"
+
+
+class _Or(NamedTuple):
+    items: tuple[_Pred, ...]
+    tag: Literal["or"] = "or"
+
+
+class _Not(NamedTuple):
+    pred: _Pred
+    tag: Literal["not"] = "not"
+
+
+class _Cmp(NamedTuple):
+    """``left op right``, a constant or parameter on the right when the other side is an expression."""
+
+    op: str
+    left: _Value
+    right: _Value
+    tag: Literal["cmp"] = "cmp"
+
+
+class _NullTest(NamedTuple):
+    kind: Literal["null", "notnull"]
+    value: _Value
+    tag: Literal["nulltest"] = "nulltest"
+
+
+_BoolTestKind = Literal["true", "not true", "false", "not false"]
+
+
+class _BoolTest(NamedTuple):
+    kind: _BoolTestKind
+    value: _Value
+    tag: Literal["booltest"] = "booltest"
+
+
+class _BoolExpr(NamedTuple):
+    """A boolean value used as a clause (``WHERE active``)."""
+
+    value: _Value
+    tag: Literal["boolexpr"] = "boolexpr"
+
+
+_Pred = _And | _Or | _Not | _Cmp | _NullTest | _BoolTest | _BoolExpr
 _Tri = Literal[True, False, "maybe"]
 _MAYBE: _Tri = "maybe"
 _COMMUTE = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATE = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_FLIPPED: dict[_BoolTestKind, _BoolTestKind] = {
+    "true": "not true", "not true": "true", "false": "not false", "not false": "false",
+}
 _CMP: dict[type[exp.Expression], str] = {
     exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
 }
 _IN_LIST_LIMIT = 100  # predtest.c MAX_SAOP_ARRAY_SIZE
 
 
-def _operand(node: exp.Expression, types: dict[str, str]) -> tuple[object, ...]:
-    """A value: ("param",), ("const", family, value) with the constant's btree family, or ("expr", sql)."""
+def _operand(node: exp.Expression, types: dict[str, str]) -> _Value:
+    """A parameter, a constant with its btree family, or an expression."""
     node = _normalize(node, types)
     if isinstance(node, exp.Placeholder | exp.Parameter):
-        return ("param",)
+        return _Param()
     if isinstance(node, exp.Literal):
         number = None if node.is_string else _number(node.this)
         if number is not None:
-            return ("const", _FAMILIES[_literal_type(node.this)], number)
-        return ("const", "str", node.this)
+            return _Const(_FAMILIES[_literal_type(node.this)], number)
+        return _Const("str", node.this)
     if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and _cast_type(node) in _FAMILIES:
-        return ("const", _FAMILIES[str(_cast_type(node))], _number(node.this.this))
+        return _Const(_FAMILIES[str(_cast_type(node))], _number(node.this.this))
     if isinstance(node, exp.Boolean):
-        return ("const", "bool", node.this)
-    return ("expr", node.sql("postgres"))
+        return _Const("bool", node.this)
+    return _Expr(node.sql("postgres"))
 
 
 def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
     node = _unparen(node)
     if isinstance(node, exp.And | exp.Or):
-        kind = "and" if isinstance(node, exp.And) else "or"
+        junction: type[_And] | type[_Or] = _And if isinstance(node, exp.And) else _Or
         items: list[_Pred] = []
         for part in (node.this, node.expression):
             pred = _predicate(part, types)
-            items.extend(pred[1] if pred[0] == kind else [pred])  # type: ignore[arg-type]
-        return (kind, tuple(items))
+            items.extend(pred.items if isinstance(pred, junction) else [pred])
+        return junction(tuple(items))
     if isinstance(node, exp.Not):
         return _negate(_predicate(node.this, types))
     if isinstance(node, exp.Is):
-        right = _unparen(node.expression)
+        tested = _unparen(node.expression)
         test: _Pred | None = None
-        if isinstance(right, exp.Null):
-            test = ("nulltest", "null", _operand(node.this, types))
-        elif isinstance(right, exp.Boolean):
-            test = ("booltest", "true" if right.this else "false", _operand(node.this, types))
+        if isinstance(tested, exp.Null):
+            test = _NullTest("null", _operand(node.this, types))
+        elif isinstance(tested, exp.Boolean):
+            test = _BoolTest("true" if tested.this else "false", _operand(node.this, types))
         if test is not None:
             return _negate(test) if node.args.get("negate") else test
     if isinstance(node, exp.In) and not node.args.get("query") and 0 < len(node.expressions) <= _IN_LIST_LIMIT:
         left = _operand(node.this, types)
-        return ("or", tuple(_comparison("=", left, _operand(v, types)) for v in node.expressions))
+        return _Or(tuple(_comparison("=", left, _operand(v, types)) for v in node.expressions))
     if isinstance(node, exp.Between):
         left = _operand(node.this, types)
-        return ("and", (_comparison(">=", left, _operand(node.args["low"], types)),
-                        _comparison("<=", left, _operand(node.args["high"], types))))
+        return _And((_comparison(">=", left, _operand(node.args["low"], types)),
+                     _comparison("<=", left, _operand(node.args["high"], types))))
     op = _CMP.get(type(node))
     quantified = _quantified(node.expression) if op is not None else None
     if op is not None and quantified is not None:
         # x op ANY (ARRAY[...]) is an OR of comparisons, x op ALL (...) an AND (predtest's ScalarArrayOpExpr).
-        kind, array = quantified
-        items = array.expressions if isinstance(array, exp.Array) else []
-        if 0 < len(items) <= _IN_LIST_LIMIT:
+        junction, array = quantified
+        elements = array.expressions if isinstance(array, exp.Array) else []
+        if 0 < len(elements) <= _IN_LIST_LIMIT:
             left = _operand(node.this, types)
-            return (kind, tuple(_comparison(op, left, _operand(v, types)) for v in items))
+            return junction(tuple(_comparison(op, left, _operand(v, types)) for v in elements))
     if op is not None:
         node = _normalize(node, types)  # operator resolution types the constants (a > '5' compares integers)
         left, right = _operand(node.this, types), _operand(node.expression, types)
         # simplify_boolean_equality: x = true -> x, x = false -> NOT x, x <> true -> NOT x (P15).
         for side, other in ((right, left), (left, right)):
-            if side[:2] == ("const", "bool") and op in ("=", "<>") and other[0] == "expr":
-                positive = ("expr", other)
-                return positive if (side[2] is True) == (op == "=") else ("not", positive)
+            if isinstance(side, _Const) and side.family == "bool" and op in ("=", "<>") and isinstance(other, _Expr):
+                positive = _BoolExpr(other)
+                return positive if (side.value is True) == (op == "=") else _Not(positive)
         return _comparison(op, left, right)
-    return ("expr", _operand(node, types))
+    return _BoolExpr(_operand(node, types))
 
 
-def _quantified(node: exp.Expression) -> tuple[str, exp.Expression] | None:
-    """``ANY (array)`` as ("or", array), ``ALL (array)`` as ("and", array); sqlglot reads ``ALL (...)`` as a call."""
+def _quantified(node: exp.Expression) -> tuple[type[_And] | type[_Or], exp.Expression] | None:
+    """``ANY (array)`` as an OR over the array, ``ALL (array)`` as an AND; sqlglot reads ``ALL (...)`` as a call."""
     if isinstance(node, exp.Any | exp.All):
-        return ("or" if isinstance(node, exp.Any) else "and", _unparen(node.this))
+        return (_Or if isinstance(node, exp.Any) else _And, _unparen(node.this))
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL" and len(node.expressions) == 1:
-        return ("and", _unparen(node.expressions[0]))
+        return (_And, _unparen(node.expressions[0]))
     return None
 
 
-def _comparison(op: str, left: tuple[object, ...], right: tuple[object, ...]) -> _Pred:
+def _comparison(op: str, left: _Value, right: _Value) -> _Cmp:
     """Constants and parameters go right (predtest commutes ``1 = b`` to ``b = 1``)."""
-    if left[0] in ("const", "param") and right[0] == "expr":
-        return ("cmp", _COMMUTE[op], right, left)
-    return ("cmp", op, left, right)
+    if isinstance(left, _Const | _Param) and isinstance(right, _Expr):
+        return _Cmp(_COMMUTE[op], right, left)
+    return _Cmp(op, left, right)
 
 
 def _negate(pred: _Pred) -> _Pred:
     """negate_clause: push NOT down through AND/OR, comparisons and NULL tests."""
-    kind = pred[0]
-    if kind == "not":
-        return pred[1]  # type: ignore[return-value]
-    if kind in ("and", "or"):
-        return ("or" if kind == "and" else "and", tuple(_negate(p) for p in pred[1]))  # type: ignore[union-attr]
-    if kind == "cmp":
-        return ("cmp", _NEGATE[pred[1]], pred[2], pred[3])  # type: ignore[index]
-    if kind == "nulltest":
-        return ("nulltest", "notnull" if pred[1] == "null" else "null", pred[2])
-    if kind == "booltest":
-        flipped = {"true": "not true", "not true": "true", "false": "not false", "not false": "false"}
-        return ("booltest", flipped[pred[1]], pred[2])  # type: ignore[index]
-    return ("not", pred)
+    if isinstance(pred, _Not):
+        return pred.pred
+    if isinstance(pred, _And):
+        return _Or(tuple(_negate(p) for p in pred.items))
+    if isinstance(pred, _Or):
+        return _And(tuple(_negate(p) for p in pred.items))
+    if isinstance(pred, _Cmp):
+        return _Cmp(_NEGATE[pred.op], pred.left, pred.right)
+    if isinstance(pred, _NullTest):
+        return _NullTest("notnull" if pred.kind == "null" else "null", pred.value)
+    if isinstance(pred, _BoolTest):
+        return _BoolTest(_FLIPPED[pred.kind], pred.value)
+    return _Not(pred)
 
 
 def _all(results: Iterator[_Tri]) -> _Tri:
@@ -997,15 +1071,15 @@ def _implied(clause: _Pred | None, pred: _Pred) -> _Tri:
     """predicate_implied_by(pred, clause): True if proven, "maybe" if only a bind parameter's value could prove it."""
     if clause is None:
         return False
-    if pred[0] == "and":
-        return _all(_implied(clause, p) for p in pred[1])  # type: ignore[union-attr]
-    if clause[0] == "or":
-        return _all(_implied(c, pred) for c in clause[1])  # type: ignore[union-attr]
+    if isinstance(pred, _And):
+        return _all(_implied(clause, p) for p in pred.items)
+    if isinstance(clause, _Or):
+        return _all(_implied(c, pred) for c in clause.items)
     results: list[_Tri] = []
-    if clause[0] == "and":
-        results.append(_any(_implied(c, pred) for c in clause[1]))  # type: ignore[union-attr]
-    if pred[0] == "or":
-        results.append(_any(_implied(clause, p) for p in pred[1]))  # type: ignore[union-attr]
+    if isinstance(clause, _And):
+        results.append(_any(_implied(c, pred) for c in clause.items))
+    if isinstance(pred, _Or):
+        results.append(_any(_implied(clause, p) for p in pred.items))
     results.append(_atom_implied(clause, pred))
     return _any(iter(results))
 
@@ -1013,31 +1087,35 @@ def _implied(clause: _Pred | None, pred: _Pred) -> _Tri:
 def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
     if clause == pred:
         return True
-    if pred[0] == "nulltest" and pred[1] == "notnull":
+    if isinstance(pred, _NullTest) and pred.kind == "notnull":
         # clause_is_strict_for: a strict operator, or x itself, is NULL (not true) when x is NULL.
-        operands = clause[2:4] if clause[0] == "cmp" else clause[1:2] if clause[0] == "expr" else ()
-        if any(_strict_for(operand, pred[2]) for operand in operands):  # type: ignore[arg-type]
+        operands = (
+            (clause.left, clause.right) if isinstance(clause, _Cmp)
+            else (clause.value,) if isinstance(clause, _BoolExpr) else ()
+        )
+        if any(_strict_for(operand, pred.value) for operand in operands):
             return True
-    if clause[0] != "cmp" or pred[0] != "cmp" or clause[2] != pred[2] or pred[3][0] != "const":  # type: ignore[index]
+    if (
+        not isinstance(clause, _Cmp) or not isinstance(pred, _Cmp) or clause.left != pred.left
+        or not isinstance(pred.right, _Const)
+    ):
         return False
-    left: tuple[object, ...] = clause[3]  # type: ignore[assignment]
-    right: tuple[object, ...] = pred[3]  # type: ignore[assignment]
-    op1, op2 = str(clause[1]), str(pred[1])
-    if left[0] == "param":
-        probes = _probes(right)
-        return _MAYBE if any(_btree_implies(op1, probe, op2, right) for probe in probes) else False
-    if left[0] != "const" or left[1] != right[1]:
+    given, wanted = clause.right, pred.right
+    if isinstance(given, _Param):
+        probes = _probes(wanted)
+        return _MAYBE if any(_btree_implies(clause.op, probe, pred.op, wanted) for probe in probes) else False
+    if not isinstance(given, _Const) or given.family != wanted.family:
         return False
-    return _btree_implies(op1, left, op2, right)
+    return _btree_implies(clause.op, given, pred.op, wanted)
 
 
-def _strict_for(operand: tuple[object, ...], wanted: object) -> bool:
+def _strict_for(operand: _Value, wanted: _Value) -> bool:
     """Whether ``operand`` is NULL whenever ``wanted`` is: it is ``wanted``, or a strict operator/function of it."""
     if operand == wanted:
         return True
-    if operand[0] != "expr" or not isinstance(wanted, tuple) or wanted[0] != "expr":
+    if not isinstance(operand, _Expr) or not isinstance(wanted, _Expr):
         return False
-    return _strict_in(str(operand[1]), str(wanted[1]))
+    return _strict_in(operand.sql, wanted.sql)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -1053,18 +1131,18 @@ def _strict_in(sql: str, wanted: str) -> bool:
     return walk(_parse_pg(sql))
 
 
-def _probes(const: tuple[object, ...]) -> list[tuple[object, ...]]:
-    if const[1] in ("int", "num"):
-        value = Decimal(str(const[2]))
-        return [("const", const[1], value + delta) for delta in (-1, 0, 1)]
+def _probes(const: _Const) -> list[_Const]:
+    if const.family in ("int", "num"):
+        value = Decimal(str(const.value))
+        return [_Const(const.family, value + delta) for delta in (-1, 0, 1)]
     return [const]
 
 
-def _btree_implies(op1: str, c1: tuple[object, ...], op2: str, c2: tuple[object, ...]) -> bool:
+def _btree_implies(op1: str, c1: _Const, op2: str, c2: _Const) -> bool:
     """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges between numbers of one btree family, and
     between strings only when they are equal (otherwise the collation decides, see ``_holds``)."""
-    a, b = c1[2], c2[2]
-    if c1[1] == "bool" and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
+    a, b = c1.value, c2.value
+    if c1.family == "bool" and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
         return False
     if op1 == "=":
         return bool(_holds(a, op2, b))

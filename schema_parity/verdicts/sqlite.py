@@ -12,6 +12,7 @@ import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
@@ -187,7 +188,7 @@ class _Analysis:
                 self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
             return []
         # The rowid shortcut: one term that is the rowid (INTEGER PRIMARY KEY or rowid itself); WHERE ignored (S6).
-        if not self.table.without_rowid and len(terms) == 1 and terms[0] == ("rowid",):
+        if not self.table.without_rowid and len(terms) == 1 and isinstance(terms[0], _Rowid):
             pk = self.table.primary_key
             self.arbiters.append(pk.name or pk.describe() if pk is not None else "rowid")
             self.claims[clause.ordinal] = {_ROWID}
@@ -227,10 +228,10 @@ class _Analysis:
             if element.column is not None:
                 # The index stores the column number even for the INTEGER PRIMARY KEY, while a term naming it
                 # resolves to the rowid: such an index can never match (S8).
-                indexed: _Tree = ("collate", ("col", element.column.lower()), collation)
+                indexed: _Tree = _Collate(_Col(element.column.lower()), collation)
             else:
                 tree = self._catalog_tree(element.expression or "")
-                indexed = tree if tree[0] == "collate" else ("collate", tree, collation)
+                indexed = tree if isinstance(tree, _Collate) else _Collate(tree, collation)
             if not any(_compare(term, indexed) < 2 for term in terms):
                 return False
         return True
@@ -242,22 +243,44 @@ class _Analysis:
             raise _Unsupported(f"the catalog expression {text!r} does not resolve: {exc}") from exc
 
     def _resolve(self, tree: _Tree) -> _Tree:
-        """Name resolution: columns case-insensitively, the INTEGER PRIMARY KEY and rowid names to the rowid."""
-        if tree[0] == "id":
-            _, qualifier, name, quoted = tree
-            lowered = str(name).lower()
-            if qualifier is not None and str(qualifier).lower() != self.visible:
+        """Name resolution: columns case-insensitively, the INTEGER PRIMARY KEY and rowid names to the rowid.
+
+        Children resolve left to right, so the first unknown name is the one reported."""
+        resolve = self._resolve
+        if isinstance(tree, _Id):
+            qualifier, name = tree.qualifier, tree.name
+            lowered = name.lower()
+            if qualifier is not None and qualifier.lower() != self.visible:
                 raise _NoSuchColumn(f"{qualifier}.{name}", foreign=True)
             if lowered in self.columns:
-                return ("rowid",) if lowered == self.rowid_alias else ("col", lowered)
+                return _Rowid() if lowered == self.rowid_alias else _Col(lowered)
             if self._is_rowid_name(lowered):
-                return ("rowid",)
-            if qualifier is None and quoted:
-                return ("str", name)  # a double-quoted string literal (SQLite's DQS fallback)
+                return _Rowid()
+            if qualifier is None and tree.quoted:
+                return _Str(name)  # a double-quoted string literal (SQLite's DQS fallback)
             if qualifier is None and lowered in ("true", "false"):
-                return ("truefalse", name)  # compared as written: TRUE and true differ (strcmp of the token)
-            raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else str(name))
-        return tuple(self._resolve(part) if isinstance(part, tuple) else part for part in tree)
+                return _TrueFalse(name)  # compared as written: TRUE and true differ (strcmp of the token)
+            raise _NoSuchColumn(f"{qualifier}.{name}" if qualifier is not None else name)
+        if isinstance(tree, _Binary):
+            return _Binary(tree.op, resolve(tree.left), resolve(tree.right))
+        if isinstance(tree, _Unary):
+            return _Unary(tree.op, resolve(tree.operand))
+        if isinstance(tree, _Collate):
+            return _Collate(resolve(tree.operand), tree.collation)
+        if isinstance(tree, _In):
+            return _In(resolve(tree.operand), tuple(resolve(item) for item in tree.items))
+        if isinstance(tree, _Between):
+            return _Between(resolve(tree.operand), resolve(tree.low), resolve(tree.high))
+        if isinstance(tree, _Like):
+            return _Like(tree.op, resolve(tree.left), resolve(tree.right),
+                         None if tree.escape is None else resolve(tree.escape))
+        if isinstance(tree, _Vector):
+            return _Vector(tuple(resolve(item) for item in tree.items))
+        if isinstance(tree, _Cast):
+            return _Cast(resolve(tree.operand), tree.type)
+        if isinstance(tree, _Function):
+            return _Function(tree.name, tree.star, tree.distinct, tuple(resolve(arg) for arg in tree.args))
+        return tree
 
     def _generated_updates(self) -> list[ConflictClause]:
         """The DO UPDATE clauses SQLite generates code for, so resolves their SET and WHERE names.
@@ -332,16 +355,154 @@ def _compare(a: _Tree, b: _Tree) -> int:
     """sqlite3ExprCompare: 0 equal, 1 differ only by a top-level COLLATE, 2 different."""
     if a == b:
         return 0
-    if a[0] != b[0]:
-        if a[0] == "collate" and _compare(a[1], b) < 2:  # type: ignore[arg-type]
-            return 1
-        if b[0] == "collate" and _compare(a, b[1]) < 2:  # type: ignore[arg-type]
-            return 1
+    if isinstance(a, _Collate) and not isinstance(b, _Collate) and _compare(a.operand, b) < 2:
+        return 1
+    if isinstance(b, _Collate) and not isinstance(a, _Collate) and _compare(a, b.operand) < 2:
+        return 1
     return 2
 
 
 # -- SQLite's expression grammar -------------------------------------------------------------------------------------
-_Tree = tuple[object, ...]
+# One NamedTuple per kind of SQLite Expr node: immutable and compared by value (as sqlite3ExprCompare compares
+# trees) at tuple speed, and parsed trees are cached. Tuples of different classes compare as tuples, so each node
+# carries its tag: without it _Int(0) would equal _Param(0).
+class _Id(NamedTuple):
+    """A name as written, before resolution: ``name``, ``qualifier.name`` (a table) or a quoted identifier."""
+
+    qualifier: str | None
+    name: str
+    quoted: bool
+    tag: Literal["id"] = "id"
+
+
+class _Col(NamedTuple):
+    """A column of the table, by its lowercased name."""
+
+    name: str
+    tag: Literal["col"] = "col"
+
+
+class _Rowid(NamedTuple):
+    """The rowid, however it is named (rowid, oid, _rowid_ or the INTEGER PRIMARY KEY column)."""
+
+    tag: Literal["rowid"] = "rowid"
+
+
+class _Str(NamedTuple):
+    text: str
+    tag: Literal["str"] = "str"
+
+
+class _TrueFalse(NamedTuple):
+    """TRUE or FALSE, as written."""
+
+    text: str
+    tag: Literal["truefalse"] = "truefalse"
+
+
+class _Int(NamedTuple):
+    """A number that fits 32 bits: compared by value (EP_IntValue)."""
+
+    value: int
+    tag: Literal["int"] = "int"
+
+
+class _Num(NamedTuple):
+    """Any other number: compared by its token text."""
+
+    text: str
+    tag: Literal["num"] = "num"
+
+
+class _Blob(NamedTuple):
+    text: str
+    tag: Literal["blob"] = "blob"
+
+
+class _Param(NamedTuple):
+    """A bind parameter, numbered in order of appearance."""
+
+    number: int
+    tag: Literal["param"] = "param"
+
+
+class _Null(NamedTuple):
+    tag: Literal["null"] = "null"
+
+
+class _Unary(NamedTuple):
+    """``op`` is not, neg, uplus, bitnot, isnull or notnull."""
+
+    op: str
+    operand: _Tree
+    tag: Literal["unary"] = "unary"
+
+
+class _Binary(NamedTuple):
+    """``op`` is a logical, comparison, IS / IS NOT, bitwise, arithmetic or concatenation operator."""
+
+    op: str
+    left: _Tree
+    right: _Tree
+    tag: Literal["binary"] = "binary"
+
+
+class _Collate(NamedTuple):
+    operand: _Tree
+    collation: str
+    tag: Literal["collate"] = "collate"
+
+
+class _In(NamedTuple):
+    operand: _Tree
+    items: tuple[_Tree, ...]
+    tag: Literal["in"] = "in"
+
+
+class _Between(NamedTuple):
+    operand: _Tree
+    low: _Tree
+    high: _Tree
+    tag: Literal["between"] = "between"
+
+
+class _Like(NamedTuple):
+    """``op`` is like, glob, regexp or match."""
+
+    op: str
+    left: _Tree
+    right: _Tree
+    escape: _Tree | None
+    tag: Literal["like"] = "like"
+
+
+class _Vector(NamedTuple):
+    items: tuple[_Tree, ...]
+    tag: Literal["vector"] = "vector"
+
+
+class _Cast(NamedTuple):
+    """The type as written: SQLite compares its token span (case and inner spacing matter)."""
+
+    operand: _Tree
+    type: str
+    tag: Literal["cast"] = "cast"
+
+
+class _Function(NamedTuple):
+    """``name(*)`` (star) or ``name([DISTINCT] args)``."""
+
+    name: str
+    star: bool
+    distinct: bool
+    args: tuple[_Tree, ...]
+    tag: Literal["function"] = "function"
+
+
+_Tree = (
+    _Id | _Col | _Rowid | _Str | _TrueFalse | _Int | _Num | _Blob | _Param | _Null | _Unary | _Binary | _Collate | _In
+    | _Between | _Like | _Vector | _Cast | _Function
+)
 _COMPARISON = {"=": "eq", "==": "eq", "!=": "ne", "<>": "ne"}
 _RELATIONAL = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _BITWISE = {"&": "bitand", "|": "bitor", "<<": "lshift", ">>": "rshift"}
@@ -423,20 +584,20 @@ class _Parser:
             if bp < min_bp:
                 return None
             self.pos += 1
-            return (op, left, self.expr(bp + 1))
+            return _Binary(op, left, self.expr(bp + 1))
         if w == "COLLATE":
             if min_bp > 11:
                 return None
             self.pos += 1
-            return ("collate", left, self.take().text.lower())
+            return _Collate(left, self.take().text.lower())
         if min_bp > 4:
             return None
         if w in ("ISNULL", "NOTNULL"):
             self.pos += 1
-            return ("isnull" if w == "ISNULL" else "notnull", left)
+            return _Unary("isnull" if w == "ISNULL" else "notnull", left)
         if w == "NOT" and w1 == "NULL":
             self.pos += 2
-            return ("notnull", left)
+            return _Unary("notnull", left)
         if w == "IS":
             return self.is_(left)
         negated = w == "NOT" and w1 in (*_LIKE_WORDS, "IN", "BETWEEN")
@@ -445,19 +606,19 @@ class _Parser:
             self.pos += 2 if negated else 1
             tree: _Tree
             if word == "IN":
-                tree = ("in", left, self.in_list())
+                tree = _In(left, self.in_list())
             elif word == "BETWEEN":
                 low = self.expr(5)
                 self.expect("AND")
-                tree = ("between", left, low, self.expr(5))
+                tree = _Between(left, low, self.expr(5))
             else:
                 right = self.expr(5)
                 escape = None
                 if self.word() == "ESCAPE":
                     self.pos += 1
                     escape = self.expr(7)
-                tree = ("like", str(word).lower(), left, right, escape)
-            return ("not", tree) if negated else tree  # parse.y wraps x NOT IN/BETWEEN/LIKE y in TK_NOT
+                tree = _Like(str(word).lower(), left, right, escape)
+            return _Unary("not", tree) if negated else tree  # parse.y wraps x NOT IN/BETWEEN/LIKE y in TK_NOT
         return None
 
     def is_(self, left: _Tree) -> _Tree:
@@ -471,11 +632,11 @@ class _Parser:
             self.expect("FROM")
             negated = not negated
         right = self.expr(5)
-        if right == ("null",):
-            return ("notnull" if negated else "isnull", left)
-        return ("isnot" if negated else "is", left, right)
+        if isinstance(right, _Null):
+            return _Unary("notnull" if negated else "isnull", left)
+        return _Binary("isnot" if negated else "is", left, right)
 
-    def in_list(self) -> _Tree:
+    def in_list(self) -> tuple[_Tree, ...]:
         self.expect("(")
         if self.word() in ("SELECT", "WITH", "VALUES"):
             raise _Unsupported("a subquery")
@@ -485,25 +646,25 @@ class _Parser:
             if self.word() == ",":
                 self.pos += 1
         self.expect(")")
-        return ("list", *items)
+        return tuple(items)
 
     def prefix(self) -> _Tree:
         token = self.take()
         kind, w = token.token_type, (None if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER)
                                       else token.text.upper())
         if kind == TokenType.STRING:
-            return ("str", token.text)
+            return _Str(token.text)
         if kind == TokenType.NUMBER:
             return _number(token.text)
         if kind == TokenType.HEX_STRING:  # 0x1F (an integer) or x'1F' (a blob)
             written = self.text[token.start : token.end + 1]
-            return _number(written) if written[:2].lower() == "0x" else ("blob", written)
+            return _number(written) if written[:2].lower() == "0x" else _Blob(written)
         if kind in (TokenType.PLACEHOLDER, TokenType.PARAMETER):
-            return ("param", next(self.params))
+            return _Param(next(self.params))
         if w == "NOT":
-            return ("not", self.expr(3))
+            return _Unary("not", self.expr(3))
         if w in ("-", "+", "~"):
-            return ({"-": "neg", "+": "uplus", "~": "bitnot"}[w], self.expr(12))
+            return _Unary({"-": "neg", "+": "uplus", "~": "bitnot"}[w], self.expr(12))
         if w == "(":
             if self.word() in ("SELECT", "WITH", "VALUES"):
                 raise _Unsupported("a subquery")
@@ -512,9 +673,9 @@ class _Parser:
                 self.pos += 1
                 items.append(self.expr(0))
             self.expect(")")
-            return items[0] if len(items) == 1 else ("vector", *items)
+            return items[0] if len(items) == 1 else _Vector(tuple(items))
         if w == "NULL":
-            return ("null",)
+            return _Null()
         if w == "CAST":
             self.expect("(")
             inner = self.expr(0)
@@ -527,7 +688,7 @@ class _Parser:
             self.expect(")")
             # The type is compared as written (strcmp of the token span): case and inner spacing matter.
             typename = self.text[span[0].start : span[-1].end + 1] if span else ""
-            return ("cast", inner, typename)
+            return _Cast(inner, typename)
         if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
             raise _Unsupported(f"{w} expressions")
         if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
@@ -543,7 +704,7 @@ class _Parser:
             if self.word() == "*":
                 self.pos += 1
                 self.expect(")")
-                return ("fn", token.text.lower(), "*")
+                return _Function(token.text.lower(), True, False, ())
             distinct = self.word() == "DISTINCT"
             if distinct:
                 self.pos += 1
@@ -557,15 +718,15 @@ class _Parser:
             self.expect(")")
             if self.word() in ("FILTER", "OVER"):
                 raise _Unsupported("window or filtered functions")
-            return ("fn", token.text.lower(), distinct, *args)
+            return _Function(token.text.lower(), False, distinct, tuple(args))
         if self.word() == ".":
             self.pos += 1
             column = self.take()
             if self.word() == ".":  # schema.table.column: the table is what qualifies
                 self.pos += 1
                 token, column = column, self.take()
-            return ("id", token.text, column.text, column.token_type == TokenType.IDENTIFIER)
-        return ("id", None, token.text, quoted)
+            return _Id(token.text, column.text, column.token_type == TokenType.IDENTIFIER)
+        return _Id(None, token.text, quoted)
 
 
 def _number(text: str) -> _Tree:
@@ -573,5 +734,5 @@ def _number(text: str) -> _Tree:
     try:
         value = int(text, 0) if text.lower().startswith("0x") else int(text)
     except ValueError:
-        return ("num", text)
-    return ("int", value) if -(2**31) <= value < 2**31 else ("num", text)
+        return _Num(text)
+    return _Int(value) if -(2**31) <= value < 2**31 else _Num(text)
