@@ -25,6 +25,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,8 +54,9 @@ PG_PREFIX = "schema_parity_"
 #: Clones of each template in use kept ready ahead of the tests that will ask for them.
 DEFAULT_AHEAD = 2
 
-#: Returned clones waiting to be dropped beyond which the pool drops before it clones ahead (bounds the disk used).
-_MAX_DOOMED = 8
+#: Returned clones dropped at the same time (they share the server's checkpoints).
+DROPPERS = 4
+
 
 _SYNC_DRIVERS = {"asyncpg": "psycopg", "psycopg_async": "psycopg"}
 
@@ -117,8 +119,6 @@ class PgTemplates:
         self.lock_dir = lock_dir
         self.shared: list[str] = []
         """Templates published for the run's other workers (the controller drops them)."""
-        self.lock = threading.RLock()
-        """Held around every use of ``scratch``: the pool's thread shares it."""
         self._templates: dict[tuple[str, bool], str] = {}
         self._clones: set[str] = set()
         self.pool = ClonePool(self, ahead=ahead)
@@ -139,8 +139,7 @@ class PgTemplates:
 
     def _migrate(self, revision: str) -> str:
         """A new scratch database migrated to ``revision`` (dropped again when the migration fails)."""
-        with self.lock:
-            name = self.scratch.create(label="tmpl_")
+        name = self.scratch.create(label="tmpl_")
         try:
             run_setup_sql(self.url(name), self.setup_sql, shown=self.scratch.shown)
             engine = sa.create_engine(self.url(name))
@@ -149,8 +148,7 @@ class PgTemplates:
             finally:
                 engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template free of connections
         except BaseException:
-            with self.lock:
-                self.scratch.drop(name)
+            self.scratch.drop(name)
             raise
         return name
 
@@ -174,7 +172,7 @@ class PgTemplates:
             comment = sa.literal(marker.text(), sa.String).compile(
                 dialect=self.scratch.admin.dialect, compile_kwargs={"literal_binds": True}
             )
-            with self.lock, self.scratch.admin.connect() as connection:
+            with self.scratch.admin.connect() as connection:
                 connection.exec_driver_sql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
                 connection.exec_driver_sql(f'COMMENT ON DATABASE "{name}" IS {comment}')
             self.shared.append(name)
@@ -182,7 +180,7 @@ class PgTemplates:
 
     def _published(self, name: str) -> bool:
         """Whether ``name`` exists and carries its marker (set only after the migration completed)."""
-        with self.lock, self.scratch.admin.connect() as connection:
+        with self.scratch.admin.connect() as connection:
             comment = connection.execute(
                 sa.text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
                 {"name": name},
@@ -195,9 +193,8 @@ class PgTemplates:
         return self.pool.take(self.template(revision))
 
     def create_clone(self, template: str) -> str:
-        with self.lock:
-            name = self.scratch.create(label="test_", template=template)
-            self._clones.add(name)
+        name = self.scratch.create(label="test_", template=template)
+        self._clones.add(name)
         return name
 
     def drop(self, name: str) -> None:
@@ -207,8 +204,7 @@ class PgTemplates:
         self.pool.give_back(name)
 
     def drop_now(self, name: str) -> None:
-        with self.lock:
-            self.scratch.drop(name)
+        self.scratch.drop(name)
 
     def rollback_database(self, revision: str = "head") -> RollbackDatabase:
         """The session's shared database at ``revision`` for rollback-mode tests."""
@@ -225,27 +221,28 @@ class PgTemplates:
             self.pool.close()
         finally:
             self._templates.clear()
-            with self.lock:
-                self.scratch.close()
+            self.scratch.close()
 
 
 class ClonePool:
-    """Clones made ahead and dropped behind on a thread of its own, so a test pays neither in the common case.
+    """Clones made ahead and dropped behind on threads of their own, so a test pays neither in the common case.
 
-    The thread starts with the first clone asked for and only ever clones templates that were asked for. A failure
-    on the thread is raised by the next :meth:`take` (and at :meth:`close`), never lost.
+    One thread keeps :attr:`ahead` clones of every template asked for ready. Returned clones are dropped by up to
+    :attr:`droppers` threads at once: a DROP DATABASE waits for a checkpoint of the whole server (seconds, up to a
+    minute on a busy one), and drops that wait together share it. A failure on a thread is raised by the next
+    :meth:`take` (and at :meth:`close`), never lost.
     """
 
-    def __init__(self, templates: PgTemplates, *, ahead: int = DEFAULT_AHEAD) -> None:
+    def __init__(self, templates: PgTemplates, *, ahead: int = DEFAULT_AHEAD, droppers: int = DROPPERS) -> None:
         self.templates = templates
         self.ahead = ahead
         self._ready: dict[str, collections.deque[str]] = {}
-        self._doomed: collections.deque[str] = collections.deque()
-        self._busy = 0
         self._stopping = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._cloner: threading.Thread | None = None
+        self._droppers = ThreadPoolExecutor(max_workers=droppers, thread_name_prefix="schema-parity-drop")
+        self._drops: list[Future[None]] = []
 
     def take(self, template: str) -> str:
         """A clone of ``template``: a ready one, else one made now."""
@@ -253,87 +250,64 @@ class ClonePool:
             self._raise_error()
             ready = self._ready.setdefault(template, collections.deque())
             name = ready.popleft() if ready else None
-            self._changed.notify()
+            self._changed.notify_all()
         if name is None:
             # In the main thread first: the scratch set installs its signal handlers only there.
             name = self.templates.create_clone(template)
-        self._start()
+        if self._cloner is None and self.ahead > 0:
+            self._cloner = threading.Thread(target=self._clone_ahead, name="schema-parity-clone", daemon=True)
+            self._cloner.start()
         return name
 
     def give_back(self, name: str) -> None:
-        """Drop ``name`` soon, on the pool's thread."""
-        with self._changed:
-            self._doomed.append(name)
-            self._changed.notify()
+        """Drop ``name`` on a dropping thread."""
+        self._drops = [drop for drop in self._drops if not drop.done() or drop.exception() is not None]
+        self._drops.append(self._droppers.submit(self.templates.drop_now, name))
 
     def close(self) -> None:
-        """Stop the thread, then drop every clone still ready or returned."""
+        """Stop cloning, wait for the drops under way, then drop every clone still ready."""
         with self._changed:
             self._stopping = True
-            self._changed.notify()
-        if self._thread is not None:
-            self._thread.join()
-        leftovers = [*self._doomed, *(name for ready in self._ready.values() for name in ready)]
-        self._doomed.clear()
+            self._changed.notify_all()
+        if self._cloner is not None:
+            self._cloner.join()
+        leftovers = [name for ready in self._ready.values() for name in ready]
         self._ready.clear()
         for name in leftovers:
-            self.templates.drop_now(name)
+            self._drops.append(self._droppers.submit(self.templates.drop_now, name))
+        self._droppers.shutdown(wait=True)
+        errors = [drop.exception() for drop in self._drops]
+        self._drops.clear()
         self._raise_error()
-
-    def wait_idle(self) -> None:
-        """Until the thread has nothing left to do (the benchmark measures with and without it)."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._error is not None or (self._busy == 0 and self._next() is None))
+        for error in errors:
+            if error is not None:
+                raise error
 
     def _raise_error(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
-    def _start(self) -> None:
-        if self._thread is None and self.ahead > 0:
-            self._thread = threading.Thread(target=self._run, name="schema-parity-clones", daemon=True)
-            self._thread.start()
+    def _wanted(self) -> str | None:
+        """A template with fewer than :attr:`ahead` clones ready; called with the lock held."""
+        return next((template for template, ready in self._ready.items() if len(ready) < self.ahead), None)
 
-    def _next(self) -> tuple[str, str] | None:
-        """The next job (``("drop", name)`` or ``("clone", template)``), or None; called with the lock held."""
-        if len(self._doomed) > _MAX_DOOMED:
-            return ("drop", self._doomed[0])
-        for template, ready in self._ready.items():
-            if len(ready) < self.ahead:
-                return ("clone", template)
-        if self._doomed:
-            return ("drop", self._doomed[0])
-        return None
-
-    def _run(self) -> None:
+    def _clone_ahead(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._stopping or (self._error is None and self._next() is not None))
+                self._changed.wait_for(lambda: self._stopping or (self._error is None and self._wanted() is not None))
                 if self._stopping:
                     return
-                job = self._next()
-                assert job is not None
-                kind, name = job
-                if kind == "drop":
-                    self._doomed.popleft()
-                self._busy += 1
+                template = self._wanted()
+            assert template is not None
             try:
-                if kind == "drop":
-                    self.templates.drop_now(name)
-                else:
-                    made = self.templates.create_clone(name)
-                    with self._changed:
-                        self._ready[name].append(made)
+                made = self.templates.create_clone(template)
             except BaseException as exc:  # raised again in the main thread by take() or close()
                 with self._changed:
                     self._error = exc
-                    if kind == "drop":
-                        self._doomed.appendleft(name)
-            finally:
-                with self._changed:
-                    self._busy -= 1
-                    self._changed.notify_all()
+                continue
+            with self._changed:
+                self._ready[template].append(made)
 
 
 class RollbackDatabase:
@@ -363,6 +337,9 @@ class RollbackDatabase:
                 del connection.info[_TEST]
                 if transaction.is_active:
                     transaction.rollback()
+                # A refused commit leaves SQLAlchemy's transaction closed but the server's open, and the pool
+                # would not roll back a connection SQLAlchemy believes idle (psycopg sends nothing when it is).
+                connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
 
     def close(self) -> None:
         self.engine.dispose()
