@@ -172,9 +172,11 @@ class PgTemplates:
             comment = sa.literal(marker.text(), sa.String).compile(
                 dialect=self.scratch.admin.dialect, compile_kwargs={"literal_binds": True}
             )
-            with self.scratch.admin.connect() as connection:
+            with self.scratch.admin.connect() as connection:  # one transaction: published whole or not at all
+                connection.exec_driver_sql("BEGIN")
                 connection.exec_driver_sql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
                 connection.exec_driver_sql(f'COMMENT ON DATABASE "{name}" IS {comment}')
+                connection.exec_driver_sql("COMMIT")
             self.shared.append(name)
         return name
 
@@ -317,7 +319,7 @@ class RollbackDatabase:
     def __init__(self, templates: PgTemplates, revision: str) -> None:
         self.templates = templates
         self.revision = revision
-        self.name = templates.clone(revision)
+        self.name = templates.create_clone(templates.template(revision))  # not through the pool: made once
         self.url = templates.url(self.name)
         self.engine = sa.create_engine(self.url, pool_size=1, max_overflow=4)
         sa.event.listen(self.engine, "commit", _refuse_commit)
