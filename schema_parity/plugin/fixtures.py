@@ -34,7 +34,7 @@ from schema_parity.plugin.hooks import (
     marker_revision,
     marker_transaction,
 )
-from schema_parity.plugin.pg import PgTemplates, async_driver, sync_url
+from schema_parity.plugin.pg import PG_PREFIX, PgTemplates, async_driver, sync_url
 from schema_parity.plugin.settings import settings
 from schema_parity.plugin.xdist import report, run_owner
 from schema_parity.sources.alembic import AlembicProject, current_revision, upgrade_engine
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from schema_parity.config import SchemaOptions
 
 __all__ = [
+    "PG_PREFIX",
     "Migrator",
     "PgTemplates",
     "schema_parity_alembic_config",
@@ -334,6 +335,7 @@ def schema_parity_pg_templates(
         setup_sql=settings(pytestconfig).schema.setup_sql,
         owner=run_owner(pytestconfig),
         lock_dir=cache_dir(pytestconfig),
+        prefix=PG_PREFIX,
     )
     try:
         yield templates

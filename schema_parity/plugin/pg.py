@@ -8,8 +8,8 @@ Two isolation modes, as in pytest-django:
   migrated template, for tests that commit or open connections of their own.
 
 Cloning costs tens of milliseconds and dropping as much again (more on a busy server), so a :class:`ClonePool`
-does both on a thread of its own: it keeps a few clones of each template in use ready before they are asked for,
-and drops the returned ones while the next test runs. What is left is dropped at the end of the session.
+does both on threads of its own: it keeps a few clones of each template cloned more than once ready before they
+are asked for, and drops the returned ones while the next tests run. What is left is dropped at the end of the session.
 
 Under pytest-xdist the workers of one run share each template: it is named after the run and the migrations'
 content, built by the first worker that needs it under a file lock, and published (renamed into place and marked
@@ -110,8 +110,9 @@ class PgTemplates:
         owner: RunOwner | None = None,
         lock_dir: Path | None = None,
         ahead: int = DEFAULT_AHEAD,
+        prefix: str = PG_PREFIX,
     ) -> None:
-        self.scratch = ScratchDatabases(server_url, PG_PREFIX)
+        self.scratch = ScratchDatabases(server_url, prefix)
         self.project = project
         self.use_env_py = use_env_py
         self.setup_sql = tuple(setup_sql)
@@ -160,7 +161,7 @@ class PgTemplates:
             (self.owner.run_id, project_id(self.project), self.project.fingerprint(), resolved, str(self.use_env_py))
         )
         digest = hashlib.sha256(identity.encode()).hexdigest()[:24]
-        name = f"{PG_PREFIX}tmpl_{digest}"
+        name = f"{self.scratch.prefix}tmpl_{digest}"
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         with filelock.FileLock(self.lock_dir / f"pg-{digest}.lock", timeout=DEFAULT_LOCK_TIMEOUT):
             if self._published(name):
@@ -239,6 +240,8 @@ class ClonePool:
         self.templates = templates
         self.ahead = ahead
         self._ready: dict[str, collections.deque[str]] = {}
+        """Clones made ahead, by template: the templates asked for twice or more."""
+        self._asked: set[str] = set()
         self._stopping = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
@@ -247,16 +250,20 @@ class ClonePool:
         self._drops: list[Future[None]] = []
 
     def take(self, template: str) -> str:
-        """A clone of ``template``: a ready one, else one made now."""
+        """A clone of ``template``: a ready one, else one made now. From the second clone of a template on, more
+        are made ahead (a template cloned once, a single test, costs no clone nobody uses)."""
         with self._changed:
             self._raise_error()
-            ready = self._ready.setdefault(template, collections.deque())
+            ready = self._ready.get(template)
             name = ready.popleft() if ready else None
+            if ready is None and template in self._asked:
+                self._ready[template] = collections.deque()
+            self._asked.add(template)
             self._changed.notify_all()
         if name is None:
             # In the main thread first: the scratch set installs its signal handlers only there.
             name = self.templates.create_clone(template)
-        if self._cloner is None and self.ahead > 0:
+        if self._cloner is None and self._ready and self.ahead > 0:
             self._cloner = threading.Thread(target=self._clone_ahead, name="schema-parity-clone", daemon=True)
             self._cloner.start()
         return name
