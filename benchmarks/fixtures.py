@@ -1,6 +1,15 @@
 """Per-test cost of a migrated database: the plugin's template copy against migrating a fresh database per test.
 
     python benchmarks/fixtures.py [--sizes 2 50 200] [--repeat 5] [--copies 300]
+    python benchmarks/fixtures.py --postgres [--tests 200] [--migrate-tests 20] [--postgres-url URL]
+
+``--postgres`` measures the PostgreSQL fixtures instead, on the telemetry example's migrations: pytest runs
+``--tests`` tests per mode, and a plugin records each test's setup and teardown time (what the fixtures cost; the
+test bodies, one ``SELECT``, are not counted). Columns: the median and 90th percentile of setup + teardown per
+test, and the first test's setup (building the template, once per run). Modes: ``rollback``
+(``schema_parity_pg_connection``), ``clone`` (``schema_parity_pg_url``), and ``migrate``, a fixture that creates
+an empty database, runs the migrations into it and drops it per test (``--migrate-tests`` tests), what a project
+without templates pays. The server: ``--postgres-url``, else ``$SCHEMA_PARITY_POSTGRES_URL``, else the embedded one.
 
 Columns (best of N runs, per test except the one-time ones; best-of because other processes on the machine only
 ever add time):
@@ -24,8 +33,12 @@ ever add time):
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import sqlite3
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +49,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.runtime.environment import EnvironmentContext
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from schema_parity.sources.alembic import AlembicProject, upgrade
 from schema_parity.template import TemplateCache, fresh_copy
@@ -117,7 +131,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 50, 200])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each migration (best of)")
     parser.add_argument("--copies", type=int, default=300, help="runs of each copy (best of)")
+    parser.add_argument("--postgres", action="store_true", help="measure the PostgreSQL fixtures instead")
+    parser.add_argument("--tests", type=int, default=200, help="tests per PostgreSQL fixture mode")
+    parser.add_argument("--migrate-tests", type=int, default=20, help="tests migrating a database each")
+    parser.add_argument("--postgres-url", help="server for --postgres (default: as the fixtures find one)")
     args = parser.parse_args()
+    if args.postgres:
+        postgres(args.tests, args.migrate_tests, args.postgres_url)
+        return
     header = (
         f"{'revisions':>9} | {'file KB':>7} | {'build once ms':>13} | {'cache check ms':>14} | {'copy ms':>7} | "
         f"{'shutil ms':>9} | {'memory ms':>9} | "
@@ -157,6 +178,105 @@ def measure(size: int, root: Path, *, repeat: int, copies: int) -> str:
         f"{ms(copy_engine):>14} | {ms(runner):>14} | {ms(alembic):>15} | {ms(stepwise):>16} | "
         f"{alembic / copy:>11.0f}x | {stepwise / copy:>12.0f}x"
     )
+
+# -- PostgreSQL fixtures ---------------------------------------------------------------------------------------------
+#: Records each test's setup and teardown seconds; loaded into the inner pytest with -p.
+RECORDER = """
+import json
+import os
+
+_times = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when in ("setup", "teardown"):
+        _times.setdefault(report.nodeid, {})[report.when] = report.duration
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["SP_BENCH_TIMES"], "w") as out:
+        json.dump(list(_times.values()), out)
+"""
+
+MODE_TESTS = {
+    "rollback": """
+import pytest
+
+@pytest.mark.parametrize("i", range({n}))
+def test_rollback(schema_parity_pg_connection, i):
+    schema_parity_pg_connection.exec_driver_sql("SELECT count(*) FROM http_error_summary")
+""",
+    "clone": """
+import psycopg
+import pytest
+
+@pytest.mark.parametrize("i", range({n}))
+def test_clone(schema_parity_pg_url, i):
+    with psycopg.connect(schema_parity_pg_url.replace("+psycopg", "")) as conn:
+        conn.execute("SELECT count(*) FROM http_error_summary")
+""",
+    "migrate": """
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from schema_parity.sources.alembic import upgrade_engine
+
+
+@pytest.fixture
+def migrated_url(schema_parity_pg_templates, schema_parity_alembic_config):
+    scratch = schema_parity_pg_templates.scratch
+    name = scratch.create(label="migrate_")
+    engine = sa.create_engine(scratch.url(name))
+    upgrade_engine(engine, schema_parity_alembic_config, "head")
+    engine.dispose()
+    yield scratch.url(name)
+    scratch.drop(name)
+
+
+@pytest.mark.parametrize("i", range({n}))
+def test_migrate(migrated_url, i):
+    with psycopg.connect(migrated_url.replace("+psycopg", "")) as conn:
+        conn.execute("SELECT count(*) FROM http_error_summary")
+""",
+}
+
+
+def postgres(tests: int, migrate_tests: int, url: str | None) -> None:
+    """One pytest run per mode on a copy of the telemetry example; a table of the per-test fixture costs."""
+    header = f"{'mode':>8} | {'tests':>5} | {'median ms':>9} | {'p90 ms':>8} | {'first setup ms':>14}"
+    print(header)
+    print("-" * len(header))
+    for mode, n in (("rollback", tests), ("clone", tests), ("migrate", migrate_tests)):
+        if n <= 0:
+            continue
+        with tempfile.TemporaryDirectory(prefix="sp-bench-") as tmp:
+            times = run_mode(Path(tmp), mode, n, url)
+        per_test = sorted(t["setup"] + t.get("teardown", 0.0) for t in times)
+        p90 = per_test[min(len(per_test) - 1, int(len(per_test) * 0.9))]
+        print(
+            f"{mode:>8} | {len(times):>5} | {ms(statistics.median(per_test)):>9} | {ms(p90):>8} | "
+            f"{ms(times[0]['setup']):>14}"
+        )
+
+
+def run_mode(root: Path, mode: str, n: int, url: str | None) -> list[dict[str, float]]:
+    telemetry = REPO / "examples" / "telemetry"
+    shutil.copy(telemetry / "alembic.ini", root)
+    shutil.copytree(telemetry / "migrations", root / "migrations")
+    (root / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    (root / "test_bench.py").write_text(MODE_TESTS[mode].replace("{n}", str(n)))
+    (root / "sp_bench_recorder.py").write_text(RECORDER)
+    env = {**os.environ, "SP_BENCH_TIMES": str(root / "times.json"), "PYTHONPATH": str(root)}
+    if url:
+        env["SCHEMA_PARITY_POSTGRES_URL"] = url
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    command += ["-p", "sp_bench_recorder", "--schema-parity-rebuild"]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"the {mode} run failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads((root / "times.json").read_text())
+
 
 if __name__ == "__main__":
     main()

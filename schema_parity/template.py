@@ -41,7 +41,7 @@ from schema_parity.caches import ensure_cache_dir
 from schema_parity.errors import SchemaParityError
 from schema_parity.sources.alembic import AlembicProject, upgrade_engine
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "TemplateCache", "fresh_copy"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "TemplateCache", "fresh_copy", "project_id"]
 
 #: Seconds to wait for another *live* process building the same project; a killed builder's lock is released by
 #: the operating system at once (flock), so this only bounds a hung peer.
@@ -119,7 +119,7 @@ class TemplateCache:
         known = self._resolved.get(memo_key)
         if known is not None and not rebuild and _verified_before(known):
             return known
-        key = _Key(_project_id(project), project.fingerprint(), project.resolve(revision), use_env_py)
+        key = _Key(project_id(project), project.fingerprint(), project.resolve(revision), use_env_py)
         path = None if rebuild else self._find(key)
         if path is None:
             path = self._build(project, key, rebuild=rebuild)
@@ -299,8 +299,9 @@ def fresh_copy(template: Path, dest: Path) -> Path:
     return dest
 
 
-def _project_id(project: AlembicProject) -> str:
-    """Stable per project location (not content), so a new build can prune the same project's older ones."""
+def project_id(project: AlembicProject) -> str:
+    """Stable per project location (not content), so a new build can prune the same project's older ones (and the
+    PostgreSQL templates of xdist workers are named per project)."""
     identity = f"{project.script_location}\0{project.config_path}\0{project.ini_section}"
     return f"{_safe(project.script_location.parent.name)[:40]}_{hashlib.sha256(identity.encode()).hexdigest()[:10]}"
 

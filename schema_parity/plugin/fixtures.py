@@ -7,7 +7,12 @@ and everything built on it follows. The chain for SQLite is::
         -> schema_parity_template (session, head)      schema_parity_revision (function, from the marker)
             -> schema_parity_db_path -> schema_parity_db_url -> schema_parity_engine -> schema_parity_connection
 
-and for PostgreSQL ``schema_parity_pg_server_url -> schema_parity_pg_templates -> schema_parity_pg_url``.
+and for PostgreSQL::
+
+    schema_parity_pg_server_url -> schema_parity_pg_templates
+        -> schema_parity_pg_connection (rollback mode; clone mode with the marker's transaction=True)
+        -> schema_parity_pg_url (clone mode) -> schema_parity_pg_engine, schema_parity_pg_async_url
+            -> schema_parity_pg_async_engine
 """
 
 from __future__ import annotations
@@ -20,24 +25,31 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 import sqlalchemy as sa
 
-from schema_parity.errors import ConfigError, describe
+from schema_parity.errors import ConfigError
 from schema_parity.plugin.hooks import (
     POSTGRES_URL_ENV,
     REQUIRE_PG_ENV,
     cache_dir,
     ini_value,
     marker_revision,
+    marker_transaction,
 )
+from schema_parity.plugin.pg import PG_PREFIX, PgTemplates, async_driver, sync_url
 from schema_parity.plugin.settings import settings
+from schema_parity.plugin.xdist import report, run_owner
 from schema_parity.sources.alembic import AlembicProject, current_revision, upgrade_engine
-from schema_parity.sources.reflect import create_engine_or_explain
-from schema_parity.sources.server import ScratchDatabases, SecretURL
+from schema_parity.sources.postgres import Postgres
+from schema_parity.sources.server import SecretURL
 from schema_parity.template import TemplateCache, fresh_copy
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from schema_parity.catalog import Catalog
+    from schema_parity.config import SchemaOptions
 
 __all__ = [
+    "PG_PREFIX",
     "Migrator",
     "PgTemplates",
     "schema_parity_alembic_config",
@@ -49,6 +61,11 @@ __all__ = [
     "schema_parity_db_url",
     "schema_parity_engine",
     "schema_parity_migrator",
+    "schema_parity_pg_async_driver",
+    "schema_parity_pg_async_engine",
+    "schema_parity_pg_async_url",
+    "schema_parity_pg_connection",
+    "schema_parity_pg_engine",
     "schema_parity_pg_server_url",
     "schema_parity_pg_templates",
     "schema_parity_pg_url",
@@ -56,14 +73,6 @@ __all__ = [
     "schema_parity_template",
     "schema_parity_use_env_py",
 ]
-
-#: Image for the testcontainers fallback; override ``schema_parity_pg_server_url`` to use another.
-POSTGRES_IMAGE = "postgres:16-alpine"
-
-#: Names of the PostgreSQL databases the fixtures create start with this (the check's too: ``schema_parity_check_``),
-#: and a session removes the stale marked ones under it that killed sessions left.
-PG_PREFIX = "schema_parity_"
-
 
 # -- the project and the cache -------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
@@ -255,132 +264,90 @@ def _pg_unavailable(reason: str) -> NoReturn:
     pytest.skip(f"schema-parity: {reason}")
 
 
-def _server_reason(url: str) -> str | None:
-    """Why the server at ``url`` cannot be used, or None when it answers."""
-    try:
-        engine = create_engine_or_explain(url)
-    except ConfigError as exc:  # the driver is not installed: the message says which extra to install
-        return str(exc)
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any failure to connect means "no server here"
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-        return f"PostgreSQL at {shown} is not answering: {describe(exc)}"
-    finally:
-        engine.dispose()
-    return None
-
-
-def _start_container() -> tuple[Any, str | None]:
-    """A started testcontainers ``PostgresContainer``, or None and why not (no package, no Docker engine)."""
-    nothing = f"no PostgreSQL server configured (ini schema_parity_postgres_url or ${POSTGRES_URL_ENV})"
-    try:
-        from testcontainers.community.postgres import PostgresContainer
-    except ImportError:
-        try:  # testcontainers before the "community" split
-            from testcontainers.postgres import PostgresContainer
-        except ImportError:
-            return None, f"{nothing} and testcontainers is not installed (pip install 'schema-parity[postgres]')"
-    docker_host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    # Checked here because docker-py leaks a socket (a ResourceWarning) when it finds no engine.
-    if docker_host.startswith("unix://") and not Path(docker_host.removeprefix("unix://")).exists():
-        return None, f"{nothing} and no Docker engine for testcontainers (no socket at {docker_host})"
-    container = PostgresContainer(POSTGRES_IMAGE, driver="psycopg")
-    try:
-        container.start()
-    except Exception as exc:  # daemon down, image pull refused, ...: all mean "no container tier"
-        return None, f"{nothing} and testcontainers could not start {POSTGRES_IMAGE}: {type(exc).__name__}: {exc}"
-    return container, None
+def _configured_pg_url(config: pytest.Config, schema: SchemaOptions) -> str | None:
+    """``$SCHEMA_PARITY_POSTGRES_URL``, else ini ``schema_parity_postgres_url``, else ``postgres-url``."""
+    return os.environ.get(POSTGRES_URL_ENV) or ini_value(config, "schema_parity_postgres_url") or schema.postgres_url
 
 
 @pytest.fixture(scope="session")
 def schema_parity_pg_server_url(pytestconfig: pytest.Config) -> Iterator[SecretURL]:
     """URL of a PostgreSQL server (its maintenance database) on which the plugin creates and drops databases.
 
-    A :class:`~schema_parity.sources.server.SecretURL`: a ``str`` whose ``repr`` (what pytest reports show) masks
-    the password.
+    The server ``schema-parity check`` uses, found or provisioned the same way (``Postgres(...).server()``): the
+    configured URL (``$SCHEMA_PARITY_POSTGRES_URL``, ini ``schema_parity_postgres_url``, ``postgres-url``), else
+    the embedded server, local PostgreSQL binaries, a testcontainers container; released after the session. None
+    of them: skip, or fail under ``SCHEMA_PARITY_REQUIRE_PG=1`` or ``postgres = "required"``. An async URL
+    (``postgresql+asyncpg://``) is served through psycopg here; the async fixtures keep its driver.
 
-    ``$SCHEMA_PARITY_POSTGRES_URL``, else ini ``schema_parity_postgres_url``, else a testcontainers PostgreSQL
-    (when the package and a Docker engine exist, stopped after the session), else skip
-    (fail under ``SCHEMA_PARITY_REQUIRE_PG=1``). The plugin only runs CREATE/DROP DATABASE there.
+    A :class:`~schema_parity.sources.server.SecretURL`: a ``str`` whose ``repr`` masks the password.
     """
-    configured = os.environ.get(POSTGRES_URL_ENV) or ini_value(pytestconfig, "schema_parity_postgres_url")
-    if configured:
-        url = SecretURL(configured)
-        reason = _server_reason(url)
-        if reason is not None:
-            _pg_unavailable(reason)
-        yield url
-        return
-    container, reason = _start_container()
-    if container is None:
-        _pg_unavailable(reason or "no PostgreSQL server")
     try:
-        yield SecretURL(container.get_connection_url())
+        schema = settings(pytestconfig).schema
+    except ConfigError as exc:
+        pytest.fail(f"schema-parity: {exc}", pytrace=False)
+    if schema.postgres == "offline":
+        _pg_unavailable('postgres = "offline" in the configuration: no PostgreSQL server is used')
+    configured = _configured_pg_url(pytestconfig, schema)
+    postgres = Postgres(
+        url=sync_url(configured) if configured else None,
+        linger=schema.postgres_keep_warm,
+        version=schema.postgres_version,
+    )
+    try:
+        server = postgres.server()
+    except ConfigError as exc:  # the driver is not installed: the message says which extra to install
+        _pg_unavailable(str(exc))
+    try:
+        if server is None:
+            reason = f"no PostgreSQL server ({'; '.join(postgres.reasons)})"
+            if schema.postgres == "required":
+                pytest.fail(f'schema-parity: postgres = "required" but {reason}', pytrace=False)
+            _pg_unavailable(reason)
+        yield SecretURL(server.url)
     finally:
-        container.stop()
+        postgres.close()
 
 
-class PgTemplates:
-    """Template databases migrated once per session and revision, cloned per test with ``CREATE DATABASE ... TEMPLATE``.
-
-    Every database lives in a :class:`ScratchDatabases` (named ``schema_parity_*``), which drops only its own.
-    """
-
-    def __init__(self, server_url: str, project: AlembicProject, *, use_env_py: bool = False) -> None:
-        self.scratch = ScratchDatabases(server_url, PG_PREFIX)
-        self.project = project
-        self.use_env_py = use_env_py
-        self._templates: dict[str, str] = {}
-
-    def url(self, database: str) -> SecretURL:
-        return self.scratch.url(database)
-
-    def template(self, revision: str = "head") -> str:
-        """The name of the template database at ``revision``, migrated on first use."""
-        if revision not in self._templates:
-            name = self.scratch.create(label="tmpl_")
-            engine = sa.create_engine(self.url(name))
-            try:
-                upgrade_engine(engine, self.project, revision, use_env_py=self.use_env_py)
-            except BaseException:
-                engine.dispose()
-                self.scratch.drop(name)
-                raise
-            engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template free of connections
-            self._templates[revision] = name
-        return self._templates[revision]
-
-    def clone(self, revision: str = "head") -> str:
-        """A new database copied from the template at ``revision``; return its name."""
-        return self.scratch.create(label="test_", template=self.template(revision))
-
-    def drop(self, name: str) -> None:
-        """Drop a database this object created (refuses any other name)."""
-        self.scratch.drop(name)
-
-    def close(self) -> None:
-        """Drop every database still alive (the templates), then release the admin connection."""
-        self._templates.clear()
-        self.scratch.close()
+@pytest.fixture(scope="session")
+def schema_parity_pg_async_driver(pytestconfig: pytest.Config) -> str:
+    """The SQLAlchemy driver of the async fixtures: ``postgresql+asyncpg`` when the configured URL uses asyncpg,
+    else ``postgresql+psycopg`` (psycopg 3's async mode). Override it to choose."""
+    try:
+        configured = _configured_pg_url(pytestconfig, settings(pytestconfig).schema)
+    except ConfigError as exc:
+        pytest.fail(f"schema-parity: {exc}", pytrace=False)
+    return async_driver(configured or "postgresql+psycopg://")
 
 
 @pytest.fixture(scope="session")
 def schema_parity_pg_templates(
-    schema_parity_pg_server_url: str, schema_parity_alembic_config: AlembicProject, schema_parity_use_env_py: bool
+    pytestconfig: pytest.Config,
+    schema_parity_pg_server_url: str,
+    schema_parity_alembic_config: AlembicProject,
+    schema_parity_use_env_py: bool,
 ) -> Iterator[PgTemplates]:
-    """The session's PostgreSQL template databases (one per revision used), dropped at the end of the session."""
+    """The run's PostgreSQL templates (one per revision used, shared by xdist workers), the clone pool and the
+    rollback databases; everything this process made is dropped at the end of the session."""
     templates = PgTemplates(
-        schema_parity_pg_server_url, schema_parity_alembic_config, use_env_py=schema_parity_use_env_py
+        schema_parity_pg_server_url,
+        schema_parity_alembic_config,
+        use_env_py=schema_parity_use_env_py,
+        setup_sql=settings(pytestconfig).schema.setup_sql,
+        owner=run_owner(pytestconfig),
+        lock_dir=cache_dir(pytestconfig),
+        prefix=PG_PREFIX,
     )
-    yield templates
-    templates.close()
+    try:
+        yield templates
+    finally:
+        report(pytestconfig, schema_parity_pg_server_url, templates.shared)
+        templates.close()
 
 
 @pytest.fixture
 def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_revision: str) -> Iterator[SecretURL]:
-    """URL of a fresh PostgreSQL database migrated to this test's revision, dropped after the test.
+    """Clone mode: URL of a database of this test's own, a copy of the template at its revision; the test may
+    commit and connect as it likes. Made ahead and dropped after the test on the pool's thread.
 
     A ``str`` whose ``repr`` masks the password, so failure reports never show it.
     """
@@ -389,3 +356,52 @@ def schema_parity_pg_url(schema_parity_pg_templates: PgTemplates, schema_parity_
         yield schema_parity_pg_templates.url(name)
     finally:
         schema_parity_pg_templates.drop(name)
+
+
+@pytest.fixture
+def schema_parity_pg_connection(
+    request: pytest.FixtureRequest, schema_parity_pg_templates: PgTemplates, schema_parity_revision: str
+) -> Iterator[sa.Connection]:
+    """Rollback mode (the default): a Connection inside a transaction on the session's migrated database, rolled
+    back at the end of the test; committing raises. With ``@pytest.mark.schema_parity(transaction=True)``: a
+    Connection on a database of the test's own (``schema_parity_pg_url``), which it may commit to."""
+    if marker_transaction(request.node):
+        engine = sa.create_engine(request.getfixturevalue("schema_parity_pg_url"), poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                yield connection
+        finally:
+            engine.dispose()
+        return
+    database = schema_parity_pg_templates.rollback_database(schema_parity_revision)
+    yield from database.connection(request.node.nodeid)
+
+
+@pytest.fixture
+def schema_parity_pg_engine(schema_parity_pg_url: str) -> Iterator[sa.Engine]:
+    """An Engine on this test's own database (clone mode), disposed after the test."""
+    engine = sa.create_engine(schema_parity_pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def schema_parity_pg_async_url(schema_parity_pg_url: str, schema_parity_pg_async_driver: str) -> SecretURL:
+    """The URL of this test's own database (clone mode) with the async driver, for ``create_async_engine``."""
+    url = sa.make_url(schema_parity_pg_url).set(drivername=schema_parity_pg_async_driver)
+    return SecretURL(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def schema_parity_pg_async_engine(schema_parity_pg_async_url: str) -> Iterator[AsyncEngine]:
+    """An ``AsyncEngine`` on this test's own database (clone mode).
+
+    It keeps no connection between uses (``NullPool``): an async connection belongs to the event loop that opened
+    it, and the test's loop (pytest-asyncio, anyio, ``asyncio.run``) is not the fixture's, so the engine works under
+    any of them and needs no loop to be disposed.
+    """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(schema_parity_pg_async_url, poolclass=sa.pool.NullPool)
+    yield engine
+    engine.sync_engine.dispose()

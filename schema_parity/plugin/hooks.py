@@ -19,8 +19,9 @@ from schema_parity.template import TemplateCache
 
 MARKER = "schema_parity"
 MARKER_HELP = (
-    "schema_parity(revision='head'): the schema-parity database fixtures build this test's database at this "
-    "Alembic revision instead of head"
+    "schema_parity(revision='head', transaction=False): the schema-parity database fixtures build this test's "
+    "database at this Alembic revision instead of head; transaction=True gives schema_parity_pg_connection a "
+    "database of the test's own, which it may commit to, instead of a transaction rolled back at the end"
 )
 CACHE_DIR_ENV = "SCHEMA_PARITY_CACHE_DIR"
 POSTGRES_URL_ENV = "SCHEMA_PARITY_POSTGRES_URL"
@@ -50,7 +51,8 @@ def _add_fixture_options(parser: pytest.Parser, group: pytest.OptionGroup) -> No
     )
     parser.addini(
         "schema_parity_postgres_url",
-        f"PostgreSQL server URL (a maintenance database) for schema_parity_pg_url; ${POSTGRES_URL_ENV} wins",
+        f"PostgreSQL server URL (a maintenance database) for the schema_parity_pg_* fixtures; ${POSTGRES_URL_ENV} "
+        "wins; unset: the server schema-parity check provisions (the embedded server)",
     )
 
 
@@ -90,21 +92,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Reject a malformed marker before any fixture runs, naming the test (a typo must not silently mean head)."""
-    marker_revision(item)
+    _marker_arguments(item)
 
 
-def _marker_signature(revision: str = "head") -> str:
+def _marker_signature(revision: str = "head", transaction: bool = False) -> tuple[str, bool]:
     """The marker's accepted arguments: Python's own call checking produces the message for anything else."""
-    return revision
+    return revision, transaction
 
 
-def marker_revision(node: pytest.Item) -> str | None:
-    """The revision the closest ``schema_parity`` marker asks for, or None without a marker."""
+def _marker_arguments(node: pytest.Item) -> tuple[str, bool] | None:
+    """The closest ``schema_parity`` marker's (revision, transaction), checked; None without a marker."""
     marker = node.get_closest_marker(MARKER)
     if marker is None:
         return None
     try:
-        revision = _marker_signature(*marker.args, **marker.kwargs)
+        revision, transaction = _marker_signature(*marker.args, **marker.kwargs)
     except TypeError as exc:
         pytest.fail(f"{node.nodeid}: invalid @pytest.mark.{MARKER}(...): {exc}. Usage: {MARKER_HELP}", pytrace=False)
     if not isinstance(revision, str) or not revision:
@@ -112,7 +114,24 @@ def marker_revision(node: pytest.Item) -> str | None:
             f"{node.nodeid}: @pytest.mark.{MARKER}(revision=...) must be a revision id string, got {revision!r}",
             pytrace=False,
         )
-    return revision
+    if not isinstance(transaction, bool):
+        pytest.fail(
+            f"{node.nodeid}: @pytest.mark.{MARKER}(transaction=...) must be True or False, got {transaction!r}",
+            pytrace=False,
+        )
+    return revision, transaction
+
+
+def marker_revision(node: pytest.Item) -> str | None:
+    """The revision the closest ``schema_parity`` marker asks for, or None without a marker."""
+    arguments = _marker_arguments(node)
+    return None if arguments is None else arguments[0]
+
+
+def marker_transaction(node: pytest.Item) -> bool:
+    """Whether the closest ``schema_parity`` marker asks for a database the test may commit to."""
+    arguments = _marker_arguments(node)
+    return arguments is not None and arguments[1]
 
 
 def cache_dir(config: pytest.Config) -> Path:
