@@ -49,12 +49,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.runtime.environment import EnvironmentContext
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schema_parity.sources.alembic import AlembicProject, upgrade
 from schema_parity.template import TemplateCache, fresh_copy
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, linear_chain, write_project
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def best_of(repeat: int, fn: Callable[[int], object]) -> float:
