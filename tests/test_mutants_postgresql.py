@@ -58,6 +58,18 @@ def update(value: str, *, alias: str = "t") -> str:
 
 
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
+    # _btree_implies: booleans are ordered by bool_ops (false < true), as numbers are; PostgreSQL does not use that
+    # a boolean has two values (x < true does not imply x <= false to it).
+    "boolean ordering: active > false implies active >= false": (
+        partial("active >= false"), upsert("id", "active > false")),
+    "boolean ordering: active >= true implies active > false": (
+        partial("active > false"), upsert("id", "active >= true")),
+    "boolean ordering: active = false implies active < true": (
+        partial("active < true"), upsert("id", "active = false")),
+    "boolean ordering: active < true does not imply active <= false": (
+        partial("active <= false"), upsert("id", "active < true")),
+    "boolean ordering: active > false does not imply active = true": (
+        partial("active = true"), upsert("id", "active > false")),
     # _probes: a parameter compared with =, <> or an ordering can imply the index predicate for some value: the
     # constant itself, or one step below or above it.
     "param below: a = $1 implies a < 5": (partial("a < 5"), upsert("id", "a = $1")),
@@ -108,15 +120,6 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a CTE's column list": (READS, update("(WITH w(c) AS (SELECT x FROM s) SELECT max(c) FROM w)")),
     "subquery: whole row of excluded": (READS, update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
 }
-
-
-BUGS: dict[str, tuple[tuple[str, ...], str]] = {
-    # _btree_implies treats any ordering comparison with a boolean constant as unprovable, so the checker reports
-    # SP101 where PostgreSQL proves the implication with the boolean btree operators (bool_ops).
-    "boolean ordering: active > false implies active >= false": (
-        partial("active >= false"), upsert("id", "active > false")),
-}
-"""Rows where the checker disagrees with the engine today (strict xfail: fixing the checker turns them red)."""
 
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -189,14 +192,6 @@ def unresolved(statement: str, answer: Answer, reason: str) -> list[str]:
 @pytest.mark.parametrize("row", list(ROWS))
 def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
     ddl, statement = ROWS[row]
-    failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
-    assert not failures, "\n".join([*ddl, statement, *failures])
-
-
-@pytest.mark.xfail(strict=True, reason="ordering comparisons with boolean constants are not modelled (_btree_implies)")
-@pytest.mark.parametrize("row", list(BUGS))
-def test_known_disagreements_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
-    ddl, statement = BUGS[row]
     failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
     assert not failures, "\n".join([*ddl, statement, *failures])
 

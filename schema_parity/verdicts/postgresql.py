@@ -1139,11 +1139,10 @@ def _probes(const: _Const) -> list[_Const]:
 
 
 def _btree_implies(op1: str, c1: _Const, op2: str, c2: _Const) -> bool:
-    """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges between numbers of one btree family, and
-    between strings only when they are equal (otherwise the collation decides, see ``_holds``)."""
+    """BT_implic_table: does ``x op1 c1`` imply ``x op2 c2``? Ranges between numbers of one btree family, between
+    booleans (``bool_ops`` orders false before true), and between strings only when they are equal (otherwise the
+    collation decides, see ``_holds``)."""
     a, b = c1.value, c2.value
-    if c1.family == "bool" and (op1 not in ("=", "<>") or op2 not in ("=", "<>")):
-        return False
     if op1 == "=":
         return bool(_holds(a, op2, b))
     if op1 == "<>":
@@ -1168,5 +1167,8 @@ def _holds(a: object, op: str, b: object) -> bool:
             return op in ("<=", ">=")
         raise _Unresolved(f"whether {a!r} {op} {b!r} holds decides if the target's WHERE implies the index "
                           "predicate, and that depends on the column's collation, which the catalog does not record.")
-    x, y = Decimal(str(a)), Decimal(str(b))
+    if isinstance(a, bool) or isinstance(b, bool):  # bool_ops: false < true
+        x, y = Decimal(int(bool(a))), Decimal(int(bool(b)))
+    else:
+        x, y = Decimal(str(a)), Decimal(str(b))
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
