@@ -39,6 +39,7 @@ from schema_parity.catalog import Catalog, Column, Dialect, Table
 from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_text
 from schema_parity.findings import Finding
 from schema_parity.rules import rule_for
+from schema_parity.rules.engine_errors import postgresql_rule, sqlite_rule
 from schema_parity.types import normalize_type
 from schema_parity.upsert import Upsert, UpsertParseError, mask_placeholders, parse_upsert
 from schema_parity.verdicts import Verdict
@@ -548,17 +549,6 @@ def _sqlite_label(raw: sqlite3.Connection, catalog: Catalog, index: tuple[str, s
     return candidates[0] if len(candidates) == 1 else name
 
 
-#: SQLite's messages for the errors the checker has rules for (prepare time, and NOT NULL when stepping).
-_SQLITE_RULES: tuple[tuple[str, str], ...] = (
-    (r"^(\d+(st|nd|rd|th) )?ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
-    (r"^unsupported use of NULLS (FIRST|LAST)$", "SP103"),
-    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON)$', "SP104"),
-    (r"^no such table: \S+$", "SP201"),
-    (r"^table \S+ has no column named \S+$", "SP202"),
-    (r"^no such column: \S+$", "SP202"),  # SP203 when qualified by a name that is not the table's
-    (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
-     "SP204"),
-)
 #: Extended result codes of values refused while stepping (Python 3.11+ names them; the messages otherwise).
 _SQLITE_VALUE_ERRORS = frozenset({
     "SQLITE_CONSTRAINT_CHECK", "SQLITE_CONSTRAINT_FOREIGNKEY", "SQLITE_CONSTRAINT_UNIQUE",
@@ -580,13 +570,7 @@ def _sqlite_error(exc: sqlite3.Error, phase: str, upsert: Upsert) -> tuple[Resul
         if getattr(exc, "sqlite_errorname", None) in _SQLITE_VALUE_ERRORS or _SQLITE_VALUE_MESSAGES.search(message):
             return "value-error", None
         return "error", None
-    for pattern, rule in _SQLITE_RULES:
-        if re.search(pattern, message):
-            qualified = re.match(r"^no such column: ([^.]+)\.", message)
-            if qualified and qualified.group(1).lower() not in _visible(upsert):
-                return "error", "SP203"
-            return "error", "SP105" if rule == "SP104" and upsert.select_from_unterminated else rule
-    return "error", None
+    return "error", sqlite_rule(message, _visible(upsert), select_from_ambiguity=upsert.select_from_unterminated)
 
 
 def _visible(upsert: Upsert) -> set[str]:
@@ -852,24 +836,6 @@ def _plan_arbiters(plan: object) -> Iterator[str]:
             yield from _plan_arbiters(item)
 
 
-#: (SQLSTATE, regular expression the primary message must match, rule); the first match wins.
-_PG_RULES: tuple[tuple[str, str, str], ...] = (
-    ("42P10", r"^(ASC/DESC|NULLS FIRST/LAST) is not allowed in ON CONFLICT clause", "SP103"),
-    ("42P10", r"^there is no unique or exclusion constraint matching the ON CONFLICT specification", "SP101"),
-    ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
-    ("42601", r"^syntax error", "SP104"),
-    ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
-    ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
-    ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),
-    ("42809", r"^constraint in ON CONFLICT clause has no associated index", "SP108"),
-    ("42809", r"^ON CONFLICT DO UPDATE not supported with exclusion constraints", "SP109"),
-    ("55000", r"^ON CONFLICT does not support deferrable unique constraints/exclusion constraints", "SP110"),
-    ("42P01", r"^relation \S+ does not exist", "SP201"),
-    ("42703", r"^column ", "SP202"),
-    ("42P01", r"^(missing|invalid reference to) FROM-clause entry for table", "SP203"),
-    ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
-    ("42702", r"^column reference \S+ is ambiguous", "SP205"),
-)
 #: Errors of the values: foreign key, CHECK, unique and exclusion violations among the rows, one row updated twice,
 #: a raised exception (a trigger), and the data exceptions (class 22) of a malformed value.
 _PG_VALUE_STATES = frozenset({"23503", "23514", "23505", "23P01", "21000", "P0001"})
@@ -885,11 +851,7 @@ def _pg_error(exc: psycopg.Error, upsert: Upsert) -> tuple[Result, str | None]:
             "value-error", None)
     if state in _PG_VALUE_STATES or state.startswith("22"):
         return "value-error", None
-    message = _pg_message(exc)
-    for code, pattern, rule in _PG_RULES:
-        if state == code and re.search(pattern, message):
-            return "error", rule
-    return "error", None
+    return "error", postgresql_rule(state, _pg_message(exc))
 
 
 def _pg_message(exc: psycopg.Error) -> str:

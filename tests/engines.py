@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog, Key
+from schema_parity.rules.engine_errors import postgresql_rule, sqlite_rule
 from schema_parity.sources.reflect import reflect
 from schema_parity.verdicts import Verdict
 
@@ -326,38 +326,6 @@ def pg_catalog(engine: sa.Engine, ddl: Sequence[str]) -> Catalog:
 
 
 # -- the rule each engine error stands for --------------------------------------------------------------------------
-_PG_RULES: tuple[tuple[str, str, str], ...] = (
-    # (SQLSTATE, regular expression the primary message must match, rule); the first match wins.
-    ("42P10", r"^(ASC/DESC|NULLS FIRST/LAST) is not allowed in ON CONFLICT clause", "SP103"),
-    ("42P10", r"^there is no unique or exclusion constraint matching the ON CONFLICT specification", "SP101"),
-    ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
-    ("42601", r"^syntax error", "SP104"),
-    ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
-    ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
-    ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),
-    ("42809", r"^constraint in ON CONFLICT clause has no associated index", "SP108"),
-    ("42809", r"^ON CONFLICT DO UPDATE not supported with exclusion constraints", "SP109"),
-    ("55000", r"^ON CONFLICT does not support deferrable unique constraints/exclusion constraints", "SP110"),
-    ("42P01", r"^relation \S+ does not exist", "SP201"),
-    ("42703", r"^column ", "SP202"),
-    ("42P01", r"^(missing|invalid reference to) FROM-clause entry for table", "SP203"),
-    ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
-    ("42702", r"^column reference \S+ is ambiguous", "SP205"),
-    ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
-)
-_SQLITE_RULES: tuple[tuple[str, str], ...] = (
-    (r"^(\d+(st|nd|rd|th) )?ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
-    (r"^unsupported use of NULLS (FIRST|LAST)$", "SP103"),
-    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON)$', "SP104"),
-    (r"^no such table: \S+$", "SP201"),
-    (r"^table \S+ has no column named \S+$", "SP202"),
-    (r"^no such column: \S+$", "SP202"),  # or SP203: see expected_rule
-    (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
-     "SP204"),
-    (r"^NOT NULL constraint failed: \S+$", "SP301"),
-)
-
-
 def expected_rule(
     dialect: str, result: EngineResult, *, visible: Sequence[str] = (), select_from_ambiguity: bool = False
 ) -> str:
@@ -371,17 +339,14 @@ def expected_rule(
     assert not result.ok and result.message is not None
     message = result.message
     if dialect == "postgresql":
-        for code, pattern, rule in _PG_RULES:
-            if result.code == code and re.search(pattern, message):
-                return rule
-        raise AssertionError(f"no rule for PostgreSQL error {result.code} {message!r}")
-    for pattern, rule in _SQLITE_RULES:
-        if re.search(pattern, message):
-            qualified = re.match(r"^no such column: ([^.]+)\.", message)
-            if qualified and qualified.group(1).lower() not in {*(v.lower() for v in visible), "excluded"}:
-                return "SP203"
-            return "SP105" if rule == "SP104" and select_from_ambiguity else rule
-    raise AssertionError(f"no rule for SQLite error {message!r}")
+        rule = postgresql_rule(result.code or "", message)
+        if rule is None:
+            raise AssertionError(f"no rule for PostgreSQL error {result.code} {message!r}")
+        return rule
+    rule = sqlite_rule(message, visible, select_from_ambiguity=select_from_ambiguity)
+    if rule is None:
+        raise AssertionError(f"no rule for SQLite error {message!r}")
+    return rule
 
 
 def disagreement(
