@@ -15,6 +15,7 @@ generic plan's error.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -50,6 +51,17 @@ def upsert(target: str, where: str | None = None, *, value: str = "1") -> str:
 READS = (*unique("id"), "CREATE TABLE s (x integer)", "CREATE TABLE u (c integer)")
 """The table keyed by ``id``, and tables a DO UPDATE subquery reads: ``s`` has none of ``t``'s columns, ``u`` has
 ``c``."""
+
+
+OTHER = ("CREATE SCHEMA {other}", "CREATE TABLE {other}.s (c integer)", "CREATE TABLE {other}.u (x integer)")
+"""A second schema (its name made unique per run, see :func:`named`): its ``s`` has ``c``, its ``u`` has not."""
+
+
+def named(text: str, suffix: str) -> str:
+    """``text`` with the second schema's name in place of ``{other}`` (``{Other}``: quoted, in mixed
+    case; ``{OTHER}``: unquoted, in capitals, which PostgreSQL folds to ``{other}``)."""
+    return (text.replace("{other}", f"other_{suffix}").replace("{Other}", f'"Other_{suffix}"')
+            .replace("{OTHER}", f"OTHER_{suffix}"))
 
 
 def update(value: str, *, alias: str = "t") -> str:
@@ -119,6 +131,26 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a quoted alias": (READS, update('(SELECT count("Q") FROM s AS "Q")')),
     "subquery: a CTE's column list": (READS, update("(WITH w(c) AS (SELECT x FROM s) SELECT max(c) FROM w)")),
     "subquery: whole row of excluded": (READS, update("(SELECT max(x) FROM s WHERE excluded IS NOT NULL)")),
+    # _table_columns, _cte_named: a schema-qualified FROM item is that schema's table (never a CTE of its name); an
+    # unqualified one is the default schema's, whichever schema was created first.
+    "subquery: a schema-qualified table's column": ((*READS, *OTHER), update("(SELECT max(c) FROM {other}.s)")),
+    "subquery: the qualified table lacks the column the default one has": (
+        (*READS, *OTHER), update("(SELECT max(c) FROM {other}.u)")),
+    "subquery: an unqualified name is the default schema's table": (
+        (*OTHER, *READS), update("(SELECT max(c) FROM s)")),
+    "subquery: a qualified name is not the CTE of that name": (
+        (*READS, *OTHER), update("(WITH s AS (SELECT 1 AS x) SELECT max(c) FROM {other}.s)")),
+    "subquery: a CTE shadows the default schema's table": (
+        (*READS, *OTHER), update("(WITH u AS (SELECT 1 AS x) SELECT max(c) FROM u)")),
+    "subquery: an unquoted schema name folds to lower case": (
+        (*READS, *OTHER), update("(SELECT max(c) FROM {OTHER}.u)")),
+    "subquery: a quoted mixed-case schema": (
+        (*READS, 'CREATE SCHEMA {Other}', "CREATE TABLE {Other}.s (c integer)"),
+        update("(SELECT max(c) FROM {Other}.s)")),
+    "subquery: a quoted schema name is not its folded spelling": (
+        (*READS, 'CREATE SCHEMA {Other}', "CREATE TABLE {Other}.s (c integer)", "CREATE SCHEMA {other}",
+         "CREATE TABLE {other}.s (x integer)"),
+        update("(SELECT max(c) FROM {other}.s)")),
 }
 
 
@@ -191,7 +223,9 @@ def unresolved(statement: str, answer: Answer, reason: str) -> list[str]:
 
 @pytest.mark.parametrize("row", list(ROWS))
 def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
-    ddl, statement = ROWS[row]
+    suffix = uuid.uuid4().hex[:10]
+    ddl = tuple(named(part, suffix) for part in ROWS[row][0])
+    statement = named(ROWS[row][1], suffix)
     failures = disagreements(statement, answer(pg_cases_engine, ddl, statement))
     assert not failures, "\n".join([*ddl, statement, *failures])
 
