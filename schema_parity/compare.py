@@ -110,25 +110,25 @@ def _position(name: str, ta: Table, tb: Table) -> tuple[int, str]:
 
 def _column(table: str, ca: Column, cb: Column, *, sqlite: bool = False) -> list[Difference]:
     found = []
-    parts = {"column": ca.name, "a_part": ca, "b_part": cb}
+
+    def found_one(kind: Kind, a: str | None, b: str | None, *, cosmetic: bool = False) -> None:
+        found.append(Difference(kind, table, a, b, cosmetic=cosmetic, column=ca.name, a_part=ca, b_part=cb))
+
     if _type(ca, sqlite) != _type(cb, sqlite):
-        found.append(Difference("type", table, ca.type, cb.type, **parts))  # type: ignore[arg-type]
+        found_one("type", ca.type, cb.type)
     elif ca.type.lower() != cb.type.lower():
-        found.append(Difference("type", table, ca.type, cb.type, cosmetic=True, **parts))  # type: ignore[arg-type]
+        found_one("type", ca.type, cb.type, cosmetic=True)
     if ca.nullable != cb.nullable:
-        found.append(
-            Difference("nullability", table, _nullability(ca), _nullability(cb),
-                       cosmetic=_nullable(ca) == _nullable(cb), **parts)  # type: ignore[arg-type]  # fmt: skip
-        )
+        found_one("nullability", _nullability(ca), _nullability(cb), cosmetic=_nullable(ca) == _nullable(cb))
     da, db = _default(ca), _default(cb)
     if da != db:
-        shown_a = ca.default or ("autoincrement" if da else "no default")
-        shown_b = cb.default or ("autoincrement" if db else "no default")
-        found.append(Difference("default", table, shown_a, shown_b, **parts))  # type: ignore[arg-type]
-    elif (ca.default or "") != (cb.default or ""):
-        found.append(
-            Difference("default", table, ca.default, cb.default, cosmetic=True, **parts)  # type: ignore[arg-type]
+        found_one(
+            "default",
+            ca.default or ("autoincrement" if da else "no default"),
+            cb.default or ("autoincrement" if db else "no default"),
         )
+    elif (ca.default or "") != (cb.default or ""):
+        found_one("default", ca.default, cb.default, cosmetic=True)
     return found
 
 

@@ -523,7 +523,7 @@ def _sqlite_foreign_keys(rows: Sequence[sa.Row[Any]]) -> tuple[ForeignKey, ...]:
     return tuple(
         ForeignKey(
             name=None,
-            columns=tuple(r[3] for r in group),
+            columns=tuple(getattr(r, "from") for r in group),
             referred_table=group[0].table,
             referred_columns=tuple(r.to or "" for r in group),
             on_delete=None if group[0].on_delete in _SQLITE_NO_ACTION else group[0].on_delete,
@@ -574,7 +574,7 @@ def _mask_literals(sql: str) -> str:
     i = 0
     while i < len(sql):
         two = sql[i : i + 2]
-        if two == "--" or two == "/*":
+        if two in {"--", "/*"}:
             end = sql.find("\n" if two == "--" else "*/", i + 2)
             end = len(sql) if end < 0 else end + (0 if two == "--" else 2)
             out[i:end] = " " * (end - i)

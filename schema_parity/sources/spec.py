@@ -69,8 +69,7 @@ def parse_spec(text: str) -> SourceSpec:
         hint = f" (did you mean sql:{text}?)" if text.endswith(".sql") else ""
         hint = hint or (f" (did you mean alembic:{text}?)" if text.endswith(".ini") else "")
         raise ConfigError(
-            f"source {_masked(text)!r}: expected KIND:WHERE with KIND one of {', '.join(KINDS)}{hint}; "
-            f"e.g. {_EXAMPLES}"
+            f"source {_masked(text)!r}: expected KIND:WHERE with KIND one of {', '.join(KINDS)}{hint}; e.g. {_EXAMPLES}"
         )
     if not rest:
         raise ConfigError(f"source {text!r}: nothing after {kind}:")
@@ -97,9 +96,13 @@ def parse_spec(text: str) -> SourceSpec:
             raise ConfigError(f"source {text!r}: expected alembic:PATH@REVISION")
     if kind in ("models", "python"):
         module, _, attribute = body.partition(":")
-        if not module or not attribute or not all(p.isidentifier() for p in (*module.split("."), *attribute.split("."))):
+        if (
+            not module
+            or not attribute
+            or not all(p.isidentifier() for p in (*module.split("."), *attribute.split(".")))
+        ):
             raise ConfigError(f"source {text!r}: expected {kind}:package.module:attribute")
-    return SourceSpec(kind, body, revision, dialect, text)  # type: ignore[arg-type]
+    return SourceSpec(kind, body, revision, dialect, text)
 
 
 def _masked(text: str) -> str:
@@ -202,7 +205,7 @@ class Sources:
     def _python(self, spec: SourceSpec) -> Catalog:
         from schema_parity.sources.models import import_object
 
-        function = import_object(spec.target, [self.cwd, self.cwd / "src"], what="python",
+        function = import_object(spec.target, [self.cwd, self.cwd / "src"], what="the python: source",
                                  example="tests.helpers:create_tables")  # fmt: skip
         if not callable(function):
             raise ConfigError(f"{spec.text}: {type(function).__name__} is not callable")
@@ -273,4 +276,3 @@ def _labelled(catalog: Catalog, spec: SourceSpec) -> Catalog:
     from dataclasses import replace
 
     return replace(catalog, source=spec.text)
-
