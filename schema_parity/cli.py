@@ -508,10 +508,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             code = list(settings.paths) or [settings.project_root]
     postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
     result = diff(args.source_a, args.source_b, cwd=cwd, ignore=ignore, code=code, postgres_url=postgres_url)
-    if args.format == "json":
-        text = render_json(result)
-    else:
-        text = render_text(result, verbose=args.verbose)
+    text = render_json(result) if args.format == "json" else render_text(result, verbose=args.verbose)
     _write(text, args.output)
     return EXIT_OK if result.equal else EXIT_FINDINGS
 
