@@ -476,6 +476,12 @@ def _add_diff_command(add_command: functools.partial[argparse.ArgumentParser]) -
         help=f"leave out these kinds of difference: {', '.join(KINDS)} (repeatable, or comma-separated)",
     )
     diff.add_argument(
+        "--fix-for",
+        choices=("a", "b"),
+        help="print what makes that side match the other: the body of a new revision (op.* code) for an alembic: "
+        "side, CREATE statements for a sql: side; any other side is exit 2",
+    )
+    diff.add_argument(
         "--code",
         nargs="+",
         action="extend",
@@ -507,8 +513,20 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             settings = _settings(args, cwd)
             code = list(settings.paths) or [settings.project_root]
     postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
+    if args.fix_for:
+        from schema_parity.diff_fix import check_fixable
+        from schema_parity.sources.spec import parse_spec
+
+        check_fixable(parse_spec(args.source_b if args.fix_for == "b" else args.source_a), args.fix_for)
     result = diff(args.source_a, args.source_b, cwd=cwd, ignore=ignore, code=code, postgres_url=postgres_url)
-    text = render_json(result) if args.format == "json" else render_text(result, verbose=args.verbose)
+    if args.fix_for:
+        from schema_parity.diff_fix import fix_for
+
+        text = fix_for(result, args.fix_for)
+    elif args.format == "json":
+        text = render_json(result)
+    else:
+        text = render_text(result, verbose=args.verbose)
     _write(text, args.output)
     return EXIT_OK if result.equal else EXIT_FINDINGS
 

@@ -303,3 +303,118 @@ def test_the_same_migrations_on_sqlite_and_on_postgresql(pg_admin_url: str, tmp_
         "t: only in B: UNIQUE INDEX ix_t_a (a) WHERE live",
         "t: only in B: CHECK ck_t_a (a::text <> ''::text)",
     ]
+
+
+FIX_A = """
+CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL);
+CREATE TABLE t (
+    id INTEGER PRIMARY KEY,
+    host VARCHAR(20) NOT NULL,
+    status INTEGER DEFAULT 0,
+    seen TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    parent_id INTEGER,
+    extra TEXT,
+    CONSTRAINT uq_t_host UNIQUE (host),
+    CONSTRAINT fk_t_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE,
+    CONSTRAINT ck_t_status CHECK (status >= 0)
+);
+CREATE INDEX ix_t_live ON t (seen) WHERE status = 1;
+CREATE TABLE fresh (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL);
+CREATE INDEX ix_fresh_lower ON fresh (lower(name));
+"""
+FIX_B_REVISION = """
+op.create_table("parent", sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.Text, nullable=False))
+op.create_table(
+    "t",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("host", sa.String(20)),
+    sa.Column("status", sa.Integer),
+    sa.Column("seen", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+    sa.Column("parent_id", sa.Integer),
+    sa.Column("dropped", sa.Text),
+)
+op.create_index("ix_t_status", "t", ["status"])
+op.create_table("old", sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_fix_for_an_alembic_side_is_a_revision_that_removes_every_difference(tmp_path: Path) -> None:
+    from schema_parity.diff_fix import fix_for
+
+    write_project(tmp_path, [Revision("r1", None, FIX_B_REVISION)], env_py=COOKBOOK_ENV_PY)
+    (tmp_path / "a.sql").write_text(FIX_A)
+    before = diff("sql:a.sql", "alembic:alembic.ini", cwd=tmp_path)
+    assert {d.kind for d in before.real} == {
+        "table", "column", "nullability", "default", "unique", "index", "fk", "check"
+    }  # fmt: skip
+    code = fix_for(before, "b")
+    assert "batch_op.create_unique_constraint('uq_t_host', ['host'])" in code
+    body = code.split("def upgrade():\n", 1)[1]
+    write_project(tmp_path, [Revision("r1", None, FIX_B_REVISION), Revision("r2", "r1", textwrap.dedent(body))],
+                  env_py=COOKBOOK_ENV_PY)  # fmt: skip
+    after = diff("sql:a.sql", "alembic:alembic.ini", cwd=tmp_path)
+    assert [d.describe() for d in after.real] == []
+    assert fix_for(after, "b").startswith("# nothing to change")
+
+
+def test_fix_for_a_sql_side_is_the_ddl_of_the_differing_tables(tmp_path: Path) -> None:
+    from schema_parity.diff_fix import fix_for
+
+    (tmp_path / "a.sql").write_text(FIX_A)
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "1_parent.sql").write_text("CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT NOT NULL);")
+    (b / "2_t.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, host TEXT, dropped TEXT);")
+    (b / "3_old.sql").write_text("CREATE TABLE old (id INTEGER PRIMARY KEY);")
+    ddl = fix_for(diff("sql:a.sql", "sql:b", cwd=tmp_path), "b")
+    blocks = ddl.split("\n\n")[1:]
+    assert [block.splitlines()[0] for block in blocks] == [
+        "CREATE TABLE fresh (", "-- old: remove it (the other side has no such table)", "CREATE TABLE t ("
+    ]  # fmt: skip
+    (b / "3_old.sql").unlink()
+    (b / "2_t.sql").write_text(blocks[2])
+    (b / "4_fresh.sql").write_text(blocks[0])
+    assert [d.describe() for d in diff("sql:a.sql", "sql:b", cwd=tmp_path).real] == []
+
+
+@pytest.mark.parametrize("spec", ["url:sqlite:///app.db", "models:app.models:Base", "python:app.helpers:create"])
+def test_fix_for_a_side_that_cannot_be_edited_is_exit_2(
+    spec: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["diff", "sql:a.sql", spec, "--fix-for", "b"]) == 2
+    err = capsys.readouterr().err
+    assert f"--fix-for b: {spec} cannot be edited by schema-parity" in err and "Traceback" not in err
+
+
+def _doc_commands() -> list[tuple[str, str]]:
+    """Each ``$ schema-parity diff`` command of docs/diff.md run from the example, with the output shown under it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "diff.md").read_text()
+    found = []
+    for block in text.split("```console\n")[1:]:
+        lines = block.split("```", 1)[0].splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("$ schema-parity diff"):
+                rest = lines[i + 1 :]
+                end = next((j for j, other in enumerate(rest) if other.startswith("$ ")), len(rest))
+                found.append((line[2:], "\n".join(rest[:end]) + "\n"))
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("command", "shown"), _doc_commands(), ids=lambda value: value[:60])
+def test_the_commands_of_the_diff_page_work_as_written(
+    command: str, shown: str, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    monkeypatch.chdir(EXAMPLE)
+    monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", pg_admin_url)
+    code = main(shlex.split(command)[1:])
+    out = capsys.readouterr().out
+    assert code == (0 if "the schemas are the same" in shown else 1)
+    if "\n...\n" in shown:  # an excerpt: its lines, in order
+        head, tail = shown.split("...\n")
+        assert out.startswith(head) and out.endswith(tail)
+    else:
+        assert out == shown
