@@ -464,7 +464,7 @@ def _add_diff_command(add_command: functools.partial[argparse.ArgumentParser]) -
         "(read-only), models:MODULE:ATTR[#sqlite|#postgresql] or python:MODULE:FUNCTION. See docs/diff.md.",
     )
     diff.add_argument("source_a", metavar="SOURCE_A")
-    diff.add_argument("source_b", metavar="SOURCE_B")
+    diff.add_argument("source_b", metavar="SOURCE_B", nargs="?", help="(not with --stairway)")
     diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.add_argument(
         "--ignore",
@@ -491,6 +491,13 @@ def _add_diff_command(add_command: functools.partial[argparse.ArgumentParser]) -
     )
     diff.add_argument("--no-code", action="store_true", help="do not look for upserts that rely on a key")
     diff.add_argument(
+        "--stairway",
+        action="store_true",
+        help="SOURCE_A alone, alembic:PATH[@REV][#sqlite|#postgresql]: upgrade, downgrade and upgrade each revision "
+        "and check that the downgrade restores the schema before it and the second upgrade rebuilds the first "
+        "(on both engines unless #ENGINE is given)",
+    )
+    diff.add_argument(
         "--postgres-url",
         metavar="URL",
         help=f"server for #postgresql sources (default: ${POSTGRES_URL_ENV}, else a provisioned one)",
@@ -504,6 +511,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from schema_parity.diff import check_ignore, diff, render_json, render_text
 
     cwd = Path.cwd()
+    if args.stairway:
+        return _cmd_stairway(args, cwd)
+    if args.source_b is None:
+        raise ConfigError("diff needs two sources: schema-parity diff SOURCE_A SOURCE_B (or --stairway SOURCE)")
     ignore = check_ignore(k for value in args.ignore_kinds for k in value.split(","))
     code: list[Path] | None = None
     if not args.no_code:
@@ -529,6 +540,20 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         text = render_text(result, verbose=args.verbose)
     _write(text, args.output)
     return EXIT_OK if result.equal else EXIT_FINDINGS
+
+
+def _cmd_stairway(args: argparse.Namespace, cwd: Path) -> int:
+    from schema_parity.diff_stairway import render_stairway, stairway, stairway_dialects
+    from schema_parity.sources.spec import Sources, parse_spec
+
+    if args.source_b is not None or args.fix_for:
+        raise ConfigError("--stairway takes one alembic: source, and no --fix-for")
+    spec = parse_spec(args.source_a)
+    postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
+    with Sources(cwd, postgres_url=postgres_url) as sources:
+        steps = stairway(spec, stairway_dialects(args.source_a), sources)
+    _write(render_stairway(spec, steps), args.output)
+    return EXIT_OK if all(step.ok for step in steps) else EXIT_FINDINGS
 
 
 def _write(text: str, output: str | None) -> None:
