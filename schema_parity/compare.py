@@ -71,7 +71,7 @@ def compare(a: Catalog, b: Catalog, *, tables: Iterable[str] | None = None) -> l
                 Difference("table", shown, "table" if ta else None, "table" if tb else None, a_part=ta, b_part=tb)
             )
             continue
-        differences += _columns(ta, tb, sqlite=a.dialect == b.dialect == "sqlite")
+        differences += _columns(ta, tb)
         differences += _keys(ta, tb)
         if ta.constraints_read and tb.constraints_read:
             differences += _foreign_keys(ta, tb)
@@ -84,7 +84,7 @@ def _by_name(catalog: Catalog) -> dict[str, Table]:
     return {t.qualified_name.lower(): t for t in catalog.tables if t.kind in ("table", "partitioned")}
 
 
-def _columns(ta: Table, tb: Table, *, sqlite: bool = False) -> list[Difference]:
+def _columns(ta: Table, tb: Table) -> list[Difference]:
     found: list[Difference] = []
     left = {c.name.lower(): c for c in ta.columns}
     right = {c.name.lower(): c for c in tb.columns}
@@ -95,7 +95,7 @@ def _columns(ta: Table, tb: Table, *, sqlite: bool = False) -> list[Difference]:
             found.append(Difference("column", ta.qualified_name, shown if ca else None, shown if cb else None,
                                     column=(ca or cb).name, a_part=ca, b_part=cb))  # type: ignore[union-attr]  # fmt: skip
             continue
-        found += _column(ta.qualified_name, ca, cb, sqlite=sqlite)
+        found += _column(ta.qualified_name, ca, cb)
     shared = [c for c in left if c in right]
     if shared != [c for c in right if c in left]:
         found.append(Difference("order", ta.qualified_name, ", ".join(left[c].name for c in shared),
@@ -108,13 +108,13 @@ def _position(name: str, ta: Table, tb: Table) -> tuple[int, str]:
     return (order.index(name), name)
 
 
-def _column(table: str, ca: Column, cb: Column, *, sqlite: bool = False) -> list[Difference]:
+def _column(table: str, ca: Column, cb: Column) -> list[Difference]:
     found = []
 
     def found_one(kind: Kind, a: str | None, b: str | None, *, cosmetic: bool = False) -> None:
         found.append(Difference(kind, table, a, b, cosmetic=cosmetic, column=ca.name, a_part=ca, b_part=cb))
 
-    if _type(ca, sqlite) != _type(cb, sqlite):
+    if _type(ca) != _type(cb):
         found_one("type", ca.type, cb.type)
     elif ca.type.lower() != cb.type.lower():
         found_one("type", ca.type, cb.type, cosmetic=True)
@@ -132,28 +132,13 @@ def _column(table: str, ca: Column, cb: Column, *, sqlite: bool = False) -> list
     return found
 
 
-def _type(column: Column, sqlite: bool) -> str:
-    """What a column's type means: on SQLite (both sides) its affinity, which is all the engine keeps of it;
-    otherwise its family, with an unbounded ``varchar`` the ``text`` it is on PostgreSQL."""
-    if sqlite:
-        return sqlite_affinity(column.type)
+def _type(column: Column) -> str:
+    """What a column's type means: its family (a declared type, whichever engine: the schemas are compared as the
+    project declares them, so ``REAL`` and ``FLOAT`` differ on SQLite as ``real`` and ``double precision`` do on
+    PostgreSQL), an unbounded ``varchar`` being the ``text`` it is on PostgreSQL."""
     if column.normalized_type == "varchar" and "(" not in column.type:
         return "text"
     return column.normalized_type
-
-
-def sqlite_affinity(declared: str) -> str:
-    """SQLite's column affinity for a declared type (https://sqlite.org/datatype3.html, section 3.1)."""
-    text = declared.upper()
-    if "INT" in text:
-        return "INTEGER"
-    if any(word in text for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in text or not text.strip():
-        return "BLOB"
-    if any(word in text for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 def _nullable(column: Column) -> bool:

@@ -44,7 +44,7 @@ def test_the_same_schema_spelled_differently_is_equal(tmp_path: Path) -> None:
     respelled = """
     create table "PARENT" ("ID" integer primary key, code varchar not null, constraint named_uq unique (code));
     CREATE TABLE T (parent_id int REFERENCES parent ON DELETE cascade, ID integer primary key,
-                    HOST text NOT NULL, status int, seen datetime default (CURRENT_TIMESTAMP),
+                    HOST varchar (20) NOT NULL, status int, seen datetime default (CURRENT_TIMESTAMP),
                     constraint status_ok check (status>=0));
     create unique index other_name on t (HOST, status);
     create index i2 on t (LOWER(host));
@@ -54,7 +54,7 @@ def test_the_same_schema_spelled_differently_is_equal(tmp_path: Path) -> None:
     (tmp_path / "b.sql").write_text(respelled)
     result = diff("sql:a.sql", "sql:b.sql", cwd=tmp_path)
     cosmetic = render_text(result, verbose=True)
-    assert "(cosmetic) host: type: A has VARCHAR(20), B has TEXT" in cosmetic
+    assert "(cosmetic) seen: type: A has TIMESTAMP, B has datetime" in cosmetic
     assert "(cosmetic) check: A has CHECK (status >= 0), B has CHECK status_ok (status>=0)" in cosmetic
     assert "(cosmetic) order: A has id, host, status, seen, parent_id" in cosmetic
     assert "(cosmetic) name: A has t_host_status, B has other_name" in cosmetic
@@ -172,7 +172,7 @@ def test_models_and_python_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
         def create_tables(db_path):
             with sqlite3.connect(db_path) as db:
-                db.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT NOT NULL)")
+                db.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, sku VARCHAR(20) NOT NULL)")
 
         def create_on(connection):
             connection.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, sku VARCHAR(20) NOT NULL UNIQUE)")
@@ -418,3 +418,68 @@ def test_the_commands_of_the_diff_page_work_as_written(
         assert out.startswith(head) and out.endswith(tail)
     else:
         assert out == shown
+
+
+MODELS_MIGRATION = Revision("r1", None, """
+    op.create_table("account", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("email", sa.String(100), nullable=False), sa.Column("name", sa.String(50)),
+                    sa.Column("live", sa.Boolean, nullable=False, server_default=sa.text("1")),
+                    sa.Column("gone", sa.Integer))
+    op.create_index("ix_account_name", "account", ["name"], sqlite_where=sa.text("live = 1"))
+    op.create_table("old", sa.Column("id", sa.Integer, primary_key=True))
+""")  # fmt: skip
+DRIFTED_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+account = sa.Table(
+    "account", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(100), nullable=True),
+    sa.Column("name", sa.Text),
+    sa.Column("live", sa.Boolean, nullable=False, server_default=sa.text("0")),
+    sa.Column("extra", sa.Integer),
+    sa.UniqueConstraint("email"),
+    sa.Index("ix_account_name", "name", sqlite_where=sa.text("live = 0")),
+)
+sa.Table("new", metadata, sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_models_against_migrations_reports_what_alembic_check_reports_and_more(tmp_path: Path) -> None:
+    """Every difference Alembic's autogenerate finds (type and server default comparison on) is one of the diff's;
+    the diff also finds the partial-index predicate and the unnamed unique constraint that autogenerate ignores."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from schema_parity.sources.alembic import AlembicProject, sqlite_memory_connection, upgrade
+    from schema_parity.sources.models import import_metadata
+
+    write_project(tmp_path, [MODELS_MIGRATION], env_py=COOKBOOK_ENV_PY)
+    (tmp_path / "models_app.py").write_text(DRIFTED_MODELS)
+    ours = diff("models:models_app:metadata", "alembic:alembic.ini", cwd=tmp_path)
+    found = {(d.table, d.column) for d in ours.real} | {(d.table, None) for d in ours.real}
+
+    metadata = import_metadata("models_app:metadata", [tmp_path])
+    with sqlite_memory_connection() as connection:
+        upgrade(connection, AlembicProject.load(tmp_path / "alembic.ini"))
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+        alembic_found = compare_metadata(context, metadata)
+    theirs = set()
+    for entry in alembic_found:
+        for op in entry if isinstance(entry, list) else [entry]:
+            if op[0].startswith("modify_"):
+                theirs.add((op[2], op[3]))
+            elif op[0] in ("add_column", "remove_column"):
+                theirs.add((op[2], op[3].name))
+            elif op[0] in ("add_table", "remove_table"):
+                theirs.add((op[1].name, None))
+            else:
+                theirs.add((op[1].table.name, None))
+    assert theirs and theirs <= found, theirs - found
+    assert {("account", "email"), ("account", "name"), ("account", "live"), ("account", "extra"),
+            ("account", "gone"), ("new", None), ("old", None)} <= theirs  # fmt: skip
+    described = [d.describe() for d in ours.real]
+    assert "account: only in A: UNIQUE (email)" in described
+    assert "account: only in A: INDEX ix_account_name (name) WHERE live = 0" in described
+    assert "account: only in B: INDEX ix_account_name (name) WHERE live = 1" in described

@@ -87,8 +87,8 @@ def test_step3_diff_shows_both_hidden_differences() -> None:
     """The README's `schema-parity diff` output, exactly."""
     command = "schema-parity diff sql:seed/create_telemetry_tables.sql alembic:alembic.ini@a1b2c3d4e5f6 --ignore"
     readme = (EXAMPLE / "README.md").read_text()
-    shown = readme.split(f"$ {command} nullability index\n", 1)[1].split("$ echo $?", 1)[0]
-    result = run("-m", "schema_parity", *command.split()[1:], "nullability", "index")
+    shown = readme.split(f"$ {command} nullability index type\n", 1)[1].split("$ echo $?", 1)[0]
+    result = run("-m", "schema_parity", *command.split()[1:], "nullability", "index", "type")
     assert result.returncode == 1, result.stderr
     assert result.stdout == shown
     assert "first_seen: default: A has CURRENT_TIMESTAMP, B has no default" in shown
