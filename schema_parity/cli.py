@@ -552,7 +552,18 @@ def _cmd_stairway(args: argparse.Namespace, cwd: Path) -> int:
     postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
     with Sources(cwd, postgres_url=postgres_url) as sources:
         steps = stairway(spec, stairway_dialects(args.source_a), sources)
-    _write(render_stairway(spec, steps), args.output)
+    if args.format == "json":
+        import json
+
+        data = [
+            {"revision": s.revision, "dialect": s.dialect, "ok": s.ok, "error": s.error,
+             "not_restored": [d.describe() for d in s.not_restored],
+             "not_rebuilt": [d.describe() for d in s.not_rebuilt]}
+            for s in steps
+        ]  # fmt: skip
+        _write(json.dumps({"source": spec.text, "steps": data}, indent=2) + "\n", args.output)
+    else:
+        _write(render_stairway(spec, steps), args.output)
     return EXIT_OK if all(step.ok for step in steps) else EXIT_FINDINGS
 
 

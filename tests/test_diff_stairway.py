@@ -3,6 +3,7 @@ after it must rebuild the schema the first upgrade built, on SQLite and on Postg
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,11 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.chdir(tmp_path)
     assert main(["diff", "--stairway", "alembic:alembic.ini#sqlite"]) == 0
     assert capsys.readouterr().out.endswith("2 round trip(s), all restore the schema\n")
+    assert main(["diff", "--stairway", "alembic:alembic.ini#sqlite", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["source"] == "alembic:alembic.ini#sqlite"
+    steps = [(s["revision"], s["dialect"], s["ok"]) for s in data["steps"]]
+    assert steps == [("r1", "sqlite", True), ("r2", "sqlite", True)]
     assert main(["diff", "--stairway", "sql:x.sql#sqlite"]) == 2
     assert main(["diff", "alembic:alembic.ini"]) == 2
     assert "diff needs two sources" in capsys.readouterr().err
