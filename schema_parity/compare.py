@@ -74,7 +74,7 @@ def compare(a: Catalog, b: Catalog, *, tables: Iterable[str] | None = None) -> l
         differences += _columns(ta, tb)
         differences += _keys(ta, tb)
         if ta.constraints_read and tb.constraints_read:
-            differences += _foreign_keys(ta, tb)
+            differences += _foreign_keys(ta, tb, deferral="sqlite" not in (a.dialect, b.dialect))
             differences += _checks(ta, tb)
     return differences
 
@@ -235,7 +235,9 @@ def fk_identity(fk: ForeignKey) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
     )  # fmt: skip
 
 
-def _foreign_keys(ta: Table, tb: Table) -> list[Difference]:
+def _foreign_keys(ta: Table, tb: Table, *, deferral: bool = True) -> list[Difference]:
+    """Foreign keys matched by what they are; their deferrability only when both sides read it (SQLite's
+    PRAGMA foreign_key_list does not say)."""
     found: list[Difference] = []
     left = {fk_identity(f): f for f in ta.foreign_keys}
     right = {fk_identity(f): f for f in tb.foreign_keys}
@@ -245,8 +247,8 @@ def _foreign_keys(ta: Table, tb: Table) -> list[Difference]:
             found.append(Difference("fk", ta.qualified_name, fa.describe() if fa else None,
                                     fb.describe() if fb else None, a_part=fa, b_part=fb))  # fmt: skip
             continue
-        behaviour = (fa.on_delete, fa.on_update, fa.deferrable, fa.initially_deferred)
-        if behaviour != (fb.on_delete, fb.on_update, fb.deferrable, fb.initially_deferred):
+        behaviour = (fa.on_delete, fa.on_update, *((fa.deferrable, fa.initially_deferred) if deferral else ()))
+        if behaviour != (fb.on_delete, fb.on_update, *((fb.deferrable, fb.initially_deferred) if deferral else ())):
             found.append(Difference("fk", ta.qualified_name, _unnamed(fa), _unnamed(fb), a_part=fa, b_part=fb))
         elif fa.name != fb.name:
             found.append(Difference("name", ta.qualified_name, fa.name or "(unnamed)", fb.name or "(unnamed)",
@@ -258,15 +260,13 @@ def _unnamed(fk: ForeignKey) -> str:
     return ForeignKey(**{**fk.__dict__, "name": None}).describe()
 
 
-_ANY_ARRAY = re.compile(r"(\w+) = any \(array\[(.*)\]\)$")
+_ANY_ARRAY = re.compile(r"(\w+)=any\((\()?array\[([^\]]*)\](?(2)\))\)$")
 
 
 def check_identity(check: Check) -> str:
     """What a check tests, as normalised text: PostgreSQL's ``x = ANY (ARRAY[...])`` is the ``x IN (...)`` it was
     written as."""
-    text = _normalise(check.expression)
-    text = _ANY_ARRAY.sub(r"\1 in (\2)", text)
-    return re.sub(r"\s*([(),])\s*", r"\1", text)
+    return _ANY_ARRAY.sub(r"\1in(\3)", _normalise(check.expression))
 
 
 def _checks(ta: Table, tb: Table) -> list[Difference]:

@@ -293,6 +293,10 @@ def test_the_same_migrations_on_sqlite_and_on_postgresql(pg_admin_url: str, tmp_
         op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(10)),
                         sa.Column("live", sa.Boolean, server_default=sa.true()))
         op.create_index("ix_t_a", "t", ["a"], unique=True, postgresql_where=sa.text("live"))
+        op.create_table("c", sa.Column("id", sa.Integer, primary_key=True), sa.Column("kind", sa.String(5)),
+                        sa.Column("t_id", sa.Integer, sa.ForeignKey("t.id", deferrable=True, initially="DEFERRED",
+                                                                    ondelete="CASCADE")),
+                        sa.CheckConstraint("kind IN ('a', 'b')", name="ck_c_kind"))
         if op.get_bind().dialect.name == "postgresql":
             op.create_check_constraint("ck_t_a", "t", "a <> ''")
     """)], env_py=COOKBOOK_ENV_PY)  # fmt: skip

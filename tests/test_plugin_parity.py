@@ -15,8 +15,8 @@ MIGRATIONS = [
         op.create_unique_constraint('uq_account_email', 'account', ['email'])
     """),
 ]  # fmt: skip
-SAME = "CREATE TABLE account (id INTEGER PRIMARY KEY, email TEXT NOT NULL, CONSTRAINT uq UNIQUE (email));\n"
-DRIFTED = "CREATE TABLE account (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
+SAME = "CREATE TABLE account (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL, CONSTRAINT uq UNIQUE (email));\n"
+DRIFTED = "CREATE TABLE account (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"
 
 
 @pytest.fixture
