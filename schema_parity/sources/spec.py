@@ -106,9 +106,13 @@ def parse_spec(text: str) -> SourceSpec:
 
 
 def _masked(text: str) -> str:
-    from schema_parity.cli import _mask_passwords
+    """A spec fit for a message: a URL's password hidden (``SecretURL.masked``: all of it when it does not parse)."""
+    if "://" not in text:
+        return text
+    from schema_parity.sources.server import SecretURL
 
-    return _mask_passwords(text)
+    kind, _, rest = text.partition(":")
+    return f"{kind}:{SecretURL(rest).masked}" if "://" in rest else SecretURL(text).masked
 
 
 class Sources:
