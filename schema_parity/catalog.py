@@ -133,6 +133,45 @@ class Key:
         return text
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """A FOREIGN KEY constraint: the referencing columns, the referenced table and columns, and its actions."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred_table: str
+    referred_columns: tuple[str, ...]
+    referred_schema: str | None = None
+    on_delete: str | None = None
+    """``CASCADE``, ``SET NULL``, ``SET DEFAULT``, ``RESTRICT``; None for the default (NO ACTION)."""
+    on_update: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    def describe(self) -> str:
+        target = f"{self.referred_schema + '.' if self.referred_schema else ''}{self.referred_table}"
+        text = f"FOREIGN KEY {self.name + ' ' if self.name else ''}({', '.join(self.columns)}) REFERENCES {target} "
+        text += f"({', '.join(self.referred_columns)})"
+        if self.on_delete:
+            text += f" ON DELETE {self.on_delete}"
+        if self.on_update:
+            text += f" ON UPDATE {self.on_update}"
+        if self.deferrable:
+            text += " DEFERRABLE" + (" INITIALLY DEFERRED" if self.initially_deferred else "")
+        return text
+
+
+@dataclass(frozen=True)
+class Check:
+    """A CHECK constraint: its expression as the engine stores it, in the Catalog's dialect."""
+
+    name: str | None
+    expression: str
+
+    def describe(self) -> str:
+        return f"CHECK {self.name + ' ' if self.name else ''}({self.expression})"
+
+
 TableKind = Literal["table", "view", "virtual", "partitioned"]
 
 
@@ -150,6 +189,11 @@ class Table:
     """Names of CHECK / FOREIGN KEY constraints: PostgreSQL knows them in ON CONSTRAINT, but they have no index."""
     has_rules: bool = False
     """PostgreSQL: the table has INSERT or UPDATE rules (ON CONFLICT is then refused)."""
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    """Read from a database (reflection); the DDL replay leaves both empty (``constraints_read`` False)."""
+    constraints_read: bool = False
+    """Whether ``foreign_keys`` and ``checks`` were read (a reflected table) or are unknown (replayed DDL)."""
 
     @property
     def qualified_name(self) -> str:
@@ -228,6 +272,12 @@ def _table_from_dict(data: Mapping[str, Any]) -> Table:
     raw["columns"] = tuple(Column(**_only_known(Column, c)) for c in data.get("columns", ()))
     raw["keys"] = tuple(_key_from_dict(k) for k in data.get("keys", ()))
     raw["other_constraints"] = _tuple(data.get("other_constraints"))
+    raw["foreign_keys"] = tuple(
+        ForeignKey(**{**_only_known(ForeignKey, f), "columns": _tuple(f.get("columns")),
+                      "referred_columns": _tuple(f.get("referred_columns"))})
+        for f in data.get("foreign_keys", ())
+    )  # fmt: skip
+    raw["checks"] = tuple(Check(**_only_known(Check, c)) for c in data.get("checks", ()))
     return Table(**raw)
 
 

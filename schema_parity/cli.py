@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, TextIO
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, Settings, check_codes, check_severity, resolve
-from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
+from schema_parity.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    SchemaParityError,
+    describe,
+)
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 from schema_parity.rules import Severity, find_rule
 from schema_parity.sources.postgres import POSTGRES_MODES, POSTGRES_URL_ENV
@@ -250,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("code", metavar="CODE", help="rule code (SP101) or name (no-matching-key)")
     explain.set_defaults(handler=_cmd_explain)
+    _add_diff_command(add_command)
     return parser
 
 
@@ -439,6 +448,123 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         lines.append(f"deleted {caches}")
     sys.stdout.write("\n".join(lines or ["nothing to clean"]) + "\n")
     return EXIT_OK
+
+
+# -- schema-parity diff ---------------------------------------------------------------------------------------------
+def _add_diff_command(add_command: functools.partial[argparse.ArgumentParser]) -> None:
+    from schema_parity.compare import KINDS
+
+    diff = add_command(
+        "diff",
+        help="compare two schemas: migrations, DDL files, models, a database (exit 1 when they differ)",
+        description="Build two schemas on real engines and compare them: tables on one side only, columns (type, "
+        "nullability, server default), primary keys, unique keys and indexes, foreign keys and checks. Cosmetic "
+        "differences (type spelling, order, quoting, the names of unnamed constraints) are left out; -v/--verbose "
+        "lists them. A SOURCE is alembic:PATH[@REV][#sqlite|#postgresql], sql:PATH[#sqlite|#postgresql], url:URL "
+        "(read-only), models:MODULE:ATTR[#sqlite|#postgresql] or python:MODULE:FUNCTION. See docs/diff.md.",
+    )
+    diff.add_argument("source_a", metavar="SOURCE_A")
+    diff.add_argument("source_b", metavar="SOURCE_B", nargs="?", help="(not with --stairway)")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument(
+        "--ignore",
+        dest="ignore_kinds",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KIND",
+        help=f"leave out these kinds of difference: {', '.join(KINDS)} (repeatable, or comma-separated)",
+    )
+    diff.add_argument(
+        "--fix-for",
+        choices=("a", "b"),
+        help="print what makes that side match the other: the body of a new revision (op.* code) for an alembic: "
+        "side, CREATE statements for a sql: side; any other side is exit 2",
+    )
+    diff.add_argument(
+        "--code",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="files or directories whose upserts are matched against keys on one side only (default: the "
+        "configured paths, else the project root)",
+    )
+    diff.add_argument("--no-code", action="store_true", help="do not look for upserts that rely on a key")
+    diff.add_argument(
+        "--stairway",
+        action="store_true",
+        help="SOURCE_A alone, alembic:PATH[@REV][#sqlite|#postgresql]: upgrade, downgrade and upgrade each revision "
+        "and check that the downgrade restores the schema before it and the second upgrade rebuilds the first "
+        "(on both engines unless #ENGINE is given)",
+    )
+    diff.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help=f"server for #postgresql sources (default: ${POSTGRES_URL_ENV}, else a provisioned one)",
+    )
+    diff.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    _add_config_options(diff)
+    diff.set_defaults(handler=_cmd_diff)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from schema_parity.diff import check_ignore, diff, render_json, render_text
+
+    cwd = Path.cwd()
+    if args.stairway:
+        return _cmd_stairway(args, cwd)
+    if args.source_b is None:
+        raise ConfigError("diff needs two sources: schema-parity diff SOURCE_A SOURCE_B (or --stairway SOURCE)")
+    ignore = check_ignore(k for value in args.ignore_kinds for k in value.split(","))
+    code: list[Path] | None = None
+    if not args.no_code:
+        if args.code:
+            code = [cwd / p for p in args.code]
+        else:
+            settings = _settings(args, cwd)
+            code = list(settings.paths) or [settings.project_root]
+    postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
+    if args.fix_for:
+        from schema_parity.diff_fix import check_fixable
+        from schema_parity.sources.spec import parse_spec
+
+        check_fixable(parse_spec(args.source_b if args.fix_for == "b" else args.source_a), args.fix_for)
+    result = diff(args.source_a, args.source_b, cwd=cwd, ignore=ignore, code=code, postgres_url=postgres_url)
+    if args.fix_for:
+        from schema_parity.diff_fix import fix_for
+
+        text = fix_for(result, args.fix_for)
+    elif args.format == "json":
+        text = render_json(result)
+    else:
+        text = render_text(result, verbose=args.verbose)
+    _write(text, args.output)
+    return EXIT_OK if result.equal else EXIT_FINDINGS
+
+
+def _cmd_stairway(args: argparse.Namespace, cwd: Path) -> int:
+    from schema_parity.diff_stairway import render_stairway, stairway, stairway_dialects
+    from schema_parity.sources.spec import Sources, parse_spec
+
+    if args.source_b is not None or args.fix_for:
+        raise ConfigError("--stairway takes one alembic: source, and no --fix-for")
+    spec = parse_spec(args.source_a)
+    postgres_url = args.postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
+    with Sources(cwd, postgres_url=postgres_url) as sources:
+        steps = stairway(spec, stairway_dialects(args.source_a), sources)
+    if args.format == "json":
+        import json
+
+        data = [
+            {"revision": s.revision, "dialect": s.dialect, "ok": s.ok, "error": s.error,
+             "not_restored": [d.describe() for d in s.not_restored],
+             "not_rebuilt": [d.describe() for d in s.not_rebuilt]}
+            for s in steps
+        ]  # fmt: skip
+        _write(json.dumps({"source": spec.text, "steps": data}, indent=2) + "\n", args.output)
+    else:
+        _write(render_stairway(spec, steps), args.output)
+    return EXIT_OK if all(step.ok for step in steps) else EXIT_FINDINGS
 
 
 def _write(text: str, output: str | None) -> None:

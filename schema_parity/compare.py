@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, Union
 
-from schema_parity.catalog import Catalog, Column, Key, Table
+from schema_parity.catalog import Catalog, Check, Column, ForeignKey, Key, Table
 
 __all__ = ["KINDS", "Difference", "compare", "key_identity"]
 
-Kind = Literal["table", "column", "type", "nullability", "default", "pk", "unique", "index", "name"]
-#: Kinds a user can leave out (``--ignore``); ``name`` differences are always cosmetic.
-KINDS: tuple[Kind, ...] = ("table", "column", "type", "nullability", "default", "pk", "unique", "index")
+Kind = Literal[
+    "table", "column", "type", "nullability", "default", "pk", "unique", "index", "fk", "check", "name", "order"
+]
+#: Kinds a user can leave out (``--ignore``); ``name`` and ``order`` differences are always cosmetic.
+KINDS: tuple[Kind, ...] = (
+    "table", "column", "type", "nullability", "default", "pk", "unique", "index", "fk", "check"
+)  # fmt: skip
+#: What a difference is about on each side (for the fixes the diff writes and the keys the code relies on).
+Part = Union[Table, Column, Key, ForeignKey, Check]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,14 @@ class Difference:
     """What B has (None: nothing)."""
     cosmetic: bool = False
     column: str | None = None
+    a_part: Part | None = field(default=None, compare=False, repr=False)
+    """The table, column, key, foreign key or check A has (None: A has none)."""
+    b_part: Part | None = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
-        if self.kind in ("table", "column", "pk", "unique", "index") and (self.a is None or self.b is None):
+        one_sided = ("table", "column", "pk", "unique", "index", "fk", "check")
+        if self.kind in one_sided and (self.a is None or self.b is None):
             return f"{where}: only in {'B' if self.a is None else 'A'}: {self.b if self.a is None else self.a}"
         return f"{where}: {self.kind}: A has {self.a or 'none'}, B has {self.b or 'none'}"
 
@@ -57,10 +67,15 @@ def compare(a: Catalog, b: Catalog, *, tables: Iterable[str] | None = None) -> l
             continue
         if ta is None or tb is None:
             shown = (ta or tb).qualified_name  # type: ignore[union-attr]
-            differences.append(Difference("table", shown, "table" if ta else None, "table" if tb else None))
+            differences.append(
+                Difference("table", shown, "table" if ta else None, "table" if tb else None, a_part=ta, b_part=tb)
+            )
             continue
         differences += _columns(ta, tb)
         differences += _keys(ta, tb)
+        if ta.constraints_read and tb.constraints_read:
+            differences += _foreign_keys(ta, tb, deferral="sqlite" not in (a.dialect, b.dialect))
+            differences += _checks(ta, tb)
     return differences
 
 
@@ -78,9 +93,13 @@ def _columns(ta: Table, tb: Table) -> list[Difference]:
         if ca is None or cb is None:
             shown = f"column {(ca or cb).name} {(ca or cb).type}"  # type: ignore[union-attr]
             found.append(Difference("column", ta.qualified_name, shown if ca else None, shown if cb else None,
-                                    column=(ca or cb).name))  # type: ignore[union-attr]  # fmt: skip
+                                    column=(ca or cb).name, a_part=ca, b_part=cb))  # type: ignore[union-attr]  # fmt: skip
             continue
         found += _column(ta.qualified_name, ca, cb)
+    shared = [c for c in left if c in right]
+    if shared != [c for c in right if c in left]:
+        found.append(Difference("order", ta.qualified_name, ", ".join(left[c].name for c in shared),
+                                ", ".join(right[c].name for c in right if c in left), cosmetic=True))  # fmt: skip
     return found
 
 
@@ -91,20 +110,40 @@ def _position(name: str, ta: Table, tb: Table) -> tuple[int, str]:
 
 def _column(table: str, ca: Column, cb: Column) -> list[Difference]:
     found = []
-    if ca.normalized_type != cb.normalized_type:
-        found.append(Difference("type", table, ca.type, cb.type, column=ca.name))
+
+    def found_one(kind: Kind, a: str | None, b: str | None, *, cosmetic: bool = False) -> None:
+        found.append(Difference(kind, table, a, b, cosmetic=cosmetic, column=ca.name, a_part=ca, b_part=cb))
+
+    if _type(ca) != _type(cb):
+        found_one("type", ca.type, cb.type)
     elif ca.type.lower() != cb.type.lower():
-        found.append(Difference("type", table, ca.type, cb.type, cosmetic=True, column=ca.name))
+        found_one("type", ca.type, cb.type, cosmetic=True)
     if ca.nullable != cb.nullable:
-        found.append(
-            Difference("nullability", table, _nullability(ca), _nullability(cb), column=ca.name)
-        )
+        found_one("nullability", _nullability(ca), _nullability(cb), cosmetic=_nullable(ca) == _nullable(cb))
     da, db = _default(ca), _default(cb)
     if da != db:
-        found.append(Difference("default", table, da or "no default", db or "no default", column=ca.name))
+        found_one(
+            "default",
+            ca.default or ("autoincrement" if da else "no default"),
+            cb.default or ("autoincrement" if db else "no default"),
+        )
     elif (ca.default or "") != (cb.default or ""):
-        found.append(Difference("default", table, ca.default, cb.default, cosmetic=True, column=ca.name))
+        found_one("default", ca.default, cb.default, cosmetic=True)
     return found
+
+
+def _type(column: Column) -> str:
+    """What a column's type means: its family (a declared type, whichever engine: the schemas are compared as the
+    project declares them, so ``REAL`` and ``FLOAT`` differ on SQLite as ``real`` and ``double precision`` do on
+    PostgreSQL), an unbounded ``varchar`` being the ``text`` it is on PostgreSQL."""
+    if column.normalized_type == "varchar" and "(" not in column.type:
+        return "text"
+    return column.normalized_type
+
+
+def _nullable(column: Column) -> bool:
+    """Whether the column can hold NULL: a SQLite rowid alias never does, whatever PRAGMA table_info says."""
+    return column.nullable and not column.autoincrement
 
 
 def _nullability(column: Column) -> str:
@@ -176,14 +215,72 @@ def _keys(ta: Table, tb: Table) -> list[Difference]:
         kind: Kind = "pk" if identity[0] == "pk" else "unique" if identity[0] == "unique" else "index"
         if ka is None or kb is None:
             found.append(Difference(kind, ta.qualified_name, ka.describe() if ka else None,
-                                    kb.describe() if kb else None))  # fmt: skip
+                                    kb.describe() if kb else None, a_part=ka, b_part=kb))  # fmt: skip
             continue
         if ka.deferrable != kb.deferrable or ka.initially_deferred != kb.initially_deferred:
-            found.append(Difference(kind, ta.qualified_name, _deferral(ka), _deferral(kb)))
+            found.append(Difference(kind, ta.qualified_name, _deferral(ka), _deferral(kb), a_part=ka, b_part=kb))
         if ka.kind != kb.kind:  # a UNIQUE constraint on one side, a unique index on the other
-            found.append(Difference(kind, ta.qualified_name, ka.describe(), kb.describe()))
-        if ka.name != kb.name and ka.name is not None and kb.name is not None:
-            found.append(Difference("name", ta.qualified_name, ka.name, kb.name, cosmetic=True))
+            found.append(Difference(kind, ta.qualified_name, ka.describe(), kb.describe(), a_part=ka, b_part=kb))
+        if ka.name != kb.name:
+            found.append(Difference("name", ta.qualified_name, ka.name or "(unnamed)", kb.name or "(unnamed)",
+                                    cosmetic=True, a_part=ka, b_part=kb))  # fmt: skip
+    return found
+
+
+def fk_identity(fk: ForeignKey) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """What a foreign key is, whatever it is called: its columns and the table and columns it refers to."""
+    target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+    return (
+        tuple(c.lower() for c in fk.columns), target.lower(), tuple(c.lower() for c in fk.referred_columns)
+    )  # fmt: skip
+
+
+def _foreign_keys(ta: Table, tb: Table, *, deferral: bool = True) -> list[Difference]:
+    """Foreign keys matched by what they are; their deferrability only when both sides read it (SQLite's
+    PRAGMA foreign_key_list does not say)."""
+    found: list[Difference] = []
+    left = {fk_identity(f): f for f in ta.foreign_keys}
+    right = {fk_identity(f): f for f in tb.foreign_keys}
+    for identity in sorted(set(left) | set(right)):
+        fa, fb = left.get(identity), right.get(identity)
+        if fa is None or fb is None:
+            found.append(Difference("fk", ta.qualified_name, fa.describe() if fa else None,
+                                    fb.describe() if fb else None, a_part=fa, b_part=fb))  # fmt: skip
+            continue
+        behaviour = (fa.on_delete, fa.on_update, *((fa.deferrable, fa.initially_deferred) if deferral else ()))
+        if behaviour != (fb.on_delete, fb.on_update, *((fb.deferrable, fb.initially_deferred) if deferral else ())):
+            found.append(Difference("fk", ta.qualified_name, _unnamed(fa), _unnamed(fb), a_part=fa, b_part=fb))
+        elif fa.name != fb.name:
+            found.append(Difference("name", ta.qualified_name, fa.name or "(unnamed)", fb.name or "(unnamed)",
+                                    cosmetic=True, a_part=fa, b_part=fb))  # fmt: skip
+    return found
+
+
+def _unnamed(fk: ForeignKey) -> str:
+    return ForeignKey(**{**fk.__dict__, "name": None}).describe()
+
+
+_ANY_ARRAY = re.compile(r"(\w+)=any\((\()?array\[([^\]]*)\](?(2)\))\)$")
+
+
+def check_identity(check: Check) -> str:
+    """What a check tests, as normalised text: PostgreSQL's ``x = ANY (ARRAY[...])`` is the ``x IN (...)`` it was
+    written as."""
+    return _ANY_ARRAY.sub(r"\1in(\3)", _normalise(check.expression))
+
+
+def _checks(ta: Table, tb: Table) -> list[Difference]:
+    found: list[Difference] = []
+    left = {check_identity(c): c for c in ta.checks}
+    right = {check_identity(c): c for c in tb.checks}
+    for identity in sorted(set(left) | set(right)):
+        ca, cb = left.get(identity), right.get(identity)
+        if ca is None or cb is None:
+            found.append(Difference("check", ta.qualified_name, ca.describe() if ca else None,
+                                    cb.describe() if cb else None, a_part=ca, b_part=cb))  # fmt: skip
+        elif ca.name != cb.name or ca.expression != cb.expression:
+            found.append(Difference("check", ta.qualified_name, ca.describe(), cb.describe(), cosmetic=True,
+                                    a_part=ca, b_part=cb))  # fmt: skip
     return found
 
 

@@ -81,6 +81,8 @@ class Config:
     """Seconds a revision may run; 0 (no limit) is kept as 0 here and means None downstream."""
     max_file_size: int | None = None
     verify: bool | None = None
+    parity: tuple[Mapping[str, Any], ...] | None = None
+    """Pairs of schema sources that must be one schema (``[[tool.schema-parity.parity]]``, docs/diff.md)."""
 
 
 def _str(value: Any) -> bool:
@@ -144,6 +146,11 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "revision-timeout": ("revision_timeout", _seconds, "a number of seconds (0 = no limit)"),
     "max-file-size": ("max_file_size", _int, "a number of bytes"),
     "verify": ("verify", _bool, "true or false"),
+    "parity": (
+        "parity",
+        lambda v: isinstance(v, list) and all(isinstance(p, dict) for p in v),
+        "an array of tables ([[tool.schema-parity.parity]] with a, b and ignore)",
+    ),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
@@ -178,6 +185,8 @@ class Settings:
     max_file_size: int
     verify: bool = False
     """Put every resolved upsert to the real engines too (``--verify``, docs/verify.md)."""
+    parity: tuple[Mapping[str, Any], ...] = ()
+    """Pairs of schema sources that must be one schema: ``a``, ``b`` (specs) and ``ignore`` (kinds)."""
 
     @property
     def cache_dir(self) -> Path | None:
@@ -265,6 +274,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         cache=config.cache is not False,
         max_file_size=config.max_file_size if config.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
         verify=bool(config.verify),
+        parity=config.parity or (),
     )
 
 
@@ -326,6 +336,8 @@ def parse_table(data: Mapping[str, Any], path: Path) -> Config:
             value = _wrappers(value, f"{where}: wrappers")
         elif attribute == "histories":
             value = _histories(value, base, f"{where}: histories")
+        elif attribute == "parity":
+            value = _parity(value, f"{where}: parity")
         elif attribute == "format" and value not in FORMATS:
             raise ConfigError(f"{where}: format must be one of {', '.join(FORMATS)}, not {value!r}")
         elif attribute == "setup_sql":
@@ -385,6 +397,28 @@ def _histories(tables: Sequence[Mapping[str, Any]], base: Path, where: str) -> t
             if key in entry:
                 entry[key] = base / entry[key]
         checked.append(entry)
+    return tuple(checked)
+
+
+def _parity(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Mapping[str, Any], ...]:
+    """Each ``[[parity]]`` entry: two source specs (checked now) and the kinds of difference to ignore."""
+    from schema_parity.compare import KINDS
+    from schema_parity.sources.spec import parse_spec
+
+    checked = []
+    for number, table in enumerate(tables, start=1):
+        if set(table) - {"a", "b", "ignore"} or not all(isinstance(table.get(k), str) for k in ("a", "b")):
+            raise ConfigError(f"{where}: entry {number}: expected a = SPEC, b = SPEC and ignore = [KIND, ...], "
+                              f"got {dict(table)!r}")  # fmt: skip
+        ignore = table.get("ignore", [])
+        if not _strs(ignore) or set(ignore) - set(KINDS):
+            raise ConfigError(f"{where}: entry {number}: ignore must be a list drawn from {', '.join(KINDS)}")
+        for key in ("a", "b"):
+            try:
+                parse_spec(table[key])
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: entry {number}: {key}: {exc}") from exc
+        checked.append({"a": table["a"], "b": table["b"], "ignore": tuple(ignore)})
     return tuple(checked)
 
 

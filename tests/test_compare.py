@@ -37,7 +37,7 @@ def test_every_kind_of_difference_is_found() -> None:
         "t.host: type: A has varchar(20), B has text",
         "t.host: nullability: A has NOT NULL, B has NULL",
         "t.code: nullability: A has NULL, B has NOT NULL",
-        "t.seen: default: A has now(), B has no default",
+        "t.seen: default: A has CURRENT_TIMESTAMP, B has no default",
         "t.extra: only in B: column extra integer",
         "t: only in B: UNIQUE INDEX t_host_code (host, code)",
         "t: only in A: UNIQUE INDEX t_host_code (host, code) WHERE live",

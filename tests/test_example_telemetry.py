@@ -81,3 +81,15 @@ def test_step3_hand_written_ddl_hides_them() -> None:
     result = check("seed", "--schema-sql", "seed/create_telemetry_tables.sql", "--dialect", "sqlite")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 error(s)" in result.stdout
+
+
+def test_step3_diff_shows_both_hidden_differences() -> None:
+    """The README's `schema-parity diff` output, exactly."""
+    command = "schema-parity diff sql:seed/create_telemetry_tables.sql alembic:alembic.ini@a1b2c3d4e5f6 --ignore"
+    readme = (EXAMPLE / "README.md").read_text()
+    shown = readme.split(f"$ {command} nullability index type\n", 1)[1].split("$ echo $?", 1)[0]
+    result = run("-m", "schema_parity", *command.split()[1:], "nullability", "index", "type")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == shown
+    assert "first_seen: default: A has CURRENT_TIMESTAMP, B has no default" in shown
+    assert "UNIQUE (host, status_code) only in A; ON CONFLICT (host, status_code)" in shown

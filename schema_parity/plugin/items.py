@@ -113,6 +113,7 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
             failure=None,
         )
     ]
+    items += parity_items(parent, configured)
     seen: set[str] = set()
     for report in result.sites:
         site = report.site
@@ -130,3 +131,43 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
             )
         )
     return items
+
+
+class ParityItem(CheckItem):
+    """A configured pair of schema sources (``[[tool.schema-parity.parity]]``): fails with the diff's report."""
+
+    def __init__(self, *, pair: dict[str, Any], project_root: Path, **kwargs: Any) -> None:
+        super().__init__(failure=None, **kwargs)
+        self.pair = pair
+        self.project_root = project_root
+
+    def runtest(self) -> None:
+        import os
+
+        from schema_parity.diff import diff, render_text
+        from schema_parity.plugin.hooks import POSTGRES_URL_ENV
+
+        configured = settings(self.config)
+        postgres_url = os.environ.get(POSTGRES_URL_ENV) or configured.schema.postgres_url
+        try:
+            result = diff(self.pair["a"], self.pair["b"], cwd=self.project_root, ignore=self.pair["ignore"],
+                          postgres_url=postgres_url)  # fmt: skip
+        except SchemaParityError as exc:
+            raise SchemaParityFailure(str(exc)) from None
+        if not result.equal:
+            raise SchemaParityFailure(render_text(result))
+
+
+def parity_items(parent: pytest.Collector, configured: Any) -> list[pytest.Item]:
+    """One item per configured pair, named ``parity[A | B]``; the diff runs when the item runs."""
+    return [
+        ParityItem.from_parent(
+            parent,
+            name=f"parity[{pair['a']} | {pair['b']}]",
+            report_path=configured.source or configured.project_root,
+            line=0,
+            pair=dict(pair),
+            project_root=configured.project_root,
+        )
+        for pair in configured.parity
+    ]

@@ -73,9 +73,19 @@ def naming_convention(reference: str, search: list[Path]) -> Mapping[str, Any] |
 def import_metadata(reference: str, search: list[Path], *, what: str = "metadata") -> sa.MetaData:
     """The MetaData at ``module:attribute`` (a declarative base stands for its ``metadata``), imported inside the
     sandbox with ``search`` on the path; a reference that cannot be imported is a ConfigError naming it."""
+    target = import_object(reference, search, what=what, example="myapp.models:Base.metadata")
+    metadata = getattr(target, "metadata", target)
+    if not isinstance(metadata, sa.MetaData):
+        raise ConfigError(f"{what} = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
+    return metadata
+
+
+def import_object(reference: str, search: list[Path], *, what: str, example: str) -> Any:
+    """The object at ``module:attribute.path``, imported inside the sandbox with ``search`` on the path (the
+    project's own package imported from its files); one that cannot be imported is a ConfigError naming it."""
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
-        raise ConfigError(f"{what} = {reference!r}: expected module:attribute, e.g. myapp.models:Base.metadata")
+        raise ConfigError(f"{what} = {reference!r}: expected module:attribute, e.g. {example}")
     from schema_parity.sources.alembic.runner import sqlite_memory_connection
     from schema_parity.sources.alembic.sandbox import Sandbox
     from schema_parity.sources.alembic.terminal import no_terminal
@@ -96,10 +106,7 @@ def import_metadata(reference: str, search: list[Path], *, what: str = "metadata
                 f"{what} = {reference!r} cannot be imported ({describe(exc)}): install the application's "
                 f"dependencies and set what its settings need, or set {what} to a module that imports cleanly"
             ) from exc
-    metadata = getattr(target, "metadata", target)
-    if not isinstance(metadata, sa.MetaData):
-        raise ConfigError(f"{what} = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
-    return metadata
+    return target
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -23,14 +24,26 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 
 from schema_parity import compat
-from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, KeyKind, Table, TableKind, sorted_catalog
+from schema_parity.catalog import (
+    Catalog,
+    Check,
+    Column,
+    Dialect,
+    ForeignKey,
+    Key,
+    KeyElement,
+    KeyKind,
+    Table,
+    TableKind,
+    sorted_catalog,
+)
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
 from schema_parity.sources.ddl.declared import Declared
 from schema_parity.sources.ddl.model import Table as DeclaredTable
@@ -299,6 +312,25 @@ WHERE {_PG_RELATION}
 ORDER BY i.indrelid, ic.relname, k.pos
 """
 
+# FOREIGN KEY and CHECK constraints in full (the diff compares them; verdicts read only their names).
+_PG_FOREIGN_KEYS_AND_CHECKS = f"""
+SELECT con.conrelid, con.conname, con.contype, con.condeferrable, con.condeferred,
+       pg_get_expr(con.conbin, con.conrelid, true) AS expression,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS u(k, pos)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = u.k ORDER BY u.pos) AS columns,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS u(k, pos)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = u.k ORDER BY u.pos) AS referred_columns,
+       rc.relname AS referred_table, rn.nspname AS referred_schema,
+       rn.nspname = current_schema() AS referred_in_default_schema, con.confupdtype, con.confdeltype
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE {_PG_RELATION} AND con.contype IN ('f', 'c')
+ORDER BY con.conrelid, con.conname
+"""
+_PG_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
 def _pg_index_columns(server_version: tuple[Any, ...] | None) -> str:
     """The index query for a server of ``server_version`` (SQLAlchemy's ``server_version_info``)."""
     nulls = "i.indnullsnotdistinct" if server_version is None or server_version >= (15,) else "false"
@@ -324,6 +356,25 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
     for row in rows(_pg_index_columns(connection.dialect.server_version_info)):
         indexes[row.indrelid][row.indexrelid].append(row)
 
+    foreign_keys: dict[int, list[ForeignKey]] = defaultdict(list)
+    checks: dict[int, list[Check]] = defaultdict(list)
+    for row in rows(_PG_FOREIGN_KEYS_AND_CHECKS):
+        if row.contype == "c":
+            checks[row.conrelid].append(Check(row.conname, row.expression))
+        else:
+            foreign_keys[row.conrelid].append(
+                ForeignKey(
+                    name=row.conname,
+                    columns=tuple(row.columns),
+                    referred_table=row.referred_table,
+                    referred_columns=tuple(row.referred_columns),
+                    referred_schema=None if row.referred_in_default_schema else row.referred_schema,
+                    on_delete=_PG_ACTIONS.get(row.confdeltype),
+                    on_update=_PG_ACTIONS.get(row.confupdtype),
+                    deferrable=row.condeferrable,
+                    initially_deferred=row.condeferred,
+                )
+            )
     tables = []
     for rel in rows(_PG_RELATIONS):
         backing = {c.conindid: c for c in constraints[rel.oid] if c.contype in _PG_CONSTRAINT_KINDS}
@@ -340,6 +391,9 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
                     if c.contype not in _PG_CONSTRAINT_KINDS and c.contype != "n"  # 18's NOT NULL: the column's
                 ),
                 has_rules=rel.has_rules,
+                foreign_keys=tuple(foreign_keys[rel.oid]),
+                checks=tuple(checks[rel.oid]),
+                constraints_read=True,
             )
         )
     return tables
@@ -447,8 +501,98 @@ def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
                     return _IndexDdl()
                 return read
 
-            tables.append(_sqlite_table(name, ddl, column_rows, index_rows, index))
-    return tables, notes
+            table = _sqlite_table(name, ddl, column_rows, index_rows, index)
+            fk_rows = connection.exec_driver_sql(_SQLITE_FOREIGN_KEYS, (name,)).all()
+            tables.append(replace(table, foreign_keys=_sqlite_foreign_keys(fk_rows), checks=_sqlite_checks(sql),
+                                  constraints_read=True))  # fmt: skip
+    return _referred_primary_keys(tables), notes
+
+
+_SQLITE_FOREIGN_KEYS = """
+SELECT id, seq, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?, 'main') ORDER BY id, seq
+"""
+_SQLITE_NO_ACTION = {"NO ACTION", "", None}
+
+
+def _sqlite_foreign_keys(rows: Sequence[sa.Row[Any]]) -> tuple[ForeignKey, ...]:
+    """PRAGMA foreign_key_list: one row per column; ``to`` is NULL for a reference to the primary key (filled in
+    by :func:`_referred_primary_keys`). SQLite keeps no name and no deferrability there."""
+    grouped: dict[int, list[sa.Row[Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.id].append(row)
+    return tuple(
+        ForeignKey(
+            name=None,
+            columns=tuple(getattr(r, "from") for r in group),
+            referred_table=group[0].table,
+            referred_columns=tuple(r.to or "" for r in group),
+            on_delete=None if group[0].on_delete in _SQLITE_NO_ACTION else group[0].on_delete,
+            on_update=None if group[0].on_update in _SQLITE_NO_ACTION else group[0].on_update,
+        )
+        for _, group in sorted(grouped.items(), key=lambda item: -item[0])  # ids count down from the last one
+    )
+
+
+def _referred_primary_keys(tables: list[Table]) -> list[Table]:
+    """A reference without columns names the referenced table's primary key."""
+    by_name = {t.name.lower(): t for t in tables}
+
+    def filled(fk: ForeignKey) -> ForeignKey:
+        if all(fk.referred_columns):
+            return fk
+        pk = by_name.get(fk.referred_table.lower())
+        columns = pk.primary_key.columns if pk is not None and pk.primary_key is not None else ()
+        return replace(fk, referred_columns=tuple(c or "" for c in columns))
+
+    return [replace(t, foreign_keys=tuple(map(filled, t.foreign_keys))) if t.foreign_keys else t for t in tables]
+
+
+_CHECK_WORDS = re.compile(r"(?is)(?:\bCONSTRAINT\s+(\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|\w+)\s+)?\bCHECK\s*\(")
+
+
+def _sqlite_checks(sql: str) -> tuple[Check, ...]:
+    """The CHECK constraints of a stored CREATE TABLE statement (no PRAGMA lists them): each expression as
+    written, with its constraint name when it has one. Literals, quoted names and comments are skipped."""
+    masked = _mask_literals(sql)
+    found = []
+    for match in _CHECK_WORDS.finditer(masked):
+        depth, end = 1, match.end()
+        while end < len(masked) and depth:
+            depth += {"(": 1, ")": -1}.get(masked[end], 0)
+            end += 1
+        name = sql[match.start(1) : match.end(1)] if match.group(1) else None
+        if name and name[0] in "\"`[":
+            name = name[1:-1]
+        found.append(Check(name, " ".join(sql[match.end() : end - 1].split())))
+    return tuple(found)
+
+
+def _mask_literals(sql: str) -> str:
+    """``sql`` with the inside of string literals and comments blanked (same length), so that words and
+    parentheses in them are not read as SQL."""
+    out = list(sql)
+    i = 0
+    while i < len(sql):
+        two = sql[i : i + 2]
+        if two in {"--", "/*"}:
+            end = sql.find("\n" if two == "--" else "*/", i + 2)
+            end = len(sql) if end < 0 else end + (0 if two == "--" else 2)
+            out[i:end] = " " * (end - i)
+            i = end
+        elif sql[i] == "'":
+            end = i + 1
+            while end < len(sql):
+                if sql[end] == "'" and sql[end + 1 : end + 2] == "'":
+                    end += 2
+                    continue
+                if sql[end] == "'":
+                    break
+                end += 1
+            out[i + 1 : end] = " " * (end - i - 1)
+            i = end + 1
+        else:
+            i += 1
+    return "".join(out)
 
 
 def _sqlite_table(

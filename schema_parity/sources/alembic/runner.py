@@ -43,6 +43,7 @@ __all__ = [
     "catalog_at",
     "catalogs_at",
     "current_revision",
+    "downgrade",
     "in_history_order",
     "offline_sql",
     "sqlite_memory_connection",
@@ -151,6 +152,54 @@ def upgrade(
                     with env.begin_transaction():
                         env.run_migrations()
             sandbox.check()  # a refusal that env.py caught and ignored is still a failure
+            watchdog.check()
+        except BaseException as exc:
+            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
+            if failure is exc:
+                raise
+            raise failure from exc
+    return progress.applied
+
+
+class _DowngradeProgress(_Progress):
+    """Progress of a downgrade: the steps ``alembic downgrade`` takes from the current revision to ``destination``."""
+
+    def steps(self, rev: Any, context: MigrationContext) -> list[RevisionStep]:
+        found = list(self.script._downgrade_revs(self.destination, rev))
+        self.pending = list(found)
+        return found
+
+
+def downgrade(
+    connection: sa.Connection,
+    project: AlembicProject,
+    revision: str = "base",
+    *,
+    use_env_py: bool = False,
+) -> list[str]:
+    """Downgrade the database behind ``connection`` to ``revision`` (an id, or ``base``) by running each revision's
+    ``downgrade()``, as ``alembic downgrade`` does, in the same sandbox and under the same time limit as
+    :func:`upgrade`; return the revisions undone, in order. The caller owns the transaction."""
+    destination = project.resolve(revision)
+    cfg = project.config(url=connection.engine.url.render_as_string(hide_password=False))
+    cfg.attributes["connection"] = connection
+    script = project.script
+    env_py = Path(script.env_py_location) if use_env_py else None
+    sandbox = Sandbox(connection, env_py)
+    watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
+    progress = _DowngradeProgress(script, destination, watchdog)
+    env = _ParityEnvironment(cfg, progress, sandbox)
+    naming = None if use_env_py else _naming(project)
+    with ctrl_c_watch() as pressed:
+        try:
+            with sandbox.installed(), watchdog.running(), env, no_terminal():
+                if use_env_py:
+                    script.run_env()
+                else:
+                    env.configure(connection=connection, target_metadata=naming)
+                    with env.begin_transaction():
+                        env.run_migrations()
+            sandbox.check()
             watchdog.check()
         except BaseException as exc:
             failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
