@@ -63,8 +63,10 @@ def _column(source: str, attribute: ast.Attribute) -> int:
 def _sqlalchemy_site(
     resolver: Resolver, call: ast.Call, path: str, position: tuple[int, int], revision: str | None
 ) -> Iterator[Site]:
+    columns_unknown: str | None = None
+
     def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
-        return Site(path, *position, origin, sql, dialect, revision, reason)
+        return Site(path, *position, origin, sql, dialect, revision, reason, columns_unknown if sql else None)
 
     assert isinstance(call.func, ast.Attribute)
     action: Literal["update", "nothing"] = "update" if call.func.attr == "on_conflict_do_update" else "nothing"
@@ -73,7 +75,153 @@ def _sqlalchemy_site(
     except Unresolved as exc:
         yield site("sqlalchemy", None, exc.dialect, str(exc))
         return
+    if upsert.values is not None and not upsert.from_select:
+        columns_unknown = run_time_columns(resolver, call)
+        if columns_unknown is not None:
+            upsert.values = None
     yield from _render_sites(resolver, upsert, site, "sqlalchemy")
+
+
+#: Methods that run a statement; a second positional argument, ``params=``/``parameters=`` or ``*``/``**`` passes
+#: parameters, whose keys SQLAlchemy adds to the INSERT's column list.
+_EXECUTORS = frozenset({"execute", "scalars", "scalar", "stream", "stream_scalars", "executemany", "exec_"})
+_PARAMETER_KEYWORDS = frozenset({"params", "parameters", "multiparams"})
+
+
+def run_time_columns(resolver: Resolver, call: ast.Call) -> str | None:
+    """Why the columns the upsert ``call`` inserts may include keys known only at run time, or None.
+
+    SQLAlchemy adds the keys of the parameters given at execution (``session.execute(stmt, [dicts])``) to the column
+    list of ``.values(...)``, so the literal keys are then only part of it. Every use of the statement is followed
+    (through its variable, in its function): executed without parameters, or not used at all, the keys are the
+    column list; executed with parameters, returned, yielded, stored or handed to another function (which may
+    execute it with parameters), they are not.
+    """
+    module = resolver.module
+    pending: list[ast.expr] = [call]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or len(seen) > 64:
+            continue
+        seen.add(id(node))
+        top: ast.expr = node
+        while True:  # the rest of a method chain on the statement: .returning(...), .values(...), ...
+            parent = module.parent(top)
+            holder = module.parent(parent) if isinstance(parent, ast.Attribute) else None
+            if isinstance(parent, ast.Attribute) and not (isinstance(holder, ast.Call) and holder.func is parent):
+                top = parent  # ``stmt.excluded.x``, ``stmt.table``: read, not run
+                break
+            if not (isinstance(parent, ast.Attribute) and isinstance(holder, ast.Call) and holder.func is parent):
+                break
+            if parent.attr == "compile":
+                top = parent  # compiled to text: not run here
+                break
+            if parent.attr == "values" and node is not call:
+                return f"more values are given later, at {resolver.label(holder)}"
+            if parent.attr not in _PASS_THROUGH and parent.attr not in (
+                "values",
+                "on_conflict_do_update",
+                "on_conflict_do_nothing",
+            ):
+                return f"{resolver.label(holder)} uses the statement in a way not followed statically"
+            top = holder
+        parent = module.parent(top)
+        if isinstance(top, ast.Attribute) and top is not node:
+            continue
+        if isinstance(parent, ast.Await):
+            top, parent = parent, module.parent(parent)
+        if isinstance(parent, ast.Expr):
+            continue  # built and dropped, or awaited
+        if isinstance(parent, ast.Call) and parent.args and parent.args[0] is top:
+            name = parent.func.attr if isinstance(parent.func, ast.Attribute) else None
+            if name in _EXECUTORS:
+                if len(parent.args) > 1 or any(k.arg is None or k.arg in _PARAMETER_KEYWORDS for k in parent.keywords):
+                    given = [resolver.label(a) for a in parent.args[1:]] + [
+                        f"{k.arg}={resolver.label(k.value)}" if k.arg else f"**{resolver.label(k.value)}"
+                        for k in parent.keywords
+                        if k.arg is None or k.arg in _PARAMETER_KEYWORDS
+                    ]
+                    return (
+                        f"{resolver.label(parent.func)}(..., {', '.join(given)}) passes parameters at run time, whose "
+                        "keys SQLAlchemy adds to the inserted columns"
+                    )
+                continue
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is top:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                uses = _uses(module, targets[0].id, top)
+                if uses is None:
+                    return f"the statement {targets[0].id} is used outside the function that builds it"
+                pending.extend(uses)
+                continue
+        if isinstance(parent, ast.NamedExpr) and parent.value is top:
+            uses = _uses(module, parent.target.id, top)
+            if uses is not None:
+                pending.append(parent)
+                pending.extend(uses)
+                continue
+        return _escape(resolver, top, parent)
+    return None
+
+
+def _escape(resolver: Resolver, node: ast.expr, parent: ast.AST | None) -> str:
+    """Why a statement that leaves what the scanner follows may be executed with parameters."""
+    if isinstance(parent, ast.Return):
+        return "the statement is returned: where it runs, parameters may add inserted columns"
+    if isinstance(parent, (ast.Yield, ast.YieldFrom)):
+        return "the statement is yielded: where it runs, parameters may add inserted columns"
+    if isinstance(parent, (ast.Call, ast.keyword)):
+        holder = resolver.module.parent(parent) if isinstance(parent, ast.keyword) else parent
+        label = resolver.label(holder) if holder is not None else "a call"
+        return f"the statement is passed to {label}, which may execute it with parameters that add inserted columns"
+    return "the statement is stored or handed on where the scanner does not follow it; parameters may add columns"
+
+
+def _uses(module: ModuleInfo, name: str, value: ast.expr) -> list[ast.expr] | None:
+    """The loads of ``name`` in the function of ``value`` that may see the binding ``name = value``: every load after
+    it, up to a later assignment of the name in the same block (over-approximated across branches, never missed).
+    None at module level or when a nested function reads it (followed no further)."""
+    function = module.function_of(value)
+    if function is None:
+        return None
+    statement: ast.AST | None = value
+    while statement is not None and not isinstance(statement, ast.stmt):
+        statement = module.parent(statement)
+    assert statement is not None
+    start = (statement.end_lineno or 0, statement.end_col_offset or 0)
+    end = (1 << 30, 0)
+    block = module.parent(statement)
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        siblings = getattr(block, field, None)
+        if isinstance(siblings, list) and statement in siblings:
+            for later in siblings[siblings.index(statement) + 1 :]:
+                if (
+                    isinstance(later, (ast.Assign, ast.AnnAssign))
+                    and any(
+                        isinstance(t, ast.Name) and t.id == name
+                        for t in (later.targets if isinstance(later, ast.Assign) else [later.target])
+                    )
+                    and not any(
+                        isinstance(n, ast.Name) and n.id == name
+                        for n in ast.walk(later.value or later)
+                        if n is not None and isinstance(getattr(n, "ctx", None), ast.Load)
+                    )
+                ):
+                    end = (later.lineno, later.col_offset)
+                    break
+    uses: list[ast.expr] = []
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Name)
+            and node.id == name
+            and isinstance(node.ctx, ast.Load)
+            and start <= (node.lineno, node.col_offset) < end
+        ):
+            if module.function_of(node) is not function:
+                return None
+            uses.append(node)
+    return uses
 
 
 def _render_sites(resolver: Resolver, upsert: Upsert, site: Any, origin: Origin) -> Iterator[Site]:
@@ -265,7 +413,7 @@ def _wrapper_site(
     line, column = call.lineno, call.col_offset + 1
 
     def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
-        return Site(path, line, column, origin, sql, dialect, revision, reason)
+        return Site(path, line, column, origin, sql, dialect, revision, reason)  # wrappers list no columns
 
     try:
         arguments = _bind(resolver, call, wrapper)
