@@ -3,8 +3,11 @@ unresolved with its reason, never a false alarm."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from schema_parity.check import run_check
 from schema_parity.sites import Site
@@ -125,3 +128,107 @@ def test_no_false_alarm_on_rows_given_at_execution(tmp_path: Path) -> None:
     assert {(f.rule, f.line) for f in result.findings} == {("SP301", 38)}
     statuses = {r.site.line: [v.status for v in r.verdicts] for r in result.sites}
     assert statuses[8] == ["ok"]
+
+
+# -- 3: names the scanner follows, files for a newer Python -----------------------------------------------------------
+def test_dialect_insert_through_local_imports_aliases_and_re_exports(tmp_path: Path) -> None:
+    """A dialect ``insert`` imported inside a function, bound to another name at module level
+    (``insert = postgresql.insert``) or re-exported by a project module is SQLAlchemy's, so its upserts are read."""
+    _write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": MODELS,
+            "app/dialect.py": "from sqlalchemy.dialects import postgresql\ninsert = postgresql.insert\n",
+            "app/db/__init__.py": "from sqlalchemy.dialects.sqlite import insert\n__all__ = ['insert']\n",
+            "app/repo.py": """\
+            from sqlalchemy.dialects import postgresql
+            from app.models import items
+            from app.dialect import insert as aliased
+            from app.db import insert as re_exported
+            pg_insert = postgresql.insert
+
+
+            def local(session):
+                from sqlalchemy.dialects.postgresql import insert
+                session.execute(insert(items).values(k="a").on_conflict_do_nothing(index_elements=["k"]))
+
+
+            def alias(session):
+                session.execute(aliased(items).values(k="a").on_conflict_do_nothing(index_elements=["k"]))
+
+
+            def re_export(session):
+                session.execute(re_exported(items).values(k="a").on_conflict_do_nothing(index_elements=["k"]))
+
+
+            def same_module_alias(session):
+                session.execute(pg_insert(items).values(k="a").on_conflict_do_nothing(index_elements=["k"]))
+            """,
+        },
+    )
+    sites = _sites(tmp_path)
+    assert {line: (s.dialect, s.sql) for line, s in sites.items()} == {
+        line: (dialect, "INSERT INTO items (k) VALUES (?) ON CONFLICT (k) DO NOTHING")
+        for line, dialect in ((10, "postgresql"), (14, "postgresql"), (18, "sqlite"), (22, "postgresql"))
+    }
+
+
+NEWER_SYNTAX = """\
+type Rows = list[dict[str, object]]
+
+
+class Repository[T]:
+    def save[K: (int, str)](self, conn, key: K) -> T:
+        conn.execute("INSERT INTO items (k, label) VALUES (?, ?) ON CONFLICT (label) DO NOTHING", (key, "x"))
+"""
+
+
+def test_a_file_for_python_3_12_is_still_read(tmp_path: Path) -> None:
+    """``type`` aliases and type parameters (Python 3.12) do not stop the scan on an older Python: the file is read
+    with them blanked out, at the same lines and columns."""
+    _write(tmp_path, {"app/new.py": NEWER_SYNTAX})
+    result = scan(["."], root=tmp_path)
+    assert result.problems == []
+    [site] = result.sites
+    assert (site.line, site.column, site.sql) == (
+        6,
+        23,
+        "INSERT INTO items (k, label) VALUES (?, ?) ON CONFLICT (label) DO NOTHING",
+    )
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="template strings parse on Python 3.14")
+def test_a_file_for_a_newer_python_says_which_version_it_needs(tmp_path: Path) -> None:
+    statement = 'conn.execute(t"INSERT INTO items (k) VALUES ({k}) ON CONFLICT (k) DO NOTHING")'
+    _write(tmp_path, {"jobs/backfill.py": f"def run(conn, k):\n    {statement}\n"})
+    [problem] = scan(["."], root=tmp_path).problems
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert (problem.path, problem.line, problem.message) == (
+        "jobs/backfill.py",
+        2,
+        f"written for Python 3.14 (not valid Python {running}: invalid syntax), skipped: run schema-parity on "
+        "Python 3.14 or later to check this file",
+    )
+
+
+# -- 5: scripts and one-off jobs are production code -------------------------------------------------------------------
+def test_scripts_and_jobs_are_scanned_by_default(tmp_path: Path) -> None:
+    """Nothing but tool directories (virtualenvs, build output, caches) is left out by default: ``scripts/``,
+    ``jobs/``, ``bin/`` and ``tools/`` are read; a project leaves them out with ``exclude``."""
+    statement = "INSERT INTO items (k) VALUES (1) ON CONFLICT (k) DO NOTHING"
+    files = {f"{folder}/task.py": f'SQL = "{statement}"\n' for folder in ("scripts", "jobs", "bin", "tools")}
+    files["scripts/one_off.sql"] = statement + ";\n"
+    _write(tmp_path, files)
+    assert [s.path for s in scan(["."], root=tmp_path).sites] == [
+        "bin/task.py",
+        "jobs/task.py",
+        "scripts/one_off.sql",
+        "scripts/task.py",
+        "tools/task.py",
+    ]
+    assert [s.path for s in scan(["."], root=tmp_path, exclude=["scripts"]).sites] == [
+        "bin/task.py",
+        "jobs/task.py",
+        "tools/task.py",
+    ]

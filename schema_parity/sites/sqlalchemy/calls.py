@@ -310,13 +310,36 @@ def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothin
 def _insert_dialect(call: ast.Call, module: ModuleInfo) -> Dialect | Literal["generic"] | None:
     """The dialect of an ``insert(...)`` call: ``sqlalchemy.dialects.postgresql.insert`` → postgresql; ``generic``
     for ``sqlalchemy.insert``; None when it is not SQLAlchemy's."""
-    qualified = module.qualify(call.func) or ""
+    qualified = _follow_alias(module, call.func)
     if not qualified.startswith("sqlalchemy") or qualified.rsplit(".", 1)[-1] not in ("insert", "Insert"):
         return None
     for dialect in DIALECTS:
         if f".dialects.{dialect}" in qualified:
             return dialect
     return "generic"
+
+
+def _follow_alias(module: ModuleInfo, node: ast.expr) -> str:
+    """The dotted name ``node`` stands for, through module-level aliases (``insert = postgresql.insert``) and project
+    modules that re-export a name (``from app.db import insert``), here or in the module it is imported from."""
+    for _ in range(MAX_DEPTH):
+        qualified = module.qualify(node)
+        if qualified is not None and qualified.startswith("sqlalchemy"):
+            return qualified
+        if qualified is not None:
+            binding = module.resolve(qualified)
+        elif isinstance(node, ast.Name):
+            binding = module.lookup(node.id, node)
+        else:
+            return ""
+        if binding is None:
+            return qualified or ""
+        if binding.qualified is not None and binding.qualified.startswith("sqlalchemy"):
+            return binding.qualified
+        if not isinstance(binding.node, (ast.Name, ast.Attribute)):
+            return qualified or ""
+        module, node = binding.module, binding.node
+    return ""
 
 
 def _after_values(resolver: Resolver, call: ast.Call) -> list[list[str] | None]:
