@@ -20,6 +20,12 @@ class Wrapper:
     ``function`` is the dotted path of the function (``myapp.db.upsert``); a call matches when the called name,
     resolved through the caller's imports, is that path (or ends with it: ``src.myapp.db.upsert``). ``dialect`` None
     means the wrapper works on both engines. ``action`` says which ON CONFLICT action the wrapper emits.
+
+    A method is named by its class: ``myapp.db.Repository.save_rows`` matches ``self.save_rows(...)`` inside that
+    class and ``Repository(...).save_rows(...)``. Where the object's class cannot be
+    known (``session.save_rows(...)``, an injected repository), ``method=True`` matches any ``obj.save_rows(...)``
+    call (``obj`` not a module) by the method's name. Positions count the call's own arguments (``self`` excluded).
+    One function may have one entry per ``dialect`` when its target differs by engine.
     """
 
     function: str
@@ -29,6 +35,7 @@ class Wrapper:
     index_where: str | int | None = None
     dialect: Dialect | None = None
     action: Literal["update", "nothing"] = "update"
+    method: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Wrapper:
@@ -40,6 +47,8 @@ class Wrapper:
             raise ValueError('a wrapper needs "function" (a dotted path) and "table"')
         if data.get("dialect") not in (None, *DIALECTS):
             raise ValueError(f"wrapper dialect must be one of {', '.join(DIALECTS)}")
+        if not isinstance(data.get("method", False), bool):
+            raise ValueError("wrapper method must be true or false")
         if data.get("action", "update") not in ("update", "nothing"):
             raise ValueError('wrapper action must be "update" or "nothing"')
         return cls(**data)  # type: ignore[arg-type]

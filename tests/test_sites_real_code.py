@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from schema_parity.check import run_check
+from schema_parity.config import resolve
+from schema_parity.errors import ConfigError
 from schema_parity.sites import Site
 from schema_parity.sites.scan import scan
 from schema_parity.sources import SchemaOptions
+from schema_parity.wrappers import Wrapper
 from tests.alembic_projects import Revision, write_project
 
 MODELS = """\
@@ -232,3 +235,96 @@ def test_scripts_and_jobs_are_scanned_by_default(tmp_path: Path) -> None:
         "jobs/task.py",
         "tools/task.py",
     ]
+
+
+# -- 1 and 2: wrappers called as methods, one entry per engine, one entry per function ---------------------------------
+WRAPPER_METHODS = """\
+from app.models import items
+
+
+class Repository:
+    def save_rows(self, rows, model, conflict):
+        ...
+
+    def refresh(self, rows):
+        return self.save_rows(rows, items, ["label"])
+
+
+def through_the_class(rows):
+    Repository().save_rows(rows, items, ["k"])
+
+
+def injected(session, rows):
+    session.merge_all(items, rows, ["label"])
+"""
+
+
+def test_wrappers_called_as_methods(tmp_path: Path) -> None:
+    """``self.save_rows(...)`` and ``Repository().save_rows(...)`` match the method by its class; an object whose
+    class is unknown (``session.merge_all``) matches by the configured method name."""
+    _write(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/repo.py": WRAPPER_METHODS})
+    wrappers = [
+        Wrapper.from_dict({"function": "app.repo.Repository.save_rows", "table": "model", "index_elements": 2}),
+        Wrapper.from_dict({"function": "app.db.merge_all", "table": 0, "index_elements": 2, "method": True}),
+    ]
+    sites = _sites(tmp_path, wrappers=wrappers)
+    assert {line: (s.origin, _target(s.sql)) for line, s in sites.items()} == {
+        9: ("wrapper", "(label)"),
+        13: ("wrapper", "(k)"),
+        17: ("wrapper", "(label)"),
+    }
+    without_method = [wrappers[0], Wrapper.from_dict({"function": "app.db.merge_all", "table": 0})]
+    assert sorted(_sites(tmp_path, wrappers=without_method)) == [9, 13]
+
+
+def test_a_wrapper_whose_target_differs_by_engine(tmp_path: Path) -> None:
+    """A constraint name on PostgreSQL, the columns on SQLite: one entry per engine, each judged on its own."""
+    _write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": MODELS,
+            "app/repo.py": """\
+            from app.models import items
+            from app.db import upsert
+
+
+            def save(rows):
+                upsert(items, rows, constraint="uq_items_k", columns=["k"])
+            """,
+        },
+    )
+    wrappers = [
+        Wrapper.from_dict(
+            {"function": "app.db.upsert", "table": 0, "constraint": "constraint", "dialect": "postgresql"}
+        ),
+        Wrapper.from_dict({"function": "app.db.upsert", "table": 0, "index_elements": "columns", "dialect": "sqlite"}),
+    ]
+    result = scan(["."], root=tmp_path, wrappers=wrappers)
+    assert {(s.dialect, _target(s.sql or "")) for s in result.sites} == {
+        ("postgresql", "ON CONSTRAINT uq_items_k"),
+        ("sqlite", "(k)"),
+    }
+
+
+def test_a_second_entry_for_the_same_function_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """\
+            [[tool.schema-parity.wrappers]]
+            function = "app.db.upsert"
+            table = 0
+
+            [[tool.schema-parity.wrappers]]
+            function = "app.db.upsert"
+            table = "model"
+            dialect = "sqlite"
+            """
+        )
+    )
+    with pytest.raises(ConfigError, match=r"entries 1 and 2 both describe app\.db\.upsert for the same engine"):
+        resolve(tmp_path)
+
+
+def _target(sql: str) -> str:
+    return sql.split(" ON CONFLICT ", 1)[1].split(" DO ", 1)[0]

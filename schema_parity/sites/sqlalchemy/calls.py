@@ -47,8 +47,7 @@ def sqlalchemy_sites(
             line, column = node.func.end_lineno or node.lineno, _column(source, node.func)
             sites.extend(_sqlalchemy_site(resolver, node, path, (line, column), revision))
         elif wrappers:
-            wrapper = _matching_wrapper(module, node, wrappers)
-            if wrapper is not None:
+            for wrapper in _matching_wrappers(module, node, wrappers):  # one per engine when configured so
                 sites.extend(_wrapper_site(resolver, node, wrapper, path, revision))
     return sites
 
@@ -416,18 +415,56 @@ def _set_keys(resolver: Resolver, node: ast.expr | None) -> list[str]:
 
 
 # -- wrappers ---------------------------------------------------------------------------------------------------------
-def _matching_wrapper(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wrapper]) -> Wrapper | None:
-    """The wrapper this call calls: by imported name, alias or ``module.function``, or defined in this module."""
+def _matching_wrappers(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wrapper]) -> list[Wrapper]:
+    """The wrapper entries this call calls (one per engine when the configuration gives one per engine): by imported
+    name, alias or ``module.function``, defined in this module, or a method: ``self.name(...)`` inside the class the
+    entry names, or any ``obj.name(...)`` whose object is not a module when the entry says ``method = true``."""
     if not isinstance(call.func, (ast.Name, ast.Attribute)):
-        return None
+        return []
     qualified = module.qualify(call.func)
     if qualified is None and isinstance(call.func, ast.Name):
         defined = module.bindings.get(call.func.id)
         if defined is not None and defined.node is not None:
             qualified = f"{module.dotted}.{call.func.id}"
-    if qualified is None:
+    if qualified is None and isinstance(call.func, ast.Attribute):
+        qualified = _method_path(module, call.func)
+    if qualified is not None:
+        found = [w for w in wrappers if qualified == w.function or qualified.endswith("." + w.function)]
+        if found:
+            return found
+    if isinstance(call.func, ast.Attribute) and module.qualify(call.func) is None:
+        return [w for w in wrappers if w.method and w.short_name == call.func.attr]
+    return []
+
+
+def _method_path(module: ModuleInfo, attribute: ast.Attribute) -> str | None:
+    """``self.save(...)``/``cls.save(...)`` inside ``class Repo`` → ``module.Repo.save``; ``Repo(...).save(...)`` with
+    ``Repo`` a class of the tree → its dotted path plus ``.save``."""
+    owner = _method_class(module, attribute)
+    if owner is None:
         return None
-    return next((w for w in wrappers if qualified == w.function or qualified.endswith("." + w.function)), None)
+    defined_in = module
+    if not (isinstance(attribute.value, ast.Name) and attribute.value.id in ("self", "cls")):
+        receiver = attribute.value.func if isinstance(attribute.value, ast.Call) else attribute.value
+        binding = module.binding(receiver)
+        defined_in = binding.module if binding is not None else module
+    return f"{defined_in.dotted}.{owner.name}.{attribute.attr}"
+
+
+def _method_class(module: ModuleInfo, attribute: ast.Attribute) -> ast.ClassDef | None:
+    """The class whose method ``attribute`` names, when known statically: the enclosing class for ``self``/``cls``,
+    the class of ``Repo(...).save``."""
+    receiver = attribute.value
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+        current = module.parent(attribute)
+        while current is not None and not isinstance(current, ast.ClassDef):
+            current = module.parent(current)
+        return current
+    if isinstance(receiver, ast.Call) and isinstance(receiver.func, (ast.Name, ast.Attribute)):
+        binding = module.binding(receiver.func)  # ``Repo(...).save``: not ``Repo.save(obj, ...)``, shifted by one
+        if binding is not None and isinstance(binding.node, ast.ClassDef):
+            return binding.node
+    return None
 
 
 def _wrapper_site(
@@ -485,6 +522,16 @@ def _parameters(resolver: Resolver, call: ast.Call) -> list[str]:
     if binding is None and isinstance(call.func, ast.Name):
         binding = resolver.module.lookup(call.func.id, call)
     definition = binding.node if binding is not None else None
+    if definition is None and isinstance(call.func, ast.Attribute):
+        owner = _method_class(resolver.module, call.func)
+        definition = next(
+            (
+                statement
+                for statement in (owner.body if owner is not None else ())
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == call.func.attr
+            ),
+            None,
+        )
     if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
     names = [a.arg for a in [*definition.args.posonlyargs, *definition.args.args]]
