@@ -26,6 +26,11 @@ class Wrapper:
     known (``session.save_rows(...)``, an injected repository), ``method=True`` matches any ``obj.save_rows(...)``
     call (``obj`` not a module) by the method's name. Positions count the call's own arguments (``self`` excluded).
     One function may have one entry per ``dialect`` when its target differs by engine.
+
+    A generic helper that takes its model from the object (``insert(self.model)``) says ``table="self.model"``: the
+    class attribute ``model`` of the class the method is called on (``self`` inside a subclass, ``Repo(...)``).
+    ``default_target`` is the target used when the call passes none: ``"primary-key"`` (the table's primary key) or
+    a list of column names (a declared key).
     """
 
     function: str
@@ -36,6 +41,7 @@ class Wrapper:
     dialect: Dialect | None = None
     action: Literal["update", "nothing"] = "update"
     method: bool = False
+    default_target: Literal["primary-key"] | tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Wrapper:
@@ -47,6 +53,11 @@ class Wrapper:
             raise ValueError('a wrapper needs "function" (a dotted path) and "table"')
         if data.get("dialect") not in (None, *DIALECTS):
             raise ValueError(f"wrapper dialect must be one of {', '.join(DIALECTS)}")
+        default = data.get("default_target")
+        if isinstance(default, list) and all(isinstance(name, str) for name in default) and default:
+            data = {**data, "default_target": tuple(default)}
+        elif default not in (None, "primary-key"):
+            raise ValueError('wrapper default_target must be "primary-key" or a list of column names')
         if not isinstance(data.get("method", False), bool):
             raise ValueError("wrapper method must be true or false")
         if data.get("action", "update") not in ("update", "nothing"):

@@ -328,3 +328,67 @@ def test_a_second_entry_for_the_same_function_is_an_error(tmp_path: Path) -> Non
 
 def _target(sql: str) -> str:
     return sql.split(" ON CONFLICT ", 1)[1].split(" DO ", 1)[0]
+
+
+GENERIC_HELPER = """\
+from typing import Generic, TypeVar
+from sqlalchemy.dialects.postgresql import insert
+from app.models import items
+
+M = TypeVar("M")
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def upsert(self, session, *rows, conflict=None):
+        stmt = insert(self.model).values(list(rows))
+        session.execute(stmt.on_conflict_do_nothing(index_elements=conflict or self.model.primary_key.columns))
+
+
+class ItemRepository(Repository[items]):
+    model = items
+
+    def by_key(self, session, *rows):
+        self.upsert(session, *rows, conflict=["k"])
+
+    def by_default(self, session, rows):
+        self.upsert(session, *rows)
+
+
+def outside(session, rows, options):
+    ItemRepository().upsert(session, *rows, conflict=["label"])
+    ItemRepository().upsert(session, *rows, **options)
+"""
+
+
+def test_generic_helper_with_the_model_on_the_object_and_star_rows(tmp_path: Path) -> None:
+    """``insert(self.model)`` in a generic base: the wrapper's table is the subclass's ``model``, its target the
+    literal keyword even after ``*rows``, or the primary key by default; ``**options`` may carry the target."""
+    _write(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/repo.py": GENERIC_HELPER})
+    wrapper = Wrapper.from_dict(
+        {
+            "function": "app.repo.Repository.upsert",
+            "table": "self.model",
+            "index_elements": "conflict",
+            "default_target": "primary-key",
+            "action": "nothing",
+            "dialect": "postgresql",
+        }
+    )
+    result = scan(["."], root=tmp_path, wrappers=[wrapper])
+    assert result.problems == []
+    wrapped = {s.line: s.sql or s.unresolved for s in result.sites if s.origin == "wrapper"}
+    assert wrapped == {
+        20: "INSERT INTO items VALUES (?) ON CONFLICT (k) DO NOTHING",
+        23: "INSERT INTO items VALUES (?) ON CONFLICT (id) DO NOTHING",
+        27: "INSERT INTO items VALUES (?) ON CONFLICT (label) DO NOTHING",
+        28: "the call of app.repo.Repository.upsert passes *args/**kwargs: its index_elements argument is known at "
+        "run time",
+    }
+    declared = Wrapper.from_dict({**wrapper.__dict__, "default_target": ["label"]})
+    assert [s.sql for s in scan(["."], root=tmp_path, wrappers=[declared]).sites if s.line == 23] == [
+        "INSERT INTO items VALUES (?) ON CONFLICT (label) DO NOTHING"
+    ]
+    with pytest.raises(ValueError, match="default_target"):
+        Wrapper.from_dict({"function": "f", "table": 0, "default_target": "first-column"})

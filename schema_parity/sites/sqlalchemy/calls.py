@@ -426,10 +426,11 @@ def _matching_wrappers(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wr
         defined = module.bindings.get(call.func.id)
         if defined is not None and defined.node is not None:
             qualified = f"{module.dotted}.{call.func.id}"
+    candidates = [qualified] if qualified is not None else []
     if qualified is None and isinstance(call.func, ast.Attribute):
-        qualified = _method_path(module, call.func)
-    if qualified is not None:
-        found = [w for w in wrappers if qualified == w.function or qualified.endswith("." + w.function)]
+        candidates = _method_paths(module, call.func)
+    for path in candidates:
+        found = [w for w in wrappers if path == w.function or path.endswith("." + w.function)]
         if found:
             return found
     if isinstance(call.func, ast.Attribute) and module.qualify(call.func) is None:
@@ -437,18 +438,28 @@ def _matching_wrappers(module: ModuleInfo, call: ast.Call, wrappers: Sequence[Wr
     return []
 
 
-def _method_path(module: ModuleInfo, attribute: ast.Attribute) -> str | None:
-    """``self.save(...)``/``cls.save(...)`` inside ``class Repo`` → ``module.Repo.save``; ``Repo(...).save(...)`` with
-    ``Repo`` a class of the tree → its dotted path plus ``.save``."""
+def _method_paths(module: ModuleInfo, attribute: ast.Attribute) -> list[str]:
+    """``self.save(...)``/``cls.save(...)`` inside ``class Repo`` → ``module.Repo.save``, then the same for each base
+    class of the tree (a method inherited from a generic ``Base``); ``Repo(...).save(...)`` likewise."""
     owner = _method_class(module, attribute)
     if owner is None:
-        return None
-    defined_in = module
+        return []
+    where = module
     if not (isinstance(attribute.value, ast.Name) and attribute.value.id in ("self", "cls")):
         receiver = attribute.value.func if isinstance(attribute.value, ast.Call) else attribute.value
         binding = module.binding(receiver)
-        defined_in = binding.module if binding is not None else module
-    return f"{defined_in.dotted}.{owner.name}.{attribute.attr}"
+        where = binding.module if binding is not None else module
+    paths: list[str] = []
+    queue: list[tuple[ast.ClassDef, ModuleInfo]] = [(owner, where)]
+    while queue and len(paths) < MAX_DEPTH * 4:
+        current, defined_in = queue.pop(0)
+        paths.append(f"{defined_in.dotted}.{current.name}.{attribute.attr}")
+        for written in current.bases:
+            base = written.value if isinstance(written, ast.Subscript) else written
+            found = defined_in.binding(base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+            if found is not None and isinstance(found.node, ast.ClassDef):
+                queue.append((found.node, found.module))
+    return paths
 
 
 def _method_class(module: ModuleInfo, attribute: ast.Attribute) -> ast.ClassDef | None:
@@ -477,15 +488,23 @@ def _wrapper_site(
 
     try:
         arguments = _bind(resolver, call, wrapper)
-        if arguments.get("table") is None:
+        if isinstance(wrapper.table, str) and wrapper.table.startswith("self."):
+            model, where = _receiver_attribute(resolver, call, wrapper, wrapper.table.removeprefix("self."))
+            table = resolver.table(model, where)
+        elif arguments.get("table") is None:
             raise Unresolved(f"the call of {wrapper.function} passes no table argument ({wrapper.table!r})")
+        else:
+            table = resolver.table(arguments["table"], resolver.module)  # type: ignore[arg-type]
+        elements, constraint = arguments.get("index_elements"), arguments.get("constraint")
+        if elements is None and constraint is None and wrapper.default_target is not None:
+            elements = _default_target(wrapper, table)
         upsert = Upsert(
             wrapper.dialect,
-            resolver.table(arguments["table"], resolver.module),  # type: ignore[arg-type]
+            table,
             resolver.module,
             wrapper.action,
-            arguments.get("index_elements"),
-            arguments.get("constraint"),
+            elements,
+            constraint,
             arguments.get("index_where"),
             None,
         )
@@ -498,41 +517,118 @@ def _wrapper_site(
 def _bind(resolver: Resolver, call: ast.Call, wrapper: Wrapper) -> dict[str, ast.expr | None]:
     """The call's argument for each of the wrapper's roles; the wrapper's def (when in the tree) maps names to
     positions."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        raise Unresolved(f"the call of {wrapper.function} passes *args/**kwargs: its arguments are known at run time")
+    starred = next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)), len(call.args))
+    spread = any(k.arg is None for k in call.keywords)
     parameters = _parameters(resolver, call)
+    keyword_only = _keyword_only(resolver, call) if starred < len(call.args) else []
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
     bound: dict[str, ast.expr | None] = {}
     for role in ("table", "index_elements", "constraint", "index_where"):
         spec = getattr(wrapper, role)
-        if spec is None:
+        if spec is None or (role == "table" and isinstance(spec, str) and spec.startswith("self.")):
             continue
         position = spec if isinstance(spec, int) else (parameters.index(spec) if spec in parameters else None)
         name = spec if isinstance(spec, str) else (parameters[spec] if spec < len(parameters) else None)
         value = keywords.get(name) if name is not None else None
-        if value is None and position is not None and position < len(call.args):
+        if value is None and position is not None and position < starred:
             value = call.args[position]
+        carried = starred < len(call.args) and (position is None or position >= starred) and name not in keyword_only
+        if value is None and (spread or carried):
+            # ``*rows`` or ``**options`` may carry it: known at run time (a literal keyword is read whatever else)
+            raise Unresolved(
+                f"the call of {wrapper.function} passes *args/**kwargs: its {role} argument is known at run time"
+            )
         bound[role] = value
     return bound
 
 
+def _receiver_attribute(resolver: Resolver, call: ast.Call, wrapper: Wrapper, attribute: str) -> tuple[Any, Any]:
+    """``table = "self.model"``: the class attribute ``model`` of the object the wrapper method is called on (the
+    enclosing class for ``self.upsert(...)``, ``Repo`` for ``Repo(...).upsert(...)``, its bases too), with the
+    module that defines it."""
+    owner = _method_class(resolver.module, call.func) if isinstance(call.func, ast.Attribute) else None
+    if owner is None:
+        raise Unresolved(
+            f"the call of {wrapper.function} is not on self or a Repo(...) object: the class that sets "
+            f"{attribute} is known at run time"
+        )
+    module = resolver.module
+    queue = [(owner, module)]
+    for _ in range(MAX_DEPTH * 4):
+        if not queue:
+            break
+        current, where = queue.pop(0)
+        for statement in current.body:
+            if isinstance(statement, ast.Assign):
+                value, targets = statement.value, statement.targets
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                value, targets = statement.value, [statement.target]
+            else:
+                continue
+            if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
+                return value, where
+        for written in current.bases:
+            base = written.value if isinstance(written, ast.Subscript) else written  # ``Repo[User]``
+            binding = where.binding(base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+            if binding is not None and isinstance(binding.node, ast.ClassDef):
+                queue.append((binding.node, binding.module))
+    raise Unresolved(f"{attribute} is not set in class {owner.name} or its bases")
+
+
+def _default_target(wrapper: Wrapper, table: Any) -> ast.expr:
+    """The target a wrapper uses when the call gives none: the table's primary key, or the configured columns."""
+    if wrapper.default_target == "primary-key":
+        names = [c.name for c in table.columns.values() if c.primary_key]
+        if not names or not table.complete:
+            raise Unresolved(
+                f"the primary key of {table.name} is not known statically ({wrapper.function} defaults to it)"
+            )
+    else:
+        names = list(wrapper.default_target or ())
+    return ast.List([ast.Constant(name) for name in names], ast.Load())
+
+
 def _parameters(resolver: Resolver, call: ast.Call) -> list[str]:
     """The positional parameter names of the called wrapper when its def is in the scanned tree (self dropped)."""
+    definition = _definition(resolver, call)
+    if definition is None:
+        return []
+    names = [a.arg for a in [*definition.args.posonlyargs, *definition.args.args]]
+    return names[1:] if names and names[0] in ("self", "cls") else names
+
+
+def _keyword_only(resolver: Resolver, call: ast.Call) -> list[str]:
+    """The wrapper's keyword-only parameters (after ``*rows``): a ``*rows`` argument never fills them."""
+    definition = _definition(resolver, call)
+    return [a.arg for a in definition.args.kwonlyargs] if definition is not None else []
+
+
+def _definition(resolver: Resolver, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The called wrapper's def when it is in the scanned tree (a method: in the class of ``self``/``Repo(...)`` or
+    one of its bases)."""
     binding = resolver.module.binding(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
     if binding is None and isinstance(call.func, ast.Name):
         binding = resolver.module.lookup(call.func.id, call)
     definition = binding.node if binding is not None else None
     if definition is None and isinstance(call.func, ast.Attribute):
+        attribute = call.func.attr
         owner = _method_class(resolver.module, call.func)
-        definition = next(
-            (
-                statement
-                for statement in (owner.body if owner is not None else ())
-                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == call.func.attr
-            ),
-            None,
-        )
-    if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return []
-    names = [a.arg for a in [*definition.args.posonlyargs, *definition.args.args]]
-    return names[1:] if names and names[0] in ("self", "cls") else names
+        queue = [(owner, resolver.module)] if owner is not None else []
+        for _ in range(MAX_DEPTH * 4):
+            if not queue or definition is not None:
+                break
+            current, where = queue.pop(0)
+            definition = next(
+                (
+                    statement
+                    for statement in current.body
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == attribute
+                ),
+                None,
+            )
+            for written in current.bases:
+                base = written.value if isinstance(written, ast.Subscript) else written
+                found = where.binding(base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+                if found is not None and isinstance(found.node, ast.ClassDef):
+                    queue.append((found.node, found.module))
+    return definition if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
