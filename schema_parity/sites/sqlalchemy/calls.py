@@ -190,6 +190,13 @@ def _uses(module: ModuleInfo, name: str, value: ast.expr) -> list[ast.expr] | No
     assert statement is not None
     start = (statement.end_lineno or 0, statement.end_col_offset or 0)
     end = (1 << 30, 0)
+    loop: ast.AST | None = statement
+    while loop is not None and loop is not function:
+        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+            start = min(start, (loop.lineno, loop.col_offset))  # a load earlier in the loop runs in the next turn
+        loop = module.parent(loop)
+    if start < (statement.lineno, statement.col_offset):
+        return _loads(module, function, name, start, end)
     block = module.parent(statement)
     for field in ("body", "orelse", "finalbody", "handlers"):
         siblings = getattr(block, field, None)
@@ -209,6 +216,16 @@ def _uses(module: ModuleInfo, name: str, value: ast.expr) -> list[ast.expr] | No
                 ):
                     end = (later.lineno, later.col_offset)
                     break
+    return _loads(module, function, name, start, end)
+
+
+def _loads(
+    module: ModuleInfo,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    name: str,
+    start: tuple[int, int],
+    end: tuple[int, int],
+) -> list[ast.expr] | None:
     uses: list[ast.expr] = []
     for node in ast.walk(function):
         if (
