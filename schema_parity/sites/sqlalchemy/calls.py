@@ -101,8 +101,10 @@ def run_time_columns(resolver: Resolver, call: ast.Call) -> str | None:
     seen: set[int] = set()
     while pending:
         node = pending.pop()
-        if id(node) in seen or len(seen) > 64:
+        if id(node) in seen:
             continue
+        if len(seen) > 64:
+            return "the statement is used in more places than the scanner follows"
         seen.add(id(node))
         top: ast.expr = node
         while True:  # the rest of a method chain on the statement: .returning(...), .values(...), ...
