@@ -377,6 +377,14 @@ def _wrappers(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Wrapper,
             wrappers.append(Wrapper.from_dict(table))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: entry {number}: {exc}") from exc
+        for earlier, other in enumerate(wrappers[:-1], start=1):
+            if other.function == wrappers[-1].function and (
+                other.dialect is None or wrappers[-1].dialect in (None, other.dialect)
+            ):
+                raise ConfigError(
+                    f"{where}: entries {earlier} and {number} both describe {other.function} for the same engine: "
+                    'give one entry, or one per engine (dialect = "postgresql" / "sqlite")'
+                )
     return tuple(wrappers)
 
 

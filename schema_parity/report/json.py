@@ -50,6 +50,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                 "column": s.site.column,
                 "origin": s.site.origin,
                 "revision": s.site.revision,
+                "columns_unknown": s.site.columns_unknown,
                 "history": s.history,
                 "table": s.table,
                 "target": s.target,

@@ -21,6 +21,9 @@ class Site:
     the site could not be resolved, and ``unresolved`` then says why. ``dialect`` is set when the code itself fixes
     the engine (``sqlalchemy.dialects.sqlite.insert``); otherwise every requested dialect judges the site.
     ``revision`` is set for sites inside a migration script: they are judged against the schema at that revision.
+    ``columns_unknown`` says why the inserted columns are known only at run time although the code lists some (the
+    statement is executed with parameters, or handed on to code that may pass them): ``sql`` then has no column list,
+    so "NOT NULL column left out" (SP301) is not judged for this site, while the conflict target still is.
     """
 
     path: str
@@ -31,6 +34,7 @@ class Site:
     dialect: Dialect | None = None
     revision: str | None = None
     unresolved: str | None = None
+    columns_unknown: str | None = None
 
 
 @dataclass(frozen=True)

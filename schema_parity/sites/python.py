@@ -14,7 +14,10 @@ Sites are located at the statement's first token inside the literal, mapped back
 from __future__ import annotations
 
 import ast
+import io
 import re
+import sys
+import tokenize
 import unicodedata
 import warnings
 from bisect import bisect_left
@@ -112,7 +115,25 @@ def _sites_from_python(
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         message = getattr(exc, "msg", None) or str(exc)
-        return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
+        newer = newer_syntax(source)
+        if newer is None:
+            return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
+        readable, needed = newer
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(readable, filename=path)
+        except (SyntaxError, ValueError):
+            running = f"{sys.version_info.major}.{sys.version_info.minor}"
+            return [], [
+                ScanProblem(
+                    path,
+                    line,
+                    f"written for Python {needed} (not valid Python {running}: {message}), skipped: run "
+                    f"schema-parity on Python {needed} or later to check this file",
+                )
+            ]
+        source = readable  # same lines and columns: only the newer syntax is blanked out
     module = _Module(source, path, tree)
     sites = module.sites()
     if "on_conflict_do" in source or any(wrapper.short_name in source for wrapper in wrappers):
@@ -121,6 +142,68 @@ def _sites_from_python(
         sites += sqlalchemy_sites(tree, source, path, module=info, revision=module.revision, wrappers=wrappers)
         sites.sort(key=lambda site: (site.line, site.column))
     return sites, []
+
+
+def newer_syntax(source: str) -> tuple[str, str] | None:
+    """``source`` with the syntax of newer Pythons that does not change what an upsert is blanked out, keeping every
+    line and column (``type X = ...`` aliases and ``def f[T]``/``class C[T]`` type parameters of Python 3.12), and
+    the Python version the file needs (3.14 for template strings ``t"..."``, which are not blanked); None when no
+    such syntax is found (the file is simply not valid Python)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    lines = source.split("\n")
+    found = False
+    starts = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
+
+    def blank(start: tuple[int, int], end: tuple[int, int], fill: str = " ") -> None:
+        if start[0] != end[0]:
+            return
+        text = lines[start[0] - 1]
+        lines[start[0] - 1] = text[: start[1]] + fill * (end[1] - start[1]) + text[end[1] :]
+
+    def brackets(index: int) -> int | None:
+        """The index of the ``]`` closing the ``[`` at ``index``."""
+        depth = 0
+        for position in range(index, len(tokens)):
+            if tokens[position].string in "([{" and tokens[position].type == tokenize.OP:
+                depth += 1
+            elif tokens[position].string in ")]}" and tokens[position].type == tokenize.OP:
+                depth -= 1
+                if depth == 0:
+                    return position
+        return None
+
+    needed = "3.12"
+    for index, token in enumerate(tokens[:-2]):
+        name, after = tokens[index + 1], tokens[index + 2]
+        if token.type == tokenize.NAME and token.string.lower() in _TEMPLATE_PREFIXES and name.start == token.end:
+            if name.type == tokenize.STRING:  # ``t"..."``: a template string (Python 3.14), not blanked
+                needed, found = "3.14", True
+            continue
+        first = index == 0 or tokens[index - 1].type in starts
+        if token.type != tokenize.NAME or name.type != tokenize.NAME:
+            continue
+        if token.string == "type" and first and after.string in ("=", "["):
+            blank(token.start, name.start, "_")  # ``type X = ...`` → ``_____X = ...``: an assignment
+            found = True
+        elif token.string in ("def", "class") and after.string == "[":
+            close = brackets(index + 2)
+            if close is None:
+                return None
+            blank(after.start, tokens[close].end)
+            found = True
+        else:
+            continue
+        if token.string == "type" and after.string == "[":
+            close = brackets(index + 2)
+            if close is not None:
+                blank(after.start, tokens[close].end)
+    return ("\n".join(lines), needed) if found else None
+
+
+_TEMPLATE_PREFIXES = frozenset({"t", "tr", "rt"})
 
 
 def alembic_revision(tree: ast.Module) -> str | None:
