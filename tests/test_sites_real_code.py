@@ -225,6 +225,20 @@ def test_a_file_for_a_newer_python_says_which_version_it_needs(tmp_path: Path) -
     )
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="such f-strings parse on Python 3.12")
+def test_an_f_string_of_python_3_12_says_which_version_it_needs(tmp_path: Path) -> None:
+    """Python 3.12 lets an f-string's braces hold its own quotes (PEP 701); an older Python cannot read the file, and
+    the problem says which Python can, rather than only "not valid Python"."""
+    upsert = 'conn.execute("INSERT INTO items (k) VALUES (?) ON CONFLICT (k) DO NOTHING", (1,))'
+    statement = "print(f'backends: {', '.join(names)}')"
+    _write(tmp_path, {"app/export.py": f"def run(conn, names):\n    {upsert}\n    {statement}\n"})
+    [problem] = scan(["."], root=tmp_path).problems
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert problem.path == "app/export.py"
+    assert problem.message.startswith(f"written for Python 3.12 (not valid Python {running}: f-string: ")
+    assert problem.message.endswith("skipped: run schema-parity on Python 3.12 or later to check this file")
+
+
 # -- 5: scripts and one-off jobs are production code -------------------------------------------------------------------
 def test_scripts_and_jobs_are_scanned_by_default(tmp_path: Path) -> None:
     """Nothing but tool directories (virtualenvs, build output, caches) is left out by default: ``scripts/``,

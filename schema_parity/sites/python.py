@@ -116,6 +116,10 @@ def _sites_from_python(
         line = getattr(exc, "lineno", None) or 1
         message = getattr(exc, "msg", None) or str(exc)
         newer = newer_syntax(source)
+        if newer is None and sys.version_info < (3, 12) and message.startswith("f-string"):
+            # PEP 701 (3.12): quotes, backslashes and comments inside an f-string's braces; kept as written, so the
+            # parse below fails again and the problem names the Python that reads the file
+            newer = (source, "3.12")
         if newer is None:
             return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
         readable, needed = newer
