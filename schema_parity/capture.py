@@ -567,9 +567,15 @@ def dump(records: Iterable[Record], path: Path, *, root: Path) -> None:
     path.write_text(json.dumps(records_to_json(records, root=root), indent=2) + "\n", encoding="utf-8")
 
 
-def load(path: Path) -> list[Record]:
+def load(path: Path) -> tuple[list[Record], Path]:
+    """The records of a capture file and the root their paths are relative to (the file's directory when the
+    recorded root no longer exists, e.g. a file made in CI and read on a laptop)."""
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not JSON ({exc})") from None
-    return records_from_json(data, where=str(path))
+    records = records_from_json(data, where=str(path))
+    root = Path(str(data.get("root") or "."))
+    if not root.is_absolute() or not root.is_dir():
+        root = path.resolve().parent
+    return records, root

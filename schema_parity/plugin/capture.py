@@ -169,6 +169,8 @@ class CapturePlugin:
         for call in self.outcome.call_sites:
             status = "FAILED" if call.errors else "ok"
             terminalreporter.write_line(f"{call.path}:{call.line} {status} (first run by {call.first_test or '-'})")
+            if not call.findings and not call.unresolved_sites and self.config.get_verbosity() < 1:
+                continue
             for record in call.records:
                 terminalreporter.write_line(f"    {_one_line(record.statement)}")
             for finding in call.findings:
