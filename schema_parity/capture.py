@@ -103,6 +103,10 @@ class Capture:
         self._is_upsert: dict[str, bool] = {}
         self._postgresql_text: dict[tuple[str, int], str | None] = {}
         self._row_plans: dict[tuple[str, str], RowPlan | None] = {}
+        self._seen: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._again: dict[tuple[object, ...], int] = {}
+        self._paths: dict[str, str] = {}
+        self._psycopg_wrapped = False
 
     # lifecycle
     def __enter__(self) -> Capture:
@@ -116,23 +120,35 @@ class Capture:
     def active(self) -> bool:
         return self._active
 
-    def start(self) -> None:
+    def start(self, *, import_drivers: bool = True) -> None:
+        """Start recording. ``import_drivers=False`` wraps ``psycopg.connect`` only once psycopg is imported by
+        someone else (:meth:`notice_drivers`), so a process that never uses it does not pay for its import."""
         if self._active:
             return
         self._active = True
         self._listen_sqlalchemy()
         self._wrap_sqlite3()
-        self._wrap_psycopg()
+        if import_drivers or "psycopg" in sys.modules:
+            self._wrap_psycopg()
+
+    def notice_drivers(self) -> None:
+        """Wrap the connect function of a driver imported since :meth:`start` (cheap when there is none)."""
+        if self._active and not self._psycopg_wrapped and "psycopg" in sys.modules:
+            self._wrap_psycopg()
 
     def stop(self) -> None:
         """Stop recording and put back everything :meth:`start` changed (in reverse order)."""
         self._active = False
         while self._restore:
             self._restore.pop()()
+        self._psycopg_wrapped = False
 
     def records(self) -> list[Record]:
         with self._lock:
-            return list(self._records.values())
+            return [
+                replace(r, executions=r.executions + self._again[k]) if self._again.get(k) else r
+                for k, r in self._records.items()
+            ]
 
     def add(self, records: Iterable[Record]) -> None:
         """Merge records from elsewhere (an xdist worker): the first test and the executions add up."""
@@ -140,15 +156,16 @@ class Capture:
             for record in records:
                 self._merge(record)
 
-    def _merge(self, record: Record) -> None:
+    def _merge(self, record: Record) -> tuple[object, ...]:
         key = record.key()
         known = self._records.get(key)
         if known is None:
             self._records[key] = record
-            return
+            return key
         self._records[key] = replace(
             known, executions=known.executions + record.executions, duplicate=known.duplicate or record.duplicate
         )
+        return key
 
     # SQLAlchemy
     def _listen_sqlalchemy(self) -> None:
@@ -229,6 +246,7 @@ class Capture:
             return
         original = psycopg.connect
         capture = self
+        self._psycopg_wrapped = True
 
         @functools.wraps(original)
         def connect(*args: Any, **kwargs: Any) -> Any:
@@ -287,6 +305,12 @@ class Capture:
         if frame is None:
             return
         code = frame.f_code
+        seen = (code, frame.f_lineno, self.revision, *texts.items())
+        with self._lock:
+            key = self._seen.get(seen)
+            if key is not None and dup is None:  # the same statement from the same line again: count it
+                self._again[key] = self._again.get(key, 0) + 1
+                return
         lines = [line for _start, _end, line in code.co_lines() if line is not None]
         record = Record(
             path=self._relative(code.co_filename),
@@ -300,14 +324,18 @@ class Capture:
             duplicate=dup,
         )
         with self._lock:
-            self._merge(record)
+            self._seen[seen] = self._merge(record)
 
     def _relative(self, filename: str) -> str:
-        path = Path(filename)
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        known = self._paths.get(filename)
+        if known is None:
+            path = Path(filename)
+            try:
+                known = path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                known = path.as_posix()
+            self._paths[filename] = known
+        return known
 
 
 def _dialect_name(name: str) -> Dialect | None:

@@ -77,7 +77,7 @@ def start(config: pytest.Config) -> None:
         return
     plugin = CapturePlugin(config)
     config.pluginmanager.register(plugin, "schema_parity-capture")
-    plugin.capture.start()
+    plugin.capture.start(import_drivers=False)
 
 
 class CapturePlugin:
@@ -91,6 +91,7 @@ class CapturePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
         self.capture.test, self.capture.revision = item.nodeid, _revision(item)
+        self.capture.notice_drivers()
         try:
             return (yield)
         finally:
