@@ -55,8 +55,8 @@ APP = '''import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 metadata = sa.MetaData()
-item = sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("sku", sa.String, unique=True),
-                sa.Column("qty", sa.Integer))
+item = sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("sku", sa.String, unique=True), sa.Column("qty", sa.Integer))
 
 
 def save(conn, sku, qty):

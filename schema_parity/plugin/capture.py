@@ -13,6 +13,7 @@ judged report) for ``schema-parity check --captured FILE``.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ class CapturePlugin:
         self.capture = Capture(config.rootpath)
         self.outcome: Any = None
         self.problem: str | None = None
+        self.judged_in = 0.0
 
     # every process
     @pytest.hookimpl(wrapper=True)
@@ -123,12 +125,16 @@ class CapturePlugin:
 
         records = self.capture.records()
         self.capture.stop()
+        if not records:  # nothing executed an upsert: nothing to judge, and no schema to build
+            return
+        started = time.perf_counter()
         try:
             self.outcome = judge_captured(records, settings(self.config), capture_root=self.config.rootpath)
         except SchemaParityError as exc:
             self.problem = f"the captured upserts could not be judged: {exc}"
             self._emit(f"{NODE_PREFIX}::schema", (self.config.rootpath, None), self.problem)
             return
+        self.judged_in = time.perf_counter() - started
         for call in self.outcome.call_sites:
             failure = _failure_text(call) if call.errors else None
             self._emit(f"{NODE_PREFIX}::{call.path}:{call.line}", (call.path, call.line), failure)
@@ -181,6 +187,7 @@ class CapturePlugin:
                 terminalreporter.write_line(f"    judged at run time: unresolved site {site.path}:{site.line}")
         for note in self.outcome.notes():
             terminalreporter.write_line(note)
+        terminalreporter.write_line(f"judged in {self.judged_in:.2f}s (the schema of each dialect included)")
 
 
 def _revision(item: pytest.Item) -> str | None:
