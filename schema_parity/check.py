@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,18 +133,71 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
         exclude=settings.exclude,
         wrappers=settings.wrappers,
         histories=settings.histories,
-        options=CheckOptions(
-            selection=settings.selection,
-            report_unused_suppressions=settings.report_unused_suppressions,
-            baseline=Baseline.load(settings.baseline) if settings.baseline and use_baseline else None,
-            changes=changes,
-            cache_dir=settings.cache_dir,
-            jobs=settings.jobs,
-            project_root=settings.project_root,
-            max_file_size=settings.max_file_size,
-            verify=settings.verify,
-        ),
+        options=_options(settings, changes=changes, use_baseline=use_baseline),
     )
+
+
+def _options(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckOptions:
+    return CheckOptions(
+        selection=settings.selection,
+        report_unused_suppressions=settings.report_unused_suppressions,
+        baseline=Baseline.load(settings.baseline) if settings.baseline and use_baseline else None,
+        changes=changes,
+        cache_dir=settings.cache_dir,
+        jobs=settings.jobs,
+        project_root=settings.project_root,
+        max_file_size=settings.max_file_size,
+        verify=settings.verify,
+    )
+
+
+ExtraProblem = Callable[[Site, Mapping[Dialect, Verdict]], list[tuple[Finding, str]]]
+"""More findings for a site once its verdicts are known (the run-time capture's SP302 needs PostgreSQL's)."""
+
+
+def check_sites(
+    sites: Sequence[Site],
+    settings: Settings,
+    *,
+    directives: Sequence[Directive] = (),
+    extra: ExtraProblem | None = None,
+    use_baseline: bool = True,
+) -> CheckResult:
+    """Judge sites found elsewhere (the run-time capture, capture.py) exactly as the check judges scanned ones: the
+    same schema sources and caches, rule selection, severities, suppressions (``directives``) and baseline."""
+    opts = replace(_options(settings, use_baseline=use_baseline), report_unused_suppressions=False)
+    dialects = settings.dialects
+    root = settings.root.resolve()
+    catalog_cache = opts.cache_dir.parent / "catalogs" if opts.cache_dir else None
+    with contextlib.ExitStack() as stack:
+        schemas = [
+            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache))
+            for options in (settings.schema, *settings.histories)
+        ]
+        for each in schemas:
+            each.check_configuration()
+        raw, reports = _judge_all(list(sites), [], schemas=schemas, dialects=dialects, opts=opts, root=root)
+        if extra is not None:
+            for report in reports:
+                raw.extend(extra(report.site, {v.dialect: v for v in report.verdicts}))
+        failed = [s for s in schemas if s.failures and all(d in s.failures for d in dialects)]
+        if failed and sites:
+            raise next(iter(failed[0].failures.values()))
+        primary = schemas[0]
+        return _triage(
+            raw,
+            opts,
+            directives=directives,
+            root=root,
+            base=CheckResult(
+                findings=(),
+                sites=tuple(reports),
+                notes=tuple(dict.fromkeys(n for s in schemas for n in s.notes)),
+                dialects=tuple(dialects),
+                schema_sources=tuple(sorted({source for s in schemas for source in s.sources()})),
+                engines={d: primary.engines[d] for d in dialects if d in primary.engines},
+            ),
+        )
 
 
 def run_check(

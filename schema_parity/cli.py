@@ -172,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_postgres_options(check)
     check.add_argument(
+        "--captured",
+        metavar="FILE",
+        help="also judge the upserts a test run executed, saved by pytest --schema-parity-capture-file "
+        "(docs/capture.md)",
+    )
+    check.add_argument(
         "--dialect",
         action="append",
         choices=DIALECTS,
@@ -336,6 +342,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         changes = changes_since(args.diff_base, cwd)
     writing = args.write_baseline is not None
     result = check_project(settings, changes=changes, use_baseline=not writing)
+    if args.captured:
+        from schema_parity.capture import load
+        from schema_parity.captured import judge_captured, merge_results
+
+        records, capture_root = load(cwd / args.captured)
+        captured = judge_captured(records, settings, capture_root=capture_root, use_baseline=not writing)
+        result = merge_results(result, captured.result)
     if writing:
         target = cwd / args.write_baseline
         anchor = settings.project_root.resolve()

@@ -50,8 +50,10 @@ def test_step1_pytest_fails_the_same_way(tmp_path: Path) -> None:
         tmp_path, "--schema-parity", "-o", "schema_parity_revision=a1b2c3d4e5f6", env={"SCHEMA_PARITY_REQUIRE_PG": ""}
     )
     assert result.returncode == 1, result.stdout
-    assert "1 failed, 29 passed" in result.stdout
+    assert "2 failed, 29 passed" in result.stdout
     assert "FAILED schema-parity::telemetry/comprehensive_telemetry.py:23" in result.stdout
+    # the upsert the tests executed, judged at its call site at that revision too (docs/capture.md)
+    assert "FAILED schema-parity::captured::telemetry/comprehensive_telemetry.py:179" in result.stdout
     assert "SP101 [postgresql]" in result.stdout
 
 
@@ -65,7 +67,8 @@ def test_step2_clean_at_head() -> None:
 def test_step2_pytest_passes_on_sqlite_and_postgresql(tmp_path: Path, pg_admin_url: str) -> None:
     result = pytest_run(tmp_path, "--schema-parity", env={"SCHEMA_PARITY_POSTGRES_URL": pg_admin_url})
     assert result.returncode == 0, result.stdout
-    assert "30 passed" in result.stdout  # 14 tests x 2 engines + the schema item + the upsert site item
+    # 14 tests x 2 engines + the schema item + the upsert site item + the captured call site
+    assert "31 passed" in result.stdout
 
 
 def test_step3_seed_bugs_are_found() -> None:

@@ -21,7 +21,6 @@ CASES = load_cases()
 
 #: Failures that depend on the data, so no static checker can (or should) predict them: expected "ok".
 DATA_DEPENDENT: dict[tuple[str, str], str] = {
-    ("rt-update-same-row-twice", "postgresql"): "21000 needs two VALUES rows with the same key",
     ("rt-non-arbiter-violation", "postgresql"): "23505 needs an existing row that conflicts on a non-arbiter key",
     ("rt-non-arbiter-violation", "sqlite"): "UNIQUE failure needs an existing row on a non-arbiter key",
     ("rt-notnull-not-arbiter", "postgresql"): "23502 comes from an explicit NULL value, not from the schema",

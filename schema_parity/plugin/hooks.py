@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from schema_parity.plugin.capture import add_capture_options
+from schema_parity.plugin.capture import start as start_capture
 from schema_parity.plugin.items import CHECK_MARKER, add_check_options, collect_items, enabled
 from schema_parity.plugin.settings import add_setting_options, ini_layer, ini_value
 from schema_parity.sources.server import SecretURL
@@ -34,6 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_setting_options(parser)
     _add_fixture_options(parser, group)
     add_check_options(parser, group)
+    add_capture_options(parser, group)
 
 
 def _add_fixture_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
@@ -64,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Under xdist only the controller clears (before it starts the workers); the first worker then rebuilds once.
     if config.getoption("schema_parity_rebuild") and not hasattr(config, "workerinput"):
         TemplateCache(cache_dir(config)).clear()
+    start_capture(config)
 
 
 class MaskedComparisons:

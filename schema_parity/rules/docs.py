@@ -102,7 +102,8 @@ draws 3000 fresh examples per engine).
 These failures depend on the data, not on the schema and the statement, so no checker can report them:
 
 - **21000** `ON CONFLICT DO UPDATE command cannot affect row a second time` — the same key twice in one
-  `INSERT ... DO UPDATE` (two VALUES rows, or a SELECT with duplicates). SQLite allows it and updates twice.
+  `INSERT ... DO UPDATE` (two VALUES rows, or a SELECT with duplicates). SQLite allows it and updates twice. SP302
+  reports it when the rows are literals, and the run-time capture ([capture.md](capture.md)) when a test ran it.
 - **23505** `duplicate key value violates unique constraint "t_b_key"` — a conflict on a unique key that is *not* an
   arbiter of the statement (SQLite: `UNIQUE constraint failed: t.b`). `ON CONFLICT DO NOTHING` without a target
   makes every unique key an arbiter.

@@ -30,6 +30,7 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
     ("42702", r"^column reference \S+ is ambiguous", "SP205"),
     ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
+    ("21000", r"^ON CONFLICT DO UPDATE command cannot affect row a second time", "SP302"),
 )
 
 #: (regular expression SQLite's message must match, rule); the first match wins.

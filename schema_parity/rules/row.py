@@ -48,4 +48,52 @@ SP301 = Rule(
     ),
 )
 
-FAMILY: tuple[Rule, ...] = (SP301,)
+SP302 = Rule(
+    code="SP302",
+    name="key-proposed-twice",
+    severity="error",
+    summary="One statement proposes the same conflict key twice to DO UPDATE: PostgreSQL rejects it (21000).",
+    refs=("P42",),
+    postgresql=(
+        "21000 'ON CONFLICT DO UPDATE command cannot affect row a second time': the second row would update the row "
+        "the first one inserted or updated in the same command."
+    ),
+    sqlite="Accepts it: rows are applied one after another, and the second row updates the first.",
+    example=Example(
+        schema=T_KEY,
+        bad=(
+            "INSERT INTO t (host, code, n) VALUES ('a', 1, 1), ('a', 1, 2)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = excluded.n;"
+        ),
+        fixed=(
+            "INSERT INTO t (host, code, n) VALUES ('a', 1, 2)\n"
+            "  ON CONFLICT (host, code) DO UPDATE SET n = excluded.n;"
+        ),
+        dialects=("postgresql",),
+        fails="on PostgreSQL",
+        fix="each key once per statement",
+    ),
+    applies=("yes", "—"),
+    description=(
+        "A multi-row `VALUES` (or an `executemany` batch that SQLAlchemy sends as one multi-row `VALUES`, its "
+        "*insertmanyvalues*) proposes the same conflict-target key in two rows, with `DO UPDATE`. PostgreSQL applies "
+        "the statement as one command and will not update a row that command already inserted or updated (P42); "
+        "SQLite applies the rows one after another, so a test suite on SQLite passes. The static check sees literal "
+        "rows; the run-time capture ([capture.md](capture.md)) sees the parameters, and names the key and the two "
+        "rows. A target with a predicate, an expression or a constraint name, and a `DO UPDATE ... WHERE` (the first "
+        "row may leave an existing row alone, and then the second updates it once), are not judged."
+    ),
+    errors=("PostgreSQL, execution: `21000 ON CONFLICT DO UPDATE command cannot affect row a second time`",),
+    doc_examples=(
+        Example(
+            schema="CREATE TABLE t (id integer PRIMARY KEY, a integer, b integer);\n",
+            bad="INSERT INTO t (id, a) VALUES (1, 1), (1, 2) ON CONFLICT (id) DO UPDATE SET a = excluded.a;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET a = excluded.a;",
+            dialects=("postgresql",),
+            fails="on PostgreSQL",
+            fix="deduplicate the rows by key first (the last one wins, as on SQLite)",
+        ),
+    ),
+)
+
+FAMILY: tuple[Rule, ...] = (SP301, SP302)

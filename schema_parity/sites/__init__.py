@@ -10,7 +10,7 @@ from schema_parity.catalog import Dialect
 if TYPE_CHECKING:
     from schema_parity.suppressions import Directive
 
-Origin = Literal["sql-file", "python-string", "sqlalchemy", "wrapper", "migration"]
+Origin = Literal["sql-file", "python-string", "sqlalchemy", "wrapper", "migration", "captured"]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
 
@@ -39,7 +40,31 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
         return Verdict.of("postgresql", problems)
     analysis = _Analysis(upsert, table, catalog)
     problems += analysis.run()
+    if analysis.arbiters and not any(p.severity == "error" or p.rule == "SP901" for p in problems):
+        problems += _key_proposed_twice(upsert)
     return Verdict.of("postgresql", problems, analysis.arbiters)
+
+
+def _key_proposed_twice(upsert: Upsert) -> list[Problem]:
+    """SP302 (P42): two literal rows of a multi-row VALUES with the same DO UPDATE target key."""
+    if upsert.source != "values" or len(upsert.clauses) != 1 or upsert.clauses[0].action != "update":
+        return []
+    plan = RowPlan.of(upsert.sql, "qmark")
+    duplicate = plan.first_repeat() if plan is not None and plan.rows > 1 else None
+    return [] if duplicate is None else [key_proposed_twice(duplicate)]
+
+
+def key_proposed_twice(duplicate: Duplicate) -> Problem:
+    """The SP302 problem for ``duplicate`` (also what the run-time capture reports)."""
+    first, second = duplicate.rows
+    batch = " of the executemany batch SQLAlchemy sends as one statement" if duplicate.batched else ""
+    return Problem(
+        "SP302",
+        f"rows {first} and {second}{batch} propose the same conflict key {duplicate.describe()} to ON CONFLICT DO "
+        "UPDATE: PostgreSQL raises 21000 'ON CONFLICT DO UPDATE command cannot affect row a second time' (SQLite "
+        "applies the rows one after another and passes, P42).",
+        "Send each key once per statement: merge the rows by key first (keep the last, as SQLite does).",
+    )
 
 
 # -- gram.y -------------------------------------------------------------------------------------------------------

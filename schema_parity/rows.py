@@ -1,0 +1,206 @@
+"""Rows of one INSERT ... ON CONFLICT: does one statement propose the same conflict key twice to DO UPDATE?
+
+PostgreSQL applies a multi-row VALUES as one command, and a row that command already inserted or updated cannot be
+updated again: ``ON CONFLICT DO UPDATE command cannot affect row a second time`` (21000). SQLite applies the rows one
+after another, so the same statement passes there (rule SP302). A :class:`RowPlan` says where each row's key values
+are in the statement (a literal, or a bind placeholder); given the parameters, :meth:`RowPlan.first_repeat` names the
+first key proposed twice. The static check reads literals only; the run-time capture (capture.py) has the values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Duplicate", "RowPlan", "first_repeat"]
+
+_UPSERT = re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE)
+#: SQLAlchemy's insertmanyvalues page size on its PostgreSQL dialects (``insertmanyvalues_page_size``).
+PG_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Two rows of one statement that propose the same conflict key to ``ON CONFLICT (...) DO UPDATE``."""
+
+    key: tuple[tuple[str, str], ...]
+    """Each target column with the value proposed twice (``repr`` of the value)."""
+    rows: tuple[int, int]
+    """The two rows, 1-based, in the order the statement lists them."""
+    batched: bool = False
+    """The rows came from an executemany batch that SQLAlchemy sends to PostgreSQL as one multi-row statement."""
+
+    def describe(self) -> str:
+        key = ", ".join(f"{column}={value}" for column, value in self.key)
+        return f"({key})"
+
+
+_Value = tuple[str, Any] | None
+"""A proposed key element: ('param', name-or-index) or ('literal', value); None when neither (an expression)."""
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """Where each row's conflict-key values are in one statement: a parameter or a literal per target column."""
+
+    columns: tuple[str, ...]
+    elements: tuple[tuple[_Value, ...], ...]
+    """Per row, per target column."""
+
+    @property
+    def rows(self) -> int:
+        return len(self.elements)
+
+    @classmethod
+    def of(cls, statement: str, paramstyle: str) -> RowPlan | None:
+        """The plan, or None when the statement cannot propose one key twice to DO UPDATE that we can tell.
+
+        Only ``ON CONFLICT (col, ...) DO UPDATE`` without a target predicate and without DO UPDATE ... WHERE
+        counts: with a WHERE, the first row may leave an existing row untouched, and the second then updates it
+        once (no error); an expression, ON CONSTRAINT or a partial target is not decided here.
+        """
+        from schema_parity.upsert import UpsertParseError, parse_upsert
+
+        try:
+            upsert = parse_upsert(statement, "postgresql")
+        except (UpsertParseError, RecursionError):
+            return None
+        if upsert.source != "values" or upsert.columns is None or len(upsert.clauses) != 1:
+            return None
+        clause = upsert.clauses[0]
+        if clause.action != "update" or clause.update_where is not None or clause.target is None:
+            return None
+        if clause.target_where is not None or not clause.target:
+            return None
+        names = [element.column for element in clause.target]
+        if any(name is None for name in names):
+            return None
+        written = [c.folded() for c in upsert.columns]
+        try:
+            positions = [written.index(name.folded()) for name in names if name is not None]
+        except ValueError:
+            return None
+        values = _values_rows(statement)
+        if values is None:
+            return None
+        counter = _Placeholders(paramstyle)
+        elements: list[tuple[_Value, ...]] = []
+        for row in values:
+            row_values = [counter.value(element) for element in row]
+            if len(row_values) != len(written):
+                return None
+            elements.append(tuple(row_values[p] for p in positions))
+        return cls(tuple(n.text for n in names if n is not None), tuple(elements))
+
+    def first_repeat(self, parameters: Any = None, *, batched: bool = False) -> Duplicate | None:
+        """The first key two rows propose, given the statement's parameters (None: literals only)."""
+        return first_repeat(self.columns, self.keys(parameters), batched=batched)
+
+    def keys(self, parameters: Any) -> list[tuple[Any, ...] | None]:
+        out: list[tuple[Any, ...] | None] = []
+        for row in self.elements:
+            values = tuple(_resolve(element, parameters) for element in row)
+            known = all(value is not _MISSING and value is not None for value in values)  # NULLs never conflict
+            out.append(values if known else None)
+        return out
+
+
+def _resolve(element: _Value, parameters: Any) -> Any:
+    if element is None:
+        return _MISSING
+    kind, where = element
+    if kind == "literal":
+        return where
+    try:
+        return parameters[where]
+    except (KeyError, IndexError, TypeError):
+        return _MISSING
+
+
+class _Placeholders:
+    """Numbers positional placeholders in the order they appear (``?``, ``%s``); names the others."""
+
+    def __init__(self, paramstyle: str) -> None:
+        self.paramstyle = paramstyle
+        self.position = 0
+
+    def value(self, text: str) -> _Value:
+        text = text.strip()
+        while text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+        text = re.sub(r"::\s*[A-Za-z_][\w ]*(\(\d+(,\s*\d+)?\))?$", "", text).strip()  # a cast SQLAlchemy adds
+        if text in ("?", "%s"):
+            self.position += 1
+            return ("param", self.position - 1)
+        if match := re.fullmatch(r"%\((\w+)\)s|:([A-Za-z_]\w*)", text):
+            return ("param", match.group(1) or match.group(2))
+        if match := re.fullmatch(r"\$(\d+)|\?(\d+)", text):
+            return ("param", int(match.group(1) or match.group(2)) - 1)
+        if re.fullmatch(r"-?\d+", text):
+            return ("literal", int(text))
+        if re.fullmatch(r"'(?:[^']|'')*'", text):
+            return ("literal", text[1:-1].replace("''", "'"))
+        self.position += len(re.findall(r"\?(?!\d)|%s", text))  # keep the numbering right past an expression
+        return None
+
+
+def _values_rows(statement: str) -> list[list[str]] | None:
+    """The VALUES rows' elements as source text, split on the statement's tokens (None when not a VALUES list)."""
+    from schema_parity.upsert import mask_placeholders
+
+    masked, _count = mask_placeholders(statement)
+    match = re.search(r"\bVALUES\b", masked, re.IGNORECASE)
+    conflict = _UPSERT.search(masked)
+    if match is None or conflict is None or conflict.start() < match.end():
+        return None
+    rows: list[list[str]] = []
+    depth = 0
+    start = 0
+    row: list[str] = []
+    position = match.end()
+    quote: str | None = None
+    while position < conflict.start():
+        char = masked[position]
+        if quote is not None:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+            if depth == 1:
+                start, row = position + 1, []
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                row.append(statement[start:position])
+                rows.append(row)
+            elif depth < 0:
+                return None
+        elif char == "," and depth == 1:
+            row.append(statement[start:position])
+            start = position + 1
+        elif depth == 0 and not char.isspace() and char != ",":
+            return None  # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
+        position += 1
+    return rows if rows and depth == 0 else None
+
+
+def first_repeat(
+    columns: tuple[str, ...], keys: Sequence[tuple[Any, ...] | None], *, batched: bool
+) -> Duplicate | None:
+    seen: dict[tuple[tuple[type, Any], ...], int] = {}
+    for index, key in enumerate(keys, start=1):
+        if key is None:
+            continue
+        try:
+            typed = tuple((type(v), v) for v in key)  # 1 and True and 1.0 are equal in Python, not in a column
+            first = seen.setdefault(typed, index)
+        except TypeError:  # an unhashable value: not compared
+            continue
+        if first != index and (not batched or (first - 1) // PG_PAGE == (index - 1) // PG_PAGE):
+            return Duplicate(tuple(zip(columns, (repr(v) for v in key), strict=True)), (first, index), batched)
+    return None

@@ -1,0 +1,215 @@
+"""The run-time capture's core (schema_parity/capture.py, rows.py), without pytest's plugin: what is recorded, where,
+and that recording never changes what a statement does. PostgreSQL is the oracle for the rows rule (SP302)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+
+from schema_parity.capture import Capture, load, records_from_json, records_to_json
+from schema_parity.errors import ConfigError
+from schema_parity.rows import RowPlan
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().relative_to(ROOT).as_posix()
+UPSERT = "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+
+metadata = sa.MetaData()
+table = sa.Table(
+    "t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("k", sa.String, unique=True),
+    sa.Column("v", sa.Integer),
+)
+
+
+def here() -> int:
+    """The caller's line."""
+    frame = inspect.currentframe()
+    assert frame is not None and frame.f_back is not None
+    return frame.f_back.f_lineno
+
+
+def test_raw_sqlite3_connections_are_recorded_at_the_calling_line(tmp_path: Path) -> None:
+    original = sqlite3.connect
+    with Capture(ROOT) as capture:
+        capture.test = "t::raw"
+        conn = sqlite3.connect(tmp_path / "db.sqlite")
+        assert isinstance(conn, sqlite3.Connection)
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v INTEGER)")
+        conn.execute(UPSERT, ("a", 1)); line = here()  # noqa: E702 - the record's line is this one
+        conn.cursor().executemany(UPSERT, [("a", 2), ("a", 3)])
+        conn.execute("SELECT 1")
+    assert sqlite3.connect is original
+    conn.execute(UPSERT, ("b", 1))  # after stop: nothing more is recorded
+    assert conn.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 3), ("b", 1)]
+    conn.close()
+    records = capture.records()
+    assert [(r.path, r.line, r.source, r.test, dict(r.sql)) for r in records if r.line == line] == [
+        (HERE, line, "sqlite3", "t::raw", {None: UPSERT})
+    ]
+    # the same text from another line is another record; each executemany set runs alone: no duplicate
+    assert len(records) == 2 and all(r.duplicate is None for r in records)
+
+
+def test_sqlalchemy_connections_are_recorded_once_with_a_postgresql_form(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    metadata.create_all(engine)
+    with Capture(ROOT) as capture, engine.begin() as conn:
+        stmt = sqlite.insert(table).values([{"k": "a", "v": 1}, {"k": "a", "v": 2}])
+        conn.execute(stmt.on_conflict_do_update(index_elements=["k"], set_={"v": stmt.excluded.v})); line = here()  # noqa: E702
+    assert not event.contains(sa.Engine, "before_cursor_execute", capture._on_cursor_execute)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(table.c.k, table.c.v)).all() == [("a", 2)]  # SQLite applied both rows
+    (record,) = capture.records()
+    assert (record.path, record.line, record.source) == (HERE, line, "sqlalchemy")
+    assert record.sql["sqlite"] == (
+        "INSERT INTO t (k, v) VALUES (?, ?), (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+    )
+    assert record.sql["postgresql"].startswith("INSERT INTO t (k, v) VALUES (%(k_m0)s::VARCHAR")
+    assert record.duplicate is not None and record.duplicate.describe() == "(k='a')"
+    assert record.duplicate.rows == (1, 2)
+
+
+def test_text_constructs_are_raw_sql() -> None:
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        with Capture(ROOT) as capture:
+            conn.execute(sa.text("INSERT INTO t (k, v) VALUES (:k, 1) ON CONFLICT (k) DO NOTHING"), {"k": "a"})
+    (record,) = capture.records()
+    assert dict(record.sql) == {None: "INSERT INTO t (k, v) VALUES (?, 1) ON CONFLICT (k) DO NOTHING"}
+
+
+def helper(conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    stmt = sqlite.insert(table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["k"], set_={"v": stmt.excluded.v}), rows)
+    return here() - 1
+
+
+def test_the_application_frame_is_the_helper_not_sqlalchemy() -> None:
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        with Capture(ROOT) as capture:
+            line = helper(conn, [{"k": "a", "v": 1}, {"k": "a", "v": 2}])
+    (record,) = capture.records()
+    assert (record.path, record.line) == (HERE, line)
+    assert record.function[0] == helper.__code__.co_firstlineno
+    assert record.executions == 1 and record.duplicate is None  # an executemany without RETURNING: rows run alone
+
+
+def test_records_survive_json_and_malformed_files_are_config_errors(tmp_path: Path) -> None:
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        with Capture(ROOT) as capture:
+            helper(conn, [{"k": "a", "v": 1}])
+            helper(conn, [{"k": "b", "v": 1}])
+    data = records_to_json(capture.records(), root=ROOT)
+    assert data["statements"][0]["executions"] == 2
+    assert records_from_json(json.loads(json.dumps(data))) == capture.records()
+    (tmp_path / "capture.json").write_text(json.dumps(data))
+    assert load(tmp_path / "capture.json") == (capture.records(), ROOT)
+    (tmp_path / "bad.json").write_text('{"version": 99}')
+    with pytest.raises(ConfigError, match="not a schema-parity capture file"):
+        load(tmp_path / "bad.json")
+    (tmp_path / "bad.json").write_text('{"version": 1, "statements": [{"path": "x"}]}')
+    with pytest.raises(ConfigError, match="statement 1 is malformed"):
+        load(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize(
+    ("sql", "style", "params", "expected"),
+    [
+        ("INSERT INTO t (k, v) VALUES (?, ?), (?, ?) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark", ("a", 1, "a", 2),
+         "(k='a')"),
+        ("INSERT INTO t (k, v) VALUES (:k1, 1), (:k2, 2) ON CONFLICT (k) DO UPDATE SET v = 1", "named",
+         {"k1": 1, "k2": 1}, "(k=1)"),
+        ("INSERT INTO t (v, k) VALUES (%(v)s, %(a)s::VARCHAR), (1, %(b)s) ON CONFLICT (k) DO UPDATE SET v = 1",
+         "pyformat", {"v": 0, "a": "x", "b": "x"}, "(k='x')"),
+        ("INSERT INTO t (k, v) VALUES ($1, $2), ($3, $2) ON CONFLICT (k) DO UPDATE SET v = 1", "numeric_dollar",
+         ["a", 1, "a"], "(k='a')"),
+        ("INSERT INTO t (k, v) VALUES ('a', 1), ('a', 2) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark", (), "(k='a')"),
+        # not the same key: distinct values, NULLs (never equal), 1 and True (equal in Python only)
+        ("INSERT INTO t (k, v) VALUES (?, 1), (?, 2) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark", ("a", "b"), None),
+        ("INSERT INTO t (k, v) VALUES (?, 1), (?, 2) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark", (None, None),
+         None),
+        ("INSERT INTO t (k, v) VALUES (?, 1), (?, 2) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark", (1, True), None),
+        # not certain: DO NOTHING skips the second row; a DO UPDATE WHERE may leave the first row's target alone;
+        # an expression or a partial target is not judged
+        ("INSERT INTO t (k, v) VALUES ('a', 1), ('a', 2) ON CONFLICT (k) DO NOTHING", "qmark", (), None),
+        ("INSERT INTO t (k, v) VALUES ('a', 1), ('a', 2) ON CONFLICT (k) DO UPDATE SET v = 1 WHERE t.v < 0", "qmark",
+         (), None),
+        ("INSERT INTO t (k, v) VALUES ('a', 1), ('a', 2) ON CONFLICT ((lower(k))) DO UPDATE SET v = 1", "qmark", (),
+         None),
+        ("INSERT INTO t (k, v) VALUES ('a', 1), ('a', 2) ON CONFLICT (k) WHERE v > 0 DO UPDATE SET v = 1", "qmark",
+         (), None),
+        ("INSERT INTO t (k, v) VALUES (upper(?), 1), (upper(?), 2) ON CONFLICT (k) DO UPDATE SET v = 1", "qmark",
+         ("a", "a"), None),
+    ],
+)
+def test_row_plans(sql: str, style: str, params: Any, expected: str | None) -> None:
+    plan = RowPlan.of(sql, style)
+    duplicate = plan.first_repeat(params) if plan is not None else None
+    assert (duplicate.describe() if duplicate else None) == expected
+
+
+@pytest.mark.postgres
+def test_a_batch_postgresql_rejects_is_reported_on_sqlite(tmp_path: Path, pg_engine: sa.Engine) -> None:
+    """The same executemany ... RETURNING: PostgreSQL raises 21000, SQLite passes, the capture reports the key."""
+    rows = [{"k": "a", "v": 1}, {"k": "b", "v": 1}, {"k": "a", "v": 2}]
+    metadata.create_all(pg_engine)
+    with pg_engine.connect() as conn:
+        stmt = postgresql.insert(table)
+        upsert = stmt.on_conflict_do_update(index_elements=["k"], set_={"v": stmt.excluded.v}).returning(table.c.id)
+        with pytest.raises(sa.exc.DBAPIError) as raised:
+            conn.execute(upsert, rows)
+        assert getattr(raised.value.orig, "sqlstate", None) == "21000"
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    metadata.create_all(engine)
+    with Capture(ROOT) as capture, engine.begin() as conn:
+        stmt = sqlite.insert(table)
+        upsert = stmt.on_conflict_do_update(index_elements=["k"], set_={"v": stmt.excluded.v}).returning(table.c.id)
+        assert len(conn.execute(upsert, rows).all()) == 3
+    (record,) = capture.records()
+    assert record.duplicate is not None and record.duplicate.batched
+    assert (record.duplicate.describe(), record.duplicate.rows) == ("(k='a')", (1, 3))
+
+
+@pytest.mark.postgres
+def test_raw_psycopg_and_async_engines_are_recorded(pg_url: str) -> None:
+    import psycopg
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    dsn = sa.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with Capture(ROOT) as capture:
+        with psycopg.connect(dsn) as conn:
+            conn.execute("CREATE TABLE t (id serial PRIMARY KEY, k text UNIQUE, v integer)")
+            raw_line = here() + 1  # a call over several lines is placed at its first line
+            conn.execute(
+                "INSERT INTO t (k, v) VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = excluded.v", ("a", 1)
+            )
+        assert type(conn).__name__ == "Connection"
+
+        async def run() -> int:
+            engine = create_async_engine(sa.make_url(pg_url).set(drivername="postgresql+psycopg"))
+            async with engine.begin() as conn:
+                stmt = postgresql.insert(table).values(k="b", v=1)
+                await conn.execute(stmt.on_conflict_do_nothing(index_elements=["k"])); line = here()  # noqa: E702
+            await engine.dispose()
+            return line
+
+        async_line = asyncio.run(run())
+    assert psycopg.connect.__module__.startswith("psycopg")
+    found = {(r.path, r.line, r.source) for r in capture.records()}
+    assert found == {(HERE, raw_line, "psycopg"), (HERE, async_line, "sqlalchemy")}
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 1), ("b", 1)]
