@@ -186,23 +186,34 @@ def _fk_tail(c: Cursor) -> None:
             return
 
 
-def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table) -> list[Elem]:
-    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables)."""
+def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key | None = None) -> list[Elem]:
+    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables), the last
+    one of a PRIMARY KEY or UNIQUE possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's temporal keys)."""
     elems = []
-    for part in items(tokens):
+    parts = items(tokens)
+    for position, part in enumerate(parts):
         c = replay.cursor(part, stmt)
         elem = table.element(c.name(), replay.rules.same)
         _elem_tail(replay, c, elem)
+        if c.at("WITHOUT", "OVERLAPS"):
+            if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
+                raise Unmodelled
+            c.accept("WITHOUT", "OVERLAPS")
+            key.without_overlaps = True
+            key.method = "gist"
         if not c.done:
             raise Unmodelled
         elems.append(elem)
     return elems
 
 
+_NOT_OPCLASS = ("ASC", "DESC", "NULLS", "WITH", "WITHOUT")
+
+
 def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
         elem.collation = c.qualified()[1]
-    if not c.done and c.word() not in ("ASC", "DESC", "NULLS", "WITH") and replay.rules.has("operator class"):
+    if not c.done and c.word() not in _NOT_OPCLASS and replay.rules.has("operator class"):
         elem.opclass = ".".join(filter(None, c.qualified()))
         if c.type() == TokenType.L_PAREN:
             c.group()
@@ -223,7 +234,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
             key.nulls_not_distinct = nulls_clause(replay, c)
         if c.at("USING", "INDEX") and not c.at("USING", "INDEX", "TABLESPACE"):
             raise Unmodelled  # handled by ALTER TABLE … ADD CONSTRAINT before reaching here
-        key.elements = _column_list(replay, c.group(), stmt, table)
+        key.elements = _column_list(replay, c.group(), stmt, table, key)
         _index_tail(replay, c, key, stmt, table)
         found.keys.append(key)
     elif c.accept("EXCLUDE"):
