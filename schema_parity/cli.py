@@ -19,9 +19,10 @@ from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, Settings, check_codes, check_severity, resolve
 from schema_parity.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ConfigError, SchemaParityError, describe
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 from schema_parity.rules import Severity, find_rule
 from schema_parity.sources.postgres import POSTGRES_MODES, POSTGRES_URL_ENV
-from schema_parity.verdicts.versions import NEWEST, OLDEST
 
 if TYPE_CHECKING:
     from schema_parity.check import CheckResult

@@ -21,10 +21,11 @@ from typing import Any, get_args
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.errors import ConfigError, read_text
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 from schema_parity.rules import RULES, Severity
 from schema_parity.sources import SchemaOptions
 from schema_parity.sources.postgres import POSTGRES_MODES
-from schema_parity.verdicts.versions import NEWEST, OLDEST
 from schema_parity.wrappers import Wrapper
 
 if sys.version_info >= (3, 11):

@@ -15,7 +15,8 @@ import pytest
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import Config, Settings, resolve
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
-from schema_parity.verdicts.versions import NEWEST, OLDEST
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 
 __all__ = ["add_setting_options", "ini_layer", "ini_value", "settings"]
 

@@ -22,12 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from schema_parity.catalog import Key, Table
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 
 __all__ = ["FEATURES", "NEWEST", "OLDEST", "Feature", "missing_features"]
-
-OLDEST = 14
-"""The oldest PostgreSQL major version whose rules the tool knows (and whose catalog it reflects)."""
-NEWEST = 18
 
 
 @dataclass(frozen=True)
