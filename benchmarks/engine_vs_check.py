@@ -15,8 +15,8 @@ through targets that hit each key and one that misses), this writes ``schema.sql
 ``ratio`` is check / engine in wall time, ``CPU ratio`` in CPU time (the check process's, against the server
 backend's, read from /proc: on a machine shared with other work, wall time measures the load as much as the code).
 The goal of issue 16 is at most 0.25. ``agree`` counts statements where the check's verdict (ok or error) is what
-the engine did. Medians over ``--repeat`` runs, after one warm-up run of the check. ``--python`` times another installation
-(e.g. a virtualenv of an older checkout) against the same corpus and server.
+the engine did. Medians over ``--repeat`` runs, after one warm-up run of the check. ``--python`` times another
+installation (e.g. a virtualenv of an older checkout) against the same corpus and server.
 """
 
 from __future__ import annotations
