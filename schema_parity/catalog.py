@@ -95,6 +95,10 @@ class Key:
     """Index access method when not the default (e.g. ``gist``)."""
     operators: tuple[str, ...] = ()
     """Exclusion constraints: the operator of each element (``=``, ``&&``)."""
+    without_overlaps: bool = False
+    """A temporal key (PostgreSQL 18): ``PRIMARY KEY``/``UNIQUE (id, valid WITHOUT OVERLAPS)``, whose last element
+    may not overlap. PostgreSQL enforces it as an exclusion constraint (a GiST index), and ON CONFLICT treats it as
+    one: never inferred from a column list, named by ON CONSTRAINT for DO NOTHING only."""
 
     @property
     def is_constraint(self) -> bool:
@@ -118,7 +122,7 @@ class Key:
             "index": "INDEX",
             "exclusion": "EXCLUDE",
         }[self.kind]
-        body = ", ".join(e.describe() for e in self.elements)
+        body = ", ".join(e.describe() for e in self.elements) + (" WITHOUT OVERLAPS" if self.without_overlaps else "")
         text = f"{label} {self.name + ' ' if self.name else ''}({body})"
         if self.include:
             text += f" INCLUDE ({', '.join(self.include)})"

@@ -91,7 +91,9 @@ class CheckResult:
         }
 
 
-def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict, str | None, str | None]:
+def judge_site(
+    site: Site, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None
+) -> tuple[Verdict, str | None, str | None]:
     """The verdict for one site, with the table and conflict target it names (for the report)."""
     if site.sql is None:
         return Verdict.unresolved(dialect, "SP901", site.unresolved or "the statement is built at run time"), None, None
@@ -99,7 +101,8 @@ def judge_site(site: Site, catalog: Catalog, dialect: Dialect) -> tuple[Verdict,
         upsert = parse_upsert(site.sql, dialect)
     except UpsertParseError as exc:
         return Verdict.unresolved(dialect, "SP902", f"cannot parse the statement: {exc}"), None, None
-    return judge(upsert, catalog, dialect), upsert.table_display, upsert.target_display
+    verdict = judge(upsert, catalog, dialect, postgres_version=postgres_version)
+    return verdict, upsert.table_display, upsert.target_display
 
 
 @dataclass(frozen=True)
@@ -319,7 +322,9 @@ def _judge_all(
                 if isinstance(catalog, Unavailable):
                     verdict, table, target = Verdict.unresolved(dialect, "SP901", catalog.reason), None, None
                 else:
-                    verdict, table, target = judge_site(site, catalog, dialect)
+                    verdict, table, target = judge_site(
+                        site, catalog, dialect, postgres_version=catalogs.options.postgres_version
+                    )
             verdicts.append(verdict)
             statement = site.sql or site.unresolved or ""
             raw.extend(

@@ -27,6 +27,8 @@ from schema_parity.errors import (
     describe,
 )
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 from schema_parity.rules import Severity, find_rule
 from schema_parity.sources.postgres import POSTGRES_MODES, POSTGRES_URL_ENV
 
@@ -84,7 +86,12 @@ def _add_postgres_options(parser: argparse.ArgumentParser) -> None:
         "offline: never start or use a server (PostgreSQL's schema from Alembic's offline SQL)",
     )
     postgres.add_argument(
-        "--postgres-version", type=int, metavar="MAJOR", help="production's PostgreSQL major version (e.g. 15)"
+        "--postgres-version",
+        type=int,
+        choices=range(OLDEST, NEWEST + 1),
+        metavar="MAJOR",
+        help=f"production's PostgreSQL major version ({OLDEST} to {NEWEST}): a server of another version is "
+        "reported, and keys that version cannot create make their sites unresolved",
     )
 
 

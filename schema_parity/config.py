@@ -21,6 +21,8 @@ from typing import Any, get_args
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.errors import ConfigError, read_text
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 from schema_parity.rules import RULES, Severity
 from schema_parity.sources import SchemaOptions
 from schema_parity.sources.postgres import POSTGRES_MODES
@@ -118,7 +120,11 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "database-url": ("database_url", _str, "a string"),
     "postgres-url": ("postgres_url", _str, "a PostgreSQL URL"),
     "postgres": ("postgres", lambda v: v in POSTGRES_MODES, f"one of {', '.join(POSTGRES_MODES)}"),
-    "postgres-version": ("postgres_version", lambda v: _int(v) and 9 < v < 100, "a major version such as 15"),
+    "postgres-version": (
+        "postgres_version",
+        lambda v: _int(v) and OLDEST <= v <= NEWEST,
+        f"a PostgreSQL major version from {OLDEST} to {NEWEST}",
+    ),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
     "histories": (

@@ -7,7 +7,11 @@ a revision running longer than ``DEFAULT_REVISION_TIMEOUT`` seconds is stopped. 
 
 from __future__ import annotations
 
-#: Bytes: files bigger than this are reported (SP903) instead of read.
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+#: Bytes: files bigger than this are reported (SP903) instead of read. A ``.sql`` script is split as it is read and
+#: only its upserts are kept, so its memory is about its own size (a 50 MB dump peaks at 160 MB in all).
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024 * 1024
+#: The PostgreSQL major versions whose rules the tool knows (``postgres-version``; see verdicts/versions.py).
+OLDEST_POSTGRES = 14
+NEWEST_POSTGRES = 18
 #: Seconds one revision may run before it is stopped (None removes the limit).
 DEFAULT_REVISION_TIMEOUT = 600.0

@@ -203,8 +203,10 @@ def wrong_about(statement: str, dialect: Dialect, wrong: Verdict) -> Callable[..
     """The real static judge, except that it answers ``wrong`` for ``statement`` under ``dialect``'s rules."""
     real = check.judge_site
 
-    def judge_site(site: Site, catalog: Catalog, judged: Dialect) -> tuple[Verdict, str | None, str | None]:
-        verdict, table, target = real(site, catalog, judged)
+    def judge_site(
+        site: Site, catalog: Catalog, judged: Dialect, **options: Any
+    ) -> tuple[Verdict, str | None, str | None]:
+        verdict, table, target = real(site, catalog, judged, **options)
         return (wrong if site.sql == statement and judged == dialect else verdict), table, target
 
     return judge_site

@@ -29,8 +29,8 @@ from schema_parity.verdicts import Verdict
 real = check.judge_site
 
 
-def wrong(site, catalog, dialect):
-    verdict, table, target = real(site, catalog, dialect)
+def wrong(site, catalog, dialect, **options):
+    verdict, table, target = real(site, catalog, dialect, **options)
     return (Verdict(dialect, "ok") if "(name)" in site.sql else verdict), table, target
 
 

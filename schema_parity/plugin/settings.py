@@ -15,6 +15,8 @@ import pytest
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import Config, Settings, resolve
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
+from schema_parity.limits import NEWEST_POSTGRES as NEWEST
+from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 
 __all__ = ["add_setting_options", "ini_layer", "ini_value", "settings"]
 
@@ -50,6 +52,10 @@ def add_setting_options(parser: pytest.Parser) -> None:
         "schema_parity_dialects", "Dialects whose rules apply: postgresql, sqlite (overrides dialects)", type="linelist"
     )
     parser.addini("schema_parity_revision", "Revision the upserts are checked against (overrides revision)")
+    parser.addini(
+        "schema_parity_postgres_version",
+        "Production's PostgreSQL major version, e.g. 15 (overrides postgres-version)",
+    )
 
 
 def ini_value(config: pytest.Config, name: str) -> str | None:
@@ -84,7 +90,19 @@ def ini_layer(config: pytest.Config) -> Config:
         use_env_py=None if use_env_py is None else bool(use_env_py),
         dialects=tuple(dict.fromkeys(dialects)) or None,
         revision_timeout=_revision_timeout(config),
+        postgres_version=_postgres_version(config),
     )
+
+
+def _postgres_version(config: pytest.Config) -> int | None:
+    raw = ini_value(config, "schema_parity_postgres_version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not OLDEST <= int(raw) <= NEWEST:
+        raise pytest.UsageError(
+            f"schema_parity_postgres_version = {raw!r}: expected a PostgreSQL major version from {OLDEST} to {NEWEST}"
+        )
+    return int(raw)
 
 
 def _revision_timeout(config: pytest.Config) -> float | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -104,83 +105,94 @@ def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
 
 def split_script(text: str, *, psql: bool = True) -> Script:
     """``split_statements``, and where an unclosed quote or comment swallowed the rest of the script."""
-    statements: list[Statement] = []
-    unclosed: Unclosed | None = None
-    current: list[Token] = []
-    body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
-    inner: list[Statement] = []
-    depth = 0  # BEGIN/CASE ... END nesting inside a block statement
-    pos = 0
+    reader = _Splitter(text, psql=psql)
+    return Script(list(reader), reader.unclosed)
 
-    def close() -> None:
-        nonlocal current, inner
-        if current:
-            statements.append(Statement(tuple(current), tuple(inner)))
-            if psql and _is_copy_from_stdin(current):
-                _skip_copy_data()
-        current, inner = [], []
 
-    def _skip_copy_data() -> None:
-        nonlocal pos
-        end = _COPY_DATA_END.search(text, pos)
-        pos = end.end() if end else len(text)
+class _Splitter:
+    """The statements of a script, yielded one at a time (a large file never holds all its tokens at once);
+    after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest."""
 
-    while pos < len(text):
-        if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
-            newline = text.find("\n", pos)
-            pos = len(text) if newline < 0 else newline + 1
-            continue
-        match = _TOKEN.match(text, pos)
-        assert match is not None  # the last alternative matches any character
-        kind = match.lastgroup
-        end = match.end()
-        if kind == "block":
-            end = _block_comment_end(text, pos)
-            if end < 0:
-                unclosed, end = Unclosed(pos, "block comment /*", current[0].start if current else pos), len(text)
-        elif kind == "dollar":
-            closing = text.find(match.group(), end)
-            end = len(text) if closing < 0 else closing + len(match.group())
-            if closing < 0:
-                unclosed = Unclosed(pos, f"dollar-quoted string {match.group()}", current[0].start if current else pos)
-        elif end == len(text) and kind in _CLOSED and not _CLOSED[kind].fullmatch(text, pos):
-            unclosed = Unclosed(pos, _UNCLOSED[kind], current[0].start if current else pos)
-        if kind in ("ws", "comment", "block"):
+    def __init__(self, text: str, *, psql: bool = True) -> None:
+        self.text = text
+        self.psql = psql
+        self.unclosed: Unclosed | None = None
+
+    def __iter__(self) -> Iterator[Statement]:
+        text, psql = self.text, self.psql
+        current: list[Token] = []
+        body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
+        inner: list[Statement] = []
+        depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+        pos = 0
+        length = len(text)
+        match_token = _TOKEN.match
+        while pos < length:
+            if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
+                newline = text.find("\n", pos)
+                pos = length if newline < 0 else newline + 1
+                continue
+            match = match_token(text, pos)
+            assert match is not None  # the last alternative matches any character
+            kind = match.lastgroup
+            end = match.end()
+            if kind in ("ws", "comment"):
+                pos = end
+                continue
+            if kind == "block":
+                end = _block_comment_end(text, pos)
+                if end < 0:
+                    self.unclosed = Unclosed(pos, "block comment /*", current[0].start if current else pos)
+                    end = length
+                pos = end
+                continue
+            if kind == "dollar":
+                closing = text.find(match.group(), end)
+                end = length if closing < 0 else closing + len(match.group())
+                if closing < 0:
+                    self.unclosed = Unclosed(
+                        pos, f"dollar-quoted string {match.group()}", current[0].start if current else pos
+                    )
+            elif end == length and kind in _CLOSED and not _CLOSED[kind].fullmatch(text, pos):
+                self.unclosed = Unclosed(pos, _UNCLOSED[kind], current[0].start if current else pos)
+            assert kind is not None
+            token = Token(kind, pos, end, text[pos:end])
             pos = end
-            continue
-        assert kind is not None
-        token = Token(kind, pos, end, text[pos:end])
-        pos = end
-        word = token.upper
-        if depth:
-            if word in ("BEGIN", "CASE"):
-                depth += 1
-            elif word == "END":
-                depth -= 1
-            if depth == 0:
-                if body:
-                    inner.append(Statement(tuple(body)))
-                body = []
-            elif token.text == ";" and depth == 1:
-                if body:
-                    inner.append(Statement(tuple(body)))
-                body = []
+            word = token.upper
+            if depth:
+                if word in ("BEGIN", "CASE"):
+                    depth += 1
+                elif word == "END":
+                    depth -= 1
+                if depth == 0:
+                    if body:
+                        inner.append(Statement(tuple(body)))
+                    body = []
+                elif token.text == ";" and depth == 1:
+                    if body:
+                        inner.append(Statement(tuple(body)))
+                    body = []
+                    current.append(token)
+                    continue
+                else:
+                    body.append(token)
                 current.append(token)
                 continue
-            else:
-                body.append(token)
+            if token.text == ";":
+                if current:
+                    yield Statement(tuple(current), tuple(inner))
+                    if psql and _is_copy_from_stdin(current):
+                        data_end = _COPY_DATA_END.search(text, pos)
+                        pos = data_end.end() if data_end else length
+                current, inner = [], []
+                continue
+            if word == "BEGIN" and _opens_body(current):
+                depth = 1
             current.append(token)
-            continue
-        if token.text == ";":
-            close()
-            continue
-        if word == "BEGIN" and _opens_body(current):
-            depth = 1
-        current.append(token)
-    if body:
-        inner.append(Statement(tuple(body)))
-    close()
-    return Script(statements, unclosed)
+        if body:
+            inner.append(Statement(tuple(body)))
+        if current:
+            yield Statement(tuple(current), tuple(inner))
 
 
 def _block_comment_end(text: str, pos: int) -> int:
@@ -209,7 +221,7 @@ def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
     return _upserts(split_statements(text, psql=psql))
 
 
-def _upserts(statements: list[Statement]) -> list[Statement]:
+def _upserts(statements: Iterable[Statement]) -> list[Statement]:
     found: list[Statement] = []
     for statement in statements:
         candidates = statement.inner or (statement,)
@@ -235,6 +247,26 @@ def _followed_by_into(tokens: tuple[Token, ...], index: int) -> bool:
     return following[:1] == ["INTO"] or (following[:1] == ["OR"] and following[2:3] == ["INTO"])
 
 
+class _Positions:
+    """(line, column) of offsets asked for in increasing order, counted as it goes (no index of every line)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._offset = 0
+        self._line = 1
+        self._line_start = 0
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if offset < self._offset:
+            self._offset, self._line, self._line_start = 0, 1, 0
+        newlines = self._text.count("\n", self._offset, offset)
+        if newlines:
+            self._line += newlines
+            self._line_start = self._text.rfind("\n", self._offset, offset) + 1
+        self._offset = offset
+        return self._line, offset - self._line_start + 1
+
+
 class LineIndex:
     """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
 
@@ -255,22 +287,23 @@ def sites_from_sql(text: str, path: str) -> list[Site]:
 def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
     """The sites of a ``.sql`` script, and a problem naming the line from which nothing was checked when an
     unclosed quote or comment swallows the end of it (the statement it sits in is not a site)."""
-    lines = LineIndex(text)
-    script = split_script(text)
-    statements = script.statements
-    if script.unclosed is not None:
-        statements = [statement for statement in statements if statement.start < script.unclosed.lost]
+    reader = _Splitter(text)
+    upserts = _upserts(reader)  # only the upserts are kept: a large script's other statements are dropped as read
+    unclosed = reader.unclosed
+    if unclosed is not None:
+        upserts = [statement for statement in upserts if statement.start < unclosed.lost]
+    lines = _Positions(text)
     sites = []
-    for statement in _upserts(statements):
+    for statement in upserts:
         line, column = lines.position(statement.start)
         sites.append(Site(path, line, column, "sql-file", text[statement.start : statement.end]))
-    if script.unclosed is None:
+    if unclosed is None:
         return sites, []
-    lost = lines.position(script.unclosed.lost)[0]
-    opened = lines.position(script.unclosed.opened)[0]
+    lost = lines.position(unclosed.lost)[0]
+    opened = lines.position(unclosed.opened)[0]
     where = "" if opened == lost else f" (opened at line {opened})"
     message = (
-        f"unterminated {script.unclosed.what}{where}: nothing from line {lost} to the end of the file was checked; "
+        f"unterminated {unclosed.what}{where}: nothing from line {lost} to the end of the file was checked; "
         "close it (PostgreSQL and SQLite reject the script as it is)"
     )
     return sites, [ScanProblem(path, lost, message)]

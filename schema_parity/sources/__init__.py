@@ -258,6 +258,8 @@ class Schema:
                 self._keep(revision, "postgresql", stored)
             else:
                 missing.append(revision)
+        if identity:
+            self._note_version(int(identity.partition(":")[2]))
         if not missing:
             engine = f"PostgreSQL {identity.partition(':')[2]} ({identity.partition(':')[0]})" if identity else ""
             self.engines.setdefault(
@@ -288,6 +290,19 @@ class Schema:
         for revision, catalog in built_on_server.items():
             store_catalog(cache, self._key(revision, "postgresql", f"{server.kind}:{server.major}"), catalog)
             self._keep(revision, "postgresql", catalog)
+
+    def _note_version(self, major: int) -> None:
+        """Say so in the report when the server's major version is not production's (``postgres-version``)."""
+        wanted = self.options.postgres_version
+        if wanted is not None and major != wanted:
+            note = (
+                f"postgresql: production runs PostgreSQL {wanted} (postgres-version), the migrations ran on PostgreSQL "
+                f"{major}: keys PostgreSQL {wanted} cannot create are reported as unresolved, but a migration that "
+                f"only PostgreSQL {wanted} rejects for another reason is not seen; give a PostgreSQL {wanted} server "
+                "with --postgres-url for an exact answer"
+            )
+            if note not in self.notes:
+                self.notes.append(note)
 
     def _keep(self, revision: str, dialect: Dialect, built: Catalog | Unavailable) -> None:
         if self.is_alembic and isinstance(built, Catalog):

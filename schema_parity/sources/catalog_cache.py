@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 from schema_parity.caches import JsonEntries
-from schema_parity.catalog import Catalog
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 
 
 def cached_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], build: Callable[[], Catalog]) -> Catalog:
@@ -46,4 +47,10 @@ def stored_catalog(cache_dir: Path | None, key_parts: tuple[str, ...]) -> Catalo
 
 
 def _digest(key_parts: tuple[str, ...]) -> str:
-    return hashlib.sha256("\0".join(key_parts).encode()).hexdigest()
+    return hashlib.sha256("\0".join((*key_parts, _FORMAT)).encode()).hexdigest()
+
+
+#: The Catalog's shape: an entry stored before a field was added would read back with the field's default.
+_FORMAT = "|".join(
+    f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in (Table, Column, Key, KeyElement)
+)

@@ -282,8 +282,10 @@ WHERE {_PG_RELATION} AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
 
+# {period} is pg_constraint.conperiod (a WITHOUT OVERLAPS key) from PostgreSQL 18 on; before, no key is temporal.
 _PG_CONSTRAINTS = f"""
 SELECT con.conrelid, con.conname, con.contype, con.condeferrable, con.condeferred, con.conindid,
+       {{period}} AS conperiod,
        ARRAY(SELECT o.oprname FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, pos)
              JOIN pg_operator o ON o.oid = u.op ORDER BY u.pos) AS operators
 FROM pg_constraint con
@@ -337,6 +339,12 @@ def _pg_index_columns(server_version: tuple[Any, ...] | None) -> str:
     return _PG_INDEX_COLUMNS.format(nulls=nulls)
 
 
+def _pg_constraints(server_version: tuple[Any, ...] | None) -> str:
+    """The constraint query for a server of ``server_version``."""
+    period = "con.conperiod" if server_version is None or server_version >= (18,) else "false"
+    return _PG_CONSTRAINTS.format(period=period)
+
+
 _PG_TABLE_KINDS: dict[str, TableKind] = {"r": "table", "f": "table", "p": "partitioned", "v": "view", "m": "view"}
 _PG_CONSTRAINT_KINDS: dict[str, KeyKind] = {"p": "primary_key", "u": "unique", "x": "exclusion"}
 _PG_IDENTITY: dict[str, Literal["always", "by default"]] = {"a": "always", "d": "by default"}
@@ -350,7 +358,7 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
     for row in rows(_PG_COLUMNS):
         columns[row.attrelid].append(_pg_column(row))
     constraints: dict[int, list[sa.Row[Any]]] = defaultdict(list)
-    for row in rows(_PG_CONSTRAINTS):
+    for row in rows(_pg_constraints(connection.dialect.server_version_info)):
         constraints[row.conrelid].append(row)
     indexes: dict[int, dict[int, list[sa.Row[Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows(_pg_index_columns(connection.dialect.server_version_info)):
@@ -446,6 +454,7 @@ def _pg_key(index: list[sa.Row[Any]], constraint: sa.Row[Any] | None) -> Key:
         valid=first.indisvalid,
         method=None if first.amname == "btree" else first.amname,
         operators=tuple(constraint.operators) if constraint is not None else (),
+        without_overlaps=constraint is not None and constraint.conperiod,
     )
 
 

@@ -64,6 +64,8 @@ class Cursor:
         self.text = text
         self.fold = fold
         self.i = 0
+        self._words: list[str | None] = [None] * len(tokens)
+        """Each token's word, computed when first asked for (a reader asks for the same token many times)."""
 
     @property
     def done(self) -> bool:
@@ -72,7 +74,12 @@ class Cursor:
     def word(self, ahead: int = 0) -> str:
         """The bare word ``ahead`` tokens on, upper-cased; ``""`` for anything else or past the end."""
         j = self.i + ahead
-        return word(self.tokens[j], self.text) if j < len(self.tokens) else ""
+        if j >= len(self.tokens):
+            return ""
+        known = self._words[j]
+        if known is None:
+            known = self._words[j] = word(self.tokens[j], self.text)
+        return known
 
     def type(self, ahead: int = 0) -> TokenType | None:
         j = self.i + ahead
@@ -80,7 +87,7 @@ class Cursor:
 
     def at(self, *words: str) -> bool:
         """The next tokens are these words."""
-        return all(self.word(k) == w for k, w in enumerate(words))
+        return all(self.word(ahead) == expected for ahead, expected in enumerate(words))
 
     def accept(self, *words: str) -> bool:
         """Step over these words when they come next."""

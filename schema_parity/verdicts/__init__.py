@@ -64,12 +64,13 @@ class Verdict:
         return cls(dialect=dialect, status="unresolved", problems=(Problem(rule, message, hint),))
 
 
-def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Verdict:
-    """Judge one parsed statement with ``dialect``'s rules against ``catalog``."""
+def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
+    """Judge one parsed statement with ``dialect``'s rules against ``catalog``; ``postgres_version`` is production's
+    PostgreSQL major version, when known (see ``versions``)."""
     if dialect == "postgresql":
         from schema_parity.verdicts import postgresql
 
-        return postgresql.judge(upsert, catalog)
+        return postgresql.judge(upsert, catalog, version=postgres_version)
     if dialect == "sqlite":
         from schema_parity.verdicts import sqlite
 
@@ -77,13 +78,13 @@ def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Verdict:
     raise ValueError(f"unknown dialect {dialect!r}: expected 'postgresql' or 'sqlite'")
 
 
-def check(sql: str, catalog: Catalog, dialect: Dialect) -> Verdict:
+def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
     """Parse ``sql`` for ``dialect`` and judge it; text we cannot parse is ``unresolved`` (SP902), never a guess."""
     try:
         upsert = parse_upsert(sql, dialect)
     except UpsertParseError as exc:
         return Verdict.unresolved(dialect, "SP902", f"cannot parse the statement: {exc}", "Check its syntax.")
-    return judge(upsert, catalog, dialect)
+    return judge(upsert, catalog, dialect, postgres_version=postgres_version)
 
 
 # -- helpers shared by both engines ---------------------------------------------------------------------------------

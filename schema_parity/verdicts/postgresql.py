@@ -24,20 +24,32 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
+from schema_parity.verdicts.versions import missing_features
 
 
 class _Unresolved(Exception):
     """A fact the rule needs is not in the Catalog (reported as SP901 with this reason)."""
 
 
-def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
-    """PostgreSQL's verdict on one statement."""
+def judge(upsert: Upsert, catalog: Catalog, *, version: int | None = None) -> Verdict:
+    """PostgreSQL's verdict on one statement; ``version`` is production's major version, when known: a table with a
+    key that version cannot create is not judged (see ``versions``)."""
     grammar = list(_grammar(upsert))
     if grammar:
         return Verdict.of("postgresql", grammar)
     table, problems = _resolve_table(upsert, catalog)
     if table is None:
         return Verdict.of("postgresql", problems)
+    missing = missing_features(table, version)
+    if missing:
+        return Verdict.unresolved(
+            "postgresql",
+            "SP901",
+            f"{table.qualified_name} cannot exist as the schema describes it on production's PostgreSQL {version} "
+            f"(postgres-version): {'; '.join(missing)}.",
+            f"Create the key in a form PostgreSQL {version} has, or set postgres-version to the major version "
+            "production runs.",
+        )
     analysis = _Analysis(upsert, table, catalog)
     problems += analysis.run()
     if analysis.arbiters and not any(p.severity == "error" or p.rule == "SP901" for p in problems):
@@ -395,9 +407,10 @@ class _Analysis:
         key = next((k for k in self.table.keys if k.name == wanted), None)
         if key is not None and key.is_constraint:
             self.arbiters.append(key.name or key.describe())
-            if key.kind == "exclusion" and clause.action == "update":
+            if (key.kind == "exclusion" or key.without_overlaps) and clause.action == "update":
+                temporal = " (a WITHOUT OVERLAPS key is enforced as an exclusion constraint)" * key.without_overlaps
                 return [Problem("SP109", f"ON CONFLICT DO UPDATE not supported with exclusion constraints (42809): "
-                                f"{key.describe()} (P26).",
+                                f"{key.describe()}{temporal} (P26).",
                                 "Use DO NOTHING with the exclusion constraint, or target a unique key.")]
             return list(self._deferrable([key]))
         if wanted in self.table.other_constraints:
@@ -460,7 +473,8 @@ class _Analysis:
         matched: list[Key] = []
         maybe: list[Key] = []
         for key in self.table.keys:
-            if not key.valid or not key.is_unique or not self._keys_match(elements, key):
+            # A WITHOUT OVERLAPS key (18) is an exclusion constraint to the planner: never inferred (P26).
+            if not key.valid or not key.is_unique or key.without_overlaps or not self._keys_match(elements, key):
                 continue
             implied = True if key.predicate is None else _implied(where, _index_predicate(key.predicate, self))
             if implied is True:

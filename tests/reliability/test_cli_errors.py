@@ -137,6 +137,8 @@ def test_a_non_utf8_pyproject_found_upwards_exits_2_naming_it(
 
 # -- statements too deep for the SQL parser -------------------------------------------------------------------------
 DEEP = "(" * 50 + "1" + ")" * 50
+#: Too deep for the compiled sqlglot (sqlglotc) as well, which reads 50 levels where the pure-Python one cannot.
+DEEPER = "(" * 1000 + "1" + ")" * 1000
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,7 @@ DEEP = "(" * 50 + "1" + ")" * 50
     [
         (GOOD.replace("'a'", DEEP), 0, None),
         (BAD.replace("'a'", DEEP), 1, "SP101"),
-        (f"INSERT INTO t (host, code) SELECT {DEEP}, 1 ON CONFLICT (host) DO NOTHING;", 0, "SP902"),
+        (f"INSERT INTO t (host, code) SELECT {DEEPER}, 1 ON CONFLICT (host) DO NOTHING;", 0, "SP902"),
     ],
     ids=["deep VALUES, good target", "deep VALUES, bad target", "deep SELECT"],
 )

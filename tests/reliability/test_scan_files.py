@@ -130,15 +130,18 @@ def test_a_file_over_the_size_limit_is_a_problem_naming_the_limit(tmp_path: Path
         assert "--max-file-size" in message and "max-file-size in [tool.schema-parity]" in message
 
 
-def test_the_default_size_limit_is_10_mib(tmp_path: Path) -> None:
-    root = _tree(tmp_path / "tree", {"limit.sql": UPSERT, "over.sql": UPSERT})
-    for name, size in (("limit.sql", 10 * MiB), ("over.sql", 10 * MiB + 1)):
-        with (root / name).open("a") as handle:
-            handle.write(" " * (size - len(UPSERT)))
+def test_the_default_size_limit_is_1_gib(tmp_path: Path) -> None:
+    """A file just over the old 10 MiB default is read; one over 1 GiB (sparse: the size is refused before any
+    byte is read) is reported naming the limit."""
+    root = _tree(tmp_path / "tree", {"big.sql": UPSERT, "over.sql": UPSERT})
+    with (root / "big.sql").open("a") as handle:
+        handle.write(" " * (10 * MiB + 1 - len(UPSERT)))
+    with (root / "over.sql").open("r+b") as handle:
+        handle.truncate(1024 * MiB + 1)
     for sites, problems in _both(root):
-        assert sites == [("limit.sql", 1)]
+        assert sites == [("big.sql", 1)]
         assert [(path, message.split(":")[0]) for path, message in problems] == [
-            ("over.sql", f"the file is {10 * MiB + 1:,} bytes, over the {10 * MiB:,}-byte limit on a scanned file")
+            ("over.sql", f"the file is {1024 * MiB + 1:,} bytes, over the {1024 * MiB:,}-byte limit on a scanned file")
         ]
 
 

@@ -14,7 +14,7 @@ from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Ref, T
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
-from schema_parity.sql.tokens import Token, TokenType
+from schema_parity.sql.tokens import Token, TokenType, is_word
 
 __all__ = ["column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
 
@@ -186,23 +186,34 @@ def _fk_tail(c: Cursor) -> None:
             return
 
 
-def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table) -> list[Elem]:
-    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables)."""
+def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key | None = None) -> list[Elem]:
+    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables), the last
+    one of a PRIMARY KEY or UNIQUE possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's temporal keys)."""
     elems = []
-    for part in items(tokens):
+    parts = items(tokens)
+    for position, part in enumerate(parts):
         c = replay.cursor(part, stmt)
         elem = table.element(c.name(), replay.rules.same)
         _elem_tail(replay, c, elem)
+        if c.at("WITHOUT", "OVERLAPS"):
+            if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
+                raise Unmodelled
+            c.accept("WITHOUT", "OVERLAPS")
+            key.without_overlaps = True
+            key.method = "gist"
         if not c.done:
             raise Unmodelled
         elems.append(elem)
     return elems
 
 
+_NOT_OPCLASS = ("ASC", "DESC", "NULLS", "WITH", "WITHOUT")
+
+
 def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
         elem.collation = c.qualified()[1]
-    if not c.done and c.word() not in ("ASC", "DESC", "NULLS", "WITH") and replay.rules.has("operator class"):
+    if not c.done and c.word() not in _NOT_OPCLASS and replay.rules.has("operator class"):
         elem.opclass = ".".join(filter(None, c.qualified()))
         if c.type() == TokenType.L_PAREN:
             c.group()
@@ -223,7 +234,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
             key.nulls_not_distinct = nulls_clause(replay, c)
         if c.at("USING", "INDEX") and not c.at("USING", "INDEX", "TABLESPACE"):
             raise Unmodelled  # handled by ALTER TABLE … ADD CONSTRAINT before reaching here
-        key.elements = _column_list(replay, c.group(), stmt, table)
+        key.elements = _column_list(replay, c.group(), stmt, table, key)
         _index_tail(replay, c, key, stmt, table)
         found.keys.append(key)
     elif c.accept("EXCLUDE"):
@@ -262,11 +273,33 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
 
 
 # -- index elements -------------------------------------------------------------------------------------------------
+#: Tokens that are a name, and that sqlglot reads alone as a column: a bare non-keyword word or a quoted identifier.
+_NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+
+
+def _column_named(replay: Replay, table: Table, token: Token, sql: str) -> str | None:
+    """The table's column ``token`` names, as :meth:`Replay.frag` would mark it, or None."""
+    if token.token_type not in _NAME_TOKENS:
+        return None
+    if token.token_type == TokenType.VAR and not is_word(token, sql):
+        return None
+    folded = replay.rules.fold(token)
+    return next((col.name for col in table.columns if replay.rules.same(folded, col.name)), None)
+
+
 def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
     """``column | func(…) | (expr) | expr`` then ``[COLLATE x] [opclass] [ASC|DESC] [NULLS …]``."""
     rules = replay.rules
     body = rules.index_element_body(c)
     elem = Elem()
+    column = _column_named(replay, table, body[0], stmt.sql) if len(body) == 1 else None
+    if column is not None:
+        # A plain column (the common case): what the expression reading below would conclude, without parsing it.
+        elem = table.element(column, rules.same)
+        _elem_tail(replay, c, elem)
+        if not c.done:
+            raise Unmodelled
+        return elem
     frag = replay.frag(body, stmt.sql, table)
     bare = [s for s in frag.segments if not (isinstance(s, str) and not s.strip("() \n\t"))]
     if len(bare) == 1 and isinstance(bare[0], Ref) and not bare[0].table:

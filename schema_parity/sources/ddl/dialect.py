@@ -43,6 +43,7 @@ Clause = Literal[
     "DROP COLUMN IF EXISTS",
     "operator class",
     "EXCLUDE",
+    "WITHOUT OVERLAPS",
 ]
 """Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
 
@@ -203,6 +204,7 @@ class PostgresRules(Rules):
             "DROP COLUMN IF EXISTS",
             "operator class",
             "EXCLUDE",
+            "WITHOUT OVERLAPS",
         }
     )
 
@@ -341,6 +343,7 @@ class PostgresRules(Rules):
                 k.deferrable,
                 k.initially_deferred,
                 k.kind == "exclusion",
+                k.without_overlaps,
             )
 
         return shape(a) == shape(b)

@@ -54,6 +54,7 @@ def thaw(replay: Replay, catalog: Catalog) -> None:
                     k.initially_deferred,
                     k.nulls_not_distinct,
                     k.method,
+                    without_overlaps=k.without_overlaps,
                     from_table_definition=k.kind in ("primary_key", "unique"),
                 )
             )
@@ -101,7 +102,8 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
                 initially_deferred=k.initially_deferred,
                 nulls_not_distinct=k.nulls_not_distinct,
                 method=k.method,
-                operators=tuple(e.operator or "" for e in k.elements) if k.kind == "exclusion" else (),
+                operators=_operators(k),
+                without_overlaps=k.without_overlaps,
             )
             for k in t.keys
         )
@@ -118,3 +120,10 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
             )
         )
     return Catalog(dialect=dialect, tables=tuple(tables), source=source, revision=revision, notes=tuple(replay.notes))
+
+
+def _operators(key: model.Key) -> tuple[str, ...]:
+    """An exclusion constraint's operators; a WITHOUT OVERLAPS key's are ``=`` then ``&&``, as PostgreSQL records."""
+    if key.without_overlaps:
+        return ("=",) * (len(key.elements) - 1) + ("&&",)
+    return tuple(e.operator or "" for e in key.elements) if key.kind == "exclusion" else ()

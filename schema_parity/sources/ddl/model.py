@@ -107,6 +107,8 @@ class Key:
     initially_deferred: bool = False
     nulls_not_distinct: bool = False
     method: str | None = None
+    without_overlaps: bool = False
+    """PostgreSQL 18: the last element is ``WITHOUT OVERLAPS`` (a temporal key, enforced by a GiST index)."""
     column_level: bool = False
     """Declared on a column (SQLite: ``INTEGER PRIMARY KEY DESC`` there is no rowid alias)."""
     from_table_definition: bool = False

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from schema_parity.compat import POSTGRES_DRIVER
 from schema_parity.errors import ConfigError, describe
 from schema_parity.sources.postgres.cluster import Binaries, Cluster, ClusterUnavailable, Lease
 
@@ -200,6 +199,8 @@ class Postgres:
         if docker_host.startswith("unix://") and not Path(docker_host.removeprefix("unix://")).exists():
             self._skip("container", f"no Docker engine (no socket at {docker_host})")
             return None
+        from schema_parity.compat import POSTGRES_DRIVER
+
         container = PostgresContainer(POSTGRES_IMAGE, driver=POSTGRES_DRIVER)
         try:
             container.start()

@@ -40,7 +40,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_parity.compat import POSTGRES_DRIVER
 from schema_parity.errors import SchemaParityError
 
 try:
@@ -128,6 +127,8 @@ class Cluster:
     @property
     def url(self) -> str:
         """SQLAlchemy URL of the maintenance database, over the Unix socket."""
+        from schema_parity.compat import POSTGRES_DRIVER  # imports SQLAlchemy: only when a server is used
+
         return f"postgresql+{POSTGRES_DRIVER}://postgres@/postgres?host={self.socket_dir}&port=5432"
 
     def lease(self, linger: float = 0.0) -> Lease:
