@@ -81,6 +81,8 @@ class Config:
     """Seconds a revision may run; 0 (no limit) is kept as 0 here and means None downstream."""
     max_file_size: int | None = None
     verify: bool | None = None
+    deploy_from: str | None = None
+    deploy_order: str | None = None
 
 
 def _str(value: Any) -> bool:
@@ -144,6 +146,12 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     "revision-timeout": ("revision_timeout", _seconds, "a number of seconds (0 = no limit)"),
     "max-file-size": ("max_file_size", _int, "a number of bytes"),
     "verify": ("verify", _bool, "true or false"),
+    "deploy-from": ("deploy_from", _str, "an Alembic revision or a git ref"),
+    "deploy-order": (
+        "deploy_order",
+        lambda v: v in ("any", "migrations-first", "code-first"),
+        "one of any, migrations-first, code-first",
+    ),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
@@ -178,6 +186,10 @@ class Settings:
     max_file_size: int
     verify: bool = False
     """Put every resolved upsert to the real engines too (``--verify``, docs/verify.md)."""
+    deploy_from: str | None = None
+    """The Alembic revision (or git ref) production runs: judge both sides of the deploy (docs/deploy.md)."""
+    deploy_order: str = "any"
+    """The deploy order the project uses (``any``: exit 1 only when no order is safe)."""
 
     @property
     def cache_dir(self) -> Path | None:
@@ -265,6 +277,8 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         cache=config.cache is not False,
         max_file_size=config.max_file_size if config.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
         verify=bool(config.verify),
+        deploy_from=config.deploy_from,
+        deploy_order=config.deploy_order or "any",
     )
 
 

@@ -57,6 +57,8 @@ def render_github(result: CheckResult, *, root: Path, workspace: Path | None = N
         f"error(s), {summary['warnings']} warning(s), {summary['suppressed']} suppressed, "
         f"{summary['baselined']} in the baseline"
     )
+    if result.deploy is not None:
+        lines.append(f"schema-parity: {result.deploy.summary_line()}")
     return "\n".join(lines) + "\n"
 
 
@@ -72,6 +74,8 @@ def job_summary(result: CheckResult, *, root: Path, workspace: Path | None = Non
         + f"; {summary['suppressed']} suppressed, {summary['baselined']} in the baseline.",
         "",
     ]
+    if result.deploy is not None:
+        out += [_cell(result.deploy.summary_line()), ""]
     if result.findings:
         out += ["| | Location | Rule | Engine | Message |", "|---|---|---|---|---|"]
         for f in result.findings[:SUMMARY_ROWS]:
