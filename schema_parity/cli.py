@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
@@ -105,10 +105,10 @@ def _deploy_check(args: argparse.Namespace, settings: Settings) -> CheckResult |
         return None
     if args.write_baseline is not None or settings.verify:
         raise ConfigError("--deploy-from cannot be combined with --write-baseline or --verify")
-    from schema_parity.deploy import check_deploy
+    from schema_parity.deploy import DeployOrder, check_deploy
 
-    order = getattr(args, "deploy_order", None) or settings.deploy_order
-    return check_deploy(settings, deploy_from=deploy_from, order=order, code_base=args.diff_base)  # type: ignore[arg-type]
+    order = cast("DeployOrder", getattr(args, "deploy_order", None) or settings.deploy_order)
+    return check_deploy(settings, deploy_from=deploy_from, order=order, code_base=args.diff_base)
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -317,3 +317,27 @@ def test_pairing_same_text_then_same_file_in_order() -> None:
         (("b.sql", "Z"), None),  # removed
         (None, ("c.sql", "V")),  # added
     ]
+
+
+def test_a_statement_built_at_run_time_is_unresolved_never_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new code computes the table name: code first on the old schema cannot be decided, and says why."""
+    case = CASES["key-added-with-its-code"]
+    repository(tmp_path, case)
+    (tmp_path / "app" / "save.py").write_text(
+        "def save(conn, table):\n"
+        "    conn.execute(f\"INSERT INTO {table} (id, sku) VALUES (1, 'a') ON CONFLICT (sku) DO NOTHING\")\n"
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "a dynamic upsert")
+    monkeypatch.chdir(tmp_path)
+    code, report, _ = deploy(capsys, "sqlite", "--deploy-order", "code-first")
+    assert isinstance(report, dict)
+    [dynamic] = [s for s in report["deploy"]["sites"] if s["path"] == "app/save.py"]
+    assert (dynamic["in_old_code"], dynamic["in_new_code"]) == (False, True)
+    assert (dynamic["migrations_first"], dynamic["code_first"], dynamic["safe_order"]) == (
+        "safe", "unresolved", "unresolved"
+    )
+    assert "the table name is computed at run time" in dynamic["reasons"][0]
+    assert [f["path"] for f in report["findings"]] == ["app/upsert.sql"] and code == 1  # SP602 on the resolved one

@@ -52,13 +52,14 @@ def render_github(result: CheckResult, *, root: Path, workspace: Path | None = N
     """Annotations, then the one-line summary (plain text, shown in the log)."""
     lines = [annotation(f, workspace_path(root, f.path, workspace)) for f in result.findings]
     summary = result.summary()
+    if result.deploy is not None:
+        lines.append(f"schema-parity: {result.deploy.summary_line()}")
+        return "\n".join(lines) + "\n"
     lines.append(
         f"schema-parity: {summary['sites']} upsert site(s) in {summary['files']} file(s): {summary['errors']} "
         f"error(s), {summary['warnings']} warning(s), {summary['suppressed']} suppressed, "
         f"{summary['baselined']} in the baseline"
     )
-    if result.deploy is not None:
-        lines.append(f"schema-parity: {result.deploy.summary_line()}")
     return "\n".join(lines) + "\n"
 
 
