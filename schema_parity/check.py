@@ -32,6 +32,7 @@ from schema_parity.verdicts import Verdict, judge, resolve_table
 from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
+    from schema_parity.deploy import DeployReport
     from schema_parity.verify import Answer
 
 
@@ -69,6 +70,8 @@ class CheckResult:
     fingerprints: Mapping[Finding, str] = field(default_factory=dict)
     files_parsed: int = 0
     diff_base: str | None = None
+    deploy: DeployReport | None = None
+    """Both sides of a deploy, per site (``--deploy-from``, see deploy.py); None for the ordinary check."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
@@ -93,6 +93,40 @@ def _add_postgres_options(parser: argparse.ArgumentParser) -> None:
         help=f"production's PostgreSQL major version ({OLDEST} to {NEWEST}): a server of another version is "
         "reported, and keys that version cannot create make their sites unresolved",
     )
+
+
+# --- deploy safety (check --deploy-from, docs/deploy.md) ---------------------------------------------------------
+
+
+def _add_deploy_options(parser: argparse.ArgumentParser) -> None:
+    deploy = parser.add_argument_group("deploy safety (docs/deploy.md)")
+    deploy.add_argument(
+        "--deploy-from",
+        metavar="REV",
+        help="the Alembic revision production runs, or a git ref (its tree is the old code, its history's head the "
+        "old revision): judge the old code on the new schema and the new code on the old one, per site",
+    )
+    deploy.add_argument(
+        "--deploy-order",
+        choices=("any", "migrations-first", "code-first"),
+        help="the order you deploy in: its findings are errors (default any: errors only when no order is safe)",
+    )
+
+
+def _deploy_check(args: argparse.Namespace, settings: Settings) -> CheckResult | None:
+    """The deploy check when ``--deploy-from`` (or ``deploy-from``) is set, else None."""
+    deploy_from = getattr(args, "deploy_from", None) or settings.deploy_from
+    if not deploy_from:
+        return None
+    if args.write_baseline is not None or settings.verify:
+        raise ConfigError("--deploy-from cannot be combined with --write-baseline or --verify")
+    from schema_parity.deploy import DeployOrder, check_deploy
+
+    order = cast("DeployOrder", getattr(args, "deploy_order", None) or settings.deploy_order)
+    return check_deploy(settings, deploy_from=deploy_from, order=order, code_base=args.diff_base)
+
+
+# ------------------------------------------------------------------------------------------------------------------
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -215,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--diff-base", metavar="GIT_REF", help="check only statements changed since the merge-base with GIT_REF"
     )
     adoption.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
+    _add_deploy_options(check)
     output = check.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, help="text (default), json, github, sarif")
     output.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
@@ -342,6 +377,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for path in settings.paths:
         if not path.exists():
             raise ConfigError(f"{path} does not exist")
+    deployed = _deploy_check(args, settings)
+    if deployed is not None:
+        _write(_render(deployed, settings.format, cwd, to_file=bool(args.output)), args.output)
+        return EXIT_OK if args.exit_zero else deployed.exit_code
     changes = None
     if args.diff_base:
         from schema_parity.changes import changes_since

@@ -85,6 +85,8 @@ class Config:
     verify: bool | None = None
     parity: tuple[Mapping[str, Any], ...] | None = None
     """Pairs of schema sources that must be one schema (``[[tool.schema-parity.parity]]``, docs/diff.md)."""
+    deploy_from: str | None = None
+    deploy_order: str | None = None
 
 
 def _str(value: Any) -> bool:
@@ -157,6 +159,12 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
         lambda v: isinstance(v, list) and all(isinstance(p, dict) for p in v),
         "an array of tables ([[tool.schema-parity.parity]] with a, b and ignore)",
     ),
+    "deploy-from": ("deploy_from", _str, "an Alembic revision or a git ref"),
+    "deploy-order": (
+        "deploy_order",
+        lambda v: v in ("any", "migrations-first", "code-first"),
+        "one of any, migrations-first, code-first",
+    ),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
@@ -193,6 +201,10 @@ class Settings:
     """Put every resolved upsert to the real engines too (``--verify``, docs/verify.md)."""
     parity: tuple[Mapping[str, Any], ...] = ()
     """Pairs of schema sources that must be one schema: ``a``, ``b`` (specs) and ``ignore`` (kinds)."""
+    deploy_from: str | None = None
+    """The Alembic revision (or git ref) production runs: judge both sides of the deploy (docs/deploy.md)."""
+    deploy_order: str = "any"
+    """The deploy order the project uses (``any``: exit 1 only when no order is safe)."""
 
     @property
     def cache_dir(self) -> Path | None:
@@ -281,6 +293,8 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         max_file_size=config.max_file_size if config.max_file_size is not None else DEFAULT_MAX_FILE_SIZE,
         verify=bool(config.verify),
         parity=config.parity or (),
+        deploy_from=config.deploy_from,
+        deploy_order=config.deploy_order or "any",
     )
 
 

@@ -169,9 +169,10 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "sites",
         "notes",
         "diff_base",
+        "deploy",
         "summary",
     ]
-    assert report["version"] == 3
+    assert report["version"] == 4
     assert list(report["findings"][0]) == [
         "rule", "severity", "path", "line", "column", "dialect", "table", "message", "hint",
         "suppressed", "baselined", "fingerprint",

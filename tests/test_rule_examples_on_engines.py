@@ -51,8 +51,9 @@ OTHER_ENGINE: dict[tuple[str, str], Claim] = {
     ("SP302", "sqlite"): Claim("accepts", "rows are applied one after another"),
 }
 #: Pages without a schema: their examples are not an engine's (a Python call, unparsable text, a suppression, a
-#: --verify disagreement, a migration: SP5xx's run on both engines in tests/test_engine_drift.py).
-NOT_ENGINE_EXAMPLES = {"SP501", "SP502", "SP901", "SP902", "SP903", "SP904", "SP905"}
+#: --verify disagreement, a migration: SP5xx's run on both engines in tests/test_engine_drift.py, SP6xx's deploys in
+#: tests/test_deploy.py).
+NOT_ENGINE_EXAMPLES = {"SP501", "SP502", "SP601", "SP602", "SP603", "SP901", "SP902", "SP903", "SP904", "SP905"}
 
 
 def statements(script: str) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from schema_parity.explain import render_explain
-from schema_parity.rules import RULES, Example, Rule, drift, find_rule, resolution, row, target, undecided
+from schema_parity.rules import RULES, Example, Rule, deploy, drift, find_rule, resolution, row, target, undecided
 from schema_parity.rules.docs import REGENERATE, RULES_DOC, render_docs
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.verdicts import check as judge_sql
@@ -28,7 +28,7 @@ from tests.test_rule_examples_on_engines import run, select_from_ambiguity
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
-FAMILIES = {"SP1": target, "SP2": resolution, "SP3": row, "SP5": drift, "SP9": undecided}
+FAMILIES = {"SP1": target, "SP2": resolution, "SP3": row, "SP5": drift, "SP6": deploy, "SP9": undecided}
 
 
 def test_docs_rules_md_is_generated_from_the_rules() -> None:

@@ -52,6 +52,9 @@ def render_github(result: CheckResult, *, root: Path, workspace: Path | None = N
     """Annotations, then the one-line summary (plain text, shown in the log)."""
     lines = [annotation(f, workspace_path(root, f.path, workspace)) for f in result.findings]
     summary = result.summary()
+    if result.deploy is not None:
+        lines.append(f"schema-parity: {result.deploy.summary_line()}")
+        return "\n".join(lines) + "\n"
     lines.append(
         f"schema-parity: {summary['sites']} upsert site(s) in {summary['files']} file(s): {summary['errors']} "
         f"error(s), {summary['warnings']} warning(s), {summary['suppressed']} suppressed, "
@@ -72,6 +75,8 @@ def job_summary(result: CheckResult, *, root: Path, workspace: Path | None = Non
         + f"; {summary['suppressed']} suppressed, {summary['baselined']} in the baseline.",
         "",
     ]
+    if result.deploy is not None:
+        out += [_cell(result.deploy.summary_line()), ""]
     if result.findings:
         out += ["| | Location | Rule | Engine | Message |", "|---|---|---|---|---|"]
         for f in result.findings[:SUMMARY_ROWS]:

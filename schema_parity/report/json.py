@@ -2,7 +2,8 @@
 
 Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what
 each dialect's schema came from, and ``sites[].history``, the history a site was judged against when there are
-several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it). Suppressed and
+several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it; 4: ``deploy``, both
+sides of a deploy per site with ``--deploy-from``, null without it, see docs/deploy.md). Suppressed and
 baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-#: 3: ``sites[].verified`` (``--verify``), see docs/verify.md.
-REPORT_VERSION = 3
+#: 4: ``deploy`` (``--deploy-from``), see docs/deploy.md.
+REPORT_VERSION = 4
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
@@ -68,6 +69,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
         ],
         "notes": list(result.notes),
         "diff_base": result.diff_base,
+        "deploy": result.deploy.to_dict() if result.deploy else None,
         "summary": result.summary(),
     }
 

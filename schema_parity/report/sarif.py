@@ -61,6 +61,7 @@ def sarif_dict(result: CheckResult, *, root: Path) -> dict[str, Any]:
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
+                **({"properties": {"deploy": result.deploy.to_dict()}} if result.deploy else {}),
             }
         ],
     }

@@ -59,7 +59,13 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
     for dialect, engine in result.engines.items():
         out.append(paint(f"{dialect}: {engine}", "dim"))
     out.extend(paint(line, role) for line, role in summary_lines(result.sites))
-    out.append(_summary(result, paint))
+    if result.deploy is not None:
+        for site in result.deploy.sites:
+            if site.safe_order != "both":
+                out.append(f"{site.path}:{site.line}: safe deploy order: {site.safe_order}")
+        out.append(paint(result.deploy.summary_line(), "error" if result.errors else "ok"))
+    else:
+        out.append(_summary(result, paint))
     if result.findings:
         out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))
     return "\n".join(out) + "\n"

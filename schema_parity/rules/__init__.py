@@ -1,21 +1,22 @@
 """The rule registry: one stable code per thing the upsert checker can report, each rule one object.
 
 Codes never change meaning once published: SP1xx are conflict-target rules (``target``), SP2xx table/column
-resolution (``resolution``), SP3xx rules about the inserted row (``row``), SP5xx engine drift (``drift``), SP9xx
-what the checker could not decide (``undecided``). Rule ids in ``refs`` point at ``docs/semantics.md`` (P#
-PostgreSQL, S# SQLite). docs/rules.md and the ``explain`` pages are generated from these objects
-(``python -m schema_parity.rules.docs``).
+resolution (``resolution``), SP3xx rules about the inserted row (``row``), SP5xx engine drift (``drift``), SP6xx
+deploy safety (``deploy``: ``check --deploy-from``), SP9xx what the checker could not decide (``undecided``).
+Rule ids in ``refs`` point at ``docs/semantics.md`` (P# PostgreSQL, S# SQLite). docs/rules.md and the ``explain``
+pages are generated from these objects (``python -m schema_parity.rules.docs``).
 """
 
 from __future__ import annotations
 
-from schema_parity.rules import drift, resolution, row, target, undecided
+from schema_parity.rules import deploy, drift, resolution, row, target, undecided
 from schema_parity.rules.rule import Example, Rule, Severity
 
 __all__ = ["RULES", "Example", "Rule", "Severity", "find_rule", "rule_for"]
 
 RULES: dict[str, Rule] = {
-    rule.code: rule for rule in (*target.FAMILY, *resolution.FAMILY, *row.FAMILY, *drift.FAMILY, *undecided.FAMILY)
+    rule.code: rule
+    for rule in (*target.FAMILY, *resolution.FAMILY, *row.FAMILY, *drift.FAMILY, *deploy.FAMILY, *undecided.FAMILY)
 }
 
 

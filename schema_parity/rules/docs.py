@@ -31,8 +31,9 @@ PostgreSQL messages are given with their SQLSTATE; `lc_messages = 'C'`. The page
 in `schema_parity/rules/`, and `tests/test_rules_docs.py` replays every example on both engines and the checker.
 
 Codes never change meaning. Groups: **SP1xx** the conflict target, **SP2xx** table and column names, **SP3xx** the
-inserted row, **SP5xx** engine drift (the same migrations give the two engines different keys), **SP9xx** what the
-checker could not decide. Rule ids such as P12 or S13 point at the verified reference in [semantics.md](semantics.md).
+inserted row, **SP5xx** engine drift (the same migrations give the two engines different keys), **SP6xx** deploy
+safety (`check --deploy-from`, see [deploy.md](deploy.md)), **SP9xx** what the checker could not decide. Rule ids
+such as P12 or S13 point at the verified reference in [semantics.md](semantics.md).
 
 Try any example: put the schema in `schema.sql` and the statement in `upsert.sql`, then
 

@@ -1,0 +1,343 @@
+"""``check --deploy-from``: the old code on the new schema and the new code on the old one, per site (deploy.py).
+
+Each case is a small Alembic history and two commits of application code in a real git repository: the first
+commit (tagged ``prod``) is what production runs, the second the pull request. The migrations run for real on
+SQLite and, for the ``postgres`` tests, on the suite's PostgreSQL server; every case is judged with both deploy
+orders (``--deploy-order``), whose exit code says whether that order is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from schema_parity import cli
+from schema_parity.deploy import pair_sites
+from schema_parity.sites import Site
+from tests.alembic_projects import Revision, write_project
+
+ITEM = (
+    "op.create_table('item', sa.Column('id', sa.Integer, primary_key=True), sa.Column('sku', sa.Text), "
+    "sa.Column('shop', sa.Text), sa.Column('deleted', sa.Boolean, nullable=False, server_default=sa.false()))"
+)
+R1 = Revision("a1", None, ITEM)
+KEEP = "INSERT INTO item (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n"
+"""A statement both commits have, which no migration touches: safe both ways."""
+
+
+def upsert(target: str) -> str:
+    return f"INSERT INTO item (id, sku, shop) VALUES (1, 'a', 's') ON CONFLICT {target} DO NOTHING;\n"
+
+
+def partial(where: str) -> str:
+    return (
+        f"op.create_index('ix_live_sku', 'item', ['sku'], unique=True, postgresql_where=sa.text({where!r}), "
+        f"sqlite_where=sa.text({where!r}))"
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """Production runs ``old_key`` (revision a2) with ``old_sql``; the pull request adds ``change`` (a3) and
+    ``new_sql``. ``safe`` is the safe order for the changed statement; ``culprit`` the revision its finding names."""
+
+    old_key: str
+    change: str
+    old_sql: str
+    new_sql: str
+    safe: str
+    rules: tuple[str, ...]
+    on_sqlite: tuple[str, tuple[str, ...]] | None = None
+    """``(safe, rules)`` where SQLite's rules differ from PostgreSQL's."""
+
+
+CASES = {
+    "key-dropped": Case(
+        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
+        "op.drop_constraint('uq_item_sku', 'item', type_='unique')",
+        upsert("(sku)"),
+        upsert("(id)"),
+        "code-first",
+        ("SP601",),
+    ),
+    "key-narrowed": Case(
+        "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])",
+        "op.drop_constraint('uq_item_sku_shop', 'item', type_='unique')\n"
+        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
+        upsert("(sku, shop)"),
+        upsert("(sku)"),
+        "neither",
+        ("SP601", "SP602", "SP603"),
+    ),
+    "key-widened": Case(
+        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
+        "op.drop_constraint('uq_item_sku', 'item', type_='unique')\n"
+        "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])",
+        upsert("(sku)"),
+        upsert("(sku, shop)"),
+        "neither",
+        ("SP601", "SP602", "SP603"),
+    ),
+    "key-added-with-its-code": Case(
+        "pass",
+        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
+        upsert("(id)"),
+        upsert("(sku)"),
+        "migrations-first",
+        ("SP602",),
+    ),
+    "partial-predicate-changed": Case(
+        partial("NOT deleted"),
+        "op.drop_index('ix_live_sku', 'item')\n" + partial("NOT deleted AND shop IS NOT NULL"),
+        upsert("(sku) WHERE NOT deleted"),
+        upsert("(sku) WHERE NOT deleted AND shop IS NOT NULL"),
+        "code-first",  # PostgreSQL: the new WHERE implies the old predicate, so the new code works on the old key
+        ("SP601",),
+        # SQLite matches a partial index only by a target WHERE equal to its predicate: the new code fails too.
+        on_sqlite=("neither", ("SP601", "SP602", "SP603")),
+    ),
+}
+
+#: The exit code of each order (and of ``any``) for a statement whose safe order is the key.
+EXITS = {
+    "both": {"any": 0, "migrations-first": 0, "code-first": 0},
+    "code-first": {"any": 0, "migrations-first": 1, "code-first": 0},
+    "migrations-first": {"any": 0, "migrations-first": 0, "code-first": 1},
+    "neither": {"any": 1, "migrations-first": 1, "code-first": 1},
+}
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def repository(root: Path, case: Case) -> Path:
+    """Commit 1 (tag ``prod``): a1, a2 and the old code; commit 2 (HEAD): a3 and the new code."""
+    git(root, "init", "-q", "-b", "main")
+    write_project(root, [R1, Revision("a2", "a1", case.old_key)])
+    app = root / "app"
+    app.mkdir()
+    (app / "keep.sql").write_text(KEEP)
+    (app / "upsert.sql").write_text(case.old_sql)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "production")
+    git(root, "tag", "prod")
+    write_project(root, [R1, Revision("a2", "a1", case.old_key), Revision("a3", "a2", case.change)])
+    (app / "upsert.sql").write_text(case.new_sql)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "the pull request")
+    return root
+
+
+def deploy(
+    capsys: pytest.CaptureFixture[str], dialect: str, *extra: str, rev: str = "prod", fmt: str = "json"
+) -> tuple[int, dict | str, str]:
+    code = cli.main([
+        "check", "--no-config", "--no-cache", "--alembic-config", "alembic.ini", "--dialect", dialect,
+        "--deploy-from", rev, "--format", fmt, *extra, "app",
+    ])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if fmt == "json" else out), err
+
+
+def judge_case(
+    name: str, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    *server: str,
+) -> None:
+    case = CASES[name]
+    repository(tmp_path, case)
+    safe, expected_rules = case.on_sqlite if case.on_sqlite and dialect == "sqlite" else (case.safe, case.rules)
+    monkeypatch.chdir(tmp_path)
+    before = git(tmp_path, "status", "--porcelain")
+    code, report, err = deploy(capsys, dialect, *server)
+    assert isinstance(report, dict), err
+    deployed = report["deploy"]
+    assert (deployed["old_revision"], deployed["new_revision"]) == ("a2", "a3")
+    assert ("migrations run on PostgreSQL" if server else "migrations run on SQLite") in report["engines"][dialect]
+    assert deployed["old_code"].startswith("the tree at prod (")
+    by_path = {s["path"]: s for s in deployed["sites"]}
+    assert by_path["app/keep.sql"]["safe_order"] == "both"
+    changed = by_path["app/upsert.sql"]
+    assert (changed["in_old_code"], changed["in_new_code"]) == (True, True)
+    assert changed["safe_order"] == safe, changed
+    assert deployed["safe_order"] == safe
+    rules = sorted({f["rule"] for f in report["findings"]})
+    assert rules == sorted(expected_rules), report["findings"]
+    assert all(f["path"] == "app/upsert.sql" and f["line"] == 1 for f in report["findings"])
+    for f in report["findings"]:
+        if f["rule"] in ("SP601", "SP602"):
+            assert f["dialect"] == dialect
+            assert "revision a3 (" in f["message"], f["message"]  # the migration that breaks or mends the site
+    assert code == EXITS[safe]["any"]
+    for order in ("migrations-first", "code-first"):
+        code, report, err = deploy(capsys, dialect, "--deploy-order", order, *server)
+        assert code == EXITS[safe][order], (order, report, err)
+        assert isinstance(report, dict)
+        blocking = [f for f in report["findings"] if f["severity"] == "error"]
+        assert bool(blocking) == (code == 1)
+    assert git(tmp_path, "status", "--porcelain") == before  # the working tree is left alone
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_on_sqlite_with_both_orders(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    judge_case(name, "sqlite", tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_on_postgresql_with_both_orders(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_admin_url: str
+) -> None:
+    judge_case(
+        name, "postgresql", tmp_path, monkeypatch, capsys, "--postgres-url", pg_admin_url, "--postgres", "required"
+    )
+
+
+def test_the_migration_and_the_site_are_named_in_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-widened"])
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = deploy(capsys, "sqlite", fmt="text")
+    assert code == 1 and isinstance(out, str)
+    assert "app/upsert.sql:1: safe deploy order: neither" in out
+    assert "SP601 [sqlite] migrations first breaks the running code on sqlite: revision a3 (" in out
+    assert "SP603 no deploy order is safe" in out and "Deploy in two steps" in out
+    assert "deploy from a2 (the tree at prod (" in out and "no order is safe" in out
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_every_format_carries_the_deploy(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-dropped"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code, out, _ = deploy(capsys, "sqlite", "--deploy-order", "migrations-first", fmt=fmt)
+    assert code == 1 and isinstance(out, str)
+    if fmt == "sarif":
+        run = json.loads(out)["runs"][0]
+        assert [r["ruleId"] for r in run["results"]] == ["SP601"]
+        assert {"SP601", "SP602", "SP603"} <= {r["id"] for r in run["tool"]["driver"]["rules"]}
+        assert run["properties"]["deploy"]["safe_order"] == "code-first"
+    else:
+        assert out.startswith("::error file=app/upsert.sql,line=1,")
+        assert "safe order: the code first, then the migrations" in out
+
+
+def test_an_alembic_revision_judges_the_working_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the migrations changed: the old code is the working tree, judged on the new schema (and the reverse)."""
+    repository(tmp_path, CASES["key-dropped"])
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(sku)"))  # the code still upserts on the dropped key
+    monkeypatch.chdir(tmp_path)
+    code, report, _ = deploy(capsys, "sqlite", rev="a2")
+    assert isinstance(report, dict)
+    deployed = report["deploy"]
+    assert deployed["old_code"] == "the working tree" and deployed["old_revision"] == "a2"
+    # The migration breaks a statement the change keeps: no order helps, and the revision is named.
+    assert [s["safe_order"] for s in deployed["sites"]] == ["both", "neither"]
+    assert [f["rule"] for f in report["findings"]] == ["SP603", "SP601"] and code == 1
+    assert "revision a3 (" in report["findings"][1]["message"]
+    assert "the change keeps this statement as it is" in report["findings"][1]["message"]
+    assert "first change the statement" in report["findings"][0]["hint"]
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(id)"))  # a statement the migration does not touch
+    code, report, _ = deploy(capsys, "sqlite", rev="a2")
+    assert isinstance(report, dict)
+    assert [s["safe_order"] for s in report["deploy"]["sites"]] == ["both", "both"]
+    assert report["findings"] == [] and code == 0
+
+
+def test_diff_base_names_the_old_code_and_the_revision_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CI recipe: ``--deploy-from <production revision> --diff-base <base branch>``."""
+    repository(tmp_path, CASES["key-narrowed"])
+    git(tmp_path, "branch", "base", "prod")
+    monkeypatch.chdir(tmp_path)
+    code, report, _ = deploy(capsys, "sqlite", "--diff-base", "base", rev="a2")
+    assert isinstance(report, dict)
+    assert report["deploy"]["old_code"].startswith("the tree at the merge-base with base (")
+    assert report["deploy"]["safe_order"] == "neither" and code == 1
+
+
+def test_bad_deploy_from_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-dropped"])
+    monkeypatch.chdir(tmp_path)
+    code, out, err = deploy(capsys, "sqlite", rev="no-such-thing", fmt="text")
+    assert code == 2 and out == ""
+    assert "--deploy-from no-such-thing: neither a revision of the history" in err and "Traceback" not in err
+    code, _, err = deploy(capsys, "sqlite", rev="a3", fmt="text")  # the new head itself: nothing to deploy? fine
+    assert code == 0, err
+
+
+def test_deploy_from_in_the_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-added-with-its-code"])
+    (tmp_path / ".schema-parity.toml").write_text(
+        'alembic-config = "alembic.ini"\npaths = ["app"]\ndialects = ["sqlite"]\ncache = false\n'
+        'deploy-from = "prod"\ndeploy-order = "code-first"\nformat = "json"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["deploy"]["safe_order"] == "migrations-first"
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("SP602", "error")]
+    assert code == 1
+
+
+def site(path: str, line: int, sql: str) -> Site:
+    return Site(path=path, line=line, column=1, origin="sql", sql=sql)
+
+
+def test_pairing_same_text_then_same_file_in_order() -> None:
+    old = [site("a.sql", 1, "X"), site("a.sql", 5, "Y"), site("b.sql", 1, "Z")]
+    new = [site("a.sql", 3, "Y"), site("a.sql", 9, "W"), site("c.sql", 1, "V")]
+    pairs = [(o and (o.path, o.sql), n and (n.path, n.sql)) for o, n in pair_sites(old, new)]
+    assert pairs == [
+        (("a.sql", "Y"), ("a.sql", "Y")),  # moved: the same statement
+        (("a.sql", "X"), ("a.sql", "W")),  # rewritten in the same file
+        (("b.sql", "Z"), None),  # removed
+        (None, ("c.sql", "V")),  # added
+    ]
+
+
+def test_a_statement_built_at_run_time_is_unresolved_never_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new code computes the table name: code first on the old schema cannot be decided, and says why."""
+    case = CASES["key-added-with-its-code"]
+    repository(tmp_path, case)
+    (tmp_path / "app" / "save.py").write_text(
+        "def save(conn, table):\n"
+        "    conn.execute(f\"INSERT INTO {table} (id, sku) VALUES (1, 'a') ON CONFLICT (sku) DO NOTHING\")\n"
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "a dynamic upsert")
+    monkeypatch.chdir(tmp_path)
+    code, report, _ = deploy(capsys, "sqlite", "--deploy-order", "code-first")
+    assert isinstance(report, dict)
+    [dynamic] = [s for s in report["deploy"]["sites"] if s["path"] == "app/save.py"]
+    assert (dynamic["in_old_code"], dynamic["in_new_code"]) == (False, True)
+    assert (dynamic["migrations_first"], dynamic["code_first"], dynamic["safe_order"]) == (
+        "safe", "unresolved", "unresolved"
+    )
+    assert "the table name is computed at run time" in dynamic["reasons"][0]
+    assert [f["path"] for f in report["findings"]] == ["app/upsert.sql"] and code == 1  # SP602 on the resolved one
