@@ -508,3 +508,72 @@ def test_a_naming_convention_names_what_it_covers_on_both_engines(pg_cases_engin
         fk for _, _, fks in result.postgresql.values() for fk in fks
     }
     assert names == {"p_pkey", "uq_c_p_id", "c_p_id_fkey"}
+
+
+# -- unnamed CHECK constraints: PostgreSQL's names on SQLite --------------------------------------------------------
+CHECKS_HISTORY = [
+    Revision(
+        "k1",
+        None,
+        """
+        op.create_table('item', sa.Column('id', sa.Integer, primary_key=True),
+                        sa.Column('price', sa.Integer, sa.CheckConstraint('price > 0')),
+                        sa.Column('lo', sa.Integer), sa.Column('hi', sa.Integer), sa.Column('Weight', sa.Integer),
+                        sa.Column('flag', sa.Boolean(create_constraint=True)),
+                        sa.CheckConstraint('lo < hi'), sa.CheckConstraint('hi > 0 AND hi < 100'),
+                        sa.CheckConstraint('price < 1000'), sa.CheckConstraint('"Weight" > 0'),
+                        sa.CheckConstraint('id > 0', name='named_id'))
+        op.create_check_constraint(None, 'item', 'lo >= 0')
+        op.add_column('item', sa.Column('qty', sa.Integer, sa.CheckConstraint('qty >= 0')))
+        """,
+    ),
+    Revision(
+        "k2",
+        "k1",
+        """
+        op.drop_constraint('item_price_check', 'item', type_='check')
+        op.drop_constraint('item_check', 'item', type_='check')
+        op.create_check_constraint(None, 'item', 'price > 1')
+        """,
+    ),
+]
+CHECK_NAMES = {
+    "item_price_check",  # the one dropped in k2 is taken again by the last, once free
+    "item_hi_check",
+    "item_price_check1",
+    "item_Weight_check",
+    "named_id",
+    "item_lo_check",
+    "item_qty_check",
+}
+
+
+def sqlite_check_names(conn: sa.Connection) -> set[str]:
+    import re
+
+    sql = "".join(sql or "" for (sql,) in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table'"))
+    return {name.strip('"') for name in re.findall(r'CONSTRAINT ("[^"]+"|\w+) CHECK', sql)}
+
+
+def test_unnamed_checks_get_postgresqls_names_on_sqlite(tmp_path: Path) -> None:
+    """A later revision drops an unnamed CHECK by the name PostgreSQL gave it; the other CHECKs survive the copy."""
+    project = AlembicProject.load(write_project(tmp_path, CHECKS_HISTORY))
+    with sqlite_memory_connection() as conn:
+        assert upgrade(conn, project) == ["k1", "k2"]
+        # and the Boolean's own CHECK, which PostgreSQL's native boolean has no need of, named so copies keep it
+        assert sqlite_check_names(conn) == CHECK_NAMES | {"item_flag_check"}
+
+
+@pytest.mark.postgres
+def test_unnamed_check_names_are_postgresqls(pg_cases_engine: sa.Engine, tmp_path: Path) -> None:
+    """The label: the same history on a real PostgreSQL names its CHECK constraints as the SQLite side does."""
+    project = AlembicProject.load(write_project(tmp_path, CHECKS_HISTORY))
+    with pg_cases_engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade(connection, project)
+        names = connection.exec_driver_sql(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.item'::regclass"
+        )
+        postgresql = {name for (name,) in names}
+        connection.rollback()
+    assert postgresql == CHECK_NAMES
