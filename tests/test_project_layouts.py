@@ -57,6 +57,22 @@ def test_flask_migrate_revisions_import_the_application_from_the_project_root(
         sys.modules.pop("flaskapp_layout.defaults", None)
 
 
+def test_flask_migrate_inside_a_package_puts_the_packages_parent_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """migrations/ inside a package (app/model/migrations): the importable root is the directory holding `app`,
+    never app/model itself, whose modules would shadow installed ones of the same name (a `model/karton.py` for
+    the `karton` library)."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package = tmp_path / "flaskapp_nested" / "model"
+    ini = flask_migrate_layout(package)
+    for directory in (package.parent, package):
+        (directory / "__init__.py").write_text("")
+    AlembicProject.load(ini).script  # noqa: B018 - imports the revisions
+    assert str(tmp_path) in sys.path
+    assert str(package) not in sys.path
+
+
 def test_a_config_without_script_location_says_which_options_help(tmp_path: Path) -> None:
     ini = tmp_path / "alembic.ini"
     ini.write_text("[alembic]\nsqlalchemy.url = sqlite://\n")
