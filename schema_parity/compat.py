@@ -27,6 +27,7 @@ __all__ = [
     "copy_column_without_foreign_keys",
     "create_engine",
     "creation_order",
+    "inspectable_as",
     "is_unnamed",
     "op_installed",
     "proxies_like",
@@ -125,3 +126,11 @@ def is_unnamed(constraint: sa.Constraint) -> bool:
         from sqlalchemy.sql.elements import _NONE_NAME  # type: ignore[attr-defined,no-redef,unused-ignore]
 
     return constraint.name is None or constraint.name is _NONE_NAME
+
+
+def inspectable_as(cls: type[Any], target: Callable[[Any], Any]) -> None:
+    """``sqlalchemy.inspect(obj)`` of a ``cls`` instance inspects ``target(obj)`` (``inspection._inspects``, the
+    registry SQLAlchemy's own Engine and Connection use): a stand-in engine answers ``sa.inspect(engine)``."""
+    from sqlalchemy import inspection
+
+    inspection._inspects(cls)(lambda obj: sa.inspect(target(obj)))
