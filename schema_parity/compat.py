@@ -29,6 +29,7 @@ __all__ = [
     "creation_order",
     "inspectable_as",
     "is_unnamed",
+    "legacy_string_execute",
     "op_installed",
     "proxies_like",
     "upgrade_steps",
@@ -134,3 +135,32 @@ def inspectable_as(cls: type[Any], target: Callable[[Any], Any]) -> None:
     from sqlalchemy import inspection
 
     inspection._inspects(cls)(lambda obj: sa.inspect(target(obj)))
+
+
+@contextlib.contextmanager
+def legacy_string_execute(connection: sa.engine.Connection) -> Iterator[None]:
+    """On SQLAlchemy 1.4, ``connection.execute("ANALYZE")`` works while the block runs, as it does on the legacy
+    connection a 1.4 project's ``alembic upgrade`` hands its revisions: the tool's connection is a 2.0-style
+    (``future``) one, which takes only SQL constructs. 2.x refuses a plain string everywhere, so nothing changes
+    there. (The instance's class is swapped for the block: ``op.get_bind()`` returns this very connection.)"""
+    if SQLALCHEMY_2:
+        yield
+        return
+    from sqlalchemy import future
+
+    original = type(connection)
+    if not issubclass(original, future.Connection):  # a project's own legacy connection takes strings already
+        yield
+        return
+
+    class _StringsToo(original):  # type: ignore[valid-type,misc]
+        def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(statement, str):
+                return self.exec_driver_sql(statement, *args, **kwargs)
+            return super().execute(statement, *args, **kwargs)
+
+    connection.__class__ = _StringsToo
+    try:
+        yield
+    finally:
+        connection.__class__ = original

@@ -577,3 +577,18 @@ def test_unnamed_check_names_are_postgresqls(pg_cases_engine: sa.Engine, tmp_pat
         postgresql = {name for (name,) in names}
         connection.rollback()
     assert postgresql == CHECK_NAMES
+
+
+def test_a_plain_string_execute_runs_where_the_projects_sqlalchemy_runs_it(tmp_path: Path) -> None:
+    """`op.get_bind().execute("...")`: SQLAlchemy 1.4's legacy connection (what `alembic upgrade` hands a 1.4
+    project) runs a plain string, so the revision runs here too; 2.x refuses it everywhere, and so does the run."""
+    body = """
+        op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))
+        op.get_bind().execute("CREATE TABLE raw_sql (id INTEGER PRIMARY KEY)")
+        """
+    project = AlembicProject.load(write_project(tmp_path, [Revision("s1", None, body)]))
+    if compat.SQLALCHEMY_2:
+        with pytest.raises(MigrationError, match="ObjectNotExecutableError: Not an executable object"):
+            catalog_at(project)
+    else:
+        assert sorted(t.name for t in catalog_at(project).tables) == ["raw_sql", "t"]

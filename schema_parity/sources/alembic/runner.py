@@ -143,7 +143,7 @@ def upgrade(
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, no_terminal():
+            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
                 if use_env_py:
                     script.run_env()
                 else:
