@@ -22,6 +22,7 @@ __all__ = [
     "ALEMBIC_TOML",
     "POSTGRES_DRIVER",
     "SQLALCHEMY_2",
+    "adopt_open_transaction",
     "commit",
     "copy_column",
     "copy_column_without_foreign_keys",
@@ -164,3 +165,18 @@ def legacy_string_execute(connection: sa.engine.Connection) -> Iterator[None]:
         yield
     finally:
         connection.__class__ = original
+
+
+def adopt_open_transaction(context: Any) -> None:
+    """Let Alembic's ``autocommit_block()`` commit a transaction the run began rather than Alembic.
+
+    ``MigrationContext.autocommit_block`` commits the transaction Alembic began (``_transaction``) and begins a new
+    one after the block; when the connection arrived in a transaction, ``_transaction`` is None and the block
+    fails on an ``assert``. The open transaction is handed to Alembic, which then does what ``alembic upgrade``
+    does: commit, run the block in autocommit mode, begin again (the caller ends that one)."""
+    connection = context.connection
+    if connection is None or getattr(context, "_transaction", None) is not None:
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None:
+        context._transaction = transaction

@@ -592,3 +592,25 @@ def test_a_plain_string_execute_runs_where_the_projects_sqlalchemy_runs_it(tmp_p
             catalog_at(project)
     else:
         assert sorted(t.name for t in catalog_at(project).tables) == ["raw_sql", "t"]
+
+
+def test_autocommit_block_runs_in_a_revision(tmp_path: Path) -> None:
+    """`with op.get_context().autocommit_block():` (a backfill committed batch by batch, CREATE INDEX
+    CONCURRENTLY): Alembic commits the open transaction, runs the block in autocommit mode and begins a new one,
+    also when the transaction is the run's own rather than one Alembic began."""
+    body = """
+        op.create_table('t', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))
+        op.execute("INSERT INTO t (id) VALUES (1), (2)")
+        with op.get_context().autocommit_block():
+            while op.get_bind().execute(sa.text("UPDATE t SET n = 0 WHERE id IN "
+                                               "(SELECT id FROM t WHERE n IS NULL LIMIT 1)")).rowcount > 0:
+                pass
+        op.create_table('after', sa.Column('id', sa.Integer, primary_key=True))
+        """
+    ini = write_project(tmp_path, [Revision("a1", None, body)])
+    assert sorted(t.name for t in catalog_at(AlembicProject.load(ini)).tables) == ["after", "t"]
+    (tmp_path / "q.sql").write_text("INSERT INTO t (id) VALUES (3) ON CONFLICT (id) DO NOTHING;\n")
+    from schema_parity.cli import main
+
+    argv = ["check", "--no-config", "--no-cache", "--dialect", "sqlite", "--alembic-config", str(ini)]
+    assert main([*argv, str(tmp_path / "q.sql")]) == 0

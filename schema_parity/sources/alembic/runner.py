@@ -113,6 +113,7 @@ class _ParityEnvironment(EnvironmentContext):
 
     def run_migrations(self, **options: Any) -> None:
         context = self.get_context()
+        compat.adopt_open_transaction(context)  # autocommit_block() in a revision commits it, as under alembic
         with op_installed(ParityOperations(context, self.progress.invoked)):
             context.run_migrations(**options)
 
