@@ -175,8 +175,8 @@ def adopt_open_transaction(context: Any) -> None:
     fails on an ``assert``. The open transaction is handed to Alembic, which then does what ``alembic upgrade``
     does: commit, run the block in autocommit mode, begin again (the caller ends that one)."""
     connection = context.connection
-    if connection is None or getattr(context, "_transaction", None) is not None:
-        return
+    if connection is None or context.as_sql or getattr(context, "_transaction", None) is not None:
+        return  # offline SQL (a mock connection) has no transaction
     transaction = connection.get_transaction()
     if transaction is not None:
         context._transaction = transaction
