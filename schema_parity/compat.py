@@ -22,12 +22,15 @@ __all__ = [
     "ALEMBIC_TOML",
     "POSTGRES_DRIVER",
     "SQLALCHEMY_2",
+    "adopt_open_transaction",
     "commit",
     "copy_column",
     "copy_column_without_foreign_keys",
     "create_engine",
     "creation_order",
+    "inspectable_as",
     "is_unnamed",
+    "legacy_string_execute",
     "op_installed",
     "proxies_like",
     "upgrade_steps",
@@ -125,3 +128,55 @@ def is_unnamed(constraint: sa.Constraint) -> bool:
         from sqlalchemy.sql.elements import _NONE_NAME  # type: ignore[attr-defined,no-redef,unused-ignore]
 
     return constraint.name is None or constraint.name is _NONE_NAME
+
+
+def inspectable_as(cls: type[Any], target: Callable[[Any], Any]) -> None:
+    """``sqlalchemy.inspect(obj)`` of a ``cls`` instance inspects ``target(obj)`` (``inspection._inspects``, the
+    registry SQLAlchemy's own Engine and Connection use): a stand-in engine answers ``sa.inspect(engine)``."""
+    from sqlalchemy import inspection
+
+    inspection._inspects(cls)(lambda obj: sa.inspect(target(obj)))
+
+
+@contextlib.contextmanager
+def legacy_string_execute(connection: sa.engine.Connection) -> Iterator[None]:
+    """On SQLAlchemy 1.4, ``connection.execute("ANALYZE")`` works while the block runs, as it does on the legacy
+    connection a 1.4 project's ``alembic upgrade`` hands its revisions: the tool's connection is a 2.0-style
+    (``future``) one, which takes only SQL constructs. 2.x refuses a plain string everywhere, so nothing changes
+    there. (The instance's class is swapped for the block: ``op.get_bind()`` returns this very connection.)"""
+    if SQLALCHEMY_2:
+        yield
+        return
+    from sqlalchemy import future
+
+    original = type(connection)
+    if not issubclass(original, future.Connection):  # a project's own legacy connection takes strings already
+        yield
+        return
+
+    class _StringsToo(original):  # type: ignore[valid-type,misc]
+        def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(statement, str):
+                return self.exec_driver_sql(statement, *args, **kwargs)
+            return super().execute(statement, *args, **kwargs)
+
+    connection.__class__ = _StringsToo
+    try:
+        yield
+    finally:
+        connection.__class__ = original
+
+
+def adopt_open_transaction(context: Any) -> None:
+    """Let Alembic's ``autocommit_block()`` commit a transaction the run began rather than Alembic.
+
+    ``MigrationContext.autocommit_block`` commits the transaction Alembic began (``_transaction``) and begins a new
+    one after the block; when the connection arrived in a transaction, ``_transaction`` is None and the block
+    fails on an ``assert``. The open transaction is handed to Alembic, which then does what ``alembic upgrade``
+    does: commit, run the block in autocommit mode, begin again (the caller ends that one)."""
+    connection = context.connection
+    if connection is None or context.as_sql or getattr(context, "_transaction", None) is not None:
+        return  # offline SQL (a mock connection) has no transaction
+    transaction = connection.get_transaction()
+    if transaction is not None:
+        context._transaction = transaction

@@ -508,3 +508,109 @@ def test_a_naming_convention_names_what_it_covers_on_both_engines(pg_cases_engin
         fk for _, _, fks in result.postgresql.values() for fk in fks
     }
     assert names == {"p_pkey", "uq_c_p_id", "c_p_id_fkey"}
+
+
+# -- unnamed CHECK constraints: PostgreSQL's names on SQLite --------------------------------------------------------
+CHECKS_HISTORY = [
+    Revision(
+        "k1",
+        None,
+        """
+        op.create_table('item', sa.Column('id', sa.Integer, primary_key=True),
+                        sa.Column('price', sa.Integer, sa.CheckConstraint('price > 0')),
+                        sa.Column('lo', sa.Integer), sa.Column('hi', sa.Integer), sa.Column('Weight', sa.Integer),
+                        sa.Column('flag', sa.Boolean(create_constraint=True)),
+                        sa.CheckConstraint('lo < hi'), sa.CheckConstraint('hi > 0 AND hi < 100'),
+                        sa.CheckConstraint('price < 1000'), sa.CheckConstraint('"Weight" > 0'),
+                        sa.CheckConstraint('id > 0', name='named_id'))
+        op.create_check_constraint(None, 'item', 'lo >= 0')
+        op.add_column('item', sa.Column('qty', sa.Integer, sa.CheckConstraint('qty >= 0')))
+        """,
+    ),
+    Revision(
+        "k2",
+        "k1",
+        """
+        op.drop_constraint('item_price_check', 'item', type_='check')
+        op.drop_constraint('item_check', 'item', type_='check')
+        op.create_check_constraint(None, 'item', 'price > 1')
+        """,
+    ),
+]
+CHECK_NAMES = {
+    "item_price_check",  # the one dropped in k2 is taken again by the last, once free
+    "item_hi_check",
+    "item_price_check1",
+    "item_Weight_check",
+    "named_id",
+    "item_lo_check",
+    "item_qty_check",
+}
+
+
+def sqlite_check_names(conn: sa.Connection) -> set[str]:
+    import re
+
+    sql = "".join(sql or "" for (sql,) in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table'"))
+    return {name.strip('"') for name in re.findall(r'CONSTRAINT ("[^"]+"|\w+) CHECK', sql)}
+
+
+def test_unnamed_checks_get_postgresqls_names_on_sqlite(tmp_path: Path) -> None:
+    """A later revision drops an unnamed CHECK by the name PostgreSQL gave it; the other CHECKs survive the copy."""
+    project = AlembicProject.load(write_project(tmp_path, CHECKS_HISTORY))
+    with sqlite_memory_connection() as conn:
+        assert upgrade(conn, project) == ["k1", "k2"]
+        # and the Boolean's own CHECK, which PostgreSQL's native boolean has no need of, named so copies keep it
+        assert sqlite_check_names(conn) == CHECK_NAMES | {"item_flag_check"}
+
+
+@pytest.mark.postgres
+def test_unnamed_check_names_are_postgresqls(pg_cases_engine: sa.Engine, tmp_path: Path) -> None:
+    """The label: the same history on a real PostgreSQL names its CHECK constraints as the SQLite side does."""
+    project = AlembicProject.load(write_project(tmp_path, CHECKS_HISTORY))
+    with pg_cases_engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade(connection, project)
+        names = connection.exec_driver_sql(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.item'::regclass"
+        )
+        postgresql = {name for (name,) in names}
+        connection.rollback()
+    assert postgresql == CHECK_NAMES
+
+
+def test_a_plain_string_execute_runs_where_the_projects_sqlalchemy_runs_it(tmp_path: Path) -> None:
+    """`op.get_bind().execute("...")`: SQLAlchemy 1.4's legacy connection (what `alembic upgrade` hands a 1.4
+    project) runs a plain string, so the revision runs here too; 2.x refuses it everywhere, and so does the run."""
+    body = """
+        op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))
+        op.get_bind().execute("CREATE TABLE raw_sql (id INTEGER PRIMARY KEY)")
+        """
+    project = AlembicProject.load(write_project(tmp_path, [Revision("s1", None, body)]))
+    if compat.SQLALCHEMY_2:
+        with pytest.raises(MigrationError, match="ObjectNotExecutableError: Not an executable object"):
+            catalog_at(project)
+    else:
+        assert sorted(t.name for t in catalog_at(project).tables) == ["raw_sql", "t"]
+
+
+def test_autocommit_block_runs_in_a_revision(tmp_path: Path) -> None:
+    """`with op.get_context().autocommit_block():` (a backfill committed batch by batch, CREATE INDEX
+    CONCURRENTLY): Alembic commits the open transaction, runs the block in autocommit mode and begins a new one,
+    also when the transaction is the run's own rather than one Alembic began."""
+    body = """
+        op.create_table('t', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))
+        op.execute("INSERT INTO t (id) VALUES (1), (2)")
+        with op.get_context().autocommit_block():
+            while op.get_bind().execute(sa.text("UPDATE t SET n = 0 WHERE id IN "
+                                               "(SELECT id FROM t WHERE n IS NULL LIMIT 1)")).rowcount > 0:
+                pass
+        op.create_table('after', sa.Column('id', sa.Integer, primary_key=True))
+        """
+    ini = write_project(tmp_path, [Revision("a1", None, body)])
+    assert sorted(t.name for t in catalog_at(AlembicProject.load(ini)).tables) == ["after", "t"]
+    (tmp_path / "q.sql").write_text("INSERT INTO t (id) VALUES (3) ON CONFLICT (id) DO NOTHING;\n")
+    from schema_parity.cli import main
+
+    argv = ["check", "--no-config", "--no-cache", "--dialect", "sqlite", "--alembic-config", str(ini)]
+    assert main([*argv, str(tmp_path / "q.sql")]) == 0

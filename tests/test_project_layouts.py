@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,45 @@ def test_flask_migrate_layout_is_found_and_read(tmp_path: Path, monkeypatch: pyt
     assert AlembicProject.load().config_path == ini
     (tmp_path / "q.sql").write_text("INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n")
     assert main(["check", "--no-config", "--no-cache", "--dialect", "sqlite", "q.sql"]) == 0
+
+
+def test_flask_migrate_revisions_import_the_application_from_the_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`flask db upgrade` runs with the project root importable: a revision importing the (not installed)
+    application finds it there, as it does under Flask's CLI."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    ini = flask_migrate_layout(tmp_path)
+    (tmp_path / "flaskapp_layout").mkdir()
+    (tmp_path / "flaskapp_layout" / "__init__.py").write_text("")
+    (tmp_path / "flaskapp_layout" / "defaults.py").write_text("TABLE = 'settings'\n")
+    write_project(tmp_path / "tmp2", [Revision("f2", "f1", "op.create_table(TABLE, sa.Column('id', sa.Integer))")])
+    revision = (tmp_path / "tmp2" / "migrations" / "versions" / "f2_rev.py").read_text()
+    (tmp_path / "migrations" / "versions" / "f2_rev.py").write_text(
+        "from flaskapp_layout.defaults import TABLE\n" + revision
+    )
+    try:
+        project = AlembicProject.load(ini)  # from the working directory of the test run, not the project root
+        assert [t.name for t in catalog_at(project).tables] == ["settings", "t"]
+    finally:
+        sys.modules.pop("flaskapp_layout", None)
+        sys.modules.pop("flaskapp_layout.defaults", None)
+
+
+def test_flask_migrate_inside_a_package_puts_the_packages_parent_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """migrations/ inside a package (app/model/migrations): the importable root is the directory holding `app`,
+    never app/model itself, whose modules would shadow installed ones of the same name (a `model/karton.py` for
+    the `karton` library)."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package = tmp_path / "flaskapp_nested" / "model"
+    ini = flask_migrate_layout(package)
+    for directory in (package.parent, package):
+        (directory / "__init__.py").write_text("")
+    AlembicProject.load(ini).script  # noqa: B018 - imports the revisions
+    assert str(tmp_path) in sys.path
+    assert str(package) not in sys.path
 
 
 def test_a_config_without_script_location_says_which_options_help(tmp_path: Path) -> None:

@@ -324,3 +324,16 @@ def test_engine_created_before_a_postgresql_run_is_refused_and_its_password_mask
     assert "s3cret-dev-pw" not in message
     assert user_tables(scratch, dev) == []
     app.engine.dispose()
+
+
+def test_a_revision_inspecting_the_engine_it_created_sees_the_scratch_database(tmp_path: Path) -> None:
+    """A revision builds an engine from the application's URL and asks `sa.inspect(engine)` which tables exist
+    (to create only the missing ones): it gets an Inspector of the scratch database."""
+    body = """
+        op.create_table('present', sa.Column('id', sa.Integer, primary_key=True))
+        engine = sa.create_engine('postgresql://app@db.invalid/app')
+        if 'present' in sa.inspect(engine).get_table_names():
+            op.create_table('seen', sa.Column('id', sa.Integer, primary_key=True))
+        """
+    project = AlembicProject.load(write_project(tmp_path, [Revision("i1", None, body)]))
+    assert sorted(t.name for t in catalog_at(project).tables) == ["present", "seen"]

@@ -2,8 +2,8 @@
 
 * The operations SQLite cannot ALTER in place run through Alembic's batch ("move and copy") mode, so
   ``op.create_unique_constraint(...)`` leaves the constraint in the SQLite schema, where a test database needs it.
-* A PRIMARY KEY, UNIQUE or FOREIGN KEY constraint created without a name (and not named by the project's naming
-  convention) gets the name PostgreSQL gives it (``postgres_names``): a later revision that drops it by that name
+* A PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK constraint created without a name (and not named by the project's
+  naming convention) gets the name PostgreSQL gives it (``postgres_names``): a later revision that drops it by that name
   runs on SQLite too.
 * Dropping a column drops the indexes and constraints that use it, as PostgreSQL does (SQLite refuses the drop).
 * A deferrable UNIQUE or PRIMARY KEY is created immediate (SQLite cannot declare one).
@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+import sqlglot
 from alembic.operations import BatchOperations, Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.compat import (
     copy_column,
@@ -28,7 +31,11 @@ from schema_parity.compat import (
     is_unnamed,
     proxies_like,
 )
-from schema_parity.sources.alembic.postgres_names import choose_constraint_name, choose_relation_name
+from schema_parity.sources.alembic.postgres_names import (
+    choose_check_name,
+    choose_constraint_name,
+    choose_relation_name,
+)
 
 __all__ = ["ParityOperations"]
 
@@ -147,11 +154,15 @@ def _name_table_keys(connection: sa.Connection | None, table: sa.Table) -> None:
     """PostgreSQL names a new table's keys in the order CREATE TABLE lists them (the primary key first), each
     seeing the names chosen before it; the foreign keys afterwards (they are added by ALTER TABLE)."""
     constraints = creation_order(table)
-    if connection is None or not any(is_unnamed(c) for c in constraints):
+    checks = _unnamed_checks(table)
+    if connection is None or not (checks or any(is_unnamed(c) for c in constraints)):
         return
     relations = _SchemaNames(connection, table.schema, relations=True)
     constraint_names = _SchemaNames(connection, table.schema, relations=False)
     relations.add(table.name)
+    for check in checks:  # named while the table is created, before its keys' indexes
+        check.name = _check_name(connection, table.name, check, constraint_names)
+        constraint_names.add(check.name)
     for constraint in constraints:
         if not isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint) or not is_unnamed(constraint):
             continue
@@ -173,7 +184,12 @@ def _name_table_keys(connection: sa.Connection | None, table: sa.Table) -> None:
 def _name_added_constraint(operations: Operations, operation: alembic_ops.AddConstraintOp) -> None:
     """``op.create_unique_constraint(None, ...)``, ``create_primary_key`` and ``create_foreign_key``: the name
     ``ALTER TABLE ... ADD`` gets on PostgreSQL (batch mode needs one), unless the naming convention gives one."""
-    named = (alembic_ops.CreateUniqueConstraintOp, alembic_ops.CreatePrimaryKeyOp, alembic_ops.CreateForeignKeyOp)
+    named = (
+        alembic_ops.CreateUniqueConstraintOp,
+        alembic_ops.CreatePrimaryKeyOp,
+        alembic_ops.CreateForeignKeyOp,
+        alembic_ops.CreateCheckConstraintOp,
+    )
     if not isinstance(operation, named) or operation.constraint_name is not None:
         return
     context = operations.migration_context
@@ -186,7 +202,10 @@ def _name_added_constraint(operations: Operations, operation: alembic_ops.AddCon
     table_name, schema = _operation_table(operation)
     relations = _SchemaNames(context.connection, schema, relations=True)
     constraint_names = _SchemaNames(context.connection, schema, relations=False)
-    if isinstance(operation, alembic_ops.CreatePrimaryKeyOp):
+    if isinstance(operation, alembic_ops.CreateCheckConstraintOp):
+        assert isinstance(constraint, sa.CheckConstraint)
+        operation.constraint_name = _check_name(context.connection, table_name, constraint, constraint_names)
+    elif isinstance(operation, alembic_ops.CreatePrimaryKeyOp):
         operation.constraint_name = choose_relation_name(table_name, None, "pkey", relations)
     elif isinstance(operation, alembic_ops.CreateUniqueConstraintOp):
         operation.constraint_name = choose_relation_name(table_name, list(operation.columns), "key", relations)
@@ -194,6 +213,36 @@ def _name_added_constraint(operations: Operations, operation: alembic_ops.AddCon
         operation.constraint_name = choose_constraint_name(
             table_name, list(operation.local_cols), "fkey", constraint_names
         )
+
+
+def _unnamed_checks(table: sa.Table) -> list[sa.CheckConstraint]:
+    """The table's CHECK constraints without a name, in the order CREATE TABLE lists them (the columns' own, then
+    the table's). Those a type adds (``Boolean``/``Enum`` with ``create_constraint``) come last: PostgreSQL's
+    native boolean has none, so they must not take a name from the others; they are named all the same, as a table
+    copy (batch mode) leaves out every unnamed CHECK it reflects."""
+    column_checks = [c for column in table.columns for c in column.constraints if isinstance(c, sa.CheckConstraint)]
+    table_checks = [c for c in creation_order(table) if isinstance(c, sa.CheckConstraint)]
+    unnamed = [c for c in column_checks + table_checks if is_unnamed(c)]
+    return sorted(unnamed, key=lambda c: bool(getattr(c, "_type_bound", False)))
+
+
+def _check_name(connection: sa.Connection, table: str, check: sa.CheckConstraint, taken: _SchemaNames) -> str:
+    """PostgreSQL's name for an unnamed CHECK: ``<table>_<column>_check`` when the expression uses one column
+    (however often), else ``<table>_check``."""
+    return choose_check_name(table, _only_column(connection, check), taken)
+
+
+def _only_column(connection: sa.Connection, check: sa.CheckConstraint) -> str | None:
+    """The one column a CHECK expression uses, as PostgreSQL folds its name, or None (several, none, or an
+    expression that cannot be read: PostgreSQL's table-level name is then the guess)."""
+    text = str(check.sqltext.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    try:
+        tree = sqlglot.parse_one(text, read="postgres")
+    except (ParseError, TokenError):
+        return None
+    names = {column.this.name if column.this.quoted else column.name.lower()
+             for column in tree.find_all(exp.Column)}  # fmt: skip
+    return names.pop() if len(names) == 1 else None
 
 
 class _SchemaNames:
@@ -325,6 +374,13 @@ def _add_column_with_constraints(operations: ParityOperations, operation: alembi
     with_keys = operations.schema_obj.table(table_name, copy_column(operation.column), schema=schema)
     column = copy_column_without_foreign_keys(operation.column)
     column.unique = column.index = None
+    connection = operations.migration_context.connection
+    checks = [c for c in column.constraints if isinstance(c, sa.CheckConstraint) and is_unnamed(c)]
+    if checks and connection is not None:  # ADD COLUMN ... CHECK: named as CREATE TABLE names it
+        constraint_names = _SchemaNames(connection, schema, relations=False)
+        for check in checks:
+            check.name = _check_name(connection, table_name, check, constraint_names)
+            constraint_names.add(check.name)
     with _table_copy(operations, table_name, schema) as batch:
         batch.add_column(column)
     for index in with_keys.indexes:  # Column(index=True): Alembic creates it after the column

@@ -9,6 +9,8 @@ PostgreSQL's own (``src/backend/commands/indexcmds.c`` and ``catalog/pg_constrai
   a constraint of the schema; a primary key's name leaves the columns out (``<table>_pkey``);
 * a FOREIGN KEY by ``ChooseConstraintName(table, columns, "fkey")``: the first of ``<table>_<columns>_fkey``,
   ``..._fkey1``, ... that no constraint of the schema has (relations do not count);
+* a CHECK constraint by ``ChooseConstraintName(table, column, "check")`` (``AddRelationNewConstraints``), where
+  ``column`` is the one column the expression uses, or none when it uses several or none (``<table>_check``);
 * ``<columns>`` is the column names joined by ``_``, stopping once 64 bytes are reached
   (``ChooseIndexNameAddition``), and the whole name fits in 63 bytes by cutting the longer of table and columns
   first, never inside a UTF-8 character (``makeObjectName``).
@@ -18,7 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 
-__all__ = ["NAMEDATALEN", "choose_constraint_name", "choose_relation_name", "column_addition", "object_name"]
+__all__ = [
+    "NAMEDATALEN",
+    "choose_check_name",
+    "choose_constraint_name",
+    "choose_relation_name",
+    "column_addition",
+    "object_name",
+]
 
 #: PostgreSQL's NAMEDATALEN: a name holds at most NAMEDATALEN - 1 bytes.
 NAMEDATALEN = 64
@@ -88,3 +97,9 @@ def choose_relation_name(table: str, columns: Sequence[str] | None, label: str, 
 def choose_constraint_name(table: str, columns: Sequence[str], label: str, taken: Container[str]) -> str:
     """A FOREIGN KEY's name (label ``fkey``); ``taken``: the schema's constraint names."""
     return _choose(table, column_addition(columns), label, taken)
+
+
+def choose_check_name(table: str, column: str | None, taken: Container[str]) -> str:
+    """A CHECK constraint's name (label ``check``): ``column`` is the only column its expression uses, or None;
+    ``taken``: the schema's constraint names."""
+    return _choose(table, column, "check", taken)

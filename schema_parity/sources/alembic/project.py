@@ -104,9 +104,18 @@ class AlembicProject:
         else:
             options = _ini_options(config_path, ini_section)
         location = script_location if script_location is not None else options.get("script_location")
+        extra: tuple[tuple[str, str], ...] = ()
         if not location and _is_script_directory(config_path.parent):
-            # Flask-Migrate's layout: migrations/alembic.ini beside env.py and versions/, script_location set in code
+            # Flask-Migrate's layout: migrations/alembic.ini beside env.py and versions/, script_location set in code.
+            # `flask db` imports the application from the project root, so revisions that import it find it there
+            # without an install: the directory holding migrations/, or, when that is a package, the directory
+            # holding its top-level package (never a package's own directory: its modules would shadow others).
             location = str(config_path.parent)
+            root = config_path.parent.parent
+            while (root / "__init__.py").is_file() and root.parent != root:
+                root = root.parent
+            if "prepend_sys_path" not in options:
+                extra = (("prepend_sys_path", str(root)),)
         if not location:
             raise ConfigError(
                 (
@@ -125,7 +134,7 @@ class AlembicProject:
             script_location=_existing_dir(resolved.resolve(), what),
             config_path=config_path,
             ini_section=ini_section,
-            options=(("version_locations", os.pathsep.join(versions)),) if versions else (),
+            options=((("version_locations", os.pathsep.join(versions)),) if versions else ()) + extra,
             revision_timeout=revision_timeout,
             metadata=metadata,
             bootstrap=bootstrap,

@@ -114,6 +114,7 @@ class _ParityEnvironment(EnvironmentContext):
 
     def run_migrations(self, **options: Any) -> None:
         context = self.get_context()
+        compat.adopt_open_transaction(context)  # autocommit_block() in a revision commits it, as under alembic
         with op_installed(ParityOperations(context, self.progress.invoked)):
             context.run_migrations(**options)
 
@@ -144,7 +145,7 @@ def upgrade(
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, no_terminal():
+            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
                 if use_env_py:
                     script.run_env()
                 else:

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from schema_parity import compat
 from schema_parity.errors import MigrationError
 
 __all__ = ["Sandbox", "trusted"]
@@ -284,6 +285,10 @@ class _ScratchEngine:
 
     def __getattr__(self, name: str) -> Any:  # url, dialect, name, ...: the scratch engine's
         return getattr(self._connection.engine, name)
+
+
+# `sa.inspect(engine)` in a revision (an Inspector to ask which tables exist) inspects the scratch connection.
+compat.inspectable_as(_ScratchEngine, lambda engine: engine._connection)
 
 
 class _ScratchAsyncConnection:
