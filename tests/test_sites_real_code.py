@@ -239,6 +239,20 @@ def test_an_f_string_of_python_3_12_says_which_version_it_needs(tmp_path: Path) 
     assert problem.message.endswith("skipped: run schema-parity on Python 3.12 or later to check this file")
 
 
+def test_a_regular_expression_that_mentions_on_conflict_is_not_a_statement(tmp_path: Path) -> None:
+    """A test that picks statements out of a log with ``re.compile(r"INSERT INTO ... (?: ON CONFLICT|$)")`` holds a
+    pattern, not SQL: it is neither a site nor a statement that cannot be parsed (SP902)."""
+    pattern = 're.compile(r"INSERT INTO items \\((?P<columns>[^)]*)\\) VALUES (?P<values>.*?)" r"(?: ON CONFLICT|$)")'
+    found = 're.search(pattern="INSERT .* ON CONFLICT", string=text)'
+    upsert = 'conn.execute("INSERT INTO items (k) VALUES (?) ON CONFLICT (k) DO NOTHING", (1,))'
+    _write(tmp_path, {"tests/test_log.py": f"import re\n\nLOG = {pattern}\n\n\ndef run(conn, text):\n"
+                                           f"    {found}\n    {upsert}\n"})
+    result = scan(["."], root=tmp_path)
+    assert result.problems == []
+    assert [(site.line, site.sql) for site in result.sites] == [
+        (8, "INSERT INTO items (k) VALUES (?) ON CONFLICT (k) DO NOTHING")]
+
+
 # -- 5: scripts and one-off jobs are production code -------------------------------------------------------------------
 def test_scripts_and_jobs_are_scanned_by_default(tmp_path: Path) -> None:
     """Nothing but tool directories (virtualenvs, build output, caches) is left out by default: ``scripts/``,
