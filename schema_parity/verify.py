@@ -784,7 +784,7 @@ class _PostgresDatabase(_Database):
                 verdict, "unverified", phase=phase, sqlstate=exc.sqlstate,
                 message=f"the statement ran longer than {STATEMENT_TIMEOUT:g} s",
             )  # fmt: skip
-        result, rule = _pg_error(exc, question.upsert)
+        result, rule = _pg_error(exc, question, claimed={p.rule for p in verdict.problems})
         return self.answer(verdict, result, phase=phase, sqlstate=exc.sqlstate, rule=rule, message=message)
 
 
@@ -836,16 +836,24 @@ def _plan_arbiters(plan: object) -> Iterator[str]:
             yield from _plan_arbiters(item)
 
 
-#: Errors of the values: foreign key, CHECK, unique and exclusion violations among the rows, one row updated twice,
-#: a raised exception (a trigger), and the data exceptions (class 22) of a malformed value.
+#: Errors of the values: foreign key, CHECK, unique and exclusion violations among the rows, one row updated twice
+#: by rows the placeholders made equal, a raised exception (a trigger), and the data exceptions (class 22) of a
+#: malformed value.
 _PG_VALUE_STATES = frozenset({"23503", "23514", "23505", "23P01", "21000", "P0001"})
 
 
-def _pg_error(exc: psycopg.Error, upsert: Upsert) -> tuple[Result, str | None]:
-    """Whether PostgreSQL's error is a rule's (and which) or the values'."""
-    state = exc.sqlstate or ""
+def _pg_error(exc: psycopg.Error, question: _Question, *, claimed: set[str]) -> tuple[Result, str | None]:
+    """Whether PostgreSQL's error is a rule's (and which) or the values'.
+
+    ``claimed``: the static verdict's rules. One row updated twice (21000) is the statement's own error when no
+    placeholder chose a row's values, or when the static verdict found the same key written twice in the statement's
+    literals (SP302 is claimed only then); otherwise the placeholder values may have made two keys equal.
+    """
+    state, upsert = exc.sqlstate or "", question.upsert
     if exc.diag.context:  # raised inside a function the row triggered
         return "value-error", None
+    if state == "21000" and (not question.spans or "SP302" in claimed):
+        return "error", postgresql_rule(state, _pg_message(exc))
     if state == "23502":
         return ("error", "SP301") if _omitted(upsert, exc.diag.column_name or "", "postgresql") else (
             "value-error", None)

@@ -287,3 +287,33 @@ def test_a_disagreement_is_loud_in_the_text_report(
     assert code == 1
     assert f"  {LINES['NO_KEY']}:11 \x1b[1;31merror\x1b[0m \x1b[36mSP905\x1b[0m [sqlite] " in out
     assert "\x1b[1;31mverified on SQLite " in out and "(sqlite): 10 agree, 1 disagree, 0 undecided\x1b[0m" in out
+
+
+def test_one_row_updated_twice_is_the_statements_error_only_when_its_own_literals_repeat_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """21000 ("cannot affect row a second time") is SP302 when the statement's literals repeat the key, whether or
+    not placeholders fill other columns; when placeholders are the keys, the values --verify chose are distinct and
+    the statement runs. Every answer agrees with the static verdict."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCHEMA_PARITY_POSTGRES_URL", pg_admin_url)  # the server --verify runs on
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id integer PRIMARY KEY, a integer UNIQUE, b integer);\n")
+    head = "INSERT INTO t (id, a, b) VALUES"
+    tail = "ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+    (tmp_path / "app.py").write_text(
+        f'LITERAL = "{head} (1, 1, 1), (2, 1, 2) {tail}"\n'
+        f'IDS_BOUND = "{head} (:x, 1, 1), (:y, 1, 2) {tail}"\n'
+        f'KEYS_BOUND = "{head} (1, :x, 1), (2, :y, 2) {tail}"\n'
+    )
+    code = main(["check", "--no-config", "--schema-sql", "schema.sql", "--dialect", "postgresql", "--format", "json",
+                 "--verify", "app.py"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    report = json.loads(out)
+    found = {s["line"]: s["verified"]["postgresql"] for s in report["sites"]}
+    assert {line: (a["result"], a["rule"], a["sqlstate"], a["agrees"]) for line, a in found.items()} == {
+        1: ("error", "SP302", "21000", True),
+        2: ("error", "SP302", "21000", True),
+        3: ("ok", None, None, True),
+    }
+    assert [f for f in report["findings"] if f["rule"] == "SP905"] == []
