@@ -109,7 +109,9 @@ class Account(Base):
 """
 SCHEMA_HISTORY = [
     Revision("base1", None, "pass"),
-    Revision("add2", "base1", "op.create_unique_constraint('uq_account_email', 'account', ['email'], schema='app_core')"),
+    Revision(
+        "add2", "base1", "op.create_unique_constraint('uq_account_email', 'account', ['email'], schema='app_core')"
+    ),
 ]
 
 
@@ -128,8 +130,10 @@ def test_a_bootstrap_creates_the_schemas_its_models_live_in_on_postgresql(
     (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\npaths = ["app"]\n')
     monkeypatch.chdir(tmp_path)
     code = main(
-        ["check", "--format", "json", "--dialect", "postgresql", "--bootstrap", "base1"]
-        + ["--postgres-url", pg_admin_url, "--postgres", "required"]
+        [
+            *("check", "--format", "json", "--dialect", "postgresql", "--bootstrap", "base1"),
+            *("--postgres-url", pg_admin_url, "--postgres", "required"),
+        ]
     )
     out, err = capsys.readouterr()
     assert code == 0, err
