@@ -140,3 +140,35 @@ def test_a_bootstrap_creates_the_schemas_its_models_live_in_on_postgresql(
     (site,) = json.loads(out)["sites"]
     assert site["verdicts"]["postgresql"]["verdict"] == "ok"
     assert site["verdicts"]["postgresql"]["arbiters"] == ["uq_account_email"]
+
+
+#: Models whose import registers a listener on every Table (as search libraries do for their indexes): importing the
+#: package a second time in the process would register it again, and create_all() would emit its DDL twice.
+LISTENING_MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = {"info": {"parity_import_once_index": True}}
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.Text, nullable=False)
+
+def _index(table, connection, **kw):
+    if table.info.get("parity_import_once_index"):
+        connection.execute(sa.text("CREATE INDEX account_email_idx ON account (email)"))
+
+sa.event.listen(sa.Table, "after_create", _index)
+"""
+
+
+def test_the_models_are_imported_once_so_their_import_time_listeners_act_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "app" / "models.py").write_text(LISTENING_MODELS)
+    code, report = run(capsys, "--bootstrap", "base1")
+    assert code == 0, report
+    (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
+    assert site["verdicts"]["sqlite"]["arbiters"] == ["uq_account_email"]

@@ -28,3 +28,19 @@ def test_a_type_from_a_missing_extension_names_the_type_and_the_settings(
     assert "Revision ext1" in err
     assert 'no type "parity_missing_vector"' in err
     assert "--postgres-url" in err and "setup-sql" in err and "CREATE EXTENSION" in err
+
+
+@pytest.mark.parametrize(
+    ("message", "missing"),
+    [
+        ('relation "account" does not exist', True),
+        ("no such table: account", True),
+        ('column "id" of relation "account" does not exist', False),  # the table is there, a column is not
+    ],
+)
+def test_a_missing_table_is_told_from_a_missing_column(message: str, missing: bool) -> None:
+    import sqlalchemy as sa
+
+    from schema_parity.sources.alembic.runner import _missing_table
+
+    assert _missing_table(sa.exc.ProgrammingError("ALTER TABLE ...", {}, Exception(message))) is missing
