@@ -35,6 +35,7 @@ def test_a_type_from_a_missing_extension_names_the_type_and_the_settings(
     [
         ('relation "account" does not exist', True),
         ("no such table: account", True),
+        ('table "account" does not exist', True),  # PostgreSQL's DROP TABLE
         ('column "id" of relation "account" does not exist', False),  # the table is there, a column is not
     ],
 )

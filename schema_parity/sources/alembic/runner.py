@@ -347,7 +347,7 @@ def _missing_table(exc: BaseException) -> bool:
         return True
     text = str(getattr(exc, "orig", exc))
     return isinstance(exc, sa.exc.DBAPIError) and bool(
-        re.search(r"no such table|(?<!of )relation \"[^\"]+\" does not exist", text)
+        re.search(r"no such table|(?<!of )(?:relation|table) \"[^\"]+\" does not exist", text)
     )
 
 
