@@ -25,6 +25,7 @@ from schema_parity.errors import (
     ConfigError,
     SchemaParityError,
     describe,
+    mask_secrets,
 )
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE, DEFAULT_REVISION_TIMEOUT
 from schema_parity.limits import NEWEST_POSTGRES as NEWEST
@@ -650,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SchemaParityError as exc:
             if args.debug:
                 _print_traceback()
-            print(f"schema-parity: error: {exc}", file=sys.stderr)
+            print(f"schema-parity: error: {mask_secrets(str(exc))}", file=sys.stderr)
             return exc.exit_code
         except KeyboardInterrupt:
             print("schema-parity: interrupted", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: Exit codes, documented in docs/cli.md.
@@ -14,8 +15,39 @@ EXIT_INTERNAL = 2
 
 def describe(exc: BaseException) -> str:
     """``TypeName: first line of the message``: what a one-paragraph error quotes of an underlying exception."""
-    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    lines = [line for line in mask_secrets(str(exc)).strip().splitlines() if line.strip()]
     return f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__
+
+
+#: Names whose values are hidden, as Django's debug page hides settings (API, TOKEN, KEY, SECRET, PASS, SIGNATURE).
+_SECRET_NAME = r"[A-Za-z0-9_.-]*(?:API|TOKEN|KEY|SECRET|PASS|SIGNATURE)[A-Za-z0-9_.-]*"
+MASK = "********"
+#: ``'SECRET': 'value'`` in a mapping's repr (pydantic's ``input_value={...}``, a settings dict).
+_QUOTED_ITEM = re.compile(
+    rf"""(?P<head>(?P<q>['"])(?i:{_SECRET_NAME})(?P=q)\s*:\s*)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^,}}\s]+)"""
+)
+#: ``SECRET_KEY=value`` (an environment assignment, a keyword argument's repr).
+_ASSIGNMENT = re.compile(
+    rf"""(?P<head>\b(?i:{_SECRET_NAME})=)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)}}\]]+)"""
+)
+#: pydantic's ``input_value=...`` inside the block of a field (the field's name on the unindented line above).
+_INPUT_VALUE = re.compile(r"(?P<head>\binput_value=).*?(?=, input_type=|\]$|$)")
+_SECRET_FIELD = re.compile(rf"(?i:{_SECRET_NAME})")
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the values of secret-looking names hidden, the rest kept: an exception from a project's settings
+    (a pydantic ValidationError quotes its input values) never prints a key, token or password."""
+    text = _QUOTED_ITEM.sub(lambda m: f"{m['head']}'{MASK}'", text)
+    text = _ASSIGNMENT.sub(lambda m: f"{m['head']}{MASK}", text)
+    lines, secret_field = [], False
+    for line in text.split("\n"):
+        if line and not line[0].isspace():
+            secret_field = _SECRET_FIELD.fullmatch(line.strip()) is not None
+            lines.append(line)
+            continue
+        lines.append(_INPUT_VALUE.sub(lambda m: f"{m['head']}'{MASK}'", line) if secret_field else line)
+    return "\n".join(lines)
 
 
 class SchemaParityError(Exception):

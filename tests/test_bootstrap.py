@@ -84,3 +84,91 @@ def test_the_models_stand_for_the_bootstrap_revision_and_what_comes_before_is_no
     (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
     assert site["verdicts"]["sqlite"]["verdict"] == "unresolved"
     assert any("comes before the bootstrap revision mig3" in f["message"] for f in report["findings"])
+
+
+def test_without_a_bootstrap_the_message_suggests_bootstrap_and_metadata(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run(capsys)
+    assert code == 2
+    assert "Revision add2" in report["error"]
+    assert "bootstrap = " in report["error"] and "metadata = " in report["error"]
+
+
+SCHEMA_MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = {"schema": "app_core"}  # the install creates the schema, then create_all()
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.Text, nullable=False)
+"""
+SCHEMA_HISTORY = [
+    Revision("base1", None, "pass"),
+    Revision(
+        "add2", "base1", "op.create_unique_constraint('uq_account_email', 'account', ['email'], schema='app_core')"
+    ),
+]
+
+
+@pytest.mark.postgres
+def test_a_bootstrap_creates_the_schemas_its_models_live_in_on_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_admin_url: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(SCHEMA_MODELS)
+    (tmp_path / "app" / "store.py").write_text(
+        "SQL = \"INSERT INTO app_core.account (id, email) VALUES (1, 'a') ON CONFLICT (email) DO NOTHING\"\n"
+    )
+    env_py = "from app.models import Base\ntarget_metadata = Base.metadata\n" + COOKBOOK_ENV_PY
+    write_project(tmp_path, SCHEMA_HISTORY, env_py=env_py)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\npaths = ["app"]\n')
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            *("check", "--format", "json", "--dialect", "postgresql", "--bootstrap", "base1"),
+            *("--postgres-url", pg_admin_url, "--postgres", "required"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (site,) = json.loads(out)["sites"]
+    assert site["verdicts"]["postgresql"]["verdict"] == "ok"
+    assert site["verdicts"]["postgresql"]["arbiters"] == ["uq_account_email"]
+
+
+#: Models whose import registers a listener on every Table (as search libraries do for their indexes): importing the
+#: package a second time in the process would register it again, and create_all() would emit its DDL twice.
+LISTENING_MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = {"info": {"parity_import_once_index": True}}
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.Text, nullable=False)
+
+def _index(table, connection, **kw):
+    if table.info.get("parity_import_once_index"):
+        connection.execute(sa.text("CREATE INDEX account_email_idx ON account (email)"))
+
+sa.event.listen(sa.Table, "after_create", _index)
+"""
+
+
+def test_the_models_are_imported_once_so_their_import_time_listeners_act_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "app" / "models.py").write_text(LISTENING_MODELS)
+    code, report = run(capsys, "--bootstrap", "base1")
+    assert code == 0, report
+    (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
+    assert site["verdicts"]["sqlite"]["arbiters"] == ["uq_account_email"]

@@ -17,7 +17,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +70,43 @@ def naming_convention(reference: str, search: list[Path]) -> Mapping[str, Any] |
     return convention if set(convention) != {"ix"} or convention["ix"] != "ix_%(column_0_label)s" else None
 
 
+#: MetaData already imported in this process, by reference, search path and the state of the package's files.
+_IMPORTED: dict[tuple[str, tuple[str, ...], tuple[tuple[str, int, int], ...]], sa.MetaData] = {}
+
+
 def import_metadata(reference: str, search: list[Path], *, what: str = "metadata") -> sa.MetaData:
     """The MetaData at ``module:attribute`` (a declarative base stands for its ``metadata``), imported inside the
-    sandbox with ``search`` on the path; a reference that cannot be imported is a ConfigError naming it."""
+    sandbox with ``search`` on the path; a reference that cannot be imported is a ConfigError naming it.
+
+    The project is imported once per process while its files are unchanged: a second import would run its import-time
+    side effects again (a library's event listeners registered globally, which then emit their DDL twice in
+    ``create_all()``)."""
+    key = (reference, tuple(str(path) for path in search), _package_state(reference, search))
+    if key in _IMPORTED:
+        return _IMPORTED[key]
     target = import_object(reference, search, what=what, example="myapp.models:Base.metadata")
     metadata = getattr(target, "metadata", target)
     if not isinstance(metadata, sa.MetaData):
         raise ConfigError(f"{what} = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
+    _IMPORTED[key] = metadata
     return metadata
+
+
+def _package_state(reference: str, search: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of each file of the reference's top-level package (the first found)."""
+    top = reference.partition(":")[0].partition(".")[0]
+    for directory in search:
+        files = [directory / f"{top}.py"] if (directory / f"{top}.py").is_file() else []
+        if (directory / top).is_dir():
+            files = sorted((directory / top).rglob("*.py"))
+        if files:
+            state = []
+            for file in files:
+                with suppress(OSError):
+                    stat = file.stat()
+                    state.append((str(file), stat.st_mtime_ns, stat.st_size))
+            return tuple(state)
+    return ()
 
 
 def import_object(reference: str, search: list[Path], *, what: str, example: str) -> Any:

@@ -31,7 +31,7 @@ from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
 
 from schema_parity import compat
-from schema_parity.errors import ConfigError, MigrationError, describe
+from schema_parity.errors import ConfigError, MigrationError, describe, mask_secrets
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import ctrl_c_watch
@@ -397,7 +397,7 @@ def _import_failure(exc: BaseException, roots: Sequence[Path]) -> str:
         )
     missing = f" (module {exc.name!r} is not installed)" if isinstance(exc, ModuleNotFoundError) and exc.name else ""
     origin = f" at {raised_at}" if raised_at and raised_at != culprit else ""
-    message = str(exc).strip()
+    message = mask_secrets(str(exc)).strip()
     detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     if "\n" in detail:  # a multi-line error (a settings validation listing every missing field) is kept whole
         detail = detail.replace("\n", "\n    ")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,8 +225,21 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     assert project.bootstrap is not None
     metadata = import_metadata(reference, project.import_paths)
     stamped = project.resolve(project.bootstrap)
+    schemas = sorted({table.schema for table in metadata.tables.values() if table.schema})
     with no_terminal():
-        metadata.create_all(connection)
+        try:
+            if schemas and connection.dialect.name == "postgresql":
+                # The application's install creates its schemas first; create_all() does not.
+                for schema in schemas:
+                    quoted = connection.dialect.identifier_preparer.quote_schema(schema)
+                    connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+            metadata.create_all(connection)
+        except sa.exc.SQLAlchemyError as exc:
+            where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
+            raise MigrationError(
+                f"bootstrap = {project.bootstrap!r}: create_all() of {reference}{where} failed on "
+                f"{connection.dialect.name}: {describe(exc)}"
+            ) from exc
         MigrationContext.configure(connection).stamp(project.script, stamped)
     compat.commit(connection)
     _log.info("bootstrap: tables created from %s, stamped at %s", reference, stamped)
@@ -298,6 +312,22 @@ def _migration_failure(
             'lives on its MetaData: set metadata = "package.module:Base.metadata" in [tool.schema-parity] (or '
             "--metadata) when env.py's target_metadata was not found or cannot be imported."
         )
+    elif _missing_table(exc):
+        advice = (
+            "The table does not exist when this revision runs. If the project builds a fresh database with "
+            "metadata.create_all() and stamps it (its first revisions assume existing tables), tell schema-parity: "
+            'bootstrap = "<the revision create_all() stands for>" and, when env.py\'s target_metadata does not name '
+            'the models, metadata = "package.module:Base" in [tool.schema-parity] (or --bootstrap / --metadata; '
+            "docs/migrations.md). Otherwise fix the revision."
+        )
+    elif (missing_type := _missing_type(exc)) is not None and dialect == "postgresql":
+        advice = (
+            f'PostgreSQL has no type "{missing_type}" here: it usually comes from an extension the server lacks'
+            + (" (pgvector)" if missing_type == "vector" else "")
+            + ". Point schema-parity at a server that has the extension installed (--postgres-url, postgres-url in "
+            '[tool.schema-parity]) and create it in each scratch database with setup-sql = "CREATE EXTENSION IF '
+            'NOT EXISTS <name>".'
+        )
     elif dialect == "sqlite" and isinstance(exc, (sa.exc.DBAPIError, NotImplementedError)):
         advice = (
             "SQLite cannot run this operation. Guard PostgreSQL-only steps with "
@@ -309,6 +339,24 @@ def _migration_failure(
         revision=revision.revision,
         path=path,
     )
+
+
+def _missing_table(exc: BaseException) -> bool:
+    """A revision met a table that does not exist (reflected, altered or queried)."""
+    if isinstance(exc, sa.exc.NoSuchTableError):
+        return True
+    text = str(getattr(exc, "orig", exc))
+    return isinstance(exc, sa.exc.DBAPIError) and bool(
+        re.search(r"no such table|(?<!of )(?:relation|table) \"[^\"]+\" does not exist", text)
+    )
+
+
+def _missing_type(exc: BaseException) -> str | None:
+    """The type PostgreSQL does not know (``type "vector" does not exist``), usually an extension's."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return None
+    match = re.search(r'type "([^"]+)" does not exist', str(exc.orig))
+    return match.group(1) if match else None
 
 
 def _timeout_failure(limit: float | None, step: RevisionStep | None, env_py: Path | None) -> MigrationError:
