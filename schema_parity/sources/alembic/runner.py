@@ -132,35 +132,9 @@ def upgrade(
     The caller owns the transaction; on SQLite each revision's DDL is committed as Alembic does.
     """
     destination = project.resolve(revision)
-    cfg = project.config(url=connection.engine.url.render_as_string(hide_password=False))
-    cfg.attributes["connection"] = connection
-    script = project.script
-    env_py = Path(script.env_py_location) if use_env_py else None
-    sandbox = Sandbox(connection, env_py)
-    watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
-    progress = _Progress(script, destination, watchdog)
-    env = _ParityEnvironment(cfg, progress, sandbox)
-    naming = None if use_env_py else _naming(project)  # env.py passes its own target_metadata
     if project.bootstrap is not None and current_revision(connection) is None:
         _bootstrap(connection, project)
-    with ctrl_c_watch() as pressed:
-        try:
-            # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
-                if use_env_py:
-                    script.run_env()
-                else:
-                    env.configure(connection=connection, target_metadata=naming)
-                    with env.begin_transaction():
-                        env.run_migrations()
-            sandbox.check()  # a refusal that env.py caught and ignored is still a failure
-            watchdog.check()
-        except BaseException as exc:
-            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
-            if failure is exc:
-                raise
-            raise failure from exc
-    return progress.applied
+    return _run(connection, project, _Progress, destination, use_env_py=use_env_py)
 
 
 class _DowngradeProgress(_Progress):
@@ -182,26 +156,39 @@ def downgrade(
     """Downgrade the database behind ``connection`` to ``revision`` (an id, or ``base``) by running each revision's
     ``downgrade()``, as ``alembic downgrade`` does, in the same sandbox and under the same time limit as
     :func:`upgrade`; return the revisions undone, in order. The caller owns the transaction."""
-    destination = project.resolve(revision)
+    return _run(connection, project, _DowngradeProgress, project.resolve(revision), use_env_py=use_env_py)
+
+
+def _run(
+    connection: sa.Connection,
+    project: AlembicProject,
+    progress_type: type[_Progress],
+    destination: str,
+    *,
+    use_env_py: bool,
+) -> list[str]:
+    """Run the history's steps towards ``destination`` (which ``progress_type`` chooses: up or down) in the sandbox,
+    under the time limit, with the terminal closed; return the revisions run, in order."""
     cfg = project.config(url=connection.engine.url.render_as_string(hide_password=False))
     cfg.attributes["connection"] = connection
     script = project.script
     env_py = Path(script.env_py_location) if use_env_py else None
     sandbox = Sandbox(connection, env_py)
     watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
-    progress = _DowngradeProgress(script, destination, watchdog)
+    progress = progress_type(script, destination, watchdog)
     env = _ParityEnvironment(cfg, progress, sandbox)
-    naming = None if use_env_py else _naming(project)
+    naming = None if use_env_py else _naming(project)  # env.py passes its own target_metadata
     with ctrl_c_watch() as pressed:
         try:
-            with sandbox.installed(), watchdog.running(), env, no_terminal():
+            # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
+            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
                 if use_env_py:
                     script.run_env()
                 else:
                     env.configure(connection=connection, target_metadata=naming)
                     with env.begin_transaction():
                         env.run_migrations()
-            sandbox.check()
+            sandbox.check()  # a refusal that env.py caught and ignored is still a failure
             watchdog.check()
         except BaseException as exc:
             failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
