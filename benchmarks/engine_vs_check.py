@@ -32,30 +32,13 @@ import time
 import uuid
 from pathlib import Path
 
+# The corpus of benchmarks/check.py (this script's directory is on sys.path when it runs): the same tables, keys and
+# targets, so the two benchmarks' numbers describe one workload.
+from check import ddl as schema
+from check import upserts
+
 ROOT = Path(__file__).resolve().parents[1]
 LOAD_BATCH = 500  # statements per query: one transaction for 10,000 relations exceeds max_locks_per_transaction
-TARGETS = (
-    "(id) DO NOTHING",
-    "(b, a) DO UPDATE SET c = excluded.c",
-    "(c) WHERE active DO NOTHING",
-    "(e) DO NOTHING",  # no key on e: 42P10 on PostgreSQL, SP101 from the check
-)
-
-
-def schema(n: int) -> list[str]:
-    statements = []
-    for i in range(n):
-        statements.append(f"CREATE TABLE t{i} (id integer PRIMARY KEY, a integer, b integer, c integer, e text, "
-                          f"active boolean, CONSTRAINT t{i}_ab_key UNIQUE (a, b))")
-        statements.append(f"CREATE UNIQUE INDEX t{i}_c_active ON t{i} (c) WHERE active")
-    return statements
-
-
-def upserts(n: int) -> list[str]:
-    return [f"INSERT INTO t{i} (id, a, b, c, e, active) VALUES (1, 2, 3, 4, 'x', true) ON CONFLICT "
-            f"{TARGETS[i % len(TARGETS)]}" for i in range(n)]
-
-
 def run_check(directory: Path, python: str) -> tuple[float, float, int, list[bool]]:
     """Wall seconds, CPU seconds, peak RSS in KiB, and per statement whether the check says ok."""
     command = [python, "-m", "schema_parity", "check", "--no-config", "--schema-sql", "schema.sql",
