@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from schema_parity.catalog import Catalog, Dialect
+from schema_parity.catalog import Dialect
 from schema_parity.config import Settings
 from schema_parity.errors import ConfigError
 from schema_parity.findings import Finding
@@ -372,11 +372,8 @@ def run_deploy_check(
         for dialect in dialects:
             schema.prepare(revisions, (dialect,))
 
-        def at(revision: str, dialect: Dialect) -> Catalog | Unavailable:
-            return schema.at(revision, dialect)
-
         def verdict(site: Site, revision: str, dialect: Dialect) -> Verdict:
-            catalog = at(revision, dialect)
+            catalog = schema.at(revision, dialect)
             if isinstance(catalog, Unavailable):
                 return Verdict.unresolved(dialect, "SP901", catalog.reason)
             return judge_site(site, catalog, dialect)[0]
