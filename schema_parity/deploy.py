@@ -496,11 +496,11 @@ def _findings(
             )
         )
     if site.safe_order == "neither":
-        rule = rule_for("SP603")
-        said = rule.say("kept-statement" if kept else "changed-statement", located=located)
+        neither = rule_for("SP603")
+        said = neither.say("kept-statement" if kept else "changed-statement", located=located)
         out.append(
             Finding(
-                rule="SP603", severity=rule.severity, path=site.path, line=site.line, column=site.column,
+                rule="SP603", severity=neither.severity, path=site.path, line=site.line, column=site.column,
                 dialect=None, table=None, message=said.message, hint=said.hint,
             )
         )

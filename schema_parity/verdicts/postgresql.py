@@ -204,10 +204,10 @@ class _Analysis:
     def _column_list(self) -> Iterator[Problem]:
         for name in self.upsert.columns or ():
             if self.column(name) is None:
-                yield self._no_column("no-column-of-relation", name)
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
 
-    def _no_column(self, message: str, name: Name) -> Problem:
-        """SP202 for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
+    def _no_column(self, name: Name) -> dict[str, str]:
+        """SP202's fields for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
         near = [c.name for c in self.table.columns if c.name.lower() == name.text.lower()]
         rule = rule_for("SP202")
         hint = (
@@ -215,7 +215,7 @@ class _Analysis:
             if near
             else rule.text("hint-columns", table=self.table.name, columns=", ".join(c.name for c in self.table.columns))
         )
-        return Problem.of("SP202", message, column=name.folded(), table=self.table.name, hint=hint)
+        return {"column": name.folded(), "table": self.table.name, "hint": hint}
 
     def _clause(self, clause: ConflictClause) -> list[Problem]:
         if self.table.has_rules:
@@ -255,7 +255,7 @@ class _Analysis:
             yield from self._references(node, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
-                yield self._no_column("no-column-of-relation", name)
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
         for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
             yield from self._references(node, allow_excluded=True)
 
@@ -281,7 +281,7 @@ class _Analysis:
                     if own_name == "excluded":
                         yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
-                        yield self._no_column("no-excluded-column", name)
+                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name))
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
@@ -295,7 +295,7 @@ class _Analysis:
                     continue  # a whole-row reference to the existing or the proposed row
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
-                yield self._no_column("no-column", name)
+                yield Problem.of("SP202", "no-column", **self._no_column(name))
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
@@ -326,7 +326,7 @@ class _Analysis:
         if self.column(name) is not None:
             yield self._ambiguous(name)
         elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
-            yield self._no_column("no-column", name)
+            yield Problem.of("SP202", "no-column", **self._no_column(name))
 
     def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
         """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""
