@@ -6,9 +6,10 @@ no words of its own — only the rule code, the template's id and data fields (n
 be used by some site, and every id a site names must exist in its rule, so neither dead templates nor typos survive.
 Both walks are also run on small snippets below, so a test that cannot fail would show here.
 
-Not covered, because they are data of the SP901/SP903 ``{reason}`` templates rather than a rule's wording: the
-reasons the scanner gives for a file or statement it cannot read (``ScanProblem``, ``Site.unresolved``), the reasons
-a Catalog is unavailable, and the ``_Unsupported``/``_SyntaxError`` texts of SQLite's expression reader.
+Not covered yet, because they reach the SP901 ``{reason}`` template as data: why the scanner could not rebuild a
+statement (``Site.unresolved``, the SQLAlchemy scanner's ``Unresolved``), why a Catalog is unavailable, and the
+``_Unsupported``/``_SyntaxError`` texts of SQLite's expression reader. Why a file was not scanned (``ScanProblem``,
+``UnreadableFile``, SP903) is covered.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from schema_parity.verdicts import Problem
 PACKAGE = Path(__file__).resolve().parents[1] / "schema_parity"
 RULES_PACKAGE = PACKAGE / "rules"
 
-FINDING_MAKERS = {"Problem": (1, 2), "Drift": (1, 2), "Finding": (7, 8)}
+FINDING_MAKERS = {"Problem": (1, 2), "Drift": (1, 2), "Finding": (7, 8), "ScanProblem": (2,), "UnreadableFile": (0,)}
 """Constructors of findings, with the positions of their message and hint arguments."""
 TEMPLATE_METHODS = ("say", "text")
 
@@ -193,9 +194,11 @@ def test_the_walks_catch_what_they_are_for() -> None:
         '    yield Finding("SP101", "error", "p", 1, 1, None, None, message=x, hint="Fix it.")\n'
         '    yield Verdict.unresolved("sqlite", Problem("SP901", "because"))\n'
         '    yield Problem("SP101", x, ", ")\n'
+        '    yield ScanProblem("a.py", 0, f"cannot read {x}")\n'
+        '    yield ScanProblem("a.py", 0, rule_for("SP903").text("not-utf8", error=x))\n'
     )
     found = list(words_at_emission_sites(ast.parse(source)))
-    assert [line for line, _ in found] == [2, 3, 4, 5, 5], found
+    assert sorted(line for line, _ in found) == [2, 3, 4, 5, 5, 7], found
     used = [("x.py", 1, codes, ids) for _, codes, ids in used_templates(ast.parse(
         "SP = 'SP107'\n"
         "def f(flag):\n"

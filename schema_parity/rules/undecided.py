@@ -119,6 +119,43 @@ SP903 = Rule(
     ),
     messages=(
         Message("unreadable-file", "{reason}", "Fix the file so it parses, or exclude it."),
+        Message("cannot-read", "cannot read: {error}"),
+        Message("cannot-read-file", "cannot read the file: {error}"),
+        Message("cannot-list-directory", "cannot list the directory: {error}; the files in it are not checked"),
+        Message("not-a-regular-file", "not a regular file ({kind}), skipped"),
+        Message("link-outside", "a symbolic link to {target}, outside the scanned tree: not followed"),
+        Message(
+            "too-big",
+            "the file is {size:,} bytes, over the {limit:,}-byte limit on a scanned file: its upserts are not checked; "
+            "raise the limit with --max-file-size BYTES (max-file-size in [tool.schema-parity]) or exclude it",
+        ),
+        Message("not-utf8", "not a UTF-8 text file, skipped: {error}"),
+        Message("not-python", "not valid Python, skipped: {error}"),
+        Message(
+            "newer-python",
+            "written for Python {needed} (not valid Python {running}: {error}), skipped: run schema-parity on Python "
+            "{needed} or later to check this file",
+        ),
+        Message(
+            "nested-too-deeply",
+            "an expression is nested too deeply to analyse (RecursionError): this file's upserts are not checked; "
+            "split the expression, or exclude the file",
+        ),
+        Message(
+            "unterminated",
+            "unterminated {what}: nothing from line {lost} to the end of the file was checked; close it (PostgreSQL "
+            "and SQLite reject the script as it is)",
+        ),
+        Message(
+            "unterminated-opened",
+            "unterminated {what} (opened at line {opened}): nothing from line {lost} to the end of the file was "
+            "checked; close it (PostgreSQL and SQLite reject the script as it is)",
+        ),
+        Message(
+            "internal-error",
+            "internal error of schema-parity while scanning this file, its upserts are not checked (please report it "
+            "with the file if you can): {kind}: {error}",
+        ),
     ),
 )
 
