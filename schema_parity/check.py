@@ -28,7 +28,7 @@ from schema_parity.sites.scan import scan
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
-from schema_parity.verdicts import Verdict, judge, resolve_table
+from schema_parity.verdicts import Problem, Verdict, judge, resolve_table
 from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
@@ -99,11 +99,16 @@ def judge_site(
 ) -> tuple[Verdict, str | None, str | None]:
     """The verdict for one site, with the table and conflict target it names (for the report)."""
     if site.sql is None:
-        return Verdict.unresolved(dialect, "SP901", site.unresolved or "the statement is built at run time"), None, None
+        unresolved = (
+            Problem.of("SP901", "reason", reason=site.unresolved)
+            if site.unresolved
+            else Problem.of("SP901", "built-at-run-time")
+        )
+        return Verdict.unresolved(dialect, unresolved), None, None
     try:
         upsert = parse_upsert(site.sql, dialect)
     except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, "SP902", f"cannot parse the statement: {exc}"), None, None
+        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable", error=exc)), None, None
     verdict = judge(upsert, catalog, dialect, postgres_version=postgres_version)
     return verdict, upsert.table_display, upsert.target_display
 
@@ -314,16 +319,14 @@ def _judge_all(
                 # A statement inside a revision runs against the schema of that revision, which a database or DDL
                 # files (one state of the schema) do not describe: judging it against them would be a guess.
                 verdict = Verdict.unresolved(
-                    dialect,
-                    "SP901",
-                    f"this statement runs inside revision {site.revision}; the schema source describes one state "
-                    "of the schema, not the schema at that revision (check migrations with --alembic-config)",
+                    dialect, Problem.of("SP901", "revision-statement", revision=site.revision)
                 )
                 table = target = None
             else:
                 catalog = catalogs.at(site.revision, dialect) if site.revision is not None else catalogs.head(dialect)
                 if isinstance(catalog, Unavailable):
-                    verdict, table, target = Verdict.unresolved(dialect, "SP901", catalog.reason), None, None
+                    unavailable = Problem.of("SP901", "reason", reason=catalog.reason)
+                    verdict, table, target = Verdict.unresolved(dialect, unavailable), None, None
                 else:
                     verdict, table, target = judge_site(
                         site, catalog, dialect, postgres_version=catalogs.options.postgres_version
@@ -457,6 +460,7 @@ def _statement_lines(site: Site) -> tuple[int, int]:
 
 def _problem_finding(problem: ScanProblem) -> Finding:
     rule = rule_for("SP903")
+    said = rule.say("unreadable-file", reason=problem.message)
     return Finding(
         rule=rule.code,
         severity=rule.severity,
@@ -465,6 +469,6 @@ def _problem_finding(problem: ScanProblem) -> Finding:
         column=1,
         dialect=None,
         table=None,
-        message=problem.message,
-        hint="Fix the file so it parses, or exclude it.",
+        message=said.message,
+        hint=said.hint,
     )

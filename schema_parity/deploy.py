@@ -33,7 +33,7 @@ from schema_parity.rules import Severity, rule_for
 from schema_parity.sites import Site
 from schema_parity.sites.scan import ScanResult, scan
 from schema_parity.sources import Schema, Unavailable
-from schema_parity.verdicts import Verdict
+from schema_parity.verdicts import Problem, Verdict
 
 if TYPE_CHECKING:
     from schema_parity.check import CheckResult
@@ -375,7 +375,7 @@ def run_deploy_check(
         def verdict(site: Site, revision: str, dialect: Dialect) -> Verdict:
             catalog = schema.at(revision, dialect)
             if isinstance(catalog, Unavailable):
-                return Verdict.unresolved(dialect, "SP901", catalog.reason)
+                return Verdict.unresolved(dialect, Problem.of("SP901", "reason", reason=catalog.reason))
             return judge_site(site, catalog, dialect)[0]
 
         findings: list[Finding] = []
@@ -398,16 +398,11 @@ def run_deploy_check(
                         breaker = next(
                             (r for r in between if verdict(old, r, dialect).status == "error"), new_revision
                         )
-                        then = (
-                            "the change keeps this statement as it is, so it fails once the migrations ran, whatever "
-                            "the order"
-                            if kept
-                            else "the old code then fails"
-                        )
-                        message = (
-                            f"migrations first breaks the running code on {dialect}: revision "
-                            f"{_revision_name(project, breaker)} changes what this statement needs, and {then}: "
-                            f"{during.problems[0].message}"
+                        message = rule_for("SP601").text(
+                            "breaks-kept-statement" if kept else "breaks-old-code",
+                            dialect=dialect,
+                            revision=_revision_name(project, breaker),
+                            problem=during.problems[0].message,
                         )
                         problems.append(("migrations-first", dialect, message, during.problems[0].rule))
                         first = "unsafe"
@@ -425,10 +420,11 @@ def run_deploy_check(
                         mender = next(
                             (r for r in between if verdict(new, r, dialect).status != "error"), new_revision
                         )
-                        message = (
-                            f"code first runs this statement on the old schema on {dialect} before revision "
-                            f"{_revision_name(project, mender)} gives it what it needs, and it fails: "
-                            f"{during.problems[0].message}"
+                        message = rule_for("SP602").text(
+                            "fails-on-old-schema",
+                            dialect=dialect,
+                            revision=_revision_name(project, mender),
+                            problem=during.problems[0].message,
                         )
                         problems.append(("code-first", dialect, message, during.problems[0].rule))
                         code = "unsafe"
@@ -487,43 +483,25 @@ def _findings(
     kept: bool = False,
 ) -> list[Finding]:
     out: list[Finding] = []
-    located = f" (in the old code, {sides.described})" if where_old else ""
+    located = rule_for("SP601").text("in-old-code", described=sides.described) if where_old else ""
     for each_order, dialect, message, cause in problems:
         code = "SP601" if each_order == "migrations-first" else "SP602"
         rule = rule_for(code)
         severity: Severity = "error" if order == each_order else rule.severity
-        hint = (
-            "Deploy the code first, or keep the old key until the old code is gone (drop it in a later migration)."
-            if code == "SP601"
-            else "Run the migrations first, or ship the code that needs the new key after the migration is deployed."
-        )
+        said = rule.say("finding", problem=message, cause=cause, located=located)
         out.append(
             Finding(
                 rule=code, severity=severity, path=site.path, line=site.line, column=site.column,
-                dialect=dialect, table=None, message=f"{message} [{cause}]{located}", hint=hint,
+                dialect=dialect, table=None, message=said.message, hint=said.hint,
             )
         )
     if site.safe_order == "neither":
-        rule = rule_for("SP603")
+        neither = rule_for("SP603")
+        said = neither.say("kept-statement" if kept else "changed-statement", located=located)
         out.append(
             Finding(
-                rule="SP603", severity=rule.severity, path=site.path, line=site.line, column=site.column,
-                dialect=None, table=None,
-                message=(
-                    "no deploy order is safe for this statement: the migrations break it and the change keeps it"
-                    if kept
-                    else "no deploy order is safe for this statement: the old code fails on the new schema and the "
-                    f"new code fails on the old one{located}"
-                ),
-                hint=(
-                    "Deploy in two steps: first change the statement (with a migration that adds the key it will "
-                    "need, keeping the old one); then, when no old code runs, the migration that drops or changes "
-                    "the old key."
-                    if kept
-                    else "Deploy in two steps: first a migration that adds the new key and keeps the old one, with "
-                    "the new code (or the new code alone once that migration is out); then, when no old code runs, a "
-                    "migration that drops or changes the old key."
-                ),
+                rule="SP603", severity=neither.severity, path=site.path, line=site.line, column=site.column,
+                dialect=None, table=None, message=said.message, hint=said.hint,
             )
         )
     return out

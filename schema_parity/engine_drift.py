@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from schema_parity.catalog import Key, Table
 from schema_parity.compare import key_identity
+from schema_parity.rules import rule_for
 
 __all__ = ["DEFERRAL_DRIFT", "KEY_DRIFT", "Drift", "table_drift"]
 
@@ -44,35 +45,22 @@ def table_drift(sqlite: Table, postgresql: Table) -> list[Drift]:
     only_pg = [right[i] for i in right if i not in left]
     only_sqlite = [left[i] for i in left if i not in right]
     if only_pg or only_sqlite:
+        rule = rule_for(KEY_DRIFT)
         sides = []
         if only_pg:
-            sides.append(f"only on PostgreSQL: {'; '.join(k.describe() for k in only_pg)}")
+            sides.append(rule.text("only-postgresql", keys="; ".join(k.describe() for k in only_pg)))
         if only_sqlite:
-            sides.append(f"only on SQLite: {'; '.join(k.describe() for k in only_sqlite)}")
-        found.append(
-            Drift(
-                KEY_DRIFT,
-                f"The schema gives {name} different keys on the two engines ({', '.join(sides)}): tests that run on "
-                "SQLite exercise other keys than PostgreSQL enforces in production.",
-                "Build the same key on both engines: give a partial index sqlite_where= next to postgresql_where=, "
-                "and create a constraint outside its dialect guard (or an equivalent one in the other branch).",
-            )
-        )
+            sides.append(rule.text("only-sqlite", keys="; ".join(k.describe() for k in only_sqlite)))
+        found.append(Drift(KEY_DRIFT, *rule.say("keys-differ", table=name, sides=", ".join(sides))))
     for identity in left.keys() & right.keys():
         pg_key = right[identity]
         if pg_key.deferrable and not left[identity].deferrable:
-            when = "INITIALLY DEFERRED" if pg_key.initially_deferred else "INITIALLY IMMEDIATE"
-            found.append(
-                Drift(
-                    DEFERRAL_DRIFT,
-                    f"{left[identity].describe()} of {name} is DEFERRABLE {when} on PostgreSQL and checked at once on "
-                    "SQLite: on PostgreSQL it is never the arbiter of an ON CONFLICT clause"
-                    + (" and its violations surface at commit" if pg_key.initially_deferred else "")
-                    + ", so an upsert that SQLite resolves through it fails there.",
-                    "Make the key NOT DEFERRABLE if upserts rely on it, or give the upsert a key that is not "
-                    "deferrable.",
-                )
+            said = rule_for(DEFERRAL_DRIFT).say(
+                "initially-deferred" if pg_key.initially_deferred else "initially-immediate",
+                key=left[identity].describe(),
+                table=name,
             )
+            found.append(Drift(DEFERRAL_DRIFT, *said))
     return found
 
 

@@ -139,13 +139,13 @@ class Suppressor:
                         continue
                     known = [r for r in RULES if r.startswith(code)]
                     if code and not known:
-                        message = f"unknown rule code {code} in a suppression comment"
+                        said = rule.say("unknown-code", code=code)
                     elif enabled is not None and known and not any(enabled.get(r, True) for r in known):
                         continue
+                    elif code:
+                        said = rule.say("unused-code-in-file" if directive.file_level else "unused-code", code=code)
                     else:
-                        what = code or "every rule"
-                        scope = "this file" if directive.file_level else "these lines"
-                        message = f"unused suppression: nothing reported for {what} in {scope}"
+                        said = rule.say("unused-in-file" if directive.file_level else "unused")
                     out.append(
                         Finding(
                             rule=rule.code,
@@ -155,8 +155,8 @@ class Suppressor:
                             column=directive.column,
                             dialect=None,
                             table=None,
-                            message=message,
-                            hint="Remove the code (or the comment) from the suppression.",
+                            message=said.message,
+                            hint=said.hint,
                         )
                     )
         return out

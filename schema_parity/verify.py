@@ -168,11 +168,17 @@ def verify_reports(
 def _disagreement(report: SiteReport, verdict: Verdict, answer: Answer) -> Finding:
     site = report.site
     rules = [p.rule for p in verdict.problems if p.severity == "error"]
-    static = f"error {', '.join(rules)}" if verdict.status == "error" else "ok"
-    if verdict.arbiters:
-        static += f" (arbiter(s) {', '.join(verdict.arbiters)})"
-    revision = f" at revision {site.revision}" if site.revision else ""
     rule = rule_for(VERIFY_RULE)
+    static = rule.text("static-error", rules=", ".join(rules)) if verdict.status == "error" else rule.text("static-ok")
+    if verdict.arbiters:
+        static = rule.text("static-arbiters", verdict=static, arbiters=", ".join(verdict.arbiters))
+    said = rule.say(
+        "disagreement-at-revision" if site.revision else "disagreement",
+        engine=answer.engine,
+        revision=site.revision,
+        said=answer.said(),
+        static=static,
+    )
     return Finding(
         rule=rule.code,
         severity=rule.severity,
@@ -181,11 +187,8 @@ def _disagreement(report: SiteReport, verdict: Verdict, answer: Answer) -> Findi
         column=site.column,
         dialect=answer.dialect,
         table=report.table,
-        message=f"schema-parity's static verdict and {answer.engine} disagree on this statement{revision}: "
-        f"{answer.engine} {answer.said()}; the static verdict was {static}. This is a defect of schema-parity, "
-        "not of your code: trust the engine's answer.",
-        hint="Please report it to the schema-parity issue tracker with this message, the statement and the schema "
-        "(schema-parity schema); `# schema-parity: ignore[SP905]` on the statement hides it meanwhile.",
+        message=said.message,
+        hint=said.hint,
     )
 
 

@@ -7,7 +7,7 @@ for one statement) is always an error.
 
 from __future__ import annotations
 
-from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.rule import Example, Message, Rule
 
 _DROP_OLD = "op.drop_constraint('uq_item_sku', 'item')  # the running code upserts ON CONFLICT (sku)"
 _KEEP_OLD = "# keep uq_item_sku until no deployed code upserts ON CONFLICT (sku); drop it in a later migration"
@@ -42,6 +42,25 @@ SP601 = Rule(
             fix="drop the key after the code that needs it is gone",
         ),
     ),
+    messages=(
+        Message(
+            "breaks-old-code",
+            "migrations first breaks the running code on {dialect}: revision {revision} changes what this statement "
+            "needs, and the old code then fails: {problem}",
+        ),
+        Message(
+            "breaks-kept-statement",
+            "migrations first breaks the running code on {dialect}: revision {revision} changes what this statement "
+            "needs, and the change keeps this statement as it is, so it fails once the migrations ran, whatever the "
+            "order: {problem}",
+        ),
+        Message(
+            "finding",
+            "{problem} [{cause}]{located}",
+            "Deploy the code first, or keep the old key until the old code is gone (drop it in a later migration).",
+        ),
+        Message("in-old-code", " (in the old code, {described})"),
+    ),
 )
 
 SP602 = Rule(
@@ -72,6 +91,18 @@ SP602 = Rule(
             fixed="-- the same statement, deployed after the migration that creates the key",
             fails="(deploy): on the old schema, before the migration that adds the key",
             fix="run the migrations first",
+        ),
+    ),
+    messages=(
+        Message(
+            "fails-on-old-schema",
+            "code first runs this statement on the old schema on {dialect} before revision {revision} gives it what it "
+            "needs, and it fails: {problem}",
+        ),
+        Message(
+            "finding",
+            "{problem} [{cause}]{located}",
+            "Run the migrations first, or ship the code that needs the new key after the migration is deployed.",
         ),
     ),
 )
@@ -113,6 +144,22 @@ SP603 = Rule(
             language="python",
             fails="(deploy): the code moved to ON CONFLICT (sku, shop) in the same change",
             fix="two deploys",
+        ),
+    ),
+    messages=(
+        Message(
+            "kept-statement",
+            "no deploy order is safe for this statement: the migrations break it and the change keeps it",
+            "Deploy in two steps: first change the statement (with a migration that adds the key it will need, keeping "
+            "the old one); then, when no old code runs, the migration that drops or changes the old key.",
+        ),
+        Message(
+            "changed-statement",
+            "no deploy order is safe for this statement: the old code fails on the new schema and the new code fails "
+            "on the old one{located}",
+            "Deploy in two steps: first a migration that adds the new key and keeps the old one, with the new code (or "
+            "the new code alone once that migration is out); then, when no old code runs, a migration that drops or "
+            "changes the old key.",
         ),
     ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-from schema_parity.rules import RULES, Example, Rule
+from schema_parity.rules import RULES, Example, Message, Rule
 
 RULES_DOC = "docs/rules.md"
 REGENERATE = "python -m schema_parity.rules.docs > docs/rules.md"
@@ -55,6 +55,10 @@ $ schema-parity check --no-config --schema-sql schema.sql --dialect sqlite upser
 ```
 
 `schema-parity explain SP205` prints a rule's summary from the command line.
+
+Each rule's section ends with its messages, the only words its findings carry: an id, the message and the hint, with
+`{field}` filled in per finding (`{n:one|many}` picks a word by number). A message without a hint is a part that
+other messages of the rule take as a field (a hint chosen by the situation, a list of keys).
 """
 
 _DECIDING = """\
@@ -174,7 +178,17 @@ def _section(rule: Rule) -> str:
     for language in dict.fromkeys(example.language for example in rule.doc_examples):
         examples = [_example(e) for e in rule.doc_examples if e.language == language]
         out.append(f"```{language}\n" + "\n\n".join(examples) + "\n```")
+    if rule.messages:
+        out.append("Messages:\n\n```text\n" + "\n".join(_message(m) for m in rule.messages) + "\n```")
     return "\n\n".join(out)
+
+
+def _message(message: Message) -> str:
+    """A message template as its findings show it: the id, the message, the hint (``{field}`` filled per finding)."""
+    lines = [message.id, f"  {message.text}"]
+    if message.hint:
+        lines.append(f"  hint: {message.hint}")
+    return "\n".join(lines)
 
 
 def _example(example: Example) -> str:

@@ -7,7 +7,7 @@ tests/test_engine_drift.py.
 
 from __future__ import annotations
 
-from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.rule import Example, Message, Rule
 
 SP501 = Rule(
     code="SP501",
@@ -53,6 +53,17 @@ SP501 = Rule(
             fix="the same predicate on both engines",
         ),
     ),
+    messages=(
+        Message(
+            "keys-differ",
+            "The schema gives {table} different keys on the two engines ({sides}): tests that run on SQLite exercise "
+            "other keys than PostgreSQL enforces in production.",
+            "Build the same key on both engines: give a partial index sqlite_where= next to postgresql_where=, and "
+            "create a constraint outside its dialect guard (or an equivalent one in the other branch).",
+        ),
+        Message("only-postgresql", "only on PostgreSQL: {keys}"),
+        Message("only-sqlite", "only on SQLite: {keys}"),
+    ),
 )
 
 SP502 = Rule(
@@ -89,6 +100,22 @@ SP502 = Rule(
             language="python",
             fails="(warned)",
             fix="if upserts rely on the key",
+        ),
+    ),
+    messages=(
+        Message(
+            "initially-immediate",
+            "{key} of {table} is DEFERRABLE INITIALLY IMMEDIATE on PostgreSQL and checked at once on SQLite: on "
+            "PostgreSQL it is never the arbiter of an ON CONFLICT clause, so an upsert that SQLite resolves through it "
+            "fails there.",
+            "Make the key NOT DEFERRABLE if upserts rely on it, or give the upsert a key that is not deferrable.",
+        ),
+        Message(
+            "initially-deferred",
+            "{key} of {table} is DEFERRABLE INITIALLY DEFERRED on PostgreSQL and checked at once on SQLite: on "
+            "PostgreSQL it is never the arbiter of an ON CONFLICT clause and its violations surface at commit, so an "
+            "upsert that SQLite resolves through it fails there.",
+            "Make the key NOT DEFERRABLE if upserts rely on it, or give the upsert a key that is not deferrable.",
         ),
     ),
 )

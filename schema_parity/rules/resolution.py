@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.rule import Example, Message, Rule
 from schema_parity.rules.schemas import T_ID, T_KEY
 
 SP201 = Rule(
@@ -41,6 +41,20 @@ SP201 = Rule(
             dialects=("postgresql",),
             fails="on PostgreSQL",
         ),
+    ),
+    messages=(
+        Message(
+            "no-relation",
+            'relation "{relation}" does not exist (42P01).',
+            "Check the table name, or add the migration that creates it.",
+        ),
+        Message(
+            "no-relation-spelled",
+            'relation "{relation}" does not exist (42P01).',
+            "PostgreSQL folds unquoted names to lower case; the table is spelled {spelled!r} — quote it exactly.",
+        ),
+        Message("sqlite-no-table", "no such table: {table}", "Check the table name, or add the migration that "
+            "creates it."),
     ),
 )
 
@@ -81,6 +95,19 @@ SP202 = Rule(
             bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = excluded.zz;",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = excluded.a;",
         ),
+    ),
+    messages=(
+        Message("no-column-of-relation", 'column "{column}" of relation "{table}" does not exist (42703).', "{hint}"),
+        Message("no-excluded-column", "column excluded.{column} does not exist (42703).", "{hint}"),
+        Message("no-column", 'column "{column}" does not exist (42703).', "{hint}"),
+        Message(
+            "hint-spelled",
+            "PostgreSQL folds unquoted names to lower case; the column is spelled {spelled!r} — quote it.",
+        ),
+        Message("hint-columns", "{table} has columns: {columns}."),
+        Message("sqlite-no-column-named", "table {table} has no column named {column}", "{table} has columns: "
+            "{columns}."),
+        Message("sqlite-no-such-column", "no such column: {column}", "{table} has columns: {columns}."),
     ),
 )
 
@@ -125,6 +152,33 @@ SP203 = Rule(
             fixed="INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = x.a + 1;",
         ),
     ),
+    messages=(
+        Message(
+            "excluded-alias",
+            'table reference "excluded" is ambiguous (42P09): the INSERT\'s alias is excluded, the name '
+            'PostgreSQL gives '
+            "the proposed row.",
+            "Give {table} another alias.",
+        ),
+        Message(
+            "aliased-table",
+            'invalid reference to FROM-clause entry for table "{qualifier}" (42P01): the INSERT names {table} AS '
+            "{alias}, so only {alias}.col and excluded.col are visible (P35).",
+            "Qualify columns with {alias} or excluded.",
+        ),
+        Message(
+            "missing-from",
+            'missing FROM-clause entry for table "{qualifier}" (42P01).',
+            "Qualify columns with {alias} or excluded.",
+        ),
+        Message(
+            "sqlite-target-qualifier",
+            "no such column: {column}",
+            "Write the column bare, or qualify it with {alias}, the INSERT's name for the table.",
+        ),
+        Message("sqlite-update-qualifier", "no such column: {column}", "Qualify columns with {alias} or "
+            "excluded (P35)."),
+    ),
 )
 
 SP204 = Rule(
@@ -166,6 +220,18 @@ SP204 = Rule(
             bad="INSERT INTO v (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             dialects=("sqlite",),
+        ),
+    ),
+    messages=(
+        Message(
+            "virtual-table",
+            'UPSERT not implemented for virtual table "{table}" (S18).',
+            "Use INSERT OR REPLACE / INSERT OR IGNORE, or upsert into a real table.",
+        ),
+        Message(
+            "view",
+            "cannot modify {table} because it is a view (or, with an INSTEAD OF trigger, cannot UPSERT a view) (S18).",
+            "Upsert into the view's base table instead.",
         ),
     ),
 )
@@ -210,6 +276,15 @@ SP205 = Rule(
             dialects=("postgresql",),
             fails="on PostgreSQL",
             fix="t.b is the existing row's value (what SQLite used), excluded.b the value being inserted",
+        ),
+    ),
+    messages=(
+        Message(
+            "ambiguous",
+            'column reference "{column}" is ambiguous (42702): in ON CONFLICT DO UPDATE both {table} (the '
+            'existing row) '
+            "and excluded (the row proposed for insertion) have a column {column}.",
+            "Qualify it: {table}.{ref} for the existing row's value, excluded.{ref} for the value being inserted.",
         ),
     ),
 )

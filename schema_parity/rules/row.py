@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.rule import Example, Message, Rule
 from schema_parity.rules.schemas import T_KEY
 
 SP301 = Rule(
@@ -44,6 +44,23 @@ SP301 = Rule(
             fixed_schema="CREATE TABLE t (id integer PRIMARY KEY, a integer, b integer NOT NULL DEFAULT 0);\n",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             fix="a server default (or insert a value for b)",
+        ),
+    ),
+    messages=(
+        Message(
+            "column-list",
+            "the column list ({written}) of the INSERT into {table} leaves out {columns}, which {count:is|are} "
+            "NOT NULL "
+            "without a default: every row fails with a NOT NULL violation, and ON CONFLICT never handles those.",
+            "Insert a value for {columns}, or give {count:it|them} a server default in a migration, e.g. "
+            'op.alter_column("{name}", "{column}", server_default=sa.text("...")).',
+        ),
+        Message(
+            "default-values",
+            "DEFAULT VALUES of the INSERT into {table} leaves out {columns}, which {count:is|are} NOT NULL without a "
+            "default: every row fails with a NOT NULL violation, and ON CONFLICT never handles those.",
+            "Insert a value for {columns}, or give {count:it|them} a server default in a migration, e.g. "
+            'op.alter_column("{name}", "{column}", server_default=sa.text("...")).',
         ),
     ),
 )
@@ -92,6 +109,22 @@ SP302 = Rule(
             dialects=("postgresql",),
             fails="on PostgreSQL",
             fix="deduplicate the rows by key first (the last one wins, as on SQLite)",
+        ),
+    ),
+    messages=(
+        Message(
+            "same-key",
+            "rows {first} and {second} propose the same conflict key {key} to ON CONFLICT DO UPDATE: PostgreSQL raises "
+            "21000 'ON CONFLICT DO UPDATE command cannot affect row a second time' (SQLite applies the rows one after "
+            "another and passes, P42).",
+            "Send each key once per statement: merge the rows by key first (keep the last, as SQLite does).",
+        ),
+        Message(
+            "same-key-in-batch",
+            "rows {first} and {second} of the executemany batch SQLAlchemy sends as one statement propose the same "
+            "conflict key {key} to ON CONFLICT DO UPDATE: PostgreSQL raises 21000 'ON CONFLICT DO UPDATE command "
+            "cannot affect row a second time' (SQLite applies the rows one after another and passes, P42).",
+            "Send each key once per statement: merge the rows by key first (keep the last, as SQLite does).",
         ),
     ),
 )

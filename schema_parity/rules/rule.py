@@ -1,14 +1,16 @@
 """What a rule is: one object holding everything said about one finding code.
 
 The code, name, severity and summary (``schema-parity rules``), the docs/semantics.md ids it rests on, what each
-engine does and an example (``schema-parity explain``), and the prose, error messages and examples of its section of
-docs/rules.md, which is generated from these objects (``python -m schema_parity.rules.docs``).
+engine does and an example (``schema-parity explain``), the prose, error messages and examples of its section of
+docs/rules.md, which is generated from these objects (``python -m schema_parity.rules.docs``), and the templates of
+the message and hint its findings carry (``Rule.say``), so no finding's words are written anywhere else.
 """
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from schema_parity.catalog import DIALECTS, Dialect
 
@@ -35,13 +37,55 @@ class Example:
     fix: str = ""
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` plus one spec for grammatical number: ``{n:is|are}`` is ``is`` when ``n == 1``, else ``are``."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, many = format_spec.split("|", 1)
+            return one if value == 1 else many
+        return format(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in _FORMATTER.parse(template) if field is not None)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One wording of a rule's finding: ``text`` and ``hint`` are ``str.format`` templates over named fields (plus
+    ``{n:one|many}`` for grammatical number). ``id`` is what emission sites name (``Rule.say``); a rule has one
+    message per distinct situation (SP104: one per syntax error), which docs/rules.md lists."""
+
+    id: str
+    text: str
+    hint: str = ""
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names the templates take; ``Rule.say`` must be given exactly these."""
+        return _fields(self.text) | _fields(self.hint)
+
+
+class Said(NamedTuple):
+    """A rendered message: the finding's ``message`` and ``hint``."""
+
+    message: str
+    hint: str
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: ``code`` and ``name`` are stable, ``summary`` is one line for listings.
 
     ``postgresql``/``sqlite`` say what each engine does with ``example`` (the ``explain`` page; the tests run it on
     both engines). ``applies`` is the rules table's PostgreSQL and SQLite cells; ``description``, ``errors`` (the
-    engines' messages, Markdown) and ``doc_examples`` make the rule's section of docs/rules.md.
+    engines' messages, Markdown), ``doc_examples`` and ``messages`` make the rule's section of docs/rules.md.
+    ``messages`` are the only words its findings carry (tests/test_rule_messages.py holds every emission site to
+    them).
     """
 
     code: str
@@ -56,6 +100,27 @@ class Rule:
     refs: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     doc_examples: tuple[Example, ...] = ()
+    messages: tuple[Message, ...] = ()
+
+    def message(self, id: str) -> Message:
+        """The message template ``id`` (KeyError for an unknown id, so a typo fails in the tests)."""
+        found = next((m for m in self.messages if m.id == id), None)
+        if found is None:
+            raise KeyError(f"{self.code} has no message {id!r}")
+        return found
+
+    def say(self, id: str, **fields: object) -> Said:
+        """Message ``id`` rendered with ``fields`` (every field its templates take; a site choosing between messages
+        may pass the fields of all of them)."""
+        template = self.message(id)
+        missing = template.fields - fields.keys()
+        if missing:
+            raise TypeError(f"{self.code} {id}: missing field(s) {', '.join(sorted(missing))}")
+        return Said(_FORMATTER.format(template.text, **fields), _FORMATTER.format(template.hint, **fields))
+
+    def text(self, id: str, **fields: object) -> str:
+        """Message ``id``'s text alone: a part of another message (a hint chosen by the site, a list's entry)."""
+        return self.say(id, **fields).message
 
     @property
     def anchor(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema_parity.rules.rule import Example, Rule
+from schema_parity.rules.rule import Example, Message, Rule
 from schema_parity.rules.schemas import T_CONSTRAINT, T_ID, T_KEY, T
 
 SP101 = Rule(
@@ -56,6 +56,60 @@ SP101 = Rule(
             fix="a migration adds the key the statement relies on",
         ),
     ),
+    messages=(
+        Message(
+            "no-match",
+            "ON CONFLICT ({target}) on {table}: there is no unique or exclusion constraint matching the ON CONFLICT "
+            "specification (42P10, raised when the statement is planned). {keys}",
+            "{hint}",
+        ),
+        Message(
+            "no-match-where",
+            "ON CONFLICT ({target}) WHERE {where} on {table}: there is no unique or exclusion constraint matching the "
+            "ON CONFLICT specification (42P10, raised when the statement is planned). {keys}",
+            "{hint}",
+        ),
+        Message("keys", "Keys of {table}: {keys}."),
+        Message("no-keys", "{table} has no PRIMARY KEY, UNIQUE constraint or unique index."),
+        Message("hint-add-constraint", 'Add the key in a migration: op.create_unique_constraint("{name}", '
+            '"{table}", {columns}).'),
+        Message("hint-add-index", 'Add the index in a migration: op.create_index("{name}", "{table}", '
+            '[{terms}], unique=True).'),
+        Message(
+            "hint-add-partial-index",
+            'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True, '
+            'postgresql_where=sa.text("{where}")).',
+        ),
+        Message(
+            "sqlite-no-match",
+            "{clause}ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint: ON CONFLICT ({target}) on "
+            "{table}. {keys}",
+            "{hint}",
+        ),
+        Message(
+            "sqlite-no-match-where",
+            "{clause}ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint: ON CONFLICT ({target}) "
+            "WHERE {where} on {table}. {keys}",
+            "{hint}",
+        ),
+        Message("sqlite-keys", "Keys of {table}: {keys}."),
+        Message("sqlite-no-keys", "{table} has no PRIMARY KEY or UNIQUE constraint."),
+        Message("sqlite-rowid-key", "INTEGER PRIMARY KEY {column} (the rowid)"),
+        Message(
+            "sqlite-hint-add-index",
+            'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}) '
+            "(create_unique_constraint needs batch mode on SQLite).",
+        ),
+        Message("sqlite-hint-where", ', sqlite_where=sa.text("{where}")'),
+        Message(
+            "sqlite-hint-repeated-column",
+            " SQLite also needs exactly one term per index column: drop the repeated column (S7).",
+        ),
+        Message(
+            "sqlite-hint-partial-index",
+            " A partial index matches only if the target repeats its WHERE exactly, token for token (S11).",
+        ),
+    ),
 )
 
 SP102 = Rule(
@@ -95,6 +149,18 @@ SP102 = Rule(
             bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT DO UPDATE SET a = excluded.a;",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = excluded.a;",
             dialects=("postgresql",),
+        ),
+    ),
+    messages=(
+        Message(
+            "no-target",
+            "ON CONFLICT DO UPDATE requires inference specification or constraint name (42601, P30).",
+            "Name the conflict target, e.g. ON CONFLICT ({target}) DO UPDATE ...",
+        ),
+        Message(
+            "no-target-no-key",
+            "ON CONFLICT DO UPDATE requires inference specification or constraint name (42601, P30).",
+            "Name the conflict target, e.g. ON CONFLICT (column_name) DO UPDATE ...",
         ),
     ),
 )
@@ -145,6 +211,14 @@ SP103 = Rule(
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             fails="on both",
         ),
+    ),
+    messages=(
+        Message("order", "ASC/DESC is not allowed in ON CONFLICT clause (42P10, P8).", "Drop {order} from the target."),
+        Message(
+            "nulls", "NULLS FIRST/LAST is not allowed in ON CONFLICT clause (42P10, P8).", "Drop NULLS {nulls} "
+            "from the target."
+        ),
+        Message("sqlite-nulls", "unsupported use of NULLS {nulls} (S15).", "Drop NULLS {nulls} from the target."),
     ),
 )
 
@@ -199,6 +273,66 @@ SP104 = Rule(
             fails="on SQLite",
         ),
     ),
+    messages=(
+        Message(
+            "replace-into",
+            'REPLACE INTO is SQLite syntax: PostgreSQL raises 42601 syntax error at or near "REPLACE".',
+            "Use INSERT ... ON CONFLICT (...) DO UPDATE / DO NOTHING on PostgreSQL.",
+        ),
+        Message(
+            "insert-or",
+            'INSERT {alternative} is SQLite syntax: PostgreSQL raises 42601 syntax error at or near "OR".',
+            "Use INSERT ... ON CONFLICT (...) DO UPDATE / DO NOTHING on PostgreSQL.",
+        ),
+        Message(
+            "several-clauses",
+            '{count} ON CONFLICT clauses: PostgreSQL allows only one (42601 syntax error at or near "ON", P32).',
+            "Keep one ON CONFLICT clause on PostgreSQL; several clauses are SQLite 3.35+ syntax.",
+        ),
+        Message(
+            "empty-target",
+            'ON CONFLICT () has an empty target: 42601 syntax error at or near ")" (P9).',
+            "Name the key columns, e.g. ON CONFLICT (id), or write ON CONFLICT DO NOTHING.",
+        ),
+        Message(
+            "constraint-where",
+            'ON CONFLICT ON CONSTRAINT ... WHERE is not in the grammar: 42601 syntax error at or near "WHERE" (P23).',
+            "Drop the WHERE, or use a column target with WHERE instead.",
+        ),
+        Message(
+            "qualified-column",
+            'ON CONFLICT ({element}): a qualified column is a syntax error on PostgreSQL (42601 at or near ")", P11).',
+            "Write the bare column ({column}).",
+        ),
+        Message(
+            "bare-expression",
+            'ON CONFLICT ({element}): syntax error at or near "{stop}" (42601): an element of the conflict target is a '
+            "column, a function call or an expression in parentheses.",
+            "Put the expression in parentheses: ON CONFLICT (({element})).",
+        ),
+        Message(
+            "sqlite-default-values",
+            'near "ON": syntax error — INSERT ... DEFAULT VALUES cannot have an ON CONFLICT clause in SQLite (S14).',
+            "Write the row explicitly (INSERT INTO t (col) VALUES (...) ON CONFLICT ...), or drop ON CONFLICT.",
+        ),
+        Message(
+            "sqlite-on-constraint",
+            'near "ON": syntax error — SQLite has no ON CONFLICT ON CONSTRAINT (S17).',
+            "Name the constraint's columns instead: ON CONFLICT (col, ...).",
+        ),
+        Message(
+            "sqlite-empty-target",
+            'near ")": syntax error — ON CONFLICT () has an empty target (S15).',
+            "Name the key columns, or write ON CONFLICT DO NOTHING.",
+        ),
+        Message(
+            "sqlite-targetless-not-last",
+            'near "ON": syntax error — the {clause} ON CONFLICT clause has no target; only the last clause may omit it '
+            "(S3).",
+            "Move the target-less clause to the end, or give it a target.",
+        ),
+        Message("sqlite-syntax", "{error}: syntax error", "Use SQLite syntax (e.g. CAST(x AS t)."),
+    ),
 )
 
 SP105 = Rule(
@@ -241,6 +375,16 @@ SP105 = Rule(
             dialects=("sqlite",),
         ),
     ),
+    messages=(
+        Message(
+            "select-from-on",
+            'near "DO": syntax error — in INSERT ... SELECT ... FROM <table> ON CONFLICT, SQLite reads "ON" as '
+            'the join '
+            "constraint of the last FROM item (parsing ambiguity, S13).",
+            "End the SELECT with a WHERE clause, e.g. WHERE true, before ON CONFLICT (with SQLAlchemy: "
+            ".where(sa.true())).",
+        ),
+    ),
 )
 
 SP106 = Rule(
@@ -274,6 +418,13 @@ SP106 = Rule(
             bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT ((t.*)) DO NOTHING;",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             dialects=("postgresql",),
+        ),
+    ),
+    messages=(
+        Message(
+            "whole-row",
+            "whole row unique index inference specifications are not supported (0A000, P10).",
+            "Name the key columns instead of t.*.",
         ),
     ),
 )
@@ -318,6 +469,24 @@ SP107 = Rule(
             fix="target the index's columns (or ALTER TABLE t ADD CONSTRAINT t_a_uidx UNIQUE USING INDEX t_a_uidx)",
         ),
     ),
+    messages=(
+        Message(
+            "unique-index",
+            'constraint "{constraint}" for table "{table}" does not exist (42704).',
+            '{key} is a unique index, not a constraint (P21): target its columns instead, e.g. ON CONFLICT ({target}), '
+            'or promote it with op.execute("ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}").',
+        ),
+        Message(
+            "spelled",
+            'constraint "{constraint}" for table "{table}" does not exist (42704).',
+            'The constraint is spelled "{spelled}": quote it, ON CONSTRAINT "{spelled}" (P24).',
+        ),
+        Message(
+            "no-such-constraint", 'constraint "{constraint}" for table "{table}" does not exist (42704).', "{hint}"
+        ),
+        Message("hint-usable", "Constraints of {table} usable in ON CONSTRAINT: {names}."),
+        Message("hint-none-usable", "{table} has no constraint usable in ON CONSTRAINT."),
+    ),
 )
 
 SP108 = Rule(
@@ -359,6 +528,14 @@ SP108 = Rule(
             bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT ON CONSTRAINT t_a_check DO NOTHING;",
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING;",
             dialects=("postgresql",),
+        ),
+    ),
+    messages=(
+        Message(
+            "no-index",
+            'constraint "{constraint}" in ON CONFLICT clause has no associated index (42809): it is a CHECK or FOREIGN '
+            "KEY constraint (P22).",
+            "{hint}",
         ),
     ),
 )
@@ -404,6 +581,19 @@ SP109 = Rule(
             ),
             fixed="INSERT INTO r (id, room) VALUES (1, 1) ON CONFLICT ON CONSTRAINT r_room_excl DO NOTHING;",
             dialects=("postgresql",),
+        ),
+    ),
+    messages=(
+        Message(
+            "exclusion",
+            "ON CONFLICT DO UPDATE not supported with exclusion constraints (42809): {key} (P26).",
+            "Use DO NOTHING with the exclusion constraint, or target a unique key.",
+        ),
+        Message(
+            "without-overlaps",
+            "ON CONFLICT DO UPDATE not supported with exclusion constraints (42809): {key} (a WITHOUT OVERLAPS key is "
+            "enforced as an exclusion constraint) (P26).",
+            "Use DO NOTHING with the exclusion constraint, or target a unique key.",
         ),
     ),
 )
@@ -466,6 +656,16 @@ SP110 = Rule(
             fix="the constraint is recreated NOT DEFERRABLE",
         ),
     ),
+    messages=(
+        Message(
+            "deferrable",
+            "{key} is DEFERRABLE and would be an arbiter: ON CONFLICT does not support deferrable unique "
+            "constraints/exclusion constraints as arbiters (55000, raised on the first row).",
+            'Recreate it NOT DEFERRABLE (op.drop_constraint("{name}", "{table}") then '
+            'op.create_unique_constraint(...)), '
+            "or name a target that only non-deferrable keys match.",
+        ),
+    ),
 )
 
 SP111 = Rule(
@@ -517,6 +717,16 @@ SP111 = Rule(
             fix='the predicate written literally (SQLAlchemy: index_where=sa.text("b > 0"))',
         ),
     ),
+    messages=(
+        Message(
+            "parameter-predicate",
+            "{key} matches only if the bind parameter(s) in the target WHERE make it imply the index predicate: "
+            "PostgreSQL proves that with custom plans, but a generic plan (after 5 executions of a prepared statement) "
+            "cannot, and then fails with 42P10 (P19).",
+            "Write the predicate literally, as the index does: ON CONFLICT (...) WHERE {predicate} (with SQLAlchemy: "
+            "index_where=sa.text(...)).",
+        ),
+    ),
 )
 
 SP112 = Rule(
@@ -565,6 +775,13 @@ SP112 = Rule(
             fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;",
             dialects=("postgresql",),
             fix="a trigger instead of the rule",
+        ),
+    ),
+    messages=(
+        Message(
+            "rules",
+            "{table} has INSERT or UPDATE rules: PostgreSQL refuses INSERT ... ON CONFLICT on it (0A000, P38).",
+            "Replace the rule by a trigger, or upsert into the underlying table.",
         ),
     ),
 )

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem
+
+SP903 = rule_for("SP903")
 
 __all__ = ["SKIPPED_DIRS", "UnreadableFile", "Walk", "read_source", "relative_name", "walk"]
 
@@ -65,29 +68,26 @@ def read_source(path: Path, max_size: int) -> bytes:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
+        raise UnreadableFile(SP903.text("cannot-read-file", error=exc.strerror or exc)) from None
     with open(fd, "rb", buffering=0) as handle:
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                raise UnreadableFile(f"not a regular file ({_kind(info.st_mode)}), skipped")
+                raise UnreadableFile(SP903.text("not-a-regular-file", kind=_kind(info.st_mode)))
             if info.st_size > max_size:
                 raise UnreadableFile(_too_big(info.st_size, max_size))
             data = handle.read(info.st_size + 1)
             if len(data) > info.st_size:  # it grew since fstat: read on, up to the limit
                 data += handle.read(max_size + 1 - len(data))
         except OSError as exc:
-            raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
+            raise UnreadableFile(SP903.text("cannot-read-file", error=exc.strerror or exc)) from None
     if len(data) > max_size:
         raise UnreadableFile(_too_big(len(data), max_size))
     return data
 
 
 def _too_big(size: int, max_size: int) -> str:
-    return (
-        f"the file is {size:,} bytes, over the {max_size:,}-byte limit on a scanned file: its upserts are not "
-        "checked; raise the limit with --max-file-size BYTES (max-file-size in [tool.schema-parity]) or exclude it"
-    )
+    return SP903.text("too-big", size=size, limit=max_size)
 
 
 def _kind(mode: int) -> str:
@@ -123,7 +123,8 @@ def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Wal
         except FileNotFoundError:
             continue
         except OSError as exc:
-            problems.append(ScanProblem(relative_name(root / given, root), 0, f"cannot read: {exc.strerror or exc}"))
+            reason = SP903.text("cannot-read", error=exc.strerror or exc)
+            problems.append(ScanProblem(relative_name(root / given, root), 0, reason))
             continue
         if stat.S_ISDIR(mode):
             starts.append((real, name))
@@ -131,25 +132,25 @@ def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Wal
             if stat.S_ISREG(mode):
                 found.setdefault(real, (Path(real), name))
             else:
-                problems.append(ScanProblem(name, 0, f"not a regular file ({_kind(mode)}), skipped"))
+                problems.append(ScanProblem(name, 0, SP903.text("not-a-regular-file", kind=_kind(mode))))
     for directory, name in starts:
         _walk_tree(directory, name, exclude, found=found, links=links, problems=problems)
     trees = [directory for directory, _ in starts]
     for name, link in sorted(links):
         target = os.path.realpath(link)
         if not _inside(target, trees):
-            reason = f"a symbolic link to {target}, outside the scanned tree: not followed"
+            reason = SP903.text("link-outside", target=target)
             problems.append(ScanProblem(name, 0, reason))
             continue
         try:
             mode = os.stat(target).st_mode
         except OSError as exc:  # dangling, or a loop
-            problems.append(ScanProblem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
+            problems.append(ScanProblem(name, 0, SP903.text("cannot-read-file", error=exc.strerror or exc)))
             continue
         if stat.S_ISREG(mode):
             found.setdefault(target, (link, name))
         elif not stat.S_ISDIR(mode):  # a link to a directory is not followed, as a directory link is not
-            problems.append(ScanProblem(name, 0, f"not a regular file ({_kind(mode)}), skipped"))
+            problems.append(ScanProblem(name, 0, SP903.text("not-a-regular-file", kind=_kind(mode))))
     ordered = sorted(found.values(), key=lambda item: item[1])
     return Walk(
         [path for path, _ in ordered],
@@ -176,7 +177,7 @@ def _walk_tree(
             with os.scandir(directory) as listing:
                 entries = list(listing)
         except OSError as exc:
-            reason = f"cannot list the directory: {exc.strerror or exc}; the files in it are not checked"
+            reason = SP903.text("cannot-list-directory", error=exc.strerror or exc)
             problems.append(ScanProblem(name, 0, reason))
             continue
         if not is_start and any(entry.name == "pyvenv.cfg" for entry in entries):
@@ -197,9 +198,9 @@ def _walk_tree(
                     links.append((relative, Path(entry.path)))
                 else:
                     mode = entry.stat(follow_symlinks=False).st_mode
-                    problems.append(ScanProblem(relative, 0, f"not a regular file ({_kind(mode)}), skipped"))
+                    problems.append(ScanProblem(relative, 0, SP903.text("not-a-regular-file", kind=_kind(mode))))
             except OSError as exc:
-                problems.append(ScanProblem(relative, 0, f"cannot read the file: {exc.strerror or exc}"))
+                problems.append(ScanProblem(relative, 0, SP903.text("cannot-read-file", error=exc.strerror or exc)))
 
 
 def _inside(path: str, trees: Sequence[str]) -> bool:

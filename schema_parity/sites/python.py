@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeGuard
 
+from schema_parity.rules import rule_for
 from schema_parity.sites import Origin, ScanProblem, Site
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
@@ -97,11 +98,7 @@ def sites_from_python(
     try:
         return _sites_from_python(source, path, project=project, wrappers=wrappers)
     except RecursionError:  # ast.parse (or walking its tree) of an expression thousands of levels deep
-        message = (
-            "an expression is nested too deeply to analyse (RecursionError): this file's upserts are not checked; "
-            "split the expression, or exclude the file"
-        )
-        return [], [ScanProblem(path, 0, message)]
+        return [], [ScanProblem(path, 0, rule_for("SP903").text("nested-too-deeply"))]
 
 
 def _sites_from_python(
@@ -121,7 +118,7 @@ def _sites_from_python(
             # parse below fails again and the problem names the Python that reads the file
             newer = (source, "3.12")
         if newer is None:
-            return [], [ScanProblem(path, line, f"not valid Python, skipped: {message}")]
+            return [], [ScanProblem(path, line, rule_for("SP903").text("not-python", error=message))]
         readable, needed = newer
         try:
             with warnings.catch_warnings():
@@ -131,10 +128,7 @@ def _sites_from_python(
             running = f"{sys.version_info.major}.{sys.version_info.minor}"
             return [], [
                 ScanProblem(
-                    path,
-                    line,
-                    f"written for Python {needed} (not valid Python {running}: {message}), skipped: run "
-                    f"schema-parity on Python {needed} or later to check this file",
+                    path, line, rule_for("SP903").text("newer-python", needed=needed, running=running, error=message)
                 )
             ]
         source = readable  # same lines and columns: only the newer syntax is blanked out

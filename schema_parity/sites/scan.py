@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.rules import rule_for
 from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.sites.cache import ScanCache
 from schema_parity.sites.files import UnreadableFile, read_source, walk
@@ -151,7 +152,7 @@ def _file_sites(
     try:
         text = _decode(data, python=suffix == ".py")
     except (UnicodeDecodeError, SyntaxError) as exc:
-        return [], [ScanProblem(name, 0, f"not a UTF-8 text file, skipped: {exc}")]
+        return [], [ScanProblem(name, 0, rule_for("SP903").text("not-utf8", error=exc))]
     try:
         if suffix == ".py":
             return sites_from_python(text, name, project=project, wrappers=wrappers)
@@ -170,12 +171,7 @@ def _decode(data: bytes, *, python: bool) -> str:
 
 def internal_error(name: str, exc: BaseException) -> ScanProblem:
     """A bug of ours met while reading one file: reported for that file, so the rest of the scan goes on."""
-    return ScanProblem(
-        name,
-        0,
-        f"internal error of schema-parity while scanning this file, its upserts are not checked (please report it "
-        f"with the file if you can): {type(exc).__name__}: {exc}",
-    )
+    return ScanProblem(name, 0, rule_for("SP903").text("internal-error", kind=type(exc).__name__, error=exc))
 
 
 # Each worker process builds its own Project index over the same files (modules are parsed on first use).

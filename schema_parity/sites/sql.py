@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
 
 _TOKEN = re.compile(
@@ -301,9 +302,7 @@ def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]
         return sites, []
     lost = lines.position(unclosed.lost)[0]
     opened = lines.position(unclosed.opened)[0]
-    where = "" if opened == lost else f" (opened at line {opened})"
-    message = (
-        f"unterminated {unclosed.what}{where}: nothing from line {lost} to the end of the file was checked; "
-        "close it (PostgreSQL and SQLite reject the script as it is)"
+    message = rule_for("SP903").text(
+        "unterminated" if opened == lost else "unterminated-opened", what=unclosed.what, opened=opened, lost=lost
     )
     return sites, [ScanProblem(path, lost, message)]

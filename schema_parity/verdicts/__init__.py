@@ -27,6 +27,12 @@ class Problem:
     message: str
     hint: str = ""
 
+    @classmethod
+    def of(cls, rule: str, message: str, **fields: object) -> Problem:
+        """Rule ``rule``'s message ``message`` with ``fields``: the words are the rule's (schema_parity/rules/)."""
+        said = RULES[rule].say(message, **fields)
+        return cls(rule, said.message, said.hint)
+
     @property
     def severity(self) -> Severity:
         return RULES[self.rule].severity
@@ -59,9 +65,9 @@ class Verdict:
         return cls(dialect=dialect, status=status, arbiters=tuple(dict.fromkeys(arbiters)), problems=found)
 
     @classmethod
-    def unresolved(cls, dialect: Dialect, rule: str, message: str, hint: str = "") -> Verdict:
-        """A verdict the checker cannot give (SP9xx), with the reason."""
-        return cls(dialect=dialect, status="unresolved", problems=(Problem(rule, message, hint),))
+    def unresolved(cls, dialect: Dialect, problem: Problem) -> Verdict:
+        """A verdict the checker cannot give (an SP9xx ``problem``, with the reason)."""
+        return cls(dialect=dialect, status="unresolved", problems=(problem,))
 
 
 def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
@@ -83,7 +89,7 @@ def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int
     try:
         upsert = parse_upsert(sql, dialect)
     except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, "SP902", f"cannot parse the statement: {exc}", "Check its syntax.")
+        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=exc))
     return judge(upsert, catalog, dialect, postgres_version=postgres_version)
 
 
@@ -123,18 +129,16 @@ def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], C
     missing = [c for c in table.columns if not c.nullable and not c.has_default and id(c) not in given]
     if not missing:
         return []
-    names = ", ".join(c.name for c in missing)
-    written = ", ".join(n.text for n in upsert.columns or ())
-    listed = "DEFAULT VALUES" if upsert.columns is None else f"the column list ({written})"
     return [
-        Problem(
+        Problem.of(
             "SP301",
-            f"{listed} of the INSERT into {table.qualified_name} leaves out {names}, which "
-            f"{'is' if len(missing) == 1 else 'are'} NOT NULL without a default: every row fails with a NOT NULL "
-            "violation, and ON CONFLICT never handles those.",
-            f"Insert a value for {names}, or give "
-            f"{'it' if len(missing) == 1 else 'them'} a server default in a migration, e.g. "
-            f'op.alter_column("{table.name}", "{missing[0].name}", server_default=sa.text("...")).',
+            "default-values" if upsert.columns is None else "column-list",
+            written=", ".join(n.text for n in upsert.columns or ()),
+            table=table.qualified_name,
+            columns=", ".join(c.name for c in missing),
+            count=len(missing),
+            name=table.name,
+            column=missing[0].name,
         )
     ]
 

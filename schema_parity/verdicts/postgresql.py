@@ -22,6 +22,7 @@ from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
+from schema_parity.rules import rule_for
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
 from schema_parity.verdicts.versions import missing_features
@@ -44,11 +45,9 @@ def judge(upsert: Upsert, catalog: Catalog, *, version: int | None = None) -> Ve
     if missing:
         return Verdict.unresolved(
             "postgresql",
-            "SP901",
-            f"{table.qualified_name} cannot exist as the schema describes it on production's PostgreSQL {version} "
-            f"(postgres-version): {'; '.join(missing)}.",
-            f"Create the key in a form PostgreSQL {version} has, or set postgres-version to the major version "
-            "production runs.",
+            Problem.of(
+                "SP901", "missing-feature", table=table.qualified_name, version=version, missing="; ".join(missing)
+            ),
         )
     analysis = _Analysis(upsert, table, catalog)
     problems += analysis.run()
@@ -69,13 +68,9 @@ def _key_proposed_twice(upsert: Upsert) -> list[Problem]:
 def key_proposed_twice(duplicate: Duplicate) -> Problem:
     """The SP302 problem for ``duplicate`` (also what the run-time capture reports)."""
     first, second = duplicate.rows
-    batch = " of the executemany batch SQLAlchemy sends as one statement" if duplicate.batched else ""
-    return Problem(
-        "SP302",
-        f"rows {first} and {second}{batch} propose the same conflict key {duplicate.describe()} to ON CONFLICT DO "
-        "UPDATE: PostgreSQL raises 21000 'ON CONFLICT DO UPDATE command cannot affect row a second time' (SQLite "
-        "applies the rows one after another and passes, P42).",
-        "Send each key once per statement: merge the rows by key first (keep the last, as SQLite does).",
+    return Problem.of(
+        "SP302", "same-key-in-batch" if duplicate.batched else "same-key", first=first, second=second,
+        key=duplicate.describe(),
     )
 
 
@@ -83,42 +78,23 @@ def key_proposed_twice(duplicate: Duplicate) -> Problem:
 def _grammar(upsert: Upsert) -> Iterator[Problem]:
     """Statements PostgreSQL's grammar rejects (42601) before looking at any table."""
     if upsert.alternative is not None:
-        word = "REPLACE" if upsert.alternative == "REPLACE INTO" else "OR"
-        yield Problem(
-            "SP104",
-            f'{upsert.alternative.replace("OR ", "INSERT OR ")} is SQLite syntax: PostgreSQL raises 42601 syntax '
-            f'error at or near "{word}".',
-            "Use INSERT ... ON CONFLICT (...) DO UPDATE / DO NOTHING on PostgreSQL.",
+        yield Problem.of(
+            "SP104", "replace-into" if upsert.alternative == "REPLACE INTO" else "insert-or",
+            alternative=upsert.alternative,
         )
     if len(upsert.clauses) > 1:
-        yield Problem(
-            "SP104",
-            f"{len(upsert.clauses)} ON CONFLICT clauses: PostgreSQL allows only one (42601 syntax error at or near "
-            '"ON", P32).',
-            "Keep one ON CONFLICT clause on PostgreSQL; several clauses are SQLite 3.35+ syntax.",
-        )
+        yield Problem.of("SP104", "several-clauses", count=len(upsert.clauses))
     for clause in upsert.clauses:
         if clause.target == ():
-            yield Problem("SP104", 'ON CONFLICT () has an empty target: 42601 syntax error at or near ")" (P9).',
-                          "Name the key columns, e.g. ON CONFLICT (id), or write ON CONFLICT DO NOTHING.")
+            yield Problem.of("SP104", "empty-target")
         if clause.constraint_where:
-            yield Problem("SP104", 'ON CONFLICT ON CONSTRAINT ... WHERE is not in the grammar: 42601 syntax error at '
-                          'or near "WHERE" (P23).', "Drop the WHERE, or use a column target with WHERE instead.")
+            yield Problem.of("SP104", "constraint-where")
         for element in clause.target or ():
             if element.qualifier is not None:
-                yield Problem(
-                    "SP104",
-                    f'ON CONFLICT ({element.sql}): a qualified column is a syntax error on PostgreSQL (42601 at or '
-                    'near ")", P11).',
-                    f"Write the bare column ({element.column.text if element.column else element.sql}).",
-                )
+                column = element.column.text if element.column else element.sql
+                yield Problem.of("SP104", "qualified-column", element=element.sql, column=column)
             elif (stop := _unparenthesized(element.sql)) is not None:
-                yield Problem(
-                    "SP104",
-                    f'ON CONFLICT ({element.sql}): syntax error at or near "{stop}" (42601): an element of the '
-                    "conflict target is a column, a function call or an expression in parentheses.",
-                    f"Put the expression in parentheses: ON CONFLICT (({element.sql})).",
-                )
+                yield Problem.of("SP104", "bare-expression", element=element.sql, stop=stop)
 
 
 def _unparenthesized(sql: str) -> str | None:
@@ -188,24 +164,19 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
             # DDL replay records public as the unnamed default schema; a catalog naming public explicitly does not.
             return default[0], []
         if default:
-            return None, [Problem("SP901", f"{shown}: the catalog records its default schema without a name, so "
-                                  f"whether {schema!r} is that schema cannot be decided.", "")]
+            return None, [Problem.of("SP901", "unnamed-default-schema", table=shown, schema=schema)]
     else:
         default = [t for t in candidates if t.schema is None]
         if default:
             return default[0], []
         if candidates:
-            return None, [Problem("SP901", f"{shown} exists only in schema(s) "
-                                  f"{', '.join(sorted(str(t.schema) for t in candidates))}; whether it resolves "
-                                  "depends on the session's search_path.", "")]
+            schemas = ", ".join(sorted(str(t.schema) for t in candidates))
+            return None, [Problem.of("SP901", "search-path", table=shown, schemas=schemas)]
     near = [t.qualified_name for t in catalog.tables if t.name.lower() == upsert.table.text.lower()]
-    hint = (
-        f"PostgreSQL folds unquoted names to lower case; the table is spelled {near[0]!r} — quote it exactly."
-        if near
-        else "Check the table name, or add the migration that creates it."
-    )
-    return None, [Problem("SP201", f'relation "{upsert.schema.folded() + "." if upsert.schema else ""}{name}" does '
-                          "not exist (42P01).", hint)]
+    relation = f"{upsert.schema.folded()}.{name}" if upsert.schema else name
+    return None, [Problem.of(
+        "SP201", "no-relation-spelled" if near else "no-relation", relation=relation, spelled=near[0] if near else None
+    )]
 
 
 # -- parse analysis, planning, execution --------------------------------------------------------------------------
@@ -233,40 +204,40 @@ class _Analysis:
     def _column_list(self) -> Iterator[Problem]:
         for name in self.upsert.columns or ():
             if self.column(name) is None:
-                yield Problem("SP202", f'column "{name.folded()}" of relation "{self.table.name}" does not exist '
-                              "(42703).", self._columns_hint(name))
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
 
-    def _columns_hint(self, name: Name) -> str:
+    def _no_column(self, name: Name) -> dict[str, str]:
+        """SP202's fields for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
         near = [c.name for c in self.table.columns if c.name.lower() == name.text.lower()]
-        if near:
-            return f"PostgreSQL folds unquoted names to lower case; the column is spelled {near[0]!r} — quote it."
-        return f"{self.table.name} has columns: {', '.join(c.name for c in self.table.columns)}."
+        rule = rule_for("SP202")
+        hint = (
+            rule.text("hint-spelled", spelled=near[0])
+            if near
+            else rule.text("hint-columns", table=self.table.name, columns=", ".join(c.name for c in self.table.columns))
+        )
+        return {"column": name.folded(), "table": self.table.name, "hint": hint}
 
     def _clause(self, clause: ConflictClause) -> list[Problem]:
         if self.table.has_rules:
-            return [Problem("SP112", f"{self.table.qualified_name} has INSERT or UPDATE rules: PostgreSQL refuses "
-                            "INSERT ... ON CONFLICT on it (0A000, P38).",
-                            "Replace the rule by a trigger, or upsert into the underlying table.")]
+            return [Problem.of("SP112", "rules", table=self.table.qualified_name)]
         problems = list(self._names(clause))
         if clause.target is None and clause.constraint is None and clause.action == "update":
-            problems.append(Problem(
-                "SP102", "ON CONFLICT DO UPDATE requires inference specification or constraint name (42601, P30).",
-                f"Name the conflict target, e.g. ON CONFLICT ({self._a_key_hint()}) DO UPDATE ...",
+            key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
+            problems.append(Problem.of(
+                "SP102", "no-target" if key is not None else "no-target-no-key",
+                target=self._describe_target(key) if key is not None else None,
             ))
         for element in clause.target or ():
             if element.order is not None:
-                problems.append(Problem("SP103", "ASC/DESC is not allowed in ON CONFLICT clause (42P10, P8).",
-                                        f"Drop {element.order} from the target."))
+                problems.append(Problem.of("SP103", "order", order=element.order))
             if element.nulls is not None:
-                problems.append(Problem("SP103", "NULLS FIRST/LAST is not allowed in ON CONFLICT clause (42P10, P8).",
-                                        f"Drop NULLS {element.nulls} from the target."))
+                problems.append(Problem.of("SP103", "nulls", nulls=element.nulls))
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
             return [missing, *problems] if missing is not None else problems
         if self.table.kind == "view":
-            return [Problem("SP901", f"{self.table.qualified_name} is a view: PostgreSQL infers arbiters on its base "
-                            "table (P38), which the catalog does not record.", "")]
+            return [Problem.of("SP901", "view", table=self.table.qualified_name)]
         try:
             if clause.constraint is not None:
                 return self._on_constraint(clause)
@@ -274,7 +245,7 @@ class _Analysis:
                 return self._targetless()
             return self._inferred(clause)
         except _Unresolved as exc:
-            return [Problem("SP901", str(exc), "")]
+            return [Problem.of("SP901", "reason", reason=exc)]
 
     # -- names (42703, 42P01) --
     def _names(self, clause: ConflictClause) -> Iterator[Problem]:
@@ -284,8 +255,7 @@ class _Analysis:
             yield from self._references(node, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
-                yield Problem("SP202", f'column "{name.folded()}" of relation "{self.table.name}" does not exist '
-                              "(42703).", self._columns_hint(name))
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
         for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
             yield from self._references(node, allow_excluded=True)
 
@@ -309,29 +279,23 @@ class _Analysis:
                 q = Name(qualifier.name, bool(qualifier.args.get("quoted"))).folded()
                 if allow_excluded and q == "excluded":
                     if own_name == "excluded":
-                        yield Problem("SP203", 'table reference "excluded" is ambiguous (42P09): the INSERT\'s alias '
-                                      "is excluded, the name PostgreSQL gives the proposed row.",
-                                      f"Give {self.upsert.table.text} another alias.")
+                        yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
-                        yield Problem("SP202", f"column excluded.{name.folded()} does not exist (42703).",
-                                      self._columns_hint(name))
+                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name))
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
-                    message = (
-                        f'invalid reference to FROM-clause entry for table "{q}" (42P01): the INSERT names '
-                        f"{shown} AS {own_name}, so only {own_name}.col and excluded.col are visible (P35)."
-                        if self.upsert.alias is not None and q == shown
-                        else f'missing FROM-clause entry for table "{q}" (42P01).'
+                    yield Problem.of(
+                        "SP203", "aliased-table" if self.upsert.alias is not None and q == shown else "missing-from",
+                        qualifier=q, table=shown, alias=own_name,
                     )
-                    yield Problem("SP203", message, f"Qualify columns with {own_name} or excluded.")
                     continue
             if self.column(name) is None:
                 if qualifier is None and allow_excluded and name.folded() in (own_name, "excluded"):
                     continue  # a whole-row reference to the existing or the proposed row
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
-                yield Problem("SP202", f'column "{name.folded()}" does not exist (42703).', self._columns_hint(name))
+                yield Problem.of("SP202", "no-column", **self._no_column(name))
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
@@ -340,12 +304,7 @@ class _Analysis:
         own = (self.upsert.alias or self.upsert.table).text
         shown = name.folded()
         ref = f'"{shown}"' if name.quoted else shown
-        return Problem(
-            "SP205",
-            f'column reference "{shown}" is ambiguous (42702): in ON CONFLICT DO UPDATE both {own} (the existing row) '
-            f"and excluded (the row proposed for insertion) have a column {shown}.",
-            f"Qualify it: {own}.{ref} for the existing row's value, excluded.{ref} for the value being inserted.",
-        )
+        return Problem.of("SP205", "ambiguous", column=shown, table=own, ref=ref)
 
     def _outer_reference(self, column: exp.Column, name: Name, root: exp.Expression) -> Iterator[Problem]:
         """A bare name in a subquery: its own FROM items first, then the DO UPDATE level (where it is ambiguous).
@@ -367,7 +326,7 @@ class _Analysis:
         if self.column(name) is not None:
             yield self._ambiguous(name)
         elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
-            yield Problem("SP202", f'column "{folded}" does not exist (42703).', self._columns_hint(name))
+            yield Problem.of("SP202", "no-column", **self._no_column(name))
 
     def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
         """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""
@@ -408,14 +367,12 @@ class _Analysis:
         if key is not None and key.is_constraint:
             self.arbiters.append(key.name or key.describe())
             if (key.kind == "exclusion" or key.without_overlaps) and clause.action == "update":
-                temporal = " (a WITHOUT OVERLAPS key is enforced as an exclusion constraint)" * key.without_overlaps
-                return [Problem("SP109", f"ON CONFLICT DO UPDATE not supported with exclusion constraints (42809): "
-                                f"{key.describe()}{temporal} (P26).",
-                                "Use DO NOTHING with the exclusion constraint, or target a unique key.")]
+                return [Problem.of(
+                    "SP109", "without-overlaps" if key.without_overlaps else "exclusion", key=key.describe()
+                )]
             return list(self._deferrable([key]))
         if wanted in self.table.other_constraints:
-            return [Problem("SP108", f'constraint "{wanted}" in ON CONFLICT clause has no associated index (42809): '
-                            "it is a CHECK or FOREIGN KEY constraint (P22).", self._candidates_hint())]
+            return [Problem.of("SP108", "no-index", constraint=wanted, hint=self._candidates_hint())]
         missing = self._missing_constraint(clause)
         assert missing is not None
         return [missing]
@@ -427,21 +384,17 @@ class _Analysis:
         key = next((k for k in self.table.keys if k.name == wanted), None)
         if (key is not None and key.is_constraint) or wanted in self.table.other_constraints:
             return None
-        message = f'constraint "{wanted}" for table "{self.table.name}" does not exist (42704).'
         if key is not None:
-            hint = (
-                f"{key.describe()} is a unique index, not a constraint (P21): target its columns instead, e.g. "
-                f"ON CONFLICT ({self._describe_target(key)}), or promote it with "
-                f'op.execute("ALTER TABLE {self.table.name} ADD CONSTRAINT {key.name} UNIQUE USING INDEX {key.name}").'
+            return Problem.of(
+                "SP107", "unique-index", constraint=wanted, table=self.table.name, key=key.describe(),
+                target=self._describe_target(key), name=key.name,
             )
-        else:
-            near = [k.name for k in self.table.keys if k.name and k.name.lower() == clause.constraint.text.lower()]
-            hint = (
-                f'The constraint is spelled "{near[0]}": quote it, ON CONSTRAINT "{near[0]}" (P24).'
-                if near
-                else self._candidates_hint()
-            )
-        return Problem("SP107", message, hint)
+        near = [k.name for k in self.table.keys if k.name and k.name.lower() == clause.constraint.text.lower()]
+        if near:
+            return Problem.of("SP107", "spelled", constraint=wanted, table=self.table.name, spelled=near[0])
+        return Problem.of(
+            "SP107", "no-such-constraint", constraint=wanted, table=self.table.name, hint=self._candidates_hint()
+        )
 
     # -- ON CONFLICT DO NOTHING without target (P31, P28) --
     def _targetless(self) -> list[Problem]:
@@ -453,13 +406,7 @@ class _Analysis:
         """ExecCheckIndexConstraints: a deferrable arbiter fails with 55000 when the first row is proposed (P27)."""
         for key in keys:
             if key.deferrable:
-                yield Problem(
-                    "SP110",
-                    f"{key.describe()} is DEFERRABLE and would be an arbiter: ON CONFLICT does not support deferrable "
-                    "unique constraints/exclusion constraints as arbiters (55000, raised on the first row).",
-                    f'Recreate it NOT DEFERRABLE (op.drop_constraint("{key.name}", "{self.table.name}") then '
-                    f"op.create_unique_constraint(...)), or name a target that only non-deferrable keys match.",
-                )
+                yield Problem.of("SP110", "deferrable", key=key.describe(), name=key.name, table=self.table.name)
 
     # -- infer_arbiter_indexes (P1-P19) --
     def _inferred(self, clause: ConflictClause) -> list[Problem]:
@@ -467,8 +414,7 @@ class _Analysis:
         elements = [self._element(e) for e in clause.target]
         for element in elements:
             if element.whole_row:
-                return [Problem("SP106", "whole row unique index inference specifications are not supported "
-                                "(0A000, P10).", "Name the key columns instead of t.*.")]
+                return [Problem.of("SP106", "whole-row")]
         where = _predicate(clause.target_where, self.types) if clause.target_where is not None else None
         matched: list[Key] = []
         maybe: list[Key] = []
@@ -484,14 +430,9 @@ class _Analysis:
         self.arbiters.extend(k.name or k.describe() for k in matched + maybe)
         problems = list(self._deferrable(matched + maybe))
         if not matched and maybe:
-            problems += [Problem(
-                "SP111",
-                f"{k.describe()} matches only if the bind parameter(s) in the target WHERE make it imply the index "
-                "predicate: PostgreSQL proves that with custom plans, but a generic plan (after 5 executions of a "
-                "prepared statement) cannot, and then fails with 42P10 (P19).",
-                f"Write the predicate literally, as the index does: ON CONFLICT (...) WHERE {k.predicate} "
-                "(with SQLAlchemy: index_where=sa.text(...)).",
-            ) for k in maybe]
+            problems += [
+                Problem.of("SP111", "parameter-predicate", key=k.describe(), predicate=k.predicate) for k in maybe
+            ]
         if not matched and not maybe:
             problems.append(self._no_match(clause))
         return problems
@@ -555,39 +496,36 @@ class _Analysis:
         family = column.normalized_type if column is not None else None
         defaults = _DEFAULT_OPCLASSES.get(family or "")
         if defaults is None:
-            raise _Unresolved(f"opclass {written} in the target: the default operator class of "
-                              f"{'this expression' if column is None else column.name} is not known to the checker.")
+            raise _Unresolved(rule_for("SP901").text(
+                "unknown-opclass-expression" if column is None else "unknown-opclass", opclass=written,
+                operand=column.name if column is not None else None,
+            ))
         return written in defaults
 
     def _no_match(self, clause: ConflictClause) -> Problem:
         assert clause.target is not None
-        target = ", ".join(e.sql for e in clause.target)
-        where = f" WHERE {clause.target_where_sql}" if clause.target_where_sql else ""
-        return Problem(
-            "SP101",
-            f"ON CONFLICT ({target}){where} on {self.table.qualified_name}: there is no unique or exclusion constraint "
-            f"matching the ON CONFLICT specification (42P10, raised when the statement is planned). "
-            f"{self._candidates_text()}",
-            _add_key_hint(self.table, clause),
-        )
-
-    def _candidates_text(self) -> str:
+        rule = rule_for("SP101")
         keys = [k for k in self.table.keys if k.kind != "index"]
-        if not keys:
-            return f"{self.table.qualified_name} has no PRIMARY KEY, UNIQUE constraint or unique index."
-        return f"Keys of {self.table.qualified_name}: " + "; ".join(k.describe() for k in keys) + "."
+        name = self.table.qualified_name
+        return Problem.of(
+            "SP101", "no-match-where" if clause.target_where_sql else "no-match",
+            target=", ".join(e.sql for e in clause.target), where=clause.target_where_sql, table=name,
+            keys=rule.text("keys", table=name, keys="; ".join(k.describe() for k in keys))
+            if keys
+            else rule.text("no-keys", table=name),
+            hint=_add_key_hint(self.table, clause),
+        )
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]
-        return (f"Constraints of {self.table.qualified_name} usable in ON CONSTRAINT: {', '.join(names)}."
-                if names else f"{self.table.qualified_name} has no constraint usable in ON CONSTRAINT.")
+        rule, table = rule_for("SP107"), self.table.qualified_name
+        return rule.text("hint-usable", table=table, names=", ".join(names)) if names else rule.text(
+            "hint-none-usable", table=table
+        )
 
     def _describe_target(self, key: Key) -> str:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
 
-    def _a_key_hint(self) -> str:
-        key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
-        return self._describe_target(key) if key is not None else "column_name"
 
 
 @dataclass(frozen=True)
@@ -604,15 +542,17 @@ def _add_key_hint(table: Table, clause: ConflictClause) -> str:
     plain = [e.column.folded() for e in clause.target if e.column is not None and e.qualifier is None]
     unique_cols = list(dict.fromkeys(plain))
     name = f"uq_{table.name}_{'_'.join(unique_cols) or 'expr'}"[:63]
+    rule = rule_for("SP101")
     if len(plain) == len(clause.target) and clause.target_where_sql is None:
-        return (f'Add the key in a migration: op.create_unique_constraint("{name}", "{table.name}", '
-                f"{unique_cols!r}).").replace("'", '"')
+        return rule.text("hint-add-constraint", name=name, table=table.name, columns=unique_cols).replace("'", '"')
     terms = ", ".join(
         f'"{e.column.folded()}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
         for e in clause.target
     )
-    where = f', postgresql_where=sa.text("{clause.target_where_sql}")' if clause.target_where_sql else ""
-    return f'Add the index in a migration: op.create_index("{name}", "{table.name}", [{terms}], unique=True{where}).'
+    return rule.text(
+        "hint-add-partial-index" if clause.target_where_sql else "hint-add-index",
+        name=name, table=table.name, terms=terms, where=clause.target_where_sql,
+    )
 
 
 # -- expressions: equal() after parse analysis (P12) -----------------------------------------------------------------
@@ -880,7 +820,7 @@ def _parse_pg(text: str) -> exp.Expression:
         # typed as the Condition mixin; every node sqlglot builds is an Expression
         return cast(exp.Expression, sqlglot.parse_one(text, read="postgres", into=exp.Condition))
     except (ParseError, TokenError, RecursionError) as exc:  # RecursionError: nested deeper than sqlglot reads
-        raise _Unresolved(f"cannot read the catalog expression {text!r}: {exc}") from exc
+        raise _Unresolved(rule_for("SP901").text("unreadable-expression", text=text, error=exc)) from exc
 
 
 def _index_value(text: str, analysis: _Analysis) -> str:
@@ -1204,8 +1144,7 @@ def _holds(a: object, op: str, b: object) -> bool:
     if isinstance(a, str):
         if a == b:  # equal strings compare equal in every (deterministic) collation
             return op in ("<=", ">=")
-        raise _Unresolved(f"whether {a!r} {op} {b!r} holds decides if the target's WHERE implies the index "
-                          "predicate, and that depends on the column's collation, which the catalog does not record.")
+        raise _Unresolved(rule_for("SP901").text("collation-comparison", left=a, op=op, right=b))
     if isinstance(a, bool) or isinstance(b, bool):  # bool_ops: false < true
         x, y = Decimal(int(bool(a))), Decimal(int(bool(b)))
     else:

@@ -20,10 +20,10 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, Table
+from schema_parity.rules import rule_for
 from schema_parity.upsert import ConflictClause, Name, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, ordinal, table_index
 
-_NO_MATCH = "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
 _ROWID = "rowid"
 """The rowid as a constraint SQLite checks (see ``_generated_updates``)."""
@@ -54,8 +54,7 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     table = _resolve_table(upsert, catalog)
     if table is None:
         shown = f"{upsert.schema.text}.{upsert.table.text}" if upsert.schema else upsert.table.text
-        return Verdict.of("sqlite", [Problem("SP201", f"no such table: {shown}",
-                                             "Check the table name, or add the migration that creates it.")])
+        return Verdict.of("sqlite", [Problem.of("SP201", "sqlite-no-table", table=shown)])
     if table.kind in ("view", "virtual"):
         return Verdict.of("sqlite", _not_a_table(upsert, table))
     analysis = _Analysis(upsert, table)
@@ -69,35 +68,20 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
     if not upsert.clauses:
         return
     if upsert.source == "default_values":
-        yield Problem(
-            "SP104",
-            'near "ON": syntax error — INSERT ... DEFAULT VALUES cannot have an ON CONFLICT clause in SQLite (S14).',
-            "Write the row explicitly (INSERT INTO t (col) VALUES (...) ON CONFLICT ...), or drop ON CONFLICT.",
-        )
+        yield Problem.of("SP104", "sqlite-default-values")
     if upsert.select_from_unterminated:
-        yield Problem(
-            "SP105",
-            'near "DO": syntax error — in INSERT ... SELECT ... FROM <table> ON CONFLICT, SQLite reads "ON" as the '
-            "join constraint of the last FROM item (parsing ambiguity, S13).",
-            "End the SELECT with a WHERE clause, e.g. WHERE true, before ON CONFLICT "
-            "(with SQLAlchemy: .where(sa.true())).",
-        )
+        yield Problem.of("SP105", "select-from-on")
     for clause in upsert.clauses:
         if clause.constraint is not None:
-            yield Problem("SP104", 'near "ON": syntax error — SQLite has no ON CONFLICT ON CONSTRAINT (S17).',
-                          "Name the constraint's columns instead: ON CONFLICT (col, ...).")
+            yield Problem.of("SP104", "sqlite-on-constraint")
         elif clause.target == ():
-            yield Problem("SP104", 'near ")": syntax error — ON CONFLICT () has an empty target (S15).',
-                          "Name the key columns, or write ON CONFLICT DO NOTHING.")
+            yield Problem.of("SP104", "sqlite-empty-target")
         elif clause.target is None and clause.ordinal < len(upsert.clauses):
-            yield Problem("SP104", f'near "ON": syntax error — the {ordinal(clause.ordinal)} ON CONFLICT clause has no '
-                          "target; only the last clause may omit it (S3).",
-                          "Move the target-less clause to the end, or give it a target.")
+            yield Problem.of("SP104", "sqlite-targetless-not-last", clause=ordinal(clause.ordinal))
         # Only the first clause's NULLS is rejected; a later clause's is ignored (verified on SQLite 3.40).
         for element in clause.target or () if clause.ordinal == 1 else ():
             if element.nulls is not None:
-                yield Problem("SP103", f"unsupported use of NULLS {element.nulls} (S15).",
-                              f"Drop NULLS {element.nulls} from the target.")
+                yield Problem.of("SP103", "sqlite-nulls", nulls=element.nulls)
 
 
 def _resolve_table(upsert: Upsert, catalog: Catalog) -> Table | None:
@@ -117,13 +101,10 @@ def _not_a_table(upsert: Upsert, table: Table) -> list[Problem]:
     if table.kind == "virtual":
         if not upsert.clauses:
             return []
-        return [Problem("SP204", f'UPSERT not implemented for virtual table "{table.name}" (S18).',
-                        "Use INSERT OR REPLACE / INSERT OR IGNORE, or upsert into a real table.")]
+        return [Problem.of("SP204", "virtual-table", table=table.name)]
     if upsert.clauses:
-        return [Problem("SP204", f"cannot modify {table.name} because it is a view (or, with an INSTEAD OF trigger, "
-                        "cannot UPSERT a view) (S18).", "Upsert into the view's base table instead.")]
-    return [Problem("SP901", f"{table.name} is a view: a plain INSERT works only if it has an INSTEAD OF INSERT "
-                    "trigger, which the catalog does not record.", "")]
+        return [Problem.of("SP204", "view", table=table.name)]
+    return [Problem.of("SP901", "sqlite-view", table=table.name)]
 
 
 # -- sqlite3UpsertAnalyzeTarget --------------------------------------------------------------------------------------
@@ -147,7 +128,9 @@ class _Analysis:
 
     def run(self) -> list[Problem]:
         problems = [
-            Problem("SP202", f"table {self.table.name} has no column named {name.text}", self._columns_hint())
+            Problem.of(
+                "SP202", "sqlite-no-column-named", table=self.table.name, column=name.text, columns=self._columns()
+            )
             for name in self.upsert.columns or ()
             if self.column(name) is None and not self._is_rowid_name(name.text.lower())
         ]
@@ -156,9 +139,9 @@ class _Analysis:
             try:
                 problems += self._clause(clause, several)
             except _Unsupported as exc:
-                problems.append(Problem("SP901", f"cannot compare the conflict target the way SQLite does: {exc}", ""))
+                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc))
             except _SyntaxError as exc:
-                problems.append(Problem("SP104", f"{exc}: syntax error", "Use SQLite syntax (e.g. CAST(x AS t)."))
+                problems.append(Problem.of("SP104", "sqlite-syntax", error=exc))
         for clause in self._generated_updates():
             problems += self._update_names(clause)
         if self.upsert.alternative != "OR IGNORE":  # OR IGNORE skips rows that violate NOT NULL (S20)
@@ -168,8 +151,13 @@ class _Analysis:
     def _is_rowid_name(self, name: str) -> bool:
         return not self.table.without_rowid and name in _ROWID_NAMES and name not in self.columns
 
-    def _columns_hint(self) -> str:
-        return f"{self.table.name} has columns: {', '.join(c.name for c in self.table.columns)}."
+    def _columns(self) -> str:
+        return ", ".join(c.name for c in self.table.columns)
+
+    def _no_such_column(self, column: str) -> Problem:
+        return Problem.of(
+            "SP202", "sqlite-no-such-column", column=column, table=self.table.name, columns=self._columns()
+        )
 
     def _clause(self, clause: ConflictClause, several: bool) -> list[Problem]:
         try:
@@ -177,10 +165,8 @@ class _Analysis:
             where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
         except _NoSuchColumn as exc:
             if exc.foreign:
-                return [Problem("SP203", f"no such column: {exc}",
-                                f"Write the column bare, or qualify it with {self.visible}, the INSERT's name for the "
-                                "table.")]
-            return [Problem("SP202", f"no such column: {exc}", self._columns_hint())]
+                return [Problem.of("SP203", "sqlite-target-qualifier", column=exc, alias=self.visible)]
+            return [self._no_such_column(str(exc))]
         if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
             self.arbiters.extend(k.name or k.describe() for k in self._indexes())
             if self._rowid_supplied():  # the rowid is checked too, and handled by this clause
@@ -199,10 +185,12 @@ class _Analysis:
             self.arbiters.extend(k.name or k.describe() for k in matched)
             self.claims[clause.ordinal] = {id(k) for k in matched}
             return []
-        prefix = f"{ordinal(clause.ordinal)} " if several else ""
-        return [Problem("SP101", f"{prefix}{_NO_MATCH}: ON CONFLICT ({', '.join(e.sql for e in clause.target)})"
-                        f"{' WHERE ' + (clause.target_where_sql or '') if where is not None else ''} on "
-                        f"{self.table.name}. {self._candidates()}", self._add_key_hint(clause))]
+        return [Problem.of(
+            "SP101", "sqlite-no-match-where" if where is not None else "sqlite-no-match",
+            clause=f"{ordinal(clause.ordinal)} " if several else "", target=", ".join(e.sql for e in clause.target),
+            where=clause.target_where_sql or "", table=self.table.name, keys=self._candidates(),
+            hint=self._add_key_hint(clause),
+        )]
 
     def _indexes(self) -> list[Key]:
         """The table's unique indexes; an INTEGER PRIMARY KEY is the rowid itself, not an index."""
@@ -311,7 +299,7 @@ class _Analysis:
     def _update_names(self, clause: ConflictClause) -> Iterator[Problem]:
         for name in clause.set_columns:
             if self.column(name) is None and not self._is_rowid_name(name.text.lower()):
-                yield Problem("SP202", f"no such column: {name.text}", self._columns_hint())
+                yield self._no_such_column(name.text)
         nodes = [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]
         for node in nodes:
             for column in node.find_all(exp.Column):
@@ -320,18 +308,18 @@ class _Analysis:
                 qualifier = column.args.get("table")
                 shown = f"{qualifier.name}.{column.name}" if qualifier is not None else column.name
                 if qualifier is not None and qualifier.name.lower() not in (self.visible, "excluded"):
-                    yield Problem("SP203", f"no such column: {shown}",
-                                  f"Qualify columns with {self.visible} or excluded (P35).")
+                    yield Problem.of("SP203", "sqlite-update-qualifier", column=shown, alias=self.visible)
                 elif self.columns.get(column.name.lower()) is None and not self._is_rowid_name(column.name.lower()):
-                    yield Problem("SP202", f"no such column: {shown}", self._columns_hint())
+                    yield self._no_such_column(shown)
 
     def _candidates(self) -> str:
+        rule = rule_for("SP101")
         keys = self._indexes()
-        ipk = f"INTEGER PRIMARY KEY {self.rowid_alias} (the rowid)" if self.rowid_alias else None
+        ipk = rule.text("sqlite-rowid-key", column=self.rowid_alias) if self.rowid_alias else None
         described = [k.describe() for k in keys] + ([ipk] if ipk else [])
         if not described:
-            return f"{self.table.name} has no PRIMARY KEY or UNIQUE constraint."
-        return f"Keys of {self.table.name}: " + "; ".join(described) + "."
+            return rule.text("sqlite-no-keys", table=self.table.name)
+        return rule.text("sqlite-keys", table=self.table.name, keys="; ".join(described))
 
     def _add_key_hint(self, clause: ConflictClause) -> str:
         assert clause.target is not None
@@ -341,13 +329,13 @@ class _Analysis:
             f'"{e.column.text}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
             for e in clause.target
         )
-        where = f', sqlite_where=sa.text("{clause.target_where_sql}")' if clause.target_where_sql else ""
-        hint = f'Add the index in a migration: op.create_index("{name}", "{self.table.name}", [{terms}], unique=True' \
-               f"{where}) (create_unique_constraint needs batch mode on SQLite)."
+        rule = rule_for("SP101")
+        where = rule.text("sqlite-hint-where", where=clause.target_where_sql) if clause.target_where_sql else ""
+        hint = rule.text("sqlite-hint-add-index", name=name, table=self.table.name, terms=terms, where=where)
         if len(set(plain)) != len(plain):
-            hint += " SQLite also needs exactly one term per index column: drop the repeated column (S7)."
+            hint += rule.text("sqlite-hint-repeated-column")
         if clause.target_where_sql:
-            hint += " A partial index matches only if the target repeats its WHERE exactly, token for token (S11)."
+            hint += rule.text("sqlite-hint-partial-index")
         return hint
 
 
