@@ -94,6 +94,7 @@ def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
             revision_timeout=schema.revision_timeout,
             metadata=schema.metadata,
             bootstrap=schema.bootstrap,
+            bootstrap_schemas=schema.bootstrap_schemas,
         )
     except ConfigError as exc:
         pytest.fail(f"schema-parity: {exc} (or set alembic-config in [tool.schema-parity])", pytrace=False)

@@ -55,7 +55,9 @@ class SchemaOptions:
     bootstrap: str | None = None
     """The revision a fresh database built from the MetaData (``create_all``) is stamped at, for histories that
     start from ``create_all()``; only the later revisions run."""
-
+    bootstrap_schemas: tuple[str, ...] = ()
+    """The schemas whose tables the bootstrap creates (``""``: tables without one), as an install that calls
+    ``create_all(tables=...)`` does; empty: every table of the MetaData."""
     models: str | None = None
     """``module:attribute`` of SQLAlchemy models whose ``create_all()`` is the schema (instead of a history)."""
 
@@ -161,6 +163,7 @@ class Schema:
                 revision_timeout=options.revision_timeout,
                 metadata=options.metadata,
                 bootstrap=options.bootstrap,
+                bootstrap_schemas=options.bootstrap_schemas,
             )
         return self._project
 

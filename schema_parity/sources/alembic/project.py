@@ -65,6 +65,8 @@ class AlembicProject:
     bootstrap: str | None = None
     """A history that starts from ``create_all()``: a fresh database is built from the MetaData and stamped at this
     revision, and only the later revisions run."""
+    bootstrap_schemas: tuple[str, ...] = ()
+    """The schemas whose tables the bootstrap creates (``""``: tables without a schema); empty: every table."""
 
     @classmethod
     def load(
@@ -77,6 +79,7 @@ class AlembicProject:
         revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT,
         metadata: str | None = None,
         bootstrap: str | None = None,
+        bootstrap_schemas: tuple[str, ...] = (),
     ) -> AlembicProject:
         """Load a project from an ini or pyproject file, or find ``alembic.ini`` / ``pyproject.toml`` upwards.
 
@@ -91,6 +94,7 @@ class AlembicProject:
                 revision_timeout=revision_timeout,
                 metadata=metadata,
                 bootstrap=bootstrap,
+                bootstrap_schemas=bootstrap_schemas,
             )
         config_path = Path(path) if path is not None else _discover(search_from or Path.cwd())
         if not config_path.is_file():
@@ -138,6 +142,7 @@ class AlembicProject:
             revision_timeout=revision_timeout,
             metadata=metadata,
             bootstrap=bootstrap,
+            bootstrap_schemas=bootstrap_schemas,
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -353,7 +358,7 @@ class AlembicProject:
                 _digest_file(digest, f"{label}/{relative.as_posix()}", path)
         if self.config_path is not None:
             _digest_file(digest, "config", self.config_path)
-        digest.update(repr((self.options, self.metadata, self.bootstrap)).encode())
+        digest.update(repr((self.options, self.metadata, self.bootstrap, self.bootstrap_schemas)).encode())
         if self.bootstrap is not None:  # the models build the database: their source is part of what it depends on
             for name, path in self._model_files():
                 _digest_file(digest, f"models/{name}", path)

@@ -191,7 +191,7 @@ def _run(
             sandbox.check()  # a refusal that env.py caught and ignored is still a failure
             watchdog.check()
         except BaseException as exc:
-            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
+            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed(), project=project)
             if failure is exc:
                 raise
             raise failure from exc
@@ -212,7 +212,15 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     assert project.bootstrap is not None
     metadata = import_metadata(reference, project.import_paths)
     stamped = project.resolve(project.bootstrap)
-    schemas = sorted({table.schema for table in metadata.tables.values() if table.schema})
+    only = project.bootstrap_schemas
+    tables = [t for t in metadata.sorted_tables if not only or (t.schema or "") in only]
+    if not tables:
+        raise ConfigError(
+            f"bootstrap-schemas = {list(only)!r}: {reference} has no table in these schemas (\"\" stands for tables "
+            f"without a schema; the MetaData's schemas: "
+            f"{', '.join(sorted({repr(t.schema or '') for t in metadata.tables.values()})) or 'none'})"
+        )
+    schemas = sorted({table.schema for table in tables if table.schema})
     with no_terminal():
         try:
             if schemas and connection.dialect.name == "postgresql":
@@ -220,7 +228,7 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
                 for schema in schemas:
                     quoted = connection.dialect.identifier_preparer.quote_schema(schema)
                     connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-            metadata.create_all(connection)
+            metadata.create_all(connection, tables=tables)
         except sa.exc.SQLAlchemyError as exc:
             where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
             raise MigrationError(
@@ -238,7 +246,15 @@ def _naming(project: AlembicProject) -> sa.MetaData | None:
     return sa.MetaData(naming_convention=dict(convention)) if convention else None
 
 
-def _failure(exc: BaseException, progress: _Progress, dialect: str, env_py: Path | None, ctrl_c: bool) -> BaseException:
+def _failure(
+    exc: BaseException,
+    progress: _Progress,
+    dialect: str,
+    env_py: Path | None,
+    ctrl_c: bool,
+    *,
+    project: AlembicProject,
+) -> BaseException:
     """The exception to raise for a failed run: a MigrationError naming the revision or env.py at fault.
 
     A real Ctrl-C stays a KeyboardInterrupt; after the time limit expired, whatever exception the stopped revision
@@ -253,7 +269,7 @@ def _failure(exc: BaseException, progress: _Progress, dialect: str, env_py: Path
         return exc
     if isinstance(exc, alembic_util.CommandError):
         return MigrationError(f"{progress.script.dir}: {exc}")
-    return _migration_failure(exc, step, progress.operation, dialect, env_py)
+    return _migration_failure(exc, step, progress.operation, dialect, env_py, project=project)
 
 
 def _migration_failure(
@@ -262,6 +278,8 @@ def _migration_failure(
     operation: alembic_ops.MigrateOperation | None,
     dialect: str,
     env_py: Path | None = None,
+    *,
+    project: AlembicProject | None = None,
 ) -> MigrationError:
     if step is None:
         if env_py is not None:
@@ -298,6 +316,17 @@ def _migration_failure(
             "The constraint has no name. Alembic names such constraints by the project's naming convention, which "
             'lives on its MetaData: set metadata = "package.module:Base.metadata" in [tool.schema-parity] (or '
             "--metadata) when env.py's target_metadata was not found or cannot be imported."
+        )
+    elif _missing_table(exc) and project is not None and project.bootstrap is not None:
+        only = project.bootstrap_schemas
+        advice = (
+            f"The table does not exist when this revision runs, although bootstrap = {project.bootstrap!r} is set: "
+            f"create_all() of {project.metadata_reference}"
+            + (f" (tables of the schemas {', '.join(repr(s) for s in only)}, bootstrap-schemas)" if only else "")
+            + " did not create it. Check that the bootstrap revision is the one create_all() stands for and that "
+            "the MetaData (metadata) holds the models of this history's tables; with several histories, each "
+            "[[tool.schema-parity.histories]] entry takes its own bootstrap, bootstrap-schemas and metadata "
+            "(docs/migrations.md)."
         )
     elif _missing_table(exc):
         advice = (
@@ -462,7 +491,7 @@ def _offline_run(project: AlembicProject, destination: str, dialect: str) -> _Of
             watchdog.check()
         except BaseException as exc:
             if watchdog.expired or not isinstance(exc, Exception) or isinstance(exc, alembic_util.CommandError):
-                failure = _failure(exc, progress, dialect, None, pressed())
+                failure = _failure(exc, progress, dialect, None, pressed(), project=project)
                 if failure is exc:
                     raise
                 raise failure from exc
