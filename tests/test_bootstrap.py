@@ -4,6 +4,7 @@ database is built from the project's models, stamped at that revision, and the l
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,24 @@ def test_the_models_are_imported_once_so_their_import_time_listeners_act_once(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (project / "app" / "models.py").write_text(LISTENING_MODELS)
+    code, report = run(capsys, "--bootstrap", "base1")
+    assert code == 0, report
+    (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
+    assert site["verdicts"]["sqlite"]["arbiters"] == ["uq_account_email"]
+
+
+def test_models_a_revision_already_imported_are_not_imported_again(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The application is installed (importable), and a revision imports it at load time, before the bootstrap: its
+    # import-time listener is registered then, and a second import of the same files would register it again.
+    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
+        monkeypatch.delitem(sys.modules, name)  # an earlier test's project of the same name
+    monkeypatch.syspath_prepend(str(project))
+    # its own flag: the listener an earlier test registered in this process must not act on these tables
+    (project / "app" / "models.py").write_text(LISTENING_MODELS.replace("import_once", "already_imported"))
+    add2 = next(project.glob("migrations/versions/add2_*.py"))
+    add2.write_text("import app.models  # noqa: F401\n" + add2.read_text())
     code, report = run(capsys, "--bootstrap", "base1")
     assert code == 0, report
     (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]

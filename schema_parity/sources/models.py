@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.machinery
 import logging
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def import_object(reference: str, search: list[Path], *, what: str, example: str
 
     with (
         _on_path(search),
-        _own_modules(module_name),
+        nullcontext() if _already_imported(module_name, search) else _own_modules(module_name),
         sqlite_memory_connection() as connection,
         Sandbox(connection, None).installed(),
     ):
@@ -149,6 +150,18 @@ def _on_path(directories: list[Path]) -> Iterator[None]:
         for directory in added:
             if directory in sys.path:
                 sys.path.remove(directory)
+
+
+def _already_imported(module_name: str, search: list[Path]) -> bool:
+    """Whether the package was already imported in this process from the files ``search`` finds (a revision that
+    imports the installed application, at load time): it is used as it is, since importing it a second time would
+    run its import-time side effects again (listeners registered globally act twice in ``create_all()``)."""
+    top = module_name.partition(".")[0]
+    loaded = getattr(sys.modules.get(top), "__file__", None)
+    if loaded is None:
+        return False
+    found = importlib.machinery.PathFinder.find_spec(top, [str(d) for d in search])
+    return found is not None and found.origin is not None and Path(found.origin).resolve() == Path(loaded).resolve()
 
 
 @contextmanager

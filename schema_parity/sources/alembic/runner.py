@@ -213,7 +213,7 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     metadata = import_metadata(reference, project.import_paths)
     stamped = project.resolve(project.bootstrap)
     only = project.bootstrap_schemas
-    tables = [t for t in metadata.sorted_tables if not only or (t.schema or "") in only]
+    tables = [t for t in metadata.tables.values() if not only or (t.schema or "") in only]  # create_all() sorts
     if not tables:
         raise ConfigError(
             f"bootstrap-schemas = {list(only)!r}: {reference} has no table in these schemas (\"\" stands for tables "
