@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from schema_parity import compat
 from schema_parity.cli import main
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, write_project
 
@@ -191,3 +192,48 @@ def test_models_a_revision_already_imported_are_not_imported_again(
     assert code == 0, report
     (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
     assert site["verdicts"]["sqlite"]["arbiters"] == ["uq_account_email"]
+
+
+#: A DDL listener written for SQLAlchemy 1.4's legacy connection (bound parameters as keyword arguments), as a 1.4
+#: project's install runs it when it creates its schema and functions before create_all().
+LEGACY_LISTENER_MODELS = (
+    MODELS
+    + """
+def _before_create(target, connection, **kw):
+    connection.execute(sa.text("SELECT :n"), n=1)
+
+sa.event.listen(Base.metadata, "before_create", _before_create)
+"""
+)
+
+
+def test_a_ddl_listener_runs_as_under_the_projects_own_sqlalchemy(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "app" / "models.py").write_text(LEGACY_LISTENER_MODELS)
+    code, report = run(capsys, "--bootstrap", "base1")
+    if compat.SQLALCHEMY_2:  # 2.x refuses keyword parameters everywhere: the project's error, named, not ours
+        assert code == 2
+        assert "create_all() of app.models:Base.metadata failed on sqlite: TypeError" in report["error"]
+        assert "internal error" not in report["error"]
+    else:
+        assert code == 0, report
+
+
+@pytest.mark.postgres
+def test_a_revision_meeting_a_missing_schema_suggests_bootstrap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_admin_url: str
+) -> None:
+    # the install's create_all() creates the schema; the first revision adds a table to it
+    body = "op.create_table('roles', sa.Column('id', sa.Integer, primary_key=True), schema='events')"
+    write_project(tmp_path, [Revision("first", None, body)], env_py=COOKBOOK_ENV_PY)
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            *("schema", "--dialect", "postgresql", "--postgres", "required", "--postgres-url", pg_admin_url),
+            *("--alembic-config", "alembic.ini"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert 'schema "events" does not exist' in err and 'bootstrap = "<the revision' in err

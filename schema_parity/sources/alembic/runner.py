@@ -181,7 +181,7 @@ def _run(
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
+            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_execute(connection):
                 if use_env_py:
                     script.run_env()
                 else:
@@ -228,8 +228,9 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
                 for schema in schemas:
                     quoted = connection.dialect.identifier_preparer.quote_schema(schema)
                     connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-            metadata.create_all(connection, tables=tables)
-        except sa.exc.SQLAlchemyError as exc:
+            with compat.legacy_execute(connection):  # its DDL listeners run as under the project's own install
+                metadata.create_all(connection, tables=tables)
+        except Exception as exc:  # the project's listeners run here: their errors are the project's, not ours
             where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
             raise MigrationError(
                 f"bootstrap = {project.bootstrap!r}: create_all() of {reference}{where} failed on "
@@ -320,8 +321,8 @@ def _migration_failure(
     elif _missing_table(exc) and project is not None and project.bootstrap is not None:
         only = project.bootstrap_schemas
         advice = (
-            f"The table does not exist when this revision runs, although bootstrap = {project.bootstrap!r} is set: "
-            f"create_all() of {project.metadata_reference}"
+            "The table (or its schema) does not exist when this revision runs, although "
+            f"bootstrap = {project.bootstrap!r} is set: create_all() of {project.metadata_reference}"
             + (f" (tables of the schemas {', '.join(repr(s) for s in only)}, bootstrap-schemas)" if only else "")
             + " did not create it. Check that the bootstrap revision is the one create_all() stands for and that "
             "the MetaData (metadata) holds the models of this history's tables; with several histories, each "
@@ -330,11 +331,11 @@ def _migration_failure(
         )
     elif _missing_table(exc):
         advice = (
-            "The table does not exist when this revision runs. If the project builds a fresh database with "
-            "metadata.create_all() and stamps it (its first revisions assume existing tables), tell schema-parity: "
-            'bootstrap = "<the revision create_all() stands for>" and, when env.py\'s target_metadata does not name '
-            'the models, metadata = "package.module:Base" in [tool.schema-parity] (or --bootstrap / --metadata; '
-            "docs/migrations.md). Otherwise fix the revision."
+            "The table (or its schema) does not exist when this revision runs. If the project builds a fresh "
+            "database with metadata.create_all() and stamps it (its first revisions assume existing tables), tell "
+            'schema-parity: bootstrap = "<the revision create_all() stands for>" and, when env.py\'s target_metadata '
+            'does not name the models, metadata = "package.module:Base" in [tool.schema-parity] (or --bootstrap / '
+            "--metadata; docs/migrations.md). Otherwise fix the revision."
         )
     elif (missing_type := _missing_type(exc)) is not None and dialect == "postgresql":
         advice = (
@@ -358,12 +359,13 @@ def _migration_failure(
 
 
 def _missing_table(exc: BaseException) -> bool:
-    """A revision met a table that does not exist (reflected, altered or queried)."""
+    """A revision met a table, or the schema of one, that does not exist (reflected, altered, queried or created in
+    a schema the install's ``create_all()`` would have made)."""
     if isinstance(exc, sa.exc.NoSuchTableError):
         return True
     text = str(getattr(exc, "orig", exc))
     return isinstance(exc, sa.exc.DBAPIError) and bool(
-        re.search(r"no such table|(?<!of )(?:relation|table) \"[^\"]+\" does not exist", text)
+        re.search(r"no such table|(?<!of )(?:relation|table|schema) \"[^\"]+\" does not exist", text)
     )
 
 
