@@ -237,3 +237,63 @@ def test_a_revision_meeting_a_missing_schema_suggests_bootstrap(
     err = capsys.readouterr().err
     assert code == 2
     assert 'schema "events" does not exist' in err and 'bootstrap = "<the revision' in err
+
+
+#: The models create their schema themselves, in a ``before_create`` hook, with a function the table's trigger calls
+#: (made only when the hook creates the schema): the install's way, which the bootstrap must not pre-empt.
+HOOKED_MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = {"schema": "app_core"}
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.Text, nullable=False)
+
+def _before_create(target, connection, **kw):
+    exists = connection.execute(
+        sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = 'app_core'")
+    ).scalar()
+    if not exists:
+        connection.execute(sa.text("CREATE SCHEMA app_core"))
+        connection.execute(sa.text(
+            "CREATE FUNCTION app_core.touch() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+        ))
+
+def _after_create(target, connection, **kw):
+    connection.execute(sa.text(
+        "CREATE TRIGGER account_touch BEFORE INSERT ON app_core.account FOR EACH ROW EXECUTE PROCEDURE app_core.touch()"
+    ))
+
+sa.event.listen(Base.metadata, "before_create", _before_create)
+sa.event.listen(Account.__table__, "after_create", _after_create)
+"""
+
+
+@pytest.mark.postgres
+def test_a_bootstrap_lets_the_models_hooks_create_their_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_admin_url: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(HOOKED_MODELS)
+    (tmp_path / "app" / "store.py").write_text(
+        "SQL = \"INSERT INTO app_core.account (id, email) VALUES (1, 'a') ON CONFLICT (email) DO NOTHING\"\n"
+    )
+    env_py = "from app.models import Base\ntarget_metadata = Base.metadata\n" + COOKBOOK_ENV_PY
+    write_project(tmp_path, SCHEMA_HISTORY, env_py=env_py)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\npaths = ["app"]\n')
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            *("check", "--format", "json", "--dialect", "postgresql", "--bootstrap", "base1"),
+            *("--postgres-url", pg_admin_url, "--postgres", "required"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err  # with the schema made beforehand, the hook made no function and the trigger failed
+    (site,) = json.loads(out)["sites"]
+    assert site["verdicts"]["postgresql"]["arbiters"] == ["uq_account_email"]

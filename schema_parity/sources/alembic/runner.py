@@ -223,13 +223,8 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     schemas = sorted({table.schema for table in tables if table.schema})
     with no_terminal():
         try:
-            if schemas and connection.dialect.name == "postgresql":
-                # The application's install creates its schemas first; create_all() does not.
-                for schema in schemas:
-                    quoted = connection.dialect.identifier_preparer.quote_schema(schema)
-                    connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
             with compat.legacy_execute(connection):  # its DDL listeners run as under the project's own install
-                metadata.create_all(connection, tables=tables)
+                _create_all(connection, metadata, tables, schemas)
         except Exception as exc:  # the project's listeners run here: their errors are the project's, not ours
             where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
             raise MigrationError(
@@ -239,6 +234,29 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
         MigrationContext.configure(connection).stamp(project.script, stamped)
     compat.commit(connection)
     _log.info("bootstrap: tables created from %s, stamped at %s", reference, stamped)
+
+
+def _create_all(connection: sa.Connection, metadata: sa.MetaData, tables: list[sa.Table], schemas: list[str]) -> None:
+    """``create_all()`` as the application's install runs it. Its schemas are the install's to create: the models'
+    own ``before_create`` hooks may do it (and create functions in them as they do, as indico's do), so they are
+    tried first; when a schema is still missing (an install that runs ``CREATE SCHEMA`` itself, as dispatch's does),
+    the attempt is rolled back, the schemas created, and ``create_all()`` run again."""
+    if not schemas or connection.dialect.name != "postgresql":
+        metadata.create_all(connection, tables=tables)
+        return
+    attempt = connection.begin_nested()
+    try:
+        metadata.create_all(connection, tables=tables)
+    except sa.exc.DBAPIError as exc:
+        attempt.rollback()
+        if not re.search(r'schema "[^"]+" does not exist', str(exc.orig)):
+            raise
+        for schema in schemas:
+            quoted = connection.dialect.identifier_preparer.quote_schema(schema)
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        metadata.create_all(connection, tables=tables)
+    else:
+        attempt.commit()
 
 
 def _naming(project: AlembicProject) -> sa.MetaData | None:
