@@ -66,6 +66,7 @@ class Config:
     metadata: str | None = None
     bootstrap: str | None = None
     bootstrap_schemas: tuple[str, ...] | None = None
+    metadata_imports: tuple[str, ...] | None = None
     models: str | None = None
     histories: tuple[Mapping[str, Any], ...] | None = None
     """More Alembic histories of the project (``alembic_config``/``script_location``/``ini_section``), each site
@@ -130,11 +131,16 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     ),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
+    "metadata-imports": (
+        "metadata_imports",
+        _strs,
+        "a list of modules to import, or module:function to call, before the MetaData is read",
+    ),
     "histories": (
         "histories",
         lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v),
         "an array of tables ([[tool.schema-parity.histories]] with alembic-config, script-location, ini-section, "
-        "bootstrap, bootstrap-schemas, metadata)",
+        "bootstrap, bootstrap-schemas, metadata, metadata-imports)",
     ),
     "models": ("models", _str, "module:attribute of SQLAlchemy models (a MetaData or declarative base)"),
     "bootstrap": ("bootstrap", _str, "a revision (the one the models' create_all() stands for)"),
@@ -276,6 +282,7 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         metadata=config.metadata,
         bootstrap=config.bootstrap,
         bootstrap_schemas=config.bootstrap_schemas or (),
+        metadata_imports=config.metadata_imports or (),
         models=config.models,
     )
     # A history's bootstrap revision is its own (a revision id of another history means nothing there); the MetaData
@@ -429,6 +436,7 @@ _HISTORY_KEYS = {
     "bootstrap": "bootstrap",
     "bootstrap-schemas": "bootstrap_schemas",
     "metadata": "metadata",
+    "metadata-imports": "metadata_imports",
 }
 
 
@@ -438,7 +446,7 @@ def _histories(tables: Sequence[Mapping[str, Any]], base: Path, where: str) -> t
     checked = []
     for number, table in enumerate(tables, start=1):
         unknown = set(table) - set(_HISTORY_KEYS)
-        lists = {"bootstrap-schemas"}
+        lists = {"bootstrap-schemas", "metadata-imports"}
         if (
             unknown
             or not table
@@ -447,7 +455,7 @@ def _histories(tables: Sequence[Mapping[str, Any]], base: Path, where: str) -> t
         ):
             raise ConfigError(
                 f"{where}: entry {number}: expected string values for {', '.join(_HISTORY_KEYS)} (a list of strings "
-                f"for bootstrap-schemas), got {dict(table)!r}"
+                f"for bootstrap-schemas and metadata-imports), got {dict(table)!r}"
             )
         entry: dict[str, Any] = {
             _HISTORY_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in table.items()

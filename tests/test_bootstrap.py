@@ -297,3 +297,58 @@ def test_a_bootstrap_lets_the_models_hooks_create_their_schemas(
     assert code == 0, err  # with the schema made beforehand, the hook made no function and the trigger failed
     (site,) = json.loads(out)["sites"]
     assert site["verdicts"]["postgresql"]["arbiters"] == ["uq_account_email"]
+
+
+@pytest.fixture
+def registered(project: Path) -> Path:
+    """The models are registered by a function that imports every model module (indico's pattern): importing the
+    declarative base alone gives an empty MetaData."""
+    (project / "app" / "models.py").unlink()
+    (project / "app" / "db.py").write_text(
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+    )
+    (project / "app" / "models").mkdir()
+    (project / "app" / "models" / "__init__.py").write_text("")
+    (project / "app" / "models" / "account.py").write_text(
+        MODELS.replace("Base = declarative_base()  # SQLAlchemy 1.4 and 2.x", "from app.db import Base")
+    )
+    (project / "app" / "registry.py").write_text(
+        "import importlib\n\ndef import_all():\n    importlib.import_module('app.models.account')\n"
+    )
+    (project / "migrations" / "env.py").write_text(COOKBOOK_ENV_PY)
+    return project
+
+
+def test_metadata_imports_register_the_models_before_the_bootstrap(
+    registered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (registered / "pyproject.toml").write_text(
+        '[tool.schema-parity]\npaths = ["app", "migrations"]\nbootstrap = "base1"\nmetadata = "app.db:Base"\n'
+        'metadata-imports = ["app.registry:import_all"]\n'
+    )
+    code, report = run(capsys)
+    assert code == 0, report
+    (site,) = [s for s in report["sites"] if s["origin"] == "python-string"]
+    assert site["verdicts"]["sqlite"]["arbiters"] == ["uq_account_email"]
+
+
+def test_a_bootstrap_from_a_metadata_with_no_table_suggests_metadata_imports(
+    registered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (registered / "pyproject.toml").write_text(
+        '[tool.schema-parity]\npaths = ["app", "migrations"]\nbootstrap = "base1"\nmetadata = "app.db:Base"\n'
+    )
+    code, report = run(capsys)
+    assert code == 2
+    assert "the MetaData app.db:Base holds no table once imported" in report["error"]
+    assert "metadata-imports" in report["error"]
+
+
+def test_a_metadata_imports_entry_that_fails_is_named(registered: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (registered / "pyproject.toml").write_text(
+        '[tool.schema-parity]\npaths = ["app", "migrations"]\nbootstrap = "base1"\nmetadata = "app.db:Base"\n'
+        'metadata-imports = ["app.registry:import_everything"]\n'
+    )
+    code, report = run(capsys)
+    assert code == 2
+    assert "metadata-imports entry 'app.registry:import_everything' cannot be imported" in report["error"]

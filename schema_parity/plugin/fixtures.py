@@ -95,6 +95,7 @@ def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
             metadata=schema.metadata,
             bootstrap=schema.bootstrap,
             bootstrap_schemas=schema.bootstrap_schemas,
+            metadata_imports=schema.metadata_imports,
         )
     except ConfigError as exc:
         pytest.fail(f"schema-parity: {exc} (or set alembic-config in [tool.schema-parity])", pytrace=False)

@@ -67,6 +67,8 @@ class AlembicProject:
     revision, and only the later revisions run."""
     bootstrap_schemas: tuple[str, ...] = ()
     """The schemas whose tables the bootstrap creates (``""``: tables without a schema); empty: every table."""
+    metadata_imports: tuple[str, ...] = ()
+    """Modules imported (or ``module:function`` called) before the MetaData is read: they register the models."""
 
     @classmethod
     def load(
@@ -80,6 +82,7 @@ class AlembicProject:
         metadata: str | None = None,
         bootstrap: str | None = None,
         bootstrap_schemas: tuple[str, ...] = (),
+        metadata_imports: tuple[str, ...] = (),
     ) -> AlembicProject:
         """Load a project from an ini or pyproject file, or find ``alembic.ini`` / ``pyproject.toml`` upwards.
 
@@ -95,6 +98,7 @@ class AlembicProject:
                 metadata=metadata,
                 bootstrap=bootstrap,
                 bootstrap_schemas=bootstrap_schemas,
+                metadata_imports=metadata_imports,
             )
         config_path = Path(path) if path is not None else _discover(search_from or Path.cwd())
         if not config_path.is_file():
@@ -143,6 +147,7 @@ class AlembicProject:
             metadata=metadata,
             bootstrap=bootstrap,
             bootstrap_schemas=bootstrap_schemas,
+            metadata_imports=metadata_imports,
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -275,7 +280,7 @@ class AlembicProject:
         if reference is None:
             return None
         try:
-            return naming_convention(reference, self.import_paths)
+            return naming_convention(reference, self.import_paths, self.metadata_imports)
         except ConfigError as exc:
             if self.metadata is not None:
                 raise
@@ -358,7 +363,8 @@ class AlembicProject:
                 _digest_file(digest, f"{label}/{relative.as_posix()}", path)
         if self.config_path is not None:
             _digest_file(digest, "config", self.config_path)
-        digest.update(repr((self.options, self.metadata, self.bootstrap, self.bootstrap_schemas)).encode())
+        settings = (self.options, self.metadata, self.metadata_imports, self.bootstrap, self.bootstrap_schemas)
+        digest.update(repr(settings).encode())
         if self.bootstrap is not None:  # the models build the database: their source is part of what it depends on
             for name, path in self._model_files():
                 _digest_file(digest, f"models/{name}", path)

@@ -210,8 +210,14 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
             "(env.py sets no target_metadata)"
         )
     assert project.bootstrap is not None
-    metadata = import_metadata(reference, project.import_paths)
+    metadata = import_metadata(reference, project.import_paths, imports=project.metadata_imports)
     stamped = project.resolve(project.bootstrap)
+    if not metadata.tables:
+        raise ConfigError(
+            f"bootstrap = {project.bootstrap!r}: the MetaData {reference} holds no table once imported: the models "
+            "are registered elsewhere. Set metadata to a module that imports them, or list the modules to import "
+            "(or a function that imports them, module:function) in metadata-imports (docs/migrations.md)"
+        )
     only = project.bootstrap_schemas
     tables = [t for t in metadata.tables.values() if not only or (t.schema or "") in only]  # create_all() sorts
     if not tables:
