@@ -352,3 +352,25 @@ def test_a_metadata_imports_entry_that_fails_is_named(registered: Path, capsys: 
     code, report = run(capsys)
     assert code == 2
     assert "metadata-imports entry 'app.registry:import_everything' cannot be imported" in report["error"]
+
+
+@pytest.mark.postgres
+def test_models_in_a_schema_leave_sqlite_unresolved_and_postgresql_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_admin_url: str
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(SCHEMA_MODELS)
+    (tmp_path / "app" / "store.py").write_text(
+        "SQL = \"INSERT INTO app_core.account (id, email) VALUES (1, 'a') ON CONFLICT (email) DO NOTHING\"\n"
+    )
+    env_py = "from app.models import Base\ntarget_metadata = Base.metadata\n" + COOKBOOK_ENV_PY
+    write_project(tmp_path, SCHEMA_HISTORY, env_py=env_py)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\npaths = ["app"]\n')
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--format", "json", "--bootstrap", "base1", "--postgres-url", pg_admin_url])
+    out, err = capsys.readouterr()
+    assert code == 0, err  # SQLite has no schemas: create_all() fails there, PostgreSQL still judges
+    (site,) = json.loads(out)["sites"]
+    assert site["verdicts"]["postgresql"]["arbiters"] == ["uq_account_email"]
+    assert site["verdicts"]["sqlite"]["verdict"] == "unresolved"

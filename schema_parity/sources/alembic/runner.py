@@ -233,9 +233,10 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
                 _create_all(connection, metadata, tables, schemas)
         except Exception as exc:  # the project's listeners run here: their errors are the project's, not ours
             where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
-            raise MigrationError(
+            raise MigrationError(  # this engine's failure (schemas on SQLite): the other engine goes on
                 f"bootstrap = {project.bootstrap!r}: create_all() of {reference}{where} failed on "
-                f"{connection.dialect.name}: {describe(exc)}"
+                f"{connection.dialect.name}: {describe(exc)}",
+                revision=stamped,
             ) from exc
         MigrationContext.configure(connection).stamp(project.script, stamped)
     compat.commit(connection)
