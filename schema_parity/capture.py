@@ -170,13 +170,13 @@ class Capture:
     # SQLAlchemy
     def _listen_sqlalchemy(self) -> None:
         try:
-            import sqlalchemy
             from sqlalchemy import event
+            from sqlalchemy.engine import Engine  # sqlalchemy.Engine is 2.x only
         except ImportError:  # pragma: no cover - SQLAlchemy is a dependency
             return
         listener = self._on_cursor_execute
-        event.listen(sqlalchemy.Engine, "before_cursor_execute", listener)
-        self._restore.append(lambda: event.remove(sqlalchemy.Engine, "before_cursor_execute", listener))
+        event.listen(Engine, "before_cursor_execute", listener)
+        self._restore.append(lambda: event.remove(Engine, "before_cursor_execute", listener))
 
     def _on_cursor_execute(self, *event: Any) -> None:
         """``before_cursor_execute(conn, cursor, statement, parameters, context, executemany)``."""

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -647,6 +647,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     with _logging_to_stderr(verbose=args.verbose):
         try:
+            check_supported()
             return int(args.handler(args))
         except SchemaParityError as exc:
             if args.debug:
@@ -661,6 +662,40 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _print_traceback()
             print(_mask_passwords(_internal_error(exc)), file=sys.stderr)
             return EXIT_INTERNAL
+
+
+#: The oldest SQLAlchemy and Alembic the tool runs on (pyproject.toml's floors; .ci/oldest.txt tests them).
+OLDEST_LIBRARIES = {"SQLAlchemy": (1, 4, 46), "alembic": (1, 8, 1)}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``1.3.24`` -> (1, 3, 24); a pre-release suffix (``2.1.0b1``) ends a part's number."""
+    return tuple(int(re.sub(r"\D.*", "", part) or 0) for part in version.split(".")[:3])
+
+
+def check_supported(installed: Mapping[str, str] | None = None) -> None:
+    """Stop at start-up, naming what is needed, when the environment's SQLAlchemy or Alembic is older than the tool
+    supports (a project pinned to SQLAlchemy 1.3, whose revisions must run in its own environment): without this,
+    the first engine the tool builds fails deep inside with an unknown-argument error. Read from the installed
+    distributions' metadata, so nothing is imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    old = []
+    for name, floor in OLDEST_LIBRARIES.items():
+        try:
+            found = installed[name] if installed is not None else version(name)
+        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+            continue
+        if _release(found) < floor:
+            old.append(f"{name} {'.'.join(map(str, floor))} or newer (this environment has {found})")
+    if old:
+        raise ConfigError(
+            f"schema-parity needs {' and '.join(old)}. The revisions run in the project's own environment, so its "
+            "SQLAlchemy and Alembic must be versions schema-parity supports: upgrade them (pip install "
+            "'SQLAlchemy>=1.4.46' 'alembic>=1.8.1'; code written for SQLAlchemy 1.3 usually runs on 1.4), or "
+            "install schema-parity in an environment of its own and judge a schema dump there (--schema-sql FILE, "
+            "or --database-url of a database the project's own tools migrated)"
+        )
 
 
 def _internal_error(exc: BaseException) -> str:

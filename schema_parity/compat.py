@@ -30,7 +30,7 @@ __all__ = [
     "creation_order",
     "inspectable_as",
     "is_unnamed",
-    "legacy_string_execute",
+    "legacy_execute",
     "op_installed",
     "proxies_like",
     "upgrade_steps",
@@ -139,10 +139,11 @@ def inspectable_as(cls: type[Any], target: Callable[[Any], Any]) -> None:
 
 
 @contextlib.contextmanager
-def legacy_string_execute(connection: sa.engine.Connection) -> Iterator[None]:
-    """On SQLAlchemy 1.4, ``connection.execute("ANALYZE")`` works while the block runs, as it does on the legacy
-    connection a 1.4 project's ``alembic upgrade`` hands its revisions: the tool's connection is a 2.0-style
-    (``future``) one, which takes only SQL constructs. 2.x refuses a plain string everywhere, so nothing changes
+def legacy_execute(connection: sa.engine.Connection) -> Iterator[None]:
+    """On SQLAlchemy 1.4, ``connection.execute("ANALYZE")`` and ``connection.execute(text(...), name=value)`` work
+    while the block runs, as they do on the legacy connection a 1.4 project's ``alembic upgrade`` (or its own
+    ``create_all()``) hands its revisions and DDL listeners: the tool's connection is a 2.0-style (``future``) one,
+    which takes only SQL constructs and a parameters dictionary. 2.x refuses both everywhere, so nothing changes
     there. (The instance's class is swapped for the block: ``op.get_bind()`` returns this very connection.)"""
     if SQLALCHEMY_2:
         yield
@@ -150,17 +151,21 @@ def legacy_string_execute(connection: sa.engine.Connection) -> Iterator[None]:
     from sqlalchemy import future
 
     original = type(connection)
-    if not issubclass(original, future.Connection):  # a project's own legacy connection takes strings already
+    if not issubclass(original, future.Connection):  # a project's own legacy connection takes them already
         yield
         return
 
-    class _StringsToo(original):  # type: ignore[valid-type,misc]
+    class _Legacy(original):  # type: ignore[valid-type,misc]
         def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
             if isinstance(statement, str):
                 return self.exec_driver_sql(statement, *args, **kwargs)
+            named = {k: v for k, v in kwargs.items() if k not in ("parameters", "execution_options")}
+            if named and not args:  # 1.4's legacy form: bound parameters as keyword arguments
+                options = {k: v for k, v in kwargs.items() if k == "execution_options"}
+                return super().execute(statement, {**(kwargs.get("parameters") or {}), **named}, **options)
             return super().execute(statement, *args, **kwargs)
 
-    connection.__class__ = _StringsToo
+    connection.__class__ = _Legacy
     try:
         yield
     finally:

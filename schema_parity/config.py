@@ -65,6 +65,8 @@ class Config:
     setup_sql: tuple[str, ...] | None = None
     metadata: str | None = None
     bootstrap: str | None = None
+    bootstrap_schemas: tuple[str, ...] | None = None
+    metadata_imports: tuple[str, ...] | None = None
     models: str | None = None
     histories: tuple[Mapping[str, Any], ...] | None = None
     """More Alembic histories of the project (``alembic_config``/``script_location``/``ini_section``), each site
@@ -129,13 +131,24 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     ),
     "postgres-keep-warm": ("postgres_keep_warm", _seconds, "a number of seconds"),
     "metadata": ("metadata", _str, "module:attribute of the project's MetaData, e.g. app.models:Base.metadata"),
+    "metadata-imports": (
+        "metadata_imports",
+        _strs,
+        "a list of modules to import, or module:function to call, before the MetaData is read",
+    ),
     "histories": (
         "histories",
         lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v),
-        "an array of tables ([[tool.schema-parity.histories]] with alembic-config, script-location, ini-section)",
+        "an array of tables ([[tool.schema-parity.histories]] with alembic-config, script-location, ini-section, "
+        "bootstrap, bootstrap-schemas, metadata, metadata-imports)",
     ),
     "models": ("models", _str, "module:attribute of SQLAlchemy models (a MetaData or declarative base)"),
     "bootstrap": ("bootstrap", _str, "a revision (the one the models' create_all() stands for)"),
+    "bootstrap-schemas": (
+        "bootstrap_schemas",
+        _strs,
+        'a list of schema names whose tables the bootstrap creates ("" for tables without a schema)',
+    ),
     "setup-sql": ("setup_sql", lambda v: _str(v) or _strs(v), "SQL text, or a list of statements"),
     "dialects": ("dialects", _strs, f"a list drawn from {', '.join(DIALECTS)}"),
     "select": ("select", _strs, "a list of rule codes or prefixes"),
@@ -268,12 +281,20 @@ def _settings(config: Config, root: Path, source: Path | None) -> Settings:
         setup_sql=config.setup_sql or (),
         metadata=config.metadata,
         bootstrap=config.bootstrap,
+        bootstrap_schemas=config.bootstrap_schemas or (),
+        metadata_imports=config.metadata_imports or (),
         models=config.models,
     )
-    histories = tuple(
-        replace(schema, **{"alembic_config": None, "script_location": None, "ini_section": "alembic", **history})
-        for history in config.histories or ()
-    )
+    # A history's bootstrap revision is its own (a revision id of another history means nothing there); the MetaData
+    # is the main one's unless the entry names another.
+    fresh = {
+        "alembic_config": None,
+        "script_location": None,
+        "ini_section": "alembic",
+        "bootstrap": None,
+        "bootstrap_schemas": (),
+    }
+    histories = tuple(replace(schema, **{**fresh, **history}) for history in config.histories or ())
     return Settings(
         root=root,
         project_root=source.parent if source is not None else root,
@@ -408,19 +429,37 @@ def _wrappers(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Wrapper,
     return tuple(wrappers)
 
 
-_HISTORY_KEYS = {"alembic-config": "alembic_config", "script-location": "script_location", "ini-section": "ini_section"}
+_HISTORY_KEYS = {
+    "alembic-config": "alembic_config",
+    "script-location": "script_location",
+    "ini-section": "ini_section",
+    "bootstrap": "bootstrap",
+    "bootstrap-schemas": "bootstrap_schemas",
+    "metadata": "metadata",
+    "metadata-imports": "metadata_imports",
+}
 
 
 def _histories(tables: Sequence[Mapping[str, Any]], base: Path, where: str) -> tuple[Mapping[str, Any], ...]:
-    """Each ``[[histories]]`` entry, its paths taken from the file's directory."""
+    """Each ``[[histories]]`` entry, its paths taken from the file's directory. ``bootstrap`` and ``metadata`` are
+    the history's own: a history that starts from ``create_all()`` names its bootstrap revision here."""
     checked = []
     for number, table in enumerate(tables, start=1):
         unknown = set(table) - set(_HISTORY_KEYS)
-        if unknown or not table or not all(isinstance(v, str) for v in table.values()):
+        lists = {"bootstrap-schemas", "metadata-imports"}
+        if (
+            unknown
+            or not table
+            or not all(isinstance(v, str) for k, v in table.items() if k not in lists)
+            or not all(_strs(table[k]) for k in lists & set(table))
+        ):
             raise ConfigError(
-                f"{where}: entry {number}: expected string values for {', '.join(_HISTORY_KEYS)}, got {dict(table)!r}"
+                f"{where}: entry {number}: expected string values for {', '.join(_HISTORY_KEYS)} (a list of strings "
+                f"for bootstrap-schemas and metadata-imports), got {dict(table)!r}"
             )
-        entry: dict[str, Any] = {_HISTORY_KEYS[k]: v for k, v in table.items()}
+        entry: dict[str, Any] = {
+            _HISTORY_KEYS[k]: tuple(v) if isinstance(v, list) else v for k, v in table.items()
+        }
         for key in ("alembic_config", "script_location"):
             if key in entry:
                 entry[key] = base / entry[key]

@@ -94,6 +94,8 @@ def schema_parity_alembic_config(pytestconfig: pytest.Config) -> AlembicProject:
             revision_timeout=schema.revision_timeout,
             metadata=schema.metadata,
             bootstrap=schema.bootstrap,
+            bootstrap_schemas=schema.bootstrap_schemas,
+            metadata_imports=schema.metadata_imports,
         )
     except ConfigError as exc:
         pytest.fail(f"schema-parity: {exc} (or set alembic-config in [tool.schema-parity])", pytrace=False)

@@ -55,7 +55,12 @@ class SchemaOptions:
     bootstrap: str | None = None
     """The revision a fresh database built from the MetaData (``create_all``) is stamped at, for histories that
     start from ``create_all()``; only the later revisions run."""
-
+    bootstrap_schemas: tuple[str, ...] = ()
+    """The schemas whose tables the bootstrap creates (``""``: tables without one), as an install that calls
+    ``create_all(tables=...)`` does; empty: every table of the MetaData."""
+    metadata_imports: tuple[str, ...] = ()
+    """Modules imported (or ``module:function`` called) before the project's MetaData or models are read, for a
+    project that registers its models by importing them all (indico's ``import_all_models``)."""
     models: str | None = None
     """``module:attribute`` of SQLAlchemy models whose ``create_all()`` is the schema (instead of a history)."""
 
@@ -161,6 +166,8 @@ class Schema:
                 revision_timeout=options.revision_timeout,
                 metadata=options.metadata,
                 bootstrap=options.bootstrap,
+                bootstrap_schemas=options.bootstrap_schemas,
+                metadata_imports=options.metadata_imports,
             )
         return self._project
 
@@ -350,7 +357,9 @@ class Schema:
 
         assert self.options.models is not None
         base = self.options.search_from or Path.cwd()
-        metadata = import_metadata(self.options.models, [base, base / "src"], what="models")
+        metadata = import_metadata(
+            self.options.models, [base, base / "src"], what="models", imports=self.options.metadata_imports
+        )
         server = self.postgres.server() if dialect == "postgresql" else None
         catalog = catalog_from_models(metadata, dialect, server_url=server.url if server else None,
                                       source=f"models:{self.options.models}")  # fmt: skip

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.machinery
 import logging
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -64,27 +65,31 @@ def env_py_metadata(env_py: Path) -> str | None:
     return f"{module}:{dotted}" if dotted else None
 
 
-def naming_convention(reference: str, search: list[Path]) -> Mapping[str, Any] | None:
+def naming_convention(reference: str, search: list[Path], imports: Sequence[str] = ()) -> Mapping[str, Any] | None:
     """The naming convention of the MetaData at ``reference``; None when it has none but SQLAlchemy's default."""
-    convention = dict(import_metadata(reference, search).naming_convention)
+    convention = dict(import_metadata(reference, search, imports=imports).naming_convention)
     return convention if set(convention) != {"ix"} or convention["ix"] != "ix_%(column_0_label)s" else None
 
 
 #: MetaData already imported in this process, by reference, search path and the state of the package's files.
-_IMPORTED: dict[tuple[str, tuple[str, ...], tuple[tuple[str, int, int], ...]], sa.MetaData] = {}
+_IMPORTED: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[tuple[str, int, int], ...]], sa.MetaData] = {}
 
 
-def import_metadata(reference: str, search: list[Path], *, what: str = "metadata") -> sa.MetaData:
+def import_metadata(
+    reference: str, search: list[Path], *, what: str = "metadata", imports: Sequence[str] = ()
+) -> sa.MetaData:
     """The MetaData at ``module:attribute`` (a declarative base stands for its ``metadata``), imported inside the
-    sandbox with ``search`` on the path; a reference that cannot be imported is a ConfigError naming it.
+    sandbox with ``search`` on the path, after ``imports`` (``metadata-imports``: modules, or ``module:function``
+    called with no arguments, that register the models, as indico's ``import_all_models`` does); a reference that
+    cannot be imported is a ConfigError naming it.
 
     The project is imported once per process while its files are unchanged: a second import would run its import-time
     side effects again (a library's event listeners registered globally, which then emit their DDL twice in
     ``create_all()``)."""
-    key = (reference, tuple(str(path) for path in search), _package_state(reference, search))
+    key = (reference, tuple(str(path) for path in search), tuple(imports), _package_state(reference, search))
     if key in _IMPORTED:
         return _IMPORTED[key]
-    target = import_object(reference, search, what=what, example="myapp.models:Base.metadata")
+    target = import_object(reference, search, what=what, example="myapp.models:Base.metadata", imports=imports)
     metadata = getattr(target, "metadata", target)
     if not isinstance(metadata, sa.MetaData):
         raise ConfigError(f"{what} = {reference!r} is a {type(target).__name__}, not a MetaData or declarative base")
@@ -109,9 +114,10 @@ def _package_state(reference: str, search: list[Path]) -> tuple[tuple[str, int, 
     return ()
 
 
-def import_object(reference: str, search: list[Path], *, what: str, example: str) -> Any:
+def import_object(reference: str, search: list[Path], *, what: str, example: str, imports: Sequence[str] = ()) -> Any:
     """The object at ``module:attribute.path``, imported inside the sandbox with ``search`` on the path (the
-    project's own package imported from its files); one that cannot be imported is a ConfigError naming it."""
+    project's own package imported from its files), after each of ``imports`` (a module, or ``module:function``
+    called); one that cannot be imported is a ConfigError naming it."""
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
         raise ConfigError(f"{what} = {reference!r}: expected module:attribute, e.g. {example}")
@@ -121,18 +127,25 @@ def import_object(reference: str, search: list[Path], *, what: str, example: str
 
     with (
         _on_path(search),
-        _own_modules(module_name),
+        nullcontext() if _already_imported(module_name, search) else _own_modules(module_name),
         sqlite_memory_connection() as connection,
         Sandbox(connection, None).installed(),
     ):
+        step = reference
         try:
             with no_terminal():
+                for step in imports:
+                    prepared: Any = importlib.import_module(step.partition(":")[0])
+                    if step.partition(":")[2]:
+                        getattr(prepared, step.partition(":")[2])()
+                step = reference
                 target: Any = importlib.import_module(module_name)
                 for part in attribute.split("."):
                     target = getattr(target, part)
         except (Exception, SystemExit) as exc:
+            failing = f"metadata-imports entry {step!r}" if step != reference else f"{what} = {reference!r}"
             raise ConfigError(
-                f"{what} = {reference!r} cannot be imported ({describe(exc)}): install the application's "
+                f"{failing} cannot be imported ({describe(exc)}): install the application's "
                 f"dependencies and set what its settings need, or set {what} to a module that imports cleanly"
             ) from exc
     return target
@@ -149,6 +162,18 @@ def _on_path(directories: list[Path]) -> Iterator[None]:
         for directory in added:
             if directory in sys.path:
                 sys.path.remove(directory)
+
+
+def _already_imported(module_name: str, search: list[Path]) -> bool:
+    """Whether the package was already imported in this process from the files ``search`` finds (a revision that
+    imports the installed application, at load time): it is used as it is, since importing it a second time would
+    run its import-time side effects again (listeners registered globally act twice in ``create_all()``)."""
+    top = module_name.partition(".")[0]
+    loaded = getattr(sys.modules.get(top), "__file__", None)
+    if loaded is None:
+        return False
+    found = importlib.machinery.PathFinder.find_spec(top, [str(d) for d in search])
+    return found is not None and found.origin is not None and Path(found.origin).resolve() == Path(loaded).resolve()
 
 
 @contextmanager

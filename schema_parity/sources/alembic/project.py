@@ -65,6 +65,10 @@ class AlembicProject:
     bootstrap: str | None = None
     """A history that starts from ``create_all()``: a fresh database is built from the MetaData and stamped at this
     revision, and only the later revisions run."""
+    bootstrap_schemas: tuple[str, ...] = ()
+    """The schemas whose tables the bootstrap creates (``""``: tables without a schema); empty: every table."""
+    metadata_imports: tuple[str, ...] = ()
+    """Modules imported (or ``module:function`` called) before the MetaData is read: they register the models."""
 
     @classmethod
     def load(
@@ -77,6 +81,8 @@ class AlembicProject:
         revision_timeout: float | None = DEFAULT_REVISION_TIMEOUT,
         metadata: str | None = None,
         bootstrap: str | None = None,
+        bootstrap_schemas: tuple[str, ...] = (),
+        metadata_imports: tuple[str, ...] = (),
     ) -> AlembicProject:
         """Load a project from an ini or pyproject file, or find ``alembic.ini`` / ``pyproject.toml`` upwards.
 
@@ -91,6 +97,8 @@ class AlembicProject:
                 revision_timeout=revision_timeout,
                 metadata=metadata,
                 bootstrap=bootstrap,
+                bootstrap_schemas=bootstrap_schemas,
+                metadata_imports=metadata_imports,
             )
         config_path = Path(path) if path is not None else _discover(search_from or Path.cwd())
         if not config_path.is_file():
@@ -138,6 +146,8 @@ class AlembicProject:
             revision_timeout=revision_timeout,
             metadata=metadata,
             bootstrap=bootstrap,
+            bootstrap_schemas=bootstrap_schemas,
+            metadata_imports=metadata_imports,
         )
 
     def config(self, *, url: str | None = None, output_buffer: io.StringIO | None = None) -> Config:
@@ -270,7 +280,7 @@ class AlembicProject:
         if reference is None:
             return None
         try:
-            return naming_convention(reference, self.import_paths)
+            return naming_convention(reference, self.import_paths, self.metadata_imports)
         except ConfigError as exc:
             if self.metadata is not None:
                 raise
@@ -353,7 +363,8 @@ class AlembicProject:
                 _digest_file(digest, f"{label}/{relative.as_posix()}", path)
         if self.config_path is not None:
             _digest_file(digest, "config", self.config_path)
-        digest.update(repr((self.options, self.metadata, self.bootstrap)).encode())
+        settings = (self.options, self.metadata, self.metadata_imports, self.bootstrap, self.bootstrap_schemas)
+        digest.update(repr(settings).encode())
         if self.bootstrap is not None:  # the models build the database: their source is part of what it depends on
             for name, path in self._model_files():
                 _digest_file(digest, f"models/{name}", path)

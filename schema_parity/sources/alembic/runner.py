@@ -181,7 +181,7 @@ def _run(
     with ctrl_c_watch() as pressed:
         try:
             # Revision scripts print progress; stdout belongs to the report (JSON, SARIF), so send it to stderr.
-            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_string_execute(connection):
+            with sandbox.installed(), watchdog.running(), env, no_terminal(), compat.legacy_execute(connection):
                 if use_env_py:
                     script.run_env()
                 else:
@@ -191,7 +191,7 @@ def _run(
             sandbox.check()  # a refusal that env.py caught and ignored is still a failure
             watchdog.check()
         except BaseException as exc:
-            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed())
+            failure = _failure(exc, progress, connection.dialect.name, env_py, pressed(), project=project)
             if failure is exc:
                 raise
             raise failure from exc
@@ -210,26 +210,60 @@ def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
             "(env.py sets no target_metadata)"
         )
     assert project.bootstrap is not None
-    metadata = import_metadata(reference, project.import_paths)
+    metadata = import_metadata(reference, project.import_paths, imports=project.metadata_imports)
     stamped = project.resolve(project.bootstrap)
-    schemas = sorted({table.schema for table in metadata.tables.values() if table.schema})
+    if not metadata.tables:
+        raise ConfigError(
+            f"bootstrap = {project.bootstrap!r}: the MetaData {reference} holds no table once imported: the models "
+            "are registered elsewhere. Set metadata to a module that imports them, or list the modules to import "
+            "(or a function that imports them, module:function) in metadata-imports (docs/migrations.md)"
+        )
+    only = project.bootstrap_schemas
+    tables = [t for t in metadata.tables.values() if not only or (t.schema or "") in only]  # create_all() sorts
+    if not tables:
+        raise ConfigError(
+            f"bootstrap-schemas = {list(only)!r}: {reference} has no table in these schemas (\"\" stands for tables "
+            f"without a schema; the MetaData's schemas: "
+            f"{', '.join(sorted({repr(t.schema or '') for t in metadata.tables.values()})) or 'none'})"
+        )
+    schemas = sorted({table.schema for table in tables if table.schema})
     with no_terminal():
         try:
-            if schemas and connection.dialect.name == "postgresql":
-                # The application's install creates its schemas first; create_all() does not.
-                for schema in schemas:
-                    quoted = connection.dialect.identifier_preparer.quote_schema(schema)
-                    connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-            metadata.create_all(connection)
-        except sa.exc.SQLAlchemyError as exc:
+            with compat.legacy_execute(connection):  # its DDL listeners run as under the project's own install
+                _create_all(connection, metadata, tables, schemas)
+        except Exception as exc:  # the project's listeners run here: their errors are the project's, not ours
             where = f" (tables in schemas {', '.join(schemas)})" if schemas else ""
-            raise MigrationError(
+            raise MigrationError(  # this engine's failure (schemas on SQLite): the other engine goes on
                 f"bootstrap = {project.bootstrap!r}: create_all() of {reference}{where} failed on "
-                f"{connection.dialect.name}: {describe(exc)}"
+                f"{connection.dialect.name}: {describe(exc)}",
+                revision=stamped,
             ) from exc
         MigrationContext.configure(connection).stamp(project.script, stamped)
     compat.commit(connection)
     _log.info("bootstrap: tables created from %s, stamped at %s", reference, stamped)
+
+
+def _create_all(connection: sa.Connection, metadata: sa.MetaData, tables: list[sa.Table], schemas: list[str]) -> None:
+    """``create_all()`` as the application's install runs it. Its schemas are the install's to create: the models'
+    own ``before_create`` hooks may do it (and create functions in them as they do, as indico's do), so they are
+    tried first; when a schema is still missing (an install that runs ``CREATE SCHEMA`` itself, as dispatch's does),
+    the attempt is rolled back, the schemas created, and ``create_all()`` run again."""
+    if not schemas or connection.dialect.name != "postgresql":
+        metadata.create_all(connection, tables=tables)
+        return
+    attempt = connection.begin_nested()
+    try:
+        metadata.create_all(connection, tables=tables)
+    except sa.exc.DBAPIError as exc:
+        attempt.rollback()
+        if not re.search(r'schema "[^"]+" does not exist', str(exc.orig)):
+            raise
+        for schema in schemas:
+            quoted = connection.dialect.identifier_preparer.quote_schema(schema)
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        metadata.create_all(connection, tables=tables)
+    else:
+        attempt.commit()
 
 
 def _naming(project: AlembicProject) -> sa.MetaData | None:
@@ -238,7 +272,15 @@ def _naming(project: AlembicProject) -> sa.MetaData | None:
     return sa.MetaData(naming_convention=dict(convention)) if convention else None
 
 
-def _failure(exc: BaseException, progress: _Progress, dialect: str, env_py: Path | None, ctrl_c: bool) -> BaseException:
+def _failure(
+    exc: BaseException,
+    progress: _Progress,
+    dialect: str,
+    env_py: Path | None,
+    ctrl_c: bool,
+    *,
+    project: AlembicProject,
+) -> BaseException:
     """The exception to raise for a failed run: a MigrationError naming the revision or env.py at fault.
 
     A real Ctrl-C stays a KeyboardInterrupt; after the time limit expired, whatever exception the stopped revision
@@ -253,7 +295,7 @@ def _failure(exc: BaseException, progress: _Progress, dialect: str, env_py: Path
         return exc
     if isinstance(exc, alembic_util.CommandError):
         return MigrationError(f"{progress.script.dir}: {exc}")
-    return _migration_failure(exc, step, progress.operation, dialect, env_py)
+    return _migration_failure(exc, step, progress.operation, dialect, env_py, project=project)
 
 
 def _migration_failure(
@@ -262,6 +304,8 @@ def _migration_failure(
     operation: alembic_ops.MigrateOperation | None,
     dialect: str,
     env_py: Path | None = None,
+    *,
+    project: AlembicProject | None = None,
 ) -> MigrationError:
     if step is None:
         if env_py is not None:
@@ -299,13 +343,24 @@ def _migration_failure(
             'lives on its MetaData: set metadata = "package.module:Base.metadata" in [tool.schema-parity] (or '
             "--metadata) when env.py's target_metadata was not found or cannot be imported."
         )
+    elif _missing_table(exc) and project is not None and project.bootstrap is not None:
+        only = project.bootstrap_schemas
+        advice = (
+            "The table (or its schema) does not exist when this revision runs, although "
+            f"bootstrap = {project.bootstrap!r} is set: create_all() of {project.metadata_reference}"
+            + (f" (tables of the schemas {', '.join(repr(s) for s in only)}, bootstrap-schemas)" if only else "")
+            + " did not create it. Check that the bootstrap revision is the one create_all() stands for and that "
+            "the MetaData (metadata) holds the models of this history's tables; with several histories, each "
+            "[[tool.schema-parity.histories]] entry takes its own bootstrap, bootstrap-schemas and metadata "
+            "(docs/migrations.md)."
+        )
     elif _missing_table(exc):
         advice = (
-            "The table does not exist when this revision runs. If the project builds a fresh database with "
-            "metadata.create_all() and stamps it (its first revisions assume existing tables), tell schema-parity: "
-            'bootstrap = "<the revision create_all() stands for>" and, when env.py\'s target_metadata does not name '
-            'the models, metadata = "package.module:Base" in [tool.schema-parity] (or --bootstrap / --metadata; '
-            "docs/migrations.md). Otherwise fix the revision."
+            "The table (or its schema) does not exist when this revision runs. If the project builds a fresh "
+            "database with metadata.create_all() and stamps it (its first revisions assume existing tables), tell "
+            'schema-parity: bootstrap = "<the revision create_all() stands for>" and, when env.py\'s target_metadata '
+            'does not name the models, metadata = "package.module:Base" in [tool.schema-parity] (or --bootstrap / '
+            "--metadata; docs/migrations.md). Otherwise fix the revision."
         )
     elif (missing_type := _missing_type(exc)) is not None and dialect == "postgresql":
         advice = (
@@ -329,12 +384,13 @@ def _migration_failure(
 
 
 def _missing_table(exc: BaseException) -> bool:
-    """A revision met a table that does not exist (reflected, altered or queried)."""
+    """A revision met a table, or the schema of one, that does not exist (reflected, altered, queried or created in
+    a schema the install's ``create_all()`` would have made)."""
     if isinstance(exc, sa.exc.NoSuchTableError):
         return True
     text = str(getattr(exc, "orig", exc))
     return isinstance(exc, sa.exc.DBAPIError) and bool(
-        re.search(r"no such table|(?<!of )(?:relation|table) \"[^\"]+\" does not exist", text)
+        re.search(r"no such table|(?<!of )(?:relation|table|schema) \"[^\"]+\" does not exist", text)
     )
 
 
@@ -462,7 +518,7 @@ def _offline_run(project: AlembicProject, destination: str, dialect: str) -> _Of
             watchdog.check()
         except BaseException as exc:
             if watchdog.expired or not isinstance(exc, Exception) or isinstance(exc, alembic_util.CommandError):
-                failure = _failure(exc, progress, dialect, None, pressed())
+                failure = _failure(exc, progress, dialect, None, pressed(), project=project)
                 if failure is exc:
                     raise
                 raise failure from exc
