@@ -130,3 +130,53 @@ def repository(root: Path, case: Case) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "the pull request")
     return root
+
+
+PUBLIC = (
+    "op.create_table('item', sa.Column('id', sa.Integer, primary_key=True), sa.Column('sku', sa.Text), "
+    "sa.Column('shop', sa.Text))\n"
+    "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])"
+)
+PRIVATE = (
+    "op.create_table('secret', sa.Column('id', sa.Integer, primary_key=True), sa.Column('k', sa.Text))\n"
+    "op.create_unique_constraint('uq_secret_k', 'secret', ['k'])"
+)
+
+
+def secret_upsert(target: str) -> str:
+    return f"INSERT INTO secret (id, k) VALUES (1, 'x') ON CONFLICT {target} DO NOTHING;\n"
+
+
+def two_histories(root: Path, config: str) -> Path:
+    """Two histories, two sections of one alembic.ini (``[alembic]``: table ``item``; ``[schema_private]``: table
+    ``secret``), declared in ``[tool.schema-parity]`` below ``config`` (more keys). Production (tag ``prod``): p1 and
+    s1, code upserting on ``item (sku)`` and ``secret (k)``. The pull request: p2 adds a key on ``item (shop)`` with
+    the code that needs it (safe migrations first only); s2 drops ``secret (k)`` and the code moves to ``(id)``
+    (safe code first only)."""
+    git(root, "init", "-q", "-b", "main")
+    (root / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/public/migrations\n\n"
+        "[schema_private]\nscript_location = %(here)s/private/migrations\n"
+    )
+    (root / "pyproject.toml").write_text(
+        f'[tool.schema-parity]\nalembic-config = "alembic.ini"\n{config}\n'
+        '[[tool.schema-parity.histories]]\nalembic-config = "alembic.ini"\nini-section = "schema_private"\n'
+    )
+    write_project(root / "public", [Revision("p1", None, PUBLIC)])
+    write_project(root / "private", [Revision("s1", None, PRIVATE)])
+    app = root / "app"
+    app.mkdir()
+    (app / "item.sql").write_text(upsert("(sku)"))
+    (app / "secret.sql").write_text(secret_upsert("(k)"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "production")
+    git(root, "tag", "prod")
+    add_key = "op.create_unique_constraint('uq_item_shop', 'item', ['shop'])"
+    write_project(root / "public", [Revision("p2", "p1", add_key)])
+    drop_key = "op.drop_constraint('uq_secret_k', 'secret', type_='unique')"
+    write_project(root / "private", [Revision("s2", "s1", drop_key)])
+    (app / "item.sql").write_text(upsert("(shop)"))
+    (app / "secret.sql").write_text(secret_upsert("(id)"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "the pull request")
+    return root

@@ -16,7 +16,8 @@ import pytest
 from schema_parity import cli
 from schema_parity.deploy import pair_sites
 from schema_parity.sites import Site
-from tests.deploy_repos import CASES, EXITS, git, repository, upsert
+from tests.alembic_projects import Revision, write_project
+from tests.deploy_repos import CASES, EXITS, R1, git, repository, two_histories, upsert
 
 
 def deploy(
@@ -220,3 +221,98 @@ def test_a_statement_built_at_run_time_is_unresolved_never_safe(
     )
     assert "the table name is computed at run time" in dynamic["reasons"][0]
     assert [f["path"] for f in report["findings"]] == ["app/upsert.sql"] and code == 1  # SP602 on the resolved one
+
+
+def histories_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dialect: str, *extra: str
+) -> tuple[int, dict, str]:
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-cache", "--dialect", dialect, "--format", "json", "--deploy-from", "prod", *extra])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out else {}), err
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_several_histories_each_site_against_its_own(
+    dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    """A git ref gives each history its old head; each site is judged against the history owning its table, and the
+    findings and the report name that history."""
+    server = []
+    if dialect == "postgresql":
+        url = request.getfixturevalue("pg_admin_url")
+        server = ["--postgres-url", url, "--postgres", "required"]
+    two_histories(tmp_path, 'paths = ["app"]')
+    code, report, err = histories_check(tmp_path, monkeypatch, capsys, dialect, *server)
+    assert report, err
+    ini = str(tmp_path / "alembic.ini")
+    public, private = ini, f"{ini} [schema_private]"
+    deployed = report["deploy"]
+    assert deployed["histories"] == [
+        {"history": public, "old_revision": "p1", "new_revision": "p2"},
+        {"history": private, "old_revision": "s1", "new_revision": "s2"},
+    ]
+    by_path = {s["path"]: s for s in deployed["sites"]}
+    assert (by_path["app/item.sql"]["safe_order"], by_path["app/item.sql"]["history"]) == ("migrations-first", public)
+    assert (by_path["app/secret.sql"]["safe_order"], by_path["app/secret.sql"]["history"]) == ("code-first", private)
+    found = {(f["path"], f["rule"]): f["message"] for f in report["findings"]}
+    assert set(found) == {("app/item.sql", "SP602"), ("app/secret.sql", "SP601")}
+    assert f"revision p2 ('revision p2', p2_rev.py) of the history {public} gives it" in found["app/item.sql", "SP602"]
+    assert f"revision s2 ('revision s2', s2_rev.py) of the history {private} changes" in found[
+        "app/secret.sql", "SP601"
+    ]
+    # Each order breaks one site: no order is safe for the deploy as a whole, and each finding is an error.
+    assert deployed["safe_order"] == "neither" and code == 1
+    assert {f["severity"] for f in report["findings"]} == {"error"}
+    code, report, _ = histories_check(tmp_path, monkeypatch, capsys, dialect, "--deploy-order", "code-first", *server)
+    assert [(f["path"], f["severity"]) for f in report["findings"] if f["severity"] == "error"] == [
+        ("app/item.sql", "error")
+    ] and code == 1
+
+
+def test_several_histories_need_a_git_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A revision id gives one history's old revision: the others' are unknown, and the message says what to give."""
+    two_histories(tmp_path, 'paths = ["app"]')
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-cache", "--dialect", "sqlite", "--deploy-from", "s1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--deploy-from s1: a revision of " in err and "[schema_private], but this project has 2 histories" in err
+    assert "give a git ref instead" in err
+    code = cli.main(["check", "--no-cache", "--dialect", "sqlite", "--deploy-from", "nothing"])
+    assert code == 2 and "neither a revision of the histories " in capsys.readouterr().err
+
+
+def test_the_old_schema_comes_from_the_revision_files_at_the_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pull request edits revision a2, which production already ran (its key moves from sku to (sku, shop)),
+    and the code with it: the old schema is a2 as production ran it, so both orders break, and the edit is named."""
+    r2_old = Revision("a2", "a1", "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])")
+    r2_new = Revision("a2", "a1", "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])")
+    git(tmp_path, "init", "-q", "-b", "main")
+    write_project(tmp_path, [R1, r2_old])
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(sku)"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "production")
+    git(tmp_path, "tag", "prod")
+    write_project(tmp_path, [R1, r2_new, Revision("a3", "a2", "op.add_column('item', sa.Column('n', sa.Integer))")])
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(sku, shop)"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the pull request edits a2")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = deploy(capsys, "sqlite")
+    assert isinstance(report, dict), err
+    (site,) = report["deploy"]["sites"]
+    assert site["safe_order"] == "neither" and code == 1
+    found = {f["rule"]: f["message"] for f in report["findings"]}
+    assert set(found) == {"SP601", "SP602", "SP603"}
+    assert "Keys of item: UNIQUE uq_item_sku (sku)" in found["SP602"]  # the old side: a2 as the tree at prod has it
+    assert "before the edit of revision a2 ('revision a2', a2_rev.py) since prod" in found["SP602"]
+    assert "the edit of revision a2 ('revision a2', a2_rev.py) since prod" in found["SP601"]
+    assert any("the change edits revision a2 ('revision a2', a2_rev.py), which production already ran" in n
+               for n in report["notes"])  # fmt: skip

@@ -96,7 +96,16 @@ class Schema:
     first use. ``notes`` collects what the sources could not model, and ``engines`` what each dialect's schema came
     from, for the report. :meth:`close` releases a PostgreSQL server provisioned for the run."""
 
-    def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect], cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        options: SchemaOptions,
+        dialects: Sequence[Dialect],
+        cache_dir: Path | None = None,
+        *,
+        postgres: Postgres | None = None,
+    ) -> None:
+        """``postgres``: a server another Schema of the run already has (the deploy check's two trees share one);
+        this Schema then leaves it open on :meth:`close`."""
         self.options = options
         self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
@@ -107,7 +116,8 @@ class Schema:
         self._built: dict[tuple[str, Dialect], Catalog | Unavailable] = {}
         self._project: AlembicProject | None = None
         self._reflected: Catalog | None = None
-        self.postgres = Postgres(
+        self._owns_postgres = postgres is None
+        self.postgres = postgres or Postgres(
             url=options.postgres_url,
             mode=options.postgres,
             linger=options.postgres_keep_warm,
@@ -115,7 +125,8 @@ class Schema:
         )
 
     def close(self) -> None:
-        self.postgres.close()
+        if self._owns_postgres:
+            self.postgres.close()
 
     def __enter__(self) -> Schema:
         return self
