@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from schema_parity import cli
-from tests.deploy_repos import CASES, EXITS, repository
+from tests.deploy_repos import CASES, EXITS, repository, two_histories
 
 CHANGED = "schema-parity::deploy::app/upsert.sql:1"
 KEPT = "schema-parity::deploy::app/keep.sql:1"
@@ -135,3 +135,16 @@ def test_cli_and_pytest_agree(
         assert {n for n, outcome in found.items() if outcome == "failed"} == failing, (order, report["findings"])
         assert set(found) == {f"schema-parity::deploy::{s['path']}:{s['line']}" for s in report["deploy"]["sites"]}
         assert code == (1 if failing else 0)
+
+
+def test_several_histories_as_items(pytester: pytest.Pytester) -> None:
+    """Each site judged against its own history: with ``code-first``, only the site whose key a migration adds fails,
+    and its failure names that history."""
+    config = 'paths = ["app"]\ndialects = ["sqlite"]\ncache = false\ndeploy-from = "prod"\n'
+    two_histories(pytester.path, config)
+    item, secret = "schema-parity::deploy::app/item.sql:1", "schema-parity::deploy::app/secret.sql:1"
+    assert outcomes(pytester) == {item: "failed", secret: "failed"}  # each order breaks one: no order is safe
+    pytester.makeini("[pytest]\nschema_parity_deploy_order = code-first\n")
+    assert outcomes(pytester) == {item: "failed", secret: "passed"}
+    result = pytester.runpytest("--schema-parity", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines([f"*SP602 ?sqlite? * revision p2 (* of the history {pytester.path}/alembic.ini gives*"])
