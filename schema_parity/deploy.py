@@ -348,24 +348,45 @@ def _key(site: Site) -> tuple[str, str]:
     return site.path, " ".join((site.sql or site.unresolved or "").split())
 
 
+def _written(site: Site) -> tuple[str, str | None] | None:
+    """The table and the conflict target as the statement writes them (lower-cased, spaces normalised), or None
+    when it cannot be read (built at run time, not parsed by the engine the site is for)."""
+    if site.sql is None:
+        return None
+    for dialect in (site.dialect,) if site.dialect else ("postgresql", "sqlite"):
+        try:
+            upsert = parse_upsert(site.sql, dialect)
+        except UpsertParseError:
+            continue
+        target = upsert.target_display
+        return upsert.table_display.lower(), " ".join(target.lower().split()) if target else None
+    return None
+
+
 def pair_sites(old: Sequence[Site], new: Sequence[Site]) -> list[tuple[Site | None, Site | None]]:
-    """The same statement in the old and the new code (same file, same text) is one site; then the remaining
-    statements of a file are paired in order of appearance (a statement the change rewrote); the rest stand alone."""
-    pairs: list[tuple[Site | None, Site | None]] = []
+    """The same statement in the old and the new code (same file, same text) is one site; then, within a file, a
+    statement on the same table with the same conflict target (its columns or values rewritten), then one on the
+    same table (its target rewritten), then the remaining statements in order of appearance; the rest stand alone.
+    Each stage pairs in order of appearance."""
+    written = {id(site): _written(site) for site in (*old, *new)}
+    table = {key: each[0] if each else None for key, each in written.items()}
+    stages = (
+        lambda o, n: _key(o) == _key(n),
+        lambda o, n: o.path == n.path and written[id(o)] is not None and written[id(o)] == written[id(n)],
+        lambda o, n: o.path == n.path and table[id(o)] is not None and table[id(o)] == table[id(n)],
+        lambda o, n: o.path == n.path,
+    )
     left = list(old)
-    unmatched_new: list[Site] = []
-    for site in new:
-        match = next((o for o in left if _key(o) == _key(site)), None)
-        if match is not None:
-            left.remove(match)
-            pairs.append((match, site))
-        else:
-            unmatched_new.append(site)
-    for site in unmatched_new:
-        match = next((o for o in left if o.path == site.path), None)
-        if match is not None:
-            left.remove(match)
-        pairs.append((match, site))
+    matched: dict[int, Site] = {}
+    for same in stages:
+        for site in new:
+            if id(site) in matched:
+                continue
+            match = next((o for o in left if same(o, site)), None)
+            if match is not None:
+                left.remove(match)
+                matched[id(site)] = match
+    pairs: list[tuple[Site | None, Site | None]] = [(matched.get(id(site)), site) for site in new]
     pairs.extend((o, None) for o in left)
     return sorted(pairs, key=lambda p: ((p[1] or p[0]).path, (p[1] or p[0]).line))  # type: ignore[union-attr]
 

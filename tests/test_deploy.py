@@ -316,3 +316,45 @@ def test_the_old_schema_comes_from_the_revision_files_at_the_ref(
     assert "the edit of revision a2 ('revision a2', a2_rev.py) since prod" in found["SP601"]
     assert any("the change edits revision a2 ('revision a2', a2_rev.py), which production already ran" in n
                for n in report["notes"])  # fmt: skip
+
+
+def test_pairing_by_table_and_target_before_order() -> None:
+    """Within a file: the same table and target (values rewritten), then the same table (target rewritten), and only
+    then order of appearance; a statement added above the others does not shift the pairs."""
+    item = "INSERT INTO item (id, sku) VALUES ({}) ON CONFLICT (sku) DO NOTHING"
+    old = [
+        site("a.sql", 1, item.format("1, 'a'")),
+        site("a.sql", 3, "INSERT INTO t (k) VALUES (1) ON CONFLICT (k) DO NOTHING"),
+    ]
+    new = [
+        site("a.sql", 1, "INSERT INTO audit (id) VALUES (1) ON CONFLICT (id) DO NOTHING"),
+        site("a.sql", 3, "INSERT INTO t (id, k) VALUES (1, 1) ON CONFLICT (id) DO NOTHING"),
+        site("a.sql", 5, item.format("2, 'b'")),
+    ]
+    pairs = [(o and o.line, n and n.line) for o, n in pair_sites(old, new)]
+    assert pairs == [(None, 1), (3, 3), (1, 5)]
+
+
+def test_an_added_statement_is_not_paired_with_a_rewritten_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The change adds an upsert on a new table above the one it rewrites: each is judged as what it is (no false
+    SP603 from pairing the old statement with the new, unrelated one)."""
+    case = CASES["key-dropped"]
+    repository(tmp_path, case)
+    write_project(tmp_path, [R1, Revision("a2", "a1", case.old_key), Revision("a3", "a2", case.change + "\n" + (
+        "op.create_table('audit', sa.Column('id', sa.Integer, primary_key=True))"))])  # fmt: skip
+    (tmp_path / "app" / "upsert.sql").write_text(
+        "INSERT INTO audit (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n\n" + case.new_sql
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "--amend", "-m", "the pull request")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = deploy(capsys, "sqlite")
+    assert isinstance(report, dict), err
+    by_line = {(s["path"], s["line"]): s for s in report["deploy"]["sites"]}
+    audit, rewritten = by_line["app/upsert.sql", 1], by_line["app/upsert.sql", 3]
+    assert (audit["in_old_code"], audit["safe_order"]) == (False, "migrations-first")
+    assert (rewritten["in_old_code"], rewritten["safe_order"]) == (True, "code-first")
+    assert "SP603" not in {f["rule"] for f in report["findings"]}
+    assert report["deploy"]["safe_order"] == "neither" and code == 1  # each order breaks one of them
