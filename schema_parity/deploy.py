@@ -426,9 +426,10 @@ class _History:
         )
 
 
-def _old_schema(schema: Schema, tree: tuple[Path, Path], stack: ExitStack, what: str) -> Schema:
+def _old_schema(schema: Schema, tree: tuple[Path, Path], stack: ExitStack, ref: str) -> Schema:
     """The same history as the files in ``tree`` (an extracted commit) have it, sharing the run's PostgreSQL server.
-    Not cached: the copy's paths are temporary (its Catalogs would never be looked up again)."""
+    Not cached: the copy's paths are temporary (its Catalogs would never be looked up again). When the tree does not
+    have the history where the configuration now says (it moved since), the current files, with a note."""
     top, copy = tree
     options = schema.options
     moved = replace(
@@ -441,7 +442,12 @@ def _old_schema(schema: Schema, tree: tuple[Path, Path], stack: ExitStack, what:
     try:
         old.check_configuration()
     except ConfigError as exc:
-        raise ConfigError(f"{what}: the history as the tree at the ref has it cannot be read: {exc}") from None
+        reason = str(exc).split(". ")[0].replace(f"{copy}{os.sep}", f"{ref}:")
+        schema.notes.append(
+            f"the history {_history_name(schema)} cannot be loaded from the tree at {ref} as configured now "
+            f"({reason}): its old schema is built from the current revision files instead, up to the old revision"
+        )
+        return schema
     return old
 
 
@@ -466,7 +472,7 @@ def _histories(
         between = [r.revision for r in project.revisions() if r.revision in ahead]
         old = schema
         if sides.schema_commit is not None:
-            old = _old_schema(schema, trees.get(sides.schema_commit), trees.stack, what)
+            old = _old_schema(schema, trees.get(sides.schema_commit), trees.stack, deploy_from)
         edited = sides.edited[len(histories)] if sides.edited else ()
         histories.append(_History(schema, old, old_revision, new_revision, between, name, edited))
     return histories
@@ -658,10 +664,13 @@ def _edited_note(history: _History, ref: str) -> str:
     project = history.schema.project()
     names = ", ".join(_revision_name(project, r) for r in history.edited)
     of = f" of the history {history.name}" if history.name else ""
+    old = "the old schema is built from the file as it was" if history.old is not history.schema else (
+        "the old schema is built from the current files too (see the note above)"
+    )
     return (
-        f"the change edits revision {names}{of}, which production already ran ({ref}): the old schema is built from "
-        "the file as it was, the new one from the file as it is now, which a fresh database gets but production's "
-        "database never does (Alembic does not run a revision twice); put the change in a new revision"
+        f"the change edits revision {names}{of}, which production already ran ({ref}): {old}, the new one from the "
+        "file as it is now, which a fresh database gets but production's database never does (Alembic does not run "
+        "a revision twice); put the change in a new revision"
     )
 
 

@@ -358,3 +358,22 @@ def test_an_added_statement_is_not_paired_with_a_rewritten_one(
     assert (rewritten["in_old_code"], rewritten["safe_order"]) == (True, "code-first")
     assert "SP603" not in {f["rule"] for f in report["findings"]}
     assert report["deploy"]["safe_order"] == "neither" and code == 1  # each order breaks one of them
+
+
+def test_a_history_moved_since_the_ref_falls_back_to_the_current_files_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-dropped"])
+    (tmp_path / "alembic.ini").rename(tmp_path / "db.ini")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the configuration moves")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-config", "--no-cache", "--alembic-config", "db.ini", "--dialect", "sqlite",
+                     "--deploy-from", "prod", "--format", "json", "app"])  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["deploy"]["safe_order"] == "code-first" and code == 0  # judged as before the move
+    assert [n for n in report["notes"] if "cannot be loaded from the tree at prod" in n] == [
+        f"the history {tmp_path / 'db.ini'} cannot be loaded from the tree at prod as configured now (Alembic "
+        "configuration prod:db.ini does not exist): its old schema is built from the current revision files "
+        "instead, up to the old revision"
+    ]
