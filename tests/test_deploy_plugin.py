@@ -61,16 +61,15 @@ def judge_in_pytest(pytester: pytest.Pytester, name: str, dialect: str, server: 
         assert found == {KEPT: "passed", CHANGED: changed}, (order, found)
 
 
-PLUGIN_CASES = ("key-dropped", "key-added-with-its-code", "partial-predicate-changed")
 
 
-@pytest.mark.parametrize("name", PLUGIN_CASES)
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_each_case_as_items_on_sqlite_with_both_orders(pytester: pytest.Pytester, name: str) -> None:
     judge_in_pytest(pytester, name, "sqlite")
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("name", PLUGIN_CASES)
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_each_case_as_items_on_postgresql_with_both_orders(
     pytester: pytest.Pytester, name: str, pg_admin_url: str
 ) -> None:
