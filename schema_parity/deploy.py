@@ -428,8 +428,8 @@ class _History:
 
 def _old_schema(schema: Schema, tree: tuple[Path, Path], stack: ExitStack, ref: str) -> Schema:
     """The same history as the files in ``tree`` (an extracted commit) have it, sharing the run's PostgreSQL server.
-    Not cached: the copy's paths are temporary (its Catalogs would never be looked up again). When the tree does not
-    have the history where the configuration now says (it moved since), the current files, with a note."""
+    Cached under the current history's name (the key holds the files' content, never where they are). When the tree
+    does not have the history where the configuration now says (it moved since), the current files, with a note."""
     top, copy = tree
     options = schema.options
     moved = replace(
@@ -438,7 +438,9 @@ def _old_schema(schema: Schema, tree: tuple[Path, Path], stack: ExitStack, ref: 
         script_location=_in_tree(options.script_location, top, copy) if options.script_location else None,
         search_from=_in_tree(options.search_from, top, copy) if options.search_from else None,
     )
-    old = stack.enter_context(Schema(moved, schema.dialects, postgres=schema.postgres))
+    old = stack.enter_context(
+        Schema(moved, schema.dialects, schema.cache_dir, postgres=schema.postgres, label=schema.label)
+    )
     try:
         old.check_configuration()
     except ConfigError as exc:

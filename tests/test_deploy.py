@@ -377,3 +377,29 @@ def test_a_history_moved_since_the_ref_falls_back_to_the_current_files_and_says_
         "configuration prod:db.ini does not exist): its old schema is built from the current revision files "
         "instead, up to the old revision"
     ]
+
+
+def test_the_old_schema_is_cached_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tree at the ref is extracted anew each run, but its Catalogs are keyed by the files' content: a second
+    run migrates nothing, and says the same."""
+    from schema_parity.sources import alembic
+
+    repository(tmp_path, CASES["key-widened"])
+    monkeypatch.chdir(tmp_path)
+    migrated: list[list[str]] = []
+    real = alembic.catalogs_at
+
+    def counted(project: alembic.AlembicProject, revisions: list[str], **options: bool) -> dict:
+        migrated.append(list(revisions))
+        return real(project, revisions, **options)
+
+    monkeypatch.setattr(alembic, "catalogs_at", counted)
+    args = ["check", "--no-config", "--alembic-config", "alembic.ini", "--dialect", "sqlite", "--deploy-from", "prod",
+            "--format", "json", "app"]  # fmt: skip
+    first = cli.main(args), json.loads(capsys.readouterr().out)
+    assert sorted(map(sorted, migrated)) == [["a2"], ["a3"]]  # the old tree to its head, the current files
+    migrated.clear()
+    assert (cli.main(args), json.loads(capsys.readouterr().out)) == first
+    assert migrated == []

@@ -103,10 +103,13 @@ class Schema:
         cache_dir: Path | None = None,
         *,
         postgres: Postgres | None = None,
+        label: str | None = None,
     ) -> None:
         """``postgres``: a server another Schema of the run already has (the deploy check's two trees share one);
-        this Schema then leaves it open on :meth:`close`."""
+        this Schema then leaves it open on :meth:`close`. ``label``: the history's name in the cache keys instead
+        of its config path (a copy in a temporary directory keeps the name of the history it copies)."""
         self.options = options
+        self._label_override = label
         self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
         self.notes: list[str] = []
@@ -325,7 +328,14 @@ class Schema:
         # (with a bootstrap, the models' files are part of the project's fingerprint).
         return None if self.options.use_env_py else self.cache_dir
 
+    @property
+    def label(self) -> str:
+        """The history's name in the cache keys: its config file or script location (or the label given)."""
+        return self._label()
+
     def _label(self) -> str:
+        if self._label_override is not None:
+            return self._label_override
         project = self.project()
         return str(project.config_path or project.script_location)
 
