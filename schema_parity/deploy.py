@@ -1,14 +1,17 @@
 """``check --deploy-from REV``: every upsert judged against both sides of a deploy (docs/deploy.md).
 
 A deploy runs, for a while, the old code against the new schema (migrations first) or the new code against the old
-schema (code first). The old schema is the Alembic revision production runs (``REV`` itself, or the head of the
-history as it was at the git ref ``REV``); the new one is the configured revision (``head``). The old code is the
-tree at the git ref (``REV``, or the merge-base with ``--diff-base``), or the working tree when only the migrations
-changed. Each site of the old code is judged against the new schema and each site of the new code against the old
-one; a state that fails only in the middle of the deploy (not before it, not after it) makes that order unsafe for
-the site, and the revision that breaks (or mends) the site is named. Every step is the ordinary check: the scan
-entry gives sites, :class:`~schema_parity.sources.Schema` one Catalog per revision (built in one pass through the
-history per engine), and :func:`~schema_parity.check.judge_site` the verdicts.
+schema (code first). The old schema is the Alembic revision production runs: ``REV`` itself (run from the current
+files), or the head of the history as it was at the git ref ``REV``, run from the revision files of that tree, so a
+revision edited since is judged as production ran it. The new one is the configured revision (``head``). The old
+code is the tree at the git ref (``REV``, or the merge-base with ``--diff-base``), or the working tree when only the
+migrations changed. With several histories, each has its own pair of revisions (``REV`` must then be a git ref),
+and each site is judged against the history that owns its table. Each site of the old code is judged against the new
+schema and each site of the new code against the old one; a state that fails only in the middle of the deploy (not
+before it, not after it) makes that order unsafe for the site, and the revision that breaks (or mends) the site is
+named. Every step is the ordinary check: the scan entry gives sites, :class:`~schema_parity.sources.Schema` one
+Catalog per revision (built in one pass through the history per engine), and :func:`~schema_parity.check.judge_site`
+the verdicts.
 """
 
 from __future__ import annotations
