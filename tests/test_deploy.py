@@ -9,8 +9,6 @@ orders (``--deploy-order``), whose exit code says whether that order is safe.
 from __future__ import annotations
 
 import json
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,125 +17,7 @@ from schema_parity import cli
 from schema_parity.deploy import pair_sites
 from schema_parity.sites import Site
 from tests.alembic_projects import Revision, write_project
-
-ITEM = (
-    "op.create_table('item', sa.Column('id', sa.Integer, primary_key=True), sa.Column('sku', sa.Text), "
-    "sa.Column('shop', sa.Text), sa.Column('deleted', sa.Boolean, nullable=False, server_default=sa.false()))"
-)
-R1 = Revision("a1", None, ITEM)
-KEEP = "INSERT INTO item (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n"
-"""A statement both commits have, which no migration touches: safe both ways."""
-
-
-def upsert(target: str) -> str:
-    return f"INSERT INTO item (id, sku, shop) VALUES (1, 'a', 's') ON CONFLICT {target} DO NOTHING;\n"
-
-
-def partial(where: str) -> str:
-    return (
-        f"op.create_index('ix_live_sku', 'item', ['sku'], unique=True, postgresql_where=sa.text({where!r}), "
-        f"sqlite_where=sa.text({where!r}))"
-    )
-
-
-@dataclass(frozen=True)
-class Case:
-    """Production runs ``old_key`` (revision a2) with ``old_sql``; the pull request adds ``change`` (a3) and
-    ``new_sql``. ``safe`` is the safe order for the changed statement; ``culprit`` the revision its finding names."""
-
-    old_key: str
-    change: str
-    old_sql: str
-    new_sql: str
-    safe: str
-    rules: tuple[str, ...]
-    on_sqlite: tuple[str, tuple[str, ...]] | None = None
-    """``(safe, rules)`` where SQLite's rules differ from PostgreSQL's."""
-
-
-CASES = {
-    "key-dropped": Case(
-        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
-        "op.drop_constraint('uq_item_sku', 'item', type_='unique')",
-        upsert("(sku)"),
-        upsert("(id)"),
-        "code-first",
-        ("SP601",),
-    ),
-    "key-narrowed": Case(
-        "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])",
-        "op.drop_constraint('uq_item_sku_shop', 'item', type_='unique')\n"
-        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
-        upsert("(sku, shop)"),
-        upsert("(sku)"),
-        "neither",
-        ("SP601", "SP602", "SP603"),
-    ),
-    "key-widened": Case(
-        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
-        "op.drop_constraint('uq_item_sku', 'item', type_='unique')\n"
-        "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])",
-        upsert("(sku)"),
-        upsert("(sku, shop)"),
-        "neither",
-        ("SP601", "SP602", "SP603"),
-    ),
-    "key-added-with-its-code": Case(
-        "pass",
-        "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])",
-        upsert("(id)"),
-        upsert("(sku)"),
-        "migrations-first",
-        ("SP602",),
-    ),
-    "partial-predicate-changed": Case(
-        partial("NOT deleted"),
-        "op.drop_index('ix_live_sku', 'item')\n" + partial("NOT deleted AND shop IS NOT NULL"),
-        upsert("(sku) WHERE NOT deleted"),
-        upsert("(sku) WHERE NOT deleted AND shop IS NOT NULL"),
-        "code-first",  # PostgreSQL: the new WHERE implies the old predicate, so the new code works on the old key
-        ("SP601",),
-        # SQLite matches a partial index only by a target WHERE equal to its predicate: the new code fails too.
-        on_sqlite=("neither", ("SP601", "SP602", "SP603")),
-    ),
-}
-
-#: The exit code of each order (and of ``any``) for a statement whose safe order is the key.
-EXITS = {
-    "both": {"any": 0, "migrations-first": 0, "code-first": 0},
-    "code-first": {"any": 0, "migrations-first": 1, "code-first": 0},
-    "migrations-first": {"any": 0, "migrations-first": 0, "code-first": 1},
-    "neither": {"any": 1, "migrations-first": 1, "code-first": 1},
-}
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
-def repository(root: Path, case: Case) -> Path:
-    """Commit 1 (tag ``prod``): a1, a2 and the old code; commit 2 (HEAD): a3 and the new code."""
-    git(root, "init", "-q", "-b", "main")
-    write_project(root, [R1, Revision("a2", "a1", case.old_key)])
-    app = root / "app"
-    app.mkdir()
-    (app / "keep.sql").write_text(KEEP)
-    (app / "upsert.sql").write_text(case.old_sql)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "production")
-    git(root, "tag", "prod")
-    write_project(root, [R1, Revision("a2", "a1", case.old_key), Revision("a3", "a2", case.change)])
-    (app / "upsert.sql").write_text(case.new_sql)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "the pull request")
-    return root
+from tests.deploy_repos import CASES, EXITS, R1, git, repository, two_histories, upsert
 
 
 def deploy(
@@ -341,3 +221,185 @@ def test_a_statement_built_at_run_time_is_unresolved_never_safe(
     )
     assert "the table name is computed at run time" in dynamic["reasons"][0]
     assert [f["path"] for f in report["findings"]] == ["app/upsert.sql"] and code == 1  # SP602 on the resolved one
+
+
+def histories_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dialect: str, *extra: str
+) -> tuple[int, dict, str]:
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-cache", "--dialect", dialect, "--format", "json", "--deploy-from", "prod", *extra])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out else {}), err
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_several_histories_each_site_against_its_own(
+    dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    """A git ref gives each history its old head; each site is judged against the history owning its table, and the
+    findings and the report name that history."""
+    server = []
+    if dialect == "postgresql":
+        url = request.getfixturevalue("pg_admin_url")
+        server = ["--postgres-url", url, "--postgres", "required"]
+    two_histories(tmp_path, 'paths = ["app"]')
+    code, report, err = histories_check(tmp_path, monkeypatch, capsys, dialect, *server)
+    assert report, err
+    ini = str(tmp_path / "alembic.ini")
+    public, private = ini, f"{ini} [schema_private]"
+    deployed = report["deploy"]
+    assert deployed["histories"] == [
+        {"history": public, "old_revision": "p1", "new_revision": "p2"},
+        {"history": private, "old_revision": "s1", "new_revision": "s2"},
+    ]
+    by_path = {s["path"]: s for s in deployed["sites"]}
+    assert (by_path["app/item.sql"]["safe_order"], by_path["app/item.sql"]["history"]) == ("migrations-first", public)
+    assert (by_path["app/secret.sql"]["safe_order"], by_path["app/secret.sql"]["history"]) == ("code-first", private)
+    found = {(f["path"], f["rule"]): f["message"] for f in report["findings"]}
+    assert set(found) == {("app/item.sql", "SP602"), ("app/secret.sql", "SP601")}
+    assert f"revision p2 ('revision p2', p2_rev.py) of the history {public} gives it" in found["app/item.sql", "SP602"]
+    assert f"revision s2 ('revision s2', s2_rev.py) of the history {private} changes" in found[
+        "app/secret.sql", "SP601"
+    ]
+    # Each order breaks one site: no order is safe for the deploy as a whole, and each finding is an error.
+    assert deployed["safe_order"] == "neither" and code == 1
+    assert {f["severity"] for f in report["findings"]} == {"error"}
+    code, report, _ = histories_check(tmp_path, monkeypatch, capsys, dialect, "--deploy-order", "code-first", *server)
+    assert [(f["path"], f["severity"]) for f in report["findings"] if f["severity"] == "error"] == [
+        ("app/item.sql", "error")
+    ] and code == 1
+
+
+def test_several_histories_need_a_git_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A revision id gives one history's old revision: the others' are unknown, and the message says what to give."""
+    two_histories(tmp_path, 'paths = ["app"]')
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-cache", "--dialect", "sqlite", "--deploy-from", "s1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--deploy-from s1: a revision of " in err and "[schema_private], but this project has 2 histories" in err
+    assert "give a git ref instead" in err
+    code = cli.main(["check", "--no-cache", "--dialect", "sqlite", "--deploy-from", "nothing"])
+    assert code == 2 and "neither a revision of the histories " in capsys.readouterr().err
+
+
+def test_the_old_schema_comes_from_the_revision_files_at_the_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pull request edits revision a2, which production already ran (its key moves from sku to (sku, shop)),
+    and the code with it: the old schema is a2 as production ran it, so both orders break, and the edit is named."""
+    r2_old = Revision("a2", "a1", "op.create_unique_constraint('uq_item_sku', 'item', ['sku'])")
+    r2_new = Revision("a2", "a1", "op.create_unique_constraint('uq_item_sku_shop', 'item', ['sku', 'shop'])")
+    git(tmp_path, "init", "-q", "-b", "main")
+    write_project(tmp_path, [R1, r2_old])
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(sku)"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "production")
+    git(tmp_path, "tag", "prod")
+    write_project(tmp_path, [R1, r2_new, Revision("a3", "a2", "op.add_column('item', sa.Column('n', sa.Integer))")])
+    (tmp_path / "app" / "upsert.sql").write_text(upsert("(sku, shop)"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the pull request edits a2")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = deploy(capsys, "sqlite")
+    assert isinstance(report, dict), err
+    (site,) = report["deploy"]["sites"]
+    assert site["safe_order"] == "neither" and code == 1
+    found = {f["rule"]: f["message"] for f in report["findings"]}
+    assert set(found) == {"SP601", "SP602", "SP603"}
+    assert "Keys of item: UNIQUE uq_item_sku (sku)" in found["SP602"]  # the old side: a2 as the tree at prod has it
+    assert "before the edit of revision a2 ('revision a2', a2_rev.py) since prod" in found["SP602"]
+    assert "the edit of revision a2 ('revision a2', a2_rev.py) since prod" in found["SP601"]
+    assert any("the change edits revision a2 ('revision a2', a2_rev.py), which production already ran" in n
+               for n in report["notes"])  # fmt: skip
+
+
+def test_pairing_by_table_and_target_before_order() -> None:
+    """Within a file: the same table and target (values rewritten), then the same table (target rewritten), and only
+    then order of appearance; a statement added above the others does not shift the pairs."""
+    item = "INSERT INTO item (id, sku) VALUES ({}) ON CONFLICT (sku) DO NOTHING"
+    old = [
+        site("a.sql", 1, item.format("1, 'a'")),
+        site("a.sql", 3, "INSERT INTO t (k) VALUES (1) ON CONFLICT (k) DO NOTHING"),
+    ]
+    new = [
+        site("a.sql", 1, "INSERT INTO audit (id) VALUES (1) ON CONFLICT (id) DO NOTHING"),
+        site("a.sql", 3, "INSERT INTO t (id, k) VALUES (1, 1) ON CONFLICT (id) DO NOTHING"),
+        site("a.sql", 5, item.format("2, 'b'")),
+    ]
+    pairs = [(o and o.line, n and n.line) for o, n in pair_sites(old, new)]
+    assert pairs == [(None, 1), (3, 3), (1, 5)]
+
+
+def test_an_added_statement_is_not_paired_with_a_rewritten_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The change adds an upsert on a new table above the one it rewrites: each is judged as what it is (no false
+    SP603 from pairing the old statement with the new, unrelated one)."""
+    case = CASES["key-dropped"]
+    repository(tmp_path, case)
+    write_project(tmp_path, [R1, Revision("a2", "a1", case.old_key), Revision("a3", "a2", case.change + "\n" + (
+        "op.create_table('audit', sa.Column('id', sa.Integer, primary_key=True))"))])  # fmt: skip
+    (tmp_path / "app" / "upsert.sql").write_text(
+        "INSERT INTO audit (id) VALUES (1) ON CONFLICT (id) DO NOTHING;\n\n" + case.new_sql
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "--amend", "-m", "the pull request")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = deploy(capsys, "sqlite")
+    assert isinstance(report, dict), err
+    by_line = {(s["path"], s["line"]): s for s in report["deploy"]["sites"]}
+    audit, rewritten = by_line["app/upsert.sql", 1], by_line["app/upsert.sql", 3]
+    assert (audit["in_old_code"], audit["safe_order"]) == (False, "migrations-first")
+    assert (rewritten["in_old_code"], rewritten["safe_order"]) == (True, "code-first")
+    assert "SP603" not in {f["rule"] for f in report["findings"]}
+    assert report["deploy"]["safe_order"] == "neither" and code == 1  # each order breaks one of them
+
+
+def test_a_history_moved_since_the_ref_falls_back_to_the_current_files_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository(tmp_path, CASES["key-dropped"])
+    (tmp_path / "alembic.ini").rename(tmp_path / "db.ini")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the configuration moves")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["check", "--no-config", "--no-cache", "--alembic-config", "db.ini", "--dialect", "sqlite",
+                     "--deploy-from", "prod", "--format", "json", "app"])  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["deploy"]["safe_order"] == "code-first" and code == 0  # judged as before the move
+    assert [n for n in report["notes"] if "cannot be loaded from the tree at prod" in n] == [
+        f"the history {tmp_path / 'db.ini'} cannot be loaded from the tree at prod as configured now (Alembic "
+        "configuration prod:db.ini does not exist): its old schema is built from the current revision files "
+        "instead, up to the old revision"
+    ]
+
+
+def test_the_old_schema_is_cached_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tree at the ref is extracted anew each run, but its Catalogs are keyed by the files' content: a second
+    run migrates nothing, and says the same."""
+    from schema_parity.sources import alembic
+
+    repository(tmp_path, CASES["key-widened"])
+    monkeypatch.chdir(tmp_path)
+    migrated: list[list[str]] = []
+    real = alembic.catalogs_at
+
+    def counted(project: alembic.AlembicProject, revisions: list[str], **options: bool) -> dict:
+        migrated.append(list(revisions))
+        return real(project, revisions, **options)
+
+    monkeypatch.setattr(alembic, "catalogs_at", counted)
+    args = ["check", "--no-config", "--alembic-config", "alembic.ini", "--dialect", "sqlite", "--deploy-from", "prod",
+            "--format", "json", "app"]  # fmt: skip
+    first = cli.main(args), json.loads(capsys.readouterr().out)
+    assert sorted(map(sorted, migrated)) == [["a2"], ["a3"]]  # the old tree to its head, the current files
+    migrated.clear()
+    assert (cli.main(args), json.loads(capsys.readouterr().out)) == first
+    assert migrated == []

@@ -2,7 +2,8 @@
 
 The items are added to the session's collection before ``-k``/``-m`` deselection runs, so they appear in the
 terminal summary, JUnit XML and ``-k`` selection like any test. Their node ids are stable
-(``schema-parity::<path>:<line>``), so pytest-xdist workers collect the same items.
+(``schema-parity::<path>:<line>``), so pytest-xdist workers collect the same items. With ``deploy-from`` configured,
+each upsert of the deploy is one more item, ``schema-parity::deploy::<path>:<line>`` (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from schema_parity.check import SiteReport, check_project
+from schema_parity.config import Settings
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
 from schema_parity.plugin.settings import settings
@@ -114,20 +116,56 @@ def collect_items(session: pytest.Session) -> list[pytest.Item]:
         )
     ]
     items += parity_items(parent, configured)
+    items += deploy_items(parent, configured)
     seen: set[str] = set()
     for report in result.sites:
         site = report.site
-        name = f"{site.path}:{site.line}"
-        if name in seen:
-            name = f"{name}:{site.column}"
-        seen.add(name)
         items.append(
             CheckItem.from_parent(
                 parent,
-                name=name,
+                name=_unique_name(f"{site.path}:{site.line}", site.column, seen),
                 report_path=root / site.path,
                 line=site.line,
                 failure=_site_failure(report, result.findings),
+            )
+        )
+    return items
+
+
+def _unique_name(name: str, column: int, seen: set[str]) -> str:
+    """``path:line``, or ``path:line:column`` when another statement of that line took it."""
+    if name in seen:
+        name = f"{name}:{column}"
+    seen.add(name)
+    return name
+
+
+def deploy_items(parent: pytest.Collector, configured: Settings) -> list[pytest.Item]:
+    """With ``deploy-from``: one item per site of the deploy (the old code's and the new code's), failing exactly
+    where ``schema-parity check`` reports an error (the site's SP6xx at error level, per ``deploy-order``)."""
+    if not configured.deploy_from:
+        return []
+    from schema_parity.deploy import DeployOrder, check_deploy
+
+    root = parent.config.rootpath
+    order = cast("DeployOrder", configured.deploy_order)
+    try:
+        result = check_deploy(configured, deploy_from=configured.deploy_from, order=order)
+    except SchemaParityError as exc:
+        return [CheckItem.from_parent(parent, name="deploy", report_path=root, line=0, failure=str(exc))]
+    assert result.deploy is not None
+    group = CheckCollector.from_parent(parent, name="deploy", path=root)
+    items: list[pytest.Item] = []
+    seen: set[str] = set()
+    for site in result.deploy.sites:
+        errors = [f for f in result.errors if f.path == site.path and f.line == site.line]
+        items.append(
+            CheckItem.from_parent(
+                group,
+                name=_unique_name(f"{site.path}:{site.line}", site.column, seen),
+                report_path=root / site.path,
+                line=site.line,
+                failure="\n".join(_finding_text(f) for f in errors) if errors else None,
             )
         )
     return items

@@ -14,6 +14,7 @@ import pytest
 
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import Config, Settings, resolve
+from schema_parity.deploy import DEPLOY_ORDERS
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.limits import NEWEST_POSTGRES as NEWEST
 from schema_parity.limits import OLDEST_POSTGRES as OLDEST
@@ -56,6 +57,15 @@ def add_setting_options(parser: pytest.Parser) -> None:
         "schema_parity_postgres_version",
         "Production's PostgreSQL major version, e.g. 15 (overrides postgres-version)",
     )
+    parser.addini(
+        "schema_parity_deploy_from",
+        "The Alembic revision production runs, or a git ref: one more item per upsert, judged on both sides of the "
+        "deploy (overrides deploy-from)",
+    )
+    parser.addini(
+        "schema_parity_deploy_order",
+        f"The order you deploy in: {', '.join(DEPLOY_ORDERS)} (overrides deploy-order)",
+    )
 
 
 def ini_value(config: pytest.Config, name: str) -> str | None:
@@ -91,7 +101,16 @@ def ini_layer(config: pytest.Config) -> Config:
         dialects=tuple(dict.fromkeys(dialects)) or None,
         revision_timeout=_revision_timeout(config),
         postgres_version=_postgres_version(config),
+        deploy_from=ini_value(config, "schema_parity_deploy_from"),
+        deploy_order=_deploy_order(config),
     )
+
+
+def _deploy_order(config: pytest.Config) -> str | None:
+    raw = ini_value(config, "schema_parity_deploy_order")
+    if raw is not None and raw not in DEPLOY_ORDERS:
+        raise pytest.UsageError(f"schema_parity_deploy_order = {raw!r}: expected one of {', '.join(DEPLOY_ORDERS)}")
+    return raw
 
 
 def _postgres_version(config: pytest.Config) -> int | None:

@@ -62,7 +62,8 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
     if result.deploy is not None:
         for site in result.deploy.sites:
             if site.safe_order != "both":
-                out.append(f"{site.path}:{site.line}: safe deploy order: {site.safe_order}")
+                history = f" (history {site.history})" if site.history else ""
+                out.append(f"{site.path}:{site.line}: safe deploy order: {site.safe_order}{history}")
         out.append(paint(result.deploy.summary_line(), "error" if result.errors else "ok"))
     else:
         out.append(_summary(result, paint))

@@ -45,12 +45,12 @@ SP601 = Rule(
     messages=(
         Message(
             "breaks-old-code",
-            "migrations first breaks the running code on {dialect}: revision {revision} changes what this statement "
+            "migrations first breaks the running code on {dialect}: {cause} changes what this statement "
             "needs, and the old code then fails: {problem}",
         ),
         Message(
             "breaks-kept-statement",
-            "migrations first breaks the running code on {dialect}: revision {revision} changes what this statement "
+            "migrations first breaks the running code on {dialect}: {cause} changes what this statement "
             "needs, and the change keeps this statement as it is, so it fails once the migrations ran, whatever the "
             "order: {problem}",
         ),
@@ -96,7 +96,7 @@ SP602 = Rule(
     messages=(
         Message(
             "fails-on-old-schema",
-            "code first runs this statement on the old schema on {dialect} before revision {revision} gives it what it "
+            "code first runs this statement on the old schema on {dialect} before {cause} gives it what it "
             "needs, and it fails: {problem}",
         ),
         Message(

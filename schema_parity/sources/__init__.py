@@ -101,8 +101,20 @@ class Schema:
     first use. ``notes`` collects what the sources could not model, and ``engines`` what each dialect's schema came
     from, for the report. :meth:`close` releases a PostgreSQL server provisioned for the run."""
 
-    def __init__(self, options: SchemaOptions, dialects: Sequence[Dialect], cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        options: SchemaOptions,
+        dialects: Sequence[Dialect],
+        cache_dir: Path | None = None,
+        *,
+        postgres: Postgres | None = None,
+        label: str | None = None,
+    ) -> None:
+        """``postgres``: a server another Schema of the run already has (the deploy check's two trees share one);
+        this Schema then leaves it open on :meth:`close`. ``label``: the history's name in the cache keys instead
+        of its config path (a copy in a temporary directory keeps the name of the history it copies)."""
         self.options = options
+        self._label_override = label
         self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
         self.notes: list[str] = []
@@ -112,7 +124,8 @@ class Schema:
         self._built: dict[tuple[str, Dialect], Catalog | Unavailable] = {}
         self._project: AlembicProject | None = None
         self._reflected: Catalog | None = None
-        self.postgres = Postgres(
+        self._owns_postgres = postgres is None
+        self.postgres = postgres or Postgres(
             url=options.postgres_url,
             mode=options.postgres,
             linger=options.postgres_keep_warm,
@@ -120,7 +133,8 @@ class Schema:
         )
 
     def close(self) -> None:
-        self.postgres.close()
+        if self._owns_postgres:
+            self.postgres.close()
 
     def __enter__(self) -> Schema:
         return self
@@ -321,7 +335,14 @@ class Schema:
         # (with a bootstrap, the models' files are part of the project's fingerprint).
         return None if self.options.use_env_py else self.cache_dir
 
+    @property
+    def label(self) -> str:
+        """The history's name in the cache keys: its config file or script location (or the label given)."""
+        return self._label()
+
     def _label(self) -> str:
+        if self._label_override is not None:
+            return self._label_override
         project = self.project()
         return str(project.config_path or project.script_location)
 
