@@ -13,6 +13,7 @@ scanner could not read): those are reported as judged at run time.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -36,12 +37,19 @@ class CallSite:
 
     path: str
     line: int
+    label: str
+    """The statement's table and conflict target (``item (sku)``): each one at a line is a result of its own."""
     records: tuple[Record, ...]
     reports: tuple[SiteReport, ...]
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
     unresolved_sites: tuple[Site, ...]
     """Statically unresolved sites in the function holding this call: judged at run time through it."""
+
+    @property
+    def name(self) -> str:
+        """The result's name, stable from run to run and readable: ``app/store.py:39[item (sku)]``."""
+        return f"{self.path}:{self.line}[{self.label}]"
 
     @property
     def first_test(self) -> str | None:
@@ -68,7 +76,8 @@ class CapturedResult:
 
     def notes(self) -> list[str]:
         statements = sum(len(c.records) for c in self.call_sites)
-        notes = [f"{statements} statement(s) captured at run time at {len(self.call_sites)} call site(s)"]
+        lines = len({(c.path, c.line) for c in self.call_sites})
+        notes = [f"{statements} statement(s) captured at run time at {lines} call site(s)"]
         judged = self.judged_unresolved
         if judged:
             where = ", ".join(f"{s.path}:{s.line}" for s in judged)
@@ -88,14 +97,23 @@ def judge_captured(
     sites (None: the configured paths are scanned, from the scan cache)."""
     root = settings.root.resolve()
     records = [replace(r, path=_rebase(r.path, capture_root.resolve(), root)) for r in records]
-    sites: dict[Site, list[Record]] = {}
+    groups: dict[tuple[str, int, str], list[Record]] = {}
     for record in records:
-        revision = record.revision if record.revision not in (None, "head") else None
-        for dialect, text in record.sql.items():
-            if dialect is not None and dialect not in settings.dialects:
-                continue
-            site = Site(record.path, record.line, 1, "captured", text, dialect=dialect, revision=revision)
-            sites.setdefault(site, []).append(record)
+        groups.setdefault((record.path, record.line, _label(record)), []).append(record)
+    # Each group is judged at its own column (1, 2, ... within its line) so that its findings can be told apart from
+    # another statement's at the same line; the column is put back to 1 in the result.
+    columns: dict[tuple[str, int, str], int] = {}
+    for key in sorted(groups):
+        columns[key] = sum(1 for other in columns if other[:2] == key[:2]) + 1
+    sites: dict[Site, list[Record]] = {}
+    for key, group in groups.items():
+        for record in group:
+            revision = record.revision if record.revision not in (None, "head") else None
+            for dialect, text in record.sql.items():
+                if dialect is not None and dialect not in settings.dialects:
+                    continue
+                site = Site(record.path, record.line, columns[key], "captured", text, dialect=dialect)
+                sites.setdefault(replace(site, revision=revision), []).append(record)
 
     def sp302(site: Site, verdicts: Mapping[Dialect, object]) -> list[tuple[Finding, str]]:
         from schema_parity.verdicts import Verdict
@@ -117,28 +135,66 @@ def judge_captured(
     if static_sites is None:
         static_sites = _scan(settings) if records else []
     unresolved = [s for s in static_sites if s.sql is None]
-    by_line: dict[tuple[str, int], list[Record]] = {}
-    for record in records:
-        by_line.setdefault((record.path, record.line), []).append(record)
     calls = []
-    for (path, line), group in sorted(by_line.items()):
-        reports = tuple(r for r in result.sites if r.site.path == path and r.site.line == line)
+    for key, group in sorted(groups.items()):
+        path, line, label = key
+        column = columns[key]
+        key_at = (path, line, column)
+
+        def here(finding: Finding, where: tuple[str, int, int] = key_at) -> bool:
+            return (finding.path, finding.line, finding.column) == where
+
         spans = {r.function for r in group}
         calls.append(
             CallSite(
                 path=path,
                 line=line,
+                label=label,
                 records=tuple(group),
-                reports=reports,
-                findings=tuple(f for f in result.findings if f.path == path and f.line == line),
-                suppressed=tuple(f for f in result.suppressed if f.path == path and f.line == line),
+                reports=tuple(_at_one(r) for r in result.sites if (r.site.path, r.site.line, r.site.column) == key_at),
+                findings=tuple(_column_one(f) for f in result.findings if here(f)),
+                suppressed=tuple(_column_one(f) for f in result.suppressed if here(f)),
                 unresolved_sites=tuple(
                     s for s in unresolved if s.path == path and any(a <= s.line <= b for a, b in spans)
                 ),
             )
         )
+    result = replace(
+        result,
+        findings=_columns_one(result.findings),
+        suppressed=_columns_one(result.suppressed),
+        baselined=_columns_one(result.baselined),
+        fingerprints={_column_one(f): print_ for f, print_ in result.fingerprints.items()},
+        sites=tuple(_at_one(r) for r in result.sites),
+    )
     captured = CapturedResult(result, tuple(calls))
     return replace(captured, result=replace(result, notes=(*result.notes, *captured.notes())))
+
+
+def _label(record: Record) -> str:
+    """The table and conflict target a statement names (``item (sku)``), as a result's name shows them; a short
+    digest of the text when it does not parse (the judge then reports why)."""
+    from schema_parity.upsert import UpsertParseError, parse_upsert
+
+    dialect: Dialect = "sqlite" if record.sql.keys() == {"sqlite"} else "postgresql"
+    try:
+        upsert = parse_upsert(record.statement, dialect)
+    except (UpsertParseError, ValueError):
+        return "sql " + hashlib.sha256(" ".join(record.statement.split()).encode()).hexdigest()[:8]
+    target = upsert.target_display
+    return f"{upsert.table_display} {target}" if target else upsert.table_display
+
+
+def _column_one(finding: Finding) -> Finding:
+    return replace(finding, column=1)
+
+
+def _columns_one(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    return tuple(sorted(dict.fromkeys(map(_column_one, findings)), key=Finding.sort_key))
+
+
+def _at_one(report: SiteReport) -> SiteReport:
+    return replace(report, site=replace(report.site, column=1))
 
 
 def merge_results(static: CheckResult, captured: CheckResult) -> CheckResult:
