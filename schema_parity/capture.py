@@ -52,6 +52,10 @@ _SKIPPED_PACKAGES = (
     "sqlmodel",
     "schema_parity",
 )
+#: Between two rows of a VALUES list: ``)`` and ``(`` around a comma, maybe with comments (SQL's ``--`` and ``/* */``).
+_GAP = r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+_NEXT_ROW = re.compile(rf"\){_GAP},{_GAP}\(", re.DOTALL)
+_DO_UPDATE = re.compile(r"\bDO\s+UPDATE\b", re.IGNORECASE)
 _SKIPPED_MODULES = frozenset({"asyncio", "contextlib", "concurrent", "threading", "functools"})
 
 
@@ -290,13 +294,16 @@ class Capture:
         insertmanyvalues batches (``batched``) arrive here already as one multi-row statement. PostgreSQL's dialects
         send at most 1,000 rows per batch, so two rows further apart than that are not reported.
         """
-        key = (statement, paramstyle)
-        if key not in self._row_plans:
-            self._row_plans[key] = RowPlan.of(statement, paramstyle)
-        plan = self._row_plans[key]
-        if plan is None:
+        if executemany:
             return None
-        if executemany or plan.rows < 2:
+        key = (statement, paramstyle)
+        try:
+            plan = self._row_plans[key]
+        except KeyError:
+            plan = RowPlan.of(statement, paramstyle) if _may_repeat(statement) else None
+            if len(self._row_plans) < 10_000:
+                self._row_plans[key] = plan
+        if plan is None or plan.rows < 2:
             return None
         return plan.first_repeat(parameters, batched=batched)
 
@@ -338,14 +345,25 @@ class Capture:
         return known
 
 
+def _may_repeat(statement: str) -> bool:
+    """Whether the statement can propose one key twice to DO UPDATE: it needs DO UPDATE and two VALUES rows. A cheap
+    test on the text, so that a single-row statement (most upserts) is never parsed while the tests run."""
+    return _DO_UPDATE.search(statement) is not None and _NEXT_ROW.search(statement) is not None
+
+
 def _dialect_name(name: str) -> Dialect | None:
     return "postgresql" if name == "postgresql" else "sqlite" if name == "sqlite" else None
 
 
-def _is_text(construct: Any) -> bool:
+@functools.cache
+def _text_clause() -> type:
     from sqlalchemy.sql.elements import TextClause
 
-    return isinstance(construct, TextClause)
+    return TextClause
+
+
+def _is_text(construct: Any) -> bool:
+    return isinstance(construct, _text_clause())
 
 
 def compile_for_postgresql(construct: Any, column_keys: Sequence[str] | None = None) -> str | None:
