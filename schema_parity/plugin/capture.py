@@ -121,14 +121,14 @@ class CapturePlugin:
             self.capture.add(records_from_json(reported, where="an xdist worker's capture"))
 
     def _judge_and_report(self) -> None:
-        from schema_parity.captured import judge_captured
-        from schema_parity.report.json import report_dict
-
         records = self.capture.records()
         self.capture.stop()
         if not records:  # nothing executed an upsert: nothing to judge, and no schema to build
             return
-        started = time.perf_counter()
+        started = time.perf_counter()  # the judge's imports (sqlglot, the rules) count: a plain test run has none
+        from schema_parity.captured import judge_captured
+        from schema_parity.report.json import report_dict
+
         try:
             self.outcome = judge_captured(records, settings(self.config), capture_root=self.config.rootpath)
         except SchemaParityError as exc:
