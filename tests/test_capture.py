@@ -162,6 +162,22 @@ def test_row_plans(sql: str, style: str, params: Any, expected: str | None) -> N
     assert (duplicate.describe() if duplicate else None) == expected
 
 
+@pytest.mark.parametrize(
+    ("sql", "planned"),
+    [
+        ("INSERT INTO t (k) VALUES (?), (?) ON CONFLICT (k) DO UPDATE SET v = 1", True),
+        ("INSERT INTO t (k) VALUES (?) /* a */ ,\n -- b\n (?) ON CONFLICT (k) do  update SET v = 1", True),
+        ("INSERT INTO t (k) VALUES (?) ON CONFLICT (k) DO UPDATE SET v = 1", False),
+        ("INSERT INTO t (k) VALUES (?), (?) ON CONFLICT (k) DO NOTHING", False),
+    ],
+)
+def test_only_a_text_that_can_hold_two_rows_for_do_update_is_parsed_while_recording(sql: str, planned: bool) -> None:
+    """The recorder parses a statement (for SP302) only when its text has DO UPDATE and a row break ``), (``."""
+    from schema_parity.capture import _may_repeat
+
+    assert _may_repeat(sql) is planned
+
+
 @pytest.mark.postgres
 def test_a_batch_postgresql_rejects_is_reported_on_sqlite(tmp_path: Path, pg_engine: sa.Engine) -> None:
     """The same executemany ... RETURNING: PostgreSQL raises 21000, SQLite passes, the capture reports the key."""
