@@ -6,9 +6,10 @@ that issued it (``origin="captured"``): a SQLAlchemy construct run on SQLite is 
 SQLite received and with PostgreSQL's on the construct compiled again for PostgreSQL; raw SQL text by every dialect as
 it is. The verdicts, rule codes, selection, severities, suppression comments and baseline are the check's own
 (:func:`schema_parity.check.check_sites`); a call that proposed one conflict key twice to DO UPDATE adds SP302 when
-PostgreSQL's verdict on the statement is otherwise ok. The result is grouped by call site, each with its statements
-and the test that first ran them, and with the statically unresolved sites of the same function (the ones the
-scanner could not read): those are reported as judged at run time.
+PostgreSQL's verdict on the statement is otherwise ok. The result is grouped by call site and statement (its table
+and conflict target: a generic helper's one line runs several), each with its statements and the test that first ran
+them, and with the statically unresolved sites of the same function (the ones the scanner could not read): those are
+reported as judged at run time.
 """
 
 from __future__ import annotations
