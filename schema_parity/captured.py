@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from schema_parity.capture import Record
 from schema_parity.catalog import Dialect
@@ -30,6 +32,8 @@ from schema_parity.sites import Site
 from schema_parity.suppressions import Directive, directives_in
 
 __all__ = ["CallSite", "CapturedResult", "judge_captured", "merge_results"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,10 @@ def judge_captured(
     # Each group is judged at its own column (1, 2, ... within its line) so that its findings can be told apart from
     # another statement's at the same line; the column is put back to 1 in the result.
     columns: dict[tuple[str, int, str], int] = {}
+    per_line: Counter[tuple[str, int]] = Counter()
     for key in sorted(groups):
-        columns[key] = sum(1 for other in columns if other[:2] == key[:2]) + 1
+        per_line[key[:2]] += 1
+        columns[key] = per_line[key[:2]]
     sites: dict[Site, list[Record]] = {}
     for key, group in groups.items():
         for record in group:
@@ -135,16 +141,17 @@ def judge_captured(
     result = check_sites(list(sites), settings, directives=directives, extra=sp302, use_baseline=use_baseline)
     if static_sites is None:
         static_sites = _scan(settings) if records else []
-    unresolved = [s for s in static_sites if s.sql is None]
+    unresolved: dict[str, list[Site]] = {}
+    for site in static_sites:
+        if site.sql is None:
+            unresolved.setdefault(site.path, []).append(site)
+    reports = _by_place(result.sites, lambda r: (r.site.path, r.site.line, r.site.column))
+    findings = _by_place(result.findings, lambda f: (f.path, f.line, f.column))
+    suppressed = _by_place(result.suppressed, lambda f: (f.path, f.line, f.column))
     calls = []
     for key, group in sorted(groups.items()):
         path, line, label = key
-        column = columns[key]
-        key_at = (path, line, column)
-
-        def here(finding: Finding, where: tuple[str, int, int] = key_at) -> bool:
-            return (finding.path, finding.line, finding.column) == where
-
+        at = (path, line, columns[key])
         spans = {r.function for r in group}
         calls.append(
             CallSite(
@@ -152,11 +159,11 @@ def judge_captured(
                 line=line,
                 label=label,
                 records=tuple(group),
-                reports=tuple(_at_one(r) for r in result.sites if (r.site.path, r.site.line, r.site.column) == key_at),
-                findings=tuple(_column_one(f) for f in result.findings if here(f)),
-                suppressed=tuple(_column_one(f) for f in result.suppressed if here(f)),
+                reports=tuple(_at_one(r) for r in reports.get(at, ())),
+                findings=tuple(_column_one(f) for f in findings.get(at, ())),
+                suppressed=tuple(_column_one(f) for f in suppressed.get(at, ())),
                 unresolved_sites=tuple(
-                    s for s in unresolved if s.path == path and any(a <= s.line <= b for a, b in spans)
+                    s for s in unresolved.get(path, ()) if any(a <= s.line <= b for a, b in spans)
                 ),
             )
         )
@@ -184,6 +191,13 @@ def _label(record: Record) -> str:
         return "sql " + hashlib.sha256(" ".join(record.statement.split()).encode()).hexdigest()[:8]
     target = upsert.target_display
     return f"{upsert.table_display} {target}" if target else upsert.table_display
+
+
+def _by_place(items: Iterable[_T], place: Callable[[_T], tuple[str, int, int]]) -> dict[tuple[str, int, int], list[_T]]:
+    out: dict[tuple[str, int, int], list[_T]] = {}
+    for item in items:
+        out.setdefault(place(item), []).append(item)
+    return out
 
 
 def _column_one(finding: Finding) -> Finding:
