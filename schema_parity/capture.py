@@ -38,7 +38,7 @@ from schema_parity.rows import Duplicate, RowPlan
 __all__ = ["FORMAT_VERSION", "Capture", "Record", "dump", "load", "records_from_json", "records_to_json"]
 
 FORMAT_VERSION = 1
-Source = Literal["sqlalchemy", "sqlite3", "psycopg"]
+Source = Literal["sqlalchemy", "sqlite3", "psycopg", "asyncpg"]
 _UPSERT = re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE)
 #: Packages whose frames are not the application's: SQLAlchemy, the drivers, this tool, and the machinery between.
 _SKIPPED_PACKAGES = (
@@ -52,6 +52,10 @@ _SKIPPED_PACKAGES = (
     "sqlmodel",
     "schema_parity",
 )
+#: Between two rows of a VALUES list: ``)`` and ``(`` around a comma, maybe with comments (SQL's ``--`` and ``/* */``).
+_GAP = r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+_NEXT_ROW = re.compile(rf"\){_GAP},{_GAP}\(", re.DOTALL)
+_DO_UPDATE = re.compile(r"\bDO\s+UPDATE\b", re.IGNORECASE)
 _SKIPPED_MODULES = frozenset({"asyncio", "contextlib", "concurrent", "threading", "functools"})
 
 
@@ -106,7 +110,7 @@ class Capture:
         self._seen: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._again: dict[tuple[object, ...], int] = {}
         self._paths: dict[str, str] = {}
-        self._psycopg_wrapped = False
+        self._wrapped: set[str] = set()
 
     # lifecycle
     def __enter__(self) -> Capture:
@@ -128,20 +132,23 @@ class Capture:
         self._active = True
         self._listen_sqlalchemy()
         self._wrap_sqlite3()
-        if import_drivers or "psycopg" in sys.modules:
-            self._wrap_psycopg()
+        self.notice_drivers(import_drivers=import_drivers)
 
-    def notice_drivers(self) -> None:
-        """Wrap the connect function of a driver imported since :meth:`start` (cheap when there is none)."""
-        if self._active and not self._psycopg_wrapped and "psycopg" in sys.modules:
-            self._wrap_psycopg()
+    def notice_drivers(self, *, import_drivers: bool = False) -> None:
+        """Wrap the connect functions of a driver imported since :meth:`start` (cheap when there is none)."""
+        if not self._active:
+            return
+        for name, wrap in (("psycopg", self._wrap_psycopg), ("asyncpg", self._wrap_asyncpg)):
+            if name not in self._wrapped and (import_drivers or name in sys.modules):
+                self._wrapped.add(name)
+                wrap()
 
     def stop(self) -> None:
         """Stop recording and put back everything :meth:`start` changed (in reverse order)."""
         self._active = False
         while self._restore:
             self._restore.pop()()
-        self._psycopg_wrapped = False
+        self._wrapped.clear()
 
     def records(self) -> list[Record]:
         with self._lock:
@@ -246,7 +253,6 @@ class Capture:
             return
         original = psycopg.connect
         capture = self
-        self._psycopg_wrapped = True
 
         @functools.wraps(original)
         def connect(*args: Any, **kwargs: Any) -> Any:
@@ -260,6 +266,41 @@ class Capture:
 
         psycopg.connect = connect
         self._restore.append(lambda: setattr(psycopg, "connect", original))
+
+        # AsyncConnection.connect is a classmethod: the class keeps a wrapper of it while active
+        original_async = psycopg.AsyncConnection.__dict__["connect"]
+
+        def connect_async(cls: type, *args: Any, **kwargs: Any) -> Any:
+            run = original_async.__get__(None, cls)
+            if not capture._active or _called_by_library(sys._getframe(1)):
+                return run(*args, **kwargs)
+            base = kwargs.get("cursor_factory") or psycopg.AsyncCursor
+            if isinstance(base, type) and issubclass(base, psycopg.AsyncCursor):
+                kwargs["cursor_factory"] = _psycopg_async_cursor(base, capture)
+            return run(*args, **kwargs)
+
+        functools.update_wrapper(connect_async, original_async.__func__)
+        psycopg.AsyncConnection.connect = classmethod(connect_async)  # type: ignore[method-assign,assignment]
+        self._restore.append(lambda: setattr(psycopg.AsyncConnection, "connect", original_async))
+
+    def _wrap_asyncpg(self) -> None:
+        try:
+            import asyncpg  # type: ignore[import-untyped]
+        except ImportError:
+            return
+        capture = self
+        for name in ("connect", "create_pool"):
+            original = getattr(asyncpg, name)
+
+            def wrapper(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+                if capture._active and not _called_by_library(sys._getframe(1)):
+                    base = kwargs.get("connection_class", asyncpg.Connection)
+                    if isinstance(base, type) and issubclass(base, asyncpg.Connection):
+                        kwargs["connection_class"] = _asyncpg_connection(base, capture)
+                return __original(*args, **kwargs)
+
+            setattr(asyncpg, name, functools.wraps(original)(wrapper))
+            self._restore.append(functools.partial(setattr, asyncpg, name, original))
 
     def raw(self, source: Source, statement: Any, parameters: Any, *, executemany: bool, paramstyle: str) -> None:
         """A statement run on a raw driver connection (called by the wrapped connections' cursors)."""
@@ -290,13 +331,16 @@ class Capture:
         insertmanyvalues batches (``batched``) arrive here already as one multi-row statement. PostgreSQL's dialects
         send at most 1,000 rows per batch, so two rows further apart than that are not reported.
         """
-        key = (statement, paramstyle)
-        if key not in self._row_plans:
-            self._row_plans[key] = RowPlan.of(statement, paramstyle)
-        plan = self._row_plans[key]
-        if plan is None:
+        if executemany:
             return None
-        if executemany or plan.rows < 2:
+        key = (statement, paramstyle)
+        try:
+            plan = self._row_plans[key]
+        except KeyError:
+            plan = RowPlan.of(statement, paramstyle) if _may_repeat(statement) else None
+            if len(self._row_plans) < 10_000:
+                self._row_plans[key] = plan
+        if plan is None or plan.rows < 2:
             return None
         return plan.first_repeat(parameters, batched=batched)
 
@@ -338,14 +382,25 @@ class Capture:
         return known
 
 
+def _may_repeat(statement: str) -> bool:
+    """Whether the statement can propose one key twice to DO UPDATE: it needs DO UPDATE and two VALUES rows. A cheap
+    test on the text, so that a single-row statement (most upserts) is never parsed while the tests run."""
+    return _DO_UPDATE.search(statement) is not None and _NEXT_ROW.search(statement) is not None
+
+
 def _dialect_name(name: str) -> Dialect | None:
     return "postgresql" if name == "postgresql" else "sqlite" if name == "sqlite" else None
 
 
-def _is_text(construct: Any) -> bool:
+@functools.cache
+def _text_clause() -> type:
     from sqlalchemy.sql.elements import TextClause
 
-    return isinstance(construct, TextClause)
+    return TextClause
+
+
+def _is_text(construct: Any) -> bool:
+    return isinstance(construct, _text_clause())
 
 
 def compile_for_postgresql(construct: Any, column_keys: Sequence[str] | None = None) -> str | None:
@@ -511,6 +566,61 @@ def _query_text(query: Any, cursor: Any) -> str | None:
     except Exception:
         # a composed query we cannot render is not recorded
         return None
+
+
+def _psycopg_async_cursor(base: Any, capture: Capture) -> type:
+    key = (base, id(capture))
+    if key not in _CLASSES:
+        _CLASSES[key] = _make_psycopg_async_cursor(base, capture)
+    return _CLASSES[key]
+
+
+def _make_psycopg_async_cursor(base: Any, capture: Capture) -> type:
+    async def execute(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if capture._active:
+            capture.raw("psycopg", _query_text(query, self), params, executemany=False, paramstyle=_pg_style(params))
+        return await base.execute(self, query, params, **kwargs)
+
+    async def executemany(self: Any, query: Any, params_seq: Any, **kwargs: Any) -> Any:
+        if capture._active:
+            params_seq = list(params_seq)
+            style = _pg_style(params_seq[0] if params_seq else None)
+            capture.raw("psycopg", _query_text(query, self), params_seq, executemany=True, paramstyle=style)
+        return await base.executemany(self, query, params_seq, **kwargs)
+
+    return type(f"Captured{base.__name__}", (base,), {"execute": execute, "executemany": executemany})
+
+
+def _asyncpg_connection(base: Any, capture: Capture) -> type:
+    key = (base, id(capture))
+    if key not in _CLASSES:
+        _CLASSES[key] = _make_asyncpg_connection(base, capture)
+    return _CLASSES[key]
+
+
+def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
+    """A subclass of asyncpg's connection class whose statement methods record (its ``$n`` are positional)."""
+
+    def one(method: Callable[..., Any]) -> Callable[..., Any]:
+        async def run(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            if capture._active:
+                capture.raw("asyncpg", query, args, executemany=False, paramstyle="numeric")
+            return await method(self, query, *args, **kwargs)
+
+        return functools.update_wrapper(run, method)
+
+    def many(method: Callable[..., Any]) -> Callable[..., Any]:
+        async def run(self: Any, query: Any, args: Any, **kwargs: Any) -> Any:
+            if capture._active:
+                args = list(args)
+                capture.raw("asyncpg", query, args, executemany=True, paramstyle="numeric")
+            return await method(self, query, args, **kwargs)
+
+        return functools.update_wrapper(run, method)
+
+    methods = {name: one(getattr(base, name)) for name in ("execute", "fetch", "fetchrow", "fetchval")}
+    methods |= {name: many(getattr(base, name)) for name in ("executemany", "fetchmany")}
+    return type(f"Captured{base.__name__}", (base,), methods)
 
 
 def _pg_style(params: Any) -> str:

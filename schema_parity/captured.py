@@ -6,17 +6,21 @@ that issued it (``origin="captured"``): a SQLAlchemy construct run on SQLite is 
 SQLite received and with PostgreSQL's on the construct compiled again for PostgreSQL; raw SQL text by every dialect as
 it is. The verdicts, rule codes, selection, severities, suppression comments and baseline are the check's own
 (:func:`schema_parity.check.check_sites`); a call that proposed one conflict key twice to DO UPDATE adds SP302 when
-PostgreSQL's verdict on the statement is otherwise ok. The result is grouped by call site, each with its statements
-and the test that first ran them, and with the statically unresolved sites of the same function (the ones the
-scanner could not read): those are reported as judged at run time.
+PostgreSQL's verdict on the statement is otherwise ok. The result is grouped by call site and statement (its table
+and conflict target: a generic helper's one line runs several), each with its statements and the test that first ran
+them, and with the statically unresolved sites of the same function (the ones the scanner could not read): those are
+reported as judged at run time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from schema_parity.capture import Record
 from schema_parity.catalog import Dialect
@@ -29,6 +33,8 @@ from schema_parity.suppressions import Directive, directives_in
 
 __all__ = ["CallSite", "CapturedResult", "judge_captured", "merge_results"]
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class CallSite:
@@ -36,12 +42,19 @@ class CallSite:
 
     path: str
     line: int
+    label: str
+    """The statement's table and conflict target (``item (sku)``): each one at a line is a result of its own."""
     records: tuple[Record, ...]
     reports: tuple[SiteReport, ...]
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
     unresolved_sites: tuple[Site, ...]
     """Statically unresolved sites in the function holding this call: judged at run time through it."""
+
+    @property
+    def name(self) -> str:
+        """The result's name, stable from run to run and readable: ``app/store.py:39[item (sku)]``."""
+        return f"{self.path}:{self.line}[{self.label}]"
 
     @property
     def first_test(self) -> str | None:
@@ -68,7 +81,8 @@ class CapturedResult:
 
     def notes(self) -> list[str]:
         statements = sum(len(c.records) for c in self.call_sites)
-        notes = [f"{statements} statement(s) captured at run time at {len(self.call_sites)} call site(s)"]
+        lines = len({(c.path, c.line) for c in self.call_sites})
+        notes = [f"{statements} statement(s) captured at run time at {lines} call site(s)"]
         judged = self.judged_unresolved
         if judged:
             where = ", ".join(f"{s.path}:{s.line}" for s in judged)
@@ -88,14 +102,25 @@ def judge_captured(
     sites (None: the configured paths are scanned, from the scan cache)."""
     root = settings.root.resolve()
     records = [replace(r, path=_rebase(r.path, capture_root.resolve(), root)) for r in records]
-    sites: dict[Site, list[Record]] = {}
+    groups: dict[tuple[str, int, str], list[Record]] = {}
     for record in records:
-        revision = record.revision if record.revision not in (None, "head") else None
-        for dialect, text in record.sql.items():
-            if dialect is not None and dialect not in settings.dialects:
-                continue
-            site = Site(record.path, record.line, 1, "captured", text, dialect=dialect, revision=revision)
-            sites.setdefault(site, []).append(record)
+        groups.setdefault((record.path, record.line, _label(record)), []).append(record)
+    # Each group is judged at its own column (1, 2, ... within its line) so that its findings can be told apart from
+    # another statement's at the same line; the column is put back to 1 in the result.
+    columns: dict[tuple[str, int, str], int] = {}
+    per_line: Counter[tuple[str, int]] = Counter()
+    for key in sorted(groups):
+        per_line[key[:2]] += 1
+        columns[key] = per_line[key[:2]]
+    sites: dict[Site, list[Record]] = {}
+    for key, group in groups.items():
+        for record in group:
+            revision = record.revision if record.revision not in (None, "head") else None
+            for dialect, text in record.sql.items():
+                if dialect is not None and dialect not in settings.dialects:
+                    continue
+                site = Site(record.path, record.line, columns[key], "captured", text, dialect=dialect)
+                sites.setdefault(replace(site, revision=revision), []).append(record)
 
     def sp302(site: Site, verdicts: Mapping[Dialect, object]) -> list[tuple[Finding, str]]:
         from schema_parity.verdicts import Verdict
@@ -116,29 +141,75 @@ def judge_captured(
     result = check_sites(list(sites), settings, directives=directives, extra=sp302, use_baseline=use_baseline)
     if static_sites is None:
         static_sites = _scan(settings) if records else []
-    unresolved = [s for s in static_sites if s.sql is None]
-    by_line: dict[tuple[str, int], list[Record]] = {}
-    for record in records:
-        by_line.setdefault((record.path, record.line), []).append(record)
+    unresolved: dict[str, list[Site]] = {}
+    for site in static_sites:
+        if site.sql is None:
+            unresolved.setdefault(site.path, []).append(site)
+    reports = _by_place(result.sites, lambda r: (r.site.path, r.site.line, r.site.column))
+    findings = _by_place(result.findings, lambda f: (f.path, f.line, f.column))
+    suppressed = _by_place(result.suppressed, lambda f: (f.path, f.line, f.column))
     calls = []
-    for (path, line), group in sorted(by_line.items()):
-        reports = tuple(r for r in result.sites if r.site.path == path and r.site.line == line)
+    for key, group in sorted(groups.items()):
+        path, line, label = key
+        at = (path, line, columns[key])
         spans = {r.function for r in group}
         calls.append(
             CallSite(
                 path=path,
                 line=line,
+                label=label,
                 records=tuple(group),
-                reports=reports,
-                findings=tuple(f for f in result.findings if f.path == path and f.line == line),
-                suppressed=tuple(f for f in result.suppressed if f.path == path and f.line == line),
+                reports=tuple(_at_one(r) for r in reports.get(at, ())),
+                findings=tuple(_column_one(f) for f in findings.get(at, ())),
+                suppressed=tuple(_column_one(f) for f in suppressed.get(at, ())),
                 unresolved_sites=tuple(
-                    s for s in unresolved if s.path == path and any(a <= s.line <= b for a, b in spans)
+                    s for s in unresolved.get(path, ()) if any(a <= s.line <= b for a, b in spans)
                 ),
             )
         )
+    result = replace(
+        result,
+        findings=_columns_one(result.findings),
+        suppressed=_columns_one(result.suppressed),
+        baselined=_columns_one(result.baselined),
+        fingerprints={_column_one(f): print_ for f, print_ in result.fingerprints.items()},
+        sites=tuple(_at_one(r) for r in result.sites),
+    )
     captured = CapturedResult(result, tuple(calls))
     return replace(captured, result=replace(result, notes=(*result.notes, *captured.notes())))
+
+
+def _label(record: Record) -> str:
+    """The table and conflict target a statement names (``item (sku)``), as a result's name shows them; a short
+    digest of the text when it does not parse (the judge then reports why)."""
+    from schema_parity.upsert import UpsertParseError, parse_upsert
+
+    dialect: Dialect = "sqlite" if record.sql.keys() == {"sqlite"} else "postgresql"
+    try:
+        upsert = parse_upsert(record.statement, dialect)
+    except (UpsertParseError, ValueError):
+        return "sql " + hashlib.sha256(" ".join(record.statement.split()).encode()).hexdigest()[:8]
+    target = upsert.target_display
+    return f"{upsert.table_display} {target}" if target else upsert.table_display
+
+
+def _by_place(items: Iterable[_T], place: Callable[[_T], tuple[str, int, int]]) -> dict[tuple[str, int, int], list[_T]]:
+    out: dict[tuple[str, int, int], list[_T]] = {}
+    for item in items:
+        out.setdefault(place(item), []).append(item)
+    return out
+
+
+def _column_one(finding: Finding) -> Finding:
+    return replace(finding, column=1)
+
+
+def _columns_one(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    return tuple(sorted(dict.fromkeys(map(_column_one, findings)), key=Finding.sort_key))
+
+
+def _at_one(report: SiteReport) -> SiteReport:
+    return replace(report, site=replace(report.site, column=1))
 
 
 def merge_results(static: CheckResult, captured: CheckResult) -> CheckResult:

@@ -458,11 +458,11 @@ def _clause(
     set_columns: list[Name] = []
     set_values: list[exp.Expression] = []
     for item in conflict.expressions:
-        left = item.this if isinstance(item, exp.EQ) else item
+        left, value = assignment(item)
         columns = left.expressions if isinstance(left, exp.Tuple) else [left]
         set_columns.extend(_name(c) for c in columns)
-        if isinstance(item, exp.EQ):
-            set_values.append(item.expression)
+        if value is not None:
+            set_values.append(value)
     update_where = conflict.args.get("where")
     return ConflictClause(
         ordinal=ordinal,
@@ -477,6 +477,26 @@ def _clause(
         set_values=tuple(set_values),
         update_where=update_where.this if update_where is not None else None,
     )
+
+
+def assignment(item: exp.Expression) -> tuple[exp.Expression, exp.Expression | None]:
+    """One ``SET`` item as (column or column tuple, value); no value for an item that is not an assignment.
+
+    In ``SET a = b = 1`` the first ``=`` assigns and the rest is the value, ``b = 1``, as PostgreSQL and SQLite read
+    it (SQLAlchemy renders ``or_(column, false())`` so on SQLite). Some sqlglot releases of the supported range (30.12)
+    read the whole as the comparison ``(a = b) = 1``: the assignment is then taken from the left end of that chain.
+    """
+    if not isinstance(item, exp.EQ):
+        return item, None
+    if not isinstance(item.this, exp.EQ):
+        return item.this, item.expression
+    value = item.copy()
+    innermost = value.this
+    while isinstance(innermost.this, exp.EQ):
+        innermost = innermost.this
+    column = innermost.this
+    innermost.replace(innermost.expression)
+    return column, value
 
 
 def _source(sql: str, masked: str, start: int, end: int) -> str:

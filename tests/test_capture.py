@@ -162,6 +162,22 @@ def test_row_plans(sql: str, style: str, params: Any, expected: str | None) -> N
     assert (duplicate.describe() if duplicate else None) == expected
 
 
+@pytest.mark.parametrize(
+    ("sql", "planned"),
+    [
+        ("INSERT INTO t (k) VALUES (?), (?) ON CONFLICT (k) DO UPDATE SET v = 1", True),
+        ("INSERT INTO t (k) VALUES (?) /* a */ ,\n -- b\n (?) ON CONFLICT (k) do  update SET v = 1", True),
+        ("INSERT INTO t (k) VALUES (?) ON CONFLICT (k) DO UPDATE SET v = 1", False),
+        ("INSERT INTO t (k) VALUES (?), (?) ON CONFLICT (k) DO NOTHING", False),
+    ],
+)
+def test_only_a_text_that_can_hold_two_rows_for_do_update_is_parsed_while_recording(sql: str, planned: bool) -> None:
+    """The recorder parses a statement (for SP302) only when its text has DO UPDATE and a row break ``), (``."""
+    from schema_parity.capture import _may_repeat
+
+    assert _may_repeat(sql) is planned
+
+
 @pytest.mark.postgres
 def test_a_batch_postgresql_rejects_is_reported_on_sqlite(tmp_path: Path, pg_engine: sa.Engine) -> None:
     """The same executemany ... RETURNING: PostgreSQL raises 21000, SQLite passes, the capture reports the key."""
@@ -213,3 +229,53 @@ def test_raw_psycopg_and_async_engines_are_recorded(pg_url: str) -> None:
     assert found == {(HERE, raw_line, "psycopg"), (HERE, async_line, "sqlalchemy")}
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 1), ("b", 1)]
+
+
+@pytest.mark.postgres
+def test_async_psycopg_and_asyncpg_connections_are_recorded(pg_url: str) -> None:
+    """psycopg's AsyncConnection.connect, asyncpg.connect and asyncpg.create_pool, opened while the capture is
+    active; asyncpg's ``$n`` parameters show a key proposed twice (PostgreSQL itself raises 21000 on it)."""
+    import asyncpg
+    import psycopg
+
+    dsn = sa.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    upsert = "INSERT INTO t (k, v) VALUES ({}) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+    originals = (psycopg.AsyncConnection.__dict__["connect"], asyncpg.connect, asyncpg.create_pool)
+
+    async def run() -> dict[str, int]:
+        lines = {}
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            assert type(conn) is psycopg.AsyncConnection
+            await conn.execute("CREATE TABLE t (id serial PRIMARY KEY, k text UNIQUE, v integer)")
+            await conn.execute(upsert.format("%s, %s"), ("a", 1)); lines["psycopg"] = here()  # noqa: E702
+            async with conn.cursor() as cur:
+                await cur.executemany(upsert.format("%s, %s"), [("a", 2), ("a", 3)]); lines["many"] = here()  # noqa: E702
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        async with pool:
+            await pool.execute(upsert.format("$1, $2"), "b", 1); lines["pool"] = here()  # noqa: E702
+        one = await asyncpg.connect(dsn)
+        try:
+            pair = upsert.format("$1, $2), ($3, $4")
+            returning = pair.replace("DO UPDATE SET v = excluded.v", "DO NOTHING RETURNING k")
+            assert len(await one.fetch(returning, "c", 1, "d", 1)) == 2; lines["fetch"] = here()  # noqa: E702
+            with pytest.raises(asyncpg.exceptions.CardinalityViolationError):  # 21000
+                lines["twice"] = here() + 1
+                await one.execute(pair, "e", 1, "e", 2)
+        finally:
+            await one.close()
+        return lines
+
+    with Capture(ROOT) as capture:
+        lines = asyncio.run(run())
+    assert (psycopg.AsyncConnection.__dict__["connect"], asyncpg.connect, asyncpg.create_pool) == originals
+    found = {(r.path, r.line, r.source, r.duplicate.describe() if r.duplicate else None) for r in capture.records()}
+    assert found == {
+        (HERE, lines["psycopg"], "psycopg", None),
+        (HERE, lines["many"], "psycopg", None),
+        (HERE, lines["pool"], "asyncpg", None),
+        (HERE, lines["fetch"], "asyncpg", None),
+        (HERE, lines["twice"], "asyncpg", "(k='e')"),
+    }
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT k, v FROM t ORDER BY k").fetchall()
+    assert rows == [("a", 3), ("b", 1), ("c", 1), ("d", 1)]  # recorded, and run as they were

@@ -118,8 +118,9 @@ def test_run_time_targets_are_judged_at_their_call_sites(project: pytest.Pyteste
         [
             "*test_store.py::test_bump PASSED*",
             "*test_store.py::test_counters PASSED*",
-            f"*schema-parity::captured::app/store.py:{bump} FAILED*",
-            f"*schema-parity::captured::app/store.py:{helper} FAILED*",
+            f"*schema-parity::captured::app/store.py:{bump}[[]counter (host, name)[]] FAILED*",
+            f"*schema-parity::captured::app/store.py:{helper}[[]counter (host, name)[]] FAILED*",
+            f"*schema-parity::captured::app/store.py:{helper}[[]item (sku)[]] FAILED*",
         ]
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -138,7 +139,8 @@ def test_run_time_targets_are_judged_at_their_call_sites(project: pytest.Pyteste
         ["*judged at run time: unresolved site app/store.py:*", "*2 statically unresolved site(s) judged at run time*"]
     )
     junit = (project.path / "report.xml").read_text()
-    assert f'name="app/store.py:{bump}"' in junit and f'name="app/store.py:{helper}"' in junit
+    assert f'name="app/store.py:{bump}[counter (host, name)]"' in junit
+    assert f'name="app/store.py:{helper}[item (sku)]"' in junit
     assert "SP205" in junit and "SP302" in junit
 
 
@@ -147,7 +149,7 @@ def test_capture_is_off_without_schema_parity_and_can_run_alone(project: pytest.
     plain.assert_outcomes(passed=3)
     assert "captured" not in plain.stdout.str()
     alone = project.runpytest("--schema-parity-capture", "-p", "no:cacheprovider")
-    alone.assert_outcomes(passed=3, failed=2)
+    alone.assert_outcomes(passed=3, failed=3)
     off = project.runpytest("--schema-parity", "--no-schema-parity-capture", "-p", "no:cacheprovider")
     assert "captured::" not in off.stdout.str()
     assert off.ret == pytest.ExitCode.OK
@@ -160,7 +162,7 @@ def test_suppression_comment_at_the_call_site(project: pytest.Pytester) -> None:
         "    conn.exec_driver_sql(sql, (host, name, n))  # schema-parity: ignore[SP205]",
     ))
     result = project.runpytest("--schema-parity-capture", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4, failed=1)
+    result.assert_outcomes(passed=4, failed=2)
     assert "SP205" not in result.stdout.str()
 
 
@@ -168,7 +170,7 @@ def test_under_xdist_workers_send_their_records(project: pytest.Pytester) -> Non
     result = project.runpytest_subprocess(
         "--schema-parity-capture", "-n", "2", "-p", "no:cacheprovider", "-p", "no:benchmark"
     )
-    result.assert_outcomes(passed=3, failed=2)
+    result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines(["*SP302 ?postgresql? rows 1 and 2*", "*SP205 ?postgresql?*"])
 
 
@@ -189,3 +191,39 @@ def test_saved_capture_is_judged_by_the_cli(project: pytest.Pytester) -> None:
     assert {("SP101", "postgresql"), ("SP205", "postgresql"), ("SP302", "postgresql")} <= rules
     assert ("SP205", "sqlite") not in rules
     assert any("judged at run time" in note for note in report["notes"])
+
+
+def test_each_statement_of_one_line_is_a_result_of_its_own(project: pytest.Pytester) -> None:
+    """The generic helper runs a right statement for one model and a wrong one (a key proposed twice) for another
+    from the same line: the wrong one fails alone, under a name that says which table and target it is."""
+    store = project.path / "app" / "store.py"
+    store.write_text(store.read_text().replace('return ["sku"]', 'return ["id"]'))
+    project.makepyfile(test_store="""
+        from app import store
+
+
+        def test_items(schema_parity_engine):
+            with schema_parity_engine.begin() as conn:
+                store.upsert_many(store.Item(), conn, [{"sku": "a", "qty": 1}])
+
+
+        def test_counters(schema_parity_engine):
+            with schema_parity_engine.begin() as conn:
+                store.upsert_many(store.Counter, conn, [{"host": "h", "name": "x", "n": 1}])
+                rows = [{"host": "h", "name": "y", "n": 1}, {"host": "h", "name": "y", "n": 2}]
+                store.upsert_many(store.Counter, conn, rows)
+    """)
+    helper = line_of(project, "conn.execute(stmt.on_conflict_do_update")
+    result = project.runpytest("--schema-parity-capture", "-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*schema-parity::captured::app/store.py:{helper}[[]counter (host, name)[]] FAILED*",
+            f"*schema-parity::captured::app/store.py:{helper}[[]item (id)[]] PASSED*",
+        ]
+    )
+    # one result for the counter statements of one and two rows; its failure names only its own finding
+    failure = result.stdout.str().split("_ schema-parity captured ", 1)[1].split("upserts captured at run time")[0]
+    assert f"app/store.py:{helper}: SP302 [postgresql] rows 1 and 2 propose the same conflict key" in failure
+    assert "INSERT INTO item" not in failure
+    assert failure.count("statement: INSERT INTO counter") == 2

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from sqlglot import exp
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table
 from schema_parity.rules import RULES
-from schema_parity.upsert import UpsertParseError, parse_upsert
+from schema_parity.upsert import UpsertParseError, assignment, parse_upsert
 from schema_parity.verdicts import Verdict, check
 
 
@@ -176,6 +179,41 @@ def test_upsert_in_data_modifying_cte() -> None:
 
 def test_empty_target_is_kept_as_empty() -> None:
     assert parse_upsert("INSERT INTO t (a) VALUES (1) ON CONFLICT () DO NOTHING", "sqlite").clauses[0].target == ()
+
+
+COMPARED = "INSERT INTO t (a, active) VALUES (1, 0) ON CONFLICT (a) DO UPDATE SET active = t.active = 1, b = 2"
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_an_assigned_value_that_is_a_comparison(dialect: Dialect) -> None:
+    """``SET active = t.active = 1`` (SQLAlchemy's ``or_(column, false())`` on SQLite) assigns to ``active``; found
+    on PrefectHQ/prefect, whose sqlglot read it as the comparison ``(active = t.active) = 1`` (a false SP202)."""
+    clause = parse_upsert(COMPARED, dialect).clauses[0]
+    assert [n.text for n in clause.set_columns] == ["active", "b"]
+    assert [v.sql() for v in clause.set_values] == ["t.active = 1", "2"]
+
+
+def test_an_assigned_comparison_read_as_one_chain_is_taken_apart_at_its_left_end() -> None:
+    # the tree sqlglot 30.12 builds for ``o = t.o = 1``
+    chain = exp.EQ(this=exp.EQ(this=exp.column("o"), expression=exp.column("o", table="t")),
+                   expression=exp.Literal.number(1))
+    column, value = assignment(chain)
+    assert column.sql() == "o" and value is not None and value.sql() == "t.o = 1"
+    assert chain.sql() == "o = t.o = 1"  # the statement's own tree is left as it was
+    longer = exp.EQ(this=chain.copy(), expression=exp.column("c"))
+    column, value = assignment(longer)
+    assert column.sql() == "o" and value is not None and value.sql() == "t.o = 1 = c"
+
+
+def test_sqlite_runs_an_assigned_comparison_and_the_verdict_agrees() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, b INTEGER, c INTEGER, email TEXT,"
+                 " active BOOLEAN)")
+    conn.execute(COMPARED)
+    conn.execute(COMPARED)
+    assert conn.execute("SELECT a, active, b FROM t").fetchall() == [(1, 0, 2)]
+    conn.close()
+    assert verdict(COMPARED, "sqlite", t_table(key("t_a_key", "unique", "a"))).status == "ok"
 
 
 def test_parse_error_locates_the_problem() -> None:

@@ -4,10 +4,11 @@ On by default under ``pytest --schema-parity``; ``--schema-parity-capture`` turn
 ``--no-schema-parity-capture`` off (ini ``schema_parity_capture``). Each test's statements are recorded with its node
 id and its ``schema_parity`` marker's revision; xdist workers hand their records to the controller in their
 ``workeroutput``. After the last test the controller judges them (schema_parity/captured.py) and reports one result
-per application call site, ``schema-parity::captured::<path>:<line>``, through pytest's own report hooks, so they
-count in the exit status and appear in the terminal, JUnit XML and any report plugin; a terminal summary section
-lists them with their statements and first tests. ``--schema-parity-capture-file FILE`` saves the capture (and its
-judged report) for ``schema-parity check --captured FILE``.
+per statement (table and conflict target) and call site, ``schema-parity::captured::<path>:<line>[<table> <target>]``,
+through pytest's own report hooks, so they count in the exit status and appear in the terminal, JUnit XML and any
+report plugin; a terminal summary section lists them with their statements and first tests.
+``--schema-parity-capture-file FILE`` saves the capture (and its judged report) for
+``schema-parity check --captured FILE``.
 """
 
 from __future__ import annotations
@@ -120,14 +121,14 @@ class CapturePlugin:
             self.capture.add(records_from_json(reported, where="an xdist worker's capture"))
 
     def _judge_and_report(self) -> None:
-        from schema_parity.captured import judge_captured
-        from schema_parity.report.json import report_dict
-
         records = self.capture.records()
         self.capture.stop()
         if not records:  # nothing executed an upsert: nothing to judge, and no schema to build
             return
-        started = time.perf_counter()
+        started = time.perf_counter()  # the judge's imports (sqlglot, the rules) count: a plain test run has none
+        from schema_parity.captured import judge_captured
+        from schema_parity.report.json import report_dict
+
         try:
             self.outcome = judge_captured(records, settings(self.config), capture_root=self.config.rootpath)
         except SchemaParityError as exc:
@@ -137,7 +138,7 @@ class CapturePlugin:
         self.judged_in = time.perf_counter() - started
         for call in self.outcome.call_sites:
             failure = _failure_text(call) if call.errors else None
-            self._emit(f"{NODE_PREFIX}::{call.path}:{call.line}", (call.path, call.line), failure)
+            self._emit(f"{NODE_PREFIX}::{call.name}", (call.path, call.line), failure)
         target = self.config.getoption("schema_parity_capture_file") or self.config.getini("schema_parity_capture_file")
         if target:
             path = self.config.rootpath / str(target)
@@ -149,7 +150,8 @@ class CapturePlugin:
     def _emit(self, nodeid: str, where: tuple[Path | str, int | None], failure: str | None) -> None:
         """One result through pytest's report hooks (terminal, JUnit XML, exit status), as a test's would go."""
         path, line = where
-        location = (str(path), max((line or 1) - 1, 0), f"{PREFIX} captured {path}:{line}" if line else nodeid)
+        name = nodeid.removeprefix(f"{NODE_PREFIX}::")
+        location = (str(path), max((line or 1) - 1, 0), f"{PREFIX} captured {name}" if line else nodeid)
         hook = self.config.hook
         hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
         for when in ("setup", "call", "teardown"):
@@ -175,7 +177,7 @@ class CapturePlugin:
         terminalreporter.write_sep("=", "schema-parity: upserts captured at run time")
         for call in self.outcome.call_sites:
             status = "FAILED" if call.errors else "ok"
-            terminalreporter.write_line(f"{call.path}:{call.line} {status} (first run by {call.first_test or '-'})")
+            terminalreporter.write_line(f"{call.name} {status} (first run by {call.first_test or '-'})")
             if not call.findings and not call.unresolved_sites and self.config.get_verbosity() < 1:
                 continue
             for record in call.records:
