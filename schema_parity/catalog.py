@@ -300,8 +300,9 @@ def sorted_catalog(catalog: Catalog) -> Catalog:
     def key_order(k: Key) -> tuple[int, str, str]:
         return (kind_order[k.kind], k.name or "", repr(k.elements))
 
-    tables = tuple(
-        replace(t, keys=tuple(sorted(t.keys, key=key_order)))
-        for t in sorted(catalog.tables, key=lambda t: (t.schema or "", t.name))
-    )
+    def ordered(t: Table) -> Table:  # unchanged when already in order: a Catalog per revision shares its tables
+        keys = tuple(sorted(t.keys, key=key_order))
+        return t if keys == t.keys else replace(t, keys=keys)
+
+    tables = tuple(ordered(t) for t in sorted(catalog.tables, key=lambda t: (t.schema or "", t.name)))
     return replace(catalog, tables=tables)

@@ -24,6 +24,9 @@ from sqlglot.tokens import Token, TokenType
 from schema_parity.catalog import Dialect
 
 _SQLGLOT_DIALECT: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
+#: One sqlglot dialect object per name: ``get_or_raise("postgres")`` builds a new one on every call (a tenth of a
+#: statement's parse time).
+SQLGLOT: dict[str, SqlglotDialect] = {name: SqlglotDialect.get_or_raise(name) for name in ("postgres", "sqlite")}
 
 
 class UpsertParseError(ValueError):
@@ -221,7 +224,7 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
 
 def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
     try:
-        tokens = SqlglotDialect.get_or_raise(_SQLGLOT_DIALECT[dialect]).tokenize(masked)
+        tokens = SQLGLOT[_SQLGLOT_DIALECT[dialect]].tokenize(masked)
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
@@ -362,7 +365,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     for read in (first, other):
         try:
             if tokens is not None and read == first:
-                tree = SqlglotDialect.get_or_raise(read).parser().parse(tokens, text)[0]
+                tree = SQLGLOT[read].parser().parse(tokens, text)[0]
             else:
                 tree = sqlglot.parse_one(text, read=read)
         except ParseError as exc:

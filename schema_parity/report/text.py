@@ -9,7 +9,6 @@ from pathlib import Path
 from schema_parity.check import CheckResult
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.sites.files import UnreadableFile, read_source
-from schema_parity.verify import summary_lines
 
 
 class _Lines:
@@ -58,7 +57,10 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append(paint(f"note: {note}", "dim"))
     for dialect, engine in result.engines.items():
         out.append(paint(f"{dialect}: {engine}", "dim"))
-    out.extend(paint(line, role) for line, role in summary_lines(result.sites))
+    if any(report.verified for report in result.sites):  # verify.py imports SQLAlchemy: only when --verify ran
+        from schema_parity.verify import summary_lines
+
+        out.extend(paint(line, role) for line, role in summary_lines(result.sites))
     if result.deploy is not None:
         for site in result.deploy.sites:
             if site.safe_order != "both":

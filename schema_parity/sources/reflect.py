@@ -58,10 +58,12 @@ def reflect(
     source: str = "",
     revision: str | None = None,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
+    memo: SqliteMemo | None = None,
 ) -> Catalog:
     """Describe every user relation the connection sees; tables of the default schema get ``schema=None``.
 
-    ``exclude`` names relations to leave out, bare (``alembic_version``) or qualified (``audit.log``).
+    ``exclude`` names relations to leave out, bare (``alembic_version``) or qualified (``audit.log``). ``memo``
+    (SQLite) keeps tables reflected earlier, for a caller that reflects the same database after every revision.
     """
     name = connection.dialect.name
     dialect: Dialect
@@ -69,7 +71,7 @@ def reflect(
     if name == "postgresql":
         dialect, tables = "postgresql", _reflect_postgresql(connection)
     elif name == "sqlite":
-        dialect, (tables, notes) = "sqlite", _reflect_sqlite(connection)
+        dialect, (tables, notes) = "sqlite", _reflect_sqlite(connection, memo)
     else:
         raise ConfigError(f"Cannot reflect a {name!r} database: schema-parity reads PostgreSQL and SQLite only.")
     excluded = set(exclude)
@@ -463,7 +465,7 @@ _SQLITE_RELATIONS = """
 SELECT type, name, sql FROM main.sqlite_master
 WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 """
-_SQLITE_INDEX_SQL = "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+_SQLITE_INDEX_SQL = "SELECT tbl_name, name, sql FROM main.sqlite_master WHERE type = 'index' ORDER BY tbl_name, name"
 # hidden = 1 marks a virtual table's module-internal columns (fts5 ``rank``), which are not declared columns.
 _SQLITE_COLUMNS = """
 SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?, 'main')
@@ -476,16 +478,39 @@ WHERE x.key = 1 ORDER BY il.name, x.seqno
 """
 
 
-def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
-    index_sql: dict[str, str] = dict(connection.exec_driver_sql(_SQLITE_INDEX_SQL).all())
+_MemoKey = tuple[str, str, tuple[tuple[str, str | None], ...]]
+SqliteMemo = dict[_MemoKey, tuple[Table, tuple[str, ...]]]
+"""Reflected tables (and their notes) by their stored DDL: the CREATE TABLE text and the names and CREATE INDEX texts
+of its indexes. A table's columns, keys, foreign keys and checks follow from exactly these (SQLite derives its
+PRAGMA rows from the stored statements; a rename elsewhere that changes a reference rewrites this table's text), so
+a table whose DDL is unchanged since the last reflection is not read again: reflecting after each of N revisions
+read every table each time, N²/2 tables in all. Views and virtual tables (whose columns depend on other relations
+or on a module) are always read."""
+
+
+def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -> tuple[list[Table], list[str]]:
+    index_sql: dict[str, str] = {}
+    indexes_of: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for table_name, index_name, stored in connection.exec_driver_sql(_SQLITE_INDEX_SQL).all():
+        indexes_of[table_name].append((index_name, stored))
+        if stored is not None:
+            index_sql[index_name] = stored
     tables: list[Table] = []
     notes: list[str] = []
     for kind, name, sql in connection.exec_driver_sql(_SQLITE_RELATIONS).all():
+        memo_key: _MemoKey | None = (name, sql, tuple(indexes_of.get(name, ())))
+        known = memo.get(memo_key) if memo is not None and memo_key is not None and kind == "table" else None
+        if known is not None:
+            tables.append(known[0])
+            notes.extend(known[1])
+            continue
+        notes_before = len(notes)
         try:
             column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
         except sa.exc.DBAPIError as exc:  # a view over a dropped table, a virtual table of an unloaded module
             notes.append(f"could not read the columns of {name}: {exc.orig}")
             column_rows = []
+            memo_key = None  # not kept: read again next time
         if kind == "view" or sql.upper().startswith("CREATE VIRTUAL"):
             columns = tuple(_sqlite_column(r, _TableDdl()) for r in column_rows)
             tables.append(Table(name=name, columns=columns, kind="view" if kind == "view" else "virtual"))
@@ -514,6 +539,8 @@ def _reflect_sqlite(connection: sa.Connection) -> tuple[list[Table], list[str]]:
             fk_rows = connection.exec_driver_sql(_SQLITE_FOREIGN_KEYS, (name,)).all()
             tables.append(replace(table, foreign_keys=_sqlite_foreign_keys(fk_rows), checks=_sqlite_checks(sql),
                                   constraints_read=True))  # fmt: skip
+            if memo is not None and memo_key is not None:
+                memo[memo_key] = (tables[-1], tuple(notes[notes_before:]))
     return _referred_primary_keys(tables), notes
 
 

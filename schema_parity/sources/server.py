@@ -406,13 +406,19 @@ def catalogs_on_server(
         run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
         label = source or f"postgresql-server:{scratch.shown}@{{revision}}"
         for revision in wanted:
-            if not _builds_on(project, scratch.url(name), revision):
-                # Another branch: upgrading would apply it beside the one there; start from an empty database.
-                scratch.drop(name)
-                name = scratch.create()
-                run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
+            # One engine per revision: the look at the applied heads, the upgrade and the reflection (a new server
+            # connection costs about as much as reflecting a small schema).
             engine = compat.create_engine(scratch.url(name))
             try:
+                with engine.connect() as conn:
+                    builds_on = project.builds_on(applied_heads(conn), revision)
+                if not builds_on:
+                    # Another branch: upgrading would apply it beside the one there; start from an empty database.
+                    engine.dispose()
+                    scratch.drop(name)
+                    name = scratch.create()
+                    run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
+                    engine = compat.create_engine(scratch.url(name))
                 upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
                     result[revision] = reflect(conn, source=label.replace("{revision}", revision), revision=revision)
@@ -421,16 +427,6 @@ def catalogs_on_server(
     finally:
         scratch.close()
     return result
-
-
-def _builds_on(project: AlembicProject, url: str, revision: str) -> bool:
-    """Whether the database at ``url`` reaches ``revision`` by adding revisions (see AlembicProject.builds_on)."""
-    engine = compat.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return project.builds_on(applied_heads(conn), revision)
-    finally:
-        engine.dispose()
 
 
 _EXTENSION = re.compile(

@@ -87,6 +87,8 @@ class Cursor:
 
     def at(self, *words: str) -> bool:
         """The next tokens are these words."""
+        if len(words) == 1:  # readers ask this of nearly every token, mostly for one word
+            return self.word() == words[0]
         return all(self.word(ahead) == expected for ahead, expected in enumerate(words))
 
     def accept(self, *words: str) -> bool:

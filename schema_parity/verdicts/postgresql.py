@@ -16,14 +16,13 @@ from typing import Literal, NamedTuple, cast
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, mask_placeholders
+from schema_parity.upsert import SQLGLOT, ConflictClause, Name, TargetElement, Upsert, mask_placeholders
 from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
 from schema_parity.verdicts.versions import missing_features
 
@@ -60,7 +59,7 @@ def _key_proposed_twice(upsert: Upsert) -> list[Problem]:
     """SP302 (P42): two literal rows of a multi-row VALUES with the same DO UPDATE target key."""
     if upsert.source != "values" or len(upsert.clauses) != 1 or upsert.clauses[0].action != "update":
         return []
-    plan = RowPlan.of(upsert.sql, "qmark")
+    plan = RowPlan.of(upsert.sql, "qmark", parsed=upsert)
     duplicate = plan.first_repeat() if plan is not None and plan.rows > 1 else None
     return [] if duplicate is None else [key_proposed_twice(duplicate)]
 
@@ -104,7 +103,7 @@ def _unparenthesized(sql: str) -> str | None:
     expression in parentheses, then optionally ``COLLATE name`` and an operator class: ``a::int`` or ``a + 1`` bare
     is a syntax error. A qualified column (``t.a``) is P11's, reported on its own.
     """
-    tokens = SqlglotDialect.get_or_raise("postgres").tokenize(mask_placeholders(sql)[0])
+    tokens = SQLGLOT["postgres"].tokenize(mask_placeholders(sql)[0])
     if not tokens:
         return None
     if tokens[0].token_type == TokenType.L_PAREN:

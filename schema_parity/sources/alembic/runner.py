@@ -35,7 +35,7 @@ from schema_parity.sources.alembic.project import AlembicProject, describe_failu
 from schema_parity.sources.alembic.sandbox import Sandbox
 from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
-from schema_parity.sources.reflect import reflect
+from schema_parity.sources.reflect import SqliteMemo, reflect
 
 _log = logging.getLogger("schema_parity.sources.alembic")
 
@@ -548,6 +548,7 @@ def catalogs_at(project: AlembicProject, revisions: Iterable[str], *, use_env_py
     beside the one already there."""
     label = f"alembic:{project.config_path or project.script_location}"
     result: dict[str, Catalog] = {}
+    memo: SqliteMemo = {}  # tables a revision left unchanged are not reflected again
     with contextlib.ExitStack() as stack:
         connection = stack.enter_context(sqlite_memory_connection())
         for revision in in_history_order(project, revisions):
@@ -555,7 +556,9 @@ def catalogs_at(project: AlembicProject, revisions: Iterable[str], *, use_env_py
                 stack.close()
                 connection = stack.enter_context(sqlite_memory_connection())
             upgrade(connection, project, revision, use_env_py=use_env_py)
-            result[revision] = reflect(connection, source=f"{label}@{revision}", revision=current_revision(connection))
+            result[revision] = reflect(
+                connection, source=f"{label}@{revision}", revision=current_revision(connection), memo=memo
+            )
     return result
 
 

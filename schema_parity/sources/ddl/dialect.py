@@ -222,10 +222,10 @@ class PostgresRules(Rules):
             ast = self.sqlglot.parse(text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
-        return normalize_identifiers(ast, dialect="postgres") if ast is not None else None
+        return normalize_identifiers(ast, dialect=self.sqlglot) if ast is not None else None
 
     def normalize(self, expression: _E) -> _E:
-        return normalize_identifiers(expression, dialect="postgres")
+        return normalize_identifiers(expression, dialect=self.sqlglot)
 
     def table_options(self, cur: Cursor, table: Table) -> None:
         while not cur.done:

@@ -12,11 +12,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect, KeyKind
 
 Same = Callable[[str, str], bool]
 """Whether two names are the same name for the engine."""
+
+#: sqlglot's PostgreSQL dialect, built once (a dialect name in ``sql(dialect=...)`` builds a new object per call).
+POSTGRES = SqlglotDialect.get_or_raise("postgres")
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _PLAIN_SQLITE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -45,7 +49,7 @@ class Frag:
 
     def text(self, dialect: Dialect) -> str:
         if dialect == "postgresql" and self.ast is not None:
-            return self.ast.sql(dialect="postgres")
+            return self.ast.sql(dialect=POSTGRES)
         return "".join(s if isinstance(s, str) else s.text for s in self.segments)
 
     def columns(self) -> set[str]:
