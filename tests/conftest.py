@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
@@ -44,6 +45,19 @@ def _pg_unavailable_reason(url: str) -> str | None:
         shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         return f"PostgreSQL at {shown} is not answering: {exc}"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _forget_modules_of_test_projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Modules a test's project left in ``sys.modules`` (a revision importing its application at load time, which the
+    tool keeps as Alembic does) are forgotten after the test, so the next test's package of the same name (``app``)
+    is its own, whichever test ran before it in this worker."""
+    before = set(sys.modules)
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    for name in set(sys.modules) - before:
+        if (getattr(sys.modules.get(name), "__file__", None) or "").startswith(base):
+            del sys.modules[name]
 
 
 @pytest.fixture(autouse=True)
