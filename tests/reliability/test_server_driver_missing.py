@@ -27,30 +27,21 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_check_postgres_url_without_the_driver_is_one_message_and_exit_2(tmp_path: Path) -> None:
+def _check_without_driver(
+    tmp_path: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``schema-parity check`` of a one-table project with an upsert, for PostgreSQL, with psycopg unimportable."""
     ini = write_project(tmp_path, [Revision("d1", None, "op.create_table('t', sa.Column('id', sa.Integer))")])
     (tmp_path / "app.py").write_text('SQL = "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING"\n')
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            WITHOUT_DRIVER,
-            "check",
-            "--alembic-config",
-            str(ini),
-            "--postgres-url",
-            URL,
-            "--dialect",
-            "postgresql",
-            "--no-cache",
-            str(tmp_path / "app.py"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
+    command = ["check", "--alembic-config", str(ini), *options, "--dialect", "postgresql", "--no-cache", "app.py"]
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_DRIVER, *command],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False, env=env,
     )
+
+
+def test_check_postgres_url_without_the_driver_is_one_message_and_exit_2(tmp_path: Path) -> None:
+    run = _check_without_driver(tmp_path, "--postgres-url", URL)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     [line] = run.stderr.splitlines()
@@ -88,32 +79,9 @@ def test_postgres_fixtures_without_the_driver_skip_or_fail_with_the_extra_to_ins
 def test_without_the_driver_no_server_is_started_and_auto_goes_on_offline(tmp_path: Path, mode: str, code: int) -> None:
     """A bare install on a machine that has PostgreSQL (a CI runner): starting a cluster no driver can reach is no
     use. ``auto`` judges on Alembic's offline SQL (the missing key is still found); ``required`` names the driver."""
-    ini = write_project(tmp_path, [Revision("d1", None, "op.create_table('t', sa.Column('id', sa.Integer))")])
-    (tmp_path / "app.py").write_text('SQL = "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING"\n')
     env = {k: v for k, v in os.environ.items() if k not in ("SCHEMA_PARITY_POSTGRES_URL", "SCHEMA_PARITY_CACHE_DIR")}
     env["SCHEMA_PARITY_CACHE_DIR"] = str(tmp_path / "cache")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            WITHOUT_DRIVER,
-            "check",
-            "--alembic-config",
-            str(ini),
-            "--postgres",
-            mode,
-            "--dialect",
-            "postgresql",
-            "--no-cache",
-            str(tmp_path / "app.py"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-        env=env,
-    )
+    run = _check_without_driver(tmp_path, "--postgres", mode, env=env)
     assert run.returncode == code, run.stdout + run.stderr
     assert "Traceback" not in run.stderr
     if code == 1:
