@@ -137,8 +137,8 @@ def assert_shown(block: Block, command: Command, output: str) -> None:
         return
     said = " ".join(output.split())
     at = 0
-    for part in ELLIPSIS.split(shown):
-        part = " ".join(part.split())
+    for piece in ELLIPSIS.split(shown):
+        part = " ".join(piece.split())
         if not part:
             continue
         found = said.find(part, at)
@@ -184,9 +184,16 @@ def run_console(block: Block, cwd: Path, env: dict[str, str]) -> None:
     assert commands, f"{block.id}: a console block with no `$ ` command: mark it <!-- illustrative: reason -->"
     codes = expected_codes(block, len(commands))
     token = uuid.uuid4().hex
-    script = []
+    script = ["rc_=0"]
     for n, command in enumerate(commands):
-        script += [f"echo '@@{token} start {n}'", command.text, f"echo \"@@{token} end {n} $?\""]
+        # the markers around a command keep its exit status for the next one (a page's `echo $?`)
+        script += [
+            f"echo '@@{token} start {n}'",
+            "(exit $rc_)",
+            command.text,
+            "rc_=$?",
+            f'echo "@@{token} end {n} $rc_"',
+        ]
     result = subprocess.run(
         ["bash", "-c", "exec 2>&1\n" + "\n".join(script)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False,
