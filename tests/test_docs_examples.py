@@ -15,8 +15,9 @@ xdist worker): shell blocks from the copy's root, or from the directory a ``<!--
 
 A block that cannot run here carries, on the lines just before its fence, ``<!-- illustrative: reason -->`` or
 ``<!-- tested-by: tests/test_x.py::test_name -->`` (that test must exist). An unmarked block that fails is a
-failure: the page or the code is wrong. Shell blocks run the check, whose PostgreSQL half needs a server
-(``SCHEMA_PARITY_POSTGRES_URL`` is set to the suite's), so they carry the ``postgres`` mark. ``COLUMNS`` is wide so
+failure: the page or the code is wrong. Shell blocks run the check, whose PostgreSQL half needs a server, and test
+files may use the PostgreSQL fixtures: both carry the ``postgres`` mark and get the suite's server
+(``SCHEMA_PARITY_POSTGRES_URL``). ``COLUMNS`` is wide so
 pytest's one-line summaries are not cut to a terminal's width.
 """
 
@@ -146,8 +147,13 @@ def assert_shown(block: Block, command: Command, output: str) -> None:
         at = found + len(part)
 
 
+def needs_postgres(block: Block) -> bool:
+    """Shell blocks run the check (PostgreSQL's half on a server); test files may use the PostgreSQL fixtures."""
+    return block.lang in SHELL or "pytest" in block.markers
+
+
 def _param(block: Block) -> object:
-    marks = [pytest.mark.postgres] if block.lang in SHELL else []
+    marks = [pytest.mark.postgres] if needs_postgres(block) else []
     return pytest.param(block, id=block.id, marks=marks)
 
 
@@ -237,7 +243,7 @@ def run_python(block: Block, cwd: Path, env: dict[str, str], scratch: Path) -> N
 def test_doc_block_runs_as_written(
     block: Block, doc_tree: Path, doc_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if block.lang in SHELL:
+    if needs_postgres(block):
         doc_env["SCHEMA_PARITY_POSTGRES_URL"] = request.getfixturevalue("pg_admin_url")
     if block.lang == "console":
         run_console(block, cwd_of(block, doc_tree), doc_env)
