@@ -37,6 +37,7 @@ such as P12 or S13 point at the verified reference in [semantics.md](semantics.m
 
 Try any example: put the schema in `schema.sql` and the statement in `upsert.sql`, then
 
+<!-- exit: 0 0 1 0 -->
 ```console
 $ cat > schema.sql <<'EOF'
 CREATE TABLE t (id integer PRIMARY KEY, a integer, b integer);
@@ -133,6 +134,7 @@ partial unique index) and N statements that hit each key or miss, next to the re
 `sp catalog` is the DDL replay into a Catalog, `sp check` parse + judge; `ratio` is schema-parity's total over the
 engine's; `agree` counts statements with the same verdict.
 
+<!-- illustrative: a benchmark (minutes of machine time, a PostgreSQL server); it prints the table below -->
 ```console
 $ python benchmarks/check.py
     N  dialect    sp catalog  sp check  sp total  engine DDL  EXPLAIN eng total   ratio  agree
@@ -154,6 +156,9 @@ after the migrations have run; the checker answers for both engines from the mig
 """
 
 _COMMENT = {"sql": "--", "python": "#"}
+#: fenced languages tests/test_docs_examples.py would execute: rules.md's examples in them carry this marker
+_RUNNABLE = {"python", "console", "bash", "sh"}
+_TESTED_BY = "<!-- tested-by: tests/test_rules_docs.py::test_docs_example_fails_and_its_fix_passes_on_the_checker -->\n"
 
 
 def render_docs() -> str:
@@ -177,7 +182,9 @@ def _section(rule: Rule) -> str:
         out.append("\n".join(_wrap(error, first="- ", rest="  ") for error in rule.errors))
     for language in dict.fromkeys(example.language for example in rule.doc_examples):
         examples = [_example(e) for e in rule.doc_examples if e.language == language]
-        out.append(f"```{language}\n" + "\n\n".join(examples) + "\n```")
+        # the examples are run by tests/test_rules_docs.py; the marker tells tests/test_docs_examples.py so
+        marker = _TESTED_BY if language in _RUNNABLE else ""
+        out.append(marker + f"```{language}\n" + "\n\n".join(examples) + "\n```")
     if rule.messages:
         out.append("Messages:\n\n```text\n" + "\n".join(_message(m) for m in rule.messages) + "\n```")
     return "\n\n".join(out)
