@@ -18,14 +18,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Finding:
-    """A problem placed in the user's code: what reporters, the exit code and pytest items read."""
+    """A problem placed in the user's code: what reporters, the exit code and pytest items read.
+
+    One finding is one root cause at one statement: ``dialects`` lists every engine it applies to (in the check's
+    dialect order; empty for what no engine decides, a file that was not read or engine drift), and ``message`` and
+    ``hint`` are the first of them's words.
+    """
 
     rule: str
     severity: Severity
     path: str
     line: int
     column: int
-    dialect: Dialect | None
+    dialects: tuple[Dialect, ...]
     table: str | None
     message: str
     hint: str = ""
@@ -38,11 +43,21 @@ class Finding:
             path=site.path,
             line=site.line,
             column=site.column,
-            dialect=dialect,
+            dialects=(dialect,) if dialect else (),
             table=table,
             message=problem.message,
             hint=problem.hint,
         )
 
+    @property
+    def dialect(self) -> Dialect | None:
+        """The one dialect the finding applies to; None when it applies to several or to none (read ``dialects``)."""
+        return self.dialects[0] if len(self.dialects) == 1 else None
+
+    @property
+    def engines(self) -> str:
+        """``postgresql, sqlite``: the dialects as reports show them ("" for none)."""
+        return ", ".join(self.dialects)
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.dialect or "", self.rule)
+        return (self.path, self.line, self.column, self.engines, self.rule)

@@ -85,7 +85,7 @@ class CheckItem(pytest.Item):
 
 
 def _finding_text(finding: Finding) -> str:
-    dialect = f" [{finding.dialect}]" if finding.dialect else ""
+    dialect = f" [{finding.engines}]" if finding.dialects else ""
     text = f"{finding.path}:{finding.line}:{finding.column}: {finding.rule}{dialect} {finding.message}"
     return text + (f"\n    help: {finding.hint}" if finding.hint else "")
 

@@ -21,17 +21,27 @@ Status = Literal["ok", "error", "unresolved"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: a registered rule code, a message saying why, and a hint saying how to fix it."""
+    """One finding: a registered rule code, a message saying why, and a hint saying how to fix it.
+
+    ``cause`` names the root cause when each engine words it its own way (SP202: the table and the missing column),
+    so the check reports it once for every dialect and every place of the statement it shows at; without one,
+    findings with the same words are the same.
+    """
 
     rule: str
     message: str
     hint: str = ""
+    cause: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, rule: str, message: str, **fields: object) -> Problem:
         """Rule ``rule``'s message ``message`` with ``fields``: the words are the rule's (schema_parity/rules/)."""
         said = RULES[rule].say(message, **fields)
         return cls(rule, said.message, said.hint)
+
+    def because(self, *cause: str) -> Problem:
+        """This problem with its root cause named (names from the statement and the schema, never words)."""
+        return Problem(self.rule, self.message, self.hint, tuple(cause))
 
     @property
     def severity(self) -> Severity:

@@ -175,7 +175,7 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
     relation = f"{upsert.schema.folded()}.{name}" if upsert.schema else name
     return None, [Problem.of(
         "SP201", "no-relation-spelled" if near else "no-relation", relation=relation, spelled=near[0] if near else None
-    )]
+    ).because(relation.casefold())]
 
 
 # -- parse analysis, planning, execution --------------------------------------------------------------------------
@@ -203,7 +203,11 @@ class _Analysis:
     def _column_list(self) -> Iterator[Problem]:
         for name in self.upsert.columns or ():
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name)).because(*self._missing(name))
+
+    def _missing(self, name: Name) -> tuple[str, str]:
+        """SP202's root cause: this table has no column of this name (however each place of the statement says it)."""
+        return self.table.name.casefold(), name.folded().casefold()
 
     def _no_column(self, name: Name) -> dict[str, str]:
         """SP202's fields for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
@@ -254,7 +258,7 @@ class _Analysis:
             yield from self._references(node, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name)).because(*self._missing(name))
         for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
             yield from self._references(node, allow_excluded=True)
 
@@ -280,7 +284,7 @@ class _Analysis:
                     if own_name == "excluded":
                         yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
-                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name))
+                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name)).because(*self._missing(name))
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
@@ -294,7 +298,7 @@ class _Analysis:
                     continue  # a whole-row reference to the existing or the proposed row
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
-                yield Problem.of("SP202", "no-column", **self._no_column(name))
+                yield Problem.of("SP202", "no-column", **self._no_column(name)).because(*self._missing(name))
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
@@ -325,7 +329,7 @@ class _Analysis:
         if self.column(name) is not None:
             yield self._ambiguous(name)
         elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
-            yield Problem.of("SP202", "no-column", **self._no_column(name))
+            yield Problem.of("SP202", "no-column", **self._no_column(name)).because(*self._missing(name))
 
     def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
         """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""

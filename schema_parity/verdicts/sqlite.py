@@ -54,7 +54,7 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     table = _resolve_table(upsert, catalog)
     if table is None:
         shown = f"{upsert.schema.text}.{upsert.table.text}" if upsert.schema else upsert.table.text
-        return Verdict.of("sqlite", [Problem.of("SP201", "sqlite-no-table", table=shown)])
+        return Verdict.of("sqlite", [Problem.of("SP201", "sqlite-no-table", table=shown).because(shown.casefold())])
     if table.kind in ("view", "virtual"):
         return Verdict.of("sqlite", _not_a_table(upsert, table))
     analysis = _Analysis(upsert, table)
@@ -130,7 +130,7 @@ class _Analysis:
         problems = [
             Problem.of(
                 "SP202", "sqlite-no-column-named", table=self.table.name, column=name.text, columns=self._columns()
-            )
+            ).because(self.table.name.casefold(), name.text.casefold())
             for name in self.upsert.columns or ()
             if self.column(name) is None and not self._is_rowid_name(name.text.lower())
         ]
@@ -157,7 +157,7 @@ class _Analysis:
     def _no_such_column(self, column: str) -> Problem:
         return Problem.of(
             "SP202", "sqlite-no-such-column", column=column, table=self.table.name, columns=self._columns()
-        )
+        ).because(self.table.name.casefold(), column.rsplit(".", 1)[-1].casefold())
 
     def _clause(self, clause: ConflictClause, several: bool) -> list[Problem]:
         try:
