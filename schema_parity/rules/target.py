@@ -100,6 +100,16 @@ SP101 = Rule(
             'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}) '
             "(create_unique_constraint needs batch mode on SQLite).",
         ),
+        Message(
+            "sqlite-hint-add-index-routed",
+            'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}).',
+        ),
+        Message(
+            "hint-partial-predicate",
+            "{name} is a partial unique index on these columns: repeat its predicate in the target, ON CONFLICT "
+            '({target}) WHERE {predicate} (SQLAlchemy: index_where=sa.text("{predicate}")), rather than add a full '
+            "unique key, which would also forbid duplicates among the rows the predicate leaves out.",
+        ),
         Message("sqlite-hint-where", ', sqlite_where=sa.text("{where}")'),
         Message(
             "sqlite-hint-repeated-column",

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from schema_parity.catalog import Catalog, Column, Dialect, Table
+from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
 from schema_parity.rules import RULES, Severity
-from schema_parity.upsert import Name, Upsert, UpsertParseError, parse_upsert
+from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
 
 Status = Literal["ok", "error", "unresolved"]
 
@@ -151,6 +151,48 @@ def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], C
             column=missing[0].name,
         )
     ]
+
+
+def partial_predicate_hint(clause: ConflictClause, key: Key) -> str:
+    """SP101's hint when the partial unique index ``key`` has the target's columns but its predicate is not in (or
+    not implied by) the target: repeat the predicate, as both engines' rules want, rather than add a full key."""
+    assert clause.target is not None and key.predicate is not None
+    predicate = unwrapped(key.predicate)
+    target = ", ".join(e.sql for e in clause.target)
+    return RULES["SP101"].text("hint-partial-predicate", name=key.name or key.describe(), target=target,
+                               predicate=predicate)  # fmt: skip
+
+
+def no_match_cause(table: Table, clause: ConflictClause) -> tuple[str, str, str]:
+    """SP101's root cause, however each engine words it: this target (and WHERE) matches no key of this table."""
+    assert clause.target is not None
+    target = " ".join(", ".join(e.sql for e in clause.target).split()).casefold()
+    return table.name.casefold(), target, " ".join((clause.target_where_sql or "").split()).casefold()
+
+
+def unwrapped(sql: str) -> str:
+    """``sql`` without parentheses around all of it (PostgreSQL shows an index predicate as ``(a IS NULL)``)."""
+    text = sql.strip()
+    while text.startswith("(") and text.endswith(")") and _closing(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis that opens ``text`` closes (quotes skipped); -1 when it does not."""
+    depth, quote = 0, ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
 
 
 def ordinal(n: int) -> str:

@@ -23,7 +23,14 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.upsert import SQLGLOT, ConflictClause, Name, TargetElement, Upsert, mask_placeholders
-from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
+from schema_parity.verdicts import (
+    Problem,
+    Verdict,
+    missing_not_null,
+    no_match_cause,
+    partial_predicate_hint,
+    table_index,
+)
 from schema_parity.verdicts.versions import missing_features
 
 
@@ -421,6 +428,7 @@ class _Analysis:
         where = _predicate(clause.target_where, self.types) if clause.target_where is not None else None
         matched: list[Key] = []
         maybe: list[Key] = []
+        partial: list[Key] = []
         for key in self.table.keys:
             # A WITHOUT OVERLAPS key (18) is an exclusion constraint to the planner: never inferred (P26).
             if not key.valid or not key.is_unique or key.without_overlaps or not self._keys_match(elements, key):
@@ -430,6 +438,8 @@ class _Analysis:
                 matched.append(key)
             elif implied is _MAYBE:
                 maybe.append(key)
+            else:
+                partial.append(key)  # the columns match, the predicate is not implied
         self.arbiters.extend(k.name or k.describe() for k in matched + maybe)
         problems = list(self._deferrable(matched + maybe))
         if not matched and maybe:
@@ -437,7 +447,7 @@ class _Analysis:
                 Problem.of("SP111", "parameter-predicate", key=k.describe(), predicate=k.predicate) for k in maybe
             ]
         if not matched and not maybe:
-            problems.append(self._no_match(clause))
+            problems.append(self._no_match(clause, partial))
         return problems
 
     @functools.cached_property
@@ -505,7 +515,9 @@ class _Analysis:
             ))
         return written in defaults
 
-    def _no_match(self, clause: ConflictClause) -> Problem:
+    def _no_match(self, clause: ConflictClause, partial: list[Key]) -> Problem:
+        """SP101. When a partial unique index has the target's columns, the fix is its predicate in the target, not
+        a full key (which would also forbid duplicates among the rows the predicate leaves out)."""
         assert clause.target is not None
         rule = rule_for("SP101")
         keys = [k for k in self.table.keys if k.kind != "index"]
@@ -516,8 +528,8 @@ class _Analysis:
             keys=rule.text("keys", table=name, keys="; ".join(k.describe() for k in keys))
             if keys
             else rule.text("no-keys", table=name),
-            hint=_add_key_hint(self.table, clause),
-        )
+            hint=partial_predicate_hint(clause, partial[0]) if partial else _add_key_hint(self.table, clause),
+        ).because(*no_match_cause(self.table, clause))
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]
