@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
-from schema_parity.rules import RULES, Severity
+from schema_parity.rules import RULES, Severity, rule_for
 from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
 
 Status = Literal["ok", "error", "unresolved"]
@@ -159,8 +159,8 @@ def partial_predicate_hint(clause: ConflictClause, key: Key) -> str:
     assert clause.target is not None and key.predicate is not None
     predicate = unwrapped(key.predicate)
     target = ", ".join(e.sql for e in clause.target)
-    return RULES["SP101"].text("hint-partial-predicate", name=key.name or key.describe(), target=target,
-                               predicate=predicate)  # fmt: skip
+    return rule_for("SP101").text("hint-partial-predicate", name=key.name or key.describe(), target=target,
+                                  predicate=predicate)  # fmt: skip
 
 
 def no_match_cause(table: Table, clause: ConflictClause) -> tuple[str, str, str]:
