@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schema_parity.rules import Severity, rule_for
+from schema_parity.rules import Audience, Severity, rule_for
 
 if TYPE_CHECKING:
     from schema_parity.catalog import Dialect
@@ -34,6 +34,8 @@ class Finding:
     table: str | None
     message: str
     hint: str = ""
+    pytest_hint: str = ""
+    """The hint as pytest says it (its ini options, not the command line's flags), when it differs."""
 
     @classmethod
     def from_problem(cls, problem: Problem, *, site: Site, dialect: Dialect | None, table: str | None) -> Finding:
@@ -47,7 +49,12 @@ class Finding:
             table=table,
             message=problem.message,
             hint=problem.hint,
+            pytest_hint=problem.pytest_hint,
         )
+
+    def advice(self, audience: Audience) -> str:
+        """The hint for ``audience``: ``schema-parity check`` names its flags, pytest its ini options."""
+        return (self.pytest_hint or self.hint) if audience == "pytest" else self.hint
 
     @property
     def dialect(self) -> Dialect | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
@@ -32,16 +32,18 @@ class Problem:
     message: str
     hint: str = ""
     cause: tuple[str, ...] = ()
+    pytest_hint: str = ""
+    """The hint as pytest says it, when it differs (``Message.pytest_hint``)."""
 
     @classmethod
     def of(cls, rule: str, message: str, **fields: object) -> Problem:
         """Rule ``rule``'s message ``message`` with ``fields``: the words are the rule's (schema_parity/rules/)."""
         said = RULES[rule].say(message, **fields)
-        return cls(rule, said.message, said.hint)
+        return cls(rule, said.message, said.hint, pytest_hint=said.pytest_hint)
 
     def because(self, *cause: str) -> Problem:
         """This problem with its root cause named (names from the statement and the schema, never words)."""
-        return Problem(self.rule, self.message, self.hint, tuple(cause))
+        return replace(self, cause=tuple(cause))
 
     @property
     def severity(self) -> Severity:
