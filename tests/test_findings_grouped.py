@@ -22,6 +22,7 @@ MISSPELT = "INSERT INTO t (id, hots, code) VALUES (1, 'a', 1) ON CONFLICT (hots)
 """``hots`` for ``host``, at three places of the statement: seven findings before they were grouped (SP202 three
 times on PostgreSQL and twice on SQLite, SP301 on each)."""
 
+BOTH_DIALECTS = ["postgresql", "sqlite"]
 SP202 = 'column "hots" of relation "t" does not exist (42703).'
 SP202_HINT = "t has columns: id, host, code, deleted_at."
 SP301 = (
@@ -100,15 +101,15 @@ def test_sarif_and_github_list_the_dialects(project: Path, capsys: pytest.Captur
     _, sarif, _ = run_main(capsys, "check", "--format", "sarif", parse=True)
     results = sarif["runs"][0]["results"]  # type: ignore[index]
     assert [(r["ruleId"], r["properties"], r["message"]["text"]) for r in results] == [
-        ("SP202", {"dialects": ["postgresql", "sqlite"], "dialect": None, "table": "t"}, f"{SP202}\nhelp: {SP202_HINT}"),
-        ("SP301", {"dialects": ["postgresql", "sqlite"], "dialect": None, "table": "t"}, f"{SP301}\nhelp: {SP301_HINT}"),
+        ("SP202", {"dialects": BOTH_DIALECTS, "dialect": None, "table": "t"}, f"{SP202}\nhelp: {SP202_HINT}"),
+        ("SP301", {"dialects": BOTH_DIALECTS, "dialect": None, "table": "t"}, f"{SP301}\nhelp: {SP301_HINT}"),
     ]
     _, out, _ = run_main(capsys, "check", "--format", "github")
     assert str(out).splitlines()[:2] == [
         f"::error file=app/q.sql,line=1,col=1,title=SP202 unknown-column [postgresql%2C sqlite]::{SP202}%0A%0Ahelp: "
         f"{SP202_HINT}",
-        f"::error file=app/q.sql,line=1,col=1,title=SP301 not-null-without-default [postgresql%2C sqlite]::{SP301}%0A%0A"
-        f"help: {SP301_HINT}",
+        "::error file=app/q.sql,line=1,col=1,title=SP301 not-null-without-default [postgresql%2C sqlite]::"
+        f"{SP301}%0A%0Ahelp: {SP301_HINT}",
     ]
 
 
@@ -118,13 +119,16 @@ def test_a_baseline_written_before_grouping_absorbs_the_grouped_findings(
     (project / "old.json").write_text(json.dumps(OLD_BASELINE))
     code, report, _ = run_main(capsys, "check", "--baseline", "old.json", "--format", "json", parse=True)
     assert code == 0
-    assert [(f["rule"], f["baselined"]) for f in report["findings"]] == [("SP202", True), ("SP301", True)]  # type: ignore[index]
+    baselined = [(f["rule"], f["baselined"]) for f in report["findings"]]  # type: ignore[index]
+    assert baselined == [("SP202", True), ("SP301", True)]
     # with one dialect's entries only, the finding on both is new for the other: reported
-    only_postgresql = {**OLD_BASELINE, "findings": [e for e in OLD_BASELINE["findings"] if e["dialect"] == "postgresql"]}  # type: ignore[union-attr]
+    kept = [e for e in OLD_BASELINE["findings"] if e["dialect"] == "postgresql"]  # type: ignore[union-attr]
+    only_postgresql = {**OLD_BASELINE, "findings": kept}
     (project / "old.json").write_text(json.dumps(only_postgresql))
     code, report, _ = run_main(capsys, "check", "--baseline", "old.json", "--format", "json", parse=True)
     assert code == 1
-    assert [(f["rule"], f["baselined"]) for f in report["findings"]] == [("SP202", False), ("SP301", False)]  # type: ignore[index]
+    baselined = [(f["rule"], f["baselined"]) for f in report["findings"]]  # type: ignore[index]
+    assert baselined == [("SP202", False), ("SP301", False)]
     # ... and a run on PostgreSQL alone is absorbed by it
     code, _, _ = run_main(capsys, "check", "--baseline", "old.json", "--dialect", "postgresql")
     assert code == 0
@@ -174,7 +178,8 @@ def test_without_a_partial_index_the_hint_adds_a_key(project: Path, capsys: pyte
     code, report, _ = run_main(capsys, "check", "--format", "json", parse=True)
     assert code == 1
     assert [(f["rule"], f["dialects"], f["hint"]) for f in report["findings"]] == [  # type: ignore[index]
-        ("SP101", ["postgresql"], 'Add the key in a migration: op.create_unique_constraint("uq_t_code", "t", ["code"]).'),
+        ("SP101", ["postgresql"], 'Add the key in a migration: op.create_unique_constraint("uq_t_code", "t", '
+         '["code"]).'),
         (
             "SP101",
             ["sqlite"],

@@ -210,11 +210,13 @@ class _Analysis:
     def _column_list(self) -> Iterator[Problem]:
         for name in self.upsert.columns or ():
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name)).because(*self._missing(name))
+                problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
 
-    def _missing(self, name: Name) -> tuple[str, str]:
-        """SP202's root cause: this table has no column of this name (however each place of the statement says it)."""
-        return self.table.name.casefold(), name.folded().casefold()
+    def _no_column_problem(self, problem: Problem, name: Name) -> Problem:
+        """SP202 with its root cause: this table has no column of this name (however each place of the statement
+        says it, on either engine)."""
+        return problem.because(self.table.name.casefold(), name.folded().casefold())
 
     def _no_column(self, name: Name) -> dict[str, str]:
         """SP202's fields for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
@@ -265,7 +267,8 @@ class _Analysis:
             yield from self._references(node, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name)).because(*self._missing(name))
+                problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
         for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
             yield from self._references(node, allow_excluded=True)
 
@@ -291,7 +294,8 @@ class _Analysis:
                     if own_name == "excluded":
                         yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
-                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name)).because(*self._missing(name))
+                        problem = Problem.of("SP202", "no-excluded-column", **self._no_column(name))
+                        yield self._no_column_problem(problem, name)
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
@@ -305,7 +309,8 @@ class _Analysis:
                     continue  # a whole-row reference to the existing or the proposed row
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
-                yield Problem.of("SP202", "no-column", **self._no_column(name)).because(*self._missing(name))
+                problem = Problem.of("SP202", "no-column", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
@@ -336,7 +341,8 @@ class _Analysis:
         if self.column(name) is not None:
             yield self._ambiguous(name)
         elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
-            yield Problem.of("SP202", "no-column", **self._no_column(name)).because(*self._missing(name))
+            problem = Problem.of("SP202", "no-column", **self._no_column(name))
+            yield self._no_column_problem(problem, name)
 
     def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
         """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""
