@@ -93,7 +93,8 @@ class Baseline:
             document = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigError(
-                f"baseline {path}: cannot read: {exc.strerror or exc} (create it with --write-baseline)"
+                f"baseline {path}: cannot read: {exc.strerror or exc} (create it with: schema-parity check "
+                f"--write-baseline {path})"
             ) from exc
         except ValueError as exc:
             raise ConfigError(f"baseline {path}: not JSON: {exc}") from exc
@@ -103,7 +104,8 @@ class Baseline:
             counts = Counter({entry["fingerprint"]: int(entry["count"]) for entry in document["findings"]})
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(
-                f"baseline {path}: malformed entry ({exc}); write it again with --write-baseline"
+                f"baseline {path}: malformed entry ({exc}); write it again with: schema-parity check --write-baseline "
+                f"{path}"
             ) from exc
         return cls(counts, path)
 
