@@ -211,6 +211,7 @@ def test_migrations_run_on_sqlite_need_no_batch_mode_note(tmp_path: Path, monkey
     (tmp_path / "app/q.sql").write_text(
         "INSERT INTO t (id, host, code) VALUES (1, 'a', 1) ON CONFLICT (code) DO NOTHING;\n"
         "INSERT INTO t (id, host, code) VALUES (1, 'a', 1) ON CONFLICT (code, code) DO NOTHING;\n"
+        "INSERT INTO t (id, host, code) VALUES (1, 'a', 1) ON CONFLICT (code) WHERE other > 0 DO NOTHING;\n"
     )
     code, report, _ = run_main(
         capsys, "check", "--no-config", "--alembic-config", "alembic.ini", "--postgres", "offline", "--format", "json",
@@ -225,6 +226,9 @@ def test_migrations_run_on_sqlite_need_no_batch_mode_note(tmp_path: Path, monkey
         (2, "SP101", ["sqlite"],
          'Add the index in a migration: op.create_index("uq_t_code", "t", ["code", "code"], unique=True). SQLite '
          "also needs exactly one term per index column: drop the repeated column (S7)."),
+        (3, "SP101", ["postgresql", "sqlite"],
+         'Add the index in a migration: op.create_index("uq_t_code", "t", ["code"], unique=True, '
+         'postgresql_where=sa.text("other > 0"), sqlite_where=sa.text("other > 0")).'),
     ]  # fmt: skip
 
 

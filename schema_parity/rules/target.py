@@ -82,7 +82,7 @@ SP101 = Rule(
         Message(
             "hint-add-partial-index",
             'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True, '
-            'postgresql_where=sa.text("{where}")).',
+            'postgresql_where=sa.text("{where}"), sqlite_where=sa.text("{where}")).',
         ),
         Message(
             "sqlite-no-match",
@@ -103,10 +103,6 @@ SP101 = Rule(
             "sqlite-hint-add-index",
             'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}) '
             "(create_unique_constraint needs batch mode on SQLite).",
-        ),
-        Message(
-            "sqlite-hint-add-index-routed",
-            'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}).',
         ),
         Message(
             "hint-partial-predicate",

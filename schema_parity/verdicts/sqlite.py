@@ -355,23 +355,27 @@ class _Analysis:
         name = f"uq_{self.table.name}_{'_'.join(dict.fromkeys(plain)) or 'expr'}"
         rule = rule_for("SP101")
         repeated = len(set(plain)) != len(plain)
-        if self.routed and len(plain) == len(clause.target) and not clause.target_where_sql and not repeated:
-            # PostgreSQL's hint: the migration runs on SQLite too, the constraint through batch mode.
-            return rule.text(
-                "hint-add-constraint", name=name[:63], table=self.table.name, columns=plain
-            ).replace("'", '"')
         terms_sql = ", ".join(
             f'"{e.column.text}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
             for e in clause.target
         )
-        where = rule.text("sqlite-hint-where", where=clause.target_where_sql) if clause.target_where_sql else ""
-        hint = rule.text(
-            "sqlite-hint-add-index-routed" if self.routed else "sqlite-hint-add-index",
-            name=name, table=self.table.name, terms=terms_sql, where=where,
-        )
+        if self.routed:
+            # PostgreSQL's hint: the same migration runs on SQLite, a constraint through batch mode, and the index's
+            # predicate is given to both engines, so the WHERE that SQLite compares token for token is the target's.
+            if len(plain) == len(clause.target) and not clause.target_where_sql and not repeated:
+                return rule.text(
+                    "hint-add-constraint", name=name[:63], table=self.table.name, columns=plain
+                ).replace("'", '"')
+            hint = rule.text(
+                "hint-add-partial-index" if clause.target_where_sql else "hint-add-index",
+                name=name[:63], table=self.table.name, terms=terms_sql, where=clause.target_where_sql,
+            )
+        else:
+            where = rule.text("sqlite-hint-where", where=clause.target_where_sql) if clause.target_where_sql else ""
+            hint = rule.text("sqlite-hint-add-index", name=name, table=self.table.name, terms=terms_sql, where=where)
         if repeated:
             hint += rule.text("sqlite-hint-repeated-column")
-        if clause.target_where_sql:
+        if clause.target_where_sql and not self.routed:
             hint += rule.text("sqlite-hint-partial-index")
         return hint
 
