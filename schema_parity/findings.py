@@ -22,7 +22,7 @@ class Finding:
 
     One finding is one root cause at one statement: ``dialects`` lists every engine it applies to (in the check's
     dialect order; empty for what no engine decides, a file that was not read or engine drift), and ``message`` and
-    ``hint`` are the first of them's words.
+    ``hint`` are the words of the first of them.
     """
 
     rule: str
