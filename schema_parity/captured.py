@@ -173,6 +173,7 @@ def judge_captured(
         suppressed=_columns_one(result.suppressed),
         baselined=_columns_one(result.baselined),
         fingerprints={_column_one(f): print_ for f, print_ in result.fingerprints.items()},
+        dialect_fingerprints={_column_one(f): prints for f, prints in result.dialect_fingerprints.items()},
         sites=tuple(_at_one(r) for r in result.sites),
     )
     captured = CapturedResult(result, tuple(calls))
@@ -226,6 +227,7 @@ def merge_results(static: CheckResult, captured: CheckResult) -> CheckResult:
         sites=(*static.sites, *captured.sites),
         notes=tuple(dict.fromkeys((*static.notes, *captured.notes))),
         fingerprints={**captured.fingerprints, **static.fingerprints},
+        dialect_fingerprints={**captured.dialect_fingerprints, **static.dialect_fingerprints},
     )
 
 

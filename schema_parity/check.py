@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schema_parity.baseline import Baseline, fingerprint
+from schema_parity.baseline import Baseline, dialect_fingerprints, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
 from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection, Settings
@@ -54,7 +54,8 @@ class SiteReport:
 class CheckResult:
     """``findings`` are the ones that count; ``suppressed`` (by a comment) and ``baselined`` are kept for reports.
 
-    ``fingerprints`` maps each counted or baselined finding to its stable identity (see baseline.py).
+    ``fingerprints`` maps each counted or baselined finding to its stable identity, ``dialect_fingerprints`` to the
+    identities of its parts that a baseline records, one per dialect (see baseline.py).
     """
 
     findings: tuple[Finding, ...]
@@ -68,6 +69,7 @@ class CheckResult:
     suppressed: tuple[Finding, ...] = ()
     baselined: tuple[Finding, ...] = ()
     fingerprints: Mapping[Finding, str] = field(default_factory=dict)
+    dialect_fingerprints: Mapping[Finding, tuple[str, ...]] = field(default_factory=dict)
     files_parsed: int = 0
     diff_base: str | None = None
     deploy: DeployReport | None = None
@@ -309,6 +311,7 @@ def _judge_all(
         verdicts: list[Verdict] = []
         table = target = None
         history = None
+        found: list[tuple[Problem, Dialect, str | None]] = []
         for dialect in dialects:
             if site.dialect is not None and site.dialect != dialect:
                 continue
@@ -332,14 +335,29 @@ def _judge_all(
                         site, catalog, dialect, postgres_version=catalogs.options.postgres_version
                     )
             verdicts.append(verdict)
-            statement = site.sql or site.unresolved or ""
-            raw.extend(
-                (Finding.from_problem(problem, site=site, dialect=dialect, table=table), statement)
-                for problem in verdict.problems
-            )
+            found.extend((problem, dialect, table) for problem in verdict.problems)
+        statement = site.sql or site.unresolved or ""
+        raw.extend((finding, statement) for finding in one_per_cause(site, found))
         reports.append(SiteReport(site, table, target, tuple(verdicts), history))
         raw.extend(_engine_drift(site, owners, dialects))
     return raw, reports
+
+
+def one_per_cause(site: Site, found: Sequence[tuple[Problem, Dialect, str | None]]) -> list[Finding]:
+    """One finding per rule, root cause and fix among a site's problems on every dialect, listing the dialects it
+    applies to (in the order judged) with the first one's words: a misspelt column is one SP202, not one per place
+    the statement names it on each engine. Problems with no named cause (``Problem.cause``) are the same when their
+    words are."""
+    groups: dict[tuple[object, ...], list[tuple[Problem, Dialect, str | None]]] = {}
+    for problem, dialect, table in found:
+        cause = ("cause", *problem.cause) if problem.cause else ("words", problem.message)
+        groups.setdefault((problem.rule, cause, problem.hint), []).append((problem, dialect, table))
+    out = []
+    for members in groups.values():
+        problem, dialect, table = members[0]
+        finding = Finding.from_problem(problem, site=site, dialect=dialect, table=table)
+        out.append(replace(finding, dialects=tuple(dict.fromkeys(d for _, d, _ in members))))
+    return out
 
 
 def _engine_drift(
@@ -371,7 +389,7 @@ def _engine_drift(
                 path=site.path,
                 line=site.line,
                 column=site.column,
-                dialect=None,
+                dialects=(),
                 table=tables[1].qualified_name,
                 message=drift.message,
                 hint=drift.hint,
@@ -420,13 +438,16 @@ def _triage(
     suppressor = Suppressor(directives)
     anchor = (opts.project_root or root).resolve()
     fingerprints: dict[Finding, str] = {}
+    parts: dict[Finding, tuple[str, ...]] = {}
     active: list[Finding] = []
     suppressed: list[Finding] = []
     for found, statement in raw:
         if not selection.enabled(found.rule):
             continue
         finding = replace(found, severity=selection.level(found.rule, found.severity))
-        fingerprints[finding] = fingerprint(finding, project_path(root, finding.path, anchor), statement)
+        path = project_path(root, finding.path, anchor)
+        fingerprints[finding] = fingerprint(finding, path, statement)
+        parts[finding] = dialect_fingerprints(finding, path, statement)
         (suppressed if suppressor.suppressed(finding) else active).append(finding)
     if opts.report_unused_suppressions and selection.enabled(UNUSED_SUPPRESSION.code):
         enabled = {code: selection.enabled(code) for code in RULES}
@@ -434,17 +455,19 @@ def _triage(
         for unused in suppressor.unused(enabled):
             finding = replace(unused, severity=level)
             fingerprints[finding] = fingerprint(finding, project_path(root, finding.path, anchor), "")
+            parts[finding] = (fingerprints[finding],)
             active.append(finding)
     kept: list[Finding] = []
     baselined: list[Finding] = []
     for finding in active:
-        (baselined if opts.baseline and opts.baseline.absorbs(fingerprints[finding]) else kept).append(finding)
+        (baselined if opts.baseline and opts.baseline.absorbs(parts[finding]) else kept).append(finding)
     return replace(
         base,
         findings=tuple(sorted(kept, key=Finding.sort_key)),
         suppressed=tuple(sorted(suppressed, key=Finding.sort_key)),
         baselined=tuple(sorted(baselined, key=Finding.sort_key)),
         fingerprints=fingerprints,
+        dialect_fingerprints=parts,
     )
 
 
@@ -467,7 +490,7 @@ def _problem_finding(problem: ScanProblem) -> Finding:
         path=problem.path,
         line=problem.line,
         column=1,
-        dialect=None,
+        dialects=(),
         table=None,
         message=said.message,
         hint=said.hint,

@@ -400,7 +400,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         target = cwd / args.write_baseline
         anchor = settings.project_root.resolve()
         recorded = write_baseline(
-            target, ((f, result.fingerprints[f], project_path(cwd, f.path, anchor)) for f in result.findings)
+            target,
+            ((f, result.dialect_fingerprints[f], project_path(cwd, f.path, anchor)) for f in result.findings),
         )
         print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
         return EXIT_OK

@@ -711,7 +711,7 @@ def _findings(
         out.append(
             Finding(
                 rule=code, severity=severity, path=site.path, line=site.line, column=site.column,
-                dialect=dialect, table=None, message=said.message, hint=said.hint,
+                dialects=(dialect,), table=None, message=said.message, hint=said.hint,
             )
         )
     if site.safe_order == "neither":
@@ -720,7 +720,7 @@ def _findings(
         out.append(
             Finding(
                 rule="SP603", severity=neither.severity, path=site.path, line=site.line, column=site.column,
-                dialect=None, table=None, message=said.message, hint=said.hint,
+                dialects=(), table=None, message=said.message, hint=said.hint,
             )
         )
     return out

@@ -51,7 +51,8 @@ def table_drift(sqlite: Table, postgresql: Table) -> list[Drift]:
             sides.append(rule.text("only-postgresql", keys="; ".join(k.describe() for k in only_pg)))
         if only_sqlite:
             sides.append(rule.text("only-sqlite", keys="; ".join(k.describe() for k in only_sqlite)))
-        found.append(Drift(KEY_DRIFT, *rule.say("keys-differ", table=name, sides=", ".join(sides))))
+        said = rule.say("keys-differ", table=name, sides=", ".join(sides))
+        found.append(Drift(KEY_DRIFT, said.message, said.hint))
     for identity in left.keys() & right.keys():
         pg_key = right[identity]
         if pg_key.deferrable and not left[identity].deferrable:
@@ -60,7 +61,7 @@ def table_drift(sqlite: Table, postgresql: Table) -> list[Drift]:
                 key=left[identity].describe(),
                 table=name,
             )
-            found.append(Drift(DEFERRAL_DRIFT, *said))
+            found.append(Drift(DEFERRAL_DRIFT, said.message, said.hint))
     return found
 
 

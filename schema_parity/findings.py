@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schema_parity.rules import Severity, rule_for
+from schema_parity.rules import Audience, Severity, rule_for
 
 if TYPE_CHECKING:
     from schema_parity.catalog import Dialect
@@ -18,17 +18,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Finding:
-    """A problem placed in the user's code: what reporters, the exit code and pytest items read."""
+    """A problem placed in the user's code: what reporters, the exit code and pytest items read.
+
+    One finding is one root cause at one statement: ``dialects`` lists every engine it applies to (in the check's
+    dialect order; empty for what no engine decides, a file that was not read or engine drift), and ``message`` and
+    ``hint`` are the words of the first of them.
+    """
 
     rule: str
     severity: Severity
     path: str
     line: int
     column: int
-    dialect: Dialect | None
+    dialects: tuple[Dialect, ...]
     table: str | None
     message: str
     hint: str = ""
+    pytest_hint: str = ""
+    """The hint as pytest says it (its ini options, not the command line's flags), when it differs."""
 
     @classmethod
     def from_problem(cls, problem: Problem, *, site: Site, dialect: Dialect | None, table: str | None) -> Finding:
@@ -38,11 +45,26 @@ class Finding:
             path=site.path,
             line=site.line,
             column=site.column,
-            dialect=dialect,
+            dialects=(dialect,) if dialect else (),
             table=table,
             message=problem.message,
             hint=problem.hint,
+            pytest_hint=problem.pytest_hint,
         )
 
+    def advice(self, audience: Audience) -> str:
+        """The hint for ``audience``: ``schema-parity check`` names its flags, pytest its ini options."""
+        return (self.pytest_hint or self.hint) if audience == "pytest" else self.hint
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The one dialect the finding applies to; None when it applies to several or to none (read ``dialects``)."""
+        return self.dialects[0] if len(self.dialects) == 1 else None
+
+    @property
+    def engines(self) -> str:
+        """``postgresql, sqlite``: the dialects as reports show them ("" for none)."""
+        return ", ".join(self.dialects)
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.dialect or "", self.rule)
+        return (self.path, self.line, self.column, self.engines, self.rule)

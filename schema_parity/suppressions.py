@@ -153,7 +153,7 @@ class Suppressor:
                             path=directive.path,
                             line=directive.line,
                             column=directive.column,
-                            dialect=None,
+                            dialects=(),
                             table=None,
                             message=said.message,
                             hint=said.hint,

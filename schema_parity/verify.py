@@ -185,7 +185,7 @@ def _disagreement(report: SiteReport, verdict: Verdict, answer: Answer) -> Findi
         path=site.path,
         line=site.line,
         column=site.column,
-        dialect=answer.dialect,
+        dialects=(answer.dialect,),
         table=report.table,
         message=said.message,
         hint=said.hint,

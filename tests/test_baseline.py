@@ -119,3 +119,15 @@ def test_diff_base_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> 
     git(project, "commit", "-q", "-m", "base")
     code, _, err = run_main(capsys, "check", "--diff-base", "no-such-branch")
     assert code == 2 and "no merge-base of HEAD and 'no-such-branch'" in err
+
+
+def test_a_missing_baseline_says_the_command_that_writes_it(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The advice is a whole command, right for `schema-parity check` and for a pytest item alike."""
+    make_project(project, {"app/q.sql": BAD})
+    code, _, err = run_main(capsys, "check", "--baseline", "ci/none.json")
+    missing = project / "ci" / "none.json"
+    assert code == 2
+    assert str(err).splitlines() == [
+        f"schema-parity: error: baseline {missing}: cannot read: No such file or directory (create it with: "
+        f"schema-parity check --write-baseline {missing})"
+    ]

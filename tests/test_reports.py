@@ -37,7 +37,7 @@ def finding(**changes: object) -> Finding:
         "path": "app/q.sql",
         "line": 3,
         "column": 5,
-        "dialect": "postgresql",
+        "dialects": ("postgresql",),
         "table": "t",
         "message": "no key",
         "hint": "",
@@ -72,7 +72,7 @@ def test_sarif_is_valid_against_the_official_schema(project: Path, capsys: pytes
     assert new["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "app/q.sql", "uriBaseId": "%SRCROOT%"}
     assert rules[new["ruleIndex"]]["id"] == "SP101"
     statement = BAD.replace("(host, code) DO", "(code) DO").removesuffix(";")  # the statement, as the baseline
-    same = finding(dialect="sqlite", line=3, column=1)
+    same = finding(dialects=("sqlite",), line=3, column=1)
     assert new["partialFingerprints"]["schemaParity/v1"] == fingerprint(same, "app/q.sql", statement)
 
 
@@ -93,7 +93,7 @@ def test_github_escaping() -> None:
         "::error file=dir%2Cx/a%3Ab.sql,line=3,col=5,title=SP101 no-matching-key [postgresql]::"
         "50%25 of rows: a,b%0Athen%0A%0Ahelp: fix:it"
     )
-    assert annotation(finding(severity="info", line=0, dialect=None), "f.py") == (
+    assert annotation(finding(severity="info", line=0, dialects=()), "f.py") == (
         "::notice file=f.py,title=SP101 no-matching-key::no key"
     )
 
@@ -172,9 +172,9 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "deploy",
         "summary",
     ]
-    assert report["version"] == 4
+    assert report["version"] == 5
     assert list(report["findings"][0]) == [
-        "rule", "severity", "path", "line", "column", "dialect", "table", "message", "hint",
+        "rule", "severity", "path", "line", "column", "dialects", "dialect", "table", "message", "hint",
         "suppressed", "baselined", "fingerprint",
     ]  # fmt: skip
     assert list(report["summary"]) == ["files", "sites", "errors", "warnings", "unresolved_sites", "suppressed",

@@ -66,7 +66,7 @@ def words_at_emission_sites(tree: ast.AST) -> Iterator[tuple[int, str]]:
         if name in FINDING_MAKERS and not (isinstance(call.func, ast.Attribute) and call.func.attr == "of"):
             positions = FINDING_MAKERS[name]
             given = [a for i, a in enumerate(call.args) if i in positions]
-            given += [k.value for k in call.keywords if k.arg in ("message", "hint")]
+            given += [k.value for k in call.keywords if k.arg in ("message", "hint", "pytest_hint")]
             if any(_has_words(a) for a in given):
                 yield call.lineno, f"{name}(...) with message text"
         elif name == "unresolved" and any(_has_words(a) for a in call.args[1:]):
@@ -196,9 +196,10 @@ def test_the_walks_catch_what_they_are_for() -> None:
         '    yield Problem("SP101", x, ", ")\n'
         '    yield ScanProblem("a.py", 0, f"cannot read {x}")\n'
         '    yield ScanProblem("a.py", 0, rule_for("SP903").text("not-utf8", error=x))\n'
+        '    yield Finding("SP101", "error", "p", 1, 1, (), None, x, "", pytest_hint="Set the ini option.")\n'
     )
     found = list(words_at_emission_sites(ast.parse(source)))
-    assert sorted(line for line, _ in found) == [2, 3, 4, 5, 5, 7], found
+    assert sorted(line for line, _ in found) == [2, 3, 4, 5, 5, 7, 9], found
     used = [("x.py", 1, codes, ids) for _, codes, ids in used_templates(ast.parse(
         "SP = 'SP107'\n"
         "def f(flag):\n"

@@ -183,7 +183,7 @@ class CapturePlugin:
             for record in call.records:
                 terminalreporter.write_line(f"    {_one_line(record.statement)}")
             for finding in call.findings:
-                dialect = f" [{finding.dialect}]" if finding.dialect else ""
+                dialect = f" [{finding.engines}]" if finding.dialects else ""
                 terminalreporter.write_line(f"    {finding.severity} {finding.rule}{dialect} {finding.message}")
             for site in call.unresolved_sites:
                 terminalreporter.write_line(f"    judged at run time: unresolved site {site.path}:{site.line}")
@@ -208,7 +208,7 @@ def _one_line(sql: str, width: int = 160) -> str:
 def _failure_text(call: Any) -> str:
     lines = []
     for finding in call.errors:
-        dialect = f" [{finding.dialect}]" if finding.dialect else ""
+        dialect = f" [{finding.engines}]" if finding.dialects else ""
         lines.append(f"{finding.path}:{finding.line}: {finding.rule}{dialect} {finding.message}")
         if finding.hint:
             lines.append(f"    help: {finding.hint}")

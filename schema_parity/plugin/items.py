@@ -20,6 +20,7 @@ from schema_parity.config import Settings
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
 from schema_parity.plugin.settings import settings
+from schema_parity.rules import Audience
 
 PREFIX = "schema-parity"
 CHECK_MARKER = "schema_parity_check"
@@ -84,16 +85,17 @@ class CheckItem(pytest.Item):
         return self.report_path, max(self.line - 1, 0), f"{PREFIX} {self.name}"
 
 
-def _finding_text(finding: Finding) -> str:
-    dialect = f" [{finding.dialect}]" if finding.dialect else ""
+def _finding_text(finding: Finding, audience: Audience) -> str:
+    dialect = f" [{finding.engines}]" if finding.dialects else ""
     text = f"{finding.path}:{finding.line}:{finding.column}: {finding.rule}{dialect} {finding.message}"
-    return text + (f"\n    help: {finding.hint}" if finding.hint else "")
+    advice = finding.advice(audience)
+    return text + (f"\n    help: {advice}" if advice else "")
 
 
 def _site_failure(report: SiteReport, findings: Sequence[Finding]) -> str | None:
     site = report.site
     errors = [f for f in findings if f.severity == "error" and f.path == site.path and f.line == site.line]
-    return "\n".join(_finding_text(f) for f in errors) if errors else None
+    return "\n".join(_finding_text(f, "pytest") for f in errors) if errors else None
 
 
 def collect_items(session: pytest.Session) -> list[pytest.Item]:
@@ -165,7 +167,7 @@ def deploy_items(parent: pytest.Collector, configured: Settings) -> list[pytest.
                 name=_unique_name(f"{site.path}:{site.line}", site.column, seen),
                 report_path=root / site.path,
                 line=site.line,
-                failure="\n".join(_finding_text(f) for f in errors) if errors else None,
+                failure="\n".join(_finding_text(f, "pytest") for f in errors) if errors else None,
             )
         )
     return items

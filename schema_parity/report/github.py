@@ -42,7 +42,7 @@ def annotation(finding: Finding, path: str) -> str:
     where = [f"file={escape_property(path)}"]
     if finding.line > 0:
         where += [f"line={finding.line}", f"col={finding.column}"]
-    title = f"{finding.rule} {rule_for(finding.rule).name}" + (f" [{finding.dialect}]" if finding.dialect else "")
+    title = f"{finding.rule} {rule_for(finding.rule).name}" + (f" [{finding.engines}]" if finding.dialects else "")
     where.append(f"title={escape_property(title)}")
     message = finding.message + (f"\n\nhelp: {finding.hint}" if finding.hint else "")
     return f"::{_LEVEL[finding.severity]} {','.join(where)}::{escape_data(message)}"
@@ -82,7 +82,7 @@ def job_summary(result: CheckResult, *, root: Path, workspace: Path | None = Non
         for f in result.findings[:SUMMARY_ROWS]:
             where = workspace_path(root, f.path, workspace) + (f":{f.line}:{f.column}" if f.line else "")
             out.append(
-                f"| {_ICON[f.severity]} | `{where}` | {f.rule} {rule_for(f.rule).name} | {f.dialect or ''} | "
+                f"| {_ICON[f.severity]} | `{where}` | {f.rule} {rule_for(f.rule).name} | {f.engines} | "
                 f"{_cell(f.message)} |"
             )
         if len(result.findings) > SUMMARY_ROWS:

@@ -3,7 +3,8 @@
 Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what
 each dialect's schema came from, and ``sites[].history``, the history a site was judged against when there are
 several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it; 4: ``deploy``, both
-sides of a deploy per site with ``--deploy-from``, null without it, see docs/deploy.md). Suppressed and
+sides of a deploy per site with ``--deploy-from``, null without it, see docs/deploy.md; 5: ``findings[].dialects``,
+every dialect one finding applies to, ``dialect`` kept: the one dialect, null for several or none). Suppressed and
 baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
 """
 
@@ -15,8 +16,8 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-#: 4: ``deploy`` (``--deploy-from``), see docs/deploy.md.
-REPORT_VERSION = 4
+#: 5: ``findings[].dialects`` (one finding per statement and root cause, for every dialect it applies to).
+REPORT_VERSION = 5
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                 "path": f.path,
                 "line": f.line,
                 "column": f.column,
+                "dialects": list(f.dialects),
                 "dialect": f.dialect,
                 "table": f.table,
                 "message": f.message,

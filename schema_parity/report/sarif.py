@@ -80,7 +80,7 @@ def _result(
         "level": _LEVEL[finding.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": location}],
-        "properties": {"dialect": finding.dialect, "table": finding.table},
+        "properties": {"dialects": list(finding.dialects), "dialect": finding.dialect, "table": finding.table},
     }
     if finding in result.fingerprints:
         out["partialFingerprints"] = {FINGERPRINT_KEY: result.fingerprints[finding]}

@@ -40,7 +40,7 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append(paint(path, "path"))
         for finding in group:
             where = f"{finding.line}:{finding.column}"
-            dialect = f" [{finding.dialect}]" if finding.dialect else ""
+            dialect = f" [{finding.engines}]" if finding.dialects else ""
             out.append(
                 f"  {where} {paint(finding.severity, finding.severity)} {paint(finding.rule, 'rule')}{dialect} "
                 f"{finding.message}"

@@ -10,9 +10,9 @@ pages are generated from these objects (``python -m schema_parity.rules.docs``).
 from __future__ import annotations
 
 from schema_parity.rules import deploy, drift, resolution, row, target, undecided
-from schema_parity.rules.rule import Example, Message, Rule, Said, Severity
+from schema_parity.rules.rule import Audience, Example, Message, Rule, Said, Severity
 
-__all__ = ["RULES", "Example", "Message", "Rule", "Said", "Severity", "find_rule", "rule_for"]
+__all__ = ["RULES", "Audience", "Example", "Message", "Rule", "Said", "Severity", "find_rule", "rule_for"]
 
 RULES: dict[str, Rule] = {
     rule.code: rule

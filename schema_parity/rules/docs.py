@@ -58,8 +58,9 @@ $ schema-parity check --no-config --schema-sql schema.sql --dialect sqlite upser
 `schema-parity explain SP205` prints a rule's summary from the command line.
 
 Each rule's section ends with its messages, the only words its findings carry: an id, the message and the hint, with
-`{field}` filled in per finding (`{n:one|many}` picks a word by number). A message without a hint is a part that
-other messages of the rule take as a field (a hint chosen by the situation, a list of keys).
+`{field}` filled in per finding (`{n:one|many}` picks a word by number), and the hint as a `pytest --schema-parity`
+item says it when that names pytest's ini options instead of the command line's flags. A message without a hint is a
+part that other messages of the rule take as a field (a hint chosen by the situation, a list of keys).
 """
 
 _DECIDING = """\
@@ -195,6 +196,8 @@ def _message(message: Message) -> str:
     lines = [message.id, f"  {message.text}"]
     if message.hint:
         lines.append(f"  hint: {message.hint}")
+    if message.pytest_hint:
+        lines.append(f"  hint in pytest: {message.pytest_hint}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,9 @@ from typing import Any, Literal, NamedTuple
 from schema_parity.catalog import DIALECTS, Dialect
 
 Severity = Literal["error", "warning", "info"]
+Audience = Literal["cli", "pytest"]
+"""Who reads a finding's advice: ``schema-parity check`` (its flags) or pytest (its ini options and the
+``[tool.schema-parity]`` keys it reads)."""
 
 
 @dataclass(frozen=True)
@@ -58,23 +61,27 @@ def _fields(template: str) -> frozenset[str]:
 class Message:
     """One wording of a rule's finding: ``text`` and ``hint`` are ``str.format`` templates over named fields (plus
     ``{n:one|many}`` for grammatical number). ``id`` is what emission sites name (``Rule.say``); a rule has one
-    message per distinct situation (SP104: one per syntax error), which docs/rules.md lists."""
+    message per distinct situation (SP104: one per syntax error), which docs/rules.md lists. ``pytest_hint`` is the
+    hint as pytest says it, when ``hint`` names command-line flags: pytest's ini options and the configuration keys
+    instead."""
 
     id: str
     text: str
     hint: str = ""
+    pytest_hint: str = ""
 
     @property
     def fields(self) -> frozenset[str]:
         """The names the templates take; ``Rule.say`` must be given exactly these."""
-        return _fields(self.text) | _fields(self.hint)
+        return _fields(self.text) | _fields(self.hint) | _fields(self.pytest_hint)
 
 
 class Said(NamedTuple):
-    """A rendered message: the finding's ``message`` and ``hint``."""
+    """A rendered message: the finding's ``message`` and ``hint``, and the hint inside pytest when it differs."""
 
     message: str
     hint: str
+    pytest_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,11 @@ class Rule:
         missing = template.fields - fields.keys()
         if missing:
             raise TypeError(f"{self.code} {id}: missing field(s) {', '.join(sorted(missing))}")
-        return Said(_FORMATTER.format(template.text, **fields), _FORMATTER.format(template.hint, **fields))
+        return Said(
+            _FORMATTER.format(template.text, **fields),
+            _FORMATTER.format(template.hint, **fields),
+            _FORMATTER.format(template.pytest_hint, **fields),
+        )
 
     def text(self, id: str, **fields: object) -> str:
         """Message ``id``'s text alone: a part of another message (a hint chosen by the site, a list's entry)."""

@@ -38,7 +38,11 @@ SP101 = Rule(
         "needs the target's column set to equal an index's key columns exactly (order and repeats irrelevant, INCLUDE "
         "columns not keys), expressions equal after parse analysis, and the target WHERE to imply a partial index's "
         "predicate. SQLite needs one term per index column and a byte-for-byte equivalent WHERE (S11), and never "
-        "matches a composite index that contains the INTEGER PRIMARY KEY (S8)."
+        "matches a composite index that contains the INTEGER PRIMARY KEY (S8). The hint is the migration that adds "
+        "the key; when a partial unique index has the target's columns, it is that index's predicate written in the "
+        "target instead (`index_where=` in SQLAlchemy), since a full key would also forbid duplicates among the rows "
+        "the predicate leaves out (a soft-delete design keeps those). On SQLite built from the project's migrations, "
+        "which schema-parity runs with constraint operations routed through batch mode, the hint is PostgreSQL's."
     ),
     errors=(
         (
@@ -78,7 +82,7 @@ SP101 = Rule(
         Message(
             "hint-add-partial-index",
             'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True, '
-            'postgresql_where=sa.text("{where}")).',
+            'postgresql_where=sa.text("{where}"), sqlite_where=sa.text("{where}")).',
         ),
         Message(
             "sqlite-no-match",
@@ -99,6 +103,12 @@ SP101 = Rule(
             "sqlite-hint-add-index",
             'Add the index in a migration: op.create_index("{name}", "{table}", [{terms}], unique=True{where}) '
             "(create_unique_constraint needs batch mode on SQLite).",
+        ),
+        Message(
+            "hint-partial-predicate",
+            "{name} is a partial unique index on these columns: repeat its predicate in the target, ON CONFLICT "
+            '({target}) WHERE {predicate} (SQLAlchemy: index_where=sa.text("{predicate}")), rather than add a full '
+            "unique key, which would also forbid duplicates among the rows the predicate leaves out.",
         ),
         Message("sqlite-hint-where", ', sqlite_where=sa.text("{where}")'),
         Message(

@@ -34,7 +34,10 @@ SP901 = Rule(
         Message(
             "revision-statement",
             "this statement runs inside revision {revision}; the schema source describes one state of the schema, not "
-            "the schema at that revision (check migrations with --alembic-config)",
+            "the schema at that revision",
+            "Check it against the migrations: --alembic-config PATH (alembic-config in [tool.schema-parity]).",
+            "Check it against the migrations: alembic-config in [tool.schema-parity], or schema_parity_alembic_config "
+            "in the pytest ini.",
         ),
         Message(
             "missing-feature",

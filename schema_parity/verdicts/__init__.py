@@ -9,29 +9,41 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from schema_parity.catalog import Catalog, Column, Dialect, Table
-from schema_parity.rules import RULES, Severity
-from schema_parity.upsert import Name, Upsert, UpsertParseError, parse_upsert
+from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
+from schema_parity.rules import RULES, Severity, rule_for
+from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
 
 Status = Literal["ok", "error", "unresolved"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: a registered rule code, a message saying why, and a hint saying how to fix it."""
+    """One finding: a registered rule code, a message saying why, and a hint saying how to fix it.
+
+    ``cause`` names the root cause when each engine words it its own way (SP202: the table and the missing column),
+    so the check reports it once for every dialect and every place of the statement it shows at; without one,
+    findings with the same words are the same.
+    """
 
     rule: str
     message: str
     hint: str = ""
+    cause: tuple[str, ...] = ()
+    pytest_hint: str = ""
+    """The hint as pytest says it, when it differs (``Message.pytest_hint``)."""
 
     @classmethod
     def of(cls, rule: str, message: str, **fields: object) -> Problem:
         """Rule ``rule``'s message ``message`` with ``fields``: the words are the rule's (schema_parity/rules/)."""
         said = RULES[rule].say(message, **fields)
-        return cls(rule, said.message, said.hint)
+        return cls(rule, said.message, said.hint, pytest_hint=said.pytest_hint)
+
+    def because(self, *cause: str) -> Problem:
+        """This problem with its root cause named (names from the statement and the schema, never words)."""
+        return replace(self, cause=tuple(cause))
 
     @property
     def severity(self) -> Severity:
@@ -141,6 +153,48 @@ def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], C
             column=missing[0].name,
         )
     ]
+
+
+def partial_predicate_hint(clause: ConflictClause, key: Key) -> str:
+    """SP101's hint when the partial unique index ``key`` has the target's columns but its predicate is not in (or
+    not implied by) the target: repeat the predicate, as both engines' rules want, rather than add a full key."""
+    assert clause.target is not None and key.predicate is not None
+    predicate = unwrapped(key.predicate)
+    target = ", ".join(e.sql for e in clause.target)
+    return rule_for("SP101").text("hint-partial-predicate", name=key.name or key.describe(), target=target,
+                                  predicate=predicate)  # fmt: skip
+
+
+def no_match_cause(table: Table, clause: ConflictClause) -> tuple[str, str, str]:
+    """SP101's root cause, however each engine words it: this target (and WHERE) matches no key of this table."""
+    assert clause.target is not None
+    target = " ".join(", ".join(e.sql for e in clause.target).split()).casefold()
+    return table.name.casefold(), target, " ".join((clause.target_where_sql or "").split()).casefold()
+
+
+def unwrapped(sql: str) -> str:
+    """``sql`` without parentheses around all of it (PostgreSQL shows an index predicate as ``(a IS NULL)``)."""
+    text = sql.strip()
+    while text.startswith("(") and text.endswith(")") and _closing(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis that opens ``text`` closes (quotes skipped); -1 when it does not."""
+    depth, quote = 0, ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
 
 
 def ordinal(n: int) -> str:

@@ -23,7 +23,14 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.upsert import SQLGLOT, ConflictClause, Name, TargetElement, Upsert, mask_placeholders
-from schema_parity.verdicts import Problem, Verdict, missing_not_null, table_index
+from schema_parity.verdicts import (
+    Problem,
+    Verdict,
+    missing_not_null,
+    no_match_cause,
+    partial_predicate_hint,
+    table_index,
+)
 from schema_parity.verdicts.versions import missing_features
 
 
@@ -175,7 +182,7 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
     relation = f"{upsert.schema.folded()}.{name}" if upsert.schema else name
     return None, [Problem.of(
         "SP201", "no-relation-spelled" if near else "no-relation", relation=relation, spelled=near[0] if near else None
-    )]
+    ).because(relation.casefold())]
 
 
 # -- parse analysis, planning, execution --------------------------------------------------------------------------
@@ -203,7 +210,13 @@ class _Analysis:
     def _column_list(self) -> Iterator[Problem]:
         for name in self.upsert.columns or ():
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
+
+    def _no_column_problem(self, problem: Problem, name: Name) -> Problem:
+        """SP202 with its root cause: this table has no column of this name (however each place of the statement
+        says it, on either engine)."""
+        return problem.because(self.table.name.casefold(), name.folded().casefold())
 
     def _no_column(self, name: Name) -> dict[str, str]:
         """SP202's fields for ``name``, with the hint that names the column as it is spelled, or the table's columns."""
@@ -254,7 +267,8 @@ class _Analysis:
             yield from self._references(node, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
-                yield Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
         for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
             yield from self._references(node, allow_excluded=True)
 
@@ -280,7 +294,8 @@ class _Analysis:
                     if own_name == "excluded":
                         yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
-                        yield Problem.of("SP202", "no-excluded-column", **self._no_column(name))
+                        problem = Problem.of("SP202", "no-excluded-column", **self._no_column(name))
+                        yield self._no_column_problem(problem, name)
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
@@ -294,7 +309,8 @@ class _Analysis:
                     continue  # a whole-row reference to the existing or the proposed row
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
-                yield Problem.of("SP202", "no-column", **self._no_column(name))
+                problem = Problem.of("SP202", "no-column", **self._no_column(name))
+                yield self._no_column_problem(problem, name)
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
@@ -325,7 +341,8 @@ class _Analysis:
         if self.column(name) is not None:
             yield self._ambiguous(name)
         elif folded not in aliases and folded not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
-            yield Problem.of("SP202", "no-column", **self._no_column(name))
+            problem = Problem.of("SP202", "no-column", **self._no_column(name))
+            yield self._no_column_problem(problem, name)
 
     def _sources(self, select: exp.Select) -> list[tuple[str, frozenset[str]]] | None:
         """(alias, column names) of each FROM item of ``select``; None when one of them has columns we cannot know."""
@@ -417,6 +434,7 @@ class _Analysis:
         where = _predicate(clause.target_where, self.types) if clause.target_where is not None else None
         matched: list[Key] = []
         maybe: list[Key] = []
+        partial: list[Key] = []
         for key in self.table.keys:
             # A WITHOUT OVERLAPS key (18) is an exclusion constraint to the planner: never inferred (P26).
             if not key.valid or not key.is_unique or key.without_overlaps or not self._keys_match(elements, key):
@@ -426,6 +444,8 @@ class _Analysis:
                 matched.append(key)
             elif implied is _MAYBE:
                 maybe.append(key)
+            else:
+                partial.append(key)  # the columns match, the predicate is not implied
         self.arbiters.extend(k.name or k.describe() for k in matched + maybe)
         problems = list(self._deferrable(matched + maybe))
         if not matched and maybe:
@@ -433,7 +453,7 @@ class _Analysis:
                 Problem.of("SP111", "parameter-predicate", key=k.describe(), predicate=k.predicate) for k in maybe
             ]
         if not matched and not maybe:
-            problems.append(self._no_match(clause))
+            problems.append(self._no_match(clause, partial))
         return problems
 
     @functools.cached_property
@@ -501,7 +521,9 @@ class _Analysis:
             ))
         return written in defaults
 
-    def _no_match(self, clause: ConflictClause) -> Problem:
+    def _no_match(self, clause: ConflictClause, partial: list[Key]) -> Problem:
+        """SP101. When a partial unique index has the target's columns, the fix is its predicate in the target, not
+        a full key (which would also forbid duplicates among the rows the predicate leaves out)."""
         assert clause.target is not None
         rule = rule_for("SP101")
         keys = [k for k in self.table.keys if k.kind != "index"]
@@ -512,8 +534,8 @@ class _Analysis:
             keys=rule.text("keys", table=name, keys="; ".join(k.describe() for k in keys))
             if keys
             else rule.text("no-keys", table=name),
-            hint=_add_key_hint(self.table, clause),
-        )
+            hint=partial_predicate_hint(clause, partial[0]) if partial else _add_key_hint(self.table, clause),
+        ).because(*no_match_cause(self.table, clause))
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]

@@ -22,7 +22,15 @@ from sqlglot.tokens import Token, TokenType
 from schema_parity.catalog import Catalog, Column, Key, Table
 from schema_parity.rules import rule_for
 from schema_parity.upsert import ConflictClause, Name, Upsert, mask_placeholders
-from schema_parity.verdicts import Problem, Verdict, missing_not_null, ordinal, table_index
+from schema_parity.verdicts import (
+    Problem,
+    Verdict,
+    missing_not_null,
+    no_match_cause,
+    ordinal,
+    partial_predicate_hint,
+    table_index,
+)
 
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
 _ROWID = "rowid"
@@ -54,10 +62,11 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     table = _resolve_table(upsert, catalog)
     if table is None:
         shown = f"{upsert.schema.text}.{upsert.table.text}" if upsert.schema else upsert.table.text
-        return Verdict.of("sqlite", [Problem.of("SP201", "sqlite-no-table", table=shown)])
+        return Verdict.of("sqlite", [Problem.of("SP201", "sqlite-no-table", table=shown).because(shown.casefold())])
     if table.kind in ("view", "virtual"):
         return Verdict.of("sqlite", _not_a_table(upsert, table))
-    analysis = _Analysis(upsert, table)
+    # Built by running the project's migrations: schema-parity routes constraint operations through batch mode itself.
+    analysis = _Analysis(upsert, table, routed=catalog.source.startswith("alembic:"))
     problems = analysis.run()
     return Verdict.of("sqlite", problems, analysis.arbiters)
 
@@ -112,6 +121,10 @@ def _not_a_table(upsert: Upsert, table: Table) -> list[Problem]:
 class _Analysis:
     upsert: Upsert
     table: Table
+    routed: bool = False
+    """The schema comes from the project's Alembic migrations, which schema-parity runs on SQLite with
+    ``create_unique_constraint`` and the other constraint operations routed through batch mode: a hint needs no word
+    about batch mode then."""
 
     def __post_init__(self) -> None:
         self.arbiters: list[str] = []
@@ -130,7 +143,7 @@ class _Analysis:
         problems = [
             Problem.of(
                 "SP202", "sqlite-no-column-named", table=self.table.name, column=name.text, columns=self._columns()
-            )
+            ).because(self.table.name.casefold(), name.text.casefold())
             for name in self.upsert.columns or ()
             if self.column(name) is None and not self._is_rowid_name(name.text.lower())
         ]
@@ -157,7 +170,7 @@ class _Analysis:
     def _no_such_column(self, column: str) -> Problem:
         return Problem.of(
             "SP202", "sqlite-no-such-column", column=column, table=self.table.name, columns=self._columns()
-        )
+        ).because(self.table.name.casefold(), column.rsplit(".", 1)[-1].casefold())
 
     def _clause(self, clause: ConflictClause, several: bool) -> list[Problem]:
         try:
@@ -189,8 +202,8 @@ class _Analysis:
             "SP101", "sqlite-no-match-where" if where is not None else "sqlite-no-match",
             clause=f"{ordinal(clause.ordinal)} " if several else "", target=", ".join(e.sql for e in clause.target),
             where=clause.target_where_sql or "", table=self.table.name, keys=self._candidates(),
-            hint=self._add_key_hint(clause),
-        )]
+            hint=self._add_key_hint(clause, terms),
+        ).because(*no_match_cause(self.table, clause))]
 
     def _indexes(self) -> list[Key]:
         """The table's unique indexes; an INTEGER PRIMARY KEY is the rowid itself, not an index."""
@@ -321,20 +334,48 @@ class _Analysis:
             return rule.text("sqlite-no-keys", table=self.table.name)
         return rule.text("sqlite-keys", table=self.table.name, keys="; ".join(described))
 
-    def _add_key_hint(self, clause: ConflictClause) -> str:
+    def _partial(self, terms: list[_Tree]) -> Key | None:
+        """A partial unique index the terms match but for its WHERE (S11): the fix is its predicate, not a key."""
+        for key in self._indexes():
+            if key.predicate is None:
+                continue
+            try:
+                if self._index_matches(key, terms, self._catalog_tree(key.predicate)):
+                    return key
+            except _Unsupported:
+                continue
+        return None
+
+    def _add_key_hint(self, clause: ConflictClause, terms: list[_Tree]) -> str:
         assert clause.target is not None
+        partial = self._partial(terms)
+        if partial is not None:
+            return partial_predicate_hint(clause, partial)
         plain = [e.column.text for e in clause.target if e.column is not None and e.qualifier is None]
         name = f"uq_{self.table.name}_{'_'.join(dict.fromkeys(plain)) or 'expr'}"
-        terms = ", ".join(
+        rule = rule_for("SP101")
+        repeated = len(set(plain)) != len(plain)
+        terms_sql = ", ".join(
             f'"{e.column.text}"' if e.column is not None and e.qualifier is None else f'sa.text("{e.sql}")'
             for e in clause.target
         )
-        rule = rule_for("SP101")
-        where = rule.text("sqlite-hint-where", where=clause.target_where_sql) if clause.target_where_sql else ""
-        hint = rule.text("sqlite-hint-add-index", name=name, table=self.table.name, terms=terms, where=where)
-        if len(set(plain)) != len(plain):
+        if self.routed:
+            # PostgreSQL's hint: the same migration runs on SQLite, a constraint through batch mode, and the index's
+            # predicate is given to both engines, so the WHERE that SQLite compares token for token is the target's.
+            if len(plain) == len(clause.target) and not clause.target_where_sql and not repeated:
+                return rule.text(
+                    "hint-add-constraint", name=name[:63], table=self.table.name, columns=plain
+                ).replace("'", '"')
+            hint = rule.text(
+                "hint-add-partial-index" if clause.target_where_sql else "hint-add-index",
+                name=name[:63], table=self.table.name, terms=terms_sql, where=clause.target_where_sql,
+            )
+        else:
+            where = rule.text("sqlite-hint-where", where=clause.target_where_sql) if clause.target_where_sql else ""
+            hint = rule.text("sqlite-hint-add-index", name=name, table=self.table.name, terms=terms_sql, where=where)
+        if repeated:
             hint += rule.text("sqlite-hint-repeated-column")
-        if clause.target_where_sql:
+        if clause.target_where_sql and not self.routed:
             hint += rule.text("sqlite-hint-partial-index")
         return hint
 
