@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 import sqlglot
 from sqlglot import Token, TokenType, exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 
 from schema_parity import compat
@@ -40,8 +39,9 @@ from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_t
 from schema_parity.findings import Finding
 from schema_parity.rules import rule_for
 from schema_parity.rules.engine_errors import postgresql_rule, sqlite_rule
+from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.types import normalize_type
-from schema_parity.upsert import Upsert, UpsertParseError, mask_placeholders, parse_upsert
+from schema_parity.upsert import Upsert, UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -905,7 +905,7 @@ def _question(sql: str, dialect: Dialect, catalog: Catalog) -> _Question | str:
 
 def _tokens(sql: str, dialect: Dialect) -> list[Token]:
     try:
-        return SqlglotDialect.get_or_raise(_SQLGLOT[dialect]).tokenize(sql)
+        return dialect_tokens(sql, dialect)
     except TokenError:
         return []
 
