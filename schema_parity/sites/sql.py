@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
+from schema_parity.sql.skim import block_comment_end, skip_statement
 
 _TOKEN = re.compile(
     r"""
@@ -37,7 +38,6 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_BLOCK_COMMENT = re.compile(r"/\*|\*/")
 #: A closed string or quoted identifier; an unclosed one runs to the end of the text (a lone trailing backslash too).
 _CLOSED = {
     "string": re.compile(r"[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'", re.DOTALL),
@@ -45,6 +45,8 @@ _CLOSED = {
 }
 _UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
+#: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
+_UPSERT_SCAN_KEEPS = re.compile("conflict|begin|copy", re.IGNORECASE)
 
 
 class Token(NamedTuple):
@@ -112,11 +114,16 @@ def split_script(text: str, *, psql: bool = True) -> Script:
 
 class _Splitter:
     """The statements of a script, yielded one at a time (a large file never holds all its tokens at once);
-    after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest."""
+    after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest.
 
-    def __init__(self, text: str, *, psql: bool = True) -> None:
+    ``upserts_only``: statements that cannot be or hold an upsert may be left out, and are stepped over without
+    being tokenized (:func:`schema_parity.sql.skim.skip_statement`); the statements kept are the same.
+    """
+
+    def __init__(self, text: str, *, psql: bool = True, upserts_only: bool = False) -> None:
         self.text = text
         self.psql = psql
+        self.upserts_only = upserts_only
         self.unclosed: Unclosed | None = None
 
     def __iter__(self) -> Iterator[Statement]:
@@ -128,10 +135,18 @@ class _Splitter:
         pos = 0
         length = len(text)
         match_token = _TOKEN.match
+        skim = self.upserts_only
         while pos < length:
+            if skim and not current and not depth:
+                skipped = skip_statement(text, pos, _UPSERT_SCAN_KEEPS)
+                if skipped is not None:
+                    pos = skipped
+                    continue
+                skim = False  # this statement is tokenized; skimming resumes after it
             if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
                 newline = text.find("\n", pos)
                 pos = length if newline < 0 else newline + 1
+                skim = self.upserts_only
                 continue
             match = match_token(text, pos)
             assert match is not None  # the last alternative matches any character
@@ -141,7 +156,7 @@ class _Splitter:
                 pos = end
                 continue
             if kind == "block":
-                end = _block_comment_end(text, pos)
+                end = block_comment_end(text, pos)
                 if end < 0:
                     self.unclosed = Unclosed(pos, "block comment /*", current[0].start if current else pos)
                     end = length
@@ -180,6 +195,7 @@ class _Splitter:
                 current.append(token)
                 continue
             if token.text == ";":
+                skim = self.upserts_only
                 if current:
                     yield Statement(tuple(current), tuple(inner))
                     if psql and _is_copy_from_stdin(current):
@@ -196,16 +212,6 @@ class _Splitter:
             yield Statement(tuple(current), tuple(inner))
 
 
-def _block_comment_end(text: str, pos: int) -> int:
-    """End of a ``/* */`` comment starting at ``pos``, counting nested comments as PostgreSQL does; -1 if unclosed."""
-    depth = 0
-    for match in _BLOCK_COMMENT.finditer(text, pos):
-        depth += 1 if match.group() == "/*" else -1
-        if depth == 0:
-            return match.end()
-    return -1
-
-
 def _opens_body(tokens: list[Token]) -> bool:
     """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
     words = {token.upper for token in tokens}
@@ -219,7 +225,7 @@ def _is_copy_from_stdin(tokens: list[Token]) -> bool:
 
 def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """The statements of ``text`` that are upserts, including those inside trigger and ``BEGIN ATOMIC`` bodies."""
-    return _upserts(split_statements(text, psql=psql))
+    return _upserts(_Splitter(text, psql=psql, upserts_only=True))
 
 
 def _upserts(statements: Iterable[Statement]) -> list[Statement]:
@@ -288,7 +294,7 @@ def sites_from_sql(text: str, path: str) -> list[Site]:
 def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
     """The sites of a ``.sql`` script, and a problem naming the line from which nothing was checked when an
     unclosed quote or comment swallows the end of it (the statement it sits in is not a site)."""
-    reader = _Splitter(text)
+    reader = _Splitter(text, upserts_only=True)
     upserts = _upserts(reader)  # only the upserts are kept: a large script's other statements are dropped as read
     unclosed = reader.unclosed
     if unclosed is not None:
