@@ -90,6 +90,15 @@ def test_positions_are_those_of_the_whole_script_across_chunks() -> None:
     assert second.position(second.tokens[-1]) == (16, 18)
 
 
+def test_copy_data_longer_than_many_chunks_is_skipped_with_positions_kept() -> None:
+    """COPY data is dropped line by line as it is searched for its end: the positions after it stay exact."""
+    data = "".join(f"{i}\tvalue; it's {i}\n" for i in range(500))
+    script = f"select 1;\ncopy t (a, b) from stdin;\n{data}\\.\n  select 2;"
+    [first, copy, last] = Script(io.StringIO(script), "script", chunk=64)
+    assert (first.text, copy.text, last.text) == ("select 1", "copy t (a, b) from stdin", "select 2")
+    assert (last.line, last.column, last.start) == (504, 3, script.index("select 2"))
+
+
 def test_reads_a_stream() -> None:
     stream = io.StringIO("select 1; select 2")
     assert [s.text for s in Script(stream, "sqlite", chunk=4)] == ["select 1", "select 2"]
@@ -106,6 +115,7 @@ _PIECES = st.sampled_from(
         "\n",
         "create trigger tr after insert on t begin insert into u values (1); end",
         "copy t from stdin;\nx'y\n\\.\n",
+        "copy t (a, b) from stdin;\n" + "1\tit's; a\n" * 6 + "\\. \n",
         "\\echo it's\n",
         "select (1, 2)",
         "select 'it''s'",
@@ -119,8 +129,10 @@ def test_chunked_reading_equals_reading_at_once(pieces: list[tuple[str, str]], c
     script = "".join(piece + end for piece, end in pieces)
     whole = Script(script, "script")
     chunked = Script(script, "script", chunk=chunk)
-    expected = [(s.text, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in whole]
-    assert [(s.text, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in chunked] == expected
+    expected = [(s.text, s.start, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in whole]
+    assert [
+        (s.text, s.start, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in chunked
+    ] == expected
     assert chunked.unreadable == whole.unreadable
 
 

@@ -231,7 +231,9 @@ class Script:
                 yield self._statement(buffer, tokens, inner, offset, lines)
             consumed = split.consumed
             if split.copy_data_at is not None:
-                buffer, eof, consumed = self._skip_copy_data(buffer, split.copy_data_at, eof)
+                buffer, eof, consumed, (offset, line, column) = self._skip_copy_data(
+                    buffer, split.copy_data_at, eof, (offset, line, column)
+                )
             if complete:
                 return
             if eof and consumed == 0 and split.resume is None and split.copy_data_at is None:
@@ -243,16 +245,23 @@ class Script:
             line, column = _advance(buffer, consumed, line, column)
             buffer, offset, want = buffer[consumed:], offset + consumed, self.chunk
 
-    def _skip_copy_data(self, buffer: str, start: int, eof: bool) -> tuple[str, bool, int]:
-        """Read on to the ``\\.`` line that ends COPY data; return the buffer, eof, and the offset past the data."""
-        searched = start
+    def _skip_copy_data(
+        self, buffer: str, start: int, eof: bool, position: tuple[int, int, int]
+    ) -> tuple[str, bool, int, tuple[int, int, int]]:
+        """Read on to the ``\\.`` line that ends COPY data; return the buffer, eof, the offset past the data, and the
+        (offset, line, column) of the buffer's start. Whole lines of data are dropped as they are searched, so the
+        data is never held at once nor copied again with each chunk read (it may be gigabytes)."""
+        offset, line, column = position
         while True:
-            found = _COPY_DATA_END.search(buffer, searched)
+            found = _COPY_DATA_END.search(buffer, start)
             if found is not None:
-                return buffer, eof, found.end()
+                return buffer, eof, found.end(), (offset, line, column)
             if eof:
-                return buffer, eof, len(buffer)
-            searched = max(start, buffer.rfind("\n") + 1)
+                return buffer, eof, len(buffer), (offset, line, column)
+            keep = buffer.rfind("\n", start) + 1  # the unfinished last line is searched again with more text
+            if keep > start:
+                line, column = _advance(buffer, keep, line, column)
+                buffer, offset, start = buffer[keep:], offset + keep, 0
             more = self._stream.read(self.chunk)
             eof = not more
             buffer += more
