@@ -46,7 +46,9 @@ _CLOSED = {
 _UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
-_UPSERT_SCAN_KEEPS = re.compile("conflict|begin|copy", re.IGNORECASE)
+#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (``ı`` into ``I``,
+#: ``ﬂ`` into ``FL``): a statement with one of them is tokenized too.
+_UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
 
 
 class Token(NamedTuple):
