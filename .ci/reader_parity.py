@@ -36,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 def _generated_scripts(count: int, rng: random.Random) -> list[str]:
     from tests.strategies import SCRIPT_FRAGMENTS
 

@@ -49,7 +49,7 @@ UPSERT = (
     "INSERT INTO events_{m} (id, host) VALUES ({n}, 'h{n}')\n"
     "  ON CONFLICT (host) DO UPDATE SET id = excluded.id WHERE events_{m}.id < excluded.id;\n"
 )
-COPY_ROW = "{n}\thost-{n}\t{{\"k\": \"v; it's\"}}\n"
+COPY_ROW = '{n}\thost-{n}\t{{"k": "v; it\'s"}}\n'
 
 
 def generate(size: int) -> str:
@@ -105,7 +105,7 @@ def main() -> None:
         seconds = median_seconds(run, args.repeat)
         print(f"| {name:<42} | {seconds:>8.2f} | {megabytes / seconds:>7.1f} |")
 
-    expression = "lower(email) COLLATE \"C\""
+    expression = 'lower(email) COLLATE "C"'
     calls = 20000
 
     def per_call() -> None:

@@ -428,7 +428,7 @@ SCRIPT_FRAGMENTS = (
     "1e'z'",
     "é",
     "insert into t values (1) on conﬂict do nothing",
-    "INSERT INTO t VALUES (2) ON CONFLıCT DO NOTHING",
+    "INSERT INTO t VALUES (2) ON CONFL\u0131CT DO NOTHING",
     "bEgIn",
     "(",
     ")",

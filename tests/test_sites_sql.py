@@ -159,7 +159,7 @@ def test_words_that_upper_case_to_conflict_are_not_skimmed_over() -> None:
     assert _sites("select 1; insert into t values (1) on conﬂict do nothing; select 2") == [
         (1, 11, "insert into t values (1) on conﬂict do nothing")
     ]
-    assert len(_sites("INSERT INTO t VALUES (1) ON CONFLıCT DO NOTHING;")) == 1
+    assert len(_sites("INSERT INTO t VALUES (1) ON CONFL\u0131CT DO NOTHING;")) == 1
 
 
 MEMORY_PROBE = """

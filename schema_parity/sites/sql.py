@@ -46,8 +46,8 @@ _CLOSED = {
 _UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
-#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (``ı`` into ``I``,
-#: ``ﬂ`` into ``FL``): a statement with one of them is tokenized too.
+#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i, U+0131,
+#: into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
 _UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
 
 
@@ -91,27 +91,13 @@ class Unclosed:
     lost: int
 
 
-@dataclass(frozen=True)
-class Script:
-    """A split script; when ``unclosed`` is set, a statement starting at ``unclosed.lost`` runs into it."""
-
-    statements: list[Statement]
-    unclosed: Unclosed | None = None
-
-
 def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """Split a script at top-level ``;``; leading and trailing comments are not part of a statement.
 
     ``psql``: the text is a psql script, so a backslash command runs to the end of its line and ``COPY ... FROM
     stdin`` is followed by data lines up to ``\\.`` (neither applies to SQL sent through a driver).
     """
-    return split_script(text, psql=psql).statements
-
-
-def split_script(text: str, *, psql: bool = True) -> Script:
-    """``split_statements``, and where an unclosed quote or comment swallowed the rest of the script."""
-    reader = _Splitter(text, psql=psql)
-    return Script(list(reader), reader.unclosed)
+    return list(_Splitter(text, psql=psql))
 
 
 class _Splitter:
