@@ -39,6 +39,7 @@ from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_t
 from schema_parity.findings import Finding
 from schema_parity.rules import rule_for
 from schema_parity.rules.engine_errors import postgresql_rule, sqlite_rule
+from schema_parity.sql.groups import depths as parenthesis_depths
 from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.types import normalize_type
 from schema_parity.upsert import Upsert, UpsertParseError, parse_upsert
@@ -621,10 +622,7 @@ def _do_nothing(masked: str) -> str:
     """The statement with each ``DO UPDATE ...`` action replaced by ``DO NOTHING``: its arbiters are the same, and its
     program has only the insertion's unique checks (a DO UPDATE program checks the updated row's too)."""
     tokens = _tokens(masked, "sqlite")
-    depths, depth = [], 0
-    for token in tokens:
-        depths.append(depth)
-        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+    depths = parenthesis_depths(tokens)
     starts = [i for i in range(len(tokens) - 1) if _is_conflict(tokens, i)]
     if not starts:
         return masked
