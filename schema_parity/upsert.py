@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Dialect
 from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
-from schema_parity.sql.tokens import SQLGLOT, Token, TokenType, dialect_tokens, mask_placeholders
+from schema_parity.sql.tokens import SQLGLOT, SQLGLOT_NAME, Token, TokenType, dialect_tokens, mask_placeholders
 
 __all__ = [
     "ConflictClause",
@@ -32,9 +32,6 @@ __all__ = [
     "assignment",
     "parse_upsert",
 ]
-
-_SQLGLOT_DIALECT: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
-
 
 class UpsertParseError(ValueError):
     """The statement is not one INSERT that we can read; ``offset``/``line``/``column`` locate the problem."""
@@ -318,7 +315,7 @@ def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str |
 def _too_deep(expression: str, dialect: Dialect) -> bool:
     """True when sqlglot exhausts the recursion limit reading ``expression`` alone (a syntax error is not "deep")."""
     try:
-        sqlglot.parse_one(f"SELECT {expression}", read=_SQLGLOT_DIALECT[dialect])
+        sqlglot.parse_one(f"SELECT {expression}", read=SQLGLOT_NAME[dialect])
     except RecursionError:
         return True
     except (ParseError, TokenError):
@@ -328,7 +325,7 @@ def _too_deep(expression: str, dialect: Dialect) -> bool:
 
 def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = None) -> exp.Expression:
     """sqlglot's tree in the engine's dialect (reusing our tokens), else in the other one."""
-    first = _SQLGLOT_DIALECT[dialect]
+    first = SQLGLOT_NAME[dialect]
     other = "sqlite" if first == "postgres" else "postgres"
     error: ParseError | None = None
     for read in (first, other):
