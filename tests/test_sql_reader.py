@@ -7,10 +7,11 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlglot.errors import TokenError
 
 from schema_parity.sql.groups import Cursor, SyntaxMismatch, closing, split_commas
 from schema_parity.sql.script import Script
-from schema_parity.sql.tokens import expand_multiword, is_word, mask_placeholders, tokenize
+from schema_parity.sql.tokens import SQLGLOT, dialect_tokens, expand_multiword, is_word, mask_placeholders, tokenize
 
 
 def texts(script: str, **kwargs: object) -> list[str]:
@@ -167,3 +168,23 @@ def test_groups_and_cursor() -> None:
         cursor.expect("MORE")
     with pytest.raises(SyntaxMismatch):
         closing(tokens[:3], 1)
+
+
+def test_each_thread_tokenizes_with_its_own_tokenizer() -> None:
+    """Tokenizers are kept per thread (a tokenizer holds the text it reads): threads tokenizing at once each get the
+    tokens of their own text, the same as a tokenizer built for the call, and an error leaves the next call intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"insert into t{i} values ({i}, 'v{i}', E'a\\n') on conflict (a) do nothing" for i in range(300)]
+
+    def both(text: str) -> tuple[list[tuple[object, str, int, int]], list[tuple[object, str, int, int]]]:
+        with pytest.raises(TokenError):
+            dialect_tokens("select 'unterminated", "postgresql")
+        mine = [(t.token_type, t.text, t.start, t.end) for t in dialect_tokens(text, "postgresql")]
+        fresh = [(t.token_type, t.text, t.start, t.end) for t in SQLGLOT["postgres"].tokenize(text)]
+        return mine, fresh
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(both, texts))
+    assert all(mine == fresh for mine, fresh in results)
+    assert results[7][0][1][1] == "t7"
