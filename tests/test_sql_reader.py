@@ -187,4 +187,4 @@ def test_each_thread_tokenizes_with_its_own_tokenizer() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(both, texts))
     assert all(mine == fresh for mine, fresh in results)
-    assert results[7][0][1][1] == "t7"
+    assert results[7][0][2][1] == "t7"
