@@ -45,6 +45,8 @@ _CLOSED = {
 }
 _UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
+#: A ``BEGIN`` starts a statement body (not a transaction) in a ``CREATE`` statement with one of these words.
+_BODY_WORDS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE"})
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
 #: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i, U+0131,
 #: into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
@@ -120,6 +122,7 @@ class _Splitter:
         body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
         inner: list[Statement] = []
         depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+        body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
         pos = 0
         length = len(text)
         match_token = _TOKEN.match
@@ -189,21 +192,17 @@ class _Splitter:
                     if psql and _is_copy_from_stdin(current):
                         data_end = _COPY_DATA_END.search(text, pos)
                         pos = data_end.end() if data_end else length
-                current, inner = [], []
+                current, inner, body_word = [], [], False
                 continue
-            if word == "BEGIN" and _opens_body(current):
+            if word == "BEGIN" and body_word and current[0].upper == "CREATE":
                 depth = 1
+            elif word in _BODY_WORDS:
+                body_word = True
             current.append(token)
         if body:
             inner.append(Statement(tuple(body)))
         if current:
             yield Statement(tuple(current), tuple(inner))
-
-
-def _opens_body(tokens: list[Token]) -> bool:
-    """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
-    words = {token.upper for token in tokens}
-    return bool(tokens) and tokens[0].upper == "CREATE" and bool(words & {"TRIGGER", "FUNCTION", "PROCEDURE"})
 
 
 def _is_copy_from_stdin(tokens: list[Token]) -> bool:

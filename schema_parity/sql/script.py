@@ -111,6 +111,9 @@ class _Split:
         self.parens = 0
         self.atomic = False
         """The previous token opened a body: an ``ATOMIC`` now belongs to that ``BEGIN``."""
+        self.body_word = False
+        """The statement has a word of ``_BODY_WORDS`` among its first ``self.seen`` tokens."""
+        self.seen = 0
 
     def run(self, tokens: Sequence[Token]) -> None:
         for token in tokens:
@@ -163,9 +166,15 @@ class _Split:
         self.body = []
 
     def _opens_body(self) -> bool:
-        """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
-        words = {word(token, self.source) for token in self.current}
-        return bool(self.current) and word(self.current[0], self.source) == "CREATE" and bool(words & _BODY_WORDS)
+        """Whether a ``BEGIN`` here starts a statement body rather than a transaction (each token is looked at
+        once, however many BEGINs a statement has)."""
+        current = self.current
+        if not current or word(current[0], self.source) != "CREATE":
+            return False
+        if not self.body_word:
+            self.body_word = any(word(token, self.source) in _BODY_WORDS for token in current[self.seen :])
+            self.seen = len(current)
+        return self.body_word
 
     def _close(self, consumed: int) -> None:
         if self.current:
@@ -176,6 +185,7 @@ class _Split:
                 newline = self.source.find("\n", consumed)
                 self.copy_data_at = len(self.source) if newline < 0 else newline + 1
         self.current, self.body, self.inner, self.depth, self.parens = [], [], [], 0, 0
+        self.body_word, self.seen = False, 0
         self.consumed = consumed
 
     def finish(self) -> None:
