@@ -127,8 +127,16 @@ def _statements(statements: Any) -> list[Any]:
 
 def _script_answers(text: str, name: str) -> dict[str, str]:
     from schema_parity.sites.sql import sql_file_sites, upsert_statements
+    from schema_parity.sql.script import Script
+
+    def script(lexicon: Any, psql: bool) -> Any:
+        reader = Script(text, lexicon, psql=psql, chunk=256)
+        statements = [(s.text, s.start, s.line, s.column, [(i.text, i.line) for i in s.inner]) for s in reader]
+        return statements, reader.unreadable
 
     answers = {
+        "Script psql": _safe(lambda: script("script", True)),
+        "Script sqlite": _safe(lambda: script("sqlite", False)),
         "sql_file_sites": _safe(lambda: sql_file_sites(text, name)),
         "upserts psql": _safe(lambda: _statements(upsert_statements(text))),
         "upserts driver": _safe(lambda: _statements(upsert_statements(text, psql=False))),
