@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from schema_parity.sql.tokens import mask_placeholders
+
 if TYPE_CHECKING:
     from schema_parity.upsert import Upsert
 
@@ -155,8 +157,6 @@ class _Placeholders:
 
 def _values_rows(statement: str) -> list[list[str]] | None:
     """The VALUES rows' elements as source text, split on the statement's tokens (None when not a VALUES list)."""
-    from schema_parity.upsert import mask_placeholders
-
     masked, _count = mask_placeholders(statement)
     match = re.search(r"\bVALUES\b", masked, re.IGNORECASE)
     conflict = _UPSERT.search(masked)

@@ -17,17 +17,21 @@ from typing import Literal, cast
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Dialect
+from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
+from schema_parity.sql.tokens import SQLGLOT, SQLGLOT_NAME, Token, TokenType, dialect_tokens, mask_placeholders
 
-_SQLGLOT_DIALECT: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
-#: One sqlglot dialect object per name: ``get_or_raise("postgres")`` builds a new one on every call (a tenth of a
-#: statement's parse time).
-SQLGLOT: dict[str, SqlglotDialect] = {name: SqlglotDialect.get_or_raise(name) for name in ("postgres", "sqlite")}
-
+__all__ = [
+    "ConflictClause",
+    "Name",
+    "TargetElement",
+    "Upsert",
+    "UpsertParseError",
+    "assignment",
+    "parse_upsert",
+]
 
 class UpsertParseError(ValueError):
     """The statement is not one INSERT that we can read; ``offset``/``line``/``column`` locate the problem."""
@@ -143,29 +147,6 @@ class Upsert:
         return "; ".join(parts) or None
 
 
-# Placeholders are masked before tokenizing: sqlglot's sqlite dialect rejects %(name)s, and a mask of the same length
-# keeps every offset valid. ``?`` parses as a placeholder in both dialects.
-_PLACEHOLDER = re.compile(
-    r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|(?P<dollar>\$[A-Za-z_]*\$).*?(?P=dollar)|::)"""
-    r"""|(?P<ph>%\([^)\s]+\)s|%s|\$\d+|:[A-Za-z_]\w*|\?\d*)""",
-    re.DOTALL,
-)
-
-
-def mask_placeholders(sql: str) -> tuple[str, int]:
-    """Replace every bind placeholder by ``?`` padded to the same length; return the text and how many there were."""
-    count = 0
-
-    def repl(match: re.Match[str]) -> str:
-        nonlocal count
-        if match.group("ph") is None:
-            return match.group(0)
-        count += 1
-        return "?" + " " * (len(match.group(0)) - 1)
-
-    return _PLACEHOLDER.sub(repl, sql), count
-
-
 def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     """Parse one statement for the engine ``dialect`` (its sqlglot dialect first, the other one as fallback)."""
     masked, placeholders = mask_placeholders(sql)
@@ -224,7 +205,7 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
 
 def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
     try:
-        tokens = SQLGLOT[_SQLGLOT_DIALECT[dialect]].tokenize(masked)
+        tokens = dialect_tokens(masked, dialect)
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
@@ -251,32 +232,25 @@ def _is_word(token: Token, word: str) -> bool:
 
 def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
-    depth = 0
-    depths: list[int] = []
-    starts: list[int] = []
-    for i, token in enumerate(tokens):
-        depths.append(depth)
-        if token.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif token.token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif (
-            token.token_type == TokenType.ON
-            and i + 2 < len(tokens)
-            and _is_word(tokens[i + 1], "CONFLICT")
-            and (tokens[i + 2].token_type in (TokenType.L_PAREN, TokenType.ON) or _is_word(tokens[i + 2], "DO"))
-        ):
-            starts.append(i)
+    depth_of = depths(tokens)
+    starts = [
+        i
+        for i, token in enumerate(tokens)
+        if token.token_type == TokenType.ON
+        and i + 2 < len(tokens)
+        and _is_word(tokens[i + 1], "CONFLICT")
+        and (tokens[i + 2].token_type in (TokenType.L_PAREN, TokenType.ON) or _is_word(tokens[i + 2], "DO"))
+    ]
     if not starts:
         return []
-    level = depths[starts[0]]
-    if any(depths[s] != level for s in starts):
+    level = depth_of[starts[0]]
+    if any(depth_of[s] != level for s in starts):
         raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
     spans = []
     for n, first in enumerate(starts):
         last = starts[n + 1] if n + 1 < len(starts) else len(tokens)
         for j in range(first + 1, last):
-            if depths[j] < level or (depths[j] == level and tokens[j].token_type == TokenType.RETURNING):
+            if depth_of[j] < level or (depth_of[j] == level and tokens[j].token_type == TokenType.RETURNING):
                 last = j
                 break
         spans.append((first, last))
@@ -322,20 +296,12 @@ def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str |
 
     ``tokens`` run from after INSERT to the first ON CONFLICT; the VALUES list is the one at the INSERT's own level.
     """
-    depth = 0
-    start = None
-    for i, token in enumerate(tokens):
-        if token.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif token.token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif depth == 0 and token.token_type == TokenType.VALUES:
-            start = i + 1
-            break
+    values = top_level(tokens, 0, lambda token: token.token_type == TokenType.VALUES)
+    start = None if values is None else values + 1
     deep: list[tuple[int, int]] = []
     while start is not None and start < len(tokens) and tokens[start].token_type == TokenType.L_PAREN:
         close = _matching(tokens, start, masked)
-        for item in _split_commas(tokens[start + 1 : close]):
+        for item in split_commas(tokens[start + 1 : close]):
             if item and _too_deep(masked[item[0].start : item[-1].end + 1], dialect):
                 deep.append((item[0].start, item[-1].end + 1))
         start = close + 2 if close + 1 < len(tokens) and tokens[close + 1].token_type == TokenType.COMMA else None
@@ -349,7 +315,7 @@ def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str |
 def _too_deep(expression: str, dialect: Dialect) -> bool:
     """True when sqlglot exhausts the recursion limit reading ``expression`` alone (a syntax error is not "deep")."""
     try:
-        sqlglot.parse_one(f"SELECT {expression}", read=_SQLGLOT_DIALECT[dialect])
+        sqlglot.parse_one(f"SELECT {expression}", read=SQLGLOT_NAME[dialect])
     except RecursionError:
         return True
     except (ParseError, TokenError):
@@ -359,7 +325,7 @@ def _too_deep(expression: str, dialect: Dialect) -> bool:
 
 def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = None) -> exp.Expression:
     """sqlglot's tree in the engine's dialect (reusing our tokens), else in the other one."""
-    first = _SQLGLOT_DIALECT[dialect]
+    first = SQLGLOT_NAME[dialect]
     other = "sqlite" if first == "postgres" else "postgres"
     error: ParseError | None = None
     for read in (first, other):
@@ -434,7 +400,7 @@ def _clause(
     constraint_where = False
     if tokens[i].token_type == TokenType.L_PAREN:
         close = _matching(tokens, i, sql)
-        groups = _split_commas(tokens[i + 1 : close])
+        groups = split_commas(tokens[i + 1 : close])
         keys = conflict.args.get("conflict_keys") or []
         if len(groups) != len(keys):
             raise UpsertParseError("cannot read the conflict target", offset=tokens[i].start, sql=sql)
@@ -510,44 +476,17 @@ def _source(sql: str, masked: str, start: int, end: int) -> str:
 
 
 def _matching(tokens: list[Token], opening: int, sql: str) -> int:
-    depth = 0
-    for j in range(opening, len(tokens)):
-        if tokens[j].token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tokens[j].token_type == TokenType.R_PAREN:
-            depth -= 1
-            if depth == 0:
-                return j
-    raise UpsertParseError("unbalanced parentheses", offset=tokens[opening].start, sql=sql)
-
-
-def _split_commas(tokens: list[Token]) -> list[list[Token]]:
-    if not tokens:
-        return []
-    groups: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token.token_type == TokenType.COMMA and depth == 0:
-            groups.append([])
-            continue
-        if token.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif token.token_type == TokenType.R_PAREN:
-            depth -= 1
-        groups[-1].append(token)
-    return groups
+    try:
+        return closing(tokens, opening)
+    except SyntaxMismatch:
+        raise UpsertParseError("unbalanced parentheses", offset=tokens[opening].start, sql=sql) from None
 
 
 def _find_do(tokens: list[Token], start: int, sql: str) -> int:
-    depth = 0
-    for j in range(start, len(tokens)):
-        if tokens[j].token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tokens[j].token_type == TokenType.R_PAREN:
-            depth -= 1
-        elif depth == 0 and _is_word(tokens[j], "DO"):
-            return j
-    raise UpsertParseError("expected DO after the conflict target", offset=tokens[start].start, sql=sql)
+    found = top_level(tokens, start, lambda token: _is_word(token, "DO"))
+    if found is None:
+        raise UpsertParseError("expected DO after the conflict target", offset=tokens[start].start, sql=sql)
+    return found
 
 
 def _element(group: list[Token], key: exp.Expression, masked: str, sql: str) -> TargetElement:

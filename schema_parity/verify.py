@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 import sqlglot
 from sqlglot import Token, TokenType, exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 
 from schema_parity import compat
@@ -40,8 +39,10 @@ from schema_parity.errors import ConfigError, ConnectionFailed, describe, read_t
 from schema_parity.findings import Finding
 from schema_parity.rules import rule_for
 from schema_parity.rules.engine_errors import postgresql_rule, sqlite_rule
+from schema_parity.sql.groups import depths as parenthesis_depths
+from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.types import normalize_type
-from schema_parity.upsert import Upsert, UpsertParseError, mask_placeholders, parse_upsert
+from schema_parity.upsert import Upsert, UpsertParseError, parse_upsert
 from schema_parity.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -621,10 +622,7 @@ def _do_nothing(masked: str) -> str:
     """The statement with each ``DO UPDATE ...`` action replaced by ``DO NOTHING``: its arbiters are the same, and its
     program has only the insertion's unique checks (a DO UPDATE program checks the updated row's too)."""
     tokens = _tokens(masked, "sqlite")
-    depths, depth = [], 0
-    for token in tokens:
-        depths.append(depth)
-        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+    depths = parenthesis_depths(tokens)
     starts = [i for i in range(len(tokens) - 1) if _is_conflict(tokens, i)]
     if not starts:
         return masked
@@ -905,7 +903,7 @@ def _question(sql: str, dialect: Dialect, catalog: Catalog) -> _Question | str:
 
 def _tokens(sql: str, dialect: Dialect) -> list[Token]:
     try:
-        return SqlglotDialect.get_or_raise(_SQLGLOT[dialect]).tokenize(sql)
+        return dialect_tokens(sql, dialect)
     except TokenError:
         return []
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from schema_parity.sites import Site
-from schema_parity.sites.sql import sites_from_sql, split_statements
+from schema_parity.sites.sql import _Splitter, _upserts, sites_from_sql, split_statements
+from tests.strategies import SCRIPT_FRAGMENTS
 
 
 def _sites(text: str) -> list[tuple[int, int, str | None]]:
@@ -138,6 +142,24 @@ def test_columns_count_characters() -> None:
     assert _sites("SELECT 'é'; INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING") == [
         (1, 13, "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING")
     ]
+
+
+@given(st.lists(st.sampled_from(SCRIPT_FRAGMENTS), max_size=14), st.booleans())
+def test_skimming_keeps_exactly_the_upserts_tokenizing_keeps(pieces: list[str], psql: bool) -> None:
+    """The upsert scan steps over statements without tokenizing them (schema_parity.sql.skim); what it keeps, and
+    where it says an unclosed construct swallowed the rest, are those of tokenizing every statement."""
+    text = "".join(pieces)
+    skimmed, tokenized = _Splitter(text, psql=psql, upserts_only=True), _Splitter(text, psql=psql)
+    assert _upserts(skimmed) == _upserts(tokenized)
+    assert skimmed.unclosed == tokenized.unclosed
+
+
+def test_words_that_upper_case_to_conflict_are_not_skimmed_over() -> None:
+    """The tokenizer compares str.upper() of a word: a ligature fl or a dotless i still spells CONFLICT to it."""
+    assert _sites("select 1; insert into t values (1) on conﬂict do nothing; select 2") == [
+        (1, 11, "insert into t values (1) on conﬂict do nothing")
+    ]
+    assert len(_sites("INSERT INTO t VALUES (1) ON CONFL\u0131CT DO NOTHING;")) == 1
 
 
 MEMORY_PROBE = """

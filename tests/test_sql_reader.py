@@ -7,10 +7,11 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlglot.errors import TokenError
 
 from schema_parity.sql.groups import Cursor, SyntaxMismatch, closing, split_commas
 from schema_parity.sql.script import Script
-from schema_parity.sql.tokens import expand_multiword, is_word, mask_placeholders, tokenize
+from schema_parity.sql.tokens import SQLGLOT, dialect_tokens, expand_multiword, is_word, mask_placeholders, tokenize
 
 
 def texts(script: str, **kwargs: object) -> list[str]:
@@ -90,6 +91,15 @@ def test_positions_are_those_of_the_whole_script_across_chunks() -> None:
     assert second.position(second.tokens[-1]) == (16, 18)
 
 
+def test_copy_data_longer_than_many_chunks_is_skipped_with_positions_kept() -> None:
+    """COPY data is dropped line by line as it is searched for its end: the positions after it stay exact."""
+    data = "".join(f"{i}\tvalue; it's {i}\n" for i in range(500))
+    script = f"select 1;\ncopy t (a, b) from stdin;\n{data}\\.\n  select 2;"
+    [first, copy, last] = Script(io.StringIO(script), "script", chunk=64)
+    assert (first.text, copy.text, last.text) == ("select 1", "copy t (a, b) from stdin", "select 2")
+    assert (last.line, last.column, last.start) == (504, 3, script.index("select 2"))
+
+
 def test_reads_a_stream() -> None:
     stream = io.StringIO("select 1; select 2")
     assert [s.text for s in Script(stream, "sqlite", chunk=4)] == ["select 1", "select 2"]
@@ -106,6 +116,7 @@ _PIECES = st.sampled_from(
         "\n",
         "create trigger tr after insert on t begin insert into u values (1); end",
         "copy t from stdin;\nx'y\n\\.\n",
+        "copy t (a, b) from stdin;\n" + "1\tit's; a\n" * 6 + "\\. \n",
         "\\echo it's\n",
         "select (1, 2)",
         "select 'it''s'",
@@ -119,8 +130,10 @@ def test_chunked_reading_equals_reading_at_once(pieces: list[tuple[str, str]], c
     script = "".join(piece + end for piece, end in pieces)
     whole = Script(script, "script")
     chunked = Script(script, "script", chunk=chunk)
-    expected = [(s.text, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in whole]
-    assert [(s.text, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in chunked] == expected
+    expected = [(s.text, s.start, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in whole]
+    assert [
+        (s.text, s.start, s.line, s.column, [(i.text, i.line, i.column) for i in s.inner]) for s in chunked
+    ] == expected
     assert chunked.unreadable == whole.unreadable
 
 
@@ -155,3 +168,23 @@ def test_groups_and_cursor() -> None:
         cursor.expect("MORE")
     with pytest.raises(SyntaxMismatch):
         closing(tokens[:3], 1)
+
+
+def test_each_thread_tokenizes_with_its_own_tokenizer() -> None:
+    """Tokenizers are kept per thread (a tokenizer holds the text it reads): threads tokenizing at once each get the
+    tokens of their own text, the same as a tokenizer built for the call, and an error leaves the next call intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"insert into t{i} values ({i}, 'v{i}', E'a\\n') on conflict (a) do nothing" for i in range(300)]
+
+    def both(text: str) -> tuple[list[tuple[object, str, int, int]], list[tuple[object, str, int, int]]]:
+        with pytest.raises(TokenError):
+            dialect_tokens("select 'unterminated", "postgresql")
+        mine = [(t.token_type, t.text, t.start, t.end) for t in dialect_tokens(text, "postgresql")]
+        fresh = [(t.token_type, t.text, t.start, t.end) for t in SQLGLOT["postgres"].tokenize(text)]
+        return mine, fresh
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(both, texts))
+    assert all(mine == fresh for mine, fresh in results)
+    assert results[7][0][2][1] == "t7"

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
+from schema_parity.sql.skim import block_comment_end, skip_statement
 
 _TOKEN = re.compile(
     r"""
@@ -37,7 +38,6 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_BLOCK_COMMENT = re.compile(r"/\*|\*/")
 #: A closed string or quoted identifier; an unclosed one runs to the end of the text (a lone trailing backslash too).
 _CLOSED = {
     "string": re.compile(r"[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'", re.DOTALL),
@@ -45,6 +45,12 @@ _CLOSED = {
 }
 _UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
 _COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
+#: A ``BEGIN`` starts a statement body (not a transaction) in a ``CREATE`` statement with one of these words.
+_BODY_WORDS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE"})
+#: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
+#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i, U+0131,
+#: into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
+_UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
 
 
 class Token(NamedTuple):
@@ -87,36 +93,27 @@ class Unclosed:
     lost: int
 
 
-@dataclass(frozen=True)
-class Script:
-    """A split script; when ``unclosed`` is set, a statement starting at ``unclosed.lost`` runs into it."""
-
-    statements: list[Statement]
-    unclosed: Unclosed | None = None
-
-
 def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """Split a script at top-level ``;``; leading and trailing comments are not part of a statement.
 
     ``psql``: the text is a psql script, so a backslash command runs to the end of its line and ``COPY ... FROM
     stdin`` is followed by data lines up to ``\\.`` (neither applies to SQL sent through a driver).
     """
-    return split_script(text, psql=psql).statements
-
-
-def split_script(text: str, *, psql: bool = True) -> Script:
-    """``split_statements``, and where an unclosed quote or comment swallowed the rest of the script."""
-    reader = _Splitter(text, psql=psql)
-    return Script(list(reader), reader.unclosed)
+    return list(_Splitter(text, psql=psql))
 
 
 class _Splitter:
     """The statements of a script, yielded one at a time (a large file never holds all its tokens at once);
-    after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest."""
+    after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest.
 
-    def __init__(self, text: str, *, psql: bool = True) -> None:
+    ``upserts_only``: statements that cannot be or hold an upsert may be left out, and are stepped over without
+    being tokenized (:func:`schema_parity.sql.skim.skip_statement`); the statements kept are the same.
+    """
+
+    def __init__(self, text: str, *, psql: bool = True, upserts_only: bool = False) -> None:
         self.text = text
         self.psql = psql
+        self.upserts_only = upserts_only
         self.unclosed: Unclosed | None = None
 
     def __iter__(self) -> Iterator[Statement]:
@@ -125,13 +122,22 @@ class _Splitter:
         body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
         inner: list[Statement] = []
         depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+        body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
         pos = 0
         length = len(text)
         match_token = _TOKEN.match
+        skim = self.upserts_only
         while pos < length:
+            if skim and not current and not depth:
+                skipped = skip_statement(text, pos, _UPSERT_SCAN_KEEPS)
+                if skipped is not None:
+                    pos = skipped
+                    continue
+                skim = False  # this statement is tokenized; skimming resumes after it
             if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
                 newline = text.find("\n", pos)
                 pos = length if newline < 0 else newline + 1
+                skim = self.upserts_only
                 continue
             match = match_token(text, pos)
             assert match is not None  # the last alternative matches any character
@@ -141,7 +147,7 @@ class _Splitter:
                 pos = end
                 continue
             if kind == "block":
-                end = _block_comment_end(text, pos)
+                end = block_comment_end(text, pos)
                 if end < 0:
                     self.unclosed = Unclosed(pos, "block comment /*", current[0].start if current else pos)
                     end = length
@@ -180,36 +186,23 @@ class _Splitter:
                 current.append(token)
                 continue
             if token.text == ";":
+                skim = self.upserts_only
                 if current:
                     yield Statement(tuple(current), tuple(inner))
                     if psql and _is_copy_from_stdin(current):
                         data_end = _COPY_DATA_END.search(text, pos)
                         pos = data_end.end() if data_end else length
-                current, inner = [], []
+                current, inner, body_word = [], [], False
                 continue
-            if word == "BEGIN" and _opens_body(current):
+            if word == "BEGIN" and body_word and current[0].upper == "CREATE":
                 depth = 1
+            elif word in _BODY_WORDS:
+                body_word = True
             current.append(token)
         if body:
             inner.append(Statement(tuple(body)))
         if current:
             yield Statement(tuple(current), tuple(inner))
-
-
-def _block_comment_end(text: str, pos: int) -> int:
-    """End of a ``/* */`` comment starting at ``pos``, counting nested comments as PostgreSQL does; -1 if unclosed."""
-    depth = 0
-    for match in _BLOCK_COMMENT.finditer(text, pos):
-        depth += 1 if match.group() == "/*" else -1
-        if depth == 0:
-            return match.end()
-    return -1
-
-
-def _opens_body(tokens: list[Token]) -> bool:
-    """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
-    words = {token.upper for token in tokens}
-    return bool(tokens) and tokens[0].upper == "CREATE" and bool(words & {"TRIGGER", "FUNCTION", "PROCEDURE"})
 
 
 def _is_copy_from_stdin(tokens: list[Token]) -> bool:
@@ -219,7 +212,7 @@ def _is_copy_from_stdin(tokens: list[Token]) -> bool:
 
 def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
     """The statements of ``text`` that are upserts, including those inside trigger and ``BEGIN ATOMIC`` bodies."""
-    return _upserts(split_statements(text, psql=psql))
+    return _upserts(_Splitter(text, psql=psql, upserts_only=True))
 
 
 def _upserts(statements: Iterable[Statement]) -> list[Statement]:
@@ -288,7 +281,7 @@ def sites_from_sql(text: str, path: str) -> list[Site]:
 def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]:
     """The sites of a ``.sql`` script, and a problem naming the line from which nothing was checked when an
     unclosed quote or comment swallows the end of it (the statement it sits in is not a site)."""
-    reader = _Splitter(text)
+    reader = _Splitter(text, upserts_only=True)
     upserts = _upserts(reader)  # only the upserts are kept: a large script's other statements are dropped as read
     unclosed = reader.unclosed
     if unclosed is not None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from schema_parity.sql.tokens import Token, TokenType, word
 
-__all__ = ["Cursor", "SyntaxMismatch", "closing", "split_commas"]
+__all__ = ["Cursor", "SyntaxMismatch", "closing", "depths", "split_commas", "top_level"]
 
 
 class SyntaxMismatch(Exception):
@@ -35,6 +35,33 @@ def closing(tokens: Sequence[Token], opening: int) -> int:
         if depth == 0:
             return index
     raise SyntaxMismatch("unbalanced parentheses")
+
+
+def top_level(tokens: Sequence[Token], start: int, stop: Callable[[Token], bool]) -> int | None:
+    """Index of the first token from ``start`` on, outside parentheses opened from there, that ``stop`` accepts
+    (parentheses themselves are never asked about); None when there is none. After an unmatched ``)`` nothing is at
+    the top level any more."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        kind = token.token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and stop(token):
+            return index
+    return None
+
+
+def depths(tokens: Sequence[Token]) -> list[int]:
+    """The parenthesis depth before each token (an unmatched ``)`` makes it negative)."""
+    result = []
+    depth = 0
+    for token in tokens:
+        result.append(depth)
+        depth += _step(token)
+    return result
 
 
 def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:

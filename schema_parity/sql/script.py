@@ -111,6 +111,9 @@ class _Split:
         self.parens = 0
         self.atomic = False
         """The previous token opened a body: an ``ATOMIC`` now belongs to that ``BEGIN``."""
+        self.body_word = False
+        """The statement has a word of ``_BODY_WORDS`` among its first ``self.seen`` tokens."""
+        self.seen = 0
 
     def run(self, tokens: Sequence[Token]) -> None:
         for token in tokens:
@@ -163,9 +166,15 @@ class _Split:
         self.body = []
 
     def _opens_body(self) -> bool:
-        """Whether a ``BEGIN`` here starts a statement body rather than a transaction."""
-        words = {word(token, self.source) for token in self.current}
-        return bool(self.current) and word(self.current[0], self.source) == "CREATE" and bool(words & _BODY_WORDS)
+        """Whether a ``BEGIN`` here starts a statement body rather than a transaction (each token is looked at
+        once, however many BEGINs a statement has)."""
+        current = self.current
+        if not current or word(current[0], self.source) != "CREATE":
+            return False
+        if not self.body_word:
+            self.body_word = any(word(token, self.source) in _BODY_WORDS for token in current[self.seen :])
+            self.seen = len(current)
+        return self.body_word
 
     def _close(self, consumed: int) -> None:
         if self.current:
@@ -176,6 +185,7 @@ class _Split:
                 newline = self.source.find("\n", consumed)
                 self.copy_data_at = len(self.source) if newline < 0 else newline + 1
         self.current, self.body, self.inner, self.depth, self.parens = [], [], [], 0, 0
+        self.body_word, self.seen = False, 0
         self.consumed = consumed
 
     def finish(self) -> None:
@@ -231,7 +241,9 @@ class Script:
                 yield self._statement(buffer, tokens, inner, offset, lines)
             consumed = split.consumed
             if split.copy_data_at is not None:
-                buffer, eof, consumed = self._skip_copy_data(buffer, split.copy_data_at, eof)
+                buffer, eof, consumed, (offset, line, column) = self._skip_copy_data(
+                    buffer, split.copy_data_at, eof, (offset, line, column)
+                )
             if complete:
                 return
             if eof and consumed == 0 and split.resume is None and split.copy_data_at is None:
@@ -243,16 +255,23 @@ class Script:
             line, column = _advance(buffer, consumed, line, column)
             buffer, offset, want = buffer[consumed:], offset + consumed, self.chunk
 
-    def _skip_copy_data(self, buffer: str, start: int, eof: bool) -> tuple[str, bool, int]:
-        """Read on to the ``\\.`` line that ends COPY data; return the buffer, eof, and the offset past the data."""
-        searched = start
+    def _skip_copy_data(
+        self, buffer: str, start: int, eof: bool, position: tuple[int, int, int]
+    ) -> tuple[str, bool, int, tuple[int, int, int]]:
+        """Read on to the ``\\.`` line that ends COPY data; return the buffer, eof, the offset past the data, and the
+        (offset, line, column) of the buffer's start. Whole lines of data are dropped as they are searched, so the
+        data is never held at once nor copied again with each chunk read (it may be gigabytes)."""
+        offset, line, column = position
         while True:
-            found = _COPY_DATA_END.search(buffer, searched)
+            found = _COPY_DATA_END.search(buffer, start)
             if found is not None:
-                return buffer, eof, found.end()
+                return buffer, eof, found.end(), (offset, line, column)
             if eof:
-                return buffer, eof, len(buffer)
-            searched = max(start, buffer.rfind("\n") + 1)
+                return buffer, eof, len(buffer), (offset, line, column)
+            keep = buffer.rfind("\n", start) + 1  # the unfinished last line is searched again with more text
+            if keep > start:
+                line, column = _advance(buffer, keep, line, column)
+                buffer, offset, start = buffer[keep:], offset + keep, 0
             more = self._stream.read(self.chunk)
             eof = not more
             buffer += more

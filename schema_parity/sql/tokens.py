@@ -11,9 +11,11 @@ content for strings and quoted identifiers, so "is this the bare word X" compare
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import TokenError
@@ -21,11 +23,13 @@ from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
 __all__ = [
+    "SQLGLOT",
     "SQLGLOT_NAME",
     "Lexicon",
     "Token",
     "TokenType",
     "Tokenized",
+    "dialect_tokens",
     "expand_multiword",
     "is_word",
     "mask_placeholders",
@@ -39,6 +43,9 @@ which also know dollar quotes, plus MySQL/SQLite backtick identifiers)."""
 
 #: sqlglot's name of each engine's dialect.
 SQLGLOT_NAME: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
+#: One sqlglot dialect object per name: ``get_or_raise("postgres")`` builds a new one on every call (a tenth of a
+#: statement's parse time).
+SQLGLOT: dict[str, SqlglotDialect] = {name: SqlglotDialect.get_or_raise(name) for name in ("postgres", "sqlite")}
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _MULTIWORD = re.compile(r"[A-Za-z_]+(?:\s+[A-Za-z_]+)+\Z")
@@ -58,6 +65,35 @@ _TOKENIZERS: dict[str, type[Tokenizer]] = {
 }
 
 
+class _PerThread(threading.local):
+    """Each thread's tokenizers, built once: building one costs about 25 times tokenizing a short expression
+    (benchmarks/sql_reader.py), and the verdicts tokenize many short texts. A tokenizer keeps the state of the text
+    it reads, so threads do not share one."""
+
+    def __init__(self) -> None:
+        self.lexicons: dict[str, Tokenizer] = {}
+        self.dialects: dict[str, Tokenizer] = {}
+
+
+_PER_THREAD = _PerThread()
+
+
+def _lexicon_tokenizer(lexicon: Lexicon) -> Tokenizer:
+    tokenizer = _PER_THREAD.lexicons.get(lexicon)
+    if tokenizer is None:
+        tokenizer = _PER_THREAD.lexicons[lexicon] = _TOKENIZERS[lexicon]()
+    return tokenizer
+
+
+def dialect_tokens(text: str, dialect: str) -> list[Token]:
+    """The tokens of the engine ``dialect``'s own sqlglot tokenizer (bound to the dialect, so string values are
+    unescaped as the dialect does: what sqlglot's parser expects); raises ``TokenError`` on text it cannot read."""
+    tokenizer = _PER_THREAD.dialects.get(dialect)
+    if tokenizer is None:
+        tokenizer = _PER_THREAD.dialects[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].tokenizer()
+    return tokenizer.tokenize(text)
+
+
 class Tokenized:
     """The tokens of a text; when the tokenizer stopped at text it cannot read, ``stopped_at`` is that offset.
 
@@ -75,7 +111,7 @@ class Tokenized:
 
 def tokenize(text: str, lexicon: Lexicon) -> Tokenized:
     """Tokenize ``text`` with ``lexicon``'s rules; never raises for bad input (see :class:`Tokenized`)."""
-    tokenizer = _TOKENIZERS[lexicon]()
+    tokenizer = _lexicon_tokenizer(lexicon)
     try:
         return Tokenized(text, tokenizer.tokenize(text), None)
     except TokenError:

@@ -22,7 +22,9 @@ from sqlglot.tokens import Token, TokenType
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
-from schema_parity.upsert import SQLGLOT, ConflictClause, Name, TargetElement, Upsert, mask_placeholders
+from schema_parity.sql.groups import SyntaxMismatch, closing
+from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -110,7 +112,7 @@ def _unparenthesized(sql: str) -> str | None:
     expression in parentheses, then optionally ``COLLATE name`` and an operator class: ``a::int`` or ``a + 1`` bare
     is a syntax error. A qualified column (``t.a``) is P11's, reported on its own.
     """
-    tokens = SQLGLOT["postgres"].tokenize(mask_placeholders(sql)[0])
+    tokens = dialect_tokens(mask_placeholders(sql)[0], "postgresql")
     if not tokens:
         return None
     if tokens[0].token_type == TokenType.L_PAREN:
@@ -143,12 +145,11 @@ def _after_name(tokens: list[Token], at: int) -> int:
 
 
 def _closing(tokens: list[Token], opening: int) -> int:
-    depth = 0
-    for at in range(opening, len(tokens)):
-        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tokens[at].token_type, 0)
-        if depth == 0:
-            return at
-    return len(tokens) - 1
+    """The ``)`` closing the group at ``opening``; the last token when it is never closed (gram.y reads to the end)."""
+    try:
+        return closing(tokens, opening)
+    except SyntaxMismatch:
+        return len(tokens) - 1
 
 
 # -- table resolution (P33, P34) ----------------------------------------------------------------------------------

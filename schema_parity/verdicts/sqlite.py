@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, Table
 from schema_parity.rules import rule_for
-from schema_parity.upsert import ConflictClause, Name, Upsert, mask_placeholders
+from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
+from schema_parity.upsert import ConflictClause, Name, Upsert
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -546,7 +546,7 @@ def _parse(text: str) -> _Tree:
     """SQLite's parse tree of one expression (cached: catalog predicates and expressions repeat)."""
     masked, _ = mask_placeholders(text)
     try:
-        tokens = SqlglotDialect.get_or_raise("sqlite").tokenize(masked)
+        tokens = dialect_tokens(masked, "sqlite")
     except TokenError as exc:
         raise _SyntaxError(f"unrecognized token in {text!r}") from exc
     parser = _Parser(tokens, text)
