@@ -30,6 +30,28 @@ def upsert(target: str, where: str | None = None) -> str:
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _Parser.in_list: an IN list in the index WHERE and the target's.
     "IN list": (unique("id", "a IN (1, 2)"), upsert("id", "a IN (1, 2)")),
+    # _Analysis._resolve: every operand of IN, BETWEEN and LIKE is resolved (an unresolved one would make two
+    # expressions on different columns compare equal, or let an unknown name pass), and the operator is kept.
+    "IN operand differs": (unique("(a IN (1, 2))"), upsert("(c IN (1, 2))")),
+    "IN operand unknown": (unique("id"), upsert("id", "zz IN (1, 2)")),
+    "IN item differs": (unique("(a IN (1, c))"), upsert("(a IN (1, id))")),
+    "BETWEEN operand differs": (unique("(a BETWEEN 1 AND 2)"), upsert("(c BETWEEN 1 AND 2)")),
+    "BETWEEN low differs": (unique("(a BETWEEN c AND 2)"), upsert("(a BETWEEN id AND 2)")),
+    "BETWEEN high differs": (unique("(a BETWEEN 1 AND c)"), upsert("(a BETWEEN 1 AND id)")),
+    "BETWEEN matches": (unique("(a BETWEEN c AND id)"), upsert("(A BETWEEN C AND ID)")),
+    "LIKE left differs": (unique("(b LIKE 'x%')"), upsert("(c LIKE 'x%')")),
+    "LIKE right differs": (unique("(b LIKE b)"), upsert("(b LIKE c)")),
+    "LIKE escape differs": (unique("(b LIKE 'x' ESCAPE '!')"), upsert("(b LIKE 'x' ESCAPE '#')")),
+    "LIKE vs GLOB": (unique("(b LIKE 'x')"), upsert("(b GLOB 'x')")),
+    "LIKE matches": (unique("(b LIKE 'x%' ESCAPE '!')"), upsert("(B like 'x%' escape '!')")),
+    # _Analysis._resolve: a name qualified by another table is SP203 (no such column: x.a), not SP202.
+    "target qualified by another table": (unique("a"), upsert("x.a")),
+    "target WHERE qualified by another table": (unique("a"), upsert("a", "x.a > 0")),
+    # _Analysis._index_matches: an index expression that carries its own COLLATE is compared as it is, not wrapped
+    # in the column's collation (sqlite3UpsertAnalyzeTarget wraps only an expression without one).
+    "expression with COLLATE, same": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE NOCASE")),
+    "expression with COLLATE, none in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b)")),
+    "expression with COLLATE, other in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE RTRIM")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
