@@ -112,6 +112,11 @@ SINGLE_CHANGES = {
         "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE log (id int)",
         "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id)",
     ),
+    "a rule dropped (pg_rewrite only: relhasrules stays set)": (
+        "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE log (id int);"
+        "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id)",
+        "DROP RULE r ON t",
+    ),
     "the sequence a default names (pg_depend -> pg_class)": (
         "CREATE TABLE t (id serial PRIMARY KEY)",
         "ALTER SEQUENCE t_id_seq RENAME TO t_ids",

@@ -395,7 +395,8 @@ def catalogs_on_server(
     wanted = in_history_order(project, revisions)
     scratch = ScratchDatabases(server_url, PREFIX)
     result: dict[str, Catalog] = {}
-    memo = PostgresMemo()  # tables a revision left unchanged are not read again (a new database empties it)
+    # Tables a revision left unchanged are not read again (a new database empties the memo); one revision needs none.
+    memo = PostgresMemo() if len(wanted) > 1 else None
     try:
         try:
             name = scratch.create()
