@@ -201,9 +201,9 @@ def test_an_index_made_valid_in_place_is_noticed(pg_engine: sa.Engine) -> None:
     value: PostgreSQL may update it in place, keeping the row's xmin)."""
     with pg_engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE t (id int, k int); INSERT INTO t VALUES (1, 1), (2, 1)")
-    with pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        with pytest.raises(sa.exc.IntegrityError):
-            connection.exec_driver_sql("CREATE UNIQUE INDEX CONCURRENTLY ix ON t (k)")
+    autocommit = pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.exec_driver_sql("CREATE UNIQUE INDEX CONCURRENTLY ix ON t (k)")
     memo = PostgresMemo()
     with pg_engine.connect() as connection:
         before = reflect(connection, memo=memo)
