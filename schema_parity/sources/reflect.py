@@ -58,19 +58,25 @@ def reflect(
     source: str = "",
     revision: str | None = None,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
-    memo: SqliteMemo | None = None,
+    memo: SqliteMemo | PostgresMemo | None = None,
 ) -> Catalog:
     """Describe every user relation the connection sees; tables of the default schema get ``schema=None``.
 
     ``exclude`` names relations to leave out, bare (``alembic_version``) or qualified (``audit.log``). ``memo``
-    (SQLite) keeps tables reflected earlier, for a caller that reflects the same database after every revision.
+    (a :data:`SqliteMemo` dict or a :class:`PostgresMemo`, by the connection's engine) keeps tables reflected
+    earlier, for a caller that reflects the same database after every revision: a table is read again only when
+    what its reflection reads has changed.
     """
     name = connection.dialect.name
     dialect: Dialect
     notes: list[str] = []
     if name == "postgresql":
-        dialect, tables = "postgresql", _reflect_postgresql(connection)
+        if memo is not None and not isinstance(memo, PostgresMemo):
+            raise TypeError("reflect(): a PostgreSQL connection takes a PostgresMemo")
+        dialect, tables = "postgresql", _reflect_postgresql(connection, memo)
     elif name == "sqlite":
+        if memo is not None and not isinstance(memo, dict):
+            raise TypeError("reflect(): a SQLite connection takes a SqliteMemo dict")
         dialect, (tables, notes) = "sqlite", _reflect_sqlite(connection, memo)
     else:
         raise ConfigError(f"Cannot reflect a {name!r} database: schema-parity reads PostgreSQL and SQLite only.")
@@ -258,10 +264,12 @@ def _settle(copy: Path) -> None:
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------------------------
+# :only is NULL (every relation) or the oids of the relations to read (an incremental reflection, see PostgresMemo).
 _PG_RELATION = """
     c.relkind IN ('r', 'p', 'v', 'm', 'f')
     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+    AND (CAST(:only AS oid[]) IS NULL OR c.oid = ANY(CAST(:only AS oid[])))
 """
 
 _PG_RELATIONS = f"""
@@ -352,9 +360,138 @@ _PG_CONSTRAINT_KINDS: dict[str, KeyKind] = {"p": "primary_key", "u": "unique", "
 _PG_IDENTITY: dict[str, Literal["always", "by default"]] = {"a": "always", "d": "by default"}
 
 
-def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
+# Per relation, a digest of the versions of every catalog row its reflection reads (a row an UPDATE rewrites gets a
+# new xmin; added and deleted rows change the set): its pg_class and schema rows, its columns (names, types,
+# nullability, identity, generated), column defaults, constraints (deferrability, FK actions, exclusion operators),
+# indexes (pg_index and the index's pg_class row: name, method; indisvalid, which PostgreSQL may update in place,
+# is read as a value) and rules. What those rows name by oid and the reflection prints as a name (a column's type,
+# the sequence of a nextval() default, a function in a CHECK or an index expression or predicate, an FK's
+# referenced table and columns, a collation, an operator class or exclusion operator) is reached through
+# pg_depend, which records every such reference of a relation, its defaults, constraints and indexes; each
+# referenced row contributes its version, its schema's version and whether it is visible on the search path (the
+# printed name is schema-qualified when it is not). Built-in objects (no pg_depend rows) never change. Nothing
+# is deparsed: the query costs a few catalog scans, against the full reflection's pg_get_expr/pg_get_indexdef calls.
+_PG_REFERENCED = """
+CASE dep.refclassid
+WHEN 'pg_class'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_table_is_visible(x.oid) || '.' || coalesce(a.xmin::text, '')
+    FROM pg_class x JOIN pg_namespace xn ON xn.oid = x.relnamespace
+    LEFT JOIN pg_attribute a ON a.attrelid = x.oid AND a.attnum = dep.refobjsubid AND dep.refobjsubid <> 0
+    WHERE x.oid = dep.refobjid)
+WHEN 'pg_type'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_type_is_visible(x.oid) || '.'
+           || coalesce(e.xmin || '.' || en.xmin || '.' || pg_type_is_visible(e.oid), '')
+    FROM pg_type x JOIN pg_namespace xn ON xn.oid = x.typnamespace
+    LEFT JOIN pg_type e ON e.oid = x.typelem LEFT JOIN pg_namespace en ON en.oid = e.typnamespace
+    WHERE x.oid = dep.refobjid)
+WHEN 'pg_proc'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_function_is_visible(x.oid)
+    FROM pg_proc x JOIN pg_namespace xn ON xn.oid = x.pronamespace WHERE x.oid = dep.refobjid)
+WHEN 'pg_operator'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_operator_is_visible(x.oid)
+    FROM pg_operator x JOIN pg_namespace xn ON xn.oid = x.oprnamespace WHERE x.oid = dep.refobjid)
+WHEN 'pg_collation'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_collation_is_visible(x.oid)
+    FROM pg_collation x JOIN pg_namespace xn ON xn.oid = x.collnamespace WHERE x.oid = dep.refobjid)
+WHEN 'pg_opclass'::regclass THEN (
+    SELECT x.xmin || '.' || xn.xmin || '.' || pg_opclass_is_visible(x.oid)
+    FROM pg_opclass x JOIN pg_namespace xn ON xn.oid = x.opcnamespace WHERE x.oid = dep.refobjid)
+WHEN 'pg_namespace'::regclass THEN (SELECT x.xmin::text FROM pg_namespace x WHERE x.oid = dep.refobjid)
+END
+"""
+
+# Each row contributes a 64-bit hash of (which row, its xmin); a relation's signature is the count and the sum of
+# its rows' hashes (no sort, no text per row): an updated, added or deleted row changes it but with odds of 2^-64.
+_PG_SIGNATURES = f"""
+WITH rel AS (
+    SELECT c.oid, hashint8extended(c.xmin::text::bigint, n.xmin::text::bigint) AS stamp
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_PG_RELATION}
+), owned AS (
+    SELECT rel.oid AS rel, 'pg_class'::regclass AS classid, rel.oid AS objid, 0::bigint AS part FROM rel
+    UNION ALL
+    SELECT a.attrelid, NULL, NULL, hashint8extended(a.xmin::text::bigint, (1::bigint << 32) + a.attnum)
+    FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid WHERE a.attnum > 0
+    UNION ALL
+    SELECT d.adrelid, 'pg_attrdef'::regclass, d.oid,
+           hashint8extended(d.xmin::text::bigint, (2::bigint << 32) + d.oid::bigint)
+    FROM pg_attrdef d JOIN rel ON rel.oid = d.adrelid
+    UNION ALL
+    SELECT con.conrelid, 'pg_constraint'::regclass, con.oid,
+           hashint8extended(con.xmin::text::bigint, (3::bigint << 32) + con.oid::bigint)
+    FROM pg_constraint con JOIN rel ON rel.oid = con.conrelid
+    UNION ALL
+    SELECT i.indrelid, 'pg_class'::regclass, i.indexrelid,
+           hashint8extended(i.xmin::text::bigint, (4::bigint << 32) + i.indexrelid::bigint)
+           # hashint8extended(ic.xmin::text::bigint, (5::bigint << 32) + i.indexrelid::bigint)
+           # hashint8extended(i.indisvalid::int, (6::bigint << 32) + i.indexrelid::bigint)
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN rel ON rel.oid = i.indrelid
+    UNION ALL
+    SELECT r.ev_class, NULL, NULL, hashint8extended(r.xmin::text::bigint, (7::bigint << 32) + r.oid::bigint)
+    FROM pg_rewrite r JOIN rel ON rel.oid = r.ev_class
+), parts AS (
+    SELECT rel, part FROM owned
+    UNION ALL
+    SELECT owned.rel,
+           hashtextextended(dep.objsubid || '>' || dep.refclassid || '.' || dep.refobjid || '.' || dep.refobjsubid
+                            || '=' || coalesce({_PG_REFERENCED}, ''), 8)
+    FROM owned JOIN pg_depend dep ON dep.classid = owned.classid AND dep.objid = owned.objid
+    WHERE NOT (dep.refclassid = 'pg_class'::regclass AND dep.refobjid = owned.rel)  -- its own rows are above
+)
+SELECT rel.oid, rel.stamp || '.' || count(*) || '.' || sum(parts.part) AS signature
+FROM rel JOIN parts ON parts.rel = rel.oid
+GROUP BY rel.oid, rel.stamp
+"""
+
+# What every relation's reflection depends on besides its own rows: the database (oids are per database), the
+# schema tables of which get schema=None, and the search path (which decides which printed names are qualified).
+_PG_SESSION = """
+SELECT current_database(), (SELECT oid FROM pg_database WHERE datname = current_database()), current_schema(),
+       current_setting('search_path'), current_schemas(true)::text
+"""
+
+
+@dataclass
+class PostgresMemo:
+    """Tables reflected earlier from one PostgreSQL database, each with the signature of its catalog rows.
+
+    Reflecting after each of N revisions read every table each time, N²/2 tables in all; with a memo, a
+    reflection first asks for every relation's signature (``_PG_SIGNATURES``: one query, no deparsing) and reads
+    again only the relations whose signature changed or that are new. The memo is for one database on one
+    session setting; a different database or search path empties it.
+    """
+
+    session: tuple[Any, ...] | None = None
+    signatures: dict[int, str] = field(default_factory=dict)
+    tables: dict[int, Table] = field(default_factory=dict)
+    read: int = 0
+    """Relations read in full so far (the rest came from the memo): what the tests look at."""
+
+
+def _reflect_postgresql(connection: sa.Connection, memo: PostgresMemo | None = None) -> list[Table]:
+    if memo is None:
+        return list(_read_postgresql(connection, None).values())
+    session = tuple(connection.execute(sa.text(_PG_SESSION)).one())
+    if session != memo.session:
+        memo.session, memo.signatures, memo.tables = session, {}, {}
+    signatures = {row.oid: row.signature for row in connection.execute(sa.text(_PG_SIGNATURES), {"only": None})}
+    changed = {oid for oid, signature in signatures.items() if memo.signatures.get(oid) != signature}
+    read = _read_postgresql(connection, sorted(changed)) if changed else {}
+    memo.read += len(read)
+    tables = {}
+    for oid in signatures:
+        table = read.get(oid) if oid in read else memo.tables.get(oid) if oid not in changed else None
+        if table is not None:
+            tables[oid] = table
+    memo.tables, memo.signatures = tables, {oid: signatures[oid] for oid in tables}
+    return list(tables.values())
+
+
+def _read_postgresql(connection: sa.Connection, only: list[int] | None) -> dict[int, Table]:
+    """The relations of oids ``only`` (every one when None), by oid."""
+
     def rows(query: str) -> Sequence[sa.Row[Any]]:
-        return connection.execute(sa.text(query)).all()
+        return connection.execute(sa.text(query), {"only": only}).all()
 
     columns: dict[int, list[Column]] = defaultdict(list)
     for row in rows(_PG_COLUMNS):
@@ -385,26 +522,24 @@ def _reflect_postgresql(connection: sa.Connection) -> list[Table]:
                     initially_deferred=row.condeferred,
                 )
             )
-    tables = []
+    tables: dict[int, Table] = {}
     for rel in rows(_PG_RELATIONS):
         backing = {c.conindid: c for c in constraints[rel.oid] if c.contype in _PG_CONSTRAINT_KINDS}
-        tables.append(
-            Table(
-                name=rel.relname,
-                schema=None if rel.in_default_schema else rel.nspname,
-                columns=tuple(columns[rel.oid]),
-                keys=tuple(_pg_key(index, backing.get(oid)) for oid, index in indexes[rel.oid].items()),
-                kind=_PG_TABLE_KINDS[rel.relkind],
-                other_constraints=tuple(
-                    c.conname
-                    for c in constraints[rel.oid]
-                    if c.contype not in _PG_CONSTRAINT_KINDS and c.contype != "n"  # 18's NOT NULL: the column's
-                ),
-                has_rules=rel.has_rules,
-                foreign_keys=tuple(foreign_keys[rel.oid]),
-                checks=tuple(checks[rel.oid]),
-                constraints_read=True,
-            )
+        tables[rel.oid] = Table(
+            name=rel.relname,
+            schema=None if rel.in_default_schema else rel.nspname,
+            columns=tuple(columns[rel.oid]),
+            keys=tuple(_pg_key(index, backing.get(oid)) for oid, index in indexes[rel.oid].items()),
+            kind=_PG_TABLE_KINDS[rel.relkind],
+            other_constraints=tuple(
+                c.conname
+                for c in constraints[rel.oid]
+                if c.contype not in _PG_CONSTRAINT_KINDS and c.contype != "n"  # 18's NOT NULL: the column's
+            ),
+            has_rules=rel.has_rules,
+            foreign_keys=tuple(foreign_keys[rel.oid]),
+            checks=tuple(checks[rel.oid]),
+            constraints_read=True,
         )
     return tables
 

@@ -48,7 +48,7 @@ from schema_parity.sources.alembic import (
     trusted,
     upgrade_engine,
 )
-from schema_parity.sources.reflect import create_engine_or_explain, reflect
+from schema_parity.sources.reflect import PostgresMemo, create_engine_or_explain, reflect
 
 PREFIX = "schema_parity_check_"
 TOOL = "schema-parity"
@@ -395,6 +395,8 @@ def catalogs_on_server(
     wanted = in_history_order(project, revisions)
     scratch = ScratchDatabases(server_url, PREFIX)
     result: dict[str, Catalog] = {}
+    # Tables a revision left unchanged are not read again (a new database empties the memo); one revision needs none.
+    memo = PostgresMemo() if len(wanted) > 1 else None
     try:
         try:
             name = scratch.create()
@@ -421,7 +423,8 @@ def catalogs_on_server(
                     engine = compat.create_engine(scratch.url(name))
                 upgrade_engine(engine, project, revision, use_env_py=use_env_py)
                 with engine.connect() as conn:
-                    result[revision] = reflect(conn, source=label.replace("{revision}", revision), revision=revision)
+                    label_at = label.replace("{revision}", revision)
+                    result[revision] = reflect(conn, source=label_at, revision=revision, memo=memo)
             finally:
                 engine.dispose()
     finally:

@@ -1,0 +1,256 @@
+"""PostgreSQL after every revision: a reflection with a ``PostgresMemo`` reads again only the relations whose catalog
+rows changed, and must still give exactly what a full reflection gives.
+
+The memo trusts a per-relation signature (``reflect._PG_SIGNATURES``); a catalog source the signature leaves out
+shows here as a stale table: each single-change case changes one thing the reflection reads, through one catalog
+(or one name reached through pg_depend), and the memo must notice it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from schema_parity import compat
+from schema_parity.catalog import Catalog
+from schema_parity.sources.alembic import AlembicProject
+from schema_parity.sources.reflect import PostgresMemo, reflect
+from schema_parity.sources.server import catalogs_on_server
+from tests.alembic_projects import Revision, write_project
+
+pytestmark = pytest.mark.postgres
+
+#: A history touching every kind of change the reflection sees; each step is one transaction (one revision).
+STEPS = [
+    "CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('a', 'b');"
+    "CREATE TABLE parent (id serial PRIMARY KEY, code text UNIQUE, feeling mood DEFAULT 'a');"
+    "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id), n int, note text);"
+    "CREATE TABLE app.other (id int PRIMARY KEY, k int); CREATE TABLE bystander (id int PRIMARY KEY)",
+    "CREATE UNIQUE INDEX ix_child_n ON child (n) WHERE n > 0",
+    "ALTER TABLE parent RENAME TO parents",
+    "DROP INDEX ix_child_n; CREATE UNIQUE INDEX ix_child_n ON child (n) WHERE n > 1",  # a rebuilt index
+    "ALTER TABLE child RENAME COLUMN n TO m",
+    "ALTER TABLE child ADD CONSTRAINT uq_child_note UNIQUE (note) DEFERRABLE",
+    "ALTER TABLE child DROP CONSTRAINT uq_child_note",
+    "ALTER TABLE child ALTER COLUMN note TYPE varchar(20)",
+    "ALTER TABLE child ALTER COLUMN m SET DEFAULT 5",
+    "ALTER TYPE mood ADD VALUE 'c'; ALTER TYPE mood RENAME TO temper",
+    "CREATE VIEW v AS SELECT id, m FROM child",
+    "ALTER SEQUENCE parent_id_seq RENAME TO parents_id_seq",
+    "ALTER SCHEMA app RENAME TO app2",
+    "ALTER TABLE parents RENAME COLUMN id TO pid",
+    "CREATE OR REPLACE VIEW v AS SELECT id, m, note FROM child",
+    "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey DEFERRABLE INITIALLY DEFERRED",
+    "CREATE FUNCTION twice(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 2 * $1';"
+    "CREATE UNIQUE INDEX ix_child_twice ON child (twice(id))",
+    "ALTER FUNCTION twice(int) RENAME TO double",
+    "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);"
+    "CREATE TABLE ev_2020 PARTITION OF ev FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
+    "CREATE UNIQUE INDEX ix_ev ON ev (id, at)",
+    "ALTER TABLE child ADD COLUMN k int GENERATED ALWAYS AS IDENTITY; ALTER TABLE child ALTER COLUMN note SET NOT NULL",
+    "ALTER TABLE child ADD CONSTRAINT ck_double CHECK (double(id) > 0)",
+    "ALTER INDEX ix_child_twice RENAME TO ix_child_double",
+    "DROP TABLE app2.other",
+]
+
+
+def by_name(catalog: Catalog) -> dict[str, object]:
+    return {t.qualified_name: t for t in catalog.tables}
+
+
+def test_each_step_read_through_the_memo_equals_a_full_reflection(pg_engine: sa.Engine) -> None:
+    memo = PostgresMemo()
+    before = Catalog(dialect="postgresql", tables=())
+    for step in STEPS:
+        with pg_engine.begin() as connection:
+            connection.exec_driver_sql(step)
+        with pg_engine.connect() as connection:
+            read_before = memo.read
+            incremental = reflect(connection, memo=memo)
+            fresh = reflect(connection)
+        assert incremental == fresh, step
+        assert fresh != before, f"the step changes nothing the reflection reads: {step}"
+        old, new = by_name(before), by_name(fresh)
+        changed = {name for name, table in new.items() if old.get(name) != table}
+        # every relation read again is one whose reflection changed: the rest came from the memo
+        assert memo.read - read_before == len(changed), (step, changed)
+        assert "bystander" not in changed or step == STEPS[0]
+        before = fresh
+    assert memo.read < len(STEPS) * len(before.tables) / 2
+
+
+# One change each, through one catalog source (or one object reached through pg_depend). Each pair is
+# (setup, change): the memo is filled after the setup, the change must be seen.
+SINGLE_CHANGES = {
+    "table rename (pg_class)": ("CREATE TABLE t (id int PRIMARY KEY)", "ALTER TABLE t RENAME TO u"),
+    "schema rename (pg_namespace)": (
+        "CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY)",
+        "ALTER SCHEMA s RENAME TO s2",
+    ),
+    "nullability (pg_attribute)": ("CREATE TABLE t (id int, k int)", "ALTER TABLE t ALTER COLUMN k SET NOT NULL"),
+    "identity (pg_attribute)": (
+        "CREATE TABLE t (id int NOT NULL)",
+        "ALTER TABLE t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY",
+    ),
+    "default (pg_attrdef)": ("CREATE TABLE t (id int, k int DEFAULT 1)", "ALTER TABLE t ALTER COLUMN k SET DEFAULT 2"),
+    "deferrability only (pg_constraint)": (
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (id int, p int CONSTRAINT fk REFERENCES p (id))",
+        "ALTER TABLE t ALTER CONSTRAINT fk DEFERRABLE",
+    ),
+    "index predicate only (pg_index)": (
+        "CREATE TABLE t (id int, k int); CREATE UNIQUE INDEX ix ON t (k) WHERE k > 0",
+        "DROP INDEX ix; CREATE UNIQUE INDEX ix ON t (k) WHERE k > 1",
+    ),
+    "index rename only (the index's pg_class row)": (
+        "CREATE TABLE t (id int, k int); CREATE UNIQUE INDEX ix ON t (k)",
+        "ALTER INDEX ix RENAME TO ix2",
+    ),
+    "a rule (pg_rewrite)": (
+        "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE log (id int)",
+        "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id)",
+    ),
+    "a rule dropped (pg_rewrite only: relhasrules stays set)": (
+        "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE log (id int);"
+        "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id)",
+        "DROP RULE r ON t",
+    ),
+    "the sequence a default names (pg_depend -> pg_class)": (
+        "CREATE TABLE t (id serial PRIMARY KEY)",
+        "ALTER SEQUENCE t_id_seq RENAME TO t_ids",
+    ),
+    "the table a foreign key refers to (pg_depend -> pg_class)": (
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (id int, p int REFERENCES p (id))",
+        "ALTER TABLE p RENAME TO p2",
+    ),
+    "the column a foreign key refers to (pg_depend -> pg_attribute)": (
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (id int, p int REFERENCES p (id))",
+        "ALTER TABLE p RENAME COLUMN id TO pid",
+    ),
+    "the schema of a referred table (pg_depend -> pg_class -> pg_namespace)": (
+        "CREATE SCHEMA s; CREATE TABLE s.p (id int PRIMARY KEY); CREATE TABLE t (id int, p int REFERENCES s.p (id))",
+        "ALTER SCHEMA s RENAME TO s2",
+    ),
+    "an enum type's name (pg_depend -> pg_type)": (
+        "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (id int, m mood)",
+        "ALTER TYPE mood RENAME TO temper",
+    ),
+    "an array of an enum (pg_depend -> pg_type, element type)": (
+        "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (id int, m mood[])",
+        "ALTER TYPE mood RENAME TO temper",
+    ),
+    "a domain's schema (pg_depend -> pg_type -> pg_namespace)": (
+        "CREATE SCHEMA s; CREATE DOMAIN s.posint AS int CHECK (VALUE > 0); CREATE TABLE t (id int, k s.posint)",
+        "ALTER SCHEMA s RENAME TO s2",
+    ),
+    "a function in an index expression (pg_depend -> pg_proc)": (
+        "CREATE FUNCTION f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1';"
+        "CREATE TABLE t (id int); CREATE UNIQUE INDEX ix ON t (f(id))",
+        "ALTER FUNCTION f(int) RENAME TO g",
+    ),
+    "a function in a CHECK (pg_depend -> pg_proc)": (
+        "CREATE FUNCTION f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1';"
+        "CREATE TABLE t (id int CONSTRAINT ck CHECK (f(id) > 0))",
+        "ALTER FUNCTION f(int) RENAME TO g",
+    ),
+    "a column's collation (pg_depend -> pg_collation)": (
+        'CREATE COLLATION mine FROM "C"; CREATE TABLE t (id int, k text COLLATE mine)',
+        "ALTER COLLATION mine RENAME TO yours",
+    ),
+    "a type shadowed on the search path (visibility)": (
+        "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (id int, m mood); CREATE SCHEMA early",
+        "CREATE TYPE early.mood AS ENUM ('b')",
+    ),
+}
+
+
+@pytest.fixture
+def early_on_the_path(pg_engine: sa.Engine) -> Iterator[sa.Engine]:
+    """The test database with ``early`` ahead of ``public`` on the search path (for the shadowing case)."""
+    database = pg_engine.url.database
+    with pg_engine.connect() as connection:
+        connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET search_path = early, public')
+        compat.commit(connection)
+    pg_engine.dispose()
+    yield pg_engine
+
+
+@pytest.mark.parametrize("case", SINGLE_CHANGES)
+def test_a_single_change_is_noticed(case: str, pg_engine: sa.Engine, request: pytest.FixtureRequest) -> None:
+    if "search path" in case:
+        request.getfixturevalue("early_on_the_path")
+    setup, change = SINGLE_CHANGES[case]
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql(setup)
+    memo = PostgresMemo()
+    with pg_engine.connect() as connection:
+        before = reflect(connection, memo=memo)
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql(change)
+    with pg_engine.connect() as connection:
+        incremental = reflect(connection, memo=memo)
+        fresh = reflect(connection)
+    assert fresh != before, "the change must be one the reflection reads"
+    assert incremental == fresh
+
+
+def test_an_index_made_valid_in_place_is_noticed(pg_engine: sa.Engine) -> None:
+    """A failed CREATE INDEX CONCURRENTLY leaves an invalid index; REINDEX makes it valid (indisvalid is read as a
+    value: PostgreSQL may update it in place, keeping the row's xmin)."""
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id int, k int); INSERT INTO t VALUES (1, 1), (2, 1)")
+    autocommit = pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.exec_driver_sql("CREATE UNIQUE INDEX CONCURRENTLY ix ON t (k)")
+    memo = PostgresMemo()
+    with pg_engine.connect() as connection:
+        before = reflect(connection, memo=memo)
+    table = before.table("t")
+    assert table is not None and not table.keys[0].valid
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM t WHERE id = 2; REINDEX INDEX ix")
+    with pg_engine.connect() as connection:
+        incremental = reflect(connection, memo=memo)
+        fresh = reflect(connection)
+    assert fresh != before
+    assert incremental == fresh
+
+
+def test_another_search_path_empties_the_memo(pg_engine: sa.Engine) -> None:
+    """Which schema is the default one (tables there get ``schema=None``) is the session's, not a relation's."""
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY)")
+    memo = PostgresMemo()
+    with pg_engine.connect() as connection:
+        before = reflect(connection, memo=memo)
+        connection.exec_driver_sql("SET search_path TO s, public")
+        incremental = reflect(connection, memo=memo)
+        fresh = reflect(connection)
+    moved = fresh.table("t")
+    assert before.table("t", "s") is not None and moved is not None and moved.schema is None
+    assert incremental == fresh
+
+
+def test_a_pass_on_the_server_gives_what_a_run_to_each_revision_gives(tmp_path: Path, pg_admin_url: str) -> None:
+    """``catalogs_on_server`` keeps one memo for the pass; each revision's Catalog equals the one a database
+    migrated to that revision alone gives."""
+    steps = [
+        "op.create_table('p', sa.Column('id', sa.Integer, primary_key=True), sa.Column('k', sa.Integer))\n"
+        "op.create_table('c', sa.Column('id', sa.Integer, primary_key=True), "
+        "sa.Column('p_id', sa.Integer, sa.ForeignKey('p.id')), sa.Column('n', sa.Integer))",
+        "op.create_index('ix_c_n', 'c', ['n'], unique=True, postgresql_where=sa.text('n > 0'))",
+        "op.rename_table('p', 'parents')",
+        "op.drop_index('ix_c_n', 'c')\n"
+        "op.create_index('ix_c_n', 'c', ['n'], unique=True, postgresql_where=sa.text('n > 1'))",
+        "op.alter_column('c', 'n', server_default='7')",
+        "op.create_unique_constraint('uq_parents_k', 'parents', ['k'])",
+    ]
+    revisions = [Revision(f"r{i}", f"r{i - 1}" if i else None, step) for i, step in enumerate(steps)]
+    project = AlembicProject.load(write_project(tmp_path / "db", revisions))
+    ids = [r.id for r in revisions]
+    one_pass = catalogs_on_server(pg_admin_url, project, ids, source="x")
+    for revision in ids:
+        alone = catalogs_on_server(pg_admin_url, project, [revision], source="x")[revision]
+        assert one_pass[revision] == alone, revision
