@@ -60,3 +60,9 @@ def test_a_python_string_site_carries_the_reason_key() -> None:
     assert site.sql is None
     assert site.unresolved == "the table name is computed at run time (t)"
     assert site.reason == "string-table-at-run-time"
+
+
+def test_every_reason_is_documented() -> None:
+    rules_md = (SITES.parents[1] / "docs" / "rules.md").read_text()
+    for entry in REASONS.values():
+        assert f"`{entry.key}`" in rules_md, entry.key
