@@ -11,6 +11,7 @@ import re
 import sys
 
 from schema_parity.rules import RULES, Example, Message, Rule
+from schema_parity.rules.undecided import REASONS
 
 RULES_DOC = "docs/rules.md"
 REGENERATE = "python -m schema_parity.rules.docs > docs/rules.md"
@@ -188,7 +189,17 @@ def _section(rule: Rule) -> str:
         out.append(marker + f"```{language}\n" + "\n\n".join(examples) + "\n```")
     if rule.messages:
         out.append("Messages:\n\n```text\n" + "\n".join(_message(m) for m in rule.messages) + "\n```")
+    if rule.code == "SP901":
+        out.append(_reasons())
     return "\n\n".join(out)
+
+
+def _reasons() -> str:
+    """SP901's registered reasons for an unreadable site: the key (``sites[].reason``), the text, why."""
+    lines = ["Reasons a site cannot be read (`Site.reason` holds the key; `{field}` is filled per site):", ""]
+    for entry in REASONS.values():
+        lines.append(_wrap(f"`{entry.key}`: {entry.text} \u2014 {entry.why}", first="- ", rest="  "))
+    return "\n".join(lines)
 
 
 def _message(message: Message) -> str:

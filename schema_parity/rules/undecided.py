@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
+
 from schema_parity.rules.rule import Example, Message, Rule
 
 SP901 = Rule(
@@ -63,9 +66,11 @@ SP901 = Rule(
             "unknown-opclass",
             "opclass {opclass} in the target: the default operator class of {operand} is not known to the checker.",
         ),
-        Message("unknown-opclass-expression",
-                "opclass {opclass} in the target: the default operator class of this expression is not known to the "
-                "checker."),
+        Message(
+            "unknown-opclass-expression",
+            "opclass {opclass} in the target: the default operator class of this expression is not known to the "
+            "checker.",
+        ),
         Message("unreadable-expression", "cannot read the catalog expression {text!r}: {error}"),
         Message(
             "collation-comparison",
@@ -178,10 +183,7 @@ SP904 = Rule(
             "INSERT INTO t (host, code) VALUES ('a', 1)\n"
             "  ON CONFLICT (host, code) DO NOTHING;  -- the key exists now"
         ),
-        fixed=(
-            "INSERT INTO t (host, code) VALUES ('a', 1)\n"
-            "  ON CONFLICT (host, code) DO NOTHING;"
-        ),
+        fixed=("INSERT INTO t (host, code) VALUES ('a', 1)\n  ON CONFLICT (host, code) DO NOTHING;"),
     ),
     applies=("checker", "checker"),
     description=(
@@ -286,3 +288,258 @@ SP905 = Rule(
 )
 
 FAMILY: tuple[Rule, ...] = (SP901, SP902, SP903, SP904, SP905)
+
+
+# -- SP901's reasons: why a site could not be read -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reason:
+    """Why an upsert site could not be read statically: ``key`` is stable (the JSON report's ``sites[].reason``),
+    ``text`` the ``str.format`` template of the reason SP901's finding says, ``why`` what the checker would need to
+    know and cannot without running the code (docs/rules.md lists every reason)."""
+
+    key: str
+    text: str
+    why: str
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(field for _, field, _, _ in string.Formatter().parse(self.text) if field)
+
+    def say(self, **fields: object) -> str:
+        """The reason with ``fields`` filled in (exactly the template's fields: a typo fails in the tests)."""
+        if fields.keys() != self.fields:
+            raise TypeError(f"reason {self.key}: fields {sorted(fields)} given, {sorted(self.fields)} taken")
+        return self.text.format(**fields)
+
+
+_REASONS = (
+    # -- SQL in a Python string ------------------------------------------------------------------------------------
+    Reason(
+        "string-table-at-run-time",
+        "the table name is computed at run time ({label})",
+        "The table is spliced into the string (f-string, concatenation, %-format): which table, and so which keys, "
+        "is known only when the code runs.",
+    ),
+    Reason(
+        "string-target-at-run-time",
+        "the ON CONFLICT target is computed at run time ({label})",
+        "The conflict target is spliced into the string: the columns it names are known only when the code runs.",
+    ),
+    Reason(
+        "string-name-spliced",
+        "{label} is spliced in as {role}",
+        "A column name (or another name) is spliced into the string: the statement's text is known only when the "
+        "code runs.",
+    ),
+    # -- SQLAlchemy: the INSERT statement ----------------------------------------------------------------------------
+    Reason(
+        "not-a-dialect-insert",
+        "the INSERT comes from {label}, not sqlalchemy.dialects.postgresql/sqlite.insert",
+        "Only the dialect insert() constructs have on_conflict_* methods; another function may build anything.",
+    ),
+    Reason(
+        "generic-insert",
+        "{label} is the generic insert: it has no on_conflict_* methods",
+        "sqlalchemy.insert has no on_conflict_* methods: the call fails at run time, or the name is rebound to "
+        "something the scanner cannot see.",
+    ),
+    Reason(
+        "insert-names-no-table",
+        "{label} names no table",
+        "The insert() call has no table argument to read the statement's table from.",
+    ),
+    Reason(
+        "arguments-spread",
+        "{method}(**...) passes its arguments at run time",
+        "The target, constraint or SET clause arrive in a dict unpacked at the call: their values are run-time data.",
+    ),
+    Reason(
+        "statement-at-run-time",
+        "the INSERT statement {name} is {binding}",
+        "The statement is a parameter, a loop or with target, or changed by augmented assignment or unpacking: which "
+        "INSERT it is depends on the caller or the data.",
+    ),
+    Reason(
+        "statement-untraced",
+        "cannot trace the INSERT statement {label} to an insert(...) call",
+        "The statement comes from another module, a function's return value or an expression the scanner does not "
+        "follow.",
+    ),
+    Reason(
+        "statement-too-many-steps",
+        "the INSERT statement is built through too many steps",
+        "The chain of methods and variables from insert(...) to on_conflict_* is longer than the scanner follows.",
+    ),
+    # -- SQLAlchemy: the table -----------------------------------------------------------------------------------
+    Reason(
+        "table-too-many-indirections",
+        "the table {label} is defined through too many indirections",
+        "The name leads to the Table through more assignments than the scanner follows.",
+    ),
+    Reason(
+        "table-not-in-tree",
+        "the table {label} is not defined in the scanned tree",
+        "No definition of the name is found in the scanned files, so its columns and keys are unknown.",
+    ),
+    Reason(
+        "table-at-run-time",
+        "the table {label} is {binding}",
+        "The table is a parameter, a loop or with target, or assigned by unpacking: which table it is depends on the "
+        "caller or the data.",
+    ),
+    Reason(
+        "table-in-unreadable-file",
+        "the table {label} is defined in {unreadable}",
+        "The module that defines the table could not be read or parsed (it is reported as SP903).",
+    ),
+    Reason(
+        "table-outside-tree",
+        "the table {label} is imported from {qualified}, outside the scanned tree",
+        "The table is defined in a module that is not scanned (an installed package, a path left out).",
+    ),
+    Reason(
+        "not-a-table",
+        "the table {label} is not a Table or a mapped class",
+        "The name is bound to something other than a Table(...) call or an ORM class (a function, an import of a "
+        "module).",
+    ),
+    Reason(
+        "not-a-table-call",
+        "the table {call} is not a Table(...) definition",
+        "The call that defines the name is not SQLAlchemy's Table(...) (a factory function, a reflection).",
+    ),
+    Reason(
+        "mapped-class-without-table",
+        "the mapped class {name} has no __tablename__ or __table__ found statically",
+        "The class's table name is set in a way the scanner does not read (a declared_attr function, a metaclass).",
+    ),
+    Reason(
+        "not-a-column",
+        "{label} is not a column of {table}",
+        "The table is known completely and has no column of that key: the name is bound at run time, or the code "
+        "fails when it runs.",
+    ),
+    Reason(
+        "not-a-literal-string",
+        "{label} is not a literal string",
+        "A table, schema, column or constraint name is computed (a call, a concatenation, a parameter).",
+    ),
+    Reason(
+        "sequence-at-run-time",
+        "{argument}={label} is computed at run time",
+        "The list of columns (index_elements=, a constraint's columns) is not a literal list or a name bound to one.",
+    ),
+    # -- SQLAlchemy: the conflict target and the SET clause ------------------------------------------------------
+    Reason(
+        "cannot-build",
+        "{what} cannot be built as written: {error_type}: {error}",
+        "SQLAlchemy itself refuses the object as written: it fails at run time the same way, before any SQL is sent.",
+    ),
+    Reason(
+        "sqlite-constraint-argument",
+        "constraint= does not exist on sqlite.insert (TypeError at run time)",
+        "sqlite.insert's on_conflict_* methods have no constraint= argument: the call raises TypeError before any "
+        "SQL is sent, so there is no statement to judge.",
+    ),
+    Reason(
+        "constraint-and-index-elements",
+        "constraint= and index_elements= are both given (ValueError at run time)",
+        "SQLAlchemy refuses both at once (ValueError) before any SQL is sent, so there is no statement to judge.",
+    ),
+    Reason(
+        "constraint-at-run-time",
+        "constraint={label} is {binding}, computed at run time",
+        "The constraint= argument is a parameter or a name with no definition found: which key it names is known "
+        "only at run time.",
+    ),
+    Reason(
+        "constraint-not-static",
+        "constraint={label} is not a name or a constraint object found statically",
+        "constraint= is neither a string nor a UniqueConstraint/PrimaryKeyConstraint/Index/ExcludeConstraint object "
+        "the scanner can read.",
+    ),
+    Reason(
+        "unnamed-exclude-constraint",
+        "constraint={label}: an unnamed ExcludeConstraint is not supported statically",
+        "An unnamed ExcludeConstraint's columns become an inferred target whose operators the checker does not model.",
+    ),
+    Reason(
+        "not-an-expression",
+        "{label} is not an SQL expression that can be read statically",
+        "The expression (in index_where=, an index element, set_=) is a form the scanner does not rebuild.",
+    ),
+    Reason(
+        "call-not-evaluable",
+        "{label} is a call that cannot be evaluated statically",
+        "A call other than SQLAlchemy's constructs (func.*, text(), literal(), column()) in the expression: its "
+        "result is known only at run time.",
+    ),
+    Reason(
+        "name-at-run-time",
+        "{label} is {binding}, known only at run time",
+        "A name in the expression is a parameter, a loop or with target, or assigned by unpacking.",
+    ),
+    Reason(
+        "name-computed-because",
+        "{label} is computed at run time: {reason}",
+        "A name in the expression is bound to an expression that cannot be read (the reason after the colon).",
+    ),
+    Reason(
+        "name-computed",
+        "{label} is computed at run time",
+        "A name in the expression is bound to something other than an expression (a def, an import).",
+    ),
+    Reason(
+        "name-unresolvable",
+        "{label} cannot be resolved statically",
+        "The reference is neither a name nor an attribute or subscript the scanner follows.",
+    ),
+    Reason(
+        "column-of-unknown-table",
+        "{label} is not a column of a table found statically ({reason})",
+        "The expression names a column of a table that could not be read (the reason in parentheses).",
+    ),
+    Reason(
+        "set-at-run-time",
+        "set_= is computed at run time and no column of the table is known to stand in for it",
+        "The SET clause is built at run time and the table's columns are unknown, so no DO UPDATE text can be "
+        "written to judge the target with.",
+    ),
+    # -- configured wrappers ([tool.schema-parity] wrappers) -----------------------------------------------------
+    Reason(
+        "wrapper-no-table",
+        "the call of {function} passes no table argument ({table!r})",
+        "The wrapper's configured table argument is not given at this call.",
+    ),
+    Reason(
+        "wrapper-arguments-spread",
+        "the call of {function} passes *args/**kwargs: its {role} argument is known at run time",
+        "The argument the wrapper's configuration names may arrive in *args or **kwargs: its value is run-time data.",
+    ),
+    Reason(
+        "wrapper-receiver-unknown",
+        "the call of {function} is not on self or a Repo(...) object: the class that sets {attribute} is known at run "
+        "time",
+        'The wrapper reads its table from "self.<attribute>", and the object the method is called on is not one '
+        "whose class the scanner can name.",
+    ),
+    Reason(
+        "class-attribute-not-set",
+        "{attribute} is not set in class {owner} or its bases",
+        "The class attribute the wrapper reads its table from is set elsewhere (in __init__, by a decorator, at run "
+        "time).",
+    ),
+    Reason(
+        "primary-key-unknown",
+        "the primary key of {table} is not known statically ({function} defaults to it)",
+        "The wrapper's default target is the table's primary key, and the table's columns are not all known.",
+    ),
+)
+
+REASONS: dict[str, Reason] = {reason.key: reason for reason in _REASONS}
+"""Every reason a site can be unresolved for, by key (``sites[].reason`` in the JSON report)."""
+
+
+def reason(key: str, **fields: object) -> str:
+    """Reason ``key``'s text with ``fields`` (KeyError for an unregistered key)."""
+    return REASONS[key].say(**fields)

@@ -24,6 +24,8 @@ class Site:
     ``columns_unknown`` says why the inserted columns are known only at run time although the code lists some (the
     statement is executed with parameters, or handed on to code that may pass them): ``sql`` then has no column list,
     so "NOT NULL column left out" (SP301) is not judged for this site, while the conflict target still is.
+    ``reason`` is the stable key of ``unresolved`` among SP901's registered reasons
+    (``schema_parity.rules.undecided.REASONS``; ``sites[].reason`` in the JSON report).
     """
 
     path: str
@@ -35,6 +37,7 @@ class Site:
     revision: str | None = None
     unresolved: str | None = None
     columns_unknown: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

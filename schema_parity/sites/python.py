@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TypeGuard
 
 from schema_parity.rules import rule_for
+from schema_parity.rules.undecided import reason
 from schema_parity.sites import Origin, ScanProblem, Site
 from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
@@ -486,16 +487,20 @@ class _Module:
         sites = []
         for statement in upsert_statements(text, psql=False):
             line, column = self.lines.position(offsets[statement.start])
-            sql, unresolved = _fill_holes(statement, text, labels)
-            sites.append(Site(self.path, line, column, self.origin, sql, revision=self.revision, unresolved=unresolved))
+            sql, unresolved, key = _fill_holes(statement, text, labels)
+            sites.append(
+                Site(
+                    self.path, line, column, self.origin, sql, revision=self.revision, unresolved=unresolved, reason=key
+                )
+            )
         return sites
 
 
-def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str | None, str | None]:
-    """The statement's SQL with value holes as ``?``, or None and the reason when a hole is a name."""
+def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str | None, str | None, str | None]:
+    """The statement's SQL with value holes as ``?``, or None, the reason and its key when a hole is a name."""
     sql = text[statement.start : statement.end]
     if not labels or not _MARK_RE.search(sql):
-        return sql, None
+        return sql, None, None
     tokens = statement.tokens
     keywords = upsert_keywords(statement)
     assert keywords is not None
@@ -504,24 +509,25 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
     target_end = next((i for i in range(conflict + 1, len(tokens)) if tokens[i].upper == "DO"), len(tokens))
     columns = _parenthesised(tokens, table.stop)
     set_heads = _set_heads(tokens, target_end)
-    reasons: list[tuple[int, str]] = []  # (rank, reason): the table name first, then the target, then other names
+    reasons: list[tuple[int, str, str]] = []  # (rank, reason, key): the table name, then the target, then names
     fill: dict[str, str] = {}
     for index, token in enumerate(tokens):
         for match in _MARK_RE.finditer(token.text):
             label = labels[int(match.group(1))]
             if index in table:
-                reasons.append((0, f"the table name is computed at run time ({label})"))
+                reasons.append((0, reason("string-table-at-run-time", label=label), "string-table-at-run-time"))
             elif conflict < index < target_end:
-                reasons.append((1, f"the ON CONFLICT target is computed at run time ({label})"))
+                reasons.append((1, reason("string-target-at-run-time", label=label), "string-target-at-run-time"))
             elif token.kind in ("string", "dollar"):
                 fill[match.group()] = "?"
             elif (role := _name_role(tokens, index, columns, set_heads)) is not None:
-                reasons.append((2, f"{label} is spliced in as {role}"))
+                reasons.append((2, reason("string-name-spliced", label=label, role=role), "string-name-spliced"))
             else:
                 fill[match.group()] = "(?)" if tokens[index - 1].upper == "VALUES" else "?"
     if reasons:
-        return None, min(reasons)[1]
-    return _MARK_RE.sub(lambda match: fill.get(match.group(), "?"), sql), None
+        _, said, key = min(reasons)
+        return None, said, key
+    return _MARK_RE.sub(lambda match: fill.get(match.group(), "?"), sql), None, None
 
 
 def _name_role(tokens: tuple[Token, ...], index: int, columns: range, set_heads: set[int]) -> str | None:
@@ -593,8 +599,12 @@ def _regex_pattern(call: ast.Call) -> ast.expr | None:
     """The pattern of a ``re.compile(...)``-style call: a regular expression that mentions ON CONFLICT (to find
     statements in a log, say) is not a statement, and reading it as one was a false SP902 on a real project."""
     func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr in _REGEX_FUNCTIONS and isinstance(func.value, ast.Name)
-            and func.value.id in ("re", "regex")):
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr in _REGEX_FUNCTIONS
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("re", "regex")
+    ):
         return None
     if call.args:
         return call.args[0]

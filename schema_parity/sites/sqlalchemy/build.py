@@ -37,7 +37,7 @@ def _as_written(what: str) -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, TypeError, AttributeError, KeyError, ValueError) as exc:
-        raise Unresolved(f"{what} cannot be built as written: {type(exc).__name__}: {exc}") from None
+        raise Unresolved("cannot-build", what=what, error_type=type(exc).__name__, error=exc) from None
 
 
 # -- one upsert -------------------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ class _Builder:
             given[name] = node
         if given["constraint"] is not None:
             if dialect == "sqlite":
-                raise Unresolved("constraint= does not exist on sqlite.insert (TypeError at run time)")
+                raise Unresolved("sqlite-constraint-argument")
             kwargs["constraint"] = self.constraint(given["constraint"])
         elements = given["index_elements"]
         if isinstance(elements, ast.Attribute) and elements.attr == "columns":
@@ -121,7 +121,7 @@ class _Builder:
         if given["index_where"] is not None:
             kwargs["index_where"] = self.expression(given["index_where"], upsert.module)
         if "constraint" in kwargs and "index_elements" in kwargs:
-            raise Unresolved("constraint= and index_elements= are both given (ValueError at run time)")
+            raise Unresolved("constraint-and-index-elements")
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         engine = PGDialect(paramstyle="qmark") if dialect == "postgresql" else sqlite.dialect()
         first = next(iter(self.table.c), None)
@@ -155,11 +155,11 @@ class _Builder:
             binding = module.binding(node)
             if binding is None or not isinstance(binding.node, ast.expr):
                 reason = binding.run_time if binding is not None and binding.run_time else "not found"
-                raise Unresolved(f"constraint={label} is {reason}, computed at run time")
+                raise Unresolved("constraint-at-run-time", label=label, binding=reason)
             call, module = binding.node, binding.module
         kind = module.sqlalchemy_name(call) if isinstance(call, ast.Call) else None
         if kind not in CONSTRAINT_KINDS or not isinstance(call, ast.Call):
-            raise Unresolved(f"constraint={label} is not a name or a constraint object found statically")
+            raise Unresolved("constraint-not-static", label=label)
         args = list(call.args)
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         name = self.resolver.string(keywords["name"], module) if "name" in keywords else None
@@ -175,7 +175,7 @@ class _Builder:
             return index
         if kind == "ExcludeConstraint":
             if name is None:
-                raise Unresolved(f"constraint={label}: an unnamed ExcludeConstraint is not supported statically")
+                raise Unresolved("unnamed-exclude-constraint", label=label)
             return name
         columns = [self.element(a, module) for a in args]
         with _as_written(f"constraint={label}"):
@@ -223,7 +223,7 @@ class _Builder:
             return self.call(node, module, label)
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
             return self.reference(node, module, label)
-        raise Unresolved(f"{label} is not an SQL expression that can be read statically")
+        raise Unresolved("not-an-expression", label=label)
 
     def call(self, node: ast.Call, module: ModuleInfo, label: str) -> Any:
         sa = self.sa
@@ -252,7 +252,7 @@ class _Builder:
             operands = [self.element_expression(a, module) for a in node.args]
             with _as_written(label):
                 return getattr(sa.func, function)(*operands)
-        raise Unresolved(f"{label} is a call that cannot be evaluated statically")
+        raise Unresolved("call-not-evaluable", label=label)
 
     def element_expression(self, node: ast.expr, module: ModuleInfo) -> Any:
         """A function argument: a string literal is a value here, not a column name."""
@@ -283,19 +283,19 @@ class _Builder:
         elif isinstance(node, ast.Name):
             binding = module.binding(node)
             if binding is not None and binding.run_time is not None:
-                raise Unresolved(f"{label} is {binding.run_time}, known only at run time")
+                raise Unresolved("name-at-run-time", label=label, binding=binding.run_time)
             if binding is not None and isinstance(binding.node, ast.expr):
                 try:
                     return self.expression(binding.node, binding.module)
                 except Unresolved as exc:
-                    raise Unresolved(f"{label} is computed at run time: {exc}") from None
-            raise Unresolved(f"{label} is computed at run time")
+                    raise Unresolved("name-computed-because", label=label, reason=exc) from None
+            raise Unresolved("name-computed", label=label)
         else:
-            raise Unresolved(f"{label} cannot be resolved statically")
+            raise Unresolved("name-unresolvable", label=label)
         try:
             table = self.resolver.table(holder, module)
         except Unresolved as exc:
-            raise Unresolved(f"{label} is not a column of a table found statically ({exc})") from None
+            raise Unresolved("column-of-unknown-table", label=label, reason=exc) from None
         if table.name == self.upsert.table.name and table.schema == self.upsert.table.schema:
             return self.column(key, label)
         column = table.column(key, label)
@@ -377,5 +377,5 @@ def _stand_in(upsert: Upsert, target: str) -> str:
     if not names:
         names = [c.name for c in upsert.table.columns.values()]
     if not names:
-        raise Unresolved("set_= is computed at run time and no column of the table is known to stand in for it")
+        raise Unresolved("set-at-run-time")
     return names[0]

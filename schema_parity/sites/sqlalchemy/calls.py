@@ -64,15 +64,19 @@ def _sqlalchemy_site(
 ) -> Iterator[Site]:
     columns_unknown: str | None = None
 
-    def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
-        return Site(path, *position, origin, sql, dialect, revision, reason, columns_unknown if sql else None)
+    def site(
+        origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None, key: str | None = None
+    ) -> Site:
+        return Site(
+            path, *position, origin, sql, dialect, revision, reason, columns_unknown if sql else None, reason=key
+        )
 
     assert isinstance(call.func, ast.Attribute)
     action: Literal["update", "nothing"] = "update" if call.func.attr == "on_conflict_do_update" else "nothing"
     try:
         upsert = _trace(resolver, call, action)
     except Unresolved as exc:
-        yield site("sqlalchemy", None, exc.dialect, str(exc))
+        yield site("sqlalchemy", None, exc.dialect, str(exc), exc.key)
         return
     if upsert.values is not None and not upsert.from_select:
         columns_unknown = run_time_columns(resolver, call)
@@ -245,17 +249,18 @@ def _loads(
 def _render_sites(resolver: Resolver, upsert: Upsert, site: Any, origin: Origin) -> Iterator[Site]:
     """One site per dialect the statement is for; one shared site when both engines would get the same text."""
     dialects = [upsert.dialect] if upsert.dialect is not None else list(DIALECTS)
-    rendered: dict[Dialect, tuple[str | None, str | None]] = {}
+    rendered: dict[Dialect, tuple[str | None, str | None, str | None]] = {}  # (sql, reason, its key)
     for dialect in dialects:
         try:
-            rendered[dialect] = (render(resolver, upsert, dialect), None)
+            rendered[dialect] = (render(resolver, upsert, dialect), None, None)
         except Unresolved as exc:
-            rendered[dialect] = (None, str(exc))
+            rendered[dialect] = (None, str(exc), exc.key)
     if upsert.dialect is None and len(set(rendered.values())) == 1:
-        yield site(origin, *rendered[dialects[0]][:1], None, rendered[dialects[0]][1])
+        sql, reason, key = rendered[dialects[0]]
+        yield site(origin, sql, None, reason, key)
         return
-    for dialect, (sql, reason) in rendered.items():
-        yield site(origin, sql, dialect, reason)
+    for dialect, (sql, reason, key) in rendered.items():
+        yield site(origin, sql, dialect, reason, key)
 
 
 def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothing"]) -> Upsert:
@@ -284,16 +289,14 @@ def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothin
         if isinstance(node, ast.Call):
             dialect = _insert_dialect(node, module)
             if dialect is None:
-                raise Unresolved(
-                    f"the INSERT comes from {resolver.label(node)}, not sqlalchemy.dialects.postgresql/sqlite.insert"
-                )
+                raise Unresolved("not-a-dialect-insert", label=resolver.label(node))
             if dialect == "generic":
-                raise Unresolved(f"{resolver.label(node)} is the generic insert: it has no on_conflict_* methods")
+                raise Unresolved("generic-insert", label=resolver.label(node))
             if not node.args:
-                raise Unresolved(f"{resolver.label(node)} names no table")
+                raise Unresolved("insert-names-no-table", label=resolver.label(node))
             try:
                 if any(k.arg is None for k in call.keywords):
-                    raise Unresolved(f"{call.func.attr}(**...) passes its arguments at run time")  # type: ignore[attr-defined]
+                    raise Unresolved("arguments-spread", method=call.func.attr)  # type: ignore[attr-defined]
                 table = resolver.table(node.args[0], module)
             except Unresolved as exc:
                 exc.dialect = dialect
@@ -316,13 +319,13 @@ def _trace(resolver: Resolver, call: ast.Call, action: Literal["update", "nothin
         if isinstance(node, ast.Name):
             binding = module.lookup(node.id, node)
             if binding is not None and binding.run_time is not None:
-                raise Unresolved(f"the INSERT statement {node.id} is {binding.run_time}")
+                raise Unresolved("statement-at-run-time", name=node.id, binding=binding.run_time)
             if binding is None or not isinstance(binding.node, ast.expr) or binding.module is not module:
-                raise Unresolved(f"cannot trace the INSERT statement {node.id} to an insert(...) call")
+                raise Unresolved("statement-untraced", label=node.id)
             node = binding.node
             continue
-        raise Unresolved(f"cannot trace the INSERT statement {resolver.label(node)} to an insert(...) call")
-    raise Unresolved("the INSERT statement is built through too many steps")
+        raise Unresolved("statement-untraced", label=resolver.label(node))
+    raise Unresolved("statement-too-many-steps")
 
 
 def _insert_dialect(call: ast.Call, module: ModuleInfo) -> Dialect | Literal["generic"] | None:
@@ -502,8 +505,11 @@ def _wrapper_site(
 ) -> Iterator[Site]:
     line, column = call.lineno, call.col_offset + 1
 
-    def site(origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None) -> Site:
-        return Site(path, line, column, origin, sql, dialect, revision, reason)  # wrappers list no columns
+    def site(
+        origin: Origin, sql: str | None, dialect: Dialect | None, reason: str | None = None, key: str | None = None
+    ) -> Site:
+        # wrappers list no columns
+        return Site(path, line, column, origin, sql, dialect, revision, unresolved=reason, reason=key)
 
     try:
         arguments = _bind(resolver, call, wrapper)
@@ -511,7 +517,7 @@ def _wrapper_site(
             model, where = _receiver_attribute(resolver, call, wrapper, wrapper.table.removeprefix("self."))
             table = resolver.table(model, where)
         elif arguments.get("table") is None:
-            raise Unresolved(f"the call of {wrapper.function} passes no table argument ({wrapper.table!r})")
+            raise Unresolved("wrapper-no-table", function=wrapper.function, table=wrapper.table)
         else:
             table = resolver.table(arguments["table"], resolver.module)  # type: ignore[arg-type]
         elements, constraint = arguments.get("index_elements"), arguments.get("constraint")
@@ -528,7 +534,7 @@ def _wrapper_site(
             None,
         )
     except Unresolved as exc:
-        yield site("wrapper", None, wrapper.dialect, str(exc))
+        yield site("wrapper", None, wrapper.dialect, str(exc), exc.key)
         return
     yield from _render_sites(resolver, upsert, site, "wrapper")
 
@@ -554,9 +560,7 @@ def _bind(resolver: Resolver, call: ast.Call, wrapper: Wrapper) -> dict[str, ast
         carried = starred < len(call.args) and (position is None or position >= starred) and name not in keyword_only
         if value is None and (spread or carried):
             # ``*rows`` or ``**options`` may carry it: known at run time (a literal keyword is read whatever else)
-            raise Unresolved(
-                f"the call of {wrapper.function} passes *args/**kwargs: its {role} argument is known at run time"
-            )
+            raise Unresolved("wrapper-arguments-spread", function=wrapper.function, role=role)
         bound[role] = value
     return bound
 
@@ -567,10 +571,7 @@ def _receiver_attribute(resolver: Resolver, call: ast.Call, wrapper: Wrapper, at
     module that defines it."""
     owner = _method_class(resolver.module, call.func) if isinstance(call.func, ast.Attribute) else None
     if owner is None:
-        raise Unresolved(
-            f"the call of {wrapper.function} is not on self or a Repo(...) object: the class that sets "
-            f"{attribute} is known at run time"
-        )
+        raise Unresolved("wrapper-receiver-unknown", function=wrapper.function, attribute=attribute)
     module = resolver.module
     queue = [(owner, module)]
     for _ in range(MAX_DEPTH * 4):
@@ -591,7 +592,7 @@ def _receiver_attribute(resolver: Resolver, call: ast.Call, wrapper: Wrapper, at
             binding = where.binding(base) if isinstance(base, (ast.Name, ast.Attribute)) else None
             if binding is not None and isinstance(binding.node, ast.ClassDef):
                 queue.append((binding.node, binding.module))
-    raise Unresolved(f"{attribute} is not set in class {owner.name} or its bases")
+    raise Unresolved("class-attribute-not-set", attribute=attribute, owner=owner.name)
 
 
 def _default_target(wrapper: Wrapper, table: Any) -> ast.expr:
@@ -599,9 +600,7 @@ def _default_target(wrapper: Wrapper, table: Any) -> ast.expr:
     if wrapper.default_target == "primary-key":
         names = [c.name for c in table.columns.values() if c.primary_key]
         if not names or not table.complete:
-            raise Unresolved(
-                f"the primary key of {table.name} is not known statically ({wrapper.function} defaults to it)"
-            )
+            raise Unresolved("primary-key-unknown", table=table.name, function=wrapper.function)
     else:
         names = list(wrapper.default_target or ())
     return ast.List([ast.Constant(name) for name in names], ast.Load())

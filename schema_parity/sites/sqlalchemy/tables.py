@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schema_parity.catalog import Dialect
+from schema_parity.rules.undecided import reason
 from schema_parity.sites.sqlalchemy.names import MAX_DEPTH, SQLA_ROOTS, ModuleInfo
 
 #: SQLAlchemy's constraint classes by the naming convention key their names are made with.
@@ -20,12 +21,17 @@ CONSTRAINT_KINDS = {"UniqueConstraint": "uq", "PrimaryKeyConstraint": "pk", "Ind
 
 
 class Unresolved(Exception):
-    """A piece of the upsert that cannot be known without running the code; the message names the expression.
+    """A piece of the upsert that cannot be known without running the code: ``key`` is one of SP901's registered
+    reasons (``schema_parity.rules.undecided.REASONS``), and the message its text, naming the expression.
 
     ``dialect`` is set once the dialect INSERT has been found, so even an unresolved site is judged only there.
     """
 
     dialect: Dialect | None = None
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(reason(key, **fields))
+        self.key = key
 
 
 # -- table definitions ------------------------------------------------------------------------------------------------
@@ -56,7 +62,7 @@ class TableDef:
         found = self.columns.get(key) or next((c for c in self.columns.values() if c.name == key), None)
         if found is None:
             if self.complete:
-                raise Unresolved(f"{label} is not a column of {self.label or self.name}")
+                raise Unresolved("not-a-column", label=label, table=self.label or self.name)
             found = self.columns[key] = ColumnDef(key, key)
         return found
 
@@ -74,31 +80,31 @@ class Resolver:
     def table(self, node: ast.expr, module: ModuleInfo, depth: int = 0) -> TableDef:
         label = self.label(node) if module is self.module else node.__class__.__name__
         if depth > MAX_DEPTH:
-            raise Unresolved(f"the table {label} is defined through too many indirections")
+            raise Unresolved("table-too-many-indirections", label=label)
         if isinstance(node, ast.Attribute) and node.attr == "__table__":
             return self.table(node.value, module, depth + 1)
         if isinstance(node, ast.Call):
             return self.table_call(node, module)
         binding = module.binding(node)
         if binding is None:
-            raise Unresolved(f"the table {label} is not defined in the scanned tree")
+            raise Unresolved("table-not-in-tree", label=label)
         if binding.run_time is not None:
-            raise Unresolved(f"the table {label} is {binding.run_time}")
+            raise Unresolved("table-at-run-time", label=label, binding=binding.run_time)
         if binding.node is None:
             broken = self.module.project.unreadable(binding.qualified or "")
             if broken is not None:
-                raise Unresolved(f"the table {label} is defined in {broken}")
-            raise Unresolved(f"the table {label} is imported from {binding.qualified}, outside the scanned tree")
+                raise Unresolved("table-in-unreadable-file", label=label, unreadable=broken)
+            raise Unresolved("table-outside-tree", label=label, qualified=binding.qualified)
         if isinstance(binding.node, ast.ClassDef):
             return self.model(binding.node, binding.module)
         if isinstance(binding.node, ast.expr):
             return self.table(binding.node, binding.module, depth + 1)
-        raise Unresolved(f"the table {label} is not a Table or a mapped class")
+        raise Unresolved("not-a-table", label=label)
 
     def table_call(self, call: ast.Call, module: ModuleInfo) -> TableDef:
         kind = module.sqlalchemy_name(call)
         if kind not in ("Table", "table") or not call.args:
-            raise Unresolved(f"the table {ast.unparse(call)} is not a Table(...) definition")
+            raise Unresolved("not-a-table-call", call=ast.unparse(call))
         name = self.string(call.args[0], module)
         schema = next((k.value for k in call.keywords if k.arg == "schema"), None)
         table = TableDef(name, self.string(schema, module) if schema is not None else None, label=name)
@@ -134,7 +140,7 @@ class Resolver:
         else:
             mapped = next((b for b in bases if isinstance(b, TableDef)), None)
             if mapped is None:
-                raise Unresolved(f"the mapped class {cls.name} has no __tablename__ or __table__ found statically")
+                raise Unresolved("mapped-class-without-table", name=cls.name)
             return mapped  # single-table inheritance
         table = TableDef(name, None, label=cls.name)
         for base in bases:
@@ -306,7 +312,7 @@ class Resolver:
                 binding = module.resolve(binding.qualified)
             if binding is not None and isinstance(binding.node, ast.Constant) and isinstance(binding.node.value, str):
                 return binding.node.value
-        raise Unresolved(f"{self.label(node) if module is self.module else ast.unparse(node)} is not a literal string")
+        raise Unresolved("not-a-literal-string", label=self.label(node) if module is self.module else ast.unparse(node))
 
     def sequence(self, node: ast.expr, module: ModuleInfo, what: str) -> tuple[list[ast.expr], ModuleInfo]:
         """The items of a literal list/tuple, or of a name bound to one (a module constant, a local)."""
@@ -320,7 +326,7 @@ class Resolver:
             if binding is None or not isinstance(binding.node, ast.expr):
                 break
             node, module = binding.node, binding.module
-        raise Unresolved(f"{what}={self.label(seen)} is computed at run time")
+        raise Unresolved("sequence-at-run-time", argument=what, label=self.label(seen))
 
 
 @dataclass

@@ -260,16 +260,19 @@ class _SchemaNames:
         assert isinstance(name, str)
         if name in self.chosen:
             return True
-        if self.relations and self.connection.exec_driver_sql(
-            f"SELECT 1 FROM {self.master} WHERE type IN ('table', 'view', 'index') AND name = ?", (name,)
-        ).first():
-            return True
-        # A constraint name is in its table's CREATE TABLE (quoted, when it holds a quote character).
-        needle = name if not any(q in name for q in "\"`]") else ""
-        rows = self.connection.exec_driver_sql(
-            f"SELECT sql FROM {self.master} WHERE type = 'table' AND instr(sql, ?) > 0", (needle,)
+        # One query: the relation of that name (when relations count), and the tables whose CREATE TABLE holds the
+        # name, where a constraint of that name would be (quoted, when it holds a quote character).
+        needle = name if not any(q in name for q in '"`]') else ""
+        relation = "type IN ('table', 'view', 'index') AND name = ?" if self.relations else "0 AND ?"
+        rows = _read(
+            self.connection,
+            f"SELECT type, sql, {relation} FROM {self.master} WHERE ({relation}) "
+            "OR (type = 'table' AND instr(sql, ?) > 0)",
+            (name, name, needle),
         )
-        return any(name in _constraint_names(sql) for (sql,) in rows)
+        return any(
+            is_relation or (kind == "table" and name in _constraint_names(sql)) for kind, sql, is_relation in rows
+        )
 
     def add(self, name: str) -> None:
         self.chosen.add(name)
@@ -354,12 +357,25 @@ def _table_copy(operations: Operations, table: str, schema: str | None) -> Itera
 
 def _explicit_indexes(connection: sa.Connection, table: str, schema: str | None) -> list[tuple[str, str]]:
     """(name, CREATE INDEX) of the table's indexes made by CREATE INDEX (a constraint's own index has no SQL)."""
-    rows = connection.exec_driver_sql(
+    rows = _read(
+        connection,
         f"SELECT name, sql FROM {_master(connection, schema)} WHERE type = 'index' AND tbl_name = ? "
         "AND sql IS NOT NULL ORDER BY rowid",
         (table,),
     )
     return [(name, sql) for name, sql in rows]
+
+
+def _read(connection: sa.Connection, sql: str, parameters: tuple[str, ...]) -> list[Any]:
+    """The rows of a read-only look-up in SQLite's schema, on the driver's cursor: these run for every table a
+    history creates or copies, and SQLAlchemy's result machinery cost more than the query (benchmarks/migrate.py).
+    The statement changes nothing, so SQLAlchemy's transaction state and events have nothing to see."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _add_column_with_constraints(operations: ParityOperations, operation: alembic_ops.AddColumnOp) -> None:

@@ -1,0 +1,68 @@
+"""SP901's reasons are data: every reason a site can be unresolved for is one registered entry
+(schema_parity/rules/undecided.py), every entry is raised by some code path, and every raise names one."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from schema_parity.rules.undecided import REASONS, reason
+from schema_parity.sites.python import sites_from_python
+from schema_parity.sites.sqlalchemy.tables import Unresolved
+
+SITES = Path(__file__).resolve().parents[1] / "schema_parity" / "sites"
+
+
+def _emitted() -> dict[str, set[str]]:
+    """Every reason key a scanner module passes to ``Unresolved(...)`` or ``reason(...)``, with the fields given."""
+    found: dict[str, set[str]] = {}
+    for path in SITES.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("Unresolved", "reason")
+                and not any(k.arg is None for k in node.keywords)  # Unresolved's own reason(key, **fields)
+            ):
+                assert node.args and isinstance(node.args[0], ast.Constant), f"{path}:{node.lineno}: key not literal"
+                key = node.args[0].value
+                assert key in REASONS, f"{path}:{node.lineno}: unregistered reason {key!r}"
+                assert {k.arg for k in node.keywords} == set(REASONS[key].fields), f"{path}:{node.lineno}: fields"
+                found.setdefault(key, set()).add(str(path))
+    return found
+
+
+def test_every_reason_is_raised_somewhere_and_every_raise_is_registered() -> None:
+    assert set(_emitted()) == set(REASONS)
+
+
+def test_every_reason_says_why() -> None:
+    for entry in REASONS.values():
+        assert entry.why.strip() and entry.text.strip(), entry.key
+
+
+def test_unresolved_carries_the_key_and_the_text() -> None:
+    exc = Unresolved("table-not-in-tree", label="users")
+    assert exc.key == "table-not-in-tree"
+    assert str(exc) == "the table users is not defined in the scanned tree"
+
+
+def test_a_typo_in_the_fields_fails() -> None:
+    with pytest.raises(TypeError):
+        reason("table-not-in-tree", lable="users")
+
+
+def test_a_python_string_site_carries_the_reason_key() -> None:
+    source = 'def f(cur, t):\n    cur.execute(f"INSERT INTO {t} (a) VALUES (1) ON CONFLICT (a) DO NOTHING")\n'
+    (site,), _ = sites_from_python(source, "m.py")
+    assert site.sql is None
+    assert site.unresolved == "the table name is computed at run time (t)"
+    assert site.reason == "string-table-at-run-time"
+
+
+def test_every_reason_is_documented() -> None:
+    rules_md = (SITES.parents[1] / "docs" / "rules.md").read_text()
+    for entry in REASONS.values():
+        assert f"`{entry.key}`" in rules_md, entry.key
