@@ -72,6 +72,9 @@ class CheckResult:
     diff_base: str | None = None
     deploy: DeployReport | None = None
     """Both sides of a deploy, per site (``--deploy-from``, see deploy.py); None for the ordinary check."""
+    judged_against: tuple[str, ...] = ()
+    """What the schema is, per history: ``the Alembic history alembic.ini at head (3f2a...)``, the DDL files, the
+    models or the database (the text report's header; see ``Schema.judged_against``)."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -207,6 +210,7 @@ def check_sites(
                 dialects=tuple(dialects),
                 schema_sources=tuple(sorted({source for s in schemas for source in s.sources()})),
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
+                judged_against=tuple(s.judged_against(root) for s in schemas),
             ),
         )
 
@@ -272,6 +276,7 @@ def run_check(
                 files_parsed=scanned.files_parsed,
                 diff_base=opts.changes.base if opts.changes else None,
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
+                judged_against=tuple(s.judged_against(root) for s in schemas),
             ),
         )
 

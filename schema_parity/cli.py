@@ -380,7 +380,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} does not exist")
     deployed = _deploy_check(args, settings)
     if deployed is not None:
-        _write(_render(deployed, settings.format, cwd, to_file=bool(args.output)), args.output)
+        _report(deployed, settings.format, cwd, args.output)
         return EXIT_OK if args.exit_zero else deployed.exit_code
     changes = None
     if args.diff_base:
@@ -404,8 +404,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
         print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
         return EXIT_OK
-    _write(_render(result, settings.format, cwd, to_file=bool(args.output)), args.output)
+    _report(result, settings.format, cwd, args.output)
     return EXIT_OK if args.exit_zero else result.exit_code
+
+
+def _report(result: CheckResult, fmt: str, cwd: Path, output: str | None) -> None:
+    """The report on stdout, or in ``--output FILE`` with the one-line summary (and where the report is) on stdout."""
+    _write(_render(result, fmt, cwd, to_file=bool(output)), output)
+    if output:
+        from schema_parity.report.text import summary_line
+
+        style = _ansi if use_colour(sys.stdout, to_file=False) else None
+        sys.stdout.write(f"{summary_line(result, style=style)} (report: {output})\n")
 
 
 def _render(result: CheckResult, fmt: str, cwd: Path, *, to_file: bool) -> str:

@@ -207,6 +207,39 @@ class Schema:
         where = str(options.alembic_config or options.script_location or "")
         return f"{where} [{options.ini_section}]" if options.ini_section != "alembic" else where
 
+    def judged_against(self, root: Path) -> str:
+        """What the schema is, for the report's header: the history and the revision it was judged at (with the id
+        ``head`` stands for), the DDL files, the models, or the database (its URL's password masked). Paths are
+        relative to ``root`` when under it. Reads no more than the check did (the history's revision graph)."""
+        options = self.options
+
+        def shown(path: Path) -> str:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                return str(path)
+
+        if options.database_url:
+            from schema_parity.sources.server import SecretURL
+
+            return f"the database {SecretURL(options.database_url).masked} (reflected)"
+        if options.schema_sql:
+            return f"the DDL files {', '.join(shown(p) for p in options.schema_sql)}"
+        if options.models:
+            return f"the models {options.models}"
+        project = self.project()
+        where = shown(project.config_path or project.script_location)
+        if options.ini_section != "alembic":
+            where += f" [{options.ini_section}]"
+        revision = options.revision
+        if revision in ("head", "heads"):
+            revision += f" ({', '.join(project.heads()) or 'an empty history'})"
+        elif project.knows(revision) and revision != "base":
+            resolved = project.resolve(revision)
+            revision += f" ({resolved})" if resolved != revision else ""
+        bootstrap = f", built from the models at {options.bootstrap}" if options.bootstrap else ""
+        return f"the Alembic history {where} at {revision}{bootstrap}"
+
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
         return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))
