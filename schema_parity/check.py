@@ -22,6 +22,7 @@ from schema_parity.engine_drift import table_drift
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import Finding
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.progress import Progress
 from schema_parity.rules import RULES, rule_for
 from schema_parity.sites import ScanProblem, Site
 from schema_parity.sites.scan import scan
@@ -135,9 +136,17 @@ class CheckOptions:
     """Bytes; a bigger file is not read (SP903 names it)."""
     verify: bool = False
     """Put every resolved site to the real engines and report disagreements (SP905; see verify.py)."""
+    progress: Progress | None = None
+    """Told about the long steps (scanning, starting PostgreSQL, migrating; see progress.py); None: nothing shown."""
 
 
-def check_project(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckResult:
+def check_project(
+    settings: Settings,
+    *,
+    changes: Changes | None = None,
+    use_baseline: bool = True,
+    progress: Progress | None = None,
+) -> CheckResult:
     """The check a configuration describes: what ``schema-parity check`` and ``pytest --schema-parity`` both run."""
     return run_check(
         settings.paths,
@@ -147,7 +156,7 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
         exclude=settings.exclude,
         wrappers=settings.wrappers,
         histories=settings.histories,
-        options=_options(settings, changes=changes, use_baseline=use_baseline),
+        options=replace(_options(settings, changes=changes, use_baseline=use_baseline), progress=progress),
     )
 
 
@@ -237,11 +246,13 @@ def run_check(
         cache_dir=opts.cache_dir,
         jobs=opts.jobs,
         max_file_size=opts.max_file_size,
+        progress=opts.progress,
     )
     catalog_cache = opts.cache_dir.parent / "catalogs" if opts.cache_dir else None
     with contextlib.ExitStack() as stack:
         schemas = [
-            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache)) for options in (schema, *histories)
+            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache, progress=opts.progress))
+            for options in (schema, *histories)
         ]
         for each in schemas:
             each.check_configuration()

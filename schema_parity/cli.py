@@ -372,6 +372,7 @@ def _severity_options(values: list[str]) -> dict[str, Severity]:
 def _cmd_check(args: argparse.Namespace) -> int:
     from schema_parity.baseline import write_baseline
     from schema_parity.check import check_project, project_path
+    from schema_parity.progress import status_line
 
     cwd = Path.cwd()
     settings = _settings(args, cwd)
@@ -388,7 +389,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         changes = changes_since(args.diff_base, cwd)
     writing = args.write_baseline is not None
-    result = check_project(settings, changes=changes, use_baseline=not writing)
+    with status_line(sys.stderr, enabled=not args.verbose) as progress:  # -v: the log lines say what it does
+        result = check_project(settings, changes=changes, use_baseline=not writing, progress=progress)
     if args.captured:
         from schema_parity.capture import load
         from schema_parity.captured import judge_captured, merge_results
