@@ -22,6 +22,7 @@ from schema_parity.engine_drift import table_drift
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import Finding
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.progress import Progress
 from schema_parity.rules import RULES, rule_for
 from schema_parity.sites import ScanProblem, Site
 from schema_parity.sites.scan import scan
@@ -74,6 +75,9 @@ class CheckResult:
     diff_base: str | None = None
     deploy: DeployReport | None = None
     """Both sides of a deploy, per site (``--deploy-from``, see deploy.py); None for the ordinary check."""
+    judged_against: tuple[str, ...] = ()
+    """What the schema is, per history: ``the Alembic history alembic.ini at head (3f2a...)``, the DDL files, the
+    models or the database (the text report's header; see ``Schema.judged_against``)."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -134,9 +138,17 @@ class CheckOptions:
     """Bytes; a bigger file is not read (SP903 names it)."""
     verify: bool = False
     """Put every resolved site to the real engines and report disagreements (SP905; see verify.py)."""
+    progress: Progress | None = None
+    """Told about the long steps (scanning, starting PostgreSQL, migrating; see progress.py); None: nothing shown."""
 
 
-def check_project(settings: Settings, *, changes: Changes | None = None, use_baseline: bool = True) -> CheckResult:
+def check_project(
+    settings: Settings,
+    *,
+    changes: Changes | None = None,
+    use_baseline: bool = True,
+    progress: Progress | None = None,
+) -> CheckResult:
     """The check a configuration describes: what ``schema-parity check`` and ``pytest --schema-parity`` both run."""
     return run_check(
         settings.paths,
@@ -146,7 +158,7 @@ def check_project(settings: Settings, *, changes: Changes | None = None, use_bas
         exclude=settings.exclude,
         wrappers=settings.wrappers,
         histories=settings.histories,
-        options=_options(settings, changes=changes, use_baseline=use_baseline),
+        options=replace(_options(settings, changes=changes, use_baseline=use_baseline), progress=progress),
     )
 
 
@@ -209,6 +221,7 @@ def check_sites(
                 dialects=tuple(dialects),
                 schema_sources=tuple(sorted({source for s in schemas for source in s.sources()})),
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
+                judged_against=tuple(s.judged_against(root) for s in schemas),
             ),
         )
 
@@ -235,11 +248,13 @@ def run_check(
         cache_dir=opts.cache_dir,
         jobs=opts.jobs,
         max_file_size=opts.max_file_size,
+        progress=opts.progress,
     )
     catalog_cache = opts.cache_dir.parent / "catalogs" if opts.cache_dir else None
     with contextlib.ExitStack() as stack:
         schemas = [
-            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache)) for options in (schema, *histories)
+            stack.enter_context(Schema(options, dialects, cache_dir=catalog_cache, progress=opts.progress))
+            for options in (schema, *histories)
         ]
         for each in schemas:
             each.check_configuration()
@@ -274,6 +289,7 @@ def run_check(
                 files_parsed=scanned.files_parsed,
                 diff_base=opts.changes.base if opts.changes else None,
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
+                judged_against=tuple(s.judged_against(root) for s in schemas),
             ),
         )
 

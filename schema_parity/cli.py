@@ -372,6 +372,7 @@ def _severity_options(values: list[str]) -> dict[str, Severity]:
 def _cmd_check(args: argparse.Namespace) -> int:
     from schema_parity.baseline import write_baseline
     from schema_parity.check import check_project, project_path
+    from schema_parity.progress import status_line
 
     cwd = Path.cwd()
     settings = _settings(args, cwd)
@@ -380,7 +381,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} does not exist")
     deployed = _deploy_check(args, settings)
     if deployed is not None:
-        _write(_render(deployed, settings.format, cwd, to_file=bool(args.output)), args.output)
+        _report(deployed, settings.format, cwd, args.output)
         return EXIT_OK if args.exit_zero else deployed.exit_code
     changes = None
     if args.diff_base:
@@ -388,7 +389,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         changes = changes_since(args.diff_base, cwd)
     writing = args.write_baseline is not None
-    result = check_project(settings, changes=changes, use_baseline=not writing)
+    with status_line(sys.stderr, enabled=not args.verbose) as progress:  # -v: the log lines say what it does
+        result = check_project(settings, changes=changes, use_baseline=not writing, progress=progress)
     if args.captured:
         from schema_parity.capture import load
         from schema_parity.captured import judge_captured, merge_results
@@ -405,8 +407,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
         print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
         return EXIT_OK
-    _write(_render(result, settings.format, cwd, to_file=bool(args.output)), args.output)
+    _report(result, settings.format, cwd, args.output)
     return EXIT_OK if args.exit_zero else result.exit_code
+
+
+def _report(result: CheckResult, fmt: str, cwd: Path, output: str | None) -> None:
+    """The report on stdout, or in ``--output FILE`` with the one-line summary (and where the report is) on stdout."""
+    _write(_render(result, fmt, cwd, to_file=bool(output)), output)
+    if output:
+        from schema_parity.report.text import summary_line
+
+        style = _ansi if use_colour(sys.stdout, to_file=False) else None
+        sys.stdout.write(f"{summary_line(result, style=style)} (report: {output})\n")
 
 
 def _render(result: CheckResult, fmt: str, cwd: Path, *, to_file: bool) -> str:

@@ -5,6 +5,7 @@ wrong for PostgreSQL but passing on SQLite, run on SQLite; the session must repo
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -227,3 +228,27 @@ def test_each_statement_of_one_line_is_a_result_of_its_own(project: pytest.Pytes
     assert f"app/store.py:{helper}: SP302 [postgresql] rows 1 and 2 propose the same conflict key" in failure
     assert "INSERT INTO item" not in failure
     assert failure.count("statement: INSERT INTO counter") == 2
+
+
+def test_header_announces_the_captured_results_and_progress_ends_at_100(project: pytest.Pytester) -> None:
+    """The captured statements are only known after the last test: the header says they come, and the progress
+    counts them as they are reported, so it never passes 100% (it said 150% when they were added uncounted)."""
+    result = project.runpytest("--schema-parity", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6, failed=3)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "collected 6 items",
+            "schema-parity: the upserts the tests execute are judged after the last test, one more result per "
+            "statement and call site (schema-parity::captured::...)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["schema-parity ... * [[] 50%[]]", "test_store.py ... * [[]100%[]]", "schema-parity FFF * [[]100%[]]"],
+        consecutive=True,
+    )
+    assert re.findall(r"\[ *(\d+)%\]", out) == ["50", "100", "100"]
+    workers = project.runpytest_subprocess("--schema-parity", "-n", "2", "-p", "no:cacheprovider", "-p", "no:benchmark")
+    workers.assert_outcomes(passed=6, failed=3)
+    assert re.findall(r"\[ *(\d+)%\]", workers.stdout.str())[-1] == "100"
+    assert not re.search(r"\[1[0-9][1-9]%\]|\[1[1-9][0-9]%\]", workers.stdout.str())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -141,3 +142,26 @@ def test_items_honour_suppressions_and_project_config(project: pytest.Pytester) 
     (project.path / "app" / "broken.py").write_text(BROKEN)
     (project.path / "pyproject.toml").write_text('[tool.schema-parity]\nignore = ["SP1"]\n')
     project.runpytest("--schema-parity", "-p", "no:cacheprovider").assert_outcomes(passed=4)
+
+
+def _collected_and_results(result: pytest.RunResult) -> tuple[int, int]:
+    """The header's ``collected N items`` and the number of results the run reported."""
+    out = result.stdout.str()
+    collected = re.search(r"collected (\d+) items?", out)
+    assert collected is not None, out
+    return int(collected.group(1)), sum(result.parseoutcomes().get(k, 0) for k in ("passed", "failed", "error"))
+
+
+def test_collected_count_includes_the_check_items(project: pytest.Pytester) -> None:
+    """The header counts what runs: the check items are collected, not added after pytest counted (the issue's
+    ``collected 12 items`` followed by 30 results), and the progress never passes 100%."""
+    (project.path / "app" / "broken.py").write_text(BROKEN)
+    result = project.runpytest("--schema-parity", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1)
+    assert _collected_and_results(result) == (4, 4)
+    assert not re.search(r"\[1[0-9][1-9]%\]|\[1[1-9][0-9]%\]", result.stdout.str())
+    result.stdout.fnmatch_lines(["schema-parity .F. * [[] 75%[]]", "test_app.py . * [[]100%[]]"], consecutive=True)
+    listed = project.runpytest("--schema-parity", "-p", "no:cacheprovider", "--collect-only", "-q")
+    listed.stdout.fnmatch_lines(["schema-parity::app/broken.py:2", "*4 tests collected*"])
+    deselected = project.runpytest("--schema-parity", "-p", "no:cacheprovider", "-k", "broken")
+    deselected.stdout.fnmatch_lines(["collected 4 items / 3 deselected / 1 selected"])

@@ -184,5 +184,5 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
 def test_output_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_project(project, {"app/q.sql": BAD})
     code, out, _ = run_main(capsys, "check", "--format", "sarif", "--output", "out/report.sarif")
-    assert code == 1 and out == ""
+    assert code == 1 and out.endswith("1 error(s), 0 warning(s), 0 unresolved (report: out/report.sarif)\n")
     assert json.loads((project / "out/report.sarif").read_text())["version"] == "2.1.0"

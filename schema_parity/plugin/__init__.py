@@ -29,17 +29,17 @@ from schema_parity.plugin.fixtures import (
 )
 from schema_parity.plugin.hooks import (
     pytest_addoption,
-    pytest_collection_modifyitems,
     pytest_configure,
+    pytest_make_collect_report,
     pytest_runtest_setup,
 )
 from schema_parity.plugin.xdist import pytest_configure_node, pytest_sessionfinish, pytest_testnodedown
 
 __all__ = [
     "pytest_addoption",
-    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
+    "pytest_make_collect_report",
     "pytest_runtest_setup",
     "pytest_sessionfinish",
     "pytest_testnodedown",

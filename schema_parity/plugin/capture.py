@@ -6,7 +6,9 @@ id and its ``schema_parity`` marker's revision; xdist workers hand their records
 ``workeroutput``. After the last test the controller judges them (schema_parity/captured.py) and reports one result
 per statement (table and conflict target) and call site, ``schema-parity::captured::<path>:<line>[<table> <target>]``,
 through pytest's own report hooks, so they count in the exit status and appear in the terminal, JUnit XML and any
-report plugin; a terminal summary section lists them with their statements and first tests.
+report plugin; a terminal summary section lists them with their statements and first tests. They are not known when
+pytest counts the collected items: the header says they come after the last test, and the session's count grows by
+them as they are reported, so the progress percentage ends at 100%.
 ``--schema-parity-capture-file FILE`` saves the capture (and its judged report) for
 ``schema-parity check --captured FILE``.
 """
@@ -107,7 +109,7 @@ class CapturePlugin:
         if workeroutput is not None:  # an xdist worker: the controller judges
             workeroutput[OUTPUT_KEY] = records_to_json(self.capture.records(), root=self.config.rootpath)
             return result
-        self._judge_and_report()
+        self._judge_and_report(session)
         return result
 
     def pytest_unconfigure(self) -> None:
@@ -120,7 +122,13 @@ class CapturePlugin:
         if reported:
             self.capture.add(records_from_json(reported, where="an xdist worker's capture"))
 
-    def _judge_and_report(self) -> None:
+    def pytest_report_collectionfinish(self) -> str:
+        return (
+            "schema-parity: the upserts the tests execute are judged after the last test, one more result per "
+            f"statement and call site ({NODE_PREFIX}::...)"
+        )
+
+    def _judge_and_report(self, session: pytest.Session) -> None:
         records = self.capture.records()
         self.capture.stop()
         if not records:  # nothing executed an upsert: nothing to judge, and no schema to build
@@ -133,12 +141,12 @@ class CapturePlugin:
             self.outcome = judge_captured(records, settings(self.config), capture_root=self.config.rootpath)
         except SchemaParityError as exc:
             self.problem = f"the captured upserts could not be judged: {exc}"
-            self._emit(f"{NODE_PREFIX}::schema", (self.config.rootpath, None), self.problem)
+            self._emit(session, f"{NODE_PREFIX}::schema", (self.config.rootpath, None), self.problem)
             return
         self.judged_in = time.perf_counter() - started
         for call in self.outcome.call_sites:
             failure = _failure_text(call) if call.errors else None
-            self._emit(f"{NODE_PREFIX}::{call.name}", (call.path, call.line), failure)
+            self._emit(session, f"{NODE_PREFIX}::{call.name}", (call.path, call.line), failure)
         target = self.config.getoption("schema_parity_capture_file") or self.config.getini("schema_parity_capture_file")
         if target:
             path = self.config.rootpath / str(target)
@@ -147,13 +155,18 @@ class CapturePlugin:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
-    def _emit(self, nodeid: str, where: tuple[Path | str, int | None], failure: str | None) -> None:
-        """One result through pytest's report hooks (terminal, JUnit XML, exit status), as a test's would go."""
+    def _emit(
+        self, session: pytest.Session, nodeid: str, where: tuple[Path | str, int | None], failure: str | None
+    ) -> None:
+        """One result through pytest's report hooks (terminal, JUnit XML, exit status), as a test's would go. The
+        session's count of items grows by it once its line has started (the line before ends at the old count's
+        100%), so the progress percentage never passes 100%."""
         path, line = where
         name = nodeid.removeprefix(f"{NODE_PREFIX}::")
         location = (str(path), max((line or 1) - 1, 0), f"{PREFIX} captured {name}" if line else nodeid)
         hook = self.config.hook
         hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+        session.testscollected += 1
         for when in ("setup", "call", "teardown"):
             failed = when == "call" and failure is not None
             report = pytest.TestReport(

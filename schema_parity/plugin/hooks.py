@@ -7,6 +7,7 @@ Each feature registers its options in its own small function called from :func:`
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from schema_parity.plugin.capture import add_capture_options
 from schema_parity.plugin.capture import start as start_capture
-from schema_parity.plugin.items import CHECK_MARKER, add_check_options, collect_items, enabled
+from schema_parity.plugin.items import CHECK_MARKER, add_check_options, checks_collector, enabled
 from schema_parity.plugin.settings import add_setting_options, ini_layer, ini_value
 from schema_parity.sources.server import SecretURL
 from schema_parity.template import TemplateCache
@@ -86,11 +87,16 @@ class MaskedComparisons:
         return next((lines for lines in explanations if lines), [f"{left!r} {op} {right!r}"])
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Add the check items before ``-k``/``-m`` deselection (which is another modifyitems hook) sees the list."""
-    if enabled(config):
-        items[:0] = collect_items(session)
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """The check items are collected like the project's tests: the session's collection gets the ``schema-parity``
+    collector first, so ``collected N items`` counts them and ``-k``/``-m`` deselection sees them."""
+    report = yield
+    if isinstance(collector, pytest.Session) and report.passed and enabled(collector.config):
+        report.result.insert(0, checks_collector(collector))
+    return report
 
 
 @pytest.hookimpl(tryfirst=True)

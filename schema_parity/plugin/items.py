@@ -1,9 +1,12 @@
 """``pytest --schema-parity``: one test item per upsert site and one per schema build, from the same check as the CLI.
 
-The items are added to the session's collection before ``-k``/``-m`` deselection runs, so they appear in the
-terminal summary, JUnit XML and ``-k`` selection like any test. Their node ids are stable
-(``schema-parity::<path>:<line>``), so pytest-xdist workers collect the same items. With ``deploy-from`` configured,
-each upsert of the deploy is one more item, ``schema-parity::deploy::<path>:<line>`` (docs/deploy.md).
+The items are collected: the session's collection gets one more collector, ``schema-parity``
+(:class:`ChecksCollector`, added by ``hooks.pytest_make_collect_report``), whose ``collect()`` runs the check, so
+pytest's ``collected N items`` counts them, its progress percentage reaches 100% with the last of them, and they
+appear in ``--collect-only``, the terminal summary, JUnit XML and ``-k``/``-m`` selection like any test. Their node
+ids are stable (``schema-parity::<path>:<line>``), so pytest-xdist workers collect the same items. With
+``deploy-from`` configured, each upsert of the deploy is one more item, ``schema-parity::deploy::<path>:<line>``
+(docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -55,10 +58,22 @@ class SchemaParityFailure(Exception):
 
 
 class CheckCollector(pytest.Collector):
-    """The parent of the generated items, so their node ids read ``schema-parity::<path>:<line>``."""
+    """A group of generated items (``schema-parity::deploy``): its items are made by :func:`collect_items`."""
 
-    def collect(self) -> list[pytest.Item]:  # the items are made up front by collect_items()
+    def collect(self) -> list[pytest.Item]:
         return []
+
+
+class ChecksCollector(CheckCollector):
+    """The session's ``schema-parity`` collector, so the items' node ids read ``schema-parity::<path>:<line>``:
+    collecting it runs the check and makes every item (those of the groups under it included)."""
+
+    def collect(self) -> list[pytest.Item]:
+        return collect_items(self)
+
+
+def checks_collector(session: pytest.Session) -> ChecksCollector:
+    return ChecksCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=session.config.rootpath)
 
 
 class CheckItem(pytest.Item):
@@ -98,10 +113,9 @@ def _site_failure(report: SiteReport, findings: Sequence[Finding]) -> str | None
     return "\n".join(_finding_text(f, "pytest") for f in errors) if errors else None
 
 
-def collect_items(session: pytest.Session) -> list[pytest.Item]:
-    config = session.config
+def collect_items(parent: ChecksCollector) -> list[pytest.Item]:
+    config = parent.config
     root = config.rootpath
-    parent = CheckCollector.from_parent(session, name=PREFIX, nodeid=PREFIX, path=root)
     try:
         configured = settings(config)
         verify = configured.verify or bool(config.getoption("schema_parity_verify"))

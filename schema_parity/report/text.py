@@ -35,7 +35,7 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
     """``style(text, role)`` colours a fragment (roles: error, warning, info, path, rule, dim, ok); plain by default."""
     paint = style or (lambda text, _role: text)
     source = _Lines(root)
-    out: list[str] = []
+    out = _header(result, paint)
     for path, group in groupby(result.findings, key=lambda f: f.path):
         out.append(paint(path, "path"))
         for finding in group:
@@ -55,8 +55,6 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
         out.append("")
     for note in result.notes:
         out.append(paint(f"note: {note}", "dim"))
-    for dialect, engine in result.engines.items():
-        out.append(paint(f"{dialect}: {engine}", "dim"))
     if any(report.verified for report in result.sites):  # verify.py imports SQLAlchemy: only when --verify ran
         from schema_parity.verify import summary_lines
 
@@ -66,15 +64,26 @@ def render_text(result: CheckResult, *, root: Path, style: Callable[[str, str], 
             if site.safe_order != "both":
                 history = f" (history {site.history})" if site.history else ""
                 out.append(f"{site.path}:{site.line}: safe deploy order: {site.safe_order}{history}")
-        out.append(paint(result.deploy.summary_line(), "error" if result.errors else "ok"))
-    else:
-        out.append(_summary(result, paint))
+    out.append(summary_line(result, style=style))
     if result.findings:
         out.append(paint("Explain a rule: schema-parity explain CODE", "dim"))
     return "\n".join(out) + "\n"
 
 
-def _summary(result: CheckResult, paint: Callable[[str, str], str]) -> str:
+def _header(result: CheckResult, paint: Callable[[str, str], str]) -> list[str]:
+    """What the check judged against: the schema (source and revision) and each dialect's engine (the JSON report's
+    ``engines``), followed by a blank line when findings follow."""
+    lines = [f"schema: {'; '.join(result.judged_against)}"] if result.judged_against else []
+    if result.engines:
+        lines.append("; ".join(f"{dialect}: {engine}" for dialect, engine in result.engines.items()))
+    return [paint(line, "dim") for line in lines] + ([""] if lines and result.findings else [])
+
+
+def summary_line(result: CheckResult, *, style: Callable[[str, str], str] | None = None) -> str:
+    """The report's last line: sites, files, dialects and counts (the deploy check's own line with a deploy)."""
+    paint = style or (lambda text, _role: text)
+    if result.deploy is not None:
+        return paint(result.deploy.summary_line(), "error" if result.errors else "ok")
     summary = result.summary()
     extra = [
         f"{summary[key]} {label}"

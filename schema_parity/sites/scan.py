@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import re
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
+from schema_parity.progress import Progress, say
 from schema_parity.rules import rule_for
 from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.sites.cache import ScanCache
@@ -63,6 +64,7 @@ def scan(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     cache_dir: Path | None = None,
     jobs: int = 1,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Find every upsert site in the ``.py`` and ``.sql`` files under ``paths`` (files or directories).
 
@@ -73,7 +75,8 @@ def scan(
     Relative ``paths`` are taken from ``root``; paths in the result are relative to ``root``, with forward
     slashes. An ``exclude`` pattern is an fnmatch pattern matched against that relative path (``*`` crosses ``/``)
     and against the file or directory name; an excluded directory is not entered. Explicitly given paths are
-    scanned even inside a normally skipped directory.
+    scanned even inside a normally skipped directory. ``progress`` is told how far reading and parsing are (see
+    progress.py).
     """
     root = Path(root).resolve()
     walked = walk(paths, root, exclude)
@@ -82,7 +85,9 @@ def scan(
     cache = ScanCache(cache_dir, root, (wrappers, max_file_size)) if cache_dir else None
     contents: dict[Path, bytes] = {}
     results: dict[Path, FileScan] = {}
-    for path in files:
+    for number, path in enumerate(files, start=1):
+        if progress is not None:
+            progress(f"scanning: {number} of {len(files)} files read")
         try:
             data = read_source(path, max_file_size)
         except UnreadableFile as exc:
@@ -104,7 +109,8 @@ def scan(
                 continue
         misses.append((path, names[path], data))
         keys.append(key)
-    scanned = _examine_all(misses, (root, files, wrappers, max_file_size), jobs)
+    scanned = _examine_all(misses, (root, files, wrappers, max_file_size), jobs, progress)
+    say(progress, None)
     for (path, _name, _data), key, result in zip(misses, keys, scanned, strict=True):
         results[path] = result
         if cache is not None and key is not None:
@@ -188,7 +194,10 @@ def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper], max
 
 
 def _examine_all(
-    work: list[tuple[Path, str, bytes]], setup: tuple[Path, list[Path], Sequence[Wrapper], int], jobs: int
+    work: list[tuple[Path, str, bytes]],
+    setup: tuple[Path, list[Path], Sequence[Wrapper], int],
+    jobs: int,
+    progress: Progress | None = None,
 ) -> list[FileScan]:
     """``setup`` is ``_init_worker``'s arguments: the same in this process and in each worker."""
     if not work:  # a warm run: every file's sites came from the cache, and the module index is not needed
@@ -197,11 +206,22 @@ def _examine_all(
     if workers <= 1:
         _init_worker(*setup)
         try:
-            return [_examine(item) for item in work]
+            return _counted(map(_examine, work), len(work), progress)
         finally:
             _worker.clear()
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=setup) as pool:
-        return list(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))))
+        return _counted(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))), len(work), progress)
+
+
+def _counted(scans: Iterable[FileScan], total: int, progress: Progress | None) -> list[FileScan]:
+    """``scans`` as a list, ``progress`` told of each one done."""
+    if progress is None:
+        return list(scans)
+    done = []
+    for scan in scans:
+        done.append(scan)
+        progress(f"scanning: {len(done)} of {total} files parsed")
+    return done
 
 
 def _examine(item: tuple[Path, str, bytes]) -> FileScan:

@@ -9,14 +9,15 @@ Catalogs only. Each source module is imported when first needed: a check without
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError, MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
+from schema_parity.progress import Progress, say
 from schema_parity.sources.catalog_cache import store_catalog, stored_catalog
 from schema_parity.sources.postgres import Postgres, PostgresMode
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from schema_parity.sources.alembic import AlembicProject
 
 __all__ = ["Schema", "SchemaOptions", "Unavailable"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,14 @@ class Schema:
         *,
         postgres: Postgres | None = None,
         label: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """``postgres``: a server another Schema of the run already has (the deploy check's two trees share one);
         this Schema then leaves it open on :meth:`close`. ``label``: the history's name in the cache keys instead
-        of its config path (a copy in a temporary directory keeps the name of the history it copies)."""
+        of its config path (a copy in a temporary directory keeps the name of the history it copies).
+        ``progress``: told about the long steps (starting PostgreSQL, each revision migrated; see progress.py)."""
         self.options = options
+        self.progress = progress
         self._label_override = label
         self.cache_dir = cache_dir
         self.dialects = tuple(dialects)
@@ -207,6 +213,39 @@ class Schema:
         where = str(options.alembic_config or options.script_location or "")
         return f"{where} [{options.ini_section}]" if options.ini_section != "alembic" else where
 
+    def judged_against(self, root: Path) -> str:
+        """What the schema is, for the report's header: the history and the revision it was judged at (with the id
+        ``head`` stands for), the DDL files, the models, or the database (its URL's password masked). Paths are
+        relative to ``root`` when under it. Reads no more than the check did (the history's revision graph)."""
+        options = self.options
+
+        def shown(path: Path) -> str:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                return str(path)
+
+        if options.database_url:
+            from schema_parity.sources.server import SecretURL
+
+            return f"the database {SecretURL(options.database_url).masked} (reflected)"
+        if options.schema_sql:
+            return f"the DDL files {', '.join(shown(p) for p in options.schema_sql)}"
+        if options.models:
+            return f"the models {options.models}"
+        project = self.project()
+        where = shown(project.config_path or project.script_location)
+        if options.ini_section != "alembic":
+            where += f" [{options.ini_section}]"
+        revision = options.revision
+        if revision in ("head", "heads"):
+            revision += f" ({', '.join(project.heads()) or 'an empty history'})"
+        elif project.knows(revision) and revision != "base":
+            resolved = project.resolve(revision)
+            revision += f" ({resolved})" if resolved != revision else ""
+        bootstrap = f", built from the models at {options.bootstrap}" if options.bootstrap else ""
+        return f"the Alembic history {where} at {revision}{bootstrap}"
+
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
         return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))
@@ -264,12 +303,18 @@ class Schema:
             else:
                 self._keep(revision, "sqlite", stored)
         if missing:
-            for revision, catalog in catalogs_at(self.project(), missing, use_env_py=self.options.use_env_py).items():
+            try:
+                built = catalogs_at(
+                    self.project(), missing, use_env_py=self.options.use_env_py, on_revision=self._migrating("SQLite")
+                )
+            finally:
+                say(self.progress, None)
+            for revision, catalog in built.items():
                 store_catalog(cache, keys[revision], catalog)
                 self._keep(revision, "sqlite", catalog)
 
     def _prepare_postgresql(self, wanted: list[str]) -> None:
-        identity = self.postgres.identity()
+        identity = self._finding_server(self.postgres.identity)
         keys = {revision: self._key(revision, "postgresql", identity or "offline") for revision in wanted}
         cache = self._cache()
         missing = []
@@ -288,11 +333,16 @@ class Schema:
                 "Alembic's offline DDL, replayed, from the catalog cache"
             )
             return
-        server = self.postgres.server() if identity is not None else None
+        server = self._finding_server(self.postgres.server) if identity is not None else None
         if server is None:
             self.engines["postgresql"] = "Alembic's offline DDL, replayed (no PostgreSQL server: " + (
                 "; ".join(self.postgres.reasons) or "postgres = offline") + ")"
-            for revision, built in self._offline_postgresql(missing).items():
+            say(self.progress, "PostgreSQL: running the migrations offline (Alembic's --sql mode)")
+            try:
+                offline = self._offline_postgresql(missing)
+            finally:
+                say(self.progress, None)
+            for revision, built in offline.items():
                 if isinstance(built, Catalog):
                     store_catalog(cache, keys[revision], built)
                 self._keep(revision, "postgresql", built)
@@ -300,17 +350,46 @@ class Schema:
         from schema_parity.sources.server import catalogs_on_server
 
         self.engines["postgresql"] = f"migrations run on {server.describe()}"
-        built_on_server = catalogs_on_server(
-            server.url,
-            self.project(),
-            missing,
-            use_env_py=self.options.use_env_py,
-            setup_sql=self.options.setup_sql,
-            source=f"alembic:{self._label()}@{{revision}} on {server.describe()}",
-        )
+        try:
+            built_on_server = catalogs_on_server(
+                server.url,
+                self.project(),
+                missing,
+                use_env_py=self.options.use_env_py,
+                setup_sql=self.options.setup_sql,
+                source=f"alembic:{self._label()}@{{revision}} on {server.describe()}",
+                on_revision=self._migrating(f"PostgreSQL {server.version}"),
+            )
+        finally:
+            say(self.progress, None)
         for revision, catalog in built_on_server.items():
             store_catalog(cache, self._key(revision, "postgresql", f"{server.kind}:{server.major}"), catalog)
             self._keep(revision, "postgresql", catalog)
+
+    def _finding_server(self, ask: Callable[[], _T]) -> _T:
+        """``ask()`` (the server, or what a cached result depends on) with progress shown: it may start one."""
+        say(self.progress, "PostgreSQL: finding or starting a server")
+        try:
+            return ask()
+        finally:
+            say(self.progress, None)
+
+    def _migrating(self, engine: str) -> Callable[[str], None] | None:
+        """The runner's ``on_revision`` for progress: ``migrating alembic.ini on SQLite: revision 12 of 340``."""
+        progress = self.progress
+        if progress is None:
+            return None
+        project = self.project()
+        order = {script.revision: number for number, script in enumerate(project.revisions(), start=1)}
+        where = (project.config_path or project.script_location).name
+        if self.options.ini_section != "alembic":
+            where += f" [{self.options.ini_section}]"
+        progress(f"migrating {where} on {engine}")
+
+        def applied(revision: str) -> None:
+            progress(f"migrating {where} on {engine}: revision {order.get(revision, '?')} of {len(order)} ({revision})")
+
+        return applied
 
     def _note_version(self, major: int) -> None:
         """Say so in the report when the server's major version is not production's (``postgres-version``)."""
@@ -381,7 +460,7 @@ class Schema:
         metadata = import_metadata(
             self.options.models, [base, base / "src"], what="models", imports=self.options.metadata_imports
         )
-        server = self.postgres.server() if dialect == "postgresql" else None
+        server = self._finding_server(self.postgres.server) if dialect == "postgresql" else None
         catalog = catalog_from_models(metadata, dialect, server_url=server.url if server else None,
                                       source=f"models:{self.options.models}")  # fmt: skip
         self.engines[dialect] = (

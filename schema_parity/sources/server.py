@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -381,8 +381,10 @@ def catalogs_on_server(
     use_env_py: bool = False,
     setup_sql: Sequence[str] = (),
     source: str | None = None,
+    on_revision: Callable[[str], None] | None = None,
 ) -> dict[str, Catalog]:
-    """The Catalog at each of ``revisions`` (ids, ``head`` or ``heads``), migrated on the server at ``server_url``.
+    """The Catalog at each of ``revisions`` (ids, ``head`` or ``heads``), migrated on the server at ``server_url``;
+    ``on_revision`` is called with each revision's id once it has run.
 
     ``server_url`` names any database the user can connect to with the right to CREATE DATABASE; the only
     database written is the one created here (``schema_parity_check_<random>``), dropped before returning. Every
@@ -421,7 +423,7 @@ def catalogs_on_server(
                     name = scratch.create()
                     run_setup_sql(scratch.url(name), setup_sql, shown=scratch.shown)
                     engine = compat.create_engine(scratch.url(name))
-                upgrade_engine(engine, project, revision, use_env_py=use_env_py)
+                upgrade_engine(engine, project, revision, use_env_py=use_env_py, on_revision=on_revision)
                 with engine.connect() as conn:
                     label_at = label.replace("{revision}", revision)
                     result[revision] = reflect(conn, source=label_at, revision=revision, memo=memo)

@@ -13,7 +13,7 @@ import contextlib
 import io
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,8 @@ class _Progress:
         """Offline, the buffer the SQL goes to; ``ends[i]`` is its length when ``applied[i]`` had run."""
         self.ends: list[int] = []
         self.operation: alembic_ops.MigrateOperation | None = None
+        self.on_revision: Callable[[str], None] | None = None
+        """Called with each revision's id once it has run (the command line's progress)."""
 
     def steps(self, rev: Any, context: MigrationContext) -> list[RevisionStep]:
         found = list(upgrade_steps(self.script, self.destination, rev))
@@ -83,6 +85,8 @@ class _Progress:
         if self.output is not None:
             self.ends.append(self.output.tell())
         self.watchdog.restart()  # each revision has the whole time limit
+        if self.on_revision is not None:
+            self.on_revision(self.applied[-1])
 
     @property
     def failing(self) -> RevisionStep | None:
@@ -126,15 +130,17 @@ def upgrade(
     revision: str = "head",
     *,
     use_env_py: bool = False,
+    on_revision: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Upgrade the database behind ``connection`` to ``revision``; return the revisions applied, in order.
+    ``on_revision`` is called with each revision's id once it has run.
 
     The caller owns the transaction; on SQLite each revision's DDL is committed as Alembic does.
     """
     destination = project.resolve(revision)
     if project.bootstrap is not None and current_revision(connection) is None:
         _bootstrap(connection, project)
-    return _run(connection, project, _Progress, destination, use_env_py=use_env_py)
+    return _run(connection, project, _Progress, destination, use_env_py=use_env_py, on_revision=on_revision)
 
 
 class _DowngradeProgress(_Progress):
@@ -166,6 +172,7 @@ def _run(
     destination: str,
     *,
     use_env_py: bool,
+    on_revision: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Run the history's steps towards ``destination`` (which ``progress_type`` chooses: up or down) in the sandbox,
     under the time limit, with the terminal closed; return the revisions run, in order."""
@@ -176,6 +183,7 @@ def _run(
     sandbox = Sandbox(connection, env_py)
     watchdog = Watchdog(project.revision_timeout, connection.connection.dbapi_connection)
     progress = progress_type(script, destination, watchdog)
+    progress.on_revision = on_revision
     env = _ParityEnvironment(cfg, progress, sandbox)
     naming = None if use_env_py else _naming(project)  # env.py passes its own target_metadata
     with ctrl_c_watch() as pressed:
@@ -541,11 +549,17 @@ def catalog_at(
         return reflect(connection, source=label, revision=current_revision(connection))
 
 
-def catalogs_at(project: AlembicProject, revisions: Iterable[str], *, use_env_py: bool = False) -> dict[str, Catalog]:
+def catalogs_at(
+    project: AlembicProject,
+    revisions: Iterable[str],
+    *,
+    use_env_py: bool = False,
+    on_revision: Callable[[str], None] | None = None,
+) -> dict[str, Catalog]:
     """The Catalog at each of ``revisions`` on SQLite, by one pass through the history: the revisions are applied
     in history order on one in-memory database, reflected at each requested one. A revision the database cannot
     reach by adding revisions (one on another branch) starts a fresh database: upgrading would apply its branch
-    beside the one already there."""
+    beside the one already there. ``on_revision`` is called with each revision's id once it has run."""
     label = f"alembic:{project.config_path or project.script_location}"
     result: dict[str, Catalog] = {}
     memo: SqliteMemo = {}  # tables a revision left unchanged are not reflected again
@@ -555,7 +569,7 @@ def catalogs_at(project: AlembicProject, revisions: Iterable[str], *, use_env_py
             if not project.builds_on(applied_heads(connection), revision):
                 stack.close()
                 connection = stack.enter_context(sqlite_memory_connection())
-            upgrade(connection, project, revision, use_env_py=use_env_py)
+            upgrade(connection, project, revision, use_env_py=use_env_py, on_revision=on_revision)
             result[revision] = reflect(
                 connection, source=f"{label}@{revision}", revision=current_revision(connection), memo=memo
             )
@@ -571,11 +585,16 @@ def in_history_order(project: AlembicProject, revisions: Iterable[str]) -> list[
 
 
 def upgrade_engine(
-    engine: sa.Engine, project: AlembicProject, revision: str = "head", *, use_env_py: bool = False
+    engine: sa.Engine,
+    project: AlembicProject,
+    revision: str = "head",
+    *,
+    use_env_py: bool = False,
+    on_revision: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Upgrade the database behind ``engine`` on one connection and commit; return the revisions applied."""
     with engine.connect() as connection:
-        applied = upgrade(connection, project, revision, use_env_py=use_env_py)
+        applied = upgrade(connection, project, revision, use_env_py=use_env_py, on_revision=on_revision)
         compat.commit(connection)
     return applied
 
