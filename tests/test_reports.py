@@ -172,7 +172,7 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "deploy",
         "summary",
     ]
-    assert report["version"] == 4
+    assert report["version"] == 5
     assert list(report["findings"][0]) == [
         "rule", "severity", "path", "line", "column", "dialect", "table", "message", "hint",
         "suppressed", "baselined", "fingerprint",
