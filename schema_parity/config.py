@@ -180,6 +180,63 @@ _KEYS: dict[str, tuple[str, Any, str]] = {
     ),
 }
 _PATH_KEYS = frozenset({"alembic_config", "script_location", "baseline"})
+
+#: toml key -> (default, one-line meaning): docs/reference/configuration.md is generated from this and ``_KEYS``
+#: (``python -m schema_parity.reference configuration``); tests/test_reference_docs.py fails on a key without one.
+KEY_DOCS: dict[str, tuple[str, str]] = {
+    "paths": ("the working directory", "files or directories scanned for upserts"),
+    "exclude": ("none", "fnmatch patterns against the relative path and the file or directory name; a pattern with "
+                "`/` is relative to the configuration file"),
+    "alembic-config": ("found from the working directory upwards", "`alembic.ini`, or a `pyproject.toml` with "
+                       "`[tool.alembic]`: the schema from the project's real migrations (the default source)"),
+    "script-location": ("the Alembic config's", "the revisions directory, overriding (or replacing) the Alembic "
+                        "config"),
+    "ini-section": ("`alembic`", "the Alembic ini section, for projects with several histories in one file"),
+    "revision": ("`head`", "the upgrade target the upserts are judged against"),
+    "use-env-py": ("`false`", "run the project's `env.py` instead of the built-in environment"),
+    "schema-sql": ("none", "the schema from DDL files replayed in order instead of migrations"),
+    "database-url": ("none", "the schema reflected from this database (opened read-only) instead of migrations"),
+    "postgres-url": ("`$SCHEMA_PARITY_POSTGRES_URL`, else a provisioned server", "the PostgreSQL server the "
+                     "migrations run on for PostgreSQL's rules, in a scratch database created and dropped"),
+    "postgres": ("`auto`", "whether a PostgreSQL server may (`auto`), must (`required`) or must not (`offline`) be "
+                 "used"),
+    "postgres-version": ("the server's", "production's PostgreSQL major version: a server of another version is "
+                         "reported, and a key that version cannot create makes its sites unresolved"),
+    "postgres-keep-warm": ("`0`", "seconds a provisioned cluster stays up after its last user"),
+    "metadata": ("`env.py`'s `target_metadata`", "the project's MetaData (or declarative base), whose naming "
+                 "convention names the constraints `op.*` creates"),
+    "metadata-imports": ("none", "modules imported (or `module:function` called) before the MetaData of `metadata`, "
+                         "`bootstrap` or `models` is read"),
+    "histories": ("none", "the project's other Alembic histories: each site is judged against the one that owns "
+                  "its table"),
+    "models": ("none", "the schema from SQLAlchemy models (what `create_all()` builds) instead of a history"),
+    "bootstrap": ("none", "a history that starts from `create_all()`: build the models, stamp this revision, run "
+                  "the later revisions"),
+    "bootstrap-schemas": ("every table of the MetaData", "the schemas whose tables the bootstrap's `create_all()` "
+                          "builds (`\"\"`: tables without a schema)"),
+    "setup-sql": ("none", "SQL run in each scratch PostgreSQL database before the migrations"),
+    "dialects": ("both", "the engines whose rules apply"),
+    "select": ('`["ALL"]`', "rule codes or prefixes to report"),
+    "ignore": ("none", "rule codes or prefixes not to report (the more specific of `select` and `ignore` wins)"),
+    "severity": ("each rule's own", "a rule's level: `error` (fails the run), `warning` or `info`"),
+    "wrappers": ("none", "the project's own upsert functions, whose calls are checked like the upserts they make"),
+    "format": ("`text`", "the report's format"),
+    "baseline": ("none", "report only findings not recorded in this file"),
+    "report-unused-suppressions": ("`false`", "report ignore comments that suppress nothing (SP904)"),
+    "jobs": ("`1`", "parse files in this many processes"),
+    "cache": ("`true`", "reuse the per-file scan results and the migrated Catalogs in `.schema-parity/`"),
+    "revision-timeout": (f"`{DEFAULT_REVISION_TIMEOUT:g}`", "seconds a revision may run before it is stopped (exit "
+                         "2, naming it)"),
+    "max-file-size": (f"`{DEFAULT_MAX_FILE_SIZE}`", "a scanned file larger than this is not read, and is reported "
+                      "(SP903)"),
+    "verify": ("`false`", "also run every resolved upsert on the engines and report where one disagrees with the "
+               "static verdict (SP905)"),
+    "parity": ("none", "pairs of schema sources that must be one schema, each a `pytest --schema-parity` item"),
+    "deploy-from": ("none", "the Alembic revision production runs, or a git ref: judge the old code on the new schema "
+                    "and the new code on the old one"),
+    "deploy-order": ("`any`", "the order you deploy in: its findings are errors (`any`: errors only when no order is "
+                     "safe)"),
+}
 _PATHS_KEYS = frozenset({"paths", "schema_sql"})
 
 

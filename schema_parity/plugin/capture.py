@@ -26,13 +26,13 @@ import pytest
 from schema_parity.capture import Capture, records_from_json, records_to_json
 from schema_parity.errors import SchemaParityError
 from schema_parity.plugin.items import PREFIX, enabled
+from schema_parity.plugin.markers import CHECK_MARKER, MARKER
 from schema_parity.plugin.settings import settings
 
 __all__ = ["OUTPUT_KEY", "add_capture_options", "capture_enabled", "start"]
 
 OUTPUT_KEY = "schema_parity_captured"
 NODE_PREFIX = f"{PREFIX}::captured"
-_MARKER = "schema_parity"
 
 
 def add_capture_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
@@ -172,7 +172,7 @@ class CapturePlugin:
             report = pytest.TestReport(
                 nodeid=nodeid,
                 location=location,
-                keywords={"schema_parity_check": 1},
+                keywords={CHECK_MARKER: 1},
                 outcome="failed" if failed else "passed",
                 longrepr=failure if failed else None,
                 when=when,
@@ -206,7 +206,7 @@ class CapturePlugin:
 
 
 def _revision(item: pytest.Item) -> str | None:
-    marker = item.get_closest_marker(_MARKER)
+    marker = item.get_closest_marker(MARKER)
     if marker is None:
         return None
     revision = marker.args[0] if marker.args else marker.kwargs.get("revision", "head")

@@ -22,11 +22,11 @@ from schema_parity.check import SiteReport, check_project
 from schema_parity.config import Settings
 from schema_parity.errors import SchemaParityError
 from schema_parity.findings import Finding
+from schema_parity.plugin.markers import CHECK_MARKER
 from schema_parity.plugin.settings import settings
 from schema_parity.rules import Audience
 
 PREFIX = "schema-parity"
-CHECK_MARKER = "schema_parity_check"
 
 
 def add_check_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:

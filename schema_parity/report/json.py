@@ -1,12 +1,19 @@
-"""The JSON report: the stable contract other tools and CI read (documented in docs/check.md).
+"""The JSON report: the stable contract other tools and CI read (docs/reference/json-report.md, docs/check.md).
 
 Keys never change meaning; keys are only ever added, and each addition raises ``version`` (2: ``engines``, what
 each dialect's schema came from, and ``sites[].history``, the history a site was judged against when there are
 several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty without it; 4: ``deploy``, both
 sides of a deploy per site with ``--deploy-from``, null without it, see docs/deploy.md; 5: ``findings[].dialects``,
-every dialect one finding applies to, ``dialect`` kept: the one dialect, null for several or none). Suppressed and
-baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted as errors.
-"""
+every dialect one finding applies to, ``dialect`` kept: the one dialect, null for several or none;
+``sites[].columns_unknown``, why the inserted columns are not all known, and ``deploy.histories`` and
+``deploy.sites[].history``, each history's revisions of a deploy, which had landed under version 4 without a bump).
+Suppressed and baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted
+as errors.
+
+The report's shape is published as a JSON Schema (``schema_parity/report/schema.py``, generated into
+docs/reference/report.schema.json); tests validate real reports against it. After changing a key there, raise
+``REPORT_VERSION`` and record the new shape's fingerprint below: ``python -m schema_parity.reference fingerprint``
+prints the line to add."""
 
 from __future__ import annotations
 
@@ -16,8 +23,15 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-#: 5: ``findings[].dialects`` (one finding per statement and root cause, for every dialect it applies to).
+#: 5: ``findings[].dialects``, ``sites[].columns_unknown``, ``deploy.histories``, ``deploy.sites[].history``.
 REPORT_VERSION = 5
+
+#: version -> the fingerprint of the report's shape at that version (``schema_parity.report.schema.fingerprint``:
+#: a hash of the key paths and their types). tests/test_report_schema.py fails when the schema's fingerprint is not
+#: the one recorded for ``REPORT_VERSION``: a key added or changed without raising the version.
+REPORT_SCHEMA_FINGERPRINTS: dict[int, str] = {
+    5: "408437b757d62a16",
+}
 
 
 def report_dict(result: CheckResult) -> dict[str, Any]:
