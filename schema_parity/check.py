@@ -221,7 +221,7 @@ def check_sites(
                 dialects=tuple(dialects),
                 schema_sources=tuple(sorted({source for s in schemas for source in s.sources()})),
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
-                judged_against=tuple(s.judged_against(root) for s in schemas),
+                judged_against=tuple(s.judged_against(root) for s in schemas if s.used),
             ),
         )
 
@@ -289,7 +289,7 @@ def run_check(
                 files_parsed=scanned.files_parsed,
                 diff_base=opts.changes.base if opts.changes else None,
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
-                judged_against=tuple(s.judged_against(root) for s in schemas),
+                judged_against=tuple(s.judged_against(root) for s in schemas if s.used),
             ),
         )
 

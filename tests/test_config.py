@@ -86,7 +86,7 @@ def test_cli_replaces_config_and_config_replaces_defaults(project: Path, capsys:
     _, report, _ = run_main(capsys, "check", "--select", "SP1", parse=True)
     assert [r for r, *_ in rules_of(report)] == ["SP101"]
     code, out, _ = run_main(capsys, "check", "--format", "text")
-    assert code == 1 and out.startswith("app/q.sql\n")
+    assert code == 1 and out.startswith("schema: the DDL files schema.sql\nsqlite: DDL files, replayed\n\napp/q.sql\n")
     # --no-config: defaults (every rule, both dialects, paths "."), schema given on the command line
     _, report, _ = run_main(
         capsys, "check", "--no-config", "--schema-sql", "schema.sql", "--format", "json", parse=True

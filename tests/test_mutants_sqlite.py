@@ -44,9 +44,22 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "LIKE escape differs": (unique("(b LIKE 'x' ESCAPE '!')"), upsert("(b LIKE 'x' ESCAPE '#')")),
     "LIKE vs GLOB": (unique("(b LIKE 'x')"), upsert("(b GLOB 'x')")),
     "LIKE matches": (unique("(b LIKE 'x%' ESCAPE '!')"), upsert("(B like 'x%' escape '!')")),
+    "row value differs": (unique("((a, c) = (1, 2))"), upsert("((a, id) = (1, 2))")),
+    "CAST operand differs": (unique("CAST(a AS TEXT)"), upsert("CAST(c AS TEXT)")),
+    "CAST matches": (unique("CAST(a AS TEXT)"), upsert("cast(A as TEXT)")),
     # _Analysis._resolve: a name qualified by another table is SP203 (no such column: x.a), not SP202.
     "target qualified by another table": (unique("a"), upsert("x.a")),
     "target WHERE qualified by another table": (unique("a"), upsert("a", "x.a > 0")),
+    # _Analysis._clause: the rowid as an arbiter of a table without a PRIMARY KEY, named by the target or checked
+    # because the INSERT supplies it; _Analysis._is_rowid_key: a UNIQUE index on the INTEGER PRIMARY KEY is an index.
+    "rowid supplied, no target, no PRIMARY KEY": (
+        unique("a"), "INSERT INTO t AS t (rowid, a) VALUES (1, 1) ON CONFLICT DO NOTHING"),
+    "rowid target, no PRIMARY KEY": (
+        unique("a"), "INSERT INTO t AS t (rowid, a) VALUES (1, 1) ON CONFLICT (rowid) DO NOTHING"),
+    "UNIQUE index on the INTEGER PRIMARY KEY": (
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)", "CREATE UNIQUE INDEX ux ON t (id)"),
+        "INSERT INTO t AS t (id, a) VALUES (1, 1) ON CONFLICT DO NOTHING",
+    ),
     # _Analysis._index_matches: an index expression that carries its own COLLATE is compared as it is, not wrapped
     # in the column's collation (sqlite3UpsertAnalyzeTarget wraps only an expression without one).
     "expression with COLLATE, same": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE NOCASE")),

@@ -246,6 +246,12 @@ class Schema:
         bootstrap = f", built from the models at {options.bootstrap}" if options.bootstrap else ""
         return f"the Alembic history {where} at {revision}{bootstrap}"
 
+    @property
+    def used(self) -> bool:
+        """Whether the check asked this schema for a Catalog: one no site needed is not named (naming a history's
+        head would import its revision scripts, which a check with nothing to judge never does)."""
+        return bool(self._built)
+
     def sources(self) -> tuple[str, ...]:
         """Where the Catalogs built so far came from (``alembic:...@rev``, ``ddl:...``), for the report."""
         return tuple(sorted({c.source for c in self._built.values() if isinstance(c, Catalog) and c.source}))

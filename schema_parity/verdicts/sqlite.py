@@ -224,16 +224,16 @@ class _Analysis:
         if key.predicate is not None and (where is None or self._catalog_tree(key.predicate) != where):
             return False
         for element in key.elements:
-            column = self.columns.get((element.column or "").lower())
+            column = self.columns.get(element.column.lower()) if element.column is not None else None
             collation = (element.collation or (column.collation if column else None) or "BINARY").lower()
             if element.column is not None:
                 # The index stores the column number even for the INTEGER PRIMARY KEY, while a term naming it
                 # resolves to the rowid: such an index can never match (S8).
-                indexed: _Tree = _Collate(_Col(element.column.lower()), collation)
+                indexed = _Collate(_Col(element.column.lower()), collation)
             else:
                 tree = self._catalog_tree(element.expression or "")
                 indexed = tree if isinstance(tree, _Collate) else _Collate(tree, collation)
-            if not any(_compare(term, indexed) < 2 for term in terms):
+            if not any(_matches(term, indexed) for term in terms):
                 return False
         return True
 
@@ -380,15 +380,18 @@ class _Analysis:
         return hint
 
 
-def _compare(a: _Tree, b: _Tree) -> int:
-    """sqlite3ExprCompare: 0 equal, 1 differ only by a top-level COLLATE, 2 different."""
-    if a == b:
-        return 0
-    if isinstance(a, _Collate) and not isinstance(b, _Collate) and _compare(a.operand, b) < 2:
-        return 1
-    if isinstance(b, _Collate) and not isinstance(a, _Collate) and _compare(a, b.operand) < 2:
-        return 1
-    return 2
+def _matches(term: _Tree, indexed: _Collate) -> bool:
+    """sqlite3ExprCompare(term, indexed) < 2, as sqlite3UpsertAnalyzeTarget asks it: equal, or equal once the index
+    side's COLLATE is set aside when the term has none (the term then takes the index's collation).
+
+    The index side is always a COLLATE here, so the engine's other direction (a COLLATE on the term's side only)
+    cannot arise and is not written."""
+    if term == indexed:
+        return True
+    if isinstance(term, _Collate):
+        return False
+    operand = indexed.operand
+    return term == operand or (isinstance(operand, _Collate) and _matches(term, operand))
 
 
 # -- SQLite's expression grammar -------------------------------------------------------------------------------------
