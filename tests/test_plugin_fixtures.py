@@ -679,4 +679,6 @@ def test_plugin_help_lists_options(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--schema-parity-rebuild*", "*schema_parity_alembic_config*"])
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["*@pytest.mark.schema_parity(revision='head', transaction=False): the schema-parity database fixtures build *"])
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.schema_parity(revision='head', transaction=False): the schema-parity database fixtures build *"]
+    )
