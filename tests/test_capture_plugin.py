@@ -93,8 +93,8 @@ def test_counters(schema_parity_engine):
 '''
 
 
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def capture_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """The migrations, the application's store and its tests, configured for the plugin."""
     write_project(pytester.path, MIGRATIONS)
     (pytester.path / "app").mkdir()
     (pytester.path / "app" / "__init__.py").write_text("")
@@ -102,6 +102,11 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeini("[pytest]\nschema_parity_paths = app\nschema_parity_alembic_config = alembic.ini\n")
     pytester.makepyfile(test_store=TESTS)
     return pytester
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    return capture_project(pytester)
 
 
 def line_of(project: pytest.Pytester, text: str) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ from referencing import Registry, Resource
 from schema_parity import cli
 from schema_parity.report.json import REPORT_SCHEMA_FINGERPRINTS, REPORT_VERSION
 from schema_parity.report.schema import CAPTURE_SCHEMA, REPORT_SCHEMA, fingerprint
-from tests.alembic_projects import write_project
 from tests.deploy_repos import CASES, repository
-from tests.test_capture_plugin import MIGRATIONS, STORE, TESTS
+from tests.test_capture_plugin import capture_project
 from tests.test_cli_check import BAD, GOOD, make_project
 
 REGISTRY = Registry().with_resources(
@@ -102,12 +100,7 @@ def test_a_deploy_report(project: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_capture_file(pytester: pytest.Pytester) -> None:
-    write_project(pytester.path, MIGRATIONS)
-    (pytester.path / "app").mkdir()
-    (pytester.path / "app" / "__init__.py").write_text("")
-    (pytester.path / "app" / "store.py").write_text(textwrap.dedent(STORE))
-    pytester.makeini("[pytest]\nschema_parity_paths = app\nschema_parity_alembic_config = alembic.ini\n")
-    pytester.makepyfile(test_store=TESTS)
+    capture_project(pytester)
     pytester.runpytest("--schema-parity-capture", "--schema-parity-capture-file=capture.json", "-p", "no:cacheprovider")
     data = json.loads((pytester.path / "capture.json").read_text())
     assert data["statements"] and data["report"]["findings"]
