@@ -396,8 +396,9 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate one file; a pyproject.toml must hold ``[tool.schema-parity]``."""
+    path = Path(path)
     log.info("settings from %s", path)
     data = _read(path)
     if path.name == PYPROJECT:

@@ -169,3 +169,31 @@ def test_the_documented_examples_are_valid(tmp_path: Path) -> None:
         header = "[tool.schema-parity]\n" if name == "pyproject.toml" and "[tool.schema-parity]" not in block else ""
         (tmp_path / name).write_text(header + block)
         load_config(tmp_path / name)
+
+
+def test_the_documented_key_table_matches_the_configuration() -> None:
+    """docs/configuration.md's key table (written by hand, with its command-line column) lists every key the
+    configuration accepts and no other, and every option it names is one `schema-parity check` has."""
+    import re
+
+    from schema_parity.cli import build_parser
+    from schema_parity.config import _KEYS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+    section = doc.split("\n## Keys\n", 1)[1].split("\n### ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `")]
+    documented = {row[0].strip("| `") for row in rows}
+    assert documented == set(_KEYS)
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    check_options = {flag for action in commands["check"]._actions for flag in action.option_strings}
+    named = {flag for row in rows for flag in re.findall(r"--[a-z][a-z-]*", row[2])}
+    assert named and named <= check_options, sorted(named - check_options)
+
+
+def test_load_config_takes_a_string_path(tmp_path: Path) -> None:
+    """A caller passing the path as text gets the same Config as with a Path (paths resolve from the file)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-parity]\ndialects = ["sqlite"]\nbaseline = "b.json"\n')
+    from_text = load_config(str(tmp_path / "pyproject.toml"))
+    assert from_text == load_config(tmp_path / "pyproject.toml")
+    assert from_text.dialects == ("sqlite",) and from_text.baseline == tmp_path.resolve() / "b.json"
