@@ -81,10 +81,13 @@ def _down(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def _walk(connection: sa.Connection, project: AlembicProject, revisions: list[str], dialect: Dialect) -> list[Step]:
     from schema_parity.sources.alembic.runner import downgrade, upgrade
-    from schema_parity.sources.reflect import reflect
+    from schema_parity.sources.reflect import PostgresMemo, SqliteMemo, reflect
+
+    # four reflections per revision: a table no step changed is taken from the previous one, not read again
+    memo: SqliteMemo | PostgresMemo = PostgresMemo() if dialect == "postgresql" else {}
 
     def schema() -> Catalog:
-        return reflect(connection)
+        return reflect(connection, memo=memo)
 
     steps = []
     before = schema()
