@@ -7,9 +7,9 @@ without changing what any statement does:
 * every statement an SQLAlchemy engine sends to its driver (a ``before_cursor_execute`` listener on the ``Engine``
   class, so every engine, and async engines through their ``sync_engine``); an SQLAlchemy construct is also compiled
   again for PostgreSQL, so a SQLite run is judged with the rules of the engine production runs;
-* every statement run on a connection the process opens with ``sqlite3.connect`` or ``psycopg.connect`` while it is
-  active (the connect functions are wrapped while active and restored after; connections SQLAlchemy opens are left
-  alone, its events see them).
+* every statement run on a connection the process opens with ``sqlite3.connect``, ``psycopg.connect``, asyncpg's or
+  ``aiosqlite.connect`` while it is active (the connect functions are wrapped while active and restored after;
+  connections SQLAlchemy opens are left alone, its events see them).
 
 Each record holds the statement's text for each dialect, the application frame that issued it (the first frame outside
 SQLAlchemy, the drivers and this tool), the test that first ran it, and whether one statement proposed the same
@@ -138,7 +138,11 @@ class Capture:
         """Wrap the connect functions of a driver imported since :meth:`start` (cheap when there is none)."""
         if not self._active:
             return
-        for name, wrap in (("psycopg", self._wrap_psycopg), ("asyncpg", self._wrap_asyncpg)):
+        for name, wrap in (
+            ("psycopg", self._wrap_psycopg),
+            ("asyncpg", self._wrap_asyncpg),
+            ("aiosqlite", self._wrap_aiosqlite),
+        ):
             if name not in self._wrapped and (import_drivers or name in sys.modules):
                 self._wrapped.add(name)
                 wrap()
@@ -302,13 +306,43 @@ class Capture:
             setattr(asyncpg, name, functools.wraps(original)(wrapper))
             self._restore.append(functools.partial(setattr, asyncpg, name, original))
 
-    def raw(self, source: Source, statement: Any, parameters: Any, *, executemany: bool, paramstyle: str) -> None:
+    def _wrap_aiosqlite(self) -> None:
+        try:
+            import aiosqlite
+        except ImportError:
+            return
+        if not hasattr(aiosqlite.Connection, "_execute"):  # not the aiosqlite this was written for: leave it alone
+            return
+        original = aiosqlite.connect
+        capture = self
+
+        @functools.wraps(original)
+        def connect(*args: Any, **kwargs: Any) -> Any:
+            connection = original(*args, **kwargs)
+            if capture._active and not _called_by_library(sys._getframe(1)):
+                # the same object with a recording class: aiosqlite builds it itself and takes no class to use
+                connection.__class__ = _aiosqlite_connection(type(connection), capture)
+            return connection
+
+        aiosqlite.connect = connect
+        self._restore.append(lambda: setattr(aiosqlite, "connect", original))
+
+    def raw(
+        self,
+        source: Source,
+        statement: Any,
+        parameters: Any,
+        *,
+        executemany: bool,
+        paramstyle: str,
+        driver: str | None = None,
+    ) -> None:
         """A statement run on a raw driver connection (called by the wrapped connections' cursors)."""
         if not self._active or not isinstance(statement, str) or not self._upsert(statement):
             return
         try:
             duplicate = self._duplicate(statement, parameters, paramstyle, executemany=executemany, batched=False)
-            self._record({None: statement}, source, source, duplicate)
+            self._record({None: statement}, source, driver or source, duplicate)
         except Exception:
             # recording must never change what the statement does
             return
@@ -621,6 +655,37 @@ def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
     methods = {name: one(getattr(base, name)) for name in ("execute", "fetch", "fetchrow", "fetchval")}
     methods |= {name: many(getattr(base, name)) for name in ("executemany", "fetchmany")}
     return type(f"Captured{base.__name__}", (base,), methods)
+
+
+def _aiosqlite_connection(base: Any, capture: Capture) -> type:
+    key = (base, id(capture))
+    if key not in _CLASSES:
+        _CLASSES[key] = _make_aiosqlite_connection(base, capture)
+    return _CLASSES[key]
+
+
+#: the sqlite3 methods aiosqlite hands to its worker thread that run a statement, with whether they run it per row
+_AIOSQLITE_STATEMENTS = {"execute": False, "executemany": True, "_execute_insert": False, "_execute_fetchall": False}
+
+
+def _make_aiosqlite_connection(base: Any, capture: Capture) -> type:
+    """A subclass of aiosqlite's connection that records each statement before it goes to the worker thread.
+
+    aiosqlite runs sqlite3 in a thread of its own, where no application frame is on the stack; every statement of a
+    connection and of its cursors passes through ``Connection._execute(fn, sql, parameters)`` in the awaiting
+    coroutine, so that one method is where the application that issued it can still be seen.
+    """
+
+    async def _execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        many = _AIOSQLITE_STATEMENTS.get(getattr(fn, "__name__", ""))
+        if capture._active and many is not None and args:
+            parameters = list(args[1]) if many and len(args) > 1 else (args[1] if len(args) > 1 else ())
+            capture.raw("sqlite3", args[0], parameters, executemany=many, paramstyle=_sqlite_style(parameters, many),
+                        driver="aiosqlite")  # fmt: skip
+            args = (args[0], parameters, *args[2:]) if len(args) > 1 else args
+        return await base._execute(self, fn, *args, **kwargs)
+
+    return type(f"Captured{base.__name__}", (base,), {"_execute": _execute})
 
 
 def _pg_style(params: Any) -> str:

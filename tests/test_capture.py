@@ -200,6 +200,52 @@ def test_a_batch_postgresql_rejects_is_reported_on_sqlite(tmp_path: Path, pg_eng
     assert (record.duplicate.describe(), record.duplicate.rows) == ("(k='a')", (1, 3))
 
 
+def test_aiosqlite_connections_are_recorded_at_the_awaiting_line(tmp_path: Path) -> None:
+    """aiosqlite runs sqlite3 in a worker thread, where no application frame is on the stack: the statement is
+    recorded in the coroutine that awaited it, for the connection's own methods and its cursors'; an async
+    SQLAlchemy engine on aiosqlite is recorded once, by the engine's events."""
+    import aiosqlite
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    original = aiosqlite.connect
+    path = tmp_path / "db.sqlite"
+    named = "INSERT INTO t (k, v) VALUES (:k, :v) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+
+    async def run() -> dict[str, int]:
+        lines = {}
+        async with aiosqlite.connect(path) as conn:
+            assert isinstance(conn, aiosqlite.Connection)
+            await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v INTEGER)")
+            await conn.execute(UPSERT, ("a", 1)); lines["execute"] = here()  # noqa: E702
+            await conn.executemany(UPSERT, (row for row in [("a", 2), ("a", 3)])); lines["many"] = here()  # noqa: E702
+            await conn.execute_insert(named, {"k": "b", "v": 1}); lines["insert"] = here()  # noqa: E702
+            async with conn.cursor() as cur:
+                await cur.execute(UPSERT.replace("(?, ?)", "(?, ?), (?, ?)"), ("c", 1, "c", 2)); lines["twice"] = here()  # noqa: E702
+            await conn.commit()
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+        async with engine.begin() as conn:
+            stmt = sqlite.insert(table).values(k="d", v=1)
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["k"])); lines["engine"] = here()  # noqa: E702
+        await engine.dispose()
+        return lines
+
+    with Capture(ROOT) as capture:
+        lines = asyncio.run(run())
+    assert aiosqlite.connect is original
+    found = {(r.path, r.line, r.source, r.driver, r.duplicate.describe() if r.duplicate else None)
+             for r in capture.records()}  # fmt: skip
+    assert found == {
+        (HERE, lines["execute"], "sqlite3", "aiosqlite", None),
+        (HERE, lines["many"], "sqlite3", "aiosqlite", None),
+        (HERE, lines["insert"], "sqlite3", "aiosqlite", None),
+        (HERE, lines["twice"], "sqlite3", "aiosqlite", "(k='c')"),
+        (HERE, lines["engine"], "sqlalchemy", "sqlalchemy sqlite+aiosqlite", None),
+    }
+    with sqlite3.connect(path) as check:  # recorded, and run as they were
+        assert check.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 3), ("b", 1), ("c", 2), ("d", 1)]
+    check.close()
+
+
 @pytest.mark.postgres
 def test_raw_psycopg_and_async_engines_are_recorded(pg_url: str) -> None:
     import psycopg
