@@ -20,6 +20,7 @@ from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, Table
 from schema_parity.rules import rule_for
+from schema_parity.rules.undecided import reason
 from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.upsert import ConflictClause, Name, Upsert
 from schema_parity.verdicts import (
@@ -38,7 +39,12 @@ _ROWID = "rowid"
 
 
 class _Unsupported(Exception):
-    """An expression form this parser does not model (reported as SP901, never guessed)."""
+    """An expression form this parser does not model (reported as SP901, never guessed): ``key`` is one of SP901's
+    registered reasons (``schema_parity.rules.undecided.REASONS``), and the message its text."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(reason(key, **fields))
+        self.key = key
 
 
 class _SyntaxError(Exception):
@@ -241,7 +247,7 @@ class _Analysis:
         try:
             return self._resolve(_parse(text))
         except (_NoSuchColumn, _SyntaxError) as exc:
-            raise _Unsupported(f"the catalog expression {text!r} does not resolve: {exc}") from exc
+            raise _Unsupported("sqlite-catalog-expression", text=text, error=exc) from exc
 
     def _resolve(self, tree: _Tree) -> _Tree:
         """Name resolution: columns case-insensitively, the INTEGER PRIMARY KEY and rowid names to the rowid.
@@ -556,7 +562,7 @@ def _parse(text: str) -> _Tree:
     try:
         tree = parser.expr(0)
     except RecursionError as exc:  # SQLite's own limit depends on its version: not a syntax error we can assert
-        raise _Unsupported(f"an expression nested deeper than this checker reads: {text[:60]!r}...") from exc
+        raise _Unsupported("sqlite-nested-too-deeply", start=text[:60]) from exc
     if parser.pos != len(tokens):
         raise _SyntaxError(f'near "{tokens[parser.pos].text}"')
     return tree
@@ -671,7 +677,7 @@ class _Parser:
     def in_list(self) -> tuple[_Tree, ...]:
         self.expect("(")
         if self.word() in ("SELECT", "WITH", "VALUES"):
-            raise _Unsupported("a subquery")
+            raise _Unsupported("sqlite-subquery")
         items: list[_Tree] = []
         while self.word() != ")":
             items.append(self.expr(0))
@@ -699,7 +705,7 @@ class _Parser:
             return _Unary({"-": "neg", "+": "uplus", "~": "bitnot"}[w], self.expr(12))
         if w == "(":
             if self.word() in ("SELECT", "WITH", "VALUES"):
-                raise _Unsupported("a subquery")
+                raise _Unsupported("sqlite-subquery")
             items = [self.expr(0)]
             while self.word() == ",":
                 self.pos += 1
@@ -722,7 +728,7 @@ class _Parser:
             typename = self.text[span[0].start : span[-1].end + 1] if span else ""
             return _Cast(inner, typename)
         if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
-            raise _Unsupported(f"{w} expressions")
+            raise _Unsupported("sqlite-expression-form", keyword=w)
         if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
             raise _SyntaxError(f'near "{token.text}"')
         if kind == TokenType.IDENTIFIER or (w is not None and (w[0].isalpha() or w[0] == "_")):
@@ -749,7 +755,7 @@ class _Parser:
                     raise _SyntaxError(f'near "{self.take().text}"')
             self.expect(")")
             if self.word() in ("FILTER", "OVER"):
-                raise _Unsupported("window or filtered functions")
+                raise _Unsupported("sqlite-window-function")
             return _Function(token.text.lower(), False, distinct, tuple(args))
         if self.word() == ".":
             self.pos += 1
