@@ -106,7 +106,7 @@ def judge_site(
     """The verdict for one site, with the table and conflict target it names (for the report)."""
     if site.sql is None:
         unresolved = (
-            Problem.of("SP901", "reason", reason=site.unresolved)
+            Problem.of("SP901", "reason", reason=site.unresolved).for_reason(site.reason)
             if site.unresolved
             else Problem.of("SP901", "built-at-run-time")
         )

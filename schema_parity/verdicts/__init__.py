@@ -34,6 +34,9 @@ class Problem:
     cause: tuple[str, ...] = ()
     pytest_hint: str = ""
     """The hint as pytest says it, when it differs (``Message.pytest_hint``)."""
+    reason: str | None = None
+    """For SP901, the key of the registered reason it says (``schema_parity.rules.undecided.REASONS``), when it says
+    one; ``sites[].verdicts.<dialect>.reason`` in the JSON report."""
 
     @classmethod
     def of(cls, rule: str, message: str, **fields: object) -> Problem:
@@ -44,6 +47,10 @@ class Problem:
     def because(self, *cause: str) -> Problem:
         """This problem with its root cause named (names from the statement and the schema, never words)."""
         return replace(self, cause=tuple(cause))
+
+    def for_reason(self, key: str | None) -> Problem:
+        """This problem with the key of the registered SP901 reason it says (None: no registered reason)."""
+        return replace(self, reason=key)
 
     @property
     def severity(self) -> Severity:
@@ -80,6 +87,14 @@ class Verdict:
     def unresolved(cls, dialect: Dialect, problem: Problem) -> Verdict:
         """A verdict the checker cannot give (an SP9xx ``problem``, with the reason)."""
         return cls(dialect=dialect, status="unresolved", problems=(problem,))
+
+    @property
+    def reason(self) -> str | None:
+        """The key of the registered reason the verdict is unresolved for; None when it is not unresolved, or not for
+        a registered reason (a view, a search_path, an opclass: SP901's own messages say those)."""
+        if self.status != "unresolved":
+            return None
+        return next((p.reason for p in self.problems if p.rule == "SP901" and p.reason is not None), None)
 
 
 def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:

@@ -158,7 +158,7 @@ class _Analysis:
             try:
                 problems += self._clause(clause, several)
             except _Unsupported as exc:
-                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc))
+                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc).for_reason(exc.key))
             except _SyntaxError as exc:
                 problems.append(Problem.of("SP104", "sqlite-syntax", error=exc))
         for clause in self._generated_updates():
