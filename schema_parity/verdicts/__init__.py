@@ -7,6 +7,7 @@ it accepts it (warnings may still be attached), and ``unresolved`` when the Cata
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -116,8 +117,20 @@ def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int
     try:
         upsert = parse_upsert(sql, dialect)
     except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=exc))
+        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=parse_error(exc)))
     return judge(upsert, catalog, dialect, postgres_version=postgres_version)
+
+
+#: sqlglot's validation error: it names the first missing argument of a node in the order of a ``set`` (string
+#: hashes vary with PYTHONHASHSEED: ``1 BETWEEN`` lacks ``low`` or ``high``), with its Python class's module path.
+_SQLGLOT_REQUIRED = re.compile(r"Required keyword: '\w+' missing for <class '(?:[\w.]+\.)?(\w+)'>")
+
+
+def parse_error(exc: Exception) -> str:
+    """The words of a statement or expression sqlglot cannot read (SP902, SP901), the same on every run: sqlglot's
+    "Required keyword: 'this' missing for <class 'sqlglot.expressions.core.EQ'>" names one of several missing parts
+    chosen by hash order, so it says which expression is incomplete instead."""
+    return _SQLGLOT_REQUIRED.sub(r"incomplete \1 expression: a required part is missing", str(exc))
 
 
 # -- helpers shared by both engines ---------------------------------------------------------------------------------
