@@ -21,6 +21,7 @@ from sqlglot.tokens import Token, TokenType
 from schema_parity.catalog import Catalog, Column, Key, Table
 from schema_parity.rules import rule_for
 from schema_parity.rules.undecided import reason
+from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.upsert import ConflictClause, Name, Upsert
 from schema_parity.verdicts import (
@@ -715,13 +716,15 @@ class _Parser:
         if w == "NULL":
             return _Null()
         if w == "CAST":
+            opening = self.pos
             self.expect("(")
             inner = self.expr(0)
             self.expect("AS")
             start = self.pos
-            depth = 0
-            while not (depth == 0 and self.word() == ")"):
-                depth += {"(": 1, ")": -1}.get(self.take().text, 0)
+            try:
+                self.pos = closing(self.tokens, opening)
+            except SyntaxMismatch:
+                raise _SyntaxError("incomplete input") from None
             span = self.tokens[start : self.pos]
             self.expect(")")
             # The type is compared as written (strcmp of the token span): case and inner spacing matter.
