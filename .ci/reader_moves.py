@@ -10,7 +10,7 @@ Two comparisons over the reader-parity corpus (``.ci/reader_parity.py``'s ``buil
   shared tokens (``closing``, ``top_level``; written below, not in the package), on the corpus statements that
   parse as one upsert with PostgreSQL's rules (what ``RowPlan.of`` reads): rows or None, and time.
 
-Differences are printed (the first few) and counted; timings are medians of five passes.
+Differences are printed (the first 50) and counted; timings are medians of seven alternating passes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SHOW = 50
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / ".ci"))
 
@@ -98,17 +99,18 @@ def _compare(label: str, texts: list[str], old: Callable[[str], Any], new: Calla
         before, after = _answer(old, text), _answer(new, text)
         if before != after:
             differing += 1
-            if differing <= 5:
+            if differing <= SHOW:
                 print(f"  DIFFERENT {text[:120]!r}\n    old: {before[:160]}\n    new: {after[:160]}")
     print(f"{label}: {len(texts)} texts, {differing} differences")
-    for name, call in (("old", old), ("new", new)):
-        runs = []
-        for _ in range(5):
+    runs: dict[str, list[float]] = {"old": [], "new": []}
+    for _ in range(7):  # alternating, so a change of the machine's load falls on both
+        for name, call in (("old", old), ("new", new)):
             started = time.perf_counter()
             for text in texts:
                 _answer(call, text)
-            runs.append(time.perf_counter() - started)
-        print(f"  {name}: {statistics.median(runs) / len(texts) * 1e6:.1f} µs per text (median of 5)")
+            runs[name].append(time.perf_counter() - started)
+    for name, taken in runs.items():
+        print(f"  {name}: {statistics.median(taken) / len(texts) * 1e6:.1f} µs per text (median of 7, alternating)")
 
 
 def _old_sqlite(base: str, tmp: Path) -> Any:
