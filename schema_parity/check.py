@@ -29,7 +29,7 @@ from schema_parity.sites.scan import scan
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert
-from schema_parity.verdicts import Problem, Verdict, judge, resolve_table
+from schema_parity.verdicts import Problem, Verdict, judge, parse_error, resolve_table
 from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def judge_site(
     """The verdict for one site, with the table and conflict target it names (for the report)."""
     if site.sql is None:
         unresolved = (
-            Problem.of("SP901", "reason", reason=site.unresolved)
+            Problem.of("SP901", "reason", reason=site.unresolved).for_reason(site.reason)
             if site.unresolved
             else Problem.of("SP901", "built-at-run-time")
         )
@@ -114,7 +114,7 @@ def judge_site(
     try:
         upsert = parse_upsert(site.sql, dialect)
     except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable", error=exc)), None, None
+        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable", error=parse_error(exc))), None, None
     verdict = judge(upsert, catalog, dialect, postgres_version=postgres_version)
     return verdict, upsert.table_display, upsert.target_display
 

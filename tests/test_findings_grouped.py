@@ -82,7 +82,7 @@ def test_a_misspelt_column_is_one_finding_for_both_dialects(project: Path, capsy
 def test_json_lists_the_dialects(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, report, _ = run_main(capsys, "check", "--format", "json", parse=True)
     assert code == 1 and isinstance(report, dict)
-    assert report["version"] == 5
+    assert report["version"] == 6
     assert [
         (f["rule"], f["dialects"], f["dialect"], f["message"], f["hint"]) for f in report["findings"]
     ] == [

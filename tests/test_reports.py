@@ -172,13 +172,36 @@ def test_json_contract_keys(project: Path, capsys: pytest.CaptureFixture[str]) -
         "deploy",
         "summary",
     ]
-    assert report["version"] == 5
+    assert report["version"] == 6
     assert list(report["findings"][0]) == [
         "rule", "severity", "path", "line", "column", "dialects", "dialect", "table", "message", "hint",
         "suppressed", "baselined", "fingerprint",
     ]  # fmt: skip
     assert list(report["summary"]) == ["files", "sites", "errors", "warnings", "unresolved_sites", "suppressed",
                                        "baselined"]  # fmt: skip
+
+
+def test_json_report_gives_the_registered_reason_of_an_unresolved_site_and_verdict(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sites[].reason``: why the scanner could not read the site; ``verdicts.<dialect>.reason``: why that verdict
+    is unresolved, the site's reason or the engine's own (SQLite's comparison of a subquery)."""
+    built = 'def f(cur, t):\n    cur.execute(f"INSERT INTO {t} (host) VALUES (1) ON CONFLICT (host) DO NOTHING")\n'
+    subquery = "INSERT INTO t (host, code) VALUES ('a', 1) ON CONFLICT (host) WHERE host IN (SELECT 1) DO NOTHING;\n"
+    make_project(project, {"app/built.py": built, "app/q.sql": f"{subquery}{BAD}\n"})
+    _, report, _ = run_main(capsys, "check", "--format", "json", parse=True)
+    sites = {(s["path"], s["line"]): s for s in report["sites"]}
+    assert [(s["reason"], s["verdicts"]["sqlite"]["verdict"], s["verdicts"]["sqlite"]["reason"]) for s in (
+        sites["app/built.py", 2], sites["app/q.sql", 1], sites["app/q.sql", 2])] == [
+        ("string-table-at-run-time", "unresolved", "string-table-at-run-time"),
+        (None, "unresolved", "sqlite-subquery"),
+        (None, "error", None),
+    ]  # fmt: skip
+    messages = {f["path"]: f["message"] for f in report["findings"] if f["rule"] == "SP901"}
+    assert messages == {
+        "app/built.py": "the table name is computed at run time (t)",
+        "app/q.sql": "cannot compare the conflict target the way SQLite does: a subquery",
+    }
 
 
 def test_output_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

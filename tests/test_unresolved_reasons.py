@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,20 +12,24 @@ import pytest
 from schema_parity.rules.undecided import REASONS, reason
 from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.sqlalchemy.tables import Unresolved
+from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.verdicts import check
 
 SITES = Path(__file__).resolve().parents[1] / "schema_parity" / "sites"
+SQLITE_VERDICT = SITES.parent / "verdicts" / "sqlite.py"
 
 
 def _emitted() -> dict[str, set[str]]:
-    """Every reason key a scanner module passes to ``Unresolved(...)`` or ``reason(...)``, with the fields given."""
+    """Every reason key a scanner module passes to ``Unresolved(...)`` or ``reason(...)``, and SQLite's verdict to
+    ``_Unsupported(...)``, with the fields given."""
     found: dict[str, set[str]] = {}
-    for path in SITES.rglob("*.py"):
+    for path in (*SITES.rglob("*.py"), SQLITE_VERDICT):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id in ("Unresolved", "reason")
-                and not any(k.arg is None for k in node.keywords)  # Unresolved's own reason(key, **fields)
+                and node.func.id in ("Unresolved", "reason", "_Unsupported")
+                and not any(k.arg is None for k in node.keywords)  # Unresolved's own reason(key, **fields), and so on
             ):
                 assert node.args and isinstance(node.args[0], ast.Constant), f"{path}:{node.lineno}: key not literal"
                 key = node.args[0].value
@@ -35,7 +40,11 @@ def _emitted() -> dict[str, set[str]]:
 
 
 def test_every_reason_is_raised_somewhere_and_every_raise_is_registered() -> None:
-    assert set(_emitted()) == set(REASONS)
+    emitted = _emitted()
+    assert set(emitted) == set(REASONS)
+    # a reason of SQLite's comparison is raised by SQLite's verdict only, a site's reason by the scanners only
+    for key, paths in emitted.items():
+        assert paths == {str(SQLITE_VERDICT)} if REASONS[key].engine == "sqlite" else str(SQLITE_VERDICT) not in paths
 
 
 def test_every_reason_says_why() -> None:
@@ -60,6 +69,26 @@ def test_a_python_string_site_carries_the_reason_key() -> None:
     assert site.sql is None
     assert site.unresolved == "the table name is computed at run time (t)"
     assert site.reason == "string-table-at-run-time"
+
+
+@pytest.mark.parametrize(
+    ("target", "index", "said"),
+    [
+        ("(a IN (SELECT 1))", "(a)", "a subquery"),
+        ("(CASE WHEN a THEN 1 END)", "(a)", "CASE expressions"),
+        ("(max(a) OVER ())", "(a)", "window or filtered functions"),
+    ],
+)
+def test_sqlite_expression_reasons_keep_their_words(target: str, index: str, said: str) -> None:
+    """The SQLite comparison's reasons are registered entries; SP901 says them as before."""
+    schema = f"CREATE TABLE t (a INTEGER);\nCREATE UNIQUE INDEX t_a ON t {index};\n"
+    sqlite3.connect(":memory:").executescript(schema)  # the schema SQLite builds
+    verdict = check(
+        f"INSERT INTO t (a) VALUES (1) ON CONFLICT {target} DO NOTHING", catalog_from_ddl(schema, "sqlite"), "sqlite"
+    )
+    (problem,) = verdict.problems
+    assert (verdict.status, problem.rule) == ("unresolved", "SP901")
+    assert problem.message == f"cannot compare the conflict target the way SQLite does: {said}"
 
 
 def test_every_reason_is_documented() -> None:

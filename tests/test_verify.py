@@ -271,7 +271,7 @@ def test_without_verify_nothing_runs_on_the_engines(
                  "--format", "json", "--select", "SP905", "app.py"])  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert report["version"] == 5
+    assert report["version"] == 6
     assert [s["verified"] for s in report["sites"]] == [{} for _ in SITES]
 
 

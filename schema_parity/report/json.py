@@ -6,7 +6,9 @@ several; 3: ``sites[].verified``, the engines' answers with ``--verify``, empty 
 sides of a deploy per site with ``--deploy-from``, null without it, see docs/deploy.md; 5: ``findings[].dialects``,
 every dialect one finding applies to, ``dialect`` kept: the one dialect, null for several or none;
 ``sites[].columns_unknown``, why the inserted columns are not all known, and ``deploy.histories`` and
-``deploy.sites[].history``, each history's revisions of a deploy, which had landed under version 4 without a bump).
+``deploy.sites[].history``, each history's revisions of a deploy, which had landed under version 4 without a bump;
+6: ``sites[].reason``, the key of the registered reason a site could not be read for, and
+``sites[].verdicts.<dialect>.reason``, the key of the registered reason that dialect's verdict is unresolved for).
 Suppressed and baselined findings are listed with ``"suppressed": true`` / ``"baselined": true`` and are not counted
 as errors.
 
@@ -23,14 +25,15 @@ from typing import Any
 from schema_parity.check import CheckResult
 from schema_parity.findings import Finding
 
-#: 5: ``findings[].dialects``, ``sites[].columns_unknown``, ``deploy.histories``, ``deploy.sites[].history``.
-REPORT_VERSION = 5
+#: 6: ``sites[].reason``, ``sites[].verdicts.<dialect>.reason``.
+REPORT_VERSION = 6
 
 #: version -> the fingerprint of the report's shape at that version (``schema_parity.report.schema.fingerprint``:
 #: a hash of the key paths and their types). tests/test_report_schema.py fails when the schema's fingerprint is not
 #: the one recorded for ``REPORT_VERSION``: a key added or changed without raising the version.
 REPORT_SCHEMA_FINGERPRINTS: dict[int, str] = {
     5: "408437b757d62a16",
+    6: "6b35bf42978bac0a",
 }
 
 
@@ -68,6 +71,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                 "origin": s.site.origin,
                 "revision": s.site.revision,
                 "columns_unknown": s.site.columns_unknown,
+                "reason": s.site.reason,
                 "history": s.history,
                 "table": s.table,
                 "target": s.target,
@@ -76,6 +80,7 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
                         "verdict": v.status,
                         "arbiters": list(v.arbiters),
                         "rules": [p.rule for p in v.problems],
+                        "reason": v.reason,
                     }
                     for v in s.verdicts
                 },

@@ -117,6 +117,12 @@ VERDICT = obj(
             "indexes, of which it uses the newest).",
         ),
         "rules": array(_RULE, "The rules the verdict reports."),
+        "reason": string(
+            "The key of the registered reason (docs/rules.md, SP901) this verdict is unresolved for: the site's "
+            "`reason`, or a reason of this engine's own (`sqlite-subquery`); null when the verdict is not unresolved "
+            "or SP901's message is not a registered reason (a view, a search_path).",
+            nullable=True,
+        ),
     },
 )
 
@@ -154,6 +160,12 @@ SITE = obj(
         "columns_unknown": string(
             "Why the inserted columns are not all known (rows given at execution): SP301 is not judged; null when "
             "they are.",
+            nullable=True,
+        ),
+        "reason": string(
+            "The key of the registered reason (docs/rules.md, SP901) the site could not be read for (its table or "
+            "target built at run time: `string-table-at-run-time`); null when it was read, or was not read for a "
+            "reason of the registry.",
             nullable=True,
         ),
         "history": string(

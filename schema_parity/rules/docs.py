@@ -195,10 +195,13 @@ def _section(rule: Rule) -> str:
 
 
 def _reasons() -> str:
-    """SP901's registered reasons for an unreadable site: the key (``sites[].reason``), the text, why."""
+    """SP901's registered reasons: a site's (``Site.reason``), then SQLite's comparison's (``Reason.engine``)."""
+    site = [entry for entry in REASONS.values() if entry.engine is None]
+    sqlite = [entry for entry in REASONS.values() if entry.engine == "sqlite"]
     lines = ["Reasons a site cannot be read (`Site.reason` holds the key; `{field}` is filled per site):", ""]
-    for entry in REASONS.values():
-        lines.append(_wrap(f"`{entry.key}`: {entry.text} \u2014 {entry.why}", first="- ", rest="  "))
+    lines += [_wrap(f"`{e.key}`: {e.text} \u2014 {e.why}", first="- ", rest="  ") for e in site]
+    lines += ["", "Reasons SQLite's comparison of the target cannot be made (the `sqlite-unsupported` message):", ""]
+    lines += [_wrap(f"`{e.key}`: {e.text} \u2014 {e.why}", first="- ", rest="  ") for e in sqlite]
     return "\n".join(lines)
 
 

@@ -300,6 +300,9 @@ class Reason:
     key: str
     text: str
     why: str
+    engine: str | None = None
+    """The engine whose verdict alone the reason leaves unresolved (its comparison of the target); None for a reason
+    a site cannot be read for, which leaves every engine's verdict unresolved."""
 
     @property
     def fields(self) -> frozenset[str]:
@@ -534,10 +537,46 @@ _REASONS = (
         "the primary key of {table} is not known statically ({function} defaults to it)",
         "The wrapper's default target is the table's primary key, and the table's columns are not all known.",
     ),
+    # -- SQLite's comparison of the conflict target (SP901's sqlite-unsupported message says these) ---------------
+    Reason(
+        "sqlite-subquery",
+        "a subquery",
+        "SQLite compares the target with the index's expressions structurally; the checker does not model a subquery "
+        "in either.",
+        engine="sqlite",
+    ),
+    Reason(
+        "sqlite-expression-form",
+        "{keyword} expressions",
+        "A CASE, EXISTS, SELECT or RAISE expression in the target or an index: the checker's SQLite expression reader "
+        "does not model it.",
+        engine="sqlite",
+    ),
+    Reason(
+        "sqlite-window-function",
+        "window or filtered functions",
+        "A function call with FILTER or OVER in the target or an index: the checker does not model it.",
+        engine="sqlite",
+    ),
+    Reason(
+        "sqlite-nested-too-deeply",
+        "an expression nested deeper than this checker reads: {start!r}...",
+        "The expression (its first 60 characters shown) nests deeper than the checker's reader recurses; SQLite's own "
+        "limit depends on its version.",
+        engine="sqlite",
+    ),
+    Reason(
+        "sqlite-catalog-expression",
+        "the catalog expression {text!r} does not resolve: {error}",
+        "An index's expression or WHERE, as the schema stores it, names a column the table lacks or does not parse: "
+        "the schema cannot be compared with the target.",
+        engine="sqlite",
+    ),
 )
 
 REASONS: dict[str, Reason] = {reason.key: reason for reason in _REASONS}
-"""Every reason a site can be unresolved for, by key (``sites[].reason`` in the JSON report)."""
+"""Every reason a site can be unresolved for, by key (``sites[].reason`` in the JSON report); a reason
+with an ``engine`` leaves that engine's verdict unresolved (``sites[].verdicts.<dialect>.reason``)."""
 
 
 def reason(key: str, **fields: object) -> str:

@@ -7,6 +7,7 @@ it accepts it (warnings may still be attached), and ``unresolved`` when the Cata
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -34,6 +35,9 @@ class Problem:
     cause: tuple[str, ...] = ()
     pytest_hint: str = ""
     """The hint as pytest says it, when it differs (``Message.pytest_hint``)."""
+    reason: str | None = None
+    """For SP901, the key of the registered reason it says (``schema_parity.rules.undecided.REASONS``), when it says
+    one; ``sites[].verdicts.<dialect>.reason`` in the JSON report."""
 
     @classmethod
     def of(cls, rule: str, message: str, **fields: object) -> Problem:
@@ -44,6 +48,10 @@ class Problem:
     def because(self, *cause: str) -> Problem:
         """This problem with its root cause named (names from the statement and the schema, never words)."""
         return replace(self, cause=tuple(cause))
+
+    def for_reason(self, key: str | None) -> Problem:
+        """This problem with the key of the registered SP901 reason it says (None: no registered reason)."""
+        return replace(self, reason=key)
 
     @property
     def severity(self) -> Severity:
@@ -81,6 +89,14 @@ class Verdict:
         """A verdict the checker cannot give (an SP9xx ``problem``, with the reason)."""
         return cls(dialect=dialect, status="unresolved", problems=(problem,))
 
+    @property
+    def reason(self) -> str | None:
+        """The key of the registered reason the verdict is unresolved for; None when it is not unresolved, or not for
+        a registered reason (a view, a search_path, an opclass: SP901's own messages say those)."""
+        if self.status != "unresolved":
+            return None
+        return next((p.reason for p in self.problems if p.rule == "SP901" and p.reason is not None), None)
+
 
 def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
     """Judge one parsed statement with ``dialect``'s rules against ``catalog``; ``postgres_version`` is production's
@@ -101,8 +117,20 @@ def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int
     try:
         upsert = parse_upsert(sql, dialect)
     except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=exc))
+        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=parse_error(exc)))
     return judge(upsert, catalog, dialect, postgres_version=postgres_version)
+
+
+#: sqlglot's validation error: it names the first missing argument of a node in the order of a ``set`` (string
+#: hashes vary with PYTHONHASHSEED: ``1 BETWEEN`` lacks ``low`` or ``high``), with its Python class's module path.
+_SQLGLOT_REQUIRED = re.compile(r"Required keyword: '\w+' missing for <class '(?:[\w.]+\.)?(\w+)'>")
+
+
+def parse_error(exc: Exception) -> str:
+    """The words of a statement or expression sqlglot cannot read (SP902, SP901), the same on every run: sqlglot's
+    "Required keyword: 'this' missing for <class 'sqlglot.expressions.core.EQ'>" names one of several missing parts
+    chosen by hash order, so it says which expression is incomplete instead."""
+    return _SQLGLOT_REQUIRED.sub(r"incomplete \1 expression: a required part is missing", str(exc))
 
 
 # -- helpers shared by both engines ---------------------------------------------------------------------------------

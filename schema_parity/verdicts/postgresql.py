@@ -30,6 +30,7 @@ from schema_parity.verdicts import (
     Verdict,
     missing_not_null,
     no_match_cause,
+    parse_error,
     partial_predicate_hint,
     table_index,
 )
@@ -842,7 +843,7 @@ def _parse_pg(text: str) -> exp.Expression:
         # typed as the Condition mixin; every node sqlglot builds is an Expression
         return cast(exp.Expression, sqlglot.parse_one(text, read="postgres", into=exp.Condition))
     except (ParseError, TokenError, RecursionError) as exc:  # RecursionError: nested deeper than sqlglot reads
-        raise _Unresolved(rule_for("SP901").text("unreadable-expression", text=text, error=exc)) from exc
+        raise _Unresolved(rule_for("SP901").text("unreadable-expression", text=text, error=parse_error(exc))) from exc
 
 
 def _index_value(text: str, analysis: _Analysis) -> str:

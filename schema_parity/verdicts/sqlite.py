@@ -20,6 +20,8 @@ from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, Table
 from schema_parity.rules import rule_for
+from schema_parity.rules.undecided import reason
+from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
 from schema_parity.upsert import ConflictClause, Name, Upsert
 from schema_parity.verdicts import (
@@ -38,7 +40,12 @@ _ROWID = "rowid"
 
 
 class _Unsupported(Exception):
-    """An expression form this parser does not model (reported as SP901, never guessed)."""
+    """An expression form this parser does not model (reported as SP901, never guessed): ``key`` is one of SP901's
+    registered reasons (``schema_parity.rules.undecided.REASONS``), and the message its text."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(reason(key, **fields))
+        self.key = key
 
 
 class _SyntaxError(Exception):
@@ -152,7 +159,7 @@ class _Analysis:
             try:
                 problems += self._clause(clause, several)
             except _Unsupported as exc:
-                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc))
+                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc).for_reason(exc.key))
             except _SyntaxError as exc:
                 problems.append(Problem.of("SP104", "sqlite-syntax", error=exc))
         for clause in self._generated_updates():
@@ -241,7 +248,7 @@ class _Analysis:
         try:
             return self._resolve(_parse(text))
         except (_NoSuchColumn, _SyntaxError) as exc:
-            raise _Unsupported(f"the catalog expression {text!r} does not resolve: {exc}") from exc
+            raise _Unsupported("sqlite-catalog-expression", text=text, error=exc) from exc
 
     def _resolve(self, tree: _Tree) -> _Tree:
         """Name resolution: columns case-insensitively, the INTEGER PRIMARY KEY and rowid names to the rowid.
@@ -556,7 +563,7 @@ def _parse(text: str) -> _Tree:
     try:
         tree = parser.expr(0)
     except RecursionError as exc:  # SQLite's own limit depends on its version: not a syntax error we can assert
-        raise _Unsupported(f"an expression nested deeper than this checker reads: {text[:60]!r}...") from exc
+        raise _Unsupported("sqlite-nested-too-deeply", start=text[:60]) from exc
     if parser.pos != len(tokens):
         raise _SyntaxError(f'near "{tokens[parser.pos].text}"')
     return tree
@@ -671,7 +678,7 @@ class _Parser:
     def in_list(self) -> tuple[_Tree, ...]:
         self.expect("(")
         if self.word() in ("SELECT", "WITH", "VALUES"):
-            raise _Unsupported("a subquery")
+            raise _Unsupported("sqlite-subquery")
         items: list[_Tree] = []
         while self.word() != ")":
             items.append(self.expr(0))
@@ -699,7 +706,7 @@ class _Parser:
             return _Unary({"-": "neg", "+": "uplus", "~": "bitnot"}[w], self.expr(12))
         if w == "(":
             if self.word() in ("SELECT", "WITH", "VALUES"):
-                raise _Unsupported("a subquery")
+                raise _Unsupported("sqlite-subquery")
             items = [self.expr(0)]
             while self.word() == ",":
                 self.pos += 1
@@ -709,20 +716,22 @@ class _Parser:
         if w == "NULL":
             return _Null()
         if w == "CAST":
+            opening = self.pos
             self.expect("(")
             inner = self.expr(0)
             self.expect("AS")
             start = self.pos
-            depth = 0
-            while not (depth == 0 and self.word() == ")"):
-                depth += {"(": 1, ")": -1}.get(self.take().text, 0)
+            try:
+                self.pos = closing(self.tokens, opening)
+            except SyntaxMismatch:
+                raise _SyntaxError("incomplete input") from None
             span = self.tokens[start : self.pos]
             self.expect(")")
             # The type is compared as written (strcmp of the token span): case and inner spacing matter.
             typename = self.text[span[0].start : span[-1].end + 1] if span else ""
             return _Cast(inner, typename)
         if w in ("CASE", "EXISTS", "SELECT", "RAISE"):
-            raise _Unsupported(f"{w} expressions")
+            raise _Unsupported("sqlite-expression-form", keyword=w)
         if w in ("::", ":", "[", "]") or kind == TokenType.DCOLON:
             raise _SyntaxError(f'near "{token.text}"')
         if kind == TokenType.IDENTIFIER or (w is not None and (w[0].isalpha() or w[0] == "_")):
@@ -749,7 +758,7 @@ class _Parser:
                     raise _SyntaxError(f'near "{self.take().text}"')
             self.expect(")")
             if self.word() in ("FILTER", "OVER"):
-                raise _Unsupported("window or filtered functions")
+                raise _Unsupported("sqlite-window-function")
             return _Function(token.text.lower(), False, distinct, tuple(args))
         if self.word() == ".":
             self.pos += 1
