@@ -111,9 +111,9 @@ def run_key(argv: Sequence[str], cwd: str, environ: Mapping[str, str], *, isatty
 
 
 def _sqlite_version() -> str:
-    import sqlite3
+    import _sqlite3  # the library itself: the sqlite3 package also imports datetime
 
-    return sqlite3.sqlite_version
+    return str(_sqlite3.sqlite_version)
 
 
 def _installed(path: Iterable[str]) -> list[list[str]]:
