@@ -266,8 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument(
         "--cache",
         action=argparse.BooleanOptionalAction,
-        help="reuse cached per-file scan results and migrated catalogs in .schema-parity/ (default: on); "
-        "--no-cache bypasses every cache",
+        help="reuse cached per-file scan results, migrated catalogs and the result of a run repeated with nothing "
+        "changed, in .schema-parity/ (default: on); --no-cache bypasses every cache",
     )
     _add_config_options(check)
     check.set_defaults(handler=_cmd_check)
