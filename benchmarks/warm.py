@@ -47,14 +47,14 @@ def handler_{n}(rows: list[dict[str, int]]) -> int:
     return total
 '''
 
-UPSERT = '''
+UPSERT = """
 
 def save_{n}(conn: sa.Connection, host: str, code: int) -> None:
     conn.execute(
         sa.text("INSERT INTO events_{t} (host, code) VALUES (:h, :c) ON CONFLICT (host) DO NOTHING"),
         {{"h": host, "c": code}},
     )
-'''
+"""
 
 
 def generate(root: Path, files: int) -> None:
