@@ -174,6 +174,8 @@ def replay(argv: Sequence[str], *, cwd: str | None = None, environ: Mapping[str,
         try:
             if payload["output"] is not None:
                 target, text = payload["output"]
+                if not _asked_for(argv, target):  # an entry never writes a file the command line does not name
+                    return None
                 os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
                 with open(target, "w", encoding="utf-8") as handle:
                     handle.write(text)
@@ -182,6 +184,12 @@ def replay(argv: Sequence[str], *, cwd: str | None = None, environ: Mapping[str,
         sys.stdout.write(payload["stdout"])
         return int(payload["exit"])
     return None
+
+
+def _asked_for(argv: Sequence[str], target: str) -> bool:
+    """Whether ``argv`` gives ``--output target`` (or ``--output=target``)."""
+    pairs = zip(argv, [*argv[1:], None], strict=True)
+    return any((flag == "--output" and value == target) or flag == f"--output={target}" for flag, value in pairs)
 
 
 def isatty() -> bool:

@@ -88,6 +88,13 @@ def test_the_report_file_is_written_again(project: Path, capsys: pytest.CaptureF
     (project / "out" / "report.json").unlink()
     assert replayed(capsys, argv) == (code, out)
     assert (project / "out" / "report.json").read_text() == report
+    # an entry naming another file (a cache copied from elsewhere) is not replayed
+    entry = next((project / ".schema-parity" / results.RESULTS_DIR).glob("*.json"))
+    data = json.loads(entry.read_text())
+    data["payload"]["output"][0] = str(project / "elsewhere.txt")
+    entry.write_text(json.dumps(data))
+    assert replayed(capsys, argv) == (None, "")
+    assert not (project / "elsewhere.txt").exists()
 
 
 def test_exit_zero_and_a_clean_run_replay_their_own_exit_code(
