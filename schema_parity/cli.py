@@ -459,7 +459,7 @@ def _remember(
     ]
     results.store(
         str(settings.project_root / ".schema-parity" / results.RESULTS_DIR),
-        results.run_key(argv, cwd, os.environ, isatty=results.isatty()),
+        results.run_key(argv, cwd, args.environ, isatty=results.isatty(), path=args.sys_path),
         inputs=inputs,
         stdout=stdout,
         output=written,
@@ -719,7 +719,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.argv, args.started_ns = argv, started_ns
+    # as the process started: a check's migrations add the project's directories to sys.path (results.py)
+    args.argv, args.started_ns, args.sys_path, args.environ = argv, started_ns, list(sys.path), dict(os.environ)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -93,8 +93,12 @@ def config_candidates(cwd: str) -> list[str]:
         directory = parent
 
 
-def run_key(argv: Sequence[str], cwd: str, environ: Mapping[str, str], *, isatty: bool) -> str:
-    """The key of a run: everything besides the project's files that decides its output."""
+def run_key(
+    argv: Sequence[str], cwd: str, environ: Mapping[str, str], *, isatty: bool, path: Sequence[str] | None = None
+) -> str:
+    """The key of a run: everything besides the project's files that decides its output. ``path``: ``sys.path`` as
+    the process started (a check's migrations add the project's directories to it)."""
+    path = list(sys.path if path is None else path)
     env = sorted((k, v) for k, v in environ.items() if k.startswith("SCHEMA_PARITY_") or k in ENV)
     parts: dict[str, Any] = {
         "format": _FORMAT,
@@ -102,9 +106,9 @@ def run_key(argv: Sequence[str], cwd: str, environ: Mapping[str, str], *, isatty
         "cwd": cwd,
         "env": env,
         "isatty": isatty,
-        "python": [sys.version, sys.executable, sys.path],
+        "python": [sys.version, sys.executable, path],
         "sqlite": _sqlite_version(),
-        "installed": _installed(sys.path),
+        "installed": _installed(path),
         "tool": _tool_files(),
     }
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()

@@ -251,22 +251,25 @@ def test_whole_second_file_systems_wait_longer() -> None:
     assert not results.settled([-1], now)  # a path stat could not read
 
 
-def test_the_installed_command_replays_without_importing_the_checker(project: Path) -> None:
+@pytest.mark.parametrize("history", [False, True], ids=["schema-sql", "alembic"])
+def test_the_installed_command_replays_without_importing_the_checker(project: Path, history: bool) -> None:
+    argv = CHECK
+    if history:  # the migrations add the project's directories to sys.path: the key is the one the process began with
+        create = "op.create_table('t', sa.Column('host', sa.Text), sa.Column('code', sa.Integer))"
+        ini = write_project(project, [Revision("r1", None, create)], env_py=COOKBOOK_ENV_PY)
+        ini.write_text(ini.read_text() + "prepend_sys_path = .\n")
+        argv = ["check", "--no-config", "--alembic-config", "alembic.ini", "--dialect", "sqlite", "app"]
+        settle()
     program = (
         "import sys\nfrom schema_parity.entry import main\ncode = main(sys.argv[1:])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlglot', 'sqlalchemy', 'alembic') "
         "or m in ('schema_parity.cli', 'schema_parity.check'))\n"
         "print('imported:', heavy, file=sys.stderr)\nsys.exit(code)\n"
     )
-    runs = [
-        subprocess.run([sys.executable, "-c", program, *CHECK], capture_output=True, text=True, check=False)
-        for _ in range(2)
-    ]
-    settle()
-    runs += [
-        subprocess.run([sys.executable, "-c", program, *CHECK], capture_output=True, text=True, check=False)
-        for _ in range(2)
-    ]
+    runs = []
+    for _ in range(3):
+        runs.append(subprocess.run([sys.executable, "-c", program, *argv], capture_output=True, text=True, check=False))
+        settle()  # the first run may have written beside the revisions (bytecode): the second one stores
     assert {r.returncode for r in runs} == {1}
     assert len({r.stdout for r in runs}) == 1
     assert "'schema_parity.check'" in runs[0].stderr
