@@ -251,4 +251,19 @@ def store(
         return False
     payload = {"inputs": [paths, signatures], "stdout": stdout, "output": output, "exit": exit_code}
     JsonEntries(Path(directory), "whole-run results").store(key, payload)
+    _prune(Path(directory), keep=KEEP)
     return True
+
+
+#: Entries kept per project: each set of arguments, environment and tool version has its own, and an edited tool
+#: or an upgraded package leaves the old ones unused; the least recently stored beyond this are deleted.
+KEEP = 32
+
+
+def _prune(directory: Any, *, keep: int) -> None:
+    try:
+        entries = sorted(directory.glob("*.json"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+        for stale in entries[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return

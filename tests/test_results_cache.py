@@ -274,3 +274,13 @@ def test_the_installed_command_replays_without_importing_the_checker(project: Pa
     assert len({r.stdout for r in runs}) == 1
     assert "'schema_parity.check'" in runs[0].stderr
     assert runs[-1].stderr == "imported: []\n"
+
+
+def test_old_entries_are_pruned(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = project / ".schema-parity" / results.RESULTS_DIR
+    kept = {"inputs": ["schema.sql"], "stdout": "", "output": None, "exit_code": 0}
+    monkeypatch.setattr(results, "KEEP", 3)
+    for n in range(5):
+        assert results.store(str(directory), f"{n}" * 64, started_ns=time.time_ns(), **kept)
+        os.utime(directory / f"{f'{n}' * 64}.json", ns=(n * 10**9, n * 10**9))  # stored in this order
+    assert sorted(path.stem[0] for path in directory.glob("*.json")) == ["2", "3", "4"]
