@@ -277,7 +277,7 @@ def run_check(
         if opts.verify:
             reports, disagreements = verify_reports(reports, primary)
             raw.extend(disagreements)
-        inputs = [each.replay_inputs() for each in schemas]
+        inputs = [each.replay_inputs() for each in schemas] if opts.cache_dir is not None else [None]
         return _triage(
             raw,
             opts,
