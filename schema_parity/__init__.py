@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+if TYPE_CHECKING:
+    from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+    from schema_parity.diff import assert_schema_parity as assert_schema_parity
 
-try:
-    __version__ = version("schema-parity")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+    __version__: str
 
 __all__ = ["Catalog", "Column", "Key", "KeyElement", "Table", "__version__"]
 
+_CATALOG = frozenset({"Catalog", "Column", "Key", "KeyElement", "Table"})
+
 
 def __getattr__(name: str) -> object:
-    """``assert_schema_parity`` (schema_parity.diff) imported on first use: the package itself stays light."""
+    """Everything is imported on first use, so that importing the package costs nothing: a replayed warm run
+    (schema_parity.results) imports no more than the standard library."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("schema-parity")
+        except PackageNotFoundError:  # running from a source tree that was not installed
+            found = "0.0.0+unknown"
+        globals()["__version__"] = found
+        return found
+    if name in _CATALOG:
+        from schema_parity import catalog
+
+        return getattr(catalog, name)
     if name == "assert_schema_parity":
-        from schema_parity.diff import assert_schema_parity
+        from schema_parity.diff import assert_schema_parity as assert_schema_parity
 
         return assert_schema_parity
     raise AttributeError(f"module 'schema_parity' has no attribute {name!r}")

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from schema_parity.cli import main
+from schema_parity.entry import main
 
 sys.exit(main())

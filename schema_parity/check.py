@@ -78,6 +78,9 @@ class CheckResult:
     judged_against: tuple[str, ...] = ()
     """What the schema is, per history: ``the Alembic history alembic.ini at head (3f2a...)``, the DDL files, the
     models or the database (the text report's header; see ``Schema.judged_against``)."""
+    schema_inputs: tuple[Path, ...] | None = None
+    """The files and directories every schema was built from, when nothing else decided it (see
+    ``Schema.replay_inputs``): with the scanned tree, what a replayed result is checked against (results.py)."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -274,6 +277,7 @@ def run_check(
         if opts.verify:
             reports, disagreements = verify_reports(reports, primary)
             raw.extend(disagreements)
+        inputs = [each.replay_inputs() for each in schemas] if opts.cache_dir is not None else [None]
         return _triage(
             raw,
             opts,
@@ -290,6 +294,7 @@ def run_check(
                 diff_base=opts.changes.base if opts.changes else None,
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
                 judged_against=tuple(s.judged_against(root) for s in schemas if s.used),
+                schema_inputs=None if None in inputs else tuple(p for paths in inputs if paths for p in paths),
             ),
         )
 

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -265,8 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument(
         "--cache",
         action=argparse.BooleanOptionalAction,
-        help="reuse cached per-file scan results and migrated catalogs in .schema-parity/ (default: on); "
-        "--no-cache bypasses every cache",
+        help="reuse cached per-file scan results, migrated catalogs and the result of a run repeated with nothing "
+        "changed, in .schema-parity/ (default: on); --no-cache bypasses every cache",
     )
     _add_config_options(check)
     check.set_defaults(handler=_cmd_check)
@@ -389,8 +390,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         changes = changes_since(args.diff_base, cwd)
     writing = args.write_baseline is not None
-    with status_line(sys.stderr, enabled=not args.verbose) as progress:  # -v: the log lines say what it does
-        result = check_project(settings, changes=changes, use_baseline=not writing, progress=progress)
+    warned = _Warned()
+    logging.getLogger("schema_parity").addHandler(warned)
+    try:
+        with status_line(sys.stderr, enabled=not args.verbose) as progress:  # -v: the log lines say what it does
+            result = check_project(settings, changes=changes, use_baseline=not writing, progress=progress)
+    finally:
+        logging.getLogger("schema_parity").removeHandler(warned)
     if args.captured:
         from schema_parity.capture import load
         from schema_parity.captured import judge_captured, merge_results
@@ -407,18 +413,74 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
         print(f"schema-parity: recorded {recorded} finding(s) in {target}", file=sys.stderr)
         return EXIT_OK
-    _report(result, settings.format, cwd, args.output)
-    return EXIT_OK if args.exit_zero else result.exit_code
+    stdout, written = _report(result, settings.format, cwd, args.output)
+    exit_code = EXIT_OK if args.exit_zero else result.exit_code
+    if not (warned.seen or args.diff_base or args.captured or settings.verify or settings.format == "github"):
+        _remember(args, settings, result, stdout=stdout, written=written, exit_code=exit_code)
+    return exit_code
 
 
-def _report(result: CheckResult, fmt: str, cwd: Path, output: str | None) -> None:
-    """The report on stdout, or in ``--output FILE`` with the one-line summary (and where the report is) on stdout."""
-    _write(_render(result, fmt, cwd, to_file=bool(output)), output)
-    if output:
-        from schema_parity.report.text import summary_line
+class _Warned(logging.Handler):
+    """Whether the run logged a warning: its result is not stored for replay (the warning would not be repeated)."""
 
-        style = _ansi if use_colour(sys.stdout, to_file=False) else None
-        sys.stdout.write(f"{summary_line(result, style=style)} (report: {output})\n")
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen = True
+
+
+def _remember(
+    args: argparse.Namespace,
+    settings: Settings,
+    result: CheckResult,
+    *,
+    stdout: str,
+    written: tuple[str, str] | None,
+    exit_code: int,
+) -> None:
+    """Store the run's report for a replay of the same run while none of its inputs change (results.py)."""
+    argv = getattr(args, "argv", None)
+    if not settings.cache or result.schema_inputs is None or argv is None:
+        return
+    from schema_parity import results
+    from schema_parity.sites.files import walk
+
+    cwd = os.getcwd()
+    walked = walk(settings.paths, settings.root.resolve(), settings.exclude)
+    inputs = [
+        *walked.directories,
+        *(str(path) for path in walked.files),
+        *(str(path) for path in settings.paths),
+        *(str(path) for path in result.schema_inputs),
+        *results.config_candidates(cwd),
+        *(str(path) for path in (settings.source, settings.baseline) if path is not None),
+    ]
+    results.store(
+        str(settings.project_root / ".schema-parity" / results.RESULTS_DIR),
+        results.run_key(argv, cwd, args.environ, isatty=results.isatty(), path=args.sys_path),
+        inputs=inputs,
+        stdout=stdout,
+        output=written,
+        exit_code=exit_code,
+        started_ns=args.started_ns,
+    )
+
+
+def _report(result: CheckResult, fmt: str, cwd: Path, output: str | None) -> tuple[str, tuple[str, str] | None]:
+    """The report on stdout, or in ``--output FILE`` with the one-line summary (and where the report is) on stdout;
+    what was written on stdout, and the file and its text."""
+    text = _render(result, fmt, cwd, to_file=bool(output))
+    _write(text, output)
+    if not output:
+        return text, None
+    from schema_parity.report.text import summary_line
+
+    style = _ansi if use_colour(sys.stdout, to_file=False) else None
+    line = f"{summary_line(result, style=style)} (report: {output})\n"
+    sys.stdout.write(line)
+    return line, (output, text)
 
 
 def _render(result: CheckResult, fmt: str, cwd: Path, *, to_file: bool) -> str:
@@ -653,8 +715,12 @@ def _write(text: str, output: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started_ns = time.time_ns()  # inputs changed after this are too recent for a stored result (results.py)
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    # as the process started: a check's migrations add the project's directories to sys.path (results.py)
+    args.argv, args.started_ns, args.sys_path, args.environ = argv, started_ns, list(sys.path), dict(os.environ)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

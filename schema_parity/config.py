@@ -224,7 +224,8 @@ KEY_DOCS: dict[str, tuple[str, str]] = {
     "baseline": ("none", "report only findings not recorded in this file"),
     "report-unused-suppressions": ("`false`", "report ignore comments that suppress nothing (SP904)"),
     "jobs": ("`1`", "parse files in this many processes"),
-    "cache": ("`true`", "reuse the per-file scan results and the migrated Catalogs in `.schema-parity/`"),
+    "cache": ("`true`", "reuse the per-file scan results, the migrated Catalogs and whole runs' results in "
+              "`.schema-parity/`"),
     "revision-timeout": (f"`{DEFAULT_REVISION_TIMEOUT:g}`", "seconds a revision may run before it is stopped (exit "
                          "2, naming it)"),
     "max-file-size": (f"`{DEFAULT_MAX_FILE_SIZE}`", "a scanned file larger than this is not read, and is reported "

@@ -40,6 +40,7 @@ SKIPPED_DIRS = frozenset(
         ".mypy_cache",
         ".pytest_cache",
         ".ruff_cache",
+        ".schema-parity",  # the tool's own caches: JSON only, and rewritten by every run
     }
 )
 _SUFFIXES = (".py", ".sql")
@@ -96,11 +97,13 @@ def _kind(mode: int) -> str:
 
 @dataclass(frozen=True)
 class Walk:
-    """The files to scan (sorted by name, each real file once), the name of each, and what could not be walked."""
+    """The files to scan (sorted by name, each real file once), the name of each, and what could not be walked;
+    ``directories``, every directory the walk listed (or tried to): a new file is an entry added to one of them."""
 
     files: list[Path]
     names: dict[Path, str]
     problems: list[ScanProblem] = field(default_factory=list)
+    directories: list[str] = field(default_factory=list)
 
 
 def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Walk:
@@ -133,8 +136,9 @@ def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Wal
                 found.setdefault(real, (Path(real), name))
             else:
                 problems.append(ScanProblem(name, 0, SP903.text("not-a-regular-file", kind=_kind(mode))))
+    directories: list[str] = []
     for directory, name in starts:
-        _walk_tree(directory, name, exclude, found=found, links=links, problems=problems)
+        _walk_tree(directory, name, exclude, found=found, links=links, problems=problems, listed=directories)
     trees = [directory for directory, _ in starts]
     for name, link in sorted(links):
         target = os.path.realpath(link)
@@ -156,6 +160,7 @@ def walk(paths: Sequence[str | Path], root: Path, exclude: Sequence[str]) -> Wal
         [path for path, _ in ordered],
         dict(ordered),
         sorted(problems, key=lambda problem: (problem.path, problem.line)),
+        sorted(directories),
     )
 
 
@@ -167,12 +172,14 @@ def _walk_tree(
     found: dict[str, tuple[Path, str]],
     links: list[tuple[str, Path]],
     problems: list[ScanProblem],
+    listed: list[str],
 ) -> None:
     """Walk one real directory without recursion (trees can be deep) and without following directory links, so
     every path met is a real path."""
     pending = [(top, top_name, True)]
     while pending:
         directory, name, is_start = pending.pop()
+        listed.append(directory)
         try:
             with os.scandir(directory) as listing:
                 entries = list(listing)

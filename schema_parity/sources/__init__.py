@@ -130,6 +130,8 @@ class Schema:
         self._built: dict[tuple[str, Dialect], Catalog | Unavailable] = {}
         self._project: AlembicProject | None = None
         self._reflected: Catalog | None = None
+        self._identity: str | None = None
+        """The PostgreSQL server kind and major version PostgreSQL's Catalogs were keyed on (see Postgres.identity)."""
         self._owns_postgres = postgres is None
         self.postgres = postgres or Postgres(
             url=options.postgres_url,
@@ -172,6 +174,28 @@ class Schema:
         project = self.project()
         paths = (project.script_location, *project.version_dirs, project.config_path)
         return [p.resolve() for p in dict.fromkeys(paths) if p is not None]
+
+    def replay_inputs(self) -> list[Path] | None:
+        """The files and directories whose state decides every Catalog this Schema built, for a whole-run result
+        replayed while none of them changed (``schema_parity.results``); None when the Catalogs depend on more than
+        files: a database, models (any module they import), the project's env.py, a revision that failed (a
+        timeout depends on the machine's load), or a PostgreSQL server other than the embedded one's version that
+        the installed packages fix (a URL's server, local binaries, a container)."""
+        options = self.options
+        if options.database_url or options.models or options.use_env_py or self.failures:
+            return None
+        if options.schema_sql:
+            from schema_parity.sources.ddl import schema_files
+
+            given = list(options.schema_sql)
+            return [p.resolve() for p in (*given, *schema_files(given))]
+        if any(dialect == "postgresql" for _, dialect in self._built) and not (
+            options.postgres == "offline" or (self._identity or "").startswith("embedded:")
+        ):
+            return None
+        if any(isinstance(built, Unavailable) for built in self._built.values()):
+            return None
+        return [p.resolve() for p in self.project().input_paths()]
 
     def project(self) -> AlembicProject:
         if self._project is None:
@@ -320,7 +344,7 @@ class Schema:
                 self._keep(revision, "sqlite", catalog)
 
     def _prepare_postgresql(self, wanted: list[str]) -> None:
-        identity = self._finding_server(self.postgres.identity)
+        identity = self._identity = self._finding_server(self.postgres.identity)
         keys = {revision: self._key(revision, "postgresql", identity or "offline") for revision in wanted}
         cache = self._cache()
         missing = []

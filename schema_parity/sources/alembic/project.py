@@ -352,23 +352,49 @@ class AlembicProject:
             sys.version,
         )
         digest.update(repr(libraries).encode())
-        # Files are named relative to their root, so the key does not depend on where the project is checked out
-        # (and the config file may live anywhere, e.g. beside rather than above the script location).
-        roots = [("script_location", self.script_location), *(("version_location", d) for d in self.version_dirs)]
-        for label, root in roots:
-            for path in sorted(root.rglob("*")):
-                relative = path.relative_to(root)
-                if "__pycache__" in relative.parts or not path.is_file():
-                    continue  # bytecode caches change without the source changing
-                _digest_file(digest, f"{label}/{relative.as_posix()}", path)
-        if self.config_path is not None:
-            _digest_file(digest, "config", self.config_path)
+        files, _directories = self._fingerprinted()
+        for name, path in files:
+            if name.startswith("models/"):
+                break
+            _digest_file(digest, name, path)
         settings = (self.options, self.metadata, self.metadata_imports, self.bootstrap, self.bootstrap_schemas)
         digest.update(repr(settings).encode())
+        for name, path in files:
+            if name.startswith("models/"):  # with a bootstrap, the models build the database
+                _digest_file(digest, name, path)
+        return digest.hexdigest()
+
+    def input_paths(self) -> list[Path]:
+        """Every file the fingerprint reads and every directory whose listing decides which files those are: what
+        a replayed whole-run result (``schema_parity.results``) is checked against."""
+        files, directories = self._fingerprinted()
+        return [*directories, *(path for _, path in files)]
+
+    def _fingerprinted(self) -> tuple[list[tuple[str, Path]], list[Path]]:
+        """The files the fingerprint digests, named as it names them (config, then models), and the directories
+        listed to find them."""
+        # Files are named relative to their root, so the key does not depend on where the project is checked out
+        # (and the config file may live anywhere, e.g. beside rather than above the script location).
+        files: list[tuple[str, Path]] = []
+        directories: list[Path] = []
+        roots = [("script_location", self.script_location), *(("version_location", d) for d in self.version_dirs)]
+        for label, root in roots:
+            directories.append(root)
+            for path in sorted(root.rglob("*")):
+                relative = path.relative_to(root)
+                if "__pycache__" in relative.parts:
+                    continue  # bytecode caches change without the source changing
+                if path.is_file():
+                    files.append((f"{label}/{relative.as_posix()}", path))
+                elif path.is_dir():
+                    directories.append(path)
+        if self.config_path is not None:
+            files.append(("config", self.config_path))
         if self.bootstrap is not None:  # the models build the database: their source is part of what it depends on
             for name, path in self._model_files():
-                _digest_file(digest, f"models/{name}", path)
-        return digest.hexdigest()
+                files.append((f"models/{name}", path))
+                directories.append(path.parent)
+        return files, directories
 
     def _model_files(self) -> list[tuple[str, Path]]:
         """The source files of the models' module (its whole package directory when it is in one), found without
