@@ -606,8 +606,8 @@ _SQLITE_COLUMNS = """
 SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?, 'main')
 WHERE hidden <> 1 ORDER BY cid
 """
-# The index and foreign-key PRAGMAs of many tables in one query each (tables named by the ``{names}`` parameters):
-# one statement per table cost more in SQLAlchemy's result machinery than in SQLite (benchmarks/migrate.py).
+# The column, index and foreign-key PRAGMAs of many tables, in one query each (the tables named by the ``{names}``
+# parameters): a statement per table cost more in SQLAlchemy's result machinery than in SQLite (benchmarks/migrate.py).
 _SQLITE_INDEXES = """
 SELECT m.name AS tbl, il.name AS index_name, il."unique", il.origin, il.partial, x.cid, x.name, x."desc", x.coll
 FROM main.sqlite_master AS m, pragma_index_list(m.name, 'main') AS il, pragma_index_xinfo(il.name, 'main') AS x
@@ -617,6 +617,11 @@ _SQLITE_FOREIGN_KEYS = """
 SELECT m.name AS tbl, fk.id, fk.seq, fk."table", fk."from", fk."to", fk.on_update, fk.on_delete
 FROM main.sqlite_master AS m, pragma_foreign_key_list(m.name, 'main') AS fk
 WHERE m.type = 'table' AND m.name IN ({names}) ORDER BY m.name, fk.id, fk.seq
+"""
+_SQLITE_TABLE_COLUMNS = """
+SELECT m.name AS tbl, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
+FROM main.sqlite_master AS m, pragma_table_xinfo(m.name, 'main') AS c
+WHERE m.type = 'table' AND m.name IN ({names}) AND c.hidden <> 1 ORDER BY m.name, c.cid
 """
 #: Table names per query: below SQLite's default limit of host parameters (999 before SQLite 3.32).
 _SQLITE_NAMES_PER_QUERY = 500
@@ -650,6 +655,10 @@ def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -
         and not sql.upper().startswith("CREATE VIRTUAL")
         and (memo is None or memo_keys[name] not in memo)
     ]
+    try:
+        columns_of = _rows_by_table(connection, _SQLITE_TABLE_COLUMNS, to_read)
+    except sa.exc.DBAPIError:  # one table's columns cannot be read: each table is read alone, with its note
+        columns_of = {}
     index_rows_of = _rows_by_table(connection, _SQLITE_INDEXES, to_read)
     fk_rows_of = _rows_by_table(connection, _SQLITE_FOREIGN_KEYS, to_read)
     for kind, name, sql in relations:
@@ -660,12 +669,14 @@ def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -
             notes.extend(known[1])
             continue
         notes_before = len(notes)
-        try:
-            column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
-        except sa.exc.DBAPIError as exc:  # a view over a dropped table, a virtual table of an unloaded module
-            notes.append(f"could not read the columns of {name}: {exc.orig}")
-            column_rows = []
-            memo_key = None  # not kept: read again next time
+        column_rows: Sequence[sa.Row[Any]] | None = columns_of.get(name)
+        if column_rows is None:
+            try:
+                column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
+            except sa.exc.DBAPIError as exc:  # a view over a dropped table, a virtual table of an unloaded module
+                notes.append(f"could not read the columns of {name}: {exc.orig}")
+                column_rows = []
+                memo_key = None  # not kept: read again next time
         if kind == "view" or sql.upper().startswith("CREATE VIRTUAL"):
             columns = tuple(_sqlite_column(r, _TableDdl()) for r in column_rows)
             tables.append(Table(name=name, columns=columns, kind="view" if kind == "view" else "virtual"))
