@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", choices=sorted(PARSERS), help="a script in benchmarks/ of both trees")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments (after --)")
     options = parser.parse_args(argv)
-    args = [a for a in options.args if a != "--"] if options.args[:1] == ["--"] else options.args
+    args = options.args[1:] if options.args[:1] == ["--"] else options.args
     sides = {
         "before": (options.before_python, options.before_tree.resolve()),
         "after": (options.after_python, options.after_tree.resolve()),
