@@ -606,11 +606,25 @@ _SQLITE_COLUMNS = """
 SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?, 'main')
 WHERE hidden <> 1 ORDER BY cid
 """
+# The column, index and foreign-key PRAGMAs of many tables, in one query each (the tables named by the ``{names}``
+# parameters): a statement per table cost more in SQLAlchemy's result machinery than in SQLite (benchmarks/migrate.py).
 _SQLITE_INDEXES = """
-SELECT il.name AS index_name, il."unique", il.origin, il.partial, x.cid, x.name, x."desc", x.coll
-FROM pragma_index_list(?, 'main') AS il, pragma_index_xinfo(il.name, 'main') AS x
-WHERE x.key = 1 ORDER BY il.name, x.seqno
+SELECT m.name AS tbl, il.name AS index_name, il."unique", il.origin, il.partial, x.cid, x.name, x."desc", x.coll
+FROM main.sqlite_master AS m, pragma_index_list(m.name, 'main') AS il, pragma_index_xinfo(il.name, 'main') AS x
+WHERE m.type = 'table' AND m.name IN ({names}) AND x.key = 1 ORDER BY m.name, il.name, x.seqno
 """
+_SQLITE_FOREIGN_KEYS = """
+SELECT m.name AS tbl, fk.id, fk.seq, fk."table", fk."from", fk."to", fk.on_update, fk.on_delete
+FROM main.sqlite_master AS m, pragma_foreign_key_list(m.name, 'main') AS fk
+WHERE m.type = 'table' AND m.name IN ({names}) ORDER BY m.name, fk.id, fk.seq
+"""
+_SQLITE_TABLE_COLUMNS = """
+SELECT m.name AS tbl, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
+FROM main.sqlite_master AS m, pragma_table_xinfo(m.name, 'main') AS c
+WHERE m.type = 'table' AND m.name IN ({names}) AND c.hidden <> 1 ORDER BY m.name, c.cid
+"""
+#: Table names per query: below SQLite's default limit of host parameters (999 before SQLite 3.32).
+_SQLITE_NAMES_PER_QUERY = 500
 
 
 _MemoKey = tuple[str, str, tuple[tuple[str, str | None], ...]]
@@ -632,25 +646,42 @@ def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -
             index_sql[index_name] = stored
     tables: list[Table] = []
     notes: list[str] = []
-    for kind, name, sql in connection.exec_driver_sql(_SQLITE_RELATIONS).all():
-        memo_key: _MemoKey | None = (name, sql, tuple(indexes_of.get(name, ())))
+    relations = connection.exec_driver_sql(_SQLITE_RELATIONS).all()
+    memo_keys: dict[str, _MemoKey] = {name: (name, sql, tuple(indexes_of.get(name, ()))) for _, name, sql in relations}
+    to_read = [
+        name
+        for kind, name, sql in relations
+        if kind == "table"
+        and not sql.upper().startswith("CREATE VIRTUAL")
+        and (memo is None or memo_keys[name] not in memo)
+    ]
+    try:
+        columns_of = _rows_by_table(connection, _SQLITE_TABLE_COLUMNS, to_read)
+    except sa.exc.DBAPIError:  # one table's columns cannot be read: each table is read alone, with its note
+        columns_of = {}
+    index_rows_of = _rows_by_table(connection, _SQLITE_INDEXES, to_read)
+    fk_rows_of = _rows_by_table(connection, _SQLITE_FOREIGN_KEYS, to_read)
+    for kind, name, sql in relations:
+        memo_key: _MemoKey | None = memo_keys[name]
         known = memo.get(memo_key) if memo is not None and memo_key is not None and kind == "table" else None
         if known is not None:
             tables.append(known[0])
             notes.extend(known[1])
             continue
         notes_before = len(notes)
-        try:
-            column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
-        except sa.exc.DBAPIError as exc:  # a view over a dropped table, a virtual table of an unloaded module
-            notes.append(f"could not read the columns of {name}: {exc.orig}")
-            column_rows = []
-            memo_key = None  # not kept: read again next time
+        column_rows: Sequence[sa.Row[Any]] | None = columns_of.get(name)
+        if column_rows is None:
+            try:
+                column_rows = connection.exec_driver_sql(_SQLITE_COLUMNS, (name,)).all()
+            except sa.exc.DBAPIError as exc:  # a view over a dropped table, a virtual table of an unloaded module
+                notes.append(f"could not read the columns of {name}: {exc.orig}")
+                column_rows = []
+                memo_key = None  # not kept: read again next time
         if kind == "view" or sql.upper().startswith("CREATE VIRTUAL"):
             columns = tuple(_sqlite_column(r, _TableDdl()) for r in column_rows)
             tables.append(Table(name=name, columns=columns, kind="view" if kind == "view" else "virtual"))
         else:
-            index_rows = connection.exec_driver_sql(_SQLITE_INDEXES, (name,)).all()
+            index_rows = index_rows_of.get(name, [])
             ddl = _read_table(sql)
             if ddl is None:
                 notes.append(
@@ -671,7 +702,7 @@ def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -
                 return read
 
             table = _sqlite_table(name, ddl, column_rows, index_rows, index)
-            fk_rows = connection.exec_driver_sql(_SQLITE_FOREIGN_KEYS, (name,)).all()
+            fk_rows = fk_rows_of.get(name, [])
             tables.append(replace(table, foreign_keys=_sqlite_foreign_keys(fk_rows), checks=_sqlite_checks(sql),
                                   constraints_read=True))  # fmt: skip
             if memo is not None and memo_key is not None:
@@ -679,9 +710,17 @@ def _reflect_sqlite(connection: sa.Connection, memo: SqliteMemo | None = None) -
     return _referred_primary_keys(tables), notes
 
 
-_SQLITE_FOREIGN_KEYS = """
-SELECT id, seq, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?, 'main') ORDER BY id, seq
-"""
+def _rows_by_table(connection: sa.Connection, query: str, names: list[str]) -> dict[str, list[sa.Row[Any]]]:
+    """The rows of a per-table PRAGMA query (its first column the table's name) for ``names``, by table."""
+    found: dict[str, list[sa.Row[Any]]] = defaultdict(list)
+    for start in range(0, len(names), _SQLITE_NAMES_PER_QUERY):
+        chunk = tuple(names[start : start + _SQLITE_NAMES_PER_QUERY])
+        statement = query.format(names=", ".join("?" * len(chunk)))
+        for row in connection.exec_driver_sql(statement, chunk).all():
+            found[row.tbl].append(row)
+    return found
+
+
 _SQLITE_NO_ACTION = {"NO ACTION", "", None}
 
 
@@ -724,6 +763,8 @@ _CHECK_WORDS = re.compile(r"(?is)(?:\bCONSTRAINT\s+(\"[^\"]*\"|`[^`]*`|\[[^\]]*\
 def _sqlite_checks(sql: str) -> tuple[Check, ...]:
     """The CHECK constraints of a stored CREATE TABLE statement (no PRAGMA lists them): each expression as
     written, with its constraint name when it has one. Literals, quoted names and comments are skipped."""
+    if "check" not in sql.lower():  # masking only blanks text: no CHECK word in it, none in the masked text
+        return ()
     masked = _mask_literals(sql)
     found = []
     for match in _CHECK_WORDS.finditer(masked):
