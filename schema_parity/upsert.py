@@ -21,7 +21,14 @@ from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Dialect
 from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
-from schema_parity.sql.tokens import SQLGLOT, SQLGLOT_NAME, Token, TokenType, dialect_tokens, mask_placeholders
+from schema_parity.sql.tokens import (
+    SQLGLOT_NAME,
+    Token,
+    TokenType,
+    dialect_parser,
+    dialect_tokens,
+    mask_placeholders,
+)
 
 __all__ = [
     "ConflictClause",
@@ -163,7 +170,13 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     asts = _parse_variants(masked, tokens, spans, dialect, sql)
     insert = _the_insert(asts[0], sql)
     clauses = tuple(
-        _clause(ordinal, tokens[first:last], masked, _the_insert(tree, sql).args.get("conflict"), sql)
+        _clause(
+            ordinal,
+            tokens[first:last],
+            masked,
+            (insert if tree is asts[0] else _the_insert(tree, sql)).args.get("conflict"),
+            sql,
+        )
         # a statement without ON CONFLICT has no span but still one tree
         for ordinal, ((first, last), tree) in enumerate(zip(spans, asts, strict=False), start=1)
     )
@@ -331,7 +344,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     for read in (first, other):
         try:
             if tokens is not None and read == first:
-                tree = SQLGLOT[read].parser().parse(tokens, text)[0]
+                tree = dialect_parser(dialect).parse(tokens, text)[0]
             else:
                 tree = sqlglot.parse_one(text, read=read)
         except ParseError as exc:

@@ -19,6 +19,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import TokenError
+from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
@@ -29,6 +30,7 @@ __all__ = [
     "Token",
     "TokenType",
     "Tokenized",
+    "dialect_parser",
     "dialect_tokens",
     "expand_multiword",
     "is_word",
@@ -73,6 +75,7 @@ class _PerThread(threading.local):
     def __init__(self) -> None:
         self.lexicons: dict[str, Tokenizer] = {}
         self.dialects: dict[str, Tokenizer] = {}
+        self.parsers: dict[str, Parser] = {}
 
 
 _PER_THREAD = _PerThread()
@@ -92,6 +95,15 @@ def dialect_tokens(text: str, dialect: str) -> list[Token]:
     if tokenizer is None:
         tokenizer = _PER_THREAD.dialects[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].tokenizer()
     return tokenizer.tokenize(text)
+
+
+def dialect_parser(dialect: str) -> Parser:
+    """The engine ``dialect``'s sqlglot parser with its default options, built once per thread (building one costs
+    as much as parsing a short statement; ``parse`` resets its state, so one parser reads text after text)."""
+    parser = _PER_THREAD.parsers.get(dialect)
+    if parser is None:
+        parser = _PER_THREAD.parsers[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].parser()
+    return parser
 
 
 class Tokenized:

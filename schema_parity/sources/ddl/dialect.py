@@ -20,7 +20,7 @@ from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refuse
 from schema_parity.sources.ddl.naming import choose_name, index_name_addition, name_addition, truncate_identifier
 from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
-from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType
+from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType, dialect_parser, dialect_tokens
 
 __all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
 
@@ -219,7 +219,7 @@ class PostgresRules(Rules):
 
     def expression(self, text: str) -> exp.Expr | None:
         try:  # re-tokenized: the structural tokens have multi-word keywords split apart
-            ast = self.sqlglot.parse(text)[0]
+            ast = dialect_parser(self.name).parse(dialect_tokens(text, self.name), text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
         return normalize_identifiers(ast, dialect=self.sqlglot) if ast is not None else None
