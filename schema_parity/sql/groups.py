@@ -129,13 +129,11 @@ class Cursor:
         if not words:
             return True
         i = self.i
-        if i >= len(self.tokens):
-            first = ""
-        else:
-            known = self._words
-            first = known[i]
+        first: str | None = ""
+        if i < len(self.tokens):
+            first = self._words[i]
             if first is None:
-                first = known[i] = word(self.tokens[i], self.text)
+                first = self._words[i] = word(self.tokens[i], self.text)
         if first != words[0]:
             return False
         return all(self.word(ahead) == words[ahead] for ahead in range(1, len(words)))
