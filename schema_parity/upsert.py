@@ -245,7 +245,6 @@ def _is_word(token: Token, word: str) -> bool:
 
 def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
-    depth_of = depths(tokens)
     starts = [
         i
         for i, token in enumerate(tokens)
@@ -256,6 +255,7 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     ]
     if not starts:
         return []
+    depth_of = depths(tokens)
     level = depth_of[starts[0]]
     if any(depth_of[s] != level for s in starts):
         raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
@@ -368,6 +368,8 @@ def _offset_of(sql: str, line: int | None, col: int | None) -> int | None:
 
 
 def _the_insert(tree: exp.Expression, sql: str) -> exp.Insert:
+    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        return tree  # what the search below finds first (it starts at the root), without walking the VALUES rows
     inserts = list(tree.find_all(exp.Insert))
     with_conflict = [i for i in inserts if i.args.get("conflict") is not None]
     if not inserts:

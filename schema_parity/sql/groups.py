@@ -58,9 +58,13 @@ def depths(tokens: Sequence[Token]) -> list[int]:
     """The parenthesis depth before each token (an unmatched ``)`` makes it negative)."""
     result = []
     depth = 0
-    for token in tokens:
+    for token in tokens:  # _step inlined
         result.append(depth)
-        depth += _step(token)
+        kind = token.token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
     return result
 
 

@@ -149,7 +149,18 @@ def is_word(token: Token, text: str, *words: str) -> bool:
 def word(token: Token, text: str) -> str:
     """The upper-cased bare word, or ``""`` for anything else (strings, quoted identifiers, punctuation)."""
     value = token.text  # is_word, inlined: every reader asks this of every token
-    return value.upper() if _WORD.match(value) and text[token.start : token.end + 1] == value else ""
+    upper = _UPPER.get(value)
+    if upper is None:
+        if len(_UPPER) >= _UPPER_LIMIT:
+            _UPPER.clear()
+        upper = _UPPER[value] = value.upper() if _WORD.match(value) else ""
+    return upper if upper and text[token.start : token.end + 1] == value else ""
+
+
+#: The upper case of texts that are words, ``""`` for other texts: a script repeats its keywords and names, and the
+#: pattern and ``upper()`` cost more than a look-up. Bounded: cleared when full (a large file's literals).
+_UPPER: dict[str, str] = {}
+_UPPER_LIMIT = 1 << 16
 
 
 def expand_multiword(tokens: Sequence[Token], text: str) -> Iterator[Token]:
