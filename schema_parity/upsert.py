@@ -222,9 +222,10 @@ def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
-    if semicolons and any(t.start > semicolons[0].start for t in tokens):
-        raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
-    tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    if semicolons:  # most statements have none: the tokens are then kept as they are
+        if any(t.start > semicolons[0].start for t in tokens):
+            raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
+        tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
     if not tokens:
         raise UpsertParseError("empty statement", sql=sql)
     return tokens

@@ -296,6 +296,8 @@ class Script:
     @staticmethod
     def _statement(source: str, tokens: list[Token], inner: list[list[Token]], offset: int, lines: _Lines) -> Statement:
         line, column = lines.at(tokens[0].start)
+        if not inner:
+            return Statement(source, tuple(tokens), offset, line, column)
         within = _Lines(source, tokens[0].start, line, column)
         bodies = tuple(Statement(source, tuple(body), offset, *within.at(body[0].start)) for body in inner)
         return Statement(source, tuple(tokens), offset, line, column, bodies)
