@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
     # (regex on the lower-cased type text, family)
@@ -30,6 +31,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((re.compile(p), family) for p, family in _FAMILIES)
 
 
+@lru_cache(maxsize=4096)  # a schema repeats a few type texts over its columns
 def normalize_type(type_text: str) -> str:
     """Map a type as written or reflected (``VARCHAR(200)``, ``character varying``, ``INTEGER``) to its family.
 

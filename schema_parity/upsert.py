@@ -21,7 +21,14 @@ from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Dialect
 from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
-from schema_parity.sql.tokens import SQLGLOT, SQLGLOT_NAME, Token, TokenType, dialect_tokens, mask_placeholders
+from schema_parity.sql.tokens import (
+    SQLGLOT_NAME,
+    Token,
+    TokenType,
+    dialect_parser,
+    dialect_tokens,
+    mask_placeholders,
+)
 
 __all__ = [
     "ConflictClause",
@@ -163,7 +170,13 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     asts = _parse_variants(masked, tokens, spans, dialect, sql)
     insert = _the_insert(asts[0], sql)
     clauses = tuple(
-        _clause(ordinal, tokens[first:last], masked, _the_insert(tree, sql).args.get("conflict"), sql)
+        _clause(
+            ordinal,
+            tokens[first:last],
+            masked,
+            (insert if tree is asts[0] else _the_insert(tree, sql)).args.get("conflict"),
+            sql,
+        )
         # a statement without ON CONFLICT has no span but still one tree
         for ordinal, ((first, last), tree) in enumerate(zip(spans, asts, strict=False), start=1)
     )
@@ -209,9 +222,10 @@ def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
     semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
-    if semicolons and any(t.start > semicolons[0].start for t in tokens):
-        raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
-    tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+    if semicolons:  # most statements have none: the tokens are then kept as they are
+        if any(t.start > semicolons[0].start for t in tokens):
+            raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
+        tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
     if not tokens:
         raise UpsertParseError("empty statement", sql=sql)
     return tokens
@@ -232,7 +246,6 @@ def _is_word(token: Token, word: str) -> bool:
 
 def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
-    depth_of = depths(tokens)
     starts = [
         i
         for i, token in enumerate(tokens)
@@ -243,6 +256,7 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     ]
     if not starts:
         return []
+    depth_of = depths(tokens)
     level = depth_of[starts[0]]
     if any(depth_of[s] != level for s in starts):
         raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
@@ -331,7 +345,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     for read in (first, other):
         try:
             if tokens is not None and read == first:
-                tree = SQLGLOT[read].parser().parse(tokens, text)[0]
+                tree = dialect_parser(dialect).parse(tokens, text)[0]
             else:
                 tree = sqlglot.parse_one(text, read=read)
         except ParseError as exc:
@@ -355,6 +369,8 @@ def _offset_of(sql: str, line: int | None, col: int | None) -> int | None:
 
 
 def _the_insert(tree: exp.Expression, sql: str) -> exp.Insert:
+    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        return tree  # what the search below finds first (it starts at the root), without walking the VALUES rows
     inserts = list(tree.find_all(exp.Insert))
     with_conflict = [i for i in inserts if i.args.get("conflict") is not None]
     if not inserts:

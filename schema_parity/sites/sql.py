@@ -165,7 +165,7 @@ class _Splitter:
             assert kind is not None
             token = Token(kind, pos, end, text[pos:end])
             pos = end
-            word = token.upper
+            word = token.text.upper() if kind == "word" else ""  # Token.upper, inlined: asked of every token
             if depth:
                 if word in ("BEGIN", "CASE"):
                     depth += 1
@@ -228,7 +228,9 @@ def upsert_keywords(statement: Statement) -> tuple[int, int] | None:
     tokens = statement.tokens
     insert = None
     for index, token in enumerate(tokens):
-        word = token.upper
+        if token.kind != "word":
+            continue
+        word = token.text.upper()
         if word == "INSERT" and insert is None and _followed_by_into(tokens, index):
             insert = index
         elif word == "CONFLICT" and insert is not None and tokens[index - 1].upper == "ON":

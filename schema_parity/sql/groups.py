@@ -58,9 +58,13 @@ def depths(tokens: Sequence[Token]) -> list[int]:
     """The parenthesis depth before each token (an unmatched ``)`` makes it negative)."""
     result = []
     depth = 0
-    for token in tokens:
+    for token in tokens:  # _step inlined
         result.append(depth)
-        depth += _step(token)
+        kind = token.token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
     return result
 
 
@@ -69,14 +73,24 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
     if not tokens:
         return []
     items: list[list[Token]] = [[]]
+    item = items[0]
     depth = 0
-    for token in tokens:
-        if depth == 0 and token.token_type == TokenType.COMMA:
-            items.append([])
-            continue
-        depth += _step(token)
-        items[-1].append(token)
+    for token in tokens:  # _step inlined: every DDL statement's tokens pass here
+        kind = token.token_type
+        if kind == TokenType.COMMA:
+            if depth == 0:
+                item = []
+                items.append(item)
+                continue
+        elif kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
+        item.append(token)
     return items
+
+
+_NOT_NAMES = frozenset({TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT})
 
 
 class Cursor:
@@ -114,9 +128,19 @@ class Cursor:
 
     def at(self, *words: str) -> bool:
         """The next tokens are these words."""
-        if len(words) == 1:  # readers ask this of nearly every token, mostly for one word
-            return self.word() == words[0]
-        return all(self.word(ahead) == expected for ahead, expected in enumerate(words))
+        # Readers ask this of nearly every token, and the first word mostly differs: it is compared first, and the
+        # word of a token is computed once (inlined ``word``).
+        if not words:
+            return True
+        i = self.i
+        first: str | None = ""
+        if i < len(self.tokens):
+            first = self._words[i]
+            if first is None:
+                first = self._words[i] = word(self.tokens[i], self.text)
+        if first != words[0]:
+            return False
+        return all(self.word(ahead) == words[ahead] for ahead in range(1, len(words)))
 
     def accept(self, *words: str) -> bool:
         """Step over these words when they come next."""
@@ -136,7 +160,7 @@ class Cursor:
 
     def name(self) -> str:
         """A name (bare or quoted), folded."""
-        if self.done or self.type() in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT):
+        if self.i >= len(self.tokens) or self.tokens[self.i].token_type in _NOT_NAMES:
             raise SyntaxMismatch("expected a name")
         token = self.tokens[self.i]
         self.i += 1
@@ -168,8 +192,13 @@ class Cursor:
 
     def until(self, stop: Callable[[Cursor], bool]) -> list[Token]:
         """Tokens up to (not including) the first position outside parentheses where ``stop`` holds."""
-        start, depth = self.i, 0
-        while not self.done and (depth > 0 or not stop(self)):
-            depth += _step(self.tokens[self.i])
+        tokens = self.tokens
+        start, depth, length = self.i, 0, len(tokens)
+        while self.i < length and (depth > 0 or not stop(self)):
+            kind = tokens[self.i].token_type
+            if kind == TokenType.L_PAREN:
+                depth += 1
+            elif kind == TokenType.R_PAREN:
+                depth -= 1
             self.i += 1
-        return list(self.tokens[start : self.i])
+        return list(tokens[start : self.i])

@@ -125,8 +125,25 @@ class _Split:
                 self._close(token.start)
                 self.resume = self.consumed = len(self.source) if newline < 0 else newline + 1
                 return
-            if self._take(token) and self.copy_data_at is not None:
-                return
+            if self.depth or self.atomic:  # inside a body: the words BEGIN, CASE, END and ATOMIC count
+                self._take(token)
+                continue
+            # Outside a body only ``;``, parentheses and a ``BEGIN`` count: the word of a token is looked at only
+            # when it has five characters (a bare word is ASCII, so its upper case has as many).
+            kind = token.token_type
+            if kind == TokenType.SEMICOLON and (self.parens <= 0 or self.split_in_parentheses):
+                self._close(token.end + 1)
+                if self.copy_data_at is not None:
+                    return
+                continue
+            if kind == TokenType.L_PAREN:
+                self.parens += 1
+            elif kind == TokenType.R_PAREN:
+                self.parens -= 1
+            elif len(token.text) == 5 and word(token, self.source) == "BEGIN" and self._opens_body():
+                self.depth = 1
+                self.atomic = True
+            self.current.append(token)
 
     def _take(self, token: Token) -> bool:
         """Add one token; True when it closed a statement."""
@@ -279,6 +296,8 @@ class Script:
     @staticmethod
     def _statement(source: str, tokens: list[Token], inner: list[list[Token]], offset: int, lines: _Lines) -> Statement:
         line, column = lines.at(tokens[0].start)
+        if not inner:
+            return Statement(source, tuple(tokens), offset, line, column)
         within = _Lines(source, tokens[0].start, line, column)
         bodies = tuple(Statement(source, tuple(body), offset, *within.at(body[0].start)) for body in inner)
         return Statement(source, tuple(tokens), offset, line, column, bodies)

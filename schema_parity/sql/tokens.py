@@ -19,6 +19,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import TokenError
+from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
@@ -29,6 +30,7 @@ __all__ = [
     "Token",
     "TokenType",
     "Tokenized",
+    "dialect_parser",
     "dialect_tokens",
     "expand_multiword",
     "is_word",
@@ -73,6 +75,7 @@ class _PerThread(threading.local):
     def __init__(self) -> None:
         self.lexicons: dict[str, Tokenizer] = {}
         self.dialects: dict[str, Tokenizer] = {}
+        self.parsers: dict[str, Parser] = {}
 
 
 _PER_THREAD = _PerThread()
@@ -92,6 +95,15 @@ def dialect_tokens(text: str, dialect: str) -> list[Token]:
     if tokenizer is None:
         tokenizer = _PER_THREAD.dialects[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].tokenizer()
     return tokenizer.tokenize(text)
+
+
+def dialect_parser(dialect: str) -> Parser:
+    """The engine ``dialect``'s sqlglot parser with its default options, built once per thread (building one costs
+    as much as parsing a short statement; ``parse`` resets its state, so one parser reads text after text)."""
+    parser = _PER_THREAD.parsers.get(dialect)
+    if parser is None:
+        parser = _PER_THREAD.parsers[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].parser()
+    return parser
 
 
 class Tokenized:
@@ -137,7 +149,18 @@ def is_word(token: Token, text: str, *words: str) -> bool:
 def word(token: Token, text: str) -> str:
     """The upper-cased bare word, or ``""`` for anything else (strings, quoted identifiers, punctuation)."""
     value = token.text  # is_word, inlined: every reader asks this of every token
-    return value.upper() if _WORD.match(value) and text[token.start : token.end + 1] == value else ""
+    upper = _UPPER.get(value)
+    if upper is None:
+        if len(_UPPER) >= _UPPER_LIMIT:
+            _UPPER.clear()
+        upper = _UPPER[value] = value.upper() if _WORD.match(value) else ""
+    return upper if upper and text[token.start : token.end + 1] == value else ""
+
+
+#: The upper case of texts that are words, ``""`` for other texts: a script repeats its keywords and names, and the
+#: pattern and ``upper()`` cost more than a look-up. Bounded: cleared when full (a large file's literals).
+_UPPER: dict[str, str] = {}
+_UPPER_LIMIT = 1 << 16
 
 
 def expand_multiword(tokens: Sequence[Token], text: str) -> Iterator[Token]:

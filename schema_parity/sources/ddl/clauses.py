@@ -36,6 +36,9 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
     }
 )
 
+#: What ends a column's type: a column constraint, or SQLite's ``ON CONFLICT`` clause.
+_TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON"}
+
 
 def _names(tokens: list[Token], replay: Replay) -> list[str]:
     return [replay.rules.fold(t) for t in tokens if t.token_type != TokenType.COMMA]
@@ -45,7 +48,7 @@ def _names(tokens: list[Token], replay: Replay) -> list[str]:
 def column_def(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found) -> Col:
     """``name type constraints…``: the column is added to ``table``, its keys and constraints to ``found``."""
     name = c.name()
-    type_tokens = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS or cc.word() == "ON")
+    type_tokens = c.until(lambda cc: cc.word() in _TYPE_ENDS)
     type_text = stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1] if type_tokens else ""
     col = Col(name, type_text)
     table.columns.append(col)  # before its constraints, which may name it

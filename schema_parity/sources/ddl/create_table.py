@@ -77,9 +77,10 @@ def _definitions(replay: Replay, table: Table, elements: list[list[Token]], stmt
     constraint_parts: list[list[Token]] = []
     for part in elements:
         c = replay.cursor(part, stmt)
-        if c.word() in replay.rules.table_constraint_words:
+        first = c.word()
+        if first in replay.rules.table_constraint_words:
             constraint_parts.append(part)
-        elif c.word() == "LIKE":
+        elif first == "LIKE":
             raise Unmodelled
         else:
             column_def(replay, c, table, stmt, found)

@@ -17,10 +17,16 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
 from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refused, Table, Tables
-from schema_parity.sources.ddl.naming import choose_name, index_name_addition, name_addition, truncate_identifier
+from schema_parity.sources.ddl.naming import (
+    NAMEDATALEN,
+    choose_name,
+    index_name_addition,
+    name_addition,
+    truncate_identifier,
+)
 from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
-from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType
+from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType, dialect_parser, dialect_tokens
 
 __all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
 
@@ -215,11 +221,13 @@ class PostgresRules(Rules):
         return name
 
     def fold(self, token: Token) -> str:
-        return truncate_identifier(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+        name = token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower()
+        # truncate_identifier, with its common case first: an ASCII name shorter than the limit is kept as it is
+        return name if len(name) < NAMEDATALEN and name.isascii() else truncate_identifier(name)
 
     def expression(self, text: str) -> exp.Expr | None:
         try:  # re-tokenized: the structural tokens have multi-word keywords split apart
-            ast = self.sqlglot.parse(text)[0]
+            ast = dialect_parser(self.name).parse(dialect_tokens(text, self.name), text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
         return normalize_identifiers(ast, dialect=self.sqlglot) if ast is not None else None

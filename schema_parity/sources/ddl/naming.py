@@ -22,6 +22,8 @@ _FUNC_NAME = re.compile(r'[\s(]*(?:(?:"[^"]*"|[^\s(".]+)\s*\.\s*)*("(?:[^"]|"")*
 
 def clip(name: str, nbytes: int) -> str:
     """pg_mbcliplen: the longest prefix of ``name`` that fits in ``nbytes`` UTF-8 bytes, on a character boundary."""
+    if len(name) <= nbytes and name.isascii():  # one byte per character: nothing to cut (most names)
+        return name
     return name.encode()[:nbytes].decode(errors="ignore")
 
 

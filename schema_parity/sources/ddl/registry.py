@@ -27,6 +27,8 @@ class Head:
     replace: bool = False
 
 
+_PLAIN, _REPLACE = Head(), Head(replace=True)  # frozen: one of each serves every statement
+
 Reader = Callable[[Replay, Cursor, Stmt, Head], None]
 """Reads the statement from the cursor, which stands on the object words it was registered under."""
 
@@ -155,7 +157,7 @@ class Registry:
         if entries is None:
             raise Unmodelled
         cur.i += 1
-        head = Head(replace=cur.accept("OR", "REPLACE")) if verb == "CREATE" else Head()
+        head = _REPLACE if verb == "CREATE" and cur.accept("OR", "REPLACE") else _PLAIN
         temporary = False
         if verb == "CREATE":
             while cur.word() in _CREATE_MODIFIERS:

@@ -33,16 +33,16 @@ class Replay:
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
         self.notes_pending = []
-        loc = f"{where}:{stmt.line}"
         try:
             read(self, stmt)
         except SyntaxMismatch:
-            self.notes.append(f"{loc}: not modelled: {' '.join(stmt.text.split())[:80]}")
+            self.notes.append(f"{where}:{stmt.line}: not modelled: {' '.join(stmt.text.split())[:80]}")
         except Refused as refused:
-            self.notes.append(f"{loc}: {refused}")
+            self.notes.append(f"{where}:{stmt.line}: {refused}")
         finally:
             self.tables.end_statement()
-        self.notes.extend(f"{loc}: {n}" for n in self.notes_pending)
+        if self.notes_pending:
+            self.notes.extend(f"{where}:{stmt.line}: {n}" for n in self.notes_pending)
 
     def cursor(self, tokens: list[Token], stmt: Stmt) -> Cursor:
         return Cursor(tokens, stmt.sql, self.rules.fold)

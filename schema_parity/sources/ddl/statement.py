@@ -32,7 +32,10 @@ class Stmt:
 
     @classmethod
     def of(cls, statement: Statement) -> Stmt:
-        return cls(list(expand_multiword(statement.tokens, statement.source)), statement.source, statement.line)
+        tokens = statement.tokens
+        if any(" " in token.text for token in tokens):  # a multi-word keyword (or a string with a space)
+            return cls(list(expand_multiword(tokens, statement.source)), statement.source, statement.line)
+        return cls(list(tokens), statement.source, statement.line)
 
     @property
     def text(self) -> str:
