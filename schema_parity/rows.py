@@ -10,7 +10,7 @@ first key proposed twice. The static check reads literals only; the run-time cap
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Duplicate", "RowPlan", "first_repeat"]
 
-_UPSERT = re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE)
 #: SQLAlchemy's insertmanyvalues page size on its PostgreSQL dialects (``insertmanyvalues_page_size``).
 PG_PAGE = 1000
 
@@ -156,43 +155,94 @@ class _Placeholders:
 
 
 def _values_rows(statement: str) -> list[list[str]] | None:
-    """The VALUES rows' elements as source text, split on the statement's tokens (None when not a VALUES list)."""
+    """The VALUES rows' elements as source text, split outside strings, quoted names and comments (None when the
+    statement's source is not a plain VALUES list ended by ON CONFLICT)."""
     masked, _count = mask_placeholders(statement)
-    match = re.search(r"\bVALUES\b", masked, re.IGNORECASE)
-    conflict = _UPSERT.search(masked)
-    if match is None or conflict is None or conflict.start() < match.end():
+    pieces = _top_level(masked)
+    if not any(kind == "word" and _is(masked, at, "VALUES") for kind, at, _end in pieces):
         return None
     rows: list[list[str]] = []
     depth = 0
     start = 0
     row: list[str] = []
-    position = match.end()
-    quote: str | None = None
-    while position < conflict.start():
-        char = masked[position]
-        if quote is not None:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
+    for kind, at, end in pieces:
+        if kind == "(":
             depth += 1
             if depth == 1:
-                start, row = position + 1, []
-        elif char == ")":
+                start, row = end, []
+        elif kind == ")":
             depth -= 1
             if depth == 0:
-                row.append(statement[start:position])
+                row.append(statement[start:at])
                 rows.append(row)
             elif depth < 0:
                 return None
-        elif char == "," and depth == 1:
-            row.append(statement[start:position])
-            start = position + 1
-        elif depth == 0 and not char.isspace() and char != ",":
-            return None  # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
-        position += 1
-    return rows if rows and depth == 0 else None
+        elif kind == "," and depth == 1:
+            row.append(statement[start:at])
+            start = end
+        elif depth == 0 and kind != ",":
+            following = next(pieces, ("end", 0, 0))
+            conflict = kind == following[0] == "word" and _is(masked, at, "ON")
+            conflict = conflict and _is(masked, following[1], "CONFLICT")
+            # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
+            return rows if rows and conflict else None
+    return None
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+#: One piece of PostgreSQL's lexical grammar at a time (an unterminated string or name runs to the end).
+_PIECE = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<line>--[^\n]*)
+    |(?P<block>/\*)
+    |(?P<punct>[(),])
+    |(?P<escaped>[eE]'(?:[^'\\]|\\.|'')*'?)
+    |(?P<string>'(?:[^']|'')*'?)
+    |(?P<name>"(?:[^"]|"")*"?)
+    |(?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+    |(?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _is(text: str, at: int, word: str) -> bool:
+    """Whether the word at ``at`` is ``word`` (ASCII letters in any case: the only ones PostgreSQL folds)."""
+    match = _WORD.match(text, at)
+    return match is not None and match.group(0).upper() == word
+
+
+def _top_level(text: str) -> Iterator[tuple[str, int, int]]:
+    """The statement's pieces outside comments, as (kind, start, end), read as far as the caller asks: a word, one
+    of ``(),``, or ``other`` (a string, a quoted name, a number or an operator). PostgreSQL's lexical rules: ``--``
+    and nested ``/* */`` comments, ``''`` inside a string, backslash escapes in ``E'...'`` strings, ``""`` inside a
+    quoted name, dollar-quoted strings."""
+    position, size = 0, len(text)
+    while position < size:
+        match = _PIECE.match(text, position)
+        assert match is not None  # ``other`` matches any character
+        kind, end = match.lastgroup, match.end()
+        if kind == "block":  # block comments nest
+            depth = 1
+            while depth and end < size:
+                opening, closing = text.find("/*", end), text.find("*/", end)
+                if closing < 0:
+                    end = size
+                elif 0 <= opening < closing:
+                    depth, end = depth + 1, opening + 2
+                else:
+                    depth, end = depth - 1, closing + 2
+        elif kind == "dollar":
+            close = text.find(match.group(0), end)
+            end = size if close < 0 else close + len(match.group(0))
+            yield "other", position, end
+        elif kind == "punct":
+            yield match.group(0), position, end
+        elif kind == "word":
+            yield "word", position, end
+        elif kind not in ("space", "line"):
+            yield "other", position, end
+        position = end
 
 
 def first_repeat(

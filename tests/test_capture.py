@@ -162,6 +162,45 @@ def test_row_plans(sql: str, style: str, params: Any, expected: str | None) -> N
     assert (duplicate.describe() if duplicate else None) == expected
 
 
+ON_CONFLICT_SET = 'ON CONFLICT (k) DO UPDATE SET v = excluded.v'
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # PostgreSQL's lexical rules between the rows: comments holding a comma or a parenthesis, E'' strings with a
+        # backslash-escaped quote, dollar quoting, a quoted name that reads "on conflict", a comment inside ON CONFLICT
+        f"INSERT INTO t (k, v) VALUES ('k', 'a') /* , ( */ , ('k', 'b') {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', 'a'), -- (\n ('k', 'b') {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', E'it\\'s, (odd'), ('k', 'b') {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', $$a, (b$$), ('k', $x$), ($x$) {ON_CONFLICT_SET}",
+        "INSERT INTO t (k, \"on conflict\") VALUES ('k', 'a'), ('k', 'b') ON CONFLICT (k) DO UPDATE SET v = 'x'",
+        "INSERT INTO t (k, v) VALUES ('k', 'a'), ('k', 'b') ON /* x */ conflict (k) DO UPDATE SET v = excluded.v",
+        # no key twice: a row in a comment, strings that hold a row break, nested comments
+        f"INSERT INTO t (k, v) VALUES ('k', 'a') /* , ('k', 'b') */ {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', '), (''k'', ''b'')'), ('j', 'c') {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', 'a') /* /* */ , ('k', 'b') */ , ('j', 'c') {ON_CONFLICT_SET}",
+        f"INSERT INTO t (k, v) VALUES ('k', E'\\''), ('k2', 'b') {ON_CONFLICT_SET}",
+    ],
+)
+def test_row_plans_agree_with_postgresql(pg_engine: sa.Engine, sql: str) -> None:
+    """SP302's row plan reads the rows as PostgreSQL's lexer does: a key proposed twice exactly when the server
+    raises 21000 on the statement (run on a temporary table, rolled back)."""
+    with pg_engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TEMP TABLE t (k text UNIQUE, v text, "on conflict" text)')
+        try:
+            conn.exec_driver_sql(sql.replace("%", "%%"))
+            raised = None
+        except sa.exc.DBAPIError as error:
+            raised = getattr(error.orig, "sqlstate", None)
+        conn.rollback()
+    plan = RowPlan.of(sql, "format")
+    duplicate = plan.first_repeat(()) if plan is not None else None
+    assert raised in (None, "21000")
+    assert (duplicate is not None) == (raised == "21000"), (raised, duplicate)
+
+
 @pytest.mark.parametrize(
     ("sql", "planned"),
     [
