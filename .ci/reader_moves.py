@@ -6,9 +6,10 @@ Two comparisons over the reader-parity corpus (``.ci/reader_parity.py``'s ``buil
 
 * SQLite's expression parser of ``--base`` (read with ``git show``) against this tree's, on every target element,
   target WHERE and short string of the corpus and on generated CAST forms: trees or errors, and time;
-* the row planner's VALUES splitter (``rows._values_rows``, one regular expression of PostgreSQL's lexical grammar) against the same split on the
-  shared tokens (``closing``, ``top_level``; written below, not in the package), on the corpus statements that
-  parse as one upsert with PostgreSQL's rules (what ``RowPlan.of`` reads): rows or None, and time.
+* the row planner's VALUES splitter (``rows._values_rows``, one regular expression of PostgreSQL's lexical
+  grammar) against the same split on the shared tokens (``closing``, ``top_level``; written below, not in the
+  package), on the corpus statements that parse as one upsert with PostgreSQL's rules (what ``RowPlan.of`` reads):
+  rows or None, and time.
 
 Differences are printed (the first 50) and counted; timings are medians of seven alternating passes.
 """
