@@ -104,6 +104,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "NOT (active IS NOT FALSE)": (partial("active IS FALSE"), upsert("id", "NOT (active IS NOT FALSE)")),
     # _opclass_match: an operator class written in the index matches the same one in the target.
     "the index's own opclass": (unique("b text_pattern_ops"), upsert("b text_pattern_ops")),
+    # _operand: a string literal is a text constant even when it spells a number ('05' is not '5').
+    "text constant spelling a number": (partial("b = '5'"), upsert("id", "b = '05'")),
     # _sources, _outer_reference: a bare name in a DO UPDATE subquery is its FROM items' column (joined tables, CTEs,
     # derived tables and column aliases included), a whole-row reference to one of them, to the target or to
     # excluded; else it reaches the DO UPDATE level, where both rows have it (42702) or neither (42703).

@@ -513,6 +513,17 @@ def test_pg_public_is_the_unnamed_default_schema_unless_named() -> None:
     assert pg(sql, t_table(key("t_a_key", "unique", "a")), elsewhere).status == "unresolved"
 
 
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_a_verdict_names_its_dialect(dialect: Dialect) -> None:
+    """Each status carries the dialect that judged it: the check and --verify key findings and answers by it."""
+    judged = [verdict(sql, dialect, t_table()) for sql in (
+        "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # ok
+        "INSERT INTO t (id) VALUES (1) ON CONFLICT (a) DO NOTHING",  # error
+        "INSERT INTO t (id) VALUES (1) ON CONFLICT (",  # unparsable: unresolved
+    )]
+    assert [(v.status, v.dialect) for v in judged] == [("ok", dialect), ("error", dialect), ("unresolved", dialect)]
+
+
 def test_pg_default_values_and_identity() -> None:
     d = table("d", (col("id", nullable=False, identity="by default"), col("a")), key("d_pkey", "primary_key", "id"))
     assert pg("INSERT INTO d DEFAULT VALUES ON CONFLICT (id) DO NOTHING", d).status == "ok"
