@@ -43,7 +43,7 @@ def test_the_engine_that_can_run_the_history_judges(
     code, report, _ = run(tmp_path, runs_on, capsys)
     assert code == 0 and report is not None
     (site,) = report["sites"]
-    assert site["verdicts"][runs_on] == {"verdict": "ok", "arbiters": ["uq_t_tags"], "rules": []}
+    assert site["verdicts"][runs_on] == {"verdict": "ok", "arbiters": ["uq_t_tags"], "rules": [], "reason": None}
     assert site["verdicts"][fails_on]["verdict"] == "unresolved"
     (reason,) = [f["message"] for f in report["findings"] if f["dialect"] == fails_on]
     assert reason.startswith(f"the migrations cannot run on {fails_on}: Revision x2 (")

@@ -22,7 +22,7 @@ def test_no_cache_help_names_every_cache_it_bypasses(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         cli.main(["check", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "per-file scan results and migrated catalogs" in help_text
+    assert "per-file scan results, migrated catalogs and the result of a run repeated with nothing changed" in help_text
     assert "--no-cache bypasses every cache" in help_text
 
 
