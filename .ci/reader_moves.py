@@ -6,10 +6,10 @@ Two comparisons over the reader-parity corpus (``.ci/reader_parity.py``'s ``buil
 
 * SQLite's expression parser of ``--base`` (read with ``git show``) against this tree's, on every target element,
   target WHERE and short string of the corpus and on generated CAST forms: trees or errors, and time;
-* the row planner's VALUES splitter (``rows._values_rows``, one regular expression of PostgreSQL's lexical
-  grammar) against the same split on the shared tokens (``closing``, ``top_level``; written below, not in the
-  package), on the corpus statements that parse as one upsert with PostgreSQL's rules (what ``RowPlan.of`` reads):
-  rows or None, and time.
+* the row planner's VALUES splitter (``rows._values_rows``, on the shared tokens: ``closing``, ``top_level``)
+  against the same split by a lexer of its own (one regular expression of PostgreSQL's lexical grammar; written
+  below, not in the package), on the corpus statements that parse as one upsert with PostgreSQL's rules (what
+  ``RowPlan.of`` reads): rows or None, and time.
 
 Differences are printed (the first 50) and counted; timings are medians of seven alternating passes.
 """
@@ -20,12 +20,13 @@ import argparse
 import contextlib
 import importlib.util
 import itertools
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,57 +35,98 @@ SHOW = 50
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / ".ci"))
 
-from sqlglot.errors import TokenError  # noqa: E402
-
-from schema_parity.sql.groups import SyntaxMismatch, closing, top_level  # noqa: E402
-from schema_parity.sql.tokens import Token, TokenType, dialect_tokens, mask_placeholders, word  # noqa: E402
+from schema_parity.sql.tokens import mask_placeholders  # noqa: E402
 
 
-def token_values_rows(statement: str) -> list[list[str]] | None:
-    """``rows._values_rows`` on the shared tokens: the candidate that was measured."""
+def lexer_values_rows(statement: str) -> list[list[str]] | None:
+    """``rows._values_rows`` with a lexer of its own (one regular expression of PostgreSQL's lexical grammar): the
+    candidate that was measured against the shared tokens."""
     masked, _count = mask_placeholders(statement)
-    try:
-        tokens = dialect_tokens(masked, "postgresql")
-    except TokenError:
-        return None
-    values = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.VALUES), None)
-    conflict = next(
-        (i for i in range(len(tokens) - 1) if word(tokens[i], masked) == "ON" and word(tokens[i + 1], masked)
-         == "CONFLICT"),
-        None,
-    )  # fmt: skip
-    if values is None or conflict is None or conflict < values:
+    pieces = _top_level(masked)
+    if not any(kind == "word" and _is(masked, at, "VALUES") for kind, at, _end in pieces):
         return None
     rows: list[list[str]] = []
-    index = values + 1
-    while index < conflict:
-        kind = tokens[index].token_type
-        if kind == TokenType.COMMA:
-            index += 1
-            continue
-        if kind != TokenType.L_PAREN:
-            return None
-        try:
-            close = closing(tokens, index)
-        except SyntaxMismatch:
-            return None
-        if close >= conflict:
-            return None
-        inside = tokens[index + 1 : close]
-        row, start = [], tokens[index].end + 1
-        comma = top_level(inside, 0, _is_comma)
-        while comma is not None:
-            row.append(statement[start : inside[comma].start])
-            start = inside[comma].end + 1
-            comma = top_level(inside, comma + 1, _is_comma)
-        row.append(statement[start : tokens[close].start])
-        rows.append(row)
-        index = close + 1
-    return rows or None
+    depth = 0
+    start = 0
+    row: list[str] = []
+    for kind, at, end in pieces:
+        if kind == "(":
+            depth += 1
+            if depth == 1:
+                start, row = end, []
+        elif kind == ")":
+            depth -= 1
+            if depth == 0:
+                row.append(statement[start:at])
+                rows.append(row)
+            elif depth < 0:
+                return None
+        elif kind == "," and depth == 1:
+            row.append(statement[start:at])
+            start = end
+        elif depth == 0 and kind != ",":
+            following = next(pieces, ("end", 0, 0))
+            conflict = kind == following[0] == "word" and _is(masked, at, "ON")
+            conflict = conflict and _is(masked, following[1], "CONFLICT")
+            # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
+            return rows if rows and conflict else None
+    return None
 
 
-def _is_comma(token: Token) -> bool:
-    return token.token_type == TokenType.COMMA
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+#: One piece of PostgreSQL's lexical grammar at a time (an unterminated string or name runs to the end).
+_PIECE = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<line>--[^\n]*)
+    |(?P<block>/\*)
+    |(?P<punct>[(),])
+    |(?P<escaped>[eE]'(?:[^'\\]|\\.|'')*'?)
+    |(?P<string>'(?:[^']|'')*'?)
+    |(?P<name>"(?:[^"]|"")*"?)
+    |(?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+    |(?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _is(text: str, at: int, word: str) -> bool:
+    """Whether the word at ``at`` is ``word`` (ASCII letters in any case: the only ones PostgreSQL folds)."""
+    match = _WORD.match(text, at)
+    return match is not None and match.group(0).upper() == word
+
+
+def _top_level(text: str) -> Iterator[tuple[str, int, int]]:
+    """The statement's pieces outside comments, as (kind, start, end), read as far as the caller asks: a word, one
+    of ``(),``, or ``other`` (a string, a quoted name, a number or an operator). PostgreSQL's lexical rules: ``--``
+    and nested ``/* */`` comments, ``''`` inside a string, backslash escapes in ``E'...'`` strings, ``""`` inside a
+    quoted name, dollar-quoted strings."""
+    position, size = 0, len(text)
+    while position < size:
+        match = _PIECE.match(text, position)
+        assert match is not None  # ``other`` matches any character
+        kind, end = match.lastgroup, match.end()
+        if kind == "block":  # block comments nest
+            depth = 1
+            while depth and end < size:
+                opening, closing = text.find("/*", end), text.find("*/", end)
+                if closing < 0:
+                    end = size
+                elif 0 <= opening < closing:
+                    depth, end = depth + 1, opening + 2
+                else:
+                    depth, end = depth - 1, closing + 2
+        elif kind == "dollar":
+            close = text.find(match.group(0), end)
+            end = size if close < 0 else close + len(match.group(0))
+            yield "other", position, end
+        elif kind == "punct":
+            yield match.group(0), position, end
+        elif kind == "word":
+            yield "word", position, end
+        elif kind not in ("space", "line"):
+            yield "other", position, end
+        position = end
 
 
 def _answer(call: Callable[[str], Any], text: str) -> str:
@@ -189,7 +231,8 @@ def main() -> int:
             old._parse.__wrapped__,
             sqlite._parse.__wrapped__,
         )
-    _compare("VALUES splitter, rows.py against the shared tokens", upserts, rows._values_rows, token_values_rows)
+    label = "VALUES splitter, rows.py (shared tokens) against a lexer of its own"
+    _compare(label, upserts, rows._values_rows, lexer_values_rows)
     return 0
 
 

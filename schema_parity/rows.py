@@ -10,11 +10,14 @@ first key proposed twice. The static check reads literals only; the run-time cap
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from schema_parity.sql.tokens import mask_placeholders
+from sqlglot.errors import TokenError
+
+from schema_parity.sql.groups import SyntaxMismatch, closing, top_level
+from schema_parity.sql.tokens import Token, TokenType, dialect_tokens, mask_placeholders, word
 
 if TYPE_CHECKING:
     from schema_parity.upsert import Upsert
@@ -155,94 +158,51 @@ class _Placeholders:
 
 
 def _values_rows(statement: str) -> list[list[str]] | None:
-    """The VALUES rows' elements as source text, split outside strings, quoted names and comments (None when the
-    statement's source is not a plain VALUES list ended by ON CONFLICT)."""
+    """The VALUES rows' elements as source text, split on PostgreSQL's tokens (None when the statement's source is
+    not a plain VALUES list ended by ON CONFLICT)."""
     masked, _count = mask_placeholders(statement)
-    pieces = _top_level(masked)
-    if not any(kind == "word" and _is(masked, at, "VALUES") for kind, at, _end in pieces):
+    try:
+        tokens = dialect_tokens(masked, "postgresql")
+    except TokenError:
+        return None
+    values = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.VALUES), None)
+    conflict = next(
+        (i for i in range(len(tokens) - 1) if word(tokens[i], masked) == "ON" and word(tokens[i + 1], masked)
+         == "CONFLICT"),
+        None,
+    )  # fmt: skip
+    if values is None or conflict is None or conflict < values:
         return None
     rows: list[list[str]] = []
-    depth = 0
-    start = 0
-    row: list[str] = []
-    for kind, at, end in pieces:
-        if kind == "(":
-            depth += 1
-            if depth == 1:
-                start, row = end, []
-        elif kind == ")":
-            depth -= 1
-            if depth == 0:
-                row.append(statement[start:at])
-                rows.append(row)
-            elif depth < 0:
-                return None
-        elif kind == "," and depth == 1:
-            row.append(statement[start:at])
-            start = end
-        elif depth == 0 and kind != ",":
-            following = next(pieces, ("end", 0, 0))
-            conflict = kind == following[0] == "word" and _is(masked, at, "ON")
-            conflict = conflict and _is(masked, following[1], "CONFLICT")
-            # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
-            return rows if rows and conflict else None
-    return None
+    index = values + 1
+    while index < conflict:
+        kind = tokens[index].token_type
+        if kind == TokenType.COMMA:
+            index += 1
+            continue
+        if kind != TokenType.L_PAREN:
+            return None  # anything but rows between VALUES and ON CONFLICT: not a plain VALUES list
+        try:
+            close = closing(tokens, index)
+        except SyntaxMismatch:
+            return None
+        if close >= conflict:
+            return None
+        inside = tokens[index + 1 : close]
+        row, start = [], tokens[index].end + 1
+        comma = top_level(inside, 0, _is_comma)
+        while comma is not None:
+            row.append(statement[start : inside[comma].start])
+            start = inside[comma].end + 1
+            comma = top_level(inside, comma + 1, _is_comma)
+        row.append(statement[start : tokens[close].start])
+        rows.append(row)
+        index = close + 1
+    return rows or None
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-#: One piece of PostgreSQL's lexical grammar at a time (an unterminated string or name runs to the end).
-_PIECE = re.compile(
-    r"""(?P<space>\s+)
-    |(?P<line>--[^\n]*)
-    |(?P<block>/\*)
-    |(?P<punct>[(),])
-    |(?P<escaped>[eE]'(?:[^'\\]|\\.|'')*'?)
-    |(?P<string>'(?:[^']|'')*'?)
-    |(?P<name>"(?:[^"]|"")*"?)
-    |(?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-    |(?P<other>.)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def _is(text: str, at: int, word: str) -> bool:
-    """Whether the word at ``at`` is ``word`` (ASCII letters in any case: the only ones PostgreSQL folds)."""
-    match = _WORD.match(text, at)
-    return match is not None and match.group(0).upper() == word
-
-
-def _top_level(text: str) -> Iterator[tuple[str, int, int]]:
-    """The statement's pieces outside comments, as (kind, start, end), read as far as the caller asks: a word, one
-    of ``(),``, or ``other`` (a string, a quoted name, a number or an operator). PostgreSQL's lexical rules: ``--``
-    and nested ``/* */`` comments, ``''`` inside a string, backslash escapes in ``E'...'`` strings, ``""`` inside a
-    quoted name, dollar-quoted strings."""
-    position, size = 0, len(text)
-    while position < size:
-        match = _PIECE.match(text, position)
-        assert match is not None  # ``other`` matches any character
-        kind, end = match.lastgroup, match.end()
-        if kind == "block":  # block comments nest
-            depth = 1
-            while depth and end < size:
-                opening, closing = text.find("/*", end), text.find("*/", end)
-                if closing < 0:
-                    end = size
-                elif 0 <= opening < closing:
-                    depth, end = depth + 1, opening + 2
-                else:
-                    depth, end = depth - 1, closing + 2
-        elif kind == "dollar":
-            close = text.find(match.group(0), end)
-            end = size if close < 0 else close + len(match.group(0))
-            yield "other", position, end
-        elif kind == "punct":
-            yield match.group(0), position, end
-        elif kind == "word":
-            yield "word", position, end
-        elif kind not in ("space", "line"):
-            yield "other", position, end
-        position = end
+def _is_comma(token: Token) -> bool:
+    return token.token_type == TokenType.COMMA
 
 
 def first_repeat(
