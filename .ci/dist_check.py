@@ -63,7 +63,7 @@ def main(dist: Path) -> int:
         problems.append("wheel lacks the LICENSE file")
     if metadata["License-Expression"] != "MIT":
         problems.append(f"wheel metadata License-Expression is {metadata['License-Expression']!r}, not 'MIT'")
-    for line in ("schema-parity = schema_parity.cli:main", "schema_parity = schema_parity.plugin"):
+    for line in ("schema-parity = schema_parity.entry:main", "schema_parity = schema_parity.plugin"):
         if line not in entry_points:
             problems.append(f"wheel entry points lack {line!r}")
 
