@@ -248,32 +248,8 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@_fewer_collections()  # a contextmanager is also a decorator: each call enters it anew
 def run_check(
-    paths: Sequence[Path],
-    *,
-    root: Path,
-    schema: SchemaOptions,
-    dialects: Sequence[Dialect] = DIALECTS,
-    exclude: Sequence[str] = (),
-    wrappers: Sequence[Wrapper] = (),
-    options: CheckOptions | None = None,
-    histories: Sequence[SchemaOptions] = (),
-) -> CheckResult:
-    """Scan ``paths``, judge every site for each dialect, then triage the findings as ``options`` say."""
-    with _fewer_collections():
-        return _run_check(
-            paths,
-            root=root,
-            schema=schema,
-            dialects=dialects,
-            exclude=exclude,
-            wrappers=wrappers,
-            options=options,
-            histories=histories,
-        )
-
-
-def _run_check(
     paths: Sequence[Path],
     *,
     root: Path,
