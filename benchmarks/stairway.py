@@ -20,28 +20,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from revisions import history as revision_chain  # noqa: E402  (this script's directory is on sys.path)
+
 from tests.alembic_projects import Revision, write_project  # noqa: E402
 
 
 def history(n: int) -> list[Revision]:
-    """N revisions; each creates a table with a unique key, and its downgrade drops it."""
-    return [
-        Revision(
-            f"r{i:04d}",
-            f"r{i - 1:04d}" if i else None,
-            f"""
-op.create_table("t{i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("k", sa.Integer))
-op.create_unique_constraint("uq_t{i}_k", "t{i}", ["k"])
-""",
-            f'op.drop_table("t{i}")',
-        )
-        for i in range(n)
-    ]
+    """N revisions (those of benchmarks/revisions.py, without upserts); each one's downgrade drops its table."""
+    return [replace(r, downgrade=f'op.drop_table("t{i}")') for i, r in enumerate(revision_chain(n, 0))]
 
 
 def run_stairway(directory: Path, dialect: str) -> tuple[float, float, int]:
