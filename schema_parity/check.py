@@ -79,9 +79,10 @@ class CheckResult:
     judged_against: tuple[str, ...] = ()
     """What the schema is, per history: ``the Alembic history alembic.ini at head (3f2a...)``, the DDL files, the
     models or the database (the text report's header; see ``Schema.judged_against``)."""
-    schema_inputs: tuple[Path, ...] | None = None
-    """The files and directories every schema was built from, when nothing else decided it (see
-    ``Schema.replay_inputs``): with the scanned tree, what a replayed result is checked against (results.py)."""
+    inputs: tuple[str, ...] | None = None
+    """The files and directories the result was made from: every file scanned and directory listed, and every
+    file and directory each schema was built from; None when something besides files decided it (see
+    ``Schema.replay_inputs``). What a replayed result is checked against (results.py)."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -297,7 +298,8 @@ def run_check(
         if opts.verify:
             reports, disagreements = verify_reports(reports, primary)
             raw.extend(disagreements)
-        inputs = [each.replay_inputs() for each in schemas] if opts.cache_dir is not None else [None]
+        built_from = [each.replay_inputs() for each in schemas] if opts.cache_dir is not None else [None]
+        inputs = None if None in built_from else (*scanned.walked, *(str(p) for ps in built_from if ps for p in ps))
         return _triage(
             raw,
             opts,
@@ -314,7 +316,7 @@ def run_check(
                 diff_base=opts.changes.base if opts.changes else None,
                 engines={d: primary.engines[d] for d in dialects if d in primary.engines},
                 judged_against=tuple(s.judged_against(root) for s in schemas if s.used),
-                schema_inputs=None if None in inputs else tuple(p for paths in inputs if paths for p in paths),
+                inputs=inputs,
             ),
         )
 

@@ -442,18 +442,14 @@ def _remember(
 ) -> None:
     """Store the run's report for a replay of the same run while none of its inputs change (results.py)."""
     argv = getattr(args, "argv", None)
-    if not settings.cache or result.schema_inputs is None or argv is None:
+    if not settings.cache or result.inputs is None or argv is None:
         return
     from schema_parity import results
-    from schema_parity.sites.files import walk
 
     cwd = os.getcwd()
-    walked = walk(settings.paths, settings.root.resolve(), settings.exclude)
     inputs = [
-        *walked.directories,
-        *(str(path) for path in walked.files),
+        *result.inputs,
         *(str(path) for path in settings.paths),
-        *(str(path) for path in result.schema_inputs),
         *results.config_candidates(cwd),
         *(str(path) for path in (settings.source, settings.baseline) if path is not None),
     ]

@@ -37,7 +37,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = ["ENV", "RESULTS_DIR", "config_candidates", "isatty", "replay", "run_key", "signature", "store"]
@@ -81,16 +81,20 @@ def settled(sig: list[int] | None, started_ns: int) -> bool:
     return changed < started_ns - (COARSE_SETTLE_NS if changed % 10**9 == 0 else SETTLE_NS)
 
 
-def config_candidates(cwd: str) -> list[str]:
-    """The configuration files a check run from ``cwd`` may read (found there or in a directory above)."""
-    out: list[str] = []
+def _ancestors(cwd: str) -> Iterator[str]:
+    """``cwd`` and each directory above it, up to the root."""
     directory = cwd
     while True:
-        out.extend(os.path.join(directory, name) for name in CONFIG_NAMES)
+        yield directory
         parent = os.path.dirname(directory)
         if parent == directory:
-            return out
+            return
         directory = parent
+
+
+def config_candidates(cwd: str) -> list[str]:
+    """The configuration files a check run from ``cwd`` may read (found there or in a directory above)."""
+    return [os.path.join(directory, name) for directory in _ancestors(cwd) for name in CONFIG_NAMES]
 
 
 def run_key(
@@ -147,16 +151,8 @@ def _tool_files() -> list[Any]:
 
 def _entry_dirs(cwd: str) -> list[str]:
     """Where entries for a run from ``cwd`` may be: ``.schema-parity/results`` here and in each directory above."""
-    out = []
-    directory = cwd
-    while True:
-        candidate = os.path.join(directory, ".schema-parity", RESULTS_DIR)
-        if os.path.isdir(candidate):
-            out.append(candidate)
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return out
-        directory = parent
+    candidates = (os.path.join(directory, ".schema-parity", RESULTS_DIR) for directory in _ancestors(cwd))
+    return [candidate for candidate in candidates if os.path.isdir(candidate)]
 
 
 def replay(argv: Sequence[str], *, cwd: str | None = None, environ: Mapping[str, str] | None = None) -> int | None:
@@ -204,6 +200,7 @@ def isatty() -> bool:
 
 
 def _load(path: str, key: str) -> Any:
+    # caches.JsonEntries.load reads the same entry, but its pathlib and uuid imports cost a sixth of a replay
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)

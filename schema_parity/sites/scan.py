@@ -53,6 +53,9 @@ class ScanResult:
     directives: list[Directive]
     files_scanned: int
     files_parsed: int
+    walked: tuple[str, ...] = ()
+    """Every file the walk found and every directory it listed: what decides this result besides the files' content
+    (a replayed whole-run result is checked against them, results.py)."""
 
 
 def scan(
@@ -124,6 +127,7 @@ def scan(
         directives=[d for r in ordered for d in r.directives],
         files_scanned=len(files),
         files_parsed=len(misses),
+        walked=(*walked.directories, *(str(path) for path in files)),
     )
 
 
