@@ -256,6 +256,41 @@ def test_alembic_offline_postgresql_script(pg_url: str) -> None:
     assert catalog_from_ddl(ALEMBIC_OFFLINE, "postgresql", exclude=()).table("alembic_version") is not None
 
 
+PG_DUMP_DDL = """SET statement_timeout = 0;
+CREATE TABLE public.t (a integer NOT NULL, b text);
+"""
+PG_DUMP_POST_DATA = """ALTER TABLE ONLY public.t
+    ADD CONSTRAINT t_a_key UNIQUE (a);
+"""
+#: pg_dump's shape: psql commands (``\restrict`` since PostgreSQL 17.6/16.10/15.14), data read by COPY from the
+#: script itself (its rows are data, whatever they spell), and the keys added after the data.
+PG_DUMP = (
+    "\\restrict abc123\n"
+    + PG_DUMP_DDL
+    + "COPY public.t (a, b) FROM stdin;\n1\tDROP TABLE public.t;\n2\tx'\n\\.\n\n"
+    + PG_DUMP_POST_DATA
+    + "\\unrestrict abc123\n"
+)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_a_dump_with_data_replays_its_ddl_only(dialect: str) -> None:
+    replayed = catalog_from_ddl(PG_DUMP, dialect)  # type: ignore[arg-type]
+    without_data = catalog_from_ddl(PG_DUMP_DDL + PG_DUMP_POST_DATA, dialect)  # type: ignore[arg-type]
+    assert view(replayed) == view(without_data)
+    # SQLite refuses pg_dump's ADD CONSTRAINT in both: a note whose line is the statement's own
+    assert [note.split(":", 2)[2] for note in replayed.notes] == [n.split(":", 2)[2] for n in without_data.notes]
+    assert len(replayed.notes) == (dialect == "sqlite")
+
+
+def test_a_dump_with_data_replays_as_postgresql_builds_it(pg_url: str) -> None:
+    real = run_pg(pg_url, PG_DUMP_DDL.replace("public.", "") + PG_DUMP_POST_DATA.replace("public.", ""))
+    replayed = catalog_from_ddl(PG_DUMP.replace("public.", ""), "postgresql")
+    assert view(replayed) == view(real)
+    table = replayed.table("t")
+    assert table is not None and {k.name for k in table.keys} == {"t_a_key"}
+
+
 # -- SQLite -----------------------------------------------------------------------------------------------------------
 SQLITE_TABLES = """CREATE TABLE ipk (id INTEGER PRIMARY KEY, a TEXT);
 CREATE TABLE ipk_table (id integer, a TEXT, CONSTRAINT pk_ipk_table PRIMARY KEY (id DESC));

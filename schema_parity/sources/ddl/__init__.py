@@ -51,7 +51,7 @@ for _module in (create_table, create_index, views, alter, drop):
 
 def _replay(replay: Replay, sql: str, where: str) -> None:
     """Replay a script's statements; from an unterminated string, identifier or comment on, nothing is read."""
-    script = Script(sql, replay.dialect, psql=False, split_in_parentheses=True)
+    script = Script(sql, replay.dialect, psql=True, split_in_parentheses=True)
     for statement in script:
         replay.run(Stmt.of(statement), where, READERS.read)
     if script.unreadable is not None:
