@@ -291,6 +291,43 @@ def test_a_dump_with_data_replays_as_postgresql_builds_it(pg_url: str) -> None:
     assert table is not None and {k.name for k in table.keys} == {"t_a_key"}
 
 
+QUALIFIED_COLLATIONS = """CREATE TABLE w (a text COLLATE pg_catalog."C" UNIQUE, b text, c text);
+ALTER TABLE w ALTER COLUMN b TYPE text COLLATE pg_catalog."POSIX";
+ALTER TABLE w ADD CONSTRAINT w_b_key UNIQUE (b);
+CREATE UNIQUE INDEX w_c ON w (c COLLATE pg_catalog."C");
+"""
+
+
+def test_schema_qualified_collations_as_pg_dump_writes_them(pg_url: str) -> None:
+    replayed = catalog_from_ddl(QUALIFIED_COLLATIONS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, QUALIFIED_COLLATIONS))
+
+
+OTHER_RELATIONS = """CREATE SEQUENCE t_a_key;
+CREATE SEQUENCE t_b_key;
+ALTER TABLE t_a_key OWNER TO CURRENT_USER;
+ALTER TABLE ONLY t_b_key OWNER TO CURRENT_USER;
+ALTER TABLE t_a_key RENAME TO gone;
+CREATE TABLE s (id serial PRIMARY KEY, a int);
+ALTER TABLE s_id_seq OWNER TO CURRENT_USER;
+CREATE MATERIALIZED VIEW t_c_key AS SELECT id, a FROM s WITH NO DATA;
+ALTER TABLE t_c_key OWNER TO CURRENT_USER;
+CREATE TABLE t (a int UNIQUE, b int UNIQUE, c int UNIQUE);
+"""
+
+
+def test_alter_table_on_sequences_and_materialized_views(pg_url: str) -> None:
+    """pg_dump's ``ALTER TABLE <sequence> OWNER TO``; a rename frees the name PostgreSQL's default naming avoids."""
+    replayed = catalog_from_ddl(OTHER_RELATIONS, "postgresql")
+    assert replayed.notes == ()
+    real = view(run_pg(pg_url, OTHER_RELATIONS))
+    del real["t_c_key"]  # reflection lists a materialized view; the replay keeps only its name
+    assert view(replayed) == real
+    table = replayed.table("t")
+    assert table is not None and {k.name for k in table.keys} == {"t_a_key", "t_b_key1", "t_c_key1"}
+
+
 # -- SQLite -----------------------------------------------------------------------------------------------------------
 SQLITE_TABLES = """CREATE TABLE ipk (id INTEGER PRIMARY KEY, a TEXT);
 CREATE TABLE ipk_table (id integer, a TEXT, CONSTRAINT pk_ipk_table PRIMARY KEY (id DESC));

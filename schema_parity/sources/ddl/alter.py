@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schema_parity.catalog import KeyKind
-from schema_parity.sources.ddl.clauses import column_def, deferral, table_constraint
+from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
 from schema_parity.sources.ddl.model import Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
@@ -36,7 +36,9 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     found = replay.find(schema, name)
     if found is None:
         index = replay.find_index(schema, name) if rules.has("ALTER TABLE on an index") else None
-        if index is not None:  # ALTER TABLE works on indexes too (RENAME TO)
+        other = (rules.norm_schema(schema), name)
+        if index is not None or other in replay.tables.sequences or other in replay.tables.relations:
+            # ALTER TABLE works on indexes, sequences and materialized views too (pg_dump's OWNER TO, RENAME TO)
             restart = replay.cursor(stmt.tokens, stmt)
             restart.expect("ALTER")
             alter_relation(replay, restart, stmt, head)
@@ -209,7 +211,7 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
             raise Unmodelled
         col.type = " ".join(stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1].split()).lower()
         if c.accept("COLLATE"):
-            col.collation = c.name()
+            col.collation = collation(replay, c)
         c.rest()
     elif c.accept("DROP", "IDENTITY"):
         c.accept("IF", "EXISTS")
@@ -240,11 +242,13 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
 
 
 def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
-    """ALTER INDEX / VIEW / SEQUENCE (and ALTER TABLE naming an index): only RENAME changes what is modelled."""
+    """ALTER INDEX / VIEW / SEQUENCE (and ALTER TABLE naming one of them): only RENAME changes what is modelled."""
     rules = replay.rules
     what = cur.word()
     cur.i += 1
     if_exists = cur.accept("IF", "EXISTS")
+    if what == "TABLE":
+        cur.accept("ONLY")
     schema, name = cur.qualified()
     if not cur.accept("RENAME"):
         if what == "INDEX" and cur.at("ATTACH"):
@@ -257,13 +261,13 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     new = cur.name()
     schema = rules.norm_schema(schema)
     tables = replay.tables
-    if what in ("INDEX", "TABLE"):
-        found = replay.find_index(schema, name)
-        if found is None:
-            if if_exists:
-                return
-            raise Refused(f'relation "{name}" does not exist')
+    found = replay.find_index(schema, name) if what in ("INDEX", "TABLE") else None
+    if found is not None:
         found[1].name = new  # the constraint an index backs is renamed with it
+    elif what == "INDEX":
+        if if_exists:
+            return
+        raise Refused(f'relation "{name}" does not exist')
     elif what == "VIEW":
         replay.table(schema, name, kinds=("view",)).name = new
     elif (schema, name) in tables.sequences:

@@ -40,6 +40,12 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
 _TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON"}
 
 
+def collation(replay: Replay, c: Cursor) -> str:
+    """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
+    keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there)."""
+    return c.qualified()[1] if replay.dialect == "postgresql" else c.name()
+
+
 def _names(tokens: list[Token], replay: Replay) -> list[str]:
     return [replay.rules.fold(t) for t in tokens if t.token_type != TokenType.COMMA]
 
@@ -96,7 +102,7 @@ def _column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt:
             more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
             col.default = replay.expr_text([first, *more], stmt.sql, table)
         elif c.accept("COLLATE"):
-            col.collation = c.name()
+            col.collation = collation(replay, c)
         elif c.accept("REFERENCES"):
             ref = c.qualified()
             if c.type() == TokenType.L_PAREN:
@@ -215,7 +221,7 @@ _NOT_OPCLASS = ("ASC", "DESC", "NULLS", "WITH", "WITHOUT")
 
 def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
-        elem.collation = c.qualified()[1]
+        elem.collation = collation(replay, c)
     if not c.done and c.word() not in _NOT_OPCLASS and replay.rules.has("operator class"):
         elem.opclass = ".".join(filter(None, c.qualified()))
         if c.type() == TokenType.L_PAREN:
