@@ -223,7 +223,7 @@ def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
         elem.collation = collation(replay, c)
     if not c.done and c.word() not in _NOT_OPCLASS and replay.rules.has("operator class"):
-        elem.opclass = ".".join(filter(None, c.qualified()))
+        elem.opclass = c.qualified()[1]  # by name, as the catalog records it: pg_dump writes ``public.gin_trgm_ops``
         if c.type() == TokenType.L_PAREN:
             c.group()
     if c.accept("DESC"):

@@ -8,6 +8,7 @@ SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :
 
 from __future__ import annotations
 
+import re
 from typing import Literal, TypeVar
 
 from sqlglot import exp
@@ -40,6 +41,28 @@ _SERIAL = {
 }
 _SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
 _E = TypeVar("_E", bound=exp.Expr)
+
+#: Schemas whose functions and types PostgreSQL prints unqualified (pg_get_indexdef, format_type) with the default
+#: search path: pg_dump's ``public.lower(…)``, ``public.citext`` are the engine's ``lower(…)``, ``citext``.
+_VISIBLE_SCHEMAS = frozenset({"public", "pg_catalog"})
+_PUBLIC_TYPE = re.compile(r'^(?:public|"public")\.', re.IGNORECASE)
+
+
+def _unqualified(node: exp.Expr) -> exp.Expr:
+    """``public.f(…)`` → ``f(…)`` and ``::public.t`` → ``::t``, as the engine prints them."""
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.expression, exp.Func)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name in _VISIBLE_SCHEMAS
+    ):
+        return node.expression
+    if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
+        kind = node.args["kind"]
+        if isinstance(kind.this, exp.Identifier) and kind.this.name in _VISIBLE_SCHEMAS:
+            node.set("kind", kind.expression)
+    return node
+
 
 Clause = Literal[
     "ALTER TABLE on an index",
@@ -230,7 +253,9 @@ class PostgresRules(Rules):
             ast = dialect_parser(self.name).parse(dialect_tokens(text, self.name), text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
-        return normalize_identifiers(ast, dialect=self.sqlglot) if ast is not None else None
+        if ast is None:
+            return None
+        return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified)
 
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
@@ -249,7 +274,7 @@ class PostgresRules(Rules):
                 raise Unmodelled  # INHERITS, ON COMMIT, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        type_text = " ".join(type_text.split())
+        type_text = _PUBLIC_TYPE.sub("", " ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
         col.type = base or type_text.lower()
         if base is not None:
