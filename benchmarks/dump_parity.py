@@ -7,7 +7,7 @@ loaded with ``psql`` into a fresh database (``sp_dump_<pid>_<n>``, dropped after
 refuses, such as a missing extension's type, is skipped as psql skips it) and reflected; the same file is
 replayed into a Catalog. For every table the server holds, the two are compared on what verdicts read (columns:
 name, nullability, has-default, type family; keys: kind, name, elements, include, predicate, deferral,
-NULLS NOT DISTINCT, method, operators; rules). The table prints, per file, the tables equal, missing from the
+NULLS NOT DISTINCT, method, operators, validity; rules). The table prints, per file, the tables equal, missing from the
 replay, and different, and the notes the replay emitted; ``--show`` prints that many differences per file.
 """
 
@@ -59,6 +59,7 @@ def _key(key: Key) -> tuple[Any, ...]:
         key.nulls_not_distinct,
         key.method,
         key.operators,
+        key.valid,
     )
 
 

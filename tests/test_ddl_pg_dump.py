@@ -6,6 +6,9 @@ Catalog (``tests.test_ddl.view``: columns, keys, predicates, expressions, nullab
 
 from __future__ import annotations
 
+import pytest
+
+from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
 from tests.test_ddl import run_pg, view
 
@@ -37,3 +40,80 @@ def test_public_qualified_types_functions_and_operator_classes(pg_url: str) -> N
     assert people is not None
     assert [c.type for c in people.columns][1:4] == ["citext", "mood", "mood[]"]
     assert {e.opclass for k in people.keys for e in k.elements} == {None, "gin_trgm_ops"}
+
+
+def _validity(catalog: Catalog) -> dict[tuple[str, str | None], bool]:
+    return {(t.name, k.name): k.valid for t in catalog.tables for k in t.keys}
+
+
+# pg_dump's order: the partitioned table, each partition as a table of its own attached at once, then the keys
+# and indexes ON ONLY the parent (invalid until every partition's is attached), the partitions', and the attaches.
+PARTITIONS_AS_DUMPED = """CREATE TABLE public.events (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+)
+PARTITION BY RANGE (at);
+CREATE TABLE public.events_2025 (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE public.events_rest (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_rest DEFAULT;
+ALTER TABLE ONLY public.events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.events_rest ADD CONSTRAINT events_rest_pkey PRIMARY KEY (id, at);
+CREATE UNIQUE INDEX events_kind ON ONLY public.events USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE UNIQUE INDEX events_2025_kind_at_idx ON public.events_2025 USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE UNIQUE INDEX events_rest_kind_at_idx ON public.events_rest USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE INDEX events_half ON ONLY public.events USING btree (at);
+CREATE INDEX events_2025_at_idx ON public.events_2025 USING btree (at);
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_2025_pkey;
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_rest_pkey;
+ALTER INDEX public.events_kind ATTACH PARTITION public.events_2025_kind_at_idx;
+ALTER INDEX public.events_kind ATTACH PARTITION public.events_rest_kind_at_idx;
+ALTER INDEX public.events_half ATTACH PARTITION public.events_2025_at_idx;
+"""
+
+# What the dump was made from: keys on the partitioned table are cloned onto every partition, by default names.
+PARTITIONS_AS_WRITTEN = """CREATE TABLE p (id int NOT NULL, k int NOT NULL, a int DEFAULT 3, b int,
+    PRIMARY KEY (id, k), UNIQUE (a, k)) PARTITION BY LIST (k);
+CREATE INDEX ON p (a);
+CREATE UNIQUE INDEX p_u ON p (id, k) WHERE a > 0;
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE TABLE p2 (id int NOT NULL, k int NOT NULL, a int, b int);
+CREATE UNIQUE INDEX p2_mine ON p2 (id, k) WHERE a > 0;
+ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);
+CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3, 4) PARTITION BY LIST (k);
+CREATE TABLE p3a PARTITION OF p3 DEFAULT;
+ALTER TABLE p ADD CONSTRAINT p_b_k UNIQUE (b, k);
+CREATE INDEX p_b ON p (b);
+DROP INDEX p_b;
+CREATE TABLE q (id int, k int) PARTITION BY LIST (k);
+CREATE TABLE q1 PARTITION OF q FOR VALUES IN (1);
+CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);
+ALTER TABLE q DETACH PARTITION q2;
+DROP TABLE q;
+"""
+
+
+@pytest.mark.parametrize("script", [PARTITIONS_AS_DUMPED, PARTITIONS_AS_WRITTEN], ids=["dumped", "written"])
+def test_partitions_and_their_indexes(pg_url: str, script: str) -> None:
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert replayed.notes == ()
+    real = run_pg(pg_url, script)
+    assert view(replayed) == view(real)
+    assert _validity(replayed) == _validity(real)
+
+
+def test_an_index_on_only_the_partitioned_table_is_invalid_until_every_partition_has_one(pg_url: str) -> None:
+    script = PARTITIONS_AS_DUMPED.rsplit("ALTER INDEX public.events_pkey ATTACH", 1)[0]
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert _validity(replayed) == _validity(run_pg(pg_url, script))
+    assert _validity(replayed)[("events", "events_pkey")] is False

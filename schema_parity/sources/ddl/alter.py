@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schema_parity.catalog import KeyKind
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
 from schema_parity.sources.ddl.model import Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
@@ -29,7 +30,7 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     rules = replay.rules
     cur.expect("TABLE")
     if_exists = cur.accept("IF", "EXISTS")
-    cur.accept("ONLY")
+    only = cur.accept("ONLY")
     schema, name = cur.qualified()
     if cur.type() == TokenType.STAR:
         cur.i += 1
@@ -51,16 +52,24 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if len(actions) != 1:
         rules.refuse_syntax(",")
     for part in actions:
-        _action(replay, replay.cursor(part, stmt), table, stmt)
+        _action(replay, replay.cursor(part, stmt), table, stmt, only=only)
 
 
-def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) -> None:
     rules = replay.rules
-    if c.accept("RENAME"):
+    if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
+        partitions.attach_table(replay, c, table)
+    elif c.at("DETACH", "PARTITION") and rules.has("partitions"):
+        partitions.detach_table(replay, c, table)
+    elif c.accept("RENAME"):
         _rename(replay, c, table)
     elif c.accept("ADD"):
         if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
+            before = {id(k) for k in table.keys}
             _add_constraint(replay, c, table, stmt)
+            if table.kind == "partitioned":
+                for key in [k for k in table.keys if id(k) not in before]:
+                    partitions.index_added(replay, table, key, only=only)
         else:
             c.accept("COLUMN")
             _add_column(replay, c, table, stmt)
@@ -252,7 +261,9 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     schema, name = cur.qualified()
     if not cur.accept("RENAME"):
         if what == "INDEX" and cur.at("ATTACH"):
-            raise Unmodelled
+            if not rules.has("partitions"):
+                raise Unmodelled
+            partitions.attach_index(replay, cur, schema, name)
         return  # SET TABLESPACE, OWNER TO, SET (…), sequence options
     if what == "VIEW" and not cur.at("TO"):
         _rename(replay, cur, replay.table(schema, name, kinds=("view",)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import index_elem, nulls_clause
 from schema_parity.sources.ddl.model import Key, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
@@ -28,7 +29,7 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if not cur.at("ON"):
         name = cur.qualified()[1]
     cur.expect("ON")
-    cur.accept("ONLY")
+    only = cur.accept("ONLY")
     schema, tname = cur.qualified()
     table = replay.table(schema, tname)
     if name is not None and rules.index_name_taken(replay.tables, table.schema, name):
@@ -38,6 +39,8 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     key = Key(name, "unique_index" if unique else "index", [])
     _read_key(replay, cur, stmt, table, key)
     rules.add_index(replay.tables, table, key)
+    if table.kind == "partitioned":
+        partitions.index_added(replay, table, key, only=only)
 
 
 def declared_index(replay: Replay, stmt: Stmt, table: Table) -> Key:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import column_def, table_constraint
 from schema_parity.sources.ddl.model import Col, Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
@@ -30,6 +31,9 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
             return
         raise Refused(rules.already_exists("table", name))
     table = Table(name, schema, kind="virtual" if virtual else "table")
+    if not virtual and cur.at("PARTITION", "OF") and rules.has("partitions"):
+        partitions.create_partition(replay, cur, table)
+        return
     if virtual:
         cur.expect("USING")
         cur.name()
@@ -65,7 +69,7 @@ def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
 def _body(replay: Replay, cur: Cursor, table: Table) -> list[list[Token]]:
     """The items of the parenthesised definition; the options after it are read into ``table``."""
     if cur.type() != TokenType.L_PAREN:
-        raise Unmodelled  # CREATE TABLE … AS SELECT, PARTITION OF, OF type
+        raise Unmodelled  # CREATE TABLE … AS SELECT, OF type
     elements = items(cur.group())
     replay.rules.table_options(cur, table)
     return elements

@@ -73,6 +73,7 @@ Clause = Literal[
     "operator class",
     "EXCLUDE",
     "WITHOUT OVERLAPS",
+    "partitions",
 ]
 """Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
 
@@ -124,6 +125,36 @@ class Rules:
 
     def refuse_syntax(self, near: str) -> None:
         """A PostgreSQL clause SQLite's parser rejects: SQLite refuses the statement with its syntax error."""
+
+    def same_index_spec(self, a: Key, b: Key) -> bool:
+        """Two keys the engine would build as the same index (CREATE TABLE merges them; a partition's attaches)."""
+
+        def shape(k: Key) -> tuple[object, ...]:
+            elems = tuple(
+                (
+                    e.column,
+                    e.expression.text(self.name) if e.expression else None,
+                    e.collation,
+                    e.opclass,
+                    e.descending,
+                    e.operator,
+                )
+                for e in k.elements
+            )
+            pred = k.predicate.text(self.name) if k.predicate else None
+            return (
+                elems,
+                tuple(k.include),
+                pred,
+                k.method,
+                k.nulls_not_distinct,
+                k.deferrable,
+                k.initially_deferred,
+                k.kind == "exclusion",
+                k.without_overlaps,
+            )
+
+        return shape(a) == shape(b)
 
     def expression(self, text: str) -> exp.Expr | None:
         """The sqlglot AST of an expression whose text is compared as the engine prints it; None if not kept."""
@@ -234,6 +265,7 @@ class PostgresRules(Rules):
             "operator class",
             "EXCLUDE",
             "WITHOUT OVERLAPS",
+            "partitions",
         }
     )
 
@@ -345,41 +377,13 @@ class PostgresRules(Rules):
         for spec in specs:
             if spec is pk:
                 continue
-            prior = next((p for p in final if self._same_index_spec(p, spec)), None)
+            prior = next((p for p in final if self.same_index_spec(p, spec)), None)
             if prior is None:
                 final.append(spec)
             elif prior.name is None:
                 prior.name = spec.name
         for key in final:
             self._add_key(tables, table, key)
-
-    def _same_index_spec(self, a: Key, b: Key) -> bool:
-        def shape(k: Key) -> tuple[object, ...]:
-            elems = tuple(
-                (
-                    e.column,
-                    e.expression.text(self.name) if e.expression else None,
-                    e.collation,
-                    e.opclass,
-                    e.descending,
-                    e.operator,
-                )
-                for e in k.elements
-            )
-            pred = k.predicate.text(self.name) if k.predicate else None
-            return (
-                elems,
-                tuple(k.include),
-                pred,
-                k.method,
-                k.nulls_not_distinct,
-                k.deferrable,
-                k.initially_deferred,
-                k.kind == "exclusion",
-                k.without_overlaps,
-            )
-
-        return shape(a) == shape(b)
 
     def _add_key(self, tables: Tables, table: Table, key: Key) -> None:
         """DefineIndex: choose the default name; a PRIMARY KEY makes its columns NOT NULL."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.model import Refused
 from schema_parity.sources.ddl.registry import HARMLESS_OBJECTS, Head, Registry
 from schema_parity.sources.ddl.replay import Replay
@@ -69,7 +70,10 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         owner, key = found
         if rules.index_backs_constraint(key):
             raise Refused(rules.index_of_constraint(name, owner))
+        if id(key) in replay.key_parents:
+            raise Refused(f"cannot drop index {name} because index {replay.key_parents[id(key)].name} requires it")
         owner.keys.remove(key)
+        partitions.drop_keys(replay, key)
         return
     if what in ("SEQUENCE", "MATERIALIZED VIEW"):
         tables.sequences.pop((schema, name), None)
@@ -81,6 +85,8 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         if not if_exists:
             raise Refused(rules.no_such(what, name))
         return
+    for partition in partitions.children(replay, table):  # dropped with it
+        _drop_one(replay, what, partition.schema, partition.name, if_exists=False, cascade=cascade)
     tables.remove(table)
     tables.drop_owned_sequences(table)
     if cascade:

@@ -113,6 +113,8 @@ class Key:
     method: str | None = None
     without_overlaps: bool = False
     """PostgreSQL 18: the last element is ``WITHOUT OVERLAPS`` (a temporal key, enforced by a GiST index)."""
+    valid: bool = True
+    """False for an index made ``ON ONLY`` a partitioned table until every partition's index is attached."""
     column_level: bool = False
     """Declared on a column (SQLite: ``INTEGER PRIMARY KEY DESC`` there is no rowid alias)."""
     from_table_definition: bool = False

@@ -29,6 +29,10 @@ class Replay:
         self.notes: list[str] = []
         self.notes_pending: list[str] = []
         """Notes of the statement being replayed; prefixed with its location when it ends."""
+        self.parents: dict[int, Table] = {}
+        """PostgreSQL partitions: ``id(partition)`` → its partitioned table."""
+        self.key_parents: dict[int, Key] = {}
+        """PostgreSQL partition indexes: ``id(key)`` → the partitioned table's index it is attached to."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""

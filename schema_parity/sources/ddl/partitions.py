@@ -1,0 +1,167 @@
+"""PostgreSQL's declarative partitioning as pg_dump writes it: CREATE TABLE … PARTITION OF, ALTER TABLE … ATTACH /
+DETACH PARTITION, ALTER INDEX … ATTACH PARTITION, and what an index on a partitioned table does to its partitions.
+
+Why it matters to ON CONFLICT: an index of a partitioned table is cloned onto every partition that lacks an
+equivalent one (named as an unnamed CREATE INDEX on the partition would be), and an index made ``ON ONLY`` the
+partitioned table stays invalid, so inference passes it over, until an index of every partition is attached to it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from schema_parity.sources.ddl.model import Found, Key, Refused, Table
+from schema_parity.sources.ddl.replay import Replay
+from schema_parity.sources.ddl.statement import Unmodelled
+from schema_parity.sql.groups import Cursor
+from schema_parity.sql.tokens import TokenType
+
+__all__ = ["attach_index", "attach_table", "children", "create_partition", "detach_table", "drop_keys", "index_added"]
+
+
+def children(replay: Replay, table: Table) -> list[Table]:
+    """The partitions of ``table``, in replay order."""
+    return [t for t in replay.tables if replay.parents.get(id(t)) is table]
+
+
+def _bound(cur: Cursor) -> None:
+    """``FOR VALUES IN (…) | FROM (…) TO (…) | WITH (…)`` or ``DEFAULT``."""
+    if cur.accept("DEFAULT"):
+        return
+    cur.expect("FOR", "VALUES")
+    if cur.accept("IN") or cur.accept("WITH"):
+        cur.group()
+    else:
+        cur.expect("FROM")
+        cur.group()
+        cur.expect("TO")
+        cur.group()
+
+
+def create_partition(replay: Replay, cur: Cursor, table: Table) -> None:
+    """``PARTITION OF parent FOR VALUES … [PARTITION BY …]``: the parent's columns, checks and keys (cloned)."""
+    cur.expect("PARTITION", "OF")
+    parent = replay.table(*cur.qualified(), kinds=("partitioned",))
+    if cur.type() == TokenType.L_PAREN:
+        raise Unmodelled  # column options and constraints of the partition's own
+    _bound(cur)
+    replay.rules.table_options(cur, table)
+    if any(not k.valid for k in parent.keys):
+        raise Unmodelled  # whether the clone of an invalid index is attached valid is not modelled
+    table.columns = copy.deepcopy(parent.columns)
+    table.others = [copy.deepcopy(o) for o in parent.others]
+    replay.tables.add(table)
+    replay.parents[id(table)] = parent
+    for key in parent.keys:
+        _ensure(replay, key, table)
+
+
+def attach_table(replay: Replay, c: Cursor, parent: Table) -> None:
+    """``ATTACH PARTITION child FOR VALUES …``: each index of the parent gets its equivalent on the child."""
+    c.expect("ATTACH", "PARTITION")
+    child = replay.table(*c.qualified())
+    _bound(c)
+    if not c.done:
+        raise Unmodelled
+    if parent.kind != "partitioned":
+        raise Refused(f'table "{parent.name}" is not partitioned')
+    if id(child) in replay.parents:
+        raise Refused(f'"{child.name}" is already a partition')
+    if any(not k.valid for k in parent.keys):
+        raise Unmodelled  # whether attaching makes an invalid index valid is not modelled
+    replay.parents[id(child)] = parent
+    for key in parent.keys:
+        _ensure(replay, key, child)
+
+
+def detach_table(replay: Replay, c: Cursor, parent: Table) -> None:
+    """``DETACH PARTITION child``: the child and its indexes stand alone again."""
+    c.expect("DETACH", "PARTITION")
+    child = replay.table(*c.qualified())
+    c.skip("CONCURRENTLY", "FINALIZE")
+    if not c.done:
+        raise Unmodelled
+    if replay.parents.get(id(child)) is not parent:
+        raise Refused(f'relation "{child.name}" is not a partition of relation "{parent.name}"')
+    del replay.parents[id(child)]
+    for key in child.keys:
+        replay.key_parents.pop(id(key), None)
+
+
+def drop_keys(replay: Replay, key: Key) -> None:
+    """DROP INDEX on a partitioned table's index drops the partitions' indexes attached to it."""
+    for child in list(replay.tables):
+        for k in [k for k in child.keys if replay.key_parents.get(id(k)) is key]:
+            child.keys.remove(k)
+            replay.tables.touch(child)
+            drop_keys(replay, k)
+
+
+def index_added(replay: Replay, table: Table, key: Key, *, only: bool) -> None:
+    """An index (or key) made on a partitioned table: ``ON ONLY`` it is invalid while a partition lacks its
+    attached index; else it is made on every partition too."""
+    if only:
+        _validate(replay, table, key)
+        return
+    for child in children(replay, table):
+        _ensure(replay, key, child)
+
+
+def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> None:
+    """``ALTER INDEX parent_index ATTACH PARTITION child_index``."""
+    cur.expect("ATTACH", "PARTITION")
+    child_schema, child_name = cur.qualified()
+    if not cur.done:
+        raise Unmodelled
+    found, child_found = replay.find_index(schema, name), replay.find_index(child_schema, child_name)
+    if found is None or child_found is None:
+        raise Refused(replay.rules.no_index(child_name if found else name))
+    (table, key), (child, child_key) = found, child_found
+    if replay.parents.get(id(child)) is not table:
+        raise Refused(f'table "{child.name}" is not a partition of "{table.name}"')
+    attached = replay.key_parents.get(id(child_key))
+    if attached is key:
+        return
+    if attached is not None or any(replay.key_parents.get(id(k)) is key for k in child.keys):
+        raise Unmodelled  # already attached elsewhere: PostgreSQL's refusal is not modelled
+    if not _equivalent(replay, key, child_key):
+        raise Refused(f'cannot attach index "{child_name}" as a partition of index "{name}"')
+    replay.key_parents[id(child_key)] = key
+    _validate(replay, table, key)
+
+
+def _equivalent(replay: Replay, key: Key, other: Key) -> bool:
+    """CompareIndexInfo: the same index shape, and a constraint's index only for a constraint of the same kind."""
+    return key.kind == other.kind and replay.rules.same_index_spec(key, other)
+
+
+def _ensure(replay: Replay, key: Key, child: Table) -> None:
+    """Attach the child's equivalent index to ``key``, or make one there (and on the child's own partitions)."""
+    match = next(
+        (k for k in child.keys if id(k) not in replay.key_parents and _equivalent(replay, key, k)),
+        None,
+    )
+    if match is None:
+        match = copy.deepcopy(key)
+        match.name = None
+        found = Found()
+        found.keys.append(match)
+        replay.rules.define_constraints(replay.tables, child, found)
+        replay.tables.touch(child)
+        for grandchild in children(replay, child):
+            _ensure(replay, match, grandchild)
+    replay.key_parents[id(match)] = key
+
+
+def _validate(replay: Replay, table: Table, key: Key) -> None:
+    """validatePartitionedIndex: valid once every partition has a valid index attached to it, then upwards."""
+    valid = all(
+        any(replay.key_parents.get(id(k)) is key and k.valid for k in child.keys) for child in children(replay, table)
+    )
+    if valid == key.valid:
+        return
+    key.valid = valid
+    parent = replay.parents.get(id(table))
+    parent_key = replay.key_parents.get(id(key))
+    if parent is not None and parent_key is not None:
+        _validate(replay, parent, parent_key)
