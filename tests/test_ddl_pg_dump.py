@@ -117,3 +117,49 @@ def test_an_index_on_only_the_partitioned_table_is_invalid_until_every_partition
     replayed = catalog_from_ddl(script, "postgresql")
     assert _validity(replayed) == _validity(run_pg(pg_url, script))
     assert _validity(replayed)[("events", "events_pkey")] is False
+
+
+# pg_dump before PostgreSQL 10 (and older Rails structure.sql files): unqualified names under SET search_path.
+SEARCH_PATH = """CREATE SCHEMA app;
+SET search_path = app, pg_catalog;
+CREATE TABLE things (id integer NOT NULL, code text);
+CREATE SEQUENCE things_id_seq;
+ALTER TABLE ONLY things ADD CONSTRAINT things_pkey PRIMARY KEY (id);
+SET search_path = public, pg_catalog;
+CREATE TABLE things (id integer NOT NULL, app_id integer);
+CREATE UNIQUE INDEX things_app ON things USING btree (app_id);
+SET search_path TO app, public;
+CREATE UNIQUE INDEX things_code ON things USING btree (code);
+CREATE TABLE in_app (a int);
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.later (id integer NOT NULL);
+ALTER TABLE ONLY public.later ADD CONSTRAINT later_pkey PRIMARY KEY (id);
+SELECT pg_catalog.set_config('search_path', 'app', false);
+DROP TABLE in_app;
+RESET search_path;
+CREATE TABLE in_app (a int);
+CREATE UNIQUE INDEX in_app_a ON in_app (a);
+"""
+
+
+def test_unqualified_names_follow_the_search_path(pg_url: str) -> None:
+    replayed = catalog_from_ddl(SEARCH_PATH, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, SEARCH_PATH))
+    assert {t.qualified_name for t in replayed.tables} == {"app.things", "things", "later", "in_app"}
+
+
+def test_an_empty_search_path_refuses_an_unqualified_create_as_postgresql_does(pg_url: str) -> None:
+    script = "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE t (a int);\n"
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    set_path, create = script.split(";\n")[:2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(set_path)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(create)  # type: ignore[arg-type]
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert replayed.tables == ()
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]

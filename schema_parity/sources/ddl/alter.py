@@ -37,7 +37,7 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     found = replay.find(schema, name)
     if found is None:
         index = replay.find_index(schema, name) if rules.has("ALTER TABLE on an index") else None
-        other = (rules.norm_schema(schema), name)
+        other = (replay.lookup_schema(schema, name), name)
         if index is not None or other in replay.tables.sequences or other in replay.tables.relations:
             # ALTER TABLE works on indexes, sequences and materialized views too (pg_dump's OWNER TO, RENAME TO)
             restart = replay.cursor(stmt.tokens, stmt)
@@ -270,7 +270,7 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         return
     cur.expect("TO")
     new = cur.name()
-    schema = rules.norm_schema(schema)
+    schema = replay.lookup_schema(schema, name)
     tables = replay.tables
     found = replay.find_index(schema, name) if what in ("INDEX", "TABLE") else None
     if found is not None:

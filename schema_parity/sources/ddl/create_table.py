@@ -25,8 +25,8 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("TABLE")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = rules.norm_schema(schema)
-    if replay.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
+    schema = replay.creation_schema(schema)
+    if replay.tables.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
         if if_not_exists:
             return
         raise Refused(rules.already_exists("table", name))

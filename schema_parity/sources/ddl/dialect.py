@@ -74,6 +74,7 @@ Clause = Literal[
     "EXCLUDE",
     "WITHOUT OVERLAPS",
     "partitions",
+    "search_path",
 ]
 """Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
 
@@ -266,6 +267,7 @@ class PostgresRules(Rules):
             "EXCLUDE",
             "WITHOUT OVERLAPS",
             "partitions",
+            "search_path",
         }
     )
 

@@ -50,7 +50,7 @@ def drop(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if not cur.done:
         raise Unmodelled
     for schema, name in names:
-        _drop_one(replay, what, replay.rules.norm_schema(schema), name, if_exists=if_exists, cascade=cascade)
+        _drop_one(replay, what, replay.lookup_schema(schema, name), name, if_exists=if_exists, cascade=cascade)
 
 
 def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_exists: bool, cascade: bool) -> None:

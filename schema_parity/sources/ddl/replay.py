@@ -29,6 +29,8 @@ class Replay:
         self.notes: list[str] = []
         self.notes_pending: list[str] = []
         """Notes of the statement being replayed; prefixed with its location when it ends."""
+        self.search_path: list[str] | None = None
+        """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
         self.parents: dict[int, Table] = {}
         """PostgreSQL partitions: ``id(partition)`` → its partitioned table."""
         self.key_parents: dict[int, Key] = {}
@@ -52,8 +54,32 @@ class Replay:
         return Cursor(tokens, stmt.sql, self.rules.fold)
 
     # -- look-ups -----------------------------------------------------------------------------------------------
+    def lookup_schema(self, schema: str | None, name: str) -> str | None:
+        """The schema an object ``name`` written with ``schema`` (None: unqualified) is looked up in."""
+        if schema is not None or self.search_path is None:
+            return self.rules.norm_schema(schema)
+        path = self._path()
+        for candidate in path:
+            if self.rules.relation_taken(self.tables, candidate, name) or any(
+                t.name == name and t.schema == candidate for t in self.tables.candidates(name)
+            ):
+                return candidate
+        return path[0] if path else "pg_catalog"  # found nowhere: the engine's "does not exist"
+
+    def creation_schema(self, schema: str | None) -> str | None:
+        """The schema a CREATE of an unqualified name puts it in: the first of the search path."""
+        if schema is not None or self.search_path is None:
+            return self.rules.norm_schema(schema)
+        path = self._path()
+        if not path:
+            raise Refused("no schema has been selected to create in")
+        return path[0]
+
+    def _path(self) -> list[str | None]:
+        return [self.rules.norm_schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog")]
+
     def find(self, schema: str | None, name: str) -> Table | None:
-        return self.tables.find(self.rules.norm_schema(schema), name)
+        return self.tables.find(self.lookup_schema(schema, name), name)
 
     def table(self, schema: str | None, name: str, *, kinds: tuple[str, ...] = ("table", "partitioned")) -> Table:
         """The table a statement works on; the engine refuses the statement when there is none."""
@@ -64,7 +90,7 @@ class Replay:
 
     def find_index(self, schema: str | None, name: str) -> tuple[Table, Key] | None:
         any_schema = self.rules.indexes_in_any_schema
-        return self.tables.find_index(self.rules.norm_schema(schema), name, any_schema=any_schema)
+        return self.tables.find_index(self.lookup_schema(schema, name), name, any_schema=any_schema)
 
     # -- expressions --------------------------------------------------------------------------------------------
     def frag(self, tokens: list[Token], sql: str, table: Table | None) -> Frag:

@@ -33,8 +33,8 @@ def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("VIEW")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = rules.norm_schema(schema)
-    existing = replay.find(schema, name)
+    schema = replay.creation_schema(schema)
+    existing = replay.tables.find(schema, name)
     if existing is not None:
         if if_not_exists:
             return
@@ -82,7 +82,7 @@ def create_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None
         cur.expect("SEQUENCE")
     cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    replay.tables.relations.add((replay.rules.norm_schema(schema), name))
+    replay.tables.relations.add((replay.creation_schema(schema), name))
 
 
 def create_rule(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
