@@ -163,3 +163,21 @@ def test_an_empty_search_path_refuses_an_unqualified_create_as_postgresql_does(p
     replayed = catalog_from_ddl(script, "postgresql")
     assert replayed.tables == ()
     assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
+
+
+ARRAY_DEFAULTS = """CREATE TABLE public.ratings (
+    id bigint NOT NULL,
+    dist integer[] DEFAULT ARRAY[0, 0, 0] NOT NULL,
+    methods character varying[] DEFAULT ARRAY['basic'::character varying, 'post'::character varying] NOT NULL,
+    grid integer[] DEFAULT '{{1,2},{3,4}}'::integer[],
+    CONSTRAINT ratings_dist CHECK ((dist[1] >= 0))
+);
+CREATE UNIQUE INDEX ratings_first ON public.ratings USING btree ((dist[1]), (methods[1]))
+    WHERE (grid[1:1] <> ARRAY[ARRAY[0, 0]]);
+"""
+
+
+def test_a_default_array_keeps_its_commas_inside_the_column(pg_url: str) -> None:
+    replayed = catalog_from_ddl(ARRAY_DEFAULTS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, ARRAY_DEFAULTS))
