@@ -57,6 +57,8 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
 
 def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) -> None:
     rules = replay.rules
+    if not only and _reaches_heirs(c, table) and rules.has("partitions") and partitions.has_heirs(replay, table):
+        raise Unmodelled  # the change would reach the partitions / inheritance children too
     if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
         partitions.attach_table(replay, c, table)
     elif c.at("DETACH", "PARTITION") and rules.has("partitions"):
@@ -89,6 +91,18 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         return  # OWNER TO, ENABLE/DISABLE TRIGGER, CLUSTER ON, REPLICA IDENTITY, SET (…), SET TABLESPACE, …
     else:
         raise Unmodelled
+
+
+def _reaches_heirs(c: Cursor, table: Table) -> bool:
+    """An action that PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written: a
+    key added to a partitioned table is cloned by ``partitions``; a UNIQUE on an inheritance parent stays there,
+    but its PRIMARY KEY makes the children's columns NOT NULL."""
+    key = c.word(1) if c.at("ADD") else ""
+    if c.at("ADD", "CONSTRAINT"):
+        key = c.word(3)
+    if key == "UNIQUE" or (key == "PRIMARY" and table.kind == "partitioned"):
+        return False
+    return c.word() in ("ADD", "DROP", "ALTER") or (c.at("RENAME") and not c.at("RENAME", "TO"))
 
 
 def _rename(replay: Replay, c: Cursor, table: Table) -> None:

@@ -43,14 +43,23 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
                 table.columns.append(Col(rules.fold(part[0]), ""))
         replay.tables.add(table)
         return
-    elements = _body(replay, cur, table)
+    elements = items(cur.group()) if cur.type() == TokenType.L_PAREN else None
+    parents = _inherits(replay, cur, stmt) if elements is not None else []
+    if elements is None:
+        raise Unmodelled  # CREATE TABLE … AS SELECT, OF type
+    rules.table_options(cur, table)
+    table.columns = partitions.inherited_columns(replay, parents)
     replay.tables.add(table)
     try:
         found = _definitions(replay, table, elements, stmt)
+        if parents:
+            partitions.merge_inherited(replay, table, parents, found)
         rules.define_table(replay.tables, table, found)
     except (SyntaxMismatch, Refused):
         replay.tables.remove(table)
         raise
+    if parents:
+        replay.inherits[id(table)] = parents
 
 
 def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
@@ -64,6 +73,22 @@ def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
     table = Table(name, replay.rules.norm_schema(schema))
     elements = _body(replay, cur, table)
     return table, _definitions(replay, table, elements, stmt)
+
+
+def _inherits(replay: Replay, cur: Cursor, stmt: Stmt) -> list[Table]:
+    """``INHERITS (parent, …)`` (PostgreSQL): the parent tables, in order."""
+    if not (replay.rules.has("partitions") and cur.accept("INHERITS")):
+        return []
+    parents = []
+    for part in items(cur.group()):
+        c = replay.cursor(part, stmt)
+        parent = replay.table(*c.qualified())
+        if parent.kind == "partitioned":
+            raise Refused(f'cannot inherit from partitioned table "{parent.name}"')
+        if id(parent) in replay.parents:
+            raise Refused(f'cannot inherit from partition "{parent.name}"')
+        parents.append(parent)
+    return parents
 
 
 def _body(replay: Replay, cur: Cursor, table: Table) -> list[list[Token]]:

@@ -1,5 +1,6 @@
 """PostgreSQL's declarative partitioning as pg_dump writes it: CREATE TABLE … PARTITION OF, ALTER TABLE … ATTACH /
-DETACH PARTITION, ALTER INDEX … ATTACH PARTITION, and what an index on a partitioned table does to its partitions.
+DETACH PARTITION, ALTER INDEX … ATTACH PARTITION, and what an index on a partitioned table does to its partitions;
+and table inheritance (CREATE TABLE … INHERITS), whose children take the parents' columns and checks, not keys.
 
 Why it matters to ON CONFLICT: an index of a partitioned table is cloned onto every partition that lacks an
 equivalent one (named as an unnamed CREATE INDEX on the partition would be), and an index made ``ON ONLY`` the
@@ -10,18 +11,77 @@ from __future__ import annotations
 
 import copy
 
-from schema_parity.sources.ddl.model import Found, Key, Refused, Table
+from schema_parity.sources.ddl.model import Col, Found, Key, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Unmodelled
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import TokenType
 
-__all__ = ["attach_index", "attach_table", "children", "create_partition", "detach_table", "drop_keys", "index_added"]
+__all__ = [
+    "attach_index",
+    "attach_table",
+    "children",
+    "create_partition",
+    "detach_table",
+    "drop_keys",
+    "has_heirs",
+    "index_added",
+    "inherited_columns",
+    "merge_inherited",
+]
 
 
 def children(replay: Replay, table: Table) -> list[Table]:
     """The partitions of ``table``, in replay order."""
     return [t for t in replay.tables if replay.parents.get(id(t)) is table]
+
+
+def has_heirs(replay: Replay, table: Table) -> bool:
+    """``table`` has partitions or inheritance children: an ALTER TABLE without ONLY changes them too."""
+    return bool(children(replay, table)) or any(
+        any(p is table for p in replay.inherits.get(id(t), ())) for t in replay.tables
+    )
+
+
+def inherited_columns(replay: Replay, parents: list[Table]) -> list[Col]:
+    """MergeAttributes: the parents' columns in order, one per name (NOT NULL if any parent's is), with defaults."""
+    columns: list[Col] = []
+    for parent in parents:
+        for col in parent.columns:
+            prior = next((c for c in columns if replay.rules.same(c.name, col.name)), None)
+            if prior is None:
+                inherited = copy.deepcopy(col)
+                inherited.identity, inherited.unique_flag = None, False
+                inherited.autoincrement = col.autoincrement and col.identity is None  # a serial's nextval default
+                columns.append(inherited)
+            elif prior.type != col.type:
+                raise Unmodelled  # PostgreSQL refuses a type conflict; its message is not modelled
+            else:
+                prior.nullable = prior.nullable and col.nullable
+    return columns
+
+
+def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: Found) -> None:
+    """A column the child declares again merges into the inherited one; the parents' checks are inherited."""
+    count = len({c.name for p in parents for c in p.columns})
+    inherited, own = table.columns[:count], table.columns[count:]
+    for col in list(own):
+        prior = next((c for c in inherited if replay.rules.same(c.name, col.name)), None)
+        if prior is None:
+            continue
+        if prior.type != col.type:
+            raise Unmodelled  # a type conflict, or a spelling of the same type the replay cannot tell apart
+        prior.nullable = prior.nullable and col.nullable
+        prior.default = col.default if col.default is not None else prior.default
+        prior.collation = col.collation or prior.collation
+        own.remove(col)
+    table.columns = inherited + own
+    names = {o.name for o in found.checks}
+    for parent in parents:
+        for other in parent.others:
+            if other.kind == "check" and other.name not in names:
+                table.others.append(copy.deepcopy(other))
+                names.add(other.name)
 
 
 def _bound(cur: Cursor) -> None:
