@@ -289,7 +289,7 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     found = replay.find_index(schema, name) if what in ("INDEX", "TABLE") else None
     if found is not None:
         found[1].name = new  # the constraint an index backs is renamed with it
-    elif what == "INDEX":
+    elif what == "INDEX" and (schema, name) not in tables.relations:
         if if_exists:
             return
         raise Refused(f'relation "{name}" does not exist')
@@ -300,3 +300,9 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     elif (schema, name) in tables.relations:
         tables.relations.discard((schema, name))
         tables.relations.add((schema, new))
+        for view, indexes in replay.view_indexes.items():  # an index of a materialized view
+            if view[0] == schema and name in indexes:
+                indexes.discard(name)
+                indexes.add(new)
+        if (schema, name) in replay.view_indexes:  # ALTER TABLE renaming the view itself
+            replay.view_indexes[(schema, new)] = replay.view_indexes.pop((schema, name))

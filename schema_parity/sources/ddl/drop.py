@@ -63,6 +63,11 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         return
     if what == "INDEX":
         found = replay.find_index(schema, name)
+        view = next((v for v, names in replay.view_indexes.items() if v[0] == schema and name in names), None)
+        if found is None and view is not None:
+            replay.view_indexes[view].discard(name)
+            tables.relations.discard((schema, name))
+            return
         if found is None:
             if not if_exists:
                 raise Refused(rules.no_index(name))
@@ -78,6 +83,8 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
     if what in ("SEQUENCE", "MATERIALIZED VIEW"):
         tables.sequences.pop((schema, name), None)
         tables.relations.discard((schema, name))
+        for index in replay.view_indexes.pop((schema, name), set()):  # a view's indexes go with it
+            tables.relations.discard((schema, index))
         return
     table = tables.find(schema, name)
     kinds = ("view",) if what == "VIEW" else ("table", "partitioned", "virtual")

@@ -33,6 +33,8 @@ class Replay:
         """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
         self.parents: dict[int, Table] = {}
         """PostgreSQL partitions: ``id(partition)`` → its partitioned table."""
+        self.view_indexes: dict[tuple[str | None, str], set[str]] = {}
+        """PostgreSQL materialized views (name only) → the names of their indexes, which take relation names."""
         self.inherits: dict[int, list[Table]] = {}
         """PostgreSQL table inheritance: ``id(child)`` → the tables named in its INHERITS."""
         self.key_parents: dict[int, Key] = {}

@@ -78,11 +78,15 @@ def _view_column_type(replay: Replay, select: exp.Query, position: int) -> str:
 
 def create_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     """CREATE MATERIALIZED VIEW / SEQUENCE: only the name is taken (PostgreSQL's default names avoid it)."""
-    if not cur.accept("MATERIALIZED", "VIEW"):
+    materialized = cur.accept("MATERIALIZED", "VIEW")
+    if not materialized:
         cur.expect("SEQUENCE")
     cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    replay.tables.relations.add((replay.creation_schema(schema), name))
+    relation = (replay.creation_schema(schema), name)
+    if materialized and relation not in replay.tables.relations:
+        replay.view_indexes[relation] = set()
+    replay.tables.relations.add(relation)
 
 
 def create_rule(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
