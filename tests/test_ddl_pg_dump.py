@@ -247,3 +247,24 @@ def test_indexes_of_materialized_views_take_their_names(pg_url: str) -> None:
     assert view(replayed) == real
     zones = replayed.table("zones")
     assert zones is not None and {"zones_id_key1", "zones_name_key1"} <= {k.name for k in zones.keys}
+
+
+# pg_dump writes a partitioned table's foreign keys without ONLY (PostgreSQL refuses ONLY there): the partitions
+# get them too, under the same names, as they get the checks.
+PARTITIONED_CONSTRAINTS = """CREATE TABLE public.owners (id integer NOT NULL);
+CREATE TABLE public.notes (id bigint NOT NULL, owner_id integer, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE public.notes_2025 (id bigint NOT NULL, owner_id integer, at date NOT NULL);
+ALTER TABLE ONLY public.notes ATTACH PARTITION public.notes_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE public.notes_rest PARTITION OF public.notes DEFAULT;
+ALTER TABLE ONLY public.owners ADD CONSTRAINT owners_pkey PRIMARY KEY (id);
+ALTER TABLE public.notes ADD CONSTRAINT fk_owner FOREIGN KEY (owner_id) REFERENCES public.owners(id) ON DELETE CASCADE;
+ALTER TABLE public.notes ADD CONSTRAINT notes_at CHECK ((at > '2000-01-01'::date));
+"""
+
+
+def test_constraints_added_to_a_partitioned_table_reach_its_partitions(pg_url: str) -> None:
+    replayed = catalog_from_ddl(PARTITIONED_CONSTRAINTS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, PARTITIONED_CONSTRAINTS))
+    partition = replayed.table("notes_2025")
+    assert partition is not None and set(partition.other_constraints) == {"fk_owner", "notes_at"}

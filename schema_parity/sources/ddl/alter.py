@@ -57,7 +57,7 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
 
 def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) -> None:
     rules = replay.rules
-    if not only and _reaches_heirs(c, table) and rules.has("partitions") and partitions.has_heirs(replay, table):
+    if not only and _reaches_heirs(c, table) and rules.has("partitions") and partitions.heirs(replay, table):
         raise Unmodelled  # the change would reach the partitions / inheritance children too
     if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
         partitions.attach_table(replay, c, table)
@@ -67,11 +67,13 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         _rename(replay, c, table)
     elif c.accept("ADD"):
         if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
-            before = {id(k) for k in table.keys}
+            before = {id(k) for k in (*table.keys, *table.others)}
             _add_constraint(replay, c, table, stmt)
             if table.kind == "partitioned":
                 for key in [k for k in table.keys if id(k) not in before]:
                     partitions.index_added(replay, table, key, only=only)
+            if not only and rules.has("partitions"):
+                partitions.others_added(replay, table, [o for o in table.others if id(o) not in before])
         else:
             c.accept("COLUMN")
             _add_column(replay, c, table, stmt)
@@ -95,12 +97,13 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
 
 def _reaches_heirs(c: Cursor, table: Table) -> bool:
     """An action that PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written: a
-    key added to a partitioned table is cloned by ``partitions``; a UNIQUE on an inheritance parent stays there,
-    but its PRIMARY KEY makes the children's columns NOT NULL."""
+    key, check or foreign key added to a partitioned table is cloned by ``partitions`` (a check reaches inheritance
+    children too); a UNIQUE on an inheritance parent stays there, but its PRIMARY KEY makes the children's columns
+    NOT NULL."""
     key = c.word(1) if c.at("ADD") else ""
     if c.at("ADD", "CONSTRAINT"):
         key = c.word(3)
-    if key == "UNIQUE" or (key == "PRIMARY" and table.kind == "partitioned"):
+    if key in ("UNIQUE", "CHECK", "FOREIGN") or (key == "PRIMARY" and table.kind == "partitioned"):
         return False
     return c.word() in ("ADD", "DROP", "ALTER") or (c.at("RENAME") and not c.at("RENAME", "TO"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from schema_parity.sources.ddl.model import Col, Found, Key, Refused, Table
+from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Unmodelled
 from schema_parity.sql.groups import Cursor
@@ -24,10 +24,11 @@ __all__ = [
     "create_partition",
     "detach_table",
     "drop_keys",
-    "has_heirs",
+    "heirs",
     "index_added",
     "inherited_columns",
     "merge_inherited",
+    "others_added",
 ]
 
 
@@ -36,11 +37,10 @@ def children(replay: Replay, table: Table) -> list[Table]:
     return [t for t in replay.tables if replay.parents.get(id(t)) is table]
 
 
-def has_heirs(replay: Replay, table: Table) -> bool:
-    """``table`` has partitions or inheritance children: an ALTER TABLE without ONLY changes them too."""
-    return bool(children(replay, table)) or any(
-        any(p is table for p in replay.inherits.get(id(t), ())) for t in replay.tables
-    )
+def heirs(replay: Replay, table: Table) -> list[Table]:
+    """The partitions and inheritance children of ``table``: an ALTER TABLE without ONLY changes them too."""
+    inheriting = [t for t in replay.tables if any(p is table for p in replay.inherits.get(id(t), ()))]
+    return children(replay, table) + inheriting
 
 
 def inherited_columns(replay: Replay, parents: list[Table]) -> list[Col]:
@@ -155,6 +155,19 @@ def drop_keys(replay: Replay, key: Key) -> None:
             child.keys.remove(k)
             replay.tables.touch(child)
             drop_keys(replay, k)
+
+
+def others_added(replay: Replay, table: Table, others: list[Other]) -> None:
+    """A check added to a table reaches its partitions and inheritance children, a foreign key its partitions,
+    under the same name."""
+    for child in heirs(replay, table):
+        cloned = [copy.deepcopy(o) for o in others if o.kind == "check" or table.kind == "partitioned"]
+        for other in cloned:
+            if other.name is None or child.constraint(other.name) != (None, None):
+                raise Unmodelled  # a merge with the child's own constraint, or a name chosen anew
+            child.others.append(other)
+        replay.tables.touch(child)
+        others_added(replay, child, cloned)
 
 
 def index_added(replay: Replay, table: Table, key: Key, *, only: bool) -> None:
