@@ -34,11 +34,15 @@ __all__ = [
 
 def children(replay: Replay, table: Table) -> list[Table]:
     """The partitions of ``table``, in replay order."""
+    if not replay.parents:  # the common case: no partition at all
+        return []
     return [t for t in replay.tables if replay.parents.get(id(t)) is table]
 
 
 def heirs(replay: Replay, table: Table) -> list[Table]:
     """The partitions and inheritance children of ``table``: an ALTER TABLE without ONLY changes them too."""
+    if not replay.inherits:
+        return children(replay, table)
     inheriting = [t for t in replay.tables if any(p is table for p in replay.inherits.get(id(t), ()))]
     return children(replay, table) + inheriting
 

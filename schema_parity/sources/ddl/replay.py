@@ -64,9 +64,7 @@ class Replay:
             return self.rules.norm_schema(schema)
         path = self._path()
         for candidate in path:
-            if self.rules.relation_taken(self.tables, candidate, name) or any(
-                t.name == name and t.schema == candidate for t in self.tables.candidates(name)
-            ):
+            if self.rules.relation_taken(self.tables, candidate, name):  # tables, indexes, sequences share names
                 return candidate
         return path[0] if path else "pg_catalog"  # found nowhere: the engine's "does not exist"
 
