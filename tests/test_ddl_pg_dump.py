@@ -268,3 +268,30 @@ def test_constraints_added_to_a_partitioned_table_reach_its_partitions(pg_url: s
     assert view(replayed) == view(run_pg(pg_url, PARTITIONED_CONSTRAINTS))
     partition = replayed.table("notes_2025")
     assert partition is not None and set(partition.other_constraints) == {"fk_owner", "notes_at"}
+
+
+def test_an_inheritance_parent_is_dropped_with_cascade_only(pg_url: str) -> None:
+    """PostgreSQL refuses to drop a parent its children inherit from; CASCADE drops them too."""
+    import psycopg
+    import sqlalchemy as sa
+
+    from schema_parity.sources.reflect import reflect
+
+    refused_drop, cascade = "DROP TABLE public.items;\n", "DROP TABLE public.items CASCADE;\n"
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in filter(str.strip, INHERITANCE.split(";\n")):
+            conn.execute(statement)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(refused_drop)  # type: ignore[arg-type]
+        conn.execute(cascade)  # type: ignore[arg-type]
+    replayed = catalog_from_ddl(INHERITANCE + refused_drop, "postgresql")
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
+    assert view(replayed) == view(catalog_from_ddl(INHERITANCE, "postgresql"))
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            real = reflect(conn)
+    finally:
+        engine.dispose()
+    assert view(catalog_from_ddl(INHERITANCE + cascade, "postgresql")) == view(real)

@@ -92,8 +92,14 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         if not if_exists:
             raise Refused(rules.no_such(what, name))
         return
-    for partition in partitions.children(replay, table):  # dropped with it
-        _drop_one(replay, what, partition.schema, partition.name, if_exists=False, cascade=cascade)
+    heirs = partitions.heirs(replay, table)
+    partitions_of_it = partitions.children(replay, table)
+    if not cascade and len(heirs) > len(partitions_of_it):  # inheritance children depend on it
+        raise Refused(f"cannot drop table {name} because other objects depend on it")
+    for heir in heirs:  # partitions go with it; inheritance children with CASCADE
+        if tables.find(heir.schema, heir.name) is heir:
+            _drop_one(replay, what, heir.schema, heir.name, if_exists=False, cascade=cascade)
+    replay.inherits.pop(id(table), None)
     tables.remove(table)
     tables.drop_owned_sequences(table)
     if cascade:
