@@ -295,3 +295,26 @@ def test_an_inheritance_parent_is_dropped_with_cascade_only(pg_url: str) -> None
     finally:
         engine.dispose()
     assert view(catalog_from_ddl(INHERITANCE + cascade, "postgresql")) == view(real)
+
+
+# pg_dump 10 and 11 write partitions with PARTITION OF, their own column options and constraints in parentheses.
+PARTITION_OF_WITH_OPTIONS = """CREATE TABLE public.p (id integer, k integer NOT NULL, a integer, UNIQUE (a, k))
+PARTITION BY LIST (k);
+CREATE TABLE public.p1 PARTITION OF public.p (
+    id WITH OPTIONS NOT NULL DEFAULT 7,
+    a UNIQUE,
+    CONSTRAINT p1_chk CHECK ((a > 0)),
+    UNIQUE (a, k)
+)
+FOR VALUES IN (1);
+CREATE TABLE public.p2 PARTITION OF public.p (PRIMARY KEY (id, k)) DEFAULT;
+"""
+
+
+def test_partition_of_with_its_own_column_options_and_constraints(pg_url: str) -> None:
+    """The parent's keys are cloned first (as PostgreSQL's DefineRelation does), then the partition's own."""
+    replayed = catalog_from_ddl(PARTITION_OF_WITH_OPTIONS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, PARTITION_OF_WITH_OPTIONS))
+    p1 = replayed.table("p1")
+    assert p1 is not None and [k.name for k in p1.keys] == ["p1_a_k_key", "p1_a_key", "p1_a_k_key1"]

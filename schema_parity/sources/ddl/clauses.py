@@ -16,7 +16,7 @@ from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import Token, TokenType, is_word
 
-__all__ = ["column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
+__all__ = ["column_constraints", "column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
 
 _COLUMN_CONSTRAINT_WORDS = frozenset(
     {
@@ -59,14 +59,19 @@ def column_def(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found
     col = Col(name, type_text)
     table.columns.append(col)  # before its constraints, which may name it
     replay.rules.column_type(replay.tables, table, col, type_text)
-    first_spec = len(found.keys)
-    _column_constraints(replay, c, table, col, stmt, found=found)
-    for spec in found.keys[first_spec:]:  # the column's final COLLATE applies to its own keys (both engines)
-        spec.elements[0].collation = col.collation
+    column_constraints(replay, c, table, col, stmt, found=found)
     return col
 
 
-def _column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
+def column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
+    """The constraints after a column's type (or a partition's ``col WITH OPTIONS``), into ``col`` and ``found``."""
+    first_spec = len(found.keys)
+    _constraints(replay, c, table, col, stmt, found=found)
+    for spec in found.keys[first_spec:]:  # the column's final COLLATE applies to its own keys (both engines)
+        spec.elements[0].collation = col.collation
+
+
+def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
     rules = replay.rules
     last_key: Key | None = None
     while not c.done:

@@ -32,7 +32,7 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         raise Refused(rules.already_exists("table", name))
     table = Table(name, schema, kind="virtual" if virtual else "table")
     if not virtual and cur.at("PARTITION", "OF") and rules.has("partitions"):
-        partitions.create_partition(replay, cur, table)
+        partitions.create_partition(replay, cur, stmt, table)
         return
     if virtual:
         cur.expect("USING")
@@ -59,7 +59,7 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         replay.tables.remove(table)
         raise
     if parents:
-        replay.inherits[id(table)] = parents
+        replay.inherits[table] = parents
 
 
 def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
@@ -85,7 +85,7 @@ def _inherits(replay: Replay, cur: Cursor, stmt: Stmt) -> list[Table]:
         parent = replay.table(*c.qualified())
         if parent.kind == "partitioned":
             raise Refused(f'cannot inherit from partitioned table "{parent.name}"')
-        if id(parent) in replay.parents:
+        if parent in replay.parents:
             raise Refused(f'cannot inherit from partition "{parent.name}"')
         parents.append(parent)
     return parents

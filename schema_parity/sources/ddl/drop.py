@@ -75,8 +75,8 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         owner, key = found
         if rules.index_backs_constraint(key):
             raise Refused(rules.index_of_constraint(name, owner))
-        if id(key) in replay.key_parents:
-            raise Refused(f"cannot drop index {name} because index {replay.key_parents[id(key)].name} requires it")
+        if key in replay.key_parents:
+            raise Refused(f"cannot drop index {name} because index {replay.key_parents[key].name} requires it")
         owner.keys.remove(key)
         partitions.drop_keys(replay, key)
         return
@@ -99,7 +99,7 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
     for heir in heirs:  # partitions go with it; inheritance children with CASCADE
         if tables.find(heir.schema, heir.name) is heir:
             _drop_one(replay, what, heir.schema, heir.name, if_exists=False, cascade=cascade)
-    replay.inherits.pop(id(table), None)
+    replay.inherits.pop(table, None)
     tables.remove(table)
     tables.drop_owned_sequences(table)
     if cascade:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 
+from schema_parity.sources.ddl.clauses import column_constraints, table_constraint
 from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
-from schema_parity.sources.ddl.statement import Unmodelled
-from schema_parity.sql.groups import Cursor
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
+from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import TokenType
 
 __all__ = [
@@ -36,14 +37,14 @@ def children(replay: Replay, table: Table) -> list[Table]:
     """The partitions of ``table``, in replay order."""
     if not replay.parents:  # the common case: no partition at all
         return []
-    return [t for t in replay.tables if replay.parents.get(id(t)) is table]
+    return [t for t in replay.tables if replay.parents.get(t) is table]
 
 
 def heirs(replay: Replay, table: Table) -> list[Table]:
     """The partitions and inheritance children of ``table``: an ALTER TABLE without ONLY changes them too."""
     if not replay.inherits:
         return children(replay, table)
-    inheriting = [t for t in replay.tables if any(p is table for p in replay.inherits.get(id(t), ()))]
+    inheriting = [t for t in replay.tables if any(p is table for p in replay.inherits.get(t) or ())]
     return children(replay, table) + inheriting
 
 
@@ -102,12 +103,12 @@ def _bound(cur: Cursor) -> None:
         cur.group()
 
 
-def create_partition(replay: Replay, cur: Cursor, table: Table) -> None:
-    """``PARTITION OF parent FOR VALUES … [PARTITION BY …]``: the parent's columns, checks and keys (cloned)."""
+def create_partition(replay: Replay, cur: Cursor, stmt: Stmt, table: Table) -> None:
+    """``PARTITION OF parent [(col WITH OPTIONS …, constraint, …)] FOR VALUES … [PARTITION BY …]``: the parent's
+    columns and checks, its keys cloned (first, as DefineRelation does), then the partition's own."""
     cur.expect("PARTITION", "OF")
     parent = replay.table(*cur.qualified(), kinds=("partitioned",))
-    if cur.type() == TokenType.L_PAREN:
-        raise Unmodelled  # column options and constraints of the partition's own
+    elements = items(cur.group()) if cur.type() == TokenType.L_PAREN else []
     _bound(cur)
     replay.rules.table_options(cur, table)
     if any(not k.valid for k in parent.keys):
@@ -115,9 +116,29 @@ def create_partition(replay: Replay, cur: Cursor, table: Table) -> None:
     table.columns = copy.deepcopy(parent.columns)
     table.others = [copy.deepcopy(o) for o in parent.others]
     replay.tables.add(table)
-    replay.parents[id(table)] = parent
-    for key in parent.keys:
-        _ensure(replay, key, table)
+    replay.parents[table] = parent
+    try:
+        for key in parent.keys:
+            _ensure(replay, key, table)
+        found = Found()
+        for part in elements:
+            c = replay.cursor(part, stmt)
+            if c.word() in replay.rules.table_constraint_words:
+                table_constraint(replay, c, table, stmt, found, in_create=True)
+                continue
+            name = c.name()
+            col = table.column(name, replay.rules.same)
+            if col is None:
+                raise Refused(f'column "{name}" named in partition specification does not exist')
+            c.accept("WITH", "OPTIONS")
+            column_constraints(replay, c, table, col, stmt, found=found)
+        if any(k.kind == "primary_key" for k in found.keys) and any(k.kind == "primary_key" for k in table.keys):
+            raise Unmodelled  # a second primary key: PostgreSQL's refusal is not modelled
+        replay.rules.define_table(replay.tables, table, found)
+    except (SyntaxMismatch, Refused):
+        replay.tables.remove(table)
+        del replay.parents[table]
+        raise
 
 
 def attach_table(replay: Replay, c: Cursor, parent: Table) -> None:
@@ -129,11 +150,11 @@ def attach_table(replay: Replay, c: Cursor, parent: Table) -> None:
         raise Unmodelled
     if parent.kind != "partitioned":
         raise Refused(f'table "{parent.name}" is not partitioned')
-    if id(child) in replay.parents:
+    if child in replay.parents:
         raise Refused(f'"{child.name}" is already a partition')
     if any(not k.valid for k in parent.keys):
         raise Unmodelled  # whether attaching makes an invalid index valid is not modelled
-    replay.parents[id(child)] = parent
+    replay.parents[child] = parent
     for key in parent.keys:
         _ensure(replay, key, child)
 
@@ -145,17 +166,17 @@ def detach_table(replay: Replay, c: Cursor, parent: Table) -> None:
     c.skip("CONCURRENTLY", "FINALIZE")
     if not c.done:
         raise Unmodelled
-    if replay.parents.get(id(child)) is not parent:
+    if replay.parents.get(child) is not parent:
         raise Refused(f'relation "{child.name}" is not a partition of relation "{parent.name}"')
-    del replay.parents[id(child)]
+    del replay.parents[child]
     for key in child.keys:
-        replay.key_parents.pop(id(key), None)
+        replay.key_parents.pop(key, None)
 
 
 def drop_keys(replay: Replay, key: Key) -> None:
     """DROP INDEX on a partitioned table's index drops the partitions' indexes attached to it."""
     for child in list(replay.tables):
-        for k in [k for k in child.keys if replay.key_parents.get(id(k)) is key]:
+        for k in [k for k in child.keys if replay.key_parents.get(k) is key]:
             child.keys.remove(k)
             replay.tables.touch(child)
             drop_keys(replay, k)
@@ -194,16 +215,16 @@ def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> 
     if found is None or child_found is None:
         raise Refused(replay.rules.no_index(child_name if found else name))
     (table, key), (child, child_key) = found, child_found
-    if replay.parents.get(id(child)) is not table:
+    if replay.parents.get(child) is not table:
         raise Refused(f'table "{child.name}" is not a partition of "{table.name}"')
-    attached = replay.key_parents.get(id(child_key))
+    attached = replay.key_parents.get(child_key)
     if attached is key:
         return
-    if attached is not None or any(replay.key_parents.get(id(k)) is key for k in child.keys):
+    if attached is not None or any(replay.key_parents.get(k) is key for k in child.keys):
         raise Unmodelled  # already attached elsewhere: PostgreSQL's refusal is not modelled
     if not _equivalent(replay, key, child_key):
         raise Refused(f'cannot attach index "{child_name}" as a partition of index "{name}"')
-    replay.key_parents[id(child_key)] = key
+    replay.key_parents[child_key] = key
     _validate(replay, table, key)
 
 
@@ -215,7 +236,7 @@ def _equivalent(replay: Replay, key: Key, other: Key) -> bool:
 def _ensure(replay: Replay, key: Key, child: Table) -> None:
     """Attach the child's equivalent index to ``key``, or make one there (and on the child's own partitions)."""
     match = next(
-        (k for k in child.keys if id(k) not in replay.key_parents and _equivalent(replay, key, k)),
+        (k for k in child.keys if k not in replay.key_parents and _equivalent(replay, key, k)),
         None,
     )
     if match is None:
@@ -227,18 +248,18 @@ def _ensure(replay: Replay, key: Key, child: Table) -> None:
         replay.tables.touch(child)
         for grandchild in children(replay, child):
             _ensure(replay, match, grandchild)
-    replay.key_parents[id(match)] = key
+    replay.key_parents[match] = key
 
 
 def _validate(replay: Replay, table: Table, key: Key) -> None:
     """validatePartitionedIndex: valid once every partition has a valid index attached to it, then upwards."""
     valid = all(
-        any(replay.key_parents.get(id(k)) is key and k.valid for k in child.keys) for child in children(replay, table)
+        any(replay.key_parents.get(k) is key and k.valid for k in child.keys) for child in children(replay, table)
     )
     if valid == key.valid:
         return
     key.valid = valid
-    parent = replay.parents.get(id(table))
-    parent_key = replay.key_parents.get(id(key))
+    parent = replay.parents.get(table)
+    parent_key = replay.key_parents.get(key)
     if parent is not None and parent_key is not None:
         _validate(replay, parent, parent_key)

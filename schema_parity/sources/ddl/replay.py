@@ -8,6 +8,7 @@ not read and :class:`~schema_parity.sources.ddl.model.Refused` where the engine 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from schema_parity.catalog import Dialect
 from schema_parity.sources.ddl.dialect import Rules
@@ -17,6 +18,41 @@ from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize
 
 __all__ = ["Replay"]
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class ByObject(Generic[_K, _V]):
+    """A mapping keyed by object identity (tables and keys are mutable dataclasses, equal by value). It holds its
+    keys, so an id is never reused by another object while it is in the mapping."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[_K, _V]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __contains__(self, obj: object) -> bool:
+        return id(obj) in self._items
+
+    def __getitem__(self, obj: _K) -> _V:
+        return self._items[id(obj)][1]
+
+    def __setitem__(self, obj: _K, value: _V) -> None:
+        self._items[id(obj)] = (obj, value)
+
+    def __delitem__(self, obj: _K) -> None:
+        del self._items[id(obj)]
+
+    def get(self, obj: _K, default: _V | None = None) -> _V | None:
+        item = self._items.get(id(obj))
+        return item[1] if item is not None else default
+
+    def pop(self, obj: _K, default: _V | None = None) -> _V | None:
+        item = self._items.pop(id(obj), None)
+        return item[1] if item is not None else default
 
 
 class Replay:
@@ -31,14 +67,14 @@ class Replay:
         """Notes of the statement being replayed; prefixed with its location when it ends."""
         self.search_path: list[str] | None = None
         """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
-        self.parents: dict[int, Table] = {}
-        """PostgreSQL partitions: ``id(partition)`` → its partitioned table."""
+        self.parents: ByObject[Table, Table] = ByObject()
+        """PostgreSQL partitions: partition → its partitioned table."""
         self.view_indexes: dict[tuple[str | None, str], set[str]] = {}
         """PostgreSQL materialized views (name only) → the names of their indexes, which take relation names."""
-        self.inherits: dict[int, list[Table]] = {}
-        """PostgreSQL table inheritance: ``id(child)`` → the tables named in its INHERITS."""
-        self.key_parents: dict[int, Key] = {}
-        """PostgreSQL partition indexes: ``id(key)`` → the partitioned table's index it is attached to."""
+        self.inherits: ByObject[Table, list[Table]] = ByObject()
+        """PostgreSQL table inheritance: child → the tables named in its INHERITS."""
+        self.key_parents: ByObject[Key, Key] = ByObject()
+        """PostgreSQL partition indexes: a partition's index → the partitioned table's index it is attached to."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
