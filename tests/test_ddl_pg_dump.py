@@ -188,7 +188,8 @@ INHERITANCE = """CREATE TABLE public.items (
     id integer NOT NULL,
     made timestamp with time zone DEFAULT now() NOT NULL,
     note text,
-    CONSTRAINT items_note CHECK ((note <> ''::text))
+    CONSTRAINT items_note CHECK ((note <> ''::text)),
+    CONSTRAINT items_own CHECK ((id > 0)) NO INHERIT
 );
 CREATE TABLE public.tagged (
     tag text NOT NULL,

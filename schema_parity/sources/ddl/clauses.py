@@ -98,7 +98,7 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
         elif c.accept("CHECK"):
             names = replay.frag(c.group(), stmt.sql, table).columns()
             found.checks.append(Other(cname, "check", names, owner_column=col.name))
-            c.accept("NO", "INHERIT")
+            found.checks[-1].inherited = not c.accept("NO", "INHERIT")
         elif c.accept("DEFAULT"):
             if c.done:  # DEFAULT without an expression: a syntax error on both engines
                 raise Unmodelled
@@ -270,7 +270,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         found.keys.append(key)
     elif c.accept("CHECK"):
         found.checks.append(Other(cname, "check", replay.frag(c.group(), stmt.sql, table).columns()))
-        c.accept("NO", "INHERIT")
+        found.checks[-1].inherited = not c.accept("NO", "INHERIT")
         c.accept("NOT", "VALID")
     elif c.accept("FOREIGN", "KEY"):
         cols = _names(c.group(), replay)

@@ -141,6 +141,8 @@ class Other:
     columns: set[str]
     owner_column: str | None = None
     references: tuple[str | None, str] | None = None
+    inherited: bool = True
+    """A CHECK that inheritance children take (not ``NO INHERIT``)."""
 
 
 @dataclass

@@ -84,7 +84,7 @@ def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: F
     names = {o.name for o in found.checks}
     for parent in parents:
         for other in parent.others:
-            if other.kind == "check" and other.name not in names:
+            if other.kind == "check" and other.inherited and other.name not in names:
                 table.others.append(copy.deepcopy(other))
                 names.add(other.name)
 
@@ -185,8 +185,9 @@ def drop_keys(replay: Replay, key: Key) -> None:
 def others_added(replay: Replay, table: Table, others: list[Other]) -> None:
     """A check added to a table reaches its partitions and inheritance children, a foreign key its partitions,
     under the same name."""
+    reaching = [o for o in others if (o.kind == "check" and o.inherited) or table.kind == "partitioned"]
     for child in heirs(replay, table):
-        cloned = [copy.deepcopy(o) for o in others if o.kind == "check" or table.kind == "partitioned"]
+        cloned = [copy.deepcopy(o) for o in reaching]
         for other in cloned:
             if other.name is None or child.constraint(other.name) != (None, None):
                 raise Unmodelled  # a merge with the child's own constraint, or a name chosen anew
