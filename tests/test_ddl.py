@@ -26,12 +26,17 @@ from schema_parity.sources.reflect import reflect
 
 # -- helpers ----------------------------------------------------------------------------------------------------------
 def _pg_text(text: str | None) -> str | None:
-    """pg_get_indexdef spelling vs sqlglot spelling: drop casts and parentheses, then regenerate."""
+    """pg_get_indexdef spelling vs sqlglot spelling: drop casts and parentheses (to a fixpoint), then regenerate."""
     if text is None:
         return None
     tree = sqlglot.parse_one(text, read="postgres")
-    tree = tree.transform(lambda n: n.this if isinstance(n, (exp.Cast, exp.Paren)) else n)
-    return tree.sql(dialect="postgres")
+    text = tree.sql(dialect="postgres")
+    while True:  # one pass unwraps one level: ``CAST((x) AS text)`` needs two
+        tree = tree.transform(lambda n: n.this if isinstance(n, (exp.Cast, exp.Paren)) else n)
+        again = tree.sql(dialect="postgres")
+        if again == text:
+            return text
+        text = again
 
 
 def _key_view(key: Key, dialect: str) -> tuple[Any, ...]:

@@ -68,8 +68,13 @@ def depths(tokens: Sequence[Token]) -> list[int]:
     return result
 
 
+_OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET)
+_CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET)
+
+
 def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
-    """The items of a comma-separated list (commas inside parentheses do not split); ``[]`` for no tokens."""
+    """The items of a comma-separated list (commas inside parentheses or brackets, as in a column's
+    ``DEFAULT ARRAY[0, 0]``, do not split); ``[]`` for no tokens."""
     if not tokens:
         return []
     items: list[list[Token]] = [[]]
@@ -82,9 +87,9 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
                 item = []
                 items.append(item)
                 continue
-        elif kind == TokenType.L_PAREN:
+        elif kind in _OPENING:
             depth += 1
-        elif kind == TokenType.R_PAREN:
+        elif kind in _CLOSING:
             depth -= 1
         item.append(token)
     return items

@@ -12,6 +12,8 @@ The package, along its seams:
 - ``registry``: which reader replays which statement (each reader module registers its own);
 - ``create_table``, ``create_index``, ``views``, ``alter``, ``drop``: the statement readers, sharing the column,
   constraint and index-element clauses of ``clauses``;
+- ``partitions``: PostgreSQL's partitions and table inheritance (what ATTACH, PARTITION OF, INHERITS and an index
+  on a partitioned table do to the other tables); ``session``: the ``search_path`` a script sets;
 - ``model``: the mutable tables, keys and constraints, with what RENAME and DROP COLUMN do to them;
 - ``dialect``: one rules object per engine, for everything PostgreSQL and SQLite do differently (name folding,
   grammar, refusal messages, rowid alias, merged autoindexes, DROP COLUMN refusals);

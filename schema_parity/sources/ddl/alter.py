@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schema_parity.catalog import KeyKind
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
 from schema_parity.sources.ddl.model import Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
@@ -29,14 +30,14 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     rules = replay.rules
     cur.expect("TABLE")
     if_exists = cur.accept("IF", "EXISTS")
-    cur.accept("ONLY")
+    only = cur.accept("ONLY")
     schema, name = cur.qualified()
     if cur.type() == TokenType.STAR:
         cur.i += 1
     found = replay.find(schema, name)
     if found is None:
         index = replay.find_index(schema, name) if rules.has("ALTER TABLE on an index") else None
-        other = (rules.norm_schema(schema), name)
+        other = (replay.lookup_schema(schema, name), name)
         if index is not None or other in replay.tables.sequences or other in replay.tables.relations:
             # ALTER TABLE works on indexes, sequences and materialized views too (pg_dump's OWNER TO, RENAME TO)
             restart = replay.cursor(stmt.tokens, stmt)
@@ -51,16 +52,28 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if len(actions) != 1:
         rules.refuse_syntax(",")
     for part in actions:
-        _action(replay, replay.cursor(part, stmt), table, stmt)
+        _action(replay, replay.cursor(part, stmt), table, stmt, only=only)
 
 
-def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) -> None:
     rules = replay.rules
-    if c.accept("RENAME"):
+    if not only and _reaches_heirs(c, table) and rules.has("partitions") and partitions.heirs(replay, table):
+        raise Unmodelled  # the change would reach the partitions / inheritance children too
+    if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
+        partitions.attach_table(replay, c, table)
+    elif c.at("DETACH", "PARTITION") and rules.has("partitions"):
+        partitions.detach_table(replay, c, table)
+    elif c.accept("RENAME"):
         _rename(replay, c, table)
     elif c.accept("ADD"):
         if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
+            before = {id(k) for k in (*table.keys, *table.others)}
             _add_constraint(replay, c, table, stmt)
+            if table.kind == "partitioned":
+                for key in [k for k in table.keys if id(k) not in before]:
+                    partitions.index_added(replay, table, key, only=only)
+            if not only and rules.has("partitions"):
+                partitions.others_added(replay, table, [o for o in table.others if id(o) not in before])
         else:
             c.accept("COLUMN")
             _add_column(replay, c, table, stmt)
@@ -80,6 +93,19 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
         return  # OWNER TO, ENABLE/DISABLE TRIGGER, CLUSTER ON, REPLICA IDENTITY, SET (…), SET TABLESPACE, …
     else:
         raise Unmodelled
+
+
+def _reaches_heirs(c: Cursor, table: Table) -> bool:
+    """An action that PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written: a
+    key, check or foreign key added to a partitioned table is cloned by ``partitions`` (a check reaches inheritance
+    children too); a UNIQUE on an inheritance parent stays there, but its PRIMARY KEY makes the children's columns
+    NOT NULL."""
+    key = c.word(1) if c.at("ADD") else ""
+    if c.at("ADD", "CONSTRAINT"):
+        key = c.word(3)
+    if key in ("UNIQUE", "CHECK", "FOREIGN") or (key == "PRIMARY" and table.kind == "partitioned"):
+        return False
+    return c.word() in ("ADD", "DROP", "ALTER") or (c.at("RENAME") and not c.at("RENAME", "TO"))
 
 
 def _rename(replay: Replay, c: Cursor, table: Table) -> None:
@@ -252,19 +278,21 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     schema, name = cur.qualified()
     if not cur.accept("RENAME"):
         if what == "INDEX" and cur.at("ATTACH"):
-            raise Unmodelled
+            if not rules.has("partitions"):
+                raise Unmodelled
+            partitions.attach_index(replay, cur, schema, name)
         return  # SET TABLESPACE, OWNER TO, SET (…), sequence options
     if what == "VIEW" and not cur.at("TO"):
         _rename(replay, cur, replay.table(schema, name, kinds=("view",)))
         return
     cur.expect("TO")
     new = cur.name()
-    schema = rules.norm_schema(schema)
+    schema = replay.lookup_schema(schema, name)
     tables = replay.tables
     found = replay.find_index(schema, name) if what in ("INDEX", "TABLE") else None
     if found is not None:
         found[1].name = new  # the constraint an index backs is renamed with it
-    elif what == "INDEX":
+    elif what == "INDEX" and (schema, name) not in tables.relations:
         if if_exists:
             return
         raise Refused(f'relation "{name}" does not exist')
@@ -275,3 +303,9 @@ def alter_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     elif (schema, name) in tables.relations:
         tables.relations.discard((schema, name))
         tables.relations.add((schema, new))
+        for view, indexes in replay.view_indexes.items():  # an index of a materialized view
+            if view[0] == schema and name in indexes:
+                indexes.discard(name)
+                indexes.add(new)
+        if (schema, name) in replay.view_indexes:  # ALTER TABLE renaming the view itself
+            replay.view_indexes[(schema, new)] = replay.view_indexes.pop((schema, name))

@@ -16,7 +16,7 @@ from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import Token, TokenType, is_word
 
-__all__ = ["column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
+__all__ = ["column_constraints", "column_def", "deferral", "index_elem", "nulls_clause", "table_constraint"]
 
 _COLUMN_CONSTRAINT_WORDS = frozenset(
     {
@@ -59,14 +59,19 @@ def column_def(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found
     col = Col(name, type_text)
     table.columns.append(col)  # before its constraints, which may name it
     replay.rules.column_type(replay.tables, table, col, type_text)
-    first_spec = len(found.keys)
-    _column_constraints(replay, c, table, col, stmt, found=found)
-    for spec in found.keys[first_spec:]:  # the column's final COLLATE applies to its own keys (both engines)
-        spec.elements[0].collation = col.collation
+    column_constraints(replay, c, table, col, stmt, found=found)
     return col
 
 
-def _column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
+def column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
+    """The constraints after a column's type (or a partition's ``col WITH OPTIONS``), into ``col`` and ``found``."""
+    first_spec = len(found.keys)
+    _constraints(replay, c, table, col, stmt, found=found)
+    for spec in found.keys[first_spec:]:  # the column's final COLLATE applies to its own keys (both engines)
+        spec.elements[0].collation = col.collation
+
+
+def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
     rules = replay.rules
     last_key: Key | None = None
     while not c.done:
@@ -93,7 +98,7 @@ def _column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt:
         elif c.accept("CHECK"):
             names = replay.frag(c.group(), stmt.sql, table).columns()
             found.checks.append(Other(cname, "check", names, owner_column=col.name))
-            c.accept("NO", "INHERIT")
+            found.checks[-1].inherited = not c.accept("NO", "INHERIT")
         elif c.accept("DEFAULT"):
             if c.done:  # DEFAULT without an expression: a syntax error on both engines
                 raise Unmodelled
@@ -223,7 +228,7 @@ def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
     if c.accept("COLLATE"):
         elem.collation = collation(replay, c)
     if not c.done and c.word() not in _NOT_OPCLASS and replay.rules.has("operator class"):
-        elem.opclass = ".".join(filter(None, c.qualified()))
+        elem.opclass = c.qualified()[1]  # by name, as the catalog records it: pg_dump writes ``public.gin_trgm_ops``
         if c.type() == TokenType.L_PAREN:
             c.group()
     if c.accept("DESC"):
@@ -265,7 +270,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         found.keys.append(key)
     elif c.accept("CHECK"):
         found.checks.append(Other(cname, "check", replay.frag(c.group(), stmt.sql, table).columns()))
-        c.accept("NO", "INHERIT")
+        found.checks[-1].inherited = not c.accept("NO", "INHERIT")
         c.accept("NOT", "VALID")
     elif c.accept("FOREIGN", "KEY"):
         cols = _names(c.group(), replay)

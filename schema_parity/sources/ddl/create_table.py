@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import column_def, table_constraint
 from schema_parity.sources.ddl.model import Col, Found, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
@@ -24,12 +25,15 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("TABLE")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = rules.norm_schema(schema)
-    if replay.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
+    schema = replay.creation_schema(schema)
+    if replay.tables.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
         if if_not_exists:
             return
         raise Refused(rules.already_exists("table", name))
     table = Table(name, schema, kind="virtual" if virtual else "table")
+    if not virtual and cur.at("PARTITION", "OF") and rules.has("partitions"):
+        partitions.create_partition(replay, cur, stmt, table)
+        return
     if virtual:
         cur.expect("USING")
         cur.name()
@@ -39,14 +43,23 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
                 table.columns.append(Col(rules.fold(part[0]), ""))
         replay.tables.add(table)
         return
-    elements = _body(replay, cur, table)
+    elements = items(cur.group()) if cur.type() == TokenType.L_PAREN else None
+    parents = _inherits(replay, cur, stmt) if elements is not None else []
+    if elements is None:
+        raise Unmodelled  # CREATE TABLE … AS SELECT, OF type
+    rules.table_options(cur, table)
+    table.columns = partitions.inherited_columns(replay, parents)
     replay.tables.add(table)
     try:
         found = _definitions(replay, table, elements, stmt)
+        if parents:
+            partitions.merge_inherited(replay, table, parents, found)
         rules.define_table(replay.tables, table, found)
     except (SyntaxMismatch, Refused):
         replay.tables.remove(table)
         raise
+    if parents:
+        replay.inherits[table] = parents
 
 
 def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
@@ -62,10 +75,26 @@ def declared_table(replay: Replay, stmt: Stmt) -> tuple[Table, Found]:
     return table, _definitions(replay, table, elements, stmt)
 
 
+def _inherits(replay: Replay, cur: Cursor, stmt: Stmt) -> list[Table]:
+    """``INHERITS (parent, …)`` (PostgreSQL): the parent tables, in order."""
+    if not (replay.rules.has("partitions") and cur.accept("INHERITS")):
+        return []
+    parents = []
+    for part in items(cur.group()):
+        c = replay.cursor(part, stmt)
+        parent = replay.table(*c.qualified())
+        if parent.kind == "partitioned":
+            raise Refused(f'cannot inherit from partitioned table "{parent.name}"')
+        if parent in replay.parents:
+            raise Refused(f'cannot inherit from partition "{parent.name}"')
+        parents.append(parent)
+    return parents
+
+
 def _body(replay: Replay, cur: Cursor, table: Table) -> list[list[Token]]:
     """The items of the parenthesised definition; the options after it are read into ``table``."""
     if cur.type() != TokenType.L_PAREN:
-        raise Unmodelled  # CREATE TABLE … AS SELECT, PARTITION OF, OF type
+        raise Unmodelled  # CREATE TABLE … AS SELECT, OF type
     elements = items(cur.group())
     replay.rules.table_options(cur, table)
     return elements

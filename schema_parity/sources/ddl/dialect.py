@@ -8,6 +8,7 @@ SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :
 
 from __future__ import annotations
 
+import re
 from typing import Literal, TypeVar
 
 from sqlglot import exp
@@ -41,6 +42,28 @@ _SERIAL = {
 _SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
 _E = TypeVar("_E", bound=exp.Expr)
 
+#: Schemas whose functions and types PostgreSQL prints unqualified (pg_get_indexdef, format_type) with the default
+#: search path: pg_dump's ``public.lower(…)``, ``public.citext`` are the engine's ``lower(…)``, ``citext``.
+_VISIBLE_SCHEMAS = frozenset({"public", "pg_catalog"})
+_PUBLIC_TYPE = re.compile(r'^(?:public|"public")\.', re.IGNORECASE)
+
+
+def _unqualified(node: exp.Expr) -> exp.Expr:
+    """``public.f(…)`` → ``f(…)`` and ``::public.t`` → ``::t``, as the engine prints them."""
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.expression, exp.Func)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name in _VISIBLE_SCHEMAS
+    ):
+        return node.expression
+    if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
+        kind = node.args["kind"]
+        if isinstance(kind.this, exp.Identifier) and kind.this.name in _VISIBLE_SCHEMAS:
+            node.set("kind", kind.expression)
+    return node
+
+
 Clause = Literal[
     "ALTER TABLE on an index",
     "ALTER TABLE SET SCHEMA",
@@ -50,6 +73,8 @@ Clause = Literal[
     "operator class",
     "EXCLUDE",
     "WITHOUT OVERLAPS",
+    "partitions",
+    "search_path",
 ]
 """Clauses only one engine's grammar has (PostgreSQL's); on the other the statement is refused or not modelled."""
 
@@ -101,6 +126,36 @@ class Rules:
 
     def refuse_syntax(self, near: str) -> None:
         """A PostgreSQL clause SQLite's parser rejects: SQLite refuses the statement with its syntax error."""
+
+    def same_index_spec(self, a: Key, b: Key) -> bool:
+        """Two keys the engine would build as the same index (CREATE TABLE merges them; a partition's attaches)."""
+
+        def shape(k: Key) -> tuple[object, ...]:
+            elems = tuple(
+                (
+                    e.column,
+                    e.expression.text(self.name) if e.expression else None,
+                    e.collation,
+                    e.opclass,
+                    e.descending,
+                    e.operator,
+                )
+                for e in k.elements
+            )
+            pred = k.predicate.text(self.name) if k.predicate else None
+            return (
+                elems,
+                tuple(k.include),
+                pred,
+                k.method,
+                k.nulls_not_distinct,
+                k.deferrable,
+                k.initially_deferred,
+                k.kind == "exclusion",
+                k.without_overlaps,
+            )
+
+        return shape(a) == shape(b)
 
     def expression(self, text: str) -> exp.Expr | None:
         """The sqlglot AST of an expression whose text is compared as the engine prints it; None if not kept."""
@@ -211,6 +266,8 @@ class PostgresRules(Rules):
             "operator class",
             "EXCLUDE",
             "WITHOUT OVERLAPS",
+            "partitions",
+            "search_path",
         }
     )
 
@@ -230,7 +287,9 @@ class PostgresRules(Rules):
             ast = dialect_parser(self.name).parse(dialect_tokens(text, self.name), text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
-        return normalize_identifiers(ast, dialect=self.sqlglot) if ast is not None else None
+        if ast is None:
+            return None
+        return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified)
 
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
@@ -249,7 +308,7 @@ class PostgresRules(Rules):
                 raise Unmodelled  # INHERITS, ON COMMIT, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        type_text = " ".join(type_text.split())
+        type_text = _PUBLIC_TYPE.sub("", " ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
         col.type = base or type_text.lower()
         if base is not None:
@@ -320,41 +379,13 @@ class PostgresRules(Rules):
         for spec in specs:
             if spec is pk:
                 continue
-            prior = next((p for p in final if self._same_index_spec(p, spec)), None)
+            prior = next((p for p in final if self.same_index_spec(p, spec)), None)
             if prior is None:
                 final.append(spec)
             elif prior.name is None:
                 prior.name = spec.name
         for key in final:
             self._add_key(tables, table, key)
-
-    def _same_index_spec(self, a: Key, b: Key) -> bool:
-        def shape(k: Key) -> tuple[object, ...]:
-            elems = tuple(
-                (
-                    e.column,
-                    e.expression.text(self.name) if e.expression else None,
-                    e.collation,
-                    e.opclass,
-                    e.descending,
-                    e.operator,
-                )
-                for e in k.elements
-            )
-            pred = k.predicate.text(self.name) if k.predicate else None
-            return (
-                elems,
-                tuple(k.include),
-                pred,
-                k.method,
-                k.nulls_not_distinct,
-                k.deferrable,
-                k.initially_deferred,
-                k.kind == "exclusion",
-                k.without_overlaps,
-            )
-
-        return shape(a) == shape(b)
 
     def _add_key(self, tables: Tables, table: Table, key: Key) -> None:
         """DefineIndex: choose the default name; a PRIMARY KEY makes its columns NOT NULL."""

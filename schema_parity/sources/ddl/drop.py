@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.model import Refused
 from schema_parity.sources.ddl.registry import HARMLESS_OBJECTS, Head, Registry
 from schema_parity.sources.ddl.replay import Replay
@@ -49,7 +50,7 @@ def drop(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if not cur.done:
         raise Unmodelled
     for schema, name in names:
-        _drop_one(replay, what, replay.rules.norm_schema(schema), name, if_exists=if_exists, cascade=cascade)
+        _drop_one(replay, what, replay.lookup_schema(schema, name), name, if_exists=if_exists, cascade=cascade)
 
 
 def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_exists: bool, cascade: bool) -> None:
@@ -62,6 +63,11 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         return
     if what == "INDEX":
         found = replay.find_index(schema, name)
+        view = next((v for v, names in replay.view_indexes.items() if v[0] == schema and name in names), None)
+        if found is None and view is not None:
+            replay.view_indexes[view].discard(name)
+            tables.relations.discard((schema, name))
+            return
         if found is None:
             if not if_exists:
                 raise Refused(rules.no_index(name))
@@ -69,11 +75,16 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         owner, key = found
         if rules.index_backs_constraint(key):
             raise Refused(rules.index_of_constraint(name, owner))
+        if key in replay.key_parents:
+            raise Refused(f"cannot drop index {name} because index {replay.key_parents[key].name} requires it")
         owner.keys.remove(key)
+        partitions.drop_keys(replay, key)
         return
     if what in ("SEQUENCE", "MATERIALIZED VIEW"):
         tables.sequences.pop((schema, name), None)
         tables.relations.discard((schema, name))
+        for index in replay.view_indexes.pop((schema, name), set()):  # a view's indexes go with it
+            tables.relations.discard((schema, index))
         return
     table = tables.find(schema, name)
     kinds = ("view",) if what == "VIEW" else ("table", "partitioned", "virtual")
@@ -81,6 +92,14 @@ def _drop_one(replay: Replay, what: str, schema: str | None, name: str, *, if_ex
         if not if_exists:
             raise Refused(rules.no_such(what, name))
         return
+    heirs = partitions.heirs(replay, table)
+    partitions_of_it = partitions.children(replay, table)
+    if not cascade and len(heirs) > len(partitions_of_it):  # inheritance children depend on it
+        raise Refused(f"cannot drop table {name} because other objects depend on it")
+    for heir in heirs:  # partitions go with it; inheritance children with CASCADE
+        if tables.find(heir.schema, heir.name) is heir:
+            _drop_one(replay, what, heir.schema, heir.name, if_exists=False, cascade=cascade)
+    replay.inherits.pop(table, None)
     tables.remove(table)
     tables.drop_owned_sequences(table)
     if cascade:

@@ -55,6 +55,7 @@ def thaw(replay: Replay, catalog: Catalog) -> None:
                     k.nulls_not_distinct,
                     k.method,
                     without_overlaps=k.without_overlaps,
+                    valid=k.valid,
                     from_table_definition=k.kind in ("primary_key", "unique"),
                 )
             )
@@ -104,6 +105,7 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
                 method=k.method,
                 operators=_operators(k),
                 without_overlaps=k.without_overlaps,
+                valid=k.valid,
             )
             for k in t.keys
         )

@@ -113,6 +113,8 @@ class Key:
     method: str | None = None
     without_overlaps: bool = False
     """PostgreSQL 18: the last element is ``WITHOUT OVERLAPS`` (a temporal key, enforced by a GiST index)."""
+    valid: bool = True
+    """False for an index made ``ON ONLY`` a partitioned table until every partition's index is attached."""
     column_level: bool = False
     """Declared on a column (SQLite: ``INTEGER PRIMARY KEY DESC`` there is no rowid alias)."""
     from_table_definition: bool = False
@@ -139,6 +141,8 @@ class Other:
     columns: set[str]
     owner_column: str | None = None
     references: tuple[str | None, str] | None = None
+    inherited: bool = True
+    """A CHECK that inheritance children take (not ``NO INHERIT``)."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from schema_parity.sources.ddl import session
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled
 from schema_parity.sql.groups import Cursor
@@ -152,6 +153,8 @@ class Registry:
         if verb in HARMLESS:
             if verb == "SELECT" and any(t.token_type == TokenType.INTO for t in stmt.tokens):
                 raise Unmodelled  # SELECT … INTO creates a table
+            if verb in ("SET", "RESET", "SELECT") and replay.rules.has("search_path"):
+                session.apply(replay, stmt)
             return
         entries = self._entries.get(verb)
         if entries is None:

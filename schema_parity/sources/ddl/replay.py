@@ -8,6 +8,7 @@ not read and :class:`~schema_parity.sources.ddl.model.Refused` where the engine 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from schema_parity.catalog import Dialect
 from schema_parity.sources.ddl.dialect import Rules
@@ -17,6 +18,41 @@ from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize
 
 __all__ = ["Replay"]
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class ByObject(Generic[_K, _V]):
+    """A mapping keyed by object identity (tables and keys are mutable dataclasses, equal by value). It holds its
+    keys, so an id is never reused by another object while it is in the mapping."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[_K, _V]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __contains__(self, obj: object) -> bool:
+        return id(obj) in self._items
+
+    def __getitem__(self, obj: _K) -> _V:
+        return self._items[id(obj)][1]
+
+    def __setitem__(self, obj: _K, value: _V) -> None:
+        self._items[id(obj)] = (obj, value)
+
+    def __delitem__(self, obj: _K) -> None:
+        del self._items[id(obj)]
+
+    def get(self, obj: _K, default: _V | None = None) -> _V | None:
+        item = self._items.get(id(obj))
+        return item[1] if item is not None else default
+
+    def pop(self, obj: _K, default: _V | None = None) -> _V | None:
+        item = self._items.pop(id(obj), None)
+        return item[1] if item is not None else default
 
 
 class Replay:
@@ -29,6 +65,16 @@ class Replay:
         self.notes: list[str] = []
         self.notes_pending: list[str] = []
         """Notes of the statement being replayed; prefixed with its location when it ends."""
+        self.search_path: list[str] | None = None
+        """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
+        self.parents: ByObject[Table, Table] = ByObject()
+        """PostgreSQL partitions: partition → its partitioned table."""
+        self.view_indexes: dict[tuple[str | None, str], set[str]] = {}
+        """PostgreSQL materialized views (name only) → the names of their indexes, which take relation names."""
+        self.inherits: ByObject[Table, list[Table]] = ByObject()
+        """PostgreSQL table inheritance: child → the tables named in its INHERITS."""
+        self.key_parents: ByObject[Key, Key] = ByObject()
+        """PostgreSQL partition indexes: a partition's index → the partitioned table's index it is attached to."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
@@ -48,8 +94,30 @@ class Replay:
         return Cursor(tokens, stmt.sql, self.rules.fold)
 
     # -- look-ups -----------------------------------------------------------------------------------------------
+    def lookup_schema(self, schema: str | None, name: str) -> str | None:
+        """The schema an object ``name`` written with ``schema`` (None: unqualified) is looked up in."""
+        if schema is not None or self.search_path is None:
+            return self.rules.norm_schema(schema)
+        path = self._path()
+        for candidate in path:
+            if self.rules.relation_taken(self.tables, candidate, name):  # tables, indexes, sequences share names
+                return candidate
+        return path[0] if path else "pg_catalog"  # found nowhere: the engine's "does not exist"
+
+    def creation_schema(self, schema: str | None) -> str | None:
+        """The schema a CREATE of an unqualified name puts it in: the first of the search path."""
+        if schema is not None or self.search_path is None:
+            return self.rules.norm_schema(schema)
+        path = self._path()
+        if not path:
+            raise Refused("no schema has been selected to create in")
+        return path[0]
+
+    def _path(self) -> list[str | None]:
+        return [self.rules.norm_schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog")]
+
     def find(self, schema: str | None, name: str) -> Table | None:
-        return self.tables.find(self.rules.norm_schema(schema), name)
+        return self.tables.find(self.lookup_schema(schema, name), name)
 
     def table(self, schema: str | None, name: str, *, kinds: tuple[str, ...] = ("table", "partitioned")) -> Table:
         """The table a statement works on; the engine refuses the statement when there is none."""
@@ -60,7 +128,7 @@ class Replay:
 
     def find_index(self, schema: str | None, name: str) -> tuple[Table, Key] | None:
         any_schema = self.rules.indexes_in_any_schema
-        return self.tables.find_index(self.rules.norm_schema(schema), name, any_schema=any_schema)
+        return self.tables.find_index(self.lookup_schema(schema, name), name, any_schema=any_schema)
 
     # -- expressions --------------------------------------------------------------------------------------------
     def frag(self, tokens: list[Token], sql: str, table: Table | None) -> Frag:

@@ -33,8 +33,8 @@ def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("VIEW")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = rules.norm_schema(schema)
-    existing = replay.find(schema, name)
+    schema = replay.creation_schema(schema)
+    existing = replay.tables.find(schema, name)
     if existing is not None:
         if if_not_exists:
             return
@@ -78,11 +78,15 @@ def _view_column_type(replay: Replay, select: exp.Query, position: int) -> str:
 
 def create_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     """CREATE MATERIALIZED VIEW / SEQUENCE: only the name is taken (PostgreSQL's default names avoid it)."""
-    if not cur.accept("MATERIALIZED", "VIEW"):
+    materialized = cur.accept("MATERIALIZED", "VIEW")
+    if not materialized:
         cur.expect("SEQUENCE")
     cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    replay.tables.relations.add((replay.rules.norm_schema(schema), name))
+    relation = (replay.creation_schema(schema), name)
+    if materialized and relation not in replay.tables.relations:
+        replay.view_indexes[relation] = set()
+    replay.tables.relations.add(relation)
 
 
 def create_rule(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:

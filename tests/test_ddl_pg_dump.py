@@ -1,0 +1,321 @@
+"""Forms that ``pg_dump --schema-only`` (and Rails' / Ecto's ``structure.sql``) write, replayed against PostgreSQL.
+
+Each script is executed on a fresh database and reflected; the replay of the same script must give the same
+Catalog (``tests.test_ddl.view``: columns, keys, predicates, expressions, nullability) and no note.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from schema_parity.catalog import Catalog
+from schema_parity.sources.ddl import catalog_from_ddl
+from tests.test_ddl import run_pg, view
+
+QUALIFIED_NAMES = """CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE TYPE public.mood AS ENUM ('calm', 'cross');
+CREATE FUNCTION public.lower(text[]) RETURNS text[] LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+CREATE TABLE public.people (
+    id bigint NOT NULL,
+    email public.citext NOT NULL,
+    mood public.mood DEFAULT 'calm'::public.mood,
+    moods public.mood[],
+    names text[]
+);
+ALTER TABLE ONLY public.people ADD CONSTRAINT people_pkey PRIMARY KEY (id);
+CREATE INDEX people_email_trgm ON public.people USING gin (email public.gin_trgm_ops);
+CREATE UNIQUE INDEX people_lower_names ON public.people USING btree (public.lower(names))
+    WHERE (mood = 'calm'::public.mood);
+CREATE UNIQUE INDEX people_lower_email ON public.people USING btree (pg_catalog.lower((email)::text));
+"""
+
+
+def test_public_qualified_types_functions_and_operator_classes(pg_url: str) -> None:
+    """pg_dump qualifies every name with its schema; the catalog prints those of the default search path bare."""
+    replayed = catalog_from_ddl(QUALIFIED_NAMES, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, QUALIFIED_NAMES))
+    people = replayed.table("people")
+    assert people is not None
+    assert [c.type for c in people.columns][1:4] == ["citext", "mood", "mood[]"]
+    assert {e.opclass for k in people.keys for e in k.elements} == {None, "gin_trgm_ops"}
+
+
+def _validity(catalog: Catalog) -> dict[tuple[str, str | None], bool]:
+    return {(t.name, k.name): k.valid for t in catalog.tables for k in t.keys}
+
+
+# pg_dump's order: the partitioned table, each partition as a table of its own attached at once, then the keys
+# and indexes ON ONLY the parent (invalid until every partition's is attached), the partitions', and the attaches.
+PARTITIONS_AS_DUMPED = """CREATE TABLE public.events (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+)
+PARTITION BY RANGE (at);
+CREATE TABLE public.events_2025 (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE public.events_rest (
+    id bigint NOT NULL,
+    at date NOT NULL,
+    kind text
+);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_rest DEFAULT;
+ALTER TABLE ONLY public.events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, at);
+ALTER TABLE ONLY public.events_rest ADD CONSTRAINT events_rest_pkey PRIMARY KEY (id, at);
+CREATE UNIQUE INDEX events_kind ON ONLY public.events USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE UNIQUE INDEX events_2025_kind_at_idx ON public.events_2025 USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE UNIQUE INDEX events_rest_kind_at_idx ON public.events_rest USING btree (kind, at) WHERE (kind IS NOT NULL);
+CREATE INDEX events_half ON ONLY public.events USING btree (at);
+CREATE INDEX events_2025_at_idx ON public.events_2025 USING btree (at);
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_2025_pkey;
+ALTER INDEX public.events_pkey ATTACH PARTITION public.events_rest_pkey;
+ALTER INDEX public.events_kind ATTACH PARTITION public.events_2025_kind_at_idx;
+ALTER INDEX public.events_kind ATTACH PARTITION public.events_rest_kind_at_idx;
+ALTER INDEX public.events_half ATTACH PARTITION public.events_2025_at_idx;
+"""
+
+# What the dump was made from: keys on the partitioned table are cloned onto every partition, by default names.
+PARTITIONS_AS_WRITTEN = """CREATE TABLE p (id int NOT NULL, k int NOT NULL, a int DEFAULT 3, b int,
+    PRIMARY KEY (id, k), UNIQUE (a, k)) PARTITION BY LIST (k);
+CREATE INDEX ON p (a);
+CREATE UNIQUE INDEX p_u ON p (id, k) WHERE a > 0;
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE TABLE p2 (id int NOT NULL, k int NOT NULL, a int, b int);
+CREATE UNIQUE INDEX p2_mine ON p2 (id, k) WHERE a > 0;
+ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);
+CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3, 4) PARTITION BY LIST (k);
+CREATE TABLE p3a PARTITION OF p3 DEFAULT;
+ALTER TABLE p ADD CONSTRAINT p_b_k UNIQUE (b, k);
+CREATE INDEX p_b ON p (b);
+DROP INDEX p_b;
+CREATE TABLE q (id int, k int) PARTITION BY LIST (k);
+CREATE TABLE q1 PARTITION OF q FOR VALUES IN (1);
+CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);
+ALTER TABLE q DETACH PARTITION q2;
+DROP TABLE q;
+"""
+
+
+@pytest.mark.parametrize("script", [PARTITIONS_AS_DUMPED, PARTITIONS_AS_WRITTEN], ids=["dumped", "written"])
+def test_partitions_and_their_indexes(pg_url: str, script: str) -> None:
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert replayed.notes == ()
+    real = run_pg(pg_url, script)
+    assert view(replayed) == view(real)
+    assert _validity(replayed) == _validity(real)
+
+
+def test_an_index_on_only_the_partitioned_table_is_invalid_until_every_partition_has_one(pg_url: str) -> None:
+    script = PARTITIONS_AS_DUMPED.rsplit("ALTER INDEX public.events_pkey ATTACH", 1)[0]
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert _validity(replayed) == _validity(run_pg(pg_url, script))
+    assert _validity(replayed)[("events", "events_pkey")] is False
+
+
+# pg_dump before PostgreSQL 10 (and older Rails structure.sql files): unqualified names under SET search_path.
+SEARCH_PATH = """CREATE SCHEMA app;
+SET search_path = app, pg_catalog;
+CREATE TABLE things (id integer NOT NULL, code text);
+CREATE SEQUENCE things_id_seq;
+ALTER TABLE ONLY things ADD CONSTRAINT things_pkey PRIMARY KEY (id);
+SET search_path = public, pg_catalog;
+CREATE TABLE things (id integer NOT NULL, app_id integer);
+CREATE UNIQUE INDEX things_app ON things USING btree (app_id);
+SET search_path TO app, public;
+CREATE UNIQUE INDEX things_code ON things USING btree (code);
+CREATE TABLE in_app (a int);
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.later (id integer NOT NULL);
+ALTER TABLE ONLY public.later ADD CONSTRAINT later_pkey PRIMARY KEY (id);
+SELECT pg_catalog.set_config('search_path', 'app', false);
+DROP TABLE in_app;
+RESET search_path;
+CREATE TABLE in_app (a int);
+CREATE UNIQUE INDEX in_app_a ON in_app (a);
+"""
+
+
+def test_unqualified_names_follow_the_search_path(pg_url: str) -> None:
+    replayed = catalog_from_ddl(SEARCH_PATH, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, SEARCH_PATH))
+    assert {t.qualified_name for t in replayed.tables} == {"app.things", "things", "later", "in_app"}
+
+
+def test_an_empty_search_path_refuses_an_unqualified_create_as_postgresql_does(pg_url: str) -> None:
+    script = "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE t (a int);\n"
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    set_path, create = script.split(";\n")[:2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(set_path)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(create)  # type: ignore[arg-type]
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert replayed.tables == ()
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
+
+
+ARRAY_DEFAULTS = """CREATE TABLE public.ratings (
+    id bigint NOT NULL,
+    dist integer[] DEFAULT ARRAY[0, 0, 0] NOT NULL,
+    methods character varying[] DEFAULT ARRAY['basic'::character varying, 'post'::character varying] NOT NULL,
+    grid integer[] DEFAULT '{{1,2},{3,4}}'::integer[],
+    CONSTRAINT ratings_dist CHECK ((dist[1] >= 0))
+);
+CREATE UNIQUE INDEX ratings_first ON public.ratings USING btree ((dist[1]), (methods[1]))
+    WHERE (grid[1:1] <> ARRAY[ARRAY[0, 0]]);
+"""
+
+
+def test_a_default_array_keeps_its_commas_inside_the_column(pg_url: str) -> None:
+    replayed = catalog_from_ddl(ARRAY_DEFAULTS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, ARRAY_DEFAULTS))
+
+
+# Older pg_dump files: inheritance children restate the parent's columns in neither order nor full.
+INHERITANCE = """CREATE TABLE public.items (
+    id integer NOT NULL,
+    made timestamp with time zone DEFAULT now() NOT NULL,
+    note text,
+    CONSTRAINT items_note CHECK ((note <> ''::text)),
+    CONSTRAINT items_own CHECK ((id > 0)) NO INHERIT
+);
+CREATE TABLE public.tagged (
+    tag text NOT NULL,
+    note text NOT NULL
+)
+INHERITS (public.items);
+CREATE TABLE public.extra (x int, id integer);
+CREATE TABLE public.both_parents (
+    y integer
+)
+INHERITS (public.tagged, public.extra);
+ALTER TABLE ONLY public.tagged ALTER COLUMN made SET DEFAULT now();
+ALTER TABLE ONLY public.items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.tagged ADD CONSTRAINT tagged_pkey PRIMARY KEY (id, tag);
+CREATE UNIQUE INDEX tagged_tag ON public.tagged USING btree (tag) WHERE (note IS NOT NULL);
+ALTER TABLE public.items ADD CONSTRAINT items_note_key UNIQUE (note);
+"""
+
+
+def test_inherits_takes_the_parents_columns_and_checks_not_their_keys(pg_url: str) -> None:
+    replayed = catalog_from_ddl(INHERITANCE, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, INHERITANCE))
+
+
+def test_a_change_through_the_parent_that_reaches_its_heirs_is_a_note() -> None:
+    for change in ("ADD COLUMN z int", "ALTER COLUMN id SET NOT NULL", "ADD PRIMARY KEY (id)", "DROP COLUMN id"):
+        for parent in ("items", "extra"):
+            replayed = catalog_from_ddl(INHERITANCE + f"ALTER TABLE public.{parent} {change};\n", "postgresql")
+            expected = f"not modelled: ALTER TABLE public.{parent} {change}"
+            assert [n.split(": ", 1)[1] for n in replayed.notes] == [expected]
+            only = catalog_from_ddl(INHERITANCE + f"ALTER TABLE ONLY public.{parent} {change};\n", "postgresql")
+            assert only.notes == ()
+
+
+MATERIALIZED_VIEW_INDEXES = """CREATE TABLE public.zones (id integer NOT NULL, name text);
+CREATE MATERIALIZED VIEW public.zone_names AS SELECT zones.id, zones.name FROM public.zones WITH NO DATA;
+CREATE UNIQUE INDEX zone_names_pk ON public.zone_names USING btree (id);
+CREATE INDEX zones_name_key ON public.zone_names USING btree (name);
+ALTER INDEX public.zone_names_pk RENAME TO zones_id_key;
+CREATE INDEX gone ON public.zone_names USING btree (name);
+DROP INDEX public.gone;
+ALTER TABLE ONLY public.zones ADD CONSTRAINT zones_pkey PRIMARY KEY (id);
+ALTER TABLE public.zones ADD UNIQUE (id);
+ALTER TABLE public.zones ADD UNIQUE (name);
+CREATE INDEX ON public.zones (name) WHERE (name <> ''::text);
+"""
+
+
+def test_indexes_of_materialized_views_take_their_names(pg_url: str) -> None:
+    """A materialized view is no ON CONFLICT target, but its indexes' names push the default names aside."""
+    replayed = catalog_from_ddl(MATERIALIZED_VIEW_INDEXES, "postgresql")
+    assert replayed.notes == ()
+    real = view(run_pg(pg_url, MATERIALIZED_VIEW_INDEXES))
+    del real["zone_names"]  # reflection lists the materialized view; the replay keeps only its name
+    assert view(replayed) == real
+    zones = replayed.table("zones")
+    assert zones is not None and {"zones_id_key1", "zones_name_key1"} <= {k.name for k in zones.keys}
+
+
+# pg_dump writes a partitioned table's foreign keys without ONLY (PostgreSQL refuses ONLY there): the partitions
+# get them too, under the same names, as they get the checks.
+PARTITIONED_CONSTRAINTS = """CREATE TABLE public.owners (id integer NOT NULL);
+CREATE TABLE public.notes (id bigint NOT NULL, owner_id integer, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE public.notes_2025 (id bigint NOT NULL, owner_id integer, at date NOT NULL);
+ALTER TABLE ONLY public.notes ATTACH PARTITION public.notes_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE public.notes_rest PARTITION OF public.notes DEFAULT;
+ALTER TABLE ONLY public.owners ADD CONSTRAINT owners_pkey PRIMARY KEY (id);
+ALTER TABLE public.notes ADD CONSTRAINT fk_owner FOREIGN KEY (owner_id) REFERENCES public.owners(id) ON DELETE CASCADE;
+ALTER TABLE public.notes ADD CONSTRAINT notes_at CHECK ((at > '2000-01-01'::date));
+"""
+
+
+def test_constraints_added_to_a_partitioned_table_reach_its_partitions(pg_url: str) -> None:
+    replayed = catalog_from_ddl(PARTITIONED_CONSTRAINTS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, PARTITIONED_CONSTRAINTS))
+    partition = replayed.table("notes_2025")
+    assert partition is not None and set(partition.other_constraints) == {"fk_owner", "notes_at"}
+
+
+def test_an_inheritance_parent_is_dropped_with_cascade_only(pg_url: str) -> None:
+    """PostgreSQL refuses to drop a parent its children inherit from; CASCADE drops them too."""
+    import psycopg
+    import sqlalchemy as sa
+
+    from schema_parity.sources.reflect import reflect
+
+    refused_drop, cascade = "DROP TABLE public.items;\n", "DROP TABLE public.items CASCADE;\n"
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in filter(str.strip, INHERITANCE.split(";\n")):
+            conn.execute(statement)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(refused_drop)  # type: ignore[arg-type]
+        conn.execute(cascade)  # type: ignore[arg-type]
+    replayed = catalog_from_ddl(INHERITANCE + refused_drop, "postgresql")
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
+    assert view(replayed) == view(catalog_from_ddl(INHERITANCE, "postgresql"))
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            real = reflect(conn)
+    finally:
+        engine.dispose()
+    assert view(catalog_from_ddl(INHERITANCE + cascade, "postgresql")) == view(real)
+
+
+# pg_dump 10 and 11 write partitions with PARTITION OF, their own column options and constraints in parentheses.
+PARTITION_OF_WITH_OPTIONS = """CREATE TABLE public.p (id integer, k integer NOT NULL, a integer, UNIQUE (a, k))
+PARTITION BY LIST (k);
+CREATE TABLE public.p1 PARTITION OF public.p (
+    id WITH OPTIONS NOT NULL DEFAULT 7,
+    a UNIQUE,
+    CONSTRAINT p1_chk CHECK ((a > 0)),
+    UNIQUE (a, k)
+)
+FOR VALUES IN (1);
+CREATE TABLE public.p2 PARTITION OF public.p (PRIMARY KEY (id, k)) DEFAULT;
+"""
+
+
+def test_partition_of_with_its_own_column_options_and_constraints(pg_url: str) -> None:
+    """The parent's keys are cloned first (as PostgreSQL's DefineRelation does), then the partition's own."""
+    replayed = catalog_from_ddl(PARTITION_OF_WITH_OPTIONS, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, PARTITION_OF_WITH_OPTIONS))
+    p1 = replayed.table("p1")
+    assert p1 is not None and [k.name for k in p1.keys] == ["p1_a_k_key", "p1_a_key", "p1_a_k_key1"]
