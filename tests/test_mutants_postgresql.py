@@ -88,6 +88,21 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "param below, numeric: n = $1 implies n < 5.5": (partial("n < 5.5"), upsert("id", "n = $1")),
     "param at: a <> $1 implies a <> 5": (partial("a <> 5"), upsert("id", "a <> $1")),
     "param above: a = $1 implies a > 5": (partial("a > 5"), upsert("id", "a = $1")),
+    # _number_literal: a negative number is a constant however it is written (the index as written here reaches the
+    # checker as ``a > -5`` through the DDL replay and as ``(a > '-5'::integer)`` reflected).
+    "negative: a > -3 implies a > -5": (partial("a > -5"), upsert("id", "a > -3")),
+    "negative: a > -5 does not imply a > -4": (partial("a > -4"), upsert("id", "a > -5")),
+    "negative: a >= - 4 implies a > -5": (partial("a > -5"), upsert("id", "a >= - 4")),
+    "negative: a < -(6) implies a <= -5": (partial("a <= -5"), upsert("id", "a < -(6)")),
+    "negative: a = -5 implies a <> -4": (partial("a <> -4"), upsert("id", "a = -5")),
+    "negative: a = -5::bigint implies a < -4": (partial("a < -4"), upsert("id", "a = -5::bigint")),
+    "negative: a BETWEEN -9 AND -6 implies a BETWEEN -10 AND -5": (
+        partial("a BETWEEN -10 AND -5"), upsert("id", "a BETWEEN -9 AND -6")),
+    "negative: a IN (-6, -5) implies a < -4": (partial("a < -4"), upsert("id", "a IN (-6, -5)")),
+    "negative numeric: n > -5.4 implies n > -5.5": (partial("n > -5.5"), upsert("id", "n > -5.4")),
+    "negative numeric: n >= -5.5 does not imply n > -5.5": (partial("n > -5.5"), upsert("id", "n >= -5.5")),
+    "negative, integer against numeric: a > -4.5 does not imply a > -5": (partial("a > -5"), upsert("id", "a > -4.5")),
+    "negative parameter: a = $1 implies a > -5": (partial("a > -5"), upsert("id", "a = $1")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.

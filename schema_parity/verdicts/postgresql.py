@@ -725,12 +725,21 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
                 return _normalize(inner, types)
             target = _cast_type(n)
             literal = _unparen(inner)
-            if target in _FAMILIES and isinstance(literal, exp.Literal) and _exact_in(literal.this, target):
-                return _constant(literal.this, target)
+            text = literal.this if isinstance(literal, exp.Literal) and literal.is_string else _number_literal(inner)
+            if target in _FAMILIES and text is not None and _exact_in(text, target):
+                return _constant(text, target)
             if target is not None and _type_of(inner, types) == target:
                 return _normalize(inner, types)  # a cast to the type the expression already has
-        if isinstance(n, exp.Neg) and isinstance(n.this, exp.Literal) and not n.this.is_string:
-            return exp.Literal.number(f"-{n.this.this}")
+        if isinstance(n, exp.Neg):
+            number = _number_literal(n)
+            if number is not None:
+                return exp.Literal.number(str(int(number)) if number.lstrip("-").isdigit() else number)
+            negated = _normalize(n.this, types)
+            if isinstance(negated, exp.Cast) and _cast_type(negated) in _FAMILIES:
+                number = _number_literal(negated.this)
+                if number is not None:  # -(5::bigint): the operator on a constant is folded to a constant
+                    return _constant(_minus(number), str(_cast_type(negated)))
+            return exp.Neg(this=negated)
         if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
             return exp.Literal.number(str(int(n.this)))  # 05 is 5
         if isinstance(n, exp.Column):
@@ -795,6 +804,22 @@ def _constant(text: str, type_: str) -> exp.Expression:
     if "." in text:
         return exp.Literal.number(str(value))
     return exp.Cast(this=exp.Literal.number(str(value)), to=exp.DataType.build("DECIMAL"))
+
+
+def _number_literal(node: exp.Expression) -> str | None:
+    """The number a numeric constant spells, sign included: ``-5``, ``- 5``, ``-(5)`` and ``- -5`` are constants to
+    PostgreSQL (gram.y's doNegate folds the minus into the constant; eval_const_expressions folds the rest)."""
+    node = _unparen(node)
+    if isinstance(node, exp.Literal):
+        return None if node.is_string or _number(node.this) is None else node.this
+    if isinstance(node, exp.Neg):
+        number = _number_literal(node.this)
+        return None if number is None else _minus(number)
+    return None
+
+
+def _minus(number: str) -> str:
+    return number[1:] if number.startswith("-") else f"-{number}"
 
 
 def _cast_type(cast: exp.Cast) -> str | None:
@@ -966,13 +991,14 @@ def _operand(node: exp.Expression, types: dict[str, str]) -> _Value:
     node = _normalize(node, types)
     if isinstance(node, exp.Placeholder | exp.Parameter):
         return _Param()
+    number = _number_literal(node)
+    if number is not None:
+        return _Const(_FAMILIES[_literal_type(number)], _number(number))
     if isinstance(node, exp.Literal):
-        number = None if node.is_string else _number(node.this)
-        if number is not None:
-            return _Const(_FAMILIES[_literal_type(node.this)], number)
         return _Const("str", node.this)
-    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and _cast_type(node) in _FAMILIES:
-        return _Const(_FAMILIES[str(_cast_type(node))], _number(node.this.this))
+    number = _number_literal(node.this) if isinstance(node, exp.Cast) else None
+    if isinstance(node, exp.Cast) and number is not None and _cast_type(node) in _FAMILIES:
+        return _Const(_FAMILIES[str(_cast_type(node))], _number(number))
     if isinstance(node, exp.Boolean):
         return _Const("bool", node.this)
     return _Expr(node.sql("postgres"))
