@@ -131,7 +131,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a derived table without the column": (READS, update("(SELECT max(c) FROM (SELECT 1 AS x) AS d)")),
     "subquery: whole row of the target alias": (READS, update("(SELECT max(x) FROM s WHERE z IS NOT NULL)", alias="z")),
     "subquery: a function's column": (READS, update("(SELECT max(c) FROM generate_series(1, 3) AS c)")),
-    # _scopes, _ctes, _cte_named, _cte_columns, _output_names, _name_of: which FROM items a name sees.
+    # subquery_scopes, visible_ctes (verdicts/__init__.py), _cte_named, _cte_columns, _output_names, _name_of: which
+    # FROM items a name sees.
     "subquery: union, first branch": (READS, update("(SELECT c FROM s UNION SELECT 1 LIMIT 1)")),
     "subquery: union, second branch": (READS, update("(SELECT 1 UNION SELECT c FROM s LIMIT 1)")),
     "subquery: ORDER BY an output name": (READS, update("(SELECT x AS q FROM s ORDER BY q LIMIT 1)")),

@@ -28,11 +28,14 @@ from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
 from schema_parity.verdicts import (
     Problem,
     Verdict,
+    in_subquery,
     missing_not_null,
     no_match_cause,
     parse_error,
     partial_predicate_hint,
+    subquery_scopes,
     table_index,
+    visible_ctes,
 )
 from schema_parity.verdicts.versions import missing_features
 
@@ -286,7 +289,7 @@ class _Analysis:
             if not name.quoted and name.text.lower() == "default" and (column is node or column.parent is node):
                 continue  # SET c = DEFAULT, SET (a, b) = (DEFAULT, 1)
             qualifier = column.args.get("table")
-            if _in_subquery(column, node):
+            if in_subquery(column, node):
                 if qualifier is None and allow_excluded:
                     yield from self._outer_reference(column, name, node)
                 continue
@@ -328,7 +331,7 @@ class _Analysis:
 
         Decided only when every FROM item on the way out has known columns; anything else is left alone.
         """
-        scopes = _scopes(column, root)
+        scopes = subquery_scopes(column, root)
         if scopes is None:
             return
         folded = name.folded()
@@ -550,7 +553,6 @@ class _Analysis:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
 
 
-
 @dataclass(frozen=True)
 class _Element:
     column: str | None
@@ -618,55 +620,11 @@ _SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
 """The target's system columns: valid bare in DO UPDATE (``excluded`` has none, so they are never ambiguous)."""
 
 
-def _in_subquery(column: exp.Column, root: exp.Expression) -> bool:
-    parent = column.parent
-    while parent is not None and parent is not root:
-        if isinstance(parent, exp.Query):
-            return True
-        parent = parent.parent
-    return False
-
-
-def _scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None:
-    """The SELECTs under ``root`` whose FROM items ``column`` sees, innermost first; None when not modelled.
-
-    A FROM item or CTE body does not see its own SELECT's FROM items (but does see the levels outside); LATERAL,
-    set-operation ORDER BY and ORDER/GROUP BY (which may name output columns) are not modelled.
-    """
-    scopes: list[exp.Select] = []
-    child: exp.Expr = column
-    parent = column.parent
-    came_from_on = False
-    while parent is not None and child is not root:
-        if isinstance(parent, exp.Lateral):
-            return None
-        if isinstance(parent, exp.SetOperation) and child.arg_key not in ("this", "expression"):
-            return None
-        if isinstance(parent, exp.Select):
-            if child.arg_key in ("order", "group"):
-                return None
-            if child.arg_key not in ("from_", "with_") and (child.arg_key != "joins" or came_from_on):
-                scopes.append(parent)
-        came_from_on = isinstance(parent, exp.Join) and child.arg_key in ("on", "using")
-        child, parent = parent, parent.parent
-    return scopes
-
-
-def _ctes(select: exp.Expression) -> Iterator[exp.CTE]:
-    """The CTEs visible from ``select``: its own WITH and every enclosing one (the statement's included)."""
-    node: exp.Expr | None = select
-    while node is not None:
-        with_ = node.args.get("with_")
-        if isinstance(with_, exp.With):
-            yield from with_.expressions
-        node = node.parent
-
-
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
     if item.args.get("db") is not None:
         return None
     name = _name_of(item.this)
-    return next((c for c in _ctes(select) if _name_of(c.args["alias"].this) == name), None)
+    return next((c for c in visible_ctes(select) if _name_of(c.args["alias"].this) == name), None)
 
 
 def _name_of(ident: exp.Identifier) -> str:
