@@ -114,6 +114,16 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a double-quoted unknown name in the second clause": (
         (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
         'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT (id) DO UPDATE SET c = "zz"'),
+    # SQLite has no IS UNKNOWN: UNKNOWN is a name there (sqlglot reads it as NULL).
+    "IS UNKNOWN in the target WHERE": (unique("id"), upsert("id", "a IS UNKNOWN")),
+    "IS NOT UNKNOWN in DO UPDATE SET": (READS, update("(b IS NOT UNKNOWN)")),
+    "IS UNKNOWN in DO UPDATE WHERE": (READS, update("1 WHERE b IS UNKNOWN")),
+    "IS UNKNOWN with a column named unknown": (
+        (f"{TABLE[:-1]}, unknown INTEGER)", "CREATE UNIQUE INDEX ux ON t (id) WHERE a IS unknown"),
+        upsert("id", "a IS UNKNOWN")),
+    "IS UNKNOWN is not IS NULL": (
+        (f"{TABLE[:-1]}, unknown INTEGER)", "CREATE UNIQUE INDEX ux ON t (id) WHERE a IS NULL"),
+        upsert("id", "a IS UNKNOWN")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
