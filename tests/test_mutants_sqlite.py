@@ -114,6 +114,17 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a double-quoted unknown name in the second clause": (
         (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
         'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT (id) DO UPDATE SET c = "zz"'),
+    # _Analysis._update_names: the SET columns, qualified names (the table, its alias, excluded, another table) and
+    # the rowid, outside subqueries.
+    "DO UPDATE: SET an unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET zz = 1"),
+    "DO UPDATE: a bare column": (READS, update("a + 1")),
+    "DO UPDATE: the table's and excluded's columns": (READS, update("T.a + EXCLUDED.a")),
+    "DO UPDATE: another table's qualifier": (READS, update("x.a")),
+    "DO UPDATE: excluded's unknown column": (READS, update("excluded.zz")),
+    "DO UPDATE: the rowid": (READS, update("rowid + excluded.oid")),
+    "DO UPDATE: WHERE with an unknown name": (READS, update("1 WHERE zz")),
+    "DO UPDATE: a star before an unknown name": (READS, update("coalesce((SELECT s.* FROM s LIMIT 1), (SELECT zz))")),
     # SQLite has no IS UNKNOWN: UNKNOWN is a name there (sqlglot reads it as NULL).
     "IS UNKNOWN in the target WHERE": (unique("id"), upsert("id", "a IS UNKNOWN")),
     "IS NOT UNKNOWN in DO UPDATE SET": (READS, update("(b IS NOT UNKNOWN)")),
