@@ -100,6 +100,9 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a schema-qualified table is not the CTE": (
         READS, update("(WITH s AS (SELECT 1 AS q) SELECT max(x) FROM main.s)")),
     "subquery: an alias is not a column": (READS, update("(SELECT count(q) FROM s AS q)")),
+    "subquery: a joined derived table's column": (
+        READS, update("(SELECT max(y) FROM s JOIN (SELECT 1 AS y) AS d ON y = x)")),
+    "subquery: ORDER BY a result alias": (READS, update("(SELECT x AS q FROM s ORDER BY q LIMIT 1)")),
     "subquery: names are case-insensitive": (READS, update("(SELECT max(X) FROM S)")),
     "subquery: the rowid of the FROM table": (READS, update("(SELECT max(rowid) FROM s)")),
     "subquery: second branch of a compound SELECT": (READS, update("(SELECT x FROM s UNION SELECT zz)")),

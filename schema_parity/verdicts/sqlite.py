@@ -360,7 +360,7 @@ class _Analysis:
             names = self._scope_names(select)
             if names is None or name in names:
                 return True
-        return name in self.columns or self._is_rowid_name(name)
+        return name in self.columns
 
     def _double_quoted(self, clause: ConflictClause, ident: exp.Identifier) -> bool:
         """Whether a quoted name is written in double quotes, which SQLite reads as a string when no column has the
