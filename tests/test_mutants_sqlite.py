@@ -128,6 +128,27 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE: the rowid": (READS, update("rowid + excluded.oid")),
     "DO UPDATE: WHERE with an unknown name": (READS, update("1 WHERE zz")),
     "DO UPDATE: a star before an unknown name": (READS, update("coalesce((SELECT s.* FROM s LIMIT 1), (SELECT zz))")),
+    # _Analysis._item_columns, _output_names: a FROM item the Catalog does not hold (SQLite's own schema table), a
+    # derived table's bare columns, a derived compound SELECT.
+    "subquery: a schema table the Catalog does not hold": (READS, update("(SELECT max(name) FROM sqlite_master)")),
+    "subquery: a derived compound SELECT without the name": (
+        READS, update("(SELECT max(zz) FROM (SELECT 1 AS x UNION SELECT 2))")),
+    "subquery: a derived table's bare column": (READS, update("(SELECT max(x) FROM (SELECT x FROM s))")),
+    # _Analysis._generated_updates: only the DO UPDATE clauses a constraint check runs have their names resolved: the
+    # trailing clause without target for the constraints no other clause claimed; the rowid's check only when the
+    # INSERT supplies the rowid.
+    "DO UPDATE without target handles the unclaimed index": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        "INSERT INTO t AS t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz"),
+    "DO UPDATE of an index another clause claimed first is never run": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        "INSERT INTO t AS t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT (a) DO UPDATE SET c = zz"),
+    "DO UPDATE of the rowid the INSERT supplies": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    "DO UPDATE of the rowid the INSERT leaves out": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r (c) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = zz"),
     # SQLite has no IS UNKNOWN: UNKNOWN is a name there (sqlglot reads it as NULL).
     "IS UNKNOWN in the target WHERE": (unique("id"), upsert("id", "a IS UNKNOWN")),
     "IS NOT UNKNOWN in DO UPDATE SET": (READS, update("(b IS NOT UNKNOWN)")),
