@@ -111,6 +111,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a bracket-quoted unknown name is a name": (READS, update("(SELECT [zz])")),
     "a double-quoted unknown name is a string": (READS, update('"zz"')),
     "a backquoted unknown name is a name": (READS, update("`zz`")),
+    "an unknown name after a double-quoted string": (READS, update('"zz" || yy')),
     "a bracket-quoted unknown name in the second clause": (
         (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
         "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT (id) DO UPDATE SET c = [zz]"),
