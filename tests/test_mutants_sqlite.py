@@ -150,6 +150,14 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE of the rowid the INSERT leaves out": (
         ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
         "INSERT INTO r (c) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    # _Analysis._rowid_supplied: the rowid is supplied by the INTEGER PRIMARY KEY of an INSERT without a column list,
+    # never by a table without one.
+    "rowid supplied without a column list": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    "no rowid supplied without an INTEGER PRIMARY KEY": (
+        ("CREATE TABLE r (a INTEGER UNIQUE, c INTEGER)",),
+        "INSERT INTO r VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz"),
     # SQLite has no IS UNKNOWN: UNKNOWN is a name there (sqlglot reads it as NULL).
     "IS UNKNOWN in the target WHERE": (unique("id"), upsert("id", "a IS UNKNOWN")),
     "IS NOT UNKNOWN in DO UPDATE SET": (READS, update("(b IS NOT UNKNOWN)")),

@@ -309,18 +309,18 @@ class _Analysis:
         clauses = self.upsert.clauses
         fallback = clauses[-1] if clauses and clauses[-1].target is None else None
         checked: list[object] = [id(k) for k in self._indexes()] + ([_ROWID] if self._rowid_supplied() else [])
-        run: dict[int, ConflictClause] = {}
+        run: set[int] = set()
         for constraint in checked:
             handler = next((c for c in clauses if constraint in self.claims.get(c.ordinal, ())), fallback)
             if handler is not None:
-                run[handler.ordinal] = handler
+                run.add(handler.ordinal)
         return [c for c in clauses if c.ordinal in run and c.action == "update"]
 
     def _rowid_supplied(self) -> bool:
         if self.table.without_rowid:
             return False
-        if self.upsert.columns is None:
-            return self.rowid_alias is not None and self.upsert.source != "default_values"
+        if self.upsert.columns is None:  # VALUES or SELECT: SQLite's grammar takes no upsert after DEFAULT VALUES
+            return self.rowid_alias is not None
         return any(n.text.lower() == self.rowid_alias or self._is_rowid_name(n.text.lower())
                    for n in self.upsert.columns)
 
