@@ -86,6 +86,16 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "a >= 1 AND a <= 10", "a > 10", "a > 5", "a < 1", "a = 1 OR a = 2", "a = ANY (ARRAY[1, 2])",
          "a <> ALL (ARRAY[1, 2])", "a <> 1 AND a <> 2"),
     ),
+    "negative": (
+        (*(f"a {op} -5" for op in _INT_OPS), "a BETWEEN -10 AND -5", "a IN (-5, -6)", "n > -5.5", "n <= -5",
+         "a > - 5"),
+        (*(f"a {op} {k}" for op in _INT_OPS for k in (-6, -5, -4)),
+         "a > - 5", "a > -(5)", "a > (-5)", "a > - -5", "a > -05", "-5 < a", "a > '-5'", "a > -5::bigint",
+         "a > CAST(-5 AS bigint)", "a > (-5)::int", "a > -(5::smallint)", "a > -5.0", "a > -4.5", "a > 5",
+         "a BETWEEN -10 AND -5", "a BETWEEN -9 AND -6", "a BETWEEN -11 AND -5", "a IN (-5)", "a IN (-6, -5)",
+         "a IN (-7, -6)", "a NOT IN (-5, -6)", "n > -5.5", "n > -5.4", "n >= -5.5", "n > -5.6", "n > -5",
+         "n = -5.50", "n < -5", "n <= -5.0", "n < -4.9", "n = -5", "n <= -(5)"),
+    ),
     "casts": (
         ("a::text = '5'", "CAST(b AS integer) > 5", "a > '5'", "a > 5.0", "a > 5::bigint", "lower(b) = 'x'", "a > 5"),
         ("a::text = '5'", "CAST(a AS text) = '5'", "a::varchar = '5'", "b::integer > 5", "b::int > 6",

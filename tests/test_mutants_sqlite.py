@@ -27,6 +27,15 @@ def upsert(target: str, where: str | None = None) -> str:
     return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ({target}){f' WHERE {where}' if where else ''} DO NOTHING"
 
 
+READS = (*unique("id"), "CREATE TABLE s (x INTEGER)")
+"""The table keyed by ``id``, and a table a DO UPDATE subquery reads (``s`` has none of ``t``'s columns)."""
+
+
+def update(value: str) -> str:
+    """An upsert whose DO UPDATE sets ``c`` to ``value``, on the table keyed by ``id``."""
+    return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = {value}"
+
+
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _Parser.in_list: an IN list in the index WHERE and the target's.
     "IN list": (unique("id", "a IN (1, 2)"), upsert("id", "a IN (1, 2)")),
@@ -65,6 +74,100 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "expression with COLLATE, same": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE NOCASE")),
     "expression with COLLATE, none in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b)")),
     "expression with COLLATE, other in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE RTRIM")),
+    # _Analysis._update_names: a bare name in a DO UPDATE subquery (a VALUES row included) is resolved in the FROM
+    # items of each enclosing SELECT, then in the DO UPDATE's table; a double-quoted name no column has is a string.
+    "subquery: VALUES row with an unknown name": (READS, update("(SELECT column1 FROM (VALUES (zz)))")),
+    "subquery: VALUES with an unknown name": (READS, update("(VALUES (zz))")),
+    "subquery: second VALUES row with an unknown name": (
+        READS, update("(SELECT max(column1) FROM (VALUES (1), (zz)))")),
+    "subquery: VALUES beside a table": (READS, update("(SELECT max(x) FROM s, (VALUES (zz)))")),
+    "subquery: VALUES in a compound SELECT": (READS, update("(SELECT 1 UNION VALUES (zz))")),
+    "subquery: VALUES in a CTE": (READS, update("(WITH w AS (VALUES (zz)) SELECT * FROM w)")),
+    "subquery: VALUES in IN": (READS, update("a IN (VALUES (zz))")),
+    "subquery: without FROM": (READS, update("(SELECT zz)")),
+    "subquery: the DO UPDATE's column": (READS, update("(SELECT a)")),
+    "subquery: the FROM table's column": (READS, update("(SELECT max(x) FROM s)")),
+    "subquery: WHERE with an unknown name": (READS, update("(SELECT max(x) FROM s WHERE x = zz)")),
+    "subquery: WHERE with the DO UPDATE's column": (READS, update("(SELECT max(x) FROM s WHERE x = a)")),
+    "subquery: a result alias in WHERE": (READS, update("(SELECT x AS q FROM s WHERE q = 1)")),
+    "subquery: a derived table does not see the FROM beside it": (
+        READS, update("(SELECT max(y) FROM s, (SELECT x AS y))")),
+    "subquery: a derived table's column": (READS, update("(SELECT max(y) FROM (SELECT x AS Y FROM s))")),
+    "subquery: a derived table without the column": (READS, update("(SELECT max(y) FROM (SELECT x FROM s))")),
+    "subquery: a CTE's column list": (READS, update("(WITH w(y) AS (SELECT x FROM s) SELECT max(y) FROM w)")),
+    "subquery: a CTE without the column": (READS, update("(WITH w AS (SELECT 1 AS x) SELECT max(y) FROM w)")),
+    "subquery: a CTE hides the table of its name": (READS, update("(WITH s AS (SELECT 1 AS q) SELECT max(x) FROM s)")),
+    "subquery: a schema-qualified table is not the CTE": (
+        READS, update("(WITH s AS (SELECT 1 AS q) SELECT max(x) FROM main.s)")),
+    "subquery: an alias is not a column": (READS, update("(SELECT count(q) FROM s AS q)")),
+    "subquery: a joined derived table's column": (
+        READS, update("(SELECT max(y) FROM s JOIN (SELECT 1 AS y) AS d ON y = x)")),
+    "subquery: ORDER BY a result alias": (READS, update("(SELECT x AS q FROM s ORDER BY q LIMIT 1)")),
+    "subquery: names are case-insensitive": (READS, update("(SELECT max(X) FROM S)")),
+    "subquery: the rowid of the FROM table": (READS, update("(SELECT max(rowid) FROM s)")),
+    "subquery: second branch of a compound SELECT": (READS, update("(SELECT x FROM s UNION SELECT zz)")),
+    "subquery: nested IN": (READS, update("(SELECT 1 FROM s WHERE x IN (SELECT zz))")),
+    "subquery: a double-quoted unknown name is a string": (READS, update('(SELECT "zz")')),
+    "subquery: a bracket-quoted unknown name is a name": (READS, update("(SELECT [zz])")),
+    "a double-quoted unknown name is a string": (READS, update('"zz"')),
+    "a backquoted unknown name is a name": (READS, update("`zz`")),
+    "an unknown name after a double-quoted string": (READS, update('"zz" || yy')),
+    "a bracket-quoted unknown name in the second clause": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT (id) DO UPDATE SET c = [zz]"),
+    "a double-quoted unknown name in the second clause": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT (id) DO UPDATE SET c = "zz"'),
+    # _Analysis._update_names: the SET columns, qualified names (the table, its alias, excluded, another table) and
+    # the rowid, outside subqueries.
+    "DO UPDATE: SET an unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET zz = 1"),
+    "DO UPDATE: a bare column": (READS, update("a + 1")),
+    "DO UPDATE: the table's and excluded's columns": (READS, update("T.a + EXCLUDED.a")),
+    "DO UPDATE: another table's qualifier": (READS, update("x.a")),
+    "DO UPDATE: excluded's unknown column": (READS, update("excluded.zz")),
+    "DO UPDATE: the rowid": (READS, update("rowid + excluded.oid")),
+    "DO UPDATE: WHERE with an unknown name": (READS, update("1 WHERE zz")),
+    "DO UPDATE: a star before an unknown name": (READS, update("coalesce((SELECT s.* FROM s LIMIT 1), (SELECT zz))")),
+    # _Analysis._item_columns, _output_names: a FROM item the Catalog does not hold (SQLite's own schema table), a
+    # derived table's bare columns, a derived compound SELECT.
+    "subquery: a schema table the Catalog does not hold": (READS, update("(SELECT max(name) FROM sqlite_master)")),
+    "subquery: a derived compound SELECT without the name": (
+        READS, update("(SELECT max(zz) FROM (SELECT 1 AS x UNION SELECT 2))")),
+    "subquery: a derived table's bare column": (READS, update("(SELECT max(x) FROM (SELECT x FROM s))")),
+    # _Analysis._generated_updates: only the DO UPDATE clauses a constraint check runs have their names resolved: the
+    # trailing clause without target for the constraints no other clause claimed; the rowid's check only when the
+    # INSERT supplies the rowid.
+    "DO UPDATE without target handles the unclaimed index": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        "INSERT INTO t AS t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz"),
+    "DO UPDATE of an index another clause claimed first is never run": (
+        (*READS, "CREATE UNIQUE INDEX ua ON t (a)"),
+        "INSERT INTO t AS t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT (a) DO UPDATE SET c = zz"),
+    "DO UPDATE of the rowid the INSERT supplies": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    "DO UPDATE of the rowid the INSERT leaves out": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r (c) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    # _Analysis._rowid_supplied: the rowid is supplied by the INTEGER PRIMARY KEY of an INSERT without a column list,
+    # never by a table without one.
+    "rowid supplied without a column list": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET c = zz"),
+    "no rowid supplied without an INTEGER PRIMARY KEY": (
+        ("CREATE TABLE r (a INTEGER UNIQUE, c INTEGER)",),
+        "INSERT INTO r VALUES (1, 1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO UPDATE SET c = zz"),
+    # SQLite has no IS UNKNOWN: UNKNOWN is a name there (sqlglot reads it as NULL).
+    "IS UNKNOWN in the target WHERE": (unique("id"), upsert("id", "a IS UNKNOWN")),
+    "IS NOT UNKNOWN in DO UPDATE SET": (READS, update("(b IS NOT UNKNOWN)")),
+    "IS UNKNOWN in DO UPDATE WHERE": (READS, update("1 WHERE b IS UNKNOWN")),
+    "IS UNKNOWN with a column named unknown": (
+        (f"{TABLE[:-1]}, unknown INTEGER)", "CREATE UNIQUE INDEX ux ON t (id) WHERE a IS unknown"),
+        upsert("id", "a IS UNKNOWN")),
+    "IS UNKNOWN is not IS NULL": (
+        (f"{TABLE[:-1]}, unknown INTEGER)", "CREATE UNIQUE INDEX ux ON t (id) WHERE a IS NULL"),
+        upsert("id", "a IS UNKNOWN")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {

@@ -73,6 +73,11 @@ SP901 = Rule(
         ),
         Message("unreadable-expression", "cannot read the catalog expression {text!r}: {error}"),
         Message(
+            "unknown-in-expression",
+            "{text!r} tests IS [NOT] UNKNOWN inside an expression, which the checker reads as IS [NOT] NULL; "
+            "PostgreSQL tells the two apart.",
+        ),
+        Message(
             "collation-comparison",
             "whether {left!r} {op} {right!r} holds decides if the target's WHERE implies the index predicate, and that "
             "depends on the column's collation, which the catalog does not record.",

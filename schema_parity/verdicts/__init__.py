@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
+
+from sqlglot import exp
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
 from schema_parity.rules import RULES, Severity, rule_for
@@ -223,6 +225,51 @@ def _closing(text: str) -> int:
             if depth == 0:
                 return index
     return -1
+
+
+def in_subquery(column: exp.Column, root: exp.Expression) -> bool:
+    """Whether ``column`` is inside a query nested in ``root`` (a DO UPDATE value or WHERE)."""
+    parent = column.parent
+    while parent is not None and parent is not root:
+        if isinstance(parent, exp.Query):
+            return True
+        parent = parent.parent
+    return False
+
+
+def subquery_scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None:
+    """The SELECTs under ``root`` whose FROM items ``column`` sees, innermost first; None when not modelled.
+
+    A FROM item or CTE body does not see its own SELECT's FROM items (but does see the levels outside); LATERAL,
+    set-operation ORDER BY and ORDER/GROUP BY (which may name output columns) are not modelled.
+    """
+    scopes: list[exp.Select] = []
+    child: exp.Expr = column
+    parent = column.parent
+    came_from_on = False
+    while parent is not None and child is not root:
+        if isinstance(parent, exp.Lateral):
+            return None
+        if isinstance(parent, exp.SetOperation) and child.arg_key not in ("this", "expression"):
+            return None
+        if isinstance(parent, exp.Select):
+            if child.arg_key in ("order", "group"):
+                return None
+            if child.arg_key not in ("from_", "with_") and (child.arg_key != "joins" or came_from_on):
+                scopes.append(parent)
+        came_from_on = isinstance(parent, exp.Join) and child.arg_key in ("on", "using")
+        child, parent = parent, parent.parent
+    return scopes
+
+
+def visible_ctes(select: exp.Expression) -> Iterator[exp.CTE]:
+    """The CTEs visible from ``select``: its own WITH and every enclosing one (the statement's included)."""
+    node: exp.Expr | None = select
+    while node is not None:
+        with_ = node.args.get("with_")
+        if isinstance(with_, exp.With):
+            yield from with_.expressions
+        node = node.parent
 
 
 def ordinal(n: int) -> str:

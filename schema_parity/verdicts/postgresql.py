@@ -9,12 +9,12 @@ The order follows the engine: the grammar (gram.y) first, then parse analysis (`
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple, cast
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
@@ -23,16 +23,19 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
-from schema_parity.sql.tokens import dialect_tokens, mask_placeholders
+from schema_parity.sql.tokens import dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
 from schema_parity.verdicts import (
     Problem,
     Verdict,
+    in_subquery,
     missing_not_null,
     no_match_cause,
     parse_error,
     partial_predicate_hint,
+    subquery_scopes,
     table_index,
+    visible_ctes,
 )
 from schema_parity.verdicts.versions import missing_features
 
@@ -278,7 +281,7 @@ class _Analysis:
         """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702."""
         own_name = (self.upsert.alias or self.upsert.table).folded()
         for column in node.find_all(exp.Column):
-            if isinstance(column.this, exp.Star):
+            if isinstance(column.this, exp.Star) or _keyword_test(column):
                 continue
             name = Name(column.name, bool(column.this.args.get("quoted")))
             if not name.quoted and name.text.lower() in _SQL_VALUE_KEYWORDS:
@@ -286,7 +289,7 @@ class _Analysis:
             if not name.quoted and name.text.lower() == "default" and (column is node or column.parent is node):
                 continue  # SET c = DEFAULT, SET (a, b) = (DEFAULT, 1)
             qualifier = column.args.get("table")
-            if _in_subquery(column, node):
+            if in_subquery(column, node):
                 if qualifier is None and allow_excluded:
                     yield from self._outer_reference(column, name, node)
                 continue
@@ -328,7 +331,7 @@ class _Analysis:
 
         Decided only when every FROM item on the way out has known columns; anything else is left alone.
         """
-        scopes = _scopes(column, root)
+        scopes = subquery_scopes(column, root)
         if scopes is None:
             return
         folded = name.folded()
@@ -433,7 +436,7 @@ class _Analysis:
         for element in elements:
             if element.whole_row:
                 return [Problem.of("SP106", "whole-row")]
-        where = _predicate(clause.target_where, self.types) if clause.target_where is not None else None
+        where = _predicate(self._target_where(clause), self.types) if clause.target_where is not None else None
         matched: list[Key] = []
         maybe: list[Key] = []
         partial: list[Key] = []
@@ -458,6 +461,13 @@ class _Analysis:
             problems.append(self._no_match(clause, partial))
         return problems
 
+    def _target_where(self, clause: ConflictClause) -> exp.Expression:
+        """The target's WHERE; read again with its ``IS [NOT] UNKNOWN`` tests marked when it has one (the statement's
+        tree reads them as ``IS [NOT] NULL``)."""
+        assert clause.target_where is not None
+        text = clause.target_where_sql or ""
+        return _parse_pg(mask_placeholders(text)[0]) if _UNKNOWN_WORD.search(text) else clause.target_where
+
     @functools.cached_property
     def types(self) -> dict[str, str]:
         return {c.name: c.normalized_type for c in self.table.columns}
@@ -472,6 +482,8 @@ class _Analysis:
             if isinstance(node.this, exp.Star):
                 return _Element(None, None, element, whole_row=True)
             return _Element(Name(node.name, bool(node.this.args.get("quoted"))).folded(), None, element)
+        if _UNKNOWN_WORD.search(element.sql):
+            raise _Unresolved(rule_for("SP901").text("unknown-in-expression", text=element.sql))
         normalized = _normalize(node, self.types)
         if isinstance(normalized, exp.Column):  # (a::int) on an integer column is the column itself
             return _Element(normalized.name, None, element)
@@ -550,7 +562,6 @@ class _Analysis:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
 
 
-
 @dataclass(frozen=True)
 class _Element:
     column: str | None
@@ -591,6 +602,8 @@ _FAMILIES = {"smallint": "int", "integer": "int", "bigint": "int", "numeric": "n
 """btree operator families: predtest compares constants of one family, whatever their types within it."""
 _STRICT = (exp.Cast, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Lower, exp.Upper)
 """Operators and functions that return NULL on a NULL argument (clause_is_strict_for looks through them)."""
+_STRICT_FUNCTIONS = frozenset({"is_normalized"})
+"""Functions sqlglot does not know by name that are strict (``x IS NORMALIZED`` calls ``is_normalized``)."""
 _DEFAULT_OPCLASSES: dict[str, frozenset[str]] = {
     "text": frozenset({"text_ops", "varchar_ops"}),  # varchar_ops: an opclass of text in the text_ops family
     "varchar": frozenset({"text_ops", "varchar_ops"}),
@@ -618,55 +631,11 @@ _SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"}
 """The target's system columns: valid bare in DO UPDATE (``excluded`` has none, so they are never ambiguous)."""
 
 
-def _in_subquery(column: exp.Column, root: exp.Expression) -> bool:
-    parent = column.parent
-    while parent is not None and parent is not root:
-        if isinstance(parent, exp.Query):
-            return True
-        parent = parent.parent
-    return False
-
-
-def _scopes(column: exp.Column, root: exp.Expression) -> list[exp.Select] | None:
-    """The SELECTs under ``root`` whose FROM items ``column`` sees, innermost first; None when not modelled.
-
-    A FROM item or CTE body does not see its own SELECT's FROM items (but does see the levels outside); LATERAL,
-    set-operation ORDER BY and ORDER/GROUP BY (which may name output columns) are not modelled.
-    """
-    scopes: list[exp.Select] = []
-    child: exp.Expr = column
-    parent = column.parent
-    came_from_on = False
-    while parent is not None and child is not root:
-        if isinstance(parent, exp.Lateral):
-            return None
-        if isinstance(parent, exp.SetOperation) and child.arg_key not in ("this", "expression"):
-            return None
-        if isinstance(parent, exp.Select):
-            if child.arg_key in ("order", "group"):
-                return None
-            if child.arg_key not in ("from_", "with_") and (child.arg_key != "joins" or came_from_on):
-                scopes.append(parent)
-        came_from_on = isinstance(parent, exp.Join) and child.arg_key in ("on", "using")
-        child, parent = parent, parent.parent
-    return scopes
-
-
-def _ctes(select: exp.Expression) -> Iterator[exp.CTE]:
-    """The CTEs visible from ``select``: its own WITH and every enclosing one (the statement's included)."""
-    node: exp.Expr | None = select
-    while node is not None:
-        with_ = node.args.get("with_")
-        if isinstance(with_, exp.With):
-            yield from with_.expressions
-        node = node.parent
-
-
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
     if item.args.get("db") is not None:
         return None
     name = _name_of(item.this)
-    return next((c for c in _ctes(select) if _name_of(c.args["alias"].this) == name), None)
+    return next((c for c in visible_ctes(select) if _name_of(c.args["alias"].this) == name), None)
 
 
 def _name_of(ident: exp.Identifier) -> str:
@@ -716,6 +685,20 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
         # A replacement node is not visited again by transform(): normalise its whole subtree here.
         if isinstance(n, exp.Paren):
             return _normalize(n.this, types)
+        if isinstance(n, exp.Null) and _UNKNOWN in (n.comments or ()):
+            written = node.transform(_spelled).sql("postgres", comments=False)
+            raise _Unresolved(rule_for("SP901").text("unknown-in-expression", text=written))
+        tested = n.expression if isinstance(n, exp.Is) else None
+        if isinstance(tested, exp.Column) and _keyword_test(tested) == "NORMALIZED":
+            # is_normalized(x, form): the function the grammar calls, its default form filled in by the planner
+            form = exp.Literal.string((tested.comments or ["NFC"])[-1])
+            return exp.Anonymous(this="is_normalized", expressions=[_normalize(n.this, types), form])
+        if isinstance(n, exp.Anonymous) and str(n.this).lower() == "is_normalized" and len(n.expressions) == 1:
+            return exp.Anonymous(
+                this="is_normalized", expressions=[_normalize(n.expressions[0], types), exp.Literal.string("NFC")]
+            )
+        if isinstance(n, exp.Column) and _keyword_test(n):
+            return n  # IS DOCUMENT: an XmlExpr, equal only to itself
         if isinstance(n, exp.Dot) and n.this.name.lower() == "pg_catalog" and isinstance(n.expression, exp.Func):
             return _normalize(n.args["expression"], types)  # pg_catalog.lower(b) is lower(b)
         if isinstance(n, exp.Cast):
@@ -725,12 +708,21 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
                 return _normalize(inner, types)
             target = _cast_type(n)
             literal = _unparen(inner)
-            if target in _FAMILIES and isinstance(literal, exp.Literal) and _exact_in(literal.this, target):
-                return _constant(literal.this, target)
+            text = literal.this if isinstance(literal, exp.Literal) and literal.is_string else _number_literal(inner)
+            if target in _FAMILIES and text is not None and _exact_in(text, target):
+                return _constant(text, target)
             if target is not None and _type_of(inner, types) == target:
                 return _normalize(inner, types)  # a cast to the type the expression already has
-        if isinstance(n, exp.Neg) and isinstance(n.this, exp.Literal) and not n.this.is_string:
-            return exp.Literal.number(f"-{n.this.this}")
+        if isinstance(n, exp.Neg):
+            number = _number_literal(n)
+            if number is not None:
+                return exp.Literal.number(str(int(number)) if number.lstrip("-").isdigit() else number)
+            negated = _normalize(n.this, types)
+            if isinstance(negated, exp.Cast) and _cast_type(negated) in _FAMILIES:
+                number = _number_literal(negated.this)
+                if number is not None:  # -(5::bigint): the operator on a constant is folded to a constant
+                    return _constant(_minus(number), str(_cast_type(negated)))
+            return exp.Neg(this=negated)
         if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
             return exp.Literal.number(str(int(n.this)))  # 05 is 5
         if isinstance(n, exp.Column):
@@ -797,6 +789,33 @@ def _constant(text: str, type_: str) -> exp.Expression:
     return exp.Cast(this=exp.Literal.number(str(value)), to=exp.DataType.build("DECIMAL"))
 
 
+def _keyword_test(column: exp.Column) -> str | None:
+    """``NORMALIZED`` or ``DOCUMENT`` when ``column`` is the keyword of ``x IS [NOT] [form] NORMALIZED`` or
+    ``x IS [NOT] DOCUMENT``, which sqlglot reads as a column named so (PostgreSQL's grammar has no column there)."""
+    parent = column.parent
+    if not isinstance(parent, exp.Is) or column.arg_key != "expression" or column.args.get("table") is not None:
+        return None
+    ident = column.this
+    word = ident.name.upper() if isinstance(ident, exp.Identifier) and not ident.args.get("quoted") else ""
+    return word if word in ("NORMALIZED", "DOCUMENT") else None
+
+
+def _number_literal(node: exp.Expression) -> str | None:
+    """The number a numeric constant spells, sign included: ``-5``, ``- 5``, ``-(5)`` and ``- -5`` are constants to
+    PostgreSQL (gram.y's doNegate folds the minus into the constant; eval_const_expressions folds the rest)."""
+    node = _unparen(node)
+    if isinstance(node, exp.Literal):
+        return None if node.is_string or _number(node.this) is None else node.this
+    if isinstance(node, exp.Neg):
+        number = _number_literal(node.this)
+        return None if number is None else _minus(number)
+    return None
+
+
+def _minus(number: str) -> str:
+    return number[1:] if number.startswith("-") else f"-{number}"
+
+
 def _cast_type(cast: exp.Cast) -> str | None:
     """The type a cast names when the checker models it; None for others and for modifiers (varchar(10))."""
     return None if cast.to.expressions else _CAST_TYPES.get(cast.to.this.name)
@@ -840,10 +859,42 @@ def _value(node: exp.Expression, types: dict[str, str]) -> str:
 @functools.lru_cache(maxsize=16384)
 def _parse_pg(text: str) -> exp.Expression:
     try:
+        tokens = _marked(dialect_tokens(text, "postgresql"))
         # typed as the Condition mixin; every node sqlglot builds is an Expression
-        return cast(exp.Expression, sqlglot.parse_one(text, read="postgres", into=exp.Condition))
+        return cast(exp.Expression, dialect_parser("postgresql").parse_into(exp.Condition, tokens, text)[0])
     except (ParseError, TokenError, RecursionError) as exc:  # RecursionError: nested deeper than sqlglot reads
         raise _Unresolved(rule_for("SP901").text("unreadable-expression", text=text, error=parse_error(exc))) from exc
+
+
+_UNKNOWN = "\x00unknown"
+"""The mark of ``IS [NOT] UNKNOWN`` on the NULL node sqlglot reads it as (a comment no SQL text can hold)."""
+_NORMAL_FORMS = frozenset({"NFC", "NFD", "NFKC", "NFKD"})
+
+
+def _marked(tokens: list[Token]) -> list[Token]:
+    """The tokens with what sqlglot loses kept as a comment on a token it keeps: ``IS [NOT] UNKNOWN`` (a
+    BooleanTest to PostgreSQL, read as ``IS NULL`` by sqlglot) and the form of ``IS [NOT] NFC NORMALIZED`` (which
+    sqlglot reads as an alias)."""
+    out: list[Token] = []
+    for token in tokens:
+        after_is = bool(out) and out[-1].token_type in (TokenType.IS, TokenType.NOT)
+        word = token.text.upper()
+        if after_is and token.token_type == TokenType.UNKNOWN and word == "UNKNOWN":
+            token.comments = [*token.comments, _UNKNOWN]
+        elif word == "NORMALIZED" and len(out) > 1 and out[-1].text.upper() in _NORMAL_FORMS and out[-2].token_type in (
+            TokenType.IS, TokenType.NOT
+        ):
+            token.comments = [*token.comments, out.pop().text.upper()]
+        out.append(token)
+    return out
+
+
+def _spelled(node: exp.Expression) -> exp.Expression:
+    """``UNKNOWN`` in place of a marked NULL, to show the text as written."""
+    return exp.var("UNKNOWN") if isinstance(node, exp.Null) and _UNKNOWN in (node.comments or ()) else node
+
+
+_UNKNOWN_WORD = re.compile(r"\bunknown\b", re.IGNORECASE)
 
 
 def _index_value(text: str, analysis: _Analysis) -> str:
@@ -931,7 +982,7 @@ class _NullTest(NamedTuple):
     tag: Literal["nulltest"] = "nulltest"
 
 
-_BoolTestKind = Literal["true", "not true", "false", "not false"]
+_BoolTestKind = Literal["true", "not true", "false", "not false", "unknown", "not unknown"]
 
 
 class _BoolTest(NamedTuple):
@@ -954,6 +1005,7 @@ _COMMUTE = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATE = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _FLIPPED: dict[_BoolTestKind, _BoolTestKind] = {
     "true": "not true", "not true": "true", "false": "not false", "not false": "false",
+    "unknown": "not unknown", "not unknown": "unknown",
 }
 _CMP: dict[type[exp.Expression], str] = {
     exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
@@ -966,13 +1018,14 @@ def _operand(node: exp.Expression, types: dict[str, str]) -> _Value:
     node = _normalize(node, types)
     if isinstance(node, exp.Placeholder | exp.Parameter):
         return _Param()
+    number = _number_literal(node)
+    if number is not None:
+        return _Const(_FAMILIES[_literal_type(number)], _number(number))
     if isinstance(node, exp.Literal):
-        number = None if node.is_string else _number(node.this)
-        if number is not None:
-            return _Const(_FAMILIES[_literal_type(node.this)], number)
         return _Const("str", node.this)
-    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and _cast_type(node) in _FAMILIES:
-        return _Const(_FAMILIES[str(_cast_type(node))], _number(node.this.this))
+    number = _number_literal(node.this) if isinstance(node, exp.Cast) else None
+    if isinstance(node, exp.Cast) and number is not None and _cast_type(node) in _FAMILIES:
+        return _Const(_FAMILIES[str(_cast_type(node))], _number(number))
     if isinstance(node, exp.Boolean):
         return _Const("bool", node.this)
     return _Expr(node.sql("postgres"))
@@ -992,7 +1045,9 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
     if isinstance(node, exp.Is):
         tested = _unparen(node.expression)
         test: _Pred | None = None
-        if isinstance(tested, exp.Null):
+        if isinstance(tested, exp.Null) and _UNKNOWN in (tested.comments or ()):
+            test = _BoolTest("unknown", _operand(node.this, types))
+        elif isinstance(tested, exp.Null):
             test = _NullTest("null", _operand(node.this, types))
         elif isinstance(tested, exp.Boolean):
             test = _BoolTest("true" if tested.this else "false", _operand(node.this, types))
@@ -1126,9 +1181,13 @@ def _strict_in(sql: str, wanted: str) -> bool:
         node = _unparen(node)
         if node.sql("postgres") == wanted:
             return True
-        return isinstance(node, _STRICT) and any(
-            walk(child) for child in (node.this, node.args.get("expression")) if isinstance(child, exp.Expression)
-        )
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in _STRICT_FUNCTIONS:
+            children = list(node.expressions)
+        elif isinstance(node, _STRICT):
+            children = [node.this, node.args.get("expression")]
+        else:
+            return False
+        return any(walk(child) for child in children if isinstance(child, exp.Expression))
 
     return walk(_parse_pg(sql))
 

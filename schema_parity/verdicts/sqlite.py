@@ -27,11 +27,14 @@ from schema_parity.upsert import ConflictClause, Name, Upsert
 from schema_parity.verdicts import (
     Problem,
     Verdict,
+    in_subquery,
     missing_not_null,
     no_match_cause,
     ordinal,
     partial_predicate_hint,
+    subquery_scopes,
     table_index,
+    visible_ctes,
 )
 
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
@@ -73,7 +76,7 @@ def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
     if table.kind in ("view", "virtual"):
         return Verdict.of("sqlite", _not_a_table(upsert, table))
     # Built by running the project's migrations: schema-parity routes constraint operations through batch mode itself.
-    analysis = _Analysis(upsert, table, routed=catalog.source.startswith("alembic:"))
+    analysis = _Analysis(upsert, table, catalog, routed=catalog.source.startswith("alembic:"))
     problems = analysis.run()
     return Verdict.of("sqlite", problems, analysis.arbiters)
 
@@ -101,10 +104,14 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
 
 
 def _resolve_table(upsert: Upsert, catalog: Catalog) -> Table | None:
+    return _locate(catalog, upsert.table.text, upsert.schema.text if upsert.schema is not None else None)
+
+
+def _locate(catalog: Catalog, name: str, schema: str | None) -> Table | None:
     """sqlite3LocateTable: temp first, then main, then attached databases; names are case-insensitive (S16)."""
-    candidates = table_index(catalog, "sqlite", str.lower).by_name.get(upsert.table.text.lower(), [])
-    if upsert.schema is not None:
-        schema = upsert.schema.text.lower()
+    candidates = table_index(catalog, "sqlite", str.lower).by_name.get(name.lower(), [])
+    if schema is not None:
+        schema = schema.lower()
         wanted = (None, "main") if schema == "main" else (schema,)
         return next((t for t in candidates if (t.schema.lower() if t.schema else None) in wanted), None)
     order = sorted(candidates, key=lambda t: 0 if (t.schema or "").lower() == "temp" else 1 if t.schema in (
@@ -128,6 +135,7 @@ def _not_a_table(upsert: Upsert, table: Table) -> list[Problem]:
 class _Analysis:
     upsert: Upsert
     table: Table
+    catalog: Catalog
     routed: bool = False
     """The schema comes from the project's Alembic migrations, which schema-parity runs on SQLite with
     ``create_unique_constraint`` and the other constraint operations routed through batch mode: a hint needs no word
@@ -301,18 +309,18 @@ class _Analysis:
         clauses = self.upsert.clauses
         fallback = clauses[-1] if clauses and clauses[-1].target is None else None
         checked: list[object] = [id(k) for k in self._indexes()] + ([_ROWID] if self._rowid_supplied() else [])
-        run: dict[int, ConflictClause] = {}
+        run: set[int] = set()
         for constraint in checked:
             handler = next((c for c in clauses if constraint in self.claims.get(c.ordinal, ())), fallback)
             if handler is not None:
-                run[handler.ordinal] = handler
+                run.add(handler.ordinal)
         return [c for c in clauses if c.ordinal in run and c.action == "update"]
 
     def _rowid_supplied(self) -> bool:
         if self.table.without_rowid:
             return False
-        if self.upsert.columns is None:
-            return self.rowid_alias is not None and self.upsert.source != "default_values"
+        if self.upsert.columns is None:  # VALUES or SELECT: SQLite's grammar takes no upsert after DEFAULT VALUES
+            return self.rowid_alias is not None
         return any(n.text.lower() == self.rowid_alias or self._is_rowid_name(n.text.lower())
                    for n in self.upsert.columns)
 
@@ -323,14 +331,76 @@ class _Analysis:
         nodes = [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]
         for node in nodes:
             for column in node.find_all(exp.Column):
-                if isinstance(column.this, exp.Star) or column.find_ancestor(exp.Select, exp.Subquery) is not None:
+                if isinstance(column.this, exp.Star):
                     continue
                 qualifier = column.args.get("table")
+                string = qualifier is None and self._double_quoted(clause, column.this)
+                if in_subquery(column, node):
+                    if qualifier is None and not string and not self._resolved_in_subquery(column, node):
+                        yield self._no_such_column(column.name)
+                    continue  # a qualified name in a subquery (its FROM items' aliases) is not checked
                 shown = f"{qualifier.name}.{column.name}" if qualifier is not None else column.name
                 if qualifier is not None and qualifier.name.lower() not in (self.visible, "excluded"):
                     yield Problem.of("SP203", "sqlite-update-qualifier", column=shown, alias=self.visible)
+                elif string:
+                    continue  # a double-quoted name that is no column is a string (SQLite's DQS fallback)
                 elif self.columns.get(column.name.lower()) is None and not self._is_rowid_name(column.name.lower()):
                     yield self._no_such_column(shown)
+
+    def _resolved_in_subquery(self, column: exp.Column, root: exp.Expression) -> bool:
+        """Whether an unqualified name in a DO UPDATE subquery resolves (or cannot be decided): the FROM items of each
+        enclosing SELECT, innermost first, then the DO UPDATE's table (resolveExprStep, outward by NameContext)."""
+        name = column.name.lower()
+        if name in _ROWID_NAMES:
+            return True  # the rowid of a FROM item's table, or of the DO UPDATE's
+        scopes = subquery_scopes(column, root)
+        if scopes is None:
+            return True
+        for select in scopes:
+            names = self._scope_names(select)
+            if names is None or name in names:
+                return True
+        return name in self.columns
+
+    def _double_quoted(self, clause: ConflictClause, ident: exp.Identifier) -> bool:
+        """Whether a quoted name is written in double quotes, which SQLite reads as a string when no column has the
+        name ([x] and `x` stay names). sqlglot read each clause in the first clause's place (upsert.py), so the
+        offset it gives is shifted by the distance between the two; a name whose quote cannot be found counts as
+        double-quoted (no SP202 is claimed)."""
+        start = ident.meta.get("start")
+        if not ident.args.get("quoted"):
+            return False
+        if start is None:
+            return True
+        at = start + clause.offset - self.upsert.clauses[0].offset
+        return not (0 <= at < len(self.upsert.sql) and self.upsert.sql[at] in "[`")
+
+    def _scope_names(self, select: exp.Select) -> set[str] | None:
+        """The column names a SELECT's FROM items give, and its result aliases (SQLite resolves those in WHERE,
+        GROUP BY, HAVING and ORDER BY); None when a FROM item's columns are not known."""
+        names = {item.alias.lower() for item in select.expressions if isinstance(item, exp.Alias)}
+        from_ = select.args.get("from_")
+        for item in ([from_.this] if from_ is not None else []) + [j.this for j in select.args.get("joins") or []]:
+            columns = self._item_columns(item, select)
+            if columns is None:
+                return None
+            names |= columns
+        return names
+
+    def _item_columns(self, item: exp.Expression, select: exp.Select) -> frozenset[str] | None:
+        """A FROM item's column names: a CTE's (which hides a table of its name), a table's, a derived table's."""
+        if isinstance(item, exp.Subquery):
+            return _output_names(item.this)
+        if not isinstance(item, exp.Table) or not isinstance(item.this, exp.Identifier) or item.args.get("catalog"):
+            return None
+        db = item.args.get("db")
+        if db is None:
+            cte = next((c for c in visible_ctes(select) if c.alias.lower() == item.name.lower()), None)
+            if cte is not None:
+                listed = cte.args["alias"].args.get("columns")
+                return frozenset(c.name.lower() for c in listed) if listed else _output_names(cte.this)
+        table = _locate(self.catalog, item.name, db.name if db is not None else None)
+        return frozenset(c.name.lower() for c in table.columns) if table is not None else None
 
     def _candidates(self) -> str:
         rule = rule_for("SP101")
@@ -385,6 +455,24 @@ class _Analysis:
         if clause.target_where_sql and not self.routed:
             hint += rule.text("sqlite-hint-partial-index")
         return hint
+
+
+def _output_names(query: exp.Expression) -> frozenset[str] | None:
+    """A derived table's column names: aliases and bare columns (SQLite names other expressions by their text and a
+    one-row VALUES by its expressions, which is not modelled)."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    if not isinstance(query, exp.Select):
+        return None
+    names = set()
+    for item in query.expressions:
+        if isinstance(item, exp.Alias):
+            names.add(item.alias.lower())
+        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Identifier):
+            names.add(item.name.lower())
+        else:
+            return None  # an expression, or a star
+    return frozenset(names)
 
 
 def _matches(term: _Tree, indexed: _Collate) -> bool:

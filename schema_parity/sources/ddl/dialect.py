@@ -8,6 +8,7 @@ SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Literal, TypeVar
 
@@ -284,7 +285,10 @@ class PostgresRules(Rules):
 
     def expression(self, text: str) -> exp.Expr | None:
         try:  # re-tokenized: the structural tokens have multi-word keywords split apart
-            ast = dialect_parser(self.name).parse(dialect_tokens(text, self.name), text)[0]
+            tokens = dialect_tokens(text, self.name)
+            if _misread_tests(tokens):
+                return None
+            ast = dialect_parser(self.name).parse(tokens, text)[0]
         except (ParseError, TokenError, RecursionError):  # RecursionError: nested deeper than sqlglot can read
             return None
         if ast is None:
@@ -635,3 +639,15 @@ def rules_for(dialect: Dialect) -> Rules:
     if dialect == "sqlite":
         return SqliteRules()
     raise ValueError(f"unsupported dialect {dialect!r} (expected 'postgresql' or 'sqlite')")
+
+
+def _misread_tests(tokens: list[Token]) -> bool:
+    """``IS [NOT] UNKNOWN``, ``IS [NOT] [form] NORMALIZED``, ``IS [NOT] DOCUMENT``: sqlglot reads the first as ``IS
+    NULL`` and the others as names, so its text would not be the engine's; the expression is kept as written."""
+    for previous, token in itertools.pairwise(tokens):
+        word, before = token.text.upper(), previous.text.upper()
+        if word in ("UNKNOWN", "NORMALIZED", "DOCUMENT") and before in ("IS", "NOT"):
+            return True
+        if word == "NORMALIZED" and before in ("NFC", "NFD", "NFKC", "NFKD"):
+            return True
+    return False
