@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
 
@@ -45,9 +45,11 @@ from schema_parity.catalog import (
     sorted_catalog,
 )
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
-from schema_parity.sources.ddl.declared import Declared
-from schema_parity.sources.ddl.model import Table as DeclaredTable
 from schema_parity.types import normalize_type
+
+if TYPE_CHECKING:
+    from schema_parity.sources.ddl.declared import Declared
+    from schema_parity.sources.ddl.model import Table as DeclaredTable
 
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
 
@@ -908,15 +910,23 @@ class _TableDdl:
         return next((c.name for c in self.constraints if c.kind == "unique" and c.signature == signature), None)
 
 
-#: Reads stored statements; SQLite's own rules for its own stored text (EXCLUDE there is a column name).
-_DECLARED = Declared("sqlite")
+@functools.cache
+def _declared() -> Declared:
+    """Reads stored statements; SQLite's own rules for its own stored text (EXCLUDE there is a column name).
+
+    Made, and the DDL readers imported, when the first statement is read: they import sqlglot (a tenth of a second
+    and more), which a process that only migrates (a test session's fresh databases) does not need.
+    """
+    from schema_parity.sources.ddl.declared import Declared
+
+    return Declared("sqlite")
 
 
 @functools.lru_cache(maxsize=4096)
 def _read_table(sql: str) -> _TableDdl | None:
     """The CREATE TABLE statement read by the DDL readers (cached: a migration run reflects the same text again
     after every revision); None when they do not read it."""
-    read = _DECLARED.table(sql)
+    read = _declared().table(sql)
     if read is None:
         return None
     table, found = read
@@ -944,7 +954,7 @@ class _IndexDdl:
 def _read_index(sql: str, table_sql: str) -> _IndexDdl | None:
     """An index's CREATE statement read by the DDL readers, against its table's columns (cached as tables are)."""
     table = _read_table(table_sql)
-    key = _DECLARED.index(sql, table.declared) if table is not None and table.declared is not None else None
+    key = _declared().index(sql, table.declared) if table is not None and table.declared is not None else None
     if key is None:
         return None
     return _IndexDdl(

@@ -17,12 +17,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-import sqlglot
 from alembic.operations import BatchOperations, Operations
 from alembic.operations import ops as alembic_ops
 from alembic.runtime.migration import MigrationContext
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.compat import (
     copy_column,
@@ -234,7 +231,12 @@ def _check_name(connection: sa.Connection, table: str, check: sa.CheckConstraint
 
 def _only_column(connection: sa.Connection, check: sa.CheckConstraint) -> str | None:
     """The one column a CHECK expression uses, as PostgreSQL folds its name, or None (several, none, or an
-    expression that cannot be read: PostgreSQL's table-level name is then the guess)."""
+    expression that cannot be read: PostgreSQL's table-level name is then the guess). sqlglot is imported here, the
+    one place that needs it: a migration without unnamed CHECKs does not pay for the import."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
     text = str(check.sqltext.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     try:
         tree = sqlglot.parse_one(text, read="postgres")
