@@ -27,9 +27,9 @@ _scalars = (
 _keys = st.text() | st.integers() | st.booleans() | st.none()  # json.dumps turns non-str keys into strings
 _values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.lists(inner, max_size=4).map(tuple)
-    | st.dictionaries(_keys, inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple) | st.dictionaries(_keys, inner, max_size=4)
+    ),
     max_leaves=30,
 )
 
