@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from schema_parity import __version__
+import schema_parity
 from schema_parity.check import CheckResult
 from schema_parity.explain import render_explain
 from schema_parity.findings import Finding
@@ -42,7 +42,7 @@ def sarif_dict(result: CheckResult, *, root: Path) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "schema-parity",
-                        "version": __version__,
+                        "version": schema_parity.__version__,
                         "rules": [
                             {
                                 "id": rule.code,
