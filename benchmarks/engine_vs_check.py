@@ -1,6 +1,7 @@
 """`schema-parity check` next to the embedded PostgreSQL server answering the same question, side by side in one run.
 
     python benchmarks/engine_vs_check.py [--sizes 1000 5000] [--repeat 1] [--keep DIR]
+    python benchmarks/engine_vs_check.py --check-only --python OTHER [--sizes 1000 5000] [--repeat 5]
 
 For N tables with one upsert each (N PRIMARY KEYs, UNIQUE constraints and partial unique indexes; the upserts cycle
 through targets that hit each key and one that misses), this writes ``schema.sql`` and ``app.sql`` and measures:
@@ -17,6 +18,11 @@ backend's, read from /proc: on a machine shared with other work, wall time measu
 The goal of issue 16 is at most 0.25. ``agree`` counts statements where the check's verdict (ok or error) is what
 the engine did. Medians over ``--repeat`` runs, after one warm-up run of the check. ``--python`` times another
 installation (e.g. a virtualenv of an older checkout) against the same corpus and server.
+
+``--check-only`` times the check alone, this interpreter's and ``--python``'s in turn (ABBA: which goes first
+alternates, so a change of the machine's load weighs on both alike), and prints the medians of their CPU: on a
+loaded machine the engine's own CPU swings between runs far more than the check's, so a change to the check is
+measured this way.
 """
 
 from __future__ import annotations
@@ -108,6 +114,25 @@ def embedded_url() -> tuple[str, str, object]:
     return url, binaries.version, lease
 
 
+def check_only(sizes: list[int], repeat: int, now: str, before: str) -> int:
+    """The check's CPU with two interpreters in turn on the same corpus, without the engine."""
+    print(f"{'tables':>7}  {'CPU, --python':>13}  {'CPU, this':>9}  change  runs")
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="sp-bench-") as scratch:
+            directory = Path(scratch)
+            (directory / "schema.sql").write_text(";\n".join(schema(n)) + ";\n")
+            (directory / "app.sql").write_text(";\n".join(upserts(n)) + ";\n")
+            cpu: dict[str, list[float]] = {before: [], now: []}
+            for python in (before, now):
+                run_check(directory, python)  # warm
+            for round_ in range(repeat):
+                for python in (before, now) if round_ % 2 == 0 else (now, before):
+                    cpu[python].append(run_check(directory, python)[1])
+            old, new = statistics.median(cpu[before]), statistics.median(cpu[now])
+            print(f"{n:>7}  {old:>12.3f}s  {new:>8.3f}s  {100 * (new - old) / old:>+5.1f}%  {repeat}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
@@ -115,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the generated corpus here (and keep it)")
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter whose schema-parity is timed (another checkout's venv, to compare)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="time the check alone, this interpreter's against --python's, interleaved")
     args = parser.parse_args(argv)
+    if args.check_only:
+        return check_only(args.sizes, args.repeat, sys.executable, args.python)
     url, version, lease = embedded_url()
     print(f"embedded PostgreSQL {version}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
     header = (f"{'tables':>7} {'upserts':>8}  {'check':>8} {'CPU':>7} {'peak RSS':>9}  {'engine':>8} {'CPU':>7}  "

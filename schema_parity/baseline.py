@@ -21,7 +21,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schema_parity import __version__
 from schema_parity.errors import ConfigError
 from schema_parity.findings import Finding
 
@@ -74,6 +73,8 @@ def write_baseline(target: Path, findings: Iterable[tuple[Finding, Sequence[str]
         }
         for print_, (finding, path) in sorted(first.items(), key=lambda item: (item[1][1], item[1][0].rule, item[0]))
     ]
+    from schema_parity import __version__  # importlib.metadata: only for a baseline written
+
     document = {"version": BASELINE_VERSION, "generated_by": f"schema-parity {__version__}", "findings": entries}
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

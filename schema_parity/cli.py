@@ -15,7 +15,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from schema_parity import __version__
 from schema_parity.catalog import DIALECTS
 from schema_parity.config import FORMATS, Config, Settings, check_codes, check_severity, resolve
 from schema_parity.errors import (
@@ -154,12 +153,22 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
     )
 
 
+class _Version(argparse.Action):
+    """``--version``, with the version read (importlib.metadata, some 30 ms) only when it is asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from schema_parity import __version__
+
+        print(f"schema-parity {__version__}")  # on stdout, as argparse's "version" action prints it
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schema-parity",
         description="Run your real Alembic migrations and check every ON CONFLICT against the schema they build.",
     )
-    parser.add_argument("--version", action="version", version=f"schema-parity {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show program's version number and exit")
     _add_global_options(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # argparse.SUPPRESS: a subcommand sets --debug/-v only when they are given after it

@@ -20,6 +20,7 @@ prints the line to add."""
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from schema_parity.check import CheckResult
@@ -96,4 +97,66 @@ def report_dict(result: CheckResult) -> dict[str, Any]:
 
 
 def render_json(result: CheckResult) -> str:
-    return json.dumps(report_dict(result), indent=2) + "\n"
+    return dumps_indented(report_dict(result)) + "\n"
+
+
+def dumps_indented(value: Any) -> str:
+    """``json.dumps(value, indent=2)``, byte for byte, for the plain values a report holds (str keys; str, int,
+    float, bool, None, list, tuple and dict values); anything else goes to ``json.dumps`` itself.
+
+    Why: with ``indent`` the standard library encodes in pure Python, one generator per level, which was a tenth of
+    a 5,000-site check's CPU; this builds the same text with one list and the C string encoder.
+    """
+    out: list[str] = []
+    try:
+        _encode(value, out, "\n")
+    except _NotPlain:
+        return json.dumps(value, indent=2)
+    return "".join(out)
+
+
+class _NotPlain(Exception):
+    """A value ``dumps_indented`` leaves to ``json.dumps`` (a non-str key, another type)."""
+
+
+def _encode(value: Any, out: list[str], newline: str) -> None:
+    """Append ``value`` at the indentation ``newline`` ends with (the order of checks is json.encoder's)."""
+    kind = type(value)
+    if kind is str:
+        out.append(encode_basestring_ascii(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            out.append(separator + encode_basestring_ascii(key) + ": ")
+            separator = "," + inner
+            _encode(item, out, inner)
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            separator = "," + inner
+            _encode(item, out, inner)
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float:
+        out.append(json.dumps(value))
+    else:
+        raise _NotPlain

@@ -8,15 +8,15 @@ identity when unrelated lines move. Suppressed and baselined findings are includ
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from schema_parity import __version__
+import schema_parity
 from schema_parity.check import CheckResult
 from schema_parity.explain import render_explain
 from schema_parity.findings import Finding
+from schema_parity.report.json import dumps_indented
 from schema_parity.rules import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -42,7 +42,7 @@ def sarif_dict(result: CheckResult, *, root: Path) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "schema-parity",
-                        "version": __version__,
+                        "version": schema_parity.__version__,
                         "rules": [
                             {
                                 "id": rule.code,
@@ -91,4 +91,4 @@ def _result(
 
 
 def render_sarif(result: CheckResult, *, root: Path) -> str:
-    return json.dumps(sarif_dict(result, root=root), indent=2) + "\n"
+    return dumps_indented(sarif_dict(result, root=root)) + "\n"

@@ -8,6 +8,7 @@ the message and hint its findings carry (``Rule.say``), so no finding's words ar
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -53,6 +54,14 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+def _render(template: str, fields: dict[str, object]) -> str:
+    """``template`` formatted; one without a brace is its own text (the pure-Python formatter costs some
+    microseconds even then, at every finding)."""
+    if "{" not in template and "}" not in template:
+        return template
+    return _FORMATTER.format(template, **fields)
+
+
 def _fields(template: str) -> frozenset[str]:
     return frozenset(field for _, field, _, _ in _FORMATTER.parse(template) if field is not None)
 
@@ -70,7 +79,7 @@ class Message:
     hint: str = ""
     pytest_hint: str = ""
 
-    @property
+    @functools.cached_property  # asked at every finding: the templates are parsed once
     def fields(self) -> frozenset[str]:
         """The names the templates take; ``Rule.say`` must be given exactly these."""
         return _fields(self.text) | _fields(self.hint) | _fields(self.pytest_hint)
@@ -124,9 +133,7 @@ class Rule:
         if missing:
             raise TypeError(f"{self.code} {id}: missing field(s) {', '.join(sorted(missing))}")
         return Said(
-            _FORMATTER.format(template.text, **fields),
-            _FORMATTER.format(template.hint, **fields),
-            _FORMATTER.format(template.pytest_hint, **fields),
+            _render(template.text, fields), _render(template.hint, fields), _render(template.pytest_hint, fields)
         )
 
     def text(self, id: str, **fields: object) -> str:

@@ -9,16 +9,22 @@ atomically by ``schema_parity.caches``, so concurrent runs can share it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from pathlib import Path
 
-from schema_parity import __version__
 from schema_parity.caches import JsonEntries
 from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.suppressions import Directive
 
-#: Part of every key: a new version, or a change of the Site fields, must not read old entries.
-_SALT = f"{__version__}|{','.join(f.name for f in dataclasses.fields(Site))}|".encode()
+
+@functools.cache
+def _salt() -> bytes:
+    """Part of every key: a new version, or a change of the Site fields, must not read old entries. Computed on first
+    use: the version comes from importlib.metadata, which a check without a cache does not otherwise import."""
+    from schema_parity import __version__
+
+    return f"{__version__}|{','.join(f.name for f in dataclasses.fields(Site))}|".encode()
 
 
 class ScanCache:
@@ -26,7 +32,7 @@ class ScanCache:
 
     def __init__(self, directory: Path, root: Path, settings: object) -> None:
         self._entries = JsonEntries(directory, "per-file scan results", fanout=True)
-        self._salt = _SALT + repr(settings).encode() + b"|"
+        self._salt = _salt() + repr(settings).encode() + b"|"
         self._tree = hashlib.sha256(str(root).encode())  # every Python file's name and bytes
         self._tree_key: bytes | None = None
 

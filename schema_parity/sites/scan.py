@@ -16,10 +16,9 @@ import os
 import re
 import tokenize
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
 from schema_parity.progress import Progress, say
@@ -27,11 +26,12 @@ from schema_parity.rules import rule_for
 from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.sites.cache import ScanCache
 from schema_parity.sites.files import UnreadableFile, read_source, walk
-from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.sql import sql_file_sites
-from schema_parity.sites.sqlalchemy import Project
 from schema_parity.suppressions import MARKER, Directive, directives_in
 from schema_parity.wrappers import Wrapper
+
+if TYPE_CHECKING:
+    from schema_parity.sites.sqlalchemy import Project
 
 __all__ = ["ScanResult", "internal_error", "resolve_jobs", "scan", "scan_file"]
 
@@ -170,6 +170,8 @@ def _file_sites(
         return [], [ScanProblem(name, 0, rule_for("SP903").text("not-utf8", error=exc))]
     try:
         if suffix == ".py":
+            from schema_parity.sites.python import sites_from_python  # not imported by a scan of .sql files only
+
             return sites_from_python(text, name, project=project, wrappers=wrappers)
         return sql_file_sites(text.replace("\r\n", "\n").replace("\r", "\n"), name)
     except Exception as exc:  # the safety net: one file's surprise must not stop the whole scan
@@ -189,12 +191,23 @@ def internal_error(name: str, exc: BaseException) -> ScanProblem:
     return ScanProblem(name, 0, rule_for("SP903").text("internal-error", kind=type(exc).__name__, error=exc))
 
 
-# Each worker process builds its own Project index over the same files (modules are parsed on first use).
+# Each worker process builds its own Project index over the same files when a Python file is first parsed (modules
+# are parsed on first use; a scan of .sql files alone does not import the SQLAlchemy site reader).
 _worker: dict[str, Any] = {}
 
 
 def _init_worker(root: Path, files: list[Path], wrappers: Sequence[Wrapper], max_file_size: int) -> None:
-    _worker.update(project=Project(root, files, max_file_size=max_file_size), wrappers=wrappers)
+    _worker.update(setup=(root, files, max_file_size), wrappers=wrappers)
+
+
+def _project() -> Project:
+    project = _worker.get("project")
+    if project is None:
+        from schema_parity.sites.sqlalchemy import Project
+
+        root, files, max_file_size = _worker["setup"]
+        project = _worker["project"] = Project(root, files, max_file_size=max_file_size)
+    return project
 
 
 def _examine_all(
@@ -213,6 +226,8 @@ def _examine_all(
             return _counted(map(_examine, work), len(work), progress)
         finally:
             _worker.clear()
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: some 30 ms that one process does not need
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=setup) as pool:
         return _counted(pool.map(_examine, work, chunksize=max(1, len(work) // (workers * 4))), len(work), progress)
 
@@ -239,7 +254,8 @@ def _examine(item: tuple[Path, str, bytes]) -> FileScan:
 
 
 def _examine_file(path: Path, name: str, data: bytes) -> FileScan:
-    sites, problems = _file_sites(data, path.suffix, name, project=_worker["project"], wrappers=_worker["wrappers"])
+    project = _project() if path.suffix == ".py" else None
+    sites, problems = _file_sites(data, path.suffix, name, project=project, wrappers=_worker["wrappers"])
     directives: list[Directive] = []
     if (sites or not problems) and MARKER in data:  # a file of which nothing was checked has nothing to suppress
         text = data.decode("utf-8", errors="replace")

@@ -133,26 +133,35 @@ class Cursor:
 
     def at(self, *words: str) -> bool:
         """The next tokens are these words."""
-        # Readers ask this of nearly every token, and the first word mostly differs: it is compared first, and the
-        # word of a token is computed once (inlined ``word``).
-        if not words:
-            return True
-        i = self.i
-        first: str | None = ""
-        if i < len(self.tokens):
-            first = self._words[i]
-            if first is None:
-                first = self._words[i] = word(self.tokens[i], self.text)
-        if first != words[0]:
-            return False
-        return all(self.word(ahead) == words[ahead] for ahead in range(1, len(words)))
+        # Readers ask this of nearly every token, and the first word mostly differs: the loop stops at the first
+        # word that differs, and the word of a token is computed once (inlined ``word``).
+        i, tokens, known = self.i, self.tokens, self._words
+        for ahead, expected in enumerate(words):
+            j = i + ahead
+            found: str | None = ""
+            if j < len(tokens):
+                found = known[j]
+                if found is None:
+                    found = known[j] = word(tokens[j], self.text)
+            if found != expected:
+                return False
+        return True
 
     def accept(self, *words: str) -> bool:
         """Step over these words when they come next."""
-        if self.at(*words):
-            self.i += len(words)
-            return True
-        return False
+        # ``at`` inlined: the readers try one alternative after another, so most calls end at the first word.
+        i, tokens, known = self.i, self.tokens, self._words
+        for ahead, expected in enumerate(words):
+            j = i + ahead
+            found: str | None = ""
+            if j < len(tokens):
+                found = known[j]
+                if found is None:
+                    found = known[j] = word(tokens[j], self.text)
+            if found != expected:
+                return False
+        self.i = i + len(words)
+        return True
 
     def skip(self, *alternatives: str) -> None:
         """Step over one optional word out of ``alternatives``."""

@@ -54,6 +54,13 @@ def _names(tokens: list[Token], replay: Replay) -> list[str]:
 def column_def(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found) -> Col:
     """``name type constraints…``: the column is added to ``table``, its keys and constraints to ``found``."""
     name = c.name()
+    if c.i == len(c.tokens) - 1 and c.word() not in _TYPE_ENDS:  # ``name type``: what the general path would read
+        type_token = c.tokens[c.i]
+        c.i += 1
+        col = Col(name, stmt.sql[type_token.start : type_token.end + 1])
+        table.columns.append(col)
+        replay.rules.column_type(replay.tables, table, col, col.type)
+        return col
     type_tokens = c.until(lambda cc: cc.word() in _TYPE_ENDS)
     type_text = stmt.sql[type_tokens[0].start : type_tokens[-1].end + 1] if type_tokens else ""
     col = Col(name, type_text)

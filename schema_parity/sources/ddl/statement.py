@@ -32,10 +32,17 @@ class Stmt:
 
     @classmethod
     def of(cls, statement: Statement) -> Stmt:
-        tokens = statement.tokens
-        if any(" " in token.text for token in tokens):  # a multi-word keyword (or a string with a space)
-            return cls(list(expand_multiword(tokens, statement.source)), statement.source, statement.line)
-        return cls(list(tokens), statement.source, statement.line)
+        tokens, source = statement.tokens, statement.source
+        if not any(" " in token.text for token in tokens):
+            return cls(list(tokens), source, statement.line)
+        # A multi-word keyword (``PRIMARY KEY``, or a string with a space): only those tokens are looked at again.
+        split: list[Token] = []
+        for token in tokens:
+            if " " in token.text:
+                split.extend(expand_multiword((token,), source))
+            else:
+                split.append(token)
+        return cls(split, source, statement.line)
 
     @property
     def text(self) -> str:
