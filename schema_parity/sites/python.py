@@ -30,8 +30,10 @@ from typing import TypeGuard
 from schema_parity.rules import rule_for
 from schema_parity.rules.undecided import reason
 from schema_parity.sites import Origin, ScanProblem, Site
-from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
+from schema_parity.sites.sql import LineIndex, Statement, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
+from schema_parity.sql.groups import SyntaxMismatch, closing, depths
+from schema_parity.sql.tokens import TokenType
 from schema_parity.wrappers import Wrapper
 
 _MARK = "__schema_parity_hole_{}__"
@@ -505,10 +507,10 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
     keywords = upsert_keywords(statement)
     assert keywords is not None
     insert, conflict = keywords
-    table = _table_span(tokens, insert)
-    target_end = next((i for i in range(conflict + 1, len(tokens)) if tokens[i].upper == "DO"), len(tokens))
-    columns = _parenthesised(tokens, table.stop)
-    set_heads = _set_heads(tokens, target_end)
+    table = _table_span(statement, insert)
+    target_end = next((i for i in range(conflict + 1, len(tokens)) if statement.word(i) == "DO"), len(tokens))
+    columns = _parenthesised(statement, table.stop)
+    set_heads = _set_heads(statement, target_end)
     reasons: list[tuple[int, str, str]] = []  # (rank, reason, key): the table name, then the target, then names
     fill: dict[str, str] = {}
     for index, token in enumerate(tokens):
@@ -518,70 +520,71 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
                 reasons.append((0, reason("string-table-at-run-time", label=label), "string-table-at-run-time"))
             elif conflict < index < target_end:
                 reasons.append((1, reason("string-target-at-run-time", label=label), "string-target-at-run-time"))
-            elif token.kind in ("string", "dollar"):
+            elif statement.is_string(index):
                 fill[match.group()] = "?"
-            elif (role := _name_role(tokens, index, columns, set_heads)) is not None:
+            elif (role := _name_role(statement, index, columns, set_heads)) is not None:
                 reasons.append((2, reason("string-name-spliced", label=label, role=role), "string-name-spliced"))
             else:
-                fill[match.group()] = "(?)" if tokens[index - 1].upper == "VALUES" else "?"
+                fill[match.group()] = "(?)" if statement.word(index - 1) == "VALUES" else "?"
     if reasons:
         _, said, key = min(reasons)
         return None, said, key
     return _MARK_RE.sub(lambda match: fill.get(match.group(), "?"), sql), None, None
 
 
-def _name_role(tokens: tuple[Token, ...], index: int, columns: range, set_heads: set[int]) -> str | None:
-    """What kind of name a hole at ``tokens[index]`` stands for, or None if it stands for a value."""
-    token = tokens[index]
-    if token.kind == "ident" or not _MARK_RE.fullmatch(token.text):
+def _name_role(statement: Statement, index: int, columns: range, set_heads: set[int]) -> str | None:
+    """What kind of name a hole at token ``index`` stands for, or None if it stands for a value."""
+    tokens = statement.tokens
+    if statement.is_identifier(index) or not _MARK_RE.fullmatch(tokens[index].text):
         return "part of an identifier"
-    previous = tokens[index - 1] if index else None
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    if (previous is not None and previous.text == ".") or (following is not None and following.text == "."):
+    previous = tokens[index - 1].token_type if index else None
+    following = tokens[index + 1].token_type if index + 1 < len(tokens) else None
+    if TokenType.DOT in (previous, following):
         return "part of a qualified name"
     if index in columns:
         return "the insert column list"
     if index in set_heads:
         return "a DO UPDATE SET assignment"
-    if previous is not None and previous.upper in _NAME_AFTER:
-        return f"a name after {previous.upper}"
+    if index and statement.word(index - 1) in _NAME_AFTER:
+        return f"a name after {statement.word(index - 1)}"
     return None
 
 
-def _table_span(tokens: tuple[Token, ...], insert: int) -> range:
+def _table_span(statement: Statement, insert: int) -> range:
     """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
-    start = insert + 2 if tokens[insert + 1].upper == "INTO" else insert + 4
+    tokens = statement.tokens
+    start = insert + 2 if statement.word(insert + 1) == "INTO" else insert + 4
     end = start + 1
-    while end + 1 < len(tokens) and tokens[end].text == ".":
+    while end + 1 < len(tokens) and tokens[end].token_type == TokenType.DOT:
         end += 2
     return range(start, min(end, len(tokens)))
 
 
-def _parenthesised(tokens: tuple[Token, ...], start: int) -> range:
-    """Token indexes of the parenthesised group starting at ``start``, or an empty range."""
-    if start >= len(tokens) or tokens[start].text != "(":
+def _parenthesised(statement: Statement, start: int) -> range:
+    """Token indexes of the parenthesised group starting at ``start`` (to the end when never closed), or an empty
+    range."""
+    tokens = statement.tokens
+    if start >= len(tokens) or tokens[start].token_type != TokenType.L_PAREN:
         return range(0)
-    depth = 0
-    for index in range(start, len(tokens)):
-        depth += {"(": 1, ")": -1}.get(tokens[index].text, 0)
-        if depth == 0:
-            return range(start, index + 1)
-    return range(start, len(tokens))
+    try:
+        return range(start, closing(tokens, start) + 1)
+    except SyntaxMismatch:
+        return range(start, len(tokens))
 
 
-def _set_heads(tokens: tuple[Token, ...], do: int) -> set[int]:
+def _set_heads(statement: Statement, do: int) -> set[int]:
     """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned)."""
+    tokens = statement.tokens
     heads: set[int] = set()
-    if not (do + 2 < len(tokens) and tokens[do + 1].upper == "UPDATE" and tokens[do + 2].upper == "SET"):
+    if not (do + 2 < len(tokens) and statement.word(do + 1) == "UPDATE" and statement.word(do + 2) == "SET"):
         return heads
-    depth = 0
     heads.add(do + 3)
-    for index in range(do + 3, len(tokens)):
-        token = tokens[index]
-        depth += {"(": 1, ")": -1}.get(token.text, 0)
-        if depth == 0 and token.upper in ("WHERE", "RETURNING"):
+    for index, depth in enumerate(depths(tokens[do + 3 :]), do + 3):
+        if depth:
+            continue
+        if statement.word(index) in ("WHERE", "RETURNING"):
             break
-        if depth == 0 and token.text == ",":
+        if tokens[index].token_type == TokenType.COMMA:
             heads.add(index + 1)
     return heads
 

@@ -1,11 +1,16 @@
-"""Finding upserts in SQL text: a small tokenizer and statement splitter for PostgreSQL and SQLite scripts.
+"""Finding upserts in SQL text: statements split on the shared reader's tokens (``schema_parity.sql``).
 
-sqlglot is not used here because a script must be split *before* it can be parsed, and one statement sqlglot cannot
-parse must not hide the others. The tokenizer knows what can hide a ``;`` or an ``ON CONFLICT``: string literals
-(``'...'`` with ``''``, ``E'...'`` with backslash escapes), quoted identifiers (``"..."``, ```...```, ``[...]``),
-``--`` and nested ``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END``
-body of ``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements
-inside it are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+A script must be split *before* it can be parsed, and one statement that cannot be parsed must not hide the others;
+the split reads sqlglot's tokens of the ``scan`` lexicon (:mod:`schema_parity.sql.tokens`), which know what can hide
+a ``;`` or an ``ON CONFLICT``: string literals (``'...'`` with ``''``, ``E'...'`` with backslash escapes), quoted
+identifiers (``"..."``, ```...```; ``[...]`` without quotes or line breaks is one too, as below), ``--`` and nested
+``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END`` body of
+``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements inside it
+are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+
+The upsert scan skims (:func:`schema_parity.sql.skim.skip_statement`) and tokenizes only the statements that may hold
+an upsert, each once, from its start to the ``;`` the skim found (or a growing window when the skim is not sure):
+tokens are never held for more than the statement being read, and only the upserts are kept.
 
 A quote, dollar quote or block comment that is never closed swallows the rest of the script: PostgreSQL and SQLite
 reject such a script, and nothing after it can be checked, which ``sql_file_sites`` reports rather than pass over.
@@ -17,70 +22,74 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
-from schema_parity.sql.skim import block_comment_end, skip_statement
+from schema_parity.sql.skim import COPY_DATA_END, block_comment_end, skip_statement, statement_end
+from schema_parity.sql.tokens import Token, TokenType, scan_word, tokenize
 
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>--[^\n]*)
-    | (?P<block>/\*)
-    | (?P<string>[eE]'(?:[^'\\]|\\.|'')*\\?'?|'(?:[^']|'')*'?)
-    | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]'"\n]*\])
-    | (?P<dollar>\$(?:[^\W\d]\w*)?\$)
-    | (?P<word>[^\W\d][\w$]*)
-    | (?P<number>\d[\w.]*)
-    | (?P<param>\$\d+)
-    | (?P<op>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-#: A closed string or quoted identifier; an unclosed one runs to the end of the text (a lone trailing backslash too).
-_CLOSED = {
-    "string": re.compile(r"[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'", re.DOTALL),
-    "ident": re.compile(r'"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]'),
-}
-_UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
-_COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 #: A ``BEGIN`` starts a statement body (not a transaction) in a ``CREATE`` statement with one of these words.
 _BODY_WORDS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE"})
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
-#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i, U+0131,
-#: into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
+#: :func:`scan_word` compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i,
+#: U+0131, into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
 _UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
+#: A ``[...]`` identifier (SQLite, SQL Server): no quote or line break inside, or ``[`` is an operator.
+_BRACKETED = re.compile(r"\[[^\]'\"\n]*\]")
+_SPACE_OR_LINE_COMMENT = re.compile(r"(?:\s+|--[^\n]*)*")
+_NUMBER = re.compile(r"\d[\w.]*")
+_BRACKET_TO_END = re.compile(r"\[[^\]'\"\n]*\Z")
+_DIGITS = re.compile(r"\d+")
+_DOLLAR = re.compile(r"\$(?:[^\W\d]\w*)?\$")
+_MAYBE_OWN = frozenset({TokenType.HEREDOC_STRING, TokenType.L_BRACKET, TokenType.NUMBER})
+#: Characters tokenized at first for a statement the skim could not bound; doubled while the statement goes on.
+_WINDOW = 1 << 12
+_STRING_TYPES = frozenset(
+    {TokenType.STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING}
+)
 
 
-class Token(NamedTuple):
-    """A token that matters to SQL (comments and whitespace are dropped); ``start``/``end`` are offsets in the text."""
-
-    kind: str  # word, string, ident, dollar, number, param, op
-    start: int
-    end: int
-    text: str
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statement:
-    """One statement of a script: its tokens without the closing ``;`` (never empty)."""
+    """One statement of a script: its tokens without the closing ``;`` (never empty), which index ``source``, the
+    part of the script from ``offset`` on that was tokenized (the ``[...]`` identifiers masked, see ``_Window``).
+    Two statements are equal when they span the same text of the script, with the same inner statements."""
 
+    source: str
+    offset: int
     tokens: tuple[Token, ...]
     inner: tuple[Statement, ...] = ()
     """Statements of a ``BEGIN ... END`` body, for trigger bodies and ``BEGIN ATOMIC`` functions."""
 
     @property
     def start(self) -> int:
-        return self.tokens[0].start
+        """Offset of the first token in the script."""
+        return self.offset + self.tokens[0].start
 
     @property
     def end(self) -> int:
-        return self.tokens[-1].end
+        """Offset just past the last token in the script."""
+        return self.offset + self.tokens[-1].end + 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Statement):
+            return NotImplemented
+        return (self.start, self.end, self.inner) == (other.start, other.end, other.inner)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def word(self, index: int) -> str:
+        """The upper-cased bare word of token ``index``, ``""`` for anything else."""
+        return scan_word(self.tokens[index], self.source)
+
+    def is_string(self, index: int) -> bool:
+        """Token ``index`` is a string literal (quoted or dollar-quoted)."""
+        return self.tokens[index].token_type in _STRING_TYPES
+
+    def is_identifier(self, index: int) -> bool:
+        """Token ``index`` is a quoted identifier."""
+        return self.tokens[index].token_type == TokenType.IDENTIFIER
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,99 @@ def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     return list(_Splitter(text, psql=psql))
 
 
+class _Window:
+    """The tokens of ``text[start:stop]``, read once: sqlglot's ``scan`` tokens, the few the site finder reads its own
+    way (see :func:`_own_reading`), and where reading stopped on a construct never closed: ``stopped_at``, or
+    ``open_dollar``, the offset and tag of a dollar quote that runs to the end of the window; a window that ends
+    inside ``[...]`` is ``open_bracket``."""
+
+    def __init__(self, text: str, start: int, stop: int) -> None:
+        self.source = source = text[start:stop]
+        tokenized = tokenize(source, "scan")
+        tokens = tokenized.tokens
+        self.open_dollar: tuple[int, str] | None = None
+        self.open_bracket = False
+        """A ``[`` that may open an identifier closed past the window (its ``;`` would not end a statement)."""
+        if any(token.token_type in _MAYBE_OWN for token in tokens):
+            read: list[Token] = []
+            while (found := _own_reading(source, tokens)) is not None:
+                index, mine = found
+                read += tokens[:index]
+                read.append(mine)
+                after = mine.end + 1  # sqlglot reads on from there, as from the start of a text
+                tokenized = tokenize(" " * after + source[after:], "scan")
+                tokens = tokenized.tokens
+            tokens = read + tokens
+            self.open_bracket = any(
+                token.token_type == TokenType.L_BRACKET and _BRACKET_TO_END.match(source, token.start)
+                for token in tokens
+            )
+            last = read[-1] if read and not tokenized.tokens else None
+            if last is not None and last.token_type == TokenType.HEREDOC_STRING:
+                tag = _DOLLAR.match(last.text)
+                assert tag is not None
+                if len(last.text) < 2 * len(tag.group()) or not last.text.endswith(tag.group()):
+                    self.open_dollar = (last.start, tag.group())
+        self.tokens = tokens
+        self.stopped_at = tokenized.stopped_at
+
+
+def _own_reading(source: str, tokens: list[Token]) -> tuple[int, Token] | None:
+    """The first token the site finder reads its own way where sqlglot's reading differs, with the index of the
+    sqlglot token it starts at: a dollar quote (PostgreSQL's tag, a letter then letters and digits; sqlglot takes
+    any text up to the next ``$``), a ``[...]`` identifier (sqlglot reads ``[`` as an operator), ``$`` and its digits
+    (a parameter: ``$1E'x'`` is not the number ``1E``) and a number running on over letters, digits and dots
+    (``1a``, ``1.2.3``, where sqlglot stops). sqlglot's tokens after it may be misreadings: they are read again."""
+    previous: Token | None = None
+    for index, token in enumerate(tokens):
+        kind = token.token_type
+        if kind not in _MAYBE_OWN:
+            previous = token
+            continue
+        at, mine = token.start, None
+        if kind == TokenType.HEREDOC_STRING:  # the scan lexicon's lone ``$``
+            if (match := _DOLLAR.match(source, at)) is not None:
+                tag = match.group()
+                closing = source.find(tag, match.end())
+                end = len(source) if closing < 0 else closing + len(tag)
+                mine = Token(TokenType.HEREDOC_STRING, source[at:end], token.line, token.col, at, end - 1)
+            elif (match := _DIGITS.match(source, at + 1)) is not None:
+                number = tokens[index + 1] if index + 1 < len(tokens) else None
+                if number is None or number.start != at + 1 or number.end + 1 != match.end():
+                    end = match.end()
+                    mine = Token(TokenType.PARAMETER, source[at:end], token.line, token.col, at, end - 1)
+        elif kind == TokenType.L_BRACKET:
+            if (match := _BRACKETED.match(source, at)) is not None:
+                mine = Token(TokenType.IDENTIFIER, match.group(), token.line, token.col, at, match.end() - 1)
+        elif previous is None or previous.token_type != TokenType.HEREDOC_STRING or previous.end != at - 1:
+            match = _NUMBER.match(source, at)  # a NUMBER, not the digits of a parameter
+            if match is not None and match.end() != token.end + 1:
+                mine = Token(TokenType.NUMBER, match.group(), token.line, token.col, at, match.end() - 1)
+        if mine is not None:
+            return index, mine
+        previous = token
+    return None
+
+
+def _unclosed_token(source: str, at: int) -> tuple[int, Token | None, str]:
+    """Where the quote or comment that is never closed begins, at or after ``at`` (past whitespace and closed
+    comments: sqlglot stops after its last token), the token it makes (it runs to the end; none for a comment), and
+    its name for the message (dollar quotes are found by ``_Window``)."""
+    while True:
+        at = _SPACE_OR_LINE_COMMENT.match(source, at).end()  # type: ignore[union-attr]
+        if not source.startswith("/*", at) or (closed := block_comment_end(source, at)) < 0:
+            break
+        at = closed
+    head = source[at : at + 2]
+    if head == "/*":
+        return at, None, "block comment /*"
+    if head[:1] in '"`':
+        what, kind = "quoted identifier", TokenType.IDENTIFIER
+    else:
+        what, kind = "quoted string", TokenType.STRING
+    return at, Token(kind, source[at:], 1, 1, at, len(source) - 1), what
+
+
 class _Splitter:
     """The statements of a script, yielded one at a time (a large file never holds all its tokens at once);
     after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest.
@@ -117,55 +219,55 @@ class _Splitter:
         self.unclosed: Unclosed | None = None
 
     def __iter__(self) -> Iterator[Statement]:
-        text, psql = self.text, self.psql
+        text, length, pos = self.text, len(self.text), 0
+        while pos < length:
+            if self.upserts_only:
+                skipped = skip_statement(text, pos, _UPSERT_SCAN_KEEPS)
+                if skipped is not None:
+                    pos = skipped
+                    continue
+                bound = statement_end(text, pos)
+            else:
+                bound = None
+            stop = bound if bound is not None else min(length, pos + _WINDOW)
+            while True:
+                window = _Window(text, pos, stop)
+                done, resume = self._split(window, pos, stop == length)
+                if resume is not None:
+                    yield from done
+                    pos = resume
+                    break
+                stop = min(length, pos + 2 * (stop - pos))  # the statement goes on past the window
+
+    def _split(self, window: _Window, offset: int, last: bool) -> tuple[list[Statement], int | None]:
+        """The statements of one window, and the script offset to read on from; None when the window ends inside a
+        statement that is not the script's last (it is read again from its start in a larger window)."""
+        source, psql, tokens = window.source, self.psql, window.tokens
+        done: list[Statement] = []
         current: list[Token] = []
         body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
         inner: list[Statement] = []
         depth = 0  # BEGIN/CASE ... END nesting inside a block statement
         body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
-        pos = 0
-        length = len(text)
-        match_token = _TOKEN.match
-        skim = self.upserts_only
-        while pos < length:
-            if skim and not current and not depth:
-                skipped = skip_statement(text, pos, _UPSERT_SCAN_KEEPS)
-                if skipped is not None:
-                    pos = skipped
-                    continue
-                skim = False  # this statement is tokenized; skimming resumes after it
-            if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
-                newline = text.find("\n", pos)
-                pos = length if newline < 0 else newline + 1
-                skim = self.upserts_only
-                continue
-            match = match_token(text, pos)
-            assert match is not None  # the last alternative matches any character
-            kind = match.lastgroup
-            end = match.end()
-            if kind in ("ws", "comment"):
-                pos = end
-                continue
-            if kind == "block":
-                end = block_comment_end(text, pos)
-                if end < 0:
-                    self.unclosed = Unclosed(pos, "block comment /*", current[0].start if current else pos)
-                    end = length
-                pos = end
-                continue
-            if kind == "dollar":
-                closing = text.find(match.group(), end)
-                end = length if closing < 0 else closing + len(match.group())
-                if closing < 0:
-                    self.unclosed = Unclosed(
-                        pos, f"dollar-quoted string {match.group()}", current[0].start if current else pos
-                    )
-            elif end == length and kind in _CLOSED and not _CLOSED[kind].fullmatch(text, pos):
-                self.unclosed = Unclosed(pos, _UNCLOSED[kind], current[0].start if current else pos)
-            assert kind is not None
-            token = Token(kind, pos, end, text[pos:end])
-            pos = end
-            word = token.text.upper() if kind == "word" else ""  # Token.upper, inlined: asked of every token
+        consumed = 0  # window offset just past the last complete statement
+        unclosed: tuple[int, str] | None = None
+        if (window.open_dollar is not None or window.open_bracket) and not last:
+            return [], None  # the dollar quote or the brackets may close past the window
+        if window.open_dollar is not None:  # its token runs to the end of the script
+            at, tag = window.open_dollar
+            unclosed = (at, f"dollar-quoted string {tag}")
+        elif window.stopped_at is not None and last:  # never closed: it runs to the end of the script
+            at, extra, what = _unclosed_token(source, window.stopped_at)
+            tokens = [*tokens, extra] if extra is not None else tokens
+            unclosed = (at, what)
+        for token in tokens:
+            kind = token.token_type
+            if psql and not current and kind == TokenType.BACKSLASH:  # psql meta-command: runs to the line's end
+                newline = source.find("\n", token.start)
+                if newline < 0 and not last:
+                    return ([], None) if not done else (done, offset + consumed)
+                return done, (offset + newline + 1 if newline >= 0 else offset + len(source))
+            word = scan_word(token, source)
             if depth:
                 if word in ("BEGIN", "CASE"):
                     depth += 1
@@ -173,11 +275,11 @@ class _Splitter:
                     depth -= 1
                 if depth == 0:
                     if body:
-                        inner.append(Statement(tuple(body)))
+                        inner.append(Statement(source, offset, tuple(body)))
                     body = []
-                elif token.text == ";" and depth == 1:
+                elif kind == TokenType.SEMICOLON and depth == 1:
                     if body:
-                        inner.append(Statement(tuple(body)))
+                        inner.append(Statement(source, offset, tuple(body)))
                     body = []
                     current.append(token)
                     continue
@@ -185,28 +287,36 @@ class _Splitter:
                     body.append(token)
                 current.append(token)
                 continue
-            if token.text == ";":
-                skim = self.upserts_only
+            if kind == TokenType.SEMICOLON:
+                consumed = token.end + 1
                 if current:
-                    yield Statement(tuple(current), tuple(inner))
-                    if psql and _is_copy_from_stdin(current):
-                        data_end = _COPY_DATA_END.search(text, pos)
-                        pos = data_end.end() if data_end else length
+                    done.append(Statement(source, offset, tuple(current), tuple(inner)))
+                    if psql and _is_copy_from_stdin(current, source):
+                        data_end = COPY_DATA_END.search(self.text, offset + consumed)
+                        return done, (data_end.end() if data_end else len(self.text))
                 current, inner, body_word = [], [], False
+                if self.upserts_only:
+                    return done, offset + consumed
                 continue
-            if word == "BEGIN" and body_word and current[0].upper == "CREATE":
+            if word == "BEGIN" and body_word and scan_word(current[0], source) == "CREATE":
                 depth = 1
             elif word in _BODY_WORDS:
                 body_word = True
             current.append(token)
+        if not last:
+            return (done, offset + consumed) if done else ([], None)
+        if unclosed is not None:
+            at, what = unclosed
+            self.unclosed = Unclosed(offset + at, what, offset + (current[0].start if current else at))
         if body:
-            inner.append(Statement(tuple(body)))
+            inner.append(Statement(source, offset, tuple(body)))
         if current:
-            yield Statement(tuple(current), tuple(inner))
+            done.append(Statement(source, offset, tuple(current), tuple(inner)))
+        return done, offset + len(source)
 
 
-def _is_copy_from_stdin(tokens: list[Token]) -> bool:
-    words = [token.upper for token in tokens]
+def _is_copy_from_stdin(tokens: list[Token], source: str) -> bool:
+    words = [scan_word(token, source) for token in tokens]
     return words[:1] == ["COPY"] and "STDIN" in words and "FROM" in words
 
 
@@ -225,21 +335,19 @@ def _upserts(statements: Iterable[Statement]) -> list[Statement]:
 
 def upsert_keywords(statement: Statement) -> tuple[int, int] | None:
     """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
-    tokens = statement.tokens
+    source = statement.source
+    words = [scan_word(token, source) for token in statement.tokens]
     insert = None
-    for index, token in enumerate(tokens):
-        if token.kind != "word":
-            continue
-        word = token.text.upper()
-        if word == "INSERT" and insert is None and _followed_by_into(tokens, index):
+    for index, word in enumerate(words):
+        if word == "INSERT" and insert is None and _followed_by_into(words, index):
             insert = index
-        elif word == "CONFLICT" and insert is not None and tokens[index - 1].upper == "ON":
+        elif word == "CONFLICT" and insert is not None and words[index - 1] == "ON":
             return insert, index
     return None
 
 
-def _followed_by_into(tokens: tuple[Token, ...], index: int) -> bool:
-    following = [token.upper for token in tokens[index + 1 : index + 4]]
+def _followed_by_into(words: list[str], index: int) -> bool:
+    following = words[index + 1 : index + 4]
     return following[:1] == ["INTO"] or (following[:1] == ["OR"] and following[2:3] == ["INTO"])
 
 
