@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from schema_parity.sites import Site
 from schema_parity.sites.sql import _Splitter, _upserts, sites_from_sql, split_statements
+from schema_parity.upsert import parse_upsert
 from tests.strategies import SCRIPT_FRAGMENTS
 
 
@@ -119,6 +120,25 @@ def test_sqlite_trigger_body_statements_are_sites_of_their_own() -> None:
     assert _sites(text) == [(4, 3, "INSERT INTO agg (a) VALUES (new.a) ON CONFLICT (a) DO UPDATE SET n = n + 1")]
     statements = split_statements(textwrap.dedent(text))
     assert [s.tokens[0].text.upper() for s in statements] == ["BEGIN", "CREATE", "INSERT", "COMMIT"]
+
+
+def test_begin_atomic_body_statements_start_at_their_first_word() -> None:
+    """``ATOMIC`` belongs to ``BEGIN``: the body's first statement was once read as ``ATOMIC INSERT ...``, a site
+    that no engine parses."""
+    text = """\
+        CREATE FUNCTION f() RETURNS void LANGUAGE sql
+        BEGIN ATOMIC
+          INSERT INTO w VALUES (1) ON CONFLICT DO NOTHING;
+          INSERT INTO w VALUES (2) ON CONFLICT DO NOTHING;
+        END;
+        """
+    sites = _sites(text)
+    assert sites == [
+        (3, 3, "INSERT INTO w VALUES (1) ON CONFLICT DO NOTHING"),
+        (4, 3, "INSERT INTO w VALUES (2) ON CONFLICT DO NOTHING"),
+    ]
+    for _, _, sql in sites:
+        assert sql is not None and parse_upsert(sql, "postgresql").table.text == "w"
 
 
 def test_psql_meta_commands_and_copy_data_are_skipped() -> None:

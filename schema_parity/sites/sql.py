@@ -248,6 +248,7 @@ class _Splitter:
         body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
         inner: list[Statement] = []
         depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+        atomic = False  # the previous token opened a body: an ATOMIC now belongs to that BEGIN
         body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
         consumed = 0  # window offset just past the last complete statement
         unclosed: tuple[int, str] | None = None
@@ -268,6 +269,11 @@ class _Splitter:
                     return ([], None) if not done else (done, offset + consumed)
                 return done, (offset + newline + 1 if newline >= 0 else offset + len(source))
             word = scan_word(token, source)
+            if atomic:
+                atomic = False
+                if word == "ATOMIC":  # PostgreSQL's BEGIN ATOMIC: not the first word of the body's first statement
+                    current.append(token)
+                    continue
             if depth:
                 if word in ("BEGIN", "CASE"):
                     depth += 1
@@ -299,7 +305,7 @@ class _Splitter:
                     return done, offset + consumed
                 continue
             if word == "BEGIN" and body_word and scan_word(current[0], source) == "CREATE":
-                depth = 1
+                depth, atomic = 1, True
             elif word in _BODY_WORDS:
                 body_word = True
             current.append(token)
