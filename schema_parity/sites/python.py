@@ -20,21 +20,21 @@ import sys
 import tokenize
 import unicodedata
 import warnings
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from schema_parity.rules import rule_for
 from schema_parity.rules.undecided import reason
 from schema_parity.sites import Origin, ScanProblem, Site
-from schema_parity.sites.sql import LineIndex, Statement, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
-from schema_parity.sql.groups import SyntaxMismatch, closing, depths
-from schema_parity.sql.tokens import TokenType
 from schema_parity.wrappers import Wrapper
+
+if TYPE_CHECKING:
+    from schema_parity.sites.sql import Statement
 
 _MARK = "__schema_parity_hole_{}__"
 _MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")
@@ -226,6 +226,17 @@ def alembic_revision(tree: ast.Module) -> str | None:
     return None
 
 
+class _LineIndex:
+    """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
 class _Module:
     """One parsed module: its text geometry, its string constants, and the walk that finds sites."""
 
@@ -233,7 +244,7 @@ class _Module:
         self.source = source
         self.path = path
         self.tree = tree
-        self.lines = LineIndex(source)
+        self.lines = _LineIndex(source)
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self.line_texts = source.split("\n")
         self.constants = _module_constants(tree)
@@ -486,6 +497,10 @@ class _Module:
         text = "".join(text_parts)
         if not _mentions_upsert(text):
             return []
+        # The SQL reader (sqlglot's tokenizer) is imported by the first string that may hold an upsert: a scan whose
+        # files are all cached, or hold none, does not load it (a tenth of a warm scan's time).
+        from schema_parity.sites.sql import upsert_statements
+
         sites = []
         for statement in upsert_statements(text, psql=False):
             line, column = self.lines.position(offsets[statement.start])
@@ -504,13 +519,13 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
     if not labels or not _MARK_RE.search(sql):
         return sql, None, None
     tokens = statement.tokens
-    keywords = upsert_keywords(statement)
+    keywords = statement.upsert_keywords()
     assert keywords is not None
     insert, conflict = keywords
-    table = _table_span(statement, insert)
+    table = statement.table_span(insert)
     target_end = next((i for i in range(conflict + 1, len(tokens)) if statement.word(i) == "DO"), len(tokens))
-    columns = _parenthesised(statement, table.stop)
-    set_heads = _set_heads(statement, target_end)
+    columns = statement.group(table.stop)
+    set_heads = statement.set_heads(target_end)
     reasons: list[tuple[int, str, str]] = []  # (rank, reason, key): the table name, then the target, then names
     fill: dict[str, str] = {}
     for index, token in enumerate(tokens):
@@ -537,9 +552,7 @@ def _name_role(statement: Statement, index: int, columns: range, set_heads: set[
     tokens = statement.tokens
     if statement.is_identifier(index) or not _MARK_RE.fullmatch(tokens[index].text):
         return "part of an identifier"
-    previous = tokens[index - 1].token_type if index else None
-    following = tokens[index + 1].token_type if index + 1 < len(tokens) else None
-    if TokenType.DOT in (previous, following):
+    if statement.is_dot(index - 1) or statement.is_dot(index + 1):
         return "part of a qualified name"
     if index in columns:
         return "the insert column list"
@@ -548,45 +561,6 @@ def _name_role(statement: Statement, index: int, columns: range, set_heads: set[
     if index and statement.word(index - 1) in _NAME_AFTER:
         return f"a name after {statement.word(index - 1)}"
     return None
-
-
-def _table_span(statement: Statement, insert: int) -> range:
-    """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
-    tokens = statement.tokens
-    start = insert + 2 if statement.word(insert + 1) == "INTO" else insert + 4
-    end = start + 1
-    while end + 1 < len(tokens) and tokens[end].token_type == TokenType.DOT:
-        end += 2
-    return range(start, min(end, len(tokens)))
-
-
-def _parenthesised(statement: Statement, start: int) -> range:
-    """Token indexes of the parenthesised group starting at ``start`` (to the end when never closed), or an empty
-    range."""
-    tokens = statement.tokens
-    if start >= len(tokens) or tokens[start].token_type != TokenType.L_PAREN:
-        return range(0)
-    try:
-        return range(start, closing(tokens, start) + 1)
-    except SyntaxMismatch:
-        return range(start, len(tokens))
-
-
-def _set_heads(statement: Statement, do: int) -> set[int]:
-    """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned)."""
-    tokens = statement.tokens
-    heads: set[int] = set()
-    if not (do + 2 < len(tokens) and statement.word(do + 1) == "UPDATE" and statement.word(do + 2) == "SET"):
-        return heads
-    heads.add(do + 3)
-    for index, depth in enumerate(depths(tokens[do + 3 :]), do + 3):
-        if depth:
-            continue
-        if statement.word(index) in ("WHERE", "RETURNING"):
-            break
-        if tokens[index].token_type == TokenType.COMMA:
-            heads.add(index + 1)
-    return heads
 
 
 def _mentions_upsert(text: str) -> bool:

@@ -19,19 +19,19 @@ reject such a script, and nothing after it can be checked, which ``sql_file_site
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
+from schema_parity.sql.groups import SyntaxMismatch, closing, depths
 from schema_parity.sql.skim import COPY_DATA_END, block_comment_end, skip_statement, statement_end
-from schema_parity.sql.tokens import Token, TokenType, scan_word, tokenize
+from schema_parity.sql.tokens import Token, TokenType, scan_words, tokenize
 
 #: A ``BEGIN`` starts a statement body (not a transaction) in a ``CREATE`` statement with one of these words.
 _BODY_WORDS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE"})
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
-#: :func:`scan_word` compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i,
+#: :func:`scan_words` compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i,
 #: U+0131, into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
 _UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
 #: A ``[...]`` identifier (SQLite, SQL Server): no quote or line break inside, or ``[`` is an operator.
@@ -41,6 +41,8 @@ _NUMBER = re.compile(r"\d[\w.]*")
 _BRACKET_TO_END = re.compile(r"\[[^\]'\"\n]*\Z")
 _DIGITS = re.compile(r"\d+")
 _DOLLAR = re.compile(r"\$(?:[^\W\d]\w*)?\$")
+#: Characters after a run of digits that end a number for sqlglot and for ``\\d[\\w.]*`` alike ("" is the end).
+_AFTER_DIGITS = frozenset(["", " ", "\t", "\n", "\r", ",", ")", "(", ";", "'", "=", "+", "-", "*", "/", "<", ">", ":"])
 _MAYBE_OWN = frozenset({TokenType.HEREDOC_STRING, TokenType.L_BRACKET, TokenType.NUMBER})
 #: Characters tokenized at first for a statement the skim could not bound; doubled while the statement goes on.
 _WINDOW = 1 << 12
@@ -58,6 +60,8 @@ class Statement:
     source: str
     offset: int
     tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    """Each token's upper-cased bare word, ``""`` for anything else (:func:`scan_words`)."""
     inner: tuple[Statement, ...] = ()
     """Statements of a ``BEGIN ... END`` body, for trigger bodies and ``BEGIN ATOMIC`` functions."""
 
@@ -81,7 +85,7 @@ class Statement:
 
     def word(self, index: int) -> str:
         """The upper-cased bare word of token ``index``, ``""`` for anything else."""
-        return scan_word(self.tokens[index], self.source)
+        return self.words[index]
 
     def is_string(self, index: int) -> bool:
         """Token ``index`` is a string literal (quoted or dollar-quoted)."""
@@ -90,6 +94,57 @@ class Statement:
     def is_identifier(self, index: int) -> bool:
         """Token ``index`` is a quoted identifier."""
         return self.tokens[index].token_type == TokenType.IDENTIFIER
+
+    def is_dot(self, index: int) -> bool:
+        """Token ``index`` is a ``.`` (False past either end)."""
+        return 0 <= index < len(self.tokens) and self.tokens[index].token_type == TokenType.DOT
+
+    def upsert_keywords(self) -> tuple[int, int] | None:
+        """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
+        words = self.words
+        insert = None
+        for index, word in enumerate(words):
+            if word == "INSERT" and insert is None and _followed_by_into(words, index):
+                insert = index
+            elif word == "CONFLICT" and insert is not None and words[index - 1] == "ON":
+                return insert, index
+        return None
+
+    def table_span(self, insert: int) -> range:
+        """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
+        start = insert + 2 if self.words[insert + 1] == "INTO" else insert + 4
+        end = start + 1
+        while end + 1 < len(self.tokens) and self.is_dot(end):
+            end += 2
+        return range(start, min(end, len(self.tokens)))
+
+    def group(self, start: int) -> range:
+        """Token indexes of the parenthesised group at ``start`` (to the end when never closed), or an empty
+        range."""
+        tokens = self.tokens
+        if start >= len(tokens) or tokens[start].token_type != TokenType.L_PAREN:
+            return range(0)
+        try:
+            return range(start, closing(tokens, start) + 1)
+        except SyntaxMismatch:
+            return range(start, len(tokens))
+
+    def set_heads(self, do: int) -> set[int]:
+        """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned), ``do`` being
+        the index of ``DO``."""
+        tokens, words = self.tokens, self.words
+        heads: set[int] = set()
+        if not (do + 2 < len(tokens) and words[do + 1] == "UPDATE" and words[do + 2] == "SET"):
+            return heads
+        heads.add(do + 3)
+        for index, depth in enumerate(depths(tokens[do + 3 :]), do + 3):
+            if depth:
+                continue
+            if words[index] in ("WHERE", "RETURNING"):
+                break
+            if tokens[index].token_type == TokenType.COMMA:
+                heads.add(index + 1)
+        return heads
 
 
 @dataclass(frozen=True)
@@ -124,26 +179,32 @@ class _Window:
         self.open_dollar: tuple[int, str] | None = None
         self.open_bracket = False
         """A ``[`` that may open an identifier closed past the window (its ``;`` would not end a statement)."""
-        if any(token.token_type in _MAYBE_OWN for token in tokens):
+        found = _own_reading(source, tokens)
+        if found is not None:
             read: list[Token] = []
-            while (found := _own_reading(source, tokens)) is not None:
+            while found is not None:
                 index, mine = found
                 read += tokens[:index]
                 read.append(mine)
                 after = mine.end + 1  # sqlglot reads on from there, as from the start of a text
                 tokenized = tokenize(" " * after + source[after:], "scan")
                 tokens = tokenized.tokens
+                found = _own_reading(source, tokens)
+            last = read[-1] if not tokens else None
             tokens = read + tokens
-            self.open_bracket = any(
-                token.token_type == TokenType.L_BRACKET and _BRACKET_TO_END.match(source, token.start)
-                for token in tokens
-            )
-            last = read[-1] if read and not tokenized.tokens else None
             if last is not None and last.token_type == TokenType.HEREDOC_STRING:
                 tag = _DOLLAR.match(last.text)
                 assert tag is not None
                 if len(last.text) < 2 * len(tag.group()) or not last.text.endswith(tag.group()):
                     self.open_dollar = (last.start, tag.group())
+        self.open_bracket = (
+            any(
+                token.token_type == TokenType.L_BRACKET and _BRACKET_TO_END.match(source, token.start)
+                for token in tokens
+            )
+            if "[" in source
+            else False
+        )
         self.tokens = tokens
         self.stopped_at = tokenized.stopped_at
 
@@ -175,6 +236,8 @@ def _own_reading(source: str, tokens: list[Token]) -> tuple[int, Token] | None:
         elif kind == TokenType.L_BRACKET:
             if (match := _BRACKETED.match(source, at)) is not None:
                 mine = Token(TokenType.IDENTIFIER, match.group(), token.line, token.col, at, match.end() - 1)
+        elif token.text.isdigit() and source[token.end + 1 : token.end + 2] in _AFTER_DIGITS:
+            pass  # the common number: digits, then what ends a number in either reading
         elif previous is None or previous.token_type != TokenType.HEREDOC_STRING or previous.end != at - 1:
             match = _NUMBER.match(source, at)  # a NUMBER, not the digits of a parameter
             if match is not None and match.end() != token.end + 1:
@@ -244,8 +307,8 @@ class _Splitter:
         statement that is not the script's last (it is read again from its start in a larger window)."""
         source, psql, tokens = window.source, self.psql, window.tokens
         done: list[Statement] = []
-        current: list[Token] = []
-        body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
+        current = -1  # index of the current statement's first token (-1: none yet)
+        body = -1  # index of the first token of the current statement's body statement (-1: none yet)
         inner: list[Statement] = []
         depth = 0  # BEGIN/CASE ... END nesting inside a block statement
         atomic = False  # the previous token opened a body: an ATOMIC now belongs to that BEGIN
@@ -261,69 +324,64 @@ class _Splitter:
             at, extra, what = _unclosed_token(source, window.stopped_at)
             tokens = [*tokens, extra] if extra is not None else tokens
             unclosed = (at, what)
-        for token in tokens:
+        words = scan_words(tokens)
+        for index, token in enumerate(tokens):
             kind = token.token_type
-            if psql and not current and kind == TokenType.BACKSLASH:  # psql meta-command: runs to the line's end
+            if current < 0 and psql and kind == TokenType.BACKSLASH:  # psql meta-command: to the end of its line
                 newline = source.find("\n", token.start)
                 if newline < 0 and not last:
                     return ([], None) if not done else (done, offset + consumed)
                 return done, (offset + newline + 1 if newline >= 0 else offset + len(source))
-            word = scan_word(token, source)
+            word = words[index]
             if atomic:
                 atomic = False
                 if word == "ATOMIC":  # PostgreSQL's BEGIN ATOMIC: not the first word of the body's first statement
-                    current.append(token)
                     continue
             if depth:
                 if word in ("BEGIN", "CASE"):
                     depth += 1
                 elif word == "END":
                     depth -= 1
-                if depth == 0:
-                    if body:
-                        inner.append(Statement(source, offset, tuple(body)))
-                    body = []
-                elif kind == TokenType.SEMICOLON and depth == 1:
-                    if body:
-                        inner.append(Statement(source, offset, tuple(body)))
-                    body = []
-                    current.append(token)
-                    continue
-                else:
-                    body.append(token)
-                current.append(token)
+                if depth == 0 or (kind == TokenType.SEMICOLON and depth == 1):
+                    if body >= 0:
+                        inner.append(Statement(source, offset, tuple(tokens[body:index]), tuple(words[body:index])))
+                    body = -1
+                elif body < 0:
+                    body = index
                 continue
             if kind == TokenType.SEMICOLON:
                 consumed = token.end + 1
-                if current:
-                    done.append(Statement(source, offset, tuple(current), tuple(inner)))
-                    if psql and _is_copy_from_stdin(current, source):
+                if current >= 0:
+                    statement_words = tuple(words[current:index])
+                    done.append(Statement(source, offset, tuple(tokens[current:index]), statement_words, tuple(inner)))
+                    if psql and _is_copy_from_stdin(statement_words):
                         data_end = COPY_DATA_END.search(self.text, offset + consumed)
                         return done, (data_end.end() if data_end else len(self.text))
-                current, inner, body_word = [], [], False
+                current, inner, body_word = -1, [], False
                 if self.upserts_only:
                     return done, offset + consumed
                 continue
-            if word == "BEGIN" and body_word and scan_word(current[0], source) == "CREATE":
+            if current < 0:
+                current = index
+            elif word == "BEGIN" and body_word and words[current] == "CREATE":
                 depth, atomic = 1, True
-            elif word in _BODY_WORDS:
+            if word in _BODY_WORDS:
                 body_word = True
-            current.append(token)
         if not last:
             return (done, offset + consumed) if done else ([], None)
         if unclosed is not None:
             at, what = unclosed
-            self.unclosed = Unclosed(offset + at, what, offset + (current[0].start if current else at))
-        if body:
-            inner.append(Statement(source, offset, tuple(body)))
-        if current:
-            done.append(Statement(source, offset, tuple(current), tuple(inner)))
+            self.unclosed = Unclosed(offset + at, what, offset + (tokens[current].start if current >= 0 else at))
+        end = len(tokens)
+        if body >= 0:
+            inner.append(Statement(source, offset, tuple(tokens[body:end]), tuple(words[body:end])))
+        if current >= 0:
+            done.append(Statement(source, offset, tuple(tokens[current:end]), tuple(words[current:end]), tuple(inner)))
         return done, offset + len(source)
 
 
-def _is_copy_from_stdin(tokens: list[Token], source: str) -> bool:
-    words = [scan_word(token, source) for token in tokens]
-    return words[:1] == ["COPY"] and "STDIN" in words and "FROM" in words
+def _is_copy_from_stdin(words: tuple[str, ...]) -> bool:
+    return words[:1] == ("COPY",) and "STDIN" in words and "FROM" in words
 
 
 def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
@@ -335,26 +393,13 @@ def _upserts(statements: Iterable[Statement]) -> list[Statement]:
     found: list[Statement] = []
     for statement in statements:
         candidates = statement.inner or (statement,)
-        found.extend(candidate for candidate in candidates if upsert_keywords(candidate) is not None)
+        found.extend(candidate for candidate in candidates if candidate.upsert_keywords() is not None)
     return found
 
 
-def upsert_keywords(statement: Statement) -> tuple[int, int] | None:
-    """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
-    source = statement.source
-    words = [scan_word(token, source) for token in statement.tokens]
-    insert = None
-    for index, word in enumerate(words):
-        if word == "INSERT" and insert is None and _followed_by_into(words, index):
-            insert = index
-        elif word == "CONFLICT" and insert is not None and words[index - 1] == "ON":
-            return insert, index
-    return None
-
-
-def _followed_by_into(words: list[str], index: int) -> bool:
+def _followed_by_into(words: tuple[str, ...], index: int) -> bool:
     following = words[index + 1 : index + 4]
-    return following[:1] == ["INTO"] or (following[:1] == ["OR"] and following[2:3] == ["INTO"])
+    return following[:1] == ("INTO",) or (following[:1] == ("OR",) and following[2:3] == ("INTO",))
 
 
 class _Positions:
@@ -375,17 +420,6 @@ class _Positions:
             self._line_start = self._text.rfind("\n", self._offset, offset) + 1
         self._offset = offset
         return self._line, offset - self._line_start + 1
-
-
-class LineIndex:
-    """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
-
-    def __init__(self, text: str) -> None:
-        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self._starts, offset)
-        return line, offset - self._starts[line - 1] + 1
 
 
 def sites_from_sql(text: str, path: str) -> list[Site]:

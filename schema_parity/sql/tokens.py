@@ -35,7 +35,7 @@ __all__ = [
     "expand_multiword",
     "is_word",
     "mask_placeholders",
-    "scan_word",
+    "scan_words",
     "tokenize",
     "word",
 ]
@@ -43,7 +43,7 @@ __all__ = [
 Lexicon = Literal["postgresql", "sqlite", "script", "scan"]
 """Whose quoting rules apply: an engine's, or ``script`` for a ``.sql`` file of unknown dialect (PostgreSQL's rules,
 which also know dollar quotes, plus MySQL/SQLite backtick identifiers), or ``scan`` for the site finder (``script``'s
-quoting, every word a ``VAR`` token: see :func:`scan_word`)."""
+quoting, every word a ``VAR`` token: see :func:`scan_words`)."""
 
 #: sqlglot's name of each engine's dialect.
 SQLGLOT_NAME: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
@@ -178,16 +178,23 @@ _SCAN_WORD = re.compile(r"[^\W\d][\w$]*\Z")
 _SCAN_UPPER: dict[str, str] = {}
 
 
-def scan_word(token: Token, text: str) -> str:
-    """The site finder's word: ``str.upper()`` of a bare word of any script's letters (``conﬂict`` is ``CONFLICT``
-    to it, so a statement PostgreSQL would reject is still found and reported), ``""`` for anything else."""
-    value = token.text
-    upper = _SCAN_UPPER.get(value)
-    if upper is None:
-        if len(_SCAN_UPPER) >= _UPPER_LIMIT:
-            _SCAN_UPPER.clear()
-        upper = _SCAN_UPPER[value] = value.upper() if _SCAN_WORD.match(value) else ""
-    return upper if upper and text[token.start : token.end + 1] == value else ""
+def scan_words(tokens: Sequence[Token]) -> list[str]:
+    """The site finder's words of tokens of the ``scan`` lexicon: ``str.upper()`` of a bare word of any script's
+    letters (``conﬂict`` is ``CONFLICT`` to it, so a statement PostgreSQL would reject is still found and reported),
+    ``""`` for anything else. With no keywords, every bare word is a ``VAR`` token, whose text is its source."""
+    known, var, words = _SCAN_UPPER, TokenType.VAR, []
+    for token in tokens:
+        if token.token_type != var:
+            words.append("")
+            continue
+        value = token.text
+        upper = known.get(value)
+        if upper is None:
+            if len(known) >= _UPPER_LIMIT:
+                known.clear()
+            upper = known[value] = value.upper() if _SCAN_WORD.match(value) else ""
+        words.append(upper)
+    return words
 
 
 #: The upper case of texts that are words, ``""`` for other texts: a script repeats its keywords and names, and the
