@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from schema_parity.sites import Site
 from schema_parity.sites.sql import _Splitter, _upserts, sites_from_sql, split_statements
+from schema_parity.upsert import parse_upsert
 from tests.strategies import SCRIPT_FRAGMENTS
 
 
@@ -121,6 +123,25 @@ def test_sqlite_trigger_body_statements_are_sites_of_their_own() -> None:
     assert [s.tokens[0].text.upper() for s in statements] == ["BEGIN", "CREATE", "INSERT", "COMMIT"]
 
 
+def test_begin_atomic_body_statements_start_at_their_first_word() -> None:
+    """``ATOMIC`` belongs to ``BEGIN``: the body's first statement was once read as ``ATOMIC INSERT ...``, a site
+    that no engine parses."""
+    text = """\
+        CREATE FUNCTION f() RETURNS void LANGUAGE sql
+        BEGIN ATOMIC
+          INSERT INTO w VALUES (1) ON CONFLICT DO NOTHING;
+          INSERT INTO w VALUES (2) ON CONFLICT DO NOTHING;
+        END;
+        """
+    sites = _sites(text)
+    assert sites == [
+        (3, 3, "INSERT INTO w VALUES (1) ON CONFLICT DO NOTHING"),
+        (4, 3, "INSERT INTO w VALUES (2) ON CONFLICT DO NOTHING"),
+    ]
+    for _, _, sql in sites:
+        assert sql is not None and parse_upsert(sql, "postgresql").table.text == "w"
+
+
 def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
     text = """\
         \\set ON_ERROR_STOP on
@@ -189,3 +210,29 @@ def test_a_large_script_is_scanned_in_memory_near_its_own_size() -> None:
     sites, repeat, growth, size = map(int, out)
     assert sites == repeat > 40
     assert growth < size, (growth, size)
+
+
+LOADS_SQLGLOT = """
+import sys
+from pathlib import Path
+from schema_parity.sites.scan import scan
+root = Path(sys.argv[1])
+scan([root], root=root, cache_dir=None, jobs=1)
+print(any(name.split(".")[0] == "sqlglot" for name in sys.modules))
+"""
+
+
+def test_the_sql_reader_is_loaded_by_the_first_sql_a_scan_reads(tmp_path: Path) -> None:
+    """Importing sqlglot costs a warm scan a tenth of its time: a scan that reads no SQL text does not load it."""
+    import subprocess
+    import sys
+
+    def loads_sqlglot() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", LOADS_SQLGLOT, str(tmp_path)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    (tmp_path / "plain.py").write_text("def conflict(a):\n    return a  # no SQL here\n", encoding="utf-8")
+    assert loads_sqlglot() == "False"
+    (tmp_path / "q.sql").write_text("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;\n", encoding="utf-8")
+    assert loads_sqlglot() == "True"

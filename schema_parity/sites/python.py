@@ -20,19 +20,21 @@ import sys
 import tokenize
 import unicodedata
 import warnings
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from schema_parity.rules import rule_for
 from schema_parity.rules.undecided import reason
 from schema_parity.sites import Origin, ScanProblem, Site
-from schema_parity.sites.sql import LineIndex, Statement, Token, upsert_keywords, upsert_statements
 from schema_parity.sites.sqlalchemy import Project, module_name, sqlalchemy_sites
 from schema_parity.wrappers import Wrapper
+
+if TYPE_CHECKING:
+    from schema_parity.sites.sql import Statement
 
 _MARK = "__schema_parity_hole_{}__"
 _MARK_RE = re.compile(r"__schema_parity_hole_(\d+)__")
@@ -224,6 +226,17 @@ def alembic_revision(tree: ast.Module) -> str | None:
     return None
 
 
+class _LineIndex:
+    """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
 class _Module:
     """One parsed module: its text geometry, its string constants, and the walk that finds sites."""
 
@@ -231,7 +244,7 @@ class _Module:
         self.source = source
         self.path = path
         self.tree = tree
-        self.lines = LineIndex(source)
+        self.lines = _LineIndex(source)
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", source)]
         self.line_texts = source.split("\n")
         self.constants = _module_constants(tree)
@@ -484,6 +497,10 @@ class _Module:
         text = "".join(text_parts)
         if not _mentions_upsert(text):
             return []
+        # The SQL reader (sqlglot's tokenizer) is imported by the first string that may hold an upsert: a scan whose
+        # files are all cached, or hold none, does not load it (a tenth of a warm scan's time).
+        from schema_parity.sites.sql import upsert_statements
+
         sites = []
         for statement in upsert_statements(text, psql=False):
             line, column = self.lines.position(offsets[statement.start])
@@ -502,13 +519,13 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
     if not labels or not _MARK_RE.search(sql):
         return sql, None, None
     tokens = statement.tokens
-    keywords = upsert_keywords(statement)
+    keywords = statement.upsert_keywords()
     assert keywords is not None
     insert, conflict = keywords
-    table = _table_span(tokens, insert)
-    target_end = next((i for i in range(conflict + 1, len(tokens)) if tokens[i].upper == "DO"), len(tokens))
-    columns = _parenthesised(tokens, table.stop)
-    set_heads = _set_heads(tokens, target_end)
+    table = statement.table_span(insert)
+    target_end = next((i for i in range(conflict + 1, len(tokens)) if statement.word(i) == "DO"), len(tokens))
+    columns = statement.group(table.stop)
+    set_heads = statement.set_heads(target_end)
     reasons: list[tuple[int, str, str]] = []  # (rank, reason, key): the table name, then the target, then names
     fill: dict[str, str] = {}
     for index, token in enumerate(tokens):
@@ -518,72 +535,32 @@ def _fill_holes(statement: Statement, text: str, labels: list[str]) -> tuple[str
                 reasons.append((0, reason("string-table-at-run-time", label=label), "string-table-at-run-time"))
             elif conflict < index < target_end:
                 reasons.append((1, reason("string-target-at-run-time", label=label), "string-target-at-run-time"))
-            elif token.kind in ("string", "dollar"):
+            elif statement.is_string(index):
                 fill[match.group()] = "?"
-            elif (role := _name_role(tokens, index, columns, set_heads)) is not None:
+            elif (role := _name_role(statement, index, columns, set_heads)) is not None:
                 reasons.append((2, reason("string-name-spliced", label=label, role=role), "string-name-spliced"))
             else:
-                fill[match.group()] = "(?)" if tokens[index - 1].upper == "VALUES" else "?"
+                fill[match.group()] = "(?)" if statement.word(index - 1) == "VALUES" else "?"
     if reasons:
         _, said, key = min(reasons)
         return None, said, key
     return _MARK_RE.sub(lambda match: fill.get(match.group(), "?"), sql), None, None
 
 
-def _name_role(tokens: tuple[Token, ...], index: int, columns: range, set_heads: set[int]) -> str | None:
-    """What kind of name a hole at ``tokens[index]`` stands for, or None if it stands for a value."""
-    token = tokens[index]
-    if token.kind == "ident" or not _MARK_RE.fullmatch(token.text):
+def _name_role(statement: Statement, index: int, columns: range, set_heads: set[int]) -> str | None:
+    """What kind of name a hole at token ``index`` stands for, or None if it stands for a value."""
+    tokens = statement.tokens
+    if statement.is_identifier(index) or not _MARK_RE.fullmatch(tokens[index].text):
         return "part of an identifier"
-    previous = tokens[index - 1] if index else None
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    if (previous is not None and previous.text == ".") or (following is not None and following.text == "."):
+    if statement.is_dot(index - 1) or statement.is_dot(index + 1):
         return "part of a qualified name"
     if index in columns:
         return "the insert column list"
     if index in set_heads:
         return "a DO UPDATE SET assignment"
-    if previous is not None and previous.upper in _NAME_AFTER:
-        return f"a name after {previous.upper}"
+    if index and statement.word(index - 1) in _NAME_AFTER:
+        return f"a name after {statement.word(index - 1)}"
     return None
-
-
-def _table_span(tokens: tuple[Token, ...], insert: int) -> range:
-    """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
-    start = insert + 2 if tokens[insert + 1].upper == "INTO" else insert + 4
-    end = start + 1
-    while end + 1 < len(tokens) and tokens[end].text == ".":
-        end += 2
-    return range(start, min(end, len(tokens)))
-
-
-def _parenthesised(tokens: tuple[Token, ...], start: int) -> range:
-    """Token indexes of the parenthesised group starting at ``start``, or an empty range."""
-    if start >= len(tokens) or tokens[start].text != "(":
-        return range(0)
-    depth = 0
-    for index in range(start, len(tokens)):
-        depth += {"(": 1, ")": -1}.get(tokens[index].text, 0)
-        if depth == 0:
-            return range(start, index + 1)
-    return range(start, len(tokens))
-
-
-def _set_heads(tokens: tuple[Token, ...], do: int) -> set[int]:
-    """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned)."""
-    heads: set[int] = set()
-    if not (do + 2 < len(tokens) and tokens[do + 1].upper == "UPDATE" and tokens[do + 2].upper == "SET"):
-        return heads
-    depth = 0
-    heads.add(do + 3)
-    for index in range(do + 3, len(tokens)):
-        token = tokens[index]
-        depth += {"(": 1, ")": -1}.get(token.text, 0)
-        if depth == 0 and token.upper in ("WHERE", "RETURNING"):
-            break
-        if depth == 0 and token.text == ",":
-            heads.add(index + 1)
-    return heads
 
 
 def _mentions_upsert(text: str) -> bool:

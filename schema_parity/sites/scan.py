@@ -26,7 +26,6 @@ from schema_parity.rules import rule_for
 from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.sites.cache import ScanCache
 from schema_parity.sites.files import UnreadableFile, read_source, walk
-from schema_parity.sites.sql import sql_file_sites
 from schema_parity.suppressions import MARKER, Directive, directives_in
 from schema_parity.wrappers import Wrapper
 
@@ -173,6 +172,8 @@ def _file_sites(
             from schema_parity.sites.python import sites_from_python  # not imported by a scan of .sql files only
 
             return sites_from_python(text, name, project=project, wrappers=wrappers)
+        from schema_parity.sites.sql import sql_file_sites  # loads sqlglot: only a scan that reads SQL pays for it
+
         return sql_file_sites(text.replace("\r\n", "\n").replace("\r", "\n"), name)
     except Exception as exc:  # the safety net: one file's surprise must not stop the whole scan
         return [], [internal_error(name, exc)]

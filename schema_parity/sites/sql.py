@@ -1,11 +1,16 @@
-"""Finding upserts in SQL text: a small tokenizer and statement splitter for PostgreSQL and SQLite scripts.
+"""Finding upserts in SQL text: statements split on the shared reader's tokens (``schema_parity.sql``).
 
-sqlglot is not used here because a script must be split *before* it can be parsed, and one statement sqlglot cannot
-parse must not hide the others. The tokenizer knows what can hide a ``;`` or an ``ON CONFLICT``: string literals
-(``'...'`` with ``''``, ``E'...'`` with backslash escapes), quoted identifiers (``"..."``, ```...```, ``[...]``),
-``--`` and nested ``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END``
-body of ``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements
-inside it are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+A script must be split *before* it can be parsed, and one statement that cannot be parsed must not hide the others;
+the split reads sqlglot's tokens of the ``scan`` lexicon (:mod:`schema_parity.sql.tokens`), which know what can hide
+a ``;`` or an ``ON CONFLICT``: string literals (``'...'`` with ``''``, ``E'...'`` with backslash escapes), quoted
+identifiers (``"..."``, ```...```; ``[...]`` without quotes or line breaks is one too, as below), ``--`` and nested
+``/* */`` comments, and dollar-quoted bodies (``$$...$$``, ``$tag$...$tag$``). A ``BEGIN ... END`` body of
+``CREATE TRIGGER`` (SQLite) or ``BEGIN ATOMIC`` (PostgreSQL) is kept in one statement, and the statements inside it
+are examined on their own. psql meta-commands (``\\set``) and ``COPY ... FROM stdin`` data are skipped.
+
+The upsert scan skims (:func:`schema_parity.sql.skim.skip_statement`) and tokenizes only the statements that may hold
+an upsert, each once, from its start to the ``;`` the skim found (or a growing window when the skim is not sure):
+tokens are never held for more than the statement being read, and only the upserts are kept.
 
 A quote, dollar quote or block comment that is never closed swallows the rest of the script: PostgreSQL and SQLite
 reject such a script, and nothing after it can be checked, which ``sql_file_sites`` reports rather than pass over.
@@ -14,73 +19,132 @@ reject such a script, and nothing after it can be checked, which ``sql_file_site
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from schema_parity.rules import rule_for
 from schema_parity.sites import ScanProblem, Site
-from schema_parity.sql.skim import block_comment_end, skip_statement
+from schema_parity.sql.groups import SyntaxMismatch, closing, depths
+from schema_parity.sql.skim import COPY_DATA_END, block_comment_end, skip_statement, statement_end
+from schema_parity.sql.tokens import Token, TokenType, scan_words, tokenize
 
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>--[^\n]*)
-    | (?P<block>/\*)
-    | (?P<string>[eE]'(?:[^'\\]|\\.|'')*\\?'?|'(?:[^']|'')*'?)
-    | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]'"\n]*\])
-    | (?P<dollar>\$(?:[^\W\d]\w*)?\$)
-    | (?P<word>[^\W\d][\w$]*)
-    | (?P<number>\d[\w.]*)
-    | (?P<param>\$\d+)
-    | (?P<op>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-#: A closed string or quoted identifier; an unclosed one runs to the end of the text (a lone trailing backslash too).
-_CLOSED = {
-    "string": re.compile(r"[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'", re.DOTALL),
-    "ident": re.compile(r'"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]'),
-}
-_UNCLOSED = {"string": "quoted string", "ident": "quoted identifier", "dollar": "dollar-quoted string"}
-_COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 #: A ``BEGIN`` starts a statement body (not a transaction) in a ``CREATE`` statement with one of these words.
 _BODY_WORDS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE"})
 #: Words of the statements an upsert scan must tokenize: upserts, statement bodies, and COPY (its data follows).
-#: The tokenizer compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i, U+0131,
-#: into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
+#: :func:`scan_words` compares ``str.upper()`` of a word, which turns a few other letters into these (dotless i,
+#: U+0131, into ``I``; the ligature U+FB02 into ``FL``): a statement with one of them is tokenized too.
 _UPSERT_SCAN_KEEPS = re.compile("[cCbB](?i:onflict|opy|egin)|[\u0131\u0149\u1e97\u1e99\ufb00-\ufb06]")
+#: A ``[...]`` identifier (SQLite, SQL Server): no quote or line break inside, or ``[`` is an operator.
+_BRACKETED = re.compile(r"\[[^\]'\"\n]*\]")
+_SPACE_OR_LINE_COMMENT = re.compile(r"(?:\s+|--[^\n]*)*")
+_NUMBER = re.compile(r"\d[\w.]*")
+_BRACKET_TO_END = re.compile(r"\[[^\]'\"\n]*\Z")
+_DIGITS = re.compile(r"\d+")
+_DOLLAR = re.compile(r"\$(?:[^\W\d]\w*)?\$")
+#: Characters after a run of digits that end a number for sqlglot and for ``\\d[\\w.]*`` alike ("" is the end).
+_AFTER_DIGITS = frozenset(["", " ", "\t", "\n", "\r", ",", ")", "(", ";", "'", "=", "+", "-", "*", "/", "<", ">", ":"])
+_MAYBE_OWN = frozenset({TokenType.HEREDOC_STRING, TokenType.L_BRACKET, TokenType.NUMBER})
+#: Characters tokenized at first for a statement the skim could not bound; doubled while the statement goes on.
+_WINDOW = 1 << 12
+_STRING_TYPES = frozenset(
+    {TokenType.STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING}
+)
 
 
-class Token(NamedTuple):
-    """A token that matters to SQL (comments and whitespace are dropped); ``start``/``end`` are offsets in the text."""
-
-    kind: str  # word, string, ident, dollar, number, param, op
-    start: int
-    end: int
-    text: str
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statement:
-    """One statement of a script: its tokens without the closing ``;`` (never empty)."""
+    """One statement of a script: its tokens without the closing ``;`` (never empty), which index ``source``, the
+    part of the script from ``offset`` on that was tokenized (the ``[...]`` identifiers masked, see ``_Window``).
+    Two statements are equal when they span the same text of the script, with the same inner statements."""
 
+    source: str
+    offset: int
     tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    """Each token's upper-cased bare word, ``""`` for anything else (:func:`scan_words`)."""
     inner: tuple[Statement, ...] = ()
     """Statements of a ``BEGIN ... END`` body, for trigger bodies and ``BEGIN ATOMIC`` functions."""
 
     @property
     def start(self) -> int:
-        return self.tokens[0].start
+        """Offset of the first token in the script."""
+        return self.offset + self.tokens[0].start
 
     @property
     def end(self) -> int:
-        return self.tokens[-1].end
+        """Offset just past the last token in the script."""
+        return self.offset + self.tokens[-1].end + 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Statement):
+            return NotImplemented
+        return (self.start, self.end, self.inner) == (other.start, other.end, other.inner)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def word(self, index: int) -> str:
+        """The upper-cased bare word of token ``index``, ``""`` for anything else."""
+        return self.words[index]
+
+    def is_string(self, index: int) -> bool:
+        """Token ``index`` is a string literal (quoted or dollar-quoted)."""
+        return self.tokens[index].token_type in _STRING_TYPES
+
+    def is_identifier(self, index: int) -> bool:
+        """Token ``index`` is a quoted identifier."""
+        return self.tokens[index].token_type == TokenType.IDENTIFIER
+
+    def is_dot(self, index: int) -> bool:
+        """Token ``index`` is a ``.`` (False past either end)."""
+        return 0 <= index < len(self.tokens) and self.tokens[index].token_type == TokenType.DOT
+
+    def upsert_keywords(self) -> tuple[int, int] | None:
+        """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
+        words = self.words
+        insert = None
+        for index, word in enumerate(words):
+            if word == "INSERT" and insert is None and _followed_by_into(words, index):
+                insert = index
+            elif word == "CONFLICT" and insert is not None and words[index - 1] == "ON":
+                return insert, index
+        return None
+
+    def table_span(self, insert: int) -> range:
+        """Token indexes of the (possibly qualified) table name of ``INSERT [OR x] INTO name``."""
+        start = insert + 2 if self.words[insert + 1] == "INTO" else insert + 4
+        end = start + 1
+        while end + 1 < len(self.tokens) and self.is_dot(end):
+            end += 2
+        return range(start, min(end, len(self.tokens)))
+
+    def group(self, start: int) -> range:
+        """Token indexes of the parenthesised group at ``start`` (to the end when never closed), or an empty
+        range."""
+        tokens = self.tokens
+        if start >= len(tokens) or tokens[start].token_type != TokenType.L_PAREN:
+            return range(0)
+        try:
+            return range(start, closing(tokens, start) + 1)
+        except SyntaxMismatch:
+            return range(start, len(tokens))
+
+    def set_heads(self, do: int) -> set[int]:
+        """Token indexes where a ``DO UPDATE SET`` assignment starts (the column being assigned), ``do`` being
+        the index of ``DO``."""
+        tokens, words = self.tokens, self.words
+        heads: set[int] = set()
+        if not (do + 2 < len(tokens) and words[do + 1] == "UPDATE" and words[do + 2] == "SET"):
+            return heads
+        heads.add(do + 3)
+        for index, depth in enumerate(depths(tokens[do + 3 :]), do + 3):
+            if depth:
+                continue
+            if words[index] in ("WHERE", "RETURNING"):
+                break
+            if tokens[index].token_type == TokenType.COMMA:
+                heads.add(index + 1)
+        return heads
 
 
 @dataclass(frozen=True)
@@ -102,6 +166,107 @@ def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
     return list(_Splitter(text, psql=psql))
 
 
+class _Window:
+    """The tokens of ``text[start:stop]``, read once: sqlglot's ``scan`` tokens, the few the site finder reads its own
+    way (see :func:`_own_reading`), and where reading stopped on a construct never closed: ``stopped_at``, or
+    ``open_dollar``, the offset and tag of a dollar quote that runs to the end of the window; a window that ends
+    inside ``[...]`` is ``open_bracket``."""
+
+    def __init__(self, text: str, start: int, stop: int) -> None:
+        self.source = source = text[start:stop]
+        tokenized = tokenize(source, "scan")
+        tokens = tokenized.tokens
+        self.open_dollar: tuple[int, str] | None = None
+        self.open_bracket = False
+        """A ``[`` that may open an identifier closed past the window (its ``;`` would not end a statement)."""
+        found = _own_reading(source, tokens)
+        if found is not None:
+            read: list[Token] = []
+            while found is not None:
+                index, mine = found
+                read += tokens[:index]
+                read.append(mine)
+                after = mine.end + 1  # sqlglot reads on from there, as from the start of a text
+                tokenized = tokenize(" " * after + source[after:], "scan")
+                tokens = tokenized.tokens
+                found = _own_reading(source, tokens)
+            last = read[-1] if not tokens else None
+            tokens = read + tokens
+            if last is not None and last.token_type == TokenType.HEREDOC_STRING:
+                tag = _DOLLAR.match(last.text)
+                assert tag is not None
+                if len(last.text) < 2 * len(tag.group()) or not last.text.endswith(tag.group()):
+                    self.open_dollar = (last.start, tag.group())
+        self.open_bracket = (
+            any(
+                token.token_type == TokenType.L_BRACKET and _BRACKET_TO_END.match(source, token.start)
+                for token in tokens
+            )
+            if "[" in source
+            else False
+        )
+        self.tokens = tokens
+        self.stopped_at = tokenized.stopped_at
+
+
+def _own_reading(source: str, tokens: list[Token]) -> tuple[int, Token] | None:
+    """The first token the site finder reads its own way where sqlglot's reading differs, with the index of the
+    sqlglot token it starts at: a dollar quote (PostgreSQL's tag, a letter then letters and digits; sqlglot takes
+    any text up to the next ``$``), a ``[...]`` identifier (sqlglot reads ``[`` as an operator), ``$`` and its digits
+    (a parameter: ``$1E'x'`` is not the number ``1E``) and a number running on over letters, digits and dots
+    (``1a``, ``1.2.3``, where sqlglot stops). sqlglot's tokens after it may be misreadings: they are read again."""
+    previous: Token | None = None
+    for index, token in enumerate(tokens):
+        kind = token.token_type
+        if kind not in _MAYBE_OWN:
+            previous = token
+            continue
+        at, mine = token.start, None
+        if kind == TokenType.HEREDOC_STRING:  # the scan lexicon's lone ``$``
+            if (match := _DOLLAR.match(source, at)) is not None:
+                tag = match.group()
+                closing = source.find(tag, match.end())
+                end = len(source) if closing < 0 else closing + len(tag)
+                mine = Token(TokenType.HEREDOC_STRING, source[at:end], token.line, token.col, at, end - 1)
+            elif (match := _DIGITS.match(source, at + 1)) is not None:
+                number = tokens[index + 1] if index + 1 < len(tokens) else None
+                if number is None or number.start != at + 1 or number.end + 1 != match.end():
+                    end = match.end()
+                    mine = Token(TokenType.PARAMETER, source[at:end], token.line, token.col, at, end - 1)
+        elif kind == TokenType.L_BRACKET:
+            if (match := _BRACKETED.match(source, at)) is not None:
+                mine = Token(TokenType.IDENTIFIER, match.group(), token.line, token.col, at, match.end() - 1)
+        elif token.text.isdigit() and source[token.end + 1 : token.end + 2] in _AFTER_DIGITS:
+            pass  # the common number: digits, then what ends a number in either reading
+        elif previous is None or previous.token_type != TokenType.HEREDOC_STRING or previous.end != at - 1:
+            match = _NUMBER.match(source, at)  # a NUMBER, not the digits of a parameter
+            if match is not None and match.end() != token.end + 1:
+                mine = Token(TokenType.NUMBER, match.group(), token.line, token.col, at, match.end() - 1)
+        if mine is not None:
+            return index, mine
+        previous = token
+    return None
+
+
+def _unclosed_token(source: str, at: int) -> tuple[int, Token | None, str]:
+    """Where the quote or comment that is never closed begins, at or after ``at`` (past whitespace and closed
+    comments: sqlglot stops after its last token), the token it makes (it runs to the end; none for a comment), and
+    its name for the message (dollar quotes are found by ``_Window``)."""
+    while True:
+        at = _SPACE_OR_LINE_COMMENT.match(source, at).end()  # type: ignore[union-attr]
+        if not source.startswith("/*", at) or (closed := block_comment_end(source, at)) < 0:
+            break
+        at = closed
+    head = source[at : at + 2]
+    if head == "/*":
+        return at, None, "block comment /*"
+    if head[:1] in '"`':
+        what, kind = "quoted identifier", TokenType.IDENTIFIER
+    else:
+        what, kind = "quoted string", TokenType.STRING
+    return at, Token(kind, source[at:], 1, 1, at, len(source) - 1), what
+
+
 class _Splitter:
     """The statements of a script, yielded one at a time (a large file never holds all its tokens at once);
     after the iteration, ``unclosed`` says where an unclosed quote or comment swallowed the rest.
@@ -117,97 +282,106 @@ class _Splitter:
         self.unclosed: Unclosed | None = None
 
     def __iter__(self) -> Iterator[Statement]:
-        text, psql = self.text, self.psql
-        current: list[Token] = []
-        body: list[Token] = []  # tokens of the current statement inside its BEGIN ... END body
-        inner: list[Statement] = []
-        depth = 0  # BEGIN/CASE ... END nesting inside a block statement
-        body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
-        pos = 0
-        length = len(text)
-        match_token = _TOKEN.match
-        skim = self.upserts_only
+        text, length, pos = self.text, len(self.text), 0
         while pos < length:
-            if skim and not current and not depth:
+            if self.upserts_only:
                 skipped = skip_statement(text, pos, _UPSERT_SCAN_KEEPS)
                 if skipped is not None:
                     pos = skipped
                     continue
-                skim = False  # this statement is tokenized; skimming resumes after it
-            if psql and not current and text[pos] == "\\":  # psql meta-command: runs to the end of the line
-                newline = text.find("\n", pos)
-                pos = length if newline < 0 else newline + 1
-                skim = self.upserts_only
-                continue
-            match = match_token(text, pos)
-            assert match is not None  # the last alternative matches any character
-            kind = match.lastgroup
-            end = match.end()
-            if kind in ("ws", "comment"):
-                pos = end
-                continue
-            if kind == "block":
-                end = block_comment_end(text, pos)
-                if end < 0:
-                    self.unclosed = Unclosed(pos, "block comment /*", current[0].start if current else pos)
-                    end = length
-                pos = end
-                continue
-            if kind == "dollar":
-                closing = text.find(match.group(), end)
-                end = length if closing < 0 else closing + len(match.group())
-                if closing < 0:
-                    self.unclosed = Unclosed(
-                        pos, f"dollar-quoted string {match.group()}", current[0].start if current else pos
-                    )
-            elif end == length and kind in _CLOSED and not _CLOSED[kind].fullmatch(text, pos):
-                self.unclosed = Unclosed(pos, _UNCLOSED[kind], current[0].start if current else pos)
-            assert kind is not None
-            token = Token(kind, pos, end, text[pos:end])
-            pos = end
-            word = token.text.upper() if kind == "word" else ""  # Token.upper, inlined: asked of every token
+                bound = statement_end(text, pos)
+            else:
+                bound = None
+            stop = bound if bound is not None else min(length, pos + _WINDOW)
+            while True:
+                window = _Window(text, pos, stop)
+                done, resume = self._split(window, pos, stop == length)
+                if resume is not None:
+                    yield from done
+                    pos = resume
+                    break
+                stop = min(length, pos + 2 * (stop - pos))  # the statement goes on past the window
+
+    def _split(self, window: _Window, offset: int, last: bool) -> tuple[list[Statement], int | None]:
+        """The statements of one window, and the script offset to read on from; None when the window ends inside a
+        statement that is not the script's last (it is read again from its start in a larger window)."""
+        source, psql, tokens = window.source, self.psql, window.tokens
+        done: list[Statement] = []
+        current = -1  # index of the current statement's first token (-1: none yet)
+        body = -1  # index of the first token of the current statement's body statement (-1: none yet)
+        inner: list[Statement] = []
+        depth = 0  # BEGIN/CASE ... END nesting inside a block statement
+        atomic = False  # the previous token opened a body: an ATOMIC now belongs to that BEGIN
+        body_word = False  # the statement has a word of _BODY_WORDS: a BEGIN after CREATE opens its body
+        consumed = 0  # window offset just past the last complete statement
+        unclosed: tuple[int, str] | None = None
+        if (window.open_dollar is not None or window.open_bracket) and not last:
+            return [], None  # the dollar quote or the brackets may close past the window
+        if window.open_dollar is not None:  # its token runs to the end of the script
+            at, tag = window.open_dollar
+            unclosed = (at, f"dollar-quoted string {tag}")
+        elif window.stopped_at is not None and last:  # never closed: it runs to the end of the script
+            at, extra, what = _unclosed_token(source, window.stopped_at)
+            tokens = [*tokens, extra] if extra is not None else tokens
+            unclosed = (at, what)
+        words = scan_words(tokens)
+        for index, token in enumerate(tokens):
+            kind = token.token_type
+            if current < 0 and psql and kind == TokenType.BACKSLASH:  # psql meta-command: to the end of its line
+                newline = source.find("\n", token.start)
+                if newline < 0 and not last:
+                    return ([], None) if not done else (done, offset + consumed)
+                return done, (offset + newline + 1 if newline >= 0 else offset + len(source))
+            word = words[index]
+            if atomic:
+                atomic = False
+                if word == "ATOMIC":  # PostgreSQL's BEGIN ATOMIC: not the first word of the body's first statement
+                    continue
             if depth:
                 if word in ("BEGIN", "CASE"):
                     depth += 1
                 elif word == "END":
                     depth -= 1
-                if depth == 0:
-                    if body:
-                        inner.append(Statement(tuple(body)))
-                    body = []
-                elif token.text == ";" and depth == 1:
-                    if body:
-                        inner.append(Statement(tuple(body)))
-                    body = []
-                    current.append(token)
-                    continue
-                else:
-                    body.append(token)
-                current.append(token)
+                if depth == 0 or (kind == TokenType.SEMICOLON and depth == 1):
+                    if body >= 0:
+                        inner.append(Statement(source, offset, tuple(tokens[body:index]), tuple(words[body:index])))
+                    body = -1
+                elif body < 0:
+                    body = index
                 continue
-            if token.text == ";":
-                skim = self.upserts_only
-                if current:
-                    yield Statement(tuple(current), tuple(inner))
-                    if psql and _is_copy_from_stdin(current):
-                        data_end = _COPY_DATA_END.search(text, pos)
-                        pos = data_end.end() if data_end else length
-                current, inner, body_word = [], [], False
+            if kind == TokenType.SEMICOLON:
+                consumed = token.end + 1
+                if current >= 0:
+                    statement_words = tuple(words[current:index])
+                    done.append(Statement(source, offset, tuple(tokens[current:index]), statement_words, tuple(inner)))
+                    if psql and _is_copy_from_stdin(statement_words):
+                        data_end = COPY_DATA_END.search(self.text, offset + consumed)
+                        return done, (data_end.end() if data_end else len(self.text))
+                current, inner, body_word = -1, [], False
+                if self.upserts_only:
+                    return done, offset + consumed
                 continue
-            if word == "BEGIN" and body_word and current[0].upper == "CREATE":
-                depth = 1
-            elif word in _BODY_WORDS:
+            if current < 0:
+                current = index
+            elif word == "BEGIN" and body_word and words[current] == "CREATE":
+                depth, atomic = 1, True
+            if word in _BODY_WORDS:
                 body_word = True
-            current.append(token)
-        if body:
-            inner.append(Statement(tuple(body)))
-        if current:
-            yield Statement(tuple(current), tuple(inner))
+        if not last:
+            return (done, offset + consumed) if done else ([], None)
+        if unclosed is not None:
+            at, what = unclosed
+            self.unclosed = Unclosed(offset + at, what, offset + (tokens[current].start if current >= 0 else at))
+        end = len(tokens)
+        if body >= 0:
+            inner.append(Statement(source, offset, tuple(tokens[body:end]), tuple(words[body:end])))
+        if current >= 0:
+            done.append(Statement(source, offset, tuple(tokens[current:end]), tuple(words[current:end]), tuple(inner)))
+        return done, offset + len(source)
 
 
-def _is_copy_from_stdin(tokens: list[Token]) -> bool:
-    words = [token.upper for token in tokens]
-    return words[:1] == ["COPY"] and "STDIN" in words and "FROM" in words
+def _is_copy_from_stdin(words: tuple[str, ...]) -> bool:
+    return words[:1] == ("COPY",) and "STDIN" in words and "FROM" in words
 
 
 def upsert_statements(text: str, *, psql: bool = True) -> list[Statement]:
@@ -219,28 +393,13 @@ def _upserts(statements: Iterable[Statement]) -> list[Statement]:
     found: list[Statement] = []
     for statement in statements:
         candidates = statement.inner or (statement,)
-        found.extend(candidate for candidate in candidates if upsert_keywords(candidate) is not None)
+        found.extend(candidate for candidate in candidates if candidate.upsert_keywords() is not None)
     return found
 
 
-def upsert_keywords(statement: Statement) -> tuple[int, int] | None:
-    """Token indexes of ``INSERT`` and of ``CONFLICT`` in ``INSERT [OR x] INTO ... ON CONFLICT``, or None."""
-    tokens = statement.tokens
-    insert = None
-    for index, token in enumerate(tokens):
-        if token.kind != "word":
-            continue
-        word = token.text.upper()
-        if word == "INSERT" and insert is None and _followed_by_into(tokens, index):
-            insert = index
-        elif word == "CONFLICT" and insert is not None and tokens[index - 1].upper == "ON":
-            return insert, index
-    return None
-
-
-def _followed_by_into(tokens: tuple[Token, ...], index: int) -> bool:
-    following = [token.upper for token in tokens[index + 1 : index + 4]]
-    return following[:1] == ["INTO"] or (following[:1] == ["OR"] and following[2:3] == ["INTO"])
+def _followed_by_into(words: tuple[str, ...], index: int) -> bool:
+    following = words[index + 1 : index + 4]
+    return following[:1] == ("INTO",) or (following[:1] == ("OR",) and following[2:3] == ("INTO",))
 
 
 class _Positions:
@@ -261,17 +420,6 @@ class _Positions:
             self._line_start = self._text.rfind("\n", self._offset, offset) + 1
         self._offset = offset
         return self._line, offset - self._line_start + 1
-
-
-class LineIndex:
-    """Turns offsets in a text into 1-based (line, column) pairs; columns count characters."""
-
-    def __init__(self, text: str) -> None:
-        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self._starts, offset)
-        return line, offset - self._starts[line - 1] + 1
 
 
 def sites_from_sql(text: str, path: str) -> list[Site]:

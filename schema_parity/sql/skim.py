@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HIDES", "block_comment_end", "skip_statement"]
+__all__ = ["COPY_DATA_END", "HIDES", "block_comment_end", "skip_statement", "statement_end"]
 
 #: What ends or hides a statement, matched from a token boundary: the run of text that can do neither (``-`` and ``/``
 #: unless they open a comment), then the construct that follows, if any. ``'``, ``"``, backtick, ``[``, ``--`` and
@@ -36,6 +36,8 @@ HIDES = re.compile(
     """,
     re.VERBOSE,
 )
+#: The line that ends ``COPY ... FROM stdin`` data in a psql script.
+COPY_DATA_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 _BLOCK_COMMENT = re.compile(r"/\*|\*/")
 #: Characters after which a ``$`` starts a token: whitespace and one-character operators.
 _BEFORE_TOKEN = frozenset(" \t\n\r\f\v(),;=")
@@ -56,6 +58,14 @@ def skip_statement(text: str, pos: int, keep: re.Pattern[str]) -> int | None:
     statement's text has no match of ``keep``; None when the statement must be tokenized: ``keep`` matches it, or
     it holds something a skim cannot be sure of. ``pos`` must be where a token may start (a statement boundary).
     """
+    end = statement_end(text, pos)
+    return None if end is None or keep.search(text, pos, end) else end
+
+
+def statement_end(text: str, pos: int) -> int | None:
+    """The offset just past the first ``;`` from ``pos`` that is not quoted or commented out (or the end of the
+    text); None when the skim cannot be sure of it (see the module's docstring). ``pos`` must be where a token may
+    start. A body's ``;`` (``BEGIN ... END``) counts: the caller's tokens say whether the statement goes on."""
     length = len(text)
     match_at = HIDES.match
     at = pos
@@ -64,12 +74,10 @@ def skip_statement(text: str, pos: int, keep: re.Pattern[str]) -> int | None:
         assert match is not None  # every part of the pattern is optional
         kind = match.lastgroup
         if kind is None:  # the end of the text
-            end = length
-            break
+            return length
         at = match.end()
         if kind == "end":
-            end = at
-            break
+            return at
         start = match.start(kind)
         if kind in ("string", "ident"):
             if at == length:  # maybe never closed: the tokenizer says what is lost
@@ -89,4 +97,3 @@ def skip_statement(text: str, pos: int, keep: re.Pattern[str]) -> int | None:
             at = closing + len(match.group(kind))
         elif kind == "backslash":
             return None  # a psql command, or a backslash the tokenizer reads in context
-    return None if keep.search(text, pos, end) else end

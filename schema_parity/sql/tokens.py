@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.dialects.postgres import Postgres
@@ -35,13 +35,15 @@ __all__ = [
     "expand_multiword",
     "is_word",
     "mask_placeholders",
+    "scan_words",
     "tokenize",
     "word",
 ]
 
-Lexicon = Literal["postgresql", "sqlite", "script"]
+Lexicon = Literal["postgresql", "sqlite", "script", "scan"]
 """Whose quoting rules apply: an engine's, or ``script`` for a ``.sql`` file of unknown dialect (PostgreSQL's rules,
-which also know dollar quotes, plus MySQL/SQLite backtick identifiers)."""
+which also know dollar quotes, plus MySQL/SQLite backtick identifiers), or ``scan`` for the site finder (``script``'s
+quoting, every word a ``VAR`` token: see :func:`scan_words`)."""
 
 #: sqlglot's name of each engine's dialect.
 SQLGLOT_NAME: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
@@ -60,10 +62,25 @@ class _ScriptTokenizer(Postgres.Tokenizer):
     IDENTIFIERS = ['"', "`"]
 
 
+class _ScanTokenizer(_ScriptTokenizer):
+    """The site finder's tokens: ``script``'s quoting without keywords, so every word is a ``VAR`` (no multi-word
+    tokens to split again, and the keyword trie is not walked: the finder only looks for a few words), and only the
+    ``E'...'`` prefix makes a string of its own (``B'``, ``X'`` and ``U&'`` read as a word and a string, as both
+    engines split them at a quote). A ``$`` that starts a token is a token of its own: the site finder reads dollar
+    quotes with PostgreSQL's rule for their tag (``schema_parity.sites.sql``)."""
+
+    KEYWORDS: ClassVar[dict[str, TokenType]] = {}
+    HEREDOC_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+    BIT_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+    HEX_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+    UNICODE_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+
+
 _TOKENIZERS: dict[str, type[Tokenizer]] = {
     "postgresql": Postgres.Tokenizer,
     "sqlite": SQLite.Tokenizer,
     "script": _ScriptTokenizer,
+    "scan": _ScanTokenizer,
 }
 
 
@@ -155,6 +172,29 @@ def word(token: Token, text: str) -> str:
             _UPPER.clear()
         upper = _UPPER[value] = value.upper() if _WORD.match(value) else ""
     return upper if upper and text[token.start : token.end + 1] == value else ""
+
+
+_SCAN_WORD = re.compile(r"[^\W\d][\w$]*\Z")
+_SCAN_UPPER: dict[str, str] = {}
+
+
+def scan_words(tokens: Sequence[Token]) -> list[str]:
+    """The site finder's words of tokens of the ``scan`` lexicon: ``str.upper()`` of a bare word of any script's
+    letters (``conﬂict`` is ``CONFLICT`` to it, so a statement PostgreSQL would reject is still found and reported),
+    ``""`` for anything else. With no keywords, every bare word is a ``VAR`` token, whose text is its source."""
+    known, var, words = _SCAN_UPPER, TokenType.VAR, []
+    for token in tokens:
+        if token.token_type != var:
+            words.append("")
+            continue
+        value = token.text
+        upper = known.get(value)
+        if upper is None:
+            if len(known) >= _UPPER_LIMIT:
+                known.clear()
+            upper = known[value] = value.upper() if _SCAN_WORD.match(value) else ""
+        words.append(upper)
+    return words
 
 
 #: The upper case of texts that are words, ``""`` for other texts: a script repeats its keywords and names, and the
