@@ -4,5 +4,6 @@
 statements (streaming, with psql's rules where they apply), ``groups`` reads parentheses and comma lists, and
 ``skim`` steps over a statement without tokenizing it (one compiled pattern for what ends or hides a statement).
 The upsert parser, both verdicts, the DDL replay and the SQLite reflection read SQL through these modules; the site
-scanner (``schema_parity.sites.sql``) skims a script and tokenizes only the statements that may hold an upsert.
+scanner (``schema_parity.sites.sql``) skims a script and tokenizes only the statements that may hold an upsert,
+with the ``scan`` lexicon.
 """
