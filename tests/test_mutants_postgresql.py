@@ -137,6 +137,25 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS DOCUMENT under a full index": (unique("id"), upsert("id", "x IS DOCUMENT")),
     "DO UPDATE: IS NORMALIZED": (READS, update("(t.b IS NORMALIZED)::int")),
     "DO UPDATE: IS NOT DOCUMENT": (READS, update("(excluded.x IS NOT DOCUMENT)::int")),
+    # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are
+    # normalised with the column types; a minus on a constant is folded, on anything else kept; quoted names keep
+    # their case; a plain IS NULL inside an operand is not IS UNKNOWN.
+    "IS NULL inside a comparison": (partial("a IS NULL"), upsert("id", "(a IS NULL) = true")),
+    # _predicate: simplify_boolean_equality keeps the clause compared with true (negated for false): a comparison or
+    # a NULL test inside it is still one.
+    "a NULL test compared with false": (partial("a IS NOT NULL"), upsert("id", "(a IS NULL) = false")),
+    "a comparison compared with false": (partial("a <= 5"), upsert("id", "(a > 5) = false")),
+    "IS NORMALIZED of a cast": (partial("b IS NORMALIZED"), upsert("id", "b::text IS NORMALIZED")),
+    "is_normalized() of a cast": (partial("b IS NORMALIZED"), upsert("id", "is_normalized(b::text)")),
+    "pg_catalog function of a cast": (partial("lower(b) = 'x'"), upsert("id", "pg_catalog.lower(b::text) = 'x'")),
+    "text cast of a function of a cast": (unique("lower(b)"), upsert("(lower(b::text)::text)")),
+    "minus on an expression": (partial("-(a + 1) < 5"), upsert("id", "-(a + 1) < 5")),
+    "minus on another expression": (partial("-(a + 1) < 5"), upsert("id", "-(c + 1) < 5")),
+    "double minus in an expression key": (unique("(a + 5)"), upsert("(a + - -5)")),
+    "minus with a leading zero in an expression key": (unique("(a + -5)"), upsert("(a + -05)")),
+    "quoted mixed-case column in a predicate": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', 'CREATE UNIQUE INDEX ux ON t (id) WHERE "A" > 5'),
+        upsert("id", "a > 5")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
