@@ -153,6 +153,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "minus on another expression": (partial("-(a + 1) < 5"), upsert("id", "-(c + 1) < 5")),
     "double minus in an expression key": (unique("(a + 5)"), upsert("(a + - -5)")),
     "minus with a leading zero in an expression key": (unique("(a + -5)"), upsert("(a + -05)")),
+    "double minus with a leading zero in an expression key": (unique("(a + 5)"), upsert("(a + - -05)")),
+    "an exact numeric cast to integer in an expression key": (unique("(a + 5)"), upsert("(a + 5.0::integer)")),
     "quoted mixed-case column in a predicate": (
         (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', 'CREATE UNIQUE INDEX ux ON t (id) WHERE "A" > 5'),
         upsert("id", "a > 5")),
