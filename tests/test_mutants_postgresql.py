@@ -158,6 +158,23 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "quoted mixed-case column in a predicate": (
         (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', 'CREATE UNIQUE INDEX ux ON t (id) WHERE "A" > 5'),
         upsert("id", "a > 5")),
+    # _predicate: the operand of each test and each side of IN, BETWEEN and ANY is typed (a no-op cast, arithmetic);
+    # IN and ANY lists are expanded up to predtest's 100 items, a one-item ARRAY included.
+    "IS UNKNOWN of a no-op cast": (partial("active IS UNKNOWN"), upsert("id", "active::boolean IS UNKNOWN")),
+    "IS UNKNOWN of another operand": (partial("active IS UNKNOWN"), upsert("id", "(a > 0) IS UNKNOWN")),
+    "IS NULL of a no-op cast": (partial("a IS NULL"), upsert("id", "a::int IS NULL")),
+    "IS TRUE of a no-op cast": (partial("active IS TRUE"), upsert("id", "active::boolean IS TRUE")),
+    "IS TRUE of another operand": (partial("active IS TRUE"), upsert("id", "(a > 0) IS TRUE")),
+    "IN of a no-op cast": (partial("a IN (1, 2)"), upsert("id", "a::int IN (1, 2)")),
+    "IN with an arithmetic item": (partial("a IN (1, 2)"), upsert("id", "a IN (1, c + 0)")),
+    "BETWEEN of a no-op cast": (partial("a BETWEEN 1 AND 10"), upsert("id", "a::int BETWEEN 1 AND 10")),
+    "BETWEEN with an arithmetic low": (partial("a BETWEEN 1 AND 10"), upsert("id", "a BETWEEN c + 0 AND 10")),
+    "BETWEEN with an arithmetic high": (partial("a BETWEEN 1 AND 10"), upsert("id", "a BETWEEN 1 AND c + 0")),
+    "ANY of a no-op cast": (partial("a = ANY (ARRAY[1, 2])"), upsert("id", "a::int = ANY (ARRAY[1, 2])")),
+    "IN list of 100 items": (partial("a < 101"), upsert("id", f"a IN ({', '.join(map(str, range(1, 101)))})")),
+    "ANY array of 100 items": (
+        partial("a < 101"), upsert("id", f"a = ANY (ARRAY[{', '.join(map(str, range(1, 101)))}])")),
+    "ANY array of one item": (partial("a > 5"), upsert("id", "a = ANY (ARRAY[6])")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
