@@ -175,6 +175,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "ANY array of 100 items": (
         partial("a < 101"), upsert("id", f"a = ANY (ARRAY[{', '.join(map(str, range(1, 101)))}])")),
     "ANY array of one item": (partial("a > 5"), upsert("id", "a = ANY (ARRAY[6])")),
+    "ANY with an arithmetic item": (partial("a = ANY (ARRAY[1, 2])"), upsert("id", "a = ANY (ARRAY[1, c + 0])")),
+    "comparison with an arithmetic side": (partial("a > 5"), upsert("id", "a > c + 0")),
+    "boolean clause of a no-op cast": (partial("active"), upsert("id", "active::boolean")),
+    # _keyword_test: only the name right after IS is the keyword; a column named normalized elsewhere is a name.
+    "a column named normalized tested for NULL": (unique("id"), upsert("id", "normalized IS NULL")),
+    "a column named document compared": (unique("id"), upsert("id", "a = document")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
