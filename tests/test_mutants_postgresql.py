@@ -137,6 +137,50 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS DOCUMENT under a full index": (unique("id"), upsert("id", "x IS DOCUMENT")),
     "DO UPDATE: IS NORMALIZED": (READS, update("(t.b IS NORMALIZED)::int")),
     "DO UPDATE: IS NOT DOCUMENT": (READS, update("(excluded.x IS NOT DOCUMENT)::int")),
+    # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are
+    # normalised with the column types; a minus on a constant is folded, on anything else kept; quoted names keep
+    # their case; a plain IS NULL inside an operand is not IS UNKNOWN.
+    "IS NULL inside a comparison": (partial("a IS NULL"), upsert("id", "(a IS NULL) = true")),
+    # _predicate: simplify_boolean_equality keeps the clause compared with true (negated for false): a comparison or
+    # a NULL test inside it is still one.
+    "a NULL test compared with false": (partial("a IS NOT NULL"), upsert("id", "(a IS NULL) = false")),
+    "a comparison compared with false": (partial("a <= 5"), upsert("id", "(a > 5) = false")),
+    "IS NORMALIZED of a cast": (partial("b IS NORMALIZED"), upsert("id", "b::text IS NORMALIZED")),
+    "is_normalized() of a cast": (partial("b IS NORMALIZED"), upsert("id", "is_normalized(b::text)")),
+    "pg_catalog function of a cast": (partial("lower(b) = 'x'"), upsert("id", "pg_catalog.lower(b::text) = 'x'")),
+    "text cast of a function of a cast": (unique("lower(b)"), upsert("(lower(b::text)::text)")),
+    "minus on an expression": (partial("-(a + 1) < 5"), upsert("id", "-(a + 1) < 5")),
+    "minus on another expression": (partial("-(a + 1) < 5"), upsert("id", "-(c + 1) < 5")),
+    "double minus in an expression key": (unique("(a + 5)"), upsert("(a + - -5)")),
+    "minus with a leading zero in an expression key": (unique("(a + -5)"), upsert("(a + -05)")),
+    "double minus with a leading zero in an expression key": (unique("(a + 5)"), upsert("(a + - -05)")),
+    "an exact numeric cast to integer in an expression key": (unique("(a + 5)"), upsert("(a + 5.0::integer)")),
+    "quoted mixed-case column in a predicate": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', 'CREATE UNIQUE INDEX ux ON t (id) WHERE "A" > 5'),
+        upsert("id", "a > 5")),
+    # _predicate: the operand of each test and each side of IN, BETWEEN and ANY is typed (a no-op cast, arithmetic);
+    # IN and ANY lists are expanded up to predtest's 100 items, a one-item ARRAY included.
+    "IS UNKNOWN of a no-op cast": (partial("active IS UNKNOWN"), upsert("id", "active::boolean IS UNKNOWN")),
+    "IS UNKNOWN of another operand": (partial("active IS UNKNOWN"), upsert("id", "(a > 0) IS UNKNOWN")),
+    "IS NULL of a no-op cast": (partial("a IS NULL"), upsert("id", "a::int IS NULL")),
+    "IS TRUE of a no-op cast": (partial("active IS TRUE"), upsert("id", "active::boolean IS TRUE")),
+    "IS TRUE of another operand": (partial("active IS TRUE"), upsert("id", "(a > 0) IS TRUE")),
+    "IN of a no-op cast": (partial("a IN (1, 2)"), upsert("id", "a::int IN (1, 2)")),
+    "IN with an arithmetic item": (partial("a IN (1, 2)"), upsert("id", "a IN (1, c + 0)")),
+    "BETWEEN of a no-op cast": (partial("a BETWEEN 1 AND 10"), upsert("id", "a::int BETWEEN 1 AND 10")),
+    "BETWEEN with an arithmetic low": (partial("a BETWEEN 1 AND 10"), upsert("id", "a BETWEEN c + 0 AND 10")),
+    "BETWEEN with an arithmetic high": (partial("a BETWEEN 1 AND 10"), upsert("id", "a BETWEEN 1 AND c + 0")),
+    "ANY of a no-op cast": (partial("a = ANY (ARRAY[1, 2])"), upsert("id", "a::int = ANY (ARRAY[1, 2])")),
+    "IN list of 100 items": (partial("a < 101"), upsert("id", f"a IN ({', '.join(map(str, range(1, 101)))})")),
+    "ANY array of 100 items": (
+        partial("a < 101"), upsert("id", f"a = ANY (ARRAY[{', '.join(map(str, range(1, 101)))}])")),
+    "ANY array of one item": (partial("a > 5"), upsert("id", "a = ANY (ARRAY[6])")),
+    "ANY with an arithmetic item": (partial("a = ANY (ARRAY[1, 2])"), upsert("id", "a = ANY (ARRAY[1, c + 0])")),
+    "comparison with an arithmetic side": (partial("a > 5"), upsert("id", "a > c + 0")),
+    "boolean clause of a no-op cast": (partial("active"), upsert("id", "active::boolean")),
+    # _keyword_test: only the name right after IS is the keyword; a column named normalized elsewhere is a name.
+    "a column named normalized tested for NULL": (unique("id"), upsert("id", "normalized IS NULL")),
+    "a column named document compared": (unique("id"), upsert("id", "a = document")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.

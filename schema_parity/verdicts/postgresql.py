@@ -1073,10 +1073,10 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
         node = _normalize(node, types)  # operator resolution types the constants (a > '5' compares integers)
         left, right = _operand(node.this, types), _operand(node.expression, types)
         # simplify_boolean_equality: x = true -> x, x = false -> NOT x, x <> true -> NOT x (P15).
-        for side, other in ((right, left), (left, right)):
+        for side, other, written in ((right, left, node.this), (left, right, node.expression)):
             if isinstance(side, _Const) and side.family == "bool" and op in ("=", "<>") and isinstance(other, _Expr):
-                positive = _BoolExpr(other)
-                return positive if (side.value is True) == (op == "=") else _Not(positive)
+                positive = _predicate(written, types)  # (a IS NULL) = true is the NULL test itself
+                return positive if (side.value is True) == (op == "=") else _negate(positive)
         return _comparison(op, left, right)
     return _BoolExpr(_operand(node, types))
 
