@@ -149,19 +149,10 @@ class Cursor:
 
     def accept(self, *words: str) -> bool:
         """Step over these words when they come next."""
-        # ``at`` inlined: the readers try one alternative after another, so most calls end at the first word.
-        i, tokens, known = self.i, self.tokens, self._words
-        for ahead, expected in enumerate(words):
-            j = i + ahead
-            found: str | None = ""
-            if j < len(tokens):
-                found = known[j]
-                if found is None:
-                    found = known[j] = word(tokens[j], self.text)
-            if found != expected:
-                return False
-        self.i = i + len(words)
-        return True
+        if self.at(*words):
+            self.i += len(words)
+            return True
+        return False
 
     def skip(self, *alternatives: str) -> None:
         """Step over one optional word out of ``alternatives``."""
