@@ -93,8 +93,8 @@ SP901 = Rule(
             "unmodelled-statement",
             "{table}: the schema source did not model a statement on it, so its columns and keys may not be what the "
             "checker knows ({reason})",
-            "Check the statement against a database built by the migrations (--verify), or write the schema "
-            "statement in a form the checker models (docs/check.md).",
+            "Split the schema statement into forms the checker models (docs/check.md), or run the upsert on a "
+            "database built from the schema.",
         ),
     ),
 )
