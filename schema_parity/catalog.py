@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``uncertain`` added (a version-1 Catalog from replayed DDL could not say which tables it was unsure of)."""
 
 Dialect = Literal["postgresql", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = ("postgresql", "sqlite")
@@ -216,6 +217,17 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Uncertain:
+    """A table the source could not read entirely: a statement naming it was not modelled (or would be refused), so
+    its columns and keys may differ from the Catalog's, and no verdict on it is firm."""
+
+    name: str
+    schema: str | None
+    reason: str
+    """The source's note on the statement: ``schema.sql:12: not modelled: ALTER TABLE ...``."""
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Every relation of one schema, as one engine (``dialect``) holds it."""
 
@@ -226,6 +238,8 @@ class Catalog:
     revision: str | None = None
     notes: tuple[str, ...] = field(default=())
     """What the source could not model (an opaque statement, a migration that cannot run offline)."""
+    uncertain: tuple[Uncertain, ...] = ()
+    """Tables named by a statement the source could not model: verdicts on them are unresolved (docs/check.md)."""
 
     def table(self, name: str, schema: str | None = None) -> Table | None:
         """Exact-name lookup (no case folding)."""
@@ -255,6 +269,7 @@ class Catalog:
             source=data.get("source", ""),
             revision=data.get("revision"),
             notes=tuple(data.get("notes", ())),
+            uncertain=tuple(Uncertain(**_only_known(Uncertain, u)) for u in data.get("uncertain", ())),
         )
 
     @classmethod

@@ -28,8 +28,9 @@ SP901 = Rule(
         "— a view's base table on PostgreSQL, a table that exists only in a non-default schema (the answer depends on "
         "`search_path`), an opclass whose default the checker does not know, a partial index on a text range whose "
         "implication depends on the order of two different strings in the column's collation (`WHERE b > 'a'` targeted "
-        "with `WHERE b = 'B'`: true under ICU, false under C), an expression form SQLite's comparison needs that the "
-        "checker does not model. The verdict is `unresolved` (severity info), never a guess."
+        "with `WHERE b = 'B'`: true under ICU, false under C), a table named by a schema statement the replay did not "
+        "model (an `ALTER TABLE` or `CREATE INDEX` in a form it does not read), an expression form SQLite's comparison "
+        "needs that the checker does not model. The verdict is `unresolved` (severity info), never a guess."
     ),
     messages=(
         Message("reason", "{reason}"),
@@ -88,6 +89,13 @@ SP901 = Rule(
             "does not record.",
         ),
         Message("sqlite-unsupported", "cannot compare the conflict target the way SQLite does: {reason}"),
+        Message(
+            "unmodelled-statement",
+            "{table}: the schema source did not model a statement on it, so its columns and keys may not be what the "
+            "checker knows ({reason})",
+            "Split the schema statement into forms the checker models (docs/check.md), or run the upsert on a "
+            "database built from the schema.",
+        ),
     ),
 )
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlglot import exp
 
-from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
+from schema_parity.catalog import Catalog, Column, Dialect, Key, Table, Uncertain
 from schema_parity.rules import RULES, Severity, rule_for
 from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
 
@@ -106,12 +106,38 @@ def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_versio
     if dialect == "postgresql":
         from schema_parity.verdicts import postgresql
 
-        return postgresql.judge(upsert, catalog, version=postgres_version)
-    if dialect == "sqlite":
+        verdict = postgresql.judge(upsert, catalog, version=postgres_version)
+    elif dialect == "sqlite":
         from schema_parity.verdicts import sqlite
 
-        return sqlite.judge(upsert, catalog)
-    raise ValueError(f"unknown dialect {dialect!r}: expected 'postgresql' or 'sqlite'")
+        verdict = sqlite.judge(upsert, catalog)
+    else:
+        raise ValueError(f"unknown dialect {dialect!r}: expected 'postgresql' or 'sqlite'")
+    doubt = uncertain_table(upsert, catalog, dialect) if verdict.status != "unresolved" else None
+    if doubt is None:
+        return verdict
+    unmodelled = Problem.of("SP901", "unmodelled-statement", table=upsert.table_display, reason=doubt.reason)
+    return Verdict.unresolved(dialect, unmodelled)
+
+
+def uncertain_table(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Uncertain | None:
+    """The Catalog's doubt about the table ``upsert`` names, if any: a statement on it was not modelled, so an ok can
+    be wrong as well as an error (the statement may have added or removed a key). Matched generously, by name (the
+    schema too when both name one), as PostgreSQL folds or SQLite compares names: a doubt too many only costs a firm
+    verdict."""
+    if not catalog.uncertain:
+        return None
+    fold: Callable[[Name], str] = Name.folded if dialect == "postgresql" else lambda n: n.text.lower()
+    same: Callable[[str], str] = (lambda s: s) if dialect == "postgresql" else str.lower
+    table, schema = fold(upsert.table), fold(upsert.schema) if upsert.schema is not None else None
+    return next(
+        (
+            u
+            for u in catalog.uncertain
+            if same(u.name) == table and (schema is None or u.schema is None or same(u.schema) == schema)
+        ),
+        None,
+    )
 
 
 def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, Uncertain
 from schema_parity.sources.ddl import model
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.types import normalize_type
@@ -59,6 +59,12 @@ def thaw(replay: Replay, catalog: Catalog) -> None:
                     from_table_definition=k.kind in ("primary_key", "unique"),
                 )
             )
+    for u in catalog.uncertain:
+        found = next((t for t in replay.tables if t.name == u.name and t.schema == u.schema), None)
+        if found is not None:
+            replay.doubts[found] = [*(replay.doubts.get(found) or []), u.reason]
+        else:
+            replay.doubted_names.append((u.schema, u.name, u.reason))
     replay.tables.end_statement()
 
 
@@ -121,7 +127,17 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
                 has_rules=bool(t.rules),
             )
         )
-    return Catalog(dialect=dialect, tables=tuple(tables), source=source, revision=revision, notes=tuple(replay.notes))
+    uncertain = [Uncertain(t.name, t.schema, note) for t in replay.tables for note in replay.doubts.get(t) or ()]
+    uncertain += [Uncertain(name, schema, note) for schema, name, note in replay.doubted_names]
+    kept = tuple(u for u in uncertain if not any(rules.same(u.name, x) for x in exclude))
+    return Catalog(
+        dialect=dialect,
+        tables=tuple(tables),
+        source=source,
+        revision=revision,
+        notes=tuple(replay.notes),
+        uncertain=kept,
+    )
 
 
 def _operators(key: model.Key) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from schema_parity.sources.ddl.dialect import Rules
 from schema_parity.sources.ddl.model import Frag, Key, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
-from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize
+from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize, word
 
 __all__ = ["Replay"]
 
@@ -75,20 +75,79 @@ class Replay:
         """PostgreSQL table inheritance: child → the tables named in its INHERITS."""
         self.key_parents: ByObject[Key, Key] = ByObject()
         """PostgreSQL partition indexes: a partition's index → the partitioned table's index it is attached to."""
+        self.doubts: ByObject[Table, list[str]] = ByObject()
+        """Tables a statement that was not modelled (or refused) named → its notes: their keys may be wrong."""
+        self.doubted_names: list[tuple[str | None, str, str]] = []
+        """The same for names that were no table then (an unmodelled CREATE TABLE): schema, name, note."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
         self.notes_pending = []
+        note: str | None = None
+        # ALTER/DROP INDEX: the index's table, looked up before the reader, which may drop the index and then fail
+        indexed = len(stmt.tokens) > 1 and word(stmt.tokens[1], stmt.sql) == "INDEX"
+        named = self._named(stmt) if indexed else None
         try:
             read(self, stmt)
         except SyntaxMismatch:
-            self.notes.append(f"{where}:{stmt.line}: not modelled: {' '.join(stmt.text.split())[:80]}")
+            note = f"{where}:{stmt.line}: not modelled: {' '.join(stmt.text.split())[:80]}"
         except Refused as refused:
-            self.notes.append(f"{where}:{stmt.line}: {refused}")
+            note = f"{where}:{stmt.line}: {refused}"
         finally:
             self.tables.end_statement()
+        if note is not None:
+            self.notes.append(note)
+            self.doubt(note, named if indexed else self._named(stmt))
         if self.notes_pending:
             self.notes.extend(f"{where}:{stmt.line}: {n}" for n in self.notes_pending)
+
+    def doubt(self, note: str, named: Table | tuple[str | None, str] | None) -> None:
+        """Mark the table ``named`` as uncertain: the replay did not apply the statement, the engine may have.
+        A statement whose table cannot be read keeps only its note."""
+        if isinstance(named, Table):
+            self.doubts[named] = [*(self.doubts.get(named) or []), note]
+        elif named is not None:
+            self.doubted_names.append((self.lookup_schema(*named), named[1], note))
+
+    def _named(self, stmt: Stmt) -> Table | tuple[str | None, str] | None:
+        """The table a statement works on, read from its first words: ALTER TABLE, CREATE [UNIQUE] INDEX … ON,
+        CREATE TABLE, DROP TABLE, and ALTER/DROP INDEX (the table of the index); None for any other statement, or
+        when the words cannot be read."""
+        try:
+            return self._read_named(stmt)
+        except SyntaxMismatch:
+            return None
+
+    def _read_named(self, stmt: Stmt) -> Table | tuple[str | None, str] | None:
+        cur = self.cursor(stmt.tokens, stmt)
+        verb = cur.word()
+        cur.i += 1
+        if verb in ("ALTER", "DROP") and cur.accept("INDEX"):
+            cur.accept("CONCURRENTLY")
+            cur.accept("IF", "EXISTS")
+            found = self.find_index(*cur.qualified())
+            return found[0] if found is not None else None
+        if verb == "CREATE":
+            cur.accept("OR", "REPLACE")
+            while cur.word() in ("TEMP", "TEMPORARY", "GLOBAL", "LOCAL", "UNLOGGED"):
+                cur.i += 1
+            if cur.accept("UNIQUE") or cur.at("INDEX"):
+                cur.expect("INDEX")
+                while not cur.done and not cur.at("ON"):
+                    cur.i += 1
+                cur.expect("ON")
+                cur.accept("ONLY")
+            else:
+                cur.expect("TABLE")
+                cur.accept("IF", "NOT", "EXISTS")
+        elif verb in ("ALTER", "DROP"):
+            cur.expect("TABLE")
+            cur.accept("IF", "EXISTS")
+            cur.accept("ONLY")
+        else:
+            return None
+        schema, name = cur.qualified()
+        return self.find(schema, name) or (schema, name)
 
     def cursor(self, tokens: list[Token], stmt: Stmt) -> Cursor:
         return Cursor(tokens, stmt.sql, self.rules.fold)
