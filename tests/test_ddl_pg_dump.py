@@ -319,3 +319,55 @@ def test_partition_of_with_its_own_column_options_and_constraints(pg_url: str) -
     assert view(replayed) == view(run_pg(pg_url, PARTITION_OF_WITH_OPTIONS))
     p1 = replayed.table("p1")
     assert p1 is not None and [k.name for k in p1.keys] == ["p1_a_k_key", "p1_a_key", "p1_a_k_key1"]
+
+
+def _pg_dump(pg_url: str) -> str:
+    """``pg_dump --schema-only`` of the test database."""
+    import shutil
+    import subprocess
+
+    import sqlalchemy as sa
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return subprocess.run(["pg_dump", "--schema-only", url], capture_output=True, text=True, check=True).stdout
+
+
+def _same_as_server_written_and_dumped(pg_url: str, script: str) -> None:
+    """The replay of the script, and of pg_dump's dump of what it made, equal the server's tables and validity."""
+    real = run_pg(pg_url, script)
+    for replayed in (catalog_from_ddl(script, "postgresql"), catalog_from_ddl(_pg_dump(pg_url), "postgresql")):
+        assert replayed.notes == ()
+        assert view(replayed) == view(real)
+        assert _validity(replayed) == _validity(real)
+
+
+# A partition's UNIQUE constraint is equivalent to the parent's primary key: PostgreSQL attaches it (by shape,
+# a constraint's index to a constraint's index of either kind) rather than building a second index.
+CONSTRAINT_OF_ANOTHER_KIND = """CREATE TABLE p (a int NOT NULL) PARTITION BY RANGE (a);
+CREATE TABLE p1 (a int NOT NULL, CONSTRAINT p1_u UNIQUE (a));
+ALTER TABLE p ATTACH PARTITION p1 FOR VALUES FROM (0) TO (10);
+ALTER TABLE p ADD PRIMARY KEY (a);
+CREATE TABLE o (a int NOT NULL) PARTITION BY RANGE (a);
+CREATE TABLE o1 (a int NOT NULL, CONSTRAINT o1_u UNIQUE (a));
+ALTER TABLE o ATTACH PARTITION o1 FOR VALUES FROM (0) TO (10);
+CREATE UNIQUE INDEX ou ON ONLY o (a);
+ALTER INDEX ou ATTACH PARTITION o1_u;
+CREATE TABLE q (a int NOT NULL) PARTITION BY RANGE (a);
+CREATE TABLE q1 (a int NOT NULL);
+CREATE UNIQUE INDEX q1_a ON q1 (a);
+ALTER TABLE q ATTACH PARTITION q1 FOR VALUES FROM (0) TO (10);
+ALTER TABLE q ADD CONSTRAINT q_a UNIQUE (a);
+CREATE TABLE r (a int NOT NULL) PARTITION BY RANGE (a);
+CREATE TABLE r1 (a int PRIMARY KEY);
+ALTER TABLE r ATTACH PARTITION r1 FOR VALUES FROM (0) TO (10);
+CREATE UNIQUE INDEX ru ON r (a);
+CREATE INDEX rn ON r (a);
+"""
+
+
+def test_a_partitions_constraint_of_another_kind_attaches_to_the_parents_key(pg_url: str) -> None:
+    _same_as_server_written_and_dumped(pg_url, CONSTRAINT_OF_ANOTHER_KIND)
+    p1 = catalog_from_ddl(CONSTRAINT_OF_ANOTHER_KIND, "postgresql").table("p1")
+    assert p1 is not None and [k.name for k in p1.keys] == ["p1_u"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 
+from schema_parity.catalog import CONSTRAINT_KINDS
 from schema_parity.sources.ddl.clauses import column_constraints, table_constraint
 from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
@@ -230,8 +231,14 @@ def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> 
 
 
 def _equivalent(replay: Replay, key: Key, other: Key) -> bool:
-    """CompareIndexInfo: the same index shape, and a constraint's index only for a constraint of the same kind."""
-    return key.kind == other.kind and replay.rules.same_index_spec(key, other)
+    """CompareIndexInfo: the same index shape and uniqueness; an index backing a constraint takes only an index
+    backing a constraint, of either kind (a partition's UNIQUE constraint attaches to the parent's primary key)."""
+    unique = ("primary_key", "unique", "unique_index")
+    return (
+        (key.kind in unique) == (other.kind in unique)
+        and (key.kind not in CONSTRAINT_KINDS or other.kind in CONSTRAINT_KINDS)
+        and replay.rules.same_index_spec(key, other)
+    )
 
 
 def _ensure(replay: Replay, key: Key, child: Table) -> None:
