@@ -447,3 +447,40 @@ ALTER TABLE pp ADD CONSTRAINT pp_u UNIQUE (a, c, dd);
 
 def test_column_changes_through_the_parent_reach_partitions_and_children(pg_url: str) -> None:
     _same_as_server_written_and_dumped(pg_url, COLUMNS_THROUGH_THE_PARENT)
+
+
+# A child restating an inherited column in another spelling of its type merges it (MergeAttributes compares the
+# type itself); before, the spelling was compared and the child's own key was lost with the statement.
+RESTATED_IN_ANOTHER_SPELLING = """CREATE TABLE par (id integer NOT NULL, code varchar(10), at timestamptz, n int4);
+CREATE TABLE ch (id int PRIMARY KEY, code character varying(10) UNIQUE, at timestamp with time zone, n integer)
+    INHERITS (par);
+CREATE TABLE ch2 (n int4 NOT NULL, at timestamptz DEFAULT now(), UNIQUE (n, at)) INHERITS (par);
+"""
+
+
+def test_an_inherited_column_restated_in_another_spelling_merges(pg_url: str) -> None:
+    _same_as_server_written_and_dumped(pg_url, RESTATED_IN_ANOTHER_SPELLING)
+
+
+# An index made on a partitioned table attaches a sub-partitioned partition's equivalent index even when that one
+# is ON ONLY and still invalid: the new index is invalid too (so ON CONFLICT inference passes it over).
+INVALID_BELOW = """CREATE TABLE p (a int NOT NULL, b int) PARTITION BY RANGE (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10) PARTITION BY LIST (b);
+CREATE TABLE p1x PARTITION OF p1 FOR VALUES IN (1);
+CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (10) TO (20) PARTITION BY LIST (b);
+CREATE TABLE p2x PARTITION OF p2 FOR VALUES IN (1);
+CREATE UNIQUE INDEX p1u ON ONLY p1 (a, b);
+CREATE UNIQUE INDEX pu ON p (a, b);
+CREATE TABLE q (a int NOT NULL, b int) PARTITION BY RANGE (a);
+CREATE TABLE q1 PARTITION OF q FOR VALUES FROM (0) TO (10) PARTITION BY LIST (b);
+CREATE TABLE q1x PARTITION OF q1 FOR VALUES IN (1);
+CREATE TABLE q1y PARTITION OF q1 FOR VALUES IN (2) PARTITION BY LIST (a);
+CREATE TABLE q1yy PARTITION OF q1y FOR VALUES IN (3);
+CREATE INDEX q1yi ON ONLY q1y (b);
+CREATE INDEX qi ON q (b);
+"""
+
+
+def test_an_index_attaching_an_invalid_index_below_is_invalid(pg_url: str) -> None:
+    _same_as_server_written_and_dumped(pg_url, INVALID_BELOW)
+    assert _validity(catalog_from_ddl(INVALID_BELOW, "postgresql"))[("p", "pu")] is False

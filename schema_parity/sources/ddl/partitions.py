@@ -317,6 +317,7 @@ def index_added(replay: Replay, table: Table, key: Key, *, only: bool) -> None:
         return
     for child in children(replay, table):
         _ensure(replay, key, child)
+    _validate(replay, table, key)  # an invalid index attached below (ON ONLY a sub-partitioned partition) stays so
 
 
 def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> None:
@@ -368,6 +369,7 @@ def _ensure(replay: Replay, key: Key, child: Table) -> None:
         replay.tables.touch(child)
         for grandchild in children(replay, child):
             _ensure(replay, match, grandchild)
+        _validate(replay, child, match)
     replay.key_parents[match] = key
 
 
