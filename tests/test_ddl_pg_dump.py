@@ -484,3 +484,59 @@ CREATE INDEX qi ON q (b);
 def test_an_index_attaching_an_invalid_index_below_is_invalid(pg_url: str) -> None:
     _same_as_server_written_and_dumped(pg_url, INVALID_BELOW)
     assert _validity(catalog_from_ddl(INVALID_BELOW, "postgresql"))[("p", "pu")] is False
+
+
+# SET LOCAL (and set_config(..., true)) has no effect outside a transaction block and ends with it; ROLLBACK undoes
+# a SET made in the block; RESET ALL is the default path; a quoted list is one schema name; '' is no schema.
+SEARCH_PATH_SCOPES = """CREATE SCHEMA app;
+CREATE SCHEMA "app, public";
+SET LOCAL search_path = app;
+CREATE TABLE t0 (a int PRIMARY KEY);
+BEGIN;
+SET LOCAL search_path = app;
+CREATE TABLE t1 (a int PRIMARY KEY);
+COMMIT;
+CREATE TABLE t2 (a int PRIMARY KEY);
+BEGIN;
+SELECT pg_catalog.set_config('search_path', 'app', true);
+CREATE TABLE t3 (a int PRIMARY KEY);
+COMMIT;
+CREATE TABLE t3b (a int PRIMARY KEY);
+SELECT pg_catalog.set_config('search_path', 'app', true);
+CREATE TABLE t4 (a int PRIMARY KEY);
+SET search_path = app;
+BEGIN;
+SET search_path = public;
+ROLLBACK;
+CREATE TABLE t5 (a int PRIMARY KEY);
+RESET ALL;
+CREATE TABLE t6 (a int PRIMARY KEY);
+SET search_path = 'app, public';
+CREATE TABLE t7 (a int PRIMARY KEY);
+SET search_path = '', app;
+CREATE TABLE t8 (a int PRIMARY KEY);
+"""
+
+
+def test_search_path_scopes_as_postgresql_keeps_them(pg_url: str) -> None:
+    replayed = catalog_from_ddl(SEARCH_PATH_SCOPES, "postgresql")
+    assert replayed.notes == ()
+    assert view(replayed) == view(run_pg(pg_url, SEARCH_PATH_SCOPES))
+    names = {t.qualified_name for t in replayed.tables}
+    assert names >= {"t0", "app.t1", "t2", "app.t3", "t3b", "t4", "app.t5", "app, public.t7"}
+
+
+def test_an_empty_quoted_search_path_refuses_an_unqualified_create(pg_url: str) -> None:
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    script = "SET search_path = '';\nCREATE TABLE t (a int);\n"
+    set_path, create = script.split(";\n")[:2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(set_path)  # type: ignore[arg-type]
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(create)  # type: ignore[arg-type]
+    replayed = catalog_from_ddl(script, "postgresql")
+    assert replayed.tables == ()
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
