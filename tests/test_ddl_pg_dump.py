@@ -540,3 +540,33 @@ def test_an_empty_quoted_search_path_refuses_an_unqualified_create(pg_url: str) 
     replayed = catalog_from_ddl(script, "postgresql")
     assert replayed.tables == ()
     assert [n.split(": ", 1)[1] for n in replayed.notes] == [str(refused.value).splitlines()[0]]
+
+
+# A public type named as one of pg_catalog's is hidden by it (pg_catalog comes first in the path): PostgreSQL prints
+# it qualified, and ``public.int4`` is not ``int4``.
+SHADOWED_TYPES = """CREATE DOMAIN public.int4 AS bigint;
+CREATE TYPE public.mood AS ENUM ('a', 'b');
+CREATE TABLE public.t (a public.int4 NOT NULL, b public.mood, c int4);
+CREATE UNIQUE INDEX t_a ON public.t (a) WHERE (b = 'a'::public.mood);
+CREATE UNIQUE INDEX t_c ON public.t (((c)::public.int4));
+"""
+
+
+def test_a_public_type_pg_catalog_hides_stays_qualified(pg_url: str) -> None:
+    _same_as_server_written_and_dumped(pg_url, SHADOWED_TYPES)
+
+
+def test_the_pg_catalog_type_names_are_the_servers(pg_url: str) -> None:
+    """The list the replay ships is the server's (a name missing from it would be printed bare by mistake)."""
+    import sqlalchemy as sa
+
+    from schema_parity.sources.ddl.pg_catalog_types import PG_CATALOG_TYPES
+
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT DISTINCT typname FROM pg_type WHERE typnamespace = 'pg_catalog'::regnamespace"
+            names = set(conn.execute(sa.text(query)).scalars())
+    finally:
+        engine.dispose()
+    assert names - PG_CATALOG_TYPES == set()
