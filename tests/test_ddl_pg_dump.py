@@ -570,3 +570,21 @@ def test_the_pg_catalog_type_names_are_the_servers(pg_url: str) -> None:
     finally:
         engine.dispose()
     assert names - PG_CATALOG_TYPES == set()
+
+
+# A partition's column has no identity (PostgreSQL 15); ATTACH clones the parent's foreign keys; DROP CONSTRAINT on a
+# partitioned table drops the partitions' constraint and index cloned from it.
+PARTITION_CLONES = """CREATE TABLE o (id int PRIMARY KEY);
+CREATE TABLE p (id int GENERATED ALWAYS AS IDENTITY, k int NOT NULL, oid int REFERENCES o (id),
+    PRIMARY KEY (id, k), CONSTRAINT p_u UNIQUE (oid, k)) PARTITION BY LIST (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE TABLE p2 (id int NOT NULL, k int NOT NULL, oid int);
+ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);
+ALTER TABLE p ADD CONSTRAINT p_c CHECK (k > 0);
+ALTER TABLE p DROP CONSTRAINT p_c;
+ALTER TABLE p DROP CONSTRAINT p_u;
+"""
+
+
+def test_what_partitions_take_from_the_partitioned_table(pg_url: str) -> None:
+    _same_as_server_written_and_dumped(pg_url, PARTITION_CLONES)

@@ -59,7 +59,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
     rules = replay.rules
     has_heirs = rules.has("partitions") and bool(partitions.heirs(replay, table))
     recurse = has_heirs and not only
-    if recurse and _unmodelled_on_heirs(c):
+    if recurse and _unmodelled_on_heirs(c, table):
         raise Unmodelled  # the change would reach the partitions / inheritance children too
     if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
         partitions.attach_table(replay, c, table)
@@ -103,11 +103,13 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         raise Unmodelled
 
 
-def _unmodelled_on_heirs(c: Cursor) -> bool:
+def _unmodelled_on_heirs(c: Cursor, table: Table) -> bool:
     """An action PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written, whose
-    effect there is not modelled: DROP / RENAME / ALTER CONSTRAINT (the heirs' inherited constraint) and the
+    effect there is not modelled: DROP CONSTRAINT on an inheritance parent, RENAME / ALTER CONSTRAINT, and the
     identity and generation forms of ALTER COLUMN. Columns, keys and checks are followed down (``partitions``)."""
-    if c.at("DROP", "CONSTRAINT") or c.at("RENAME", "CONSTRAINT") or c.at("ALTER", "CONSTRAINT"):
+    if c.at("DROP", "CONSTRAINT"):
+        return table.kind != "partitioned"  # an inheritance child's own check of that name would stay
+    if c.at("RENAME", "CONSTRAINT") or c.at("ALTER", "CONSTRAINT"):
         return True
     if not c.at("ALTER"):
         return False
@@ -255,8 +257,12 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
     key, other = table.constraint(name)
     if key is not None:
         table.keys.remove(key)
+        partitions.drop_keys(replay, key)  # the partitions' indexes attached to it go with it
     elif other is not None:
         table.others.remove(other)
+        for partition in partitions.descendants(replay, table) if table.kind == "partitioned" else []:
+            partition.others = [o for o in partition.others if o.name != name]  # cloned under the same name
+            replay.tables.touch(partition)
     elif not if_exists:
         raise Refused(f'constraint "{name}" of relation "{table.name}" does not exist')
 

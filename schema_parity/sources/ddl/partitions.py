@@ -223,8 +223,10 @@ def create_partition(replay: Replay, cur: Cursor, stmt: Stmt, table: Table) -> N
     if any(not k.valid for k in parent.keys):
         raise Unmodelled  # whether the clone of an invalid index is attached valid is not modelled
     table.columns = copy.deepcopy(parent.columns)
-    for inherited in table.columns:
+    for inherited in table.columns:  # a partition's column has no identity (PostgreSQL 15), its serial default
         inherited.local = False
+        inherited.autoincrement = inherited.autoincrement and inherited.identity is None
+        inherited.identity = None
     table.others = [copy.deepcopy(o) for o in parent.others]
     replay.tables.add(table)
     replay.parents[table] = parent
@@ -270,6 +272,14 @@ def attach_table(replay: Replay, c: Cursor, parent: Table) -> None:
         col.local = False  # a partition's columns are all the parent's: DROP COLUMN on the parent drops them
     for key in parent.keys:
         _ensure(replay, key, child)
+    for fk in [o for o in parent.others if o.kind == "fk"]:  # CloneForeignKeyConstraints
+        if not any(o.kind == "fk" and o.columns == fk.columns and o.references == fk.references for o in child.others):
+            if child.constraint(fk.name or "") != (None, None):
+                replay.notes_pending.append(
+                    f'foreign key "{fk.name}" cloned onto "{child.name}": its name there is not modelled'
+                )
+            child.others.append(copy.deepcopy(fk))
+    replay.tables.touch(child)
 
 
 def detach_table(replay: Replay, c: Cursor, parent: Table) -> None:
