@@ -57,36 +57,44 @@ def alter_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
 
 def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) -> None:
     rules = replay.rules
-    if not only and _reaches_heirs(c, table) and rules.has("partitions") and partitions.heirs(replay, table):
+    has_heirs = rules.has("partitions") and bool(partitions.heirs(replay, table))
+    recurse = has_heirs and not only
+    if recurse and _unmodelled_on_heirs(c, table):
         raise Unmodelled  # the change would reach the partitions / inheritance children too
     if c.at("ATTACH", "PARTITION") and rules.has("partitions"):
         partitions.attach_table(replay, c, table)
     elif c.at("DETACH", "PARTITION") and rules.has("partitions"):
         partitions.detach_table(replay, c, table)
     elif c.accept("RENAME"):
-        _rename(replay, c, table)
+        _rename(replay, c, table, recurse=recurse)
     elif c.accept("ADD"):
+        before = {id(k) for k in (*table.keys, *table.others)}
         if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
-            before = {id(k) for k in (*table.keys, *table.others)}
             _add_constraint(replay, c, table, stmt)
-            if table.kind == "partitioned":
-                for key in [k for k in table.keys if id(k) not in before]:
-                    partitions.index_added(replay, table, key, only=only)
-            if not only and rules.has("partitions"):
-                partitions.others_added(replay, table, [o for o in table.others if id(o) not in before])
         else:
             c.accept("COLUMN")
-            _add_column(replay, c, table, stmt)
+            _add_column(replay, c, table, stmt, recurse=recurse, refuse=has_heirs and only)
+        _constraints_added(replay, table, before, only=only)
     elif c.accept("DROP"):
         if c.accept("CONSTRAINT"):
             _drop_constraint(replay, c, table)
         else:
             c.accept("COLUMN")
-            _drop_column(replay, c, table)
+            _drop_column(replay, c, table, recurse=recurse)
     elif c.accept("ALTER"):
         rules.refuse_syntax("ALTER")
         c.accept("COLUMN")
-        _alter_column(replay, c, table, stmt)
+        start = c.i
+        tables = [table, *partitions.descendants(replay, table)] if recurse else [table]
+        saved = [(col, dict(vars(col))) for t in tables for col in t.columns]
+        try:
+            for t in tables:  # ATSimpleRecursion: the same change on every table below
+                c.i = start
+                _alter_column(replay, c, t, stmt, recursing=t is not table)
+        except Refused:
+            for col, values in saved:
+                vars(col).update(values)
+            raise
     elif rules.has("ALTER TABLE SET SCHEMA") and c.accept("SET", "SCHEMA"):
         table.schema = rules.norm_schema(c.name())
     elif rules.has("ALTER TABLE options") and c.word() in _HARMLESS_ALTER_TABLE and not c.at("SET", "DATA"):
@@ -95,20 +103,40 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         raise Unmodelled
 
 
-def _reaches_heirs(c: Cursor, table: Table) -> bool:
-    """An action that PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written: a
-    key, check or foreign key added to a partitioned table is cloned by ``partitions`` (a check reaches inheritance
-    children too); a UNIQUE on an inheritance parent stays there, but its PRIMARY KEY makes the children's columns
-    NOT NULL."""
-    key = c.word(1) if c.at("ADD") else ""
-    if c.at("ADD", "CONSTRAINT"):
-        key = c.word(3)
-    if key in ("UNIQUE", "CHECK", "FOREIGN") or (key == "PRIMARY" and table.kind == "partitioned"):
+def _unmodelled_on_heirs(c: Cursor, table: Table) -> bool:
+    """An action PostgreSQL applies to the partitions and inheritance children too, unless ONLY is written, whose
+    effect there is not modelled: DROP CONSTRAINT on an inheritance parent, RENAME / ALTER CONSTRAINT, and the
+    identity and generation forms of ALTER COLUMN. Columns, keys and checks are followed down (``partitions``)."""
+    if c.at("DROP", "CONSTRAINT"):
+        return table.kind != "partitioned"  # an inheritance child's own check of that name would stay
+    if c.at("RENAME", "CONSTRAINT") or c.at("ALTER", "CONSTRAINT"):
+        return True
+    if not c.at("ALTER"):
         return False
-    return c.word() in ("ADD", "DROP", "ALTER") or (c.at("RENAME") and not c.at("RENAME", "TO"))
+    words = {t.text.upper() for t in c.tokens[c.i :]}
+    return bool(words & {"IDENTITY", "GENERATED", "EXPRESSION", "RESTART"})
 
 
-def _rename(replay: Replay, c: Cursor, table: Table) -> None:
+def _constraints_added(replay: Replay, table: Table, before: set[int], *, only: bool) -> None:
+    """Keys and constraints an ADD made: a partitioned table's reach its partitions, a check reaches the heirs,
+    and a primary key on an inheritance parent makes the key's columns NOT NULL all the way down."""
+    keys = [k for k in table.keys if id(k) not in before]
+    if table.kind == "partitioned":
+        for key in keys:
+            partitions.index_added(replay, table, key, only=only)
+    if only or not replay.rules.has("partitions"):
+        return
+    partitions.others_added(replay, table, [o for o in table.others if id(o) not in before])
+    if table.kind != "partitioned":
+        for key in [k for k in keys if k.kind == "primary_key"]:
+            names = [col.name for col in table.key_columns(key, replay.rules.same)]
+            for heir in partitions.descendants(replay, table):
+                for col in heir.columns:
+                    if col.name in names:
+                        col.nullable = False
+
+
+def _rename(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -> None:
     rules = replay.rules
     if c.accept("TO"):
         _, new = c.qualified()
@@ -137,7 +165,28 @@ def _rename(replay: Replay, c: Cursor, table: Table) -> None:
     col = table.column(old, rules.same)
     if col is None:
         raise Refused(rules.no_column_to_rename(old))
-    table.rename_column(col, new, rules.same)
+    _refuse_inherited(replay, table, col.name, "rename")
+    heirs = partitions.descendants(replay, table) if recurse else []
+    if any(sum(p.column(old, rules.same) is not None for p in partitions.parents_of(replay, t)) > 1 for t in heirs):
+        raise Unmodelled  # a column a child takes from several parents: PostgreSQL's refusal is not modelled
+    for t in [table, *heirs]:  # renameatt renames the column in every table below
+        found = t.column(old, rules.same)
+        if found is not None:
+            t.rename_column(found, new, rules.same)
+            replay.tables.touch(t)
+
+
+def _refuse_inherited(replay: Replay, table: Table, name: str, verb: str) -> None:
+    """PostgreSQL refuses to drop, rename or retype a column a partition or inheritance child takes from a parent."""
+    if replay.rules.has("partitions") and any(
+        p.column(name, replay.rules.same) is not None for p in partitions.parents_of(replay, table)
+    ):
+        raise Refused(f'cannot {verb} inherited column "{name}"')
+
+
+def _refuse_second_primary_key(table: Table, found: Found) -> None:
+    if any(k.kind == "primary_key" for k in found.keys) and any(k.kind == "primary_key" for k in table.keys):
+        raise Refused(f'multiple primary keys for table "{table.name}" are not allowed')
 
 
 def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
@@ -151,6 +200,7 @@ def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None
         index = next((k for k in table.keys if k.name == iname and k.kind in ("unique_index", "index")), None)
         if index is None:
             raise Refused(f'index "{iname}" does not exist')
+        _refuse_second_primary_key(table, Found(keys=[index]) if kind == "primary_key" else Found())
         index.kind = kind
         index.name = cname or index.name
         deferral(c, index)
@@ -163,10 +213,14 @@ def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None
     c.i = save
     found = Found()
     table_constraint(replay, c, table, stmt, found, in_create=False)
+    _refuse_second_primary_key(table, found)
     rules.define_constraints(replay.tables, table, found)
 
 
-def _add_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+def _add_column(
+    replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurse: bool = False, refuse: bool = False
+) -> None:
+    """ADD COLUMN; ``recurse``: on the partitions and inheritance children too; ``refuse``: ONLY, and there are."""
     rules = replay.rules
     if_not_exists = c.accept("IF", "NOT", "EXISTS")
     if c.done:  # ``ADD COLUMN`` without a column
@@ -176,13 +230,24 @@ def _add_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
         if if_not_exists:
             return
         raise Refused(rules.duplicate_column(name, table))
+    if refuse:
+        raise Refused("column must be added to child tables too")
     found = Found()
     try:
         col = column_def(replay, c, table, stmt, found)
     except SyntaxMismatch:
         table.columns.pop()
         raise
+    try:
+        _refuse_second_primary_key(table, found)
+        if recurse:
+            partitions.column_conflicts(replay, table, col)
+    except Refused:
+        table.columns.pop()
+        raise
     rules.define_column(replay.tables, table, col, found)
+    if recurse:
+        partitions.column_added(replay, table, col)
 
 
 def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
@@ -192,13 +257,17 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
     key, other = table.constraint(name)
     if key is not None:
         table.keys.remove(key)
+        partitions.drop_keys(replay, key)  # the partitions' indexes attached to it go with it
     elif other is not None:
         table.others.remove(other)
+        for partition in partitions.descendants(replay, table) if table.kind == "partitioned" else []:
+            partition.others = [o for o in partition.others if o.name != name]  # cloned under the same name
+            replay.tables.touch(partition)
     elif not if_exists:
         raise Refused(f'constraint "{name}" of relation "{table.name}" does not exist')
 
 
-def _drop_column(replay: Replay, c: Cursor, table: Table) -> None:
+def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -> None:
     rules = replay.rules
     if_exists = rules.has("DROP COLUMN IF EXISTS") and c.accept("IF", "EXISTS")
     if c.done:  # ``DROP COLUMN`` without a column
@@ -211,11 +280,14 @@ def _drop_column(replay: Replay, c: Cursor, table: Table) -> None:
             return
         raise Refused(rules.no_column(name, table, written))
     rules.check_drop_column(table, col)
+    _refuse_inherited(replay, table, col.name, "drop")
     table.drop_column(col, rules.same)
     replay.tables.drop_owned_sequences(table, col.name)
+    if recurse:
+        partitions.column_dropped(replay, table, col.name)
 
 
-def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
+def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recursing: bool = False) -> None:
     """PostgreSQL's ALTER COLUMN (SQLite has none)."""
     name = c.name()
     col = next((x for x in table.columns if x.name == name), None)
@@ -229,9 +301,13 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None:
         col.nullable = True
     elif c.accept("SET", "DEFAULT"):
         col.default = replay.expr_text(c.rest(), stmt.sql, table)
+        if partitions.null_default(col.default):
+            col.default = None
     elif c.accept("DROP", "DEFAULT"):
         col.default = None
     elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
+        if not recursing:
+            _refuse_inherited(replay, table, name, "alter")
         type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
         if not type_tokens:  # ``TYPE`` without a type
             raise Unmodelled

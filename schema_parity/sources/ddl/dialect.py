@@ -26,6 +26,7 @@ from schema_parity.sources.ddl.naming import (
     name_addition,
     truncate_identifier,
 )
+from schema_parity.sources.ddl.pg_catalog_types import PG_CATALOG_TYPES
 from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType, dialect_parser, dialect_tokens
@@ -49,6 +50,20 @@ _VISIBLE_SCHEMAS = frozenset({"public", "pg_catalog"})
 _PUBLIC_TYPE = re.compile(r'^(?:public|"public")\.', re.IGNORECASE)
 
 
+def _shadowed(name: str) -> bool:
+    """A ``public.`` type that pg_catalog's type of the same name hides: PostgreSQL prints it qualified."""
+    return name in PG_CATALOG_TYPES
+
+
+def _strip_public_type(type_text: str) -> str:
+    """``public.citext`` → ``citext``, but ``public.int4`` (a domain pg_catalog's int4 hides) stays."""
+    rest = _PUBLIC_TYPE.sub("", type_text)
+    if rest == type_text:
+        return type_text
+    name = rest[1:].split('"', 1)[0] if rest.startswith('"') else re.split(r"[\s(\[]", rest, maxsplit=1)[0].lower()
+    return type_text if _shadowed(name) else rest
+
+
 def _unqualified(node: exp.Expr) -> exp.Expr:
     """``public.f(…)`` → ``f(…)`` and ``::public.t`` → ``::t``, as the engine prints them."""
     if (
@@ -60,7 +75,11 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
         return node.expression
     if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
         kind = node.args["kind"]
-        if isinstance(kind.this, exp.Identifier) and kind.this.name in _VISIBLE_SCHEMAS:
+        if (
+            isinstance(kind.this, exp.Identifier)
+            and kind.this.name in _VISIBLE_SCHEMAS
+            and not (kind.this.name == "public" and _shadowed(kind.expression.name))
+        ):
             node.set("kind", kind.expression)
     return node
 
@@ -312,7 +331,7 @@ class PostgresRules(Rules):
                 raise Unmodelled  # INHERITS, ON COMMIT, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        type_text = _PUBLIC_TYPE.sub("", " ".join(type_text.split()))
+        type_text = _strip_public_type(" ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
         col.type = base or type_text.lower()
         if base is not None:

@@ -88,6 +88,8 @@ class Col:
     collation: str | None = None
     unique_flag: bool = False
     """SQLite COLFLAG_UNIQUE: the column definition itself carried UNIQUE (DROP COLUMN then refuses)."""
+    local: bool = True
+    """PostgreSQL attislocal: the table declares the column itself, so DROP COLUMN on a parent leaves it there."""
 
 
 @dataclass

@@ -10,9 +10,15 @@ partitioned table stays invalid, so inference passes it over, until an index of 
 from __future__ import annotations
 
 import copy
+import functools
+import re
 
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from schema_parity.catalog import CONSTRAINT_KINDS
 from schema_parity.sources.ddl.clauses import column_constraints, table_constraint
-from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
+from schema_parity.sources.ddl.model import POSTGRES, Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
@@ -22,14 +28,21 @@ __all__ = [
     "attach_index",
     "attach_table",
     "children",
+    "column_added",
+    "column_conflicts",
+    "column_dropped",
     "create_partition",
+    "descendants",
     "detach_table",
     "drop_keys",
     "heirs",
     "index_added",
     "inherited_columns",
     "merge_inherited",
+    "null_default",
     "others_added",
+    "parents_of",
+    "same_type",
 ]
 
 
@@ -48,6 +61,99 @@ def heirs(replay: Replay, table: Table) -> list[Table]:
     return children(replay, table) + inheriting
 
 
+_NULL = re.compile(r"\(*\s*NULL\s*\)*(::[\w\s\[\]]+)?\s*\Z", re.IGNORECASE)
+
+
+def null_default(text: str | None) -> bool:
+    """``DEFAULT NULL``: PostgreSQL stores no default (nor keeps an inherited one)."""
+    return text is not None and _NULL.match(text) is not None
+
+
+#: The serial pseudo-types name their column's type (plus a sequence default).
+_SERIALS = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_key(text: str) -> str:
+    """A PostgreSQL type as one spelling (``int4``, ``int`` and ``integer`` alike), by sqlglot's type parser."""
+    plain = " ".join(text.lower().split())
+    plain = _SERIALS.get(plain, plain)
+    try:
+        return exp.DataType.build(plain, dialect=POSTGRES, udt=True).sql(dialect=POSTGRES)
+    except (ParseError, ValueError):
+        return plain
+
+
+def same_type(a: str, b: str) -> bool:
+    """Two column types as written are the same PostgreSQL type (MergeAttributes compares type and typmod)."""
+    return a == b or _type_key(a) == _type_key(b)
+
+
+def descendants(replay: Replay, table: Table) -> list[Table]:
+    """Every table below ``table`` (find_all_inheritors): what a column change without ONLY reaches."""
+    found: list[Table] = []
+    for heir in heirs(replay, table):
+        if heir not in found:
+            found.append(heir)
+            found.extend(t for t in descendants(replay, heir) if t not in found)
+    return found
+
+
+def parents_of(replay: Replay, table: Table) -> list[Table]:
+    """The partitioned table and the inheritance parents ``table`` takes columns from."""
+    parent = replay.parents.get(table)
+    return ([parent] if parent is not None else []) + list(replay.inherits.get(table) or ())
+
+
+def column_added(replay: Replay, table: Table, col: Col) -> None:
+    """ADD COLUMN without ONLY: each partition and inheritance child gets the column (NOT NULL, default, not its
+    keys), or merges it into its own column of the same name and type; then their heirs, once each."""
+    for heir in heirs(replay, table):
+        prior = heir.column(col.name, replay.rules.same)
+        if prior is not None:
+            continue  # merged ("merging definition of column"): the child's column stays as it is
+        inherited = copy.deepcopy(col)
+        inherited.identity, inherited.unique_flag, inherited.local = None, False, False
+        inherited.autoincrement = col.autoincrement and col.identity is None
+        heir.columns.append(inherited)
+        replay.tables.touch(heir)
+        column_added(replay, heir, inherited)
+
+
+def column_conflicts(replay: Replay, table: Table, col: Col) -> None:
+    """Refuse ADD COLUMN as PostgreSQL does when it cannot reach an heir."""
+    for heir in descendants(replay, table):
+        prior = heir.column(col.name, replay.rules.same)
+        if col.identity is not None:
+            raise Refused("cannot recursively add identity column to table that has child tables")
+        if prior is not None and not same_type(prior.type, col.type):
+            raise Refused(f'child table "{heir.name}" has different type for column "{col.name}"')
+
+
+def column_dropped(replay: Replay, table: Table, name: str) -> None:
+    """DROP COLUMN without ONLY: a partition's column goes; an inheritance child keeps one it declares itself or
+    takes from another parent too (then it becomes its own)."""
+    for heir in heirs(replay, table):
+        col = heir.column(name, replay.rules.same)
+        if col is None:
+            continue
+        others = [p for p in parents_of(replay, heir) if p is not table and p.column(name, replay.rules.same)]
+        if replay.parents.get(heir) is table or (not col.local and not others):
+            heir.drop_column(col, replay.rules.same)
+            replay.tables.drop_owned_sequences(heir, col.name)
+            replay.tables.touch(heir)
+            column_dropped(replay, heir, name)
+        elif not others:
+            col.local = True
+
+
 def inherited_columns(replay: Replay, parents: list[Table]) -> list[Col]:
     """MergeAttributes: the parents' columns in order, one per name (NOT NULL if any parent's is), with defaults."""
     columns: list[Col] = []
@@ -56,10 +162,10 @@ def inherited_columns(replay: Replay, parents: list[Table]) -> list[Col]:
             prior = next((c for c in columns if replay.rules.same(c.name, col.name)), None)
             if prior is None:
                 inherited = copy.deepcopy(col)
-                inherited.identity, inherited.unique_flag = None, False
+                inherited.identity, inherited.unique_flag, inherited.local = None, False, False
                 inherited.autoincrement = col.autoincrement and col.identity is None  # a serial's nextval default
                 columns.append(inherited)
-            elif prior.type != col.type:
+            elif not same_type(prior.type, col.type):
                 raise Unmodelled  # PostgreSQL refuses a type conflict; its message is not modelled
             else:
                 prior.nullable = prior.nullable and col.nullable
@@ -74,10 +180,13 @@ def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: F
         prior = next((c for c in inherited if replay.rules.same(c.name, col.name)), None)
         if prior is None:
             continue
-        if prior.type != col.type:
-            raise Unmodelled  # a type conflict, or a spelling of the same type the replay cannot tell apart
+        if not same_type(prior.type, col.type):
+            raise Unmodelled  # a type conflict: PostgreSQL's refusal is not modelled
         prior.nullable = prior.nullable and col.nullable
+        prior.local = True
         prior.default = col.default if col.default is not None else prior.default
+        if null_default(prior.default):
+            prior.default = None  # the child's DEFAULT NULL drops the inherited default
         prior.collation = col.collation or prior.collation
         own.remove(col)
     table.columns = inherited + own
@@ -114,6 +223,10 @@ def create_partition(replay: Replay, cur: Cursor, stmt: Stmt, table: Table) -> N
     if any(not k.valid for k in parent.keys):
         raise Unmodelled  # whether the clone of an invalid index is attached valid is not modelled
     table.columns = copy.deepcopy(parent.columns)
+    for inherited in table.columns:  # a partition's column has no identity (PostgreSQL 15), its serial default
+        inherited.local = False
+        inherited.autoincrement = inherited.autoincrement and inherited.identity is None
+        inherited.identity = None
     table.others = [copy.deepcopy(o) for o in parent.others]
     replay.tables.add(table)
     replay.parents[table] = parent
@@ -155,8 +268,18 @@ def attach_table(replay: Replay, c: Cursor, parent: Table) -> None:
     if any(not k.valid for k in parent.keys):
         raise Unmodelled  # whether attaching makes an invalid index valid is not modelled
     replay.parents[child] = parent
+    for col in child.columns:
+        col.local = False  # a partition's columns are all the parent's: DROP COLUMN on the parent drops them
     for key in parent.keys:
         _ensure(replay, key, child)
+    for fk in [o for o in parent.others if o.kind == "fk"]:  # CloneForeignKeyConstraints
+        if not any(o.kind == "fk" and o.columns == fk.columns and o.references == fk.references for o in child.others):
+            if child.constraint(fk.name or "") != (None, None):
+                replay.notes_pending.append(
+                    f'foreign key "{fk.name}" cloned onto "{child.name}": its name there is not modelled'
+                )
+            child.others.append(copy.deepcopy(fk))
+    replay.tables.touch(child)
 
 
 def detach_table(replay: Replay, c: Cursor, parent: Table) -> None:
@@ -204,6 +327,7 @@ def index_added(replay: Replay, table: Table, key: Key, *, only: bool) -> None:
         return
     for child in children(replay, table):
         _ensure(replay, key, child)
+    _validate(replay, table, key)  # an invalid index attached below (ON ONLY a sub-partitioned partition) stays so
 
 
 def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> None:
@@ -230,8 +354,14 @@ def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> 
 
 
 def _equivalent(replay: Replay, key: Key, other: Key) -> bool:
-    """CompareIndexInfo: the same index shape, and a constraint's index only for a constraint of the same kind."""
-    return key.kind == other.kind and replay.rules.same_index_spec(key, other)
+    """CompareIndexInfo: the same index shape and uniqueness; an index backing a constraint takes only an index
+    backing a constraint, of either kind (a partition's UNIQUE constraint attaches to the parent's primary key)."""
+    unique = ("primary_key", "unique", "unique_index")
+    return (
+        (key.kind in unique) == (other.kind in unique)
+        and (key.kind not in CONSTRAINT_KINDS or other.kind in CONSTRAINT_KINDS)
+        and replay.rules.same_index_spec(key, other)
+    )
 
 
 def _ensure(replay: Replay, key: Key, child: Table) -> None:
@@ -249,6 +379,7 @@ def _ensure(replay: Replay, key: Key, child: Table) -> None:
         replay.tables.touch(child)
         for grandchild in children(replay, child):
             _ensure(replay, match, grandchild)
+        _validate(replay, child, match)
     replay.key_parents[match] = key
 
 

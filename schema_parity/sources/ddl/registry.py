@@ -136,6 +136,10 @@ class _Entry:
     """A TEMP object of this kind is replayed too (a temporary table or view is not)."""
 
 
+#: Statements that set the session's search_path or begin / end the transaction block a ``SET LOCAL`` lasts for.
+_SESSION_VERBS = frozenset({"SET", "RESET", "SELECT", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"})
+
+
 class Registry:
     """Statement readers by verb and object words, tried in registration order."""
 
@@ -153,7 +157,7 @@ class Registry:
         if verb in HARMLESS:
             if verb == "SELECT" and any(t.token_type == TokenType.INTO for t in stmt.tokens):
                 raise Unmodelled  # SELECT … INTO creates a table
-            if verb in ("SET", "RESET", "SELECT") and replay.rules.has("search_path"):
+            if verb in _SESSION_VERBS and replay.rules.has("search_path"):
                 session.apply(replay, stmt)
             return
         entries = self._entries.get(verb)

@@ -67,6 +67,12 @@ class Replay:
         """Notes of the statement being replayed; prefixed with its location when it ends."""
         self.search_path: list[str] | None = None
         """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
+        self.session_search_path: list[str] | None = None
+        """The path outside the transaction block (``SET LOCAL`` ends with it; ROLLBACK restores ``block_path``)."""
+        self.in_block = False
+        """A transaction block is open (BEGIN)."""
+        self.block_path: list[str] | None = None
+        """The session's path when the open transaction block began."""
         self.parents: ByObject[Table, Table] = ByObject()
         """PostgreSQL partitions: partition → its partitioned table."""
         self.view_indexes: dict[tuple[str | None, str], set[str]] = {}
@@ -173,7 +179,7 @@ class Replay:
         return path[0]
 
     def _path(self) -> list[str | None]:
-        return [self.rules.norm_schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog")]
+        return [self.rules.norm_schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog", "")]
 
     def find(self, schema: str | None, name: str) -> Table | None:
         return self.tables.find(self.lookup_schema(schema, name), name)
