@@ -588,3 +588,117 @@ ALTER TABLE p DROP CONSTRAINT p_u;
 
 def test_what_partitions_take_from_the_partitioned_table(pg_url: str) -> None:
     _same_as_server_written_and_dumped(pg_url, PARTITION_CLONES)
+
+
+# A public function named as one of pg_catalog's: the bare call in a conflict target resolves as PostgreSQL resolves
+# it, pg_catalog first. plpgsql bodies: PostgreSQL inlines a SQL function's, which no conflict target then matches.
+_BODY = "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN $1; END'"
+PUBLIC_FUNCTIONS = {
+    "shadowed by pg_catalog.lower(text)": (
+        f"CREATE FUNCTION public.lower(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (lower(e)) DO NOTHING",
+        True,
+    ),
+    "qualified in the target too": (
+        f"CREATE FUNCTION public.lower(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (public.lower(e)) DO NOTHING",
+        True,
+    ),
+    "no pg_catalog.lower takes text[]": (
+        f"CREATE FUNCTION public.lower(text[]) RETURNS text[] {_BODY};\n"
+        "CREATE TABLE public.t (names text[]);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(names));\n",
+        "INSERT INTO t (names) VALUES ('{a}') ON CONFLICT (lower(names)) DO NOTHING",
+        True,
+    ),
+    "a name pg_catalog has not": (
+        f"CREATE FUNCTION public.sp_pubfn_only(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.sp_pubfn_only(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (sp_pubfn_only(e)) DO NOTHING",
+        True,
+    ),
+    "no pg_catalog.quote_ident takes two arguments": (
+        f"CREATE FUNCTION public.quote_ident(text, integer) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.quote_ident(e, 1));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (quote_ident(e, 1)) DO NOTHING",
+        True,
+    ),
+    # pg_catalog.lower(text) takes varchar by an implicit cast: resolving it against public's is not replayed
+    "varchar: pg_catalog.lower(text) by a cast, or public.lower(varchar)": (
+        f"CREATE FUNCTION public.lower(character varying) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (v character varying(20));\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(v));\n",
+        "INSERT INTO t (v) VALUES ('a') ON CONFLICT (lower(v)) DO NOTHING",
+        False,
+    ),
+}
+
+
+def _server_status(pg_url: str, upsert: str) -> str:
+    """``ok``, or ``error`` when PostgreSQL refuses the upsert for want of a matching key (42P10)."""
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute(upsert)  # type: ignore[arg-type]
+        except psycopg.errors.InvalidColumnReference:  # 42P10
+            return "error"
+        finally:
+            conn.rollback()
+    return "ok"
+
+
+@pytest.mark.parametrize("case", list(PUBLIC_FUNCTIONS))
+def test_a_public_function_named_as_pg_catalogs_resolves_as_postgresql_resolves_it(pg_url: str, case: str) -> None:
+    """The verdict on the bare target is the server's, from the script and from its pg_dump; when the replay cannot
+    tell which function the bare call takes, the table is uncertain and the verdict unresolved."""
+    from schema_parity.verdicts import check
+
+    script, upsert, decided = PUBLIC_FUNCTIONS[case]
+    real = run_pg(pg_url, script)
+    server = _server_status(pg_url, upsert)
+    dump = _pg_dump(pg_url)
+    for replayed in (catalog_from_ddl(script, "postgresql"), catalog_from_ddl(dump, "postgresql")):
+        assert view(replayed) == view(real)
+        verdict = check(upsert, replayed, "postgresql")
+        if decided:
+            assert (replayed.notes, replayed.uncertain) == ((), ())
+            assert verdict.status == server
+        else:
+            assert [u.reason.split(": ", 1)[1] for u in replayed.uncertain] == [
+                "public.lower(...) may be shadowed by pg_catalog.lower"
+            ]
+            assert verdict.status == "unresolved" and [p.rule for p in verdict.problems] == ["SP901"]
+
+
+def test_the_pg_catalog_functions_are_the_servers(pg_url: str) -> None:
+    """The functions and pseudo-types the replay ships are the server's (a stale list would print a call bare or
+    qualified by mistake)."""
+    import sqlalchemy as sa
+
+    from schema_parity.sources.ddl.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES
+
+    functions = (
+        "SELECT proname, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes::oid[]) WITH ORDINALITY AS a(t, n) "
+        "ORDER BY n), pronargdefaults, provariadic <> 0 FROM pg_proc "
+        "WHERE pronamespace = 'pg_catalog'::regnamespace AND prokind <> 'p'"
+    )
+    pseudo = "SELECT format_type(oid, NULL) FROM pg_type WHERE typtype = 'p'"
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            rows = {
+                (name, tuple(args), defaults, variadic)
+                for name, args, defaults, variadic in conn.execute(sa.text(functions))
+            }
+            pseudo_types = set(conn.execute(sa.text(pseudo)).scalars())
+    finally:
+        engine.dispose()
+    shipped = {(name, *signature) for name, signatures in PG_CATALOG_FUNCTIONS.items() for signature in signatures}
+    assert shipped == rows
+    assert pseudo_types == PSEUDO_TYPES
