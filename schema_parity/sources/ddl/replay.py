@@ -229,7 +229,7 @@ class Replay:
         ast = self.rules.expression(text)
         if ast is None and self.rules.expressions_parsed:
             self.notes_pending.append(f"expression kept as written: {text[:80]}")
-        elif ast is not None:
+        elif ast is not None and "public" in text.lower():  # the calls resolve_functions looks at are public.f(…)
             ast, unsure = self.rules.resolve_functions(ast, table)
             self.doubts_pending.extend((reason, table) for reason in unsure)
         return Frag(ast, [s for s in segments if s != ""])
