@@ -702,3 +702,66 @@ def test_the_pg_catalog_functions_are_the_servers(pg_url: str) -> None:
     shipped = {(name, *signature) for name, signatures in PG_CATALOG_FUNCTIONS.items() for signature in signatures}
     assert shipped == rows
     assert pseudo_types == PSEUDO_TYPES
+
+
+SWEEP_TYPES = (
+    "text",
+    "character varying(10)",
+    "character(3)",
+    "integer",
+    "bigint",
+    "numeric",
+    "text[]",
+    "integer[]",
+    "int4range",
+)
+SWEEP_NAMES = ("lower", "upper", "abs", "length", "quote_ident", "cardinality", "sp_pubfn_f")
+
+
+def test_every_call_the_replay_decides_resolves_as_on_the_server(pg_url: str) -> None:
+    """``public.f(c)`` for pg_catalog names and argument types: whatever the replay decides (bare, or qualified), the
+    server prints the index so, and answers the bare target as the verdict says; an undecided call leaves the table
+    uncertain. Calls of each kind are decided."""
+    import psycopg
+    import sqlalchemy as sa
+
+    from schema_parity.verdicts import check
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    seen: dict[str, int] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for column_type in SWEEP_TYPES:
+            for name in SWEEP_NAMES:
+                script = (
+                    f"CREATE FUNCTION public.{name}({column_type}) RETURNS text "
+                    "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN $1::text; END';\n"
+                    f"CREATE TABLE public.t (c {column_type});\n"
+                    f"CREATE UNIQUE INDEX t_k ON public.t USING btree (public.{name}(c));\n"
+                )
+                upsert = f"INSERT INTO t (c) VALUES (NULL) ON CONFLICT ({name}(c)) DO NOTHING"
+                for statement in filter(str.strip, script.split(";\n")):
+                    conn.execute(statement)  # type: ignore[arg-type]
+                printed = conn.execute("SELECT pg_get_indexdef('t_k'::regclass)").fetchone()
+                try:
+                    conn.execute(upsert)  # type: ignore[arg-type]
+                    server = "ok"
+                except psycopg.errors.InvalidColumnReference:
+                    server = "error"
+                conn.execute("DROP TABLE t")
+                conn.execute(f"DROP FUNCTION public.{name}({column_type})")  # type: ignore[arg-type]
+                replayed = catalog_from_ddl(script, "postgresql")
+                verdict = check(upsert, replayed, "postgresql")
+                table = replayed.table("t")
+                assert table is not None and printed is not None
+                expression = next(e.expression for k in table.keys for e in k.elements)
+                case = (column_type, name, printed[0], expression, server, verdict.status)
+                if replayed.uncertain:
+                    assert verdict.status == "unresolved", case
+                    seen["unsure"] = seen.get("unsure", 0) + 1
+                else:
+                    assert verdict.status == server, case
+                    assert (f"public.{name}(" in printed[0]) == (expression is not None and "public." in expression), (
+                        case
+                    )
+                    seen[server] = seen.get(server, 0) + 1
+    assert set(seen) == {"ok", "error", "unsure"}, seen
