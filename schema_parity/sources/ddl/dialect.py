@@ -33,7 +33,16 @@ from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType, dialect_parser, dialect_tokens
 
-__all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
+__all__ = [
+    "PostgresRules",
+    "Rules",
+    "SqliteRules",
+    "StoredSqliteRules",
+    "pg_type_name",
+    "public_functions",
+    "rules_for",
+    "strip_public_type",
+]
 
 _SERIAL = {
     "serial": "integer",
@@ -57,7 +66,7 @@ def _shadowed(name: str) -> bool:
     return name in PG_CATALOG_TYPES
 
 
-def _strip_public_type(type_text: str) -> str:
+def strip_public_type(type_text: str) -> str:
     """``public.citext`` → ``citext``, but ``public.int4`` (a domain pg_catalog's int4 hides) stays."""
     rest = _PUBLIC_TYPE.sub("", type_text)
     if rest == type_text:
@@ -170,9 +179,12 @@ def _refuses_array(parameter: str) -> bool:
     return True
 
 
-def _decide(signatures: tuple[Signature, ...], arguments: list[str | None]) -> Literal["strip", "keep", "unsure"]:
+def _decide(
+    signatures: tuple[Signature, ...], arguments: list[str | None], public: frozenset[tuple[str, ...]] | None
+) -> Literal["strip", "keep", "unsure"]:
     """What the bare call resolves to: pg_catalog's (``keep``: printed qualified), surely not (``strip``), or
-    PostgreSQL's resolution would have to be replayed (``unsure``)."""
+    PostgreSQL's resolution would have to be replayed (``unsure``). ``public``: the argument types of the default
+    schema's functions of the name, None when not known."""
     fitting = [s for s in signatures if _takes_count(s, len(arguments))]
     if not fitting:
         return "strip"
@@ -180,7 +192,11 @@ def _decide(signatures: tuple[Signature, ...], arguments: list[str | None]) -> L
         return "unsure"
     known = tuple(a for a in arguments if a is not None)
     if any(args == known and not variadic for args, _, variadic in fitting):
-        return "keep"  # an exact match: pg_catalog's, first in the path, is chosen
+        # an exact match: pg_catalog's, first in the path, is chosen; the index's call is printed as written when
+        # public's takes the same types (or, not known, is taken to), else with the casts the call needed
+        return "keep" if public is None or known in public else "unsure"
+    if public is not None and known in public and all(not d and not v for _, d, v in fitting):
+        return "strip"  # public's is the only exact match: chosen before any cast is considered
 
     def refused(signature: Signature) -> bool:
         args, _, variadic = signature
@@ -189,11 +205,14 @@ def _decide(signatures: tuple[Signature, ...], arguments: list[str | None]) -> L
     return "strip" if all(refused(s) for s in fitting) else "unsure"
 
 
-def public_functions(ast: exp.Expr, types: Mapping[str, str]) -> tuple[exp.Expr, list[str]]:
+def public_functions(
+    ast: exp.Expr, types: Mapping[str, str], functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+) -> tuple[exp.Expr, list[str]]:
     """``public.f(…)`` calls named as a pg_catalog function: bare when the bare call resolves to public's, kept
     qualified when pg_catalog's would be chosen; the reasons of the calls that cannot be told apart.
 
-    ``types``: the table's columns and their types as written."""
+    ``types``: the table's columns and their types as written; ``functions``: the argument types of the default
+    schema's functions by name (None: not all known)."""
     unsure: list[str] = []
     calls = [n for n in ast.walk() if isinstance(n, exp.Dot) and isinstance(n.expression, exp.Func)]
     for node in reversed(calls):  # innermost first: an argument that is a call is resolved before its caller
@@ -205,12 +224,15 @@ def public_functions(ast: exp.Expr, types: Mapping[str, str]) -> tuple[exp.Expr,
             continue
         arguments = func.expressions if isinstance(func, exp.Anonymous) else None
         decisions = {
-            _decide(PG_CATALOG_FUNCTIONS[n], [_argument_type(a, types) for a in arguments])
+            _decide(PG_CATALOG_FUNCTIONS[n], [_argument_type(a, types) for a in arguments], functions.get(n))
             if arguments is not None
             else "unsure"
             for n in names
         }
         decision = decisions.pop() if len(decisions) == 1 else "unsure"
+        if decision == "strip" and any(isinstance(a, exp.Cast) for a in arguments or ()):
+            # the checker takes a cast between text types for a no-op, which it is not when it picks public's
+            decision = "unsure"
         if decision == "keep":
             continue
         if decision == "unsure":
@@ -324,9 +346,11 @@ class Rules:
         """Names in a parsed expression as the engine folds them."""
         return expression
 
-    def resolve_functions(self, ast: exp.Expr, table: Table | None) -> tuple[exp.Expr, list[str]]:
+    def resolve_functions(
+        self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+    ) -> tuple[exp.Expr, list[str]]:
         """Function names in an expression of ``table`` as the engine prints them (they may depend on the argument
-        types); the reasons of those it cannot tell."""
+        types and on ``functions``, the default schema's); the reasons of those it cannot tell."""
         return ast, []
 
     def table_options(self, cur: Cursor, table: Table) -> None:
@@ -461,8 +485,10 @@ class PostgresRules(Rules):
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
 
-    def resolve_functions(self, ast: exp.Expr, table: Table | None) -> tuple[exp.Expr, list[str]]:
-        return public_functions(ast, {c.name: c.type for c in table.columns} if table is not None else {})
+    def resolve_functions(
+        self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+    ) -> tuple[exp.Expr, list[str]]:
+        return public_functions(ast, {c.name: c.type for c in table.columns} if table is not None else {}, functions)
 
     def table_options(self, cur: Cursor, table: Table) -> None:
         while not cur.done:
@@ -478,7 +504,7 @@ class PostgresRules(Rules):
                 raise Unmodelled  # INHERITS, ON COMMIT, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        type_text = _strip_public_type(" ".join(type_text.split()))
+        type_text = strip_public_type(" ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
         col.type = base or type_text.lower()
         if base is not None:

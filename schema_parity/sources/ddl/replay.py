@@ -65,6 +65,8 @@ class Replay:
         self.notes: list[str] = []
         self.notes_pending: list[str] = []
         """Notes of the statement being replayed; prefixed with its location when it ends."""
+        self.public_functions: dict[str, frozenset[tuple[str, ...]] | None] = {}
+        """The functions the script created in the default schema: name → their argument types (None: not all read)."""
         self.doubts_pending: list[tuple[str, Table | None]] = []
         """Doubts the statement being replayed raised about a table it applied (a function PostgreSQL may resolve
         otherwise): notes, and the table uncertain, when it ends."""
@@ -230,7 +232,7 @@ class Replay:
         if ast is None and self.rules.expressions_parsed:
             self.notes_pending.append(f"expression kept as written: {text[:80]}")
         elif ast is not None and "public" in text.lower():  # the calls resolve_functions looks at are public.f(…)
-            ast, unsure = self.rules.resolve_functions(ast, table)
+            ast, unsure = self.rules.resolve_functions(ast, table, self.public_functions)
             self.doubts_pending.extend((reason, table) for reason in unsure)
         return Frag(ast, [s for s in segments if s != ""])
 
