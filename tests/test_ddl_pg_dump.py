@@ -634,6 +634,14 @@ PUBLIC_FUNCTIONS = {
         "INSERT INTO t (v) VALUES ('a') ON CONFLICT (lower(v)) DO NOTHING",
         True,
     ),
+    "varchar: an argument named, an OUT argument": (
+        'CREATE FUNCTION public.lower(IN "time" character varying, OUT r text) '
+        "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN r := $1; END';\n"
+        "CREATE TABLE public.t (v character varying(20));\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(v));\n",
+        "INSERT INTO t (v) VALUES ('a') ON CONFLICT (lower(v)) DO NOTHING",
+        True,
+    ),
     # the index's call casts text to varchar, which PostgreSQL prints: not replayed, so the table is uncertain
     "text: public.lower(varchar) by a cast, pg_catalog.lower(text) exact": (
         f"CREATE FUNCTION public.lower(character varying) RETURNS text {_BODY};\n"
