@@ -1,8 +1,10 @@
+# ruff: noqa: E501  (a line a function, as long as its argument types)
 """The functions of schema pg_catalog, by name: a ``public.`` function of one of these names may be hidden by
 pg_catalog's (pg_catalog comes first in the search path), so PostgreSQL prints it qualified when the bare call
 would choose pg_catalog's (``dialect.public_function``).
 
-Each entry is (name, argument types as ``format_type`` prints them, number of arguments with defaults, variadic).
+One line a function: its name, its argument types as ``format_type`` prints them, how many of the last arguments
+have defaults, and whether the last one is VARIADIC.
 Taken from PostgreSQL 15.20 with
 ``SELECT proname, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes::oid[]) WITH ORDINALITY AS a(t, n)
 ORDER BY n), pronargdefaults, provariadic <> 0 FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
@@ -45,3374 +47,3254 @@ PSEUDO_TYPES: frozenset[str] = frozenset(
 Signature = tuple[tuple[str, ...], int, bool]
 """Argument types, how many of the last ones have defaults, whether the last one is VARIADIC."""
 
-_ROWS: tuple[tuple[str, tuple[str, ...], int, bool], ...] = (
-    ("RI_FKey_cascade_del", (), 0, False),
-    ("RI_FKey_cascade_upd", (), 0, False),
-    ("RI_FKey_check_ins", (), 0, False),
-    ("RI_FKey_check_upd", (), 0, False),
-    ("RI_FKey_noaction_del", (), 0, False),
-    ("RI_FKey_noaction_upd", (), 0, False),
-    ("RI_FKey_restrict_del", (), 0, False),
-    ("RI_FKey_restrict_upd", (), 0, False),
-    ("RI_FKey_setdefault_del", (), 0, False),
-    ("RI_FKey_setdefault_upd", (), 0, False),
-    ("RI_FKey_setnull_del", (), 0, False),
-    ("RI_FKey_setnull_upd", (), 0, False),
-    ("abbrev", ("cidr",), 0, False),
-    ("abbrev", ("inet",), 0, False),
-    ("abs", ("bigint",), 0, False),
-    ("abs", ("double precision",), 0, False),
-    ("abs", ("integer",), 0, False),
-    ("abs", ("numeric",), 0, False),
-    ("abs", ("real",), 0, False),
-    ("abs", ("smallint",), 0, False),
-    ("aclcontains", ("aclitem[]", "aclitem"), 0, False),
-    ("acldefault", ('"char"', "oid"), 0, False),
-    ("aclexplode", ("aclitem[]",), 0, False),
-    ("aclinsert", ("aclitem[]", "aclitem"), 0, False),
-    ("aclitemeq", ("aclitem", "aclitem"), 0, False),
-    ("aclitemin", ("cstring",), 0, False),
-    ("aclitemout", ("aclitem",), 0, False),
-    ("aclremove", ("aclitem[]", "aclitem"), 0, False),
-    ("acos", ("double precision",), 0, False),
-    ("acosd", ("double precision",), 0, False),
-    ("acosh", ("double precision",), 0, False),
-    ("age", ("timestamp with time zone",), 0, False),
-    ("age", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("age", ("timestamp without time zone",), 0, False),
-    ("age", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("age", ("xid",), 0, False),
-    ("amvalidate", ("oid",), 0, False),
-    ("any_in", ("cstring",), 0, False),
-    ("any_out", ('"any"',), 0, False),
-    ("anyarray_in", ("cstring",), 0, False),
-    ("anyarray_out", ("anyarray",), 0, False),
-    ("anyarray_recv", ("internal",), 0, False),
-    ("anyarray_send", ("anyarray",), 0, False),
-    ("anycompatible_in", ("cstring",), 0, False),
-    ("anycompatible_out", ("anycompatible",), 0, False),
-    ("anycompatiblearray_in", ("cstring",), 0, False),
-    ("anycompatiblearray_out", ("anycompatiblearray",), 0, False),
-    ("anycompatiblearray_recv", ("internal",), 0, False),
-    ("anycompatiblearray_send", ("anycompatiblearray",), 0, False),
-    ("anycompatiblemultirange_in", ("cstring", "oid", "integer"), 0, False),
-    ("anycompatiblemultirange_out", ("anycompatiblemultirange",), 0, False),
-    ("anycompatiblenonarray_in", ("cstring",), 0, False),
-    ("anycompatiblenonarray_out", ("anycompatiblenonarray",), 0, False),
-    ("anycompatiblerange_in", ("cstring", "oid", "integer"), 0, False),
-    ("anycompatiblerange_out", ("anycompatiblerange",), 0, False),
-    ("anyelement_in", ("cstring",), 0, False),
-    ("anyelement_out", ("anyelement",), 0, False),
-    ("anyenum_in", ("cstring",), 0, False),
-    ("anyenum_out", ("anyenum",), 0, False),
-    ("anymultirange_in", ("cstring", "oid", "integer"), 0, False),
-    ("anymultirange_out", ("anymultirange",), 0, False),
-    ("anynonarray_in", ("cstring",), 0, False),
-    ("anynonarray_out", ("anynonarray",), 0, False),
-    ("anyrange_in", ("cstring", "oid", "integer"), 0, False),
-    ("anyrange_out", ("anyrange",), 0, False),
-    ("anytextcat", ("anynonarray", "text"), 0, False),
-    ("area", ("box",), 0, False),
-    ("area", ("circle",), 0, False),
-    ("area", ("path",), 0, False),
-    ("areajoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("areasel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("array_agg", ("anyarray",), 0, False),
-    ("array_agg", ("anynonarray",), 0, False),
-    ("array_agg_array_finalfn", ("internal", "anyarray"), 0, False),
-    ("array_agg_array_transfn", ("internal", "anyarray"), 0, False),
-    ("array_agg_finalfn", ("internal", "anynonarray"), 0, False),
-    ("array_agg_transfn", ("internal", "anynonarray"), 0, False),
-    ("array_append", ("anycompatiblearray", "anycompatible"), 0, False),
-    ("array_cat", ("anycompatiblearray", "anycompatiblearray"), 0, False),
-    ("array_dims", ("anyarray",), 0, False),
-    ("array_eq", ("anyarray", "anyarray"), 0, False),
-    ("array_fill", ("anyelement", "integer[]"), 0, False),
-    ("array_fill", ("anyelement", "integer[]", "integer[]"), 0, False),
-    ("array_ge", ("anyarray", "anyarray"), 0, False),
-    ("array_gt", ("anyarray", "anyarray"), 0, False),
-    ("array_in", ("cstring", "oid", "integer"), 0, False),
-    ("array_larger", ("anyarray", "anyarray"), 0, False),
-    ("array_le", ("anyarray", "anyarray"), 0, False),
-    ("array_length", ("anyarray", "integer"), 0, False),
-    ("array_lower", ("anyarray", "integer"), 0, False),
-    ("array_lt", ("anyarray", "anyarray"), 0, False),
-    ("array_ndims", ("anyarray",), 0, False),
-    ("array_ne", ("anyarray", "anyarray"), 0, False),
-    ("array_out", ("anyarray",), 0, False),
-    ("array_position", ("anycompatiblearray", "anycompatible"), 0, False),
-    ("array_position", ("anycompatiblearray", "anycompatible", "integer"), 0, False),
-    ("array_positions", ("anycompatiblearray", "anycompatible"), 0, False),
-    ("array_prepend", ("anycompatible", "anycompatiblearray"), 0, False),
-    ("array_recv", ("internal", "oid", "integer"), 0, False),
-    ("array_remove", ("anycompatiblearray", "anycompatible"), 0, False),
-    ("array_replace", ("anycompatiblearray", "anycompatible", "anycompatible"), 0, False),
-    ("array_send", ("anyarray",), 0, False),
-    ("array_smaller", ("anyarray", "anyarray"), 0, False),
-    ("array_subscript_handler", ("internal",), 0, False),
-    ("array_to_json", ("anyarray",), 0, False),
-    ("array_to_json", ("anyarray", "boolean"), 0, False),
-    ("array_to_string", ("anyarray", "text"), 0, False),
-    ("array_to_string", ("anyarray", "text", "text"), 0, False),
-    ("array_to_tsvector", ("text[]",), 0, False),
-    ("array_typanalyze", ("internal",), 0, False),
-    ("array_unnest_support", ("internal",), 0, False),
-    ("array_upper", ("anyarray", "integer"), 0, False),
-    ("arraycontained", ("anyarray", "anyarray"), 0, False),
-    ("arraycontains", ("anyarray", "anyarray"), 0, False),
-    ("arraycontjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("arraycontsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("arrayoverlap", ("anyarray", "anyarray"), 0, False),
-    ("ascii", ("text",), 0, False),
-    ("asin", ("double precision",), 0, False),
-    ("asind", ("double precision",), 0, False),
-    ("asinh", ("double precision",), 0, False),
-    ("atan", ("double precision",), 0, False),
-    ("atan2", ("double precision", "double precision"), 0, False),
-    ("atan2d", ("double precision", "double precision"), 0, False),
-    ("atand", ("double precision",), 0, False),
-    ("atanh", ("double precision",), 0, False),
-    ("avg", ("bigint",), 0, False),
-    ("avg", ("double precision",), 0, False),
-    ("avg", ("integer",), 0, False),
-    ("avg", ("interval",), 0, False),
-    ("avg", ("numeric",), 0, False),
-    ("avg", ("real",), 0, False),
-    ("avg", ("smallint",), 0, False),
-    ("bernoulli", ("internal",), 0, False),
-    ("big5_to_euc_tw", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("big5_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("big5_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    (
-        "binary_upgrade_create_empty_extension",
-        ("text", "text", "boolean", "text", "oid[]", "text[]", "text[]"),
-        0,
-        False,
-    ),
-    ("binary_upgrade_set_missing_value", ("oid", "text", "text"), 0, False),
-    ("binary_upgrade_set_next_array_pg_type_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_attribute_versions", ("pg_lsn[]",), 0, False),
-    ("binary_upgrade_set_next_heap_pg_class_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_heap_relfilenode", ("oid",), 0, False),
-    ("binary_upgrade_set_next_index_pg_class_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_index_relfilenode", ("oid",), 0, False),
-    ("binary_upgrade_set_next_multirange_array_pg_type_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_multirange_pg_type_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_pg_authid_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_pg_enum_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_pg_tablespace_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_pg_type_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_toast_pg_class_oid", ("oid",), 0, False),
-    ("binary_upgrade_set_next_toast_relfilenode", ("oid",), 0, False),
-    ("binary_upgrade_set_record_init_privs", ("boolean",), 0, False),
-    ("bit", ("bigint", "integer"), 0, False),
-    ("bit", ("bit", "integer", "boolean"), 0, False),
-    ("bit", ("integer", "integer"), 0, False),
-    ("bit_and", ("bigint",), 0, False),
-    ("bit_and", ("bit",), 0, False),
-    ("bit_and", ("integer",), 0, False),
-    ("bit_and", ("smallint",), 0, False),
-    ("bit_count", ("bit",), 0, False),
-    ("bit_count", ("bytea",), 0, False),
-    ("bit_in", ("cstring", "oid", "integer"), 0, False),
-    ("bit_length", ("bit",), 0, False),
-    ("bit_length", ("bytea",), 0, False),
-    ("bit_length", ("text",), 0, False),
-    ("bit_or", ("bigint",), 0, False),
-    ("bit_or", ("bit",), 0, False),
-    ("bit_or", ("integer",), 0, False),
-    ("bit_or", ("smallint",), 0, False),
-    ("bit_out", ("bit",), 0, False),
-    ("bit_recv", ("internal", "oid", "integer"), 0, False),
-    ("bit_send", ("bit",), 0, False),
-    ("bit_xor", ("bigint",), 0, False),
-    ("bit_xor", ("bit",), 0, False),
-    ("bit_xor", ("integer",), 0, False),
-    ("bit_xor", ("smallint",), 0, False),
-    ("bitand", ("bit", "bit"), 0, False),
-    ("bitcat", ("bit varying", "bit varying"), 0, False),
-    ("bitcmp", ("bit", "bit"), 0, False),
-    ("biteq", ("bit", "bit"), 0, False),
-    ("bitge", ("bit", "bit"), 0, False),
-    ("bitgt", ("bit", "bit"), 0, False),
-    ("bitle", ("bit", "bit"), 0, False),
-    ("bitlt", ("bit", "bit"), 0, False),
-    ("bitne", ("bit", "bit"), 0, False),
-    ("bitnot", ("bit",), 0, False),
-    ("bitor", ("bit", "bit"), 0, False),
-    ("bitshiftleft", ("bit", "integer"), 0, False),
-    ("bitshiftright", ("bit", "integer"), 0, False),
-    ("bittypmodin", ("cstring[]",), 0, False),
-    ("bittypmodout", ("integer",), 0, False),
-    ("bitxor", ("bit", "bit"), 0, False),
-    ("bool", ("integer",), 0, False),
-    ("bool", ("jsonb",), 0, False),
-    ("bool_accum", ("internal", "boolean"), 0, False),
-    ("bool_accum_inv", ("internal", "boolean"), 0, False),
-    ("bool_alltrue", ("internal",), 0, False),
-    ("bool_and", ("boolean",), 0, False),
-    ("bool_anytrue", ("internal",), 0, False),
-    ("bool_or", ("boolean",), 0, False),
-    ("booland_statefunc", ("boolean", "boolean"), 0, False),
-    ("booleq", ("boolean", "boolean"), 0, False),
-    ("boolge", ("boolean", "boolean"), 0, False),
-    ("boolgt", ("boolean", "boolean"), 0, False),
-    ("boolin", ("cstring",), 0, False),
-    ("boolle", ("boolean", "boolean"), 0, False),
-    ("boollt", ("boolean", "boolean"), 0, False),
-    ("boolne", ("boolean", "boolean"), 0, False),
-    ("boolor_statefunc", ("boolean", "boolean"), 0, False),
-    ("boolout", ("boolean",), 0, False),
-    ("boolrecv", ("internal",), 0, False),
-    ("boolsend", ("boolean",), 0, False),
-    ("bound_box", ("box", "box"), 0, False),
-    ("box", ("circle",), 0, False),
-    ("box", ("point",), 0, False),
-    ("box", ("point", "point"), 0, False),
-    ("box", ("polygon",), 0, False),
-    ("box_above", ("box", "box"), 0, False),
-    ("box_above_eq", ("box", "box"), 0, False),
-    ("box_add", ("box", "point"), 0, False),
-    ("box_below", ("box", "box"), 0, False),
-    ("box_below_eq", ("box", "box"), 0, False),
-    ("box_center", ("box",), 0, False),
-    ("box_contain", ("box", "box"), 0, False),
-    ("box_contain_pt", ("box", "point"), 0, False),
-    ("box_contained", ("box", "box"), 0, False),
-    ("box_distance", ("box", "box"), 0, False),
-    ("box_div", ("box", "point"), 0, False),
-    ("box_eq", ("box", "box"), 0, False),
-    ("box_ge", ("box", "box"), 0, False),
-    ("box_gt", ("box", "box"), 0, False),
-    ("box_in", ("cstring",), 0, False),
-    ("box_intersect", ("box", "box"), 0, False),
-    ("box_le", ("box", "box"), 0, False),
-    ("box_left", ("box", "box"), 0, False),
-    ("box_lt", ("box", "box"), 0, False),
-    ("box_mul", ("box", "point"), 0, False),
-    ("box_out", ("box",), 0, False),
-    ("box_overabove", ("box", "box"), 0, False),
-    ("box_overbelow", ("box", "box"), 0, False),
-    ("box_overlap", ("box", "box"), 0, False),
-    ("box_overleft", ("box", "box"), 0, False),
-    ("box_overright", ("box", "box"), 0, False),
-    ("box_recv", ("internal",), 0, False),
-    ("box_right", ("box", "box"), 0, False),
-    ("box_same", ("box", "box"), 0, False),
-    ("box_send", ("box",), 0, False),
-    ("box_sub", ("box", "point"), 0, False),
-    ("bpchar", ('"char"',), 0, False),
-    ("bpchar", ("character", "integer", "boolean"), 0, False),
-    ("bpchar", ("name",), 0, False),
-    ("bpchar_larger", ("character", "character"), 0, False),
-    ("bpchar_pattern_ge", ("character", "character"), 0, False),
-    ("bpchar_pattern_gt", ("character", "character"), 0, False),
-    ("bpchar_pattern_le", ("character", "character"), 0, False),
-    ("bpchar_pattern_lt", ("character", "character"), 0, False),
-    ("bpchar_smaller", ("character", "character"), 0, False),
-    ("bpchar_sortsupport", ("internal",), 0, False),
-    ("bpcharcmp", ("character", "character"), 0, False),
-    ("bpchareq", ("character", "character"), 0, False),
-    ("bpcharge", ("character", "character"), 0, False),
-    ("bpchargt", ("character", "character"), 0, False),
-    ("bpchariclike", ("character", "text"), 0, False),
-    ("bpcharicnlike", ("character", "text"), 0, False),
-    ("bpcharicregexeq", ("character", "text"), 0, False),
-    ("bpcharicregexne", ("character", "text"), 0, False),
-    ("bpcharin", ("cstring", "oid", "integer"), 0, False),
-    ("bpcharle", ("character", "character"), 0, False),
-    ("bpcharlike", ("character", "text"), 0, False),
-    ("bpcharlt", ("character", "character"), 0, False),
-    ("bpcharne", ("character", "character"), 0, False),
-    ("bpcharnlike", ("character", "text"), 0, False),
-    ("bpcharout", ("character",), 0, False),
-    ("bpcharrecv", ("internal", "oid", "integer"), 0, False),
-    ("bpcharregexeq", ("character", "text"), 0, False),
-    ("bpcharregexne", ("character", "text"), 0, False),
-    ("bpcharsend", ("character",), 0, False),
-    ("bpchartypmodin", ("cstring[]",), 0, False),
-    ("bpchartypmodout", ("integer",), 0, False),
-    ("brin_bloom_add_value", ("internal", "internal", "internal", "internal"), 0, False),
-    ("brin_bloom_consistent", ("internal", "internal", "internal", "integer"), 0, False),
-    ("brin_bloom_opcinfo", ("internal",), 0, False),
-    ("brin_bloom_options", ("internal",), 0, False),
-    ("brin_bloom_summary_in", ("cstring",), 0, False),
-    ("brin_bloom_summary_out", ("pg_brin_bloom_summary",), 0, False),
-    ("brin_bloom_summary_recv", ("internal",), 0, False),
-    ("brin_bloom_summary_send", ("pg_brin_bloom_summary",), 0, False),
-    ("brin_bloom_union", ("internal", "internal", "internal"), 0, False),
-    ("brin_desummarize_range", ("regclass", "bigint"), 0, False),
-    ("brin_inclusion_add_value", ("internal", "internal", "internal", "internal"), 0, False),
-    ("brin_inclusion_consistent", ("internal", "internal", "internal"), 0, False),
-    ("brin_inclusion_opcinfo", ("internal",), 0, False),
-    ("brin_inclusion_union", ("internal", "internal", "internal"), 0, False),
-    ("brin_minmax_add_value", ("internal", "internal", "internal", "internal"), 0, False),
-    ("brin_minmax_consistent", ("internal", "internal", "internal"), 0, False),
-    ("brin_minmax_multi_add_value", ("internal", "internal", "internal", "internal"), 0, False),
-    ("brin_minmax_multi_consistent", ("internal", "internal", "internal", "integer"), 0, False),
-    ("brin_minmax_multi_distance_date", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_float4", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_float8", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_inet", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_int2", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_int4", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_int8", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_interval", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_macaddr", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_macaddr8", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_numeric", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_pg_lsn", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_tid", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_time", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_timestamp", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_timetz", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_distance_uuid", ("internal", "internal"), 0, False),
-    ("brin_minmax_multi_opcinfo", ("internal",), 0, False),
-    ("brin_minmax_multi_options", ("internal",), 0, False),
-    ("brin_minmax_multi_summary_in", ("cstring",), 0, False),
-    ("brin_minmax_multi_summary_out", ("pg_brin_minmax_multi_summary",), 0, False),
-    ("brin_minmax_multi_summary_recv", ("internal",), 0, False),
-    ("brin_minmax_multi_summary_send", ("pg_brin_minmax_multi_summary",), 0, False),
-    ("brin_minmax_multi_union", ("internal", "internal", "internal"), 0, False),
-    ("brin_minmax_opcinfo", ("internal",), 0, False),
-    ("brin_minmax_union", ("internal", "internal", "internal"), 0, False),
-    ("brin_summarize_new_values", ("regclass",), 0, False),
-    ("brin_summarize_range", ("regclass", "bigint"), 0, False),
-    ("brinhandler", ("internal",), 0, False),
-    ("broadcast", ("inet",), 0, False),
-    ("btarraycmp", ("anyarray", "anyarray"), 0, False),
-    ("btboolcmp", ("boolean", "boolean"), 0, False),
-    ("btbpchar_pattern_cmp", ("character", "character"), 0, False),
-    ("btbpchar_pattern_sortsupport", ("internal",), 0, False),
-    ("btcharcmp", ('"char"', '"char"'), 0, False),
-    ("btequalimage", ("oid",), 0, False),
-    ("btfloat48cmp", ("real", "double precision"), 0, False),
-    ("btfloat4cmp", ("real", "real"), 0, False),
-    ("btfloat4sortsupport", ("internal",), 0, False),
-    ("btfloat84cmp", ("double precision", "real"), 0, False),
-    ("btfloat8cmp", ("double precision", "double precision"), 0, False),
-    ("btfloat8sortsupport", ("internal",), 0, False),
-    ("bthandler", ("internal",), 0, False),
-    ("btint24cmp", ("smallint", "integer"), 0, False),
-    ("btint28cmp", ("smallint", "bigint"), 0, False),
-    ("btint2cmp", ("smallint", "smallint"), 0, False),
-    ("btint2sortsupport", ("internal",), 0, False),
-    ("btint42cmp", ("integer", "smallint"), 0, False),
-    ("btint48cmp", ("integer", "bigint"), 0, False),
-    ("btint4cmp", ("integer", "integer"), 0, False),
-    ("btint4sortsupport", ("internal",), 0, False),
-    ("btint82cmp", ("bigint", "smallint"), 0, False),
-    ("btint84cmp", ("bigint", "integer"), 0, False),
-    ("btint8cmp", ("bigint", "bigint"), 0, False),
-    ("btint8sortsupport", ("internal",), 0, False),
-    ("btnamecmp", ("name", "name"), 0, False),
-    ("btnamesortsupport", ("internal",), 0, False),
-    ("btnametextcmp", ("name", "text"), 0, False),
-    ("btoidcmp", ("oid", "oid"), 0, False),
-    ("btoidsortsupport", ("internal",), 0, False),
-    ("btoidvectorcmp", ("oidvector", "oidvector"), 0, False),
-    ("btrecordcmp", ("record", "record"), 0, False),
-    ("btrecordimagecmp", ("record", "record"), 0, False),
-    ("btrim", ("bytea", "bytea"), 0, False),
-    ("btrim", ("text",), 0, False),
-    ("btrim", ("text", "text"), 0, False),
-    ("bttext_pattern_cmp", ("text", "text"), 0, False),
-    ("bttext_pattern_sortsupport", ("internal",), 0, False),
-    ("bttextcmp", ("text", "text"), 0, False),
-    ("bttextnamecmp", ("text", "name"), 0, False),
-    ("bttextsortsupport", ("internal",), 0, False),
-    ("bttidcmp", ("tid", "tid"), 0, False),
-    ("btvarstrequalimage", ("oid",), 0, False),
-    ("bytea_sortsupport", ("internal",), 0, False),
-    ("bytea_string_agg_finalfn", ("internal",), 0, False),
-    ("bytea_string_agg_transfn", ("internal", "bytea", "bytea"), 0, False),
-    ("byteacat", ("bytea", "bytea"), 0, False),
-    ("byteacmp", ("bytea", "bytea"), 0, False),
-    ("byteaeq", ("bytea", "bytea"), 0, False),
-    ("byteage", ("bytea", "bytea"), 0, False),
-    ("byteagt", ("bytea", "bytea"), 0, False),
-    ("byteain", ("cstring",), 0, False),
-    ("byteale", ("bytea", "bytea"), 0, False),
-    ("bytealike", ("bytea", "bytea"), 0, False),
-    ("bytealt", ("bytea", "bytea"), 0, False),
-    ("byteane", ("bytea", "bytea"), 0, False),
-    ("byteanlike", ("bytea", "bytea"), 0, False),
-    ("byteaout", ("bytea",), 0, False),
-    ("bytearecv", ("internal",), 0, False),
-    ("byteasend", ("bytea",), 0, False),
-    ("cardinality", ("anyarray",), 0, False),
-    ("cash_cmp", ("money", "money"), 0, False),
-    ("cash_div_cash", ("money", "money"), 0, False),
-    ("cash_div_flt4", ("money", "real"), 0, False),
-    ("cash_div_flt8", ("money", "double precision"), 0, False),
-    ("cash_div_int2", ("money", "smallint"), 0, False),
-    ("cash_div_int4", ("money", "integer"), 0, False),
-    ("cash_div_int8", ("money", "bigint"), 0, False),
-    ("cash_eq", ("money", "money"), 0, False),
-    ("cash_ge", ("money", "money"), 0, False),
-    ("cash_gt", ("money", "money"), 0, False),
-    ("cash_in", ("cstring",), 0, False),
-    ("cash_le", ("money", "money"), 0, False),
-    ("cash_lt", ("money", "money"), 0, False),
-    ("cash_mi", ("money", "money"), 0, False),
-    ("cash_mul_flt4", ("money", "real"), 0, False),
-    ("cash_mul_flt8", ("money", "double precision"), 0, False),
-    ("cash_mul_int2", ("money", "smallint"), 0, False),
-    ("cash_mul_int4", ("money", "integer"), 0, False),
-    ("cash_mul_int8", ("money", "bigint"), 0, False),
-    ("cash_ne", ("money", "money"), 0, False),
-    ("cash_out", ("money",), 0, False),
-    ("cash_pl", ("money", "money"), 0, False),
-    ("cash_recv", ("internal",), 0, False),
-    ("cash_send", ("money",), 0, False),
-    ("cash_words", ("money",), 0, False),
-    ("cashlarger", ("money", "money"), 0, False),
-    ("cashsmaller", ("money", "money"), 0, False),
-    ("cbrt", ("double precision",), 0, False),
-    ("ceil", ("double precision",), 0, False),
-    ("ceil", ("numeric",), 0, False),
-    ("ceiling", ("double precision",), 0, False),
-    ("ceiling", ("numeric",), 0, False),
-    ("center", ("box",), 0, False),
-    ("center", ("circle",), 0, False),
-    ("char", ("integer",), 0, False),
-    ("char", ("text",), 0, False),
-    ("char_length", ("character",), 0, False),
-    ("char_length", ("text",), 0, False),
-    ("character_length", ("character",), 0, False),
-    ("character_length", ("text",), 0, False),
-    ("chareq", ('"char"', '"char"'), 0, False),
-    ("charge", ('"char"', '"char"'), 0, False),
-    ("chargt", ('"char"', '"char"'), 0, False),
-    ("charin", ("cstring",), 0, False),
-    ("charle", ('"char"', '"char"'), 0, False),
-    ("charlt", ('"char"', '"char"'), 0, False),
-    ("charne", ('"char"', '"char"'), 0, False),
-    ("charout", ('"char"',), 0, False),
-    ("charrecv", ("internal",), 0, False),
-    ("charsend", ('"char"',), 0, False),
-    ("chr", ("integer",), 0, False),
-    ("cideq", ("cid", "cid"), 0, False),
-    ("cidin", ("cstring",), 0, False),
-    ("cidout", ("cid",), 0, False),
-    ("cidr", ("inet",), 0, False),
-    ("cidr_in", ("cstring",), 0, False),
-    ("cidr_out", ("cidr",), 0, False),
-    ("cidr_recv", ("internal",), 0, False),
-    ("cidr_send", ("cidr",), 0, False),
-    ("cidrecv", ("internal",), 0, False),
-    ("cidsend", ("cid",), 0, False),
-    ("circle", ("box",), 0, False),
-    ("circle", ("point", "double precision"), 0, False),
-    ("circle", ("polygon",), 0, False),
-    ("circle_above", ("circle", "circle"), 0, False),
-    ("circle_add_pt", ("circle", "point"), 0, False),
-    ("circle_below", ("circle", "circle"), 0, False),
-    ("circle_center", ("circle",), 0, False),
-    ("circle_contain", ("circle", "circle"), 0, False),
-    ("circle_contain_pt", ("circle", "point"), 0, False),
-    ("circle_contained", ("circle", "circle"), 0, False),
-    ("circle_distance", ("circle", "circle"), 0, False),
-    ("circle_div_pt", ("circle", "point"), 0, False),
-    ("circle_eq", ("circle", "circle"), 0, False),
-    ("circle_ge", ("circle", "circle"), 0, False),
-    ("circle_gt", ("circle", "circle"), 0, False),
-    ("circle_in", ("cstring",), 0, False),
-    ("circle_le", ("circle", "circle"), 0, False),
-    ("circle_left", ("circle", "circle"), 0, False),
-    ("circle_lt", ("circle", "circle"), 0, False),
-    ("circle_mul_pt", ("circle", "point"), 0, False),
-    ("circle_ne", ("circle", "circle"), 0, False),
-    ("circle_out", ("circle",), 0, False),
-    ("circle_overabove", ("circle", "circle"), 0, False),
-    ("circle_overbelow", ("circle", "circle"), 0, False),
-    ("circle_overlap", ("circle", "circle"), 0, False),
-    ("circle_overleft", ("circle", "circle"), 0, False),
-    ("circle_overright", ("circle", "circle"), 0, False),
-    ("circle_recv", ("internal",), 0, False),
-    ("circle_right", ("circle", "circle"), 0, False),
-    ("circle_same", ("circle", "circle"), 0, False),
-    ("circle_send", ("circle",), 0, False),
-    ("circle_sub_pt", ("circle", "point"), 0, False),
-    ("clock_timestamp", (), 0, False),
-    ("close_ls", ("line", "lseg"), 0, False),
-    ("close_lseg", ("lseg", "lseg"), 0, False),
-    ("close_pb", ("point", "box"), 0, False),
-    ("close_pl", ("point", "line"), 0, False),
-    ("close_ps", ("point", "lseg"), 0, False),
-    ("close_sb", ("lseg", "box"), 0, False),
-    ("col_description", ("oid", "integer"), 0, False),
-    ("concat", ('"any"',), 0, True),
-    ("concat_ws", ("text", '"any"'), 0, True),
-    ("contjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("contsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("convert", ("bytea", "name", "name"), 0, False),
-    ("convert_from", ("bytea", "name"), 0, False),
-    ("convert_to", ("text", "name"), 0, False),
-    ("corr", ("double precision", "double precision"), 0, False),
-    ("cos", ("double precision",), 0, False),
-    ("cosd", ("double precision",), 0, False),
-    ("cosh", ("double precision",), 0, False),
-    ("cot", ("double precision",), 0, False),
-    ("cotd", ("double precision",), 0, False),
-    ("count", (), 0, False),
-    ("count", ('"any"',), 0, False),
-    ("covar_pop", ("double precision", "double precision"), 0, False),
-    ("covar_samp", ("double precision", "double precision"), 0, False),
-    ("cstring_in", ("cstring",), 0, False),
-    ("cstring_out", ("cstring",), 0, False),
-    ("cstring_recv", ("internal",), 0, False),
-    ("cstring_send", ("cstring",), 0, False),
-    ("cume_dist", (), 0, False),
-    ("cume_dist", ('"any"',), 0, True),
-    ("cume_dist_final", ("internal", '"any"'), 0, True),
-    ("current_database", (), 0, False),
-    ("current_query", (), 0, False),
-    ("current_schema", (), 0, False),
-    ("current_schemas", ("boolean",), 0, False),
-    ("current_setting", ("text",), 0, False),
-    ("current_setting", ("text", "boolean"), 0, False),
-    ("current_user", (), 0, False),
-    ("currtid2", ("text", "tid"), 0, False),
-    ("currval", ("regclass",), 0, False),
-    ("cursor_to_xml", ("refcursor", "integer", "boolean", "boolean", "text"), 0, False),
-    ("cursor_to_xmlschema", ("refcursor", "boolean", "boolean", "text"), 0, False),
-    ("database_to_xml", ("boolean", "boolean", "text"), 0, False),
-    ("database_to_xml_and_xmlschema", ("boolean", "boolean", "text"), 0, False),
-    ("database_to_xmlschema", ("boolean", "boolean", "text"), 0, False),
-    ("date", ("timestamp with time zone",), 0, False),
-    ("date", ("timestamp without time zone",), 0, False),
-    ("date_bin", ("interval", "timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("date_bin", ("interval", "timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("date_cmp", ("date", "date"), 0, False),
-    ("date_cmp_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_cmp_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_eq", ("date", "date"), 0, False),
-    ("date_eq_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_eq_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_ge", ("date", "date"), 0, False),
-    ("date_ge_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_ge_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_gt", ("date", "date"), 0, False),
-    ("date_gt_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_gt_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_in", ("cstring",), 0, False),
-    ("date_larger", ("date", "date"), 0, False),
-    ("date_le", ("date", "date"), 0, False),
-    ("date_le_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_le_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_lt", ("date", "date"), 0, False),
-    ("date_lt_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_lt_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_mi", ("date", "date"), 0, False),
-    ("date_mi_interval", ("date", "interval"), 0, False),
-    ("date_mii", ("date", "integer"), 0, False),
-    ("date_ne", ("date", "date"), 0, False),
-    ("date_ne_timestamp", ("date", "timestamp without time zone"), 0, False),
-    ("date_ne_timestamptz", ("date", "timestamp with time zone"), 0, False),
-    ("date_out", ("date",), 0, False),
-    ("date_part", ("text", "date"), 0, False),
-    ("date_part", ("text", "interval"), 0, False),
-    ("date_part", ("text", "time with time zone"), 0, False),
-    ("date_part", ("text", "time without time zone"), 0, False),
-    ("date_part", ("text", "timestamp with time zone"), 0, False),
-    ("date_part", ("text", "timestamp without time zone"), 0, False),
-    ("date_pl_interval", ("date", "interval"), 0, False),
-    ("date_pli", ("date", "integer"), 0, False),
-    ("date_recv", ("internal",), 0, False),
-    ("date_send", ("date",), 0, False),
-    ("date_smaller", ("date", "date"), 0, False),
-    ("date_sortsupport", ("internal",), 0, False),
-    ("date_trunc", ("text", "interval"), 0, False),
-    ("date_trunc", ("text", "timestamp with time zone"), 0, False),
-    ("date_trunc", ("text", "timestamp with time zone", "text"), 0, False),
-    ("date_trunc", ("text", "timestamp without time zone"), 0, False),
-    ("datemultirange", (), 0, False),
-    ("datemultirange", ("daterange",), 0, False),
-    ("datemultirange", ("daterange[]",), 0, True),
-    ("daterange", ("date", "date"), 0, False),
-    ("daterange", ("date", "date", "text"), 0, False),
-    ("daterange_canonical", ("daterange",), 0, False),
-    ("daterange_subdiff", ("date", "date"), 0, False),
-    ("datetime_pl", ("date", "time without time zone"), 0, False),
-    ("datetimetz_pl", ("date", "time with time zone"), 0, False),
-    ("dcbrt", ("double precision",), 0, False),
-    ("decode", ("text", "text"), 0, False),
-    ("degrees", ("double precision",), 0, False),
-    ("dense_rank", (), 0, False),
-    ("dense_rank", ('"any"',), 0, True),
-    ("dense_rank_final", ("internal", '"any"'), 0, True),
-    ("dexp", ("double precision",), 0, False),
-    ("diagonal", ("box",), 0, False),
-    ("diameter", ("circle",), 0, False),
-    ("dispell_init", ("internal",), 0, False),
-    ("dispell_lexize", ("internal", "internal", "internal", "internal"), 0, False),
-    ("dist_bp", ("box", "point"), 0, False),
-    ("dist_bs", ("box", "lseg"), 0, False),
-    ("dist_cpoint", ("circle", "point"), 0, False),
-    ("dist_cpoly", ("circle", "polygon"), 0, False),
-    ("dist_lp", ("line", "point"), 0, False),
-    ("dist_ls", ("line", "lseg"), 0, False),
-    ("dist_pathp", ("path", "point"), 0, False),
-    ("dist_pb", ("point", "box"), 0, False),
-    ("dist_pc", ("point", "circle"), 0, False),
-    ("dist_pl", ("point", "line"), 0, False),
-    ("dist_polyc", ("polygon", "circle"), 0, False),
-    ("dist_polyp", ("polygon", "point"), 0, False),
-    ("dist_ppath", ("point", "path"), 0, False),
-    ("dist_ppoly", ("point", "polygon"), 0, False),
-    ("dist_ps", ("point", "lseg"), 0, False),
-    ("dist_sb", ("lseg", "box"), 0, False),
-    ("dist_sl", ("lseg", "line"), 0, False),
-    ("dist_sp", ("lseg", "point"), 0, False),
-    ("div", ("numeric", "numeric"), 0, False),
-    ("dlog1", ("double precision",), 0, False),
-    ("dlog10", ("double precision",), 0, False),
-    ("domain_in", ("cstring", "oid", "integer"), 0, False),
-    ("domain_recv", ("internal", "oid", "integer"), 0, False),
-    ("dpow", ("double precision", "double precision"), 0, False),
-    ("dround", ("double precision",), 0, False),
-    ("dsimple_init", ("internal",), 0, False),
-    ("dsimple_lexize", ("internal", "internal", "internal", "internal"), 0, False),
-    ("dsnowball_init", ("internal",), 0, False),
-    ("dsnowball_lexize", ("internal", "internal", "internal", "internal"), 0, False),
-    ("dsqrt", ("double precision",), 0, False),
-    ("dsynonym_init", ("internal",), 0, False),
-    ("dsynonym_lexize", ("internal", "internal", "internal", "internal"), 0, False),
-    ("dtrunc", ("double precision",), 0, False),
-    ("elem_contained_by_multirange", ("anyelement", "anymultirange"), 0, False),
-    ("elem_contained_by_range", ("anyelement", "anyrange"), 0, False),
-    ("encode", ("bytea", "text"), 0, False),
-    ("enum_cmp", ("anyenum", "anyenum"), 0, False),
-    ("enum_eq", ("anyenum", "anyenum"), 0, False),
-    ("enum_first", ("anyenum",), 0, False),
-    ("enum_ge", ("anyenum", "anyenum"), 0, False),
-    ("enum_gt", ("anyenum", "anyenum"), 0, False),
-    ("enum_in", ("cstring", "oid"), 0, False),
-    ("enum_larger", ("anyenum", "anyenum"), 0, False),
-    ("enum_last", ("anyenum",), 0, False),
-    ("enum_le", ("anyenum", "anyenum"), 0, False),
-    ("enum_lt", ("anyenum", "anyenum"), 0, False),
-    ("enum_ne", ("anyenum", "anyenum"), 0, False),
-    ("enum_out", ("anyenum",), 0, False),
-    ("enum_range", ("anyenum",), 0, False),
-    ("enum_range", ("anyenum", "anyenum"), 0, False),
-    ("enum_recv", ("internal", "oid"), 0, False),
-    ("enum_send", ("anyenum",), 0, False),
-    ("enum_smaller", ("anyenum", "anyenum"), 0, False),
-    ("eqjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("eqsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("euc_cn_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_cn_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_jis_2004_to_shift_jis_2004", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_jis_2004_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_jp_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_jp_to_sjis", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_jp_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_kr_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_kr_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_tw_to_big5", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_tw_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("euc_tw_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("event_trigger_in", ("cstring",), 0, False),
-    ("event_trigger_out", ("event_trigger",), 0, False),
-    ("every", ("boolean",), 0, False),
-    ("exp", ("double precision",), 0, False),
-    ("exp", ("numeric",), 0, False),
-    ("extract", ("text", "date"), 0, False),
-    ("extract", ("text", "interval"), 0, False),
-    ("extract", ("text", "time with time zone"), 0, False),
-    ("extract", ("text", "time without time zone"), 0, False),
-    ("extract", ("text", "timestamp with time zone"), 0, False),
-    ("extract", ("text", "timestamp without time zone"), 0, False),
-    ("factorial", ("bigint",), 0, False),
-    ("family", ("inet",), 0, False),
-    ("fdw_handler_in", ("cstring",), 0, False),
-    ("fdw_handler_out", ("fdw_handler",), 0, False),
-    ("first_value", ("anyelement",), 0, False),
-    ("float4", ("bigint",), 0, False),
-    ("float4", ("double precision",), 0, False),
-    ("float4", ("integer",), 0, False),
-    ("float4", ("jsonb",), 0, False),
-    ("float4", ("numeric",), 0, False),
-    ("float4", ("smallint",), 0, False),
-    ("float48div", ("real", "double precision"), 0, False),
-    ("float48eq", ("real", "double precision"), 0, False),
-    ("float48ge", ("real", "double precision"), 0, False),
-    ("float48gt", ("real", "double precision"), 0, False),
-    ("float48le", ("real", "double precision"), 0, False),
-    ("float48lt", ("real", "double precision"), 0, False),
-    ("float48mi", ("real", "double precision"), 0, False),
-    ("float48mul", ("real", "double precision"), 0, False),
-    ("float48ne", ("real", "double precision"), 0, False),
-    ("float48pl", ("real", "double precision"), 0, False),
-    ("float4_accum", ("double precision[]", "real"), 0, False),
-    ("float4abs", ("real",), 0, False),
-    ("float4div", ("real", "real"), 0, False),
-    ("float4eq", ("real", "real"), 0, False),
-    ("float4ge", ("real", "real"), 0, False),
-    ("float4gt", ("real", "real"), 0, False),
-    ("float4in", ("cstring",), 0, False),
-    ("float4larger", ("real", "real"), 0, False),
-    ("float4le", ("real", "real"), 0, False),
-    ("float4lt", ("real", "real"), 0, False),
-    ("float4mi", ("real", "real"), 0, False),
-    ("float4mul", ("real", "real"), 0, False),
-    ("float4ne", ("real", "real"), 0, False),
-    ("float4out", ("real",), 0, False),
-    ("float4pl", ("real", "real"), 0, False),
-    ("float4recv", ("internal",), 0, False),
-    ("float4send", ("real",), 0, False),
-    ("float4smaller", ("real", "real"), 0, False),
-    ("float4um", ("real",), 0, False),
-    ("float4up", ("real",), 0, False),
-    ("float8", ("bigint",), 0, False),
-    ("float8", ("integer",), 0, False),
-    ("float8", ("jsonb",), 0, False),
-    ("float8", ("numeric",), 0, False),
-    ("float8", ("real",), 0, False),
-    ("float8", ("smallint",), 0, False),
-    ("float84div", ("double precision", "real"), 0, False),
-    ("float84eq", ("double precision", "real"), 0, False),
-    ("float84ge", ("double precision", "real"), 0, False),
-    ("float84gt", ("double precision", "real"), 0, False),
-    ("float84le", ("double precision", "real"), 0, False),
-    ("float84lt", ("double precision", "real"), 0, False),
-    ("float84mi", ("double precision", "real"), 0, False),
-    ("float84mul", ("double precision", "real"), 0, False),
-    ("float84ne", ("double precision", "real"), 0, False),
-    ("float84pl", ("double precision", "real"), 0, False),
-    ("float8_accum", ("double precision[]", "double precision"), 0, False),
-    ("float8_avg", ("double precision[]",), 0, False),
-    ("float8_combine", ("double precision[]", "double precision[]"), 0, False),
-    ("float8_corr", ("double precision[]",), 0, False),
-    ("float8_covar_pop", ("double precision[]",), 0, False),
-    ("float8_covar_samp", ("double precision[]",), 0, False),
-    ("float8_regr_accum", ("double precision[]", "double precision", "double precision"), 0, False),
-    ("float8_regr_avgx", ("double precision[]",), 0, False),
-    ("float8_regr_avgy", ("double precision[]",), 0, False),
-    ("float8_regr_combine", ("double precision[]", "double precision[]"), 0, False),
-    ("float8_regr_intercept", ("double precision[]",), 0, False),
-    ("float8_regr_r2", ("double precision[]",), 0, False),
-    ("float8_regr_slope", ("double precision[]",), 0, False),
-    ("float8_regr_sxx", ("double precision[]",), 0, False),
-    ("float8_regr_sxy", ("double precision[]",), 0, False),
-    ("float8_regr_syy", ("double precision[]",), 0, False),
-    ("float8_stddev_pop", ("double precision[]",), 0, False),
-    ("float8_stddev_samp", ("double precision[]",), 0, False),
-    ("float8_var_pop", ("double precision[]",), 0, False),
-    ("float8_var_samp", ("double precision[]",), 0, False),
-    ("float8abs", ("double precision",), 0, False),
-    ("float8div", ("double precision", "double precision"), 0, False),
-    ("float8eq", ("double precision", "double precision"), 0, False),
-    ("float8ge", ("double precision", "double precision"), 0, False),
-    ("float8gt", ("double precision", "double precision"), 0, False),
-    ("float8in", ("cstring",), 0, False),
-    ("float8larger", ("double precision", "double precision"), 0, False),
-    ("float8le", ("double precision", "double precision"), 0, False),
-    ("float8lt", ("double precision", "double precision"), 0, False),
-    ("float8mi", ("double precision", "double precision"), 0, False),
-    ("float8mul", ("double precision", "double precision"), 0, False),
-    ("float8ne", ("double precision", "double precision"), 0, False),
-    ("float8out", ("double precision",), 0, False),
-    ("float8pl", ("double precision", "double precision"), 0, False),
-    ("float8recv", ("internal",), 0, False),
-    ("float8send", ("double precision",), 0, False),
-    ("float8smaller", ("double precision", "double precision"), 0, False),
-    ("float8um", ("double precision",), 0, False),
-    ("float8up", ("double precision",), 0, False),
-    ("floor", ("double precision",), 0, False),
-    ("floor", ("numeric",), 0, False),
-    ("flt4_mul_cash", ("real", "money"), 0, False),
-    ("flt8_mul_cash", ("double precision", "money"), 0, False),
-    ("fmgr_c_validator", ("oid",), 0, False),
-    ("fmgr_internal_validator", ("oid",), 0, False),
-    ("fmgr_sql_validator", ("oid",), 0, False),
-    ("format", ("text",), 0, False),
-    ("format", ("text", '"any"'), 0, True),
-    ("format_type", ("oid", "integer"), 0, False),
-    ("gb18030_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("gbk_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("gcd", ("bigint", "bigint"), 0, False),
-    ("gcd", ("integer", "integer"), 0, False),
-    ("gcd", ("numeric", "numeric"), 0, False),
-    ("gen_random_uuid", (), 0, False),
-    ("generate_series", ("bigint", "bigint"), 0, False),
-    ("generate_series", ("bigint", "bigint", "bigint"), 0, False),
-    ("generate_series", ("integer", "integer"), 0, False),
-    ("generate_series", ("integer", "integer", "integer"), 0, False),
-    ("generate_series", ("numeric", "numeric"), 0, False),
-    ("generate_series", ("numeric", "numeric", "numeric"), 0, False),
-    ("generate_series", ("timestamp with time zone", "timestamp with time zone", "interval"), 0, False),
-    ("generate_series", ("timestamp without time zone", "timestamp without time zone", "interval"), 0, False),
-    ("generate_series_int4_support", ("internal",), 0, False),
-    ("generate_series_int8_support", ("internal",), 0, False),
-    ("generate_subscripts", ("anyarray", "integer"), 0, False),
-    ("generate_subscripts", ("anyarray", "integer", "boolean"), 0, False),
-    ("get_bit", ("bit", "integer"), 0, False),
-    ("get_bit", ("bytea", "bigint"), 0, False),
-    ("get_byte", ("bytea", "integer"), 0, False),
-    ("get_current_ts_config", (), 0, False),
-    ("getdatabaseencoding", (), 0, False),
-    ("getpgusername", (), 0, False),
-    ("gin_clean_pending_list", ("regclass",), 0, False),
-    ("gin_cmp_prefix", ("text", "text", "smallint", "internal"), 0, False),
-    ("gin_cmp_tslexeme", ("text", "text"), 0, False),
-    ("gin_compare_jsonb", ("text", "text"), 0, False),
-    (
-        "gin_consistent_jsonb",
-        ("internal", "smallint", "jsonb", "integer", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_consistent_jsonb_path",
-        ("internal", "smallint", "jsonb", "integer", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("gin_extract_jsonb", ("jsonb", "internal", "internal"), 0, False),
-    ("gin_extract_jsonb_path", ("jsonb", "internal", "internal"), 0, False),
-    (
-        "gin_extract_jsonb_query",
-        ("jsonb", "internal", "smallint", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_extract_jsonb_query_path",
-        ("jsonb", "internal", "smallint", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("gin_extract_tsquery", ("tsquery", "internal", "smallint", "internal", "internal"), 0, False),
-    (
-        "gin_extract_tsquery",
-        ("tsquery", "internal", "smallint", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_extract_tsquery",
-        ("tsvector", "internal", "smallint", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("gin_extract_tsvector", ("tsvector", "internal"), 0, False),
-    ("gin_extract_tsvector", ("tsvector", "internal", "internal"), 0, False),
-    (
-        "gin_triconsistent_jsonb",
-        ("internal", "smallint", "jsonb", "integer", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_triconsistent_jsonb_path",
-        ("internal", "smallint", "jsonb", "integer", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("gin_tsquery_consistent", ("internal", "smallint", "tsquery", "integer", "internal", "internal"), 0, False),
-    (
-        "gin_tsquery_consistent",
-        ("internal", "smallint", "tsquery", "integer", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_tsquery_consistent",
-        ("internal", "smallint", "tsvector", "integer", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "gin_tsquery_triconsistent",
-        ("internal", "smallint", "tsvector", "integer", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    (
-        "ginarrayconsistent",
-        ("internal", "smallint", "anyarray", "integer", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("ginarrayextract", ("anyarray", "internal"), 0, False),
-    ("ginarrayextract", ("anyarray", "internal", "internal"), 0, False),
-    (
-        "ginarraytriconsistent",
-        ("internal", "smallint", "anyarray", "integer", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("ginhandler", ("internal",), 0, False),
-    (
-        "ginqueryarrayextract",
-        ("anyarray", "internal", "smallint", "internal", "internal", "internal", "internal"),
-        0,
-        False,
-    ),
-    ("gist_box_consistent", ("internal", "box", "smallint", "oid", "internal"), 0, False),
-    ("gist_box_distance", ("internal", "box", "smallint", "oid", "internal"), 0, False),
-    ("gist_box_penalty", ("internal", "internal", "internal"), 0, False),
-    ("gist_box_picksplit", ("internal", "internal"), 0, False),
-    ("gist_box_same", ("box", "box", "internal"), 0, False),
-    ("gist_box_union", ("internal", "internal"), 0, False),
-    ("gist_circle_compress", ("internal",), 0, False),
-    ("gist_circle_consistent", ("internal", "circle", "smallint", "oid", "internal"), 0, False),
-    ("gist_circle_distance", ("internal", "circle", "smallint", "oid", "internal"), 0, False),
-    ("gist_point_compress", ("internal",), 0, False),
-    ("gist_point_consistent", ("internal", "point", "smallint", "oid", "internal"), 0, False),
-    ("gist_point_distance", ("internal", "point", "smallint", "oid", "internal"), 0, False),
-    ("gist_point_fetch", ("internal",), 0, False),
-    ("gist_point_sortsupport", ("internal",), 0, False),
-    ("gist_poly_compress", ("internal",), 0, False),
-    ("gist_poly_consistent", ("internal", "polygon", "smallint", "oid", "internal"), 0, False),
-    ("gist_poly_distance", ("internal", "polygon", "smallint", "oid", "internal"), 0, False),
-    ("gisthandler", ("internal",), 0, False),
-    ("gtsquery_compress", ("internal",), 0, False),
-    ("gtsquery_consistent", ("internal", "internal", "integer", "oid", "internal"), 0, False),
-    ("gtsquery_consistent", ("internal", "tsquery", "smallint", "oid", "internal"), 0, False),
-    ("gtsquery_penalty", ("internal", "internal", "internal"), 0, False),
-    ("gtsquery_picksplit", ("internal", "internal"), 0, False),
-    ("gtsquery_same", ("bigint", "bigint", "internal"), 0, False),
-    ("gtsquery_union", ("internal", "internal"), 0, False),
-    ("gtsvector_compress", ("internal",), 0, False),
-    ("gtsvector_consistent", ("internal", "gtsvector", "integer", "oid", "internal"), 0, False),
-    ("gtsvector_consistent", ("internal", "tsvector", "smallint", "oid", "internal"), 0, False),
-    ("gtsvector_decompress", ("internal",), 0, False),
-    ("gtsvector_options", ("internal",), 0, False),
-    ("gtsvector_penalty", ("internal", "internal", "internal"), 0, False),
-    ("gtsvector_picksplit", ("internal", "internal"), 0, False),
-    ("gtsvector_same", ("gtsvector", "gtsvector", "internal"), 0, False),
-    ("gtsvector_union", ("internal", "internal"), 0, False),
-    ("gtsvectorin", ("cstring",), 0, False),
-    ("gtsvectorout", ("gtsvector",), 0, False),
-    ("has_any_column_privilege", ("name", "oid", "text"), 0, False),
-    ("has_any_column_privilege", ("name", "text", "text"), 0, False),
-    ("has_any_column_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_any_column_privilege", ("oid", "text"), 0, False),
-    ("has_any_column_privilege", ("oid", "text", "text"), 0, False),
-    ("has_any_column_privilege", ("text", "text"), 0, False),
-    ("has_column_privilege", ("name", "oid", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("name", "oid", "text", "text"), 0, False),
-    ("has_column_privilege", ("name", "text", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("name", "text", "text", "text"), 0, False),
-    ("has_column_privilege", ("oid", "oid", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("oid", "oid", "text", "text"), 0, False),
-    ("has_column_privilege", ("oid", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("oid", "text", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("oid", "text", "text"), 0, False),
-    ("has_column_privilege", ("oid", "text", "text", "text"), 0, False),
-    ("has_column_privilege", ("text", "smallint", "text"), 0, False),
-    ("has_column_privilege", ("text", "text", "text"), 0, False),
-    ("has_database_privilege", ("name", "oid", "text"), 0, False),
-    ("has_database_privilege", ("name", "text", "text"), 0, False),
-    ("has_database_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_database_privilege", ("oid", "text"), 0, False),
-    ("has_database_privilege", ("oid", "text", "text"), 0, False),
-    ("has_database_privilege", ("text", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("name", "oid", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("name", "text", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("oid", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("oid", "text", "text"), 0, False),
-    ("has_foreign_data_wrapper_privilege", ("text", "text"), 0, False),
-    ("has_function_privilege", ("name", "oid", "text"), 0, False),
-    ("has_function_privilege", ("name", "text", "text"), 0, False),
-    ("has_function_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_function_privilege", ("oid", "text"), 0, False),
-    ("has_function_privilege", ("oid", "text", "text"), 0, False),
-    ("has_function_privilege", ("text", "text"), 0, False),
-    ("has_language_privilege", ("name", "oid", "text"), 0, False),
-    ("has_language_privilege", ("name", "text", "text"), 0, False),
-    ("has_language_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_language_privilege", ("oid", "text"), 0, False),
-    ("has_language_privilege", ("oid", "text", "text"), 0, False),
-    ("has_language_privilege", ("text", "text"), 0, False),
-    ("has_parameter_privilege", ("name", "text", "text"), 0, False),
-    ("has_parameter_privilege", ("oid", "text", "text"), 0, False),
-    ("has_parameter_privilege", ("text", "text"), 0, False),
-    ("has_schema_privilege", ("name", "oid", "text"), 0, False),
-    ("has_schema_privilege", ("name", "text", "text"), 0, False),
-    ("has_schema_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_schema_privilege", ("oid", "text"), 0, False),
-    ("has_schema_privilege", ("oid", "text", "text"), 0, False),
-    ("has_schema_privilege", ("text", "text"), 0, False),
-    ("has_sequence_privilege", ("name", "oid", "text"), 0, False),
-    ("has_sequence_privilege", ("name", "text", "text"), 0, False),
-    ("has_sequence_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_sequence_privilege", ("oid", "text"), 0, False),
-    ("has_sequence_privilege", ("oid", "text", "text"), 0, False),
-    ("has_sequence_privilege", ("text", "text"), 0, False),
-    ("has_server_privilege", ("name", "oid", "text"), 0, False),
-    ("has_server_privilege", ("name", "text", "text"), 0, False),
-    ("has_server_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_server_privilege", ("oid", "text"), 0, False),
-    ("has_server_privilege", ("oid", "text", "text"), 0, False),
-    ("has_server_privilege", ("text", "text"), 0, False),
-    ("has_table_privilege", ("name", "oid", "text"), 0, False),
-    ("has_table_privilege", ("name", "text", "text"), 0, False),
-    ("has_table_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_table_privilege", ("oid", "text"), 0, False),
-    ("has_table_privilege", ("oid", "text", "text"), 0, False),
-    ("has_table_privilege", ("text", "text"), 0, False),
-    ("has_tablespace_privilege", ("name", "oid", "text"), 0, False),
-    ("has_tablespace_privilege", ("name", "text", "text"), 0, False),
-    ("has_tablespace_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_tablespace_privilege", ("oid", "text"), 0, False),
-    ("has_tablespace_privilege", ("oid", "text", "text"), 0, False),
-    ("has_tablespace_privilege", ("text", "text"), 0, False),
-    ("has_type_privilege", ("name", "oid", "text"), 0, False),
-    ("has_type_privilege", ("name", "text", "text"), 0, False),
-    ("has_type_privilege", ("oid", "oid", "text"), 0, False),
-    ("has_type_privilege", ("oid", "text"), 0, False),
-    ("has_type_privilege", ("oid", "text", "text"), 0, False),
-    ("has_type_privilege", ("text", "text"), 0, False),
-    ("hash_aclitem", ("aclitem",), 0, False),
-    ("hash_aclitem_extended", ("aclitem", "bigint"), 0, False),
-    ("hash_array", ("anyarray",), 0, False),
-    ("hash_array_extended", ("anyarray", "bigint"), 0, False),
-    ("hash_multirange", ("anymultirange",), 0, False),
-    ("hash_multirange_extended", ("anymultirange", "bigint"), 0, False),
-    ("hash_numeric", ("numeric",), 0, False),
-    ("hash_numeric_extended", ("numeric", "bigint"), 0, False),
-    ("hash_range", ("anyrange",), 0, False),
-    ("hash_range_extended", ("anyrange", "bigint"), 0, False),
-    ("hash_record", ("record",), 0, False),
-    ("hash_record_extended", ("record", "bigint"), 0, False),
-    ("hashbpchar", ("character",), 0, False),
-    ("hashbpcharextended", ("character", "bigint"), 0, False),
-    ("hashchar", ('"char"',), 0, False),
-    ("hashcharextended", ('"char"', "bigint"), 0, False),
-    ("hashenum", ("anyenum",), 0, False),
-    ("hashenumextended", ("anyenum", "bigint"), 0, False),
-    ("hashfloat4", ("real",), 0, False),
-    ("hashfloat4extended", ("real", "bigint"), 0, False),
-    ("hashfloat8", ("double precision",), 0, False),
-    ("hashfloat8extended", ("double precision", "bigint"), 0, False),
-    ("hashhandler", ("internal",), 0, False),
-    ("hashinet", ("inet",), 0, False),
-    ("hashinetextended", ("inet", "bigint"), 0, False),
-    ("hashint2", ("smallint",), 0, False),
-    ("hashint2extended", ("smallint", "bigint"), 0, False),
-    ("hashint4", ("integer",), 0, False),
-    ("hashint4extended", ("integer", "bigint"), 0, False),
-    ("hashint8", ("bigint",), 0, False),
-    ("hashint8extended", ("bigint", "bigint"), 0, False),
-    ("hashmacaddr", ("macaddr",), 0, False),
-    ("hashmacaddr8", ("macaddr8",), 0, False),
-    ("hashmacaddr8extended", ("macaddr8", "bigint"), 0, False),
-    ("hashmacaddrextended", ("macaddr", "bigint"), 0, False),
-    ("hashname", ("name",), 0, False),
-    ("hashnameextended", ("name", "bigint"), 0, False),
-    ("hashoid", ("oid",), 0, False),
-    ("hashoidextended", ("oid", "bigint"), 0, False),
-    ("hashoidvector", ("oidvector",), 0, False),
-    ("hashoidvectorextended", ("oidvector", "bigint"), 0, False),
-    ("hashtext", ("text",), 0, False),
-    ("hashtextextended", ("text", "bigint"), 0, False),
-    ("hashtid", ("tid",), 0, False),
-    ("hashtidextended", ("tid", "bigint"), 0, False),
-    ("hashvarlena", ("internal",), 0, False),
-    ("hashvarlenaextended", ("internal", "bigint"), 0, False),
-    ("heap_tableam_handler", ("internal",), 0, False),
-    ("height", ("box",), 0, False),
-    ("host", ("inet",), 0, False),
-    ("hostmask", ("inet",), 0, False),
-    ("iclikejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("iclikesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("icnlikejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("icnlikesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("icregexeqjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("icregexeqsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("icregexnejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("icregexnesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("in_range", ("bigint", "bigint", "bigint", "boolean", "boolean"), 0, False),
-    ("in_range", ("date", "date", "interval", "boolean", "boolean"), 0, False),
-    ("in_range", ("double precision", "double precision", "double precision", "boolean", "boolean"), 0, False),
-    ("in_range", ("integer", "integer", "bigint", "boolean", "boolean"), 0, False),
-    ("in_range", ("integer", "integer", "integer", "boolean", "boolean"), 0, False),
-    ("in_range", ("integer", "integer", "smallint", "boolean", "boolean"), 0, False),
-    ("in_range", ("interval", "interval", "interval", "boolean", "boolean"), 0, False),
-    ("in_range", ("numeric", "numeric", "numeric", "boolean", "boolean"), 0, False),
-    ("in_range", ("real", "real", "double precision", "boolean", "boolean"), 0, False),
-    ("in_range", ("smallint", "smallint", "bigint", "boolean", "boolean"), 0, False),
-    ("in_range", ("smallint", "smallint", "integer", "boolean", "boolean"), 0, False),
-    ("in_range", ("smallint", "smallint", "smallint", "boolean", "boolean"), 0, False),
-    ("in_range", ("time with time zone", "time with time zone", "interval", "boolean", "boolean"), 0, False),
-    ("in_range", ("time without time zone", "time without time zone", "interval", "boolean", "boolean"), 0, False),
-    ("in_range", ("timestamp with time zone", "timestamp with time zone", "interval", "boolean", "boolean"), 0, False),
-    (
-        "in_range",
-        ("timestamp without time zone", "timestamp without time zone", "interval", "boolean", "boolean"),
-        0,
-        False,
-    ),
-    ("index_am_handler_in", ("cstring",), 0, False),
-    ("index_am_handler_out", ("index_am_handler",), 0, False),
-    ("inet_client_addr", (), 0, False),
-    ("inet_client_port", (), 0, False),
-    ("inet_gist_compress", ("internal",), 0, False),
-    ("inet_gist_consistent", ("internal", "inet", "smallint", "oid", "internal"), 0, False),
-    ("inet_gist_fetch", ("internal",), 0, False),
-    ("inet_gist_penalty", ("internal", "internal", "internal"), 0, False),
-    ("inet_gist_picksplit", ("internal", "internal"), 0, False),
-    ("inet_gist_same", ("inet", "inet", "internal"), 0, False),
-    ("inet_gist_union", ("internal", "internal"), 0, False),
-    ("inet_in", ("cstring",), 0, False),
-    ("inet_merge", ("inet", "inet"), 0, False),
-    ("inet_out", ("inet",), 0, False),
-    ("inet_recv", ("internal",), 0, False),
-    ("inet_same_family", ("inet", "inet"), 0, False),
-    ("inet_send", ("inet",), 0, False),
-    ("inet_server_addr", (), 0, False),
-    ("inet_server_port", (), 0, False),
-    ("inet_spg_choose", ("internal", "internal"), 0, False),
-    ("inet_spg_config", ("internal", "internal"), 0, False),
-    ("inet_spg_inner_consistent", ("internal", "internal"), 0, False),
-    ("inet_spg_leaf_consistent", ("internal", "internal"), 0, False),
-    ("inet_spg_picksplit", ("internal", "internal"), 0, False),
-    ("inetand", ("inet", "inet"), 0, False),
-    ("inetmi", ("inet", "inet"), 0, False),
-    ("inetmi_int8", ("inet", "bigint"), 0, False),
-    ("inetnot", ("inet",), 0, False),
-    ("inetor", ("inet", "inet"), 0, False),
-    ("inetpl", ("inet", "bigint"), 0, False),
-    ("initcap", ("text",), 0, False),
-    ("int2", ("bigint",), 0, False),
-    ("int2", ("double precision",), 0, False),
-    ("int2", ("integer",), 0, False),
-    ("int2", ("jsonb",), 0, False),
-    ("int2", ("numeric",), 0, False),
-    ("int2", ("real",), 0, False),
-    ("int24div", ("smallint", "integer"), 0, False),
-    ("int24eq", ("smallint", "integer"), 0, False),
-    ("int24ge", ("smallint", "integer"), 0, False),
-    ("int24gt", ("smallint", "integer"), 0, False),
-    ("int24le", ("smallint", "integer"), 0, False),
-    ("int24lt", ("smallint", "integer"), 0, False),
-    ("int24mi", ("smallint", "integer"), 0, False),
-    ("int24mul", ("smallint", "integer"), 0, False),
-    ("int24ne", ("smallint", "integer"), 0, False),
-    ("int24pl", ("smallint", "integer"), 0, False),
-    ("int28div", ("smallint", "bigint"), 0, False),
-    ("int28eq", ("smallint", "bigint"), 0, False),
-    ("int28ge", ("smallint", "bigint"), 0, False),
-    ("int28gt", ("smallint", "bigint"), 0, False),
-    ("int28le", ("smallint", "bigint"), 0, False),
-    ("int28lt", ("smallint", "bigint"), 0, False),
-    ("int28mi", ("smallint", "bigint"), 0, False),
-    ("int28mul", ("smallint", "bigint"), 0, False),
-    ("int28ne", ("smallint", "bigint"), 0, False),
-    ("int28pl", ("smallint", "bigint"), 0, False),
-    ("int2_accum", ("internal", "smallint"), 0, False),
-    ("int2_accum_inv", ("internal", "smallint"), 0, False),
-    ("int2_avg_accum", ("bigint[]", "smallint"), 0, False),
-    ("int2_avg_accum_inv", ("bigint[]", "smallint"), 0, False),
-    ("int2_mul_cash", ("smallint", "money"), 0, False),
-    ("int2_sum", ("bigint", "smallint"), 0, False),
-    ("int2abs", ("smallint",), 0, False),
-    ("int2and", ("smallint", "smallint"), 0, False),
-    ("int2div", ("smallint", "smallint"), 0, False),
-    ("int2eq", ("smallint", "smallint"), 0, False),
-    ("int2ge", ("smallint", "smallint"), 0, False),
-    ("int2gt", ("smallint", "smallint"), 0, False),
-    ("int2in", ("cstring",), 0, False),
-    ("int2int4_sum", ("bigint[]",), 0, False),
-    ("int2larger", ("smallint", "smallint"), 0, False),
-    ("int2le", ("smallint", "smallint"), 0, False),
-    ("int2lt", ("smallint", "smallint"), 0, False),
-    ("int2mi", ("smallint", "smallint"), 0, False),
-    ("int2mod", ("smallint", "smallint"), 0, False),
-    ("int2mul", ("smallint", "smallint"), 0, False),
-    ("int2ne", ("smallint", "smallint"), 0, False),
-    ("int2not", ("smallint",), 0, False),
-    ("int2or", ("smallint", "smallint"), 0, False),
-    ("int2out", ("smallint",), 0, False),
-    ("int2pl", ("smallint", "smallint"), 0, False),
-    ("int2recv", ("internal",), 0, False),
-    ("int2send", ("smallint",), 0, False),
-    ("int2shl", ("smallint", "integer"), 0, False),
-    ("int2shr", ("smallint", "integer"), 0, False),
-    ("int2smaller", ("smallint", "smallint"), 0, False),
-    ("int2um", ("smallint",), 0, False),
-    ("int2up", ("smallint",), 0, False),
-    ("int2vectorin", ("cstring",), 0, False),
-    ("int2vectorout", ("int2vector",), 0, False),
-    ("int2vectorrecv", ("internal",), 0, False),
-    ("int2vectorsend", ("int2vector",), 0, False),
-    ("int2xor", ("smallint", "smallint"), 0, False),
-    ("int4", ('"char"',), 0, False),
-    ("int4", ("bigint",), 0, False),
-    ("int4", ("bit",), 0, False),
-    ("int4", ("boolean",), 0, False),
-    ("int4", ("double precision",), 0, False),
-    ("int4", ("jsonb",), 0, False),
-    ("int4", ("numeric",), 0, False),
-    ("int4", ("real",), 0, False),
-    ("int4", ("smallint",), 0, False),
-    ("int42div", ("integer", "smallint"), 0, False),
-    ("int42eq", ("integer", "smallint"), 0, False),
-    ("int42ge", ("integer", "smallint"), 0, False),
-    ("int42gt", ("integer", "smallint"), 0, False),
-    ("int42le", ("integer", "smallint"), 0, False),
-    ("int42lt", ("integer", "smallint"), 0, False),
-    ("int42mi", ("integer", "smallint"), 0, False),
-    ("int42mul", ("integer", "smallint"), 0, False),
-    ("int42ne", ("integer", "smallint"), 0, False),
-    ("int42pl", ("integer", "smallint"), 0, False),
-    ("int48div", ("integer", "bigint"), 0, False),
-    ("int48eq", ("integer", "bigint"), 0, False),
-    ("int48ge", ("integer", "bigint"), 0, False),
-    ("int48gt", ("integer", "bigint"), 0, False),
-    ("int48le", ("integer", "bigint"), 0, False),
-    ("int48lt", ("integer", "bigint"), 0, False),
-    ("int48mi", ("integer", "bigint"), 0, False),
-    ("int48mul", ("integer", "bigint"), 0, False),
-    ("int48ne", ("integer", "bigint"), 0, False),
-    ("int48pl", ("integer", "bigint"), 0, False),
-    ("int4_accum", ("internal", "integer"), 0, False),
-    ("int4_accum_inv", ("internal", "integer"), 0, False),
-    ("int4_avg_accum", ("bigint[]", "integer"), 0, False),
-    ("int4_avg_accum_inv", ("bigint[]", "integer"), 0, False),
-    ("int4_avg_combine", ("bigint[]", "bigint[]"), 0, False),
-    ("int4_mul_cash", ("integer", "money"), 0, False),
-    ("int4_sum", ("bigint", "integer"), 0, False),
-    ("int4abs", ("integer",), 0, False),
-    ("int4and", ("integer", "integer"), 0, False),
-    ("int4div", ("integer", "integer"), 0, False),
-    ("int4eq", ("integer", "integer"), 0, False),
-    ("int4ge", ("integer", "integer"), 0, False),
-    ("int4gt", ("integer", "integer"), 0, False),
-    ("int4in", ("cstring",), 0, False),
-    ("int4inc", ("integer",), 0, False),
-    ("int4larger", ("integer", "integer"), 0, False),
-    ("int4le", ("integer", "integer"), 0, False),
-    ("int4lt", ("integer", "integer"), 0, False),
-    ("int4mi", ("integer", "integer"), 0, False),
-    ("int4mod", ("integer", "integer"), 0, False),
-    ("int4mul", ("integer", "integer"), 0, False),
-    ("int4multirange", (), 0, False),
-    ("int4multirange", ("int4range",), 0, False),
-    ("int4multirange", ("int4range[]",), 0, True),
-    ("int4ne", ("integer", "integer"), 0, False),
-    ("int4not", ("integer",), 0, False),
-    ("int4or", ("integer", "integer"), 0, False),
-    ("int4out", ("integer",), 0, False),
-    ("int4pl", ("integer", "integer"), 0, False),
-    ("int4range", ("integer", "integer"), 0, False),
-    ("int4range", ("integer", "integer", "text"), 0, False),
-    ("int4range_canonical", ("int4range",), 0, False),
-    ("int4range_subdiff", ("integer", "integer"), 0, False),
-    ("int4recv", ("internal",), 0, False),
-    ("int4send", ("integer",), 0, False),
-    ("int4shl", ("integer", "integer"), 0, False),
-    ("int4shr", ("integer", "integer"), 0, False),
-    ("int4smaller", ("integer", "integer"), 0, False),
-    ("int4um", ("integer",), 0, False),
-    ("int4up", ("integer",), 0, False),
-    ("int4xor", ("integer", "integer"), 0, False),
-    ("int8", ("bit",), 0, False),
-    ("int8", ("double precision",), 0, False),
-    ("int8", ("integer",), 0, False),
-    ("int8", ("jsonb",), 0, False),
-    ("int8", ("numeric",), 0, False),
-    ("int8", ("oid",), 0, False),
-    ("int8", ("real",), 0, False),
-    ("int8", ("smallint",), 0, False),
-    ("int82div", ("bigint", "smallint"), 0, False),
-    ("int82eq", ("bigint", "smallint"), 0, False),
-    ("int82ge", ("bigint", "smallint"), 0, False),
-    ("int82gt", ("bigint", "smallint"), 0, False),
-    ("int82le", ("bigint", "smallint"), 0, False),
-    ("int82lt", ("bigint", "smallint"), 0, False),
-    ("int82mi", ("bigint", "smallint"), 0, False),
-    ("int82mul", ("bigint", "smallint"), 0, False),
-    ("int82ne", ("bigint", "smallint"), 0, False),
-    ("int82pl", ("bigint", "smallint"), 0, False),
-    ("int84div", ("bigint", "integer"), 0, False),
-    ("int84eq", ("bigint", "integer"), 0, False),
-    ("int84ge", ("bigint", "integer"), 0, False),
-    ("int84gt", ("bigint", "integer"), 0, False),
-    ("int84le", ("bigint", "integer"), 0, False),
-    ("int84lt", ("bigint", "integer"), 0, False),
-    ("int84mi", ("bigint", "integer"), 0, False),
-    ("int84mul", ("bigint", "integer"), 0, False),
-    ("int84ne", ("bigint", "integer"), 0, False),
-    ("int84pl", ("bigint", "integer"), 0, False),
-    ("int8_accum", ("internal", "bigint"), 0, False),
-    ("int8_accum_inv", ("internal", "bigint"), 0, False),
-    ("int8_avg", ("bigint[]",), 0, False),
-    ("int8_avg_accum", ("internal", "bigint"), 0, False),
-    ("int8_avg_accum_inv", ("internal", "bigint"), 0, False),
-    ("int8_avg_combine", ("internal", "internal"), 0, False),
-    ("int8_avg_deserialize", ("bytea", "internal"), 0, False),
-    ("int8_avg_serialize", ("internal",), 0, False),
-    ("int8_mul_cash", ("bigint", "money"), 0, False),
-    ("int8_sum", ("numeric", "bigint"), 0, False),
-    ("int8abs", ("bigint",), 0, False),
-    ("int8and", ("bigint", "bigint"), 0, False),
-    ("int8dec", ("bigint",), 0, False),
-    ("int8dec_any", ("bigint", '"any"'), 0, False),
-    ("int8div", ("bigint", "bigint"), 0, False),
-    ("int8eq", ("bigint", "bigint"), 0, False),
-    ("int8ge", ("bigint", "bigint"), 0, False),
-    ("int8gt", ("bigint", "bigint"), 0, False),
-    ("int8in", ("cstring",), 0, False),
-    ("int8inc", ("bigint",), 0, False),
-    ("int8inc_any", ("bigint", '"any"'), 0, False),
-    ("int8inc_float8_float8", ("bigint", "double precision", "double precision"), 0, False),
-    ("int8inc_support", ("internal",), 0, False),
-    ("int8larger", ("bigint", "bigint"), 0, False),
-    ("int8le", ("bigint", "bigint"), 0, False),
-    ("int8lt", ("bigint", "bigint"), 0, False),
-    ("int8mi", ("bigint", "bigint"), 0, False),
-    ("int8mod", ("bigint", "bigint"), 0, False),
-    ("int8mul", ("bigint", "bigint"), 0, False),
-    ("int8multirange", (), 0, False),
-    ("int8multirange", ("int8range",), 0, False),
-    ("int8multirange", ("int8range[]",), 0, True),
-    ("int8ne", ("bigint", "bigint"), 0, False),
-    ("int8not", ("bigint",), 0, False),
-    ("int8or", ("bigint", "bigint"), 0, False),
-    ("int8out", ("bigint",), 0, False),
-    ("int8pl", ("bigint", "bigint"), 0, False),
-    ("int8pl_inet", ("bigint", "inet"), 0, False),
-    ("int8range", ("bigint", "bigint"), 0, False),
-    ("int8range", ("bigint", "bigint", "text"), 0, False),
-    ("int8range_canonical", ("int8range",), 0, False),
-    ("int8range_subdiff", ("bigint", "bigint"), 0, False),
-    ("int8recv", ("internal",), 0, False),
-    ("int8send", ("bigint",), 0, False),
-    ("int8shl", ("bigint", "integer"), 0, False),
-    ("int8shr", ("bigint", "integer"), 0, False),
-    ("int8smaller", ("bigint", "bigint"), 0, False),
-    ("int8um", ("bigint",), 0, False),
-    ("int8up", ("bigint",), 0, False),
-    ("int8xor", ("bigint", "bigint"), 0, False),
-    ("integer_pl_date", ("integer", "date"), 0, False),
-    ("inter_lb", ("line", "box"), 0, False),
-    ("inter_sb", ("lseg", "box"), 0, False),
-    ("inter_sl", ("lseg", "line"), 0, False),
-    ("internal_in", ("cstring",), 0, False),
-    ("internal_out", ("internal",), 0, False),
-    ("interval", ("interval", "integer"), 0, False),
-    ("interval", ("time without time zone",), 0, False),
-    ("interval_accum", ("interval[]", "interval"), 0, False),
-    ("interval_accum_inv", ("interval[]", "interval"), 0, False),
-    ("interval_avg", ("interval[]",), 0, False),
-    ("interval_cmp", ("interval", "interval"), 0, False),
-    ("interval_combine", ("interval[]", "interval[]"), 0, False),
-    ("interval_div", ("interval", "double precision"), 0, False),
-    ("interval_eq", ("interval", "interval"), 0, False),
-    ("interval_ge", ("interval", "interval"), 0, False),
-    ("interval_gt", ("interval", "interval"), 0, False),
-    ("interval_hash", ("interval",), 0, False),
-    ("interval_hash_extended", ("interval", "bigint"), 0, False),
-    ("interval_in", ("cstring", "oid", "integer"), 0, False),
-    ("interval_larger", ("interval", "interval"), 0, False),
-    ("interval_le", ("interval", "interval"), 0, False),
-    ("interval_lt", ("interval", "interval"), 0, False),
-    ("interval_mi", ("interval", "interval"), 0, False),
-    ("interval_mul", ("interval", "double precision"), 0, False),
-    ("interval_ne", ("interval", "interval"), 0, False),
-    ("interval_out", ("interval",), 0, False),
-    ("interval_pl", ("interval", "interval"), 0, False),
-    ("interval_pl_date", ("interval", "date"), 0, False),
-    ("interval_pl_time", ("interval", "time without time zone"), 0, False),
-    ("interval_pl_timestamp", ("interval", "timestamp without time zone"), 0, False),
-    ("interval_pl_timestamptz", ("interval", "timestamp with time zone"), 0, False),
-    ("interval_pl_timetz", ("interval", "time with time zone"), 0, False),
-    ("interval_recv", ("internal", "oid", "integer"), 0, False),
-    ("interval_send", ("interval",), 0, False),
-    ("interval_smaller", ("interval", "interval"), 0, False),
-    ("interval_support", ("internal",), 0, False),
-    ("interval_um", ("interval",), 0, False),
-    ("intervaltypmodin", ("cstring[]",), 0, False),
-    ("intervaltypmodout", ("integer",), 0, False),
-    ("is_normalized", ("text", "text"), 1, False),
-    ("isclosed", ("path",), 0, False),
-    ("isempty", ("anymultirange",), 0, False),
-    ("isempty", ("anyrange",), 0, False),
-    ("isfinite", ("date",), 0, False),
-    ("isfinite", ("interval",), 0, False),
-    ("isfinite", ("timestamp with time zone",), 0, False),
-    ("isfinite", ("timestamp without time zone",), 0, False),
-    ("ishorizontal", ("line",), 0, False),
-    ("ishorizontal", ("lseg",), 0, False),
-    ("ishorizontal", ("point", "point"), 0, False),
-    ("iso8859_1_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("iso8859_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("iso_to_koi8r", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("iso_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("iso_to_win1251", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("iso_to_win866", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("isopen", ("path",), 0, False),
-    ("isparallel", ("line", "line"), 0, False),
-    ("isparallel", ("lseg", "lseg"), 0, False),
-    ("isperp", ("line", "line"), 0, False),
-    ("isperp", ("lseg", "lseg"), 0, False),
-    ("isvertical", ("line",), 0, False),
-    ("isvertical", ("lseg",), 0, False),
-    ("isvertical", ("point", "point"), 0, False),
-    ("johab_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("json_agg", ("anyelement",), 0, False),
-    ("json_agg_finalfn", ("internal",), 0, False),
-    ("json_agg_transfn", ("internal", "anyelement"), 0, False),
-    ("json_array_element", ("json", "integer"), 0, False),
-    ("json_array_element_text", ("json", "integer"), 0, False),
-    ("json_array_elements", ("json",), 0, False),
-    ("json_array_elements_text", ("json",), 0, False),
-    ("json_array_length", ("json",), 0, False),
-    ("json_build_array", (), 0, False),
-    ("json_build_array", ('"any"',), 0, True),
-    ("json_build_object", (), 0, False),
-    ("json_build_object", ('"any"',), 0, True),
-    ("json_each", ("json",), 0, False),
-    ("json_each_text", ("json",), 0, False),
-    ("json_extract_path", ("json", "text[]"), 0, True),
-    ("json_extract_path_text", ("json", "text[]"), 0, True),
-    ("json_in", ("cstring",), 0, False),
-    ("json_object", ("text[]",), 0, False),
-    ("json_object", ("text[]", "text[]"), 0, False),
-    ("json_object_agg", ('"any"', '"any"'), 0, False),
-    ("json_object_agg_finalfn", ("internal",), 0, False),
-    ("json_object_agg_transfn", ("internal", '"any"', '"any"'), 0, False),
-    ("json_object_field", ("json", "text"), 0, False),
-    ("json_object_field_text", ("json", "text"), 0, False),
-    ("json_object_keys", ("json",), 0, False),
-    ("json_out", ("json",), 0, False),
-    ("json_populate_record", ("anyelement", "json", "boolean"), 1, False),
-    ("json_populate_recordset", ("anyelement", "json", "boolean"), 1, False),
-    ("json_recv", ("internal",), 0, False),
-    ("json_send", ("json",), 0, False),
-    ("json_strip_nulls", ("json",), 0, False),
-    ("json_to_record", ("json",), 0, False),
-    ("json_to_recordset", ("json",), 0, False),
-    ("json_to_tsvector", ("json", "jsonb"), 0, False),
-    ("json_to_tsvector", ("regconfig", "json", "jsonb"), 0, False),
-    ("json_typeof", ("json",), 0, False),
-    ("jsonb_agg", ("anyelement",), 0, False),
-    ("jsonb_agg_finalfn", ("internal",), 0, False),
-    ("jsonb_agg_transfn", ("internal", "anyelement"), 0, False),
-    ("jsonb_array_element", ("jsonb", "integer"), 0, False),
-    ("jsonb_array_element_text", ("jsonb", "integer"), 0, False),
-    ("jsonb_array_elements", ("jsonb",), 0, False),
-    ("jsonb_array_elements_text", ("jsonb",), 0, False),
-    ("jsonb_array_length", ("jsonb",), 0, False),
-    ("jsonb_build_array", (), 0, False),
-    ("jsonb_build_array", ('"any"',), 0, True),
-    ("jsonb_build_object", (), 0, False),
-    ("jsonb_build_object", ('"any"',), 0, True),
-    ("jsonb_cmp", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_concat", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_contained", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_contains", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_delete", ("jsonb", "integer"), 0, False),
-    ("jsonb_delete", ("jsonb", "text"), 0, False),
-    ("jsonb_delete", ("jsonb", "text[]"), 0, True),
-    ("jsonb_delete_path", ("jsonb", "text[]"), 0, False),
-    ("jsonb_each", ("jsonb",), 0, False),
-    ("jsonb_each_text", ("jsonb",), 0, False),
-    ("jsonb_eq", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_exists", ("jsonb", "text"), 0, False),
-    ("jsonb_exists_all", ("jsonb", "text[]"), 0, False),
-    ("jsonb_exists_any", ("jsonb", "text[]"), 0, False),
-    ("jsonb_extract_path", ("jsonb", "text[]"), 0, True),
-    ("jsonb_extract_path_text", ("jsonb", "text[]"), 0, True),
-    ("jsonb_ge", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_gt", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_hash", ("jsonb",), 0, False),
-    ("jsonb_hash_extended", ("jsonb", "bigint"), 0, False),
-    ("jsonb_in", ("cstring",), 0, False),
-    ("jsonb_insert", ("jsonb", "text[]", "jsonb", "boolean"), 1, False),
-    ("jsonb_le", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_lt", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_ne", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_object", ("text[]",), 0, False),
-    ("jsonb_object", ("text[]", "text[]"), 0, False),
-    ("jsonb_object_agg", ('"any"', '"any"'), 0, False),
-    ("jsonb_object_agg_finalfn", ("internal",), 0, False),
-    ("jsonb_object_agg_transfn", ("internal", '"any"', '"any"'), 0, False),
-    ("jsonb_object_field", ("jsonb", "text"), 0, False),
-    ("jsonb_object_field_text", ("jsonb", "text"), 0, False),
-    ("jsonb_object_keys", ("jsonb",), 0, False),
-    ("jsonb_out", ("jsonb",), 0, False),
-    ("jsonb_path_exists", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_exists_opr", ("jsonb", "jsonpath"), 0, False),
-    ("jsonb_path_exists_tz", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_match", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_match_opr", ("jsonb", "jsonpath"), 0, False),
-    ("jsonb_path_match_tz", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query_array", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query_array_tz", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query_first", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query_first_tz", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_path_query_tz", ("jsonb", "jsonpath", "jsonb", "boolean"), 2, False),
-    ("jsonb_populate_record", ("anyelement", "jsonb"), 0, False),
-    ("jsonb_populate_recordset", ("anyelement", "jsonb"), 0, False),
-    ("jsonb_pretty", ("jsonb",), 0, False),
-    ("jsonb_recv", ("internal",), 0, False),
-    ("jsonb_send", ("jsonb",), 0, False),
-    ("jsonb_set", ("jsonb", "text[]", "jsonb", "boolean"), 1, False),
-    ("jsonb_set_lax", ("jsonb", "text[]", "jsonb", "boolean", "text"), 2, False),
-    ("jsonb_strip_nulls", ("jsonb",), 0, False),
-    ("jsonb_subscript_handler", ("internal",), 0, False),
-    ("jsonb_to_record", ("jsonb",), 0, False),
-    ("jsonb_to_recordset", ("jsonb",), 0, False),
-    ("jsonb_to_tsvector", ("jsonb", "jsonb"), 0, False),
-    ("jsonb_to_tsvector", ("regconfig", "jsonb", "jsonb"), 0, False),
-    ("jsonb_typeof", ("jsonb",), 0, False),
-    ("jsonpath_in", ("cstring",), 0, False),
-    ("jsonpath_out", ("jsonpath",), 0, False),
-    ("jsonpath_recv", ("internal",), 0, False),
-    ("jsonpath_send", ("jsonpath",), 0, False),
-    ("justify_days", ("interval",), 0, False),
-    ("justify_hours", ("interval",), 0, False),
-    ("justify_interval", ("interval",), 0, False),
-    ("koi8r_to_iso", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("koi8r_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("koi8r_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("koi8r_to_win1251", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("koi8r_to_win866", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("koi8u_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("lag", ("anycompatible", "integer", "anycompatible"), 0, False),
-    ("lag", ("anyelement",), 0, False),
-    ("lag", ("anyelement", "integer"), 0, False),
-    ("language_handler_in", ("cstring",), 0, False),
-    ("language_handler_out", ("language_handler",), 0, False),
-    ("last_value", ("anyelement",), 0, False),
-    ("lastval", (), 0, False),
-    ("latin1_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("latin2_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("latin2_to_win1250", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("latin3_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("latin4_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("lcm", ("bigint", "bigint"), 0, False),
-    ("lcm", ("integer", "integer"), 0, False),
-    ("lcm", ("numeric", "numeric"), 0, False),
-    ("lead", ("anycompatible", "integer", "anycompatible"), 0, False),
-    ("lead", ("anyelement",), 0, False),
-    ("lead", ("anyelement", "integer"), 0, False),
-    ("left", ("text", "integer"), 0, False),
-    ("length", ("bit",), 0, False),
-    ("length", ("bytea",), 0, False),
-    ("length", ("bytea", "name"), 0, False),
-    ("length", ("character",), 0, False),
-    ("length", ("lseg",), 0, False),
-    ("length", ("path",), 0, False),
-    ("length", ("text",), 0, False),
-    ("length", ("tsvector",), 0, False),
-    ("like", ("bytea", "bytea"), 0, False),
-    ("like", ("name", "text"), 0, False),
-    ("like", ("text", "text"), 0, False),
-    ("like_escape", ("bytea", "bytea"), 0, False),
-    ("like_escape", ("text", "text"), 0, False),
-    ("likejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("likesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("line", ("point", "point"), 0, False),
-    ("line_distance", ("line", "line"), 0, False),
-    ("line_eq", ("line", "line"), 0, False),
-    ("line_horizontal", ("line",), 0, False),
-    ("line_in", ("cstring",), 0, False),
-    ("line_interpt", ("line", "line"), 0, False),
-    ("line_intersect", ("line", "line"), 0, False),
-    ("line_out", ("line",), 0, False),
-    ("line_parallel", ("line", "line"), 0, False),
-    ("line_perp", ("line", "line"), 0, False),
-    ("line_recv", ("internal",), 0, False),
-    ("line_send", ("line",), 0, False),
-    ("line_vertical", ("line",), 0, False),
-    ("ln", ("double precision",), 0, False),
-    ("ln", ("numeric",), 0, False),
-    ("lo_close", ("integer",), 0, False),
-    ("lo_creat", ("integer",), 0, False),
-    ("lo_create", ("oid",), 0, False),
-    ("lo_export", ("oid", "text"), 0, False),
-    ("lo_from_bytea", ("oid", "bytea"), 0, False),
-    ("lo_get", ("oid",), 0, False),
-    ("lo_get", ("oid", "bigint", "integer"), 0, False),
-    ("lo_import", ("text",), 0, False),
-    ("lo_import", ("text", "oid"), 0, False),
-    ("lo_lseek", ("integer", "integer", "integer"), 0, False),
-    ("lo_lseek64", ("integer", "bigint", "integer"), 0, False),
-    ("lo_open", ("oid", "integer"), 0, False),
-    ("lo_put", ("oid", "bigint", "bytea"), 0, False),
-    ("lo_tell", ("integer",), 0, False),
-    ("lo_tell64", ("integer",), 0, False),
-    ("lo_truncate", ("integer", "integer"), 0, False),
-    ("lo_truncate64", ("integer", "bigint"), 0, False),
-    ("lo_unlink", ("oid",), 0, False),
-    ("log", ("double precision",), 0, False),
-    ("log", ("numeric",), 0, False),
-    ("log", ("numeric", "numeric"), 0, False),
-    ("log10", ("double precision",), 0, False),
-    ("log10", ("numeric",), 0, False),
-    ("loread", ("integer", "integer"), 0, False),
-    ("lower", ("anymultirange",), 0, False),
-    ("lower", ("anyrange",), 0, False),
-    ("lower", ("text",), 0, False),
-    ("lower_inc", ("anymultirange",), 0, False),
-    ("lower_inc", ("anyrange",), 0, False),
-    ("lower_inf", ("anymultirange",), 0, False),
-    ("lower_inf", ("anyrange",), 0, False),
-    ("lowrite", ("integer", "bytea"), 0, False),
-    ("lpad", ("text", "integer"), 0, False),
-    ("lpad", ("text", "integer", "text"), 0, False),
-    ("lseg", ("box",), 0, False),
-    ("lseg", ("point", "point"), 0, False),
-    ("lseg_center", ("lseg",), 0, False),
-    ("lseg_distance", ("lseg", "lseg"), 0, False),
-    ("lseg_eq", ("lseg", "lseg"), 0, False),
-    ("lseg_ge", ("lseg", "lseg"), 0, False),
-    ("lseg_gt", ("lseg", "lseg"), 0, False),
-    ("lseg_horizontal", ("lseg",), 0, False),
-    ("lseg_in", ("cstring",), 0, False),
-    ("lseg_interpt", ("lseg", "lseg"), 0, False),
-    ("lseg_intersect", ("lseg", "lseg"), 0, False),
-    ("lseg_le", ("lseg", "lseg"), 0, False),
-    ("lseg_length", ("lseg",), 0, False),
-    ("lseg_lt", ("lseg", "lseg"), 0, False),
-    ("lseg_ne", ("lseg", "lseg"), 0, False),
-    ("lseg_out", ("lseg",), 0, False),
-    ("lseg_parallel", ("lseg", "lseg"), 0, False),
-    ("lseg_perp", ("lseg", "lseg"), 0, False),
-    ("lseg_recv", ("internal",), 0, False),
-    ("lseg_send", ("lseg",), 0, False),
-    ("lseg_vertical", ("lseg",), 0, False),
-    ("ltrim", ("bytea", "bytea"), 0, False),
-    ("ltrim", ("text",), 0, False),
-    ("ltrim", ("text", "text"), 0, False),
-    ("macaddr", ("macaddr8",), 0, False),
-    ("macaddr8", ("macaddr",), 0, False),
-    ("macaddr8_and", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_cmp", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_eq", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_ge", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_gt", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_in", ("cstring",), 0, False),
-    ("macaddr8_le", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_lt", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_ne", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_not", ("macaddr8",), 0, False),
-    ("macaddr8_or", ("macaddr8", "macaddr8"), 0, False),
-    ("macaddr8_out", ("macaddr8",), 0, False),
-    ("macaddr8_recv", ("internal",), 0, False),
-    ("macaddr8_send", ("macaddr8",), 0, False),
-    ("macaddr8_set7bit", ("macaddr8",), 0, False),
-    ("macaddr_and", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_cmp", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_eq", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_ge", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_gt", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_in", ("cstring",), 0, False),
-    ("macaddr_le", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_lt", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_ne", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_not", ("macaddr",), 0, False),
-    ("macaddr_or", ("macaddr", "macaddr"), 0, False),
-    ("macaddr_out", ("macaddr",), 0, False),
-    ("macaddr_recv", ("internal",), 0, False),
-    ("macaddr_send", ("macaddr",), 0, False),
-    ("macaddr_sortsupport", ("internal",), 0, False),
-    ("make_date", ("integer", "integer", "integer"), 0, False),
-    ("make_interval", ("integer", "integer", "integer", "integer", "integer", "integer", "double precision"), 7, False),
-    ("make_time", ("integer", "integer", "double precision"), 0, False),
-    ("make_timestamp", ("integer", "integer", "integer", "integer", "integer", "double precision"), 0, False),
-    ("make_timestamptz", ("integer", "integer", "integer", "integer", "integer", "double precision"), 0, False),
-    ("make_timestamptz", ("integer", "integer", "integer", "integer", "integer", "double precision", "text"), 0, False),
-    ("makeaclitem", ("oid", "oid", "text", "boolean"), 0, False),
-    ("masklen", ("inet",), 0, False),
-    ("matchingjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("matchingsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("max", ("anyarray",), 0, False),
-    ("max", ("anyenum",), 0, False),
-    ("max", ("bigint",), 0, False),
-    ("max", ("character",), 0, False),
-    ("max", ("date",), 0, False),
-    ("max", ("double precision",), 0, False),
-    ("max", ("inet",), 0, False),
-    ("max", ("integer",), 0, False),
-    ("max", ("interval",), 0, False),
-    ("max", ("money",), 0, False),
-    ("max", ("numeric",), 0, False),
-    ("max", ("oid",), 0, False),
-    ("max", ("pg_lsn",), 0, False),
-    ("max", ("real",), 0, False),
-    ("max", ("smallint",), 0, False),
-    ("max", ("text",), 0, False),
-    ("max", ("tid",), 0, False),
-    ("max", ("time with time zone",), 0, False),
-    ("max", ("time without time zone",), 0, False),
-    ("max", ("timestamp with time zone",), 0, False),
-    ("max", ("timestamp without time zone",), 0, False),
-    ("max", ("xid8",), 0, False),
-    ("md5", ("bytea",), 0, False),
-    ("md5", ("text",), 0, False),
-    ("mic_to_big5", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_euc_cn", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_euc_jp", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_euc_kr", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_euc_tw", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_iso", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_koi8r", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_latin1", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_latin2", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_latin3", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_latin4", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_sjis", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_win1250", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_win1251", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("mic_to_win866", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("min", ("anyarray",), 0, False),
-    ("min", ("anyenum",), 0, False),
-    ("min", ("bigint",), 0, False),
-    ("min", ("character",), 0, False),
-    ("min", ("date",), 0, False),
-    ("min", ("double precision",), 0, False),
-    ("min", ("inet",), 0, False),
-    ("min", ("integer",), 0, False),
-    ("min", ("interval",), 0, False),
-    ("min", ("money",), 0, False),
-    ("min", ("numeric",), 0, False),
-    ("min", ("oid",), 0, False),
-    ("min", ("pg_lsn",), 0, False),
-    ("min", ("real",), 0, False),
-    ("min", ("smallint",), 0, False),
-    ("min", ("text",), 0, False),
-    ("min", ("tid",), 0, False),
-    ("min", ("time with time zone",), 0, False),
-    ("min", ("time without time zone",), 0, False),
-    ("min", ("timestamp with time zone",), 0, False),
-    ("min", ("timestamp without time zone",), 0, False),
-    ("min", ("xid8",), 0, False),
-    ("min_scale", ("numeric",), 0, False),
-    ("mod", ("bigint", "bigint"), 0, False),
-    ("mod", ("integer", "integer"), 0, False),
-    ("mod", ("numeric", "numeric"), 0, False),
-    ("mod", ("smallint", "smallint"), 0, False),
-    ("mode", ("anyelement",), 0, False),
-    ("mode_final", ("internal", "anyelement"), 0, False),
-    ("money", ("bigint",), 0, False),
-    ("money", ("integer",), 0, False),
-    ("money", ("numeric",), 0, False),
-    ("mul_d_interval", ("double precision", "interval"), 0, False),
-    ("multirange", ("anyrange",), 0, False),
-    ("multirange_adjacent_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_adjacent_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_after_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_after_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_agg_finalfn", ("internal", "anymultirange"), 0, False),
-    ("multirange_agg_transfn", ("internal", "anymultirange"), 0, False),
-    ("multirange_before_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_before_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_cmp", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_contained_by_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_contained_by_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_contains_elem", ("anymultirange", "anyelement"), 0, False),
-    ("multirange_contains_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_contains_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_eq", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_ge", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_gist_compress", ("internal",), 0, False),
-    ("multirange_gist_consistent", ("internal", "anymultirange", "smallint", "oid", "internal"), 0, False),
-    ("multirange_gt", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_in", ("cstring", "oid", "integer"), 0, False),
-    ("multirange_intersect", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_intersect_agg_transfn", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_le", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_lt", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_minus", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_ne", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_out", ("anymultirange",), 0, False),
-    ("multirange_overlaps_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_overlaps_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_overleft_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_overleft_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_overright_multirange", ("anymultirange", "anymultirange"), 0, False),
-    ("multirange_overright_range", ("anymultirange", "anyrange"), 0, False),
-    ("multirange_recv", ("internal", "oid", "integer"), 0, False),
-    ("multirange_send", ("anymultirange",), 0, False),
-    ("multirange_typanalyze", ("internal",), 0, False),
-    ("multirange_union", ("anymultirange", "anymultirange"), 0, False),
-    ("multirangesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("mxid_age", ("xid",), 0, False),
-    ("name", ("character",), 0, False),
-    ("name", ("character varying",), 0, False),
-    ("name", ("text",), 0, False),
-    ("nameconcatoid", ("name", "oid"), 0, False),
-    ("nameeq", ("name", "name"), 0, False),
-    ("nameeqtext", ("name", "text"), 0, False),
-    ("namege", ("name", "name"), 0, False),
-    ("namegetext", ("name", "text"), 0, False),
-    ("namegt", ("name", "name"), 0, False),
-    ("namegttext", ("name", "text"), 0, False),
-    ("nameiclike", ("name", "text"), 0, False),
-    ("nameicnlike", ("name", "text"), 0, False),
-    ("nameicregexeq", ("name", "text"), 0, False),
-    ("nameicregexne", ("name", "text"), 0, False),
-    ("namein", ("cstring",), 0, False),
-    ("namele", ("name", "name"), 0, False),
-    ("nameletext", ("name", "text"), 0, False),
-    ("namelike", ("name", "text"), 0, False),
-    ("namelt", ("name", "name"), 0, False),
-    ("namelttext", ("name", "text"), 0, False),
-    ("namene", ("name", "name"), 0, False),
-    ("namenetext", ("name", "text"), 0, False),
-    ("namenlike", ("name", "text"), 0, False),
-    ("nameout", ("name",), 0, False),
-    ("namerecv", ("internal",), 0, False),
-    ("nameregexeq", ("name", "text"), 0, False),
-    ("nameregexne", ("name", "text"), 0, False),
-    ("namesend", ("name",), 0, False),
-    ("neqjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("neqsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("netmask", ("inet",), 0, False),
-    ("network", ("inet",), 0, False),
-    ("network_cmp", ("inet", "inet"), 0, False),
-    ("network_eq", ("inet", "inet"), 0, False),
-    ("network_ge", ("inet", "inet"), 0, False),
-    ("network_gt", ("inet", "inet"), 0, False),
-    ("network_larger", ("inet", "inet"), 0, False),
-    ("network_le", ("inet", "inet"), 0, False),
-    ("network_lt", ("inet", "inet"), 0, False),
-    ("network_ne", ("inet", "inet"), 0, False),
-    ("network_overlap", ("inet", "inet"), 0, False),
-    ("network_smaller", ("inet", "inet"), 0, False),
-    ("network_sortsupport", ("internal",), 0, False),
-    ("network_sub", ("inet", "inet"), 0, False),
-    ("network_subeq", ("inet", "inet"), 0, False),
-    ("network_subset_support", ("internal",), 0, False),
-    ("network_sup", ("inet", "inet"), 0, False),
-    ("network_supeq", ("inet", "inet"), 0, False),
-    ("networkjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("networksel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("nextval", ("regclass",), 0, False),
-    ("nlikejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("nlikesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("normalize", ("text", "text"), 1, False),
-    ("notlike", ("bytea", "bytea"), 0, False),
-    ("notlike", ("name", "text"), 0, False),
-    ("notlike", ("text", "text"), 0, False),
-    ("now", (), 0, False),
-    ("npoints", ("path",), 0, False),
-    ("npoints", ("polygon",), 0, False),
-    ("nth_value", ("anyelement", "integer"), 0, False),
-    ("ntile", ("integer",), 0, False),
-    ("num_nonnulls", ('"any"',), 0, True),
-    ("num_nulls", ('"any"',), 0, True),
-    ("numeric", ("bigint",), 0, False),
-    ("numeric", ("double precision",), 0, False),
-    ("numeric", ("integer",), 0, False),
-    ("numeric", ("jsonb",), 0, False),
-    ("numeric", ("money",), 0, False),
-    ("numeric", ("numeric", "integer"), 0, False),
-    ("numeric", ("real",), 0, False),
-    ("numeric", ("smallint",), 0, False),
-    ("numeric_abs", ("numeric",), 0, False),
-    ("numeric_accum", ("internal", "numeric"), 0, False),
-    ("numeric_accum_inv", ("internal", "numeric"), 0, False),
-    ("numeric_add", ("numeric", "numeric"), 0, False),
-    ("numeric_avg", ("internal",), 0, False),
-    ("numeric_avg_accum", ("internal", "numeric"), 0, False),
-    ("numeric_avg_combine", ("internal", "internal"), 0, False),
-    ("numeric_avg_deserialize", ("bytea", "internal"), 0, False),
-    ("numeric_avg_serialize", ("internal",), 0, False),
-    ("numeric_cmp", ("numeric", "numeric"), 0, False),
-    ("numeric_combine", ("internal", "internal"), 0, False),
-    ("numeric_deserialize", ("bytea", "internal"), 0, False),
-    ("numeric_div", ("numeric", "numeric"), 0, False),
-    ("numeric_div_trunc", ("numeric", "numeric"), 0, False),
-    ("numeric_eq", ("numeric", "numeric"), 0, False),
-    ("numeric_exp", ("numeric",), 0, False),
-    ("numeric_ge", ("numeric", "numeric"), 0, False),
-    ("numeric_gt", ("numeric", "numeric"), 0, False),
-    ("numeric_in", ("cstring", "oid", "integer"), 0, False),
-    ("numeric_inc", ("numeric",), 0, False),
-    ("numeric_larger", ("numeric", "numeric"), 0, False),
-    ("numeric_le", ("numeric", "numeric"), 0, False),
-    ("numeric_ln", ("numeric",), 0, False),
-    ("numeric_log", ("numeric", "numeric"), 0, False),
-    ("numeric_lt", ("numeric", "numeric"), 0, False),
-    ("numeric_mod", ("numeric", "numeric"), 0, False),
-    ("numeric_mul", ("numeric", "numeric"), 0, False),
-    ("numeric_ne", ("numeric", "numeric"), 0, False),
-    ("numeric_out", ("numeric",), 0, False),
-    ("numeric_pl_pg_lsn", ("numeric", "pg_lsn"), 0, False),
-    ("numeric_poly_avg", ("internal",), 0, False),
-    ("numeric_poly_combine", ("internal", "internal"), 0, False),
-    ("numeric_poly_deserialize", ("bytea", "internal"), 0, False),
-    ("numeric_poly_serialize", ("internal",), 0, False),
-    ("numeric_poly_stddev_pop", ("internal",), 0, False),
-    ("numeric_poly_stddev_samp", ("internal",), 0, False),
-    ("numeric_poly_sum", ("internal",), 0, False),
-    ("numeric_poly_var_pop", ("internal",), 0, False),
-    ("numeric_poly_var_samp", ("internal",), 0, False),
-    ("numeric_power", ("numeric", "numeric"), 0, False),
-    ("numeric_recv", ("internal", "oid", "integer"), 0, False),
-    ("numeric_send", ("numeric",), 0, False),
-    ("numeric_serialize", ("internal",), 0, False),
-    ("numeric_smaller", ("numeric", "numeric"), 0, False),
-    ("numeric_sortsupport", ("internal",), 0, False),
-    ("numeric_sqrt", ("numeric",), 0, False),
-    ("numeric_stddev_pop", ("internal",), 0, False),
-    ("numeric_stddev_samp", ("internal",), 0, False),
-    ("numeric_sub", ("numeric", "numeric"), 0, False),
-    ("numeric_sum", ("internal",), 0, False),
-    ("numeric_support", ("internal",), 0, False),
-    ("numeric_uminus", ("numeric",), 0, False),
-    ("numeric_uplus", ("numeric",), 0, False),
-    ("numeric_var_pop", ("internal",), 0, False),
-    ("numeric_var_samp", ("internal",), 0, False),
-    ("numerictypmodin", ("cstring[]",), 0, False),
-    ("numerictypmodout", ("integer",), 0, False),
-    ("nummultirange", (), 0, False),
-    ("nummultirange", ("numrange",), 0, False),
-    ("nummultirange", ("numrange[]",), 0, True),
-    ("numnode", ("tsquery",), 0, False),
-    ("numrange", ("numeric", "numeric"), 0, False),
-    ("numrange", ("numeric", "numeric", "text"), 0, False),
-    ("numrange_subdiff", ("numeric", "numeric"), 0, False),
-    ("obj_description", ("oid",), 0, False),
-    ("obj_description", ("oid", "name"), 0, False),
-    ("octet_length", ("bit",), 0, False),
-    ("octet_length", ("bytea",), 0, False),
-    ("octet_length", ("character",), 0, False),
-    ("octet_length", ("text",), 0, False),
-    ("oid", ("bigint",), 0, False),
-    ("oideq", ("oid", "oid"), 0, False),
-    ("oidge", ("oid", "oid"), 0, False),
-    ("oidgt", ("oid", "oid"), 0, False),
-    ("oidin", ("cstring",), 0, False),
-    ("oidlarger", ("oid", "oid"), 0, False),
-    ("oidle", ("oid", "oid"), 0, False),
-    ("oidlt", ("oid", "oid"), 0, False),
-    ("oidne", ("oid", "oid"), 0, False),
-    ("oidout", ("oid",), 0, False),
-    ("oidrecv", ("internal",), 0, False),
-    ("oidsend", ("oid",), 0, False),
-    ("oidsmaller", ("oid", "oid"), 0, False),
-    ("oidvectoreq", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorge", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorgt", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorin", ("cstring",), 0, False),
-    ("oidvectorle", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorlt", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorne", ("oidvector", "oidvector"), 0, False),
-    ("oidvectorout", ("oidvector",), 0, False),
-    ("oidvectorrecv", ("internal",), 0, False),
-    ("oidvectorsend", ("oidvector",), 0, False),
-    ("oidvectortypes", ("oidvector",), 0, False),
-    ("on_pb", ("point", "box"), 0, False),
-    ("on_pl", ("point", "line"), 0, False),
-    ("on_ppath", ("point", "path"), 0, False),
-    ("on_ps", ("point", "lseg"), 0, False),
-    ("on_sb", ("lseg", "box"), 0, False),
-    ("on_sl", ("lseg", "line"), 0, False),
-    ("ordered_set_transition", ("internal", '"any"'), 0, False),
-    ("ordered_set_transition_multi", ("internal", '"any"'), 0, True),
-    (
-        "overlaps",
-        ("time with time zone", "time with time zone", "time with time zone", "time with time zone"),
-        0,
-        False,
-    ),
-    ("overlaps", ("time without time zone", "interval", "time without time zone", "interval"), 0, False),
-    ("overlaps", ("time without time zone", "interval", "time without time zone", "time without time zone"), 0, False),
-    ("overlaps", ("time without time zone", "time without time zone", "time without time zone", "interval"), 0, False),
-    (
-        "overlaps",
-        ("time without time zone", "time without time zone", "time without time zone", "time without time zone"),
-        0,
-        False,
-    ),
-    ("overlaps", ("timestamp with time zone", "interval", "timestamp with time zone", "interval"), 0, False),
-    (
-        "overlaps",
-        ("timestamp with time zone", "interval", "timestamp with time zone", "timestamp with time zone"),
-        0,
-        False,
-    ),
-    (
-        "overlaps",
-        ("timestamp with time zone", "timestamp with time zone", "timestamp with time zone", "interval"),
-        0,
-        False,
-    ),
-    (
-        "overlaps",
-        (
-            "timestamp with time zone",
-            "timestamp with time zone",
-            "timestamp with time zone",
-            "timestamp with time zone",
-        ),
-        0,
-        False,
-    ),
-    ("overlaps", ("timestamp without time zone", "interval", "timestamp without time zone", "interval"), 0, False),
-    (
-        "overlaps",
-        ("timestamp without time zone", "interval", "timestamp without time zone", "timestamp without time zone"),
-        0,
-        False,
-    ),
-    (
-        "overlaps",
-        ("timestamp without time zone", "timestamp without time zone", "timestamp without time zone", "interval"),
-        0,
-        False,
-    ),
-    (
-        "overlaps",
-        (
-            "timestamp without time zone",
-            "timestamp without time zone",
-            "timestamp without time zone",
-            "timestamp without time zone",
-        ),
-        0,
-        False,
-    ),
-    ("overlay", ("bit", "bit", "integer"), 0, False),
-    ("overlay", ("bit", "bit", "integer", "integer"), 0, False),
-    ("overlay", ("bytea", "bytea", "integer"), 0, False),
-    ("overlay", ("bytea", "bytea", "integer", "integer"), 0, False),
-    ("overlay", ("text", "text", "integer"), 0, False),
-    ("overlay", ("text", "text", "integer", "integer"), 0, False),
-    ("parse_ident", ("text", "boolean"), 1, False),
-    ("path", ("polygon",), 0, False),
-    ("path_add", ("path", "path"), 0, False),
-    ("path_add_pt", ("path", "point"), 0, False),
-    ("path_contain_pt", ("path", "point"), 0, False),
-    ("path_distance", ("path", "path"), 0, False),
-    ("path_div_pt", ("path", "point"), 0, False),
-    ("path_in", ("cstring",), 0, False),
-    ("path_inter", ("path", "path"), 0, False),
-    ("path_length", ("path",), 0, False),
-    ("path_mul_pt", ("path", "point"), 0, False),
-    ("path_n_eq", ("path", "path"), 0, False),
-    ("path_n_ge", ("path", "path"), 0, False),
-    ("path_n_gt", ("path", "path"), 0, False),
-    ("path_n_le", ("path", "path"), 0, False),
-    ("path_n_lt", ("path", "path"), 0, False),
-    ("path_npoints", ("path",), 0, False),
-    ("path_out", ("path",), 0, False),
-    ("path_recv", ("internal",), 0, False),
-    ("path_send", ("path",), 0, False),
-    ("path_sub_pt", ("path", "point"), 0, False),
-    ("pclose", ("path",), 0, False),
-    ("percent_rank", (), 0, False),
-    ("percent_rank", ('"any"',), 0, True),
-    ("percent_rank_final", ("internal", '"any"'), 0, True),
-    ("percentile_cont", ("double precision", "double precision"), 0, False),
-    ("percentile_cont", ("double precision", "interval"), 0, False),
-    ("percentile_cont", ("double precision[]", "double precision"), 0, False),
-    ("percentile_cont", ("double precision[]", "interval"), 0, False),
-    ("percentile_cont_float8_final", ("internal", "double precision"), 0, False),
-    ("percentile_cont_float8_multi_final", ("internal", "double precision[]"), 0, False),
-    ("percentile_cont_interval_final", ("internal", "double precision"), 0, False),
-    ("percentile_cont_interval_multi_final", ("internal", "double precision[]"), 0, False),
-    ("percentile_disc", ("double precision", "anyelement"), 0, False),
-    ("percentile_disc", ("double precision[]", "anyelement"), 0, False),
-    ("percentile_disc_final", ("internal", "double precision", "anyelement"), 0, False),
-    ("percentile_disc_multi_final", ("internal", "double precision[]", "anyelement"), 0, False),
-    ("pg_advisory_lock", ("bigint",), 0, False),
-    ("pg_advisory_lock", ("integer", "integer"), 0, False),
-    ("pg_advisory_lock_shared", ("bigint",), 0, False),
-    ("pg_advisory_lock_shared", ("integer", "integer"), 0, False),
-    ("pg_advisory_unlock", ("bigint",), 0, False),
-    ("pg_advisory_unlock", ("integer", "integer"), 0, False),
-    ("pg_advisory_unlock_all", (), 0, False),
-    ("pg_advisory_unlock_shared", ("bigint",), 0, False),
-    ("pg_advisory_unlock_shared", ("integer", "integer"), 0, False),
-    ("pg_advisory_xact_lock", ("bigint",), 0, False),
-    ("pg_advisory_xact_lock", ("integer", "integer"), 0, False),
-    ("pg_advisory_xact_lock_shared", ("bigint",), 0, False),
-    ("pg_advisory_xact_lock_shared", ("integer", "integer"), 0, False),
-    ("pg_available_extension_versions", (), 0, False),
-    ("pg_available_extensions", (), 0, False),
-    ("pg_backend_pid", (), 0, False),
-    ("pg_backup_start", ("text", "boolean"), 1, False),
-    ("pg_backup_stop", ("boolean",), 1, False),
-    ("pg_blocking_pids", ("integer",), 0, False),
-    ("pg_cancel_backend", ("integer",), 0, False),
-    ("pg_char_to_encoding", ("name",), 0, False),
-    ("pg_client_encoding", (), 0, False),
-    ("pg_collation_actual_version", ("oid",), 0, False),
-    ("pg_collation_for", ('"any"',), 0, False),
-    ("pg_collation_is_visible", ("oid",), 0, False),
-    ("pg_column_compression", ('"any"',), 0, False),
-    ("pg_column_is_updatable", ("regclass", "smallint", "boolean"), 0, False),
-    ("pg_column_size", ('"any"',), 0, False),
-    ("pg_conf_load_time", (), 0, False),
-    ("pg_config", (), 0, False),
-    ("pg_control_checkpoint", (), 0, False),
-    ("pg_control_init", (), 0, False),
-    ("pg_control_recovery", (), 0, False),
-    ("pg_control_system", (), 0, False),
-    ("pg_conversion_is_visible", ("oid",), 0, False),
-    ("pg_copy_logical_replication_slot", ("name", "name"), 0, False),
-    ("pg_copy_logical_replication_slot", ("name", "name", "boolean"), 0, False),
-    ("pg_copy_logical_replication_slot", ("name", "name", "boolean", "name"), 0, False),
-    ("pg_copy_physical_replication_slot", ("name", "name"), 0, False),
-    ("pg_copy_physical_replication_slot", ("name", "name", "boolean"), 0, False),
-    ("pg_create_logical_replication_slot", ("name", "name", "boolean", "boolean"), 2, False),
-    ("pg_create_physical_replication_slot", ("name", "boolean", "boolean"), 2, False),
-    ("pg_create_restore_point", ("text",), 0, False),
-    ("pg_current_logfile", (), 0, False),
-    ("pg_current_logfile", ("text",), 0, False),
-    ("pg_current_snapshot", (), 0, False),
-    ("pg_current_wal_flush_lsn", (), 0, False),
-    ("pg_current_wal_insert_lsn", (), 0, False),
-    ("pg_current_wal_lsn", (), 0, False),
-    ("pg_current_xact_id", (), 0, False),
-    ("pg_current_xact_id_if_assigned", (), 0, False),
-    ("pg_cursor", (), 0, False),
-    ("pg_database_collation_actual_version", ("oid",), 0, False),
-    ("pg_database_size", ("name",), 0, False),
-    ("pg_database_size", ("oid",), 0, False),
-    ("pg_ddl_command_in", ("cstring",), 0, False),
-    ("pg_ddl_command_out", ("pg_ddl_command",), 0, False),
-    ("pg_ddl_command_recv", ("internal",), 0, False),
-    ("pg_ddl_command_send", ("pg_ddl_command",), 0, False),
-    ("pg_dependencies_in", ("cstring",), 0, False),
-    ("pg_dependencies_out", ("pg_dependencies",), 0, False),
-    ("pg_dependencies_recv", ("internal",), 0, False),
-    ("pg_dependencies_send", ("pg_dependencies",), 0, False),
-    ("pg_describe_object", ("oid", "oid", "integer"), 0, False),
-    ("pg_drop_replication_slot", ("name",), 0, False),
-    ("pg_encoding_max_length", ("integer",), 0, False),
-    ("pg_encoding_to_char", ("integer",), 0, False),
-    ("pg_event_trigger_ddl_commands", (), 0, False),
-    ("pg_event_trigger_dropped_objects", (), 0, False),
-    ("pg_event_trigger_table_rewrite_oid", (), 0, False),
-    ("pg_event_trigger_table_rewrite_reason", (), 0, False),
-    ("pg_export_snapshot", (), 0, False),
-    ("pg_extension_config_dump", ("regclass", "text"), 0, False),
-    ("pg_extension_update_paths", ("name",), 0, False),
-    ("pg_filenode_relation", ("oid", "oid"), 0, False),
-    ("pg_function_is_visible", ("oid",), 0, False),
-    ("pg_get_backend_memory_contexts", (), 0, False),
-    ("pg_get_catalog_foreign_keys", (), 0, False),
-    ("pg_get_constraintdef", ("oid",), 0, False),
-    ("pg_get_constraintdef", ("oid", "boolean"), 0, False),
-    ("pg_get_expr", ("pg_node_tree", "oid"), 0, False),
-    ("pg_get_expr", ("pg_node_tree", "oid", "boolean"), 0, False),
-    ("pg_get_function_arg_default", ("oid", "integer"), 0, False),
-    ("pg_get_function_arguments", ("oid",), 0, False),
-    ("pg_get_function_identity_arguments", ("oid",), 0, False),
-    ("pg_get_function_result", ("oid",), 0, False),
-    ("pg_get_function_sqlbody", ("oid",), 0, False),
-    ("pg_get_functiondef", ("oid",), 0, False),
-    ("pg_get_indexdef", ("oid",), 0, False),
-    ("pg_get_indexdef", ("oid", "integer", "boolean"), 0, False),
-    ("pg_get_keywords", (), 0, False),
-    ("pg_get_multixact_members", ("xid",), 0, False),
-    ("pg_get_object_address", ("text", "text[]", "text[]"), 0, False),
-    ("pg_get_partition_constraintdef", ("oid",), 0, False),
-    ("pg_get_partkeydef", ("oid",), 0, False),
-    ("pg_get_publication_tables", ("text",), 0, False),
-    ("pg_get_replica_identity_index", ("regclass",), 0, False),
-    ("pg_get_replication_slots", (), 0, False),
-    ("pg_get_ruledef", ("oid",), 0, False),
-    ("pg_get_ruledef", ("oid", "boolean"), 0, False),
-    ("pg_get_serial_sequence", ("text", "text"), 0, False),
-    ("pg_get_shmem_allocations", (), 0, False),
-    ("pg_get_statisticsobjdef", ("oid",), 0, False),
-    ("pg_get_statisticsobjdef_columns", ("oid",), 0, False),
-    ("pg_get_statisticsobjdef_expressions", ("oid",), 0, False),
-    ("pg_get_triggerdef", ("oid",), 0, False),
-    ("pg_get_triggerdef", ("oid", "boolean"), 0, False),
-    ("pg_get_userbyid", ("oid",), 0, False),
-    ("pg_get_viewdef", ("oid",), 0, False),
-    ("pg_get_viewdef", ("oid", "boolean"), 0, False),
-    ("pg_get_viewdef", ("oid", "integer"), 0, False),
-    ("pg_get_viewdef", ("text",), 0, False),
-    ("pg_get_viewdef", ("text", "boolean"), 0, False),
-    ("pg_get_wal_replay_pause_state", (), 0, False),
-    ("pg_get_wal_resource_managers", (), 0, False),
-    ("pg_has_role", ("name", "name", "text"), 0, False),
-    ("pg_has_role", ("name", "oid", "text"), 0, False),
-    ("pg_has_role", ("name", "text"), 0, False),
-    ("pg_has_role", ("oid", "name", "text"), 0, False),
-    ("pg_has_role", ("oid", "oid", "text"), 0, False),
-    ("pg_has_role", ("oid", "text"), 0, False),
-    ("pg_hba_file_rules", (), 0, False),
-    ("pg_ident_file_mappings", (), 0, False),
-    ("pg_identify_object", ("oid", "oid", "integer"), 0, False),
-    ("pg_identify_object_as_address", ("oid", "oid", "integer"), 0, False),
-    ("pg_import_system_collations", ("regnamespace",), 0, False),
-    ("pg_index_column_has_property", ("regclass", "integer", "text"), 0, False),
-    ("pg_index_has_property", ("regclass", "text"), 0, False),
-    ("pg_indexam_has_property", ("oid", "text"), 0, False),
-    ("pg_indexam_progress_phasename", ("oid", "bigint"), 0, False),
-    ("pg_indexes_size", ("regclass",), 0, False),
-    ("pg_is_in_recovery", (), 0, False),
-    ("pg_is_other_temp_schema", ("oid",), 0, False),
-    ("pg_is_wal_replay_paused", (), 0, False),
-    ("pg_isolation_test_session_is_blocked", ("integer", "integer[]"), 0, False),
-    ("pg_jit_available", (), 0, False),
-    ("pg_last_committed_xact", (), 0, False),
-    ("pg_last_wal_receive_lsn", (), 0, False),
-    ("pg_last_wal_replay_lsn", (), 0, False),
-    ("pg_last_xact_replay_timestamp", (), 0, False),
-    ("pg_listening_channels", (), 0, False),
-    ("pg_lock_status", (), 0, False),
-    ("pg_log_backend_memory_contexts", ("integer",), 0, False),
-    ("pg_logical_emit_message", ("boolean", "text", "bytea"), 0, False),
-    ("pg_logical_emit_message", ("boolean", "text", "text"), 0, False),
-    ("pg_logical_slot_get_binary_changes", ("name", "pg_lsn", "integer", "text[]"), 1, True),
-    ("pg_logical_slot_get_changes", ("name", "pg_lsn", "integer", "text[]"), 1, True),
-    ("pg_logical_slot_peek_binary_changes", ("name", "pg_lsn", "integer", "text[]"), 1, True),
-    ("pg_logical_slot_peek_changes", ("name", "pg_lsn", "integer", "text[]"), 1, True),
-    ("pg_ls_archive_statusdir", (), 0, False),
-    ("pg_ls_dir", ("text",), 0, False),
-    ("pg_ls_dir", ("text", "boolean", "boolean"), 0, False),
-    ("pg_ls_logdir", (), 0, False),
-    ("pg_ls_logicalmapdir", (), 0, False),
-    ("pg_ls_logicalsnapdir", (), 0, False),
-    ("pg_ls_replslotdir", ("text",), 0, False),
-    ("pg_ls_tmpdir", (), 0, False),
-    ("pg_ls_tmpdir", ("oid",), 0, False),
-    ("pg_ls_waldir", (), 0, False),
-    ("pg_lsn", ("numeric",), 0, False),
-    ("pg_lsn_cmp", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_eq", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_ge", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_gt", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_hash", ("pg_lsn",), 0, False),
-    ("pg_lsn_hash_extended", ("pg_lsn", "bigint"), 0, False),
-    ("pg_lsn_in", ("cstring",), 0, False),
-    ("pg_lsn_larger", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_le", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_lt", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_mi", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_mii", ("pg_lsn", "numeric"), 0, False),
-    ("pg_lsn_ne", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_lsn_out", ("pg_lsn",), 0, False),
-    ("pg_lsn_pli", ("pg_lsn", "numeric"), 0, False),
-    ("pg_lsn_recv", ("internal",), 0, False),
-    ("pg_lsn_send", ("pg_lsn",), 0, False),
-    ("pg_lsn_smaller", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_mcv_list_in", ("cstring",), 0, False),
-    ("pg_mcv_list_items", ("pg_mcv_list",), 0, False),
-    ("pg_mcv_list_out", ("pg_mcv_list",), 0, False),
-    ("pg_mcv_list_recv", ("internal",), 0, False),
-    ("pg_mcv_list_send", ("pg_mcv_list",), 0, False),
-    ("pg_my_temp_schema", (), 0, False),
-    ("pg_ndistinct_in", ("cstring",), 0, False),
-    ("pg_ndistinct_out", ("pg_ndistinct",), 0, False),
-    ("pg_ndistinct_recv", ("internal",), 0, False),
-    ("pg_ndistinct_send", ("pg_ndistinct",), 0, False),
-    ("pg_nextoid", ("regclass", "name", "regclass"), 0, False),
-    ("pg_node_tree_in", ("cstring",), 0, False),
-    ("pg_node_tree_out", ("pg_node_tree",), 0, False),
-    ("pg_node_tree_recv", ("internal",), 0, False),
-    ("pg_node_tree_send", ("pg_node_tree",), 0, False),
-    ("pg_notification_queue_usage", (), 0, False),
-    ("pg_notify", ("text", "text"), 0, False),
-    ("pg_opclass_is_visible", ("oid",), 0, False),
-    ("pg_operator_is_visible", ("oid",), 0, False),
-    ("pg_opfamily_is_visible", ("oid",), 0, False),
-    ("pg_options_to_table", ("text[]",), 0, False),
-    ("pg_partition_ancestors", ("regclass",), 0, False),
-    ("pg_partition_root", ("regclass",), 0, False),
-    ("pg_partition_tree", ("regclass",), 0, False),
-    ("pg_postmaster_start_time", (), 0, False),
-    ("pg_prepared_statement", (), 0, False),
-    ("pg_prepared_xact", (), 0, False),
-    ("pg_promote", ("boolean", "integer"), 2, False),
-    ("pg_read_binary_file", ("text",), 0, False),
-    ("pg_read_binary_file", ("text", "bigint", "bigint"), 0, False),
-    ("pg_read_binary_file", ("text", "bigint", "bigint", "boolean"), 0, False),
-    ("pg_read_file", ("text",), 0, False),
-    ("pg_read_file", ("text", "bigint", "bigint"), 0, False),
-    ("pg_read_file", ("text", "bigint", "bigint", "boolean"), 0, False),
-    ("pg_read_file_old", ("text", "bigint", "bigint"), 0, False),
-    ("pg_relation_filenode", ("regclass",), 0, False),
-    ("pg_relation_filepath", ("regclass",), 0, False),
-    ("pg_relation_is_publishable", ("regclass",), 0, False),
-    ("pg_relation_is_updatable", ("regclass", "boolean"), 0, False),
-    ("pg_relation_size", ("regclass",), 0, False),
-    ("pg_relation_size", ("regclass", "text"), 0, False),
-    ("pg_reload_conf", (), 0, False),
-    ("pg_replication_origin_advance", ("text", "pg_lsn"), 0, False),
-    ("pg_replication_origin_create", ("text",), 0, False),
-    ("pg_replication_origin_drop", ("text",), 0, False),
-    ("pg_replication_origin_oid", ("text",), 0, False),
-    ("pg_replication_origin_progress", ("text", "boolean"), 0, False),
-    ("pg_replication_origin_session_is_setup", (), 0, False),
-    ("pg_replication_origin_session_progress", ("boolean",), 0, False),
-    ("pg_replication_origin_session_reset", (), 0, False),
-    ("pg_replication_origin_session_setup", ("text",), 0, False),
-    ("pg_replication_origin_xact_reset", (), 0, False),
-    ("pg_replication_origin_xact_setup", ("pg_lsn", "timestamp with time zone"), 0, False),
-    ("pg_replication_slot_advance", ("name", "pg_lsn"), 0, False),
-    ("pg_rotate_logfile", (), 0, False),
-    ("pg_rotate_logfile_old", (), 0, False),
-    ("pg_safe_snapshot_blocking_pids", ("integer",), 0, False),
-    ("pg_sequence_last_value", ("regclass",), 0, False),
-    ("pg_sequence_parameters", ("oid",), 0, False),
-    ("pg_settings_get_flags", ("text",), 0, False),
-    ("pg_show_all_file_settings", (), 0, False),
-    ("pg_show_all_settings", (), 0, False),
-    ("pg_show_replication_origin_status", (), 0, False),
-    ("pg_size_bytes", ("text",), 0, False),
-    ("pg_size_pretty", ("bigint",), 0, False),
-    ("pg_size_pretty", ("numeric",), 0, False),
-    ("pg_sleep", ("double precision",), 0, False),
-    ("pg_sleep_for", ("interval",), 0, False),
-    ("pg_sleep_until", ("timestamp with time zone",), 0, False),
-    ("pg_snapshot_in", ("cstring",), 0, False),
-    ("pg_snapshot_out", ("pg_snapshot",), 0, False),
-    ("pg_snapshot_recv", ("internal",), 0, False),
-    ("pg_snapshot_send", ("pg_snapshot",), 0, False),
-    ("pg_snapshot_xip", ("pg_snapshot",), 0, False),
-    ("pg_snapshot_xmax", ("pg_snapshot",), 0, False),
-    ("pg_snapshot_xmin", ("pg_snapshot",), 0, False),
-    ("pg_stat_clear_snapshot", (), 0, False),
-    ("pg_stat_file", ("text",), 0, False),
-    ("pg_stat_file", ("text", "boolean"), 0, False),
-    ("pg_stat_force_next_flush", (), 0, False),
-    ("pg_stat_get_activity", ("integer",), 0, False),
-    ("pg_stat_get_analyze_count", ("oid",), 0, False),
-    ("pg_stat_get_archiver", (), 0, False),
-    ("pg_stat_get_autoanalyze_count", ("oid",), 0, False),
-    ("pg_stat_get_autovacuum_count", ("oid",), 0, False),
-    ("pg_stat_get_backend_activity", ("integer",), 0, False),
-    ("pg_stat_get_backend_activity_start", ("integer",), 0, False),
-    ("pg_stat_get_backend_client_addr", ("integer",), 0, False),
-    ("pg_stat_get_backend_client_port", ("integer",), 0, False),
-    ("pg_stat_get_backend_dbid", ("integer",), 0, False),
-    ("pg_stat_get_backend_idset", (), 0, False),
-    ("pg_stat_get_backend_pid", ("integer",), 0, False),
-    ("pg_stat_get_backend_start", ("integer",), 0, False),
-    ("pg_stat_get_backend_userid", ("integer",), 0, False),
-    ("pg_stat_get_backend_wait_event", ("integer",), 0, False),
-    ("pg_stat_get_backend_wait_event_type", ("integer",), 0, False),
-    ("pg_stat_get_backend_xact_start", ("integer",), 0, False),
-    ("pg_stat_get_bgwriter_buf_written_checkpoints", (), 0, False),
-    ("pg_stat_get_bgwriter_buf_written_clean", (), 0, False),
-    ("pg_stat_get_bgwriter_maxwritten_clean", (), 0, False),
-    ("pg_stat_get_bgwriter_requested_checkpoints", (), 0, False),
-    ("pg_stat_get_bgwriter_stat_reset_time", (), 0, False),
-    ("pg_stat_get_bgwriter_timed_checkpoints", (), 0, False),
-    ("pg_stat_get_blocks_fetched", ("oid",), 0, False),
-    ("pg_stat_get_blocks_hit", ("oid",), 0, False),
-    ("pg_stat_get_buf_alloc", (), 0, False),
-    ("pg_stat_get_buf_fsync_backend", (), 0, False),
-    ("pg_stat_get_buf_written_backend", (), 0, False),
-    ("pg_stat_get_checkpoint_sync_time", (), 0, False),
-    ("pg_stat_get_checkpoint_write_time", (), 0, False),
-    ("pg_stat_get_db_active_time", ("oid",), 0, False),
-    ("pg_stat_get_db_blk_read_time", ("oid",), 0, False),
-    ("pg_stat_get_db_blk_write_time", ("oid",), 0, False),
-    ("pg_stat_get_db_blocks_fetched", ("oid",), 0, False),
-    ("pg_stat_get_db_blocks_hit", ("oid",), 0, False),
-    ("pg_stat_get_db_checksum_failures", ("oid",), 0, False),
-    ("pg_stat_get_db_checksum_last_failure", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_all", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_bufferpin", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_lock", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_snapshot", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_startup_deadlock", ("oid",), 0, False),
-    ("pg_stat_get_db_conflict_tablespace", ("oid",), 0, False),
-    ("pg_stat_get_db_deadlocks", ("oid",), 0, False),
-    ("pg_stat_get_db_idle_in_transaction_time", ("oid",), 0, False),
-    ("pg_stat_get_db_numbackends", ("oid",), 0, False),
-    ("pg_stat_get_db_session_time", ("oid",), 0, False),
-    ("pg_stat_get_db_sessions", ("oid",), 0, False),
-    ("pg_stat_get_db_sessions_abandoned", ("oid",), 0, False),
-    ("pg_stat_get_db_sessions_fatal", ("oid",), 0, False),
-    ("pg_stat_get_db_sessions_killed", ("oid",), 0, False),
-    ("pg_stat_get_db_stat_reset_time", ("oid",), 0, False),
-    ("pg_stat_get_db_temp_bytes", ("oid",), 0, False),
-    ("pg_stat_get_db_temp_files", ("oid",), 0, False),
-    ("pg_stat_get_db_tuples_deleted", ("oid",), 0, False),
-    ("pg_stat_get_db_tuples_fetched", ("oid",), 0, False),
-    ("pg_stat_get_db_tuples_inserted", ("oid",), 0, False),
-    ("pg_stat_get_db_tuples_returned", ("oid",), 0, False),
-    ("pg_stat_get_db_tuples_updated", ("oid",), 0, False),
-    ("pg_stat_get_db_xact_commit", ("oid",), 0, False),
-    ("pg_stat_get_db_xact_rollback", ("oid",), 0, False),
-    ("pg_stat_get_dead_tuples", ("oid",), 0, False),
-    ("pg_stat_get_function_calls", ("oid",), 0, False),
-    ("pg_stat_get_function_self_time", ("oid",), 0, False),
-    ("pg_stat_get_function_total_time", ("oid",), 0, False),
-    ("pg_stat_get_ins_since_vacuum", ("oid",), 0, False),
-    ("pg_stat_get_last_analyze_time", ("oid",), 0, False),
-    ("pg_stat_get_last_autoanalyze_time", ("oid",), 0, False),
-    ("pg_stat_get_last_autovacuum_time", ("oid",), 0, False),
-    ("pg_stat_get_last_vacuum_time", ("oid",), 0, False),
-    ("pg_stat_get_live_tuples", ("oid",), 0, False),
-    ("pg_stat_get_mod_since_analyze", ("oid",), 0, False),
-    ("pg_stat_get_numscans", ("oid",), 0, False),
-    ("pg_stat_get_progress_info", ("text",), 0, False),
-    ("pg_stat_get_recovery_prefetch", (), 0, False),
-    ("pg_stat_get_replication_slot", ("text",), 0, False),
-    ("pg_stat_get_slru", (), 0, False),
-    ("pg_stat_get_snapshot_timestamp", (), 0, False),
-    ("pg_stat_get_subscription", ("oid",), 0, False),
-    ("pg_stat_get_subscription_stats", ("oid",), 0, False),
-    ("pg_stat_get_tuples_deleted", ("oid",), 0, False),
-    ("pg_stat_get_tuples_fetched", ("oid",), 0, False),
-    ("pg_stat_get_tuples_hot_updated", ("oid",), 0, False),
-    ("pg_stat_get_tuples_inserted", ("oid",), 0, False),
-    ("pg_stat_get_tuples_returned", ("oid",), 0, False),
-    ("pg_stat_get_tuples_updated", ("oid",), 0, False),
-    ("pg_stat_get_vacuum_count", ("oid",), 0, False),
-    ("pg_stat_get_wal", (), 0, False),
-    ("pg_stat_get_wal_receiver", (), 0, False),
-    ("pg_stat_get_wal_senders", (), 0, False),
-    ("pg_stat_get_xact_blocks_fetched", ("oid",), 0, False),
-    ("pg_stat_get_xact_blocks_hit", ("oid",), 0, False),
-    ("pg_stat_get_xact_function_calls", ("oid",), 0, False),
-    ("pg_stat_get_xact_function_self_time", ("oid",), 0, False),
-    ("pg_stat_get_xact_function_total_time", ("oid",), 0, False),
-    ("pg_stat_get_xact_numscans", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_deleted", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_fetched", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_hot_updated", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_inserted", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_returned", ("oid",), 0, False),
-    ("pg_stat_get_xact_tuples_updated", ("oid",), 0, False),
-    ("pg_stat_have_stats", ("text", "oid", "oid"), 0, False),
-    ("pg_stat_reset", (), 0, False),
-    ("pg_stat_reset_replication_slot", ("text",), 0, False),
-    ("pg_stat_reset_shared", ("text",), 0, False),
-    ("pg_stat_reset_single_function_counters", ("oid",), 0, False),
-    ("pg_stat_reset_single_table_counters", ("oid",), 0, False),
-    ("pg_stat_reset_slru", ("text",), 0, False),
-    ("pg_stat_reset_subscription_stats", ("oid",), 0, False),
-    ("pg_statistics_obj_is_visible", ("oid",), 0, False),
-    ("pg_stop_making_pinned_objects", (), 0, False),
-    ("pg_switch_wal", (), 0, False),
-    ("pg_table_is_visible", ("oid",), 0, False),
-    ("pg_table_size", ("regclass",), 0, False),
-    ("pg_tablespace_databases", ("oid",), 0, False),
-    ("pg_tablespace_location", ("oid",), 0, False),
-    ("pg_tablespace_size", ("name",), 0, False),
-    ("pg_tablespace_size", ("oid",), 0, False),
-    ("pg_terminate_backend", ("integer", "bigint"), 1, False),
-    ("pg_timezone_abbrevs", (), 0, False),
-    ("pg_timezone_names", (), 0, False),
-    ("pg_total_relation_size", ("regclass",), 0, False),
-    ("pg_trigger_depth", (), 0, False),
-    ("pg_try_advisory_lock", ("bigint",), 0, False),
-    ("pg_try_advisory_lock", ("integer", "integer"), 0, False),
-    ("pg_try_advisory_lock_shared", ("bigint",), 0, False),
-    ("pg_try_advisory_lock_shared", ("integer", "integer"), 0, False),
-    ("pg_try_advisory_xact_lock", ("bigint",), 0, False),
-    ("pg_try_advisory_xact_lock", ("integer", "integer"), 0, False),
-    ("pg_try_advisory_xact_lock_shared", ("bigint",), 0, False),
-    ("pg_try_advisory_xact_lock_shared", ("integer", "integer"), 0, False),
-    ("pg_ts_config_is_visible", ("oid",), 0, False),
-    ("pg_ts_dict_is_visible", ("oid",), 0, False),
-    ("pg_ts_parser_is_visible", ("oid",), 0, False),
-    ("pg_ts_template_is_visible", ("oid",), 0, False),
-    ("pg_type_is_visible", ("oid",), 0, False),
-    ("pg_typeof", ('"any"',), 0, False),
-    ("pg_visible_in_snapshot", ("xid8", "pg_snapshot"), 0, False),
-    ("pg_wal_lsn_diff", ("pg_lsn", "pg_lsn"), 0, False),
-    ("pg_wal_replay_pause", (), 0, False),
-    ("pg_wal_replay_resume", (), 0, False),
-    ("pg_walfile_name", ("pg_lsn",), 0, False),
-    ("pg_walfile_name_offset", ("pg_lsn",), 0, False),
-    ("pg_xact_commit_timestamp", ("xid",), 0, False),
-    ("pg_xact_commit_timestamp_origin", ("xid",), 0, False),
-    ("pg_xact_status", ("xid8",), 0, False),
-    ("phraseto_tsquery", ("regconfig", "text"), 0, False),
-    ("phraseto_tsquery", ("text",), 0, False),
-    ("pi", (), 0, False),
-    ("plainto_tsquery", ("regconfig", "text"), 0, False),
-    ("plainto_tsquery", ("text",), 0, False),
-    ("plpgsql_call_handler", (), 0, False),
-    ("plpgsql_inline_handler", ("internal",), 0, False),
-    ("plpgsql_validator", ("oid",), 0, False),
-    ("point", ("box",), 0, False),
-    ("point", ("circle",), 0, False),
-    ("point", ("double precision", "double precision"), 0, False),
-    ("point", ("lseg",), 0, False),
-    ("point", ("polygon",), 0, False),
-    ("point_above", ("point", "point"), 0, False),
-    ("point_add", ("point", "point"), 0, False),
-    ("point_below", ("point", "point"), 0, False),
-    ("point_distance", ("point", "point"), 0, False),
-    ("point_div", ("point", "point"), 0, False),
-    ("point_eq", ("point", "point"), 0, False),
-    ("point_horiz", ("point", "point"), 0, False),
-    ("point_in", ("cstring",), 0, False),
-    ("point_left", ("point", "point"), 0, False),
-    ("point_mul", ("point", "point"), 0, False),
-    ("point_ne", ("point", "point"), 0, False),
-    ("point_out", ("point",), 0, False),
-    ("point_recv", ("internal",), 0, False),
-    ("point_right", ("point", "point"), 0, False),
-    ("point_send", ("point",), 0, False),
-    ("point_sub", ("point", "point"), 0, False),
-    ("point_vert", ("point", "point"), 0, False),
-    ("poly_above", ("polygon", "polygon"), 0, False),
-    ("poly_below", ("polygon", "polygon"), 0, False),
-    ("poly_center", ("polygon",), 0, False),
-    ("poly_contain", ("polygon", "polygon"), 0, False),
-    ("poly_contain_pt", ("polygon", "point"), 0, False),
-    ("poly_contained", ("polygon", "polygon"), 0, False),
-    ("poly_distance", ("polygon", "polygon"), 0, False),
-    ("poly_in", ("cstring",), 0, False),
-    ("poly_left", ("polygon", "polygon"), 0, False),
-    ("poly_npoints", ("polygon",), 0, False),
-    ("poly_out", ("polygon",), 0, False),
-    ("poly_overabove", ("polygon", "polygon"), 0, False),
-    ("poly_overbelow", ("polygon", "polygon"), 0, False),
-    ("poly_overlap", ("polygon", "polygon"), 0, False),
-    ("poly_overleft", ("polygon", "polygon"), 0, False),
-    ("poly_overright", ("polygon", "polygon"), 0, False),
-    ("poly_recv", ("internal",), 0, False),
-    ("poly_right", ("polygon", "polygon"), 0, False),
-    ("poly_same", ("polygon", "polygon"), 0, False),
-    ("poly_send", ("polygon",), 0, False),
-    ("polygon", ("box",), 0, False),
-    ("polygon", ("circle",), 0, False),
-    ("polygon", ("integer", "circle"), 0, False),
-    ("polygon", ("path",), 0, False),
-    ("popen", ("path",), 0, False),
-    ("position", ("bit", "bit"), 0, False),
-    ("position", ("bytea", "bytea"), 0, False),
-    ("position", ("text", "text"), 0, False),
-    ("positionjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("positionsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("postgresql_fdw_validator", ("text[]", "oid"), 0, False),
-    ("pow", ("double precision", "double precision"), 0, False),
-    ("pow", ("numeric", "numeric"), 0, False),
-    ("power", ("double precision", "double precision"), 0, False),
-    ("power", ("numeric", "numeric"), 0, False),
-    ("prefixjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("prefixsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("prsd_end", ("internal",), 0, False),
-    ("prsd_headline", ("internal", "internal", "tsquery"), 0, False),
-    ("prsd_lextype", ("internal",), 0, False),
-    ("prsd_nexttoken", ("internal", "internal", "internal"), 0, False),
-    ("prsd_start", ("internal", "integer"), 0, False),
-    ("pt_contained_circle", ("point", "circle"), 0, False),
-    ("pt_contained_poly", ("point", "polygon"), 0, False),
-    ("query_to_xml", ("text", "boolean", "boolean", "text"), 0, False),
-    ("query_to_xml_and_xmlschema", ("text", "boolean", "boolean", "text"), 0, False),
-    ("query_to_xmlschema", ("text", "boolean", "boolean", "text"), 0, False),
-    ("querytree", ("tsquery",), 0, False),
-    ("quote_ident", ("text",), 0, False),
-    ("quote_literal", ("anyelement",), 0, False),
-    ("quote_literal", ("text",), 0, False),
-    ("quote_nullable", ("anyelement",), 0, False),
-    ("quote_nullable", ("text",), 0, False),
-    ("radians", ("double precision",), 0, False),
-    ("radius", ("circle",), 0, False),
-    ("random", (), 0, False),
-    ("range_adjacent", ("anyrange", "anyrange"), 0, False),
-    ("range_adjacent_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_after", ("anyrange", "anyrange"), 0, False),
-    ("range_after_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_agg", ("anymultirange",), 0, False),
-    ("range_agg", ("anyrange",), 0, False),
-    ("range_agg_finalfn", ("internal", "anyrange"), 0, False),
-    ("range_agg_transfn", ("internal", "anyrange"), 0, False),
-    ("range_before", ("anyrange", "anyrange"), 0, False),
-    ("range_before_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_cmp", ("anyrange", "anyrange"), 0, False),
-    ("range_contained_by", ("anyrange", "anyrange"), 0, False),
-    ("range_contained_by_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_contains", ("anyrange", "anyrange"), 0, False),
-    ("range_contains_elem", ("anyrange", "anyelement"), 0, False),
-    ("range_contains_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_eq", ("anyrange", "anyrange"), 0, False),
-    ("range_ge", ("anyrange", "anyrange"), 0, False),
-    ("range_gist_consistent", ("internal", "anyrange", "smallint", "oid", "internal"), 0, False),
-    ("range_gist_penalty", ("internal", "internal", "internal"), 0, False),
-    ("range_gist_picksplit", ("internal", "internal"), 0, False),
-    ("range_gist_same", ("anyrange", "anyrange", "internal"), 0, False),
-    ("range_gist_union", ("internal", "internal"), 0, False),
-    ("range_gt", ("anyrange", "anyrange"), 0, False),
-    ("range_in", ("cstring", "oid", "integer"), 0, False),
-    ("range_intersect", ("anyrange", "anyrange"), 0, False),
-    ("range_intersect_agg", ("anymultirange",), 0, False),
-    ("range_intersect_agg", ("anyrange",), 0, False),
-    ("range_intersect_agg_transfn", ("anyrange", "anyrange"), 0, False),
-    ("range_le", ("anyrange", "anyrange"), 0, False),
-    ("range_lt", ("anyrange", "anyrange"), 0, False),
-    ("range_merge", ("anymultirange",), 0, False),
-    ("range_merge", ("anyrange", "anyrange"), 0, False),
-    ("range_minus", ("anyrange", "anyrange"), 0, False),
-    ("range_ne", ("anyrange", "anyrange"), 0, False),
-    ("range_out", ("anyrange",), 0, False),
-    ("range_overlaps", ("anyrange", "anyrange"), 0, False),
-    ("range_overlaps_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_overleft", ("anyrange", "anyrange"), 0, False),
-    ("range_overleft_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_overright", ("anyrange", "anyrange"), 0, False),
-    ("range_overright_multirange", ("anyrange", "anymultirange"), 0, False),
-    ("range_recv", ("internal", "oid", "integer"), 0, False),
-    ("range_send", ("anyrange",), 0, False),
-    ("range_typanalyze", ("internal",), 0, False),
-    ("range_union", ("anyrange", "anyrange"), 0, False),
-    ("rangesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("rank", (), 0, False),
-    ("rank", ('"any"',), 0, True),
-    ("rank_final", ("internal", '"any"'), 0, True),
-    ("raw_array_subscript_handler", ("internal",), 0, False),
-    ("record_eq", ("record", "record"), 0, False),
-    ("record_ge", ("record", "record"), 0, False),
-    ("record_gt", ("record", "record"), 0, False),
-    ("record_image_eq", ("record", "record"), 0, False),
-    ("record_image_ge", ("record", "record"), 0, False),
-    ("record_image_gt", ("record", "record"), 0, False),
-    ("record_image_le", ("record", "record"), 0, False),
-    ("record_image_lt", ("record", "record"), 0, False),
-    ("record_image_ne", ("record", "record"), 0, False),
-    ("record_in", ("cstring", "oid", "integer"), 0, False),
-    ("record_le", ("record", "record"), 0, False),
-    ("record_lt", ("record", "record"), 0, False),
-    ("record_ne", ("record", "record"), 0, False),
-    ("record_out", ("record",), 0, False),
-    ("record_recv", ("internal", "oid", "integer"), 0, False),
-    ("record_send", ("record",), 0, False),
-    ("regclass", ("text",), 0, False),
-    ("regclassin", ("cstring",), 0, False),
-    ("regclassout", ("regclass",), 0, False),
-    ("regclassrecv", ("internal",), 0, False),
-    ("regclasssend", ("regclass",), 0, False),
-    ("regcollationin", ("cstring",), 0, False),
-    ("regcollationout", ("regcollation",), 0, False),
-    ("regcollationrecv", ("internal",), 0, False),
-    ("regcollationsend", ("regcollation",), 0, False),
-    ("regconfigin", ("cstring",), 0, False),
-    ("regconfigout", ("regconfig",), 0, False),
-    ("regconfigrecv", ("internal",), 0, False),
-    ("regconfigsend", ("regconfig",), 0, False),
-    ("regdictionaryin", ("cstring",), 0, False),
-    ("regdictionaryout", ("regdictionary",), 0, False),
-    ("regdictionaryrecv", ("internal",), 0, False),
-    ("regdictionarysend", ("regdictionary",), 0, False),
-    ("regexeqjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("regexeqsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("regexnejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("regexnesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("regexp_count", ("text", "text"), 0, False),
-    ("regexp_count", ("text", "text", "integer"), 0, False),
-    ("regexp_count", ("text", "text", "integer", "text"), 0, False),
-    ("regexp_instr", ("text", "text"), 0, False),
-    ("regexp_instr", ("text", "text", "integer"), 0, False),
-    ("regexp_instr", ("text", "text", "integer", "integer"), 0, False),
-    ("regexp_instr", ("text", "text", "integer", "integer", "integer"), 0, False),
-    ("regexp_instr", ("text", "text", "integer", "integer", "integer", "text"), 0, False),
-    ("regexp_instr", ("text", "text", "integer", "integer", "integer", "text", "integer"), 0, False),
-    ("regexp_like", ("text", "text"), 0, False),
-    ("regexp_like", ("text", "text", "text"), 0, False),
-    ("regexp_match", ("text", "text"), 0, False),
-    ("regexp_match", ("text", "text", "text"), 0, False),
-    ("regexp_matches", ("text", "text"), 0, False),
-    ("regexp_matches", ("text", "text", "text"), 0, False),
-    ("regexp_replace", ("text", "text", "text"), 0, False),
-    ("regexp_replace", ("text", "text", "text", "integer"), 0, False),
-    ("regexp_replace", ("text", "text", "text", "integer", "integer"), 0, False),
-    ("regexp_replace", ("text", "text", "text", "integer", "integer", "text"), 0, False),
-    ("regexp_replace", ("text", "text", "text", "text"), 0, False),
-    ("regexp_split_to_array", ("text", "text"), 0, False),
-    ("regexp_split_to_array", ("text", "text", "text"), 0, False),
-    ("regexp_split_to_table", ("text", "text"), 0, False),
-    ("regexp_split_to_table", ("text", "text", "text"), 0, False),
-    ("regexp_substr", ("text", "text"), 0, False),
-    ("regexp_substr", ("text", "text", "integer"), 0, False),
-    ("regexp_substr", ("text", "text", "integer", "integer"), 0, False),
-    ("regexp_substr", ("text", "text", "integer", "integer", "text"), 0, False),
-    ("regexp_substr", ("text", "text", "integer", "integer", "text", "integer"), 0, False),
-    ("regnamespacein", ("cstring",), 0, False),
-    ("regnamespaceout", ("regnamespace",), 0, False),
-    ("regnamespacerecv", ("internal",), 0, False),
-    ("regnamespacesend", ("regnamespace",), 0, False),
-    ("regoperatorin", ("cstring",), 0, False),
-    ("regoperatorout", ("regoperator",), 0, False),
-    ("regoperatorrecv", ("internal",), 0, False),
-    ("regoperatorsend", ("regoperator",), 0, False),
-    ("regoperin", ("cstring",), 0, False),
-    ("regoperout", ("regoper",), 0, False),
-    ("regoperrecv", ("internal",), 0, False),
-    ("regopersend", ("regoper",), 0, False),
-    ("regprocedurein", ("cstring",), 0, False),
-    ("regprocedureout", ("regprocedure",), 0, False),
-    ("regprocedurerecv", ("internal",), 0, False),
-    ("regproceduresend", ("regprocedure",), 0, False),
-    ("regprocin", ("cstring",), 0, False),
-    ("regprocout", ("regproc",), 0, False),
-    ("regprocrecv", ("internal",), 0, False),
-    ("regprocsend", ("regproc",), 0, False),
-    ("regr_avgx", ("double precision", "double precision"), 0, False),
-    ("regr_avgy", ("double precision", "double precision"), 0, False),
-    ("regr_count", ("double precision", "double precision"), 0, False),
-    ("regr_intercept", ("double precision", "double precision"), 0, False),
-    ("regr_r2", ("double precision", "double precision"), 0, False),
-    ("regr_slope", ("double precision", "double precision"), 0, False),
-    ("regr_sxx", ("double precision", "double precision"), 0, False),
-    ("regr_sxy", ("double precision", "double precision"), 0, False),
-    ("regr_syy", ("double precision", "double precision"), 0, False),
-    ("regrolein", ("cstring",), 0, False),
-    ("regroleout", ("regrole",), 0, False),
-    ("regrolerecv", ("internal",), 0, False),
-    ("regrolesend", ("regrole",), 0, False),
-    ("regtypein", ("cstring",), 0, False),
-    ("regtypeout", ("regtype",), 0, False),
-    ("regtyperecv", ("internal",), 0, False),
-    ("regtypesend", ("regtype",), 0, False),
-    ("repeat", ("text", "integer"), 0, False),
-    ("replace", ("text", "text", "text"), 0, False),
-    ("reverse", ("text",), 0, False),
-    ("right", ("text", "integer"), 0, False),
-    ("round", ("double precision",), 0, False),
-    ("round", ("numeric",), 0, False),
-    ("round", ("numeric", "integer"), 0, False),
-    ("row_number", (), 0, False),
-    ("row_security_active", ("oid",), 0, False),
-    ("row_security_active", ("text",), 0, False),
-    ("row_to_json", ("record",), 0, False),
-    ("row_to_json", ("record", "boolean"), 0, False),
-    ("rpad", ("text", "integer"), 0, False),
-    ("rpad", ("text", "integer", "text"), 0, False),
-    ("rtrim", ("bytea", "bytea"), 0, False),
-    ("rtrim", ("text",), 0, False),
-    ("rtrim", ("text", "text"), 0, False),
-    ("satisfies_hash_partition", ("oid", "integer", "integer", '"any"'), 0, True),
-    ("scalargejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("scalargesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("scalargtjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("scalargtsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("scalarlejoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("scalarlesel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("scalarltjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("scalarltsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("scale", ("numeric",), 0, False),
-    ("schema_to_xml", ("name", "boolean", "boolean", "text"), 0, False),
-    ("schema_to_xml_and_xmlschema", ("name", "boolean", "boolean", "text"), 0, False),
-    ("schema_to_xmlschema", ("name", "boolean", "boolean", "text"), 0, False),
-    ("session_user", (), 0, False),
-    ("set_bit", ("bit", "integer", "integer"), 0, False),
-    ("set_bit", ("bytea", "bigint", "integer"), 0, False),
-    ("set_byte", ("bytea", "integer", "integer"), 0, False),
-    ("set_config", ("text", "text", "boolean"), 0, False),
-    ("set_masklen", ("cidr", "integer"), 0, False),
-    ("set_masklen", ("inet", "integer"), 0, False),
-    ("setseed", ("double precision",), 0, False),
-    ("setval", ("regclass", "bigint"), 0, False),
-    ("setval", ("regclass", "bigint", "boolean"), 0, False),
-    ("setweight", ("tsvector", '"char"'), 0, False),
-    ("setweight", ("tsvector", '"char"', "text[]"), 0, False),
-    ("sha224", ("bytea",), 0, False),
-    ("sha256", ("bytea",), 0, False),
-    ("sha384", ("bytea",), 0, False),
-    ("sha512", ("bytea",), 0, False),
-    ("shell_in", ("cstring",), 0, False),
-    ("shell_out", ("void",), 0, False),
-    ("shift_jis_2004_to_euc_jis_2004", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("shift_jis_2004_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("shobj_description", ("oid", "name"), 0, False),
-    ("sign", ("double precision",), 0, False),
-    ("sign", ("numeric",), 0, False),
-    ("similar_escape", ("text", "text"), 0, False),
-    ("similar_to_escape", ("text",), 0, False),
-    ("similar_to_escape", ("text", "text"), 0, False),
-    ("sin", ("double precision",), 0, False),
-    ("sind", ("double precision",), 0, False),
-    ("sinh", ("double precision",), 0, False),
-    ("sjis_to_euc_jp", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("sjis_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("sjis_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("slope", ("point", "point"), 0, False),
-    ("spg_bbox_quad_config", ("internal", "internal"), 0, False),
-    ("spg_box_quad_choose", ("internal", "internal"), 0, False),
-    ("spg_box_quad_config", ("internal", "internal"), 0, False),
-    ("spg_box_quad_inner_consistent", ("internal", "internal"), 0, False),
-    ("spg_box_quad_leaf_consistent", ("internal", "internal"), 0, False),
-    ("spg_box_quad_picksplit", ("internal", "internal"), 0, False),
-    ("spg_kd_choose", ("internal", "internal"), 0, False),
-    ("spg_kd_config", ("internal", "internal"), 0, False),
-    ("spg_kd_inner_consistent", ("internal", "internal"), 0, False),
-    ("spg_kd_picksplit", ("internal", "internal"), 0, False),
-    ("spg_poly_quad_compress", ("polygon",), 0, False),
-    ("spg_quad_choose", ("internal", "internal"), 0, False),
-    ("spg_quad_config", ("internal", "internal"), 0, False),
-    ("spg_quad_inner_consistent", ("internal", "internal"), 0, False),
-    ("spg_quad_leaf_consistent", ("internal", "internal"), 0, False),
-    ("spg_quad_picksplit", ("internal", "internal"), 0, False),
-    ("spg_range_quad_choose", ("internal", "internal"), 0, False),
-    ("spg_range_quad_config", ("internal", "internal"), 0, False),
-    ("spg_range_quad_inner_consistent", ("internal", "internal"), 0, False),
-    ("spg_range_quad_leaf_consistent", ("internal", "internal"), 0, False),
-    ("spg_range_quad_picksplit", ("internal", "internal"), 0, False),
-    ("spg_text_choose", ("internal", "internal"), 0, False),
-    ("spg_text_config", ("internal", "internal"), 0, False),
-    ("spg_text_inner_consistent", ("internal", "internal"), 0, False),
-    ("spg_text_leaf_consistent", ("internal", "internal"), 0, False),
-    ("spg_text_picksplit", ("internal", "internal"), 0, False),
-    ("spghandler", ("internal",), 0, False),
-    ("split_part", ("text", "text", "integer"), 0, False),
-    ("sqrt", ("double precision",), 0, False),
-    ("sqrt", ("numeric",), 0, False),
-    ("starts_with", ("text", "text"), 0, False),
-    ("statement_timestamp", (), 0, False),
-    ("stddev", ("bigint",), 0, False),
-    ("stddev", ("double precision",), 0, False),
-    ("stddev", ("integer",), 0, False),
-    ("stddev", ("numeric",), 0, False),
-    ("stddev", ("real",), 0, False),
-    ("stddev", ("smallint",), 0, False),
-    ("stddev_pop", ("bigint",), 0, False),
-    ("stddev_pop", ("double precision",), 0, False),
-    ("stddev_pop", ("integer",), 0, False),
-    ("stddev_pop", ("numeric",), 0, False),
-    ("stddev_pop", ("real",), 0, False),
-    ("stddev_pop", ("smallint",), 0, False),
-    ("stddev_samp", ("bigint",), 0, False),
-    ("stddev_samp", ("double precision",), 0, False),
-    ("stddev_samp", ("integer",), 0, False),
-    ("stddev_samp", ("numeric",), 0, False),
-    ("stddev_samp", ("real",), 0, False),
-    ("stddev_samp", ("smallint",), 0, False),
-    ("string_agg", ("bytea", "bytea"), 0, False),
-    ("string_agg", ("text", "text"), 0, False),
-    ("string_agg_finalfn", ("internal",), 0, False),
-    ("string_agg_transfn", ("internal", "text", "text"), 0, False),
-    ("string_to_array", ("text", "text"), 0, False),
-    ("string_to_array", ("text", "text", "text"), 0, False),
-    ("string_to_table", ("text", "text"), 0, False),
-    ("string_to_table", ("text", "text", "text"), 0, False),
-    ("strip", ("tsvector",), 0, False),
-    ("strpos", ("text", "text"), 0, False),
-    ("substr", ("bytea", "integer"), 0, False),
-    ("substr", ("bytea", "integer", "integer"), 0, False),
-    ("substr", ("text", "integer"), 0, False),
-    ("substr", ("text", "integer", "integer"), 0, False),
-    ("substring", ("bit", "integer"), 0, False),
-    ("substring", ("bit", "integer", "integer"), 0, False),
-    ("substring", ("bytea", "integer"), 0, False),
-    ("substring", ("bytea", "integer", "integer"), 0, False),
-    ("substring", ("text", "integer"), 0, False),
-    ("substring", ("text", "integer", "integer"), 0, False),
-    ("substring", ("text", "text"), 0, False),
-    ("substring", ("text", "text", "text"), 0, False),
-    ("sum", ("bigint",), 0, False),
-    ("sum", ("double precision",), 0, False),
-    ("sum", ("integer",), 0, False),
-    ("sum", ("interval",), 0, False),
-    ("sum", ("money",), 0, False),
-    ("sum", ("numeric",), 0, False),
-    ("sum", ("real",), 0, False),
-    ("sum", ("smallint",), 0, False),
-    ("suppress_redundant_updates_trigger", (), 0, False),
-    ("system", ("internal",), 0, False),
-    ("table_am_handler_in", ("cstring",), 0, False),
-    ("table_am_handler_out", ("table_am_handler",), 0, False),
-    ("table_to_xml", ("regclass", "boolean", "boolean", "text"), 0, False),
-    ("table_to_xml_and_xmlschema", ("regclass", "boolean", "boolean", "text"), 0, False),
-    ("table_to_xmlschema", ("regclass", "boolean", "boolean", "text"), 0, False),
-    ("tan", ("double precision",), 0, False),
-    ("tand", ("double precision",), 0, False),
-    ("tanh", ("double precision",), 0, False),
-    ("text", ('"char"',), 0, False),
-    ("text", ("boolean",), 0, False),
-    ("text", ("character",), 0, False),
-    ("text", ("inet",), 0, False),
-    ("text", ("name",), 0, False),
-    ("text", ("xml",), 0, False),
-    ("text_ge", ("text", "text"), 0, False),
-    ("text_gt", ("text", "text"), 0, False),
-    ("text_larger", ("text", "text"), 0, False),
-    ("text_le", ("text", "text"), 0, False),
-    ("text_lt", ("text", "text"), 0, False),
-    ("text_pattern_ge", ("text", "text"), 0, False),
-    ("text_pattern_gt", ("text", "text"), 0, False),
-    ("text_pattern_le", ("text", "text"), 0, False),
-    ("text_pattern_lt", ("text", "text"), 0, False),
-    ("text_smaller", ("text", "text"), 0, False),
-    ("text_starts_with_support", ("internal",), 0, False),
-    ("textanycat", ("text", "anynonarray"), 0, False),
-    ("textcat", ("text", "text"), 0, False),
-    ("texteq", ("text", "text"), 0, False),
-    ("texteqname", ("text", "name"), 0, False),
-    ("textgename", ("text", "name"), 0, False),
-    ("textgtname", ("text", "name"), 0, False),
-    ("texticlike", ("text", "text"), 0, False),
-    ("texticlike_support", ("internal",), 0, False),
-    ("texticnlike", ("text", "text"), 0, False),
-    ("texticregexeq", ("text", "text"), 0, False),
-    ("texticregexeq_support", ("internal",), 0, False),
-    ("texticregexne", ("text", "text"), 0, False),
-    ("textin", ("cstring",), 0, False),
-    ("textlen", ("text",), 0, False),
-    ("textlename", ("text", "name"), 0, False),
-    ("textlike", ("text", "text"), 0, False),
-    ("textlike_support", ("internal",), 0, False),
-    ("textltname", ("text", "name"), 0, False),
-    ("textne", ("text", "text"), 0, False),
-    ("textnename", ("text", "name"), 0, False),
-    ("textnlike", ("text", "text"), 0, False),
-    ("textout", ("text",), 0, False),
-    ("textrecv", ("internal",), 0, False),
-    ("textregexeq", ("text", "text"), 0, False),
-    ("textregexeq_support", ("internal",), 0, False),
-    ("textregexne", ("text", "text"), 0, False),
-    ("textsend", ("text",), 0, False),
-    ("thesaurus_init", ("internal",), 0, False),
-    ("thesaurus_lexize", ("internal", "internal", "internal", "internal"), 0, False),
-    ("tideq", ("tid", "tid"), 0, False),
-    ("tidge", ("tid", "tid"), 0, False),
-    ("tidgt", ("tid", "tid"), 0, False),
-    ("tidin", ("cstring",), 0, False),
-    ("tidlarger", ("tid", "tid"), 0, False),
-    ("tidle", ("tid", "tid"), 0, False),
-    ("tidlt", ("tid", "tid"), 0, False),
-    ("tidne", ("tid", "tid"), 0, False),
-    ("tidout", ("tid",), 0, False),
-    ("tidrecv", ("internal",), 0, False),
-    ("tidsend", ("tid",), 0, False),
-    ("tidsmaller", ("tid", "tid"), 0, False),
-    ("time", ("interval",), 0, False),
-    ("time", ("time with time zone",), 0, False),
-    ("time", ("time without time zone", "integer"), 0, False),
-    ("time", ("timestamp with time zone",), 0, False),
-    ("time", ("timestamp without time zone",), 0, False),
-    ("time_cmp", ("time without time zone", "time without time zone"), 0, False),
-    ("time_eq", ("time without time zone", "time without time zone"), 0, False),
-    ("time_ge", ("time without time zone", "time without time zone"), 0, False),
-    ("time_gt", ("time without time zone", "time without time zone"), 0, False),
-    ("time_hash", ("time without time zone",), 0, False),
-    ("time_hash_extended", ("time without time zone", "bigint"), 0, False),
-    ("time_in", ("cstring", "oid", "integer"), 0, False),
-    ("time_larger", ("time without time zone", "time without time zone"), 0, False),
-    ("time_le", ("time without time zone", "time without time zone"), 0, False),
-    ("time_lt", ("time without time zone", "time without time zone"), 0, False),
-    ("time_mi_interval", ("time without time zone", "interval"), 0, False),
-    ("time_mi_time", ("time without time zone", "time without time zone"), 0, False),
-    ("time_ne", ("time without time zone", "time without time zone"), 0, False),
-    ("time_out", ("time without time zone",), 0, False),
-    ("time_pl_interval", ("time without time zone", "interval"), 0, False),
-    ("time_recv", ("internal", "oid", "integer"), 0, False),
-    ("time_send", ("time without time zone",), 0, False),
-    ("time_smaller", ("time without time zone", "time without time zone"), 0, False),
-    ("time_support", ("internal",), 0, False),
-    ("timedate_pl", ("time without time zone", "date"), 0, False),
-    ("timeofday", (), 0, False),
-    ("timestamp", ("date",), 0, False),
-    ("timestamp", ("date", "time without time zone"), 0, False),
-    ("timestamp", ("timestamp with time zone",), 0, False),
-    ("timestamp", ("timestamp without time zone", "integer"), 0, False),
-    ("timestamp_cmp", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_cmp_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_cmp_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_eq", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_eq_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_eq_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_ge", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_ge_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_ge_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_gt", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_gt_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_gt_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_hash", ("timestamp without time zone",), 0, False),
-    ("timestamp_hash_extended", ("timestamp without time zone", "bigint"), 0, False),
-    ("timestamp_in", ("cstring", "oid", "integer"), 0, False),
-    ("timestamp_larger", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_le", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_le_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_le_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_lt", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_lt_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_lt_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_mi", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_mi_interval", ("timestamp without time zone", "interval"), 0, False),
-    ("timestamp_ne", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_ne_date", ("timestamp without time zone", "date"), 0, False),
-    ("timestamp_ne_timestamptz", ("timestamp without time zone", "timestamp with time zone"), 0, False),
-    ("timestamp_out", ("timestamp without time zone",), 0, False),
-    ("timestamp_pl_interval", ("timestamp without time zone", "interval"), 0, False),
-    ("timestamp_recv", ("internal", "oid", "integer"), 0, False),
-    ("timestamp_send", ("timestamp without time zone",), 0, False),
-    ("timestamp_smaller", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("timestamp_sortsupport", ("internal",), 0, False),
-    ("timestamp_support", ("internal",), 0, False),
-    ("timestamptypmodin", ("cstring[]",), 0, False),
-    ("timestamptypmodout", ("integer",), 0, False),
-    ("timestamptz", ("date",), 0, False),
-    ("timestamptz", ("date", "time with time zone"), 0, False),
-    ("timestamptz", ("date", "time without time zone"), 0, False),
-    ("timestamptz", ("timestamp with time zone", "integer"), 0, False),
-    ("timestamptz", ("timestamp without time zone",), 0, False),
-    ("timestamptz_cmp", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_cmp_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_cmp_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_eq", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_eq_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_eq_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_ge", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_ge_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_ge_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_gt", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_gt_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_gt_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_in", ("cstring", "oid", "integer"), 0, False),
-    ("timestamptz_larger", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_le", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_le_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_le_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_lt", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_lt_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_lt_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_mi", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_mi_interval", ("timestamp with time zone", "interval"), 0, False),
-    ("timestamptz_ne", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptz_ne_date", ("timestamp with time zone", "date"), 0, False),
-    ("timestamptz_ne_timestamp", ("timestamp with time zone", "timestamp without time zone"), 0, False),
-    ("timestamptz_out", ("timestamp with time zone",), 0, False),
-    ("timestamptz_pl_interval", ("timestamp with time zone", "interval"), 0, False),
-    ("timestamptz_recv", ("internal", "oid", "integer"), 0, False),
-    ("timestamptz_send", ("timestamp with time zone",), 0, False),
-    ("timestamptz_smaller", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("timestamptztypmodin", ("cstring[]",), 0, False),
-    ("timestamptztypmodout", ("integer",), 0, False),
-    ("timetypmodin", ("cstring[]",), 0, False),
-    ("timetypmodout", ("integer",), 0, False),
-    ("timetz", ("time with time zone", "integer"), 0, False),
-    ("timetz", ("time without time zone",), 0, False),
-    ("timetz", ("timestamp with time zone",), 0, False),
-    ("timetz_cmp", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_eq", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_ge", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_gt", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_hash", ("time with time zone",), 0, False),
-    ("timetz_hash_extended", ("time with time zone", "bigint"), 0, False),
-    ("timetz_in", ("cstring", "oid", "integer"), 0, False),
-    ("timetz_larger", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_le", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_lt", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_mi_interval", ("time with time zone", "interval"), 0, False),
-    ("timetz_ne", ("time with time zone", "time with time zone"), 0, False),
-    ("timetz_out", ("time with time zone",), 0, False),
-    ("timetz_pl_interval", ("time with time zone", "interval"), 0, False),
-    ("timetz_recv", ("internal", "oid", "integer"), 0, False),
-    ("timetz_send", ("time with time zone",), 0, False),
-    ("timetz_smaller", ("time with time zone", "time with time zone"), 0, False),
-    ("timetzdate_pl", ("time with time zone", "date"), 0, False),
-    ("timetztypmodin", ("cstring[]",), 0, False),
-    ("timetztypmodout", ("integer",), 0, False),
-    ("timezone", ("interval", "time with time zone"), 0, False),
-    ("timezone", ("interval", "timestamp with time zone"), 0, False),
-    ("timezone", ("interval", "timestamp without time zone"), 0, False),
-    ("timezone", ("text", "time with time zone"), 0, False),
-    ("timezone", ("text", "timestamp with time zone"), 0, False),
-    ("timezone", ("text", "timestamp without time zone"), 0, False),
-    ("to_ascii", ("text",), 0, False),
-    ("to_ascii", ("text", "integer"), 0, False),
-    ("to_ascii", ("text", "name"), 0, False),
-    ("to_char", ("bigint", "text"), 0, False),
-    ("to_char", ("double precision", "text"), 0, False),
-    ("to_char", ("integer", "text"), 0, False),
-    ("to_char", ("interval", "text"), 0, False),
-    ("to_char", ("numeric", "text"), 0, False),
-    ("to_char", ("real", "text"), 0, False),
-    ("to_char", ("timestamp with time zone", "text"), 0, False),
-    ("to_char", ("timestamp without time zone", "text"), 0, False),
-    ("to_date", ("text", "text"), 0, False),
-    ("to_hex", ("bigint",), 0, False),
-    ("to_hex", ("integer",), 0, False),
-    ("to_json", ("anyelement",), 0, False),
-    ("to_jsonb", ("anyelement",), 0, False),
-    ("to_number", ("text", "text"), 0, False),
-    ("to_regclass", ("text",), 0, False),
-    ("to_regcollation", ("text",), 0, False),
-    ("to_regnamespace", ("text",), 0, False),
-    ("to_regoper", ("text",), 0, False),
-    ("to_regoperator", ("text",), 0, False),
-    ("to_regproc", ("text",), 0, False),
-    ("to_regprocedure", ("text",), 0, False),
-    ("to_regrole", ("text",), 0, False),
-    ("to_regtype", ("text",), 0, False),
-    ("to_timestamp", ("double precision",), 0, False),
-    ("to_timestamp", ("text", "text"), 0, False),
-    ("to_tsquery", ("regconfig", "text"), 0, False),
-    ("to_tsquery", ("text",), 0, False),
-    ("to_tsvector", ("json",), 0, False),
-    ("to_tsvector", ("jsonb",), 0, False),
-    ("to_tsvector", ("regconfig", "json"), 0, False),
-    ("to_tsvector", ("regconfig", "jsonb"), 0, False),
-    ("to_tsvector", ("regconfig", "text"), 0, False),
-    ("to_tsvector", ("text",), 0, False),
-    ("transaction_timestamp", (), 0, False),
-    ("translate", ("text", "text", "text"), 0, False),
-    ("trigger_in", ("cstring",), 0, False),
-    ("trigger_out", ("trigger",), 0, False),
-    ("trim_array", ("anyarray", "integer"), 0, False),
-    ("trim_scale", ("numeric",), 0, False),
-    ("trunc", ("double precision",), 0, False),
-    ("trunc", ("macaddr",), 0, False),
-    ("trunc", ("macaddr8",), 0, False),
-    ("trunc", ("numeric",), 0, False),
-    ("trunc", ("numeric", "integer"), 0, False),
-    ("ts_debug", ("regconfig", "text"), 0, False),
-    ("ts_debug", ("text",), 0, False),
-    ("ts_delete", ("tsvector", "text"), 0, False),
-    ("ts_delete", ("tsvector", "text[]"), 0, False),
-    ("ts_filter", ("tsvector", '"char"[]'), 0, False),
-    ("ts_headline", ("json", "tsquery"), 0, False),
-    ("ts_headline", ("json", "tsquery", "text"), 0, False),
-    ("ts_headline", ("jsonb", "tsquery"), 0, False),
-    ("ts_headline", ("jsonb", "tsquery", "text"), 0, False),
-    ("ts_headline", ("regconfig", "json", "tsquery"), 0, False),
-    ("ts_headline", ("regconfig", "json", "tsquery", "text"), 0, False),
-    ("ts_headline", ("regconfig", "jsonb", "tsquery"), 0, False),
-    ("ts_headline", ("regconfig", "jsonb", "tsquery", "text"), 0, False),
-    ("ts_headline", ("regconfig", "text", "tsquery"), 0, False),
-    ("ts_headline", ("regconfig", "text", "tsquery", "text"), 0, False),
-    ("ts_headline", ("text", "tsquery"), 0, False),
-    ("ts_headline", ("text", "tsquery", "text"), 0, False),
-    ("ts_lexize", ("regdictionary", "text"), 0, False),
-    ("ts_match_qv", ("tsquery", "tsvector"), 0, False),
-    ("ts_match_tq", ("text", "tsquery"), 0, False),
-    ("ts_match_tt", ("text", "text"), 0, False),
-    ("ts_match_vq", ("tsvector", "tsquery"), 0, False),
-    ("ts_parse", ("oid", "text"), 0, False),
-    ("ts_parse", ("text", "text"), 0, False),
-    ("ts_rank", ("real[]", "tsvector", "tsquery"), 0, False),
-    ("ts_rank", ("real[]", "tsvector", "tsquery", "integer"), 0, False),
-    ("ts_rank", ("tsvector", "tsquery"), 0, False),
-    ("ts_rank", ("tsvector", "tsquery", "integer"), 0, False),
-    ("ts_rank_cd", ("real[]", "tsvector", "tsquery"), 0, False),
-    ("ts_rank_cd", ("real[]", "tsvector", "tsquery", "integer"), 0, False),
-    ("ts_rank_cd", ("tsvector", "tsquery"), 0, False),
-    ("ts_rank_cd", ("tsvector", "tsquery", "integer"), 0, False),
-    ("ts_rewrite", ("tsquery", "text"), 0, False),
-    ("ts_rewrite", ("tsquery", "tsquery", "tsquery"), 0, False),
-    ("ts_stat", ("text",), 0, False),
-    ("ts_stat", ("text", "text"), 0, False),
-    ("ts_token_type", ("oid",), 0, False),
-    ("ts_token_type", ("text",), 0, False),
-    ("ts_typanalyze", ("internal",), 0, False),
-    ("tsm_handler_in", ("cstring",), 0, False),
-    ("tsm_handler_out", ("tsm_handler",), 0, False),
-    ("tsmatchjoinsel", ("internal", "oid", "internal", "smallint", "internal"), 0, False),
-    ("tsmatchsel", ("internal", "oid", "internal", "integer"), 0, False),
-    ("tsmultirange", (), 0, False),
-    ("tsmultirange", ("tsrange",), 0, False),
-    ("tsmultirange", ("tsrange[]",), 0, True),
-    ("tsq_mcontained", ("tsquery", "tsquery"), 0, False),
-    ("tsq_mcontains", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_and", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_cmp", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_eq", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_ge", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_gt", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_le", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_lt", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_ne", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_not", ("tsquery",), 0, False),
-    ("tsquery_or", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_phrase", ("tsquery", "tsquery"), 0, False),
-    ("tsquery_phrase", ("tsquery", "tsquery", "integer"), 0, False),
-    ("tsqueryin", ("cstring",), 0, False),
-    ("tsqueryout", ("tsquery",), 0, False),
-    ("tsqueryrecv", ("internal",), 0, False),
-    ("tsquerysend", ("tsquery",), 0, False),
-    ("tsrange", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("tsrange", ("timestamp without time zone", "timestamp without time zone", "text"), 0, False),
-    ("tsrange_subdiff", ("timestamp without time zone", "timestamp without time zone"), 0, False),
-    ("tstzmultirange", (), 0, False),
-    ("tstzmultirange", ("tstzrange",), 0, False),
-    ("tstzmultirange", ("tstzrange[]",), 0, True),
-    ("tstzrange", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("tstzrange", ("timestamp with time zone", "timestamp with time zone", "text"), 0, False),
-    ("tstzrange_subdiff", ("timestamp with time zone", "timestamp with time zone"), 0, False),
-    ("tsvector_cmp", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_concat", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_eq", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_ge", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_gt", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_le", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_lt", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_ne", ("tsvector", "tsvector"), 0, False),
-    ("tsvector_to_array", ("tsvector",), 0, False),
-    ("tsvector_update_trigger", (), 0, False),
-    ("tsvector_update_trigger_column", (), 0, False),
-    ("tsvectorin", ("cstring",), 0, False),
-    ("tsvectorout", ("tsvector",), 0, False),
-    ("tsvectorrecv", ("internal",), 0, False),
-    ("tsvectorsend", ("tsvector",), 0, False),
-    ("txid_current", (), 0, False),
-    ("txid_current_if_assigned", (), 0, False),
-    ("txid_current_snapshot", (), 0, False),
-    ("txid_snapshot_in", ("cstring",), 0, False),
-    ("txid_snapshot_out", ("txid_snapshot",), 0, False),
-    ("txid_snapshot_recv", ("internal",), 0, False),
-    ("txid_snapshot_send", ("txid_snapshot",), 0, False),
-    ("txid_snapshot_xip", ("txid_snapshot",), 0, False),
-    ("txid_snapshot_xmax", ("txid_snapshot",), 0, False),
-    ("txid_snapshot_xmin", ("txid_snapshot",), 0, False),
-    ("txid_status", ("bigint",), 0, False),
-    ("txid_visible_in_snapshot", ("bigint", "txid_snapshot"), 0, False),
-    ("uhc_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("unique_key_recheck", (), 0, False),
-    ("unistr", ("text",), 0, False),
-    ("unknownin", ("cstring",), 0, False),
-    ("unknownout", ("unknown",), 0, False),
-    ("unknownrecv", ("internal",), 0, False),
-    ("unknownsend", ("unknown",), 0, False),
-    ("unnest", ("anyarray",), 0, False),
-    ("unnest", ("anymultirange",), 0, False),
-    ("unnest", ("tsvector",), 0, False),
-    ("upper", ("anymultirange",), 0, False),
-    ("upper", ("anyrange",), 0, False),
-    ("upper", ("text",), 0, False),
-    ("upper_inc", ("anymultirange",), 0, False),
-    ("upper_inc", ("anyrange",), 0, False),
-    ("upper_inf", ("anymultirange",), 0, False),
-    ("upper_inf", ("anyrange",), 0, False),
-    ("utf8_to_big5", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_euc_cn", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_euc_jis_2004", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_euc_jp", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_euc_kr", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_euc_tw", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_gb18030", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_gbk", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_iso8859", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_iso8859_1", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_johab", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_koi8r", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_koi8u", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_shift_jis_2004", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_sjis", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_uhc", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("utf8_to_win", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("uuid_cmp", ("uuid", "uuid"), 0, False),
-    ("uuid_eq", ("uuid", "uuid"), 0, False),
-    ("uuid_ge", ("uuid", "uuid"), 0, False),
-    ("uuid_gt", ("uuid", "uuid"), 0, False),
-    ("uuid_hash", ("uuid",), 0, False),
-    ("uuid_hash_extended", ("uuid", "bigint"), 0, False),
-    ("uuid_in", ("cstring",), 0, False),
-    ("uuid_le", ("uuid", "uuid"), 0, False),
-    ("uuid_lt", ("uuid", "uuid"), 0, False),
-    ("uuid_ne", ("uuid", "uuid"), 0, False),
-    ("uuid_out", ("uuid",), 0, False),
-    ("uuid_recv", ("internal",), 0, False),
-    ("uuid_send", ("uuid",), 0, False),
-    ("uuid_sortsupport", ("internal",), 0, False),
-    ("var_pop", ("bigint",), 0, False),
-    ("var_pop", ("double precision",), 0, False),
-    ("var_pop", ("integer",), 0, False),
-    ("var_pop", ("numeric",), 0, False),
-    ("var_pop", ("real",), 0, False),
-    ("var_pop", ("smallint",), 0, False),
-    ("var_samp", ("bigint",), 0, False),
-    ("var_samp", ("double precision",), 0, False),
-    ("var_samp", ("integer",), 0, False),
-    ("var_samp", ("numeric",), 0, False),
-    ("var_samp", ("real",), 0, False),
-    ("var_samp", ("smallint",), 0, False),
-    ("varbit", ("bit varying", "integer", "boolean"), 0, False),
-    ("varbit_in", ("cstring", "oid", "integer"), 0, False),
-    ("varbit_out", ("bit varying",), 0, False),
-    ("varbit_recv", ("internal", "oid", "integer"), 0, False),
-    ("varbit_send", ("bit varying",), 0, False),
-    ("varbit_support", ("internal",), 0, False),
-    ("varbitcmp", ("bit varying", "bit varying"), 0, False),
-    ("varbiteq", ("bit varying", "bit varying"), 0, False),
-    ("varbitge", ("bit varying", "bit varying"), 0, False),
-    ("varbitgt", ("bit varying", "bit varying"), 0, False),
-    ("varbitle", ("bit varying", "bit varying"), 0, False),
-    ("varbitlt", ("bit varying", "bit varying"), 0, False),
-    ("varbitne", ("bit varying", "bit varying"), 0, False),
-    ("varbittypmodin", ("cstring[]",), 0, False),
-    ("varbittypmodout", ("integer",), 0, False),
-    ("varchar", ("character varying", "integer", "boolean"), 0, False),
-    ("varchar", ("name",), 0, False),
-    ("varchar_support", ("internal",), 0, False),
-    ("varcharin", ("cstring", "oid", "integer"), 0, False),
-    ("varcharout", ("character varying",), 0, False),
-    ("varcharrecv", ("internal", "oid", "integer"), 0, False),
-    ("varcharsend", ("character varying",), 0, False),
-    ("varchartypmodin", ("cstring[]",), 0, False),
-    ("varchartypmodout", ("integer",), 0, False),
-    ("variance", ("bigint",), 0, False),
-    ("variance", ("double precision",), 0, False),
-    ("variance", ("integer",), 0, False),
-    ("variance", ("numeric",), 0, False),
-    ("variance", ("real",), 0, False),
-    ("variance", ("smallint",), 0, False),
-    ("version", (), 0, False),
-    ("void_in", ("cstring",), 0, False),
-    ("void_out", ("void",), 0, False),
-    ("void_recv", ("internal",), 0, False),
-    ("void_send", ("void",), 0, False),
-    ("websearch_to_tsquery", ("regconfig", "text"), 0, False),
-    ("websearch_to_tsquery", ("text",), 0, False),
-    ("width", ("box",), 0, False),
-    ("width_bucket", ("anycompatible", "anycompatiblearray"), 0, False),
-    ("width_bucket", ("double precision", "double precision", "double precision", "integer"), 0, False),
-    ("width_bucket", ("numeric", "numeric", "numeric", "integer"), 0, False),
-    ("win1250_to_latin2", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win1250_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win1251_to_iso", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win1251_to_koi8r", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win1251_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win1251_to_win866", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win866_to_iso", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win866_to_koi8r", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win866_to_mic", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win866_to_win1251", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("win_to_utf8", ("integer", "integer", "cstring", "internal", "integer", "boolean"), 0, False),
-    ("window_dense_rank_support", ("internal",), 0, False),
-    ("window_rank_support", ("internal",), 0, False),
-    ("window_row_number_support", ("internal",), 0, False),
-    ("xid", ("xid8",), 0, False),
-    ("xid8_larger", ("xid8", "xid8"), 0, False),
-    ("xid8_smaller", ("xid8", "xid8"), 0, False),
-    ("xid8cmp", ("xid8", "xid8"), 0, False),
-    ("xid8eq", ("xid8", "xid8"), 0, False),
-    ("xid8ge", ("xid8", "xid8"), 0, False),
-    ("xid8gt", ("xid8", "xid8"), 0, False),
-    ("xid8in", ("cstring",), 0, False),
-    ("xid8le", ("xid8", "xid8"), 0, False),
-    ("xid8lt", ("xid8", "xid8"), 0, False),
-    ("xid8ne", ("xid8", "xid8"), 0, False),
-    ("xid8out", ("xid8",), 0, False),
-    ("xid8recv", ("internal",), 0, False),
-    ("xid8send", ("xid8",), 0, False),
-    ("xideq", ("xid", "xid"), 0, False),
-    ("xideqint4", ("xid", "integer"), 0, False),
-    ("xidin", ("cstring",), 0, False),
-    ("xidneq", ("xid", "xid"), 0, False),
-    ("xidneqint4", ("xid", "integer"), 0, False),
-    ("xidout", ("xid",), 0, False),
-    ("xidrecv", ("internal",), 0, False),
-    ("xidsend", ("xid",), 0, False),
-    ("xml", ("text",), 0, False),
-    ("xml_in", ("cstring",), 0, False),
-    ("xml_is_well_formed", ("text",), 0, False),
-    ("xml_is_well_formed_content", ("text",), 0, False),
-    ("xml_is_well_formed_document", ("text",), 0, False),
-    ("xml_out", ("xml",), 0, False),
-    ("xml_recv", ("internal",), 0, False),
-    ("xml_send", ("xml",), 0, False),
-    ("xmlagg", ("xml",), 0, False),
-    ("xmlcomment", ("text",), 0, False),
-    ("xmlconcat2", ("xml", "xml"), 0, False),
-    ("xmlexists", ("text", "xml"), 0, False),
-    ("xmlvalidate", ("xml", "text"), 0, False),
-    ("xpath", ("text", "xml"), 0, False),
-    ("xpath", ("text", "xml", "text[]"), 0, False),
-    ("xpath_exists", ("text", "xml"), 0, False),
-    ("xpath_exists", ("text", "xml", "text[]"), 0, False),
-)
+_FUNCTIONS = """\
+RI_FKey_cascade_del()
+RI_FKey_cascade_upd()
+RI_FKey_check_ins()
+RI_FKey_check_upd()
+RI_FKey_noaction_del()
+RI_FKey_noaction_upd()
+RI_FKey_restrict_del()
+RI_FKey_restrict_upd()
+RI_FKey_setdefault_del()
+RI_FKey_setdefault_upd()
+RI_FKey_setnull_del()
+RI_FKey_setnull_upd()
+abbrev(cidr)
+abbrev(inet)
+abs(bigint)
+abs(double precision)
+abs(integer)
+abs(numeric)
+abs(real)
+abs(smallint)
+aclcontains(aclitem[], aclitem)
+acldefault("char", oid)
+aclexplode(aclitem[])
+aclinsert(aclitem[], aclitem)
+aclitemeq(aclitem, aclitem)
+aclitemin(cstring)
+aclitemout(aclitem)
+aclremove(aclitem[], aclitem)
+acos(double precision)
+acosd(double precision)
+acosh(double precision)
+age(timestamp with time zone)
+age(timestamp with time zone, timestamp with time zone)
+age(timestamp without time zone)
+age(timestamp without time zone, timestamp without time zone)
+age(xid)
+amvalidate(oid)
+any_in(cstring)
+any_out("any")
+anyarray_in(cstring)
+anyarray_out(anyarray)
+anyarray_recv(internal)
+anyarray_send(anyarray)
+anycompatible_in(cstring)
+anycompatible_out(anycompatible)
+anycompatiblearray_in(cstring)
+anycompatiblearray_out(anycompatiblearray)
+anycompatiblearray_recv(internal)
+anycompatiblearray_send(anycompatiblearray)
+anycompatiblemultirange_in(cstring, oid, integer)
+anycompatiblemultirange_out(anycompatiblemultirange)
+anycompatiblenonarray_in(cstring)
+anycompatiblenonarray_out(anycompatiblenonarray)
+anycompatiblerange_in(cstring, oid, integer)
+anycompatiblerange_out(anycompatiblerange)
+anyelement_in(cstring)
+anyelement_out(anyelement)
+anyenum_in(cstring)
+anyenum_out(anyenum)
+anymultirange_in(cstring, oid, integer)
+anymultirange_out(anymultirange)
+anynonarray_in(cstring)
+anynonarray_out(anynonarray)
+anyrange_in(cstring, oid, integer)
+anyrange_out(anyrange)
+anytextcat(anynonarray, text)
+area(box)
+area(circle)
+area(path)
+areajoinsel(internal, oid, internal, smallint, internal)
+areasel(internal, oid, internal, integer)
+array_agg(anyarray)
+array_agg(anynonarray)
+array_agg_array_finalfn(internal, anyarray)
+array_agg_array_transfn(internal, anyarray)
+array_agg_finalfn(internal, anynonarray)
+array_agg_transfn(internal, anynonarray)
+array_append(anycompatiblearray, anycompatible)
+array_cat(anycompatiblearray, anycompatiblearray)
+array_dims(anyarray)
+array_eq(anyarray, anyarray)
+array_fill(anyelement, integer[])
+array_fill(anyelement, integer[], integer[])
+array_ge(anyarray, anyarray)
+array_gt(anyarray, anyarray)
+array_in(cstring, oid, integer)
+array_larger(anyarray, anyarray)
+array_le(anyarray, anyarray)
+array_length(anyarray, integer)
+array_lower(anyarray, integer)
+array_lt(anyarray, anyarray)
+array_ndims(anyarray)
+array_ne(anyarray, anyarray)
+array_out(anyarray)
+array_position(anycompatiblearray, anycompatible)
+array_position(anycompatiblearray, anycompatible, integer)
+array_positions(anycompatiblearray, anycompatible)
+array_prepend(anycompatible, anycompatiblearray)
+array_recv(internal, oid, integer)
+array_remove(anycompatiblearray, anycompatible)
+array_replace(anycompatiblearray, anycompatible, anycompatible)
+array_send(anyarray)
+array_smaller(anyarray, anyarray)
+array_subscript_handler(internal)
+array_to_json(anyarray)
+array_to_json(anyarray, boolean)
+array_to_string(anyarray, text)
+array_to_string(anyarray, text, text)
+array_to_tsvector(text[])
+array_typanalyze(internal)
+array_unnest_support(internal)
+array_upper(anyarray, integer)
+arraycontained(anyarray, anyarray)
+arraycontains(anyarray, anyarray)
+arraycontjoinsel(internal, oid, internal, smallint, internal)
+arraycontsel(internal, oid, internal, integer)
+arrayoverlap(anyarray, anyarray)
+ascii(text)
+asin(double precision)
+asind(double precision)
+asinh(double precision)
+atan(double precision)
+atan2(double precision, double precision)
+atan2d(double precision, double precision)
+atand(double precision)
+atanh(double precision)
+avg(bigint)
+avg(double precision)
+avg(integer)
+avg(interval)
+avg(numeric)
+avg(real)
+avg(smallint)
+bernoulli(internal)
+big5_to_euc_tw(integer, integer, cstring, internal, integer, boolean)
+big5_to_mic(integer, integer, cstring, internal, integer, boolean)
+big5_to_utf8(integer, integer, cstring, internal, integer, boolean)
+binary_upgrade_create_empty_extension(text, text, boolean, text, oid[], text[], text[])
+binary_upgrade_set_missing_value(oid, text, text)
+binary_upgrade_set_next_array_pg_type_oid(oid)
+binary_upgrade_set_next_attribute_versions(pg_lsn[])
+binary_upgrade_set_next_heap_pg_class_oid(oid)
+binary_upgrade_set_next_heap_relfilenode(oid)
+binary_upgrade_set_next_index_pg_class_oid(oid)
+binary_upgrade_set_next_index_relfilenode(oid)
+binary_upgrade_set_next_multirange_array_pg_type_oid(oid)
+binary_upgrade_set_next_multirange_pg_type_oid(oid)
+binary_upgrade_set_next_pg_authid_oid(oid)
+binary_upgrade_set_next_pg_enum_oid(oid)
+binary_upgrade_set_next_pg_tablespace_oid(oid)
+binary_upgrade_set_next_pg_type_oid(oid)
+binary_upgrade_set_next_toast_pg_class_oid(oid)
+binary_upgrade_set_next_toast_relfilenode(oid)
+binary_upgrade_set_record_init_privs(boolean)
+bit(bigint, integer)
+bit(bit, integer, boolean)
+bit(integer, integer)
+bit_and(bigint)
+bit_and(bit)
+bit_and(integer)
+bit_and(smallint)
+bit_count(bit)
+bit_count(bytea)
+bit_in(cstring, oid, integer)
+bit_length(bit)
+bit_length(bytea)
+bit_length(text)
+bit_or(bigint)
+bit_or(bit)
+bit_or(integer)
+bit_or(smallint)
+bit_out(bit)
+bit_recv(internal, oid, integer)
+bit_send(bit)
+bit_xor(bigint)
+bit_xor(bit)
+bit_xor(integer)
+bit_xor(smallint)
+bitand(bit, bit)
+bitcat(bit varying, bit varying)
+bitcmp(bit, bit)
+biteq(bit, bit)
+bitge(bit, bit)
+bitgt(bit, bit)
+bitle(bit, bit)
+bitlt(bit, bit)
+bitne(bit, bit)
+bitnot(bit)
+bitor(bit, bit)
+bitshiftleft(bit, integer)
+bitshiftright(bit, integer)
+bittypmodin(cstring[])
+bittypmodout(integer)
+bitxor(bit, bit)
+bool(integer)
+bool(jsonb)
+bool_accum(internal, boolean)
+bool_accum_inv(internal, boolean)
+bool_alltrue(internal)
+bool_and(boolean)
+bool_anytrue(internal)
+bool_or(boolean)
+booland_statefunc(boolean, boolean)
+booleq(boolean, boolean)
+boolge(boolean, boolean)
+boolgt(boolean, boolean)
+boolin(cstring)
+boolle(boolean, boolean)
+boollt(boolean, boolean)
+boolne(boolean, boolean)
+boolor_statefunc(boolean, boolean)
+boolout(boolean)
+boolrecv(internal)
+boolsend(boolean)
+bound_box(box, box)
+box(circle)
+box(point)
+box(point, point)
+box(polygon)
+box_above(box, box)
+box_above_eq(box, box)
+box_add(box, point)
+box_below(box, box)
+box_below_eq(box, box)
+box_center(box)
+box_contain(box, box)
+box_contain_pt(box, point)
+box_contained(box, box)
+box_distance(box, box)
+box_div(box, point)
+box_eq(box, box)
+box_ge(box, box)
+box_gt(box, box)
+box_in(cstring)
+box_intersect(box, box)
+box_le(box, box)
+box_left(box, box)
+box_lt(box, box)
+box_mul(box, point)
+box_out(box)
+box_overabove(box, box)
+box_overbelow(box, box)
+box_overlap(box, box)
+box_overleft(box, box)
+box_overright(box, box)
+box_recv(internal)
+box_right(box, box)
+box_same(box, box)
+box_send(box)
+box_sub(box, point)
+bpchar("char")
+bpchar(character, integer, boolean)
+bpchar(name)
+bpchar_larger(character, character)
+bpchar_pattern_ge(character, character)
+bpchar_pattern_gt(character, character)
+bpchar_pattern_le(character, character)
+bpchar_pattern_lt(character, character)
+bpchar_smaller(character, character)
+bpchar_sortsupport(internal)
+bpcharcmp(character, character)
+bpchareq(character, character)
+bpcharge(character, character)
+bpchargt(character, character)
+bpchariclike(character, text)
+bpcharicnlike(character, text)
+bpcharicregexeq(character, text)
+bpcharicregexne(character, text)
+bpcharin(cstring, oid, integer)
+bpcharle(character, character)
+bpcharlike(character, text)
+bpcharlt(character, character)
+bpcharne(character, character)
+bpcharnlike(character, text)
+bpcharout(character)
+bpcharrecv(internal, oid, integer)
+bpcharregexeq(character, text)
+bpcharregexne(character, text)
+bpcharsend(character)
+bpchartypmodin(cstring[])
+bpchartypmodout(integer)
+brin_bloom_add_value(internal, internal, internal, internal)
+brin_bloom_consistent(internal, internal, internal, integer)
+brin_bloom_opcinfo(internal)
+brin_bloom_options(internal)
+brin_bloom_summary_in(cstring)
+brin_bloom_summary_out(pg_brin_bloom_summary)
+brin_bloom_summary_recv(internal)
+brin_bloom_summary_send(pg_brin_bloom_summary)
+brin_bloom_union(internal, internal, internal)
+brin_desummarize_range(regclass, bigint)
+brin_inclusion_add_value(internal, internal, internal, internal)
+brin_inclusion_consistent(internal, internal, internal)
+brin_inclusion_opcinfo(internal)
+brin_inclusion_union(internal, internal, internal)
+brin_minmax_add_value(internal, internal, internal, internal)
+brin_minmax_consistent(internal, internal, internal)
+brin_minmax_multi_add_value(internal, internal, internal, internal)
+brin_minmax_multi_consistent(internal, internal, internal, integer)
+brin_minmax_multi_distance_date(internal, internal)
+brin_minmax_multi_distance_float4(internal, internal)
+brin_minmax_multi_distance_float8(internal, internal)
+brin_minmax_multi_distance_inet(internal, internal)
+brin_minmax_multi_distance_int2(internal, internal)
+brin_minmax_multi_distance_int4(internal, internal)
+brin_minmax_multi_distance_int8(internal, internal)
+brin_minmax_multi_distance_interval(internal, internal)
+brin_minmax_multi_distance_macaddr(internal, internal)
+brin_minmax_multi_distance_macaddr8(internal, internal)
+brin_minmax_multi_distance_numeric(internal, internal)
+brin_minmax_multi_distance_pg_lsn(internal, internal)
+brin_minmax_multi_distance_tid(internal, internal)
+brin_minmax_multi_distance_time(internal, internal)
+brin_minmax_multi_distance_timestamp(internal, internal)
+brin_minmax_multi_distance_timetz(internal, internal)
+brin_minmax_multi_distance_uuid(internal, internal)
+brin_minmax_multi_opcinfo(internal)
+brin_minmax_multi_options(internal)
+brin_minmax_multi_summary_in(cstring)
+brin_minmax_multi_summary_out(pg_brin_minmax_multi_summary)
+brin_minmax_multi_summary_recv(internal)
+brin_minmax_multi_summary_send(pg_brin_minmax_multi_summary)
+brin_minmax_multi_union(internal, internal, internal)
+brin_minmax_opcinfo(internal)
+brin_minmax_union(internal, internal, internal)
+brin_summarize_new_values(regclass)
+brin_summarize_range(regclass, bigint)
+brinhandler(internal)
+broadcast(inet)
+btarraycmp(anyarray, anyarray)
+btboolcmp(boolean, boolean)
+btbpchar_pattern_cmp(character, character)
+btbpchar_pattern_sortsupport(internal)
+btcharcmp("char", "char")
+btequalimage(oid)
+btfloat48cmp(real, double precision)
+btfloat4cmp(real, real)
+btfloat4sortsupport(internal)
+btfloat84cmp(double precision, real)
+btfloat8cmp(double precision, double precision)
+btfloat8sortsupport(internal)
+bthandler(internal)
+btint24cmp(smallint, integer)
+btint28cmp(smallint, bigint)
+btint2cmp(smallint, smallint)
+btint2sortsupport(internal)
+btint42cmp(integer, smallint)
+btint48cmp(integer, bigint)
+btint4cmp(integer, integer)
+btint4sortsupport(internal)
+btint82cmp(bigint, smallint)
+btint84cmp(bigint, integer)
+btint8cmp(bigint, bigint)
+btint8sortsupport(internal)
+btnamecmp(name, name)
+btnamesortsupport(internal)
+btnametextcmp(name, text)
+btoidcmp(oid, oid)
+btoidsortsupport(internal)
+btoidvectorcmp(oidvector, oidvector)
+btrecordcmp(record, record)
+btrecordimagecmp(record, record)
+btrim(bytea, bytea)
+btrim(text)
+btrim(text, text)
+bttext_pattern_cmp(text, text)
+bttext_pattern_sortsupport(internal)
+bttextcmp(text, text)
+bttextnamecmp(text, name)
+bttextsortsupport(internal)
+bttidcmp(tid, tid)
+btvarstrequalimage(oid)
+bytea_sortsupport(internal)
+bytea_string_agg_finalfn(internal)
+bytea_string_agg_transfn(internal, bytea, bytea)
+byteacat(bytea, bytea)
+byteacmp(bytea, bytea)
+byteaeq(bytea, bytea)
+byteage(bytea, bytea)
+byteagt(bytea, bytea)
+byteain(cstring)
+byteale(bytea, bytea)
+bytealike(bytea, bytea)
+bytealt(bytea, bytea)
+byteane(bytea, bytea)
+byteanlike(bytea, bytea)
+byteaout(bytea)
+bytearecv(internal)
+byteasend(bytea)
+cardinality(anyarray)
+cash_cmp(money, money)
+cash_div_cash(money, money)
+cash_div_flt4(money, real)
+cash_div_flt8(money, double precision)
+cash_div_int2(money, smallint)
+cash_div_int4(money, integer)
+cash_div_int8(money, bigint)
+cash_eq(money, money)
+cash_ge(money, money)
+cash_gt(money, money)
+cash_in(cstring)
+cash_le(money, money)
+cash_lt(money, money)
+cash_mi(money, money)
+cash_mul_flt4(money, real)
+cash_mul_flt8(money, double precision)
+cash_mul_int2(money, smallint)
+cash_mul_int4(money, integer)
+cash_mul_int8(money, bigint)
+cash_ne(money, money)
+cash_out(money)
+cash_pl(money, money)
+cash_recv(internal)
+cash_send(money)
+cash_words(money)
+cashlarger(money, money)
+cashsmaller(money, money)
+cbrt(double precision)
+ceil(double precision)
+ceil(numeric)
+ceiling(double precision)
+ceiling(numeric)
+center(box)
+center(circle)
+char(integer)
+char(text)
+char_length(character)
+char_length(text)
+character_length(character)
+character_length(text)
+chareq("char", "char")
+charge("char", "char")
+chargt("char", "char")
+charin(cstring)
+charle("char", "char")
+charlt("char", "char")
+charne("char", "char")
+charout("char")
+charrecv(internal)
+charsend("char")
+chr(integer)
+cideq(cid, cid)
+cidin(cstring)
+cidout(cid)
+cidr(inet)
+cidr_in(cstring)
+cidr_out(cidr)
+cidr_recv(internal)
+cidr_send(cidr)
+cidrecv(internal)
+cidsend(cid)
+circle(box)
+circle(point, double precision)
+circle(polygon)
+circle_above(circle, circle)
+circle_add_pt(circle, point)
+circle_below(circle, circle)
+circle_center(circle)
+circle_contain(circle, circle)
+circle_contain_pt(circle, point)
+circle_contained(circle, circle)
+circle_distance(circle, circle)
+circle_div_pt(circle, point)
+circle_eq(circle, circle)
+circle_ge(circle, circle)
+circle_gt(circle, circle)
+circle_in(cstring)
+circle_le(circle, circle)
+circle_left(circle, circle)
+circle_lt(circle, circle)
+circle_mul_pt(circle, point)
+circle_ne(circle, circle)
+circle_out(circle)
+circle_overabove(circle, circle)
+circle_overbelow(circle, circle)
+circle_overlap(circle, circle)
+circle_overleft(circle, circle)
+circle_overright(circle, circle)
+circle_recv(internal)
+circle_right(circle, circle)
+circle_same(circle, circle)
+circle_send(circle)
+circle_sub_pt(circle, point)
+clock_timestamp()
+close_ls(line, lseg)
+close_lseg(lseg, lseg)
+close_pb(point, box)
+close_pl(point, line)
+close_ps(point, lseg)
+close_sb(lseg, box)
+col_description(oid, integer)
+concat("any") variadic
+concat_ws(text, "any") variadic
+contjoinsel(internal, oid, internal, smallint, internal)
+contsel(internal, oid, internal, integer)
+convert(bytea, name, name)
+convert_from(bytea, name)
+convert_to(text, name)
+corr(double precision, double precision)
+cos(double precision)
+cosd(double precision)
+cosh(double precision)
+cot(double precision)
+cotd(double precision)
+count()
+count("any")
+covar_pop(double precision, double precision)
+covar_samp(double precision, double precision)
+cstring_in(cstring)
+cstring_out(cstring)
+cstring_recv(internal)
+cstring_send(cstring)
+cume_dist()
+cume_dist("any") variadic
+cume_dist_final(internal, "any") variadic
+current_database()
+current_query()
+current_schema()
+current_schemas(boolean)
+current_setting(text)
+current_setting(text, boolean)
+current_user()
+currtid2(text, tid)
+currval(regclass)
+cursor_to_xml(refcursor, integer, boolean, boolean, text)
+cursor_to_xmlschema(refcursor, boolean, boolean, text)
+database_to_xml(boolean, boolean, text)
+database_to_xml_and_xmlschema(boolean, boolean, text)
+database_to_xmlschema(boolean, boolean, text)
+date(timestamp with time zone)
+date(timestamp without time zone)
+date_bin(interval, timestamp with time zone, timestamp with time zone)
+date_bin(interval, timestamp without time zone, timestamp without time zone)
+date_cmp(date, date)
+date_cmp_timestamp(date, timestamp without time zone)
+date_cmp_timestamptz(date, timestamp with time zone)
+date_eq(date, date)
+date_eq_timestamp(date, timestamp without time zone)
+date_eq_timestamptz(date, timestamp with time zone)
+date_ge(date, date)
+date_ge_timestamp(date, timestamp without time zone)
+date_ge_timestamptz(date, timestamp with time zone)
+date_gt(date, date)
+date_gt_timestamp(date, timestamp without time zone)
+date_gt_timestamptz(date, timestamp with time zone)
+date_in(cstring)
+date_larger(date, date)
+date_le(date, date)
+date_le_timestamp(date, timestamp without time zone)
+date_le_timestamptz(date, timestamp with time zone)
+date_lt(date, date)
+date_lt_timestamp(date, timestamp without time zone)
+date_lt_timestamptz(date, timestamp with time zone)
+date_mi(date, date)
+date_mi_interval(date, interval)
+date_mii(date, integer)
+date_ne(date, date)
+date_ne_timestamp(date, timestamp without time zone)
+date_ne_timestamptz(date, timestamp with time zone)
+date_out(date)
+date_part(text, date)
+date_part(text, interval)
+date_part(text, time with time zone)
+date_part(text, time without time zone)
+date_part(text, timestamp with time zone)
+date_part(text, timestamp without time zone)
+date_pl_interval(date, interval)
+date_pli(date, integer)
+date_recv(internal)
+date_send(date)
+date_smaller(date, date)
+date_sortsupport(internal)
+date_trunc(text, interval)
+date_trunc(text, timestamp with time zone)
+date_trunc(text, timestamp with time zone, text)
+date_trunc(text, timestamp without time zone)
+datemultirange()
+datemultirange(daterange)
+datemultirange(daterange[]) variadic
+daterange(date, date)
+daterange(date, date, text)
+daterange_canonical(daterange)
+daterange_subdiff(date, date)
+datetime_pl(date, time without time zone)
+datetimetz_pl(date, time with time zone)
+dcbrt(double precision)
+decode(text, text)
+degrees(double precision)
+dense_rank()
+dense_rank("any") variadic
+dense_rank_final(internal, "any") variadic
+dexp(double precision)
+diagonal(box)
+diameter(circle)
+dispell_init(internal)
+dispell_lexize(internal, internal, internal, internal)
+dist_bp(box, point)
+dist_bs(box, lseg)
+dist_cpoint(circle, point)
+dist_cpoly(circle, polygon)
+dist_lp(line, point)
+dist_ls(line, lseg)
+dist_pathp(path, point)
+dist_pb(point, box)
+dist_pc(point, circle)
+dist_pl(point, line)
+dist_polyc(polygon, circle)
+dist_polyp(polygon, point)
+dist_ppath(point, path)
+dist_ppoly(point, polygon)
+dist_ps(point, lseg)
+dist_sb(lseg, box)
+dist_sl(lseg, line)
+dist_sp(lseg, point)
+div(numeric, numeric)
+dlog1(double precision)
+dlog10(double precision)
+domain_in(cstring, oid, integer)
+domain_recv(internal, oid, integer)
+dpow(double precision, double precision)
+dround(double precision)
+dsimple_init(internal)
+dsimple_lexize(internal, internal, internal, internal)
+dsnowball_init(internal)
+dsnowball_lexize(internal, internal, internal, internal)
+dsqrt(double precision)
+dsynonym_init(internal)
+dsynonym_lexize(internal, internal, internal, internal)
+dtrunc(double precision)
+elem_contained_by_multirange(anyelement, anymultirange)
+elem_contained_by_range(anyelement, anyrange)
+encode(bytea, text)
+enum_cmp(anyenum, anyenum)
+enum_eq(anyenum, anyenum)
+enum_first(anyenum)
+enum_ge(anyenum, anyenum)
+enum_gt(anyenum, anyenum)
+enum_in(cstring, oid)
+enum_larger(anyenum, anyenum)
+enum_last(anyenum)
+enum_le(anyenum, anyenum)
+enum_lt(anyenum, anyenum)
+enum_ne(anyenum, anyenum)
+enum_out(anyenum)
+enum_range(anyenum)
+enum_range(anyenum, anyenum)
+enum_recv(internal, oid)
+enum_send(anyenum)
+enum_smaller(anyenum, anyenum)
+eqjoinsel(internal, oid, internal, smallint, internal)
+eqsel(internal, oid, internal, integer)
+euc_cn_to_mic(integer, integer, cstring, internal, integer, boolean)
+euc_cn_to_utf8(integer, integer, cstring, internal, integer, boolean)
+euc_jis_2004_to_shift_jis_2004(integer, integer, cstring, internal, integer, boolean)
+euc_jis_2004_to_utf8(integer, integer, cstring, internal, integer, boolean)
+euc_jp_to_mic(integer, integer, cstring, internal, integer, boolean)
+euc_jp_to_sjis(integer, integer, cstring, internal, integer, boolean)
+euc_jp_to_utf8(integer, integer, cstring, internal, integer, boolean)
+euc_kr_to_mic(integer, integer, cstring, internal, integer, boolean)
+euc_kr_to_utf8(integer, integer, cstring, internal, integer, boolean)
+euc_tw_to_big5(integer, integer, cstring, internal, integer, boolean)
+euc_tw_to_mic(integer, integer, cstring, internal, integer, boolean)
+euc_tw_to_utf8(integer, integer, cstring, internal, integer, boolean)
+event_trigger_in(cstring)
+event_trigger_out(event_trigger)
+every(boolean)
+exp(double precision)
+exp(numeric)
+extract(text, date)
+extract(text, interval)
+extract(text, time with time zone)
+extract(text, time without time zone)
+extract(text, timestamp with time zone)
+extract(text, timestamp without time zone)
+factorial(bigint)
+family(inet)
+fdw_handler_in(cstring)
+fdw_handler_out(fdw_handler)
+first_value(anyelement)
+float4(bigint)
+float4(double precision)
+float4(integer)
+float4(jsonb)
+float4(numeric)
+float4(smallint)
+float48div(real, double precision)
+float48eq(real, double precision)
+float48ge(real, double precision)
+float48gt(real, double precision)
+float48le(real, double precision)
+float48lt(real, double precision)
+float48mi(real, double precision)
+float48mul(real, double precision)
+float48ne(real, double precision)
+float48pl(real, double precision)
+float4_accum(double precision[], real)
+float4abs(real)
+float4div(real, real)
+float4eq(real, real)
+float4ge(real, real)
+float4gt(real, real)
+float4in(cstring)
+float4larger(real, real)
+float4le(real, real)
+float4lt(real, real)
+float4mi(real, real)
+float4mul(real, real)
+float4ne(real, real)
+float4out(real)
+float4pl(real, real)
+float4recv(internal)
+float4send(real)
+float4smaller(real, real)
+float4um(real)
+float4up(real)
+float8(bigint)
+float8(integer)
+float8(jsonb)
+float8(numeric)
+float8(real)
+float8(smallint)
+float84div(double precision, real)
+float84eq(double precision, real)
+float84ge(double precision, real)
+float84gt(double precision, real)
+float84le(double precision, real)
+float84lt(double precision, real)
+float84mi(double precision, real)
+float84mul(double precision, real)
+float84ne(double precision, real)
+float84pl(double precision, real)
+float8_accum(double precision[], double precision)
+float8_avg(double precision[])
+float8_combine(double precision[], double precision[])
+float8_corr(double precision[])
+float8_covar_pop(double precision[])
+float8_covar_samp(double precision[])
+float8_regr_accum(double precision[], double precision, double precision)
+float8_regr_avgx(double precision[])
+float8_regr_avgy(double precision[])
+float8_regr_combine(double precision[], double precision[])
+float8_regr_intercept(double precision[])
+float8_regr_r2(double precision[])
+float8_regr_slope(double precision[])
+float8_regr_sxx(double precision[])
+float8_regr_sxy(double precision[])
+float8_regr_syy(double precision[])
+float8_stddev_pop(double precision[])
+float8_stddev_samp(double precision[])
+float8_var_pop(double precision[])
+float8_var_samp(double precision[])
+float8abs(double precision)
+float8div(double precision, double precision)
+float8eq(double precision, double precision)
+float8ge(double precision, double precision)
+float8gt(double precision, double precision)
+float8in(cstring)
+float8larger(double precision, double precision)
+float8le(double precision, double precision)
+float8lt(double precision, double precision)
+float8mi(double precision, double precision)
+float8mul(double precision, double precision)
+float8ne(double precision, double precision)
+float8out(double precision)
+float8pl(double precision, double precision)
+float8recv(internal)
+float8send(double precision)
+float8smaller(double precision, double precision)
+float8um(double precision)
+float8up(double precision)
+floor(double precision)
+floor(numeric)
+flt4_mul_cash(real, money)
+flt8_mul_cash(double precision, money)
+fmgr_c_validator(oid)
+fmgr_internal_validator(oid)
+fmgr_sql_validator(oid)
+format(text)
+format(text, "any") variadic
+format_type(oid, integer)
+gb18030_to_utf8(integer, integer, cstring, internal, integer, boolean)
+gbk_to_utf8(integer, integer, cstring, internal, integer, boolean)
+gcd(bigint, bigint)
+gcd(integer, integer)
+gcd(numeric, numeric)
+gen_random_uuid()
+generate_series(bigint, bigint)
+generate_series(bigint, bigint, bigint)
+generate_series(integer, integer)
+generate_series(integer, integer, integer)
+generate_series(numeric, numeric)
+generate_series(numeric, numeric, numeric)
+generate_series(timestamp with time zone, timestamp with time zone, interval)
+generate_series(timestamp without time zone, timestamp without time zone, interval)
+generate_series_int4_support(internal)
+generate_series_int8_support(internal)
+generate_subscripts(anyarray, integer)
+generate_subscripts(anyarray, integer, boolean)
+get_bit(bit, integer)
+get_bit(bytea, bigint)
+get_byte(bytea, integer)
+get_current_ts_config()
+getdatabaseencoding()
+getpgusername()
+gin_clean_pending_list(regclass)
+gin_cmp_prefix(text, text, smallint, internal)
+gin_cmp_tslexeme(text, text)
+gin_compare_jsonb(text, text)
+gin_consistent_jsonb(internal, smallint, jsonb, integer, internal, internal, internal, internal)
+gin_consistent_jsonb_path(internal, smallint, jsonb, integer, internal, internal, internal, internal)
+gin_extract_jsonb(jsonb, internal, internal)
+gin_extract_jsonb_path(jsonb, internal, internal)
+gin_extract_jsonb_query(jsonb, internal, smallint, internal, internal, internal, internal)
+gin_extract_jsonb_query_path(jsonb, internal, smallint, internal, internal, internal, internal)
+gin_extract_tsquery(tsquery, internal, smallint, internal, internal)
+gin_extract_tsquery(tsquery, internal, smallint, internal, internal, internal, internal)
+gin_extract_tsquery(tsvector, internal, smallint, internal, internal, internal, internal)
+gin_extract_tsvector(tsvector, internal)
+gin_extract_tsvector(tsvector, internal, internal)
+gin_triconsistent_jsonb(internal, smallint, jsonb, integer, internal, internal, internal)
+gin_triconsistent_jsonb_path(internal, smallint, jsonb, integer, internal, internal, internal)
+gin_tsquery_consistent(internal, smallint, tsquery, integer, internal, internal)
+gin_tsquery_consistent(internal, smallint, tsquery, integer, internal, internal, internal, internal)
+gin_tsquery_consistent(internal, smallint, tsvector, integer, internal, internal, internal, internal)
+gin_tsquery_triconsistent(internal, smallint, tsvector, integer, internal, internal, internal)
+ginarrayconsistent(internal, smallint, anyarray, integer, internal, internal, internal, internal)
+ginarrayextract(anyarray, internal)
+ginarrayextract(anyarray, internal, internal)
+ginarraytriconsistent(internal, smallint, anyarray, integer, internal, internal, internal)
+ginhandler(internal)
+ginqueryarrayextract(anyarray, internal, smallint, internal, internal, internal, internal)
+gist_box_consistent(internal, box, smallint, oid, internal)
+gist_box_distance(internal, box, smallint, oid, internal)
+gist_box_penalty(internal, internal, internal)
+gist_box_picksplit(internal, internal)
+gist_box_same(box, box, internal)
+gist_box_union(internal, internal)
+gist_circle_compress(internal)
+gist_circle_consistent(internal, circle, smallint, oid, internal)
+gist_circle_distance(internal, circle, smallint, oid, internal)
+gist_point_compress(internal)
+gist_point_consistent(internal, point, smallint, oid, internal)
+gist_point_distance(internal, point, smallint, oid, internal)
+gist_point_fetch(internal)
+gist_point_sortsupport(internal)
+gist_poly_compress(internal)
+gist_poly_consistent(internal, polygon, smallint, oid, internal)
+gist_poly_distance(internal, polygon, smallint, oid, internal)
+gisthandler(internal)
+gtsquery_compress(internal)
+gtsquery_consistent(internal, internal, integer, oid, internal)
+gtsquery_consistent(internal, tsquery, smallint, oid, internal)
+gtsquery_penalty(internal, internal, internal)
+gtsquery_picksplit(internal, internal)
+gtsquery_same(bigint, bigint, internal)
+gtsquery_union(internal, internal)
+gtsvector_compress(internal)
+gtsvector_consistent(internal, gtsvector, integer, oid, internal)
+gtsvector_consistent(internal, tsvector, smallint, oid, internal)
+gtsvector_decompress(internal)
+gtsvector_options(internal)
+gtsvector_penalty(internal, internal, internal)
+gtsvector_picksplit(internal, internal)
+gtsvector_same(gtsvector, gtsvector, internal)
+gtsvector_union(internal, internal)
+gtsvectorin(cstring)
+gtsvectorout(gtsvector)
+has_any_column_privilege(name, oid, text)
+has_any_column_privilege(name, text, text)
+has_any_column_privilege(oid, oid, text)
+has_any_column_privilege(oid, text)
+has_any_column_privilege(oid, text, text)
+has_any_column_privilege(text, text)
+has_column_privilege(name, oid, smallint, text)
+has_column_privilege(name, oid, text, text)
+has_column_privilege(name, text, smallint, text)
+has_column_privilege(name, text, text, text)
+has_column_privilege(oid, oid, smallint, text)
+has_column_privilege(oid, oid, text, text)
+has_column_privilege(oid, smallint, text)
+has_column_privilege(oid, text, smallint, text)
+has_column_privilege(oid, text, text)
+has_column_privilege(oid, text, text, text)
+has_column_privilege(text, smallint, text)
+has_column_privilege(text, text, text)
+has_database_privilege(name, oid, text)
+has_database_privilege(name, text, text)
+has_database_privilege(oid, oid, text)
+has_database_privilege(oid, text)
+has_database_privilege(oid, text, text)
+has_database_privilege(text, text)
+has_foreign_data_wrapper_privilege(name, oid, text)
+has_foreign_data_wrapper_privilege(name, text, text)
+has_foreign_data_wrapper_privilege(oid, oid, text)
+has_foreign_data_wrapper_privilege(oid, text)
+has_foreign_data_wrapper_privilege(oid, text, text)
+has_foreign_data_wrapper_privilege(text, text)
+has_function_privilege(name, oid, text)
+has_function_privilege(name, text, text)
+has_function_privilege(oid, oid, text)
+has_function_privilege(oid, text)
+has_function_privilege(oid, text, text)
+has_function_privilege(text, text)
+has_language_privilege(name, oid, text)
+has_language_privilege(name, text, text)
+has_language_privilege(oid, oid, text)
+has_language_privilege(oid, text)
+has_language_privilege(oid, text, text)
+has_language_privilege(text, text)
+has_parameter_privilege(name, text, text)
+has_parameter_privilege(oid, text, text)
+has_parameter_privilege(text, text)
+has_schema_privilege(name, oid, text)
+has_schema_privilege(name, text, text)
+has_schema_privilege(oid, oid, text)
+has_schema_privilege(oid, text)
+has_schema_privilege(oid, text, text)
+has_schema_privilege(text, text)
+has_sequence_privilege(name, oid, text)
+has_sequence_privilege(name, text, text)
+has_sequence_privilege(oid, oid, text)
+has_sequence_privilege(oid, text)
+has_sequence_privilege(oid, text, text)
+has_sequence_privilege(text, text)
+has_server_privilege(name, oid, text)
+has_server_privilege(name, text, text)
+has_server_privilege(oid, oid, text)
+has_server_privilege(oid, text)
+has_server_privilege(oid, text, text)
+has_server_privilege(text, text)
+has_table_privilege(name, oid, text)
+has_table_privilege(name, text, text)
+has_table_privilege(oid, oid, text)
+has_table_privilege(oid, text)
+has_table_privilege(oid, text, text)
+has_table_privilege(text, text)
+has_tablespace_privilege(name, oid, text)
+has_tablespace_privilege(name, text, text)
+has_tablespace_privilege(oid, oid, text)
+has_tablespace_privilege(oid, text)
+has_tablespace_privilege(oid, text, text)
+has_tablespace_privilege(text, text)
+has_type_privilege(name, oid, text)
+has_type_privilege(name, text, text)
+has_type_privilege(oid, oid, text)
+has_type_privilege(oid, text)
+has_type_privilege(oid, text, text)
+has_type_privilege(text, text)
+hash_aclitem(aclitem)
+hash_aclitem_extended(aclitem, bigint)
+hash_array(anyarray)
+hash_array_extended(anyarray, bigint)
+hash_multirange(anymultirange)
+hash_multirange_extended(anymultirange, bigint)
+hash_numeric(numeric)
+hash_numeric_extended(numeric, bigint)
+hash_range(anyrange)
+hash_range_extended(anyrange, bigint)
+hash_record(record)
+hash_record_extended(record, bigint)
+hashbpchar(character)
+hashbpcharextended(character, bigint)
+hashchar("char")
+hashcharextended("char", bigint)
+hashenum(anyenum)
+hashenumextended(anyenum, bigint)
+hashfloat4(real)
+hashfloat4extended(real, bigint)
+hashfloat8(double precision)
+hashfloat8extended(double precision, bigint)
+hashhandler(internal)
+hashinet(inet)
+hashinetextended(inet, bigint)
+hashint2(smallint)
+hashint2extended(smallint, bigint)
+hashint4(integer)
+hashint4extended(integer, bigint)
+hashint8(bigint)
+hashint8extended(bigint, bigint)
+hashmacaddr(macaddr)
+hashmacaddr8(macaddr8)
+hashmacaddr8extended(macaddr8, bigint)
+hashmacaddrextended(macaddr, bigint)
+hashname(name)
+hashnameextended(name, bigint)
+hashoid(oid)
+hashoidextended(oid, bigint)
+hashoidvector(oidvector)
+hashoidvectorextended(oidvector, bigint)
+hashtext(text)
+hashtextextended(text, bigint)
+hashtid(tid)
+hashtidextended(tid, bigint)
+hashvarlena(internal)
+hashvarlenaextended(internal, bigint)
+heap_tableam_handler(internal)
+height(box)
+host(inet)
+hostmask(inet)
+iclikejoinsel(internal, oid, internal, smallint, internal)
+iclikesel(internal, oid, internal, integer)
+icnlikejoinsel(internal, oid, internal, smallint, internal)
+icnlikesel(internal, oid, internal, integer)
+icregexeqjoinsel(internal, oid, internal, smallint, internal)
+icregexeqsel(internal, oid, internal, integer)
+icregexnejoinsel(internal, oid, internal, smallint, internal)
+icregexnesel(internal, oid, internal, integer)
+in_range(bigint, bigint, bigint, boolean, boolean)
+in_range(date, date, interval, boolean, boolean)
+in_range(double precision, double precision, double precision, boolean, boolean)
+in_range(integer, integer, bigint, boolean, boolean)
+in_range(integer, integer, integer, boolean, boolean)
+in_range(integer, integer, smallint, boolean, boolean)
+in_range(interval, interval, interval, boolean, boolean)
+in_range(numeric, numeric, numeric, boolean, boolean)
+in_range(real, real, double precision, boolean, boolean)
+in_range(smallint, smallint, bigint, boolean, boolean)
+in_range(smallint, smallint, integer, boolean, boolean)
+in_range(smallint, smallint, smallint, boolean, boolean)
+in_range(time with time zone, time with time zone, interval, boolean, boolean)
+in_range(time without time zone, time without time zone, interval, boolean, boolean)
+in_range(timestamp with time zone, timestamp with time zone, interval, boolean, boolean)
+in_range(timestamp without time zone, timestamp without time zone, interval, boolean, boolean)
+index_am_handler_in(cstring)
+index_am_handler_out(index_am_handler)
+inet_client_addr()
+inet_client_port()
+inet_gist_compress(internal)
+inet_gist_consistent(internal, inet, smallint, oid, internal)
+inet_gist_fetch(internal)
+inet_gist_penalty(internal, internal, internal)
+inet_gist_picksplit(internal, internal)
+inet_gist_same(inet, inet, internal)
+inet_gist_union(internal, internal)
+inet_in(cstring)
+inet_merge(inet, inet)
+inet_out(inet)
+inet_recv(internal)
+inet_same_family(inet, inet)
+inet_send(inet)
+inet_server_addr()
+inet_server_port()
+inet_spg_choose(internal, internal)
+inet_spg_config(internal, internal)
+inet_spg_inner_consistent(internal, internal)
+inet_spg_leaf_consistent(internal, internal)
+inet_spg_picksplit(internal, internal)
+inetand(inet, inet)
+inetmi(inet, inet)
+inetmi_int8(inet, bigint)
+inetnot(inet)
+inetor(inet, inet)
+inetpl(inet, bigint)
+initcap(text)
+int2(bigint)
+int2(double precision)
+int2(integer)
+int2(jsonb)
+int2(numeric)
+int2(real)
+int24div(smallint, integer)
+int24eq(smallint, integer)
+int24ge(smallint, integer)
+int24gt(smallint, integer)
+int24le(smallint, integer)
+int24lt(smallint, integer)
+int24mi(smallint, integer)
+int24mul(smallint, integer)
+int24ne(smallint, integer)
+int24pl(smallint, integer)
+int28div(smallint, bigint)
+int28eq(smallint, bigint)
+int28ge(smallint, bigint)
+int28gt(smallint, bigint)
+int28le(smallint, bigint)
+int28lt(smallint, bigint)
+int28mi(smallint, bigint)
+int28mul(smallint, bigint)
+int28ne(smallint, bigint)
+int28pl(smallint, bigint)
+int2_accum(internal, smallint)
+int2_accum_inv(internal, smallint)
+int2_avg_accum(bigint[], smallint)
+int2_avg_accum_inv(bigint[], smallint)
+int2_mul_cash(smallint, money)
+int2_sum(bigint, smallint)
+int2abs(smallint)
+int2and(smallint, smallint)
+int2div(smallint, smallint)
+int2eq(smallint, smallint)
+int2ge(smallint, smallint)
+int2gt(smallint, smallint)
+int2in(cstring)
+int2int4_sum(bigint[])
+int2larger(smallint, smallint)
+int2le(smallint, smallint)
+int2lt(smallint, smallint)
+int2mi(smallint, smallint)
+int2mod(smallint, smallint)
+int2mul(smallint, smallint)
+int2ne(smallint, smallint)
+int2not(smallint)
+int2or(smallint, smallint)
+int2out(smallint)
+int2pl(smallint, smallint)
+int2recv(internal)
+int2send(smallint)
+int2shl(smallint, integer)
+int2shr(smallint, integer)
+int2smaller(smallint, smallint)
+int2um(smallint)
+int2up(smallint)
+int2vectorin(cstring)
+int2vectorout(int2vector)
+int2vectorrecv(internal)
+int2vectorsend(int2vector)
+int2xor(smallint, smallint)
+int4("char")
+int4(bigint)
+int4(bit)
+int4(boolean)
+int4(double precision)
+int4(jsonb)
+int4(numeric)
+int4(real)
+int4(smallint)
+int42div(integer, smallint)
+int42eq(integer, smallint)
+int42ge(integer, smallint)
+int42gt(integer, smallint)
+int42le(integer, smallint)
+int42lt(integer, smallint)
+int42mi(integer, smallint)
+int42mul(integer, smallint)
+int42ne(integer, smallint)
+int42pl(integer, smallint)
+int48div(integer, bigint)
+int48eq(integer, bigint)
+int48ge(integer, bigint)
+int48gt(integer, bigint)
+int48le(integer, bigint)
+int48lt(integer, bigint)
+int48mi(integer, bigint)
+int48mul(integer, bigint)
+int48ne(integer, bigint)
+int48pl(integer, bigint)
+int4_accum(internal, integer)
+int4_accum_inv(internal, integer)
+int4_avg_accum(bigint[], integer)
+int4_avg_accum_inv(bigint[], integer)
+int4_avg_combine(bigint[], bigint[])
+int4_mul_cash(integer, money)
+int4_sum(bigint, integer)
+int4abs(integer)
+int4and(integer, integer)
+int4div(integer, integer)
+int4eq(integer, integer)
+int4ge(integer, integer)
+int4gt(integer, integer)
+int4in(cstring)
+int4inc(integer)
+int4larger(integer, integer)
+int4le(integer, integer)
+int4lt(integer, integer)
+int4mi(integer, integer)
+int4mod(integer, integer)
+int4mul(integer, integer)
+int4multirange()
+int4multirange(int4range)
+int4multirange(int4range[]) variadic
+int4ne(integer, integer)
+int4not(integer)
+int4or(integer, integer)
+int4out(integer)
+int4pl(integer, integer)
+int4range(integer, integer)
+int4range(integer, integer, text)
+int4range_canonical(int4range)
+int4range_subdiff(integer, integer)
+int4recv(internal)
+int4send(integer)
+int4shl(integer, integer)
+int4shr(integer, integer)
+int4smaller(integer, integer)
+int4um(integer)
+int4up(integer)
+int4xor(integer, integer)
+int8(bit)
+int8(double precision)
+int8(integer)
+int8(jsonb)
+int8(numeric)
+int8(oid)
+int8(real)
+int8(smallint)
+int82div(bigint, smallint)
+int82eq(bigint, smallint)
+int82ge(bigint, smallint)
+int82gt(bigint, smallint)
+int82le(bigint, smallint)
+int82lt(bigint, smallint)
+int82mi(bigint, smallint)
+int82mul(bigint, smallint)
+int82ne(bigint, smallint)
+int82pl(bigint, smallint)
+int84div(bigint, integer)
+int84eq(bigint, integer)
+int84ge(bigint, integer)
+int84gt(bigint, integer)
+int84le(bigint, integer)
+int84lt(bigint, integer)
+int84mi(bigint, integer)
+int84mul(bigint, integer)
+int84ne(bigint, integer)
+int84pl(bigint, integer)
+int8_accum(internal, bigint)
+int8_accum_inv(internal, bigint)
+int8_avg(bigint[])
+int8_avg_accum(internal, bigint)
+int8_avg_accum_inv(internal, bigint)
+int8_avg_combine(internal, internal)
+int8_avg_deserialize(bytea, internal)
+int8_avg_serialize(internal)
+int8_mul_cash(bigint, money)
+int8_sum(numeric, bigint)
+int8abs(bigint)
+int8and(bigint, bigint)
+int8dec(bigint)
+int8dec_any(bigint, "any")
+int8div(bigint, bigint)
+int8eq(bigint, bigint)
+int8ge(bigint, bigint)
+int8gt(bigint, bigint)
+int8in(cstring)
+int8inc(bigint)
+int8inc_any(bigint, "any")
+int8inc_float8_float8(bigint, double precision, double precision)
+int8inc_support(internal)
+int8larger(bigint, bigint)
+int8le(bigint, bigint)
+int8lt(bigint, bigint)
+int8mi(bigint, bigint)
+int8mod(bigint, bigint)
+int8mul(bigint, bigint)
+int8multirange()
+int8multirange(int8range)
+int8multirange(int8range[]) variadic
+int8ne(bigint, bigint)
+int8not(bigint)
+int8or(bigint, bigint)
+int8out(bigint)
+int8pl(bigint, bigint)
+int8pl_inet(bigint, inet)
+int8range(bigint, bigint)
+int8range(bigint, bigint, text)
+int8range_canonical(int8range)
+int8range_subdiff(bigint, bigint)
+int8recv(internal)
+int8send(bigint)
+int8shl(bigint, integer)
+int8shr(bigint, integer)
+int8smaller(bigint, bigint)
+int8um(bigint)
+int8up(bigint)
+int8xor(bigint, bigint)
+integer_pl_date(integer, date)
+inter_lb(line, box)
+inter_sb(lseg, box)
+inter_sl(lseg, line)
+internal_in(cstring)
+internal_out(internal)
+interval(interval, integer)
+interval(time without time zone)
+interval_accum(interval[], interval)
+interval_accum_inv(interval[], interval)
+interval_avg(interval[])
+interval_cmp(interval, interval)
+interval_combine(interval[], interval[])
+interval_div(interval, double precision)
+interval_eq(interval, interval)
+interval_ge(interval, interval)
+interval_gt(interval, interval)
+interval_hash(interval)
+interval_hash_extended(interval, bigint)
+interval_in(cstring, oid, integer)
+interval_larger(interval, interval)
+interval_le(interval, interval)
+interval_lt(interval, interval)
+interval_mi(interval, interval)
+interval_mul(interval, double precision)
+interval_ne(interval, interval)
+interval_out(interval)
+interval_pl(interval, interval)
+interval_pl_date(interval, date)
+interval_pl_time(interval, time without time zone)
+interval_pl_timestamp(interval, timestamp without time zone)
+interval_pl_timestamptz(interval, timestamp with time zone)
+interval_pl_timetz(interval, time with time zone)
+interval_recv(internal, oid, integer)
+interval_send(interval)
+interval_smaller(interval, interval)
+interval_support(internal)
+interval_um(interval)
+intervaltypmodin(cstring[])
+intervaltypmodout(integer)
+is_normalized(text, text) defaults=1
+isclosed(path)
+isempty(anymultirange)
+isempty(anyrange)
+isfinite(date)
+isfinite(interval)
+isfinite(timestamp with time zone)
+isfinite(timestamp without time zone)
+ishorizontal(line)
+ishorizontal(lseg)
+ishorizontal(point, point)
+iso8859_1_to_utf8(integer, integer, cstring, internal, integer, boolean)
+iso8859_to_utf8(integer, integer, cstring, internal, integer, boolean)
+iso_to_koi8r(integer, integer, cstring, internal, integer, boolean)
+iso_to_mic(integer, integer, cstring, internal, integer, boolean)
+iso_to_win1251(integer, integer, cstring, internal, integer, boolean)
+iso_to_win866(integer, integer, cstring, internal, integer, boolean)
+isopen(path)
+isparallel(line, line)
+isparallel(lseg, lseg)
+isperp(line, line)
+isperp(lseg, lseg)
+isvertical(line)
+isvertical(lseg)
+isvertical(point, point)
+johab_to_utf8(integer, integer, cstring, internal, integer, boolean)
+json_agg(anyelement)
+json_agg_finalfn(internal)
+json_agg_transfn(internal, anyelement)
+json_array_element(json, integer)
+json_array_element_text(json, integer)
+json_array_elements(json)
+json_array_elements_text(json)
+json_array_length(json)
+json_build_array()
+json_build_array("any") variadic
+json_build_object()
+json_build_object("any") variadic
+json_each(json)
+json_each_text(json)
+json_extract_path(json, text[]) variadic
+json_extract_path_text(json, text[]) variadic
+json_in(cstring)
+json_object(text[])
+json_object(text[], text[])
+json_object_agg("any", "any")
+json_object_agg_finalfn(internal)
+json_object_agg_transfn(internal, "any", "any")
+json_object_field(json, text)
+json_object_field_text(json, text)
+json_object_keys(json)
+json_out(json)
+json_populate_record(anyelement, json, boolean) defaults=1
+json_populate_recordset(anyelement, json, boolean) defaults=1
+json_recv(internal)
+json_send(json)
+json_strip_nulls(json)
+json_to_record(json)
+json_to_recordset(json)
+json_to_tsvector(json, jsonb)
+json_to_tsvector(regconfig, json, jsonb)
+json_typeof(json)
+jsonb_agg(anyelement)
+jsonb_agg_finalfn(internal)
+jsonb_agg_transfn(internal, anyelement)
+jsonb_array_element(jsonb, integer)
+jsonb_array_element_text(jsonb, integer)
+jsonb_array_elements(jsonb)
+jsonb_array_elements_text(jsonb)
+jsonb_array_length(jsonb)
+jsonb_build_array()
+jsonb_build_array("any") variadic
+jsonb_build_object()
+jsonb_build_object("any") variadic
+jsonb_cmp(jsonb, jsonb)
+jsonb_concat(jsonb, jsonb)
+jsonb_contained(jsonb, jsonb)
+jsonb_contains(jsonb, jsonb)
+jsonb_delete(jsonb, integer)
+jsonb_delete(jsonb, text)
+jsonb_delete(jsonb, text[]) variadic
+jsonb_delete_path(jsonb, text[])
+jsonb_each(jsonb)
+jsonb_each_text(jsonb)
+jsonb_eq(jsonb, jsonb)
+jsonb_exists(jsonb, text)
+jsonb_exists_all(jsonb, text[])
+jsonb_exists_any(jsonb, text[])
+jsonb_extract_path(jsonb, text[]) variadic
+jsonb_extract_path_text(jsonb, text[]) variadic
+jsonb_ge(jsonb, jsonb)
+jsonb_gt(jsonb, jsonb)
+jsonb_hash(jsonb)
+jsonb_hash_extended(jsonb, bigint)
+jsonb_in(cstring)
+jsonb_insert(jsonb, text[], jsonb, boolean) defaults=1
+jsonb_le(jsonb, jsonb)
+jsonb_lt(jsonb, jsonb)
+jsonb_ne(jsonb, jsonb)
+jsonb_object(text[])
+jsonb_object(text[], text[])
+jsonb_object_agg("any", "any")
+jsonb_object_agg_finalfn(internal)
+jsonb_object_agg_transfn(internal, "any", "any")
+jsonb_object_field(jsonb, text)
+jsonb_object_field_text(jsonb, text)
+jsonb_object_keys(jsonb)
+jsonb_out(jsonb)
+jsonb_path_exists(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_exists_opr(jsonb, jsonpath)
+jsonb_path_exists_tz(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_match(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_match_opr(jsonb, jsonpath)
+jsonb_path_match_tz(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query_array(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query_array_tz(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query_first(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query_first_tz(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_path_query_tz(jsonb, jsonpath, jsonb, boolean) defaults=2
+jsonb_populate_record(anyelement, jsonb)
+jsonb_populate_recordset(anyelement, jsonb)
+jsonb_pretty(jsonb)
+jsonb_recv(internal)
+jsonb_send(jsonb)
+jsonb_set(jsonb, text[], jsonb, boolean) defaults=1
+jsonb_set_lax(jsonb, text[], jsonb, boolean, text) defaults=2
+jsonb_strip_nulls(jsonb)
+jsonb_subscript_handler(internal)
+jsonb_to_record(jsonb)
+jsonb_to_recordset(jsonb)
+jsonb_to_tsvector(jsonb, jsonb)
+jsonb_to_tsvector(regconfig, jsonb, jsonb)
+jsonb_typeof(jsonb)
+jsonpath_in(cstring)
+jsonpath_out(jsonpath)
+jsonpath_recv(internal)
+jsonpath_send(jsonpath)
+justify_days(interval)
+justify_hours(interval)
+justify_interval(interval)
+koi8r_to_iso(integer, integer, cstring, internal, integer, boolean)
+koi8r_to_mic(integer, integer, cstring, internal, integer, boolean)
+koi8r_to_utf8(integer, integer, cstring, internal, integer, boolean)
+koi8r_to_win1251(integer, integer, cstring, internal, integer, boolean)
+koi8r_to_win866(integer, integer, cstring, internal, integer, boolean)
+koi8u_to_utf8(integer, integer, cstring, internal, integer, boolean)
+lag(anycompatible, integer, anycompatible)
+lag(anyelement)
+lag(anyelement, integer)
+language_handler_in(cstring)
+language_handler_out(language_handler)
+last_value(anyelement)
+lastval()
+latin1_to_mic(integer, integer, cstring, internal, integer, boolean)
+latin2_to_mic(integer, integer, cstring, internal, integer, boolean)
+latin2_to_win1250(integer, integer, cstring, internal, integer, boolean)
+latin3_to_mic(integer, integer, cstring, internal, integer, boolean)
+latin4_to_mic(integer, integer, cstring, internal, integer, boolean)
+lcm(bigint, bigint)
+lcm(integer, integer)
+lcm(numeric, numeric)
+lead(anycompatible, integer, anycompatible)
+lead(anyelement)
+lead(anyelement, integer)
+left(text, integer)
+length(bit)
+length(bytea)
+length(bytea, name)
+length(character)
+length(lseg)
+length(path)
+length(text)
+length(tsvector)
+like(bytea, bytea)
+like(name, text)
+like(text, text)
+like_escape(bytea, bytea)
+like_escape(text, text)
+likejoinsel(internal, oid, internal, smallint, internal)
+likesel(internal, oid, internal, integer)
+line(point, point)
+line_distance(line, line)
+line_eq(line, line)
+line_horizontal(line)
+line_in(cstring)
+line_interpt(line, line)
+line_intersect(line, line)
+line_out(line)
+line_parallel(line, line)
+line_perp(line, line)
+line_recv(internal)
+line_send(line)
+line_vertical(line)
+ln(double precision)
+ln(numeric)
+lo_close(integer)
+lo_creat(integer)
+lo_create(oid)
+lo_export(oid, text)
+lo_from_bytea(oid, bytea)
+lo_get(oid)
+lo_get(oid, bigint, integer)
+lo_import(text)
+lo_import(text, oid)
+lo_lseek(integer, integer, integer)
+lo_lseek64(integer, bigint, integer)
+lo_open(oid, integer)
+lo_put(oid, bigint, bytea)
+lo_tell(integer)
+lo_tell64(integer)
+lo_truncate(integer, integer)
+lo_truncate64(integer, bigint)
+lo_unlink(oid)
+log(double precision)
+log(numeric)
+log(numeric, numeric)
+log10(double precision)
+log10(numeric)
+loread(integer, integer)
+lower(anymultirange)
+lower(anyrange)
+lower(text)
+lower_inc(anymultirange)
+lower_inc(anyrange)
+lower_inf(anymultirange)
+lower_inf(anyrange)
+lowrite(integer, bytea)
+lpad(text, integer)
+lpad(text, integer, text)
+lseg(box)
+lseg(point, point)
+lseg_center(lseg)
+lseg_distance(lseg, lseg)
+lseg_eq(lseg, lseg)
+lseg_ge(lseg, lseg)
+lseg_gt(lseg, lseg)
+lseg_horizontal(lseg)
+lseg_in(cstring)
+lseg_interpt(lseg, lseg)
+lseg_intersect(lseg, lseg)
+lseg_le(lseg, lseg)
+lseg_length(lseg)
+lseg_lt(lseg, lseg)
+lseg_ne(lseg, lseg)
+lseg_out(lseg)
+lseg_parallel(lseg, lseg)
+lseg_perp(lseg, lseg)
+lseg_recv(internal)
+lseg_send(lseg)
+lseg_vertical(lseg)
+ltrim(bytea, bytea)
+ltrim(text)
+ltrim(text, text)
+macaddr(macaddr8)
+macaddr8(macaddr)
+macaddr8_and(macaddr8, macaddr8)
+macaddr8_cmp(macaddr8, macaddr8)
+macaddr8_eq(macaddr8, macaddr8)
+macaddr8_ge(macaddr8, macaddr8)
+macaddr8_gt(macaddr8, macaddr8)
+macaddr8_in(cstring)
+macaddr8_le(macaddr8, macaddr8)
+macaddr8_lt(macaddr8, macaddr8)
+macaddr8_ne(macaddr8, macaddr8)
+macaddr8_not(macaddr8)
+macaddr8_or(macaddr8, macaddr8)
+macaddr8_out(macaddr8)
+macaddr8_recv(internal)
+macaddr8_send(macaddr8)
+macaddr8_set7bit(macaddr8)
+macaddr_and(macaddr, macaddr)
+macaddr_cmp(macaddr, macaddr)
+macaddr_eq(macaddr, macaddr)
+macaddr_ge(macaddr, macaddr)
+macaddr_gt(macaddr, macaddr)
+macaddr_in(cstring)
+macaddr_le(macaddr, macaddr)
+macaddr_lt(macaddr, macaddr)
+macaddr_ne(macaddr, macaddr)
+macaddr_not(macaddr)
+macaddr_or(macaddr, macaddr)
+macaddr_out(macaddr)
+macaddr_recv(internal)
+macaddr_send(macaddr)
+macaddr_sortsupport(internal)
+make_date(integer, integer, integer)
+make_interval(integer, integer, integer, integer, integer, integer, double precision) defaults=7
+make_time(integer, integer, double precision)
+make_timestamp(integer, integer, integer, integer, integer, double precision)
+make_timestamptz(integer, integer, integer, integer, integer, double precision)
+make_timestamptz(integer, integer, integer, integer, integer, double precision, text)
+makeaclitem(oid, oid, text, boolean)
+masklen(inet)
+matchingjoinsel(internal, oid, internal, smallint, internal)
+matchingsel(internal, oid, internal, integer)
+max(anyarray)
+max(anyenum)
+max(bigint)
+max(character)
+max(date)
+max(double precision)
+max(inet)
+max(integer)
+max(interval)
+max(money)
+max(numeric)
+max(oid)
+max(pg_lsn)
+max(real)
+max(smallint)
+max(text)
+max(tid)
+max(time with time zone)
+max(time without time zone)
+max(timestamp with time zone)
+max(timestamp without time zone)
+max(xid8)
+md5(bytea)
+md5(text)
+mic_to_big5(integer, integer, cstring, internal, integer, boolean)
+mic_to_euc_cn(integer, integer, cstring, internal, integer, boolean)
+mic_to_euc_jp(integer, integer, cstring, internal, integer, boolean)
+mic_to_euc_kr(integer, integer, cstring, internal, integer, boolean)
+mic_to_euc_tw(integer, integer, cstring, internal, integer, boolean)
+mic_to_iso(integer, integer, cstring, internal, integer, boolean)
+mic_to_koi8r(integer, integer, cstring, internal, integer, boolean)
+mic_to_latin1(integer, integer, cstring, internal, integer, boolean)
+mic_to_latin2(integer, integer, cstring, internal, integer, boolean)
+mic_to_latin3(integer, integer, cstring, internal, integer, boolean)
+mic_to_latin4(integer, integer, cstring, internal, integer, boolean)
+mic_to_sjis(integer, integer, cstring, internal, integer, boolean)
+mic_to_win1250(integer, integer, cstring, internal, integer, boolean)
+mic_to_win1251(integer, integer, cstring, internal, integer, boolean)
+mic_to_win866(integer, integer, cstring, internal, integer, boolean)
+min(anyarray)
+min(anyenum)
+min(bigint)
+min(character)
+min(date)
+min(double precision)
+min(inet)
+min(integer)
+min(interval)
+min(money)
+min(numeric)
+min(oid)
+min(pg_lsn)
+min(real)
+min(smallint)
+min(text)
+min(tid)
+min(time with time zone)
+min(time without time zone)
+min(timestamp with time zone)
+min(timestamp without time zone)
+min(xid8)
+min_scale(numeric)
+mod(bigint, bigint)
+mod(integer, integer)
+mod(numeric, numeric)
+mod(smallint, smallint)
+mode(anyelement)
+mode_final(internal, anyelement)
+money(bigint)
+money(integer)
+money(numeric)
+mul_d_interval(double precision, interval)
+multirange(anyrange)
+multirange_adjacent_multirange(anymultirange, anymultirange)
+multirange_adjacent_range(anymultirange, anyrange)
+multirange_after_multirange(anymultirange, anymultirange)
+multirange_after_range(anymultirange, anyrange)
+multirange_agg_finalfn(internal, anymultirange)
+multirange_agg_transfn(internal, anymultirange)
+multirange_before_multirange(anymultirange, anymultirange)
+multirange_before_range(anymultirange, anyrange)
+multirange_cmp(anymultirange, anymultirange)
+multirange_contained_by_multirange(anymultirange, anymultirange)
+multirange_contained_by_range(anymultirange, anyrange)
+multirange_contains_elem(anymultirange, anyelement)
+multirange_contains_multirange(anymultirange, anymultirange)
+multirange_contains_range(anymultirange, anyrange)
+multirange_eq(anymultirange, anymultirange)
+multirange_ge(anymultirange, anymultirange)
+multirange_gist_compress(internal)
+multirange_gist_consistent(internal, anymultirange, smallint, oid, internal)
+multirange_gt(anymultirange, anymultirange)
+multirange_in(cstring, oid, integer)
+multirange_intersect(anymultirange, anymultirange)
+multirange_intersect_agg_transfn(anymultirange, anymultirange)
+multirange_le(anymultirange, anymultirange)
+multirange_lt(anymultirange, anymultirange)
+multirange_minus(anymultirange, anymultirange)
+multirange_ne(anymultirange, anymultirange)
+multirange_out(anymultirange)
+multirange_overlaps_multirange(anymultirange, anymultirange)
+multirange_overlaps_range(anymultirange, anyrange)
+multirange_overleft_multirange(anymultirange, anymultirange)
+multirange_overleft_range(anymultirange, anyrange)
+multirange_overright_multirange(anymultirange, anymultirange)
+multirange_overright_range(anymultirange, anyrange)
+multirange_recv(internal, oid, integer)
+multirange_send(anymultirange)
+multirange_typanalyze(internal)
+multirange_union(anymultirange, anymultirange)
+multirangesel(internal, oid, internal, integer)
+mxid_age(xid)
+name(character)
+name(character varying)
+name(text)
+nameconcatoid(name, oid)
+nameeq(name, name)
+nameeqtext(name, text)
+namege(name, name)
+namegetext(name, text)
+namegt(name, name)
+namegttext(name, text)
+nameiclike(name, text)
+nameicnlike(name, text)
+nameicregexeq(name, text)
+nameicregexne(name, text)
+namein(cstring)
+namele(name, name)
+nameletext(name, text)
+namelike(name, text)
+namelt(name, name)
+namelttext(name, text)
+namene(name, name)
+namenetext(name, text)
+namenlike(name, text)
+nameout(name)
+namerecv(internal)
+nameregexeq(name, text)
+nameregexne(name, text)
+namesend(name)
+neqjoinsel(internal, oid, internal, smallint, internal)
+neqsel(internal, oid, internal, integer)
+netmask(inet)
+network(inet)
+network_cmp(inet, inet)
+network_eq(inet, inet)
+network_ge(inet, inet)
+network_gt(inet, inet)
+network_larger(inet, inet)
+network_le(inet, inet)
+network_lt(inet, inet)
+network_ne(inet, inet)
+network_overlap(inet, inet)
+network_smaller(inet, inet)
+network_sortsupport(internal)
+network_sub(inet, inet)
+network_subeq(inet, inet)
+network_subset_support(internal)
+network_sup(inet, inet)
+network_supeq(inet, inet)
+networkjoinsel(internal, oid, internal, smallint, internal)
+networksel(internal, oid, internal, integer)
+nextval(regclass)
+nlikejoinsel(internal, oid, internal, smallint, internal)
+nlikesel(internal, oid, internal, integer)
+normalize(text, text) defaults=1
+notlike(bytea, bytea)
+notlike(name, text)
+notlike(text, text)
+now()
+npoints(path)
+npoints(polygon)
+nth_value(anyelement, integer)
+ntile(integer)
+num_nonnulls("any") variadic
+num_nulls("any") variadic
+numeric(bigint)
+numeric(double precision)
+numeric(integer)
+numeric(jsonb)
+numeric(money)
+numeric(numeric, integer)
+numeric(real)
+numeric(smallint)
+numeric_abs(numeric)
+numeric_accum(internal, numeric)
+numeric_accum_inv(internal, numeric)
+numeric_add(numeric, numeric)
+numeric_avg(internal)
+numeric_avg_accum(internal, numeric)
+numeric_avg_combine(internal, internal)
+numeric_avg_deserialize(bytea, internal)
+numeric_avg_serialize(internal)
+numeric_cmp(numeric, numeric)
+numeric_combine(internal, internal)
+numeric_deserialize(bytea, internal)
+numeric_div(numeric, numeric)
+numeric_div_trunc(numeric, numeric)
+numeric_eq(numeric, numeric)
+numeric_exp(numeric)
+numeric_ge(numeric, numeric)
+numeric_gt(numeric, numeric)
+numeric_in(cstring, oid, integer)
+numeric_inc(numeric)
+numeric_larger(numeric, numeric)
+numeric_le(numeric, numeric)
+numeric_ln(numeric)
+numeric_log(numeric, numeric)
+numeric_lt(numeric, numeric)
+numeric_mod(numeric, numeric)
+numeric_mul(numeric, numeric)
+numeric_ne(numeric, numeric)
+numeric_out(numeric)
+numeric_pl_pg_lsn(numeric, pg_lsn)
+numeric_poly_avg(internal)
+numeric_poly_combine(internal, internal)
+numeric_poly_deserialize(bytea, internal)
+numeric_poly_serialize(internal)
+numeric_poly_stddev_pop(internal)
+numeric_poly_stddev_samp(internal)
+numeric_poly_sum(internal)
+numeric_poly_var_pop(internal)
+numeric_poly_var_samp(internal)
+numeric_power(numeric, numeric)
+numeric_recv(internal, oid, integer)
+numeric_send(numeric)
+numeric_serialize(internal)
+numeric_smaller(numeric, numeric)
+numeric_sortsupport(internal)
+numeric_sqrt(numeric)
+numeric_stddev_pop(internal)
+numeric_stddev_samp(internal)
+numeric_sub(numeric, numeric)
+numeric_sum(internal)
+numeric_support(internal)
+numeric_uminus(numeric)
+numeric_uplus(numeric)
+numeric_var_pop(internal)
+numeric_var_samp(internal)
+numerictypmodin(cstring[])
+numerictypmodout(integer)
+nummultirange()
+nummultirange(numrange)
+nummultirange(numrange[]) variadic
+numnode(tsquery)
+numrange(numeric, numeric)
+numrange(numeric, numeric, text)
+numrange_subdiff(numeric, numeric)
+obj_description(oid)
+obj_description(oid, name)
+octet_length(bit)
+octet_length(bytea)
+octet_length(character)
+octet_length(text)
+oid(bigint)
+oideq(oid, oid)
+oidge(oid, oid)
+oidgt(oid, oid)
+oidin(cstring)
+oidlarger(oid, oid)
+oidle(oid, oid)
+oidlt(oid, oid)
+oidne(oid, oid)
+oidout(oid)
+oidrecv(internal)
+oidsend(oid)
+oidsmaller(oid, oid)
+oidvectoreq(oidvector, oidvector)
+oidvectorge(oidvector, oidvector)
+oidvectorgt(oidvector, oidvector)
+oidvectorin(cstring)
+oidvectorle(oidvector, oidvector)
+oidvectorlt(oidvector, oidvector)
+oidvectorne(oidvector, oidvector)
+oidvectorout(oidvector)
+oidvectorrecv(internal)
+oidvectorsend(oidvector)
+oidvectortypes(oidvector)
+on_pb(point, box)
+on_pl(point, line)
+on_ppath(point, path)
+on_ps(point, lseg)
+on_sb(lseg, box)
+on_sl(lseg, line)
+ordered_set_transition(internal, "any")
+ordered_set_transition_multi(internal, "any") variadic
+overlaps(time with time zone, time with time zone, time with time zone, time with time zone)
+overlaps(time without time zone, interval, time without time zone, interval)
+overlaps(time without time zone, interval, time without time zone, time without time zone)
+overlaps(time without time zone, time without time zone, time without time zone, interval)
+overlaps(time without time zone, time without time zone, time without time zone, time without time zone)
+overlaps(timestamp with time zone, interval, timestamp with time zone, interval)
+overlaps(timestamp with time zone, interval, timestamp with time zone, timestamp with time zone)
+overlaps(timestamp with time zone, timestamp with time zone, timestamp with time zone, interval)
+overlaps(timestamp with time zone, timestamp with time zone, timestamp with time zone, timestamp with time zone)
+overlaps(timestamp without time zone, interval, timestamp without time zone, interval)
+overlaps(timestamp without time zone, interval, timestamp without time zone, timestamp without time zone)
+overlaps(timestamp without time zone, timestamp without time zone, timestamp without time zone, interval)
+overlaps(timestamp without time zone, timestamp without time zone, timestamp without time zone, timestamp without time zone)
+overlay(bit, bit, integer)
+overlay(bit, bit, integer, integer)
+overlay(bytea, bytea, integer)
+overlay(bytea, bytea, integer, integer)
+overlay(text, text, integer)
+overlay(text, text, integer, integer)
+parse_ident(text, boolean) defaults=1
+path(polygon)
+path_add(path, path)
+path_add_pt(path, point)
+path_contain_pt(path, point)
+path_distance(path, path)
+path_div_pt(path, point)
+path_in(cstring)
+path_inter(path, path)
+path_length(path)
+path_mul_pt(path, point)
+path_n_eq(path, path)
+path_n_ge(path, path)
+path_n_gt(path, path)
+path_n_le(path, path)
+path_n_lt(path, path)
+path_npoints(path)
+path_out(path)
+path_recv(internal)
+path_send(path)
+path_sub_pt(path, point)
+pclose(path)
+percent_rank()
+percent_rank("any") variadic
+percent_rank_final(internal, "any") variadic
+percentile_cont(double precision, double precision)
+percentile_cont(double precision, interval)
+percentile_cont(double precision[], double precision)
+percentile_cont(double precision[], interval)
+percentile_cont_float8_final(internal, double precision)
+percentile_cont_float8_multi_final(internal, double precision[])
+percentile_cont_interval_final(internal, double precision)
+percentile_cont_interval_multi_final(internal, double precision[])
+percentile_disc(double precision, anyelement)
+percentile_disc(double precision[], anyelement)
+percentile_disc_final(internal, double precision, anyelement)
+percentile_disc_multi_final(internal, double precision[], anyelement)
+pg_advisory_lock(bigint)
+pg_advisory_lock(integer, integer)
+pg_advisory_lock_shared(bigint)
+pg_advisory_lock_shared(integer, integer)
+pg_advisory_unlock(bigint)
+pg_advisory_unlock(integer, integer)
+pg_advisory_unlock_all()
+pg_advisory_unlock_shared(bigint)
+pg_advisory_unlock_shared(integer, integer)
+pg_advisory_xact_lock(bigint)
+pg_advisory_xact_lock(integer, integer)
+pg_advisory_xact_lock_shared(bigint)
+pg_advisory_xact_lock_shared(integer, integer)
+pg_available_extension_versions()
+pg_available_extensions()
+pg_backend_pid()
+pg_backup_start(text, boolean) defaults=1
+pg_backup_stop(boolean) defaults=1
+pg_blocking_pids(integer)
+pg_cancel_backend(integer)
+pg_char_to_encoding(name)
+pg_client_encoding()
+pg_collation_actual_version(oid)
+pg_collation_for("any")
+pg_collation_is_visible(oid)
+pg_column_compression("any")
+pg_column_is_updatable(regclass, smallint, boolean)
+pg_column_size("any")
+pg_conf_load_time()
+pg_config()
+pg_control_checkpoint()
+pg_control_init()
+pg_control_recovery()
+pg_control_system()
+pg_conversion_is_visible(oid)
+pg_copy_logical_replication_slot(name, name)
+pg_copy_logical_replication_slot(name, name, boolean)
+pg_copy_logical_replication_slot(name, name, boolean, name)
+pg_copy_physical_replication_slot(name, name)
+pg_copy_physical_replication_slot(name, name, boolean)
+pg_create_logical_replication_slot(name, name, boolean, boolean) defaults=2
+pg_create_physical_replication_slot(name, boolean, boolean) defaults=2
+pg_create_restore_point(text)
+pg_current_logfile()
+pg_current_logfile(text)
+pg_current_snapshot()
+pg_current_wal_flush_lsn()
+pg_current_wal_insert_lsn()
+pg_current_wal_lsn()
+pg_current_xact_id()
+pg_current_xact_id_if_assigned()
+pg_cursor()
+pg_database_collation_actual_version(oid)
+pg_database_size(name)
+pg_database_size(oid)
+pg_ddl_command_in(cstring)
+pg_ddl_command_out(pg_ddl_command)
+pg_ddl_command_recv(internal)
+pg_ddl_command_send(pg_ddl_command)
+pg_dependencies_in(cstring)
+pg_dependencies_out(pg_dependencies)
+pg_dependencies_recv(internal)
+pg_dependencies_send(pg_dependencies)
+pg_describe_object(oid, oid, integer)
+pg_drop_replication_slot(name)
+pg_encoding_max_length(integer)
+pg_encoding_to_char(integer)
+pg_event_trigger_ddl_commands()
+pg_event_trigger_dropped_objects()
+pg_event_trigger_table_rewrite_oid()
+pg_event_trigger_table_rewrite_reason()
+pg_export_snapshot()
+pg_extension_config_dump(regclass, text)
+pg_extension_update_paths(name)
+pg_filenode_relation(oid, oid)
+pg_function_is_visible(oid)
+pg_get_backend_memory_contexts()
+pg_get_catalog_foreign_keys()
+pg_get_constraintdef(oid)
+pg_get_constraintdef(oid, boolean)
+pg_get_expr(pg_node_tree, oid)
+pg_get_expr(pg_node_tree, oid, boolean)
+pg_get_function_arg_default(oid, integer)
+pg_get_function_arguments(oid)
+pg_get_function_identity_arguments(oid)
+pg_get_function_result(oid)
+pg_get_function_sqlbody(oid)
+pg_get_functiondef(oid)
+pg_get_indexdef(oid)
+pg_get_indexdef(oid, integer, boolean)
+pg_get_keywords()
+pg_get_multixact_members(xid)
+pg_get_object_address(text, text[], text[])
+pg_get_partition_constraintdef(oid)
+pg_get_partkeydef(oid)
+pg_get_publication_tables(text)
+pg_get_replica_identity_index(regclass)
+pg_get_replication_slots()
+pg_get_ruledef(oid)
+pg_get_ruledef(oid, boolean)
+pg_get_serial_sequence(text, text)
+pg_get_shmem_allocations()
+pg_get_statisticsobjdef(oid)
+pg_get_statisticsobjdef_columns(oid)
+pg_get_statisticsobjdef_expressions(oid)
+pg_get_triggerdef(oid)
+pg_get_triggerdef(oid, boolean)
+pg_get_userbyid(oid)
+pg_get_viewdef(oid)
+pg_get_viewdef(oid, boolean)
+pg_get_viewdef(oid, integer)
+pg_get_viewdef(text)
+pg_get_viewdef(text, boolean)
+pg_get_wal_replay_pause_state()
+pg_get_wal_resource_managers()
+pg_has_role(name, name, text)
+pg_has_role(name, oid, text)
+pg_has_role(name, text)
+pg_has_role(oid, name, text)
+pg_has_role(oid, oid, text)
+pg_has_role(oid, text)
+pg_hba_file_rules()
+pg_ident_file_mappings()
+pg_identify_object(oid, oid, integer)
+pg_identify_object_as_address(oid, oid, integer)
+pg_import_system_collations(regnamespace)
+pg_index_column_has_property(regclass, integer, text)
+pg_index_has_property(regclass, text)
+pg_indexam_has_property(oid, text)
+pg_indexam_progress_phasename(oid, bigint)
+pg_indexes_size(regclass)
+pg_is_in_recovery()
+pg_is_other_temp_schema(oid)
+pg_is_wal_replay_paused()
+pg_isolation_test_session_is_blocked(integer, integer[])
+pg_jit_available()
+pg_last_committed_xact()
+pg_last_wal_receive_lsn()
+pg_last_wal_replay_lsn()
+pg_last_xact_replay_timestamp()
+pg_listening_channels()
+pg_lock_status()
+pg_log_backend_memory_contexts(integer)
+pg_logical_emit_message(boolean, text, bytea)
+pg_logical_emit_message(boolean, text, text)
+pg_logical_slot_get_binary_changes(name, pg_lsn, integer, text[]) defaults=1 variadic
+pg_logical_slot_get_changes(name, pg_lsn, integer, text[]) defaults=1 variadic
+pg_logical_slot_peek_binary_changes(name, pg_lsn, integer, text[]) defaults=1 variadic
+pg_logical_slot_peek_changes(name, pg_lsn, integer, text[]) defaults=1 variadic
+pg_ls_archive_statusdir()
+pg_ls_dir(text)
+pg_ls_dir(text, boolean, boolean)
+pg_ls_logdir()
+pg_ls_logicalmapdir()
+pg_ls_logicalsnapdir()
+pg_ls_replslotdir(text)
+pg_ls_tmpdir()
+pg_ls_tmpdir(oid)
+pg_ls_waldir()
+pg_lsn(numeric)
+pg_lsn_cmp(pg_lsn, pg_lsn)
+pg_lsn_eq(pg_lsn, pg_lsn)
+pg_lsn_ge(pg_lsn, pg_lsn)
+pg_lsn_gt(pg_lsn, pg_lsn)
+pg_lsn_hash(pg_lsn)
+pg_lsn_hash_extended(pg_lsn, bigint)
+pg_lsn_in(cstring)
+pg_lsn_larger(pg_lsn, pg_lsn)
+pg_lsn_le(pg_lsn, pg_lsn)
+pg_lsn_lt(pg_lsn, pg_lsn)
+pg_lsn_mi(pg_lsn, pg_lsn)
+pg_lsn_mii(pg_lsn, numeric)
+pg_lsn_ne(pg_lsn, pg_lsn)
+pg_lsn_out(pg_lsn)
+pg_lsn_pli(pg_lsn, numeric)
+pg_lsn_recv(internal)
+pg_lsn_send(pg_lsn)
+pg_lsn_smaller(pg_lsn, pg_lsn)
+pg_mcv_list_in(cstring)
+pg_mcv_list_items(pg_mcv_list)
+pg_mcv_list_out(pg_mcv_list)
+pg_mcv_list_recv(internal)
+pg_mcv_list_send(pg_mcv_list)
+pg_my_temp_schema()
+pg_ndistinct_in(cstring)
+pg_ndistinct_out(pg_ndistinct)
+pg_ndistinct_recv(internal)
+pg_ndistinct_send(pg_ndistinct)
+pg_nextoid(regclass, name, regclass)
+pg_node_tree_in(cstring)
+pg_node_tree_out(pg_node_tree)
+pg_node_tree_recv(internal)
+pg_node_tree_send(pg_node_tree)
+pg_notification_queue_usage()
+pg_notify(text, text)
+pg_opclass_is_visible(oid)
+pg_operator_is_visible(oid)
+pg_opfamily_is_visible(oid)
+pg_options_to_table(text[])
+pg_partition_ancestors(regclass)
+pg_partition_root(regclass)
+pg_partition_tree(regclass)
+pg_postmaster_start_time()
+pg_prepared_statement()
+pg_prepared_xact()
+pg_promote(boolean, integer) defaults=2
+pg_read_binary_file(text)
+pg_read_binary_file(text, bigint, bigint)
+pg_read_binary_file(text, bigint, bigint, boolean)
+pg_read_file(text)
+pg_read_file(text, bigint, bigint)
+pg_read_file(text, bigint, bigint, boolean)
+pg_read_file_old(text, bigint, bigint)
+pg_relation_filenode(regclass)
+pg_relation_filepath(regclass)
+pg_relation_is_publishable(regclass)
+pg_relation_is_updatable(regclass, boolean)
+pg_relation_size(regclass)
+pg_relation_size(regclass, text)
+pg_reload_conf()
+pg_replication_origin_advance(text, pg_lsn)
+pg_replication_origin_create(text)
+pg_replication_origin_drop(text)
+pg_replication_origin_oid(text)
+pg_replication_origin_progress(text, boolean)
+pg_replication_origin_session_is_setup()
+pg_replication_origin_session_progress(boolean)
+pg_replication_origin_session_reset()
+pg_replication_origin_session_setup(text)
+pg_replication_origin_xact_reset()
+pg_replication_origin_xact_setup(pg_lsn, timestamp with time zone)
+pg_replication_slot_advance(name, pg_lsn)
+pg_rotate_logfile()
+pg_rotate_logfile_old()
+pg_safe_snapshot_blocking_pids(integer)
+pg_sequence_last_value(regclass)
+pg_sequence_parameters(oid)
+pg_settings_get_flags(text)
+pg_show_all_file_settings()
+pg_show_all_settings()
+pg_show_replication_origin_status()
+pg_size_bytes(text)
+pg_size_pretty(bigint)
+pg_size_pretty(numeric)
+pg_sleep(double precision)
+pg_sleep_for(interval)
+pg_sleep_until(timestamp with time zone)
+pg_snapshot_in(cstring)
+pg_snapshot_out(pg_snapshot)
+pg_snapshot_recv(internal)
+pg_snapshot_send(pg_snapshot)
+pg_snapshot_xip(pg_snapshot)
+pg_snapshot_xmax(pg_snapshot)
+pg_snapshot_xmin(pg_snapshot)
+pg_stat_clear_snapshot()
+pg_stat_file(text)
+pg_stat_file(text, boolean)
+pg_stat_force_next_flush()
+pg_stat_get_activity(integer)
+pg_stat_get_analyze_count(oid)
+pg_stat_get_archiver()
+pg_stat_get_autoanalyze_count(oid)
+pg_stat_get_autovacuum_count(oid)
+pg_stat_get_backend_activity(integer)
+pg_stat_get_backend_activity_start(integer)
+pg_stat_get_backend_client_addr(integer)
+pg_stat_get_backend_client_port(integer)
+pg_stat_get_backend_dbid(integer)
+pg_stat_get_backend_idset()
+pg_stat_get_backend_pid(integer)
+pg_stat_get_backend_start(integer)
+pg_stat_get_backend_userid(integer)
+pg_stat_get_backend_wait_event(integer)
+pg_stat_get_backend_wait_event_type(integer)
+pg_stat_get_backend_xact_start(integer)
+pg_stat_get_bgwriter_buf_written_checkpoints()
+pg_stat_get_bgwriter_buf_written_clean()
+pg_stat_get_bgwriter_maxwritten_clean()
+pg_stat_get_bgwriter_requested_checkpoints()
+pg_stat_get_bgwriter_stat_reset_time()
+pg_stat_get_bgwriter_timed_checkpoints()
+pg_stat_get_blocks_fetched(oid)
+pg_stat_get_blocks_hit(oid)
+pg_stat_get_buf_alloc()
+pg_stat_get_buf_fsync_backend()
+pg_stat_get_buf_written_backend()
+pg_stat_get_checkpoint_sync_time()
+pg_stat_get_checkpoint_write_time()
+pg_stat_get_db_active_time(oid)
+pg_stat_get_db_blk_read_time(oid)
+pg_stat_get_db_blk_write_time(oid)
+pg_stat_get_db_blocks_fetched(oid)
+pg_stat_get_db_blocks_hit(oid)
+pg_stat_get_db_checksum_failures(oid)
+pg_stat_get_db_checksum_last_failure(oid)
+pg_stat_get_db_conflict_all(oid)
+pg_stat_get_db_conflict_bufferpin(oid)
+pg_stat_get_db_conflict_lock(oid)
+pg_stat_get_db_conflict_snapshot(oid)
+pg_stat_get_db_conflict_startup_deadlock(oid)
+pg_stat_get_db_conflict_tablespace(oid)
+pg_stat_get_db_deadlocks(oid)
+pg_stat_get_db_idle_in_transaction_time(oid)
+pg_stat_get_db_numbackends(oid)
+pg_stat_get_db_session_time(oid)
+pg_stat_get_db_sessions(oid)
+pg_stat_get_db_sessions_abandoned(oid)
+pg_stat_get_db_sessions_fatal(oid)
+pg_stat_get_db_sessions_killed(oid)
+pg_stat_get_db_stat_reset_time(oid)
+pg_stat_get_db_temp_bytes(oid)
+pg_stat_get_db_temp_files(oid)
+pg_stat_get_db_tuples_deleted(oid)
+pg_stat_get_db_tuples_fetched(oid)
+pg_stat_get_db_tuples_inserted(oid)
+pg_stat_get_db_tuples_returned(oid)
+pg_stat_get_db_tuples_updated(oid)
+pg_stat_get_db_xact_commit(oid)
+pg_stat_get_db_xact_rollback(oid)
+pg_stat_get_dead_tuples(oid)
+pg_stat_get_function_calls(oid)
+pg_stat_get_function_self_time(oid)
+pg_stat_get_function_total_time(oid)
+pg_stat_get_ins_since_vacuum(oid)
+pg_stat_get_last_analyze_time(oid)
+pg_stat_get_last_autoanalyze_time(oid)
+pg_stat_get_last_autovacuum_time(oid)
+pg_stat_get_last_vacuum_time(oid)
+pg_stat_get_live_tuples(oid)
+pg_stat_get_mod_since_analyze(oid)
+pg_stat_get_numscans(oid)
+pg_stat_get_progress_info(text)
+pg_stat_get_recovery_prefetch()
+pg_stat_get_replication_slot(text)
+pg_stat_get_slru()
+pg_stat_get_snapshot_timestamp()
+pg_stat_get_subscription(oid)
+pg_stat_get_subscription_stats(oid)
+pg_stat_get_tuples_deleted(oid)
+pg_stat_get_tuples_fetched(oid)
+pg_stat_get_tuples_hot_updated(oid)
+pg_stat_get_tuples_inserted(oid)
+pg_stat_get_tuples_returned(oid)
+pg_stat_get_tuples_updated(oid)
+pg_stat_get_vacuum_count(oid)
+pg_stat_get_wal()
+pg_stat_get_wal_receiver()
+pg_stat_get_wal_senders()
+pg_stat_get_xact_blocks_fetched(oid)
+pg_stat_get_xact_blocks_hit(oid)
+pg_stat_get_xact_function_calls(oid)
+pg_stat_get_xact_function_self_time(oid)
+pg_stat_get_xact_function_total_time(oid)
+pg_stat_get_xact_numscans(oid)
+pg_stat_get_xact_tuples_deleted(oid)
+pg_stat_get_xact_tuples_fetched(oid)
+pg_stat_get_xact_tuples_hot_updated(oid)
+pg_stat_get_xact_tuples_inserted(oid)
+pg_stat_get_xact_tuples_returned(oid)
+pg_stat_get_xact_tuples_updated(oid)
+pg_stat_have_stats(text, oid, oid)
+pg_stat_reset()
+pg_stat_reset_replication_slot(text)
+pg_stat_reset_shared(text)
+pg_stat_reset_single_function_counters(oid)
+pg_stat_reset_single_table_counters(oid)
+pg_stat_reset_slru(text)
+pg_stat_reset_subscription_stats(oid)
+pg_statistics_obj_is_visible(oid)
+pg_stop_making_pinned_objects()
+pg_switch_wal()
+pg_table_is_visible(oid)
+pg_table_size(regclass)
+pg_tablespace_databases(oid)
+pg_tablespace_location(oid)
+pg_tablespace_size(name)
+pg_tablespace_size(oid)
+pg_terminate_backend(integer, bigint) defaults=1
+pg_timezone_abbrevs()
+pg_timezone_names()
+pg_total_relation_size(regclass)
+pg_trigger_depth()
+pg_try_advisory_lock(bigint)
+pg_try_advisory_lock(integer, integer)
+pg_try_advisory_lock_shared(bigint)
+pg_try_advisory_lock_shared(integer, integer)
+pg_try_advisory_xact_lock(bigint)
+pg_try_advisory_xact_lock(integer, integer)
+pg_try_advisory_xact_lock_shared(bigint)
+pg_try_advisory_xact_lock_shared(integer, integer)
+pg_ts_config_is_visible(oid)
+pg_ts_dict_is_visible(oid)
+pg_ts_parser_is_visible(oid)
+pg_ts_template_is_visible(oid)
+pg_type_is_visible(oid)
+pg_typeof("any")
+pg_visible_in_snapshot(xid8, pg_snapshot)
+pg_wal_lsn_diff(pg_lsn, pg_lsn)
+pg_wal_replay_pause()
+pg_wal_replay_resume()
+pg_walfile_name(pg_lsn)
+pg_walfile_name_offset(pg_lsn)
+pg_xact_commit_timestamp(xid)
+pg_xact_commit_timestamp_origin(xid)
+pg_xact_status(xid8)
+phraseto_tsquery(regconfig, text)
+phraseto_tsquery(text)
+pi()
+plainto_tsquery(regconfig, text)
+plainto_tsquery(text)
+plpgsql_call_handler()
+plpgsql_inline_handler(internal)
+plpgsql_validator(oid)
+point(box)
+point(circle)
+point(double precision, double precision)
+point(lseg)
+point(polygon)
+point_above(point, point)
+point_add(point, point)
+point_below(point, point)
+point_distance(point, point)
+point_div(point, point)
+point_eq(point, point)
+point_horiz(point, point)
+point_in(cstring)
+point_left(point, point)
+point_mul(point, point)
+point_ne(point, point)
+point_out(point)
+point_recv(internal)
+point_right(point, point)
+point_send(point)
+point_sub(point, point)
+point_vert(point, point)
+poly_above(polygon, polygon)
+poly_below(polygon, polygon)
+poly_center(polygon)
+poly_contain(polygon, polygon)
+poly_contain_pt(polygon, point)
+poly_contained(polygon, polygon)
+poly_distance(polygon, polygon)
+poly_in(cstring)
+poly_left(polygon, polygon)
+poly_npoints(polygon)
+poly_out(polygon)
+poly_overabove(polygon, polygon)
+poly_overbelow(polygon, polygon)
+poly_overlap(polygon, polygon)
+poly_overleft(polygon, polygon)
+poly_overright(polygon, polygon)
+poly_recv(internal)
+poly_right(polygon, polygon)
+poly_same(polygon, polygon)
+poly_send(polygon)
+polygon(box)
+polygon(circle)
+polygon(integer, circle)
+polygon(path)
+popen(path)
+position(bit, bit)
+position(bytea, bytea)
+position(text, text)
+positionjoinsel(internal, oid, internal, smallint, internal)
+positionsel(internal, oid, internal, integer)
+postgresql_fdw_validator(text[], oid)
+pow(double precision, double precision)
+pow(numeric, numeric)
+power(double precision, double precision)
+power(numeric, numeric)
+prefixjoinsel(internal, oid, internal, smallint, internal)
+prefixsel(internal, oid, internal, integer)
+prsd_end(internal)
+prsd_headline(internal, internal, tsquery)
+prsd_lextype(internal)
+prsd_nexttoken(internal, internal, internal)
+prsd_start(internal, integer)
+pt_contained_circle(point, circle)
+pt_contained_poly(point, polygon)
+query_to_xml(text, boolean, boolean, text)
+query_to_xml_and_xmlschema(text, boolean, boolean, text)
+query_to_xmlschema(text, boolean, boolean, text)
+querytree(tsquery)
+quote_ident(text)
+quote_literal(anyelement)
+quote_literal(text)
+quote_nullable(anyelement)
+quote_nullable(text)
+radians(double precision)
+radius(circle)
+random()
+range_adjacent(anyrange, anyrange)
+range_adjacent_multirange(anyrange, anymultirange)
+range_after(anyrange, anyrange)
+range_after_multirange(anyrange, anymultirange)
+range_agg(anymultirange)
+range_agg(anyrange)
+range_agg_finalfn(internal, anyrange)
+range_agg_transfn(internal, anyrange)
+range_before(anyrange, anyrange)
+range_before_multirange(anyrange, anymultirange)
+range_cmp(anyrange, anyrange)
+range_contained_by(anyrange, anyrange)
+range_contained_by_multirange(anyrange, anymultirange)
+range_contains(anyrange, anyrange)
+range_contains_elem(anyrange, anyelement)
+range_contains_multirange(anyrange, anymultirange)
+range_eq(anyrange, anyrange)
+range_ge(anyrange, anyrange)
+range_gist_consistent(internal, anyrange, smallint, oid, internal)
+range_gist_penalty(internal, internal, internal)
+range_gist_picksplit(internal, internal)
+range_gist_same(anyrange, anyrange, internal)
+range_gist_union(internal, internal)
+range_gt(anyrange, anyrange)
+range_in(cstring, oid, integer)
+range_intersect(anyrange, anyrange)
+range_intersect_agg(anymultirange)
+range_intersect_agg(anyrange)
+range_intersect_agg_transfn(anyrange, anyrange)
+range_le(anyrange, anyrange)
+range_lt(anyrange, anyrange)
+range_merge(anymultirange)
+range_merge(anyrange, anyrange)
+range_minus(anyrange, anyrange)
+range_ne(anyrange, anyrange)
+range_out(anyrange)
+range_overlaps(anyrange, anyrange)
+range_overlaps_multirange(anyrange, anymultirange)
+range_overleft(anyrange, anyrange)
+range_overleft_multirange(anyrange, anymultirange)
+range_overright(anyrange, anyrange)
+range_overright_multirange(anyrange, anymultirange)
+range_recv(internal, oid, integer)
+range_send(anyrange)
+range_typanalyze(internal)
+range_union(anyrange, anyrange)
+rangesel(internal, oid, internal, integer)
+rank()
+rank("any") variadic
+rank_final(internal, "any") variadic
+raw_array_subscript_handler(internal)
+record_eq(record, record)
+record_ge(record, record)
+record_gt(record, record)
+record_image_eq(record, record)
+record_image_ge(record, record)
+record_image_gt(record, record)
+record_image_le(record, record)
+record_image_lt(record, record)
+record_image_ne(record, record)
+record_in(cstring, oid, integer)
+record_le(record, record)
+record_lt(record, record)
+record_ne(record, record)
+record_out(record)
+record_recv(internal, oid, integer)
+record_send(record)
+regclass(text)
+regclassin(cstring)
+regclassout(regclass)
+regclassrecv(internal)
+regclasssend(regclass)
+regcollationin(cstring)
+regcollationout(regcollation)
+regcollationrecv(internal)
+regcollationsend(regcollation)
+regconfigin(cstring)
+regconfigout(regconfig)
+regconfigrecv(internal)
+regconfigsend(regconfig)
+regdictionaryin(cstring)
+regdictionaryout(regdictionary)
+regdictionaryrecv(internal)
+regdictionarysend(regdictionary)
+regexeqjoinsel(internal, oid, internal, smallint, internal)
+regexeqsel(internal, oid, internal, integer)
+regexnejoinsel(internal, oid, internal, smallint, internal)
+regexnesel(internal, oid, internal, integer)
+regexp_count(text, text)
+regexp_count(text, text, integer)
+regexp_count(text, text, integer, text)
+regexp_instr(text, text)
+regexp_instr(text, text, integer)
+regexp_instr(text, text, integer, integer)
+regexp_instr(text, text, integer, integer, integer)
+regexp_instr(text, text, integer, integer, integer, text)
+regexp_instr(text, text, integer, integer, integer, text, integer)
+regexp_like(text, text)
+regexp_like(text, text, text)
+regexp_match(text, text)
+regexp_match(text, text, text)
+regexp_matches(text, text)
+regexp_matches(text, text, text)
+regexp_replace(text, text, text)
+regexp_replace(text, text, text, integer)
+regexp_replace(text, text, text, integer, integer)
+regexp_replace(text, text, text, integer, integer, text)
+regexp_replace(text, text, text, text)
+regexp_split_to_array(text, text)
+regexp_split_to_array(text, text, text)
+regexp_split_to_table(text, text)
+regexp_split_to_table(text, text, text)
+regexp_substr(text, text)
+regexp_substr(text, text, integer)
+regexp_substr(text, text, integer, integer)
+regexp_substr(text, text, integer, integer, text)
+regexp_substr(text, text, integer, integer, text, integer)
+regnamespacein(cstring)
+regnamespaceout(regnamespace)
+regnamespacerecv(internal)
+regnamespacesend(regnamespace)
+regoperatorin(cstring)
+regoperatorout(regoperator)
+regoperatorrecv(internal)
+regoperatorsend(regoperator)
+regoperin(cstring)
+regoperout(regoper)
+regoperrecv(internal)
+regopersend(regoper)
+regprocedurein(cstring)
+regprocedureout(regprocedure)
+regprocedurerecv(internal)
+regproceduresend(regprocedure)
+regprocin(cstring)
+regprocout(regproc)
+regprocrecv(internal)
+regprocsend(regproc)
+regr_avgx(double precision, double precision)
+regr_avgy(double precision, double precision)
+regr_count(double precision, double precision)
+regr_intercept(double precision, double precision)
+regr_r2(double precision, double precision)
+regr_slope(double precision, double precision)
+regr_sxx(double precision, double precision)
+regr_sxy(double precision, double precision)
+regr_syy(double precision, double precision)
+regrolein(cstring)
+regroleout(regrole)
+regrolerecv(internal)
+regrolesend(regrole)
+regtypein(cstring)
+regtypeout(regtype)
+regtyperecv(internal)
+regtypesend(regtype)
+repeat(text, integer)
+replace(text, text, text)
+reverse(text)
+right(text, integer)
+round(double precision)
+round(numeric)
+round(numeric, integer)
+row_number()
+row_security_active(oid)
+row_security_active(text)
+row_to_json(record)
+row_to_json(record, boolean)
+rpad(text, integer)
+rpad(text, integer, text)
+rtrim(bytea, bytea)
+rtrim(text)
+rtrim(text, text)
+satisfies_hash_partition(oid, integer, integer, "any") variadic
+scalargejoinsel(internal, oid, internal, smallint, internal)
+scalargesel(internal, oid, internal, integer)
+scalargtjoinsel(internal, oid, internal, smallint, internal)
+scalargtsel(internal, oid, internal, integer)
+scalarlejoinsel(internal, oid, internal, smallint, internal)
+scalarlesel(internal, oid, internal, integer)
+scalarltjoinsel(internal, oid, internal, smallint, internal)
+scalarltsel(internal, oid, internal, integer)
+scale(numeric)
+schema_to_xml(name, boolean, boolean, text)
+schema_to_xml_and_xmlschema(name, boolean, boolean, text)
+schema_to_xmlschema(name, boolean, boolean, text)
+session_user()
+set_bit(bit, integer, integer)
+set_bit(bytea, bigint, integer)
+set_byte(bytea, integer, integer)
+set_config(text, text, boolean)
+set_masklen(cidr, integer)
+set_masklen(inet, integer)
+setseed(double precision)
+setval(regclass, bigint)
+setval(regclass, bigint, boolean)
+setweight(tsvector, "char")
+setweight(tsvector, "char", text[])
+sha224(bytea)
+sha256(bytea)
+sha384(bytea)
+sha512(bytea)
+shell_in(cstring)
+shell_out(void)
+shift_jis_2004_to_euc_jis_2004(integer, integer, cstring, internal, integer, boolean)
+shift_jis_2004_to_utf8(integer, integer, cstring, internal, integer, boolean)
+shobj_description(oid, name)
+sign(double precision)
+sign(numeric)
+similar_escape(text, text)
+similar_to_escape(text)
+similar_to_escape(text, text)
+sin(double precision)
+sind(double precision)
+sinh(double precision)
+sjis_to_euc_jp(integer, integer, cstring, internal, integer, boolean)
+sjis_to_mic(integer, integer, cstring, internal, integer, boolean)
+sjis_to_utf8(integer, integer, cstring, internal, integer, boolean)
+slope(point, point)
+spg_bbox_quad_config(internal, internal)
+spg_box_quad_choose(internal, internal)
+spg_box_quad_config(internal, internal)
+spg_box_quad_inner_consistent(internal, internal)
+spg_box_quad_leaf_consistent(internal, internal)
+spg_box_quad_picksplit(internal, internal)
+spg_kd_choose(internal, internal)
+spg_kd_config(internal, internal)
+spg_kd_inner_consistent(internal, internal)
+spg_kd_picksplit(internal, internal)
+spg_poly_quad_compress(polygon)
+spg_quad_choose(internal, internal)
+spg_quad_config(internal, internal)
+spg_quad_inner_consistent(internal, internal)
+spg_quad_leaf_consistent(internal, internal)
+spg_quad_picksplit(internal, internal)
+spg_range_quad_choose(internal, internal)
+spg_range_quad_config(internal, internal)
+spg_range_quad_inner_consistent(internal, internal)
+spg_range_quad_leaf_consistent(internal, internal)
+spg_range_quad_picksplit(internal, internal)
+spg_text_choose(internal, internal)
+spg_text_config(internal, internal)
+spg_text_inner_consistent(internal, internal)
+spg_text_leaf_consistent(internal, internal)
+spg_text_picksplit(internal, internal)
+spghandler(internal)
+split_part(text, text, integer)
+sqrt(double precision)
+sqrt(numeric)
+starts_with(text, text)
+statement_timestamp()
+stddev(bigint)
+stddev(double precision)
+stddev(integer)
+stddev(numeric)
+stddev(real)
+stddev(smallint)
+stddev_pop(bigint)
+stddev_pop(double precision)
+stddev_pop(integer)
+stddev_pop(numeric)
+stddev_pop(real)
+stddev_pop(smallint)
+stddev_samp(bigint)
+stddev_samp(double precision)
+stddev_samp(integer)
+stddev_samp(numeric)
+stddev_samp(real)
+stddev_samp(smallint)
+string_agg(bytea, bytea)
+string_agg(text, text)
+string_agg_finalfn(internal)
+string_agg_transfn(internal, text, text)
+string_to_array(text, text)
+string_to_array(text, text, text)
+string_to_table(text, text)
+string_to_table(text, text, text)
+strip(tsvector)
+strpos(text, text)
+substr(bytea, integer)
+substr(bytea, integer, integer)
+substr(text, integer)
+substr(text, integer, integer)
+substring(bit, integer)
+substring(bit, integer, integer)
+substring(bytea, integer)
+substring(bytea, integer, integer)
+substring(text, integer)
+substring(text, integer, integer)
+substring(text, text)
+substring(text, text, text)
+sum(bigint)
+sum(double precision)
+sum(integer)
+sum(interval)
+sum(money)
+sum(numeric)
+sum(real)
+sum(smallint)
+suppress_redundant_updates_trigger()
+system(internal)
+table_am_handler_in(cstring)
+table_am_handler_out(table_am_handler)
+table_to_xml(regclass, boolean, boolean, text)
+table_to_xml_and_xmlschema(regclass, boolean, boolean, text)
+table_to_xmlschema(regclass, boolean, boolean, text)
+tan(double precision)
+tand(double precision)
+tanh(double precision)
+text("char")
+text(boolean)
+text(character)
+text(inet)
+text(name)
+text(xml)
+text_ge(text, text)
+text_gt(text, text)
+text_larger(text, text)
+text_le(text, text)
+text_lt(text, text)
+text_pattern_ge(text, text)
+text_pattern_gt(text, text)
+text_pattern_le(text, text)
+text_pattern_lt(text, text)
+text_smaller(text, text)
+text_starts_with_support(internal)
+textanycat(text, anynonarray)
+textcat(text, text)
+texteq(text, text)
+texteqname(text, name)
+textgename(text, name)
+textgtname(text, name)
+texticlike(text, text)
+texticlike_support(internal)
+texticnlike(text, text)
+texticregexeq(text, text)
+texticregexeq_support(internal)
+texticregexne(text, text)
+textin(cstring)
+textlen(text)
+textlename(text, name)
+textlike(text, text)
+textlike_support(internal)
+textltname(text, name)
+textne(text, text)
+textnename(text, name)
+textnlike(text, text)
+textout(text)
+textrecv(internal)
+textregexeq(text, text)
+textregexeq_support(internal)
+textregexne(text, text)
+textsend(text)
+thesaurus_init(internal)
+thesaurus_lexize(internal, internal, internal, internal)
+tideq(tid, tid)
+tidge(tid, tid)
+tidgt(tid, tid)
+tidin(cstring)
+tidlarger(tid, tid)
+tidle(tid, tid)
+tidlt(tid, tid)
+tidne(tid, tid)
+tidout(tid)
+tidrecv(internal)
+tidsend(tid)
+tidsmaller(tid, tid)
+time(interval)
+time(time with time zone)
+time(time without time zone, integer)
+time(timestamp with time zone)
+time(timestamp without time zone)
+time_cmp(time without time zone, time without time zone)
+time_eq(time without time zone, time without time zone)
+time_ge(time without time zone, time without time zone)
+time_gt(time without time zone, time without time zone)
+time_hash(time without time zone)
+time_hash_extended(time without time zone, bigint)
+time_in(cstring, oid, integer)
+time_larger(time without time zone, time without time zone)
+time_le(time without time zone, time without time zone)
+time_lt(time without time zone, time without time zone)
+time_mi_interval(time without time zone, interval)
+time_mi_time(time without time zone, time without time zone)
+time_ne(time without time zone, time without time zone)
+time_out(time without time zone)
+time_pl_interval(time without time zone, interval)
+time_recv(internal, oid, integer)
+time_send(time without time zone)
+time_smaller(time without time zone, time without time zone)
+time_support(internal)
+timedate_pl(time without time zone, date)
+timeofday()
+timestamp(date)
+timestamp(date, time without time zone)
+timestamp(timestamp with time zone)
+timestamp(timestamp without time zone, integer)
+timestamp_cmp(timestamp without time zone, timestamp without time zone)
+timestamp_cmp_date(timestamp without time zone, date)
+timestamp_cmp_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_eq(timestamp without time zone, timestamp without time zone)
+timestamp_eq_date(timestamp without time zone, date)
+timestamp_eq_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_ge(timestamp without time zone, timestamp without time zone)
+timestamp_ge_date(timestamp without time zone, date)
+timestamp_ge_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_gt(timestamp without time zone, timestamp without time zone)
+timestamp_gt_date(timestamp without time zone, date)
+timestamp_gt_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_hash(timestamp without time zone)
+timestamp_hash_extended(timestamp without time zone, bigint)
+timestamp_in(cstring, oid, integer)
+timestamp_larger(timestamp without time zone, timestamp without time zone)
+timestamp_le(timestamp without time zone, timestamp without time zone)
+timestamp_le_date(timestamp without time zone, date)
+timestamp_le_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_lt(timestamp without time zone, timestamp without time zone)
+timestamp_lt_date(timestamp without time zone, date)
+timestamp_lt_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_mi(timestamp without time zone, timestamp without time zone)
+timestamp_mi_interval(timestamp without time zone, interval)
+timestamp_ne(timestamp without time zone, timestamp without time zone)
+timestamp_ne_date(timestamp without time zone, date)
+timestamp_ne_timestamptz(timestamp without time zone, timestamp with time zone)
+timestamp_out(timestamp without time zone)
+timestamp_pl_interval(timestamp without time zone, interval)
+timestamp_recv(internal, oid, integer)
+timestamp_send(timestamp without time zone)
+timestamp_smaller(timestamp without time zone, timestamp without time zone)
+timestamp_sortsupport(internal)
+timestamp_support(internal)
+timestamptypmodin(cstring[])
+timestamptypmodout(integer)
+timestamptz(date)
+timestamptz(date, time with time zone)
+timestamptz(date, time without time zone)
+timestamptz(timestamp with time zone, integer)
+timestamptz(timestamp without time zone)
+timestamptz_cmp(timestamp with time zone, timestamp with time zone)
+timestamptz_cmp_date(timestamp with time zone, date)
+timestamptz_cmp_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_eq(timestamp with time zone, timestamp with time zone)
+timestamptz_eq_date(timestamp with time zone, date)
+timestamptz_eq_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_ge(timestamp with time zone, timestamp with time zone)
+timestamptz_ge_date(timestamp with time zone, date)
+timestamptz_ge_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_gt(timestamp with time zone, timestamp with time zone)
+timestamptz_gt_date(timestamp with time zone, date)
+timestamptz_gt_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_in(cstring, oid, integer)
+timestamptz_larger(timestamp with time zone, timestamp with time zone)
+timestamptz_le(timestamp with time zone, timestamp with time zone)
+timestamptz_le_date(timestamp with time zone, date)
+timestamptz_le_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_lt(timestamp with time zone, timestamp with time zone)
+timestamptz_lt_date(timestamp with time zone, date)
+timestamptz_lt_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_mi(timestamp with time zone, timestamp with time zone)
+timestamptz_mi_interval(timestamp with time zone, interval)
+timestamptz_ne(timestamp with time zone, timestamp with time zone)
+timestamptz_ne_date(timestamp with time zone, date)
+timestamptz_ne_timestamp(timestamp with time zone, timestamp without time zone)
+timestamptz_out(timestamp with time zone)
+timestamptz_pl_interval(timestamp with time zone, interval)
+timestamptz_recv(internal, oid, integer)
+timestamptz_send(timestamp with time zone)
+timestamptz_smaller(timestamp with time zone, timestamp with time zone)
+timestamptztypmodin(cstring[])
+timestamptztypmodout(integer)
+timetypmodin(cstring[])
+timetypmodout(integer)
+timetz(time with time zone, integer)
+timetz(time without time zone)
+timetz(timestamp with time zone)
+timetz_cmp(time with time zone, time with time zone)
+timetz_eq(time with time zone, time with time zone)
+timetz_ge(time with time zone, time with time zone)
+timetz_gt(time with time zone, time with time zone)
+timetz_hash(time with time zone)
+timetz_hash_extended(time with time zone, bigint)
+timetz_in(cstring, oid, integer)
+timetz_larger(time with time zone, time with time zone)
+timetz_le(time with time zone, time with time zone)
+timetz_lt(time with time zone, time with time zone)
+timetz_mi_interval(time with time zone, interval)
+timetz_ne(time with time zone, time with time zone)
+timetz_out(time with time zone)
+timetz_pl_interval(time with time zone, interval)
+timetz_recv(internal, oid, integer)
+timetz_send(time with time zone)
+timetz_smaller(time with time zone, time with time zone)
+timetzdate_pl(time with time zone, date)
+timetztypmodin(cstring[])
+timetztypmodout(integer)
+timezone(interval, time with time zone)
+timezone(interval, timestamp with time zone)
+timezone(interval, timestamp without time zone)
+timezone(text, time with time zone)
+timezone(text, timestamp with time zone)
+timezone(text, timestamp without time zone)
+to_ascii(text)
+to_ascii(text, integer)
+to_ascii(text, name)
+to_char(bigint, text)
+to_char(double precision, text)
+to_char(integer, text)
+to_char(interval, text)
+to_char(numeric, text)
+to_char(real, text)
+to_char(timestamp with time zone, text)
+to_char(timestamp without time zone, text)
+to_date(text, text)
+to_hex(bigint)
+to_hex(integer)
+to_json(anyelement)
+to_jsonb(anyelement)
+to_number(text, text)
+to_regclass(text)
+to_regcollation(text)
+to_regnamespace(text)
+to_regoper(text)
+to_regoperator(text)
+to_regproc(text)
+to_regprocedure(text)
+to_regrole(text)
+to_regtype(text)
+to_timestamp(double precision)
+to_timestamp(text, text)
+to_tsquery(regconfig, text)
+to_tsquery(text)
+to_tsvector(json)
+to_tsvector(jsonb)
+to_tsvector(regconfig, json)
+to_tsvector(regconfig, jsonb)
+to_tsvector(regconfig, text)
+to_tsvector(text)
+transaction_timestamp()
+translate(text, text, text)
+trigger_in(cstring)
+trigger_out(trigger)
+trim_array(anyarray, integer)
+trim_scale(numeric)
+trunc(double precision)
+trunc(macaddr)
+trunc(macaddr8)
+trunc(numeric)
+trunc(numeric, integer)
+ts_debug(regconfig, text)
+ts_debug(text)
+ts_delete(tsvector, text)
+ts_delete(tsvector, text[])
+ts_filter(tsvector, "char"[])
+ts_headline(json, tsquery)
+ts_headline(json, tsquery, text)
+ts_headline(jsonb, tsquery)
+ts_headline(jsonb, tsquery, text)
+ts_headline(regconfig, json, tsquery)
+ts_headline(regconfig, json, tsquery, text)
+ts_headline(regconfig, jsonb, tsquery)
+ts_headline(regconfig, jsonb, tsquery, text)
+ts_headline(regconfig, text, tsquery)
+ts_headline(regconfig, text, tsquery, text)
+ts_headline(text, tsquery)
+ts_headline(text, tsquery, text)
+ts_lexize(regdictionary, text)
+ts_match_qv(tsquery, tsvector)
+ts_match_tq(text, tsquery)
+ts_match_tt(text, text)
+ts_match_vq(tsvector, tsquery)
+ts_parse(oid, text)
+ts_parse(text, text)
+ts_rank(real[], tsvector, tsquery)
+ts_rank(real[], tsvector, tsquery, integer)
+ts_rank(tsvector, tsquery)
+ts_rank(tsvector, tsquery, integer)
+ts_rank_cd(real[], tsvector, tsquery)
+ts_rank_cd(real[], tsvector, tsquery, integer)
+ts_rank_cd(tsvector, tsquery)
+ts_rank_cd(tsvector, tsquery, integer)
+ts_rewrite(tsquery, text)
+ts_rewrite(tsquery, tsquery, tsquery)
+ts_stat(text)
+ts_stat(text, text)
+ts_token_type(oid)
+ts_token_type(text)
+ts_typanalyze(internal)
+tsm_handler_in(cstring)
+tsm_handler_out(tsm_handler)
+tsmatchjoinsel(internal, oid, internal, smallint, internal)
+tsmatchsel(internal, oid, internal, integer)
+tsmultirange()
+tsmultirange(tsrange)
+tsmultirange(tsrange[]) variadic
+tsq_mcontained(tsquery, tsquery)
+tsq_mcontains(tsquery, tsquery)
+tsquery_and(tsquery, tsquery)
+tsquery_cmp(tsquery, tsquery)
+tsquery_eq(tsquery, tsquery)
+tsquery_ge(tsquery, tsquery)
+tsquery_gt(tsquery, tsquery)
+tsquery_le(tsquery, tsquery)
+tsquery_lt(tsquery, tsquery)
+tsquery_ne(tsquery, tsquery)
+tsquery_not(tsquery)
+tsquery_or(tsquery, tsquery)
+tsquery_phrase(tsquery, tsquery)
+tsquery_phrase(tsquery, tsquery, integer)
+tsqueryin(cstring)
+tsqueryout(tsquery)
+tsqueryrecv(internal)
+tsquerysend(tsquery)
+tsrange(timestamp without time zone, timestamp without time zone)
+tsrange(timestamp without time zone, timestamp without time zone, text)
+tsrange_subdiff(timestamp without time zone, timestamp without time zone)
+tstzmultirange()
+tstzmultirange(tstzrange)
+tstzmultirange(tstzrange[]) variadic
+tstzrange(timestamp with time zone, timestamp with time zone)
+tstzrange(timestamp with time zone, timestamp with time zone, text)
+tstzrange_subdiff(timestamp with time zone, timestamp with time zone)
+tsvector_cmp(tsvector, tsvector)
+tsvector_concat(tsvector, tsvector)
+tsvector_eq(tsvector, tsvector)
+tsvector_ge(tsvector, tsvector)
+tsvector_gt(tsvector, tsvector)
+tsvector_le(tsvector, tsvector)
+tsvector_lt(tsvector, tsvector)
+tsvector_ne(tsvector, tsvector)
+tsvector_to_array(tsvector)
+tsvector_update_trigger()
+tsvector_update_trigger_column()
+tsvectorin(cstring)
+tsvectorout(tsvector)
+tsvectorrecv(internal)
+tsvectorsend(tsvector)
+txid_current()
+txid_current_if_assigned()
+txid_current_snapshot()
+txid_snapshot_in(cstring)
+txid_snapshot_out(txid_snapshot)
+txid_snapshot_recv(internal)
+txid_snapshot_send(txid_snapshot)
+txid_snapshot_xip(txid_snapshot)
+txid_snapshot_xmax(txid_snapshot)
+txid_snapshot_xmin(txid_snapshot)
+txid_status(bigint)
+txid_visible_in_snapshot(bigint, txid_snapshot)
+uhc_to_utf8(integer, integer, cstring, internal, integer, boolean)
+unique_key_recheck()
+unistr(text)
+unknownin(cstring)
+unknownout(unknown)
+unknownrecv(internal)
+unknownsend(unknown)
+unnest(anyarray)
+unnest(anymultirange)
+unnest(tsvector)
+upper(anymultirange)
+upper(anyrange)
+upper(text)
+upper_inc(anymultirange)
+upper_inc(anyrange)
+upper_inf(anymultirange)
+upper_inf(anyrange)
+utf8_to_big5(integer, integer, cstring, internal, integer, boolean)
+utf8_to_euc_cn(integer, integer, cstring, internal, integer, boolean)
+utf8_to_euc_jis_2004(integer, integer, cstring, internal, integer, boolean)
+utf8_to_euc_jp(integer, integer, cstring, internal, integer, boolean)
+utf8_to_euc_kr(integer, integer, cstring, internal, integer, boolean)
+utf8_to_euc_tw(integer, integer, cstring, internal, integer, boolean)
+utf8_to_gb18030(integer, integer, cstring, internal, integer, boolean)
+utf8_to_gbk(integer, integer, cstring, internal, integer, boolean)
+utf8_to_iso8859(integer, integer, cstring, internal, integer, boolean)
+utf8_to_iso8859_1(integer, integer, cstring, internal, integer, boolean)
+utf8_to_johab(integer, integer, cstring, internal, integer, boolean)
+utf8_to_koi8r(integer, integer, cstring, internal, integer, boolean)
+utf8_to_koi8u(integer, integer, cstring, internal, integer, boolean)
+utf8_to_shift_jis_2004(integer, integer, cstring, internal, integer, boolean)
+utf8_to_sjis(integer, integer, cstring, internal, integer, boolean)
+utf8_to_uhc(integer, integer, cstring, internal, integer, boolean)
+utf8_to_win(integer, integer, cstring, internal, integer, boolean)
+uuid_cmp(uuid, uuid)
+uuid_eq(uuid, uuid)
+uuid_ge(uuid, uuid)
+uuid_gt(uuid, uuid)
+uuid_hash(uuid)
+uuid_hash_extended(uuid, bigint)
+uuid_in(cstring)
+uuid_le(uuid, uuid)
+uuid_lt(uuid, uuid)
+uuid_ne(uuid, uuid)
+uuid_out(uuid)
+uuid_recv(internal)
+uuid_send(uuid)
+uuid_sortsupport(internal)
+var_pop(bigint)
+var_pop(double precision)
+var_pop(integer)
+var_pop(numeric)
+var_pop(real)
+var_pop(smallint)
+var_samp(bigint)
+var_samp(double precision)
+var_samp(integer)
+var_samp(numeric)
+var_samp(real)
+var_samp(smallint)
+varbit(bit varying, integer, boolean)
+varbit_in(cstring, oid, integer)
+varbit_out(bit varying)
+varbit_recv(internal, oid, integer)
+varbit_send(bit varying)
+varbit_support(internal)
+varbitcmp(bit varying, bit varying)
+varbiteq(bit varying, bit varying)
+varbitge(bit varying, bit varying)
+varbitgt(bit varying, bit varying)
+varbitle(bit varying, bit varying)
+varbitlt(bit varying, bit varying)
+varbitne(bit varying, bit varying)
+varbittypmodin(cstring[])
+varbittypmodout(integer)
+varchar(character varying, integer, boolean)
+varchar(name)
+varchar_support(internal)
+varcharin(cstring, oid, integer)
+varcharout(character varying)
+varcharrecv(internal, oid, integer)
+varcharsend(character varying)
+varchartypmodin(cstring[])
+varchartypmodout(integer)
+variance(bigint)
+variance(double precision)
+variance(integer)
+variance(numeric)
+variance(real)
+variance(smallint)
+version()
+void_in(cstring)
+void_out(void)
+void_recv(internal)
+void_send(void)
+websearch_to_tsquery(regconfig, text)
+websearch_to_tsquery(text)
+width(box)
+width_bucket(anycompatible, anycompatiblearray)
+width_bucket(double precision, double precision, double precision, integer)
+width_bucket(numeric, numeric, numeric, integer)
+win1250_to_latin2(integer, integer, cstring, internal, integer, boolean)
+win1250_to_mic(integer, integer, cstring, internal, integer, boolean)
+win1251_to_iso(integer, integer, cstring, internal, integer, boolean)
+win1251_to_koi8r(integer, integer, cstring, internal, integer, boolean)
+win1251_to_mic(integer, integer, cstring, internal, integer, boolean)
+win1251_to_win866(integer, integer, cstring, internal, integer, boolean)
+win866_to_iso(integer, integer, cstring, internal, integer, boolean)
+win866_to_koi8r(integer, integer, cstring, internal, integer, boolean)
+win866_to_mic(integer, integer, cstring, internal, integer, boolean)
+win866_to_win1251(integer, integer, cstring, internal, integer, boolean)
+win_to_utf8(integer, integer, cstring, internal, integer, boolean)
+window_dense_rank_support(internal)
+window_rank_support(internal)
+window_row_number_support(internal)
+xid(xid8)
+xid8_larger(xid8, xid8)
+xid8_smaller(xid8, xid8)
+xid8cmp(xid8, xid8)
+xid8eq(xid8, xid8)
+xid8ge(xid8, xid8)
+xid8gt(xid8, xid8)
+xid8in(cstring)
+xid8le(xid8, xid8)
+xid8lt(xid8, xid8)
+xid8ne(xid8, xid8)
+xid8out(xid8)
+xid8recv(internal)
+xid8send(xid8)
+xideq(xid, xid)
+xideqint4(xid, integer)
+xidin(cstring)
+xidneq(xid, xid)
+xidneqint4(xid, integer)
+xidout(xid)
+xidrecv(internal)
+xidsend(xid)
+xml(text)
+xml_in(cstring)
+xml_is_well_formed(text)
+xml_is_well_formed_content(text)
+xml_is_well_formed_document(text)
+xml_out(xml)
+xml_recv(internal)
+xml_send(xml)
+xmlagg(xml)
+xmlcomment(text)
+xmlconcat2(xml, xml)
+xmlexists(text, xml)
+xmlvalidate(xml, text)
+xpath(text, xml)
+xpath(text, xml, text[])
+xpath_exists(text, xml)
+xpath_exists(text, xml, text[])
+"""
 
-PG_CATALOG_FUNCTIONS: dict[str, tuple[Signature, ...]] = {}
-for _name, _args, _defaults, _variadic in _ROWS:
-    PG_CATALOG_FUNCTIONS.setdefault(_name, ())
-    PG_CATALOG_FUNCTIONS[_name] += ((_args, _defaults, _variadic),)
+
+def _signatures() -> dict[str, tuple[Signature, ...]]:
+    """The lines of ``_FUNCTIONS`` by name (one text constant: a module of thousands of tuples takes long to
+    compile where no bytecode is cached)."""
+    found: dict[str, tuple[Signature, ...]] = {}
+    for line in _FUNCTIONS.splitlines():
+        name, rest = line.split("(", 1)
+        args, flags = rest.rsplit(")", 1)
+        defaults = next((int(f.removeprefix("defaults=")) for f in flags.split() if f.startswith("defaults=")), 0)
+        found[name] = (*found.get(name, ()), (tuple(args.split(", ")) if args else (), defaults, "variadic" in flags))
+    return found
+
+
+PG_CATALOG_FUNCTIONS: dict[str, tuple[Signature, ...]] = _signatures()
