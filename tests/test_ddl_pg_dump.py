@@ -588,3 +588,206 @@ ALTER TABLE p DROP CONSTRAINT p_u;
 
 def test_what_partitions_take_from_the_partitioned_table(pg_url: str) -> None:
     _same_as_server_written_and_dumped(pg_url, PARTITION_CLONES)
+
+
+# A public function named as one of pg_catalog's: the bare call in a conflict target resolves as PostgreSQL resolves
+# it, pg_catalog first. plpgsql bodies: PostgreSQL inlines a SQL function's, which no conflict target then matches.
+_BODY = "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN $1; END'"
+PUBLIC_FUNCTIONS = {
+    "shadowed by pg_catalog.lower(text)": (
+        f"CREATE FUNCTION public.lower(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (lower(e)) DO NOTHING",
+        True,
+    ),
+    "qualified in the target too": (
+        f"CREATE FUNCTION public.lower(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (public.lower(e)) DO NOTHING",
+        True,
+    ),
+    "no pg_catalog.lower takes text[]": (
+        f"CREATE FUNCTION public.lower(text[]) RETURNS text[] {_BODY};\n"
+        "CREATE TABLE public.t (names text[]);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(names));\n",
+        "INSERT INTO t (names) VALUES ('{a}') ON CONFLICT (lower(names)) DO NOTHING",
+        True,
+    ),
+    "a name pg_catalog has not": (
+        f"CREATE FUNCTION public.sp_pubfn_only(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.sp_pubfn_only(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (sp_pubfn_only(e)) DO NOTHING",
+        True,
+    ),
+    "no pg_catalog.quote_ident takes two arguments": (
+        f"CREATE FUNCTION public.quote_ident(text, integer) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.quote_ident(e, 1));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (quote_ident(e, 1)) DO NOTHING",
+        True,
+    ),
+    # public.lower(varchar) is the exact match: chosen before pg_catalog.lower(text), which takes varchar by a cast
+    "varchar: public.lower(varchar) before pg_catalog.lower(text)": (
+        f"CREATE FUNCTION public.lower(character varying) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (v character varying(20));\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(v));\n",
+        "INSERT INTO t (v) VALUES ('a') ON CONFLICT (lower(v)) DO NOTHING",
+        True,
+    ),
+    "varchar: an argument named, an OUT argument": (
+        'CREATE FUNCTION public.lower(IN "time" character varying, OUT r text) '
+        "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN r := $1; END';\n"
+        "CREATE TABLE public.t (v character varying(20));\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(v));\n",
+        "INSERT INTO t (v) VALUES ('a') ON CONFLICT (lower(v)) DO NOTHING",
+        True,
+    ),
+    # the index's call casts text to varchar, which PostgreSQL prints: not replayed, so the table is uncertain
+    "text: public.lower(varchar) by a cast, pg_catalog.lower(text) exact": (
+        f"CREATE FUNCTION public.lower(character varying) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (lower(e)) DO NOTHING",
+        False,
+    ),
+    # a function the script does not create: its argument types are taken to be the column's
+    "shadowed, created outside the script": (
+        f"CREATE FUNCTION public.lower(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.lower(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (lower(e)) DO NOTHING",
+        True,
+    ),
+}
+
+
+def _server_status(pg_url: str, upsert: str) -> str:
+    """``ok``, or ``error`` when PostgreSQL refuses the upsert for want of a matching key (42P10)."""
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute(upsert)  # type: ignore[arg-type]
+        except psycopg.errors.InvalidColumnReference:  # 42P10
+            return "error"
+        finally:
+            conn.rollback()
+    return "ok"
+
+
+@pytest.mark.parametrize("case", list(PUBLIC_FUNCTIONS))
+def test_a_public_function_named_as_pg_catalogs_resolves_as_postgresql_resolves_it(pg_url: str, case: str) -> None:
+    """The verdict on the bare target is the server's, from the script and from its pg_dump; when the replay cannot
+    tell which function the bare call takes, the table is uncertain and the verdict unresolved."""
+    from schema_parity.verdicts import check
+
+    script, upsert, decided = PUBLIC_FUNCTIONS[case]
+    real = run_pg(pg_url, script)
+    server = _server_status(pg_url, upsert)
+    dump = _pg_dump(pg_url)
+    scripts = [script, dump]
+    if "outside the script" in case:
+        scripts = [script.split("\n", 1)[1]]
+    for replayed in map(lambda s: catalog_from_ddl(s, "postgresql"), scripts):
+        verdict = check(upsert, replayed, "postgresql")
+        if decided:
+            assert view(replayed) == view(real)
+            assert (replayed.notes, replayed.uncertain) == ((), ())
+            assert verdict.status == server
+        else:
+            assert [u.reason.split(": ", 1)[1] for u in replayed.uncertain] == [
+                "public.lower(...) may be shadowed by pg_catalog.lower"
+            ]
+            assert verdict.status == "unresolved" and [p.rule for p in verdict.problems] == ["SP901"]
+
+
+def test_the_pg_catalog_functions_are_the_servers(pg_url: str) -> None:
+    """The functions and pseudo-types the replay ships are the server's (a stale list would print a call bare or
+    qualified by mistake)."""
+    import sqlalchemy as sa
+
+    from schema_parity.sources.ddl.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES
+
+    functions = (
+        "SELECT proname, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes::oid[]) WITH ORDINALITY AS a(t, n) "
+        "ORDER BY n), pronargdefaults, provariadic <> 0 FROM pg_proc "
+        "WHERE pronamespace = 'pg_catalog'::regnamespace AND prokind <> 'p'"
+    )
+    pseudo = "SELECT format_type(oid, NULL) FROM pg_type WHERE typtype = 'p'"
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            rows = {
+                (name, tuple(args), defaults, variadic)
+                for name, args, defaults, variadic in conn.execute(sa.text(functions))
+            }
+            pseudo_types = set(conn.execute(sa.text(pseudo)).scalars())
+    finally:
+        engine.dispose()
+    shipped = {(name, *signature) for name, signatures in PG_CATALOG_FUNCTIONS.items() for signature in signatures}
+    assert shipped == rows
+    assert pseudo_types == PSEUDO_TYPES
+
+
+SWEEP_TYPES = (
+    "text",
+    "character varying(10)",
+    "character(3)",
+    "integer",
+    "bigint",
+    "numeric",
+    "text[]",
+    "integer[]",
+    "int4range",
+)
+SWEEP_NAMES = ("lower", "upper", "abs", "length", "quote_ident", "cardinality", "sp_pubfn_f")
+
+
+def test_every_call_the_replay_decides_resolves_as_on_the_server(pg_url: str) -> None:
+    """``public.f(c)`` for pg_catalog names and argument types: whatever the replay decides (bare, or qualified), the
+    server prints the index so, and answers the bare target as the verdict says; an undecided call leaves the table
+    uncertain. The script creates each function: every call is decided, either way."""
+    import psycopg
+    import sqlalchemy as sa
+
+    from schema_parity.verdicts import check
+
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    seen: dict[str, int] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for column_type in SWEEP_TYPES:
+            for name in SWEEP_NAMES:
+                script = (
+                    f"CREATE FUNCTION public.{name}({column_type}) RETURNS text "
+                    "LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN $1::text; END';\n"
+                    f"CREATE TABLE public.t (c {column_type});\n"
+                    f"CREATE UNIQUE INDEX t_k ON public.t USING btree (public.{name}(c));\n"
+                )
+                upsert = f"INSERT INTO t (c) VALUES (NULL) ON CONFLICT ({name}(c)) DO NOTHING"
+                for statement in filter(str.strip, script.split(";\n")):
+                    conn.execute(statement)  # type: ignore[arg-type]
+                printed = conn.execute("SELECT pg_get_indexdef('t_k'::regclass)").fetchone()
+                try:
+                    conn.execute(upsert)  # type: ignore[arg-type]
+                    server = "ok"
+                except psycopg.errors.InvalidColumnReference:
+                    server = "error"
+                conn.execute("DROP TABLE t")
+                conn.execute(f"DROP FUNCTION public.{name}({column_type})")  # type: ignore[arg-type]
+                replayed = catalog_from_ddl(script, "postgresql")
+                verdict = check(upsert, replayed, "postgresql")
+                table = replayed.table("t")
+                assert table is not None and printed is not None
+                expression = next(e.expression for k in table.keys for e in k.elements)
+                case = (column_type, name, printed[0], expression, server, verdict.status)
+                if replayed.uncertain:
+                    assert verdict.status == "unresolved", case
+                    seen["unsure"] = seen.get("unsure", 0) + 1
+                else:
+                    assert verdict.status == server, case
+                    assert (f"public.{name}(" in printed[0]) == (expression is not None and "public." in expression), (
+                        case
+                    )
+                    seen[server] = seen.get(server, 0) + 1
+    assert set(seen) == {"ok", "error"}, seen

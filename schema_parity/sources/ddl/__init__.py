@@ -31,7 +31,7 @@ from pathlib import Path
 
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError, read_text
-from schema_parity.sources.ddl import alter, create_index, create_table, drop, views
+from schema_parity.sources.ddl import alter, create_index, create_table, drop, functions, views
 from schema_parity.sources.ddl.dialect import rules_for
 from schema_parity.sources.ddl.freeze import freeze, thaw
 from schema_parity.sources.ddl.naming import make_object_name
@@ -47,7 +47,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
 
 #: The statement readers, registered by their modules.
 READERS = Registry()
-for _module in (create_table, create_index, views, alter, drop):
+for _module in (create_table, create_index, views, alter, drop, functions):
     _module.register(READERS)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from typing import Literal, TypeVar
 
 from sqlglot import exp
@@ -26,12 +27,22 @@ from schema_parity.sources.ddl.naming import (
     name_addition,
     truncate_identifier,
 )
+from schema_parity.sources.ddl.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature
 from schema_parity.sources.ddl.pg_catalog_types import PG_CATALOG_TYPES
 from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import SQLGLOT_NAME, Token, TokenType, dialect_parser, dialect_tokens
 
-__all__ = ["PostgresRules", "Rules", "SqliteRules", "StoredSqliteRules", "rules_for"]
+__all__ = [
+    "PostgresRules",
+    "Rules",
+    "SqliteRules",
+    "StoredSqliteRules",
+    "pg_type_name",
+    "public_functions",
+    "rules_for",
+    "strip_public_type",
+]
 
 _SERIAL = {
     "serial": "integer",
@@ -55,7 +66,7 @@ def _shadowed(name: str) -> bool:
     return name in PG_CATALOG_TYPES
 
 
-def _strip_public_type(type_text: str) -> str:
+def strip_public_type(type_text: str) -> str:
     """``public.citext`` → ``citext``, but ``public.int4`` (a domain pg_catalog's int4 hides) stays."""
     rest = _PUBLIC_TYPE.sub("", type_text)
     if rest == type_text:
@@ -65,12 +76,14 @@ def _strip_public_type(type_text: str) -> str:
 
 
 def _unqualified(node: exp.Expr) -> exp.Expr:
-    """``public.f(…)`` → ``f(…)`` and ``::public.t`` → ``::t``, as the engine prints them."""
+    """``public.f(…)`` → ``f(…)`` and ``::public.t`` → ``::t``, as the engine prints them; a ``public.`` function
+    named as one of pg_catalog's is left to :func:`public_functions`, which needs the argument types."""
     if (
         isinstance(node, exp.Dot)
         and isinstance(node.expression, exp.Func)
         and isinstance(node.this, exp.Identifier)
         and node.this.name in _VISIBLE_SCHEMAS
+        and not (node.this.name == "public" and _function_names(node.expression) & PG_CATALOG_FUNCTIONS.keys())
     ):
         return node.expression
     if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
@@ -82,6 +95,154 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
         ):
             node.set("kind", kind.expression)
     return node
+
+
+def _function_names(func: exp.Func) -> set[str]:
+    """The names PostgreSQL looks the call up by (sqlglot reads ``public.f(…)`` as an anonymous call)."""
+    if isinstance(func, exp.Anonymous):
+        name = func.this
+        if isinstance(name, exp.Identifier):
+            return {name.name if name.quoted else name.name.lower()}
+        return {str(name).lower()}
+    return {n.lower() for n in func.sql_names()}
+
+
+_TYPE_ALIASES = {
+    "int": "integer",
+    "int4": "integer",
+    "int2": "smallint",
+    "int8": "bigint",
+    "varchar": "character varying",
+    "char": "character",
+    "bpchar": "character",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "decimal": "numeric",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+    "varbit": "bit varying",
+}
+_TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
+_ARRAY_BOUNDS = re.compile(r"(?:\[\s*\d*\s*\])+$")
+
+
+def pg_type_name(written: str) -> str | None:
+    """A type as ``format_type`` names it without its modifier (``varchar(20)[]`` → ``character varying[]``); None
+    for a spelling not read here (``float(10)``, ``int ARRAY``)."""
+    text = " ".join(written.lower().split())
+    if text.startswith("pg_catalog."):
+        text = text[len("pg_catalog.") :]
+    array = _ARRAY_BOUNDS.search(text) is not None
+    base = _TYPMOD.sub("", _ARRAY_BOUNDS.sub("", text)).strip()
+    base = " ".join(base.split())
+    if base == "float" or " array" in f" {base}" or not base:
+        return None
+    base = _TYPE_ALIASES.get(base, base)
+    return base + "[]" if array else base
+
+
+def _argument_type(node: exp.Expr, types: Mapping[str, str]) -> str | None:
+    """The type of a call's argument when it is plain: a column of the table, a number, a boolean or a cast."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column) and not node.table:
+        written = types.get(node.name)
+        return pg_type_name(written) if written is not None else None
+    if isinstance(node, exp.Boolean):
+        return "boolean"
+    if isinstance(node, exp.Literal) and not node.is_string:
+        number = node.this
+        if not number.isdigit():
+            return "numeric" if re.fullmatch(r"\d*\.\d*", number) else None
+        return "integer" if int(number) < 2**31 else "bigint" if int(number) < 2**63 else "numeric"
+    if isinstance(node, exp.Cast):
+        return pg_type_name(node.to.sql("postgres"))
+    return None
+
+
+def _takes_count(signature: Signature, count: int) -> bool:
+    args, defaults, variadic = signature
+    least = len(args) - defaults - (1 if variadic else 0)
+    return least <= count and (variadic or count <= len(args))
+
+
+def _refuses_array(parameter: str) -> bool:
+    """No value of an array type can be passed to this parameter, even by an implicit cast (PostgreSQL has no
+    implicit cast from an array type; these polymorphic types take no array)."""
+    if parameter.endswith("[]"):
+        return False
+    if parameter in PSEUDO_TYPES:
+        return parameter in ("anynonarray", "anycompatiblenonarray", "anyenum") or "range" in parameter
+    return True
+
+
+def _decide(
+    signatures: tuple[Signature, ...], arguments: list[str | None], public: frozenset[tuple[str, ...]] | None
+) -> Literal["strip", "keep", "unsure"]:
+    """What the bare call resolves to: pg_catalog's (``keep``: printed qualified), surely not (``strip``), or
+    PostgreSQL's resolution would have to be replayed (``unsure``). ``public``: the argument types of the default
+    schema's functions of the name, None when not known."""
+    fitting = [s for s in signatures if _takes_count(s, len(arguments))]
+    if not fitting:
+        return "strip"
+    if None in arguments:
+        return "unsure"
+    known = tuple(a for a in arguments if a is not None)
+    if any(args == known and not variadic for args, _, variadic in fitting):
+        # an exact match: pg_catalog's, first in the path, is chosen; the index's call is printed as written when
+        # public's takes the same types (or, not known, is taken to), else with the casts the call needed
+        return "keep" if public is None or known in public else "unsure"
+    if public is not None and known in public and all(not d and not v for _, d, v in fitting):
+        return "strip"  # public's is the only exact match: chosen before any cast is considered
+
+    def refused(signature: Signature) -> bool:
+        args, _, variadic = signature
+        return not variadic and any(a.endswith("[]") and _refuses_array(p) for a, p in zip(known, args, strict=False))
+
+    return "strip" if all(refused(s) for s in fitting) else "unsure"
+
+
+def public_functions(
+    ast: exp.Expr, types: Mapping[str, str], functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+) -> tuple[exp.Expr, list[str]]:
+    """``public.f(…)`` calls named as a pg_catalog function: bare when the bare call resolves to public's, kept
+    qualified when pg_catalog's would be chosen; the reasons of the calls that cannot be told apart.
+
+    ``types``: the table's columns and their types as written; ``functions``: the argument types of the default
+    schema's functions by name (None: not all known)."""
+    unsure: list[str] = []
+    calls = [n for n in ast.walk() if isinstance(n, exp.Dot) and isinstance(n.expression, exp.Func)]
+    for node in reversed(calls):  # innermost first: an argument that is a call is resolved before its caller
+        if not (isinstance(node.this, exp.Identifier) and node.this.name == "public"):
+            continue
+        func = node.expression
+        names = _function_names(func) & PG_CATALOG_FUNCTIONS.keys()
+        if not names:
+            continue
+        arguments = func.expressions if isinstance(func, exp.Anonymous) else None
+        decisions = {
+            _decide(PG_CATALOG_FUNCTIONS[n], [_argument_type(a, types) for a in arguments], functions.get(n))
+            if arguments is not None
+            else "unsure"
+            for n in names
+        }
+        decision = decisions.pop() if len(decisions) == 1 else "unsure"
+        if decision == "strip" and any(isinstance(a, exp.Cast) for a in arguments or ()):
+            # the checker takes a cast between text types for a no-op, which it is not when it picks public's
+            decision = "unsure"
+        if decision == "keep":
+            continue
+        if decision == "unsure":
+            name = min(names)
+            unsure.append(f"public.{name}(...) may be shadowed by pg_catalog.{name}")
+        if node is ast:
+            ast = func
+        else:
+            node.replace(func)
+    return ast, unsure
 
 
 Clause = Literal[
@@ -184,6 +345,13 @@ class Rules:
     def normalize(self, expression: _E) -> _E:
         """Names in a parsed expression as the engine folds them."""
         return expression
+
+    def resolve_functions(
+        self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+    ) -> tuple[exp.Expr, list[str]]:
+        """Function names in an expression of ``table`` as the engine prints them (they may depend on the argument
+        types and on ``functions``, the default schema's); the reasons of those it cannot tell."""
+        return ast, []
 
     def table_options(self, cur: Cursor, table: Table) -> None:
         """What follows the ``( … )`` of CREATE TABLE."""
@@ -317,6 +485,11 @@ class PostgresRules(Rules):
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
 
+    def resolve_functions(
+        self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
+    ) -> tuple[exp.Expr, list[str]]:
+        return public_functions(ast, {c.name: c.type for c in table.columns} if table is not None else {}, functions)
+
     def table_options(self, cur: Cursor, table: Table) -> None:
         while not cur.done:
             if cur.accept("PARTITION", "BY"):
@@ -331,7 +504,7 @@ class PostgresRules(Rules):
                 raise Unmodelled  # INHERITS, ON COMMIT, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        type_text = _strip_public_type(" ".join(type_text.split()))
+        type_text = strip_public_type(" ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
         col.type = base or type_text.lower()
         if base is not None:

@@ -65,6 +65,11 @@ class Replay:
         self.notes: list[str] = []
         self.notes_pending: list[str] = []
         """Notes of the statement being replayed; prefixed with its location when it ends."""
+        self.public_functions: dict[str, frozenset[tuple[str, ...]] | None] = {}
+        """The functions the script created in the default schema: name → their argument types (None: not all read)."""
+        self.doubts_pending: list[tuple[str, Table | None]] = []
+        """Doubts the statement being replayed raised about a table it applied (a function PostgreSQL may resolve
+        otherwise): notes, and the table uncertain, when it ends."""
         self.search_path: list[str] | None = None
         """PostgreSQL's ``search_path`` as the script set it (``session``); None: the default, ``"$user", public``."""
         self.session_search_path: list[str] | None = None
@@ -88,7 +93,7 @@ class Replay:
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
-        self.notes_pending = []
+        self.notes_pending, self.doubts_pending = [], []
         note: str | None = None
         # ALTER/DROP INDEX: the index's table, looked up before the reader, which may drop the index and then fail
         indexed = len(stmt.tokens) > 1 and word(stmt.tokens[1], stmt.sql) == "INDEX"
@@ -106,9 +111,14 @@ class Replay:
             self.doubt(note, named if indexed else self._named(stmt))
         if self.notes_pending:
             self.notes.extend(f"{where}:{stmt.line}: {n}" for n in self.notes_pending)
+        if note is None:
+            for reason, table in self.doubts_pending:
+                self.notes.append(f"{where}:{stmt.line}: {reason}")
+                self.doubt(self.notes[-1], table)
 
     def doubt(self, note: str, named: Table | tuple[str | None, str] | None) -> None:
-        """Mark the table ``named`` as uncertain: the replay did not apply the statement, the engine may have.
+        """Mark the table ``named`` as uncertain: the replay did not apply the statement (the engine may have), or
+        cannot tell what the engine built.
         A statement whose table cannot be read keeps only its note."""
         if isinstance(named, Table):
             self.doubts[named] = [*(self.doubts.get(named) or []), note]
@@ -221,6 +231,9 @@ class Replay:
         ast = self.rules.expression(text)
         if ast is None and self.rules.expressions_parsed:
             self.notes_pending.append(f"expression kept as written: {text[:80]}")
+        elif ast is not None and "public" in text.lower():  # the calls resolve_functions looks at are public.f(…)
+            ast, unsure = self.rules.resolve_functions(ast, table, self.public_functions)
+            self.doubts_pending.extend((reason, table) for reason in unsure)
         return Frag(ast, [s for s in segments if s != ""])
 
     def frag_text(self, text: str, table: Table | None) -> Frag:
