@@ -619,6 +619,20 @@ PUBLIC_FUNCTIONS = {
         "INSERT INTO t (e) VALUES ('a') ON CONFLICT (sp_pubfn_only(e)) DO NOTHING",
         True,
     ),
+    "a name pg_catalog has not, qualified in the target": (
+        f"CREATE FUNCTION public.sp_pubfn_only(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\nCREATE UNIQUE INDEX t_k ON public.t USING btree (public.sp_pubfn_only(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (public.sp_pubfn_only(e)) DO NOTHING",
+        True,
+    ),
+    "a name pg_catalog has not, qualified in the target, another function indexed": (
+        f"CREATE FUNCTION public.sp_pubfn_only(text) RETURNS text {_BODY};\n"
+        f"CREATE FUNCTION public.sp_pubfn_other(text) RETURNS text {_BODY};\n"
+        "CREATE TABLE public.t (e text);\n"
+        "CREATE UNIQUE INDEX t_k ON public.t USING btree (public.sp_pubfn_other(e));\n",
+        "INSERT INTO t (e) VALUES ('a') ON CONFLICT (public.sp_pubfn_only(e)) DO NOTHING",
+        True,
+    ),
     "no pg_catalog.quote_ident takes two arguments": (
         f"CREATE FUNCTION public.quote_ident(text, integer) RETURNS text {_BODY};\n"
         "CREATE TABLE public.t (e text);\n"
@@ -707,7 +721,7 @@ def test_the_pg_catalog_functions_are_the_servers(pg_url: str) -> None:
     qualified by mistake)."""
     import sqlalchemy as sa
 
-    from schema_parity.sources.ddl.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES
+    from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES
 
     functions = (
         "SELECT proname, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes::oid[]) WITH ORDINALITY AS a(t, n) "

@@ -20,6 +20,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
@@ -701,6 +702,15 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             return n  # IS DOCUMENT: an XmlExpr, equal only to itself
         if isinstance(n, exp.Dot) and n.this.name.lower() == "pg_catalog" and isinstance(n.expression, exp.Func):
             return _normalize(n.args["expression"], types)  # pg_catalog.lower(b) is lower(b)
+        if (
+            isinstance(n, exp.Dot)
+            and n.this.name == "public"
+            and isinstance(n.expression, exp.Func)
+            and not function_names(n.expression) & PG_CATALOG_FUNCTIONS.keys()
+        ):
+            # the bare f(b) finds public's f when pg_catalog, first on the path, has none; with a name pg_catalog
+            # has, which one the bare call takes depends on the argument types: left qualified (compared as written)
+            return _normalize(n.args["expression"], types)
         if isinstance(n, exp.Cast):
             inner = n.this
             to = n.to.sql("postgres").lower()

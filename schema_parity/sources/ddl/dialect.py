@@ -19,6 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
+from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature, function_names
 from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refused, Table, Tables
 from schema_parity.sources.ddl.naming import (
     NAMEDATALEN,
@@ -27,7 +28,6 @@ from schema_parity.sources.ddl.naming import (
     name_addition,
     truncate_identifier,
 )
-from schema_parity.sources.ddl.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature
 from schema_parity.sources.ddl.pg_catalog_types import PG_CATALOG_TYPES
 from schema_parity.sources.ddl.statement import Unmodelled, items
 from schema_parity.sql.groups import Cursor
@@ -83,7 +83,7 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
         and isinstance(node.expression, exp.Func)
         and isinstance(node.this, exp.Identifier)
         and node.this.name in _VISIBLE_SCHEMAS
-        and not (node.this.name == "public" and _function_names(node.expression) & PG_CATALOG_FUNCTIONS.keys())
+        and not (node.this.name == "public" and function_names(node.expression) & PG_CATALOG_FUNCTIONS.keys())
     ):
         return node.expression
     if isinstance(node, exp.DataType) and isinstance(node.args.get("kind"), exp.Dot):
@@ -95,16 +95,6 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
         ):
             node.set("kind", kind.expression)
     return node
-
-
-def _function_names(func: exp.Func) -> set[str]:
-    """The names PostgreSQL looks the call up by (sqlglot reads ``public.f(…)`` as an anonymous call)."""
-    if isinstance(func, exp.Anonymous):
-        name = func.this
-        if isinstance(name, exp.Identifier):
-            return {name.name if name.quoted else name.name.lower()}
-        return {str(name).lower()}
-    return {n.lower() for n in func.sql_names()}
 
 
 _TYPE_ALIASES = {
@@ -219,7 +209,7 @@ def public_functions(
         if not (isinstance(node.this, exp.Identifier) and node.this.name == "public"):
             continue
         func = node.expression
-        names = _function_names(func) & PG_CATALOG_FUNCTIONS.keys()
+        names = function_names(func) & PG_CATALOG_FUNCTIONS.keys()
         if not names:
             continue
         arguments = func.expressions if isinstance(func, exp.Anonymous) else None

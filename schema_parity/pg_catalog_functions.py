@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (a line a function, as long as its argument types)
 """The functions of schema pg_catalog, by name: a ``public.`` function of one of these names may be hidden by
 pg_catalog's (pg_catalog comes first in the search path), so PostgreSQL prints it qualified when the bare call
-would choose pg_catalog's (``dialect.public_function``).
+would choose pg_catalog's (``sources.ddl.dialect.public_functions``), and a conflict target's ``public.f(…)`` is the
+bare ``f(…)`` only when pg_catalog has no ``f`` (``verdicts.postgresql``).
 
 One line a function: its name, its argument types as ``format_type`` prints them, how many of the last arguments
 have defaults, and whether the last one is VARIADIC.
@@ -11,6 +12,10 @@ ORDER BY n), pronargdefaults, provariadic <> 0 FROM pg_proc WHERE pronamespace =
 AND prokind <> 'p'``, and its pseudo-types with ``SELECT format_type(oid, NULL) FROM pg_type WHERE typtype = 'p'``;
 ``tests/test_ddl_pg_dump.py`` re-reads the server and fails when either list differs.
 """
+
+from __future__ import annotations
+
+from sqlglot import exp
 
 PSEUDO_TYPES: frozenset[str] = frozenset(
     {
@@ -3298,3 +3303,13 @@ def _signatures() -> dict[str, tuple[Signature, ...]]:
 
 
 PG_CATALOG_FUNCTIONS: dict[str, tuple[Signature, ...]] = _signatures()
+
+
+def function_names(func: exp.Func) -> set[str]:
+    """The names PostgreSQL looks the call up by (sqlglot reads ``public.f(…)`` as an anonymous call)."""
+    if isinstance(func, exp.Anonymous):
+        name = func.this
+        if isinstance(name, exp.Identifier):
+            return {name.name if name.quoted else name.name.lower()}
+        return {str(name).lower()}
+    return {n.lower() for n in func.sql_names()}
