@@ -185,6 +185,12 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
     if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier):
         raise UpsertParseError("the INSERT target is not a table name", sql=sql)
+    if target.args.get("only"):  # sqlglot reads ``INSERT INTO ONLY t``: a syntax error to both engines
+        raise UpsertParseError("ONLY before the INSERT target (not in INSERT's grammar)", sql=sql)
+    if target.args.get("catalog"):
+        # PostgreSQL accepts ``db.schema.t`` only when ``db`` is the current database (else 0A000), and SQLite never:
+        # a Catalog does not know its database's name, so the statement is not judged against it.
+        raise UpsertParseError("the INSERT target names a database (database.schema.table)", sql=sql)
     columns = (
         tuple(_name(c) for c in insert.this.expressions) if isinstance(insert.this, exp.Schema) else None
     )

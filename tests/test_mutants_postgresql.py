@@ -259,6 +259,18 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         unique("(active IS UNKNOWN)"), upsert("(active IS UNKNOWN)"), "inside an expression"),
     "opclass on an expression part": (unique("lower(b)"), upsert("lower(b) text_ops"),
                                       "default operator class of this expression"),
+    # upsert.parse_upsert: the INSERT's target. A database-qualified name is 0A000 unless it names the current
+    # database, which a Catalog does not know; ONLY and four dotted names are syntax errors (42601); the ON CONFLICT
+    # clauses of a data-modifying CTE's INSERT and of the outer INSERT are not read as one statement's.
+    "database-qualified target": (unique("id"), "INSERT INTO sp_other.public.t (id) VALUES (1) ON CONFLICT (id) "
+                                  "DO NOTHING", "names a database"),
+    "ONLY before the target": (unique("id"), "INSERT INTO ONLY t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+                               "ONLY before the INSERT target"),
+    "four dotted names": (unique("id"), "INSERT INTO a.b.c.d (id) VALUES (1) ON CONFLICT DO NOTHING",
+                          "not a table name"),
+    "upserts in a CTE and outside": (
+        unique("id"), "WITH x AS (INSERT INTO t (id) VALUES (2) ON CONFLICT (id) DO NOTHING RETURNING id) "
+        "INSERT INTO t (id) SELECT id FROM x ON CONFLICT (id) DO NOTHING", "more than one INSERT"),
 }
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 
