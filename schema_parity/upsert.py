@@ -169,6 +169,10 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     spans = _clause_spans(tokens, masked)
     asts = _parse_variants(masked, tokens, spans, dialect, sql)
     insert = _the_insert(asts[0], sql)
+    if not spans and insert.args.get("conflict") is not None:
+        # sqlglot reads a conflict clause the token scan does not (a trailing ``ON CONFLICT``, MySQL's ``ON DUPLICATE
+        # KEY UPDATE``): both engines refuse it, and no clause of it could be read.
+        raise UpsertParseError("a conflict clause that is not ON CONFLICT [target] DO ...", sql=sql)
     clauses = tuple(
         _clause(
             ordinal,

@@ -192,6 +192,10 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "upserts in a CTE and outside": (
         unique("id"), "WITH x AS (INSERT INTO t (id) VALUES (2) ON CONFLICT (id) DO NOTHING RETURNING id) "
         "INSERT INTO t (id) SELECT id FROM x ON CONFLICT (id) DO NOTHING", "more than one INSERT"),
+    # upsert._clause_spans, parse_upsert: a conflict clause sqlglot reads and the engines refuse (a syntax error).
+    "ON CONFLICT at the end": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT", "not ON CONFLICT [target]"),
+    "ON DUPLICATE KEY UPDATE": (unique("id"), "INSERT INTO t (id) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
+                                "not ON CONFLICT [target]"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
 
