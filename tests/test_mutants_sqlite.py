@@ -196,6 +196,16 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "ON CONFLICT at the end": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT", "not ON CONFLICT [target]"),
     "ON DUPLICATE KEY UPDATE": (unique("id"), "INSERT INTO t (id) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
                                 "not ON CONFLICT [target]"),
+    # upsert._clause: a clause the engines refuse as a syntax error, which sqlglot reads.
+    "target without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id)", "expected DO NOTHING"),
+    "target WHERE without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0",
+                                       "expected DO after the conflict target"),
+    "a comma ending the target": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id,) DO NOTHING",
+                                  "cannot read the conflict target"),
+    "ON CONSTRAINT without a name": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT",
+                                     "expected a constraint name"),
+    "ON CONSTRAINT without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT ux",
+                                        "expected DO NOTHING"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
 
