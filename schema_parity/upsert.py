@@ -455,6 +455,9 @@ def _clause(
     for item in conflict.expressions:
         left, value = assignment(item)
         columns = left.expressions if isinstance(left, exp.Tuple) else [left]
+        if not all(isinstance(c, (exp.Column, exp.Identifier)) for c in columns):
+            # ``SET a[1] = ...`` assigns an element of column ``a`` on PostgreSQL and is a syntax error on SQLite
+            raise UpsertParseError("a SET target that is not a column name", offset=tokens[0].start, sql=sql)
         set_columns.extend(_name(c) for c in columns)
         if value is not None:
             set_values.append(value)

@@ -247,6 +247,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (*READS, 'CREATE SCHEMA {Other}', "CREATE TABLE {Other}.s (c integer)", "CREATE SCHEMA {other}",
          "CREATE TABLE {other}.s (x integer)"),
         update("(SELECT max(c) FROM {other}.s)")),
+    # upsert._name, _last_name: a quoted name keeps its case in the SET list and in a schema-qualified collation.
+    "DO UPDATE: SET a quoted column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', "CREATE UNIQUE INDEX ux ON t (id)"),
+        'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET "A" = 1'),
+    "collation qualified by its schema": (unique('b COLLATE "C"'), upsert('b COLLATE pg_catalog."C"')),
 }
 
 
@@ -285,6 +290,10 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
                                      "expected a constraint name"),
     "ON CONSTRAINT without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT ux",
                                         "expected DO NOTHING"),
+    # upsert._clause: SET a[1] assigns an element of the column a; the checker does not model it.
+    "DO UPDATE: SET an array element": (
+        ("CREATE TABLE r (id integer UNIQUE, a integer[])",),
+        "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a[1] = 1", "not a column name"),
 }
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 
