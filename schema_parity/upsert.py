@@ -169,6 +169,10 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     spans = _clause_spans(tokens, masked)
     asts = _parse_variants(masked, tokens, spans, dialect, sql)
     insert = _the_insert(asts[0], sql)
+    if not spans and insert.args.get("conflict") is not None:
+        # sqlglot reads a conflict clause the token scan does not (a trailing ``ON CONFLICT``, MySQL's ``ON DUPLICATE
+        # KEY UPDATE``): both engines refuse it, and no clause of it could be read.
+        raise UpsertParseError("a conflict clause that is not ON CONFLICT [target] DO ...", sql=sql)
     clauses = tuple(
         _clause(
             ordinal,
@@ -185,6 +189,12 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
     if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier):
         raise UpsertParseError("the INSERT target is not a table name", sql=sql)
+    if target.args.get("only"):  # sqlglot reads ``INSERT INTO ONLY t``: a syntax error to both engines
+        raise UpsertParseError("ONLY before the INSERT target (not in INSERT's grammar)", sql=sql)
+    if target.args.get("catalog"):
+        # PostgreSQL accepts ``db.schema.t`` only when ``db`` is the current database (else 0A000), and SQLite never:
+        # a Catalog does not know its database's name, so the statement is not judged against it.
+        raise UpsertParseError("the INSERT target names a database (database.schema.table)", sql=sql)
     columns = (
         tuple(_name(c) for c in insert.this.expressions) if isinstance(insert.this, exp.Schema) else None
     )
@@ -445,6 +455,9 @@ def _clause(
     for item in conflict.expressions:
         left, value = assignment(item)
         columns = left.expressions if isinstance(left, exp.Tuple) else [left]
+        if not all(isinstance(c, (exp.Column, exp.Identifier)) for c in columns):
+            # ``SET a[1] = ...`` assigns an element of column ``a`` on PostgreSQL and is a syntax error on SQLite
+            raise UpsertParseError("a SET target that is not a column name", offset=tokens[0].start, sql=sql)
         set_columns.extend(_name(c) for c in columns)
         if value is not None:
             set_values.append(value)

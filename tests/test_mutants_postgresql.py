@@ -247,6 +247,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (*READS, 'CREATE SCHEMA {Other}', "CREATE TABLE {Other}.s (c integer)", "CREATE SCHEMA {other}",
          "CREATE TABLE {other}.s (x integer)"),
         update("(SELECT max(c) FROM {other}.s)")),
+    # upsert._name, _last_name: a quoted name keeps its case in the SET list and in a schema-qualified collation.
+    "DO UPDATE: SET a quoted column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', "CREATE UNIQUE INDEX ux ON t (id)"),
+        'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET "A" = 1'),
+    "collation qualified by its schema": (unique('b COLLATE "C"'), upsert('b COLLATE pg_catalog."C"')),
 }
 
 
@@ -259,6 +264,36 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         unique("(active IS UNKNOWN)"), upsert("(active IS UNKNOWN)"), "inside an expression"),
     "opclass on an expression part": (unique("lower(b)"), upsert("lower(b) text_ops"),
                                       "default operator class of this expression"),
+    # upsert.parse_upsert: the INSERT's target. A database-qualified name is 0A000 unless it names the current
+    # database, which a Catalog does not know; ONLY and four dotted names are syntax errors (42601); the ON CONFLICT
+    # clauses of a data-modifying CTE's INSERT and of the outer INSERT are not read as one statement's.
+    "database-qualified target": (unique("id"), "INSERT INTO sp_other.public.t (id) VALUES (1) ON CONFLICT (id) "
+                                  "DO NOTHING", "names a database"),
+    "ONLY before the target": (unique("id"), "INSERT INTO ONLY t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+                               "ONLY before the INSERT target"),
+    "four dotted names": (unique("id"), "INSERT INTO a.b.c.d (id) VALUES (1) ON CONFLICT DO NOTHING",
+                          "not a table name"),
+    "upserts in a CTE and outside": (
+        unique("id"), "WITH x AS (INSERT INTO t (id) VALUES (2) ON CONFLICT (id) DO NOTHING RETURNING id) "
+        "INSERT INTO t (id) SELECT id FROM x ON CONFLICT (id) DO NOTHING", "more than one INSERT"),
+    # upsert._clause_spans, parse_upsert: a conflict clause sqlglot reads and the engines refuse (a syntax error).
+    "ON CONFLICT at the end": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT", "not ON CONFLICT [target]"),
+    "ON DUPLICATE KEY UPDATE": (unique("id"), "INSERT INTO t (id) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
+                                "not ON CONFLICT [target]"),
+    # upsert._clause: a clause the engines refuse as a syntax error, which sqlglot reads.
+    "target without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id)", "expected DO NOTHING"),
+    "target WHERE without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0",
+                                       "expected DO after the conflict target"),
+    "a comma ending the target": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id,) DO NOTHING",
+                                  "cannot read the conflict target"),
+    "ON CONSTRAINT without a name": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT",
+                                     "expected a constraint name"),
+    "ON CONSTRAINT without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT ux",
+                                        "expected DO NOTHING"),
+    # upsert._clause: SET a[1] assigns an element of the column a; the checker does not model it.
+    "DO UPDATE: SET an array element": (
+        ("CREATE TABLE r (id integer UNIQUE, a integer[])",),
+        "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a[1] = 1", "not a column name"),
 }
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 

@@ -168,6 +168,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS UNKNOWN is not IS NULL": (
         (f"{TABLE[:-1]}, unknown INTEGER)", "CREATE UNIQUE INDEX ux ON t (id) WHERE a IS NULL"),
         upsert("id", "a IS UNKNOWN")),
+    # upsert.parse_upsert: REPLACE INTO is read as INSERT written over the same characters, so the target WHERE's
+    # text (compared with the index's) is taken from the same place in the statement.
+    "REPLACE INTO with a target WHERE": (
+        unique("id", "a > 0"), "REPLACE INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0 DO NOTHING"),
+    "REPLACE INTO with an expression target": (
+        unique("(a + c)"), "REPLACE  INTO t (id) VALUES (1) ON CONFLICT (a + c) DO NOTHING"),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -176,6 +182,33 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "IN (SELECT ...)": (unique("id"), upsert("id", "a IN (SELECT 1)"), "a subquery"),
     "IN (WITH ...)": (unique("id"), upsert("id", "a IN (WITH w AS (SELECT 1) SELECT * FROM w)"), "a subquery"),
     "IN (VALUES ...)": (unique("id"), upsert("id", "a IN (VALUES (1))"), "a subquery"),
+    # upsert.parse_upsert: a syntax error to SQLite that sqlglot reads (the PostgreSQL rows of the same names).
+    "database-qualified target": (unique("id"), "INSERT INTO x.main.t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+                                  "names a database"),
+    "ONLY before the target": (unique("id"), "INSERT INTO ONLY t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+                               "ONLY before the INSERT target"),
+    "four dotted names": (unique("id"), "INSERT INTO a.b.c.d (id) VALUES (1) ON CONFLICT DO NOTHING",
+                          "not a table name"),
+    "upserts in a CTE and outside": (
+        unique("id"), "WITH x AS (INSERT INTO t (id) VALUES (2) ON CONFLICT (id) DO NOTHING RETURNING id) "
+        "INSERT INTO t (id) SELECT id FROM x ON CONFLICT (id) DO NOTHING", "more than one INSERT"),
+    # upsert._clause_spans, parse_upsert: a conflict clause sqlglot reads and the engines refuse (a syntax error).
+    "ON CONFLICT at the end": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT", "not ON CONFLICT [target]"),
+    "ON DUPLICATE KEY UPDATE": (unique("id"), "INSERT INTO t (id) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
+                                "not ON CONFLICT [target]"),
+    # upsert._clause: a clause the engines refuse as a syntax error, which sqlglot reads.
+    "target without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id)", "expected DO NOTHING"),
+    "target WHERE without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0",
+                                       "expected DO after the conflict target"),
+    "a comma ending the target": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id,) DO NOTHING",
+                                  "cannot read the conflict target"),
+    "ON CONSTRAINT without a name": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT",
+                                     "expected a constraint name"),
+    "ON CONSTRAINT without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT ux",
+                                        "expected DO NOTHING"),
+    # upsert._clause: a subscript is PostgreSQL's (SQLite: a syntax error); the checker does not model it.
+    "DO UPDATE: SET an array element": (READS, "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c[1] = 1",
+                                        "not a column name"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
 
