@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from schema_parity.cli import main
 from schema_parity.errors import MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.sources import Schema, SchemaOptions
-from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql, upgrade
+from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql
 from schema_parity.sources.alembic.watchdog import Watchdog
 from schema_parity.sources.server import catalogs_on_server
 from tests.alembic_projects import COOKBOOK_ENV_PY, Revision, write_project
@@ -44,7 +43,9 @@ def test_sys_exit_in_a_revision_is_exit_2_naming_it(tmp_path: Path, capsys: pyte
 
 
 @pytest.mark.parametrize("where", ["module", "imported-module"])
-def test_sys_exit_while_importing_revisions_names_the_file(tmp_path: Path, helper_module: str, where: str) -> None:
+def test_sys_exit_while_importing_revisions_names_the_file(
+    tmp_path: Path, helper_module: str, where: str
+) -> None:
     if where == "module":
         revision = Revision("bye2", "ok1", "pass", imports="import sys\nsys.exit(3)")
     else:
@@ -161,31 +162,6 @@ def test_the_clock_restarts_at_each_revision(tmp_path: Path, monkeypatch: pytest
     ini = write_project(tmp_path, [FIRST, Revision("ok2", "ok1", "pass"), Revision("ok3", "ok2", "pass")])
     catalog_at(AlembicProject.load(ini))
     assert len(restarts) == 1 + 3  # the start, then after each revision
-
-
-def _upgrade_fresh(project: AlembicProject) -> None:
-    engine = sa.create_engine("sqlite://")
-    try:
-        with engine.connect() as connection:
-            upgrade(connection, project)
-    finally:
-        engine.dispose()
-
-
-def test_one_timer_thread_serves_every_run(tmp_path: Path) -> None:
-    project = AlembicProject.load(write_project(tmp_path, [FIRST, Revision("ok2", "ok1", "pass")]))
-    for _ in range(3):
-        _upgrade_fresh(project)
-    timers = [t for t in threading.enumerate() if t.name == "schema-parity revision time limit"]
-    assert len(timers) == 1 and timers[0].is_alive()  # started once, kept for the next run
-
-
-def test_a_shorter_limit_wakes_the_timer_waiting_for_a_longer_one(tmp_path: Path) -> None:
-    patient = AlembicProject.load(write_project(tmp_path / "patient", [FIRST]), revision_timeout=3600)
-    _upgrade_fresh(patient)  # the timer thread now sleeps towards an hour from now
-    ini = write_project(tmp_path / "loop", [FIRST, Revision("loop2", "ok1", LOOPS["python"])])
-    with pytest.raises(MigrationError, match=r"Revision loop2 .*time limit"):
-        _upgrade_fresh(AlembicProject.load(ini, revision_timeout=0.3))
 
 
 def test_time_limit_reaches_the_project_from_the_schema_options(tmp_path: Path) -> None:

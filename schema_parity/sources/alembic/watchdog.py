@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import math
-import os
 import signal
 import threading
 import time
@@ -37,15 +35,16 @@ class Watchdog:
     def __init__(self, limit: float | None, dbapi_connection: Any = None) -> None:
         self.limit = limit
         self.expired = False
-        self.deadline = 0.0
         self._dbapi_connection = dbapi_connection
         self._target = threading.get_ident()
+        self._deadline = 0.0
+        self._stopped = False
+        self._changed = threading.Condition()
 
     def restart(self) -> None:
-        """Give the next revision the whole limit. The timer thread is not woken: the deadline only moves later,
-        and when the thread wakes at the earlier one it waits on (a wake per revision cost more than the rest of
-        the watchdog)."""
-        self.deadline = time.monotonic() + (self.limit or 0.0)
+        with self._changed:
+            self._deadline = time.monotonic() + (self.limit or 0.0)
+            self._changed.notify()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
@@ -53,11 +52,15 @@ class Watchdog:
             yield
             return
         self.restart()
-        _CLOCK.watch(self)
+        watcher = threading.Thread(target=self._watch, name="schema-parity revision time limit", daemon=True)
+        watcher.start()
         try:
             yield
         finally:
-            _CLOCK.release(self)  # from here on the timer thread cannot expire this run
+            with self._changed:
+                self._stopped = True
+                self._changed.notify()
+            watcher.join()
             if self.expired:  # withdraw the exception if it has not been raised yet; check() reports the timeout
                 _raise_in(self._target, None)
 
@@ -66,11 +69,17 @@ class Watchdog:
         if self.expired:
             raise RevisionTimeout
 
-    def expire(self) -> None:
-        """Called by the timer thread when the deadline has passed."""
-        self.expired = True
-        self._interrupt()
-        _raise_in(self._target, RevisionTimeout)
+    def _watch(self) -> None:
+        with self._changed:
+            while not self._stopped:
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._changed.wait(remaining)
+                    continue
+                self.expired = True
+                self._interrupt()
+                _raise_in(self._target, RevisionTimeout)
+                return
 
     def _interrupt(self) -> None:
         """Abort the statement running on the migration's connection, if any (both calls are thread-safe)."""
@@ -80,54 +89,6 @@ class Watchdog:
                 with contextlib.suppress(Exception):  # a connection already closed: nothing runs there
                     method()
                 return
-
-
-class _Clock:
-    """The one timer thread of the process, shared by every running :class:`Watchdog`: a test session migrates a
-    fresh database per test, and starting and joining a thread per migration cost more than the watchdog's work.
-
-    The thread sleeps until the earliest deadline and is woken only when a run starts with an earlier one.
-    """
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """No thread, nothing watched: the state of a new process (and of a forked child, which has no timer thread
-        and may inherit the lock held)."""
-        self._changed = threading.Condition()
-        self._watched: set[Watchdog] = set()
-        self._wakes = math.inf
-        self._thread: threading.Thread | None = None
-
-    def watch(self, dog: Watchdog) -> None:
-        with self._changed:
-            self._watched.add(dog)
-            if self._thread is None or not self._thread.is_alive():  # the first run (or the first after a fork)
-                self._thread = threading.Thread(target=self._run, name="schema-parity revision time limit", daemon=True)
-                self._thread.start()
-            elif dog.deadline < self._wakes:
-                self._changed.notify()
-
-    def release(self, dog: Watchdog) -> None:
-        """The run ended: its deadline no longer counts (the thread is not woken; it finds nothing due)."""
-        with self._changed:
-            self._watched.discard(dog)
-
-    def _run(self) -> None:
-        with self._changed:
-            while True:
-                now = time.monotonic()
-                for dog in [d for d in self._watched if d.deadline <= now]:
-                    self._watched.discard(dog)
-                    dog.expire()
-                self._wakes = min((d.deadline for d in self._watched), default=math.inf)
-                self._changed.wait(None if self._wakes == math.inf else self._wakes - now)
-
-
-_CLOCK = _Clock()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_CLOCK.reset)
 
 
 def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
