@@ -136,15 +136,22 @@ def pg_cases_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
         yield engine
         engine.dispose()
         return
-    name = f"sp_cases_{uuid.uuid4().hex[:12]}"
-    with pg_admin_engine.connect() as conn:
+    with own_database(pg_admin_engine, "sp_cases") as engine:
+        yield engine
+
+
+@contextlib.contextmanager
+def own_database(admin: sa.Engine, prefix: str) -> Iterator[sa.Engine]:
+    """A database of the test's own (``<prefix>_<random>``), dropped afterwards: the server is shared."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    engine = compat.create_engine(pg_admin_engine.url.set(database=name))
+    engine = compat.create_engine(admin.url.set(database=name))
     try:
         yield engine
     finally:
         engine.dispose()
-        with pg_admin_engine.connect() as conn:
+        with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 

@@ -8,18 +8,18 @@ alarm. A control upsert on an untouched table keeps its firm verdict, which Post
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from schema_parity import cli, compat
+from schema_parity import cli
 from schema_parity.catalog import SCHEMA_VERSION, Catalog, Uncertain
 from schema_parity.sources.catalog_cache import cached_catalog, stored_catalog
 from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files
 from schema_parity.verdicts import check
+from tests.conftest import own_database
 
 UNMODELLED = "ALTER TABLE t ALTER COLUMN id RESTART WITH 10, ADD UNIQUE (host)"
 SCHEMA = f"""\
@@ -36,16 +36,8 @@ NOTE = f"schema.sql:4: not modelled: {UNMODELLED}"
 @pytest.fixture
 def unc_engine(pg_admin_engine: sa.Engine) -> Iterator[sa.Engine]:
     """A database of this module's own (``sp_unc_*``), dropped afterwards."""
-    name = f"sp_unc_{uuid.uuid4().hex[:12]}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    engine = compat.create_engine(pg_admin_engine.url.set(database=name))
-    try:
+    with own_database(pg_admin_engine, "sp_unc") as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with pg_admin_engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _engine_answer(engine: sa.Engine, sql: str) -> str | None:
