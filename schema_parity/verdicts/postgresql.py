@@ -117,6 +117,8 @@ def _unparenthesized(sql: str) -> str | None:
     expression in parentheses, then optionally ``COLLATE name`` and an operator class: ``a::int`` or ``a + 1`` bare
     is a syntax error. A qualified column (``t.a``) is P11's, reported on its own.
     """
+    if _BARE_WORD.match(sql):
+        return None  # one word is one token, a name: the common target, read without tokenizing
     tokens = dialect_tokens(mask_placeholders(sql)[0], "postgresql")
     if not tokens:
         return None
@@ -135,6 +137,10 @@ def _unparenthesized(sql: str) -> str | None:
     if at < len(tokens) and _is_name(tokens[at]):
         at = _after_name(tokens, at)  # the operator class
     return tokens[at].text if at < len(tokens) else None
+
+
+#: A target element that is one unquoted word (no placeholder, no ``$``: one token however a tokenizer reads it).
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _is_name(token: Token) -> bool:
