@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Dialect
-from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
+from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas, top_level
 from schema_parity.sql.tokens import (
     SQLGLOT_NAME,
     Token,
@@ -308,17 +308,25 @@ def _is_word(token: Token, word: str) -> bool:
 
 def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
-    starts = [
-        i
-        for i, token in enumerate(tokens)
-        if token.token_type == _ON
-        and i + 2 < len(tokens)
-        and _is_word(tokens[i + 1], "CONFLICT")
-        and (tokens[i + 2].token_type in (_L_PAREN, _ON) or _is_word(tokens[i + 2], "DO"))
-    ]
+    starts = []
+    depth_of = []  # the parenthesis depth before each token (groups.depths, in the same pass)
+    depth, length = 0, len(tokens)
+    for i, token in enumerate(tokens):
+        depth_of.append(depth)
+        kind = token.token_type
+        if kind is _L_PAREN:
+            depth += 1
+        elif kind is _R_PAREN:
+            depth -= 1
+        elif (
+            kind is _ON
+            and i + 2 < length
+            and _is_word(tokens[i + 1], "CONFLICT")
+            and (tokens[i + 2].token_type in (_L_PAREN, _ON) or _is_word(tokens[i + 2], "DO"))
+        ):
+            starts.append(i)
     if not starts:
         return []
-    depth_of = depths(tokens)
     level = depth_of[starts[0]]
     if any(depth_of[s] != level for s in starts):
         raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
