@@ -62,14 +62,16 @@ def check_part(tables: int, part: str) -> None:
     """The DDL replay of an N-table corpus, then ``part`` of a check over its upserts (see the module's docstring)."""
     import gc
 
-    from check import ddl, upserts  # benchmarks/check.py: this script's directory is on sys.path
-
     from schema_parity.check import _GC_THRESHOLDS, judge_site
     from schema_parity.sites.sql import sql_file_sites
     from schema_parity.sources.ddl import catalog_from_ddl
     from schema_parity.upsert import parse_upsert
 
     gc.set_threshold(*_GC_THRESHOLDS)
+    # benchmarks/check.py (this script's directory is on sys.path) puts its own checkout first on sys.path: imported
+    # after schema_parity, it leaves the package of --tree in place.
+    from check import ddl, upserts
+
     catalog = catalog_from_ddl(";\n".join(ddl(tables)) + ";\n", "postgresql")
     if part == "none":
         return
