@@ -111,6 +111,8 @@ class Capture:
         self._again: dict[tuple[object, ...], int] = {}
         self._paths: dict[str, str] = {}
         self._wrapped: set[str] = set()
+        #: recording subclasses of the drivers' classes, by (kind, base class): made once, they refer to this capture
+        self._classes: dict[tuple[str, Any], Any] = {}
 
     # lifecycle
     def __enter__(self) -> Capture:
@@ -509,14 +511,19 @@ def _called_by_library(frame: FrameType | None) -> bool:
 
 
 # -- raw connections ----------------------------------------------------------------------------------------------
-_CLASSES: dict[tuple[Any, int], Any] = {}
+def _classes(kind: str, make: Callable[[Any, Capture], Any], base: Any, capture: Capture) -> Any:
+    """The recording subclass of ``base`` for this capture, made on first use. Kept on the capture, so that a
+    capture's classes (which refer to it) go away with it."""
+    key = (kind, base)
+    made = capture._classes.get(key)
+    if made is None:
+        made = capture._classes[key] = make(base, capture)
+    return made
 
 
 def _sqlite_classes(base: Any, capture: Capture) -> tuple[type, type]:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_sqlite_classes(base, capture)
-    return _CLASSES[key]
+    classes: tuple[type, type] = _classes("sqlite3", _make_sqlite_classes, base, capture)
+    return classes
 
 
 def _make_sqlite_classes(base: Any, capture: Capture) -> tuple[type, type]:
@@ -568,10 +575,8 @@ def _sqlite_style(parameters: Any, many: bool) -> str:
 
 
 def _psycopg_cursor(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_psycopg_cursor(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("psycopg_cursor", _make_psycopg_cursor, base, capture)
+    return made
 
 
 def _make_psycopg_cursor(base: Any, capture: Capture) -> type:
@@ -603,10 +608,8 @@ def _query_text(query: Any, cursor: Any) -> str | None:
 
 
 def _psycopg_async_cursor(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_psycopg_async_cursor(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("psycopg_async_cursor", _make_psycopg_async_cursor, base, capture)
+    return made
 
 
 def _make_psycopg_async_cursor(base: Any, capture: Capture) -> type:
@@ -626,10 +629,8 @@ def _make_psycopg_async_cursor(base: Any, capture: Capture) -> type:
 
 
 def _asyncpg_connection(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_asyncpg_connection(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("asyncpg_connection", _make_asyncpg_connection, base, capture)
+    return made
 
 
 def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
@@ -658,10 +659,8 @@ def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
 
 
 def _aiosqlite_connection(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_aiosqlite_connection(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("aiosqlite_connection", _make_aiosqlite_connection, base, capture)
+    return made
 
 
 #: the sqlite3 methods aiosqlite hands to its worker thread that run a statement, with whether they run it per row

@@ -4,9 +4,11 @@ and that recording never changes what a statement does. PostgreSQL is the oracle
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,22 @@ def test_raw_sqlite3_connections_are_recorded_at_the_calling_line(tmp_path: Path
     ]
     # the same text from another line is another record; each executemany set runs alone: no duplicate
     assert len(records) == 2 and all(r.duplicate is None for r in records)
+
+
+def test_a_capture_is_freed_with_the_driver_classes_it_made(tmp_path: Path) -> None:
+    """The recording subclasses of the drivers' classes refer to their capture; they live on it, not in a
+    process-wide table that kept every capture of a long test run alive."""
+    capture = Capture(ROOT)
+    with capture:
+        conn = sqlite3.connect(tmp_path / "db.sqlite")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v INTEGER)")
+        conn.execute(UPSERT, ("a", 1))
+        conn.close()
+    assert len(capture.records()) == 1
+    gone = weakref.ref(capture)
+    del capture, conn
+    gc.collect()
+    assert gone() is None
 
 
 def test_sqlalchemy_connections_are_recorded_once_with_a_postgresql_form(tmp_path: Path) -> None:
