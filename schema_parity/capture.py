@@ -113,6 +113,7 @@ class Capture:
         self._wrapped: set[str] = set()
         #: recording subclasses of the drivers' classes, by (kind, base class): made once, they refer to this capture
         self._classes: dict[tuple[str, Any], Any] = {}
+        self._missed: dict[str, int] = {}
 
     # lifecycle
     def __enter__(self) -> Capture:
@@ -163,11 +164,23 @@ class Capture:
                 for k, r in self._records.items()
             ]
 
-    def add(self, records: Iterable[Record]) -> None:
+    def add(self, records: Iterable[Record], missed: Mapping[str, int] | None = None) -> None:
         """Merge records from elsewhere (an xdist worker): the first test and the executions add up."""
         with self._lock:
             for record in records:
                 self._merge(record)
+            for reason, count in (missed or {}).items():
+                self._missed[reason] = self._missed.get(reason, 0) + count
+
+    def missed(self) -> dict[str, int]:
+        """Upserts executed but not recorded, by reason: recording never fails a statement, and never hides that
+        it could not record one either."""
+        with self._lock:
+            return dict(self._missed)
+
+    def _miss(self, reason: str) -> None:
+        with self._lock:
+            self._missed[reason] = self._missed.get(reason, 0) + 1
 
     def _merge(self, record: Record) -> tuple[object, ...]:
         key = record.key()
@@ -219,9 +232,9 @@ class Capture:
                 statement, parameters, dialect.paramstyle, executemany=executemany and not batched, batched=batched
             )
             self._record(texts, "sqlalchemy", f"sqlalchemy {dialect.name}+{dialect.driver}", duplicate)
-        except Exception:
+        except Exception as exc:
             # recording must never change what the statement does
-            return
+            self._miss(_failure(exc))
 
     def _compiled_for_postgresql(self, construct: Any, statement: str, column_keys: Any) -> str | None:
         key = (statement, id(type(construct)))
@@ -345,9 +358,9 @@ class Capture:
         try:
             duplicate = self._duplicate(statement, parameters, paramstyle, executemany=executemany, batched=False)
             self._record({None: statement}, source, driver or source, duplicate)
-        except Exception:
+        except Exception as exc:
             # recording must never change what the statement does
-            return
+            self._miss(_failure(exc))
 
     # shared
     def _upsert(self, statement: str) -> bool:
@@ -383,6 +396,7 @@ class Capture:
     def _record(self, texts: dict[Dialect | None, str], source: Source, driver: str, dup: Duplicate | None) -> None:
         frame = application_frame(sys._getframe(2))
         if frame is None:
+            self._miss(f"no application frame on the stack of a {source} statement (only library code)")
             return
         code = frame.f_code
         seen = (code, frame.f_lineno, self.revision, *texts.items())
@@ -416,6 +430,16 @@ class Capture:
                 known = path.as_posix()
             self._paths[filename] = known
         return known
+
+
+def _failure(exc: Exception) -> str:
+    """Why recording failed: the exception's type and where it was raised (not its message, which may quote a
+    statement's parameters)."""
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    where = f" at {Path(last.tb_frame.f_code.co_filename).name}:{last.tb_lineno}" if last is not None else ""
+    return f"recording failed: {type(exc).__name__}{where}"
 
 
 def _may_repeat(statement: str) -> bool:
