@@ -20,6 +20,8 @@ from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize, word
 __all__ = ["Replay"]
 
 
+_DOT, _IDENTIFIER, _L_PAREN = TokenType.DOT, TokenType.IDENTIFIER, TokenType.L_PAREN
+
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -222,12 +224,14 @@ class Replay:
             raw = sql[tok.start : tok.end + 1]
             pos = tok.end + 1
             nxt = tokens[i + 1].token_type if i + 1 < len(tokens) else None
-            prev_dot = i > 0 and tokens[i - 1].token_type == TokenType.DOT
-            name_like = tok.token_type == TokenType.IDENTIFIER or is_word(tok, sql)
-            if name_like and nxt == TokenType.DOT and not prev_dot:
+            prev_dot = i > 0 and tokens[i - 1].token_type == _DOT
+            name_like = tok.token_type == _IDENTIFIER or is_word(tok, sql)
+            if name_like and nxt == _DOT and not prev_dot:
                 segments.append(Ref(fold(tok), raw, table=True))
-            elif name_like and nxt != TokenType.L_PAREN and any(same(fold(tok), c) for c in columns):
-                segments.append(Ref(next(c for c in columns if same(fold(tok), c)), raw))
+            elif name_like and nxt != _L_PAREN and columns:
+                folded = fold(tok)
+                column = next((c for c in columns if same(folded, c)), None)
+                segments.append(raw if column is None else Ref(column, raw))
             else:
                 segments.append(raw)
         segments = [s for s in segments if s != ""]
