@@ -288,11 +288,17 @@ class Tables:
         return table
 
     def _index(self, table: Table) -> None:
+        # Run at every look-up of a statement: the names are listed without generators, and a name's bucket is
+        # made only when it has none (``setdefault`` would build an empty dict each time).
         tid = id(table)
-        by_name = self._by_name
-        for name in (table.name, *(k.name for k in table.keys), *(o.name for o in table.others)):
+        by_name, key = self._by_name, self._key
+        for name in [table.name, *[k.name for k in table.keys], *[o.name for o in table.others]]:
             if name is not None:
-                by_name.setdefault(self._key(name), {})[tid] = table
+                bucket = by_name.get(key(name))
+                if bucket is None:
+                    by_name[key(name)] = {tid: table}
+                else:
+                    bucket[tid] = table
 
     def _settle(self) -> None:
         """Index the touched tables' current names (they may have gained names since they were last indexed)."""
