@@ -471,7 +471,9 @@ class PostgresRules(Rules):
             return None
         if ast is None:
             return None
-        return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified)
+        # The tree was just parsed and is nobody else's: changed in place, not copied first (a third of the time of
+        # an expression's reading went to that copy).
+        return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified, copy=False)
 
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
