@@ -18,9 +18,14 @@ class SyntaxMismatch(Exception):
     """The tokens do not have the shape a reader expected (the caller decides what that means)."""
 
 
+# Token types as module constants: an enum member looked up on its class costs more than the comparison, and the
+# loops below look at every token.
+_L_PAREN, _R_PAREN, _COMMA, _DOT = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT
+
+
 def _step(token: Token) -> int:
     kind = token.token_type
-    return 1 if kind == TokenType.L_PAREN else -1 if kind == TokenType.R_PAREN else 0
+    return 1 if kind == _L_PAREN else -1 if kind == _R_PAREN else 0
 
 
 def closing(tokens: Sequence[Token], opening: int) -> int:
@@ -28,9 +33,9 @@ def closing(tokens: Sequence[Token], opening: int) -> int:
     depth = 0
     for index in range(opening, len(tokens)):
         kind = tokens[index].token_type
-        if kind == TokenType.L_PAREN:
+        if kind == _L_PAREN:
             depth += 1
-        elif kind == TokenType.R_PAREN:
+        elif kind == _R_PAREN:
             depth -= 1
         if depth == 0:
             return index
@@ -45,9 +50,9 @@ def top_level(tokens: Sequence[Token], start: int, stop: Callable[[Token], bool]
     for index in range(start, len(tokens)):
         token = tokens[index]
         kind = token.token_type
-        if kind == TokenType.L_PAREN:
+        if kind == _L_PAREN:
             depth += 1
-        elif kind == TokenType.R_PAREN:
+        elif kind == _R_PAREN:
             depth -= 1
         elif depth == 0 and stop(token):
             return index
@@ -61,9 +66,9 @@ def depths(tokens: Sequence[Token]) -> list[int]:
     for token in tokens:  # _step inlined
         result.append(depth)
         kind = token.token_type
-        if kind == TokenType.L_PAREN:
+        if kind == _L_PAREN:
             depth += 1
-        elif kind == TokenType.R_PAREN:
+        elif kind == _R_PAREN:
             depth -= 1
     return result
 
@@ -82,7 +87,7 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
     depth = 0
     for token in tokens:  # _step inlined: every DDL statement's tokens pass here
         kind = token.token_type
-        if kind == TokenType.COMMA:
+        if kind == _COMMA:
             if depth == 0:
                 item = []
                 items.append(item)
@@ -95,7 +100,7 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
     return items
 
 
-_NOT_NAMES = frozenset({TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT})
+_NOT_NAMES = frozenset({_L_PAREN, _R_PAREN, _COMMA, _DOT})
 
 
 class Cursor:
@@ -174,7 +179,7 @@ class Cursor:
     def qualified(self) -> tuple[str | None, str]:
         """``schema.name`` or ``name`` (a three-part name keeps its last two parts)."""
         parts = [self.name()]
-        while self.type() == TokenType.DOT:
+        while self.type() == _DOT:
             self.i += 1
             parts.append(self.name())
         if len(parts) > 3:
@@ -183,17 +188,17 @@ class Cursor:
 
     def group(self) -> list[Token]:
         """The tokens inside the parenthesised group at the cursor; the cursor moves past its ``)``."""
-        if self.type() != TokenType.L_PAREN:
+        if self.type() != _L_PAREN:
             raise SyntaxMismatch("expected (")
         end = closing(self.tokens, self.i)
-        inside = list(self.tokens[self.i + 1 : end])
+        inside = self.tokens[self.i + 1 : end]
         self.i = end + 1
-        return inside
+        return inside if isinstance(inside, list) else list(inside)
 
     def rest(self) -> list[Token]:
         """Every token from the cursor on; the cursor moves to the end."""
-        tokens, self.i = list(self.tokens[self.i :]), len(self.tokens)
-        return tokens
+        tokens, self.i = self.tokens[self.i :], len(self.tokens)
+        return tokens if isinstance(tokens, list) else list(tokens)
 
     def until(self, stop: Callable[[Cursor], bool]) -> list[Token]:
         """Tokens up to (not including) the first position outside parentheses where ``stop`` holds."""
@@ -201,9 +206,10 @@ class Cursor:
         start, depth, length = self.i, 0, len(tokens)
         while self.i < length and (depth > 0 or not stop(self)):
             kind = tokens[self.i].token_type
-            if kind == TokenType.L_PAREN:
+            if kind == _L_PAREN:
                 depth += 1
-            elif kind == TokenType.R_PAREN:
+            elif kind == _R_PAREN:
                 depth -= 1
             self.i += 1
-        return list(tokens[start : self.i])
+        inside = tokens[start : self.i]
+        return inside if isinstance(inside, list) else list(inside)
