@@ -111,6 +111,9 @@ class Capture:
         self._again: dict[tuple[object, ...], int] = {}
         self._paths: dict[str, str] = {}
         self._wrapped: set[str] = set()
+        #: recording subclasses of the drivers' classes, by (kind, base class): made once, they refer to this capture
+        self._classes: dict[tuple[str, Any], Any] = {}
+        self._missed: dict[str, int] = {}
 
     # lifecycle
     def __enter__(self) -> Capture:
@@ -161,11 +164,23 @@ class Capture:
                 for k, r in self._records.items()
             ]
 
-    def add(self, records: Iterable[Record]) -> None:
+    def add(self, records: Iterable[Record], missed: Mapping[str, int] | None = None) -> None:
         """Merge records from elsewhere (an xdist worker): the first test and the executions add up."""
         with self._lock:
             for record in records:
                 self._merge(record)
+            for reason, count in (missed or {}).items():
+                self._missed[reason] = self._missed.get(reason, 0) + count
+
+    def missed(self) -> dict[str, int]:
+        """Upserts executed but not recorded, by reason: recording never fails a statement, and never hides that
+        it could not record one either."""
+        with self._lock:
+            return dict(self._missed)
+
+    def _miss(self, reason: str) -> None:
+        with self._lock:
+            self._missed[reason] = self._missed.get(reason, 0) + 1
 
     def _merge(self, record: Record) -> tuple[object, ...]:
         key = record.key()
@@ -217,9 +232,9 @@ class Capture:
                 statement, parameters, dialect.paramstyle, executemany=executemany and not batched, batched=batched
             )
             self._record(texts, "sqlalchemy", f"sqlalchemy {dialect.name}+{dialect.driver}", duplicate)
-        except Exception:
+        except Exception as exc:
             # recording must never change what the statement does
-            return
+            self._miss(_failure(exc))
 
     def _compiled_for_postgresql(self, construct: Any, statement: str, column_keys: Any) -> str | None:
         key = (statement, id(type(construct)))
@@ -343,9 +358,9 @@ class Capture:
         try:
             duplicate = self._duplicate(statement, parameters, paramstyle, executemany=executemany, batched=False)
             self._record({None: statement}, source, driver or source, duplicate)
-        except Exception:
+        except Exception as exc:
             # recording must never change what the statement does
-            return
+            self._miss(_failure(exc))
 
     # shared
     def _upsert(self, statement: str) -> bool:
@@ -381,6 +396,7 @@ class Capture:
     def _record(self, texts: dict[Dialect | None, str], source: Source, driver: str, dup: Duplicate | None) -> None:
         frame = application_frame(sys._getframe(2))
         if frame is None:
+            self._miss(f"no application frame on the stack of a {source} statement (only library code)")
             return
         code = frame.f_code
         seen = (code, frame.f_lineno, self.revision, *texts.items())
@@ -414,6 +430,16 @@ class Capture:
                 known = path.as_posix()
             self._paths[filename] = known
         return known
+
+
+def _failure(exc: Exception) -> str:
+    """Why recording failed: the exception's type and where it was raised (not its message, which may quote a
+    statement's parameters)."""
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    where = f" at {Path(last.tb_frame.f_code.co_filename).name}:{last.tb_lineno}" if last is not None else ""
+    return f"recording failed: {type(exc).__name__}{where}"
 
 
 def _may_repeat(statement: str) -> bool:
@@ -509,14 +535,19 @@ def _called_by_library(frame: FrameType | None) -> bool:
 
 
 # -- raw connections ----------------------------------------------------------------------------------------------
-_CLASSES: dict[tuple[Any, int], Any] = {}
+def _classes(kind: str, make: Callable[[Any, Capture], Any], base: Any, capture: Capture) -> Any:
+    """The recording subclass of ``base`` for this capture, made on first use. Kept on the capture, so that a
+    capture's classes (which refer to it) go away with it."""
+    key = (kind, base)
+    made = capture._classes.get(key)
+    if made is None:
+        made = capture._classes[key] = make(base, capture)
+    return made
 
 
 def _sqlite_classes(base: Any, capture: Capture) -> tuple[type, type]:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_sqlite_classes(base, capture)
-    return _CLASSES[key]
+    classes: tuple[type, type] = _classes("sqlite3", _make_sqlite_classes, base, capture)
+    return classes
 
 
 def _make_sqlite_classes(base: Any, capture: Capture) -> tuple[type, type]:
@@ -568,10 +599,8 @@ def _sqlite_style(parameters: Any, many: bool) -> str:
 
 
 def _psycopg_cursor(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_psycopg_cursor(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("psycopg_cursor", _make_psycopg_cursor, base, capture)
+    return made
 
 
 def _make_psycopg_cursor(base: Any, capture: Capture) -> type:
@@ -603,10 +632,8 @@ def _query_text(query: Any, cursor: Any) -> str | None:
 
 
 def _psycopg_async_cursor(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_psycopg_async_cursor(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("psycopg_async_cursor", _make_psycopg_async_cursor, base, capture)
+    return made
 
 
 def _make_psycopg_async_cursor(base: Any, capture: Capture) -> type:
@@ -626,10 +653,8 @@ def _make_psycopg_async_cursor(base: Any, capture: Capture) -> type:
 
 
 def _asyncpg_connection(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_asyncpg_connection(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("asyncpg_connection", _make_asyncpg_connection, base, capture)
+    return made
 
 
 def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
@@ -658,10 +683,8 @@ def _make_asyncpg_connection(base: Any, capture: Capture) -> type:
 
 
 def _aiosqlite_connection(base: Any, capture: Capture) -> type:
-    key = (base, id(capture))
-    if key not in _CLASSES:
-        _CLASSES[key] = _make_aiosqlite_connection(base, capture)
-    return _CLASSES[key]
+    made: type = _classes("aiosqlite_connection", _make_aiosqlite_connection, base, capture)
+    return made
 
 
 #: the sqlite3 methods aiosqlite hands to its worker thread that run a statement, with whether they run it per row

@@ -15,6 +15,9 @@ AND prokind <> 'p'``, and its pseudo-types with ``SELECT format_type(oid, NULL) 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator, KeysView, Mapping
+
 from sqlglot import exp
 
 PSEUDO_TYPES: frozenset[str] = frozenset(
@@ -3302,7 +3305,28 @@ def _signatures() -> dict[str, tuple[Signature, ...]]:
     return found
 
 
-PG_CATALOG_FUNCTIONS: dict[str, tuple[Signature, ...]] = _signatures()
+class _Functions(Mapping[str, tuple[Signature, ...]]):
+    """The lines of ``_FUNCTIONS``, read on the first look-up: the DDL readers import this module, and a process
+    that only reads SQLite's stored statements (a Catalog of migrations) never looks a function up."""
+
+    @functools.cached_property
+    def _signatures(self) -> dict[str, tuple[Signature, ...]]:
+        return _signatures()
+
+    def __getitem__(self, name: str) -> tuple[Signature, ...]:
+        return self._signatures[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._signatures)
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def keys(self) -> KeysView[str]:
+        return self._signatures.keys()
+
+
+PG_CATALOG_FUNCTIONS: Mapping[str, tuple[Signature, ...]] = _Functions()
 
 
 def function_names(func: exp.Func) -> set[str]:

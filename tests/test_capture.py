@@ -4,9 +4,12 @@ and that recording never changes what a statement does. PostgreSQL is the oracle
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
 import sqlite3
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,35 @@ def test_raw_sqlite3_connections_are_recorded_at_the_calling_line(tmp_path: Path
     ]
     # the same text from another line is another record; each executemany set runs alone: no duplicate
     assert len(records) == 2 and all(r.duplicate is None for r in records)
+
+
+def test_a_capture_is_freed_with_the_driver_classes_it_made(tmp_path: Path) -> None:
+    """The recording subclasses of the drivers' classes refer to their capture; they live on it, not in a
+    process-wide table that kept every capture of a long test run alive."""
+    capture = Capture(ROOT)
+    with capture:
+        conn = sqlite3.connect(tmp_path / "db.sqlite")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v INTEGER)")
+        conn.execute(UPSERT, ("a", 1))
+        conn.close()
+    assert len(capture.records()) == 1
+    gone = weakref.ref(capture)
+    del capture, conn
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_statement_with_no_application_frame_is_counted_as_missed(tmp_path: Path) -> None:
+    """A library method handed straight to a thread pool runs with no application frame on its stack, so there is
+    no call site to record the statement at: it is counted, with the reason, instead of vanishing."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", connect_args={"check_same_thread": False})
+    metadata.create_all(engine)
+    with Capture(ROOT) as capture, engine.begin() as conn, ThreadPoolExecutor(1) as pool:
+        pool.submit(conn.exec_driver_sql, UPSERT, ("a", 1)).result()
+        conn.exec_driver_sql(UPSERT, ("b", 1)); line = here()  # noqa: E702
+    engine.dispose()
+    assert [(r.path, r.line) for r in capture.records()] == [(HERE, line)]
+    assert capture.missed() == {"no application frame on the stack of a sqlalchemy statement (only library code)": 1}
 
 
 def test_sqlalchemy_connections_are_recorded_once_with_a_postgresql_form(tmp_path: Path) -> None:
@@ -279,7 +311,8 @@ def test_aiosqlite_connections_are_recorded_at_the_awaiting_line(tmp_path: Path)
         (HERE, lines["insert"], "sqlite3", "aiosqlite", None),
         (HERE, lines["twice"], "sqlite3", "aiosqlite", "(k='c')"),
         (HERE, lines["engine"], "sqlalchemy", "sqlalchemy sqlite+aiosqlite", None),
-    }
+    }, capture.missed()
+    assert capture.missed() == {}
     with sqlite3.connect(path) as check:  # recorded, and run as they were
         assert check.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 3), ("b", 1), ("c", 2), ("d", 1)]
     check.close()
@@ -311,7 +344,8 @@ def test_raw_psycopg_and_async_engines_are_recorded(pg_url: str) -> None:
         async_line = asyncio.run(run())
     assert psycopg.connect.__module__.startswith("psycopg")
     found = {(r.path, r.line, r.source) for r in capture.records()}
-    assert found == {(HERE, raw_line, "psycopg"), (HERE, async_line, "sqlalchemy")}
+    assert found == {(HERE, raw_line, "psycopg"), (HERE, async_line, "sqlalchemy")}, capture.missed()
+    assert capture.missed() == {}
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 1), ("b", 1)]
 

@@ -178,7 +178,36 @@ def test_under_xdist_workers_send_their_records(project: pytest.Pytester) -> Non
     )
     result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines(["*SP302 ?postgresql? rows 1 and 2*", "*SP205 ?postgresql?*"])
+    assert "not recorded" not in result.stdout.str()
 
+
+def test_upserts_that_could_not_be_recorded_are_counted_across_workers(project: pytest.Pytester) -> None:
+    """A statement run by a library method handed straight to a thread pool has no application line to be judged
+    at: the session says how many were not recorded and why, from every xdist worker, instead of passing in
+    silence."""
+    project.makepyfile(test_pooled="""
+        import sqlite3
+        from concurrent.futures import ThreadPoolExecutor
+
+        import pytest
+
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_pooled(n):
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute("CREATE TABLE t (k TEXT UNIQUE, v INTEGER)")
+            sql = "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(conn.execute, sql, ("a", n)).result()
+            conn.close()
+    """)
+    result = project.runpytest_subprocess(
+        "--schema-parity-capture", "-n", "2", "-p", "no:cacheprovider", "-p", "no:benchmark"
+    )
+    result.stdout.fnmatch_lines([
+        "*= schema-parity: upserts executed but not recorded =*",
+        "2 x no application frame on the stack of a sqlite3 statement (only library code)",
+    ])
 
 def test_saved_capture_is_judged_by_the_cli(project: pytest.Pytester) -> None:
     project.runpytest("--schema-parity-capture", "--schema-parity-capture-file=capture.json", "-p", "no:cacheprovider")

@@ -217,6 +217,34 @@ def test_postgresql_migrations(pg_url: str) -> None:
     }
 
 
+PG_SHARED_EXPRESSIONS = """
+CREATE TABLE a (id int, flag boolean DEFAULT (1 > 0), lvl int);
+CREATE TABLE b (id int, flag boolean DEFAULT (1 > 0), lvl int);
+CREATE UNIQUE INDEX a_live ON a (id) WHERE flag AND lvl > 0;
+CREATE UNIQUE INDEX b_live ON b (id) WHERE flag AND lvl > 0;
+CREATE UNIQUE INDEX a_expr ON a ((lvl + 1));
+CREATE UNIQUE INDEX b_expr ON b ((lvl + 1));
+ALTER TABLE a RENAME COLUMN flag TO active;
+ALTER TABLE a RENAME COLUMN lvl TO level;
+CREATE UNIQUE INDEX b_again ON b (lvl) WHERE flag AND lvl > 0;
+"""
+
+
+@pytest.mark.postgres
+def test_a_rename_changes_only_its_own_tables_expressions(pg_url: str) -> None:
+    """Equal expression texts are parsed once per replay; RENAME COLUMN rewrites one table's, not the others'."""
+    replayed = catalog_from_ddl(PG_SHARED_EXPRESSIONS, "postgresql", path="shared.sql")
+    assert view(replayed) == view(run_pg(pg_url, PG_SHARED_EXPRESSIONS))
+    predicates = {k.name: k.predicate or k.elements[0].expression for t in replayed.tables for k in t.keys}
+    assert predicates == {
+        "a_live": "active AND level > 0",
+        "a_expr": "level + 1",
+        "b_live": "flag AND lvl > 0",
+        "b_expr": "lvl + 1",
+        "b_again": "flag AND lvl > 0",
+    }
+
+
 # -- PostgreSQL: Alembic's offline script -----------------------------------------------------------------------------
 ALEMBIC_OFFLINE = """BEGIN;
 

@@ -32,6 +32,7 @@ from schema_parity.plugin.settings import settings
 __all__ = ["OUTPUT_KEY", "add_capture_options", "capture_enabled", "start"]
 
 OUTPUT_KEY = "schema_parity_captured"
+MISSED_KEY = "schema_parity_capture_missed"
 NODE_PREFIX = f"{PREFIX}::captured"
 
 
@@ -108,6 +109,7 @@ class CapturePlugin:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller judges
             workeroutput[OUTPUT_KEY] = records_to_json(self.capture.records(), root=self.config.rootpath)
+            workeroutput[MISSED_KEY] = self.capture.missed()
             return result
         self._judge_and_report(session)
         return result
@@ -118,9 +120,11 @@ class CapturePlugin:
     # the controller (or the only process)
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        reported = getattr(node, "workeroutput", {}).get(OUTPUT_KEY)
-        if reported:
-            self.capture.add(records_from_json(reported, where="an xdist worker's capture"))
+        output = getattr(node, "workeroutput", {})
+        reported, missed = output.get(OUTPUT_KEY), output.get(MISSED_KEY)
+        if reported or missed:
+            records = records_from_json(reported, where="an xdist worker's capture") if reported else []
+            self.capture.add(records, missed)
 
     def pytest_report_collectionfinish(self) -> str:
         return (
@@ -181,6 +185,11 @@ class CapturePlugin:
         hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        missed = self.capture.missed()
+        if missed:
+            terminalreporter.write_sep("=", "schema-parity: upserts executed but not recorded")
+            for reason, count in sorted(missed.items()):
+                terminalreporter.write_line(f"{count} x {reason}")
         if self.problem is not None:
             terminalreporter.write_sep("=", "schema-parity: upserts captured at run time")
             terminalreporter.write_line(self.problem)

@@ -14,13 +14,13 @@ from schema_parity.sql.tokens import Token, TokenType, word
 __all__ = ["Cursor", "SyntaxMismatch", "closing", "depths", "split_commas", "top_level"]
 
 
-#: Token kinds as module constants: a hot loop looking up ``TokenType.X`` on the enum class pays about 0.1 µs each time
-#: (15 times a local look-up), which was most of what ``depths`` cost.
-_L_PAREN, _R_PAREN, _COMMA = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA
-
-
 class SyntaxMismatch(Exception):
     """The tokens do not have the shape a reader expected (the caller decides what that means)."""
+
+
+# Token types as module constants: an enum member looked up on its class costs more than the comparison, and the
+# loops below look at every token.
+_L_PAREN, _R_PAREN, _COMMA, _DOT = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT
 
 
 def _step(token: Token) -> int:
@@ -100,7 +100,7 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
     return items
 
 
-_NOT_NAMES = frozenset({TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT})
+_NOT_NAMES = frozenset({_L_PAREN, _R_PAREN, _COMMA, _DOT})
 
 
 class Cursor:
@@ -179,7 +179,7 @@ class Cursor:
     def qualified(self) -> tuple[str | None, str]:
         """``schema.name`` or ``name`` (a three-part name keeps its last two parts)."""
         parts = [self.name()]
-        while self.type() == TokenType.DOT:
+        while self.type() == _DOT:
             self.i += 1
             parts.append(self.name())
         if len(parts) > 3:
@@ -188,17 +188,17 @@ class Cursor:
 
     def group(self) -> list[Token]:
         """The tokens inside the parenthesised group at the cursor; the cursor moves past its ``)``."""
-        if self.type() != TokenType.L_PAREN:
+        if self.type() != _L_PAREN:
             raise SyntaxMismatch("expected (")
         end = closing(self.tokens, self.i)
-        inside = list(self.tokens[self.i + 1 : end])
+        inside = self.tokens[self.i + 1 : end]
         self.i = end + 1
-        return inside
+        return inside if isinstance(inside, list) else list(inside)
 
     def rest(self) -> list[Token]:
         """Every token from the cursor on; the cursor moves to the end."""
-        tokens, self.i = list(self.tokens[self.i :]), len(self.tokens)
-        return tokens
+        tokens, self.i = self.tokens[self.i :], len(self.tokens)
+        return tokens if isinstance(tokens, list) else list(tokens)
 
     def until(self, stop: Callable[[Cursor], bool]) -> list[Token]:
         """Tokens up to (not including) the first position outside parentheses where ``stop`` holds."""
@@ -206,9 +206,10 @@ class Cursor:
         start, depth, length = self.i, 0, len(tokens)
         while self.i < length and (depth > 0 or not stop(self)):
             kind = tokens[self.i].token_type
-            if kind == TokenType.L_PAREN:
+            if kind == _L_PAREN:
                 depth += 1
-            elif kind == TokenType.R_PAREN:
+            elif kind == _R_PAREN:
                 depth -= 1
             self.i += 1
-        return list(tokens[start : self.i])
+        inside = tokens[start : self.i]
+        return inside if isinstance(inside, list) else list(inside)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -142,6 +143,41 @@ def test_raw_driver_connection_in_env_py_is_refused(
     assert 'config.attributes["connection"]' in message and "--use-env-py" in message
     assert "Traceback" not in message
     assert not dev.exists()
+
+
+DRIVER_IMPORTED_DURING_THE_RUN = """\
+import sys
+from schema_parity.errors import MigrationError
+from schema_parity.sources.alembic import AlembicProject, catalog_at
+assert "psycopg" not in sys.modules, "the case needs a process that has not imported psycopg"
+meta_path = list(sys.meta_path)
+catalog_at(AlembicProject.load(sys.argv[1]))
+print("imported by a run:", "psycopg" in sys.modules)
+try:
+    catalog_at(AlembicProject.load(sys.argv[1]), use_env_py=True)
+except MigrationError as error:
+    print(error)
+import psycopg
+print("after the run:", psycopg.connect == psycopg.Connection.connect, type(psycopg.__spec__.loader).__name__,
+      sys.meta_path == meta_path)
+"""
+
+
+def test_a_driver_env_py_imports_during_the_run_is_guarded_too(tmp_path: Path) -> None:
+    """The sandbox does not import psycopg to guard it (that costs a process as much as importing sqlglot): an
+    import during the run guards the module, and after the run it is as imported, its spec untouched."""
+    env_py = run_migrations_env_py("psycopg.connect('postgresql://nobody@127.0.0.1:1/none')", imports="import psycopg")
+    ini = write_project(tmp_path / "proj", linear_chain(2), env_py=env_py)
+
+    result = subprocess.run(
+        [sys.executable, "-c", DRIVER_IMPORTED_DURING_THE_RUN, str(ini)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    plain, refusal, after = result.stdout.splitlines()
+    assert plain == "imported by a run: False"
+    assert "env.py" in refusal and "psycopg.connect(...)" in refusal and "--use-env-py" in refusal
+    assert after == "after the run: True SourceFileLoader True"
 
 
 @pytest.mark.parametrize("pooled", [False, True], ids=["new-connection", "pooled-connection"])

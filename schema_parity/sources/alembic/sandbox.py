@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import logging
 import os
@@ -49,6 +51,7 @@ def trusted() -> Iterator[None]:
 
 _ENGINE_FACTORIES = ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.create")
 _ASYNC_ENGINE_FACTORIES = ("sqlalchemy.ext.asyncio", "sqlalchemy.ext.asyncio.engine")
+#: Modules whose connect() user code may call; a package's modules follow it (sqlite3 imports its dbapi2 itself).
 _DRIVERS = ("sqlite3", "sqlite3.dbapi2", "psycopg", "psycopg2")
 
 
@@ -88,10 +91,15 @@ class Sandbox:
                     self._patch(stack, _module(name), factory, self._redirect, _ScratchAsyncEngine(self._engine))
                 self._patch(stack, _module(name), "AsyncEngine", self._wrap_async, _ScratchAsyncEngine(self._engine))
             for name in _DRIVERS:
-                module = _module(name)
+                module = sys.modules.get(name)
                 if module is not None:
-                    self._drivers[module] = module.connect
-                self._patch(stack, module, "connect", self._refuse_driver, name)
+                    self._guard_driver(stack, module, name)
+            # A driver not imported yet is guarded when user code imports it: importing psycopg to patch it costs
+            # as much as importing sqlglot, in every process that migrates.
+            packages = {n.partition(".")[0] for n in _DRIVERS} - sys.modules.keys()
+            hook = _OnImport(packages, functools.partial(self._imported, stack))
+            sys.meta_path.insert(0, hook)
+            stack.callback(sys.meta_path.remove, hook)
             for event, listener in (("do_connect", self._do_connect), ("engine_connect", self._engine_connect)):
                 sa.event.listen(sa.engine.Engine, event, listener)
                 stack.callback(sa.event.remove, sa.engine.Engine, event, listener)
@@ -103,6 +111,20 @@ class Sandbox:
             yield
         for what in self.redirected:  # after _logging_restored: env.py's fileConfig() may have silenced us
             _log.info("%s was redirected to the scratch database %s", what, self.scratch_url)
+
+    def _guard_driver(self, stack: contextlib.ExitStack, module: ModuleType, name: str) -> None:
+        """Refuse ``module.connect()`` from user code; the scratch engine's own connections still reach it."""
+        if getattr(module, "connect", None) is not None:
+            self._drivers[module] = module.connect
+        self._patch(stack, module, "connect", self._refuse_driver, name)
+
+    def _imported(self, stack: contextlib.ExitStack, package: ModuleType) -> None:
+        """A driver package imported during the run: it and its modules in ``_DRIVERS``, which it imported itself,
+        in that order, as if they had been imported before (an import that ends after the run changes nothing)."""
+        for name in _DRIVERS if self._active else ():
+            module = sys.modules.get(name)
+            if module is not None and name.partition(".")[0] == package.__name__:
+                self._guard_driver(stack, module, name)
 
     def _async_engines_possible(self) -> bool:
         """Whether user code may make an async engine: SQLAlchemy's asyncio extension is loaded already, or could be
@@ -223,8 +245,45 @@ def _module(name: str) -> ModuleType | None:
     """The module, imported now so that later imports by env.py see the patched functions; None if not installed."""
     try:
         return importlib.import_module(name) if importlib.util.find_spec(name.partition(".")[0]) else None
-    except ImportError:  # installed but broken (psycopg2 without libpq): user code cannot connect with it either
+    except ImportError:  # installed but broken: user code cannot use it either
         return None
+
+
+class _OnImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Calls ``imported(module)`` once one of ``names`` has been imported (and executed), then leaves the module's
+    spec as the finder after it made it; first on ``sys.meta_path`` while a run lasts."""
+
+    def __init__(self, names: set[str], imported: Callable[[ModuleType], None]) -> None:
+        self._names = names
+        self._imported = imported
+        self._loaders: dict[str, importlib.abc.Loader] = {}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self._names:
+            return None
+        spec: importlib.machinery.ModuleSpec | None = None
+        for finder in sys.meta_path:  # the finders after this one decide where the module comes from
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        self._loaders[fullname], spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loaders[spec.name].create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        loader = self._loaders.pop(module.__name__)
+        module.__loader__ = loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = loader
+        loader.exec_module(module)
+        self._imported(module)
 
 
 def _masked(url: Any) -> str:

@@ -40,16 +40,35 @@ class Ref:
     table: bool = False
 
 
+class Parsed:
+    """The tree sqlglot parsed from an expression's text, and its PostgreSQL text once generated: one per distinct
+    text of a replay, shared by the fragments of that text (a schema repeats its defaults and predicates), which
+    never change it (:meth:`Frag.rename` changes a copy)."""
+
+    __slots__ = ("ast", "sql")
+
+    def __init__(self, ast: exp.Expr | None) -> None:
+        self.ast = ast
+        self.sql: str | None = None
+
+
 @dataclass
 class Frag:
     """An expression or predicate: sqlglot AST (PostgreSQL text) plus the source text split around name references."""
 
     ast: exp.Expr | None
     segments: list[str | Ref]
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)
+    """The shared parse ``ast`` comes from (it may be a node of it): ``ast`` is then never changed in place."""
 
     def text(self, dialect: Dialect) -> str:
         if dialect == "postgresql" and self.ast is not None:
-            return self.ast.sql(dialect=POSTGRES)
+            parsed = self.parsed
+            if parsed is None or parsed.ast is not self.ast:
+                return self.ast.sql(dialect=POSTGRES)
+            if parsed.sql is None:
+                parsed.sql = self.ast.sql(dialect=POSTGRES)
+            return parsed.sql
         return "".join(s if isinstance(s, str) else s.text for s in self.segments)
 
     def columns(self) -> set[str]:
@@ -67,12 +86,18 @@ class Frag:
                 seg.name, seg.text = new, ('"' + new.replace('"', '""') + '"') if quoted else new
         if self.ast is None:
             return
+
+        def named(col: exp.Column) -> bool:
+            return bool(col.table) and same(col.table, old) if table else same(col.name, old)
+
+        if self.parsed is not None:  # the tree is shared: a copy changes, when anything in it does
+            if not any(named(col) for col in self.ast.find_all(exp.Column)):
+                return
+            self.ast, self.parsed = self.ast.copy(), None
         ident = exp.Identifier(this=new, quoted=new != new.lower() or not _WORD.match(new))
         for col in self.ast.find_all(exp.Column):
-            if table and col.table and same(col.table, old):
-                col.set("table", ident.copy())
-            elif not table and same(col.name, old):
-                col.set("this", ident.copy())
+            if named(col):
+                col.set("table" if table else "this", ident.copy())
 
 
 # -- tables ---------------------------------------------------------------------------------------------------------
@@ -263,11 +288,17 @@ class Tables:
         return table
 
     def _index(self, table: Table) -> None:
+        # Run at every look-up of a statement: the names are listed without generators, and a name's bucket is
+        # made only when it has none (``setdefault`` would build an empty dict each time).
         tid = id(table)
-        by_name = self._by_name
-        for name in (table.name, *(k.name for k in table.keys), *(o.name for o in table.others)):
+        by_name, key = self._by_name, self._key
+        for name in [table.name, *[k.name for k in table.keys], *[o.name for o in table.others]]:
             if name is not None:
-                by_name.setdefault(self._key(name), {})[tid] = table
+                bucket = by_name.get(key(name))
+                if bucket is None:
+                    by_name[key(name)] = {tid: table}
+                else:
+                    bucket[tid] = table
 
     def _settle(self) -> None:
         """Index the touched tables' current names (they may have gained names since they were last indexed)."""

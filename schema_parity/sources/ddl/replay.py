@@ -12,13 +12,15 @@ from typing import Generic, TypeVar
 
 from schema_parity.catalog import Dialect
 from schema_parity.sources.ddl.dialect import Rules
-from schema_parity.sources.ddl.model import Frag, Key, Ref, Refused, Table, Tables
+from schema_parity.sources.ddl.model import Frag, Key, Parsed, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import Token, TokenType, is_word, tokenize, word
 
 __all__ = ["Replay"]
 
+
+_DOT, _IDENTIFIER, _L_PAREN = TokenType.DOT, TokenType.IDENTIFIER, TokenType.L_PAREN
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -90,6 +92,8 @@ class Replay:
         """Tables a statement that was not modelled (or refused) named → its notes: their keys may be wrong."""
         self.doubted_names: list[tuple[str | None, str, str]] = []
         """The same for names that were no table then (an unmodelled CREATE TABLE): schema, name, note."""
+        self.parsed: dict[str, Parsed] = {}
+        """Expressions parsed so far, by their text (PostgreSQL): a text is parsed and printed once per replay."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
@@ -220,21 +224,31 @@ class Replay:
             raw = sql[tok.start : tok.end + 1]
             pos = tok.end + 1
             nxt = tokens[i + 1].token_type if i + 1 < len(tokens) else None
-            prev_dot = i > 0 and tokens[i - 1].token_type == TokenType.DOT
-            name_like = tok.token_type == TokenType.IDENTIFIER or is_word(tok, sql)
-            if name_like and nxt == TokenType.DOT and not prev_dot:
+            prev_dot = i > 0 and tokens[i - 1].token_type == _DOT
+            name_like = tok.token_type == _IDENTIFIER or is_word(tok, sql)
+            if name_like and nxt == _DOT and not prev_dot:
                 segments.append(Ref(fold(tok), raw, table=True))
-            elif name_like and nxt != TokenType.L_PAREN and any(same(fold(tok), c) for c in columns):
-                segments.append(Ref(next(c for c in columns if same(fold(tok), c)), raw))
+            elif name_like and nxt != _L_PAREN and columns:
+                folded = fold(tok)
+                column = next((c for c in columns if same(folded, c)), None)
+                segments.append(raw if column is None else Ref(column, raw))
             else:
                 segments.append(raw)
-        ast = self.rules.expression(text)
-        if ast is None and self.rules.expressions_parsed:
+        segments = [s for s in segments if s != ""]
+        if not self.rules.expressions_parsed:
+            return Frag(None, segments)
+        public = "public" in text.lower()  # the calls resolve_functions looks at are public.f(…)
+        parsed = None if public else self.parsed.get(text)
+        if parsed is None:
+            parsed = Parsed(self.rules.expression(text))
+            if public and parsed.ast is not None:  # resolved against this table: not shared
+                parsed.ast, unsure = self.rules.resolve_functions(parsed.ast, table, self.public_functions)
+                self.doubts_pending.extend((reason, table) for reason in unsure)
+            elif not public:
+                self.parsed[text] = parsed
+        if parsed.ast is None:
             self.notes_pending.append(f"expression kept as written: {text[:80]}")
-        elif ast is not None and "public" in text.lower():  # the calls resolve_functions looks at are public.f(…)
-            ast, unsure = self.rules.resolve_functions(ast, table, self.public_functions)
-            self.doubts_pending.extend((reason, table) for reason in unsure)
-        return Frag(ast, [s for s in segments if s != ""])
+        return Frag(parsed.ast, segments, parsed)
 
     def frag_text(self, text: str, table: Table | None) -> Frag:
         return self.frag(tokenize(text, self.dialect).tokens, text, table)
