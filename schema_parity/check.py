@@ -29,7 +29,7 @@ from schema_parity.sites import ScanProblem, Site
 from schema_parity.sites.scan import scan
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
-from schema_parity.upsert import UpsertParseError, parse_upsert
+from schema_parity.upsert import UpsertParseError, parse_upsert, release
 from schema_parity.verdicts import Problem, Verdict, judge, parse_error, resolve_table
 from schema_parity.wrappers import Wrapper
 
@@ -121,7 +121,9 @@ def judge_site(
     except UpsertParseError as exc:
         return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable", error=parse_error(exc))), None, None
     verdict = judge(upsert, catalog, dialect, postgres_version=postgres_version)
-    return verdict, upsert.table_display, upsert.target_display
+    table, target = upsert.table_display, upsert.target_display
+    release(upsert)  # its trees are freed now, not by the collector
+    return verdict, table, target
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot.errors import TokenError
 
 from schema_parity.sql.groups import SyntaxMismatch, closing, top_level
-from schema_parity.sql.tokens import Token, TokenType, dialect_tokens, mask_placeholders, word
+from schema_parity.sql.tokens import Token, TokenType, word
 
 if TYPE_CHECKING:
     from schema_parity.upsert import Upsert
@@ -130,6 +130,14 @@ def _resolve(element: _Value, parameters: Any) -> Any:
         return _MISSING
 
 
+_CAST = re.compile(r"::\s*[A-Za-z_][\w ]*(\(\d+(,\s*\d+)?\))?$")
+_NAMED = re.compile(r"%\((\w+)\)s|:([A-Za-z_]\w*)")
+_NUMBERED = re.compile(r"\$(\d+)|\?(\d+)")
+_INTEGER = re.compile(r"-?\d+")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_POSITIONAL = re.compile(r"\?(?!\d)|%s")
+
+
 class _Placeholders:
     """Numbers positional placeholders in the order they appear (``?``, ``%s``); names the others."""
 
@@ -141,28 +149,29 @@ class _Placeholders:
         text = text.strip()
         while text.startswith("(") and text.endswith(")"):
             text = text[1:-1].strip()
-        text = re.sub(r"::\s*[A-Za-z_][\w ]*(\(\d+(,\s*\d+)?\))?$", "", text).strip()  # a cast SQLAlchemy adds
+        text = _CAST.sub("", text).strip()  # a cast SQLAlchemy adds
         if text in ("?", "%s"):
             self.position += 1
             return ("param", self.position - 1)
-        if match := re.fullmatch(r"%\((\w+)\)s|:([A-Za-z_]\w*)", text):
+        if match := _NAMED.fullmatch(text):
             return ("param", match.group(1) or match.group(2))
-        if match := re.fullmatch(r"\$(\d+)|\?(\d+)", text):
+        if match := _NUMBERED.fullmatch(text):
             return ("param", int(match.group(1) or match.group(2)) - 1)
-        if re.fullmatch(r"-?\d+", text):
+        if _INTEGER.fullmatch(text):
             return ("literal", int(text))
-        if re.fullmatch(r"'(?:[^']|'')*'", text):
+        if _STRING.fullmatch(text):
             return ("literal", text[1:-1].replace("''", "'"))
-        self.position += len(re.findall(r"\?(?!\d)|%s", text))  # keep the numbering right past an expression
+        self.position += len(_POSITIONAL.findall(text))  # keep the numbering right past an expression
         return None
 
 
 def _values_rows(statement: str) -> list[list[str]] | None:
     """The VALUES rows' elements as source text, split on PostgreSQL's tokens (None when the statement's source is
     not a plain VALUES list ended by ON CONFLICT)."""
-    masked, _count = mask_placeholders(statement)
+    from schema_parity.upsert import postgresql_tokens
+
     try:
-        tokens = dialect_tokens(masked, "postgresql")
+        masked, tokens = postgresql_tokens(statement)
     except TokenError:
         return None
     values = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.VALUES), None)

@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from schema_parity.catalog import Dialect
-from schema_parity.sql.groups import SyntaxMismatch, closing, depths, split_commas, top_level
+from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas, top_level
 from schema_parity.sql.tokens import (
     SQLGLOT_NAME,
     Token,
@@ -38,7 +38,17 @@ __all__ = [
     "UpsertParseError",
     "assignment",
     "parse_upsert",
+    "postgresql_tokens",
+    "release",
 ]
+
+#: Token kinds as module constants: ``TokenType.X`` on the enum class costs about 0.1 µs per look-up (15 times a
+#: global), and the scans below ask it of every token.
+_INSERT, _ON, _L_PAREN, _R_PAREN, _COMMA = (TokenType.INSERT, TokenType.ON, TokenType.L_PAREN, TokenType.R_PAREN,
+                                            TokenType.COMMA)
+_SEMICOLON, _RETURNING, _VALUES = TokenType.SEMICOLON, TokenType.RETURNING, TokenType.VALUES
+_QUOTED = frozenset({TokenType.STRING, TokenType.IDENTIFIER})
+
 
 class UpsertParseError(ValueError):
     """The statement is not one INSERT that we can read; ``offset``/``line``/``column`` locate the problem."""
@@ -157,7 +167,7 @@ class Upsert:
 def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     """Parse one statement for the engine ``dialect`` (its sqlglot dialect first, the other one as fallback)."""
     masked, placeholders = mask_placeholders(sql)
-    tokens = _tokenize(masked, dialect, sql)
+    tokens = _tokenize(masked, dialect, sql, remember=dialect == "postgresql")
     insert_at = _find_insert(tokens, masked)
     alternative = None
     if _is_word(tokens[insert_at], "REPLACE"):
@@ -226,16 +236,58 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
     )
 
 
-def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
+#: The statement ``parse_upsert`` last tokenized for PostgreSQL: (statement, masked text, tokens of it).
+_LAST_READ: list[tuple[str, str, list[Token]] | None] = [None]
+
+
+def postgresql_tokens(sql: str) -> tuple[str, list[Token]]:
+    """``sql`` with its placeholders masked, and PostgreSQL's tokens of that (``TokenError`` when there are none).
+
+    The statement ``parse_upsert`` has just read for PostgreSQL is not tokenized again: SP302's row plan reads the
+    statement its verdict parsed. The tokens are shared: a caller must not change the list.
+    """
+    last = _LAST_READ[0]
+    if last is not None and last[0] == sql:
+        return last[1], last[2]
+    masked = mask_placeholders(sql)[0]
+    return masked, dialect_tokens(masked, "postgresql")
+
+
+def release(upsert: Upsert) -> None:
+    """Unlink the statement's syntax trees from their parents, for a caller done with ``upsert``.
+
+    Each node of a sqlglot tree refers to its parent, so a tree is a reference cycle that only the garbage collector
+    frees: about 40 objects per statement, collected over and over in a check of thousands. Without the parent links
+    reference counting frees them as soon as the last reference goes. The trees must not be read afterwards.
+    """
+    held: list[exp.Expression] = [*upsert.returning]
+    for clause in upsert.clauses:
+        held += [element.expression for element in clause.target or ()]
+        held += [node for node in (clause.target_where, clause.update_where) if node is not None]
+        held += clause.set_values
+    roots: dict[int, exp.Expr] = {}
+    for node in held:
+        root: exp.Expr = node
+        while root.parent is not None:
+            root = root.parent
+        roots[id(root)] = root
+    for tree in roots.values():
+        for part in tree.walk():
+            part.parent = None
+
+
+def _tokenize(masked: str, dialect: Dialect, sql: str, *, remember: bool = False) -> list[Token]:
     try:
         tokens = dialect_tokens(masked, dialect)
     except TokenError as exc:
         raise UpsertParseError(f"cannot tokenize the statement: {exc}", sql=sql) from exc
-    semicolons = [t for t in tokens if t.token_type == TokenType.SEMICOLON]
+    if remember:
+        _LAST_READ[0] = (sql, masked, tokens)
+    semicolons = [t for t in tokens if t.token_type == _SEMICOLON]
     if semicolons:  # most statements have none: the tokens are then kept as they are
         if any(t.start > semicolons[0].start for t in tokens):
             raise UpsertParseError("more than one statement", offset=semicolons[0].start, sql=sql)
-        tokens = [t for t in tokens if t.token_type != TokenType.SEMICOLON]
+        tokens = [t for t in tokens if t.token_type != _SEMICOLON]
     if not tokens:
         raise UpsertParseError("empty statement", sql=sql)
     return tokens
@@ -243,7 +295,7 @@ def _tokenize(masked: str, dialect: Dialect, sql: str) -> list[Token]:
 
 def _find_insert(tokens: list[Token], sql: str) -> int:
     for i, token in enumerate(tokens):
-        if token.token_type == TokenType.INSERT:
+        if token.token_type == _INSERT:
             return i
         if _is_word(token, "REPLACE") and i + 1 < len(tokens) and tokens[i + 1].text.upper().startswith("INTO"):
             return i
@@ -251,22 +303,30 @@ def _find_insert(tokens: list[Token], sql: str) -> int:
 
 
 def _is_word(token: Token, word: str) -> bool:
-    return token.text.upper() == word and token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+    return token.text.upper() == word and token.token_type not in _QUOTED
 
 
 def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     """Token index ranges [first, last) of each ON CONFLICT clause of the statement's one upsert."""
-    starts = [
-        i
-        for i, token in enumerate(tokens)
-        if token.token_type == TokenType.ON
-        and i + 2 < len(tokens)
-        and _is_word(tokens[i + 1], "CONFLICT")
-        and (tokens[i + 2].token_type in (TokenType.L_PAREN, TokenType.ON) or _is_word(tokens[i + 2], "DO"))
-    ]
+    starts = []
+    depth_of = []  # the parenthesis depth before each token (groups.depths, in the same pass)
+    depth, length = 0, len(tokens)
+    for i, token in enumerate(tokens):
+        depth_of.append(depth)
+        kind = token.token_type
+        if kind is _L_PAREN:
+            depth += 1
+        elif kind is _R_PAREN:
+            depth -= 1
+        elif (
+            kind is _ON
+            and i + 2 < length
+            and _is_word(tokens[i + 1], "CONFLICT")
+            and (tokens[i + 2].token_type in (_L_PAREN, _ON) or _is_word(tokens[i + 2], "DO"))
+        ):
+            starts.append(i)
     if not starts:
         return []
-    depth_of = depths(tokens)
     level = depth_of[starts[0]]
     if any(depth_of[s] != level for s in starts):
         raise UpsertParseError("ON CONFLICT clauses of more than one INSERT", offset=tokens[starts[1]].start, sql=sql)
@@ -274,7 +334,7 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
     for n, first in enumerate(starts):
         last = starts[n + 1] if n + 1 < len(starts) else len(tokens)
         for j in range(first + 1, last):
-            if depth_of[j] < level or (depth_of[j] == level and tokens[j].token_type == TokenType.RETURNING):
+            if depth_of[j] < level or (depth_of[j] == level and tokens[j].token_type == _RETURNING):
                 last = j
                 break
         spans.append((first, last))
@@ -355,7 +415,7 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     for read in (first, other):
         try:
             if tokens is not None and read == first:
-                tree = dialect_parser(dialect).parse(tokens, text)[0]
+                tree = _read_tokens(tokens, text, dialect)
             else:
                 tree = sqlglot.parse_one(text, read=read)
         except ParseError as exc:
@@ -369,6 +429,78 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
     offset = _offset_of(sql, detail.get("line"), detail.get("col"))
     reason = str(detail.get("description") or "not an INSERT statement sqlglot can read")
     raise UpsertParseError(reason, offset=offset, sql=sql)
+
+
+def _read_tokens(tokens: list[Token], text: str, dialect: Dialect) -> exp.Expr | None:
+    """sqlglot's tree of ``tokens``, read with the VALUES rows cut to their first item when every item is a literal.
+
+    No fact of an Upsert comes from the rows' contents (only that the source is VALUES), and a row of literals and
+    placeholders is always read, so the shorter statement has the same facts; literals were a third of sqlglot's
+    parse of a typical upsert. Anything else, or a shorter statement sqlglot does not read as one, is read in full.
+    """
+    parser = dialect_parser(dialect)
+    short = _first_value_only(tokens)
+    if short is not None:
+        with contextlib.suppress(ParseError):
+            tree = parser.parse(short, text)[0]
+            if tree is not None and not isinstance(tree, exp.Command):
+                return tree
+    return parser.parse(tokens, text)[0]
+
+
+#: A VALUES item sqlglot reads into a literal or a placeholder whatever surrounds it in a row.
+_PLAIN_ITEMS = frozenset({TokenType.NUMBER, TokenType.STRING, TokenType.TRUE, TokenType.FALSE, TokenType.NULL,
+                          TokenType.PLACEHOLDER})
+#: What the INSERT's own VALUES list may be followed by for the rows to be cut (else the statement is read in full).
+_AFTER_ROWS = frozenset({TokenType.ON, TokenType.RETURNING})
+#: Words that end the search for the INSERT's VALUES: its source is a query, or the VALUES would not be its own.
+_NOT_ROWS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.DEFAULT, TokenType.ON, TokenType.RETURNING,
+                       TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT})
+
+
+def _first_value_only(tokens: list[Token]) -> list[Token] | None:
+    """``INSERT ... VALUES (a, b), (c, d) ON CONFLICT ...`` as ``INSERT ... VALUES (a) ON CONFLICT ...`` when every
+    item of every row is one token of ``_PLAIN_ITEMS``; None when the statement is not so or nothing would be cut."""
+    if not tokens or tokens[0].token_type is not _INSERT:
+        return None
+    depth, values, length = 0, -1, len(tokens)
+    for index in range(1, length):
+        kind = tokens[index].token_type
+        if kind is _L_PAREN:
+            depth += 1
+        elif kind is _R_PAREN:
+            depth -= 1
+        elif depth == 0:
+            if kind is _VALUES:
+                values = index
+                break
+            if kind in _NOT_ROWS:
+                return None
+    if values < 0:
+        return None
+    plain, first_close, at = _PLAIN_ITEMS, -1, values + 1
+    while True:  # one row per turn: ( item [, item]... ), then a comma and the next row, or the end of the list
+        if at + 2 >= length or tokens[at].token_type is not _L_PAREN or tokens[at + 1].token_type not in plain:
+            return None
+        at += 2
+        while tokens[at].token_type is _COMMA:
+            if at + 2 >= length or tokens[at + 1].token_type not in plain:
+                return None
+            at += 2
+        if tokens[at].token_type is not _R_PAREN:
+            return None
+        if first_close < 0:
+            first_close = at
+        at += 1
+        if at < length and tokens[at].token_type is _COMMA:
+            at += 1
+            continue
+        break
+    if at < length and tokens[at].token_type not in _AFTER_ROWS:
+        return None
+    if first_close == values + 3 and at == first_close + 1:
+        return None  # one row of one item: nothing to cut
+    return [*tokens[: values + 3], tokens[first_close], *tokens[at:]]
 
 
 def _offset_of(sql: str, line: int | None, col: int | None) -> int | None:

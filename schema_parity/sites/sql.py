@@ -46,6 +46,8 @@ _AFTER_DIGITS = frozenset(["", " ", "\t", "\n", "\r", ",", ")", "(", ";", "'", "
 _MAYBE_OWN = frozenset({TokenType.HEREDOC_STRING, TokenType.L_BRACKET, TokenType.NUMBER})
 #: Characters tokenized at first for a statement the skim could not bound; doubled while the statement goes on.
 _WINDOW = 1 << 12
+#: Token kinds the splitter compares every token with (``TokenType.X`` on the enum class costs 15 global look-ups).
+_SEMICOLON, _BACKSLASH = TokenType.SEMICOLON, TokenType.BACKSLASH
 _STRING_TYPES = frozenset(
     {TokenType.STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_STRING, TokenType.HEREDOC_STRING}
 )
@@ -327,7 +329,7 @@ class _Splitter:
         words = scan_words(tokens)
         for index, token in enumerate(tokens):
             kind = token.token_type
-            if current < 0 and psql and kind == TokenType.BACKSLASH:  # psql meta-command: to the end of its line
+            if current < 0 and psql and kind is _BACKSLASH:  # psql meta-command: to the end of its line
                 newline = source.find("\n", token.start)
                 if newline < 0 and not last:
                     return ([], None) if not done else (done, offset + consumed)
@@ -342,14 +344,14 @@ class _Splitter:
                     depth += 1
                 elif word == "END":
                     depth -= 1
-                if depth == 0 or (kind == TokenType.SEMICOLON and depth == 1):
+                if depth == 0 or (kind is _SEMICOLON and depth == 1):
                     if body >= 0:
                         inner.append(Statement(source, offset, tuple(tokens[body:index]), tuple(words[body:index])))
                     body = -1
                 elif body < 0:
                     body = index
                 continue
-            if kind == TokenType.SEMICOLON:
+            if kind is _SEMICOLON:
                 consumed = token.end + 1
                 if current >= 0:
                     statement_words = tuple(words[current:index])

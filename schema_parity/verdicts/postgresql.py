@@ -24,7 +24,7 @@ from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_na
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
-from schema_parity.sql.tokens import dialect_parser, dialect_tokens, mask_placeholders
+from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
 from schema_parity.verdicts import (
     Problem,
@@ -39,6 +39,9 @@ from schema_parity.verdicts import (
     visible_ctes,
 )
 from schema_parity.verdicts.versions import missing_features
+
+#: sqlglot's PostgreSQL dialect object: ``sql("postgres")`` looks the name up and builds a new one on every call.
+_PG = SQLGLOT["postgres"]
 
 
 class _Unresolved(Exception):
@@ -117,6 +120,8 @@ def _unparenthesized(sql: str) -> str | None:
     expression in parentheses, then optionally ``COLLATE name`` and an operator class: ``a::int`` or ``a + 1`` bare
     is a syntax error. A qualified column (``t.a``) is P11's, reported on its own.
     """
+    if _BARE_WORD.match(sql):
+        return None  # one word is one token, a name: the common target, read without tokenizing
     tokens = dialect_tokens(mask_placeholders(sql)[0], "postgresql")
     if not tokens:
         return None
@@ -135,6 +140,10 @@ def _unparenthesized(sql: str) -> str | None:
     if at < len(tokens) and _is_name(tokens[at]):
         at = _after_name(tokens, at)  # the operator class
     return tokens[at].text if at < len(tokens) else None
+
+
+#: A target element that is one unquoted word (no placeholder, no ``$``: one token however a tokenizer reads it).
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _is_name(token: Token) -> bool:
@@ -488,7 +497,7 @@ class _Analysis:
         normalized = _normalize(node, self.types)
         if isinstance(normalized, exp.Column):  # (a::int) on an integer column is the column itself
             return _Element(normalized.name, None, element)
-        return _Element(None, normalized.sql("postgres"), element)
+        return _Element(None, normalized.sql(_PG, copy=False), element)
 
     def _keys_match(self, elements: list[_Element], key: Key) -> bool:
         """bms_equal of plain columns, every expression element in the index, no index expression missing."""
@@ -687,7 +696,7 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
         if isinstance(n, exp.Paren):
             return _normalize(n.this, types)
         if isinstance(n, exp.Null) and _UNKNOWN in (n.comments or ()):
-            written = node.transform(_spelled).sql("postgres", comments=False)
+            written = node.transform(_spelled).sql(_PG, comments=False)
             raise _Unresolved(rule_for("SP901").text("unknown-in-expression", text=written))
         tested = n.expression if isinstance(n, exp.Is) else None
         if isinstance(tested, exp.Column) and _keyword_test(tested) == "NORMALIZED":
@@ -713,7 +722,7 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             return _normalize(n.args["expression"], types)
         if isinstance(n, exp.Cast):
             inner = n.this
-            to = n.to.sql("postgres").lower()
+            to = n.to.sql(_PG).lower()
             if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
                 return _normalize(inner, types)
             target = _cast_type(n)
@@ -863,7 +872,7 @@ def _type_of(node: exp.Expression, types: dict[str, str]) -> str | None:
 
 
 def _value(node: exp.Expression, types: dict[str, str]) -> str:
-    return _normalize(node, types).sql("postgres")
+    return _normalize(node, types).sql(_PG, copy=False)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -1038,7 +1047,7 @@ def _operand(node: exp.Expression, types: dict[str, str]) -> _Value:
         return _Const(_FAMILIES[str(_cast_type(node))], _number(number))
     if isinstance(node, exp.Boolean):
         return _Const("bool", node.this)
-    return _Expr(node.sql("postgres"))
+    return _Expr(node.sql(_PG, copy=False))
 
 
 def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
@@ -1189,7 +1198,7 @@ def _strict_for(operand: _Value, wanted: _Value) -> bool:
 def _strict_in(sql: str, wanted: str) -> bool:
     def walk(node: exp.Expression) -> bool:
         node = _unparen(node)
-        if node.sql("postgres") == wanted:
+        if node.sql(_PG) == wanted:
             return True
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in _STRICT_FUNCTIONS:
             children = list(node.expressions)
