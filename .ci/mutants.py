@@ -10,13 +10,15 @@ for each mutant whose name matches a PATTERN (``fnmatch``, as ``mutmut results``
 ``schema_parity.verdicts.postgresql.x__btree_implies__mutmut_*``), it selects the mutant as mutmut's trampolines do
 (``MUTANT_UNDER_TEST``), clears every cache of ``schema_parity`` and judges each recorded call again: a different
 status, rule or arbiter, an exception or no answer within ``--timeout`` seconds kills it. With ``--unit``, each
-survivor also runs ``tests/test_verdicts_unit.py`` in a pytest process of its own (a failure kills it).
+survivor also runs ``tests/test_verdicts_unit.py`` in a pytest process of its own (a failure kills it). ``--tests``
+records other test files instead (those of ``mutants/tests/``: copy a test file there after adding rows to it), to
+check survivors against new rows in seconds.
 
 ``--generate`` first writes ``mutants/`` with mutmut's own generator (from ``[tool.mutmut]`` of ``pyproject.toml``;
 ``mutmut run`` does the same before it collects the tests). The tests recorded are those of ``TESTS`` below
 (PostgreSQL needed: ``SCHEMA_PARITY_REQUIRE_PG=1``). One line of JSON per mutant goes to ``--out`` (default
 ``mutants/driver-results.jsonl``: name, outcome, the first call that told it apart), and a count per function to
-stdout. A survivor is then read: a row of ``tests/test_mutants_*.py`` answered by the engine kills it where it
+stdout; a run continues where the last one with the same ``--out`` stopped. A survivor is then read: a row of ``tests/test_mutants_*.py`` answered by the engine kills it where it
 changes a verdict (check it with the pytest command of docs/development.md, "Mutation testing"), or it is listed
 there with why.
 """
@@ -95,24 +97,34 @@ def mutant_names(patterns: list[str]) -> list[str]:
     return names
 
 
-def record() -> list[Call]:
-    """Run ``TESTS`` in this process on the mutated tree, no mutant active, and keep every ``check()`` call."""
+def record(tests: list[str]) -> list[Call]:
+    """Run ``tests`` in this process on the mutated tree, no mutant active, and keep every ``check()`` call."""
     import pytest
 
-    import schema_parity.verdicts as verdicts
-
-    assert Path(verdicts.__file__).is_relative_to(MUTANTS), f"schema_parity imported from {verdicts.__file__}"
     calls: list[Call] = []
-    original = verdicts.check
 
-    def recording(sql: str, catalog: Any, dialect: Any, **kwargs: Any) -> Any:
-        verdict = original(sql, catalog, dialect, **kwargs)
-        calls.append(Call(sql, catalog, dialect, kwargs, said(verdict)))
-        return verdict
+    class Recorder:
+        """Wraps ``check`` once pytest has loaded its plugins (``schema_parity`` among them), before the tests
+        import it."""
 
-    verdicts.check = recording  # type: ignore[assignment]  # before the tests import it
-    code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-x", *TESTS])
-    verdicts.check = original
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_configure(self) -> None:
+            import schema_parity.verdicts as verdicts
+
+            assert Path(verdicts.__file__).is_relative_to(MUTANTS), f"schema_parity from {verdicts.__file__}"
+            original = verdicts.check
+
+            def recording(sql: str, catalog: Any, dialect: Any, **kwargs: Any) -> Any:
+                verdict = original(sql, catalog, dialect, **kwargs)
+                calls.append(Call(sql, catalog, dialect, kwargs, said(verdict)))
+                return verdict
+
+            verdicts.check = recording  # type: ignore[assignment]
+            self.restore = lambda: setattr(verdicts, "check", original)
+
+    recorder = Recorder()
+    code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-x", *tests], plugins=[recorder])
+    recorder.restore()
     if code != 0:
         raise SystemExit(f"the tests fail with no mutant active (pytest exit {code})")
     # one call per distinct (statement, Catalog, dialect, options): the tests repeat many
@@ -187,17 +199,22 @@ def main() -> int:
     parser.add_argument("--unit", action="store_true", help="run the unit tests for each survivor")
     parser.add_argument("--timeout", type=int, default=120, help="seconds a mutant may take for all calls")
     parser.add_argument("--out", type=Path, default=MUTANTS / "driver-results.jsonl")
+    parser.add_argument("--tests", nargs="+", default=TESTS, metavar="FILE",
+                        help="record these test files (as copied to mutants/tests/) instead of the default set")
     args = parser.parse_args()
     if args.generate:
         generate()
     names = mutant_names(args.patterns)
     if not names:
         raise SystemExit("no generated mutant matches (run with --generate first?)")
+    if args.out.exists():  # a run continues where the last one with the same --out stopped
+        done = {json.loads(line)["name"] for line in args.out.read_text().splitlines() if line}
+        names = [n for n in names if n not in done]
     os.chdir(MUTANTS)
     sys.path.insert(0, str(MUTANTS))
     os.environ["MUTANT_UNDER_TEST"] = ""
     started = time.monotonic()
-    calls = record()
+    calls = record(args.tests)
     print(f"recorded {len(calls)} distinct check() calls in {time.monotonic() - started:.0f} s; "
           f"{len(names)} mutants", file=sys.stderr, flush=True)
     counts: dict[str, Counter[str]] = defaultdict(Counter)

@@ -183,6 +183,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a column named document compared": (unique("id"), upsert("id", "a = document")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
+    # _Analysis._inferred: a parameter that may make a partial index an arbiter is no warning (SP111) when another
+    # index is one whatever its value.
+    "param: a partial index beside a full one": (
+        (*unique("id"), "CREATE UNIQUE INDEX uy ON t (id) WHERE a > 5"), upsert("id", "a = $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
     "param in one part of AND": (partial("a < 5 AND c < 5"), upsert("id", "a = $1 AND c = 1")),
     "AND proven, with a parameter elsewhere": (partial("a < 5 AND c < 5"), upsert("id", "a < 4 AND c < 4", value="$1")),
@@ -252,6 +256,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', "CREATE UNIQUE INDEX ux ON t (id)"),
         'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET "A" = 1'),
     "collation qualified by its schema": (unique('b COLLATE "C"'), upsert('b COLLATE pg_catalog."C"')),
+    # _Analysis._clause: parse analysis looks the constraint of ON CONSTRAINT up (42704) before it reads the SET list.
+    "ON CONSTRAINT that does not exist, with an unknown SET column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET zz = 1"),
+    "ON CONSTRAINT that does not exist, with an unknown column in DO UPDATE WHERE": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET a = 1 WHERE zz"),
 }
 
 
