@@ -183,6 +183,32 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a column named document compared": (unique("id"), upsert("id", "a = document")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
+    # _Analysis._keys_match: every target expression must be one of the index's, after a part with COLLATE too.
+    "an expression the index lacks after a COLLATE part": (
+        unique('b COLLATE "C", lower(b)'), upsert('b COLLATE "C", lower(b), lower(d)')),
+    # _Analysis._element: an expression element is compared as PostgreSQL writes it (sqlglot's default dialect
+    # writes b ~ 'x' as REGEXP_LIKE(b, 'x')).
+    "regular expression match in an expression key": (unique("(b ~ 'x')"), upsert("(b ~ 'x')")),
+    # _is_textual: a cast to text of a text column is no cast (a quoted name keeps its case, an unquoted one folds);
+    # a cast of a number to text is one.
+    "text cast of a quoted text column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
+        upsert('(lower("Q"::text))')),
+    "text cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::text))")),
+    "text cast of a number": (unique("(b || 5::text)"), upsert("(b || 5)")),
+    # _coerce_operands: COALESCE casts every argument to the widest type (bigint is wider than smallint, numeric
+    # than all); an unknown literal takes a numeric operand's type even when it is no integer.
+    "COALESCE of every number type": (
+        ("CREATE TABLE t (id integer, s smallint, a integer, g bigint, n numeric)",
+         "CREATE UNIQUE INDEX ux ON t ((coalesce(s, a, g, n)))"),
+        upsert("(coalesce(s::numeric, a::numeric, g::numeric, n))")),
+    "COALESCE of smallint and integer": (
+        ("CREATE TABLE t (id integer, s smallint, a integer)", "CREATE UNIQUE INDEX ux ON t ((coalesce(s, a)))"),
+        upsert("(coalesce(s::integer, a))")),
+    "COALESCE of smallint and bigint": (
+        ("CREATE TABLE t (id integer, s smallint, g bigint)", "CREATE UNIQUE INDEX ux ON t ((coalesce(g, s)))"),
+        upsert("(coalesce(g, s::bigint))")),
+    "string literal compared with a numeric column": (partial("n > 5.5"), upsert("id", "n > '5.5'")),
     # _Analysis._inferred: a parameter that may make a partial index an arbiter is no warning (SP111) when another
     # index is one whatever its value.
     "param: a partial index beside a full one": (
