@@ -18,9 +18,9 @@ check survivors against new rows in seconds.
 ``mutmut run`` does the same before it collects the tests). The tests recorded are those of ``TESTS`` below
 (PostgreSQL needed: ``SCHEMA_PARITY_REQUIRE_PG=1``). One line of JSON per mutant goes to ``--out`` (default
 ``mutants/driver-results.jsonl``: name, outcome, the first call that told it apart), and a count per function to
-stdout; a run continues where the last one with the same ``--out`` stopped. A survivor is then read: a row of ``tests/test_mutants_*.py`` answered by the engine kills it where it
-changes a verdict (check it with the pytest command of docs/development.md, "Mutation testing"), or it is listed
-there with why.
+stdout; a run continues where the last one with the same ``--out`` stopped. A survivor is then read: a row of
+``tests/test_mutants_*.py`` answered by the engine kills it where it changes a verdict (check it with ``--tests``
+and the mutant's name), or it is listed in docs/development.md ("Mutation testing") with why.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def record(tests: list[str]) -> list[Call]:
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_configure(self) -> None:
-            import schema_parity.verdicts as verdicts
+            from schema_parity import verdicts
 
             assert Path(verdicts.__file__).is_relative_to(MUTANTS), f"schema_parity from {verdicts.__file__}"
             original = verdicts.check
@@ -136,7 +136,7 @@ def record(tests: list[str]) -> list[Call]:
 
 def clear_caches() -> None:
     """Forget every result computed under the previous mutant: the lru_caches and the per-Catalog table indexes."""
-    import schema_parity.verdicts as verdicts
+    from schema_parity import verdicts
 
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] != "schema_parity" or module is None:
@@ -153,7 +153,7 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 
 def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
     """One mutant against every call: the first difference, exception or timeout kills it."""
-    import schema_parity.verdicts as verdicts
+    from schema_parity import verdicts
 
     os.environ["MUTANT_UNDER_TEST"] = name
     clear_caches()
@@ -165,7 +165,7 @@ def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
                 now = said(verdicts.check(call.sql, call.catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
             except Timeout:
                 raise
-            except Exception as exc:  # noqa: BLE001 -- any exception of a mutant kills it
+            except Exception as exc:  # any exception of a mutant kills it
                 return {"outcome": "killed", "by": call.sql, "dialect": call.dialect, "error": repr(exc)[:300]}
             if now != call.said:
                 return {"outcome": "killed", "by": call.sql, "dialect": call.dialect,

@@ -195,7 +195,21 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
         upsert('(lower("Q"::text))')),
     "text cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::text))")),
+    # _normalize: text || a number is textanycat (number || text anytextcat), which the planner inlines as a cast of
+    # the number to text, and a number constant cast to text is folded to the text int4out or numeric_out writes.
     "text cast of a number": (unique("(b || 5::text)"), upsert("(b || 5)")),
+    "number concatenated, against its text": (unique("(b || 5::text)"), upsert("(b || '5')")),
+    "number with a leading zero concatenated": (unique("(b || 5::text)"), upsert("(b || 05)")),
+    "bigint constant concatenated": (unique("(b || 5::text)"), upsert("(b || 5::bigint)")),
+    "negative number concatenated": (unique("(b || (-5)::text)"), upsert("(b || -5)")),
+    "number concatenated to another number's text": (unique("(b || 5::text)"), upsert("(b || 6)")),
+    "number before text": (unique("(5 || b)"), upsert("('5' || b)")),
+    "integer column concatenated": (unique("(b || a::text)"), upsert("(b || a)")),
+    "integer column concatenated, against its cast": (unique("(b || a)"), upsert("(b || a::text)")),
+    "numeric constant keeps its scale": (unique("(b || '5.50')"), upsert("(b || 5.50)")),
+    "numeric constant of another scale": (unique("(b || '5.50')"), upsert("(b || 5.5)")),
+    "numeric constant with an exponent": (unique("(b || '1000')"), upsert("(b || 1e3)")),
+    "numeric cast of an integer concatenated": (unique("(b || '5')"), upsert("(b || 5::numeric)")),
     # _coerce_operands: COALESCE casts every argument to the widest type (bigint is wider than smallint, numeric
     # than all); an unknown literal takes a numeric operand's type even when it is no integer.
     "COALESCE of every number type": (

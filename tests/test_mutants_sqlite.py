@@ -54,8 +54,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "|| in the same tree": (unique("(b || 'x')"), upsert("(b || 'x')")),
     "- is left-associative": (unique("(a - c - 1)"), upsert("(a - (c - 1))")),
     "= and IS are left-associative": (unique("(a = c IS NULL)"), upsert("(a = (c IS NULL))")),
-    "unary minus binds tighter than COLLATE": (unique("(-b COLLATE NOCASE = 'x')"), upsert("(-(b COLLATE NOCASE) = 'x')")),
-    "COLLATE binds tighter than ||": (unique("(b || c COLLATE NOCASE = 'x')"), upsert("((b || c) COLLATE NOCASE = 'x')")),
+    "unary minus binds tighter than COLLATE": (
+        unique("(-b COLLATE NOCASE = 'x')"), upsert("(-(b COLLATE NOCASE) = 'x')")),
+    "COLLATE binds tighter than ||": (
+        unique("(b || c COLLATE NOCASE = 'x')"), upsert("((b || c) COLLATE NOCASE = 'x')")),
     # _Analysis._resolve: every operand of IN, BETWEEN and LIKE is resolved (an unresolved one would make two
     # expressions on different columns compare equal, or let an unknown name pass), and the operator is kept.
     "IN operand differs": (unique("(a IN (1, 2))"), upsert("(c IN (1, 2))")),

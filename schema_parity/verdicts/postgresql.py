@@ -716,6 +716,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             to = n.to.sql("postgres").lower()
             if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
                 return _normalize(inner, types)
+            if to == "text":
+                folded = _number_text(_normalize(inner, types))
+                if folded is not None:
+                    return folded
             target = _cast_type(n)
             literal = _unparen(inner)
             text = literal.this if isinstance(literal, exp.Literal) and literal.is_string else _number_literal(inner)
@@ -723,6 +727,16 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
                 return _constant(text, target)
             if target is not None and _type_of(inner, types) == target:
                 return _normalize(inner, types)  # a cast to the type the expression already has
+        if isinstance(n, exp.DPipe):
+            # textanycat and anytextcat (text || a non-text value) are SQL functions the planner inlines as
+            # text || value::text, in the index's expressions and the target's alike
+            sides = [_normalize(n.this, types), _normalize(n.expression, types)]
+            for at, side in enumerate(sides):
+                other = sides[1 - at]
+                textual = _is_textual(other, types) and not isinstance(other, exp.Literal)
+                if textual and _type_of(side, types) in _FAMILIES:
+                    sides[at] = _normalize(exp.Cast(this=side, to=exp.DataType.build("TEXT")), types)
+            return exp.DPipe(this=sides[0], expression=sides[1], safe=n.args.get("safe"))
         if isinstance(n, exp.Neg):
             number = _number_literal(n)
             if number is not None:
@@ -820,6 +834,21 @@ def _number_literal(node: exp.Expression) -> str | None:
         number = _number_literal(node.this)
         return None if number is None else _minus(number)
     return None
+
+
+def _number_text(node: exp.Expression) -> exp.Expression | None:
+    """A number constant cast to text, folded by eval_const_expressions to the text its output function writes
+    (int4out, numeric_out: the digits as written after the point, no exponent, no negative zero); None for any
+    other operand."""
+    number = _number_literal(node)
+    if number is None and isinstance(node, exp.Cast) and _cast_type(node) in _FAMILIES:
+        number = _number_literal(node.this)
+        if number is not None and not _exact_in(number, str(_cast_type(node))):
+            return None  # 5.5::integer rounds: not modelled
+    value = None if number is None else _number(number)
+    if value is None:
+        return None
+    return exp.Literal.string(format(abs(value) if value == 0 else value, "f"))
 
 
 def _minus(number: str) -> str:
