@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, NamedTuple, cast
 
 from sqlglot import exp
@@ -725,6 +725,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             text = literal.this if isinstance(literal, exp.Literal) and literal.is_string else _number_literal(inner)
             if target in _FAMILIES and text is not None and _exact_in(text, target):
                 return _constant(text, target)
+            quoted = isinstance(literal, exp.Literal) and literal.is_string  # '5.5'::integer is an error (22P02)
+            inexact = _number(text) if target in _INTEGERS and text is not None and not quoted else None
+            if inexact is not None:  # numeric_int4 and its kin round half away from zero: 5.5::integer is 6
+                return _constant(str(inexact.quantize(Decimal(1), rounding=ROUND_HALF_UP)), str(target))
             if target is not None and _type_of(inner, types) == target:
                 return _normalize(inner, types)  # a cast to the type the expression already has
         if isinstance(n, exp.DPipe):
@@ -842,9 +846,7 @@ def _number_text(node: exp.Expression) -> exp.Expression | None:
     other operand."""
     number = _number_literal(node)
     if number is None and isinstance(node, exp.Cast) and _cast_type(node) in _FAMILIES:
-        number = _number_literal(node.this)
-        if number is not None and not _exact_in(number, str(_cast_type(node))):
-            return None  # 5.5::integer rounds: not modelled
+        number = _number_literal(node.this)  # a constant _constant wrote: its value is exact in its type
     value = None if number is None else _number(number)
     if value is None:
         return None
