@@ -210,8 +210,9 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "numeric constant of another scale": (unique("(b || '5.50')"), upsert("(b || 5.5)")),
     "numeric constant with an exponent": (unique("(b || '1000')"), upsert("(b || 1e3)")),
     "numeric cast of an integer concatenated": (unique("(b || '5')"), upsert("(b || 5::numeric)")),
-    # _coerce_operands: COALESCE casts every argument to the widest type (bigint is wider than smallint, numeric
-    # than all); an unknown literal takes a numeric operand's type even when it is no integer.
+    # _coerce_operands, _literal_type: COALESCE casts every argument to the widest type (bigint is wider than
+    # smallint, numeric than all; an integer literal past int4 is a bigint, past int8 a numeric Const); an unknown
+    # literal takes a numeric operand's type even when it is no integer.
     "COALESCE of every number type": (
         ("CREATE TABLE t (id integer, s smallint, a integer, g bigint, n numeric)",
          "CREATE UNIQUE INDEX ux ON t ((coalesce(s, a, g, n)))"),
@@ -235,6 +236,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a rounded constant in an expression key": (unique("(a + 6)"), upsert("(a + 5.5::integer)")),
     "COALESCE of integer and a bigint constant": (
         unique("(coalesce(a, 3000000000))"), upsert("(coalesce(a::bigint, 3000000000))")),
+    "COALESCE of integer and the smallest bigint constant": (
+        unique("(coalesce(a, 2147483648))"), upsert("(coalesce(a::bigint, 2147483648))")),
+    "COALESCE of integer and a numeric-sized constant": (
+        unique("(coalesce(a, 9223372036854775808))"), upsert("(coalesce(a::numeric, 9223372036854775808))")),
     "string literal compared with a numeric column": (partial("n > 5.5"), upsert("id", "n > '5.5'")),
     # _Analysis._inferred: a parameter that may make a partial index an arbiter is no warning (SP111) when another
     # index is one whatever its value.

@@ -53,7 +53,6 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "|| binds tighter than *": (unique("(a * c || 'x')"), upsert("((a * c) || 'x')")),
     "|| in the same tree": (unique("(b || 'x')"), upsert("(b || 'x')")),
     "an empty IN list": (unique("(a IN ())"), upsert("(a IN ())")),
-    "< inside BETWEEN's bounds": (unique("(a BETWEEN c < 1 AND 2)"), upsert("(a BETWEEN c < 1 AND 2)")),
     "- is left-associative": (unique("(a - c - 1)"), upsert("(a - (c - 1))")),
     "= and IS are left-associative": (unique("(a = c IS NULL)"), upsert("(a = (c IS NULL))")),
     "unary minus binds tighter than COLLATE": (

@@ -752,7 +752,7 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
                     return _constant(_minus(number), str(_cast_type(negated)))
             return exp.Neg(this=negated)
         if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
-            return exp.Literal.number(str(int(n.this)))  # 05 is 5
+            return _constant(n.this, _literal_type(n.this))  # 05 is 5; 3000000000 a bigint Const
         if isinstance(n, exp.Column):
             ident = n.this
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
