@@ -195,6 +195,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
         upsert('(lower("Q"::text))')),
     "text cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::text))")),
+    "varchar cast of a quoted text column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
+        upsert('(lower("Q"::varchar))')),
+    "varchar cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::varchar))")),
     # _normalize: text || a number is textanycat (number || text anytextcat), which the planner inlines as a cast of
     # the number to text, and a number constant cast to text is folded to the text int4out or numeric_out writes.
     "text cast of a number": (unique("(b || 5::text)"), upsert("(b || 5)")),
