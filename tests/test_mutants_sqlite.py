@@ -155,6 +155,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a derived compound SELECT without the name": (
         READS, update("(SELECT max(zz) FROM (SELECT 1 AS x UNION SELECT 2))")),
     "subquery: a derived table's bare column": (READS, update("(SELECT max(x) FROM (SELECT x FROM s))")),
+    "subquery: a derived table's qualified star": (READS, update("(SELECT max(x) FROM (SELECT s.* FROM s))")),
     # _Analysis._generated_updates: only the DO UPDATE clauses a constraint check runs have their names resolved: the
     # trailing clause without target for the constraints no other clause claimed; the rowid's check only when the
     # INSERT supplies the rowid.
