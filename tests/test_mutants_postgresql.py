@@ -183,6 +183,72 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a column named document compared": (unique("id"), upsert("id", "a = document")),
     # _strict_for: a parameter operand is never the column a NOT NULL predicate tests.
     "param: a > $1 does not imply c IS NOT NULL": (partial("c IS NOT NULL"), upsert("id", "a > $1")),
+    # _Analysis._keys_match: every target expression must be one of the index's, after a part with COLLATE too.
+    "an expression the index lacks after a COLLATE part": (
+        unique('b COLLATE "C", lower(b)'), upsert('b COLLATE "C", lower(b), lower(d)')),
+    # _Analysis._element: an expression element is compared as PostgreSQL writes it (sqlglot's default dialect
+    # writes b ~ 'x' as REGEXP_LIKE(b, 'x')).
+    "regular expression match in an expression key": (unique("(b ~ 'x')"), upsert("(b ~ 'x')")),
+    # _is_textual: a cast to text of a text column is no cast (a quoted name keeps its case, an unquoted one folds);
+    # a cast of a number to text is one.
+    "text cast of a quoted text column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
+        upsert('(lower("Q"::text))')),
+    "text cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::text))")),
+    "varchar cast of a quoted text column": (
+        (TABLE, 'ALTER TABLE t ADD COLUMN "Q" text', 'CREATE UNIQUE INDEX ux ON t (lower("Q"))'),
+        upsert('(lower("Q"::varchar))')),
+    "varchar cast of an unquoted text column in capitals": (unique("lower(b)"), upsert("(lower(B::varchar))")),
+    # _normalize: text || a number is textanycat (number || text anytextcat), which the planner inlines as a cast of
+    # the number to text, and a number constant cast to text is folded to the text int4out or numeric_out writes.
+    "text cast of a number": (unique("(b || 5::text)"), upsert("(b || 5)")),
+    "number concatenated, against its text": (unique("(b || 5::text)"), upsert("(b || '5')")),
+    "number with a leading zero concatenated": (unique("(b || 5::text)"), upsert("(b || 05)")),
+    "bigint constant concatenated": (unique("(b || 5::text)"), upsert("(b || 5::bigint)")),
+    "negative number concatenated": (unique("(b || (-5)::text)"), upsert("(b || -5)")),
+    "number concatenated to another number's text": (unique("(b || 5::text)"), upsert("(b || 6)")),
+    "number before text": (unique("(5 || b)"), upsert("('5' || b)")),
+    "integer column concatenated": (unique("(b || a::text)"), upsert("(b || a)")),
+    "integer column concatenated, against its cast": (unique("(b || a)"), upsert("(b || a::text)")),
+    "numeric constant keeps its scale": (unique("(b || '5.50')"), upsert("(b || 5.50)")),
+    "numeric constant of another scale": (unique("(b || '5.50')"), upsert("(b || 5.5)")),
+    "numeric constant with an exponent": (unique("(b || '1000')"), upsert("(b || 1e3)")),
+    "numeric cast of an integer concatenated": (unique("(b || '5')"), upsert("(b || 5::numeric)")),
+    # _coerce_operands, _literal_type: COALESCE casts every argument to the widest type (bigint is wider than
+    # smallint, numeric than all; an integer literal past int4 is a bigint, past int8 a numeric Const); an unknown
+    # literal takes a numeric operand's type even when it is no integer.
+    "COALESCE of every number type": (
+        ("CREATE TABLE t (id integer, s smallint, a integer, g bigint, n numeric)",
+         "CREATE UNIQUE INDEX ux ON t ((coalesce(s, a, g, n)))"),
+        upsert("(coalesce(s::numeric, a::numeric, g::numeric, n))")),
+    "COALESCE of smallint and integer": (
+        ("CREATE TABLE t (id integer, s smallint, a integer)", "CREATE UNIQUE INDEX ux ON t ((coalesce(s, a)))"),
+        upsert("(coalesce(s::integer, a))")),
+    "COALESCE of smallint and bigint": (
+        ("CREATE TABLE t (id integer, s smallint, g bigint)", "CREATE UNIQUE INDEX ux ON t ((coalesce(g, s)))"),
+        upsert("(coalesce(g, s::bigint))")),
+    # _constant, _cast_type: a numeric constant cast to numeric is the constant; a cast with a type modifier rounds
+    # to its scale, which the checker does not model (no match either way here).
+    "a numeric constant cast to numeric in an expression key": (unique("(n + 5.5)"), upsert("(n + 5.5::numeric)")),
+    "a numeric constant cast to numeric(5,2)": (unique("(n + 5.555)"), upsert("(n + 5.555::numeric(5,2))")),
+    # _exact_in, _normalize: a numeric constant cast to an integer type is rounded half away from zero.
+    "a numeric constant cast to integer rounds": (partial("a = 6"), upsert("id", "a = 5.5::integer")),
+    "a numeric constant cast to integer is not truncated": (partial("a = 5"), upsert("id", "a = 5.5::integer")),
+    "a negative numeric constant cast to bigint rounds away from zero": (
+        partial("a = -6"), upsert("id", "a = (-5.5)::bigint")),
+    "a numeric constant cast to smallint, below half": (partial("a = 5"), upsert("id", "a = 5.49::smallint")),
+    "a rounded constant in an expression key": (unique("(a + 6)"), upsert("(a + 5.5::integer)")),
+    "COALESCE of integer and a bigint constant": (
+        unique("(coalesce(a, 3000000000))"), upsert("(coalesce(a::bigint, 3000000000))")),
+    "COALESCE of integer and the smallest bigint constant": (
+        unique("(coalesce(a, 2147483648))"), upsert("(coalesce(a::bigint, 2147483648))")),
+    "COALESCE of integer and a numeric-sized constant": (
+        unique("(coalesce(a, 9223372036854775808))"), upsert("(coalesce(a::numeric, 9223372036854775808))")),
+    "string literal compared with a numeric column": (partial("n > 5.5"), upsert("id", "n > '5.5'")),
+    # _Analysis._inferred: a parameter that may make a partial index an arbiter is no warning (SP111) when another
+    # index is one whatever its value.
+    "param: a partial index beside a full one": (
+        (*unique("id"), "CREATE UNIQUE INDEX uy ON t (id) WHERE a > 5"), upsert("id", "a = $1")),
     # _all: an AND predicate is implied when every part is; "maybe" when one part only is for some value.
     "param in one part of AND": (partial("a < 5 AND c < 5"), upsert("id", "a = $1 AND c = 1")),
     "AND proven, with a parameter elsewhere": (partial("a < 5 AND c < 5"), upsert("id", "a < 4 AND c < 4", value="$1")),
@@ -252,6 +318,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (TABLE, 'ALTER TABLE t ADD COLUMN "A" integer', "CREATE UNIQUE INDEX ux ON t (id)"),
         'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET "A" = 1'),
     "collation qualified by its schema": (unique('b COLLATE "C"'), upsert('b COLLATE pg_catalog."C"')),
+    # _Analysis._clause: parse analysis looks the constraint of ON CONSTRAINT up (42704) before it reads the SET list.
+    "ON CONSTRAINT that does not exist, with an unknown SET column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET zz = 1"),
+    "ON CONSTRAINT that does not exist, with an unknown column in DO UPDATE WHERE": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET a = 1 WHERE zz"),
 }
 
 

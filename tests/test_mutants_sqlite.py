@@ -39,6 +39,26 @@ def update(value: str) -> str:
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _Parser.in_list: an IN list in the index WHERE and the target's.
     "IN list": (unique("id", "a IN (1, 2)"), upsert("id", "a IN (1, 2)")),
+    # _Parser.infix: SQLite's precedence (parse.y: OR, AND, NOT, = IS IN LIKE BETWEEN, < >, ESCAPE, & | << >>, + -,
+    # * / %, || -> ->>, COLLATE): an index expression matches a target only where the trees are the same, so each
+    # row writes one grouping in the index and the other with parentheses in the target.
+    "AND binds tighter than OR": (unique("(a = 1 OR c = 1 AND id = 1)"), upsert("((a = 1 OR c = 1) AND id = 1)")),
+    "NOT binds tighter than AND": (unique("(NOT a = 1 AND c = 1)"), upsert("(NOT (a = 1 AND c = 1))")),
+    "< binds tighter than =": (unique("(a = c < 1)"), upsert("((a = c) < 1)")),
+    "< binds tighter than =, written": (unique("(a = c < 1)"), upsert("(a = (c < 1))")),
+    "& and + apart": (unique("(a & c + 1)"), upsert("((a & c) + 1)")),
+    "& in the same tree": (unique("(a & c)"), upsert("(a & c)")),
+    "* binds tighter than +": (unique("(a + c * 2)"), upsert("((a + c) * 2)")),
+    "* in the same tree": (unique("(a * c)"), upsert("(a * c)")),
+    "|| binds tighter than *": (unique("(a * c || 'x')"), upsert("((a * c) || 'x')")),
+    "|| in the same tree": (unique("(b || 'x')"), upsert("(b || 'x')")),
+    "an empty IN list": (unique("(a IN ())"), upsert("(a IN ())")),
+    "- is left-associative": (unique("(a - c - 1)"), upsert("(a - (c - 1))")),
+    "= and IS are left-associative": (unique("(a = c IS NULL)"), upsert("(a = (c IS NULL))")),
+    "unary minus binds tighter than COLLATE": (
+        unique("(-b COLLATE NOCASE = 'x')"), upsert("(-(b COLLATE NOCASE) = 'x')")),
+    "COLLATE binds tighter than ||": (
+        unique("(b || c COLLATE NOCASE = 'x')"), upsert("((b || c) COLLATE NOCASE = 'x')")),
     # _Analysis._resolve: every operand of IN, BETWEEN and LIKE is resolved (an unresolved one would make two
     # expressions on different columns compare equal, or let an unknown name pass), and the operator is kept.
     "IN operand differs": (unique("(a IN (1, 2))"), upsert("(c IN (1, 2))")),
@@ -135,6 +155,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "subquery: a derived compound SELECT without the name": (
         READS, update("(SELECT max(zz) FROM (SELECT 1 AS x UNION SELECT 2))")),
     "subquery: a derived table's bare column": (READS, update("(SELECT max(x) FROM (SELECT x FROM s))")),
+    "subquery: a derived table's qualified star": (READS, update("(SELECT max(x) FROM (SELECT s.* FROM s))")),
     # _Analysis._generated_updates: only the DO UPDATE clauses a constraint check runs have their names resolved: the
     # trailing clause without target for the constraints no other clause claimed; the rowid's check only when the
     # INSERT supplies the rowid.

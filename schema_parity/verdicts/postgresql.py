@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, NamedTuple, cast
 
 from sqlglot import exp
@@ -725,13 +725,31 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             to = n.to.sql(_PG).lower()
             if to in _TEXT_CASTS and _is_textual(_unparen(inner), types):
                 return _normalize(inner, types)
+            if to == "text":
+                folded = _number_text(_normalize(inner, types))
+                if folded is not None:
+                    return folded
             target = _cast_type(n)
             literal = _unparen(inner)
             text = literal.this if isinstance(literal, exp.Literal) and literal.is_string else _number_literal(inner)
             if target in _FAMILIES and text is not None and _exact_in(text, target):
                 return _constant(text, target)
+            quoted = isinstance(literal, exp.Literal) and literal.is_string  # '5.5'::integer is an error (22P02)
+            inexact = _number(text) if target in _INTEGERS and text is not None and not quoted else None
+            if inexact is not None:  # numeric_int4 and its kin round half away from zero: 5.5::integer is 6
+                return _constant(str(inexact.quantize(Decimal(1), rounding=ROUND_HALF_UP)), str(target))
             if target is not None and _type_of(inner, types) == target:
                 return _normalize(inner, types)  # a cast to the type the expression already has
+        if isinstance(n, exp.DPipe):
+            # textanycat and anytextcat (text || a non-text value) are SQL functions the planner inlines as
+            # text || value::text, in the index's expressions and the target's alike
+            sides = [_normalize(n.this, types), _normalize(n.expression, types)]
+            for at, side in enumerate(sides):
+                other = sides[1 - at]
+                textual = _is_textual(other, types) and not isinstance(other, exp.Literal)
+                if textual and _type_of(side, types) in _FAMILIES:
+                    sides[at] = _normalize(exp.Cast(this=side, to=exp.DataType.build("TEXT")), types)
+            return exp.DPipe(this=sides[0], expression=sides[1], safe=n.args.get("safe"))
         if isinstance(n, exp.Neg):
             number = _number_literal(n)
             if number is not None:
@@ -743,7 +761,7 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
                     return _constant(_minus(number), str(_cast_type(negated)))
             return exp.Neg(this=negated)
         if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
-            return exp.Literal.number(str(int(n.this)))  # 05 is 5
+            return _constant(n.this, _literal_type(n.this))  # 05 is 5; 3000000000 a bigint Const
         if isinstance(n, exp.Column):
             ident = n.this
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
@@ -829,6 +847,19 @@ def _number_literal(node: exp.Expression) -> str | None:
         number = _number_literal(node.this)
         return None if number is None else _minus(number)
     return None
+
+
+def _number_text(node: exp.Expression) -> exp.Expression | None:
+    """A number constant cast to text, folded by eval_const_expressions to the text its output function writes
+    (int4out, numeric_out: the digits as written after the point, no exponent, no negative zero); None for any
+    other operand."""
+    number = _number_literal(node)
+    if number is None and isinstance(node, exp.Cast) and _cast_type(node) in _FAMILIES:
+        number = _number_literal(node.this)  # a constant _constant wrote: its value is exact in its type
+    value = None if number is None else _number(number)
+    if value is None:
+        return None
+    return exp.Literal.string(format(abs(value) if value == 0 else value, "f"))
 
 
 def _minus(number: str) -> str:
