@@ -245,3 +245,19 @@ def test_a_check_of_ddl_files_imports_neither_sqlalchemy_nor_alembic(tmp_path: P
         run = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, check=True)
         assert run.stdout.splitlines()[-2:] == ["exit 0", "[]"], run.stdout + run.stderr
     assert (tmp_path / ".schema-parity").is_dir()  # the second run was a warm one
+
+
+def test_a_check_for_postgresql_alone_does_not_load_sqlglots_sqlite_dialect(tmp_path: Path) -> None:
+    """sqlglot's SQLite dialect is built on first use: a check judged by PostgreSQL alone never pays for it."""
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, k int UNIQUE);\n")
+    (tmp_path / "app.sql").write_text("INSERT INTO t (id, k) VALUES (1, 1) ON CONFLICT (k) DO NOTHING;\n")
+    program = (
+        "import sys\nfrom schema_parity.cli import main\n"
+        "print('exit', main(['check', '--no-config', '--no-cache', '--schema-sql', 'schema.sql', '--dialect', "
+        "sys.argv[1], 'app.sql']))\n"
+        "print('sqlglot.dialects.sqlite' in sys.modules)\n"
+    )
+    for dialect, loaded in (("postgresql", "False"), ("sqlite", "True")):
+        run = subprocess.run([sys.executable, "-c", program, dialect], cwd=tmp_path, capture_output=True, text=True,
+                             check=True)  # fmt: skip
+        assert run.stdout.splitlines()[-2:] == ["exit 0", loaded], run.stdout + run.stderr
