@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ def ensure_cache_dir(directory: Path, what: str) -> None:
 
 def publish(target: Path, write: Callable[[Path], None]) -> None:
     """Have ``write`` fill a temporary file private to this process beside ``target``, then rename it into place."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         write(temporary)
         os.replace(temporary, target)

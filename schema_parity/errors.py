@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -23,30 +24,34 @@ def describe(exc: BaseException) -> str:
 _SECRET_NAME = r"[A-Za-z0-9_.-]*(?:API|TOKEN|KEY|SECRET|PASS|SIGNATURE)[A-Za-z0-9_.-]*"
 MASK = "********"
 #: ``'SECRET': 'value'`` in a mapping's repr (pydantic's ``input_value={...}``, a settings dict).
-_QUOTED_ITEM = re.compile(
+_QUOTED_ITEM = (
     rf"""(?P<head>(?P<q>['"])(?i:{_SECRET_NAME})(?P=q)\s*:\s*)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^,}}\s]+)"""
 )
 #: ``SECRET_KEY=value`` (an environment assignment, a keyword argument's repr).
-_ASSIGNMENT = re.compile(
-    rf"""(?P<head>\b(?i:{_SECRET_NAME})=)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)}}\]]+)"""
-)
+_ASSIGNMENT = rf"""(?P<head>\b(?i:{_SECRET_NAME})=)(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s,;)}}\]]+)"""
 #: pydantic's ``input_value=...`` inside the block of a field (the field's name on the unindented line above).
-_INPUT_VALUE = re.compile(r"(?P<head>\binput_value=).*?(?=, input_type=|\]$|$)")
-_SECRET_FIELD = re.compile(rf"(?i:{_SECRET_NAME})")
+_INPUT_VALUE = r"(?P<head>\binput_value=).*?(?=, input_type=|\]$|$)"
+_SECRET_FIELD = rf"(?i:{_SECRET_NAME})"
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """Compiled on first use: only an error message is masked, and compiling at import is a share of start-up."""
+    return re.compile(pattern)
 
 
 def mask_secrets(text: str) -> str:
     """``text`` with the values of secret-looking names hidden, the rest kept: an exception from a project's settings
     (a pydantic ValidationError quotes its input values) never prints a key, token or password."""
-    text = _QUOTED_ITEM.sub(lambda m: f"{m['head']}'{MASK}'", text)
-    text = _ASSIGNMENT.sub(lambda m: f"{m['head']}{MASK}", text)
+    text = _compiled(_QUOTED_ITEM).sub(lambda m: f"{m['head']}'{MASK}'", text)
+    text = _compiled(_ASSIGNMENT).sub(lambda m: f"{m['head']}{MASK}", text)
     lines, secret_field = [], False
     for line in text.split("\n"):
         if line and not line[0].isspace():
-            secret_field = _SECRET_FIELD.fullmatch(line.strip()) is not None
+            secret_field = _compiled(_SECRET_FIELD).fullmatch(line.strip()) is not None
             lines.append(line)
             continue
-        lines.append(_INPUT_VALUE.sub(lambda m: f"{m['head']}'{MASK}'", line) if secret_field else line)
+        lines.append(_compiled(_INPUT_VALUE).sub(lambda m: f"{m['head']}'{MASK}'", line) if secret_field else line)
     return "\n".join(lines)
 
 

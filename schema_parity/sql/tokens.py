@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar, Literal
 
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.dialects.postgres import Postgres
-from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
@@ -47,9 +46,19 @@ quoting, every word a ``VAR`` token: see :func:`scan_words`)."""
 
 #: sqlglot's name of each engine's dialect.
 SQLGLOT_NAME: dict[str, str] = {"postgresql": "postgres", "sqlite": "sqlite"}
-#: One sqlglot dialect object per name: ``get_or_raise("postgres")`` builds a new one on every call (a tenth of a
-#: statement's parse time).
-SQLGLOT: dict[str, SqlglotDialect] = {name: SqlglotDialect.get_or_raise(name) for name in ("postgres", "sqlite")}
+
+
+class _Dialects(dict[str, SqlglotDialect]):
+    """One sqlglot dialect object per name: ``get_or_raise("postgres")`` builds a new one on every call (a tenth of a
+    statement's parse time). Each is built on first use: a check for PostgreSQL alone never loads sqlglot's SQLite
+    dialect (a share of start-up)."""
+
+    def __missing__(self, name: str) -> SqlglotDialect:
+        dialect = self[name] = SqlglotDialect.get_or_raise(name)
+        return dialect
+
+
+SQLGLOT: dict[str, SqlglotDialect] = _Dialects()
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _MULTIWORD = re.compile(r"[A-Za-z_]+(?:\s+[A-Za-z_]+)+\Z")
@@ -76,9 +85,14 @@ class _ScanTokenizer(_ScriptTokenizer):
     UNICODE_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
 
 
-_TOKENIZERS: dict[str, type[Tokenizer]] = {
+def _sqlite_tokenizer() -> Tokenizer:
+    """SQLite's tokenizer, its dialect loaded only now (see ``_Dialects``)."""
+    return SQLGLOT["sqlite"].tokenizer_class()
+
+
+_TOKENIZERS: dict[str, Callable[[], Tokenizer]] = {
     "postgresql": Postgres.Tokenizer,
-    "sqlite": SQLite.Tokenizer,
+    "sqlite": _sqlite_tokenizer,
     "script": _ScriptTokenizer,
     "scan": _ScanTokenizer,
 }
