@@ -22,7 +22,7 @@ from schema_parity.sql.tokens import Token, TokenType, word
 if TYPE_CHECKING:
     from schema_parity.upsert import Upsert
 
-__all__ = ["Duplicate", "RowPlan", "first_repeat"]
+__all__ = ["Duplicate", "RowPlan", "first_repeat", "values_lengths"]
 
 #: SQLAlchemy's insertmanyvalues page size on its PostgreSQL dialects (``insertmanyvalues_page_size``).
 PG_PAGE = 1000
@@ -163,6 +163,17 @@ class _Placeholders:
             return ("literal", text[1:-1].replace("''", "'"))
         self.position += len(_POSITIONAL.findall(text))  # keep the numbering right past an expression
         return None
+
+
+def values_lengths(upsert: Upsert) -> tuple[int, ...] | None:
+    """How many values each VALUES row has, read from the whole statement (the parsed statement may keep only the
+    first row of a long list of literals); None when the source is not a plain VALUES list read row by row."""
+    if upsert.source != "values" or upsert.ctes or upsert.in_cte:
+        return None
+    rows = _values_rows(upsert.sql)
+    if rows is None or any(not element.strip() for row in rows for element in row):
+        return None
+    return tuple(len(row) for row in rows)
 
 
 def _values_rows(statement: str) -> list[list[str]] | None:
