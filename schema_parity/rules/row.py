@@ -141,8 +141,8 @@ SP303 = Rule(
         "the conflict target). Fewer values than the table's columns without a column list is fine (defaults)."
     ),
     sqlite=(
-        "'N values for M columns', 'table t has M columns but N values were supplied' (generated columns not counted) "
-        "or 'all VALUES must have the same number of terms', while preparing (after the table and the column list, "
+        "'... values for ... columns', 'table ... has ... columns but ... values were supplied' (generated columns not "
+        "counted) or 'all VALUES must have the same number of terms', while preparing (after the table and the column list, "
         "before the conflict target)."
     ),
     example=Example(
