@@ -1,7 +1,8 @@
 """Engine-checked tables: how many values a VALUES row has against the INSERT's columns (SP303), decided live.
 
 A cross product of column lists (two, one, none, one the table lacks), VALUES lists (rows too short, too long, of
-different lengths, with expressions, commas inside strings and calls, subqueries, DEFAULT) and what follows them (a
+different lengths, with expressions, commas inside strings and calls, subqueries, DEFAULT) or select lists of
+constants, and what follows them (a
 target with a key, one without, a DO UPDATE naming a column the table lacks), on a known and an unknown table. Each
 engine raises the first error its analysis meets; the checker must report that error's rule, and when the engine's
 error is a count error (or the checker reports one) that rule alone: the count stops both engines before the
@@ -42,6 +43,9 @@ VALUES = (
     "(1, (SELECT 2))", "(1, (SELECT max(a) FROM t), 'x')", "(1, 2), (3, 4), (5)",
 )
 PG_VALUES = ("(1, DEFAULT)", "(1, 2, DEFAULT)", "($1)", "($1, $2)", "($1, $2, $3)", "($1, 2), ($2)")
+SELECTS = ("SELECT 1", "SELECT 1, 2", "SELECT 1, -2, 'x'", "SELECT 1, 2, NULL, 4", "SELECT +1, NULL")
+"""Select lists of constants: the only INSERT ... SELECT whose length the checker counts."""
+PG_SELECTS = ("SELECT $1", "SELECT $1, $2", "SELECT $1, $2, $3")
 TAILS = (
     "ON CONFLICT (a) DO NOTHING",
     "ON CONFLICT (b) DO NOTHING",
@@ -55,6 +59,11 @@ def statements(dialect: str) -> list[str]:
     rows = [
         f"INSERT INTO {table} {columns} VALUES {row} {tail}".replace("  ", " ")
         for table, columns, row, tail in itertools.product(("t", "nope"), COLUMNS, values, TAILS)
+    ]
+    selects = SELECTS + (PG_SELECTS if dialect == "postgresql" else ())
+    rows += [
+        f"INSERT INTO {table} {columns} {select} {tail}".replace("  ", " ")
+        for table, columns, select, tail in itertools.product(("t", "nope"), COLUMNS, selects, TAILS)
     ]
     # Without a column list a generated column takes no value on SQLite (PostgreSQL refuses a value for it, 428C9,
     # which no rule names: those rows are left out).
