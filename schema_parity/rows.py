@@ -22,7 +22,7 @@ from schema_parity.sql.tokens import Token, TokenType, word
 if TYPE_CHECKING:
     from schema_parity.upsert import Upsert
 
-__all__ = ["Duplicate", "RowPlan", "first_repeat"]
+__all__ = ["Duplicate", "RowPlan", "first_repeat", "values_lengths"]
 
 #: SQLAlchemy's insertmanyvalues page size on its PostgreSQL dialects (``insertmanyvalues_page_size``).
 PG_PAGE = 1000
@@ -163,6 +163,63 @@ class _Placeholders:
             return ("literal", text[1:-1].replace("''", "'"))
         self.position += len(_POSITIONAL.findall(text))  # keep the numbering right past an expression
         return None
+
+
+def values_lengths(upsert: Upsert) -> tuple[int, ...] | None:
+    """How many values each VALUES row has, read from the whole statement (the parsed statement may keep only the
+    first row of a long list of literals); None when the source is not a plain VALUES list read row by row."""
+    if upsert.ctes or upsert.in_cte:
+        return None
+    if upsert.source == "select":
+        length = _select_length(upsert.sql)
+        return None if length is None else (length,)
+    if upsert.source != "values":
+        return None
+    rows = _values_rows(upsert.sql)
+    if rows is None or any(not element.strip() for row in rows for element in row):
+        return None
+    return tuple(len(row) for row in rows)
+
+
+_CONSTANTS = frozenset(
+    {TokenType.NUMBER, TokenType.STRING, TokenType.PLACEHOLDER, TokenType.NULL, TokenType.TRUE, TokenType.FALSE}
+)
+
+
+def _select_length(statement: str) -> int | None:
+    """The select list's length of ``INSERT ... SELECT c, ... ON CONFLICT`` when every item is a constant (a literal
+    or a placeholder) and nothing else follows: then nothing in the SELECT can fail before the count does. None
+    otherwise (a FROM, a set operation, an expression: its length or the engine's first error is not certain)."""
+    from schema_parity.upsert import postgresql_tokens
+
+    try:
+        masked, tokens = postgresql_tokens(statement)
+    except TokenError:
+        return None
+    selects = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SELECT]
+    conflict = next(
+        (i for i in range(len(tokens) - 1) if word(tokens[i], masked) == "ON" and word(tokens[i + 1], masked)
+         == "CONFLICT"),
+        None,
+    )  # fmt: skip
+    if len(selects) != 1 or conflict is None or not 0 < selects[0] < conflict:
+        return None
+    if tokens[selects[0] - 1].token_type == TokenType.L_PAREN:
+        return None
+    items = 1
+    expect_value = True
+    for token in tokens[selects[0] + 1 : conflict]:
+        kind = token.token_type
+        if expect_value and kind in (TokenType.DASH, TokenType.PLUS):
+            continue
+        if expect_value and kind in _CONSTANTS:
+            expect_value = False
+        elif not expect_value and kind == TokenType.COMMA:
+            items += 1
+            expect_value = True
+        else:
+            return None
+    return None if expect_value else items
 
 
 def _values_rows(statement: str) -> list[list[str]] | None:

@@ -30,6 +30,8 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
     ("42702", r"^column reference \S+ is ambiguous", "SP205"),
     ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
+    ("42601", r"^INSERT has more (target columns than expressions|expressions than target columns)$", "SP303"),
+    ("42601", r"^VALUES lists must all be the same length$", "SP303"),
     ("21000", r"^ON CONFLICT DO UPDATE command cannot affect row a second time", "SP302"),
 )
 
@@ -44,6 +46,8 @@ SQLITE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
      "SP204"),
     (r"^NOT NULL constraint failed: \S+$", "SP301"),
+    (r"^(\d+ values for \d+ columns|table \S+ has \d+ columns but \d+ values were supplied)$", "SP303"),
+    (r"^all VALUES must have the same number of terms$", "SP303"),
 )
 
 

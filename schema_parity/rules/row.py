@@ -129,4 +129,92 @@ SP302 = Rule(
     ),
 )
 
-FAMILY: tuple[Rule, ...] = (SP301, SP302)
+SP303 = Rule(
+    code="SP303",
+    name="values-count",
+    severity="error",
+    summary="A row gives more or fewer values than the INSERT has columns, or the VALUES rows differ in length.",
+    refs=(),
+    postgresql=(
+        "42601 'INSERT has more expressions than target columns', 'INSERT has more target columns than expressions' or "
+        "'VALUES lists must all be the same length', at parse analysis (after the table and the column list, before "
+        "the conflict target). Fewer values than the table's columns without a column list is fine (defaults)."
+    ),
+    sqlite=(
+        "'... values for ... columns', 'table ... has ... columns but ... values were supplied' (generated columns not "
+        "counted) or 'all VALUES must have the same number of terms', while preparing (after the table and the column "
+        "list, before the conflict target)."
+    ),
+    example=Example(
+        schema="CREATE TABLE t (a integer PRIMARY KEY, b integer);\n",
+        bad="INSERT INTO t (a, b) VALUES (1)\n  ON CONFLICT (a) DO NOTHING;",
+        fixed="INSERT INTO t (a, b) VALUES (1, 2)\n  ON CONFLICT (a) DO NOTHING;",
+    ),
+    applies=("yes", "yes"),
+    description=(
+        "A `VALUES` row has more values than the INSERT's column list (or, without a list, than the table's "
+        "columns), fewer values than its column list, or the rows of a multi-row `VALUES` differ in length. Both "
+        "engines refuse the statement before they look at the conflict target; an unknown table or a column the "
+        "table lacks in the column list is reported first. Without a column list SQLite also refuses fewer values "
+        "than the table's (non-generated) columns, where PostgreSQL fills the rest with defaults. The values are "
+        "counted from the statement's text; an `INSERT ... SELECT` is judged only when its select list is constants "
+        "(no FROM, no set operation), and a `VALUES` the checker cannot read row by row is not judged."
+    ),
+    errors=(
+        "PostgreSQL, parse analysis: `42601 INSERT has more target columns than expressions`, `42601 INSERT has more "
+        "expressions than target columns`, `42601 VALUES lists must all be the same length`",
+        "SQLite, prepare: `1 values for 2 columns`, `table t has 2 columns but 3 values were supplied`, `all VALUES "
+        "must have the same number of terms`",
+    ),
+    doc_examples=(
+        Example(
+            schema="CREATE TABLE t (id integer PRIMARY KEY, a integer);\n",
+            bad="INSERT INTO t (id, a) VALUES (1, 1), (2) ON CONFLICT (id) DO NOTHING;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 1), (2, NULL) ON CONFLICT (id) DO NOTHING;",
+            fix="one value per column in every row",
+        ),
+    ),
+    messages=(
+        Message(
+            "more-targets",
+            "the INSERT into {table} lists {columns} {columns:column|columns} but its row {row} has {values} "
+            "{values:value|values}: PostgreSQL raises 42601 'INSERT has more target columns than expressions'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+        Message(
+            "more-expressions",
+            "the INSERT into {table} has {columns} target {columns:column|columns} but its row {row} has "
+            "{values} {values:value|values}: PostgreSQL raises 42601 'INSERT has more expressions than target "
+            "columns'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+        Message(
+            "rows-differ",
+            "row {row} of the VALUES of the INSERT into {table} has {values} {values:value|values} where row 1 has "
+            "{first}: PostgreSQL raises 42601 'VALUES lists must all be the same length'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+        Message(
+            "sqlite-count",
+            "the INSERT into {table} lists {columns} {columns:column|columns} but its rows have {values} "
+            "{values:value|values}: SQLite raises '{values} values for {columns} columns'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+        Message(
+            "sqlite-table-count",
+            "the INSERT into {table} has no column list and its rows have {values} {values:value|values} for "
+            "the table's {columns} {columns:column|columns}: SQLite raises 'table {table} has {columns} columns but "
+            "{values} values were supplied'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+        Message(
+            "sqlite-rows-differ",
+            "the rows of the VALUES of the INSERT into {table} differ in length (row {row} has {values} "
+            "{values:value|values}, row 1 has {first}): SQLite raises 'all VALUES must have the same number of "
+            "terms'.",
+            "Give every row one value per column the INSERT writes (its column list, else the table's columns).",
+        ),
+    ),
+)
+
+FAMILY: tuple[Rule, ...] = (SP301, SP302, SP303)

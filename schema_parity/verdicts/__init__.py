@@ -211,6 +211,50 @@ def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], C
     ]
 
 
+def values_count(upsert: Upsert, table: Table, dialect: Dialect) -> Problem | None:
+    """SP303: a VALUES row whose length is not the INSERT's column count, or rows of different lengths.
+
+    Each engine's first complaint, measured: PostgreSQL checks row 1 against the target columns, then each later row
+    against row 1 (transformInsertStmt); SQLite checks that the rows agree, then their length against the columns.
+    Without a column list PostgreSQL takes fewer values (defaults) and SQLite does not count generated columns. A
+    column named twice is PostgreSQL's own error first, so the count is not judged there.
+    """
+    from schema_parity.rows import values_lengths
+
+    lengths = values_lengths(upsert)
+    if lengths is None:
+        return None
+    first = lengths[0]
+    differs = next((row for row, length in enumerate(lengths, start=1) if length != first), None)
+    cause = (table.name.casefold(), "values", ",".join(map(str, lengths)))
+    if dialect == "postgresql":
+        if upsert.columns is not None and len({n.folded() for n in upsert.columns}) != len(upsert.columns):
+            return None
+        columns = len(upsert.columns) if upsert.columns is not None else len(table.columns)
+        if first > columns or (first < columns and upsert.columns is not None):
+            message = "more-expressions" if first > columns else "more-targets"
+            return Problem.of("SP303", message, table=table.name, columns=columns, values=first, row=1).because(*cause)
+        if differs is not None:
+            return Problem.of(
+                "SP303", "rows-differ", table=table.name, row=differs, values=lengths[differs - 1], first=first
+            ).because(*cause)
+        return None
+    if differs is not None:
+        return Problem.of(
+            "SP303", "sqlite-rows-differ", table=table.name, row=differs, values=lengths[differs - 1], first=first
+        ).because(*cause)
+    if upsert.columns is not None:
+        if first != len(upsert.columns):
+            return Problem.of("SP303", "sqlite-count", table=table.name, columns=len(upsert.columns), values=first)\
+                .because(*cause)
+        return None
+    columns = sum(1 for c in table.columns if c.generated is None)
+    if first != columns:
+        return Problem.of("SP303", "sqlite-table-count", table=table.name, columns=columns, values=first)\
+            .because(*cause)
+    return None
+
+
 def partial_predicate_hint(clause: ConflictClause, key: Key) -> str:
     """SP101's hint when the partial unique index ``key`` has the target's columns but its predicate is not in (or
     not implied by) the target: repeat the predicate, as both engines' rules want, rather than add a full key."""

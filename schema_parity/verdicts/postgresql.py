@@ -36,6 +36,7 @@ from schema_parity.verdicts import (
     partial_predicate_hint,
     subquery_scopes,
     table_index,
+    values_count,
     visible_ctes,
 )
 from schema_parity.verdicts.versions import missing_features
@@ -216,6 +217,10 @@ class _Analysis:
 
     def run(self) -> list[Problem]:
         problems = list(self._column_list())
+        if not problems and self.table.kind != "view":
+            count = values_count(self.upsert, self.table, "postgresql")
+            if count is not None:
+                return [count]  # parse analysis stops here, before the conflict target (measured on PostgreSQL 15)
         for clause in self.upsert.clauses:
             problems += self._clause(clause)
         if self.table.kind != "view":

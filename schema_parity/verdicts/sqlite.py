@@ -34,6 +34,7 @@ from schema_parity.verdicts import (
     partial_predicate_hint,
     subquery_scopes,
     table_index,
+    values_count,
     visible_ctes,
 )
 
@@ -162,6 +163,10 @@ class _Analysis:
             for name in self.upsert.columns or ()
             if self.column(name) is None and not self._is_rowid_name(name.text.lower())
         ]
+        if not problems:
+            count = values_count(self.upsert, self.table, "sqlite")
+            if count is not None:
+                return [count]  # sqlite3Insert stops here, before the conflict target (measured on SQLite 3.40)
         several = len(self.upsert.clauses) > 1
         for clause in self.upsert.clauses:
             try:
