@@ -520,8 +520,13 @@ def test_a_verdict_names_its_dialect(dialect: Dialect) -> None:
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # ok
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (a) DO NOTHING",  # error
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (",  # unparsable: unresolved
+        "INSERT INTO nowhere (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # no such table: error
+        "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (t.id) DO NOTHING",  # PostgreSQL's grammar: error
     )]
-    assert [(v.status, v.dialect) for v in judged] == [("ok", dialect), ("error", dialect), ("unresolved", dialect)]
+    qualified = "error" if dialect == "postgresql" else "ok"
+    assert [(v.status, v.dialect) for v in judged] == [
+        ("ok", dialect), ("error", dialect), ("unresolved", dialect), ("error", dialect), (qualified, dialect)
+    ]
 
 
 def test_pg_default_values_and_identity() -> None:
