@@ -46,6 +46,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "NOT binds tighter than AND": (unique("(NOT a = 1 AND c = 1)"), upsert("(NOT (a = 1 AND c = 1))")),
     "< binds tighter than =": (unique("(a = c < 1)"), upsert("((a = c) < 1)")),
     "< binds tighter than =, written": (unique("(a = c < 1)"), upsert("(a = (c < 1))")),
+    "< binds tighter than LIKE": (unique("(b LIKE b < 1)"), upsert("((b LIKE b) < 1)")),
+    "< binds tighter than LIKE, written": (unique("(b LIKE b < 1)"), upsert("(b LIKE (b < 1))")),
     "& and + apart": (unique("(a & c + 1)"), upsert("((a & c) + 1)")),
     "& in the same tree": (unique("(a & c)"), upsert("(a & c)")),
     "* binds tighter than +": (unique("(a + c * 2)"), upsert("((a + c) * 2)")),
