@@ -386,6 +386,9 @@ def test_pg_deferrable_arbiters() -> None:
     assert rules(pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING", t)) == ["SP110"]  # P27
     assert rules(pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT DO NOTHING", t)) == ["SP110"]  # P28
     assert pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = 1", t).status == "ok"
+    # 55000 when the first row is proposed: the second row's key (SP302) is never reached.
+    twice = "INSERT INTO t (id, a) VALUES (1, 1), (2, 1) ON CONFLICT (a) DO UPDATE SET b = 'x'"
+    assert rules(pg(twice, t)) == ["SP110"]
 
 
 def test_pg_names_in_set_and_alias() -> None:
