@@ -395,6 +395,9 @@ def test_pg_names_in_set_and_alias() -> None:
     t = t_table(key("t_a_key", "unique", "a"))
     base = "INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET "
     assert pg(base + "b = x.b + excluded.b WHERE x.b < 10", t).status == "ok"
+    # ON CONSTRAINT is looked up first (42704), then the SET list: a constraint that exists adds nothing.
+    assert rules(pg("INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT t_a_key DO UPDATE SET nosuch = 1", t)) == [
+        "SP202"]
     v = pg(base + "b = t.b + 1", t)
     assert rules(v) == ["SP203"] and "invalid reference to FROM-clause entry" in v.problems[0].message  # P35
     assert rules(pg(base + "zz = 1", t)) == ["SP202"]
