@@ -386,12 +386,18 @@ def test_pg_deferrable_arbiters() -> None:
     assert rules(pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING", t)) == ["SP110"]  # P27
     assert rules(pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT DO NOTHING", t)) == ["SP110"]  # P28
     assert pg("INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = 1", t).status == "ok"
+    # 55000 when the first row is proposed: the second row's key (SP302) is never reached.
+    twice = "INSERT INTO t (id, a) VALUES (1, 1), (2, 1) ON CONFLICT (a) DO UPDATE SET b = 'x'"
+    assert rules(pg(twice, t)) == ["SP110"]
 
 
 def test_pg_names_in_set_and_alias() -> None:
     t = t_table(key("t_a_key", "unique", "a"))
     base = "INSERT INTO t AS x (id, a) VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET "
     assert pg(base + "b = x.b + excluded.b WHERE x.b < 10", t).status == "ok"
+    # ON CONSTRAINT is looked up first (42704), then the SET list: a constraint that exists adds nothing.
+    assert rules(pg("INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT t_a_key DO UPDATE SET nosuch = 1", t)) == [
+        "SP202"]
     v = pg(base + "b = t.b + 1", t)
     assert rules(v) == ["SP203"] and "invalid reference to FROM-clause entry" in v.problems[0].message  # P35
     assert rules(pg(base + "zz = 1", t)) == ["SP202"]
@@ -520,8 +526,13 @@ def test_a_verdict_names_its_dialect(dialect: Dialect) -> None:
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # ok
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (a) DO NOTHING",  # error
         "INSERT INTO t (id) VALUES (1) ON CONFLICT (",  # unparsable: unresolved
+        "INSERT INTO nowhere (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # no such table: error
+        "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (t.id) DO NOTHING",  # PostgreSQL's grammar: error
     )]
-    assert [(v.status, v.dialect) for v in judged] == [("ok", dialect), ("error", dialect), ("unresolved", dialect)]
+    qualified = "error" if dialect == "postgresql" else "ok"
+    assert [(v.status, v.dialect) for v in judged] == [
+        ("ok", dialect), ("error", dialect), ("unresolved", dialect), ("error", dialect), (qualified, dialect)
+    ]
 
 
 def test_pg_default_values_and_identity() -> None:
