@@ -14,6 +14,7 @@ import pytest
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.verdicts import check
 from tests.engines import disagreement, key_label, sqlite_scratch
+from tests.refused_syntax import REFUSED_BY_BOTH
 
 TABLE = "CREATE TABLE t (id INTEGER, a INTEGER, b TEXT, c INTEGER)"
 
@@ -211,27 +212,8 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     # upsert.parse_upsert: a syntax error to SQLite that sqlglot reads (the PostgreSQL rows of the same names).
     "database-qualified target": (unique("id"), "INSERT INTO x.main.t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
                                   "names a database"),
-    "ONLY before the target": (unique("id"), "INSERT INTO ONLY t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
-                               "ONLY before the INSERT target"),
-    "four dotted names": (unique("id"), "INSERT INTO a.b.c.d (id) VALUES (1) ON CONFLICT DO NOTHING",
-                          "not a table name"),
-    "upserts in a CTE and outside": (
-        unique("id"), "WITH x AS (INSERT INTO t (id) VALUES (2) ON CONFLICT (id) DO NOTHING RETURNING id) "
-        "INSERT INTO t (id) SELECT id FROM x ON CONFLICT (id) DO NOTHING", "more than one INSERT"),
-    # upsert._clause_spans, parse_upsert: a conflict clause sqlglot reads and the engines refuse (a syntax error).
-    "ON CONFLICT at the end": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT", "not ON CONFLICT [target]"),
-    "ON DUPLICATE KEY UPDATE": (unique("id"), "INSERT INTO t (id) VALUES (1) ON DUPLICATE KEY UPDATE a = 1",
-                                "not ON CONFLICT [target]"),
-    # upsert._clause: a clause the engines refuse as a syntax error, which sqlglot reads.
-    "target without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id)", "expected DO NOTHING"),
-    "target WHERE without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0",
-                                       "expected DO after the conflict target"),
-    "a comma ending the target": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id,) DO NOTHING",
-                                  "cannot read the conflict target"),
-    "ON CONSTRAINT without a name": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT",
-                                     "expected a constraint name"),
-    "ON CONSTRAINT without an action": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT ux",
-                                        "expected DO NOTHING"),
+    # the syntax errors of both engines that sqlglot reads (tests/refused_syntax.py)
+    **{name: (unique("id"), statement, reason) for name, (statement, reason) in REFUSED_BY_BOTH.items()},
     # upsert._clause: a subscript is PostgreSQL's (SQLite: a syntax error); the checker does not model it.
     "DO UPDATE: SET an array element": (READS, "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c[1] = 1",
                                         "not a column name"),

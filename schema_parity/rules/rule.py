@@ -59,15 +59,14 @@ def _render(template: str, fields: dict[str, object]) -> str:
     microseconds even then, at every finding)."""
     if "{" not in template and "}" not in template:
         return template
-    plain = _PLAIN.get(template)
-    if plain is None:
-        plain = _PLAIN[template] = not any("|" in spec for _, _, spec, _ in _FORMATTER.parse(template) if spec)
     # Without a ``{n:one|many}`` field the subclass changes nothing: ``str.format`` gives the same text, in C.
-    return template.format(**fields) if plain else _FORMATTER.format(template, **fields)
+    return template.format(**fields) if _plain(template) else _FORMATTER.format(template, **fields)
 
 
-#: Whether each template rendered so far is free of ``{n:one|many}`` fields (the templates are a fixed set).
-_PLAIN: dict[str, bool] = {}
+@functools.cache  # the templates are a fixed set
+def _plain(template: str) -> bool:
+    """Whether ``template`` has no ``{n:one|many}`` field."""
+    return not any("|" in spec for _, _, spec, _ in _FORMATTER.parse(template) if spec)
 
 
 def _fields(template: str) -> frozenset[str]:
