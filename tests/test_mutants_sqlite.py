@@ -201,6 +201,16 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id", "a > 0"), "REPLACE INTO t (id) VALUES (1) ON CONFLICT (id) WHERE a > 0 DO NOTHING"),
     "REPLACE INTO with an expression target": (
         unique("(a + c)"), "REPLACE  INTO t (id) VALUES (1) ON CONFLICT (a + c) DO NOTHING"),
+    # _number (with _Parser.prefix, _Parser.in_list, _Parser.name_or_call): an integer token that fits 32 bits is
+    # compared by value (sqlite3GetInt32, hex up to 0x7fffffff), any other number by its text.
+    "integer at the 32-bit limit compares by value": (unique("(a + 2147483647)"), upsert("(a + 02147483647)")),
+    "integer past 32 bits compares by text": (unique("(a + 2147483648)"), upsert("(a + 02147483648)")),
+    "two integers past 32 bits differ": (unique("(a + 3000000000)"), upsert("(a + 4000000000)")),
+    "hex at the 32-bit limit equals the decimal": (unique("(a + 0x7fffffff)"), upsert("(a + 2147483647)")),
+    "hex past 32 bits is not the decimal": (unique("(a + 0x80000000)"), upsert("(a + 2147483648)")),
+    "hex with a leading zero compares by value": (unique("(a + 0x10)"), upsert("(a + 0x010)")),
+    "two hex integers differ": (unique("(a + 0x10)"), upsert("(a + 0x11)")),
+    "two non-integers differ": (unique("(a + 1.5)"), upsert("(a + 2.5)")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
