@@ -12,7 +12,9 @@ for each mutant whose name matches a PATTERN (``fnmatch``, as ``mutmut results``
 status, rule or arbiter, an exception or no answer within ``--timeout`` seconds kills it. With ``--unit``, each
 survivor also runs ``tests/test_verdicts_unit.py`` in a pytest process of its own (a failure kills it). ``--tests``
 records other test files instead (those of ``mutants/tests/``: copy a test file there after adding rows to it), to
-check survivors against new rows in seconds.
+check survivors against new rows in seconds. ``--dialect`` judges only the recorded calls of one engine: only
+``check(..., "sqlite")`` reaches ``verdicts/sqlite.py`` (and only PostgreSQL's calls ``verdicts/postgresql.py``), so
+for a mutant there the other engine's calls can tell nothing apart and only cost time.
 
 ``--generate`` first writes ``mutants/`` with mutmut's own generator (from ``[tool.mutmut]`` of ``pyproject.toml``;
 ``mutmut run`` does the same before it collects the tests). The tests recorded are those of ``TESTS`` below
@@ -201,6 +203,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=MUTANTS / "driver-results.jsonl")
     parser.add_argument("--tests", nargs="+", default=TESTS, metavar="FILE",
                         help="record these test files (as copied to mutants/tests/) instead of the default set")
+    parser.add_argument("--dialect", choices=("postgresql", "sqlite"),
+                        help="judge only this engine's calls (for mutants of that engine's module)")
     args = parser.parse_args()
     if args.generate:
         generate()
@@ -214,7 +218,7 @@ def main() -> int:
     sys.path.insert(0, str(MUTANTS))
     os.environ["MUTANT_UNDER_TEST"] = ""
     started = time.monotonic()
-    calls = record(args.tests)
+    calls = [c for c in record(args.tests) if args.dialect is None or c.dialect == args.dialect]
     print(f"recorded {len(calls)} distinct check() calls in {time.monotonic() - started:.0f} s; "
           f"{len(names)} mutants", file=sys.stderr, flush=True)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
