@@ -230,7 +230,9 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a double-quoted string in the target WHERE": (unique("id", "b = 'zz'"), upsert("id", 'b = "zz"')),
     "a qualified unknown column in the target WHERE": (unique("id"), upsert("id", "t.zz > 0")),
     "a quoted column named null is not NULL": (
-        ('CREATE TABLE t (id INTEGER, "null" INTEGER)', 'CREATE UNIQUE INDEX ux ON t ("null" + 1)'), upsert("(NULL + 1)")),
+        ('CREATE TABLE t (id INTEGER, "null" INTEGER)', 'CREATE UNIQUE INDEX ux ON t ("null" + 1)'),
+        upsert("(NULL + 1)"),
+    ),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
