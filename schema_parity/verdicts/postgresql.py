@@ -771,6 +771,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             ident = n.this
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
             return exp.column(exp.to_identifier(folded, quoted=True))
+        if isinstance(n, exp.Anonymous) and isinstance(n.this, exp.Identifier):
+            name = n.this.name if n.this.args.get("quoted") else n.this.name.lower()
+            if name == name.lower():
+                n.set("this", name)  # "f"(b) is f(b): the name an unquoted f folds to
         if isinstance(n, exp.Anonymous) and isinstance(n.this, str):
             n.set("this", n.this.lower())  # in place (transform works on a copy): its arguments are still visited
         if isinstance(n, _COERCED):
