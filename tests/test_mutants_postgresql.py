@@ -351,6 +351,16 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         (BIGINT, "CREATE UNIQUE INDEX ux ON t ((a + g))"), upsert("((a + g)::integer)")),
     "integer plus bigint cast to bigint is no cast": (
         (BIGINT, "CREATE UNIQUE INDEX ux ON t ((a + g))"), upsert("((a + g)::bigint)")),
+    # _comparison, _atom_implied: only a constant or a parameter is moved to the right; two expressions compared
+    # either way round are one comparison (operator_predicate_proof commutes the predicate's operator).
+    "two columns compared the other way round": (partial("a > c"), upsert("id", "c < a")),
+    "two columns compared the other way round, another operator": (partial("a > c"), upsert("id", "c <= a")),
+    "two columns compared the same way": (partial("a > c"), upsert("id", "a > c")),
+    "a constant compared with a constant": (partial("a > 5"), upsert("id", "a > 5 AND 1 < 2")),
+    # _quantified: x op ALL (array) is an AND of comparisons, x op ANY (array) an OR.
+    "ALL of an array implies each comparison": (partial("a > 6"), upsert("id", "a > ALL (ARRAY[6, 5])")),
+    "ANY of an array does not imply the larger bound": (partial("a > 6"), upsert("id", "a > ANY (ARRAY[6, 5])")),
+    "ALL of an array written in lower case": (partial("a > 5"), upsert("id", "a > all (ARRAY[6, 7])")),
     # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
     # in capitals it is another function. A column of the function's name does not type the call.
     "a quoted function name in a predicate": (

@@ -1212,6 +1212,11 @@ def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
         if any(_strict_for(operand, pred.value) for operand in operands):
             return True
     if (
+        isinstance(clause, _Cmp) and isinstance(pred, _Cmp) and (clause.left, clause.right) == (pred.right, pred.left)
+        and clause.op == _COMMUTE[pred.op]
+    ):
+        return True  # y < x is x > y: operator_predicate_proof commutes the predicate's operator
+    if (
         not isinstance(clause, _Cmp) or not isinstance(pred, _Cmp) or clause.left != pred.left
         or not isinstance(pred.right, _Const)
     ):
