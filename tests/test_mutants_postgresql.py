@@ -361,6 +361,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "ALL of an array implies each comparison": (partial("a > 6"), upsert("id", "a > ALL (ARRAY[6, 5])")),
     "ANY of an array does not imply the larger bound": (partial("a > 6"), upsert("id", "a > ANY (ARRAY[6, 5])")),
     "ALL of an array written in lower case": (partial("a > 5"), upsert("id", "a > all (ARRAY[6, 7])")),
+    "ANY of an array implies a bound below each item": (partial("a > 5"), upsert("id", "a > ANY (ARRAY[6, 7])")),
+    "SOME is ANY": (partial("a > 5"), upsert("id", "a > SOME (ARRAY[6, 7])")),
+    "SOME does not imply the larger bound": (partial("a > 6"), upsert("id", "a > SOME (ARRAY[6, 5])")),
+    "SOME in the index predicate": (partial("a = SOME (ARRAY[1, 2])"), upsert("id", "a = 1")),
+    "a function of one array is no ALL": (partial("a > 5"), upsert("id", "a > cardinality(ARRAY[6, 7])")),
     # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
     # in capitals it is another function. A column of the function's name does not type the call.
     "a quoted function name in a predicate": (

@@ -1141,11 +1141,13 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
 
 
 def _quantified(node: exp.Expression) -> tuple[type[_And] | type[_Or], exp.Expression] | None:
-    """``ANY (array)`` as an OR over the array, ``ALL (array)`` as an AND; sqlglot reads ``ALL (...)`` as a call."""
+    """``ANY (array)`` (or ``SOME``) as an OR over the array, ``ALL (array)`` as an AND; sqlglot reads ``ALL (...)``
+    and ``SOME (...)`` as calls."""
     if isinstance(node, exp.Any | exp.All):
         return (_Or if isinstance(node, exp.Any) else _And, _unparen(node.this))
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL" and len(node.expressions) == 1:
-        return (_And, _unparen(node.expressions[0]))
+    word = str(node.this).upper() if isinstance(node, exp.Anonymous) else None
+    if word in ("ALL", "SOME") and len(node.expressions) == 1:
+        return (_And if word == "ALL" else _Or, _unparen(node.expressions[0]))
     return None
 
 
