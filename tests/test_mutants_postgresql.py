@@ -65,6 +65,17 @@ def named(text: str, suffix: str) -> str:
             .replace("{OTHER}", f"OTHER_{suffix}"))
 
 
+QUOTED_N = 'CREATE TABLE t (id integer, "N" numeric, n integer)'
+"""A numeric column whose quoted name in capitals folds to nothing else: ``n`` is another column, an integer."""
+
+BIGINT = "CREATE TABLE t (id integer, a integer, g bigint)"
+"""An integer and a bigint column: their sum is a bigint."""
+
+FUNCTION_F = ("CREATE TABLE t (id integer, b text, f integer)",
+              "CREATE FUNCTION f(text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN $1; END'")
+"""A function ``f`` returning text, and an integer column of the same name."""
+
+
 def update(value: str, *, alias: str = "t") -> str:
     """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
@@ -324,6 +335,48 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET zz = 1"),
     "ON CONSTRAINT that does not exist, with an unknown column in DO UPDATE WHERE": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET a = 1 WHERE zz"),
+    # -- _type_of, _comparison, _quantified, _any, _value, _normalize's function names (sixth run) --
+    # _type_of: a column's type is looked up by its folded name (a quoted one keeps its case, an unquoted one in
+    # capitals folds), a function's name is no column, and arithmetic has the wider operand's type, either side.
+    "quoted mixed-case numeric column compared": (
+        (QUOTED_N, 'CREATE UNIQUE INDEX ux ON t (id) WHERE "N" > 5'), upsert("id", '"N" > 5')),
+    "numeric column written in capitals compared": (partial("n > 5"), upsert("id", "N > 5")),
+    "a boolean constant cast to boolean": (partial("active"), upsert("id", "active = true::boolean")),
+    "numeric plus integer compared": (partial("n + 1 > 5"), upsert("id", "n + 1 > 5")),
+    "integer plus numeric compared": (partial("1 + n > 5"), upsert("id", "1 + n > 5")),
+    "sum of two untyped operands compared": (
+        partial("length(b) + length(d) > 5"), upsert("id", "length(b) + length(d) > 5")),
+    "integer sum compared with a numeric constant": (partial("a + 1 > 5"), upsert("id", "a + 1 > 5.0")),
+    "integer plus bigint cast to integer is a cast": (
+        (BIGINT, "CREATE UNIQUE INDEX ux ON t ((a + g))"), upsert("((a + g)::integer)")),
+    "integer plus bigint cast to bigint is no cast": (
+        (BIGINT, "CREATE UNIQUE INDEX ux ON t ((a + g))"), upsert("((a + g)::bigint)")),
+    # _comparison, _atom_implied: only a constant or a parameter is moved to the right; two expressions compared
+    # either way round are one comparison (operator_predicate_proof commutes the predicate's operator).
+    "two columns compared the other way round": (partial("a > c"), upsert("id", "c < a")),
+    "two columns compared the other way round, another operator": (partial("a > c"), upsert("id", "c <= a")),
+    "two columns compared the same way": (partial("a > c"), upsert("id", "a > c")),
+    "a constant compared with a constant": (partial("a > 5"), upsert("id", "a > 5 AND 1 < 2")),
+    # _quantified: x op ALL (array) is an AND of comparisons, x op ANY (array) an OR.
+    "ALL of an array implies each comparison": (partial("a > 6"), upsert("id", "a > ALL (ARRAY[6, 5])")),
+    "ANY of an array does not imply the larger bound": (partial("a > 6"), upsert("id", "a > ANY (ARRAY[6, 5])")),
+    "ALL of an array written in lower case": (partial("a > 5"), upsert("id", "a > all (ARRAY[6, 7])")),
+    "ANY of an array implies a bound below each item": (partial("a > 5"), upsert("id", "a > ANY (ARRAY[6, 7])")),
+    "SOME is ANY": (partial("a > 5"), upsert("id", "a > SOME (ARRAY[6, 7])")),
+    "SOME does not imply the larger bound": (partial("a > 6"), upsert("id", "a > SOME (ARRAY[6, 5])")),
+    "SOME in the index predicate": (partial("a = SOME (ARRAY[1, 2])"), upsert("id", "a = 1")),
+    "a function of one array is no ALL": (partial("a > 5"), upsert("id", "a > cardinality(ARRAY[6, 7])")),
+    # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
+    # in capitals it is another function. A column of the function's name does not type the call.
+    "a quoted function name in a predicate": (
+        (*FUNCTION_F, "CREATE UNIQUE INDEX ux ON t (id) WHERE f(b) = '5'"), upsert("id", "\"f\"(b) = '5'")),
+    "a quoted function name in the index predicate": (
+        (*FUNCTION_F, "CREATE UNIQUE INDEX ux ON t (id) WHERE \"f\"(b) = '5'"), upsert("id", "f(b) = '5'")),
+    "a quoted function name in an expression key": (
+        (*FUNCTION_F, "CREATE UNIQUE INDEX ux ON t ((f(b)))"), upsert('("f"(b))')),
+    "a quoted function name in capitals is another function": (
+        (*FUNCTION_F, "CREATE FUNCTION \"F\"(text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN $1; END'",
+         "CREATE UNIQUE INDEX ux ON t ((\"F\"(b)))"), upsert("(f(b))")),
 }
 
 

@@ -186,6 +186,7 @@ def test_a_site_on_a_key_production_cannot_have_is_unresolved(key: Key, kind: st
         verdict = check(statement, catalog, "postgresql", postgres_version=version)
         if version < since:
             assert verdict.status == "unresolved", version
+            assert verdict.dialect == "postgresql"  # the check and --verify key findings by it
             assert f"PostgreSQL {version} does not have (from {since};" in verdict.problems[0].message
         else:
             assert verdict.status == "ok", (version, verdict)

@@ -771,6 +771,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             ident = n.this
             folded = ident.name if ident.args.get("quoted") else ident.name.lower()
             return exp.column(exp.to_identifier(folded, quoted=True))
+        if isinstance(n, exp.Anonymous) and isinstance(n.this, exp.Identifier):
+            name = n.this.name if n.this.args.get("quoted") else n.this.name.lower()
+            if name == name.lower():
+                n.set("this", name)  # "f"(b) is f(b): the name an unquoted f folds to
         if isinstance(n, exp.Anonymous) and isinstance(n.this, str):
             n.set("this", n.this.lower())  # in place (transform works on a copy): its arguments are still visited
         if isinstance(n, _COERCED):
@@ -1137,11 +1141,13 @@ def _predicate(node: exp.Expression, types: dict[str, str]) -> _Pred:
 
 
 def _quantified(node: exp.Expression) -> tuple[type[_And] | type[_Or], exp.Expression] | None:
-    """``ANY (array)`` as an OR over the array, ``ALL (array)`` as an AND; sqlglot reads ``ALL (...)`` as a call."""
+    """``ANY (array)`` (or ``SOME``) as an OR over the array, ``ALL (array)`` as an AND; sqlglot reads ``ALL (...)``
+    and ``SOME (...)`` as calls."""
     if isinstance(node, exp.Any | exp.All):
         return (_Or if isinstance(node, exp.Any) else _And, _unparen(node.this))
-    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL" and len(node.expressions) == 1:
-        return (_And, _unparen(node.expressions[0]))
+    word = str(node.this).upper() if isinstance(node, exp.Anonymous) else None
+    if word in ("ALL", "SOME") and len(node.expressions) == 1:
+        return (_And if word == "ALL" else _Or, _unparen(node.expressions[0]))
     return None
 
 
@@ -1207,6 +1213,11 @@ def _atom_implied(clause: _Pred, pred: _Pred) -> _Tri:
         )
         if any(_strict_for(operand, pred.value) for operand in operands):
             return True
+    if (
+        isinstance(clause, _Cmp) and isinstance(pred, _Cmp) and (clause.left, clause.right) == (pred.right, pred.left)
+        and clause.op == _COMMUTE[pred.op]
+    ):
+        return True  # y < x is x > y: operator_predicate_proof commutes the predicate's operator
     if (
         not isinstance(clause, _Cmp) or not isinstance(pred, _Cmp) or clause.left != pred.left
         or not isinstance(pred.right, _Const)

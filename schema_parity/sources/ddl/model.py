@@ -26,6 +26,13 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _PLAIN_SQLITE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+def postgres_text(ast: exp.Expr) -> str:
+    """``ast`` as PostgreSQL text. sqlglot writes every function name in capitals, a quoted one too (``"f"(b)`` as
+    ``"F"(b)``, another function to PostgreSQL): with a quoted one, names are written as they were read."""
+    quoted = any(isinstance(f.this, exp.Identifier) and f.this.args.get("quoted") for f in ast.find_all(exp.Anonymous))
+    return ast.sql(dialect=POSTGRES, normalize_functions=False) if quoted else ast.sql(dialect=POSTGRES)
+
+
 class Refused(Exception):
     """The engine refuses the statement: it is not applied and the message becomes a Catalog note."""
 
@@ -65,9 +72,9 @@ class Frag:
         if dialect == "postgresql" and self.ast is not None:
             parsed = self.parsed
             if parsed is None or parsed.ast is not self.ast:
-                return self.ast.sql(dialect=POSTGRES)
+                return postgres_text(self.ast)
             if parsed.sql is None:
-                parsed.sql = self.ast.sql(dialect=POSTGRES)
+                parsed.sql = postgres_text(self.ast)
             return parsed.sql
         return "".join(s if isinstance(s, str) else s.text for s in self.segments)
 
