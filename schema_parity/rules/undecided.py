@@ -88,6 +88,12 @@ SP901 = Rule(
             "{table} is a view: a plain INSERT works only if it has an INSTEAD OF INSERT trigger, which the catalog "
             "does not record.",
         ),
+        Message(
+            "backtick",
+            "a backtick outside the INSERT's table and column names: PostgreSQL reads it as an operator character, "
+            "not a quote, and whether an operator of that name exists is not in the catalog",
+            'Quote names with double quotes ("name").',
+        ),
         Message("sqlite-unsupported", "cannot compare the conflict target the way SQLite does: {reason}"),
         Message(
             "unmodelled-statement",

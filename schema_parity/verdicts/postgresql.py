@@ -25,7 +25,7 @@ from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, postgresql_tokens
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -101,6 +101,10 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         )
     if len(upsert.clauses) > 1:
         yield Problem.of("SP104", "several-clauses", count=len(upsert.clauses))
+    yield from _reserved_names(upsert)
+    backtick = _backtick(upsert)
+    if backtick is not None:
+        yield backtick
     for clause in upsert.clauses:
         if clause.target == ():
             yield Problem.of("SP104", "empty-target")
@@ -112,6 +116,70 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
                 yield Problem.of("SP104", "qualified-column", element=element.sql, column=column)
             elif (stop := _unparenthesized(element.sql)) is not None:
                 yield Problem.of("SP104", "bare-expression", element=element.sql, stop=stop)
+
+
+#: PostgreSQL 15's reserved and type/function-name keywords (``pg_get_keywords()``, catcode R and T): neither is a
+#: ColId, the only name gram.y takes for a table, an alias, a column, a SET target or a constraint, unquoted.
+_NOT_COL_ID = frozenset("""
+    all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create
+    current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc
+    distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral
+    leading limit localtime localtimestamp not null offset on only or order placing primary references returning select
+    session_user some symmetric table then to trailing true union unique user using variadic when where window with
+    authorization binary collation concurrently cross current_schema freeze full ilike inner is isnull join left like
+    natural notnull outer overlaps right similar tablesample verbose
+""".split())
+
+
+def _reserved_names(upsert: Upsert) -> Iterator[Problem]:
+    """A keyword that is no ColId written unquoted where gram.y wants one (42601 at that word): ``INSERT INTO only``.
+
+    After a dot any keyword is a name (``public.only`` is a table), so a qualified table's own name is not checked.
+    """
+    places: list[tuple[str, Name | None]] = [
+        ("the schema of the INSERT's table", upsert.schema),
+        ("the INSERT's table", upsert.table if upsert.schema is None else None),
+        ("the INSERT's alias", upsert.alias),
+        *(("a column of the INSERT's column list", name) for name in upsert.columns or ()),
+    ]
+    for clause in upsert.clauses:
+        places += [("a column of the conflict target", element.column)
+                   for element in clause.target or () if element.qualifier is None]
+        places += [("the ON CONSTRAINT name", clause.constraint)]
+        places += [("a SET column", name) for name in clause.set_columns]
+    for place, name in places:
+        if name is not None and not name.quoted and name.text.lower() in _NOT_COL_ID:
+            yield Problem.of("SP104", "reserved-word", word=name.text, place=place)
+            return  # gram.y stops at the first
+
+
+def _backtick(upsert: Upsert) -> Problem | None:
+    """A backtick, which quotes names on SQLite (and sqlglot reads so) but is an operator character to PostgreSQL:
+    a syntax error where gram.y wants the INSERT's table or column names, else a statement the checker cannot read
+    as PostgreSQL does (an operator named with it may exist)."""
+    if "`" not in upsert.sql:
+        return None
+    try:
+        tokens = postgresql_tokens(upsert.sql)[1]
+    except TokenError:
+        return None
+    at = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.UNKNOWN and token.text == "`"),
+              None)
+    if at is None:
+        return None
+    into = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INTO), None)
+    source = next(
+        (i for i, token in enumerate(tokens) if into is not None and i > into and token.token_type in _SOURCES), None
+    )
+    in_names = into is not None and into < at and (source is None or at < source)
+    before = [token.text.upper() for token in tokens[max(at - 2, 0) : at]]
+    if in_names or before[-1:] == ["SET"] or before == ["CONFLICT", "("]:
+        return Problem.of("SP104", "backtick")
+    return Problem.of("SP901", "backtick")
+
+
+#: The words that end an INSERT's target and column list: the rows' source begins.
+_SOURCES = frozenset({TokenType.VALUES, TokenType.SELECT, TokenType.DEFAULT, TokenType.WITH})
 
 
 def _unparenthesized(sql: str) -> str | None:
