@@ -89,6 +89,13 @@ SP901 = Rule(
             "does not record.",
         ),
         Message(
+            "domain-default",
+            "{column} of {table} is NOT NULL without a default of its own, and its type {type} is not one the checker "
+            "knows: if it is a domain with a default, that default fills the column (the catalog does not record "
+            "domains).",
+            "Give the column a server default, or insert a value for it.",
+        ),
+        Message(
             "backtick",
             "a backtick outside the INSERT's table and column names: PostgreSQL reads it as an operator character, "
             "not a quote, and whether an operator of that name exists is not in the catalog",

@@ -25,6 +25,7 @@ from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
+from schema_parity.types import may_be_domain
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, postgresql_tokens
 from schema_parity.verdicts import (
     Problem,
@@ -120,15 +121,18 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
 
 #: PostgreSQL 15's reserved and type/function-name keywords (``pg_get_keywords()``, catcode R and T): neither is a
 #: ColId, the only name gram.y takes for a table, an alias, a column, a SET target or a constraint, unquoted.
-_NOT_COL_ID = frozenset("""
-    all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create
-    current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc
-    distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral
-    leading limit localtime localtimestamp not null offset on only or order placing primary references returning select
-    session_user some symmetric table then to trailing true union unique user using variadic when where window with
-    authorization binary collation concurrently cross current_schema freeze full ilike inner is isnull join left like
-    natural notnull outer overlaps right similar tablesample verbose
-""".split())
+_NOT_COL_ID = frozenset({
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+    "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
+    "using", "variadic", "when", "where", "window", "with", "authorization", "binary", "collation",
+    "concurrently", "cross", "current_schema", "freeze", "full", "ilike", "inner", "is", "isnull", "join",
+    "left", "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample", "verbose",
+})
 
 
 def _reserved_names(upsert: Upsert) -> Iterator[Problem]:
@@ -292,7 +296,7 @@ class _Analysis:
         for clause in self.upsert.clauses:
             problems += self._clause(clause)
         if self.table.kind != "view":
-            problems += missing_not_null(self.upsert, self.table, self.column)
+            problems += missing_not_null(self.upsert, self.table, self.column, _may_default)
         return problems
 
     def _column_list(self) -> Iterator[Problem]:
@@ -643,6 +647,11 @@ class _Analysis:
 
     def _describe_target(self, key: Key) -> str:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
+
+
+def _may_default(column: Column) -> bool:
+    """A column without a default of its own whose type may be a domain with one (the catalog does not say)."""
+    return may_be_domain(column.normalized_type)
 
 
 @dataclass(frozen=True)
