@@ -834,8 +834,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             return exp.DPipe(this=sides[0], expression=sides[1], safe=n.args.get("safe"))
         if isinstance(n, exp.Neg):
             number = _number_literal(n)
+            if number is not None and number.lstrip("-").isdigit():
+                return _constant(number, _literal_type(number))  # -3000000000 is a bigint Const, as 3000000000 is
             if number is not None:
-                return exp.Literal.number(str(int(number)) if number.lstrip("-").isdigit() else number)
+                return exp.Literal.number(number)
             negated = _normalize(n.this, types)
             if isinstance(negated, exp.Cast) and _cast_type(negated) in _FAMILIES:
                 number = _number_literal(negated.this)
