@@ -399,10 +399,40 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT for a domain's column with a default of its own": (
         DOMAIN, "INSERT INTO r (id, c, e, f) VALUES (1, 1, 1, DEFAULT) ON CONFLICT DO NOTHING"),
     "SET to DEFAULT": (NOT_NULL, "INSERT INTO r (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
+    # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
+    "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),
+    "IS UNKNOWN of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS UNKNOWN")),
+    "IS NOT FALSE of a text column in the target WHERE": (partial("active"), upsert("a", "b IS NOT FALSE")),
+    "IS TRUE of an integer column before an unknown column": (partial("active"), upsert("a", "a IS TRUE AND zz > 0")),
+    "IS TRUE of a string literal in the target WHERE": (partial("active"), upsert("a", "'t' IS TRUE")),
+    "IS TRUE of a comparison in the target WHERE": (partial("active"), upsert("a", "(a > 1) IS TRUE")),
+    "IS TRUE of a boolean column in the target WHERE": (partial("active"), upsert("a", "active IS TRUE")),
+    "IS NULL of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS NULL")),
+    "DO UPDATE WHERE: IS TRUE of an integer column": (READS, update("1 WHERE t.a IS TRUE")),
+    "DO UPDATE WHERE: IS NOT UNKNOWN of a text column": (READS, update("1 WHERE excluded.b IS NOT UNKNOWN")),
+    "DO UPDATE WHERE: IS TRUE of a number": (READS, update("1 WHERE 1 IS TRUE")),
+    "DO UPDATE WHERE: IS TRUE of arithmetic": (READS, update("1 WHERE t.a + 1 IS TRUE")),
+    "DO UPDATE WHERE: IS TRUE of lower()": (READS, update("1 WHERE lower(t.b) IS TRUE")),
+    "DO UPDATE WHERE: IS UNKNOWN in an AND": (READS, update("1 WHERE t.c IS NULL AND t.a IS UNKNOWN")),
+    "DO UPDATE WHERE: IS TRUE of 't'": (READS, update("1 WHERE ' yes ' IS TRUE")),
+    "DO UPDATE WHERE: IS TRUE of NULL": (READS, update("1 WHERE NULL IS TRUE")),
+    "DO UPDATE WHERE: IS TRUE of a cast to boolean": (READS, update("1 WHERE t.a::boolean IS TRUE")),
+    "DO UPDATE WHERE: IS NOT UNKNOWN of a boolean column": (READS, update("1 WHERE t.active IS NOT UNKNOWN")),
+    "DO UPDATE SET: IS TRUE of an integer column": (READS, update("(t.a IS TRUE)::int")),
+    "DO UPDATE SET: IS UNKNOWN of a comparison": (READS, update("((t.a > 1) IS UNKNOWN)::int")),
 }
 
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # _Analysis._boolean_tests: a value whose type the checker cannot tell, a string boolin refuses (22P02).
+    "DO UPDATE WHERE: IS TRUE of a function": (READS, update("1 WHERE abs(t.a) IS TRUE"), "cannot tell this value"),
+    "DO UPDATE WHERE: IS TRUE of a domain's column": (
+        ("CREATE DOMAIN flag AS boolean", "CREATE TABLE r (id integer PRIMARY KEY, f flag)"),
+        "INSERT INTO r AS r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2 WHERE r.f IS TRUE",
+        "cannot tell this value"),
+    "DO UPDATE WHERE: IS TRUE of a string that is no boolean": (
+        READS, update("1 WHERE 'x' IS TRUE"), "no boolean's text"),
     # missing_not_null: a column of a type the checker does not know may be a domain with a default (which fills
     # it, left out or given DEFAULT) or without one (a NOT NULL violation); the catalog does not record domains.
     "a NOT NULL column of a domain with a default, left out": (

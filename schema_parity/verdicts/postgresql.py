@@ -26,7 +26,7 @@ from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.types import may_be_domain
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, postgresql_tokens
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -325,6 +325,7 @@ class _Analysis:
         if self.table.has_rules:
             return [Problem.of("SP112", "rules", table=self.table.qualified_name)]
         problems = list(self._names(clause))
+        problems += self._boolean_tests(clause)
         if clause.target is None and clause.constraint is None and clause.action == "update":
             key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
             problems.append(Problem.of(
@@ -406,7 +407,55 @@ class _Analysis:
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
+    def _boolean_tests(self, clause: ConflictClause) -> Iterator[Problem]:
+        """transformBooleanTest: ``x IS [NOT] TRUE/FALSE/UNKNOWN`` needs a boolean ``x`` (else 42804, SP206); a test
+        of a value whose type the checker cannot tell leaves the verdict unresolved."""
+        if " is " not in " ".join(self.upsert.sql.lower().split()):
+            return
+        marked = _marked_conflict(self.upsert.sql) if _UNKNOWN_WORD.search(self.upsert.sql) else None
+        if marked is None and _UNKNOWN_WORD.search(self.upsert.sql):
+            yield Problem.of("SP901", "boolean-test-unread")
+            return
+        where = marked.args.get("where") if marked is not None else None
+        nodes: list[exp.Expression | None] = [e.expression for e in clause.target or ()]
+        nodes += [self._target_where(clause)] if clause.target_where is not None else []
+        nodes += [assignment(item)[1] for item in marked.expressions] if marked is not None else [*clause.set_values]
+        nodes += [where.this] if where is not None else [clause.update_where] if marked is None else []
+        for node in nodes:
+            for test in node.find_all(exp.Is) if node is not None else ():
+                kind = _test_kind(test)
+                if kind is None:
+                    continue
+                shown = f"{_spelled(_unparen(test.this)).sql(_PG, comments=False)} IS {kind}"
+                type_ = self._test_operand_type(test.this)
+                if type_ is None:
+                    yield Problem.of("SP901", "boolean-test-type", test=shown)
+                elif type_ == _INVALID:
+                    yield Problem.of("SP901", "boolean-test-text", test=shown)
+                elif type_ != "boolean":
+                    yield Problem.of("SP206", "not-boolean", test=shown, kind=kind, type=type_)
+
+    def _test_operand_type(self, node: exp.Expression) -> str | None:
+        """The type of a boolean test's operand: ``boolean``, another type's name, ``_INVALID`` (a string literal
+        boolin refuses, 22P02), or None when the checker cannot tell (a function, a subquery, a domain)."""
+        node = _unparen(node)
+        if isinstance(node, exp.Null | exp.Boolean | exp.Predicate | exp.Connector | exp.Not):
+            return "boolean"
+        if isinstance(node, exp.Literal) and node.is_string:
+            return "boolean" if _boolean_text(node.this) else _INVALID
+        own = isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier)
+        if own and not node.find_ancestor(exp.Select):  # a subquery's column is its FROM item's
+            column = self.column(Name(node.name, bool(node.this.args.get("quoted"))))
+            if column is None or (column.normalized_type != "boolean" and may_be_domain(column.normalized_type)):
+                return None
+            return "boolean" if column.normalized_type == "boolean" else column.type
+        if isinstance(node, exp.Cast) and node.to.sql(_PG).lower() in ("boolean", "bool"):
+            return "boolean"
+        known = _type_of(node, self.types)
+        return known if known is not None and known != "boolean" else None
+
     def _ambiguous(self, name: Name) -> Problem:
+
         """DO UPDATE sees the target and ``excluded``, which has the same columns: a bare name is either."""
         own = (self.upsert.alias or self.upsert.table).text
         shown = name.folded()
@@ -1021,6 +1070,47 @@ def _marked(tokens: list[Token]) -> list[Token]:
             token.comments = [*token.comments, out.pop().text.upper()]
         out.append(token)
     return out
+
+
+def _marked_conflict(sql: str) -> exp.OnConflict | None:
+    """The statement's ON CONFLICT read again with its ``IS [NOT] UNKNOWN`` tests marked (see ``_marked``); None when
+    sqlglot cannot read it so."""
+    masked = mask_placeholders(sql)[0]
+    try:
+        tree = dialect_parser("postgresql").parse(_marked(dialect_tokens(masked, "postgresql")), masked)[0]
+    except (ParseError, TokenError, RecursionError):
+        return None
+    insert = next((i for i in tree.find_all(exp.Insert) if i.args.get("conflict") is not None), None) if tree else None
+    return insert.args["conflict"] if insert is not None else None
+
+
+def _test_kind(test: exp.Is) -> str | None:
+    """``TRUE``, ``NOT FALSE``, ``UNKNOWN``... for a boolean test, None for ``IS [NOT] NULL`` and the others."""
+    tested = _unparen(test.expression)
+    if isinstance(tested, exp.Boolean):
+        word = "TRUE" if tested.this else "FALSE"
+    elif isinstance(tested, exp.Null) and _UNKNOWN in (tested.comments or ()):
+        word = "UNKNOWN"
+    else:
+        return None
+    return f"NOT {word}" if test.args.get("negate") else word
+
+
+_INVALID = "\x00invalid"
+"""The type of a string literal that is no boolean's text: ``'x' IS TRUE`` is 22P02, which no rule names."""
+
+
+def _boolean_text(text: str) -> bool:
+    """boolin's parse_bool_with_len: a prefix of true/false/yes/no, on/off (two letters at least), 1 or 0, case and
+    surrounding white space ignored."""
+    value = text.strip(" \t\n\r\f\v").lower()
+    if not value:
+        return False
+    if value[0] in "tfyn":
+        return any(word.startswith(value) for word in ("true", "false", "yes", "no"))
+    if value[0] == "o":
+        return len(value) >= 2 and ("on".startswith(value) or "off".startswith(value))
+    return value in ("1", "0")
 
 
 def _spelled(node: exp.Expression) -> exp.Expression:
