@@ -316,7 +316,8 @@ SP206 = Rule(
         "test on any value."
     ),
     errors=(
-        "PostgreSQL, parse analysis: `42804 argument of IS TRUE must be type boolean, not type integer`",
+        "PostgreSQL, parse analysis: `42804 argument of IS NOT UNKNOWN must be type boolean, not type integer` (`IS "
+        "TRUE`, `IS FALSE`, ..., `not type text`)",
     ),
     doc_examples=(
         Example(
