@@ -243,7 +243,7 @@ def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column 
     found = []
     for number, row in enumerate(rows or (), start=1):
         for position, item in enumerate(row):
-            if not _DEFAULT_ITEM.fullmatch(item):
+            if not DEFAULT_ITEM.fullmatch(item):
                 continue
             if upsert.columns is not None:
                 column = column_of(upsert.columns[position]) if position < len(upsert.columns) else None
@@ -255,7 +255,7 @@ def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column 
 
 
 #: A VALUES item that is the DEFAULT keyword, in parentheses or not (PostgreSQL reads ``(DEFAULT)`` as DEFAULT).
-_DEFAULT_ITEM = re.compile(r"[\s(]*default[\s)]*", re.IGNORECASE)
+DEFAULT_ITEM = re.compile(r"[\s(]*default[\s)]*", re.IGNORECASE)
 
 
 def values_count(upsert: Upsert, table: Table, dialect: Dialect) -> Problem | None:
