@@ -6,7 +6,7 @@ Two comparisons over the reader-parity corpus (``.ci/reader_parity.py``'s ``buil
 
 * SQLite's expression parser of ``--base`` (read with ``git show``) against this tree's, on every target element,
   target WHERE and short string of the corpus and on generated CAST forms: trees or errors, and time;
-* the row planner's VALUES splitter (``rows._values_rows``, on the shared tokens: ``closing``, ``top_level``)
+* the row planner's VALUES splitter (``rows.values_rows``, on the shared tokens: ``closing``, ``top_level``)
   against the same split by a lexer of its own (one regular expression of PostgreSQL's lexical grammar; written
   below, not in the package), on the corpus statements that parse as one upsert with PostgreSQL's rules (what
   ``RowPlan.of`` reads): rows or None, and time.
@@ -39,7 +39,7 @@ from schema_parity.sql.tokens import mask_placeholders  # noqa: E402
 
 
 def lexer_values_rows(statement: str) -> list[list[str]] | None:
-    """``rows._values_rows`` with a lexer of its own (one regular expression of PostgreSQL's lexical grammar): the
+    """``rows.values_rows`` with a lexer of its own (one regular expression of PostgreSQL's lexical grammar): the
     candidate that was measured against the shared tokens."""
     masked, _count = mask_placeholders(statement)
     pieces = _top_level(masked)
@@ -232,7 +232,7 @@ def main() -> int:
             sqlite._parse.__wrapped__,
         )
     label = "VALUES splitter, rows.py (shared tokens) against a lexer of its own"
-    _compare(label, upserts, rows._values_rows, lexer_values_rows)
+    _compare(label, upserts, rows.values_rows, lexer_values_rows)
     return 0
 
 

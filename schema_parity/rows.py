@@ -93,7 +93,7 @@ class RowPlan:
             positions = [written.index(name.folded()) for name in names if name is not None]
         except ValueError:
             return None
-        values = _values_rows(statement)
+        values = values_rows(statement)
         if values is None:
             return None
         counter = _Placeholders(paramstyle)
@@ -175,7 +175,7 @@ def values_lengths(upsert: Upsert) -> tuple[int, ...] | None:
         return None if length is None else (length,)
     if upsert.source != "values":
         return None
-    rows = _values_rows(upsert.sql)
+    rows = values_rows(upsert.sql)
     if rows is None or any(not element.strip() for row in rows for element in row):
         return None
     return tuple(len(row) for row in rows)
@@ -222,7 +222,7 @@ def _select_length(statement: str) -> int | None:
     return None if expect_value else items
 
 
-def _values_rows(statement: str) -> list[list[str]] | None:
+def values_rows(statement: str) -> list[list[str]] | None:
     """The VALUES rows' elements as source text, split on PostgreSQL's tokens (None when the statement's source is
     not a plain VALUES list ended by ON CONFLICT)."""
     from schema_parity.upsert import postgresql_tokens

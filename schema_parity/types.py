@@ -47,3 +47,18 @@ def normalize_type(type_text: str) -> str:
             return family + ("[]" if array else "")
     base = re.split(r"[\s(]", text, maxsplit=1)[0]
     return base + ("[]" if array else "")
+
+
+#: The families ``normalize_type`` names, and PostgreSQL's other built-in base types: a type of one of these (or an
+#: array) is no domain, so a column of it has no default but its own.
+BUILT_IN = frozenset({family for _, family in _FAMILIES}) | frozenset({
+    "bit", "box", "cidr", "circle", "inet", "line", "lseg", "macaddr", "macaddr8", "money", "name", "oid", "path",
+    "point", "polygon", "regclass", "tsquery", "tsvector", "varbit", "xml", "int4range", "int8range", "numrange",
+    "tsrange", "tstzrange", "daterange",
+})
+
+
+def may_be_domain(normalized: str) -> bool:
+    """Whether a column type (as ``normalize_type`` writes it) may be a PostgreSQL domain, whose default and NOT NULL
+    the catalog does not record: any type that is not built in and not an array."""
+    return normalized not in BUILT_IN and not normalized.endswith("[]")

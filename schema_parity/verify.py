@@ -869,14 +869,27 @@ def _pg_message(exc: psycopg.Error) -> str:
 
 # -- the statement, made executable -------------------------------------------------------------------------------
 def _omitted(upsert: Upsert, column: str, dialect: Dialect) -> bool:
-    """Whether the INSERT leaves ``column`` out (DEFAULT VALUES, or a column list without it): SP301's case."""
+    """Whether the INSERT leaves ``column`` out (DEFAULT VALUES, or a column list without it) or gives it DEFAULT in a
+    VALUES row (PostgreSQL): SP301's case."""
     if upsert.source == "default_values":
         return True
     if upsert.columns is None:
         return False
     if dialect == "postgresql":
-        return column not in {c.folded() for c in upsert.columns}
+        listed = [c.folded() for c in upsert.columns]
+        return column not in listed or _given_default(upsert, listed.index(column))
     return column.lower() not in {c.text.lower() for c in upsert.columns}
+
+
+def _given_default(upsert: Upsert, position: int) -> bool:
+    """Whether a VALUES row gives the column at ``position`` of the column list ``DEFAULT`` (PostgreSQL: NULL when it
+    has no default, SP301's case too)."""
+    from schema_parity.rows import values_rows
+    from schema_parity.verdicts import DEFAULT_ITEM
+
+    if upsert.source != "values" or "default" not in upsert.sql.lower():
+        return False
+    return any(position < len(row) and DEFAULT_ITEM.fullmatch(row[position]) for row in values_rows(upsert.sql) or ())
 
 
 def _question(sql: str, dialect: Dialect, catalog: Catalog) -> _Question | str:

@@ -233,6 +233,26 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         ('CREATE TABLE t (id INTEGER, "null" INTEGER)', 'CREATE UNIQUE INDEX ux ON t ("null" + 1)'),
         upsert("(NULL + 1)"),
     ),
+    # _grammar, _default_keyword: SQLite has DEFAULT only in DEFAULT VALUES (PostgreSQL's VALUES (DEFAULT) and SET
+    # a = DEFAULT are syntax errors here); backticks quote a name; only and left are names (the PostgreSQL rows of
+    # the same statements are syntax errors there).
+    "DEFAULT in VALUES": (unique("id"), "INSERT INTO t (id, a) VALUES (1, DEFAULT) ON CONFLICT DO NOTHING"),
+    "DEFAULT in parentheses": (unique("id"), "INSERT INTO t (id, a) VALUES (1, (DEFAULT)) ON CONFLICT DO NOTHING"),
+    "DEFAULT in the second row, no column list": (
+        unique("id"), "INSERT INTO t VALUES (1, 1, 'x', 1), (2, DEFAULT, 'x', 1) ON CONFLICT DO NOTHING"),
+    "DEFAULT in SET": (unique("id"), "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    "a column named default, quoted": (
+        (f'{TABLE[:-1]}, "default" INTEGER)', "CREATE UNIQUE INDEX ux ON t (id)"),
+        'INSERT INTO t (id, "default") VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET "default" = 2'),
+    "backticks around the table and a column": (
+        unique("id"), "INSERT INTO `t` (`id`) VALUES (1) ON CONFLICT (`id`) DO UPDATE SET `a` = 1"),
+    "a table named only": (("CREATE TABLE only (id INTEGER PRIMARY KEY)",),
+                           "INSERT INTO only (id) VALUES (1) ON CONFLICT DO NOTHING"),
+    "an alias and a column named left": (
+        (f"{TABLE[:-1]}, \"left\" INTEGER)", "CREATE UNIQUE INDEX ux ON t (id)"),
+        "INSERT INTO t AS left (id, left) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET left = 2"),
+    # IS TRUE of a value that is not boolean: PostgreSQL's 42804, accepted by SQLite.
+    "IS TRUE of an integer in DO UPDATE WHERE": (READS, update("1 WHERE t.a IS TRUE")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {

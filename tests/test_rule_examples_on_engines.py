@@ -48,6 +48,7 @@ OTHER_ENGINE: dict[tuple[str, str], Claim] = {
     ("SP112", "sqlite"): Claim("schema", "Has no rules"),
     ("SP204", "postgresql"): Claim("accepts", "judged through their base table"),
     ("SP205", "sqlite"): Claim("accepts", "Resolves an unqualified name"),
+    ("SP206", "sqlite"): Claim("accepts", "Accepts IS TRUE/FALSE on any value"),
     ("SP302", "sqlite"): Claim("accepts", "rows are applied one after another"),
 }
 #: Pages without a schema: their examples are not an engine's (a Python call, unparsable text, a suppression, a

@@ -29,6 +29,7 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42P01", r"^(missing|invalid reference to) FROM-clause entry for table", "SP203"),
     ("42P09", r"^table reference \"excluded\" is ambiguous", "SP203"),
     ("42702", r"^column reference \S+ is ambiguous", "SP205"),
+    ("42804", r"^argument of IS (NOT )?(TRUE|FALSE|UNKNOWN) must be type boolean", "SP206"),
     ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
     ("42601", r"^INSERT has more (target columns than expressions|expressions than target columns)$", "SP303"),
     ("42601", r"^VALUES lists must all be the same length$", "SP303"),

@@ -289,4 +289,53 @@ SP205 = Rule(
     ),
 )
 
-FAMILY: tuple[Rule, ...] = (SP201, SP202, SP203, SP204, SP205)
+SP206 = Rule(
+    code="SP206",
+    name="boolean-test-not-boolean",
+    severity="error",
+    summary="IS [NOT] TRUE/FALSE/UNKNOWN of a value that is not boolean: PostgreSQL refuses the statement.",
+    postgresql=(
+        "42804 'argument of IS TRUE must be type boolean, not type integer': the conflict target's WHERE, DO UPDATE "
+        "SET and WHERE are typed when the statement is analysed."
+    ),
+    sqlite="Accepts IS TRUE/FALSE on any value (TRUE is 1, FALSE is 0).",
+    example=Example(
+        schema=T_ID,
+        bad="INSERT INTO t (id, a) VALUES (1, 1)\n  ON CONFLICT (id) DO UPDATE SET b = 1 WHERE t.a IS TRUE;",
+        fixed="INSERT INTO t (id, a) VALUES (1, 1)\n  ON CONFLICT (id) DO UPDATE SET b = 1 WHERE t.a <> 0;",
+        dialects=("postgresql",),
+    ),
+    applies=("yes", "—"),
+    description=(
+        "PostgreSQL only. `x IS [NOT] TRUE`, `IS [NOT] FALSE` and `IS [NOT] UNKNOWN` are boolean tests: `x` must be "
+        "boolean (a boolean column, a comparison, `NULL`, a string literal that reads as a boolean such as `'t'`), "
+        "else parse analysis raises 42804 before anything runs, wherever the test is (the conflict target's WHERE, "
+        "DO UPDATE SET or WHERE). The checker reports it when the value's type is known from the schema (a column of "
+        "a built-in type, a number, arithmetic on them, a cast); a value whose type it cannot tell (a function, a "
+        "subquery, a column of a type that may be a domain) leaves the verdict unresolved (SP901). SQLite accepts the "
+        "test on any value."
+    ),
+    errors=(
+        "PostgreSQL, parse analysis: `42804 argument of IS NOT UNKNOWN must be type boolean, not type integer` (`IS "
+        "TRUE`, `IS FALSE`, ..., `not type text`)",
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID + "CREATE UNIQUE INDEX t_a_key ON t (a) WHERE b IS NOT NULL;\n",
+            bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) WHERE b IS NOT UNKNOWN DO NOTHING;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) WHERE b IS NOT NULL DO NOTHING;",
+            dialects=("postgresql",),
+            fails="on PostgreSQL",
+            fix="IS NOT NULL tests a value of any type; IS NOT UNKNOWN only a boolean",
+        ),
+    ),
+    messages=(
+        Message(
+            "not-boolean",
+            "argument of IS {kind} must be type boolean, not type {type} (42804): {test}.",
+            "Test the value itself (IS NULL, a comparison), or cast it to boolean.",
+        ),
+    ),
+)
+
+FAMILY: tuple[Rule, ...] = (SP201, SP202, SP203, SP204, SP205, SP206)

@@ -30,7 +30,10 @@ SP301 = Rule(
     applies=("yes", "yes"),
     description=(
         "The INSERT's column list (or `DEFAULT VALUES`) leaves out a NOT NULL column that has no default, so every row "
-        "fails. ON CONFLICT never handles NOT NULL violations (P42, S22); SQLite's `INSERT OR IGNORE` skips such rows "
+        "fails; on PostgreSQL, so does a row that gives such a column `DEFAULT` in VALUES (SQLite has no `DEFAULT` "
+        "there: SP104). A column whose type may be a PostgreSQL domain (a type the checker does not know) may get "
+        "the domain's default, which the catalog does not record: unresolved (SP901) instead. ON CONFLICT never "
+        "handles NOT NULL violations (P42, S22); SQLite's `INSERT OR IGNORE` skips such rows "
         "instead."
     ),
     errors=(
@@ -53,6 +56,14 @@ SP301 = Rule(
             "NOT NULL "
             "without a default: every row fails with a NOT NULL violation, and ON CONFLICT never handles those.",
             "Insert a value for {columns}, or give {count:it|them} a server default in a migration, e.g. "
+            'op.alter_column("{name}", "{column}", server_default=sa.text("...")).',
+        ),
+        Message(
+            "default-item",
+            "row {row} of the INSERT into {table} gives DEFAULT for {column}, which is NOT NULL without a default: "
+            "PostgreSQL inserts NULL there, the row fails with a NOT NULL violation, and ON CONFLICT never handles "
+            "those.",
+            "Insert a value for {column}, or give it a server default in a migration, e.g. "
             'op.alter_column("{name}", "{column}", server_default=sa.text("...")).',
         ),
         Message(

@@ -261,7 +261,9 @@ SP104 = Rule(
         "more than one ON CONFLICT clause, `ON CONFLICT ()`, a qualified target column `(t.a)`, an expression that is "
         "not a function call without its own parentheses (`ON CONFLICT (a::int)`: write `ON CONFLICT ((a::int))`), `ON "
         "CONSTRAINT c WHERE ...`. SQLite: `ON CONSTRAINT`, ON CONFLICT after `DEFAULT VALUES`, `ON CONFLICT ()`, a "
-        "target-less clause that is not the last."
+        "target-less clause that is not the last. PostgreSQL also refuses a reserved word as a name (`INSERT INTO "
+        "only`, `SET user = ...`) and backticks (`` INSERT INTO `t` ``, SQLite's and MySQL's quotes); SQLite refuses "
+        "`DEFAULT` in VALUES."
     ),
     errors=(
         'PostgreSQL: `42601 syntax error at or near "OR"` (`"REPLACE"`, `"ON"`, `")"`, `"WHERE"`, `"::"`)',
@@ -319,6 +321,22 @@ SP104 = Rule(
             'ON CONFLICT ({element}): syntax error at or near "{stop}" (42601): an element of the conflict target is a '
             "column, a function call or an expression in parentheses.",
             "Put the expression in parentheses: ON CONFLICT (({element})).",
+        ),
+        Message(
+            "reserved-word",
+            '{word} is a reserved word in PostgreSQL: unquoted, it cannot be {place} (42601 syntax error at or near '
+            '"{word}").',
+            'Quote it ("{word}", in the case it was created with), or qualify a table with its schema.',
+        ),
+        Message(
+            "backtick",
+            'Backticks quote names on SQLite and MySQL, not on PostgreSQL: 42601 syntax error at or near "`".',
+            "Quote names with double quotes (\"name\"), which both engines read.",
+        ),
+        Message(
+            "sqlite-default",
+            'near "DEFAULT": syntax error — SQLite has no DEFAULT in VALUES (or anywhere in an expression).',
+            "Leave the column out of the column list to get its default, or write the value.",
         ),
         Message(
             "sqlite-default-values",

@@ -88,6 +88,34 @@ SP901 = Rule(
             "{table} is a view: a plain INSERT works only if it has an INSTEAD OF INSERT trigger, which the catalog "
             "does not record.",
         ),
+        Message(
+            "domain-default",
+            "{column} of {table} is NOT NULL without a default of its own, and its type {type} is not one the checker "
+            "knows: if it is a domain with a default, that default fills the column (the catalog does not record "
+            "domains).",
+            "Give the column a server default, or insert a value for it.",
+        ),
+        Message(
+            "boolean-test-type",
+            "{test}: PostgreSQL refuses a boolean test of a value that is not boolean (42804), and the checker cannot "
+            "tell this value's type",
+        ),
+        Message(
+            "boolean-test-text",
+            "{test}: the string is no boolean's text, which PostgreSQL refuses (22P02 invalid input syntax for type "
+            "boolean); no rule names that error",
+        ),
+        Message(
+            "boolean-test-unread",
+            "the statement's IS [NOT] UNKNOWN tests cannot be read apart from IS [NOT] NULL, and PostgreSQL refuses "
+            "one of a value that is not boolean (42804)",
+        ),
+        Message(
+            "backtick",
+            "a backtick outside the INSERT's table and column names: PostgreSQL reads it as an operator character, "
+            "not a quote, and whether an operator of that name exists is not in the catalog",
+            'Quote names with double quotes ("name").',
+        ),
         Message("sqlite-unsupported", "cannot compare the conflict target the way SQLite does: {reason}"),
         Message(
             "unmodelled-statement",

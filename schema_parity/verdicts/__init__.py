@@ -16,6 +16,7 @@ from typing import Literal
 from sqlglot import exp
 
 from schema_parity.catalog import Catalog, Column, Dialect, Key, Table, Uncertain
+from schema_parity.rows import values_rows
 from schema_parity.rules import RULES, Severity, rule_for
 from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
 
@@ -185,20 +186,30 @@ def table_index(catalog: Catalog, dialect: Dialect, fold: Callable[[str], str]) 
     return index
 
 
-def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None]) -> list[Problem]:
-    """NOT NULL columns without a default that an explicit column list (or DEFAULT VALUES) leaves out (P42, S22).
+def missing_not_null(
+    upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None],
+    may_default: Callable[[Column], bool] | None = None,
+) -> list[Problem]:
+    """NOT NULL columns without a default that an explicit column list (or DEFAULT VALUES) leaves out (P42, S22), and
+    (PostgreSQL) those a VALUES row gives ``DEFAULT``, which is NULL for a column without a default.
 
     A row that omits such a column fails on every execution on both engines, whatever ON CONFLICT says: NOT NULL
-    violations are never arbitrated. Without a column list every column is written, so nothing is decided here.
+    violations are never arbitrated. Without a column list every column is written, so nothing is decided here
+    but the ``DEFAULT`` items. ``may_default``: whether a column without a default of its own may still get one the
+    Catalog does not record (a PostgreSQL domain's): such a column alone makes the verdict unresolved (SP901).
     """
-    if upsert.columns is None and upsert.source != "default_values":
+    if upsert.columns is None and upsert.source != "default_values" and may_default is None:
         return []
     given = {id(c) for c in (column_of(n) for n in upsert.columns or ()) if c is not None}
-    missing = [c for c in table.columns if not c.nullable and not c.has_default and id(c) not in given]
-    if not missing:
-        return []
-    return [
-        Problem.of(
+    omitted = [] if upsert.columns is None and upsert.source != "default_values" else [
+        c for c in table.columns if not c.nullable and not c.has_default and id(c) not in given
+    ]
+    defaulted = _defaulted(upsert, table, column_of) if may_default is not None else []
+    problems, doubtful = [], []
+    missing = [c for c in omitted if may_default is None or not may_default(c)]
+    doubtful += [c for c in omitted if c not in missing]
+    if missing:
+        problems.append(Problem.of(
             "SP301",
             "default-values" if upsert.columns is None else "column-list",
             written=", ".join(n.text for n in upsert.columns or ()),
@@ -207,8 +218,43 @@ def missing_not_null(upsert: Upsert, table: Table, column_of: Callable[[Name], C
             count=len(missing),
             name=table.name,
             column=missing[0].name,
-        )
-    ]
+        ))
+    certain = [(row, c) for row, c in defaulted if may_default is None or not may_default(c)]
+    doubtful += [c for _, c in defaulted if may_default is not None and may_default(c)]
+    if certain:
+        row, column = certain[0]
+        problems.append(Problem.of(
+            "SP301", "default-item", row=row, table=table.qualified_name, column=column.name, name=table.name
+        ))
+    if doubtful and not problems:
+        column = doubtful[0]
+        problems.append(Problem.of("SP901", "domain-default", column=column.name, table=table.qualified_name,
+                                   type=column.type))
+    return problems
+
+
+def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None]) -> list[tuple[int, Column]]:
+    """(row, column) of each VALUES item that is ``DEFAULT`` (in parentheses or not) for a NOT NULL column without a
+    default, in the order of the rows: PostgreSQL inserts NULL there."""
+    if upsert.source != "values" or "default" not in upsert.sql.lower() or upsert.ctes or upsert.in_cte:
+        return []
+    rows = values_rows(upsert.sql)
+    found = []
+    for number, row in enumerate(rows or (), start=1):
+        for position, item in enumerate(row):
+            if not DEFAULT_ITEM.fullmatch(item):
+                continue
+            if upsert.columns is not None:
+                column = column_of(upsert.columns[position]) if position < len(upsert.columns) else None
+            else:
+                column = table.columns[position] if position < len(table.columns) else None
+            if column is not None and not column.nullable and not column.has_default:
+                found.append((number, column))
+    return found
+
+
+#: A VALUES item that is the DEFAULT keyword, in parentheses or not (PostgreSQL reads ``(DEFAULT)`` as DEFAULT).
+DEFAULT_ITEM = re.compile(r"[\s(]*default[\s)]*", re.IGNORECASE)
 
 
 def values_count(upsert: Upsert, table: Table, dialect: Dialect) -> Problem | None:

@@ -25,7 +25,8 @@ from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert
+from schema_parity.types import may_be_domain
+from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -101,6 +102,10 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         )
     if len(upsert.clauses) > 1:
         yield Problem.of("SP104", "several-clauses", count=len(upsert.clauses))
+    yield from _reserved_names(upsert)
+    backtick = _backtick(upsert)
+    if backtick is not None:
+        yield backtick
     for clause in upsert.clauses:
         if clause.target == ():
             yield Problem.of("SP104", "empty-target")
@@ -112,6 +117,73 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
                 yield Problem.of("SP104", "qualified-column", element=element.sql, column=column)
             elif (stop := _unparenthesized(element.sql)) is not None:
                 yield Problem.of("SP104", "bare-expression", element=element.sql, stop=stop)
+
+
+#: PostgreSQL 15's reserved and type/function-name keywords (``pg_get_keywords()``, catcode R and T): neither is a
+#: ColId, the only name gram.y takes for a table, an alias, a column, a SET target or a constraint, unquoted.
+_NOT_COL_ID = frozenset({
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+    "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
+    "using", "variadic", "when", "where", "window", "with", "authorization", "binary", "collation",
+    "concurrently", "cross", "current_schema", "freeze", "full", "ilike", "inner", "is", "isnull", "join",
+    "left", "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample", "verbose",
+})
+
+
+def _reserved_names(upsert: Upsert) -> Iterator[Problem]:
+    """A keyword that is no ColId written unquoted where gram.y wants one (42601 at that word): ``INSERT INTO only``.
+
+    After a dot any keyword is a name (``public.only`` is a table), so a qualified table's own name is not checked.
+    """
+    places: list[tuple[str, Name | None]] = [
+        ("the schema of the INSERT's table", upsert.schema),
+        ("the INSERT's table", upsert.table if upsert.schema is None else None),
+        ("the INSERT's alias", upsert.alias),
+        *(("a column of the INSERT's column list", name) for name in upsert.columns or ()),
+    ]
+    for clause in upsert.clauses:
+        places += [("a column of the conflict target", element.column)
+                   for element in clause.target or () if element.qualifier is None]
+        places += [("the ON CONSTRAINT name", clause.constraint)]
+        places += [("a SET column", name) for name in clause.set_columns]
+    for place, name in places:
+        if name is not None and not name.quoted and name.text.lower() in _NOT_COL_ID:
+            yield Problem.of("SP104", "reserved-word", word=name.text, place=place)
+            return  # gram.y stops at the first
+
+
+def _backtick(upsert: Upsert) -> Problem | None:
+    """A backtick, which quotes names on SQLite (and sqlglot reads so) but is an operator character to PostgreSQL:
+    a syntax error where gram.y wants the INSERT's table or column names, else a statement the checker cannot read
+    as PostgreSQL does (an operator named with it may exist)."""
+    if "`" not in upsert.sql:
+        return None
+    try:
+        tokens = postgresql_tokens(upsert.sql)[1]
+    except TokenError:
+        return None
+    at = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.UNKNOWN and token.text == "`"),
+              None)
+    if at is None:
+        return None
+    into = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INTO), None)
+    source = next(
+        (i for i, token in enumerate(tokens) if into is not None and i > into and token.token_type in _SOURCES), None
+    )
+    in_names = into is not None and into < at and (source is None or at < source)
+    before = [token.text.upper() for token in tokens[max(at - 2, 0) : at]]
+    if in_names or before[-1:] == ["SET"] or before == ["CONFLICT", "("]:
+        return Problem.of("SP104", "backtick")
+    return Problem.of("SP901", "backtick")
+
+
+#: The words that end an INSERT's target and column list: the rows' source begins.
+_SOURCES = frozenset({TokenType.VALUES, TokenType.SELECT, TokenType.DEFAULT, TokenType.WITH})
 
 
 def _unparenthesized(sql: str) -> str | None:
@@ -224,7 +296,7 @@ class _Analysis:
         for clause in self.upsert.clauses:
             problems += self._clause(clause)
         if self.table.kind != "view":
-            problems += missing_not_null(self.upsert, self.table, self.column)
+            problems += missing_not_null(self.upsert, self.table, self.column, _may_default)
         return problems
 
     def _column_list(self) -> Iterator[Problem]:
@@ -253,6 +325,7 @@ class _Analysis:
         if self.table.has_rules:
             return [Problem.of("SP112", "rules", table=self.table.qualified_name)]
         problems = list(self._names(clause))
+        problems += self._boolean_tests(clause)
         if clause.target is None and clause.constraint is None and clause.action == "update":
             key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
             problems.append(Problem.of(
@@ -334,7 +407,55 @@ class _Analysis:
             elif qualifier is None and allow_excluded:
                 yield self._ambiguous(name)
 
+    def _boolean_tests(self, clause: ConflictClause) -> Iterator[Problem]:
+        """transformBooleanTest: ``x IS [NOT] TRUE/FALSE/UNKNOWN`` needs a boolean ``x`` (else 42804, SP206); a test
+        of a value whose type the checker cannot tell leaves the verdict unresolved."""
+        if " is " not in " ".join(self.upsert.sql.lower().split()):
+            return
+        marked = _marked_conflict(self.upsert.sql) if _UNKNOWN_WORD.search(self.upsert.sql) else None
+        if marked is None and _UNKNOWN_WORD.search(self.upsert.sql):
+            yield Problem.of("SP901", "boolean-test-unread")
+            return
+        where = marked.args.get("where") if marked is not None else None
+        nodes: list[exp.Expression | None] = [e.expression for e in clause.target or ()]
+        nodes += [self._target_where(clause)] if clause.target_where is not None else []
+        nodes += [assignment(item)[1] for item in marked.expressions] if marked is not None else [*clause.set_values]
+        nodes += [where.this] if where is not None else [clause.update_where] if marked is None else []
+        for node in nodes:
+            for test in node.find_all(exp.Is) if node is not None else ():
+                kind = _test_kind(test)
+                if kind is None:
+                    continue
+                shown = f"{_spelled(_unparen(test.this)).sql(_PG, comments=False)} IS {kind}"
+                type_ = self._test_operand_type(test.this)
+                if type_ is None:
+                    yield Problem.of("SP901", "boolean-test-type", test=shown)
+                elif type_ == _INVALID:
+                    yield Problem.of("SP901", "boolean-test-text", test=shown)
+                elif type_ != "boolean":
+                    yield Problem.of("SP206", "not-boolean", test=shown, kind=kind, type=type_)
+
+    def _test_operand_type(self, node: exp.Expression) -> str | None:
+        """The type of a boolean test's operand: ``boolean``, another type's name, ``_INVALID`` (a string literal
+        boolin refuses, 22P02), or None when the checker cannot tell (a function, a subquery, a domain)."""
+        node = _unparen(node)
+        if isinstance(node, exp.Null | exp.Boolean | exp.Predicate | exp.Connector | exp.Not):
+            return "boolean"
+        if isinstance(node, exp.Literal) and node.is_string:
+            return "boolean" if _boolean_text(node.this) else _INVALID
+        own = isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier)
+        if own and not node.find_ancestor(exp.Select):  # a subquery's column is its FROM item's
+            column = self.column(Name(node.name, bool(node.this.args.get("quoted"))))
+            if column is None or (column.normalized_type != "boolean" and may_be_domain(column.normalized_type)):
+                return None
+            return "boolean" if column.normalized_type == "boolean" else column.type
+        if isinstance(node, exp.Cast) and node.to.sql(_PG).lower() in ("boolean", "bool"):
+            return "boolean"
+        known = _type_of(node, self.types)
+        return known if known is not None and known != "boolean" else None
+
     def _ambiguous(self, name: Name) -> Problem:
+
         """DO UPDATE sees the target and ``excluded``, which has the same columns: a bare name is either."""
         own = (self.upsert.alias or self.upsert.table).text
         shown = name.folded()
@@ -577,6 +698,11 @@ class _Analysis:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
 
 
+def _may_default(column: Column) -> bool:
+    """A column without a default of its own whose type may be a domain with one (the catalog does not say)."""
+    return may_be_domain(column.normalized_type)
+
+
 @dataclass(frozen=True)
 class _Element:
     column: str | None
@@ -757,8 +883,10 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             return exp.DPipe(this=sides[0], expression=sides[1], safe=n.args.get("safe"))
         if isinstance(n, exp.Neg):
             number = _number_literal(n)
+            if number is not None and number.lstrip("-").isdigit():
+                return _constant(number, _literal_type(number))  # -3000000000 is a bigint Const, as 3000000000 is
             if number is not None:
-                return exp.Literal.number(str(int(number)) if number.lstrip("-").isdigit() else number)
+                return exp.Literal.number(number)
             negated = _normalize(n.this, types)
             if isinstance(negated, exp.Cast) and _cast_type(negated) in _FAMILIES:
                 number = _number_literal(negated.this)
@@ -946,6 +1074,47 @@ def _marked(tokens: list[Token]) -> list[Token]:
             token.comments = [*token.comments, out.pop().text.upper()]
         out.append(token)
     return out
+
+
+def _marked_conflict(sql: str) -> exp.OnConflict | None:
+    """The statement's ON CONFLICT read again with its ``IS [NOT] UNKNOWN`` tests marked (see ``_marked``); None when
+    sqlglot cannot read it so."""
+    masked = mask_placeholders(sql)[0]
+    try:
+        tree = dialect_parser("postgresql").parse(_marked(dialect_tokens(masked, "postgresql")), masked)[0]
+    except (ParseError, TokenError, RecursionError):
+        return None
+    insert = next((i for i in tree.find_all(exp.Insert) if i.args.get("conflict") is not None), None) if tree else None
+    return insert.args["conflict"] if insert is not None else None
+
+
+def _test_kind(test: exp.Is) -> str | None:
+    """``TRUE``, ``NOT FALSE``, ``UNKNOWN``... for a boolean test, None for ``IS [NOT] NULL`` and the others."""
+    tested = _unparen(test.expression)
+    if isinstance(tested, exp.Boolean):
+        word = "TRUE" if tested.this else "FALSE"
+    elif isinstance(tested, exp.Null) and _UNKNOWN in (tested.comments or ()):
+        word = "UNKNOWN"
+    else:
+        return None
+    return f"NOT {word}" if test.args.get("negate") else word
+
+
+_INVALID = "\x00invalid"
+"""The type of a string literal that is no boolean's text: ``'x' IS TRUE`` is 22P02, which no rule names."""
+
+
+def _boolean_text(text: str) -> bool:
+    """boolin's parse_bool_with_len: a prefix of true/false/yes/no, on/off (two letters at least), 1 or 0, case and
+    surrounding white space ignored."""
+    value = text.strip(" \t\n\r\f\v").lower()
+    if not value:
+        return False
+    if value[0] in "tfyn":
+        return any(word.startswith(value) for word in ("true", "false", "yes", "no"))
+    if value[0] == "o":
+        return len(value) >= 2 and ("on".startswith(value) or "off".startswith(value))
+    return value in ("1", "0")
 
 
 def _spelled(node: exp.Expression) -> exp.Expression:

@@ -89,6 +89,8 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         return
     if upsert.source == "default_values":
         yield Problem.of("SP104", "sqlite-default-values")
+    elif _default_keyword(upsert.sql):
+        yield Problem.of("SP104", "sqlite-default")
     if upsert.select_from_unterminated:
         yield Problem.of("SP105", "select-from-on")
     for clause in upsert.clauses:
@@ -102,6 +104,18 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         for element in clause.target or () if clause.ordinal == 1 else ():
             if element.nulls is not None:
                 yield Problem.of("SP103", "sqlite-nulls", nulls=element.nulls)
+
+
+def _default_keyword(sql: str) -> bool:
+    """Whether the statement has the keyword DEFAULT (PostgreSQL's ``VALUES (DEFAULT)``, ``SET a = DEFAULT``), which
+    SQLite's grammar has only in ``DEFAULT VALUES``, unquoted."""
+    if "default" not in sql.lower():
+        return False
+    try:
+        tokens = dialect_tokens(mask_placeholders(sql)[0], "sqlite")
+    except TokenError:
+        return False
+    return any(token.token_type == TokenType.DEFAULT for token in tokens)
 
 
 def _resolve_table(upsert: Upsert, catalog: Catalog) -> Table | None:
