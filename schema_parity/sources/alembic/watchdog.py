@@ -7,7 +7,6 @@ every platform. So the limit is a timer thread rather than ``signal.alarm`` (mai
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import signal
 import threading
 import time
@@ -92,7 +91,12 @@ class Watchdog:
 
 
 def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
-    """Raise ``exc_type`` in another thread at its next bytecode; None withdraws one not raised yet (CPython)."""
+    """Raise ``exc_type`` in another thread at its next bytecode; None withdraws one not raised yet (CPython).
+
+    ctypes is imported here, when a revision runs out of time, not in every process that migrates (a share of
+    its start-up)."""
+    import ctypes
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type is not None else None
     )

@@ -12,15 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect, KeyKind
+from schema_parity.sql.tokens import SQLGLOT
 
 Same = Callable[[str, str], bool]
 """Whether two names are the same name for the engine."""
 
-#: sqlglot's PostgreSQL dialect, built once (a dialect name in ``sql(dialect=...)`` builds a new object per call).
-POSTGRES = SqlglotDialect.get_or_raise("postgres")
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _PLAIN_SQLITE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -65,9 +63,9 @@ class Frag:
         if dialect == "postgresql" and self.ast is not None:
             parsed = self.parsed
             if parsed is None or parsed.ast is not self.ast:
-                return self.ast.sql(dialect=POSTGRES)
+                return self.ast.sql(dialect=SQLGLOT["postgres"])
             if parsed.sql is None:
-                parsed.sql = self.ast.sql(dialect=POSTGRES)
+                parsed.sql = self.ast.sql(dialect=SQLGLOT["postgres"])
             return parsed.sql
         return "".join(s if isinstance(s, str) else s.text for s in self.segments)
 
