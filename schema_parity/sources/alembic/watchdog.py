@@ -41,9 +41,10 @@ class Watchdog:
         self._changed = threading.Condition()
 
     def restart(self) -> None:
+        """A new deadline, never earlier than the one the timer waits for: the timer is not woken (a thread switch
+        per revision), it finds the later deadline when the earlier one comes."""
         with self._changed:
             self._deadline = time.monotonic() + (self.limit or 0.0)
-            self._changed.notify()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
