@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schema_parity.sites import Site
@@ -165,6 +165,7 @@ def test_columns_count_characters() -> None:
     ]
 
 
+@settings(deadline=None)  # the first example may build the scan tokenizer, made on first use (see test_sql_reader)
 @given(st.lists(st.sampled_from(SCRIPT_FRAGMENTS), max_size=14), st.booleans())
 def test_skimming_keeps_exactly_the_upserts_tokenizing_keeps(pieces: list[str], psql: bool) -> None:
     """The upsert scan steps over statements without tokenizing them (schema_parity.sql.skim); what it keeps, and

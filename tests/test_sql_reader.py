@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot.errors import TokenError
 
@@ -125,6 +125,9 @@ _PIECES = st.sampled_from(
 )
 
 
+# No deadline: the first example may build the script tokenizer (and load sqlglot's PostgreSQL dialect), which is
+# made on first use; on a loaded machine that alone can pass the default 200 ms, and Hypothesis then calls it flaky.
+@settings(deadline=None)
 @given(st.lists(st.tuples(_PIECES, st.sampled_from([";", "; ", ";\n"])), max_size=12), st.integers(1, 64))
 def test_chunked_reading_equals_reading_at_once(pieces: list[tuple[str, str]], chunk: int) -> None:
     script = "".join(piece + end for piece, end in pieces)

@@ -19,10 +19,10 @@ from schema_parity.errors import ConfigError, MigrationError
 from schema_parity.limits import DEFAULT_REVISION_TIMEOUT
 from schema_parity.progress import Progress, say
 from schema_parity.sources.catalog_cache import store_catalog, stored_catalog
-from schema_parity.sources.postgres import Postgres, PostgresMode
 
 if TYPE_CHECKING:
     from schema_parity.sources.alembic import AlembicProject
+    from schema_parity.sources.postgres import Postgres, PostgresMode
 
 __all__ = ["Schema", "SchemaOptions", "Unavailable"]
 
@@ -133,6 +133,9 @@ class Schema:
         self._identity: str | None = None
         """The PostgreSQL server kind and major version PostgreSQL's Catalogs were keyed on (see Postgres.identity)."""
         self._owns_postgres = postgres is None
+        # Imported here: a process that only migrates (a test session's fresh databases) never needs it.
+        from schema_parity.sources.postgres import Postgres
+
         self.postgres = postgres or Postgres(
             url=options.postgres_url,
             mode=options.postgres,

@@ -10,13 +10,13 @@ content for strings and quoted identifiers, so "is this the bare word X" compare
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar, Literal
 
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
-from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
@@ -65,24 +65,37 @@ _MULTIWORD = re.compile(r"[A-Za-z_]+(?:\s+[A-Za-z_]+)+\Z")
 _WORD_PART = re.compile(r"[A-Za-z_]+")
 
 
-class _ScriptTokenizer(Postgres.Tokenizer):
-    """PostgreSQL's quoting plus backtick identifiers: what can hide a ``;`` in a script of either engine."""
+@functools.cache
+def _script_tokenizers() -> tuple[type[Tokenizer], type[Tokenizer]]:
+    """The ``script`` and ``scan`` tokenizer classes, made on first use: they derive from sqlglot's PostgreSQL
+    tokenizer, and reading SQLite's stored statements (every process that catalogs a migrated SQLite database)
+    needs neither that dialect nor these classes (each class builds its keyword tables)."""
+    from sqlglot.dialects.postgres import Postgres
 
-    IDENTIFIERS = ['"', "`"]
+    class _ScriptTokenizer(Postgres.Tokenizer):
+        """PostgreSQL's quoting plus backtick identifiers: what can hide a ``;`` in a script of either engine."""
+
+        IDENTIFIERS = ['"', "`"]
+
+    class _ScanTokenizer(_ScriptTokenizer):
+        """The site finder's tokens: ``script``'s quoting without keywords, so every word is a ``VAR`` (no
+        multi-word tokens to split again, and the keyword trie is not walked: the finder only looks for a few
+        words), and only the ``E'...'`` prefix makes a string of its own (``B'``, ``X'`` and ``U&'`` read as a word
+        and a string, as both engines split them at a quote). A ``$`` that starts a token is a token of its own:
+        the site finder reads dollar quotes with PostgreSQL's rule for their tag (``schema_parity.sites.sql``)."""
+
+        KEYWORDS: ClassVar[dict[str, TokenType]] = {}
+        HEREDOC_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+        BIT_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+        HEX_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+        UNICODE_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+
+    return _ScriptTokenizer, _ScanTokenizer
 
 
-class _ScanTokenizer(_ScriptTokenizer):
-    """The site finder's tokens: ``script``'s quoting without keywords, so every word is a ``VAR`` (no multi-word
-    tokens to split again, and the keyword trie is not walked: the finder only looks for a few words), and only the
-    ``E'...'`` prefix makes a string of its own (``B'``, ``X'`` and ``U&'`` read as a word and a string, as both
-    engines split them at a quote). A ``$`` that starts a token is a token of its own: the site finder reads dollar
-    quotes with PostgreSQL's rule for their tag (``schema_parity.sites.sql``)."""
-
-    KEYWORDS: ClassVar[dict[str, TokenType]] = {}
-    HEREDOC_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
-    BIT_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
-    HEX_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
-    UNICODE_STRINGS: ClassVar[list[str | tuple[str, str]]] = []
+def _postgres_tokenizer() -> Tokenizer:
+    """PostgreSQL's tokenizer, its dialect loaded only now (see ``_Dialects``)."""
+    return SQLGLOT["postgres"].tokenizer_class()
 
 
 def _sqlite_tokenizer() -> Tokenizer:
@@ -91,10 +104,10 @@ def _sqlite_tokenizer() -> Tokenizer:
 
 
 _TOKENIZERS: dict[str, Callable[[], Tokenizer]] = {
-    "postgresql": Postgres.Tokenizer,
+    "postgresql": _postgres_tokenizer,
     "sqlite": _sqlite_tokenizer,
-    "script": _ScriptTokenizer,
-    "scan": _ScanTokenizer,
+    "script": lambda: _script_tokenizers()[0](),  # noqa: PLW0108 (the classes are made on the first call)
+    "scan": lambda: _script_tokenizers()[1](),  # noqa: PLW0108
 }
 
 

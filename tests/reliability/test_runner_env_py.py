@@ -210,6 +210,8 @@ def test_engine_created_before_the_run_is_refused(
     assert "env.py" in message and "created before the migrations started" in message
     assert 'config.attributes["connection"]' in message
     assert file_state(other) == before
+    with app.engine.connect() as connection:  # after the run (its listeners stay) the engine is the application's
+        assert connection.exec_driver_sql("PRAGMA database_list").all()[0].file == str(other)
     app.engine.dispose()
 
 

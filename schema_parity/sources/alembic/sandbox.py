@@ -49,6 +49,32 @@ def trusted() -> Iterator[None]:
         _TRUSTED.depth -= 1
 
 
+#: The sandboxes of the runs in progress, in the order they started (under ``_SANDBOX_LOCK``).
+_RUNNING: list[Sandbox] = []
+
+
+@functools.cache  # once per process
+def _listen_once() -> None:
+    """Add the engine listeners on the first run and keep them: adding and removing them cost more per migration than
+    the rest of the sandbox, and between runs they find no sandbox and return at once."""
+    sa.event.listen(sa.engine.Engine, "do_connect", _do_connect)
+    sa.event.listen(sa.engine.Engine, "engine_connect", _engine_connect)
+
+
+def _do_connect(dialect: sa.Dialect, record: Any, cargs: Sequence[Any], cparams: dict[str, Any]) -> Any:
+    """Each running sandbox's ``do_connect`` in turn, as SQLAlchemy calls listeners: the first connection wins."""
+    for sandbox in list(_RUNNING):
+        connection = sandbox._do_connect(dialect, record, cargs, cparams)
+        if connection is not None:
+            return connection
+    return None
+
+
+def _engine_connect(connection: sa.Connection) -> None:
+    for sandbox in list(_RUNNING):
+        sandbox._engine_connect(connection)
+
+
 _ENGINE_FACTORIES = ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.create")
 _ASYNC_ENGINE_FACTORIES = ("sqlalchemy.ext.asyncio", "sqlalchemy.ext.asyncio.engine")
 #: Modules whose connect() user code may call; a package's modules follow it (sqlite3 imports its dbapi2 itself).
@@ -100,9 +126,9 @@ class Sandbox:
             hook = _OnImport(packages, functools.partial(self._imported, stack))
             sys.meta_path.insert(0, hook)
             stack.callback(sys.meta_path.remove, hook)
-            for event, listener in (("do_connect", self._do_connect), ("engine_connect", self._engine_connect)):
-                sa.event.listen(sa.engine.Engine, event, listener)
-                stack.callback(sa.event.remove, sa.engine.Engine, event, listener)
+            _listen_once()
+            _RUNNING.append(self)
+            stack.callback(_RUNNING.remove, self)
             self._active = True
             stack.callback(setattr, self, "_active", False)  # runs first on exit
             if self.env_py is not None:

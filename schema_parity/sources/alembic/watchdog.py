@@ -7,7 +7,6 @@ every platform. So the limit is a timer thread rather than ``signal.alarm`` (mai
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import signal
 import threading
 import time
@@ -42,9 +41,10 @@ class Watchdog:
         self._changed = threading.Condition()
 
     def restart(self) -> None:
+        """A new deadline, never earlier than the one the timer waits for: the timer is not woken (a thread switch
+        per revision), it finds the later deadline when the earlier one comes."""
         with self._changed:
             self._deadline = time.monotonic() + (self.limit or 0.0)
-            self._changed.notify()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
@@ -92,7 +92,12 @@ class Watchdog:
 
 
 def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
-    """Raise ``exc_type`` in another thread at its next bytecode; None withdraws one not raised yet (CPython)."""
+    """Raise ``exc_type`` in another thread at its next bytecode; None withdraws one not raised yet (CPython).
+
+    ctypes is imported here, when a revision runs out of time, not in every process that migrates (a share of
+    its start-up)."""
+    import ctypes
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type is not None else None
     )

@@ -26,12 +26,12 @@ against that text), rewritten on RENAME COLUMN / RENAME TO as SQLite rewrites ``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
 from schema_parity.catalog import Catalog, Dialect
 from schema_parity.errors import ConfigError, read_text
-from schema_parity.sources.ddl import alter, create_index, create_table, drop, functions, views
 from schema_parity.sources.ddl.dialect import rules_for
 from schema_parity.sources.ddl.freeze import freeze, thaw
 from schema_parity.sources.ddl.naming import make_object_name
@@ -40,15 +40,22 @@ from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt
 from schema_parity.sql.script import Script
 
-__all__ = ["DEFAULT_EXCLUDE", "READERS", "catalog_from_ddl", "catalog_from_files", "make_object_name", "schema_files"]
+__all__ = ["DEFAULT_EXCLUDE", "catalog_from_ddl", "catalog_from_files", "make_object_name", "schema_files"]
 
 #: Tables left out of every Catalog by default: Alembic's own bookkeeping.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
 
-#: The statement readers, registered by their modules.
-READERS = Registry()
-for _module in (create_table, create_index, views, alter, drop, functions):
-    _module.register(READERS)
+
+@functools.cache
+def _readers() -> Registry:
+    """The statement readers, registered by their modules; imported on the first replay, not by reflection, which
+    reads single stored CREATE statements with two of them (``declared``) in every process that catalogs SQLite."""
+    from schema_parity.sources.ddl import alter, create_index, create_table, drop, functions, views
+
+    registry = Registry()
+    for module in (create_table, create_index, views, alter, drop, functions):
+        module.register(registry)
+    return registry
 
 
 #: Characters of a schema file tokenized at a time. A chunk's tokens live until its last statement is replayed, and
@@ -61,8 +68,9 @@ _CHUNK = 1 << 15
 def _replay(replay: Replay, sql: str, where: str) -> None:
     """Replay a script's statements; from an unterminated string, identifier or comment on, nothing is read."""
     script = Script(sql, replay.dialect, psql=True, split_in_parentheses=True, chunk=_CHUNK)
+    read = _readers().read
     for statement in script:
-        replay.run(Stmt.of(statement), where, READERS.read)
+        replay.run(Stmt.of(statement), where, read)
     if script.unreadable is not None:
         replay.notes.append(f"{where}:{script.unreadable.line}: not modelled: {script.unreadable.message()}")
 

@@ -12,15 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect, KeyKind
+from schema_parity.sql.tokens import SQLGLOT
 
 Same = Callable[[str, str], bool]
 """Whether two names are the same name for the engine."""
 
-#: sqlglot's PostgreSQL dialect, built once (a dialect name in ``sql(dialect=...)`` builds a new object per call).
-POSTGRES = SqlglotDialect.get_or_raise("postgres")
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 _PLAIN_SQLITE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -30,7 +28,8 @@ def postgres_text(ast: exp.Expr) -> str:
     """``ast`` as PostgreSQL text. sqlglot writes every function name in capitals, a quoted one too (``"f"(b)`` as
     ``"F"(b)``, another function to PostgreSQL): with a quoted one, names are written as they were read."""
     quoted = any(isinstance(f.this, exp.Identifier) and f.this.args.get("quoted") for f in ast.find_all(exp.Anonymous))
-    return ast.sql(dialect=POSTGRES, normalize_functions=False) if quoted else ast.sql(dialect=POSTGRES)
+    postgres = SQLGLOT["postgres"]
+    return ast.sql(dialect=postgres, normalize_functions=False) if quoted else ast.sql(dialect=postgres)
 
 
 class Refused(Exception):

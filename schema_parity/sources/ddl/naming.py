@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
-from schema_parity.sources.ddl.model import POSTGRES, Elem
+from schema_parity.sources.ddl.model import Elem
+from schema_parity.sql.tokens import SQLGLOT
 
 __all__ = ["NAMEDATALEN", "choose_name", "figure_colname", "index_name_addition", "make_object_name"]
 
@@ -104,7 +105,7 @@ def figure_colname(elem: Elem) -> str:
             inner = inner.this
         if isinstance(inner, exp.Column):
             return inner.name
-        return node.to.sql(dialect=POSTGRES).lower().split("(")[0]
+        return node.to.sql(dialect=SQLGLOT["postgres"]).lower().split("(")[0]
     if isinstance(node, exp.Func) and elem.expression is not None:
         raw = elem.expression.text("sqlite")  # the source text: the function name as written
         match = _FUNC_NAME.match(raw)

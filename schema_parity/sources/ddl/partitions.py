@@ -18,11 +18,11 @@ from sqlglot.errors import ParseError
 
 from schema_parity.catalog import CONSTRAINT_KINDS
 from schema_parity.sources.ddl.clauses import column_constraints, table_constraint
-from schema_parity.sources.ddl.model import POSTGRES, Col, Found, Key, Other, Refused, Table
+from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
-from schema_parity.sql.tokens import TokenType
+from schema_parity.sql.tokens import SQLGLOT, TokenType
 
 __all__ = [
     "attach_index",
@@ -86,7 +86,7 @@ def _type_key(text: str) -> str:
     plain = " ".join(text.lower().split())
     plain = _SERIALS.get(plain, plain)
     try:
-        return exp.DataType.build(plain, dialect=POSTGRES, udt=True).sql(dialect=POSTGRES)
+        return exp.DataType.build(plain, dialect=SQLGLOT["postgres"], udt=True).sql(dialect=SQLGLOT["postgres"])
     except (ParseError, ValueError):
         return plain
 

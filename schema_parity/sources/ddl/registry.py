@@ -1,7 +1,7 @@
 """Which reader replays which statement: readers register under their verb and object words, as Alembic's
 ``autogenerate/compare`` modules register their comparators.
 
-Every reader module has a ``register(registry)`` function; the package's ``READERS`` is built from them. A statement
+Every reader module has a ``register(registry)`` function; the package's ``_readers()`` is built from them. A statement
 is dispatched on its first word (``CREATE``, ``ALTER``, ``DROP``) and the object words after it (``TABLE``,
 ``UNIQUE INDEX``, ``MATERIALIZED VIEW``); statements and objects that cannot change tables, columns or keys are
 passed over, and anything else is not modelled.
