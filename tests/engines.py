@@ -355,8 +355,9 @@ def disagreement(
 ) -> str | None:
     """Why the checker's verdict is not the engine's answer, or None when they agree.
 
-    Agreeing means: the same status; on an error, the rule the engine's error stands for among the checker's
-    errors; on success, the arbiters the engine shows. PostgreSQL's plan names every arbiter: the sets must be
+    Agreeing means: the same status; on an error, the rule the engine's error stands for as the checker's FIRST
+    error (the checker lists problems in the order the engine meets them: "among its errors" let an extra error or
+    a reordering pass); on success, the arbiters the engine shows. PostgreSQL's plan names every arbiter: the sets must be
     equal. SQLite's program shows the arbiters it checks (see :meth:`SqliteScratch.arbiters`): those must be the
     checker's, and any other key the checker names must be in ``unverifiable`` (constraints the engine would only
     reach after an undroppable match).
@@ -374,6 +375,6 @@ def disagreement(
         return None
     rule = expected_rule(dialect, engine, visible=visible, select_from_ambiguity=select_from_ambiguity)
     errors = [p.rule for p in verdict.problems if p.severity == "error"]
-    if verdict.status != "error" or rule not in errors:
+    if verdict.status != "error" or errors[:1] != [rule]:
         return f"engine: {engine.phase} {engine.code or ''} {engine.message!r} (rule {rule}); {said}"
     return None
