@@ -7,9 +7,10 @@ a known and an unknown table. Each engine raises the first error its analysis me
 error's rule first, and when the engine's error is a count error (or the checker reports one) that rule alone: the
 count stops both engines before the conflict target. A row the engine accepts once one of its four parts is
 replaced (another row of the table) has one defect: the checker must report exactly one error (tests/engines.py:
-``beyond_the_one_defect``). The expected answer is never written here: the engine runs every statement (PostgreSQL
-in a rolled-back scratch schema, prepared when the row has ``$1``; SQLite in memory) and the checker judges the
-same statement against the Catalog reflected from that schema and the one the DDL replay builds.
+``beyond_the_one_defect``); on a row with two (:func:`two_defects`), a second error must be the one the engine
+raises once the first is repaired. The expected answer is never written here: the engine runs every statement
+(PostgreSQL in a rolled-back scratch schema, prepared when the row has ``$1``; SQLite in memory) and the checker
+judges the same statement against the Catalog reflected from that schema and the one the DDL replay builds.
 """
 
 from __future__ import annotations
@@ -103,11 +104,42 @@ def one_defect(parts: dict[str, tuple[str, ...]], engine: dict[str, EngineResult
     }
 
 
+def two_defects(
+    dialect: str, parts: dict[str, tuple[str, ...]], engine: dict[str, EngineResult], single: set[str]
+) -> dict[str, set[tuple[str, str]]]:
+    """The refused rows without one defect that have two, with the rules of the two (sorted), as the engine shows
+    them: a square of rows R, R_i (part i replaced), R_j (part j replaced), R_ij (both) where R_ij is accepted and
+    R_i, R_j are refused. R_i then has one defect, in part j (R_ij is accepted), and R_j one in part i: the engine
+    raises R_i's error once R's defect in part i is repaired, and R_j's once the one in part j is."""
+    statement_of = {built: statement for statement, built in parts.items() if built}
+    alternatives = [sorted({built[i] for built in statement_of}) for i in range(4)]
+
+    def replaced(built: tuple[str, ...], i: int, part: str) -> str | None:
+        return statement_of.get((*built[:i], part, *built[i + 1:]))
+
+    found: dict[str, set[tuple[str, str]]] = {}
+    for statement, built in parts.items():
+        if not built or engine[statement].ok or statement in single:
+            continue
+        for i, j in itertools.permutations(range(4), 2):
+            for x in alternatives[i]:
+                r_i = replaced(built, i, x)
+                if r_i is None or engine[r_i].ok:
+                    continue
+                for y in alternatives[j]:
+                    r_ij, r_j = replaced(parts[r_i], j, y), replaced(built, j, y)
+                    if r_ij is not None and r_j is not None and engine[r_ij].ok and not engine[r_j].ok:
+                        pair = sorted((expected_rule(dialect, engine[r_i]), expected_rule(dialect, engine[r_j])))
+                        found.setdefault(statement, set()).add((pair[0], pair[1]))
+    return found
+
+
 def failures(dialect: str, run: Callable[[str], EngineResult], catalogs: dict[str, Catalog]) -> list[str]:
     parts = rows(dialect)
     engine = {statement: run(statement) for statement in parts}
     single = one_defect(parts, engine)
-    assert single, "no row of the table has one defect"
+    double = two_defects(dialect, parts, engine, single)
+    assert single and double, "no row of the table has one defect, or none two"
     out = []
     for statement in parts:
         for source, catalog in catalogs.items():
@@ -115,9 +147,20 @@ def failures(dialect: str, run: Callable[[str], EngineResult], catalogs: dict[st
             problem = disagreement(dialect, engine[statement], verdict) or _alone(dialect, engine[statement], verdict)
             if problem is None and statement in single:
                 problem = beyond_the_one_defect(verdict)
+            if problem is None and statement in double:
+                problem = _beyond_the_two(verdict, double[statement])
             if problem is not None:
                 out.append(f"{statement}\n  checker[{source}]: {problem}")
     return out
+
+
+def _beyond_the_two(verdict: Verdict, pairs: set[tuple[str, str]]) -> str | None:
+    """On a row with two defects, a second error must be the other defect's (the first is the engine's): the engine
+    raises it once the first defect is repaired. The checker may stop at the first, as the engine does."""
+    errors = [p.rule for p in verdict.problems if p.severity == "error"]
+    if len(errors) == 1 or (len(errors) == 2 and (min(errors), max(errors)) in pairs):
+        return None
+    return f"two defects {sorted(pairs)}, checker errors {errors}"
 
 
 def _alone(dialect: str, engine: EngineResult, verdict: Verdict) -> str | None:
