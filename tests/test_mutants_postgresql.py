@@ -324,6 +324,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET zz = 1"),
     "ON CONSTRAINT that does not exist, with an unknown column in DO UPDATE WHERE": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET a = 1 WHERE zz"),
+    # _Analysis._names: resolve_unique_index_expr refuses ASC/DESC (42P10) before DO UPDATE's names are read (a
+    # Hypothesis example of tests/test_differential.py).
+    "ASC in the target, before an ambiguous name in DO UPDATE WHERE": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id DESC) DO UPDATE SET c = 1 WHERE c > 0"),
+    "NULLS FIRST in the target, before an unknown name in its expression": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) NULLS FIRST) DO NOTHING"),
     # _Analysis.run: ExecConstraints (NOT NULL, 23502) comes before ExecCheckIndexConstraints (deferrable, 55000).
     "a missing NOT NULL column before a deferrable arbiter": (
         ("CREATE TABLE t (id integer, a integer NOT NULL, CONSTRAINT ux UNIQUE (id) DEFERRABLE)",),

@@ -256,18 +256,14 @@ class _Analysis:
     def _clause(self, clause: ConflictClause) -> list[Problem]:
         if self.table.has_rules:
             return [Problem.of("SP112", "rules", table=self.table.qualified_name)]
-        problems = list(self._names(clause))
+        problems: list[Problem] = []
         if clause.target is None and clause.constraint is None and clause.action == "update":
             key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
             problems.append(Problem.of(
                 "SP102", "no-target" if key is not None else "no-target-no-key",
                 target=self._describe_target(key) if key is not None else None,
             ))
-        for element in clause.target or ():
-            if element.order is not None:
-                problems.append(Problem.of("SP103", "order", order=element.order))
-            if element.nulls is not None:
-                problems.append(Problem.of("SP103", "nulls", nulls=element.nulls))
+        problems += self._names(clause)
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
@@ -285,10 +281,16 @@ class _Analysis:
 
     # -- names (42703, 42P01) --
     def _names(self, clause: ConflictClause) -> Iterator[Problem]:
-        where = [clause.target_where] if clause.target_where is not None else []
-        own = [e.expression for e in clause.target or ()] + where
-        for node in own:
-            yield from self._references(node, allow_excluded=False)
+        """In transformOnConflictClause's order: each target element (ASC/DESC and NULLS, 42P10, before its names),
+        the target's WHERE, then DO UPDATE's SET list and WHERE (the ON CONSTRAINT lookup, 42704, is the caller's)."""
+        for element in clause.target or ():
+            if element.order is not None:
+                yield Problem.of("SP103", "order", order=element.order)
+            if element.nulls is not None:
+                yield Problem.of("SP103", "nulls", nulls=element.nulls)
+            yield from self._references(element.expression, allow_excluded=False)
+        if clause.target_where is not None:
+            yield from self._references(clause.target_where, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
                 problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
