@@ -11,8 +11,9 @@ NULL), then back to the savepoint. Nothing survives.
 Each scratch database reflects its schema (``schema_parity.sources.reflect``) once, so a table of many statements
 against one schema costs one DDL run and one reflection.
 
-:func:`expected_rule` maps an engine's error to the rule code the checker must report for it, and
-:func:`disagreement` says whether (and how) a verdict differs from the engine's answer.
+:func:`expected_rule` maps an engine's error to the rule code the checker must report for it,
+:func:`disagreement` says whether (and how) a verdict differs from the engine's answer, and
+:func:`beyond_the_one_defect` what a verdict adds to the one error of a row with one defect.
 """
 
 from __future__ import annotations
@@ -349,17 +350,32 @@ def expected_rule(
     return rule
 
 
+def beyond_the_one_defect(verdict: Verdict) -> str | None:
+    """What a verdict reports beyond one error, on a row with one defect (None when it reports exactly one).
+
+    A row has one defect when the engine refuses it and accepts it with one of its parts replaced (the caller's table
+    must show that: a sibling row differing in that part alone, answered by the engine). The parts the tables vary
+    each hold one thing an engine can refuse (a table name, a column list, a VALUES list, a conflict target, a SET
+    item), so the engine's error is all there is to report, and :func:`disagreement` has pinned it as the first:
+    any further error (a duplicate, a finding the engine would not raise once the defect is repaired) is a false
+    alarm. Rows with several defects are left to :func:`disagreement`, which sees only their first error.
+    """
+    errors = [p.rule for p in verdict.problems if p.severity == "error"]
+    return None if len(errors) == 1 else f"one defect, checker errors {errors}"
+
+
 def disagreement(
     dialect: str, engine: EngineResult, verdict: Verdict, *, visible: Sequence[str] = ("t",),
     unverifiable: Sequence[str] = (), select_from_ambiguity: bool = False,
 ) -> str | None:
     """Why the checker's verdict is not the engine's answer, or None when they agree.
 
-    Agreeing means: the same status; on an error, the rule the engine's error stands for among the checker's
-    errors; on success, the arbiters the engine shows. PostgreSQL's plan names every arbiter: the sets must be
-    equal. SQLite's program shows the arbiters it checks (see :meth:`SqliteScratch.arbiters`): those must be the
-    checker's, and any other key the checker names must be in ``unverifiable`` (constraints the engine would only
-    reach after an undroppable match).
+    Agreeing means: the same status; on an error, the rule the engine's error stands for as the checker's first
+    error (the checker lists problems in the order the engine meets them; "among its errors" let a reordering
+    pass); on success, the arbiters the engine shows. PostgreSQL's plan names every arbiter: the sets must be equal.
+    SQLite's program shows the arbiters it checks (see :meth:`SqliteScratch.arbiters`): those must be the checker's,
+    and any other key the checker names must be in ``unverifiable`` (constraints the engine would only reach after
+    an undroppable match).
     """
     said = f"checker: {verdict.status} {[p.rule for p in verdict.problems]} arbiters={list(verdict.arbiters)}"
     if engine.ok:
@@ -374,6 +390,6 @@ def disagreement(
         return None
     rule = expected_rule(dialect, engine, visible=visible, select_from_ambiguity=select_from_ambiguity)
     errors = [p.rule for p in verdict.problems if p.severity == "error"]
-    if verdict.status != "error" or rule not in errors:
+    if verdict.status != "error" or errors[:1] != [rule]:
         return f"engine: {engine.phase} {engine.code or ''} {engine.message!r} (rule {rule}); {said}"
     return None

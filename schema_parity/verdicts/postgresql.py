@@ -3,7 +3,7 @@
 The order follows the engine: the grammar (gram.y) first, then parse analysis (``transformOnConflictClause``,
 ``transformOnConflictArbiter``: names, ON CONSTRAINT lookup, ASC/DESC), then the planner's ``infer_arbiter_indexes``
 (which keys are arbiters, with ``predicate_implied_by`` for partial indexes), then the executor's
-``ExecCheckIndexConstraints`` (deferrable arbiters fail on the first proposed row).
+``ExecConstraints`` (NOT NULL) and ``ExecCheckIndexConstraints`` (deferrable arbiters fail on the first proposed row).
 """
 
 from __future__ import annotations
@@ -296,7 +296,11 @@ class _Analysis:
         for clause in self.upsert.clauses:
             problems += self._clause(clause)
         if self.table.kind != "view":
-            problems += missing_not_null(self.upsert, self.table, self.column, _may_default)
+            # ExecInsert runs ExecConstraints (NOT NULL, 23502) before ExecCheckIndexConstraints (a deferrable
+            # arbiter, 55000): a missing NOT NULL column comes before SP110 (measured on PostgreSQL 15).
+            deferrable = [p for p in problems if p.rule == "SP110"]
+            problems = [p for p in problems if p.rule != "SP110"]
+            problems += missing_not_null(self.upsert, self.table, self.column, _may_default) + deferrable
         return problems
 
     def _column_list(self) -> Iterator[Problem]:
@@ -324,19 +328,15 @@ class _Analysis:
     def _clause(self, clause: ConflictClause) -> list[Problem]:
         if self.table.has_rules:
             return [Problem.of("SP112", "rules", table=self.table.qualified_name)]
-        problems = list(self._names(clause))
-        problems += self._boolean_tests(clause)
+        problems: list[Problem] = []
         if clause.target is None and clause.constraint is None and clause.action == "update":
             key = next((k for k in self.table.keys if k.is_unique and not k.predicate), None)
             problems.append(Problem.of(
                 "SP102", "no-target" if key is not None else "no-target-no-key",
                 target=self._describe_target(key) if key is not None else None,
             ))
-        for element in clause.target or ():
-            if element.order is not None:
-                problems.append(Problem.of("SP103", "order", order=element.order))
-            if element.nulls is not None:
-                problems.append(Problem.of("SP103", "nulls", nulls=element.nulls))
+        problems += self._names(clause)
+        problems += self._boolean_tests(clause)
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
@@ -354,10 +354,16 @@ class _Analysis:
 
     # -- names (42703, 42P01) --
     def _names(self, clause: ConflictClause) -> Iterator[Problem]:
-        where = [clause.target_where] if clause.target_where is not None else []
-        own = [e.expression for e in clause.target or ()] + where
-        for node in own:
-            yield from self._references(node, allow_excluded=False)
+        """In transformOnConflictClause's order: each target element (ASC/DESC and NULLS, 42P10, before its names),
+        the target's WHERE, then DO UPDATE's SET list and WHERE (the ON CONSTRAINT lookup, 42704, is the caller's)."""
+        for element in clause.target or ():
+            if element.order is not None:
+                yield Problem.of("SP103", "order", order=element.order)
+            if element.nulls is not None:
+                yield Problem.of("SP103", "nulls", nulls=element.nulls)
+            yield from self._references(element.expression, allow_excluded=False)
+        if clause.target_where is not None:
+            yield from self._references(clause.target_where, allow_excluded=False)
         for name in clause.set_columns:
             if self.column(name) is None:
                 problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
