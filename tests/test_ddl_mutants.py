@@ -21,7 +21,7 @@ CREATE TABLE t (
     a int CONSTRAINT a_named UNIQUE,
     b int NULL,
     c int CONSTRAINT c_nn NOT NULL,
-    d int CONSTRAINT d_pk PRIMARY KEY,
+    d int CONSTRAINT d_pk PRIMARY KEY WITH (fillfactor = 70) USING INDEX TABLESPACE pg_default,
     e int CONSTRAINT e_chk CHECK (e > 0) NO INHERIT,
     f int CONSTRAINT f_fk REFERENCES r (k) DEFERRABLE INITIALLY DEFERRED,
     g text COLLATE "C" NULL CONSTRAINT g_key UNIQUE DEFERRABLE,
@@ -48,6 +48,15 @@ CREATE TABLE t (
     h int GENERATED ALWAYS AS (a + 1) VIRTUAL,
     i int AS (a * 2) STORED
 );
+""",
+    "a column's PRIMARY KEY ASC, and beside UNIQUE": """CREATE TABLE p (id integer CONSTRAINT p_pk PRIMARY KEY ASC, x);
+CREATE TABLE m (a text UNIQUE CONSTRAINT m_pk PRIMARY KEY, b);
+CREATE TABLE m2 (a text PRIMARY KEY UNIQUE, b);
+CREATE TABLE m3 (a text CONSTRAINT u UNIQUE, b, CONSTRAINT m3_pk PRIMARY KEY (a));
+CREATE TABLE m4 (a text, b, CONSTRAINT u UNIQUE (a), PRIMARY KEY (a));
+""",
+    "columns without a type": """CREATE TABLE t (a UNIQUE, c NULL, d);
+ALTER TABLE t ADD COLUMN e NULL;
 """,
 }
 
