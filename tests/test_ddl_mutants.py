@@ -21,7 +21,7 @@ CREATE TABLE t (
     a int CONSTRAINT a_named UNIQUE,
     b int NULL,
     c int CONSTRAINT c_nn NOT NULL,
-    d int CONSTRAINT d_pk PRIMARY KEY INCLUDE (c) WITH (fillfactor = 70) USING INDEX TABLESPACE pg_default,
+    d int CONSTRAINT d_pk PRIMARY KEY WITH (fillfactor = 70) USING INDEX TABLESPACE pg_default,
     e int CONSTRAINT e_chk CHECK (e > 0) NO INHERIT,
     f int CONSTRAINT f_fk REFERENCES r (k) DEFERRABLE INITIALLY DEFERRED,
     g text COLLATE "C" NULL CONSTRAINT g_key UNIQUE DEFERRABLE,
