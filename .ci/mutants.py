@@ -23,6 +23,17 @@ for a mutant there the other engine's calls can tell nothing apart and only cost
 stdout; a run continues where the last one with the same ``--out`` stopped. A survivor is then read: a row of
 ``tests/test_mutants_*.py`` answered by the engine kills it where it changes a verdict (check it with ``--tests``
 and the mutant's name), or it is listed in docs/development.md ("Mutation testing") with why.
+
+``--ddl`` judges mutants of the DDL replay (``schema_parity/sources/ddl/``) instead: the Catalogs the recorded
+calls are given were built before any mutant is active, so they never see one. The tests of ``DDL_TESTS`` run once
+and every Catalog the replay builds is recorded with how it was asked for: ``catalog_from_ddl`` (text, dialect,
+options), ``catalog_from_files`` (the files' texts, the base Catalog) and SQLite reflection, which reads each
+stored CREATE statement with the replay's readers (the database's ``sqlite_schema`` statements, replayed into an
+in-memory database), with every ``check()`` call made against such a Catalog. For each mutant, every recorded
+Catalog is built again: a different Catalog (its JSON form), an exception, or no answer within ``--each`` seconds
+for one Catalog or ``--timeout`` for all kills. A killed mutant's line says which recorded Catalog told it apart,
+which of its parts differ (only ``notes``: a message), and whether a recorded ``check()`` against it then changes
+its verdict. ``catalog_from_files`` itself is not called again (its files are gone): its steps are.
 """
 
 from __future__ import annotations
@@ -54,6 +65,19 @@ TESTS = [
 ]
 """The tests whose ``check()`` calls are recorded: the engine tables and mutant rows (answered live) and the unit
 and conformance tests of the verdicts."""
+DDL_TESTS = [
+    "tests/test_ddl.py",
+    "tests/test_ddl_pg_dump.py",
+    "tests/test_ddl_unmodelled.py",
+    "tests/test_sources_agree.py",
+    "tests/test_mutants_postgresql.py",
+    "tests/test_mutants_sqlite.py",
+    "tests/test_engine_tables_values_count.py",
+    "tests/test_differential.py",
+]
+"""With ``--ddl``: the tests whose replayed Catalogs are recorded. The replay's own tests (their Catalogs compared
+with PostgreSQL's and SQLite's reflections, or pinned), the rows that build a Catalog from their DDL beside the
+engine's reflected one (SQLite's reflection reads the stored statements with the replay)."""
 
 
 @dataclass
@@ -63,6 +87,26 @@ class Call:
     dialect: str
     kwargs: dict[str, Any]
     said: tuple[Any, ...]
+
+
+@dataclass
+class Built:
+    """A Catalog the DDL replay built during the recording, and how to build it again."""
+
+    kind: str
+    """``ddl`` (``catalog_from_ddl``), ``files`` (``catalog_from_files``) or ``sqlite`` (SQLite reflection)."""
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    catalog: Any
+    """As built with no mutant active (kept alive: the recorded checks find their Catalog by identity)."""
+    checks: list[Call]
+
+    def label(self) -> str:
+        """The recorded input, short, for the results file."""
+        text = self.args[0] if self.kind != "files" else "\n".join(t for t, _ in self.args[0])
+        if self.kind == "sqlite":
+            text = ";\n".join(self.args[0])
+        return f"{self.kind}/{self.args[1]}: {text[:300]}"
 
 
 class Timeout(BaseException):
@@ -136,6 +180,142 @@ def record(tests: list[str]) -> list[Call]:
     return list(unique.values())
 
 
+def stored_statements(connection: Any) -> tuple[str, ...]:
+    """A SQLite database's stored CREATE statements, in the order they were stored (its own tables left out)."""
+    rows = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
+    ).all()
+    return tuple(r[0] for r in rows)
+
+
+def build(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The Catalog a recorded replay builds now (under the mutant that is active)."""
+    from schema_parity.sources import ddl
+    from schema_parity.sources.ddl.dialect import rules_for
+    from schema_parity.sources.ddl.freeze import freeze, thaw
+    from schema_parity.sources.ddl.replay import Replay
+
+    if kind == "ddl":
+        return ddl.catalog_from_ddl(*args, **kwargs)
+    if kind == "files":  # catalog_from_files on the files' recorded texts (the files are gone)
+        texts, dialect = args
+        replay = Replay(rules_for(dialect))
+        if kwargs["base"] is not None:
+            thaw(replay, kwargs["base"])
+        for text, where in texts:
+            ddl._replay(replay, text, where)
+        revision = kwargs["base"].revision if kwargs["base"] is not None else None
+        return freeze(replay, source=kwargs["source"], revision=revision, exclude=kwargs["exclude"])
+    import sqlalchemy as sa
+
+    from schema_parity.sources import reflect
+
+    statements, _ = args
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+            return reflect.reflect(connection, **kwargs)
+    finally:
+        engine.dispose()
+
+
+def record_ddl(tests: list[str]) -> list[Built]:
+    """Run ``tests`` in this process on the mutated tree, no mutant active, and keep every Catalog the DDL replay
+    builds, with the ``check()`` calls made against it; those a second build does not reproduce are left out."""
+    import pytest
+
+    if not (MUTANTS / "examples").exists():  # test_sources_agree.py migrates the example project
+        (MUTANTS / "examples").symlink_to(ROOT / "examples")
+    built: list[Built] = []
+    by_id: dict[int, Built] = {}
+
+    def keep(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], catalog: Any) -> Any:
+        entry = Built(kind, args, kwargs, catalog, [])
+        built.append(entry)
+        by_id[id(catalog)] = entry
+        return catalog
+
+    class Recorder:
+        """Wraps the replay's entry points, SQLite reflection and ``check`` before the tests import them."""
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_configure(self) -> None:
+            from schema_parity import verdicts
+            from schema_parity.errors import read_text
+            from schema_parity.sources import ddl, reflect
+
+            assert Path(ddl.__file__).is_relative_to(MUTANTS), f"schema_parity from {ddl.__file__}"
+            from_ddl, from_files = ddl.catalog_from_ddl, ddl.catalog_from_files
+            reflected, check = reflect.reflect, verdicts.check
+            originals: dict[tuple[Any, str], Any] = {
+                (ddl, "catalog_from_ddl"): from_ddl,
+                (ddl, "catalog_from_files"): from_files,
+                (reflect, "reflect"): reflected,
+                (verdicts, "check"): check,
+            }
+
+            def catalog_from_ddl(sql: str, dialect: Any, **kwargs: Any) -> Any:
+                return keep("ddl", (sql, dialect), kwargs, from_ddl(sql, dialect, **kwargs))
+
+            def catalog_from_files(paths: Any, dialect: Any, *, base: Any = None, exclude: Any = None) -> Any:
+                exclude = ddl.DEFAULT_EXCLUDE if exclude is None else exclude
+                catalog = from_files(paths, dialect, base=base, exclude=exclude)
+                texts = tuple((read_text(f).replace("\r\n", "\n").replace("\r", "\n"), str(f))
+                              for f in ddl.schema_files(paths))
+                options = {"base": base, "exclude": exclude, "source": catalog.source}
+                return keep("files", (texts, dialect), options, catalog)
+
+            def reflect_recorded(connection: Any, **kwargs: Any) -> Any:
+                catalog = reflected(connection, **kwargs)
+                if connection.dialect.name != "sqlite":
+                    return catalog
+                options = {k: v for k, v in kwargs.items() if k != "memo"}
+                return keep("sqlite", (stored_statements(connection), "sqlite"), options, catalog)
+
+            def checking(sql: str, catalog: Any, dialect: Any, **kwargs: Any) -> Any:
+                verdict = check(sql, catalog, dialect, **kwargs)
+                if id(catalog) in by_id and by_id[id(catalog)].catalog is catalog:
+                    by_id[id(catalog)].checks.append(Call(sql, catalog, dialect, kwargs, said(verdict)))
+                return verdict
+
+            ddl.catalog_from_ddl = catalog_from_ddl
+            ddl.catalog_from_files = catalog_from_files
+            reflect.reflect = reflect_recorded
+            verdicts.check = checking
+
+            def restore() -> None:
+                for (module, name), original in originals.items():
+                    setattr(module, name, original)
+
+            self.restore = restore
+
+    recorder = Recorder()
+    code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-x", "-k", "not exploration", *tests],
+                       plugins=[recorder])
+    recorder.restore()
+    if code != 0:
+        raise SystemExit(f"the tests fail with no mutant active (pytest exit {code})")
+    # one entry per distinct input; its checks merged, one per distinct call
+    unique: dict[str, Built] = {}
+    for entry in built:
+        key = repr((entry.kind, entry.args, sorted((k, v if k != "base" else id(v)) for k, v in entry.kwargs.items())))
+        kept = unique.setdefault(key, entry)
+        if kept is not entry:
+            kept.checks.extend(entry.checks)
+    reproduced = []
+    for entry in unique.values():
+        distinct = {(c.sql, c.dialect, repr(sorted(c.kwargs.items()))): c for c in entry.checks}
+        entry.checks = list(distinct.values())
+        clear_caches()
+        if build(entry.kind, entry.args, entry.kwargs).to_dict() == entry.catalog.to_dict():
+            reproduced.append(entry)
+        else:
+            print(f"not reproduced, left out: {entry.label()[:200]!r}", file=sys.stderr)
+    return reproduced
+
+
 def clear_caches() -> None:
     """Forget every result computed under the previous mutant: the lru_caches and the per-Catalog table indexes."""
     from schema_parity import verdicts
@@ -181,6 +361,67 @@ def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
         clear_caches()
 
 
+def differing_parts(was: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """Which parts of two Catalogs' JSON forms differ: a table by name, or a top-level field."""
+    parts = [k for k in was if k != "tables" and was[k] != now.get(k)]
+    tables_was = {(t["schema"], t["name"]): t for t in was["tables"]}
+    tables_now = {(t["schema"], t["name"]): t for t in now.get("tables", ())}
+    for key in sorted(set(tables_was) | set(tables_now), key=repr):
+        if tables_was.get(key) != tables_now.get(key):
+            parts.append(f"table {'.'.join(p for p in key if p)}")
+    return parts or ["tables (order)"]
+
+
+def judge_ddl(name: str, built: list[Built], timeout: int, each: int) -> dict[str, Any]:
+    """One mutant of the replay against every recorded Catalog: the first difference, exception or timeout kills it.
+
+    No Catalog may take more than ``each`` seconds (a recorded one takes well under one: a mutant that stops the
+    reader advancing loops forever), all of them no more than ``timeout``. The Catalog that told a mutant apart is
+    built first for the next one."""
+    from schema_parity import verdicts
+
+    os.environ["MUTANT_UNDER_TEST"] = name
+    clear_caches()
+    signal.signal(signal.SIGALRM, _alarm)
+    deadline = time.monotonic() + timeout
+    try:
+        for entry in built:
+            signal.alarm(max(1, min(each, round(deadline - time.monotonic()))))
+            try:
+                catalog = build(entry.kind, entry.args, entry.kwargs)
+                now, was = catalog.to_dict(), entry.catalog.to_dict()
+            except Timeout:
+                raise
+            except Exception as exc:  # any exception of a mutant kills it
+                built.remove(entry)
+                built.insert(0, entry)
+                return {"outcome": "killed", "by": entry.label(), "error": repr(exc)[:300]}
+            if now == was:
+                continue
+            built.remove(entry)  # first for the next mutant: mutants of one function are told apart by the same input
+            built.insert(0, entry)
+            changed = None
+            for call in entry.checks:
+                try:
+                    verdict = said(verdicts.check(call.sql, catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
+                except Timeout:
+                    raise
+                except Exception as exc:
+                    verdict = ("error", repr(exc)[:100])
+                if verdict != call.said:
+                    changed = {"sql": call.sql, "was": repr(call.said), "now": repr(verdict)}
+                    break
+            return {"outcome": "killed", "by": entry.label(), "differs": differing_parts(was, now),
+                    "verdict_changed": changed}
+        return {"outcome": "survived"}
+    except Timeout:
+        return {"outcome": "timeout"}
+    finally:
+        signal.alarm(0)
+        os.environ["MUTANT_UNDER_TEST"] = ""
+        clear_caches()
+
+
 def unit_tests_kill(name: str) -> bool:
     """Whether ``tests/test_verdicts_unit.py`` fails with the mutant active (a pytest process of its own)."""
     env = {**os.environ, "MUTANT_UNDER_TEST": name}
@@ -200,11 +441,14 @@ def main() -> int:
     parser.add_argument("--generate", action="store_true", help="write mutants/ first (mutmut's generator)")
     parser.add_argument("--unit", action="store_true", help="run the unit tests for each survivor")
     parser.add_argument("--timeout", type=int, default=120, help="seconds a mutant may take for all calls")
+    parser.add_argument("--each", type=int, default=10, help="with --ddl: seconds a mutant may take for one Catalog")
     parser.add_argument("--out", type=Path, default=MUTANTS / "driver-results.jsonl")
-    parser.add_argument("--tests", nargs="+", default=TESTS, metavar="FILE",
+    parser.add_argument("--tests", nargs="+", metavar="FILE",
                         help="record these test files (as copied to mutants/tests/) instead of the default set")
     parser.add_argument("--dialect", choices=("postgresql", "sqlite"),
                         help="judge only this engine's calls (for mutants of that engine's module)")
+    parser.add_argument("--ddl", action="store_true",
+                        help="mutants of the DDL replay: build every recorded Catalog again and compare")
     args = parser.parse_args()
     if args.generate:
         generate()
@@ -218,14 +462,21 @@ def main() -> int:
     sys.path.insert(0, str(MUTANTS))
     os.environ["MUTANT_UNDER_TEST"] = ""
     started = time.monotonic()
-    calls = [c for c in record(args.tests) if args.dialect is None or c.dialect == args.dialect]
-    print(f"recorded {len(calls)} distinct check() calls in {time.monotonic() - started:.0f} s; "
-          f"{len(names)} mutants", file=sys.stderr, flush=True)
+    if args.ddl:
+        built = record_ddl(args.tests or DDL_TESTS)
+        checks = sum(len(entry.checks) for entry in built)
+        print(f"recorded {len(built)} distinct Catalogs ({Counter(e.kind for e in built)}) and {checks} check() "
+              f"calls against them in {time.monotonic() - started:.0f} s; {len(names)} mutants",
+              file=sys.stderr, flush=True)
+    else:
+        calls = [c for c in record(args.tests or TESTS) if args.dialect is None or c.dialect == args.dialect]
+        print(f"recorded {len(calls)} distinct check() calls in {time.monotonic() - started:.0f} s; "
+              f"{len(names)} mutants", file=sys.stderr, flush=True)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     with args.out.open("a") as out:
         for name in names:
             began = time.monotonic()
-            result = judge(name, calls, args.timeout)
+            result = judge_ddl(name, built, args.timeout, args.each) if args.ddl else judge(name, calls, args.timeout)
             if result["outcome"] == "survived" and args.unit and unit_tests_kill(name):
                 result = {"outcome": "killed", "by": "tests/test_verdicts_unit.py"}
             result = {"name": name, **result, "seconds": round(time.monotonic() - began, 2)}

@@ -724,8 +724,8 @@ class SqliteRules(Rules):
             for prior in table.keys:
                 ipk = prior.kind == "primary_key" and any(c.autoincrement for c in table.key_columns(prior, self.same))
                 if prior.from_table_definition and not ipk and self._same_columns(prior.elements, key.elements):
-                    if key.kind == "primary_key":
-                        prior.kind = "primary_key"
+                    if key.kind == "primary_key":  # one index, now the PRIMARY KEY's: named as that constraint
+                        prior.kind, prior.name = "primary_key", key.name
                     return
         table.keys.append(key)
 
