@@ -484,14 +484,15 @@ def _column_list(tokens: list[Token], constraint_words: Mapping[str, object]) ->
     if length < 7 or tokens[0].token_type is not _INSERT or tokens[1].token_type is not TokenType.INTO:
         return None
     at = 2
-    for _ in range(3):  # [database.][schema.]table
+    for part in range(3):  # [database.][schema.]table
         if at >= length or tokens[at].token_type not in _NAME_TOKENS:
             return None
         at += 1
-        if at < length and tokens[at].token_type is TokenType.DOT:
-            at += 1
-        else:
+        if at >= length or tokens[at].token_type is not TokenType.DOT:
             break
+        if part == 2:
+            return None
+        at += 1
     if at < length and tokens[at].token_type is TokenType.ALIAS:
         if at + 1 >= length or tokens[at + 1].token_type not in _NAME_TOKENS:
             return None

@@ -35,7 +35,8 @@ NAMES = [
     "t.a", "a.b.c", '"t".a', "a[1]", "a /* c */", "/* c */ a", "a -- c\n", "a::int", "1", "'a'", "?", ":x", "$1",
     'U&"d\\0061t"', "DEFAULT",
 ]  # fmt: skip
-TARGETS = ["t", "T", '"T"', "s.t", '"s"."t"', "d.s.t", "t AS x", 't AS "x"', "public.t AS x", '"名前"', "ünï", "t x"]
+TARGETS = ["t", "T", '"T"', "s.t", '"s"."t"', "d.s.t", "a.b.c.d", "s.t.", "t AS x", 't AS "x"', "public.t AS x",
+           '"名前"', "ünï", "t x", "t AS"]  # fmt: skip
 SOURCES = ["VALUES (1)", "VALUES (1, 2), (3, 4)", "VALUES (DEFAULT)", "SELECT 1", "DEFAULT VALUES",
            "OVERRIDING SYSTEM VALUE VALUES (1)", "VALUES (1, 'x', true)"]  # fmt: skip
 TAILS = [" ON CONFLICT (a) DO NOTHING", " ON CONFLICT DO NOTHING", ' ON CONFLICT ("a", b) DO UPDATE SET x = excluded.x',
@@ -122,7 +123,7 @@ def test_a_column_list_read_from_tokens_is_sqlglots_tree(dialect: Dialect) -> No
         assert read == whole, sql
         assert _reading(read) == _reading(whole), sql
         cut += _column_list(tokens, parser.CONSTRAINT_PARSERS) is not None
-    assert cut > 300  # the generated lists do reach the cut (about a sixth of them)
+    assert cut > 250  # the generated lists do reach the cut (about a seventh of them)
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
