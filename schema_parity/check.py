@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING
 
 from schema_parity.baseline import Baseline, dialect_fingerprints, fingerprint
 from schema_parity.catalog import DIALECTS, Catalog, Dialect
-from schema_parity.changes import Changes
 from schema_parity.config import RuleSelection, Settings
-from schema_parity.engine_drift import table_drift
 from schema_parity.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from schema_parity.findings import Finding
 from schema_parity.limits import DEFAULT_MAX_FILE_SIZE
@@ -31,11 +29,12 @@ from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert, release
 from schema_parity.verdicts import Problem, Verdict, judge, parse_error, resolve_table
-from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
+    from schema_parity.changes import Changes
     from schema_parity.deploy import DeployReport
     from schema_parity.verify import Answer
+    from schema_parity.wrappers import Wrapper
 
 
 @dataclass(frozen=True)
@@ -426,6 +425,8 @@ def _engine_drift(
         if table is None:
             return []
         tables.append(table)
+    from schema_parity.engine_drift import table_drift  # only a check of both engines gets here
+
     return [
         (
             Finding(

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from schema_parity.catalog import DIALECTS, Dialect
 from schema_parity.errors import ConfigError, read_text
@@ -26,12 +26,9 @@ from schema_parity.limits import OLDEST_POSTGRES as OLDEST
 from schema_parity.rules import RULES, Severity
 from schema_parity.sources import SchemaOptions
 from schema_parity.sources.postgres import POSTGRES_MODES
-from schema_parity.wrappers import Wrapper
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from schema_parity.wrappers import Wrapper
 
 CONFIG_FILE = ".schema-parity.toml"
 #: The per-file scan cache, under the project root (the migrated Catalogs live beside it, in ``catalogs/``).
@@ -471,6 +468,8 @@ def check_severity(table: Mapping[str, Any], where: str) -> dict[str, Severity]:
 
 
 def _wrappers(tables: Sequence[Mapping[str, Any]], where: str) -> tuple[Wrapper, ...]:
+    from schema_parity.wrappers import Wrapper  # only a configuration that lists wrappers needs it
+
     wrappers = []
     for number, table in enumerate(tables, start=1):
         try:
@@ -556,6 +555,12 @@ def _check_dialects(values: Sequence[str], where: str) -> tuple[str, ...]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    # tomllib is imported here: a check run without a configuration file does not need it.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
     text = read_text(path)  # TOML is UTF-8: other bytes are a ConfigError naming the file, not a crash
     try:
         return tomllib.loads(text)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot.errors import TokenError
 
-from schema_parity.sql.groups import SyntaxMismatch, closing, top_level
+from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import Token, TokenType, word
 
 if TYPE_CHECKING:
@@ -181,6 +181,7 @@ def values_lengths(upsert: Upsert) -> tuple[int, ...] | None:
     return tuple(len(row) for row in rows)
 
 
+_VALUES, _L_PAREN, _R_PAREN, _COMMA = TokenType.VALUES, TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA
 _CONSTANTS = frozenset(
     {TokenType.NUMBER, TokenType.STRING, TokenType.PLACEHOLDER, TokenType.NULL, TokenType.TRUE, TokenType.FALSE}
 )
@@ -197,11 +198,7 @@ def _select_length(statement: str) -> int | None:
     except TokenError:
         return None
     selects = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SELECT]
-    conflict = next(
-        (i for i in range(len(tokens) - 1) if word(tokens[i], masked) == "ON" and word(tokens[i + 1], masked)
-         == "CONFLICT"),
-        None,
-    )  # fmt: skip
+    conflict = _on_conflict(tokens, masked)
     if len(selects) != 1 or conflict is None or not 0 < selects[0] < conflict:
         return None
     if tokens[selects[0] - 1].token_type == TokenType.L_PAREN:
@@ -231,12 +228,8 @@ def values_rows(statement: str) -> list[list[str]] | None:
         masked, tokens = postgresql_tokens(statement)
     except TokenError:
         return None
-    values = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.VALUES), None)
-    conflict = next(
-        (i for i in range(len(tokens) - 1) if word(tokens[i], masked) == "ON" and word(tokens[i + 1], masked)
-         == "CONFLICT"),
-        None,
-    )  # fmt: skip
+    values = next((i for i, token in enumerate(tokens) if token.token_type is _VALUES), None)
+    conflict = _on_conflict(tokens, masked)
     if values is None or conflict is None or conflict < values:
         return None
     rows: list[list[str]] = []
@@ -254,21 +247,31 @@ def values_rows(statement: str) -> list[list[str]] | None:
             return None
         if close >= conflict:
             return None
-        inside = tokens[index + 1 : close]
-        row, start = [], tokens[index].end + 1
-        comma = top_level(inside, 0, _is_comma)
-        while comma is not None:
-            row.append(statement[start : inside[comma].start])
-            start = inside[comma].end + 1
-            comma = top_level(inside, comma + 1, _is_comma)
+        row, start, depth = [], tokens[index].end + 1, 0
+        for token in tokens[index + 1 : close]:  # split at the row's own commas
+            kind = token.token_type
+            if kind is _L_PAREN:
+                depth += 1
+            elif kind is _R_PAREN:
+                depth -= 1
+            elif depth == 0 and kind is _COMMA:
+                row.append(statement[start : token.start])
+                start = token.end + 1
         row.append(statement[start : tokens[close].start])
         rows.append(row)
         index = close + 1
     return rows or None
 
 
-def _is_comma(token: Token) -> bool:
-    return token.token_type == TokenType.COMMA
+def _on_conflict(tokens: Sequence[Token], masked: str) -> int | None:
+    """The index of the first ``ON`` followed by ``CONFLICT`` (bare words), or None. Only a two-letter token can be
+    ``ON``: the others are not asked for their word (every upsert's tokens are searched)."""
+    for i in range(len(tokens) - 1):
+        token = tokens[i]
+        if len(token.text) == 2 and word(token, masked) == "ON" and word(tokens[i + 1], masked) == "CONFLICT":
+            return i
+    return None
+
 
 
 def first_repeat(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -432,20 +433,95 @@ def _parse(text: str, dialect: Dialect, sql: str, tokens: list[Token] | None = N
 
 
 def _read_tokens(tokens: list[Token], text: str, dialect: Dialect) -> exp.Expr | None:
-    """sqlglot's tree of ``tokens``, read with the VALUES rows cut to their first item when every item is a literal.
+    """sqlglot's tree of ``tokens``, read with the VALUES rows cut to their first item when every item is a literal,
+    and without the column list when it is plain names (see :func:`_column_list`).
 
     No fact of an Upsert comes from the rows' contents (only that the source is VALUES), and a row of literals and
     placeholders is always read, so the shorter statement has the same facts; literals were a third of sqlglot's
-    parse of a typical upsert. Anything else, or a shorter statement sqlglot does not read as one, is read in full.
+    parse of a typical upsert. A column list of plain names is read from its tokens into the tree sqlglot makes of
+    it (``tests/test_upsert_reading.py`` checks the two trees equal over generated lists). Anything else, or a
+    shorter statement sqlglot does not read as one, is read in full.
     """
     parser = dialect_parser(dialect)
     short = _first_value_only(tokens)
+    kept = tokens if short is None else short
+    group = _column_list(kept, parser.CONSTRAINT_PARSERS)
+    if group is not None:
+        short = [*kept[: group[0]], *kept[group[1] + 1 :]]
     if short is not None:
         with contextlib.suppress(ParseError):
             tree = parser.parse(short, text)[0]
             if tree is not None and not isinstance(tree, exp.Command):
+                if group is not None:
+                    if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Table):
+                        return parser.parse(tokens, text)[0]
+                    names = kept[group[0] + 1 : group[1] : 2]
+                    tree.set("this", exp.Schema(this=tree.this, expressions=[_identifier(n) for n in names]))
                 return tree
     return parser.parse(tokens, text)[0]
+
+
+def _identifier(token: Token) -> exp.Identifier:
+    """The identifier sqlglot's parser makes of a name token (``_identifier_expression``), with its position."""
+    identifier = exp.Identifier(this=token.text, quoted=token.token_type is TokenType.IDENTIFIER)
+    identifier.update_positions(token)
+    return identifier
+
+
+#: Tokens a plain column name may be: a bare word sqlglot has no keyword for, or a quoted identifier.
+_NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+
+
+def _column_list(tokens: list[Token], constraint_words: Mapping[str, object]) -> tuple[int, int] | None:
+    """The indexes of the ``(`` and ``)`` of ``INSERT INTO name [AS alias] (c, ...) VALUES`` when every item of the
+    list is one name token sqlglot reads as an identifier and nothing in it carries a comment; None otherwise.
+
+    sqlglot reads a bare word that names a constraint kind (``CHECK``, ``PERIOD``...) at the start of a list item
+    as that constraint: such a word keeps the statement whole. ``INTO`` and the target's shape are required so that
+    the cut list is the INSERT's own.
+    """
+    length = len(tokens)
+    if length < 7 or tokens[0].token_type is not _INSERT or tokens[1].token_type is not TokenType.INTO:
+        return None
+    at = 2
+    for part in range(3):  # [database.][schema.]table
+        if at >= length or tokens[at].token_type not in _NAME_TOKENS:
+            return None
+        at += 1
+        if at >= length or tokens[at].token_type is not TokenType.DOT:
+            break
+        if part == 2:
+            return None
+        at += 1
+    if at < length and tokens[at].token_type is TokenType.ALIAS:
+        if at + 1 >= length or tokens[at + 1].token_type not in _NAME_TOKENS:
+            return None
+        at += 2
+    opening = at
+    if opening >= length or tokens[opening].token_type is not _L_PAREN:
+        return None
+    at += 1
+    while True:
+        if at + 1 >= length:
+            return None
+        token = tokens[at]
+        kind = token.token_type
+        if kind not in _NAME_TOKENS or token.comments:
+            return None
+        if kind is TokenType.VAR and token.text.upper() in constraint_words:
+            return None
+        following = tokens[at + 1]
+        if following.comments:
+            return None
+        if following.token_type is _R_PAREN:
+            break
+        if following.token_type is not _COMMA:
+            return None
+        at += 2
+    closing_at = at + 1
+    if tokens[opening].comments or closing_at + 1 >= length or tokens[closing_at + 1].token_type is not _VALUES:
+        return None
+    return opening, closing_at
 
 
 #: A VALUES item sqlglot reads into a literal or a placeholder whatever surrounds it in a row.

@@ -233,13 +233,15 @@ def test_migrated_catalogs_are_cached_until_a_migration_changes(
 def test_a_check_of_ddl_files_imports_neither_sqlalchemy_nor_alembic(tmp_path: Path) -> None:
     """Start-up is most of a small or warm run: a check that runs no migration must not import SQLAlchemy or Alembic
     (about half a second), on the first run and on the warm one that takes every file from the cache; nor ``uuid``,
-    whose import of ``platform`` compiles a dozen regular expressions."""
+    whose import of ``platform`` compiles a dozen regular expressions; nor what only a server, a configuration file,
+    ``--diff-base`` or wrappers need (``subprocess``, ``tomllib``, changes.py, wrappers.py)."""
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, k int UNIQUE);\n")
     (tmp_path / "app.sql").write_text("INSERT INTO t (id, k) VALUES (1, 1) ON CONFLICT (k) DO NOTHING;\n")
     program = (
         "import sys\nfrom schema_parity.cli import main\n"
         "print('exit', main(['check', '--no-config', '--schema-sql', 'schema.sql', 'app.sql']))\n"
-        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'uuid', 'platform') if m in sys.modules))\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'uuid', 'platform', 'subprocess', 'tomllib', "
+        "'schema_parity.changes', 'schema_parity.wrappers') if m in sys.modules))\n"
     )
     for _ in ("first", "warm"):
         run = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, check=True)

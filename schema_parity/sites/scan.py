@@ -27,10 +27,10 @@ from schema_parity.sites import FileScan, ScanProblem, Site
 from schema_parity.sites.cache import ScanCache
 from schema_parity.sites.files import UnreadableFile, read_source, walk
 from schema_parity.suppressions import MARKER, Directive, directives_in
-from schema_parity.wrappers import Wrapper
 
 if TYPE_CHECKING:
     from schema_parity.sites.sqlalchemy import Project
+    from schema_parity.wrappers import Wrapper
 
 __all__ = ["ScanResult", "internal_error", "resolve_jobs", "scan", "scan_file"]
 

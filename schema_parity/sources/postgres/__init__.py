@@ -23,13 +23,14 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from schema_parity.errors import ConfigError, describe
 from schema_parity.sources.postgres.cluster import Binaries, Cluster, ClusterUnavailable, Lease
+
+# subprocess is imported by the functions that run a program: a check that starts no server never needs it.
 
 __all__ = [
     "POSTGRES_MODES",
@@ -258,6 +259,8 @@ def embedded_binaries() -> Binaries | None:
 def local_binaries(major: int | None = None) -> Binaries | None:
     """An installed PostgreSQL's binaries: ``pg_config --bindir``, Debian's ``/usr/lib/postgresql/N/bin``, PATH.
     ``major`` prefers that version; otherwise the newest is taken."""
+    import subprocess
+
     candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config is not None:

@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -41,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema_parity.errors import SchemaParityError
+
+# subprocess is imported by the functions that run a program: a check that starts no server never needs it.
 
 try:
     import fcntl
@@ -90,6 +91,8 @@ class Binaries:
     @classmethod
     def probe(cls, bindir: Path, origin: str) -> Binaries | None:
         """The binaries in ``bindir``, or None when it does not hold a working ``postgres`` and ``initdb``."""
+        import subprocess
+
         postgres = bindir / "postgres"
         if not (postgres.is_file() and (bindir / "initdb").is_file()):
             return None
@@ -200,6 +203,8 @@ class Cluster:
         return True
 
     def _initdb(self) -> None:
+        import subprocess
+
         staging = self.dir / "data.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
@@ -218,6 +223,8 @@ class Cluster:
         staging.rename(self.data)
 
     def _start(self, linger: float) -> None:
+        import subprocess
+
         (self.data / "postmaster.pid").unlink(missing_ok=True)  # stale: running_pid() refused it
         (self.dir / "keeper.pid").unlink(missing_ok=True)
         _log.info("postgres: starting %s %s in %s", self.binaries.origin, self.binaries.version, self.dir)
@@ -326,6 +333,8 @@ def _is_zombie(pid: int) -> bool:
 
 def _is_postmaster_of(pid: int, data: Path) -> bool:
     """Whether ``pid`` is a live postgres serving ``data`` (a pid file may name a pid reused by anything)."""
+    import subprocess
+
     if not _alive(pid):
         return False
     try:
@@ -343,6 +352,8 @@ def _is_postmaster_of(pid: int, data: Path) -> bool:
 
 def _run_as() -> list[str]:
     """How to run PostgreSQL's programs: as they are, or, as root (which they refuse), as another user."""
+    import subprocess
+
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return []
     unshare = shutil.which("unshare")
