@@ -457,6 +457,13 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS UNKNOWN of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS UNKNOWN")),
     "IS NOT FALSE of a text column in the target WHERE": (partial("active"), upsert("a", "b IS NOT FALSE")),
     "IS TRUE of an integer column before an unknown column": (partial("active"), upsert("a", "a IS TRUE AND zz > 0")),
+    # _Analysis._clause, _walk_key: transformExpr reports the first error of its walk, operands before their test.
+    "an unknown column before IS TRUE of an integer column": (partial("active"), upsert("a", "zz > 0 AND a IS TRUE")),
+    "IS TRUE of an unknown column": (partial("active"), upsert("a", "zz IS TRUE")),
+    "DO UPDATE WHERE: IS TRUE of an integer column before an unknown column": (
+        READS, update("1 WHERE t.a IS TRUE AND t.zz > 0")),
+    "DO UPDATE SET: an unknown column before IS TRUE of an integer column": (
+        READS, update("t.zz + (t.a IS TRUE)::int")),
     "IS TRUE of a string literal in the target WHERE": (partial("active"), upsert("a", "'t' IS TRUE")),
     "IS TRUE of a comparison in the target WHERE": (partial("active"), upsert("a", "(a > 1) IS TRUE")),
     "IS TRUE of a boolean column in the target WHERE": (partial("active"), upsert("a", "active IS TRUE")),
@@ -597,18 +604,7 @@ def unresolved(statement: str, answer: Answer, reason: str) -> list[str]:
     ]
 
 
-ORDER_GAPS = {
-    "IS TRUE of an integer column before an unknown column": (
-        "transformExpr reports errors in the order it walks the expression (42804 at `a IS TRUE` before 42703 at "
-        "`zz`); the checker lists every unknown name before SP206's boolean tests, so its first error is SP202"),
-}
-"""Rows where the checker's status is the engine's but its first error is not: each fails if the order is fixed."""
-
-
-@pytest.mark.parametrize("row", [
-    pytest.param(row, marks=pytest.mark.xfail(reason=ORDER_GAPS[row], strict=True)) if row in ORDER_GAPS else row
-    for row in ROWS
-])
+@pytest.mark.parametrize("row", list(ROWS))
 def test_checker_agrees_with_postgresql(pg_cases_engine: sa.Engine, row: str) -> None:
     suffix = uuid.uuid4().hex[:10]
     ddl = tuple(named(part, suffix) for part in ROWS[row][0])

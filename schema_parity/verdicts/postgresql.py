@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -335,8 +336,8 @@ class _Analysis:
                 "SP102", "no-target" if key is not None else "no-target-no-key",
                 target=self._describe_target(key) if key is not None else None,
             ))
-        problems += self._names(clause)
-        problems += self._boolean_tests(clause)
+        # transformExpr reports the first error of its walk: unknown names and boolean tests, in one order.
+        problems += [p for _, p in sorted([*self._names(clause), *self._boolean_tests(clause)], key=lambda f: f[0])]
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
@@ -353,25 +354,32 @@ class _Analysis:
             return [Problem.of("SP901", "reason", reason=exc)]
 
     # -- names (42703, 42P01) --
-    def _names(self, clause: ConflictClause) -> Iterator[Problem]:
+    def _names(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
         """In transformOnConflictClause's order: each target element (ASC/DESC and NULLS, 42P10, before its names),
-        the target's WHERE, then DO UPDATE's SET list and WHERE (the ON CONSTRAINT lookup, 42704, is the caller's)."""
-        for element in clause.target or ():
+        the target's WHERE, then DO UPDATE's SET list and WHERE (the ON CONSTRAINT lookup, 42704, is the caller's).
+        Each problem comes with its place in that order (see ``_walk_key``)."""
+        for i, element in enumerate(clause.target or ()):
             if element.order is not None:
-                yield Problem.of("SP103", "order", order=element.order)
+                yield (_ELEMENT, i, -1), Problem.of("SP103", "order", order=element.order)
             if element.nulls is not None:
-                yield Problem.of("SP103", "nulls", nulls=element.nulls)
-            yield from self._references(element.expression, allow_excluded=False)
+                yield (_ELEMENT, i, -1), Problem.of("SP103", "nulls", nulls=element.nulls)
+            for column, problem in self._references(element.expression, allow_excluded=False):
+                yield (_ELEMENT, i, *_walk_key(column, element.expression)), problem
         if clause.target_where is not None:
-            yield from self._references(clause.target_where, allow_excluded=False)
-        for name in clause.set_columns:
+            for column, problem in self._references(clause.target_where, allow_excluded=False):
+                yield (_TARGET_WHERE, 0, *_walk_key(column, clause.target_where)), problem
+        for i, name in enumerate(clause.set_columns):
             if self.column(name) is None:
                 problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
-                yield self._no_column_problem(problem, name)
-        for node in [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]:
-            yield from self._references(node, allow_excluded=True)
+                yield (_SET_COLUMNS, i), self._no_column_problem(problem, name)
+        for i, node in enumerate(clause.set_values):
+            for column, problem in self._references(node, allow_excluded=True):
+                yield (_SET_VALUES, i, *_walk_key(column, node)), problem
+        if clause.update_where is not None:
+            for column, problem in self._references(clause.update_where, allow_excluded=True):
+                yield (_UPDATE_WHERE, 0, *_walk_key(column, clause.update_where)), problem
 
-    def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[Problem]:
+    def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[tuple[exp.Column, Problem]]:
         """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702."""
         own_name = (self.upsert.alias or self.upsert.table).folded()
         for column in node.find_all(exp.Column):
@@ -385,20 +393,20 @@ class _Analysis:
             qualifier = column.args.get("table")
             if in_subquery(column, node):
                 if qualifier is None and allow_excluded:
-                    yield from self._outer_reference(column, name, node)
+                    yield from ((column, p) for p in self._outer_reference(column, name, node))
                 continue
             if qualifier is not None:
                 q = Name(qualifier.name, bool(qualifier.args.get("quoted"))).folded()
                 if allow_excluded and q == "excluded":
                     if own_name == "excluded":
-                        yield Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
+                        yield column, Problem.of("SP203", "excluded-alias", table=self.upsert.table.text)
                     elif self.column(name) is None:
                         problem = Problem.of("SP202", "no-excluded-column", **self._no_column(name))
-                        yield self._no_column_problem(problem, name)
+                        yield column, self._no_column_problem(problem, name)
                     continue
                 if q != own_name:
                     shown = self.upsert.table.folded()
-                    yield Problem.of(
+                    yield column, Problem.of(
                         "SP203", "aliased-table" if self.upsert.alias is not None and q == shown else "missing-from",
                         qualifier=q, table=shown, alias=own_name,
                     )
@@ -409,37 +417,44 @@ class _Analysis:
                 if name.folded() in _SYSTEM_COLUMNS:
                     continue  # xmin, ctid, ...: the target's own (excluded has none), so never ambiguous
                 problem = Problem.of("SP202", "no-column", **self._no_column(name))
-                yield self._no_column_problem(problem, name)
+                yield column, self._no_column_problem(problem, name)
             elif qualifier is None and allow_excluded:
-                yield self._ambiguous(name)
+                yield column, self._ambiguous(name)
 
-    def _boolean_tests(self, clause: ConflictClause) -> Iterator[Problem]:
+    def _boolean_tests(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
         """transformBooleanTest: ``x IS [NOT] TRUE/FALSE/UNKNOWN`` needs a boolean ``x`` (else 42804, SP206); a test
-        of a value whose type the checker cannot tell leaves the verdict unresolved."""
+        of a value whose type the checker cannot tell leaves the verdict unresolved. Each problem comes with its
+        place in ``_names``' order."""
         if " is " not in " ".join(self.upsert.sql.lower().split()):
             return
         marked = _marked_conflict(self.upsert.sql) if _UNKNOWN_WORD.search(self.upsert.sql) else None
         if marked is None and _UNKNOWN_WORD.search(self.upsert.sql):
-            yield Problem.of("SP901", "boolean-test-unread")
+            yield (_UNREAD,), Problem.of("SP901", "boolean-test-unread")
             return
         where = marked.args.get("where") if marked is not None else None
-        nodes: list[exp.Expression | None] = [e.expression for e in clause.target or ()]
-        nodes += [self._target_where(clause)] if clause.target_where is not None else []
-        nodes += [assignment(item)[1] for item in marked.expressions] if marked is not None else [*clause.set_values]
-        nodes += [where.this] if where is not None else [clause.update_where] if marked is None else []
-        for node in nodes:
-            for test in node.find_all(exp.Is) if node is not None else ():
+        nodes: list[tuple[tuple[int, int], exp.Expression | None]] = [
+            ((_ELEMENT, i), e.expression) for i, e in enumerate(clause.target or ())]
+        nodes += [((_TARGET_WHERE, 0), self._target_where(clause))] if clause.target_where is not None else []
+        values = [assignment(item)[1] for item in marked.expressions] if marked is not None else clause.set_values
+        nodes += [((_SET_VALUES, i), value) for i, value in enumerate(values)]
+        update_where = where.this if where is not None else clause.update_where if marked is None else None
+        nodes += [((_UPDATE_WHERE, 0), update_where)]
+        for place, node in nodes:
+            if node is None:
+                continue
+            for test in node.find_all(exp.Is):
                 kind = _test_kind(test)
                 if kind is None:
                     continue
                 shown = f"{_spelled(_unparen(test.this)).sql(_PG, comments=False)} IS {kind}"
                 type_ = self._test_operand_type(test.this)
+                key = (*place, *_walk_key(test, node))
                 if type_ is None:
-                    yield Problem.of("SP901", "boolean-test-type", test=shown)
+                    yield key, Problem.of("SP901", "boolean-test-type", test=shown)
                 elif type_ == _INVALID:
-                    yield Problem.of("SP901", "boolean-test-text", test=shown)
+                    yield key, Problem.of("SP901", "boolean-test-text", test=shown)
                 elif type_ != "boolean":
-                    yield Problem.of("SP206", "not-boolean", test=shown, kind=kind, type=type_)
+                    yield key, Problem.of("SP206", "not-boolean", test=shown, kind=kind, type=type_)
 
     def _test_operand_type(self, node: exp.Expression) -> str | None:
         """The type of a boolean test's operand: ``boolean``, another type's name, ``_INVALID`` (a string literal
@@ -1080,6 +1095,22 @@ def _marked(tokens: list[Token]) -> list[Token]:
             token.comments = [*token.comments, out.pop().text.upper()]
         out.append(token)
     return out
+
+
+_ELEMENT, _TARGET_WHERE, _SET_COLUMNS, _SET_VALUES, _UPDATE_WHERE, _UNREAD = range(6)
+"""The parts of an ON CONFLICT clause in the order parse analysis reads them (``_names``)."""
+
+
+def _walk_key(node: exp.Expr, root: exp.Expr) -> tuple[int, ...]:
+    """Where transformExpr meets ``node`` while it walks ``root``: children left to right, each node after its
+    children (a test is checked once its operand is read), as a key that sorts in that order. The path of child
+    positions from ``root``, closed by a number greater than any position, so a node sorts after its own children."""
+    steps = []
+    while node is not root and node.parent is not None:
+        parent = node.parent
+        steps.append(next(i for i, child in enumerate(parent.iter_expressions()) if child is node))
+        node = parent
+    return (*reversed(steps), sys.maxsize)
 
 
 def _marked_conflict(sql: str) -> exp.OnConflict | None:
