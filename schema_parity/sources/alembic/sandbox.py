@@ -70,7 +70,8 @@ def _do_connect(dialect: sa.Dialect, record: Any, cargs: Sequence[Any], cparams:
     return None
 
 
-def _engine_connect(connection: sa.Connection) -> None:
+def _engine_connect(connection: sa.Connection, *_branch: Any) -> None:
+    """Each running sandbox's ``engine_connect``. SQLAlchemy 1.4 passes ``branch`` as well (2.0 dropped it)."""
     for sandbox in list(_RUNNING):
         sandbox._engine_connect(connection)
 
