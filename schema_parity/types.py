@@ -28,7 +28,6 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (r"^json\b", "json"),
     (r"^uuid\b", "uuid"),
 )
-_COMPILED = tuple((re.compile(p), family) for p, family in _FAMILIES)
 
 
 @lru_cache(maxsize=4096)  # a schema repeats a few type texts over its columns
@@ -42,8 +41,8 @@ def normalize_type(type_text: str) -> str:
         return ""
     array = text.endswith("[]") or text.startswith("_")
     text = text.removesuffix("[]").removeprefix("_") if array else text
-    for pattern, family in _COMPILED:
-        if pattern.match(text):
+    for pattern, family in _FAMILIES:  # each compiled when first tried (re's cache): most texts try a few
+        if re.match(pattern, text):
             return family + ("[]" if array else "")
     base = re.split(r"[\s(]", text, maxsplit=1)[0]
     return base + ("[]" if array else "")

@@ -759,7 +759,8 @@ def _referred_primary_keys(tables: list[Table]) -> list[Table]:
     return [replace(t, foreign_keys=tuple(map(filled, t.foreign_keys))) if t.foreign_keys else t for t in tables]
 
 
-_CHECK_WORDS = re.compile(r"(?is)(?:\bCONSTRAINT\s+(\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|\w+)\s+)?\bCHECK\s*\(")
+#: Compiled on first use (``re``'s own cache keeps it): a table without CHECK never needs it.
+_CHECK_WORDS = r"(?is)(?:\bCONSTRAINT\s+(\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|\w+)\s+)?\bCHECK\s*\("
 
 
 def _sqlite_checks(sql: str) -> tuple[Check, ...]:
@@ -769,7 +770,7 @@ def _sqlite_checks(sql: str) -> tuple[Check, ...]:
         return ()
     masked = _mask_literals(sql)
     found = []
-    for match in _CHECK_WORDS.finditer(masked):
+    for match in re.finditer(_CHECK_WORDS, masked):
         depth, end = 1, match.end()
         while end < len(masked) and depth:
             depth += {"(": 1, ")": -1}.get(masked[end], 0)
@@ -873,27 +874,41 @@ def _sqlite_key(name: str, rows: list[sa.Row[Any]], ddl: _TableDdl, read: Callab
 
 
 # -- what the PRAGMAs leave out, read from the stored CREATE statements by the DDL replay's readers ---------------
-@dataclass(frozen=True)
+# _Constraint, _TableDdl and _IndexDdl are plain classes, not dataclasses: a dataclass compiles its methods when
+# the module is imported (about 3 M instructions each), on the path of every process's first catalog, and nothing
+# compares, hashes or prints these.
 class _Constraint:
-    kind: str  # primary_key or unique
-    name: str | None
-    signature: tuple[tuple[str, str], ...]
-    """(lower-cased column, effective collation upper-cased) per term, as PRAGMA index_xinfo reports them."""
+    __slots__ = ("kind", "name", "signature")
+
+    def __init__(self, kind: str, name: str | None, signature: tuple[tuple[str, str], ...]) -> None:
+        self.kind = kind  # primary_key or unique
+        self.name = name
+        #: (lower-cased column, effective collation upper-cased) per term, as PRAGMA index_xinfo reports them.
+        self.signature = signature
 
 
-@dataclass(frozen=True)
 class _TableDdl:
     """What a CREATE TABLE statement says beyond the PRAGMAs; columns keyed by lower-cased name.
 
     Shared between reflections of the same statement text (``_read_table`` is cached): never changed once built.
     """
 
-    collations: dict[str, str] = field(default_factory=dict)
-    generated: dict[str, str] = field(default_factory=dict)
-    constraints: list[_Constraint] = field(default_factory=list)
-    without_rowid: bool = False
-    declared: DeclaredTable | None = None
-    """The table as the DDL reader read it (its columns tell index expressions from column names)."""
+    __slots__ = ("collations", "constraints", "declared", "generated", "without_rowid")
+
+    def __init__(
+        self,
+        collations: dict[str, str] | None = None,
+        generated: dict[str, str] | None = None,
+        constraints: list[_Constraint] | None = None,
+        without_rowid: bool = False,
+        declared: DeclaredTable | None = None,
+    ) -> None:
+        self.collations = collations if collations is not None else {}
+        self.generated = generated if generated is not None else {}
+        self.constraints = constraints if constraints is not None else []
+        self.without_rowid = without_rowid
+        #: The table as the DDL reader read it (its columns tell index expressions from column names).
+        self.declared = declared
 
     @property
     def primary_key_name(self) -> str | None:
@@ -943,11 +958,13 @@ def _read_table(sql: str) -> _TableDdl | None:
     return _TableDdl(collations, generated, constraints, table.without_rowid, declared=table)
 
 
-@dataclass(frozen=True)
 class _IndexDdl:
-    terms: tuple[str | None, ...] = ()
-    """Each indexed expression as written, without its COLLATE and ASC/DESC (None for a column)."""
-    where: str | None = None
+    __slots__ = ("terms", "where")
+
+    def __init__(self, terms: tuple[str | None, ...] = (), where: str | None = None) -> None:
+        #: Each indexed expression as written, without its COLLATE and ASC/DESC (None for a column).
+        self.terms = terms
+        self.where = where
 
 
 @functools.lru_cache(maxsize=4096)

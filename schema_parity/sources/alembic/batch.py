@@ -422,15 +422,13 @@ def _immediate_keys(operation: alembic_ops.MigrateOperation) -> None:
 
 
 # -- SQLite's text ---------------------------------------------------------------------------------------------
-_TOKEN = re.compile(
-    r"""--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|\d[\w.]*|[^\W\d][\w$]*|\S""",
-    re.DOTALL,
-)
+#: Compiled on first use (``re``'s own cache keeps it): most migrations never read SQLite's text.
+_TOKEN = r"""--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|\d[\w.]*|[^\W\d][\w$]*|\S"""
 
 
 def _tokens(sql: str) -> list[str]:
     """SQLite's tokens of ``sql``, comments left out (a string literal stays one token, quotes included)."""
-    return [t for t in _TOKEN.findall(sql) if not t.startswith(("--", "/*"))]
+    return [t for t in re.findall(_TOKEN, sql, re.DOTALL) if not t.startswith(("--", "/*"))]
 
 
 def _unquote(token: str) -> str:

@@ -14,7 +14,6 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -474,16 +473,19 @@ def offline_sqls(
     return result
 
 
-@dataclass
 class _OfflineRun:
-    """One offline run: its SQL, its notes, and where each applied revision's SQL ends."""
+    """One offline run: its SQL, its notes, and where each applied revision's SQL ends. A plain class: a dataclass
+    would compile its methods at import, in every process that migrates, for the offline runs only."""
 
-    sql: str
-    notes: list[str]
-    applied: list[str]
-    ends: list[int]
-    failed: str | None
-    """The revision that stopped the run (it cannot run offline), if one did."""
+    __slots__ = ("applied", "ends", "failed", "notes", "sql")
+
+    def __init__(self, sql: str, notes: list[str], applied: list[str], ends: list[int], failed: str | None) -> None:
+        self.sql = sql
+        self.notes = notes
+        self.applied = applied
+        self.ends = ends
+        #: The revision that stopped the run (it cannot run offline), if one did.
+        self.failed = failed
 
     def at(self, project: AlembicProject, revision: str) -> tuple[str, list[str]] | None:
         """What a run to ``revision`` alone would give, when this run shows it: None when it does not."""
