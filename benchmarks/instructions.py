@@ -11,7 +11,10 @@ migration is the difference of two counts divided by the difference of N (start-
 replays the DDL of ``benchmarks/check.py``'s N-table corpus for PostgreSQL and then does ``PART`` of a check over its N
 upserts: ``none``, ``scan`` (find the sites in the script), ``parse`` (scan, then ``parse_upsert`` each) or ``judge``
 (scan, then ``judge_site`` each, with the collector's thresholds of a check); one part's cost is its count minus the
-previous part's. Wall-clock time is
+previous part's. ``--instrument`` (with ``upgrade`` and callgrind's ``--instr-atstart=no``) counts migrations 2..N
+alone, switched on and off from inside the process (callgrind's client requests, through a helper that ``cc``
+compiles against ``valgrind/callgrind.h``): the count divided by N - 1 is one migration, without the start-up and the
+first migration that the difference of two processes has to cancel out. Wall-clock time is
 not measured: it is what callgrind is used instead of. Checkouts need their bytecode compiled
 (``python -m compileall -q DIR``) when ``PYTHONDONTWRITEBYTECODE`` is set, or every run compiles the sources again.
 """
@@ -19,9 +22,25 @@ not measured: it is what callgrind is used instead of. Checkouts need their byte
 from __future__ import annotations
 
 import argparse
+import ctypes
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+_CALLGRIND_HELPER = """
+#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_START_INSTRUMENTATION; }
+void stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def callgrind_switch(directory: Path) -> ctypes.CDLL:
+    """callgrind's START/STOP_INSTRUMENTATION client requests as two C functions (no-ops outside valgrind)."""
+    (directory / "switch.c").write_text(_CALLGRIND_HELPER)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(directory / "switch.so"), str(directory / "switch.c")],
+                   check=True)  # fmt: skip
+    return ctypes.CDLL(str(directory / "switch.so"))
 
 
 def main() -> None:
@@ -29,6 +48,7 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("what", choices=["upgrade", "catalog", "template", "check"])
     parser.add_argument("numbers", nargs="*", help="for upgrade: SIZE N; for check: N PART")
+    parser.add_argument("--instrument", action="store_true", help="upgrade: count migrations 2..N only")
     options = parser.parse_args()
     sys.path.insert(0, str(options.tree))
     if options.what == "check":
@@ -45,16 +65,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         project = AlembicProject.load(write_project(root / "project", linear_chain(size)))
+        switch = callgrind_switch(root) if options.instrument else None
         if options.what == "catalog":
             catalog_at(project)
         elif options.what == "template":
             TemplateCache(root / "cache").get(project)
         for i in range(count if options.what == "upgrade" else 0):
+            if switch is not None and i == 1:
+                switch.start()
             engine = sa.create_engine(f"sqlite:///{root}/fresh{i}.sqlite3")
             with engine.connect() as connection:
                 upgrade(connection, project)
                 connection.commit()
             engine.dispose()
+        if switch is not None:
+            switch.stop()
     print(f"sqlglot imported: {'sqlglot' in sys.modules}")
 
 
