@@ -614,3 +614,27 @@ def test_autocommit_block_runs_in_a_revision(tmp_path: Path) -> None:
 
     argv = ["check", "--no-config", "--no-cache", "--dialect", "sqlite", "--alembic-config", str(ini)]
     assert main([*argv, str(tmp_path / "q.sql")]) == 0
+
+
+def test_a_first_catalog_does_not_build_the_facade(tmp_path: Path) -> None:
+    """Start-up is a tenth of a process that builds one catalog (benchmarks/instructions.py catalog): importing a
+    source imports the ``sources`` package, whose façade (``Schema``, ``SchemaOptions``: dataclasses, compiled at
+    import) such a process never uses; it is built when first asked for, and is the same class then."""
+    import subprocess
+    import sys
+
+    ini = write_project(tmp_path / "project", linear_chain(2))
+    program = (
+        "import sys\n"
+        "from schema_parity.sources.alembic import AlembicProject, catalog_at\n"
+        "catalog = catalog_at(AlembicProject.load(sys.argv[1]))\n"
+        "package = sys.modules['schema_parity.sources']\n"
+        "print(sorted(t.name for t in catalog.tables))\n"
+        "print([n for n in ('Schema', 'SchemaOptions', 'Unavailable') if n in vars(package)])\n"
+        "from schema_parity.sources import SchemaOptions\n"
+        "from schema_parity.sources.schema import SchemaOptions as same\n"
+        "print(SchemaOptions is same)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", program, str(ini)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert run.stdout.splitlines() == ["['t0_0', 't1_0']", "[]", "True"], run.stdout + run.stderr
