@@ -18,7 +18,7 @@ from schema_parity import cli
 from schema_parity.catalog import SCHEMA_VERSION, Catalog, Uncertain
 from schema_parity.sources.catalog_cache import cached_catalog, stored_catalog
 from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.conftest import own_database
 
 UNMODELLED = "ALTER TABLE t ALTER COLUMN id RESTART WITH 10, ADD UNIQUE (host)"
