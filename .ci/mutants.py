@@ -155,18 +155,18 @@ def record(tests: list[str]) -> list[Call]:
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_configure(self) -> None:
-            from schema_parity import verdicts
+            from schema_parity.verdicts import dispatch
 
-            assert Path(verdicts.__file__).is_relative_to(MUTANTS), f"schema_parity from {verdicts.__file__}"
-            original = verdicts.check
+            assert Path(dispatch.__file__).is_relative_to(MUTANTS), f"schema_parity from {dispatch.__file__}"
+            original = dispatch.check
 
             def recording(sql: str, catalog: Any, dialect: Any, **kwargs: Any) -> Any:
                 verdict = original(sql, catalog, dialect, **kwargs)
                 calls.append(Call(sql, catalog, dialect, kwargs, said(verdict)))
                 return verdict
 
-            verdicts.check = recording  # type: ignore[assignment]
-            self.restore = lambda: setattr(verdicts, "check", original)
+            dispatch.check = recording  # type: ignore[assignment]
+            self.restore = lambda: setattr(dispatch, "check", original)
 
     recorder = Recorder()
     code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-x", *tests], plugins=[recorder])
@@ -242,18 +242,18 @@ def record_ddl(tests: list[str]) -> list[Built]:
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_configure(self) -> None:
-            from schema_parity import verdicts
             from schema_parity.errors import read_text
             from schema_parity.sources import ddl, reflect
+            from schema_parity.verdicts import dispatch
 
             assert Path(ddl.__file__).is_relative_to(MUTANTS), f"schema_parity from {ddl.__file__}"
             from_ddl, from_files = ddl.catalog_from_ddl, ddl.catalog_from_files
-            reflected, check = reflect.reflect, verdicts.check
+            reflected, check = reflect.reflect, dispatch.check
             originals: dict[tuple[Any, str], Any] = {
                 (ddl, "catalog_from_ddl"): from_ddl,
                 (ddl, "catalog_from_files"): from_files,
                 (reflect, "reflect"): reflected,
-                (verdicts, "check"): check,
+                (dispatch, "check"): check,
             }
 
             def catalog_from_ddl(sql: str, dialect: Any, **kwargs: Any) -> Any:
@@ -283,7 +283,7 @@ def record_ddl(tests: list[str]) -> list[Built]:
             ddl.catalog_from_ddl = catalog_from_ddl
             ddl.catalog_from_files = catalog_from_files
             reflect.reflect = reflect_recorded
-            verdicts.check = checking
+            dispatch.check = checking
 
             def restore() -> None:
                 for (module, name), original in originals.items():
@@ -335,7 +335,7 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 
 def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
     """One mutant against every call: the first difference, exception or timeout kills it."""
-    from schema_parity import verdicts
+    from schema_parity.verdicts import dispatch
 
     os.environ["MUTANT_UNDER_TEST"] = name
     clear_caches()
@@ -344,7 +344,7 @@ def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
     try:
         for call in calls:
             try:
-                now = said(verdicts.check(call.sql, call.catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
+                now = said(dispatch.check(call.sql, call.catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
             except Timeout:
                 raise
             except Exception as exc:  # any exception of a mutant kills it
@@ -378,7 +378,7 @@ def judge_ddl(name: str, built: list[Built], timeout: int, each: int) -> dict[st
     No Catalog may take more than ``each`` seconds (a recorded one takes well under one: a mutant that stops the
     reader advancing loops forever), all of them no more than ``timeout``. The Catalog that told a mutant apart is
     built first for the next one."""
-    from schema_parity import verdicts
+    from schema_parity.verdicts import dispatch
 
     os.environ["MUTANT_UNDER_TEST"] = name
     clear_caches()
@@ -403,7 +403,7 @@ def judge_ddl(name: str, built: list[Built], timeout: int, each: int) -> dict[st
             changed = None
             for call in entry.checks:
                 try:
-                    verdict = said(verdicts.check(call.sql, catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
+                    verdict = said(dispatch.check(call.sql, catalog, call.dialect, **call.kwargs))  # type: ignore[arg-type]
                 except Timeout:
                     raise
                 except Exception as exc:

@@ -155,7 +155,7 @@ def _script_answers(text: str, name: str) -> dict[str, str]:
 def _case_answers(item: dict[str, Any]) -> dict[str, str]:
     from schema_parity.sources.ddl import catalog_from_ddl
     from schema_parity.upsert import parse_upsert
-    from schema_parity.verdicts import check
+    from schema_parity.verdicts.dispatch import check
 
     dialect = item["dialect"]
     answers = {}

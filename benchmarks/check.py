@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from schema_parity.catalog import Dialect
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.upsert import parse_upsert
-from schema_parity.verdicts import judge
+from schema_parity.verdicts.dispatch import judge
 
 DEFAULT_PG_URL = os.environ.get("SCHEMA_PARITY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOAD_BATCH = 500

@@ -19,12 +19,9 @@ def __getattr__(name: str) -> object:
     """Everything is imported on first use, so that importing the package costs nothing: a replayed warm run
     (schema_parity.results) imports no more than the standard library."""
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from schema_parity.version import version
 
-        try:
-            found = version("schema-parity")
-        except PackageNotFoundError:  # running from a source tree that was not installed
-            found = "0.0.0+unknown"
+        found = version()
         globals()["__version__"] = found
         return found
     if name in _CATALOG:

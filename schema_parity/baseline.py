@@ -73,9 +73,9 @@ def write_baseline(target: Path, findings: Iterable[tuple[Finding, Sequence[str]
         }
         for print_, (finding, path) in sorted(first.items(), key=lambda item: (item[1][1], item[1][0].rule, item[0]))
     ]
-    from schema_parity import __version__  # importlib.metadata: only for a baseline written
+    from schema_parity.version import version  # importlib.metadata: only for a baseline written
 
-    document = {"version": BASELINE_VERSION, "generated_by": f"schema-parity {__version__}", "findings": entries}
+    document = {"version": BASELINE_VERSION, "generated_by": f"schema-parity {version()}", "findings": entries}
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return recorded

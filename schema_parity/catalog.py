@@ -245,9 +245,6 @@ class Catalog:
         """Exact-name lookup (no case folding)."""
         return next((t for t in self.tables if t.name == name and (schema is None or t.schema == schema)), None)
 
-    def with_notes(self, *notes: str) -> Catalog:
-        return replace(self, notes=self.notes + tuple(notes))
-
     # -- JSON ------------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -28,7 +28,8 @@ from schema_parity.sites.scan import scan
 from schema_parity.sources import Schema, SchemaOptions, Unavailable
 from schema_parity.suppressions import UNUSED_SUPPRESSION, Directive, Suppressor
 from schema_parity.upsert import UpsertParseError, parse_upsert, release
-from schema_parity.verdicts import Problem, Verdict, judge, parse_error, resolve_table
+from schema_parity.verdicts import Problem, Verdict, parse_error
+from schema_parity.verdicts.dispatch import judge, resolve_table
 
 if TYPE_CHECKING:
     from schema_parity.changes import Changes

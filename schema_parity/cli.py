@@ -157,9 +157,9 @@ class _Version(argparse.Action):
     """``--version``, with the version read (importlib.metadata, some 30 ms) only when it is asked for."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
-        from schema_parity import __version__
+        from schema_parity.version import version
 
-        print(f"schema-parity {__version__}")  # on stdout, as argparse's "version" action prints it
+        print(f"schema-parity {version()}")  # on stdout, as argparse's "version" action prints it
         parser.exit()
 
 

@@ -15,7 +15,7 @@ import pytest
 from schema_parity import cli
 from schema_parity.rules import RULES
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import check as judge_sql
+from schema_parity.verdicts.dispatch import check as judge_sql
 
 SCHEMA = """\
 CREATE TABLE t (host TEXT NOT NULL, code INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0);

@@ -694,7 +694,7 @@ def _server_status(pg_url: str, upsert: str) -> str:
 def test_a_public_function_named_as_pg_catalogs_resolves_as_postgresql_resolves_it(pg_url: str, case: str) -> None:
     """The verdict on the bare target is the server's, from the script and from its pg_dump; when the replay cannot
     tell which function the bare call takes, the table is uncertain and the verdict unresolved."""
-    from schema_parity.verdicts import check
+    from schema_parity.verdicts.dispatch import check
 
     script, upsert, decided = PUBLIC_FUNCTIONS[case]
     real = run_pg(pg_url, script)
@@ -765,7 +765,7 @@ def test_every_call_the_replay_decides_resolves_as_on_the_server(pg_url: str) ->
     import psycopg
     import sqlalchemy as sa
 
-    from schema_parity.verdicts import check
+    from schema_parity.verdicts.dispatch import check
 
     url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
     seen: dict[str, int] = {}

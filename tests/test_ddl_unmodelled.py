@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from schema_parity import cli
 from schema_parity.catalog import SCHEMA_VERSION, Catalog, Uncertain
-from schema_parity.sources.catalog_cache import cached_catalog, stored_catalog
+from schema_parity.sources.catalog_cache import store_catalog, stored_catalog
 from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.conftest import own_database
 
 UNMODELLED = "ALTER TABLE t ALTER COLUMN id RESTART WITH 10, ADD UNIQUE (host)"
@@ -134,7 +134,7 @@ def test_the_doubt_survives_serialisation_a_base_catalog_and_the_cache(tmp_path:
     more.write_text("CREATE TABLE e (x int);\n")
     continued = catalog_from_files([more], "postgresql", base=catalog)
     assert continued.uncertain == catalog.uncertain
-    cached_catalog(tmp_path / "cache", ("k",), lambda: catalog)
+    store_catalog(tmp_path / "cache", ("k",), catalog)
     assert stored_catalog(tmp_path / "cache", ("k",)) == catalog
 
 

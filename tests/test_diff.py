@@ -457,7 +457,7 @@ def test_models_against_migrations_reports_what_alembic_check_reports_and_more(t
     from alembic.migration import MigrationContext
 
     from schema_parity.sources.alembic import AlembicProject, sqlite_memory_connection, upgrade
-    from schema_parity.sources.models import import_metadata
+    from schema_parity.sources.metadata import import_metadata
 
     write_project(tmp_path, [MODELS_MIGRATION], env_py=COOKBOOK_ENV_PY)
     (tmp_path / "models_app.py").write_text(DRIFTED_MODELS)

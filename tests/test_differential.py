@@ -30,7 +30,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.upsert import parse_upsert
-from schema_parity.verdicts import Verdict, judge
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import judge
 from tests.engines import EngineResult, disagreement, key_label, pg_scratch, sqlite_scratch
 from tests.strategies import Case, cases
 

@@ -30,7 +30,8 @@ import pytest
 import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 from tests.engines import EngineResult, beyond_the_one_defect, disagreement, key_targets, pg_scratch
 
 pytestmark = pytest.mark.postgres

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pytest
 
 from schema_parity.catalog import Catalog
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.engines import EngineResult, beyond_the_one_defect, disagreement, key_targets, sqlite_scratch
 
 COLUMNS = "id INTEGER, a INTEGER, n NUMERIC, b TEXT, active BOOLEAN, c INTEGER"

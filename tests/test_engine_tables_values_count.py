@@ -24,7 +24,8 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 from tests.engines import (
     EngineResult,
     beyond_the_one_defect,

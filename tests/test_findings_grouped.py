@@ -294,7 +294,8 @@ def test_the_predicate_is_shown_as_written_without_reflections_parentheses() -> 
     """PostgreSQL reflects an index predicate as ``(deleted_at IS NULL)``; the hint repeats it bare, as SQLite's
     DDL has it, so both engines' findings give the same fix."""
     from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
-    from schema_parity.verdicts import check, unwrapped
+    from schema_parity.verdicts import unwrapped
+    from schema_parity.verdicts.dispatch import check
 
     table = Table(
         name="t",

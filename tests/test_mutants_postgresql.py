@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 from tests.engines import EngineResult, disagreement, expected_rule, pg_scratch
 from tests.refused_syntax import REFUSED_BY_BOTH
 

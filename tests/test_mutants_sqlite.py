@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.engines import disagreement, key_label, sqlite_scratch
 from tests.refused_syntax import REFUSED_BY_BOTH
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from schema_parity.catalog import Catalog
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 
 #: Statements whose incomplete expression lacks two required parts (BETWEEN's bounds, IF's condition and branches).
 STATEMENTS = (
@@ -22,7 +22,7 @@ STATEMENTS = (
 _CHILD = """
 import json, sys
 from schema_parity.catalog import Catalog
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 said = [[p.message for p in check(sql, Catalog(d), d).problems]
         for sql in json.loads(sys.argv[1]) for d in ("postgresql", "sqlite")]
 print(json.dumps(said))

@@ -25,7 +25,7 @@ from schema_parity.errors import ConfigError
 from schema_parity.sources import SchemaOptions
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.sources.reflect import reflect
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from schema_parity.verdicts.versions import FEATURES, NEWEST, OLDEST, Feature, missing_features
 
 #: The DDL that needs each feature, and the table whose key it creates.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,16 @@ import sqlalchemy as sa
 from schema_parity import compat
 from schema_parity.catalog import Catalog, Key, KeyElement, Table
 from schema_parity.errors import ConfigError, ConnectionFailed
-from schema_parity.sources.reflect import open_readonly, reflect, reflect_url
+from schema_parity.sources.reflect import _open, reflect, reflect_url
+
+
+def open_readonly(url: str) -> sa.Engine:
+    """The engine :func:`reflect_url` reads through, kept open so a test can try to write with it: PostgreSQL
+    read-only sessions, SQLite a private snapshot (deleted with the engine)."""
+    engine, snapshot = _open(url)
+    if snapshot is not None:
+        weakref.finalize(engine, shutil.rmtree, snapshot, ignore_errors=True)
+    return engine
 
 
 def build(engine: sa.Engine, ddl: str, **kwargs: object) -> Catalog:

@@ -22,7 +22,7 @@ from schema_parity.explain import render_explain
 from schema_parity.rules import RULES, Example, Rule, deploy, drift, find_rule, resolution, row, target, undecided
 from schema_parity.rules.docs import REGENERATE, RULES_DOC, render_docs
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import check as judge_sql
+from schema_parity.verdicts.dispatch import check as judge_sql
 from tests.engines import expected_rule
 from tests.test_rule_examples_on_engines import run, select_from_ambiguity
 

@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schema_parity.sites import Site
-from schema_parity.sites.sql import _Splitter, _upserts, sites_from_sql, split_statements
+from schema_parity.sites.sql import _Splitter, _upserts, sql_file_sites
 from schema_parity.upsert import parse_upsert
 from tests.strategies import SCRIPT_FRAGMENTS
 
 
 def _sites(text: str) -> list[tuple[int, int, str | None]]:
-    return [(site.line, site.column, site.sql) for site in sites_from_sql(textwrap.dedent(text), "db/x.sql")]
+    return [(site.line, site.column, site.sql) for site in sql_file_sites(textwrap.dedent(text), "db/x.sql")[0]]
 
 
 def test_several_statements_keep_only_upserts_with_positions() -> None:
@@ -34,7 +34,7 @@ def test_several_statements_keep_only_upserts_with_positions() -> None:
 
 
 def test_site_fields() -> None:
-    [site] = sites_from_sql("insert into t values (1) on conflict do nothing;", "db/x.sql")
+    [site], _ = sql_file_sites("insert into t values (1) on conflict do nothing;", "db/x.sql")
     assert site == Site("db/x.sql", 1, 1, "sql-file", "insert into t values (1) on conflict do nothing")
 
 
@@ -119,7 +119,7 @@ def test_sqlite_trigger_body_statements_are_sites_of_their_own() -> None:
         COMMIT;
         """
     assert _sites(text) == [(4, 3, "INSERT INTO agg (a) VALUES (new.a) ON CONFLICT (a) DO UPDATE SET n = n + 1")]
-    statements = split_statements(textwrap.dedent(text))
+    statements = list(_Splitter(textwrap.dedent(text)))
     assert [s.tokens[0].text.upper() for s in statements] == ["BEGIN", "CREATE", "INSERT", "COMMIT"]
 
 

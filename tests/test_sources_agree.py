@@ -15,7 +15,7 @@ from schema_parity.catalog import Catalog, Key
 from schema_parity.sources.alembic import AlembicProject, catalog_at, offline_sql, upgrade
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.sources.reflect import reflect
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.alembic_projects import Revision, write_project
 
 EXAMPLE_INI = Path(__file__).resolve().parents[1] / "examples" / "telemetry" / "alembic.ini"

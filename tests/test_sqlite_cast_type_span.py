@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 
 
 @pytest.mark.parametrize("type_name", ["'('", "')'", '")"', "INT", "VARCHAR(10)", "DECIMAL(10, 2)"])

@@ -13,7 +13,7 @@ from schema_parity.rules.undecided import REASONS, reason
 from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.sqlalchemy.tables import Unresolved
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 
 SITES = Path(__file__).resolve().parents[1] / "schema_parity" / "sites"
 SQLITE_VERDICT = SITES.parent / "verdicts" / "sqlite.py"

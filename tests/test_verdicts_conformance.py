@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 from tests.engines import pg_catalog, sqlite_catalog
 from tests.semantics_cases import load_cases
 

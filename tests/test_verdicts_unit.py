@@ -10,7 +10,8 @@ from sqlglot import exp
 from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table
 from schema_parity.rules import RULES
 from schema_parity.upsert import UpsertParseError, assignment, parse_upsert
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 
 
 def col(name: str, type_: str = "integer", **kw: object) -> Column:

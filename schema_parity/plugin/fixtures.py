@@ -27,7 +27,6 @@ import sqlalchemy as sa
 
 from schema_parity.errors import ConfigError
 from schema_parity.plugin.hooks import (
-    POSTGRES_URL_ENV,
     REQUIRE_PG_ENV,
     cache_dir,
     ini_value,
@@ -38,7 +37,7 @@ from schema_parity.plugin.pg import PG_PREFIX, PgTemplates, async_driver, sync_u
 from schema_parity.plugin.settings import settings
 from schema_parity.plugin.xdist import report, run_owner
 from schema_parity.sources.alembic import AlembicProject, current_revision, upgrade_engine
-from schema_parity.sources.postgres import Postgres
+from schema_parity.sources.postgres import POSTGRES_URL_ENV, Postgres
 from schema_parity.sources.server import SecretURL
 from schema_parity.template import TemplateCache, fresh_copy
 

@@ -18,12 +18,12 @@ from schema_parity.plugin.capture import start as start_capture
 from schema_parity.plugin.items import add_check_options, checks_collector, enabled
 from schema_parity.plugin.markers import MARKER, MARKERS
 from schema_parity.plugin.settings import add_setting_options, ini_layer, ini_value
+from schema_parity.sources.postgres import POSTGRES_URL_ENV
 from schema_parity.sources.server import SecretURL
 from schema_parity.template import TemplateCache
 
 MARKER_HELP = MARKERS[MARKER].ini_line
 CACHE_DIR_ENV = "SCHEMA_PARITY_CACHE_DIR"
-POSTGRES_URL_ENV = "SCHEMA_PARITY_POSTGRES_URL"
 REQUIRE_PG_ENV = "SCHEMA_PARITY_REQUIRE_PG"
 DEFAULT_CACHE_DIR = Path(".schema-parity") / "cache"
 

@@ -199,7 +199,7 @@ class ParityItem(CheckItem):
         import os
 
         from schema_parity.diff import diff, render_text
-        from schema_parity.plugin.hooks import POSTGRES_URL_ENV
+        from schema_parity.sources.postgres import POSTGRES_URL_ENV
 
         configured = settings(self.config)
         postgres_url = os.environ.get(POSTGRES_URL_ENV) or configured.schema.postgres_url

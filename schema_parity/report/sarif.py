@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import schema_parity
 from schema_parity.check import CheckResult
 from schema_parity.explain import render_explain
 from schema_parity.findings import Finding
 from schema_parity.report.json import dumps_indented
 from schema_parity.rules import RULES
+from schema_parity.version import version
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -42,7 +42,7 @@ def sarif_dict(result: CheckResult, *, root: Path) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "schema-parity",
-                        "version": schema_parity.__version__,
+                        "version": version(),
                         "rules": [
                             {
                                 "id": rule.code,

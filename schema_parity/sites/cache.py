@@ -22,9 +22,9 @@ from schema_parity.suppressions import Directive
 def _salt() -> bytes:
     """Part of every key: a new version, or a change of the Site fields, must not read old entries. Computed on first
     use: the version comes from importlib.metadata, which a check without a cache does not otherwise import."""
-    from schema_parity import __version__
+    from schema_parity.version import version
 
-    return f"{__version__}|{','.join(f.name for f in dataclasses.fields(Site))}|".encode()
+    return f"{version()}|{','.join(f.name for f in dataclasses.fields(Site))}|".encode()
 
 
 class ScanCache:

@@ -159,15 +159,6 @@ class Unclosed:
     lost: int
 
 
-def split_statements(text: str, *, psql: bool = True) -> list[Statement]:
-    """Split a script at top-level ``;``; leading and trailing comments are not part of a statement.
-
-    ``psql``: the text is a psql script, so a backslash command runs to the end of its line and ``COPY ... FROM
-    stdin`` is followed by data lines up to ``\\.`` (neither applies to SQL sent through a driver).
-    """
-    return list(_Splitter(text, psql=psql))
-
-
 class _Window:
     """The tokens of ``text[start:stop]``, read once: sqlglot's ``scan`` tokens, the few the site finder reads its own
     way (see :func:`_own_reading`), and where reading stopped on a construct never closed: ``stopped_at``, or
@@ -422,12 +413,6 @@ class _Positions:
             self._line_start = self._text.rfind("\n", self._offset, offset) + 1
         self._offset = offset
         return self._line, offset - self._line_start + 1
-
-
-def sites_from_sql(text: str, path: str) -> list[Site]:
-    """Every upsert statement of a ``.sql`` script, located at its first token (``sql_file_sites`` also says what
-    could not be read)."""
-    return sql_file_sites(text, path)[0]
 
 
 def sql_file_sites(text: str, path: str) -> tuple[list[Site], list[ScanProblem]]:

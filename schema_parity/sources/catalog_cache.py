@@ -9,22 +9,11 @@ and the dialect, so an edited migration is a new key and an old entry is never t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
 from schema_parity.caches import JsonEntries
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, Uncertain
-
-
-def cached_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], build: Callable[[], Catalog]) -> Catalog:
-    """The Catalog stored under ``key_parts``, else ``build()``, stored for the next run."""
-    stored = stored_catalog(cache_dir, key_parts)
-    if stored is not None:
-        return stored
-    catalog = build()
-    store_catalog(cache_dir, key_parts, catalog)
-    return catalog
 
 
 def store_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], catalog: Catalog) -> None:

@@ -20,7 +20,6 @@ import re
 import shutil
 import sqlite3
 import tempfile
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
@@ -85,19 +84,6 @@ def reflect(
     excluded = set(exclude)
     kept = tuple(t for t in tables if t.name not in excluded and t.qualified_name not in excluded)
     return sorted_catalog(Catalog(dialect=dialect, tables=kept, source=source, revision=revision, notes=tuple(notes)))
-
-
-def open_readonly(url: str) -> sa.Engine:
-    """An engine that cannot change the user's database: PostgreSQL read-only sessions, SQLite a private snapshot.
-
-    The connection is tried once here so that a wrong URL fails with a message saying what to check, and a
-    missing SQLite file is reported instead of being created. A SQLite snapshot is deleted when the engine is
-    garbage-collected (or at exit); :func:`reflect_url` deletes it at once.
-    """
-    engine, snapshot = _open(url)
-    if snapshot is not None:
-        weakref.finalize(engine, shutil.rmtree, snapshot, ignore_errors=True)
-    return engine
 
 
 def reflect_url(url: str, *, source: str | None = None) -> Catalog:

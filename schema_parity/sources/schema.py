@@ -481,7 +481,8 @@ class Schema:
     def _from_models(self, dialect: Dialect) -> Catalog:
         """The schema ``create_all()`` of the models builds: on SQLite, and on PostgreSQL when a server can be had
         (else their PostgreSQL DDL, compiled by SQLAlchemy and replayed)."""
-        from schema_parity.sources.models import catalog_from_models, import_metadata
+        from schema_parity.sources.metadata import import_metadata
+        from schema_parity.sources.models import catalog_from_models
 
         assert self.options.models is not None
         base = self.options.search_from or Path.cwd()

@@ -198,7 +198,7 @@ class Sources:
         return _labelled(reflect_url(spec.target, source=spec.text), spec)
 
     def _models(self, spec: SourceSpec) -> Catalog:
-        from schema_parity.sources.models import import_metadata
+        from schema_parity.sources.metadata import import_metadata
 
         metadata = import_metadata(spec.target, [self.cwd, self.cwd / "src"], what="models")
         with self.scratch(spec.engine) as connection:
@@ -207,7 +207,7 @@ class Sources:
             return _labelled(self._reflect(connection), spec)
 
     def _python(self, spec: SourceSpec) -> Catalog:
-        from schema_parity.sources.models import import_object
+        from schema_parity.sources.metadata import import_object
 
         function = import_object(spec.target, [self.cwd, self.cwd / "src"], what="the python: source",
                                  example="tests.helpers:create_tables")  # fmt: skip

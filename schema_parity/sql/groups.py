@@ -23,11 +23,6 @@ class SyntaxMismatch(Exception):
 _L_PAREN, _R_PAREN, _COMMA, _DOT = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT
 
 
-def _step(token: Token) -> int:
-    kind = token.token_type
-    return 1 if kind == _L_PAREN else -1 if kind == _R_PAREN else 0
-
-
 def closing(tokens: Sequence[Token], opening: int) -> int:
     """Index of the ``)`` that closes the ``(`` at ``opening``; SyntaxMismatch when it is never closed."""
     depth = 0
@@ -63,7 +58,7 @@ def depths(tokens: Sequence[Token]) -> list[int]:
     """The parenthesis depth before each token (an unmatched ``)`` makes it negative)."""
     result = []
     depth = 0
-    for token in tokens:  # _step inlined
+    for token in tokens:
         result.append(depth)
         kind = token.token_type
         if kind == _L_PAREN:
@@ -85,7 +80,7 @@ def split_commas(tokens: Sequence[Token]) -> list[list[Token]]:
     items: list[list[Token]] = [[]]
     item = items[0]
     depth = 0
-    for token in tokens:  # _step inlined: every DDL statement's tokens pass here
+    for token in tokens:  # every DDL statement's tokens pass here
         kind = token.token_type
         if kind == _COMMA:
             if depth == 0:

@@ -1,8 +1,10 @@
 """Verdicts: what PostgreSQL or SQLite would say about one upsert, judged against a Catalog without running it.
 
-``judge`` dispatches to the engine's own rules (``postgresql.py``, ``sqlite.py``); ``check`` parses SQL text first.
-A verdict is ``error`` when the engine is certain to reject the statement (at prepare, plan or first row), ``ok`` when
-it accepts it (warnings may still be attached), and ``unresolved`` when the Catalog lacks what the rule needs.
+This module holds what both engines share: the verdict and its problems, and the helpers both rule sets call.
+``dispatch.py`` dispatches to each engine's own rules (``postgresql.py``, ``sqlite.py``), which import from here and
+never from each other. A verdict is ``error`` when the engine is certain to reject the statement (at prepare, plan
+or first row), ``ok`` when it accepts it (warnings may still be attached), and ``unresolved`` when the Catalog lacks
+what the rule needs.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Literal
 
 from sqlglot import exp
 
-from schema_parity.catalog import Catalog, Column, Dialect, Key, Table, Uncertain
+from schema_parity.catalog import Catalog, Column, Dialect, Key, Table
 from schema_parity.rows import values_rows
 from schema_parity.rules import RULES, Severity, rule_for
-from schema_parity.upsert import ConflictClause, Name, Upsert, UpsertParseError, parse_upsert
+from schema_parity.upsert import ConflictClause, Name, Upsert
 
 Status = Literal["ok", "error", "unresolved"]
 
@@ -99,55 +101,6 @@ class Verdict:
         if self.status != "unresolved":
             return None
         return next((p.reason for p in self.problems if p.rule == "SP901" and p.reason is not None), None)
-
-
-def judge(upsert: Upsert, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
-    """Judge one parsed statement with ``dialect``'s rules against ``catalog``; ``postgres_version`` is production's
-    PostgreSQL major version, when known (see ``versions``)."""
-    if dialect == "postgresql":
-        from schema_parity.verdicts import postgresql
-
-        verdict = postgresql.judge(upsert, catalog, version=postgres_version)
-    elif dialect == "sqlite":
-        from schema_parity.verdicts import sqlite
-
-        verdict = sqlite.judge(upsert, catalog)
-    else:
-        raise ValueError(f"unknown dialect {dialect!r}: expected 'postgresql' or 'sqlite'")
-    doubt = uncertain_table(upsert, catalog, dialect) if verdict.status != "unresolved" else None
-    if doubt is None:
-        return verdict
-    unmodelled = Problem.of("SP901", "unmodelled-statement", table=upsert.table_display, reason=doubt.reason)
-    return Verdict.unresolved(dialect, unmodelled)
-
-
-def uncertain_table(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Uncertain | None:
-    """The Catalog's doubt about the table ``upsert`` names, if any: a statement on it was not modelled, so an ok can
-    be wrong as well as an error (the statement may have added or removed a key). Matched generously, by name (the
-    schema too when both name one), as PostgreSQL folds or SQLite compares names: a doubt too many only costs a firm
-    verdict."""
-    if not catalog.uncertain:
-        return None
-    fold: Callable[[Name], str] = Name.folded if dialect == "postgresql" else lambda n: n.text.lower()
-    same: Callable[[str], str] = (lambda s: s) if dialect == "postgresql" else str.lower
-    table, schema = fold(upsert.table), fold(upsert.schema) if upsert.schema is not None else None
-    return next(
-        (
-            u
-            for u in catalog.uncertain
-            if same(u.name) == table and (schema is None or u.schema is None or same(u.schema) == schema)
-        ),
-        None,
-    )
-
-
-def check(sql: str, catalog: Catalog, dialect: Dialect, *, postgres_version: int | None = None) -> Verdict:
-    """Parse ``sql`` for ``dialect`` and judge it; text we cannot parse is ``unresolved`` (SP902), never a guess."""
-    try:
-        upsert = parse_upsert(sql, dialect)
-    except UpsertParseError as exc:
-        return Verdict.unresolved(dialect, Problem.of("SP902", "unparsable-sql", error=parse_error(exc)))
-    return judge(upsert, catalog, dialect, postgres_version=postgres_version)
 
 
 #: sqlglot's validation error: it names the first missing argument of a node in the order of a ``set`` (string
@@ -392,14 +345,3 @@ def ordinal(n: int) -> str:
     """SQLite's clause numbering in messages: 1st, 2nd, 3rd, 4th ... (S4)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def resolve_table(upsert: Upsert, catalog: Catalog, dialect: Dialect) -> Table | None:
-    """The table ``upsert`` writes to, found as ``dialect`` finds it; None when it finds none (or cannot decide)."""
-    if dialect == "postgresql":
-        from schema_parity.verdicts import postgresql
-
-        return postgresql._resolve_table(upsert, catalog)[0]
-    from schema_parity.verdicts import sqlite
-
-    return sqlite._resolve_table(upsert, catalog)

@@ -26,7 +26,8 @@ from schema_parity.catalog import DIALECTS, Catalog, Dialect
 from schema_parity.rules import RULES
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.upsert import Upsert, UpsertParseError, parse_upsert
-from schema_parity.verdicts import Verdict, check
+from schema_parity.verdicts import Verdict
+from schema_parity.verdicts.dispatch import check
 from tests.strategies import cases
 
 EXPLORE = int(os.environ.get("SCHEMA_PARITY_EXPLORE", "0"))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from schema_parity.sites import Site
 from schema_parity.sites.python import sites_from_python
 from schema_parity.sites.scan import scan, scan_file
-from schema_parity.sites.sql import sites_from_sql, sql_file_sites
+from schema_parity.sites.sql import sql_file_sites
 from schema_parity.wrappers import Wrapper
 
 EXPLORE = int(os.environ.get("SCHEMA_PARITY_EXPLORE", "0"))
@@ -244,7 +244,6 @@ def _well_placed(sites: list[Site], text: str) -> None:
 @given(SQL_TEXT)
 def test_sql_extraction_never_raises(text: str) -> None:
     sites, problems = sql_file_sites(text, "x.sql")
-    assert sites_from_sql(text, "x.sql") == sites
     _well_placed(sites, text)
     lines = text.split("\n")
     for site in sites:  # a .sql site is the statement's own text, at its own position

@@ -16,11 +16,10 @@ from schema_parity.sources.alembic.runner import (
     in_history_order,
     offline_sql,
     offline_sqls,
-    sqlite_memory_connection,
     upgrade,
     upgrade_engine,
 )
-from schema_parity.sources.alembic.sandbox import trusted
+from schema_parity.sources.alembic.sandbox import sqlite_memory_connection, trusted
 
 __all__ = [
     "AlembicProject",

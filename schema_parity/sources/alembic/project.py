@@ -220,7 +220,7 @@ class AlembicProject:
     @property
     def metadata_reference(self) -> str | None:
         """``module:attribute`` of the project's MetaData: configured, else env.py's ``target_metadata``."""
-        from schema_parity.sources.models import env_py_metadata
+        from schema_parity.sources.metadata import env_py_metadata
 
         return self.metadata or env_py_metadata(self.script_location / "env.py")
 
@@ -275,7 +275,7 @@ class AlembicProject:
     def naming_convention(self) -> Mapping[str, Any] | None:
         """The naming convention Alembic applies to ``op.*`` constraints: the configured MetaData's, else that of
         env.py's ``target_metadata`` (None when there is none, or env.py's cannot be imported)."""
-        from schema_parity.sources.models import naming_convention
+        from schema_parity.sources.metadata import naming_convention
 
         reference = self.metadata_reference
         if reference is None:
@@ -339,12 +339,12 @@ class AlembicProject:
 
         import alembic as alembic_pkg
 
-        import schema_parity
+        from schema_parity.version import version
 
         digest = hashlib.sha256()
         parser = _installed_version("sqlglot")  # parses the offline DDL
         libraries = (
-            schema_parity.__version__,
+            version(),
             alembic_pkg.__version__,
             sa.__version__,
             parser,

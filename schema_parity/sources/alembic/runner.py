@@ -13,7 +13,7 @@ import contextlib
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from schema_parity.compat import op_installed, proxies_like, upgrade_steps
 from schema_parity.errors import ConfigError, MigrationError, describe
 from schema_parity.sources.alembic.batch import ParityOperations
 from schema_parity.sources.alembic.project import AlembicProject, describe_failure
-from schema_parity.sources.alembic.sandbox import Sandbox
+from schema_parity.sources.alembic.sandbox import Sandbox, sqlite_memory_connection
 from schema_parity.sources.alembic.terminal import asked_for_input, no_terminal
 from schema_parity.sources.alembic.watchdog import Watchdog, ctrl_c_watch
 from schema_parity.sources.reflect import SqliteMemo, reflect
@@ -46,7 +46,6 @@ __all__ = [
     "downgrade",
     "in_history_order",
     "offline_sql",
-    "sqlite_memory_connection",
     "upgrade",
     "upgrade_engine",
 ]
@@ -208,7 +207,7 @@ def _run(
 def _bootstrap(connection: sa.Connection, project: AlembicProject) -> None:
     """A history that starts from ``create_all()``: the project's MetaData creates the tables and the database is
     stamped at the bootstrap revision, as the application's own install does; the later revisions then run."""
-    from schema_parity.sources.models import import_metadata
+    from schema_parity.sources.metadata import import_metadata
 
     reference = project.metadata_reference
     if reference is None:
@@ -429,17 +428,6 @@ def _describe_operation(operation: alembic_ops.MigrateOperation) -> str:
         sql = str(operation.sqltext).strip().splitlines()[0][:80]
         return f"op.execute({sql!r})"
     return f"op.{snake}(" + (f"{table!r}, ...)" if table else "...)")
-
-
-@contextlib.contextmanager
-def sqlite_memory_connection() -> Iterator[sa.Connection]:
-    """One private in-memory SQLite database (a static pool keeps it alive for the whole block)."""
-    engine = compat.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def offline_sql(

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from schema_parity import compat
 from schema_parity.errors import MigrationError
 
-__all__ = ["Sandbox", "trusted"]
+__all__ = ["Sandbox", "sqlite_memory_connection", "trusted"]
 
 _log = logging.getLogger("schema_parity.sources.alembic")
 
@@ -37,6 +37,17 @@ _log = logging.getLogger("schema_parity.sources.alembic")
 _SANDBOX_LOCK = threading.RLock()
 _TRUSTED = threading.local()
 """``depth`` > 0 while the tool's own code runs inside a sandboxed run (a signal handler dropping databases)."""
+
+
+@contextlib.contextmanager
+def sqlite_memory_connection() -> Iterator[sa.Connection]:
+    """One private in-memory SQLite database (a static pool keeps it alive for the whole block)."""
+    engine = compat.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager
