@@ -33,6 +33,64 @@ CREATE TABLE t (
     m int CONSTRAINT m_u UNIQUE NULLS NOT DISTINCT
 );
 """,
+    # PostgreSQL's default names (makeObjectName, ChooseIndexColumnNames): what ON CONSTRAINT and reports name
+    "default names: multibyte and long names, repeated columns, quoted functions": """CREATE FUNCTION "Lower"(text)
+    RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+CREATE FUNCTION "we""ird"(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+CREATE TABLE t (a int, b int, c text);
+CREATE INDEX ON t (a, a, a);
+CREATE INDEX ON t ((a::text));
+CREATE INDEX ON t ((((a))::text));
+CREATE INDEX ON t ((("Lower"(c))));
+CREATE INDEX ON t (("we""ird"(c)));
+CREATE INDEX ON t (((upper(c)) COLLATE "C"));
+CREATE TABLE ääääääääääääääääääääääääääääääääääääääää (a int PRIMARY KEY, b int UNIQUE, CHECK (b > 0), CHECK (1 > 0));
+CREATE TABLE a_rather_long_table_name_that_goes_on_and_on_for_ever_and_ever_x (id int PRIMARY KEY, b int,
+    CHECK (1 > 0));
+CREATE TABLE another_rather_long_table_name_that_goes_on_and_on_for_ever_y (id int PRIMARY KEY);
+""",
+    # FigureIndexColname: a cast names the column by its type's pg_catalog name (int8 for bigint) unless what it
+    # casts has a name; CASE (by its ELSE), ARRAY; ``(c COLLATE "C")`` is the column c
+    "default names of expression indexes": """CREATE TABLE t (a int, b int, c text, d numeric, e text);
+CREATE INDEX ON t (a, a, a);
+CREATE INDEX ON t ((a));
+CREATE INDEX ON t ((c COLLATE "C"));
+CREATE INDEX ON t ((a::text));
+CREATE INDEX ON t (((a)::text));
+CREATE INDEX ON t (((a + b)::bigint));
+CREATE INDEX ON t (((a + b)::numeric(10, 2)));
+CREATE INDEX ON t (((a + b)::double precision));
+CREATE INDEX ON t (((a + b)::character varying(5)));
+CREATE INDEX ON t (((a + b)::int4));
+CREATE INDEX ON t ((CASE WHEN a > 0 THEN 1 ELSE NULL END));
+CREATE INDEX ON t ((coalesce(a, b)));
+CREATE INDEX ON t ((a + b));
+CREATE INDEX ON t ((pg_catalog.lower(c)));
+CREATE INDEX ON t (("lower"(c)));
+CREATE INDEX ON t ((upper(c) COLLATE "C"));
+CREATE INDEX ON t ((greatest(a, b)));
+CREATE INDEX ON t ((nullif(a, b)));
+CREATE INDEX ON t ((ARRAY[a, b]));
+CREATE UNIQUE INDEX ON t (((c)::varchar));
+CREATE INDEX ON t (((lower(c))::text));
+CREATE INDEX ON t ((CAST(upper(c) AS text)));
+CREATE INDEX ON t (((a::text)::int));
+CREATE INDEX ON t ((CASE WHEN a > 0 THEN 1 ELSE b END));
+CREATE INDEX ON t (((CASE WHEN a > 0 THEN 1 ELSE NULL END)::bigint));
+CREATE INDEX ON t (((a + b)::float(10)));
+CREATE INDEX ON t (((a + b)::float(30)));
+CREATE INDEX ON t (((a + b)::bool));
+CREATE INDEX ON t (((a + b)::char(3)));
+CREATE INDEX ON t (((a + b)::pg_catalog.text));
+CREATE INDEX ON t (((a + b)::int2));
+CREATE INDEX ON t (((a + b)::real));
+CREATE INDEX ON t ((coalesce(a, b)::text));
+CREATE TABLE arr (x int[], y text);
+CREATE INDEX ON arr ((x[1]));
+CREATE INDEX ON arr (((x[1])::text));
+CREATE INDEX ON t (((CASE WHEN a > 0 THEN 1 ELSE b END)::text));
+CREATE INDEX ON t (((c) COLLATE "C"));
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,

@@ -359,7 +359,15 @@ def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
             if isinstance(frag.ast, exp.Collate):
                 elem.collation = frag.ast.expression.name
                 frag.ast = frag.ast.this
-        elem.expression = frag
+        refs, inner = [s for s in frag.segments if isinstance(s, Ref)], frag.ast
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column) and len(refs) == 1 and not refs[0].table:
+            # ``(column COLLATE x)`` is the column (ComputeIndexAttrs strips the COLLATE and finds a Var)
+            collation, elem = elem.collation, table.element(refs[0].name, rules.same)
+            elem.collation = collation
+        else:
+            elem.expression = frag
     _elem_tail(replay, c, elem)
     if not c.done:
         raise Unmodelled
