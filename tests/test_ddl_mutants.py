@@ -44,6 +44,7 @@ CREATE INDEX ON t ((((a))::text));
 CREATE INDEX ON t ((("Lower"(c))));
 CREATE INDEX ON t (("we""ird"(c)));
 CREATE INDEX ON t (((upper(c)) COLLATE "C"));
+CREATE INDEX ON t (((abs(a)) + b));
 CREATE TABLE ääääääääääääääääääääääääääääääääääääääää (a int PRIMARY KEY, b int UNIQUE, CHECK (b > 0), CHECK (1 > 0));
 CREATE TABLE a_rather_long_table_name_that_goes_on_and_on_for_ever_and_ever_x (id int PRIMARY KEY, b int,
     CHECK (1 > 0));
