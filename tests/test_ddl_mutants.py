@@ -92,6 +92,28 @@ CREATE INDEX ON arr (((x[1])::text));
 CREATE INDEX ON t (((CASE WHEN a > 0 THEN 1 ELSE b END)::text));
 CREATE INDEX ON t (((c) COLLATE "C"));
 """,
+    # RENAME COLUMN: INCLUDE, constraints, expressions and predicates follow; DROP COLUMN then drops what uses it
+    "renamed and dropped columns, DROP TABLE CASCADE": """CREATE TABLE r (k int PRIMARY KEY, k2 int, UNIQUE (k, k2));
+CREATE TABLE t (a int, b int, c int, d int, "Mixed" int, g int GENERATED ALWAYS AS (a + 1) STORED,
+    CONSTRAINT t_u UNIQUE (a) INCLUDE (b), CONSTRAINT t_chk CHECK (c > 0),
+    CONSTRAINT t_fk FOREIGN KEY (d) REFERENCES r (k),
+    e int CONSTRAINT e_chk CHECK (e > 1));
+CREATE UNIQUE INDEX t_expr ON t ((c + d), (d * 2)) WHERE b > 0;
+CREATE UNIQUE INDEX t_mixed ON t (("Mixed" + 1)) WHERE "Mixed" > b;
+CREATE FUNCTION "Twice"(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 2 * $1';
+CREATE UNIQUE INDEX t_twice ON t (("Twice"(a)::text || 'x'));
+ALTER TABLE t RENAME COLUMN b TO b2;
+ALTER TABLE t RENAME COLUMN c TO c2;
+ALTER TABLE t RENAME COLUMN d TO d2;
+ALTER TABLE t RENAME COLUMN e TO e2;
+ALTER TABLE t RENAME COLUMN "Mixed" TO "Other Name";
+ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE t RENAME COLUMN b2 TO "Bee";
+ALTER TABLE t DROP COLUMN c2;
+ALTER TABLE t DROP COLUMN e2;
+CREATE TABLE s (x int REFERENCES r (k), y int, FOREIGN KEY (x, y) REFERENCES r (k, k2));
+DROP TABLE r CASCADE;
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
@@ -127,6 +149,32 @@ CREATE TABLE m4 (a text, b, CONSTRAINT u UNIQUE (a), PRIMARY KEY (a));
 """,
     "columns without a type": """CREATE TABLE t (a UNIQUE, c NULL, d);
 ALTER TABLE t ADD COLUMN e NULL;
+""",
+    # SQLite rewrites a renamed column in the stored index text, quoted where the old token or the new name was
+    "renamed columns in expression indexes": """CREATE TABLE t (a int, "b" int, c int, d text, e int, f int UNIQUE,
+    CHECK (e > 0));
+CREATE UNIQUE INDEX i1 ON t (a + 1, "b" * 2) WHERE [c] > 0;
+CREATE UNIQUE INDEX i2 ON t ([a] - [c]);
+CREATE UNIQUE INDEX i3 ON t (`c` || d);
+CREATE UNIQUE INDEX i4 ON t (d COLLATE nocase, e);
+ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE t RENAME COLUMN b TO "two words";
+ALTER TABLE t RENAME COLUMN c TO "select";
+ALTER TABLE t RENAME COLUMN d TO Dd;
+ALTER TABLE t RENAME COLUMN e TO e2;
+ALTER TABLE t RENAME COLUMN f TO f2;
+CREATE TABLE u (x int, y int);
+CREATE UNIQUE INDEX iu ON u (x) WHERE u.y > 0;
+ALTER TABLE u RENAME TO u2;
+CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE v (a int, g int CHECK (g > 0), h int REFERENCES r (k), "Abc" int, q int);
+CREATE UNIQUE INDEX iv ON v (abc);
+CREATE UNIQUE INDEX iq ON v (q + 1);
+ALTER TABLE v RENAME COLUMN g TO g2;
+ALTER TABLE v RENAME COLUMN h TO h2;
+ALTER TABLE v RENAME COLUMN q TO "q""uote";
+ALTER TABLE v DROP COLUMN g2;
+ALTER TABLE v DROP COLUMN h2;
 """,
     # SQLite reads a column's [NOT] DEFERRABLE as a clause of its own (for the table's last FOREIGN KEY), never a
     # key's; INITIALLY first, and PostgreSQL's INCLUDE, WITH and USING INDEX TABLESPACE are syntax errors

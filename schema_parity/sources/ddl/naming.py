@@ -108,7 +108,7 @@ def figure_colname(elem: Elem) -> str:
     return _figure(node)[0] or "expr"
 
 
-def _figure(node: exp.Expression | None) -> tuple[str | None, int]:
+def _figure(node: exp.Expr | None) -> tuple[str | None, int]:
     """FigureColnameInternal: a name and its strength (2 a column's or a function's, 1 a cast's type or ``case``): a
     cast or CASE names itself only when what it wraps has no strong name."""
     while isinstance(node, (exp.Paren, exp.Collate, exp.Bracket)):  # a subscript: its array's name
