@@ -114,6 +114,24 @@ ALTER TABLE t DROP COLUMN e2;
 CREATE TABLE s (x int REFERENCES r (k), y int, FOREIGN KEY (x, y) REFERENCES r (k, k2));
 DROP TABLE r CASCADE;
 """,
+    # a default name skips the constraint names of the schema's other tables (not a plain index's name), and
+    # DROP TABLE / DROP COLUMN drop a serial's sequence, whose name is then free
+    "default names taken in the schema, dropped sequences": """CREATE TABLE u (a int, b int, CONSTRAINT t_a_check CHECK (a > 0), CONSTRAINT t_b_fkey CHECK (b > 0),
+    CONSTRAINT t_a_key CHECK (a > 1));
+CREATE UNIQUE INDEX t_c_check ON u (a);
+CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE t (a int CHECK (a > 0) UNIQUE, b int REFERENCES r (k), c int CHECK (c > 0), d int);
+CREATE TABLE s (id serial, x int);
+DROP TABLE s;
+CREATE TABLE s_id_seq (a int);
+CREATE TABLE s2 (id serial, x int);
+ALTER TABLE s2 DROP COLUMN id;
+CREATE TABLE s2_id_seq (a int);
+CREATE SCHEMA other;
+CREATE TABLE other.t (a int CHECK (a > 0) UNIQUE, d int);
+CREATE TABLE other.v (d int, CONSTRAINT t_d_check CHECK (d > 0));
+ALTER TABLE t ADD CHECK (d > 0);
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
