@@ -116,7 +116,8 @@ DROP TABLE r CASCADE;
 """,
     # a default name skips the constraint names of the schema's other tables (not a plain index's name), and
     # DROP TABLE / DROP COLUMN drop a serial's sequence, whose name is then free
-    "default names taken in the schema, dropped sequences": """CREATE TABLE u (a int, b int, CONSTRAINT t_a_check CHECK (a > 0), CONSTRAINT t_b_fkey CHECK (b > 0),
+    "default names taken in the schema, dropped sequences": """CREATE TABLE u (a int, b int,
+    CONSTRAINT t_a_check CHECK (a > 0), CONSTRAINT t_b_fkey CHECK (b > 0),
     CONSTRAINT t_a_key CHECK (a > 1));
 CREATE UNIQUE INDEX t_c_check ON u (a);
 CREATE TABLE r (k int PRIMARY KEY);
