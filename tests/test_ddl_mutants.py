@@ -195,6 +195,9 @@ ALTER TABLE v RENAME COLUMN q TO "q""uote";
 ALTER TABLE v DROP COLUMN g2;
 ALTER TABLE v DROP COLUMN h2;
 """,
+    "ON CONFLICT after NOT NULL, NULL and PRIMARY KEY": """CREATE TABLE t (a int NOT NULL ON CONFLICT REPLACE,
+    b int NULL ON CONFLICT IGNORE, c integer PRIMARY KEY ON CONFLICT ABORT AUTOINCREMENT);
+""",
     # SQLite reads a column's [NOT] DEFERRABLE as a clause of its own (for the table's last FOREIGN KEY), never a
     # key's; INITIALLY first, and PostgreSQL's INCLUDE, WITH and USING INDEX TABLESPACE are syntax errors
     "a column's DEFERRABLE, PostgreSQL's index clauses": """CREATE TABLE r (k int PRIMARY KEY);
