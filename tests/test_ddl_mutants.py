@@ -198,6 +198,8 @@ ALTER TABLE v DROP COLUMN h2;
     "ON CONFLICT after NOT NULL, NULL and PRIMARY KEY": """CREATE TABLE t (a int NOT NULL ON CONFLICT REPLACE,
     b int NULL ON CONFLICT IGNORE, c integer PRIMARY KEY ON CONFLICT ABORT AUTOINCREMENT);
 """,
+    "AUTOINCREMENT not after PRIMARY KEY": """CREATE TABLE u (a integer NOT NULL AUTOINCREMENT PRIMARY KEY);
+""",
     # SQLite reads a column's [NOT] DEFERRABLE as a clause of its own (for the table's last FOREIGN KEY), never a
     # key's; INITIALLY first, and PostgreSQL's INCLUDE, WITH and USING INDEX TABLESPACE are syntax errors
     "a column's DEFERRABLE, PostgreSQL's index clauses": """CREATE TABLE r (k int PRIMARY KEY);

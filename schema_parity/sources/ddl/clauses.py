@@ -146,8 +146,9 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
                 raise Refused(f"misplaced {' '.join(t.text.upper() for t in words)} clause")
             else:
                 deferral(c, last_key)
-        elif c.accept("AUTOINCREMENT"):
-            col.autoincrement = True
+        elif c.at("AUTOINCREMENT"):  # SQLite takes it only right after PRIMARY KEY (read there)
+            rules.refuse_syntax("AUTOINCREMENT")
+            raise Unmodelled
         elif c.accept("ON", "CONFLICT"):
             c.name()
         else:
