@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from schema_parity.catalog import KeyKind
-from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Ref, Table
+from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Ref, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor
@@ -80,13 +80,13 @@ def column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: 
 
 def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
     rules = replay.rules
-    last_key: Key | None = None
+    last_key: Key | None = None  # PostgreSQL's DEFERRABLE … sets the constraint just before it, which must be a key
     while not c.done:
         cname = c.name() if c.accept("CONSTRAINT") else None
         if c.accept("NOT", "NULL"):
-            col.nullable = False
+            col.nullable, last_key = False, None
         elif c.accept("NULL"):
-            col.nullable = True
+            col.nullable, last_key = True, None
         elif c.accept("PRIMARY", "KEY"):
             desc = c.accept("DESC")
             c.accept("ASC")
@@ -94,25 +94,26 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             last_key.elements[0].descending = rules.column_key_descending(desc)
             last_key.column_level = True
             found.keys.append(last_key)
-            _index_tail(replay, c, last_key, stmt, table)
+            _index_tail(replay, c, last_key, stmt, table, column=True)
             c.accept("AUTOINCREMENT")
         elif c.accept("UNIQUE"):
             last_key = Key(cname, "unique", [table.element(col.name, rules.same)], from_table_definition=True)
             last_key.nulls_not_distinct = nulls_clause(replay, c)
             found.keys.append(last_key)
-            _index_tail(replay, c, last_key, stmt, table)
+            _index_tail(replay, c, last_key, stmt, table, column=True)
             col.unique_flag = True
         elif c.accept("CHECK"):
             names = replay.frag(c.group(), stmt.sql, table).columns()
             found.checks.append(Other(cname, "check", names, owner_column=col.name))
             found.checks[-1].inherited = not c.accept("NO", "INHERIT")
+            last_key = None
         elif c.accept("DEFAULT"):
             if c.done:  # DEFAULT without an expression: a syntax error on both engines
                 raise Unmodelled
             first = c.tokens[c.i]
             c.i += 1
             more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
-            col.default = replay.expr_text([first, *more], stmt.sql, table)
+            col.default, last_key = replay.expr_text([first, *more], stmt.sql, table), None
         elif c.accept("COLLATE"):
             col.collation = collation(replay, c)
         elif c.accept("REFERENCES"):
@@ -121,7 +122,9 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
                 c.group()
             _fk_tail(c)
             found.fks.append((Other(cname, "fk", {col.name}, owner_column=col.name, references=ref), [col.name]))
+            last_key = None  # its own DEFERRABLE … was read with it
         elif c.accept("GENERATED"):
+            last_key = None
             identity = "always" if c.accept("ALWAYS") else "by default" if c.accept("BY", "DEFAULT") else None
             c.expect("AS")
             if c.accept("IDENTITY"):
@@ -136,9 +139,16 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             col.generated = replay.frag(c.group(), stmt.sql, table)
             c.skip("STORED", "VIRTUAL")
         elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
-            deferral(c, last_key if last_key is not None else Key(None, "unique", []))
-        elif c.accept("AUTOINCREMENT"):
-            col.autoincrement = True
+            if replay.dialect == "sqlite":
+                _defer_subclause(replay, c)
+            elif last_key is None:  # transformConstraintAttrs: after no constraint, or after one that is no key
+                words = c.tokens[c.i : c.i + (1 if c.at("DEFERRABLE") else 2)]
+                raise Refused(f"misplaced {' '.join(t.text.upper() for t in words)} clause")
+            else:
+                deferral(c, last_key)
+        elif c.at("AUTOINCREMENT"):  # SQLite takes it only right after PRIMARY KEY (read there)
+            rules.refuse_syntax("AUTOINCREMENT")
+            raise Unmodelled
         elif c.accept("ON", "CONFLICT"):
             c.name()
         else:
@@ -155,9 +165,14 @@ def nulls_clause(replay: Replay, c: Cursor) -> bool:
     return False
 
 
-def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table) -> None:
-    """INCLUDE (…), WITH (…), USING INDEX TABLESPACE x, WHERE (…) (EXCLUDE), DEFERRABLE …, ON CONFLICT x."""
+def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table, *, column: bool = False) -> None:
+    """INCLUDE (…), WITH (…), USING INDEX TABLESPACE x, WHERE (…) (EXCLUDE), DEFERRABLE …, ON CONFLICT x.
+
+    SQLite's grammar has only ON CONFLICT of these; a column's ``[NOT] DEFERRABLE`` is a clause of its own there
+    (``_defer_subclause``), left to the column's loop."""
     while not c.done:
+        if c.at("INCLUDE") or c.at("WITH") or c.at("USING", "INDEX", "TABLESPACE"):
+            replay.rules.refuse_syntax(c.tokens[c.i].text)
         if c.accept("INCLUDE"):
             key.include = _names(c.group(), replay)
         elif c.accept("WITH"):
@@ -167,6 +182,8 @@ def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table) -
         elif c.at("WHERE") and key.kind == "exclusion":
             c.i += 1
             key.predicate = replay.frag(c.group(), stmt.sql, table)
+        elif column and replay.dialect == "sqlite" and (c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE")):
+            return
         elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
             replay.rules.refuse_syntax(c.tokens[c.i].text)
             deferral(c, key)
@@ -190,6 +207,15 @@ def deferral(c: Cursor, key: Key) -> None:
             break
     if c.i == start:  # ``INITIALLY`` alone (a syntax error): the callers' loops would wait here forever
         raise Unmodelled
+
+
+def _defer_subclause(replay: Replay, c: Cursor) -> None:
+    """SQLite's column clause ``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]``: it sets the deferral of the
+    table's last FOREIGN KEY (``sqlite3DeferForeignKey``), never a key's (SQLite checks a UNIQUE at once)."""
+    if not (c.accept("DEFERRABLE") or c.accept("NOT", "DEFERRABLE")):
+        replay.rules.refuse_syntax(c.tokens[c.i].text)  # ``INITIALLY`` first
+    if not c.accept("INITIALLY", "DEFERRED"):
+        c.accept("INITIALLY", "IMMEDIATE")
 
 
 def _fk_tail(c: Cursor) -> None:
@@ -334,7 +360,15 @@ def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
             if isinstance(frag.ast, exp.Collate):
                 elem.collation = frag.ast.expression.name
                 frag.ast = frag.ast.this
-        elem.expression = frag
+        refs, inner = [s for s in frag.segments if isinstance(s, Ref)], frag.ast
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column) and len(refs) == 1 and not refs[0].table:
+            # ``(column COLLATE x)`` is the column (ComputeIndexAttrs strips the COLLATE and finds a Var)
+            collation, elem = elem.collation, table.element(refs[0].name, rules.same)
+            elem.collation = collation
+        else:
+            elem.expression = frag
     _elem_tail(replay, c, elem)
     if not c.done:
         raise Unmodelled

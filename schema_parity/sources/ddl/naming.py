@@ -91,28 +91,66 @@ def index_name_addition(elements: Sequence[Elem], include: Sequence[str]) -> str
 
 
 def figure_colname(elem: Elem) -> str:
-    """FigureIndexColname: the column, a function's name, a cast's type name, else ``expr``."""
+    """FigureIndexColname: the column, a function's name, a cast's type name, ``case``, ``array``, else ``expr``."""
     if elem.column is not None:
         return elem.column
-    node = elem.expression.ast if elem.expression is not None else None
+    if elem.expression is None:
+        return "expr"
+    node = elem.expression.ast
     while isinstance(node, (exp.Paren, exp.Collate)):
         node = node.this
-    if isinstance(node, exp.Column):
-        return node.name
-    if isinstance(node, exp.Cast):
-        inner = node.this
-        while isinstance(inner, exp.Paren):
-            inner = inner.this
-        if isinstance(inner, exp.Column):
-            return inner.name
-        return node.to.sql(dialect=SQLGLOT["postgres"]).lower().split("(")[0]
-    if isinstance(node, exp.Func) and elem.expression is not None:
-        raw = elem.expression.text("sqlite")  # the source text: the function name as written
-        match = _FUNC_NAME.match(raw)
+    if isinstance(node, exp.Func) and not isinstance(node, (exp.Cast, exp.Case, exp.Array)):
+        # the source text: the function name as written (sqlglot renames some, and quoted ones keep their case)
+        match = _FUNC_NAME.match(elem.expression.text("sqlite"))
         if match:
             name = match.group(1)
             return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
-        return "expr"
+    return _figure(node)[0] or "expr"
+
+
+def _figure(node: exp.Expr | None) -> tuple[str | None, int]:
+    """FigureColnameInternal: a name and its strength (2 a column's or a function's, 1 a cast's type or ``case``): a
+    cast or CASE names itself only when what it wraps has no strong name."""
+    while isinstance(node, (exp.Paren, exp.Collate, exp.Bracket)):  # a subscript: its array's name
+        node = node.this
+    if isinstance(node, exp.Column):
+        return node.name, 2
+    if isinstance(node, exp.Cast):
+        name, strength = _figure(node.this)
+        return (name, strength) if strength > 1 else (_type_name(node.to), 1)
     if isinstance(node, exp.Case):
-        return "case"
-    return "expr"
+        name, strength = _figure(node.args.get("default"))
+        return (name, strength) if strength > 1 else ("case", 1)
+    if isinstance(node, exp.Array):
+        return "array", 2
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower(), 2
+    if isinstance(node, exp.Func):
+        return node.sql_name().lower(), 2
+    return None, 0
+
+
+#: The types gram.y names with SystemTypeName, as sqlglot writes them: a cast names an index column by the
+#: pg_catalog name (``int8``, not ``bigint``).
+_SYSTEM_TYPE_NAMES = {
+    "INT": "int4",
+    "SMALLINT": "int2",
+    "BIGINT": "int8",
+    "REAL": "float4",
+    "DOUBLE PRECISION": "float8",
+    "DECIMAL": "numeric",
+    "BOOLEAN": "bool",
+    "CHAR": "bpchar",
+}
+
+
+def _type_name(to: exp.DataType) -> str:
+    """The last part of a cast's type name, as PostgreSQL's grammar stores it (``FLOAT(p)``: float4 up to 24)."""
+    text = to.sql(dialect=SQLGLOT["postgres"]).split("[")[0]
+    base, _, precision = text.partition("(")
+    if base == "FLOAT" and precision:
+        return "float4" if int(precision.rstrip(")").strip() or 53) <= 24 else "float8"
+    if base in _SYSTEM_TYPE_NAMES:
+        return _SYSTEM_TYPE_NAMES[base]
+    last = base.rsplit(".", 1)[-1]
+    return last[1:-1].replace('""', '"') if last.startswith('"') else last.lower()
