@@ -69,6 +69,7 @@ DDL_TESTS = [
     "tests/test_ddl.py",
     "tests/test_ddl_pg_dump.py",
     "tests/test_ddl_unmodelled.py",
+    "tests/test_ddl_mutants.py",
     "tests/test_sources_agree.py",
     "tests/test_mutants_postgresql.py",
     "tests/test_mutants_sqlite.py",
