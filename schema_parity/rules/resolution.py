@@ -373,7 +373,8 @@ SP207 = Rule(
         "function named `count` is not modelled."
     ),
     errors=(
-        "SQLite, when prepared: `misuse of aggregate function max()`, `misuse of window function row_number()`",
+        "SQLite, when prepared: `misuse of aggregate function count()`, `misuse of aggregate function max()`, "
+        "`misuse of window function row_number()`",
     ),
     doc_examples=(
         Example(
