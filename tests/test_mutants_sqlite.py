@@ -231,6 +231,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "schema.table.column in the target": (unique("a"), upsert("main.t.a")),
     "a double-quoted string in the target WHERE": (unique("id", "b = 'zz'"), upsert("id", 'b = "zz"')),
     "a qualified unknown column in the target WHERE": (unique("id"), upsert("id", "t.zz > 0")),
+    "two functions differ": (unique("lower(b)"), upsert("upper(b)")),
+    "a function's arguments differ": (unique("coalesce(a, c)"), upsert("coalesce(a, id)")),
+    "a function's number of arguments differs": (unique("coalesce(a, c)"), upsert("coalesce(a, c, 1)")),
+    "DISTINCT in the target's scalar call only": (unique("abs(a)"), upsert("abs(DISTINCT a)")),
+    "DISTINCT in the index's scalar call only": (unique("abs(DISTINCT a)"), upsert("abs(a)")),
+    "DISTINCT in both scalar calls": (unique("abs(DISTINCT a)"), upsert("abs(distinct a)")),
     "a quoted column named null is not NULL": (
         ('CREATE TABLE t (id INTEGER, "null" INTEGER)', 'CREATE UNIQUE INDEX ux ON t ("null" + 1)'),
         upsert("(NULL + 1)"),
@@ -323,6 +329,11 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "IN (SELECT ...)": (unique("id"), upsert("id", "a IN (SELECT 1)"), "a subquery"),
     "IN (WITH ...)": (unique("id"), upsert("id", "a IN (WITH w AS (SELECT 1) SELECT * FROM w)"), "a subquery"),
     "IN (VALUES ...)": (unique("id"), upsert("id", "a IN (VALUES (1))"), "a subquery"),
+    # _Parser.prefix: a subquery in parentheses (SQLite accepts each in the target WHERE of a full index).
+    "(SELECT ...) in the target WHERE": (unique("id"), upsert("id", "(select 1) = 1"), "a subquery"),
+    "(WITH ...) in the target WHERE": (
+        unique("id"), upsert("id", "(WITH w AS (SELECT 1) SELECT * FROM w) = 1"), "a subquery"),
+    "(VALUES ...) in the target WHERE": (unique("id"), upsert("id", "(VALUES (1)) = 1"), "a subquery"),
     # _Parser.prefix, _Parser.name_or_call: the expression forms the checker does not compare (SQLite accepts the first
     # three in the target WHERE of a full index; a window function is its error).
     "CASE in the target WHERE": (unique("id"), upsert("id", "CASE WHEN a THEN 1 END = 1"), "CASE expressions"),
