@@ -376,9 +376,20 @@ APPLICATION: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, int, bool], 
         (("f", 1, False),), True),
     "a function a unique index calls, as the target": (
         (TABLE, "CREATE UNIQUE INDEX ux ON t (f(a))"), upsert("f(a)"), (("f", 1, False),), True),
+    # _Parser.name_or_call: f(*) is f() (sqlglot refuses * in a built-in function of no arguments, such as pi).
+    "an application's function of * is its function of no arguments": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f()))"), upsert("(id + f(*))"), (("f", 0, False),), True),
+    "an application's function of no arguments is its function of *": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f(*)))"), upsert("(id + f())"), (("f", 0, False),), True),
+    "an application's function of * in the target WHERE": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t (id) WHERE a > f()"), upsert("id", "a > f(*)"), (("f", 0, False),), True),
 }
 """Rows with functions an application registers: SQLite is asked without them (the row must be refused then, unless
 the schema itself needs them) and with them."""
+
+
+def _first(*values: object) -> object:
+    return values[0] if values else 1
 
 
 class _Aggregate:
@@ -434,7 +445,7 @@ def test_an_application_function_is_unresolved_unless_the_schema_calls_it(row: s
             if aggregate:
                 scratch.conn.create_aggregate(name, count, _Aggregate)  # type: ignore[arg-type]
             else:
-                scratch.conn.create_function(name, count, lambda *values: values[0], deterministic=True)
+                scratch.conn.create_function(name, count, _first, deterministic=True)
         for sql in ddl:
             scratch.conn.execute(sql)
         engine = scratch.run(statement)

@@ -441,7 +441,7 @@ class _Analysis:
         if isinstance(tree, _Cast):
             return _Cast(resolve(tree.operand), tree.type)
         if isinstance(tree, _Function):
-            return _Function(tree.name, tree.star, tree.distinct, tuple(resolve(arg) for arg in tree.args))
+            return _Function(tree.name, tree.distinct, tuple(resolve(arg) for arg in tree.args))
         return tree
 
     def _generated_updates(self) -> list[ConflictClause]:
@@ -878,10 +878,10 @@ class _Cast(NamedTuple):
 
 
 class _Function(NamedTuple):
-    """``name(*)`` (star) or ``name([DISTINCT] args)``."""
+    """``name([DISTINCT] args)``. ``name(*)`` is ``name()``: parse.y builds both without arguments, so SQLite compares
+    ``pi(*)`` and ``pi()`` equal (and an aggregate's ``*`` is no argument: ``count(*)`` is ``count()``)."""
 
     name: str
-    star: bool
     distinct: bool
     args: tuple[_Tree, ...]
     tag: Literal["function"] = "function"
@@ -1094,7 +1094,7 @@ class _Parser:
             if self.word() == "*":
                 self.pos += 1
                 self.expect(")")
-                return _Function(token.text.lower(), True, False, ())
+                return _Function(token.text.lower(), False, ())
             distinct = self.word() == "DISTINCT"
             if distinct:
                 self.pos += 1
@@ -1108,7 +1108,7 @@ class _Parser:
             self.expect(")")
             if self.word() in ("FILTER", "OVER"):
                 raise _Unsupported("sqlite-window-function")
-            return _Function(token.text.lower(), False, distinct, tuple(args))
+            return _Function(token.text.lower(), distinct, tuple(args))
         if self.word() == ".":
             self.pos += 1
             column = self.take()
