@@ -291,6 +291,14 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "an aggregate in a row value, then an unknown column": (unique("id"), upsert("id", "(count(*), a) = (1, zz)")),
     "an aggregate in an IN list's operand, then an unknown column": (unique("id"), upsert("id", "count(*) IN (1, zz)")),
     "an aggregate in BETWEEN, then an unknown column": (unique("id"), upsert("id", "count(*) BETWEEN a AND zz")),
+    "an aggregate, then IS NOT NULL, then an unknown column": (
+        unique("id"), upsert("id", "count(*) + (a IS NOT NULL) + zz")),
+    "an aggregate, then NOTNULL, then an unknown column": (unique("id"), upsert("id", "count(*) + (a NOTNULL) + zz")),
+    "an aggregate, then IS TRUE, then an unknown column": (unique("id"), upsert("id", "count(*) + (a IS TRUE) + zz")),
+    "an aggregate, then IS a column, then an unknown column": (unique("id"), upsert("id", "count(*) + (a IS b) + zz")),
+    "an aggregate, then TRUE, then an unknown column": (unique("id"), upsert("id", "count(*) + true + zz")),
+    "IS resolves a bare name on its right first": (unique("id"), upsert("id", "x.a IS zz")),
+    "IS resolves a qualified name on its right last": (unique("id"), upsert("id", "x.a IS t.zz")),
     "an aggregate in the second clause, after a target that matches nothing": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING "
                       "ON CONFLICT (id) WHERE count(*) > 0 DO NOTHING"),
@@ -311,6 +319,14 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "an aggregate in a DO UPDATE subquery's SELECT list": (READS, update("(SELECT count(*) FROM s)")),
     "an aggregate in DO UPDATE SET, then an unknown column": (READS, update("count(*) + zz")),
     "an unknown column in an argument in DO UPDATE SET, then an aggregate": (READS, update("abs(zz) + count(*)")),
+    "an aggregate in DO UPDATE SET, then IS NULL, then an unknown column": (
+        READS, update("count(*) + (a IS NULL) + zz")),
+    "an aggregate in DO UPDATE SET, then IS NOT NULL, then an unknown column": (
+        READS, update("count(*) + (a IS NOT NULL) + zz")),
+    "an aggregate in DO UPDATE SET, then TRUE, then an unknown column": (READS, update("count(*) + true + zz")),
+    "DO UPDATE: IS resolves a bare name on its right first": (READS, update("x.a IS zz")),
+    "DO UPDATE: IS NOT resolves a bare name on its right first": (READS, update("x.a IS NOT zz")),
+    "DO UPDATE: an aggregate, then IS TRUE of an unknown column": (READS, update("count(*) + (zz IS TRUE)")),
     "an aggregate in DO UPDATE SET before its unknown column": (
         READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET zz = count(a)"),
     "an unknown SET column before an aggregate in the next SET value": (

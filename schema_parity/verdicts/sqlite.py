@@ -351,6 +351,17 @@ class _Analysis:
                 if self._step(arg, failed):
                     break
             return False
+        if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
+            self._step(tree.operand, failed)  # TK_ISNULL walks its operand itself and never stops the walk
+            return False
+        if isinstance(tree, _Binary) and tree.op in ("is", "isnot") and isinstance(tree.right, _Id) and (
+                tree.right.qualifier is None):
+            # A bare name on IS's right is resolved first; IS TRUE/FALSE then becomes TK_TRUTH, walked without a stop
+            if self._step(tree.right, failed):
+                return True
+            if failed and not isinstance(self._resolve(tree.right), _TrueFalse):
+                return True
+            return self._step(tree.left, failed) or bool(failed)
         return bool(failed) or any(self._step(child, failed) for child in _children(tree))
 
     def _call(self, name: str, count: int) -> _Misuse | None:
@@ -515,6 +526,21 @@ class _Analysis:
             return bool(failed)
         if isinstance(node, exp.Paren):
             return self._update_step(clause, root, node.this, failed)
+        if isinstance(node, exp.Boolean):
+            return False  # TRUE and FALSE are names to SQLite, resolved like a column
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
+            node = node.this  # x IS NOT y (NOT (x IS y) keeps its parentheses in sqlglot's tree)
+        if isinstance(node, (exp.Is, exp.NullSafeEQ, exp.NullSafeNEQ)):  # sqlglot's x IS y, IS NOT y
+            right = node.expression
+            if isinstance(right, exp.Null):
+                self._update_step(clause, root, node.this, failed)  # TK_ISNULL, as in _step
+                return False
+            if isinstance(right, exp.Boolean):  # TK_TRUTH
+                return self._update_step(clause, root, node.this, failed) or bool(failed)
+            if isinstance(right, exp.Column) and right.args.get("table") is None:
+                if self._update_step(clause, root, right, failed) or failed:
+                    return True
+                return self._update_step(clause, root, node.this, failed) or bool(failed)
         call = _sqlglot_call(node)
         if call is not None:
             name, args = call
