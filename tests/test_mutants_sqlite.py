@@ -9,6 +9,8 @@ Catalog reflected from the engine and on the Catalog the DDL replay builds (test
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from schema_parity.sources.ddl import catalog_from_ddl
@@ -229,6 +231,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "schema.table.column in the target": (unique("a"), upsert("main.t.a")),
     "a double-quoted string in the target WHERE": (unique("id", "b = 'zz'"), upsert("id", 'b = "zz"')),
     "a qualified unknown column in the target WHERE": (unique("id"), upsert("id", "t.zz > 0")),
+    "two functions differ": (unique("lower(b)"), upsert("upper(b)")),
+    "a function's arguments differ": (unique("coalesce(a, c)"), upsert("coalesce(a, id)")),
+    "a function's number of arguments differs": (unique("coalesce(a, c)"), upsert("coalesce(a, c, 1)")),
+    "DISTINCT in the target's scalar call only": (unique("abs(a)"), upsert("abs(DISTINCT a)")),
+    "DISTINCT in the index's scalar call only": (unique("abs(DISTINCT a)"), upsert("abs(a)")),
+    "DISTINCT in both scalar calls": (unique("abs(DISTINCT a)"), upsert("abs(distinct a)")),
     "a quoted column named null is not NULL": (
         ('CREATE TABLE t (id INTEGER, "null" INTEGER)', 'CREATE UNIQUE INDEX ux ON t ("null" + 1)'),
         upsert("(NULL + 1)"),
@@ -253,6 +261,82 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         "INSERT INTO t AS left (id, left) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET left = 2"),
     # IS TRUE of a value that is not boolean: PostgreSQL's 42804, accepted by SQLite.
     "IS TRUE of an integer in DO UPDATE WHERE": (READS, update("1 WHERE t.a IS TRUE")),
+    # _Analysis._step, _call (SP207): SQLite resolves the functions of the conflict target, its WHERE (even one it then
+    # ignores, of a full index) and a generated DO UPDATE's SET and WHERE when it prepares the statement, and refuses a
+    # built-in aggregate or window function there. Within one expression the error it is left with is the last one
+    # its walk records: a function's error does not stop the walk of its arguments, any other node does.
+    "count(*) in the target WHERE": (unique("id"), upsert("id", "count(*) > 0")),
+    "max of one value in a partial index's target WHERE": (unique("id", "a > 0"), upsert("id", "max(a) > 0")),
+    "max of two values in the target WHERE": (unique("id"), upsert("id", "max(a, c) > 0")),
+    "min of two values in a partial index's WHERE and the target's": (
+        unique("id", "min(a, c) > 0"), upsert("id", "min(a, c) > 0")),
+    "total in the target WHERE": (unique("id"), upsert("id", "total(a) > 0")),
+    "group_concat with a separator in the target WHERE": (unique("id"), upsert("id", "group_concat(b, ',') > ''")),
+    "count(DISTINCT a) in the target WHERE": (unique("id"), upsert("id", "count(DISTINCT a) > 0")),
+    "a window function in the target WHERE": (unique("id"), upsert("id", "row_number() > 0")),
+    "a window function of one argument in the target WHERE": (unique("id"), upsert("id", "ntile(a) > 0")),
+    "an aggregate as the target": (unique("a"), upsert("count(a)")),
+    "an unknown column before an aggregate in the target": (unique("a"), upsert("zz, count(*)")),
+    "an aggregate before an unknown column in the target": (unique("a"), upsert("count(*), zz")),
+    "an aggregate in the WHERE of a target that matches nothing": (unique("id"), upsert("a", "count(*) > 0")),
+    "an aggregate, then an unknown column": (unique("id"), upsert("id", "count(*) + zz")),
+    "an aggregate, then another table's column": (unique("id"), upsert("id", "count(*) + x.a")),
+    "an aggregate, then a known column": (unique("id"), upsert("id", "count(*) + a")),
+    "an unknown column in an argument, then an aggregate": (unique("id"), upsert("id", "abs(zz) + count(*)")),
+    "an unknown column as an argument, then an aggregate": (unique("id"), upsert("id", "coalesce(zz, count(*))")),
+    "an aggregate, then a constant in an argument list": (unique("id"), upsert("id", "coalesce(count(*), 1, zz)")),
+    "an aggregate as LIKE's pattern": (unique("id"), upsert("id", "b LIKE count(*)")),
+    "an unknown column as LIKE's pattern, an aggregate as its string": (unique("id"), upsert("id", "count(*) LIKE zz")),
+    "an aggregate under a CAST, then an unknown column": (unique("id"), upsert("id", "CAST(count(*) AS INT) + zz")),
+    "an aggregate in a row value, then an unknown column": (unique("id"), upsert("id", "(count(*), a) = (1, zz)")),
+    "an aggregate in an IN list's operand, then an unknown column": (unique("id"), upsert("id", "count(*) IN (1, zz)")),
+    "an aggregate in BETWEEN, then an unknown column": (unique("id"), upsert("id", "count(*) BETWEEN a AND zz")),
+    "an aggregate, then IS NOT NULL, then an unknown column": (
+        unique("id"), upsert("id", "count(*) + (a IS NOT NULL) + zz")),
+    "an aggregate, then NOTNULL, then an unknown column": (unique("id"), upsert("id", "count(*) + (a NOTNULL) + zz")),
+    "an aggregate, then IS TRUE, then an unknown column": (unique("id"), upsert("id", "count(*) + (a IS TRUE) + zz")),
+    "an aggregate, then IS a column, then an unknown column": (unique("id"), upsert("id", "count(*) + (a IS b) + zz")),
+    "an aggregate, then TRUE, then an unknown column": (unique("id"), upsert("id", "count(*) + true + zz")),
+    "IS resolves a bare name on its right first": (unique("id"), upsert("id", "x.a IS zz")),
+    "IS resolves a qualified name on its right last": (unique("id"), upsert("id", "x.a IS t.zz")),
+    "an aggregate in the second clause, after a target that matches nothing": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (a) DO NOTHING "
+                      "ON CONFLICT (id) WHERE count(*) > 0 DO NOTHING"),
+    "an aggregate in the first clause, before a target that matches nothing": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) WHERE count(*) > 0 DO NOTHING "
+                      "ON CONFLICT (a) DO NOTHING"),
+    "an aggregate in the target WHERE beside a NOT NULL column left out": (
+        ("CREATE TABLE t (id INTEGER, a INTEGER NOT NULL)", "CREATE UNIQUE INDEX ux ON t (id)"),
+        upsert("id", "count(*) > 0")),
+    "an aggregate in the target WHERE after too many values": (
+        unique("id"), "INSERT INTO t (id) VALUES (1, 2) ON CONFLICT (id) WHERE count(*) > 0 DO NOTHING"),
+    "an aggregate in DO UPDATE SET": (READS, update("count(a)")),
+    "total in DO UPDATE SET": (READS, update("total(a)")),
+    "a window function in DO UPDATE SET": (READS, update("row_number()")),
+    "an aggregate with OVER in DO UPDATE SET": (READS, update("sum(a) OVER ()")),
+    "an aggregate in DO UPDATE WHERE": (READS, update("1 WHERE count(*) > 0")),
+    "max of two values in DO UPDATE SET": (READS, update("max(t.a, excluded.a)")),
+    "an aggregate in a DO UPDATE subquery's SELECT list": (READS, update("(SELECT count(*) FROM s)")),
+    "an aggregate in DO UPDATE SET, then an unknown column": (READS, update("count(*) + zz")),
+    "an unknown column in an argument in DO UPDATE SET, then an aggregate": (READS, update("abs(zz) + count(*)")),
+    "an aggregate in DO UPDATE SET, then IS NULL, then an unknown column": (
+        READS, update("count(*) + (a IS NULL) + zz")),
+    "an aggregate in DO UPDATE SET, then IS NOT NULL, then an unknown column": (
+        READS, update("count(*) + (a IS NOT NULL) + zz")),
+    "an aggregate in DO UPDATE SET, then TRUE, then an unknown column": (READS, update("count(*) + true + zz")),
+    "DO UPDATE: IS resolves a bare name on its right first": (READS, update("x.a IS zz")),
+    "DO UPDATE: IS NOT resolves a bare name on its right first": (READS, update("x.a IS NOT zz")),
+    "DO UPDATE: an aggregate, then IS TRUE of an unknown column": (READS, update("count(*) + (zz IS TRUE)")),
+    "an aggregate in DO UPDATE SET before its unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET zz = count(a)"),
+    "an unknown SET column before an aggregate in the next SET value": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET zz = 1, c = count(a)"),
+    "an unknown column in DO UPDATE SET before an aggregate in its WHERE": (READS, update("zz WHERE count(*) > 0")),
+    "an aggregate in a DO UPDATE no check runs": (
+        ("CREATE TABLE r (id INTEGER PRIMARY KEY, c INTEGER)",),
+        "INSERT INTO r (c) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = count(c)"),
+    "an aggregate in the target WHERE before one in DO UPDATE SET": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) WHERE max(a) > 0 DO UPDATE SET c = zz"),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -261,6 +345,11 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "IN (SELECT ...)": (unique("id"), upsert("id", "a IN (SELECT 1)"), "a subquery"),
     "IN (WITH ...)": (unique("id"), upsert("id", "a IN (WITH w AS (SELECT 1) SELECT * FROM w)"), "a subquery"),
     "IN (VALUES ...)": (unique("id"), upsert("id", "a IN (VALUES (1))"), "a subquery"),
+    # _Parser.prefix: a subquery in parentheses (SQLite accepts each in the target WHERE of a full index).
+    "(SELECT ...) in the target WHERE": (unique("id"), upsert("id", "(select 1) = 1"), "a subquery"),
+    "(WITH ...) in the target WHERE": (
+        unique("id"), upsert("id", "(WITH w AS (SELECT 1) SELECT * FROM w) = 1"), "a subquery"),
+    "(VALUES ...) in the target WHERE": (unique("id"), upsert("id", "(VALUES (1)) = 1"), "a subquery"),
     # _Parser.prefix, _Parser.name_or_call: the expression forms the checker does not compare (SQLite accepts the first
     # three in the target WHERE of a full index; a window function is its error).
     "CASE in the target WHERE": (unique("id"), upsert("id", "CASE WHEN a THEN 1 END = 1"), "CASE expressions"),
@@ -280,6 +369,54 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
                                         "not a column name"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
+
+APPLICATION: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, int, bool], ...], bool]] = {
+    # _Analysis._call: a function SQLite has no built-in of (or not with that many arguments) works when the
+    # application's connection registers it (name, number of arguments, aggregate). Last: whether the checker decides
+    # the statement (the engine's answer with the functions registered is then its verdict) or says unresolved.
+    "an unknown function in the target WHERE": (unique("id"), upsert("id", "f(a) > 0"), (("f", 1, False),), False),
+    "REGEXP in the target WHERE": (unique("id"), upsert("id", "b REGEXP 'x'"), (("regexp", 2, False),), False),
+    "a built-in function with another number of arguments": (
+        unique("id"), upsert("id", "hex(a, b) > ''"), (("hex", 2, False),), False),
+    "an unknown function in DO UPDATE SET": (READS, update("f(a)"), (("f", 1, False),), False),
+    "an unknown function in DO UPDATE WHERE": (READS, update("1 WHERE f(a) > 0"), (("f", 1, False),), False),
+    "an application's aggregate in the target WHERE": (
+        unique("id"), upsert("id", "g(a) > 0"), (("g", 1, True),), False),
+    "an unknown function, then an unknown column": (
+        unique("id"), upsert("id", "f(a) > 0 AND zz > 0"), (("f", 1, False),), True),
+    "an unknown function, then an aggregate": (
+        unique("id"), upsert("id", "f(a) > 0 AND count(*) > 0"), (("f", 1, False),), True),
+    "an unknown function as a target that matches nothing": (unique("id"), upsert("f(a)"), (("f", 1, False),), True),
+    "a function an index of the schema calls": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t (id)", "CREATE INDEX fx ON t (f(a))"), upsert("id", "f(a) > 0"),
+        (("f", 1, False),), True),
+    "a function a unique index calls, as the target": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t (f(a))"), upsert("f(a)"), (("f", 1, False),), True),
+    # _Parser.name_or_call: f(*) is f() (sqlglot refuses * in a built-in function of no arguments, such as pi).
+    "an application's function of * is its function of no arguments": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f()))"), upsert("(id + f(*))"), (("f", 0, False),), True),
+    "an application's function of no arguments is its function of *": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f(*)))"), upsert("(id + f())"), (("f", 0, False),), True),
+    "an application's function of * in the target WHERE": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t (id) WHERE a > f()"), upsert("id", "a > f(*)"), (("f", 0, False),), True),
+}
+"""Rows with functions an application registers: SQLite is asked without them (the row must be refused then, unless
+the schema itself needs them) and with them."""
+
+
+def _first(*values: object) -> object:
+    return values[0] if values else 1
+
+
+class _Aggregate:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def step(self, *values: object) -> None:
+        self.value += 1
+
+    def finalize(self) -> int:
+        return self.value
 
 
 @pytest.mark.parametrize("row", list(ROWS))
@@ -310,3 +447,33 @@ def test_checker_says_unresolved_where_it_cannot_compare(row: str) -> None:
         verdict = check(statement, catalog, "sqlite")
         assert verdict.status == "unresolved" and reason in verdict.problems[0].message, (
             f"checker[{source}]: {verdict.status} {[p.rule for p in verdict.problems]} (engine: ok={engine.ok})")
+
+
+@pytest.mark.parametrize("row", list(APPLICATION))
+def test_an_application_function_is_unresolved_unless_the_schema_calls_it(row: str) -> None:
+    ddl, statement, functions, decided = APPLICATION[row]
+    with sqlite_scratch(ddl) as bare:
+        if bare.ddl_error is None:  # the schema does not need the functions: SQLite alone refuses the statement
+            refused = bare.run(statement)
+            assert not refused.ok and re.match(r"(no such function|wrong number of arguments)", refused.message or "")
+    with sqlite_scratch(()) as scratch:
+        for name, count, aggregate in functions:
+            if aggregate:
+                scratch.conn.create_aggregate(name, count, _Aggregate)  # type: ignore[arg-type]
+            else:
+                scratch.conn.create_function(name, count, _first, deterministic=True)
+        for sql in ddl:
+            scratch.conn.execute(sql)
+        engine = scratch.run(statement)
+        catalogs = {"reflected": scratch.catalog, "ddl": catalog_from_ddl(";\n".join(ddl), "sqlite")}
+    for source, catalog in catalogs.items():
+        verdict = check(statement, catalog, "sqlite")
+        doubted = any(p.reason == "sqlite-application-function" for p in verdict.problems)
+        said = f"checker[{source}]: {verdict.status} {[p.rule for p in verdict.problems]} (engine: {engine})"
+        assert doubted == (bare.ddl_error is None), said
+        if decided:
+            problem = disagreement("sqlite", engine, verdict, unverifiable=[
+                key_label(k) for t in catalog.tables for k in t.keys if k.kind in ("primary_key", "unique")])
+            assert problem is None, f"{said}: {problem}"
+        else:
+            assert verdict.status == "unresolved", said

@@ -29,7 +29,8 @@ class Claim:
     """What a page says an engine outside its ``dialects`` does with the failing example."""
 
     outcome: str
-    """``accepts``, a rule code (fails with that rule's error), or ``schema`` (the page's schema is not its SQL)."""
+    """``accepts``, a rule code (fails with that rule's error), ``refuses`` (fails with the SQLSTATE of ``words``, an
+    error the checker does not report on that engine yet), or ``schema`` (the page's schema is not its SQL)."""
     words: str
     """The page's words that say so (they must be in the page's text for that engine)."""
 
@@ -49,6 +50,7 @@ OTHER_ENGINE: dict[tuple[str, str], Claim] = {
     ("SP204", "postgresql"): Claim("accepts", "judged through their base table"),
     ("SP205", "sqlite"): Claim("accepts", "Resolves an unqualified name"),
     ("SP206", "sqlite"): Claim("accepts", "Accepts IS TRUE/FALSE on any value"),
+    ("SP207", "postgresql"): Claim("refuses", "42803"),
     ("SP302", "sqlite"): Claim("accepts", "rows are applied one after another"),
 }
 #: Pages without a schema: their examples are not an engine's (a Python call, unparsable text, a suppression, a
@@ -138,6 +140,8 @@ def test_failing_example_fails_and_fixed_example_passes_as_the_page_says(
     results = list(run(engine, example.schema, example.bad, request))
     if claim.outcome == "schema":
         assert not results[-1].ddl_ok, f"{code}: the page's schema runs on {engine}"
+    elif claim.outcome == "refuses":
+        assert not results[-1].ok and results[-1].ddl_ok and results[-1].code == claim.words, (code, engine, results)
     elif claim.outcome == "accepts":
         assert all(r.ok for r in results), f"{code} on {engine}: {[(r.phase, r.message) for r in results]}"
     else:

@@ -124,7 +124,9 @@ These failures depend on the data, not on the schema and the statement, so no ch
 
 Also not modelled (left `ok`, never guessed as errors): subqueries in DO UPDATE whose FROM items have columns the
 checker cannot know (functions, VALUES, LATERAL, column-alias lists, tables outside the Catalog); errors that are
-not about upserts (aggregates in SET, type mismatches).
+not about upserts (type mismatches; on PostgreSQL, aggregates in the target or SET, which SP207 reports on SQLite;
+on SQLite, functions in VALUES and inside a DO UPDATE subquery, and functions sqlglot reads into a class of its own,
+such as `greatest`).
 """
 
 _PERFORMANCE = """\

@@ -338,4 +338,61 @@ SP206 = Rule(
     ),
 )
 
-FAMILY: tuple[Rule, ...] = (SP201, SP202, SP203, SP204, SP205, SP206)
+SP207 = Rule(
+    code="SP207",
+    name="aggregate-not-allowed",
+    severity="error",
+    summary="An aggregate or window function in the conflict target, its WHERE, or DO UPDATE: SQLite refuses it.",
+    postgresql=(
+        "Refuses it too (42803 'aggregate functions are not allowed in index predicates', '... in UPDATE'), which the "
+        "checker does not report on PostgreSQL yet."
+    ),
+    sqlite=(
+        "'misuse of aggregate function ...' ('misuse of window function ...'): names and functions are "
+        "resolved when the statement is prepared, and neither an aggregate nor a window function has rows to run on "
+        "there."
+    ),
+    example=Example(
+        schema=T_ID,
+        bad="INSERT INTO t (id, a) VALUES (1, 1)\n  ON CONFLICT (id) DO UPDATE SET a = max(excluded.a);",
+        fixed="INSERT INTO t (id, a) VALUES (1, 1)\n  ON CONFLICT (id) DO UPDATE SET a = max(t.a, excluded.a);",
+        dialects=("sqlite",),
+    ),
+    applies=("not yet", "yes"),
+    description=(
+        "SQLite only, for now. An aggregate (`count`, `sum`, `total`, `avg`, `group_concat`, `max` and `min` of one "
+        "argument, `json_group_array`, `json_group_object`) or a built-in window function (`row_number()`, `rank()`, "
+        "`lag(x)`, ...) called outside a subquery in the conflict target, the target's WHERE, or a DO UPDATE's SET or "
+        "WHERE makes SQLite refuse the statement when it is prepared, even where it ignores the target's WHERE (a "
+        "full index). `max(a, b)` and `min(a, b)`, of two or more values, are scalar functions and allowed. Within "
+        "one expression SQLite reports the error it is left with: a later unknown column replaces it (SP202), a "
+        "later aggregate in the same argument list does too. A function SQLite does not have built in (or a "
+        "built-in one with another number of arguments) is an application's own if its connection registers it: "
+        "the verdict is then unresolved (SP901), unless an index of the schema calls it (the migrations' connection "
+        "had it). A name SQLite has built in is taken to be SQLite's own: an application that registers a scalar "
+        "function named `count` is not modelled."
+    ),
+    errors=(
+        "SQLite, when prepared: `misuse of aggregate function count()`, `misuse of aggregate function max()`, "
+        "`misuse of window function row_number()`",
+    ),
+    doc_examples=(
+        Example(
+            schema=T_ID + "CREATE UNIQUE INDEX t_a_key ON t (a);\n",
+            bad="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) WHERE count(*) > 0 DO NOTHING;",
+            fixed="INSERT INTO t (id, a) VALUES (1, 1) ON CONFLICT (a) DO NOTHING;",
+            dialects=("sqlite",),
+            fails="on SQLite",
+            fix="a full index needs no WHERE in the target",
+        ),
+    ),
+    messages=(
+        Message(
+            "sqlite-misuse",
+            "misuse of {kind} function {function}(): SQLite allows no {kind} function in {place}.",
+            "Compute it in a subquery ((SELECT max(a) FROM t)), or use a scalar function (max(x, y) of two values).",
+        ),
+    ),
+)
+
+FAMILY: tuple[Rule, ...] = (SP201, SP202, SP203, SP204, SP205, SP206, SP207)

@@ -613,6 +613,15 @@ _REASONS = (
         "the schema cannot be compared with the target.",
         engine="sqlite",
     ),
+    Reason(
+        "sqlite-application-function",
+        "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "
+        "connection registers it, SQLite refuses the statement ({error})",
+        "An application registers functions on its own connection (sqlite3's create_function, an extension such as "
+        "ICU's lower(x, locale), SQLAlchemy's regexp for the REGEXP operator): whether this one is registered is not "
+        "in the schema. A function an index of the schema calls is taken as registered.",
+        engine="sqlite",
+    ),
 )
 
 REASONS: dict[str, Reason] = {reason.key: reason for reason in _REASONS}

@@ -41,6 +41,41 @@ from schema_parity.verdicts import (
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
 _ROWID = "rowid"
 """The rowid as a constraint SQLite checks (see ``_generated_updates``)."""
+_ANY = 1 << 30
+_AGGREGATES = {
+    "avg": (1, 1), "count": (0, 1), "group_concat": (1, 2), "json_group_array": (1, 1), "json_group_object": (2, 2),
+    "max": (1, 1), "min": (1, 1), "sum": (1, 1), "total": (1, 1),
+}
+"""SQLite's built-in aggregates and their numbers of arguments (``count(*)`` has none): refused outside a query."""
+_WINDOW_FUNCTIONS = {
+    "cume_dist": (0, 0), "dense_rank": (0, 0), "first_value": (1, 1), "lag": (1, 3), "last_value": (1, 1),
+    "lead": (1, 3), "nth_value": (2, 2), "ntile": (1, 1), "percent_rank": (0, 0), "rank": (0, 0),
+    "row_number": (0, 0),
+}
+"""SQLite's built-in window functions: without OVER, 'misuse of window function'."""
+_SCALARS = {
+    **dict.fromkeys(("changes", "last_insert_rowid", "pi", "random", "sqlite_source_id", "sqlite_version",
+                     "total_changes"), (0, 0)),
+    **dict.fromkeys((
+        "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "ceiling", "cos", "cosh", "degrees", "exp",
+        "floor", "hex", "json", "json_quote", "length", "likely", "ln", "log10", "log2", "lower", "octet_length",
+        "quote", "radians", "randomblob", "sign", "sin", "sinh", "soundex", "sqlite_compileoption_get",
+        "sqlite_compileoption_used", "sqlite_offset", "sqrt", "tan", "tanh", "trunc", "typeof", "unicode",
+        "unlikely", "upper", "zeroblob", "json_error_position",
+    ), (1, 1)),
+    **dict.fromkeys(("atan2", "glob", "ifnull", "instr", "likelihood", "match", "mod", "nullif", "pow", "power",
+                     "json_patch", "timediff"), (2, 2)),
+    **dict.fromkeys(("json_array_length", "json_type", "json_valid", "load_extension", "log", "ltrim", "round",
+                     "rtrim", "trim", "unhex"), (1, 2)),
+    **dict.fromkeys(("substr", "substring"), (2, 3)),
+    "replace": (3, 3), "like": (2, 3), "coalesce": (2, _ANY), "max": (2, _ANY), "min": (2, _ANY), "iif": (3, 3),
+    "concat": (1, _ANY), "concat_ws": (2, _ANY), "strftime": (1, _ANY),
+    **dict.fromkeys(("char", "date", "datetime", "format", "json_array", "json_object", "julianday", "printf",
+                     "time", "unixepoch"), (0, _ANY)),
+    **dict.fromkeys(("json_extract", "json_insert", "json_remove", "json_replace", "json_set"), (1, _ANY)),
+}
+"""SQLite's built-in scalar functions (core, date and time, math, JSON; some only in later releases) and their
+numbers of arguments (lowest, highest)."""
 
 
 class _Unsupported(Exception):
@@ -63,6 +98,15 @@ class _NoSuchColumn(Exception):
         super().__init__(name)
         self.foreign = foreign
         """Qualified with a name that is not the table's (or its alias'): SP203, not an unknown column."""
+
+
+class _Misuse(Exception):
+    """An aggregate or window function where SQLite allows neither (``misuse of aggregate function count()``)."""
+
+    def __init__(self, kind: str, function: str) -> None:
+        super().__init__(function)
+        self.kind = kind
+        self.function = function
 
 
 def judge(upsert: Upsert, catalog: Catalog) -> Verdict:
@@ -165,6 +209,8 @@ class _Analysis:
         self.visible = (self.upsert.alias or self.upsert.table).text.lower()
         self.claims: dict[int, set[object]] = {}
         """Clause ordinal -> the constraints (``id()`` of a Key, or the rowid) its target matched."""
+        self.doubts: list[Problem] = []
+        """SP901 for the calls of functions SQLite has no built-in of, found since the last ``_take_doubts``."""
 
     def column(self, name: Name) -> Column | None:
         return self.columns.get(name.text.lower())
@@ -184,11 +230,12 @@ class _Analysis:
         several = len(self.upsert.clauses) > 1
         for clause in self.upsert.clauses:
             try:
-                problems += self._clause(clause, several)
+                found = self._clause(clause, several)
             except _Unsupported as exc:
-                problems.append(Problem.of("SP901", "sqlite-unsupported", reason=exc).for_reason(exc.key))
+                found = [Problem.of("SP901", "sqlite-unsupported", reason=exc).for_reason(exc.key)]
             except _SyntaxError as exc:
-                problems.append(Problem.of("SP104", "sqlite-syntax", error=exc))
+                found = [Problem.of("SP104", "sqlite-syntax", error=exc)]
+            problems += self._take_doubts() + found
         for clause in self._generated_updates():
             problems += self._update_names(clause)
         if self.upsert.alternative != "OR IGNORE":  # OR IGNORE skips rows that violate NOT NULL (S20)
@@ -208,12 +255,14 @@ class _Analysis:
 
     def _clause(self, clause: ConflictClause, several: bool) -> list[Problem]:
         try:
-            terms = [self._resolve(_parse(e.sql)) for e in clause.target or ()]
-            where = self._resolve(_parse(clause.target_where_sql)) if clause.target_where_sql else None
+            terms = [self._resolved(_parse(e.sql)) for e in clause.target or ()]
+            where = self._resolved(_parse(clause.target_where_sql)) if clause.target_where_sql else None
         except _NoSuchColumn as exc:
             if exc.foreign:
                 return [Problem.of("SP203", "sqlite-target-qualifier", column=exc, alias=self.visible)]
             return [self._no_such_column(str(exc))]
+        except _Misuse as exc:
+            return [self._misuse(exc, "a conflict target or its WHERE")]
         if clause.target is None:  # DO NOTHING / DO UPDATE for any uniqueness violation (S2, S21)
             self.arbiters.extend(k.name or k.describe() for k in self._indexes())
             if self._rowid_supplied():  # the rowid is checked too, and handled by this clause
@@ -271,6 +320,95 @@ class _Analysis:
                 return False
         return True
 
+    def _resolved(self, tree: _Tree) -> _Tree:
+        """A statement's expression resolved as SQLite resolves it: resolveExprStep's walk raises the error it is left
+        with (an unknown name, an aggregate), then the names are resolved."""
+        failed: list[_NoSuchColumn | _Misuse] = []
+        self._step(tree, failed)
+        if failed:
+            raise failed[-1]
+        return self._resolve(tree)
+
+    def _step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse]) -> bool:
+        """resolveExprStep on ``tree`` (True: the walk stops). An unknown name stops it; a function's error is recorded
+        and its arguments are still walked (a stop among them ends only the argument list); any other node stops the
+        walk once an error is recorded. sqlite3ErrorMsg replaces the message: the last error recorded is SQLite's
+        (measured on SQLite 3.40: ``count(*) + zz`` is ``no such column: zz``, ``abs(zz) + count(*)`` the misuse)."""
+        if isinstance(tree, _Id):
+            try:
+                self._resolve(tree)
+            except _NoSuchColumn as exc:
+                failed.append(exc)
+                return True
+            return False
+        call = _call_of(tree)
+        if call is not None:
+            name, args = call
+            misuse = self._call(name, len(args))
+            if misuse is not None:
+                failed.append(misuse)
+            for arg in args:
+                if self._step(arg, failed):
+                    break
+            return False
+        if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
+            self._step(tree.operand, failed)  # TK_ISNULL walks its operand itself and never stops the walk
+            return False
+        if isinstance(tree, _Binary) and tree.op in ("is", "isnot") and isinstance(tree.right, _Id) and (
+                tree.right.qualifier is None):
+            # A bare name on IS's right is resolved first; IS TRUE/FALSE then becomes TK_TRUTH, walked without a stop
+            if self._step(tree.right, failed):
+                return True
+            if failed and not isinstance(self._resolve(tree.right), _TrueFalse):
+                return True
+            return self._step(tree.left, failed) or bool(failed)
+        return bool(failed) or any(self._step(child, failed) for child in _children(tree))
+
+    def _call(self, name: str, count: int) -> _Misuse | None:
+        """A call of ``name`` with ``count`` arguments: a built-in aggregate or window function is SQLite's misuse
+        there; a function SQLite has no built-in of (with that many arguments) is the application's if its connection
+        registers it, which the schema does not say (SP901, unless an index of the schema calls it)."""
+        lowered = name.lower()
+        for kind, table in (("aggregate", _AGGREGATES), ("window", _WINDOW_FUNCTIONS)):
+            low, high = table.get(lowered, (1, 0))
+            if low <= count <= high:
+                return _Misuse(kind, name)
+        low, high = _SCALARS.get(lowered, (1, 0))
+        if low <= count <= high or (lowered, count) in self._catalog_calls:
+            return None
+        known = lowered in _SCALARS or lowered in _AGGREGATES or lowered in _WINDOW_FUNCTIONS
+        error = f"wrong number of arguments to function {name}()" if known else f"no such function: {name}"
+        doubt = Problem.of(
+            "SP901", "reason",
+            reason=reason("sqlite-application-function", function=name, count=count, error=error),
+        ).for_reason("sqlite-application-function")
+        if doubt not in self.doubts:
+            self.doubts.append(doubt)
+        return None
+
+    @functools.cached_property
+    def _catalog_calls(self) -> frozenset[tuple[str, int]]:
+        """The functions the schema's indexes and generated columns call, with their numbers of arguments: the
+        connection that ran the migrations had them."""
+        texts = [c.generated for t in self.catalog.tables for c in t.columns if c.generated]
+        for table in self.catalog.tables:
+            for key in table.keys:
+                texts += [e.expression for e in key.elements if e.expression] + [key.predicate or ""]
+        calls: set[tuple[str, int]] = set()
+        for text in filter(None, texts):
+            try:
+                calls.update(_calls(_parse(text)))
+            except (_SyntaxError, _Unsupported):
+                continue
+        return frozenset(calls)
+
+    def _take_doubts(self) -> list[Problem]:
+        doubts, self.doubts = self.doubts, []
+        return doubts
+
+    def _misuse(self, exc: _Misuse, place: str) -> Problem:
+        return Problem.of("SP207", "sqlite-misuse", kind=exc.kind, function=exc.function, place=place)
+
     def _catalog_tree(self, text: str) -> _Tree:
         try:
             return self._resolve(_parse(text))
@@ -314,7 +452,7 @@ class _Analysis:
         if isinstance(tree, _Cast):
             return _Cast(resolve(tree.operand), tree.type)
         if isinstance(tree, _Function):
-            return _Function(tree.name, tree.star, tree.distinct, tuple(resolve(arg) for arg in tree.args))
+            return _Function(tree.name, tree.distinct, tuple(resolve(arg) for arg in tree.args))
         return tree
 
     def _generated_updates(self) -> list[ConflictClause]:
@@ -344,27 +482,94 @@ class _Analysis:
                    for n in self.upsert.columns)
 
     def _update_names(self, clause: ConflictClause) -> Iterator[Problem]:
-        for name in clause.set_columns:
-            if self.column(name) is None and not self._is_rowid_name(name.text.lower()):
-                yield self._no_such_column(name.text)
-        nodes = [*clause.set_values, *([clause.update_where] if clause.update_where is not None else [])]
-        for node in nodes:
-            for column in node.find_all(exp.Column):
-                if isinstance(column.this, exp.Star):
-                    continue
-                qualifier = column.args.get("table")
-                string = qualifier is None and self._double_quoted(clause, column.this)
-                if in_subquery(column, node):
-                    if qualifier is None and not string and not self._resolved_in_subquery(column, node):
-                        yield self._no_such_column(column.name)
-                    continue  # a qualified name in a subquery (its FROM items' aliases) is not checked
-                shown = f"{qualifier.name}.{column.name}" if qualifier is not None else column.name
-                if qualifier is not None and qualifier.name.lower() not in (self.visible, "excluded"):
-                    yield Problem.of("SP203", "sqlite-update-qualifier", column=shown, alias=self.visible)
-                elif string:
-                    continue  # a double-quoted name that is no column is a string (SQLite's DQS fallback)
-                elif self.columns.get(column.name.lower()) is None and not self._is_rowid_name(column.name.lower()):
-                    yield self._no_such_column(shown)
+        """The DO UPDATE's names and calls in sqlite3Update's order: each SET value, then its column, then the WHERE
+        (measured on SQLite 3.40: ``SET zz = f(a)`` is ``no such function: f``). A SET list with a row value, whose
+        values and columns are not paired here, has its columns read first."""
+        paired = len(clause.set_columns) == len(clause.set_values)
+        if not paired:
+            for name in clause.set_columns:
+                yield from self._set_column(name)
+        for index, value in enumerate(clause.set_values):
+            yield from self._update_value(clause, value)
+            if paired:
+                yield from self._set_column(clause.set_columns[index])
+        if clause.update_where is not None:
+            yield from self._update_value(clause, clause.update_where)
+
+    def _set_column(self, name: Name) -> Iterator[Problem]:
+        if self.column(name) is None and not self._is_rowid_name(name.text.lower()):
+            yield self._no_such_column(name.text)
+
+    def _update_value(self, clause: ConflictClause, root: exp.Expression) -> Iterator[Problem]:
+        """One DO UPDATE expression walked as ``_step`` walks the target's: the error SQLite is left with."""
+        failed: list[Problem] = []
+        self._update_step(clause, root, root, failed)
+        yield from self._take_doubts()
+        yield from failed[-1:]
+
+    def _update_step(self, clause: ConflictClause, root: exp.Expression, node: exp.Expression,
+                     failed: list[Problem]) -> bool:
+        """``_step`` on sqlglot's tree of a DO UPDATE expression. A subquery's names are resolved in it (its calls are
+        not judged: an aggregate is allowed in its SELECT list); a function sqlglot reads into a class of its own
+        (``greatest``, ``substr``) is judged only where the class has one SQLite name (``_SQLGLOT_CALLS``)."""
+        if isinstance(node, exp.Column):
+            problem = self._update_column(clause, root, node)
+            if problem is not None:
+                failed.append(problem)
+            return problem is not None
+        if isinstance(node, exp.Query):
+            for column in node.find_all(exp.Column, bfs=False):
+                problem = self._update_column(clause, root, column)
+                if problem is not None:
+                    failed.append(problem)
+                    return True
+            return bool(failed)
+        if isinstance(node, exp.Paren):
+            return self._update_step(clause, root, node.this, failed)
+        if isinstance(node, exp.Boolean):
+            return False  # TRUE and FALSE are names to SQLite, resolved like a column
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
+            node = node.this  # x IS NOT y (NOT (x IS y) keeps its parentheses in sqlglot's tree)
+        if isinstance(node, (exp.Is, exp.NullSafeEQ, exp.NullSafeNEQ)):  # sqlglot's x IS y, IS NOT y
+            right = node.expression
+            if isinstance(right, exp.Null):
+                self._update_step(clause, root, node.this, failed)  # TK_ISNULL, as in _step
+                return False
+            if isinstance(right, exp.Boolean):  # TK_TRUTH
+                return self._update_step(clause, root, node.this, failed) or bool(failed)
+            if isinstance(right, exp.Column) and right.args.get("table") is None:
+                if self._update_step(clause, root, right, failed) or failed:
+                    return True
+                return self._update_step(clause, root, node.this, failed) or bool(failed)
+        call = _sqlglot_call(node)
+        if call is not None:
+            name, args = call
+            misuse = self._call(name, len(args)) if name is not None else None
+            if misuse is not None:
+                failed.append(self._misuse(misuse, "DO UPDATE"))
+            for arg in args:
+                if self._update_step(clause, root, arg, failed):
+                    break
+            return False
+        return bool(failed) or any(self._update_step(clause, root, child, failed) for child in node.iter_expressions())
+
+    def _update_column(self, clause: ConflictClause, root: exp.Expression, column: exp.Column) -> Problem | None:
+        if isinstance(column.this, exp.Star):
+            return None
+        qualifier = column.args.get("table")
+        string = qualifier is None and self._double_quoted(clause, column.this)
+        if in_subquery(column, root):
+            if qualifier is None and not string and not self._resolved_in_subquery(column, root):
+                return self._no_such_column(column.name)
+            return None  # a qualified name in a subquery (its FROM items' aliases) is not checked
+        shown = f"{qualifier.name}.{column.name}" if qualifier is not None else column.name
+        if qualifier is not None and qualifier.name.lower() not in (self.visible, "excluded"):
+            return Problem.of("SP203", "sqlite-update-qualifier", column=shown, alias=self.visible)
+        if string:
+            return None  # a double-quoted name that is no column is a string (SQLite's DQS fallback)
+        if self.columns.get(column.name.lower()) is None and not self._is_rowid_name(column.name.lower()):
+            return self._no_such_column(shown)
+        return None
 
     def _resolved_in_subquery(self, column: exp.Column, root: exp.Expression) -> bool:
         """Whether an unqualified name in a DO UPDATE subquery resolves (or cannot be decided): the FROM items of each
@@ -492,6 +697,69 @@ def _output_names(query: exp.Expression) -> frozenset[str] | None:
         else:
             return None  # an expression, or a star
     return frozenset(names)
+
+
+def _call_of(tree: _Tree) -> tuple[str, tuple[_Tree, ...]] | None:
+    """A function call's name and arguments in SQLite's order (``x LIKE y ESCAPE z`` is ``like(y, x, z)``)."""
+    if isinstance(tree, _Function):
+        return tree.name, tree.args
+    if isinstance(tree, _Like):
+        return tree.op, (tree.right, tree.left, *(() if tree.escape is None else (tree.escape,)))
+    return None
+
+
+def _children(tree: _Tree) -> tuple[_Tree, ...]:
+    """The operands of any other node, in the order SQLite's walker visits them."""
+    if isinstance(tree, (_Unary, _Collate, _Cast)):
+        return (tree.operand,)
+    if isinstance(tree, _Binary):
+        return tree.left, tree.right
+    if isinstance(tree, _In):
+        return tree.operand, *tree.items
+    if isinstance(tree, _Between):
+        return tree.operand, tree.low, tree.high
+    if isinstance(tree, _Vector):
+        return tree.items
+    return ()
+
+
+def _calls(tree: _Tree) -> Iterator[tuple[str, int]]:
+    """Every function call in ``tree``: its lowercased name and number of arguments."""
+    call = _call_of(tree)
+    if call is not None:
+        yield call[0].lower(), len(call[1])
+    for child in call[1] if call is not None else _children(tree):
+        yield from _calls(child)
+
+
+_SQLGLOT_CALLS = {
+    name: cls for name, cls in (
+        ("count", "Count"), ("sum", "Sum"), ("avg", "Avg"), ("max", "Max"), ("min", "Min"), ("like", "Like"),
+        ("glob", "Glob"), ("regexp", "RegexpLike"), ("row_number", "RowNumber"), ("rank", "Rank"),
+        ("dense_rank", "DenseRank"), ("ntile", "Ntile"), ("lag", "Lag"), ("lead", "Lead"),
+        ("first_value", "FirstValue"), ("last_value", "LastValue"), ("nth_value", "NthValue"),
+    ) if hasattr(exp, cls)
+}
+"""SQLite's name of each sqlglot class that only that SQLite name is read as (``max(a, b)`` is ``Greatest``)."""
+
+
+def _sqlglot_call(node: exp.Expression) -> tuple[str | None, list[exp.Expression]] | None:
+    """A function call of sqlglot's tree: SQLite's name where ``_SQLGLOT_CALLS`` or the call's own text gives it (None
+    for another typed function), and its arguments in SQLite's order; None for anything else (a CAST is no call)."""
+    name = next((n for n, cls in _SQLGLOT_CALLS.items() if type(node).__name__ == cls), None)
+    if isinstance(node, (exp.Like, exp.Glob, exp.RegexpLike)):
+        return name, [node.expression, node.this]
+    if not isinstance(node, exp.Func) or isinstance(node, (exp.Cast, exp.TryCast)):
+        return None
+    if isinstance(node, exp.Anonymous):
+        name = node.name
+    args: list[exp.Expression] = []
+    for child in node.iter_expressions():
+        if isinstance(child, exp.Distinct):
+            args += child.expressions
+        elif not isinstance(child, exp.Star):
+            args.append(child)
+    return name, args
 
 
 def _matches(term: _Tree, indexed: _Collate) -> bool:
@@ -636,10 +904,10 @@ class _Cast(NamedTuple):
 
 
 class _Function(NamedTuple):
-    """``name(*)`` (star) or ``name([DISTINCT] args)``."""
+    """``name([DISTINCT] args)``. ``name(*)`` is ``name()``: parse.y builds both without arguments, so SQLite compares
+    ``pi(*)`` and ``pi()`` equal (and an aggregate's ``*`` is no argument: ``count(*)`` is ``count()``)."""
 
     name: str
-    star: bool
     distinct: bool
     args: tuple[_Tree, ...]
     tag: Literal["function"] = "function"
@@ -852,7 +1120,7 @@ class _Parser:
             if self.word() == "*":
                 self.pos += 1
                 self.expect(")")
-                return _Function(token.text.lower(), True, False, ())
+                return _Function(token.text.lower(), False, ())
             distinct = self.word() == "DISTINCT"
             if distinct:
                 self.pos += 1
@@ -866,7 +1134,7 @@ class _Parser:
             self.expect(")")
             if self.word() in ("FILTER", "OVER"):
                 raise _Unsupported("sqlite-window-function")
-            return _Function(token.text.lower(), False, distinct, tuple(args))
+            return _Function(token.text.lower(), distinct, tuple(args))
         if self.word() == ".":
             self.pos += 1
             column = self.take()
