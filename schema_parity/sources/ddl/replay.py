@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from schema_parity.catalog import Dialect
+from schema_parity.catalog import Dialect, UserType
 from schema_parity.sources.ddl.dialect import Rules
 from schema_parity.sources.ddl.model import Frag, Key, Parsed, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled
@@ -94,6 +94,10 @@ class Replay:
         """The same for names that were no table then (an unmodelled CREATE TABLE): schema, name, note."""
         self.parsed: dict[str, Parsed] = {}
         """Expressions parsed so far, by their text (PostgreSQL): a text is parsed and printed once per replay."""
+        self.types: dict[tuple[str | None, str], UserType] = {}
+        """PostgreSQL: the types the script defined (``user_types``), by schema (None: the default) and name."""
+        self.types_read = rules.name == "postgresql"
+        """Whether ``types`` are all the script's types (False once a statement that may define one was not read)."""
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
@@ -106,6 +110,10 @@ class Replay:
             read(self, stmt)
         except SyntaxMismatch:
             note = f"{where}:{stmt.line}: not modelled: {' '.join(stmt.text.split())[:80]}"
+            if self.types_read:
+                from schema_parity.sources.ddl.user_types import unmodelled  # it imports this module
+
+                unmodelled(self, stmt)
         except Refused as refused:
             note = f"{where}:{stmt.line}: {refused}"
         finally:
