@@ -82,7 +82,7 @@ class TypeFacts:
     """A domain of the chain is NOT NULL: a NULL (a column left out without a default) is 23502."""
 
 
-#: ``schema.name`` or ``name`` as ``format_type`` prints a type (quoted where needed), then a modifier or ``[]``.
+#: ``schema.name`` or ``name`` as ``format_type`` prints a type (quoted where needed), then anything else.
 _PART = r'(?:"(?:[^"]|"")+"|[^\s."(\[\]]+)'
 _REFERENCE = re.compile(rf"^\s*(?:(?P<schema>{_PART})\s*\.\s*)?(?P<name>{_PART})\s*(?P<rest>.*)$", re.DOTALL)
 #: A default that is the NULL constant (``NULL``, ``NULL::integer``): PostgreSQL inserts NULL.
@@ -94,11 +94,11 @@ def _unquote(part: str) -> str:
 
 
 def type_reference(type_text: str) -> tuple[str | None, str] | None:
-    """(schema or None, name) of a column type as reported (``other."Mood"`` → ``("other", "Mood")``); None for an
-    array or a text not read here."""
+    """(schema or None, name) of a column type as reported (``other."Mood"`` → ``("other", "Mood")``); None for
+    anything else."""
     match = _REFERENCE.match(type_text)
-    if match is None or "[" in match["rest"]:
-        return None
+    if match is None or match["rest"].strip():
+        return None  # an array, a modifier, a name of several words (``character varying(10)``): no user type
     schema = match["schema"]
     return (_unquote(schema) if schema is not None else None), _unquote(match["name"])
 

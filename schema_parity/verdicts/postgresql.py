@@ -713,6 +713,8 @@ class _Analysis:
         """Whether a row that leaves out ``column`` (no default of its own) fails: NULL in a NOT NULL column, or in a
         NOT NULL domain ("domain d does not allow null values"), both 23502, unless a domain's default fills it;
         None when its type may be a domain the Catalog does not list."""
+        if column.nullable and not self.catalog.types_read:
+            return False
         facts = type_facts(self.catalog, column.type)
         if facts is None:
             return None if not column.nullable else False
