@@ -194,7 +194,8 @@ class UserType:
     base_type: str | None = None
     """A domain's underlying type, as a column of it would be reported (another domain's name for a chain)."""
     default: str | None = None
-    """A domain's DEFAULT as SQL text (``NULL::integer`` is a NULL default: it overrides the base domain's)."""
+    """A domain's DEFAULT as SQL text (``NULL::integer`` is a NULL default: it overrides the base domain's); a base
+    type's DEFAULT as ``pg_type.typdefault`` holds it."""
     not_null: bool = False
     """A domain declared NOT NULL (its own constraint; a chain's are its base domains' too)."""
 

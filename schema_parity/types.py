@@ -77,7 +77,8 @@ class TypeFacts:
     """The family (``normalize_type``) of the type under every domain: ``boolean`` for a domain over boolean, the
     enum's or composite's own name for those."""
     domain_default: bool = False
-    """A domain whose default (its own or copied from its base domain, not NULL) fills a column left out."""
+    """A domain whose default (its own or copied from its base domain, not NULL) fills a column left out; a base type
+    with a DEFAULT too (``get_typdefault`` reads any type's)."""
     not_null: bool = False
     """A domain of the chain is NOT NULL: a NULL (a column left out without a default) is 23502."""
 
@@ -123,6 +124,8 @@ def type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
             base = normalized
         elif found.kind != "domain":
             base = normalize_type(text)
+            if facts is None and not is_null_default(found.default):  # a base type's DEFAULT fills a column too
+                return TypeFacts(base, domain_default=True)
         else:
             default = facts.domain_default if facts is not None else not is_null_default(found.default)
             not_null = found.not_null or (facts is not None and facts.not_null)

@@ -566,7 +566,7 @@ def _pg_types(connection: sa.Connection) -> tuple[UserType, ...]:
             schema=None if row.visible else row.nspname,
             kind=_PG_TYPE_KINDS[row.typtype],
             base_type=row.base_type,
-            default=row.typdefault if row.typtype == "d" else None,
+            default=row.typdefault,
             not_null=row.typnotnull,
         )
         for row in connection.execute(sa.text(_PG_TYPES))

@@ -29,7 +29,9 @@ _NO_EFFECT = (("ADD", "VALUE"), ("RENAME", "VALUE"), ("OWNER", "TO"), ("ADD", "A
               ("ALTER", "ATTRIBUTE"), ("RENAME", "ATTRIBUTE"), ("RENAME", "CONSTRAINT"), ("VALIDATE", "CONSTRAINT"))
 #: First words of the statements the replay may leave unmodelled without missing a type (they create none).
 _TYPELESS = (("ALTER", "TABLE"), ("CREATE", "TABLE"), ("CREATE", "INDEX"), ("CREATE", "UNIQUE"), ("ALTER", "INDEX"),
-             ("DROP", "TABLE"), ("DROP", "INDEX"), ("CREATE", "VIEW"), ("CREATE", "OR"), ("ALTER", "VIEW"))
+             ("DROP", "TABLE"), ("DROP", "INDEX"), ("CREATE", "VIEW"), ("ALTER", "VIEW"), ("DROP", "VIEW"),
+             ("CREATE", "SEQUENCE"), ("ALTER", "SEQUENCE"), ("DROP", "SEQUENCE"), ("CREATE", "MATERIALIZED"),
+             ("ALTER", "MATERIALIZED"), ("DROP", "MATERIALIZED"))
 
 
 def register(registry: Registry) -> None:
@@ -78,6 +80,8 @@ def create_type(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
                 raise SyntaxMismatch("CREATE TYPE AS what")
         elif cur.type() == TokenType.L_PAREN:
             kind = "base"
+            if any(Cursor([t], stmt.sql).word() == "DEFAULT" for t in cur.group()):
+                raise SyntaxMismatch("a base type's DEFAULT is not read")  # it fills a column of the type
         else:
             raise SyntaxMismatch("CREATE TYPE form")
     except SyntaxMismatch:
