@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any, Literal
 
 SCHEMA_VERSION = 2
@@ -273,9 +274,17 @@ class Catalog:
 
     def user_type(self, schema: str | None, name: str) -> UserType | None:
         """The type ``schema.name`` (schema None: named unqualified), exactly; None when types were not read."""
-        if not self.types_read:
-            return None
-        return next((t for t in self.types if t.name == name and t.schema == schema), None)
+        return self._types_by_name.get((schema, name)) if self.types_read else None
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``)."""
+        return {}
+
+    @cached_property
+    def _types_by_name(self) -> dict[tuple[str | None, str], UserType]:
+        """``types`` by (schema, name): a verdict looks up the type of every column an INSERT leaves out."""
+        return {(t.schema, t.name): t for t in self.types}
 
     # -- JSON ------------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -94,6 +94,7 @@ def _unquote(part: str) -> str:
     return part[1:-1].replace('""', '"') if part.startswith('"') else part
 
 
+@lru_cache(maxsize=4096)  # a verdict asks for the type of every column a row leaves out
 def type_reference(type_text: str) -> tuple[str | None, str] | None:
     """(schema or None, name) of a column type as reported (``other."Mood"`` → ``("other", "Mood")``); None for
     anything else."""
@@ -112,6 +113,13 @@ def is_null_default(default: str | None) -> bool:
 def type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
     """The facts of a column type on PostgreSQL, following a domain's chain of base domains; None when the Catalog
     cannot tell (types not read, or a type it does not list: it may be a domain)."""
+    key = ("type_facts", type_text)
+    if key not in catalog.memo:
+        catalog.memo[key] = _type_facts(catalog, type_text)
+    return catalog.memo[key]
+
+
+def _type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
     facts: TypeFacts | None = None
     text = type_text
     for _ in range(64):  # a chain of domains is finite; the bound only guards a hand-made Catalog's cycle

@@ -161,8 +161,9 @@ def missing_not_null(
     ]
     defaulted = _defaulted(upsert, table, column_of) if refuses_null is not None else []
     problems = []
-    missing = [c for c in omitted if refuses(c)]
-    doubtful = [c for c in omitted if refuses(c) is None]
+    answers = [(c, refuses(c)) for c in omitted]
+    missing = [c for c, refused in answers if refused]
+    doubtful = [c for c, refused in answers if refused is None]
     if missing:
         problems.append(Problem.of(
             "SP301",
@@ -174,8 +175,9 @@ def missing_not_null(
             name=table.name,
             column=missing[0].name,
         ))
-    certain = [(row, c) for row, c in defaulted if refuses(c)]
-    doubtful += [c for _, c in defaulted if refuses(c) is None]
+    items = [(row, c, refuses(c)) for row, c in defaulted]
+    certain = [(row, c) for row, c, refused in items if refused]
+    doubtful += [c for _, c, refused in items if refused is None]
     if certain:
         row, column = certain[0]
         problems.append(Problem.of(
