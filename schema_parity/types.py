@@ -86,8 +86,10 @@ class TypeFacts:
 #: ``schema.name`` or ``name`` as ``format_type`` prints a type (quoted where needed), then anything else.
 _PART = r'(?:"(?:[^"]|"")+"|[^\s."(\[\]]+)'
 _REFERENCE = re.compile(rf"^\s*(?:(?P<schema>{_PART})\s*\.\s*)?(?P<name>{_PART})\s*(?P<rest>.*)$", re.DOTALL)
-#: A default that is the NULL constant (``NULL``, ``NULL::integer``): PostgreSQL inserts NULL.
-_NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(?:\s*::\s*[^:]+)*$", re.IGNORECASE)
+#: A default that is the NULL constant (``NULL``, ``NULL::integer``, the replay's ``CAST(NULL AS INT)``): NULL.
+_NULL_DEFAULT = re.compile(
+    r"^[\s(]*(?:null|cast\s*\(\s*null\s+as\s+[^()]*(?:\([\d\s,]*\))?\s*\))[\s)]*(?:::\s*[^:]+)*$", re.IGNORECASE
+)
 
 
 def _unquote(part: str) -> str:

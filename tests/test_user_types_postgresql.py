@@ -21,6 +21,7 @@ from schema_parity.sources import catalog_cache
 from schema_parity.sources.alembic import AlembicProject, offline_sql, upgrade
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.sources.reflect import reflect
+from schema_parity.types import is_null_default
 from schema_parity.verdicts import check
 from tests.alembic_projects import Revision, write_project
 from tests.test_mutants_postgresql import answer, disagreements, named, said, unresolved
@@ -64,6 +65,9 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a domain without a default, NOT NULL column given DEFAULT": (
         DOMAINS, domains_insert(ALL, "1, 1, DEFAULT, 1, 1, 1, 1")),
     "a domain DEFAULT NULL over one with a default, left out": (DOMAINS, domains_insert("id, c, e, x, y, z")),
+    "a domain DEFAULT NULL::integer (pg_dump's spelling) over one with a default, left out": (
+        ("CREATE DOMAIN dd AS integer DEFAULT 0", "CREATE DOMAIN dnull AS dd DEFAULT NULL::integer",
+         "CREATE TABLE r (id integer PRIMARY KEY, w dnull NOT NULL)"), domains_insert("id")),
     "a NOT NULL domain, nullable column left out": (DOMAINS, domains_insert("id, c, e, y, z, w")),
     "a NOT NULL domain, nullable column given DEFAULT": (DOMAINS, domains_insert(ALL, "1, 1, 1, DEFAULT, 1, 1, 1")),
     "a domain over a NOT NULL domain, left out": (DOMAINS, domains_insert("id, c, e, x, z, w")),
@@ -172,7 +176,8 @@ def test_replayed_types_are_the_reflected_ones(pg_cases_engine: sa.Engine) -> No
     ddl = (*DOMAINS[:-1], *TESTS[:-1], "CREATE TYPE span AS RANGE (subtype = integer)",
            "CREATE TYPE pair AS (a integer, b text)", "CREATE DOMAIN gone AS integer", "DROP DOMAIN gone",
            "CREATE DOMAIN moved AS text", "ALTER DOMAIN moved RENAME TO kept", "ALTER DOMAIN dn SET DEFAULT 2",
-           "ALTER TYPE mood ADD VALUE 'c'", "ALTER DOMAIN nn2 ADD CONSTRAINT positive CHECK (VALUE > 0)")
+           "ALTER TYPE mood ADD VALUE 'c'", "ALTER DOMAIN nn2 ADD CONSTRAINT positive CHECK (VALUE > 0)",
+           "CREATE DOMAIN dnull2 AS dd DEFAULT NULL::integer")
     with pg_cases_engine.connect() as conn:
         try:
             schema = f"case_{uuid.uuid4().hex[:10]}"
@@ -187,11 +192,10 @@ def test_replayed_types_are_the_reflected_ones(pg_cases_engine: sa.Engine) -> No
     assert reflected.types_read and replayed.types_read
 
     def facts(catalog: Catalog) -> set[tuple[str | None, str, str, bool, bool]]:
-        return {(t.schema, t.name, t.kind, t.not_null, t.default not in (None, "NULL", "NULL::integer"))
-                for t in catalog.types}
+        return {(t.schema, t.name, t.kind, t.not_null, is_null_default(t.default)) for t in catalog.types}
 
     assert facts(replayed) == facts(reflected)
-    assert len(reflected.types) == 13
+    assert len(reflected.types) == 14
 
 
 def test_catalog_json_and_cache_keep_the_types() -> None:
