@@ -731,8 +731,6 @@ class _Analysis:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
 
 
-
-
 @dataclass(frozen=True)
 class _Element:
     column: str | None
