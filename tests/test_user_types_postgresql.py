@@ -22,7 +22,7 @@ from schema_parity.sources.alembic import AlembicProject, offline_sql, upgrade
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.sources.reflect import reflect
 from schema_parity.types import is_null_default
-from schema_parity.verdicts import check
+from schema_parity.verdicts.dispatch import check
 from tests.alembic_projects import Revision, write_project
 from tests.test_mutants_postgresql import answer, disagreements, named, said, unresolved
 
