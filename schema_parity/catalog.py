@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any, Literal
 
 SCHEMA_VERSION = 2
@@ -178,6 +179,26 @@ class Check:
 
 
 TableKind = Literal["table", "view", "virtual", "partitioned"]
+TypeKind = Literal["enum", "domain", "composite", "range", "multirange", "base"]
+
+
+@dataclass(frozen=True)
+class UserType:
+    """A type the schema defines (PostgreSQL ``CREATE TYPE`` / ``CREATE DOMAIN``): what a column of it gets when an
+    INSERT leaves it out (a domain's default, its NOT NULL), and whether a boolean test of it is boolean."""
+
+    name: str
+    schema: str | None
+    """None when a column's type names it unqualified (it is visible on the search path, as ``format_type`` prints
+    it); else its schema."""
+    kind: TypeKind
+    base_type: str | None = None
+    """A domain's underlying type, as a column of it would be reported (another domain's name for a chain)."""
+    default: str | None = None
+    """A domain's DEFAULT as SQL text (``NULL::integer`` is a NULL default: it overrides the base domain's); a base
+    type's DEFAULT as ``pg_type.typdefault`` holds it."""
+    not_null: bool = False
+    """A domain declared NOT NULL (its own constraint; a chain's are its base domains' too)."""
 
 
 @dataclass(frozen=True)
@@ -240,10 +261,30 @@ class Catalog:
     """What the source could not model (an opaque statement, a migration that cannot run offline)."""
     uncertain: tuple[Uncertain, ...] = ()
     """Tables named by a statement the source could not model: verdicts on them are unresolved (docs/check.md)."""
+    types: tuple[UserType, ...] = ()
+    """PostgreSQL: the types the schema defines (enums, domains, ...), when ``types_read``."""
+    types_read: bool = False
+    """Whether ``types`` lists the schema's types (reflection, a DDL replay that read every type statement); False
+    (SQLite, models, an older Catalog JSON or cache entry): a column of a type the checker does not know may be a
+    domain, whose default and NOT NULL are unknown."""
 
     def table(self, name: str, schema: str | None = None) -> Table | None:
         """Exact-name lookup (no case folding)."""
         return next((t for t in self.tables if t.name == name and (schema is None or t.schema == schema)), None)
+
+    def user_type(self, schema: str | None, name: str) -> UserType | None:
+        """The type ``schema.name`` (schema None: named unqualified), exactly; None when types were not read."""
+        return self._types_by_name.get((schema, name)) if self.types_read else None
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``)."""
+        return {}
+
+    @cached_property
+    def _types_by_name(self) -> dict[tuple[str | None, str], UserType]:
+        """``types`` by (schema, name): a verdict looks up the type of every column an INSERT leaves out."""
+        return {(t.schema, t.name): t for t in self.types}
 
     # -- JSON ------------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -267,6 +308,8 @@ class Catalog:
             revision=data.get("revision"),
             notes=tuple(data.get("notes", ())),
             uncertain=tuple(Uncertain(**_only_known(Uncertain, u)) for u in data.get("uncertain", ())),
+            types=tuple(UserType(**_only_known(UserType, t)) for t in data.get("types", ())),
+            types_read=bool(data.get("types_read", False)),
         )
 
     @classmethod
@@ -317,4 +360,5 @@ def sorted_catalog(catalog: Catalog) -> Catalog:
         return t if keys == t.keys else replace(t, keys=keys)
 
     tables = tuple(ordered(t) for t in sorted(catalog.tables, key=lambda t: (t.schema or "", t.name)))
-    return replace(catalog, tables=tables)
+    types = tuple(sorted(catalog.types, key=lambda t: (t.schema or "", t.name)))
+    return replace(catalog, tables=tables, types=types)

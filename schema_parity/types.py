@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema_parity.catalog import Catalog
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
     # (regex on the lower-cased type text, family)
@@ -61,3 +66,82 @@ def may_be_domain(normalized: str) -> bool:
     """Whether a column type (as ``normalize_type`` writes it) may be a PostgreSQL domain, whose default and NOT NULL
     the catalog does not record: any type that is not built in and not an array."""
     return normalized not in BUILT_IN and not normalized.endswith("[]")
+
+
+@dataclass(frozen=True)
+class TypeFacts:
+    """What a column's type means for a row that leaves the column out, and for a boolean test of it."""
+
+    base: str
+    """The family (``normalize_type``) of the type under every domain: ``boolean`` for a domain over boolean, the
+    enum's or composite's own name for those."""
+    domain_default: bool = False
+    """A domain whose default (its own or copied from its base domain, not NULL) fills a column left out; a base type
+    with a DEFAULT too (``get_typdefault`` reads any type's)."""
+    not_null: bool = False
+    """A domain of the chain is NOT NULL: a NULL (a column left out without a default) is 23502."""
+
+
+#: ``schema.name`` or ``name`` as ``format_type`` prints a type (quoted where needed), then anything else.
+_PART = r'(?:"(?:[^"]|"")+"|[^\s."(\[\]]+)'
+_REFERENCE = re.compile(rf"^\s*(?:(?P<schema>{_PART})\s*\.\s*)?(?P<name>{_PART})\s*(?P<rest>.*)$", re.DOTALL)
+#: A default that is the NULL constant (``NULL``, ``NULL::integer``, the replay's ``CAST(NULL AS INT)``): NULL.
+_NULL_DEFAULT = re.compile(
+    r"^[\s(]*(?:null|cast\s*\(\s*null\s+as\s+[^()]*(?:\([\d\s,]*\))?\s*\))[\s)]*(?:::\s*[^:]+)*$", re.IGNORECASE
+)
+
+
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part
+
+
+@lru_cache(maxsize=4096)  # a verdict asks for the type of every column a row leaves out
+def type_reference(type_text: str) -> tuple[str | None, str] | None:
+    """(schema or None, name) of a column type as reported (``other."Mood"`` → ``("other", "Mood")``); None for
+    anything else."""
+    match = _REFERENCE.match(type_text)
+    if match is None or match["rest"].strip():
+        return None  # an array, a modifier, a name of several words (``character varying(10)``): no user type
+    schema = match["schema"]
+    return (_unquote(schema) if schema is not None else None), _unquote(match["name"])
+
+
+def is_null_default(default: str | None) -> bool:
+    """Whether a default is missing or the NULL constant (a domain's ``DEFAULT NULL`` is stored as ``NULL::int``)."""
+    return default is None or _NULL_DEFAULT.match(default.strip()) is not None
+
+
+def type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
+    """The facts of a column type on PostgreSQL, following a domain's chain of base domains; None when the Catalog
+    cannot tell (types not read, or a type it does not list: it may be a domain)."""
+    key = ("type_facts", type_text)
+    if key not in catalog.memo:
+        catalog.memo[key] = _type_facts(catalog, type_text)
+    return catalog.memo[key]
+
+
+def _type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
+    facts: TypeFacts | None = None
+    text = type_text
+    for _ in range(64):  # a chain of domains is finite; the bound only guards a hand-made Catalog's cycle
+        reference = type_reference(text) if catalog.types_read else None
+        found = catalog.user_type(*reference) if reference is not None else None
+        if found is None:
+            normalized = normalize_type(text)
+            if may_be_domain(normalized):
+                return None
+            base = normalized
+        elif found.kind != "domain":
+            base = normalize_type(text)
+            if facts is None and not is_null_default(found.default):  # a base type's DEFAULT fills a column too
+                return TypeFacts(base, domain_default=True)
+        else:
+            default = facts.domain_default if facts is not None else not is_null_default(found.default)
+            not_null = found.not_null or (facts is not None and facts.not_null)
+            facts = TypeFacts("", default, not_null)
+            if found.base_type is None:
+                return None
+            text = found.base_type
+            continue
+        return TypeFacts(base) if facts is None else TypeFacts(base, facts.domain_default, facts.not_null)
+    return None

@@ -31,6 +31,7 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42702", r"^column reference \S+ is ambiguous", "SP205"),
     ("42804", r"^argument of IS (NOT )?(TRUE|FALSE|UNKNOWN) must be type boolean", "SP206"),
     ("23502", r"^null value in column \S+ of relation \S+ violates not-null constraint", "SP301"),
+    ("23502", r"^domain \S+ does not allow null values", "SP301"),
     ("42601", r"^INSERT has more (target columns than expressions|expressions than target columns)$", "SP303"),
     ("42601", r"^VALUES lists must all be the same length$", "SP303"),
     ("21000", r"^ON CONFLICT DO UPDATE command cannot affect row a second time", "SP302"),

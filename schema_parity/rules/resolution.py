@@ -311,8 +311,9 @@ SP206 = Rule(
         "boolean (a boolean column, a comparison, `NULL`, a string literal that reads as a boolean such as `'t'`), "
         "else parse analysis raises 42804 before anything runs, wherever the test is (the conflict target's WHERE, "
         "DO UPDATE SET or WHERE). The checker reports it when the value's type is known from the schema (a column of "
-        "a built-in type, a number, arithmetic on them, a cast); a value whose type it cannot tell (a function, a "
-        "subquery, a column of a type that may be a domain) leaves the verdict unresolved (SP901). SQLite accepts the "
+        "a built-in type, a number, arithmetic on them, a cast); a column of a domain over boolean is boolean, an "
+        "enum's is not; a value whose type it cannot tell (a function, a subquery, a column of a type the catalog does "
+        "not list, which may be a domain) leaves the verdict unresolved (SP901). SQLite accepts the "
         "test on any value."
     ),
     errors=(

@@ -31,13 +31,16 @@ SP301 = Rule(
     description=(
         "The INSERT's column list (or `DEFAULT VALUES`) leaves out a NOT NULL column that has no default, so every row "
         "fails; on PostgreSQL, so does a row that gives such a column `DEFAULT` in VALUES (SQLite has no `DEFAULT` "
-        "there: SP104). A column whose type may be a PostgreSQL domain (a type the checker does not know) may get "
-        "the domain's default, which the catalog does not record: unresolved (SP901) instead. ON CONFLICT never "
-        "handles NOT NULL violations (P42, S22); SQLite's `INSERT OR IGNORE` skips such rows "
-        "instead."
+        "there: SP104). On PostgreSQL a column of a domain gets the domain's default (followed through a chain of "
+        "domains), and a domain declared NOT NULL refuses the NULL a nullable column of it gets (23502 `domain d "
+        "does not allow null values`), so that is SP301 too; an enum or any other listed type has no default of its "
+        "own. A column whose type the Catalog does not list (its source did not read types, or an extension's type) "
+        "may be a domain with a default: unresolved (SP901) instead. ON CONFLICT never handles NOT NULL violations "
+        "(P42, S22); SQLite's `INSERT OR IGNORE` skips such rows instead."
     ),
     errors=(
         'PostgreSQL, execution: `23502 null value in column "b" of relation "t" violates not-null constraint`',
+        "PostgreSQL, execution: `23502 domain d does not allow null values`",
         "SQLite, execution: `NOT NULL constraint failed: t.b`",
     ),
     doc_examples=(

@@ -91,8 +91,8 @@ SP901 = Rule(
         Message(
             "domain-default",
             "{column} of {table} is NOT NULL without a default of its own, and its type {type} is not one the checker "
-            "knows: if it is a domain with a default, that default fills the column (the catalog does not record "
-            "domains).",
+            "knows: if it is a domain with a default, that default fills the column (the catalog does not list its "
+            "types: a source that read none, or a type an extension made).",
             "Give the column a server default, or insert a value for it.",
         ),
         Message(

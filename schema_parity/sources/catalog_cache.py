@@ -13,7 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from schema_parity.caches import JsonEntries
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, Uncertain
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, Uncertain, UserType
 
 
 def store_catalog(cache_dir: Path | None, key_parts: tuple[str, ...], catalog: Catalog) -> None:
@@ -42,5 +42,5 @@ def _digest(key_parts: tuple[str, ...]) -> str:
 #: The Catalog's shape: an entry stored before a field was added would read back with the field's default.
 _FORMAT = "|".join(
     f"{cls.__name__}:{','.join(f.name for f in fields(cls))}"
-    for cls in (Catalog, Table, Column, Key, KeyElement, Uncertain)
+    for cls in (Catalog, Table, Column, Key, KeyElement, Uncertain, UserType)
 )

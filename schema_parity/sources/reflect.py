@@ -41,6 +41,8 @@ from schema_parity.catalog import (
     KeyKind,
     Table,
     TableKind,
+    TypeKind,
+    UserType,
     sorted_catalog,
 )
 from schema_parity.errors import ConfigError, ConnectionFailed, describe
@@ -71,10 +73,12 @@ def reflect(
     name = connection.dialect.name
     dialect: Dialect
     notes: list[str] = []
+    types: tuple[UserType, ...] = ()
     if name == "postgresql":
         if memo is not None and not isinstance(memo, PostgresMemo):
             raise TypeError("reflect(): a PostgreSQL connection takes a PostgresMemo")
         dialect, tables = "postgresql", _reflect_postgresql(connection, memo)
+        types = _pg_types(connection)
     elif name == "sqlite":
         if memo is not None and not isinstance(memo, dict):
             raise TypeError("reflect(): a SQLite connection takes a SqliteMemo dict")
@@ -83,7 +87,10 @@ def reflect(
         raise ConfigError(f"Cannot reflect a {name!r} database: schema-parity reads PostgreSQL and SQLite only.")
     excluded = set(exclude)
     kept = tuple(t for t in tables if t.name not in excluded and t.qualified_name not in excluded)
-    return sorted_catalog(Catalog(dialect=dialect, tables=kept, source=source, revision=revision, notes=tuple(notes)))
+    return sorted_catalog(Catalog(
+        dialect=dialect, tables=kept, source=source, revision=revision, notes=tuple(notes), types=types,
+        types_read=dialect == "postgresql",
+    ))
 
 
 def reflect_url(url: str, *, source: str | None = None) -> Catalog:
@@ -328,6 +335,25 @@ LEFT JOIN pg_class rc ON rc.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.
 WHERE {_PG_RELATION} AND con.contype IN ('f', 'c')
 ORDER BY con.conrelid, con.conname
 """
+
+# The types the schema defines: enums, domains, ranges, composite types of CREATE TYPE ... AS (not a table's row type)
+# and base types, named as format_type prints them (schema-qualified only when not visible on the search path).
+# An extension's types (pg_depend 'e') and multiranges (made by a range's CREATE TYPE) are left out: a column of one
+# is a type the Catalog does not list, judged as before (it may be a domain).
+_PG_TYPES = """
+SELECT t.typname, n.nspname, pg_type_is_visible(t.oid) AS visible, t.typtype, t.typnotnull, t.typdefault,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_class c ON c.oid = t.typrelid
+WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+  AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
+  AND (t.typtype <> 'c' OR c.relkind = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+"""
+_PG_TYPE_KINDS: dict[str, TypeKind] = {"b": "base", "c": "composite", "d": "domain", "e": "enum", "r": "range"}
 _PG_ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
 
@@ -530,6 +556,21 @@ def _read_postgresql(connection: sa.Connection, only: list[int] | None) -> dict[
             constraints_read=True,
         )
     return tables
+
+
+def _pg_types(connection: sa.Connection) -> tuple[UserType, ...]:
+    """The types the schema defines (``_PG_TYPES``), each as a column of it names it."""
+    return tuple(
+        UserType(
+            name=row.typname,
+            schema=None if row.visible else row.nspname,
+            kind=_PG_TYPE_KINDS[row.typtype],
+            base_type=row.base_type,
+            default=row.typdefault,
+            not_null=row.typnotnull,
+        )
+        for row in connection.execute(sa.text(_PG_TYPES))
+    )
 
 
 def _pg_column(row: sa.Row[Any]) -> Column:

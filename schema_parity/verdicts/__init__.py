@@ -141,26 +141,29 @@ def table_index(catalog: Catalog, dialect: Dialect, fold: Callable[[str], str]) 
 
 def missing_not_null(
     upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None],
-    may_default: Callable[[Column], bool] | None = None,
+    refuses_null: Callable[[Column], bool | None] | None = None,
 ) -> list[Problem]:
     """NOT NULL columns without a default that an explicit column list (or DEFAULT VALUES) leaves out (P42, S22), and
     (PostgreSQL) those a VALUES row gives ``DEFAULT``, which is NULL for a column without a default.
 
     A row that omits such a column fails on every execution on both engines, whatever ON CONFLICT says: NOT NULL
     violations are never arbitrated. Without a column list every column is written, so nothing is decided here
-    but the ``DEFAULT`` items. ``may_default``: whether a column without a default of its own may still get one the
-    Catalog does not record (a PostgreSQL domain's): such a column alone makes the verdict unresolved (SP901).
+    but the ``DEFAULT`` items. ``refuses_null`` (PostgreSQL): whether a column without a default of its own refuses
+    what a row that leaves it out gets, its type's (a domain's default, a NOT NULL domain's 23502); None when the
+    Catalog cannot tell (a type that may be a domain): such a column alone makes the verdict unresolved (SP901).
     """
-    if upsert.columns is None and upsert.source != "default_values" and may_default is None:
+    if upsert.columns is None and upsert.source != "default_values" and refuses_null is None:
         return []
+    refuses = refuses_null if refuses_null is not None else _not_null
     given = {id(c) for c in (column_of(n) for n in upsert.columns or ()) if c is not None}
     omitted = [] if upsert.columns is None and upsert.source != "default_values" else [
-        c for c in table.columns if not c.nullable and not c.has_default and id(c) not in given
+        c for c in table.columns if not c.has_default and id(c) not in given
     ]
-    defaulted = _defaulted(upsert, table, column_of) if may_default is not None else []
-    problems, doubtful = [], []
-    missing = [c for c in omitted if may_default is None or not may_default(c)]
-    doubtful += [c for c in omitted if c not in missing]
+    defaulted = _defaulted(upsert, table, column_of) if refuses_null is not None else []
+    problems = []
+    answers = [(c, refuses(c)) for c in omitted]
+    missing = [c for c, refused in answers if refused]
+    doubtful = [c for c, refused in answers if refused is None]
     if missing:
         problems.append(Problem.of(
             "SP301",
@@ -172,8 +175,9 @@ def missing_not_null(
             name=table.name,
             column=missing[0].name,
         ))
-    certain = [(row, c) for row, c in defaulted if may_default is None or not may_default(c)]
-    doubtful += [c for _, c in defaulted if may_default is not None and may_default(c)]
+    items = [(row, c, refuses(c)) for row, c in defaulted]
+    certain = [(row, c) for row, c, refused in items if refused]
+    doubtful += [c for _, c, refused in items if refused is None]
     if certain:
         row, column = certain[0]
         problems.append(Problem.of(
@@ -186,9 +190,13 @@ def missing_not_null(
     return problems
 
 
+def _not_null(column: Column) -> bool:
+    return not column.nullable
+
+
 def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None]) -> list[tuple[int, Column]]:
-    """(row, column) of each VALUES item that is ``DEFAULT`` (in parentheses or not) for a NOT NULL column without a
-    default, in the order of the rows: PostgreSQL inserts NULL there."""
+    """(row, column) of each VALUES item that is ``DEFAULT`` (in parentheses or not) for a column without a default,
+    in the order of the rows: PostgreSQL inserts NULL there (or its type's default, a domain's)."""
     if upsert.source != "values" or "default" not in upsert.sql.lower() or upsert.ctes or upsert.in_cte:
         return []
     rows = values_rows(upsert.sql)
@@ -201,7 +209,7 @@ def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column 
                 column = column_of(upsert.columns[position]) if position < len(upsert.columns) else None
             else:
                 column = table.columns[position] if position < len(table.columns) else None
-            if column is not None and not column.nullable and not column.has_default:
+            if column is not None and not column.has_default:
                 found.append((number, column))
     return found
 

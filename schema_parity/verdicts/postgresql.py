@@ -26,7 +26,7 @@ from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
 from schema_parity.sql.groups import SyntaxMismatch, closing
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
-from schema_parity.types import may_be_domain
+from schema_parity.types import type_facts
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
 from schema_parity.verdicts import (
     Problem,
@@ -301,7 +301,7 @@ class _Analysis:
             # arbiter, 55000): a missing NOT NULL column comes before SP110 (measured on PostgreSQL 15).
             deferrable = [p for p in problems if p.rule == "SP110"]
             problems = [p for p in problems if p.rule != "SP110"]
-            problems += missing_not_null(self.upsert, self.table, self.column, _may_default) + deferrable
+            problems += missing_not_null(self.upsert, self.table, self.column, self._refuses_null) + deferrable
         return problems
 
     def _column_list(self) -> Iterator[Problem]:
@@ -467,9 +467,10 @@ class _Analysis:
         own = isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier)
         if own and not node.find_ancestor(exp.Select):  # a subquery's column is its FROM item's
             column = self.column(Name(node.name, bool(node.this.args.get("quoted"))))
-            if column is None or (column.normalized_type != "boolean" and may_be_domain(column.normalized_type)):
+            facts = type_facts(self.catalog, column.type) if column is not None else None
+            if column is None or facts is None:
                 return None
-            return "boolean" if column.normalized_type == "boolean" else column.type
+            return "boolean" if facts.base == "boolean" else column.type
         if isinstance(node, exp.Cast) and node.to.sql(_PG).lower() in ("boolean", "bool"):
             return "boolean"
         known = _type_of(node, self.types)
@@ -708,6 +709,17 @@ class _Analysis:
             hint=partial_predicate_hint(clause, partial[0]) if partial else _add_key_hint(self.table, clause),
         ).because(*no_match_cause(self.table, clause))
 
+    def _refuses_null(self, column: Column) -> bool | None:
+        """Whether a row that leaves out ``column`` (no default of its own) fails: NULL in a NOT NULL column, or in a
+        NOT NULL domain ("domain d does not allow null values"), both 23502, unless a domain's default fills it;
+        None when its type may be a domain the Catalog does not list."""
+        if column.nullable and not self.catalog.types_read:
+            return False
+        facts = type_facts(self.catalog, column.type)
+        if facts is None:
+            return None if not column.nullable else False
+        return not facts.domain_default and (facts.not_null or not column.nullable)
+
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]
         rule, table = rule_for("SP107"), self.table.qualified_name
@@ -717,11 +729,6 @@ class _Analysis:
 
     def _describe_target(self, key: Key) -> str:
         return ", ".join(e.column if e.column is not None else f"({e.expression})" for e in key.elements)
-
-
-def _may_default(column: Column) -> bool:
-    """A column without a default of its own whose type may be a domain with one (the catalog does not say)."""
-    return may_be_domain(column.normalized_type)
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,10 @@ DEFAULT_EXCLUDE: tuple[str, ...] = ("alembic_version",)
 def _readers() -> Registry:
     """The statement readers, registered by their modules; imported on the first replay, not by reflection, which
     reads single stored CREATE statements with two of them (``declared``) in every process that catalogs SQLite."""
-    from schema_parity.sources.ddl import alter, create_index, create_table, drop, functions, views
+    from schema_parity.sources.ddl import alter, create_index, create_table, drop, functions, user_types, views
 
     registry = Registry()
-    for module in (create_table, create_index, views, alter, drop, functions):
+    for module in (create_table, create_index, views, alter, user_types, drop, functions):
         module.register(registry)
     return registry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, Uncertain
-from schema_parity.sources.ddl import model
+from schema_parity.sources.ddl import model, user_types
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.types import normalize_type
 
@@ -17,6 +17,8 @@ def thaw(replay: Replay, catalog: Catalog) -> None:
     if catalog.dialect != replay.dialect:
         raise ValueError(f"base catalog is {catalog.dialect}, not {replay.dialect}")
     replay.notes.extend(catalog.notes)
+    replay.types = {(replay.rules.norm_schema(t.schema), t.name): t for t in catalog.types}
+    replay.types_read = catalog.types_read
     replay.notes_pending = []
     for t in catalog.tables:
         table = model.Table(t.name, t.schema, kind=t.kind, without_rowid=t.without_rowid)
@@ -139,6 +141,8 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
         revision=revision,
         notes=tuple(replay.notes),
         uncertain=kept,
+        types=user_types.frozen_types(replay) if replay.types_read else (),
+        types_read=replay.types_read,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from schema_parity.catalog import Dialect
+from schema_parity.catalog import Dialect, UserType
 from schema_parity.sources.ddl.dialect import Rules
 from schema_parity.sources.ddl.model import Frag, Key, Parsed, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled
@@ -57,6 +57,12 @@ class ByObject(Generic[_K, _V]):
         return item[1] if item is not None else default
 
 
+_TYPELESS = (("ALTER", "TABLE"), ("CREATE", "TABLE"), ("CREATE", "INDEX"), ("CREATE", "UNIQUE"), ("ALTER", "INDEX"),
+             ("DROP", "TABLE"), ("DROP", "INDEX"), ("CREATE", "VIEW"), ("ALTER", "VIEW"), ("DROP", "VIEW"),
+             ("CREATE", "SEQUENCE"), ("ALTER", "SEQUENCE"), ("DROP", "SEQUENCE"), ("CREATE", "MATERIALIZED"),
+             ("ALTER", "MATERIALIZED"), ("DROP", "MATERIALIZED"))
+
+
 class Replay:
     """Applies statements one by one to a mutable model of the schema."""
 
@@ -94,6 +100,16 @@ class Replay:
         """The same for names that were no table then (an unmodelled CREATE TABLE): schema, name, note."""
         self.parsed: dict[str, Parsed] = {}
         """Expressions parsed so far, by their text (PostgreSQL): a text is parsed and printed once per replay."""
+        self.types: dict[tuple[str | None, str], UserType] = {}
+        """PostgreSQL: the types the script defined (``user_types``), by schema (None: the default) and name."""
+        self.types_read = rules.name == "postgresql"
+        """Whether ``types`` are all the script's types (False once a statement that may define one was not read)."""
+
+    def _defines_no_type(self, stmt: Stmt) -> bool:
+        """Whether a statement the replay did not model is one that defines no type (a table, index, view or sequence
+        statement); after any other, the types the replay knows may not be all the script's (``types_read``)."""
+        cur = self.cursor(stmt.tokens, stmt)
+        return any(cur.at(*words) for words in _TYPELESS)
 
     def run(self, stmt: Stmt, where: str, read: Callable[[Replay, Stmt], None]) -> None:
         """Replay one statement with ``read``; what it does not model or the engine refuses becomes a note."""
@@ -106,6 +122,8 @@ class Replay:
             read(self, stmt)
         except SyntaxMismatch:
             note = f"{where}:{stmt.line}: not modelled: {' '.join(stmt.text.split())[:80]}"
+            if self.types_read and not self._defines_no_type(stmt):
+                self.types_read = False
         except Refused as refused:
             note = f"{where}:{stmt.line}: {refused}"
         finally:
