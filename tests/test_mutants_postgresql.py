@@ -375,6 +375,18 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "SOME does not imply the larger bound": (partial("a > 6"), upsert("id", "a > SOME (ARRAY[6, 5])")),
     "SOME in the index predicate": (partial("a = SOME (ARRAY[1, 2])"), upsert("id", "a = 1")),
     "a function of one array is no ALL": (partial("a > 5"), upsert("id", "a > cardinality(ARRAY[6, 7])")),
+    # _quantified_list: ANY, ALL and SOME take one expression or a subquery; a list is a syntax error at its comma
+    # wherever it is written (sqlglot reads it as a row or a call).
+    "ALL of two arrays": (partial("a > 5"), upsert("id", "a > all(ARRAY[6], ARRAY[7])")),
+    "ANY of a list in DO UPDATE WHERE": (READS, update("1 WHERE excluded.a = ANY (1, 2)")),
+    "SOME of a list in the rows' SELECT": (
+        READS, "INSERT INTO t (id) SELECT 1 WHERE 1 = SOME (1, 2) ON CONFLICT (id) DO NOTHING"),
+    "NOT LIKE ALL of a list": (READS, update("1 WHERE excluded.b NOT LIKE ALL ('x', 'y')")),
+    "ANY of a parenthesized subquery and a value": (READS, update("1 WHERE excluded.a = ANY ((SELECT 1), 2)")),
+    "ANY of one array with commas": (READS, update("1 WHERE excluded.a = ANY (ARRAY[1, 2])")),
+    "ANY of a VALUES subquery": (READS, update("1 WHERE excluded.a = ANY (VALUES (1), (2))")),
+    "ANY of a parenthesized subquery": (READS, update("1 WHERE excluded.a <> ANY ((SELECT x FROM s))")),
+    "ANY of a function of two arguments": (READS, update("1 WHERE excluded.a = ANY (array_fill(1, ARRAY[2]))")),
     # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
     # in capitals it is another function. A column of the function's name does not type the call.
     "a quoted function name in a predicate": (

@@ -24,7 +24,7 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
-from schema_parity.sql.groups import SyntaxMismatch, closing
+from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.types import may_be_domain
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
@@ -118,6 +118,9 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
                 yield Problem.of("SP104", "qualified-column", element=element.sql, column=column)
             elif (stop := _unparenthesized(element.sql)) is not None:
                 yield Problem.of("SP104", "bare-expression", element=element.sql, stop=stop)
+    quantified = _quantified_list(upsert.sql)
+    if quantified is not None:
+        yield Problem.of("SP104", "quantified-list", quantifier=quantified)
 
 
 #: PostgreSQL 15's reserved and type/function-name keywords (``pg_get_keywords()``, catcode R and T): neither is a
@@ -181,6 +184,37 @@ def _backtick(upsert: Upsert) -> Problem | None:
     if in_names or before[-1:] == ["SET"] or before == ["CONFLICT", "("]:
         return Problem.of("SP104", "backtick")
     return Problem.of("SP901", "backtick")
+
+
+def _quantified_list(sql: str) -> str | None:
+    """``x op ANY (a, b)`` (``ALL``, ``SOME``; ``LIKE``, ``ILIKE`` as the operator): gram.y's ``sub_type '('
+    a_expr ')'`` takes one expression or a subquery, so a comma at the group's top level is a syntax error (42601
+    at that comma). sqlglot reads the group as a row or a call. Returns the quantifier as written."""
+    if not _QUANTIFIER_WORD.search(sql):
+        return None
+    try:
+        tokens = postgresql_tokens(sql)[1]
+    except TokenError:
+        return None
+    for at in range(1, len(tokens) - 1):
+        token, before = tokens[at], tokens[at - 1]
+        if (
+            token.token_type in _QUANTIFIERS
+            and tokens[at + 1].token_type == TokenType.L_PAREN
+            and (_OPERATOR.fullmatch(before.text) or before.text.upper() in ("LIKE", "ILIKE"))
+        ):
+            inner = tokens[at + 2 : _closing(tokens, at + 1)]
+            if inner and inner[0].token_type not in _SUBQUERY_STARTS and len(split_commas(inner)) > 1:
+                return token.text
+    return None
+
+
+_QUANTIFIER_WORD = re.compile(r"\b(any|all|some)\b", re.IGNORECASE)
+_QUANTIFIERS = frozenset({TokenType.ANY, TokenType.ALL, TokenType.SOME})
+#: A token of PostgreSQL's operator characters (an ``Op`` or ``MathOp`` of gram.y).
+_OPERATOR = re.compile(r"[-+*/<>=~!@#%^&|`?]+")
+#: The words a subquery in ``ANY (...)`` starts with: its commas are the query's own.
+_SUBQUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.VALUES, TokenType.TABLE})
 
 
 #: The words that end an INSERT's target and column list: the rows' source begins.
