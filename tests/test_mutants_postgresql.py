@@ -90,6 +90,11 @@ def update(value: str, *, alias: str = "t") -> str:
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
 
 
+def update_row(row: str) -> str:
+    """An upsert whose DO UPDATE sets ``a`` and ``c`` together to ``row``, on the table keyed by ``id``."""
+    return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET (a, c) = {row}"
+
+
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _btree_implies: booleans are ordered by bool_ops (false < true), as numbers are; PostgreSQL does not use that
     # a boolean has two values (x < true does not imply x <= false to it).
@@ -463,6 +468,24 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT for a domain's column with a default of its own": (
         DOMAIN, "INSERT INTO r (id, c, e, f) VALUES (1, 1, 1, DEFAULT) ON CONFLICT DO NOTHING"),
     "SET to DEFAULT": (NOT_NULL, "INSERT INTO r (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    # _Analysis._references, _whole_value: DEFAULT is a whole SET value or an item of a multiple-column SET's row
+    # (parentheses around either are the grammar's); anywhere else of the ON CONFLICT clause transformExpr refuses it
+    # (42601) where its walk meets it.
+    "SET to DEFAULT in double parentheses": (READS, update("((DEFAULT))")),
+    "SET a row item to DEFAULT in parentheses": (READS, update_row("((DEFAULT), 1)")),
+    "SET a ROW() item to DEFAULT": (READS, update_row("ROW(DEFAULT, 1)")),
+    "SET a parenthesized row with DEFAULT": (READS, update_row("((1, DEFAULT))")),
+    "DEFAULT in an expression of a SET value": (READS, update("DEFAULT + 1")),
+    "DEFAULT in a cast of a SET value": (READS, update("DEFAULT::integer")),
+    "DEFAULT before an unknown name": (READS, update("DEFAULT + zz")),
+    "DEFAULT after an unknown name": (READS, update("zz + DEFAULT")),
+    "DEFAULT in a single column's row": (READS, update("(DEFAULT, 1)")),
+    "DEFAULT in an expression of a row item": (READS, update_row("(DEFAULT + 1, 1)")),
+    "DEFAULT in a SET value's subquery": (READS, update("(SELECT DEFAULT)")),
+    "DEFAULT in DO UPDATE WHERE": (READS, update("1 WHERE excluded.a = 1 AND DEFAULT")),
+    "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
+    "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
+    "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
     # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
     # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
     "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),

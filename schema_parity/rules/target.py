@@ -329,6 +329,12 @@ SP104 = Rule(
             "Write one array: x = ANY (ARRAY[a, b]), or x IN (a, b).",
         ),
         Message(
+            "default-misplaced",
+            "DEFAULT is allowed only as a whole SET value or a VALUES item: PostgreSQL raises 42601 'DEFAULT is not "
+            "allowed in this context'.",
+            "Write DEFAULT alone (SET a = DEFAULT), or the column's default expression itself.",
+        ),
+        Message(
             "reserved-word",
             '{word} is a reserved word in PostgreSQL: unquoted, it cannot be {place} (42601 syntax error at or near '
             '"{word}").',

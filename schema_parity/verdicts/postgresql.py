@@ -407,24 +407,29 @@ class _Analysis:
                 problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
                 yield (_SET_COLUMNS, i), self._no_column_problem(problem, name)
         for i, node in enumerate(clause.set_values):
-            for column, problem in self._references(node, allow_excluded=True):
+            for column, problem in self._references(node, allow_excluded=True, set_value=True):
                 yield (_SET_VALUES, i, *_walk_key(column, node)), problem
         if clause.update_where is not None:
             for column, problem in self._references(clause.update_where, allow_excluded=True):
                 yield (_UPDATE_WHERE, 0, *_walk_key(column, clause.update_where)), problem
 
-    def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[tuple[exp.Column, Problem]]:
-        """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702."""
+    def _references(
+        self, node: exp.Expression, *, allow_excluded: bool, set_value: bool = False
+    ) -> Iterator[tuple[exp.Column, Problem]]:
+        """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702; and
+        ``DEFAULT`` (SetToDefault, 42601) anywhere but a whole SET value (``set_value``)."""
         own_name = (self.upsert.alias or self.upsert.table).folded()
         for column in node.find_all(exp.Column):
             if isinstance(column.this, exp.Star) or _keyword_test(column):
                 continue
             name = Name(column.name, bool(column.this.args.get("quoted")))
+            qualifier = column.args.get("table")
+            if not name.quoted and qualifier is None and name.text.lower() == "default":
+                if not (set_value and _whole_value(column, node)):
+                    yield column, Problem.of("SP104", "default-misplaced")
+                continue
             if not name.quoted and name.text.lower() in _SQL_VALUE_KEYWORDS:
                 continue  # ``user``, ``current_role``: SQL value functions, not columns
-            if not name.quoted and name.text.lower() == "default" and (column is node or column.parent is node):
-                continue  # SET c = DEFAULT, SET (a, b) = (DEFAULT, 1)
-            qualifier = column.args.get("table")
             if in_subquery(column, node):
                 if qualifier is None and allow_excluded:
                     yield from ((column, p) for p in self._outer_reference(column, name, node))
@@ -825,6 +830,22 @@ _SQL_VALUE_KEYWORDS = frozenset({"user", "current_role"})
 """Reserved words sqlglot reads as column names; PostgreSQL reads them as SQL value functions."""
 _SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
 """The target's system columns: valid bare in DO UPDATE (``excluded`` has none, so they are never ambiguous)."""
+
+
+def _whole_value(column: exp.Column, value: exp.Expression) -> bool:
+    """Whether ``column`` (a ``DEFAULT``) is a whole SET value: ``SET a = DEFAULT``, or an item of the row a
+    multiple-column SET assigns, ``SET (a, b) = (DEFAULT, 1)`` or ``ROW(DEFAULT, 1)``; parentheses around either
+    are the grammar's own (``SET a = ((DEFAULT))``). transformExpr refuses a DEFAULT anywhere else (42601)."""
+    item: exp.Expression = column
+    while item is not value and isinstance(item.parent, exp.Paren):
+        item = item.parent
+    if item is value:
+        return True
+    row = _unparen(value)
+    assigned = value.parent
+    multiple = isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
+    is_row = isinstance(row, exp.Tuple) or (isinstance(row, exp.Anonymous) and str(row.this).upper() == "ROW")
+    return multiple and is_row and item.parent is row
 
 
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
