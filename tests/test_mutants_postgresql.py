@@ -163,6 +163,15 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS DOCUMENT under a full index": (unique("id"), upsert("id", "x IS DOCUMENT")),
     "DO UPDATE: IS NORMALIZED": (READS, update("(t.b IS NORMALIZED)::int")),
     "DO UPDATE: IS NOT DOCUMENT": (READS, update("(excluded.x IS NOT DOCUMENT)::int")),
+    "DO UPDATE: IS DOCUMENT before an unknown column": (READS, update("1 WHERE excluded.x IS DOCUMENT AND (t.zz > 0)")),
+    "DO UPDATE: a whole row before an unknown column": (READS, update("1 WHERE t.* IS NOT NULL AND (t.zz > 0)")),
+    # _Analysis._references: user and current_role unquoted are SQL value functions; quoted, columns.
+    "DO UPDATE: SET to user": (READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user"),
+    "DO UPDATE: SET to current_role": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = current_role"),
+    'DO UPDATE: SET to "user"': (READS, 'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = "user"'),
+    "DO UPDATE: SET to user and an unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user || t.zz"),
     # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are
     # normalised with the column types; a minus on a constant is folded, on anything else kept; quoted names keep
     # their case; a plain IS NULL inside an operand is not IS UNKNOWN.
@@ -475,6 +484,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "SET a row item to DEFAULT in parentheses": (READS, update_row("((DEFAULT), 1)")),
     "SET a ROW() item to DEFAULT": (READS, update_row("ROW(DEFAULT, 1)")),
     "SET a parenthesized row with DEFAULT": (READS, update_row("((1, DEFAULT))")),
+    "SET a row item to DEFAULT, another to an unknown column": (READS, update_row("(DEFAULT, t.zz)")),
+    "SET to DEFAULT, then an unknown column in DO UPDATE WHERE": (READS, update("DEFAULT WHERE t.zz > 0")),
     "DEFAULT in an expression of a SET value": (READS, update("DEFAULT + 1")),
     "DEFAULT in a cast of a SET value": (READS, update("DEFAULT::integer")),
     "DEFAULT before an unknown name": (READS, update("DEFAULT + zz")),
@@ -499,6 +510,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         READS, update("1 WHERE t.a IS TRUE AND t.zz > 0")),
     "DO UPDATE SET: an unknown column before IS TRUE of an integer column": (
         READS, update("t.zz + (t.a IS TRUE)::int")),
+    "DO UPDATE WHERE: an unknown column before IS TRUE of an integer column": (
+        READS, update("1 WHERE t.zz > 0 OR t.a IS TRUE")),
+    "target expression: an unknown column before IS TRUE of an integer column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz > 0 OR a IS TRUE)) DO NOTHING"),
     "IS TRUE of a string literal in the target WHERE": (partial("active"), upsert("a", "'t' IS TRUE")),
     "IS TRUE of a comparison in the target WHERE": (partial("active"), upsert("a", "(a > 1) IS TRUE")),
     "IS TRUE of a boolean column in the target WHERE": (partial("active"), upsert("a", "active IS TRUE")),
@@ -521,6 +536,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id DESC) DO UPDATE SET c = 1 WHERE c > 0"),
     "NULLS FIRST in the target, before an unknown name in its expression": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) NULLS FIRST) DO NOTHING"),
+    "DESC in the target, before an unknown name in its expression": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) DESC) DO NOTHING"),
     # _Analysis.run: ExecConstraints (NOT NULL, 23502) comes before ExecCheckIndexConstraints (deferrable, 55000).
     "a missing NOT NULL column before a deferrable arbiter": (
         ("CREATE TABLE t (id integer, a integer NOT NULL, CONSTRAINT ux UNIQUE (id) DEFERRABLE)",),
