@@ -90,6 +90,11 @@ def update(value: str, *, alias: str = "t") -> str:
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
 
 
+def cte(upsert: str, select: str = "SELECT id FROM w") -> str:
+    """``upsert`` as the data-modifying CTE ``w`` of ``select``."""
+    return f"WITH w AS ({upsert} RETURNING id) {select}"
+
+
 def update_row(row: str) -> str:
     """An upsert whose DO UPDATE sets ``a`` and ``c`` together to ``row``, on the table keyed by ``id``."""
     return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET (a, c) = {row}"
@@ -170,6 +175,18 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE: SET to current_role": (
         READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = current_role"),
     'DO UPDATE: SET to "user"': (READS, 'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = "user"'),
+    # _Analysis._references: a quoted qualifier is not folded ("T" is no t, "EXCLUDED" no excluded).
+    "DO UPDATE: a quoted qualifier in capitals": (READS, update('"T".c')),
+    "DO UPDATE: excluded quoted in capitals": (READS, update('"EXCLUDED".c')),
+    "DO UPDATE: excluded quoted in lower case": (READS, update('"excluded".c')),
+    # _Analysis._references: a column that is the whole SET value or DO UPDATE WHERE of an upsert in a data-modifying
+    # CTE is in no subquery (its parents reach the CTE's SELECT, above the clause).
+    "in a CTE: SET to a qualified unknown column": (READS, cte(update("t.zz"))),
+    "in a CTE: DO UPDATE WHERE a qualified unknown column": (READS, cte(update("1 WHERE t.zz"))),
+    "in a CTE: SET to an ambiguous column": (READS, cte(update("c"))),
+    "in a CTE: SET to excluded's column": (READS, cte(update("excluded.c"))),
+    "in a CTE: an unknown name in a SET value's subquery, known to the outer SELECT": (
+        READS, cte(update("(SELECT max(zz) FROM s)"), "SELECT zz FROM (SELECT 1 AS zz) AS v, w")),
     "DO UPDATE: SET to user and an unknown column": (
         READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user || t.zz"),
     # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are

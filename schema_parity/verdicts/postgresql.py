@@ -430,7 +430,7 @@ class _Analysis:
                 continue
             if not name.quoted and name.text.lower() in _SQL_VALUE_KEYWORDS:
                 continue  # ``user``, ``current_role``: SQL value functions, not columns
-            if in_subquery(column, node):
+            if column is not node and in_subquery(column, node):  # a whole value is in no subquery, even in a CTE
                 if qualifier is None and allow_excluded:
                     yield from ((column, p) for p in self._outer_reference(column, name, node))
                 continue
