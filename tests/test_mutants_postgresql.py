@@ -179,6 +179,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE: a quoted qualifier in capitals": (READS, update('"T".c')),
     "DO UPDATE: excluded quoted in capitals": (READS, update('"EXCLUDED".c')),
     "DO UPDATE: excluded quoted in lower case": (READS, update('"excluded".c')),
+    "DO UPDATE: excluded's column, then an unknown column": (READS, update("excluded.c + t.zz")),
     # _Analysis._references: a column that is the whole SET value or DO UPDATE WHERE of an upsert in a data-modifying
     # CTE is in no subquery (its parents reach the CTE's SELECT, above the clause).
     "in a CTE: SET to a qualified unknown column": (READS, cte(update("t.zz"))),
