@@ -180,6 +180,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE: excluded quoted in capitals": (READS, update('"EXCLUDED".c')),
     "DO UPDATE: excluded quoted in lower case": (READS, update('"excluded".c')),
     "DO UPDATE: excluded's column, then an unknown column": (READS, update("excluded.c + t.zz")),
+    "DO UPDATE: the proposed row, then an unknown column": (
+        READS, update("1 WHERE excluded IS NOT NULL AND (t.zz > 0)")),
+    "DO UPDATE: a system column, then an unknown column": (READS, update("1 WHERE xmin IS NOT NULL AND (t.zz > 0)")),
+    "DO UPDATE: an unknown column, then an ambiguous one": (READS, update("1 WHERE t.zz > 0 AND (c > 0)")),
+    "DO UPDATE: an unknown column, then (found first by find_all) an unknown table": (
+        READS, update("(t.zz + 1) + q.c")),
     # _Analysis._references: a column that is the whole SET value or DO UPDATE WHERE of an upsert in a data-modifying
     # CTE is in no subquery (its parents reach the CTE's SELECT, above the clause).
     "in a CTE: SET to a qualified unknown column": (READS, cte(update("t.zz"))),
