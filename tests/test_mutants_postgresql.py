@@ -536,6 +536,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         READS, update("t.zz + (t.a IS TRUE)::int")),
     "DO UPDATE WHERE: an unknown column before IS TRUE of an integer column": (
         READS, update("1 WHERE t.zz > 0 OR t.a IS TRUE")),
+    "target expression: IS TRUE of an integer column before an unknown column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((a IS TRUE OR zz > 0)) DO NOTHING"),
     "target expression: an unknown column before IS TRUE of an integer column": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz > 0 OR a IS TRUE)) DO NOTHING"),
     "IS TRUE of a string literal in the target WHERE": (partial("active"), upsert("a", "'t' IS TRUE")),
@@ -560,6 +562,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id DESC) DO UPDATE SET c = 1 WHERE c > 0"),
     "NULLS FIRST in the target, before an unknown name in its expression": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) NULLS FIRST) DO NOTHING"),
+    "a qualified whole row as the target": (unique("id"), upsert("t.*")),
     "DESC in the target, before an unknown name in its expression": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) DESC) DO NOTHING"),
     # _Analysis.run: ExecConstraints (NOT NULL, 23502) comes before ExecCheckIndexConstraints (deferrable, 55000).
