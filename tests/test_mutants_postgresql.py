@@ -424,6 +424,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "ANY of one array with commas": (READS, update("1 WHERE excluded.a = ANY (ARRAY[1, 2])")),
     "ANY of a VALUES subquery": (READS, update("1 WHERE excluded.a = ANY (VALUES (1), (2))")),
     "ANY of a parenthesized subquery": (READS, update("1 WHERE excluded.a <> ANY ((SELECT x FROM s))")),
+    "a row in parentheses after an operator, beside ANY": (
+        READS, update_row("((1, 2)) WHERE excluded.a = ANY (ARRAY[1])")),
     "ANY of a function of two arguments": (READS, update("1 WHERE excluded.a = ANY (array_fill(1, ARRAY[2]))")),
     # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
     # in capitals it is another function. A column of the function's name does not type the call.
