@@ -420,6 +420,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "SOME of a list in the rows' SELECT": (
         READS, "INSERT INTO t (id) SELECT 1 WHERE 1 = SOME (1, 2) ON CONFLICT (id) DO NOTHING"),
     "NOT LIKE ALL of a list": (READS, update("1 WHERE excluded.b NOT LIKE ALL ('x', 'y')")),
+    "ILIKE ANY of a list": (READS, update("1 WHERE excluded.b ILIKE ANY ('x', 'y')")),
     "ANY of a parenthesized subquery and a value": (READS, update("1 WHERE excluded.a = ANY ((SELECT 1), 2)")),
     "ANY of one array with commas": (READS, update("1 WHERE excluded.a = ANY (ARRAY[1, 2])")),
     "ANY of a VALUES subquery": (READS, update("1 WHERE excluded.a = ANY (VALUES (1), (2))")),
