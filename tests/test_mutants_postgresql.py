@@ -91,6 +91,16 @@ def update(value: str, *, alias: str = "t") -> str:
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
 
 
+def cte(upsert: str, select: str = "SELECT id FROM w") -> str:
+    """``upsert`` as the data-modifying CTE ``w`` of ``select``."""
+    return f"WITH w AS ({upsert} RETURNING id) {select}"
+
+
+def update_row(row: str) -> str:
+    """An upsert whose DO UPDATE sets ``a`` and ``c`` together to ``row``, on the table keyed by ``id``."""
+    return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET (a, c) = {row}"
+
+
 ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     # _btree_implies: booleans are ordered by bool_ops (false < true), as numbers are; PostgreSQL does not use that
     # a boolean has two values (x < true does not imply x <= false to it).
@@ -159,6 +169,34 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "IS DOCUMENT under a full index": (unique("id"), upsert("id", "x IS DOCUMENT")),
     "DO UPDATE: IS NORMALIZED": (READS, update("(t.b IS NORMALIZED)::int")),
     "DO UPDATE: IS NOT DOCUMENT": (READS, update("(excluded.x IS NOT DOCUMENT)::int")),
+    "DO UPDATE: IS DOCUMENT before an unknown column": (READS, update("1 WHERE excluded.x IS DOCUMENT AND (t.zz > 0)")),
+    "DO UPDATE: a whole row before an unknown column": (READS, update("1 WHERE t.* IS NOT NULL AND (t.zz > 0)")),
+    # _Analysis._references: user and current_role unquoted are SQL value functions; quoted, columns.
+    "DO UPDATE: SET to user": (READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user"),
+    "DO UPDATE: SET to current_role": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = current_role"),
+    'DO UPDATE: SET to "user"': (READS, 'INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = "user"'),
+    # _Analysis._references: a quoted qualifier is not folded ("T" is no t, "EXCLUDED" no excluded).
+    "DO UPDATE: a quoted qualifier in capitals": (READS, update('"T".c')),
+    "DO UPDATE: excluded quoted in capitals": (READS, update('"EXCLUDED".c')),
+    "DO UPDATE: excluded quoted in lower case": (READS, update('"excluded".c')),
+    "DO UPDATE: excluded's column, then an unknown column": (READS, update("excluded.c + t.zz")),
+    "DO UPDATE: the proposed row, then an unknown column": (
+        READS, update("1 WHERE excluded IS NOT NULL AND (t.zz > 0)")),
+    "DO UPDATE: a system column, then an unknown column": (READS, update("1 WHERE xmin IS NOT NULL AND (t.zz > 0)")),
+    "DO UPDATE: an unknown column, then an ambiguous one": (READS, update("1 WHERE t.zz > 0 AND (c > 0)")),
+    "DO UPDATE: an unknown column, then (found first by find_all) an unknown table": (
+        READS, update("(t.zz + 1) + q.c")),
+    # _Analysis._references: a column that is the whole SET value or DO UPDATE WHERE of an upsert in a data-modifying
+    # CTE is in no subquery (its parents reach the CTE's SELECT, above the clause).
+    "in a CTE: SET to a qualified unknown column": (READS, cte(update("t.zz"))),
+    "in a CTE: DO UPDATE WHERE a qualified unknown column": (READS, cte(update("1 WHERE t.zz"))),
+    "in a CTE: SET to an ambiguous column": (READS, cte(update("c"))),
+    "in a CTE: SET to excluded's column": (READS, cte(update("excluded.c"))),
+    "in a CTE: an unknown name in a SET value's subquery, known to the outer SELECT": (
+        READS, cte(update("(SELECT max(zz) FROM s)"), "SELECT zz FROM (SELECT 1 AS zz) AS v, w")),
+    "DO UPDATE: SET to user and an unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user || t.zz"),
     # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are
     # normalised with the column types; a minus on a constant is folded, on anything else kept; quoted names keep
     # their case; a plain IS NULL inside an operand is not IS UNKNOWN.
@@ -376,6 +414,21 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "SOME does not imply the larger bound": (partial("a > 6"), upsert("id", "a > SOME (ARRAY[6, 5])")),
     "SOME in the index predicate": (partial("a = SOME (ARRAY[1, 2])"), upsert("id", "a = 1")),
     "a function of one array is no ALL": (partial("a > 5"), upsert("id", "a > cardinality(ARRAY[6, 7])")),
+    # _quantified_list: ANY, ALL and SOME take one expression or a subquery; a list is a syntax error at its comma
+    # wherever it is written (sqlglot reads it as a row or a call).
+    "ALL of two arrays": (partial("a > 5"), upsert("id", "a > all(ARRAY[6], ARRAY[7])")),
+    "ANY of a list in DO UPDATE WHERE": (READS, update("1 WHERE excluded.a = ANY (1, 2)")),
+    "SOME of a list in the rows' SELECT": (
+        READS, "INSERT INTO t (id) SELECT 1 WHERE 1 = SOME (1, 2) ON CONFLICT (id) DO NOTHING"),
+    "NOT LIKE ALL of a list": (READS, update("1 WHERE excluded.b NOT LIKE ALL ('x', 'y')")),
+    "ILIKE ANY of a list": (READS, update("1 WHERE excluded.b ILIKE ANY ('x', 'y')")),
+    "ANY of a parenthesized subquery and a value": (READS, update("1 WHERE excluded.a = ANY ((SELECT 1), 2)")),
+    "ANY of one array with commas": (READS, update("1 WHERE excluded.a = ANY (ARRAY[1, 2])")),
+    "ANY of a VALUES subquery": (READS, update("1 WHERE excluded.a = ANY (VALUES (1), (2))")),
+    "ANY of a parenthesized subquery": (READS, update("1 WHERE excluded.a <> ANY ((SELECT x FROM s))")),
+    "a row in parentheses after an operator, beside ANY": (
+        READS, update_row("((1, 2)) WHERE excluded.a = ANY (ARRAY[1])")),
+    "ANY of a function of two arguments": (READS, update("1 WHERE excluded.a = ANY (array_fill(1, ARRAY[2]))")),
     # _normalize: a quoted function name in lower case is the function an unquoted name folds to ("f"(b) is f(b));
     # in capitals it is another function. A column of the function's name does not type the call.
     "a quoted function name in a predicate": (
@@ -452,6 +505,26 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT for a domain's column with a default of its own": (
         DOMAIN, "INSERT INTO r (id, c, e, f) VALUES (1, 1, 1, DEFAULT) ON CONFLICT DO NOTHING"),
     "SET to DEFAULT": (NOT_NULL, "INSERT INTO r (id, a) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    # _Analysis._references, _whole_value: DEFAULT is a whole SET value or an item of a multiple-column SET's row
+    # (parentheses around either are the grammar's); anywhere else of the ON CONFLICT clause transformExpr refuses it
+    # (42601) where its walk meets it.
+    "SET to DEFAULT in double parentheses": (READS, update("((DEFAULT))")),
+    "SET a row item to DEFAULT in parentheses": (READS, update_row("((DEFAULT), 1)")),
+    "SET a ROW() item to DEFAULT": (READS, update_row("ROW(DEFAULT, 1)")),
+    "SET a parenthesized row with DEFAULT": (READS, update_row("((1, DEFAULT))")),
+    "SET a row item to DEFAULT, another to an unknown column": (READS, update_row("(DEFAULT, t.zz)")),
+    "SET to DEFAULT, then an unknown column in DO UPDATE WHERE": (READS, update("DEFAULT WHERE t.zz > 0")),
+    "DEFAULT in an expression of a SET value": (READS, update("DEFAULT + 1")),
+    "DEFAULT in a cast of a SET value": (READS, update("DEFAULT::integer")),
+    "DEFAULT before an unknown name": (READS, update("DEFAULT + zz")),
+    "DEFAULT after an unknown name": (READS, update("zz + DEFAULT")),
+    "DEFAULT in a single column's row": (READS, update("(DEFAULT, 1)")),
+    "DEFAULT in an expression of a row item": (READS, update_row("(DEFAULT + 1, 1)")),
+    "DEFAULT in a SET value's subquery": (READS, update("(SELECT DEFAULT)")),
+    "DEFAULT in DO UPDATE WHERE": (READS, update("1 WHERE excluded.a = 1 AND DEFAULT")),
+    "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
+    "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
+    "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
     # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
     # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
     "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),
@@ -465,6 +538,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         READS, update("1 WHERE t.a IS TRUE AND t.zz > 0")),
     "DO UPDATE SET: an unknown column before IS TRUE of an integer column": (
         READS, update("t.zz + (t.a IS TRUE)::int")),
+    "DO UPDATE WHERE: an unknown column before IS TRUE of an integer column": (
+        READS, update("1 WHERE t.zz > 0 OR t.a IS TRUE")),
+    "target expression: IS TRUE of an integer column before an unknown column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((a IS TRUE OR zz > 0)) DO NOTHING"),
+    "target expression: an unknown column before IS TRUE of an integer column": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz > 0 OR a IS TRUE)) DO NOTHING"),
     "IS TRUE of a string literal in the target WHERE": (partial("active"), upsert("a", "'t' IS TRUE")),
     "IS TRUE of a comparison in the target WHERE": (partial("active"), upsert("a", "(a > 1) IS TRUE")),
     "IS TRUE of a boolean column in the target WHERE": (partial("active"), upsert("a", "active IS TRUE")),
@@ -487,6 +566,9 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id DESC) DO UPDATE SET c = 1 WHERE c > 0"),
     "NULLS FIRST in the target, before an unknown name in its expression": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) NULLS FIRST) DO NOTHING"),
+    "a qualified whole row as the target": (unique("id"), upsert("t.*")),
+    "DESC in the target, before an unknown name in its expression": (
+        unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ((zz + 1) DESC) DO NOTHING"),
     # _Analysis.run: ExecConstraints (NOT NULL, 23502) comes before ExecCheckIndexConstraints (deferrable, 55000).
     "a missing NOT NULL column before a deferrable arbiter": (
         ("CREATE TABLE t (id integer, a integer NOT NULL, CONSTRAINT ux UNIQUE (id) DEFERRABLE)",),

@@ -262,8 +262,8 @@ SP104 = Rule(
         "not a function call without its own parentheses (`ON CONFLICT (a::int)`: write `ON CONFLICT ((a::int))`), `ON "
         "CONSTRAINT c WHERE ...`. SQLite: `ON CONSTRAINT`, ON CONFLICT after `DEFAULT VALUES`, `ON CONFLICT ()`, a "
         "target-less clause that is not the last. PostgreSQL also refuses a reserved word as a name (`INSERT INTO "
-        "only`, `SET user = ...`) and backticks (`` INSERT INTO `t` ``, SQLite's and MySQL's quotes); SQLite refuses "
-        "`DEFAULT` in VALUES."
+        "only`, `SET user = ...`), backticks (`` INSERT INTO `t` ``, SQLite's and MySQL's quotes) and a list in "
+        "`ANY`, `ALL` or `SOME` (`a = ANY (1, 2)`); SQLite refuses `DEFAULT` in VALUES."
     ),
     errors=(
         'PostgreSQL: `42601 syntax error at or near "OR"` (`"REPLACE"`, `"ON"`, `")"`, `"WHERE"`, `"::"`)',
@@ -321,6 +321,18 @@ SP104 = Rule(
             'ON CONFLICT ({element}): syntax error at or near "{stop}" (42601): an element of the conflict target is a '
             "column, a function call or an expression in parentheses.",
             "Put the expression in parentheses: ON CONFLICT (({element})).",
+        ),
+        Message(
+            "quantified-list",
+            '{quantifier} (...) takes one array or a subquery: a list is a syntax error on PostgreSQL (42601 at or '
+            'near ",").',
+            "Write one array: x = ANY (ARRAY[a, b]), or x IN (a, b).",
+        ),
+        Message(
+            "default-misplaced",
+            "DEFAULT is allowed only as a whole SET value or a VALUES item: PostgreSQL raises 42601 'DEFAULT is not "
+            "allowed in this context'.",
+            "Write DEFAULT alone (SET a = DEFAULT), or the column's default expression itself.",
         ),
         Message(
             "reserved-word",

@@ -24,7 +24,7 @@ from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
 from schema_parity.rows import Duplicate, RowPlan
 from schema_parity.rules import rule_for
-from schema_parity.sql.groups import SyntaxMismatch, closing
+from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.types import type_facts
 from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
@@ -118,6 +118,9 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
                 yield Problem.of("SP104", "qualified-column", element=element.sql, column=column)
             elif (stop := _unparenthesized(element.sql)) is not None:
                 yield Problem.of("SP104", "bare-expression", element=element.sql, stop=stop)
+    quantified = _quantified_list(upsert.sql)
+    if quantified is not None:
+        yield Problem.of("SP104", "quantified-list", quantifier=quantified)
 
 
 #: PostgreSQL 15's reserved and type/function-name keywords (``pg_get_keywords()``, catcode R and T): neither is a
@@ -181,6 +184,37 @@ def _backtick(upsert: Upsert) -> Problem | None:
     if in_names or before[-1:] == ["SET"] or before == ["CONFLICT", "("]:
         return Problem.of("SP104", "backtick")
     return Problem.of("SP901", "backtick")
+
+
+def _quantified_list(sql: str) -> str | None:
+    """``x op ANY (a, b)`` (``ALL``, ``SOME``; ``LIKE``, ``ILIKE`` as the operator): gram.y's ``sub_type '('
+    a_expr ')'`` takes one expression or a subquery, so a comma at the group's top level is a syntax error (42601
+    at that comma). sqlglot reads the group as a row or a call. Returns the quantifier as written."""
+    if not _QUANTIFIER_WORD.search(sql):
+        return None
+    try:
+        tokens = postgresql_tokens(sql)[1]
+    except TokenError:
+        return None
+    for at in range(1, len(tokens) - 1):
+        token, before = tokens[at], tokens[at - 1]
+        if (
+            token.token_type in _QUANTIFIERS
+            and tokens[at + 1].token_type == TokenType.L_PAREN
+            and (_OPERATOR.fullmatch(before.text) or before.text.upper() in ("LIKE", "ILIKE"))
+        ):
+            inner = tokens[at + 2 : _closing(tokens, at + 1)]
+            if inner and inner[0].token_type not in _SUBQUERY_STARTS and len(split_commas(inner)) > 1:
+                return token.text
+    return None
+
+
+_QUANTIFIER_WORD = re.compile(r"\b(any|all|some)\b", re.IGNORECASE)
+_QUANTIFIERS = frozenset({TokenType.ANY, TokenType.ALL, TokenType.SOME})
+#: A token of PostgreSQL's operator characters (an ``Op`` or ``MathOp`` of gram.y).
+_OPERATOR = re.compile(r"[-+*/<>=~!@#%^&|`?]+")
+#: The words a subquery in ``ANY (...)`` starts with: its commas are the query's own.
+_SUBQUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.VALUES, TokenType.TABLE})
 
 
 #: The words that end an INSERT's target and column list: the rows' source begins.
@@ -373,25 +407,30 @@ class _Analysis:
                 problem = Problem.of("SP202", "no-column-of-relation", **self._no_column(name))
                 yield (_SET_COLUMNS, i), self._no_column_problem(problem, name)
         for i, node in enumerate(clause.set_values):
-            for column, problem in self._references(node, allow_excluded=True):
+            for column, problem in self._references(node, allow_excluded=True, set_value=True):
                 yield (_SET_VALUES, i, *_walk_key(column, node)), problem
         if clause.update_where is not None:
             for column, problem in self._references(clause.update_where, allow_excluded=True):
                 yield (_UPDATE_WHERE, 0, *_walk_key(column, clause.update_where)), problem
 
-    def _references(self, node: exp.Expression, *, allow_excluded: bool) -> Iterator[tuple[exp.Column, Problem]]:
-        """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702."""
+    def _references(
+        self, node: exp.Expression, *, allow_excluded: bool, set_value: bool = False
+    ) -> Iterator[tuple[exp.Column, Problem]]:
+        """transformColumnRef over the target (and, in DO UPDATE, ``excluded``): 42703, 42P01, 42P09, 42702; and
+        ``DEFAULT`` (SetToDefault, 42601) anywhere but a whole SET value (``set_value``)."""
         own_name = (self.upsert.alias or self.upsert.table).folded()
         for column in node.find_all(exp.Column):
             if isinstance(column.this, exp.Star) or _keyword_test(column):
                 continue
             name = Name(column.name, bool(column.this.args.get("quoted")))
+            qualifier = column.args.get("table")
+            if not name.quoted and qualifier is None and name.text.lower() == "default":
+                if not (set_value and _whole_value(column, node)):
+                    yield column, Problem.of("SP104", "default-misplaced")
+                continue
             if not name.quoted and name.text.lower() in _SQL_VALUE_KEYWORDS:
                 continue  # ``user``, ``current_role``: SQL value functions, not columns
-            if not name.quoted and name.text.lower() == "default" and (column is node or column.parent is node):
-                continue  # SET c = DEFAULT, SET (a, b) = (DEFAULT, 1)
-            qualifier = column.args.get("table")
-            if in_subquery(column, node):
+            if column is not node and in_subquery(column, node):  # a whole value is in no subquery, even in a CTE
                 if qualifier is None and allow_excluded:
                     yield from ((column, p) for p in self._outer_reference(column, name, node))
                 continue
@@ -798,6 +837,22 @@ _SQL_VALUE_KEYWORDS = frozenset({"user", "current_role"})
 """Reserved words sqlglot reads as column names; PostgreSQL reads them as SQL value functions."""
 _SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
 """The target's system columns: valid bare in DO UPDATE (``excluded`` has none, so they are never ambiguous)."""
+
+
+def _whole_value(column: exp.Column, value: exp.Expression) -> bool:
+    """Whether ``column`` (a ``DEFAULT``) is a whole SET value: ``SET a = DEFAULT``, or an item of the row a
+    multiple-column SET assigns, ``SET (a, b) = (DEFAULT, 1)`` or ``ROW(DEFAULT, 1)``; parentheses around either
+    are the grammar's own (``SET a = ((DEFAULT))``). transformExpr refuses a DEFAULT anywhere else (42601)."""
+    item: exp.Expression = column
+    while item is not value and isinstance(item.parent, exp.Paren):
+        item = item.parent
+    if item is value:
+        return True
+    row = _unparen(value)
+    assigned = value.parent
+    multiple = isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
+    is_row = isinstance(row, exp.Tuple) or (isinstance(row, exp.Anonymous) and str(row.this).upper() == "ROW")
+    return multiple and is_row and item.parent is row
 
 
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
