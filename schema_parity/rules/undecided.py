@@ -616,7 +616,8 @@ _REASONS = (
     Reason(
         "sqlite-application-function",
         "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "
-        "connection registers it, SQLite refuses the statement ({error})",
+        "connection registers it, SQLite refuses the statement (no such function: {function}; for a built-in name "
+        "with another number of arguments, wrong number of arguments to function {function}())",
         "An application registers functions on its own connection (sqlite3's create_function, an extension such as "
         "ICU's lower(x, locale), SQLAlchemy's regexp for the REGEXP operator): whether this one is registered is not "
         "in the schema. A function an index of the schema calls is taken as registered.",

@@ -376,12 +376,8 @@ class _Analysis:
         low, high = _SCALARS.get(lowered, (1, 0))
         if low <= count <= high or (lowered, count) in self._catalog_calls:
             return None
-        known = lowered in _SCALARS or lowered in _AGGREGATES or lowered in _WINDOW_FUNCTIONS
-        error = f"wrong number of arguments to function {name}()" if known else f"no such function: {name}"
-        doubt = Problem.of(
-            "SP901", "reason",
-            reason=reason("sqlite-application-function", function=name, count=count, error=error),
-        ).for_reason("sqlite-application-function")
+        said = reason("sqlite-application-function", function=name, count=count)
+        doubt = Problem.of("SP901", "reason", reason=said).for_reason("sqlite-application-function")
         if doubt not in self.doubts:
             self.doubts.append(doubt)
         return None
