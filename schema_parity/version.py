@@ -1,8 +1,8 @@
-"""The installed version of schema-parity, read once from the package metadata on first use.
+"""Installed versions, read from the distributions' metadata on first use (nothing is imported to ask).
 
-A module of its own, importing only the standard library, so that the modules that stamp the version into a cache
+A module of its own, importing only the standard library, so that the modules that stamp a version into a cache
 key, a baseline or a report need not import the ``schema_parity`` package's lazy exports (and, through them, the
-modules that import them back).
+modules that import them back), nor the library whose version they record.
 """
 
 from __future__ import annotations
@@ -10,13 +10,19 @@ from __future__ import annotations
 import functools
 
 
-@functools.cache
-def version() -> str:
-    """The distribution's version (importlib.metadata, some 30 ms: read only when asked for)."""
+def installed(distribution: str) -> str | None:
+    """The installed version of ``distribution`` (importlib.metadata, some 30 ms the first time); None when it has no
+    metadata (vendored, or run from a source tree that was not installed)."""
     from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
+    from importlib.metadata import version as read
 
     try:
-        return installed("schema-parity")
-    except PackageNotFoundError:  # running from a source tree that was not installed
-        return "0.0.0+unknown"
+        return read(distribution)
+    except PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def version() -> str:
+    """schema-parity's own version."""
+    return installed("schema-parity") or "0.0.0+unknown"

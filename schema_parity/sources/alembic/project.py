@@ -11,7 +11,6 @@ from __future__ import annotations
 import configparser
 import hashlib
 import importlib.machinery
-import importlib.metadata
 import importlib.util
 import io
 import logging
@@ -339,10 +338,12 @@ class AlembicProject:
 
         import alembic as alembic_pkg
 
-        from schema_parity.version import version
+        from schema_parity.version import installed, version
 
         digest = hashlib.sha256()
-        parser = _installed_version("sqlglot")  # parses the offline DDL
+        # sqlglot parses the offline DDL; its version comes from the metadata, since importing sqlglot for its
+        # ``__version__`` cost a tenth of a second in every process that builds a template, which needs no SQL parser
+        parser = installed("sqlglot") or ""
         libraries = (
             version(),
             alembic_pkg.__version__,
@@ -582,10 +583,3 @@ def _existing_dir(path: Path, what: str) -> Path:
     return path
 
 
-def _installed_version(distribution: str) -> str:
-    """The installed version of a library, from its metadata: importing sqlglot for its ``__version__`` cost a
-    tenth of a second in every process that builds a template, which needs no SQL parser."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:  # vendored without metadata: the other keys still apply
-        return ""
