@@ -48,6 +48,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -317,10 +318,13 @@ def record_ddl(tests: list[str]) -> list[Built]:
     return reproduced
 
 
-def clear_caches() -> None:
-    """Forget every result computed under the previous mutant: the lru_caches and the per-Catalog table indexes."""
+def clear_caches(catalogs: Iterable[Any] = ()) -> None:
+    """Forget every result computed under the previous mutant: the lru_caches, the per-Catalog table indexes and the
+    facts kept in each of ``catalogs``' memo."""
     from schema_parity import verdicts
 
+    for catalog in catalogs:
+        vars(catalog).pop("memo", None)
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] != "schema_parity" or module is None:
             continue
@@ -339,7 +343,7 @@ def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
     from schema_parity.verdicts import dispatch
 
     os.environ["MUTANT_UNDER_TEST"] = name
-    clear_caches()
+    clear_caches(call.catalog for call in calls)
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(timeout)
     try:
@@ -359,7 +363,7 @@ def judge(name: str, calls: list[Call], timeout: int) -> dict[str, Any]:
     finally:
         signal.alarm(0)
         os.environ["MUTANT_UNDER_TEST"] = ""
-        clear_caches()
+        clear_caches(call.catalog for call in calls)
 
 
 def differing_parts(was: dict[str, Any], now: dict[str, Any]) -> list[str]:

@@ -278,7 +278,8 @@ class Catalog:
 
     @cached_property
     def memo(self) -> dict[Any, Any]:
-        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``)."""
+        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``, the functions
+        SQLite's schema calls)."""
         return {}
 
     @cached_property

@@ -382,21 +382,14 @@ class _Analysis:
             self.doubts.append(doubt)
         return None
 
-    @functools.cached_property
+    @property
     def _catalog_calls(self) -> frozenset[tuple[str, int]]:
-        """The functions the schema's indexes and generated columns call, with their numbers of arguments: the
-        connection that ran the migrations had them."""
-        texts = [c.generated for t in self.catalog.tables for c in t.columns if c.generated]
-        for table in self.catalog.tables:
-            for key in table.keys:
-                texts += [e.expression for e in key.elements if e.expression] + [key.predicate or ""]
-        calls: set[tuple[str, int]] = set()
-        for text in filter(None, texts):
-            try:
-                calls.update(_calls(_parse(text)))
-            except (_SyntaxError, _Unsupported):
-                continue
-        return frozenset(calls)
+        """The functions the schema's indexes and generated columns call, with their numbers of arguments (the
+        connection that ran the migrations had them): read once per Catalog, not per statement."""
+        calls: frozenset[tuple[str, int]] | None = self.catalog.memo.get(_SCHEMA_CALLS)
+        if calls is None:
+            calls = self.catalog.memo[_SCHEMA_CALLS] = _schema_calls(self.catalog)
+        return calls
 
     def _take_doubts(self) -> list[Problem]:
         doubts, self.doubts = self.doubts, []
@@ -717,6 +710,24 @@ def _children(tree: _Tree) -> tuple[_Tree, ...]:
     if isinstance(tree, _Vector):
         return tree.items
     return ()
+
+
+_SCHEMA_CALLS = ("sqlite", "schema-calls")
+"""The key of :func:`_schema_calls`'s answer in a Catalog's memo."""
+
+
+def _schema_calls(catalog: Catalog) -> frozenset[tuple[str, int]]:
+    texts = [c.generated for t in catalog.tables for c in t.columns if c.generated]
+    for table in catalog.tables:
+        for key in table.keys:
+            texts += [e.expression for e in key.elements if e.expression] + [key.predicate or ""]
+    calls: set[tuple[str, int]] = set()
+    for text in filter(None, texts):
+        try:
+            calls.update(_calls(_parse(text)))
+        except (_SyntaxError, _Unsupported):
+            continue
+    return frozenset(calls)
 
 
 def _calls(tree: _Tree) -> Iterator[tuple[str, int]]:
