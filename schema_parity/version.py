@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 
 
+@functools.cache
 def installed(distribution: str) -> str | None:
-    """The installed version of ``distribution`` (importlib.metadata, some 30 ms the first time); None when it has no
-    metadata (vendored, or run from a source tree that was not installed)."""
+    """The installed version of ``distribution``; None when it has no metadata (vendored, or run from a source tree
+    that was not installed). Read once per process: importlib.metadata parses the whole METADATA file on every
+    call (about 0.5 ms), and a cache key is stamped once per project loaded."""
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as read
 
