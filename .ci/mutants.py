@@ -319,10 +319,8 @@ def record_ddl(tests: list[str]) -> list[Built]:
 
 
 def clear_caches(catalogs: Iterable[Any] = ()) -> None:
-    """Forget every result computed under the previous mutant: the lru_caches, the per-Catalog table indexes and the
-    facts kept in each of ``catalogs``' memo."""
-    from schema_parity import verdicts
-
+    """Forget every result computed under the previous mutant: the lru_caches and the facts kept in each of
+    ``catalogs``' memo (the table indexes among them)."""
     for catalog in catalogs:
         vars(catalog).pop("memo", None)
     for name, module in list(sys.modules.items()):
@@ -331,7 +329,6 @@ def clear_caches(catalogs: Iterable[Any] = ()) -> None:
         for value in list(vars(module).values()):
             if hasattr(value, "cache_clear"):
                 value.cache_clear()
-    verdicts._INDEXES.clear()
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 SCHEMA_VERSION = 2
@@ -48,10 +48,33 @@ class Column:
 
     @property
     def has_default(self) -> bool:
-        """Whether an INSERT may omit this column without violating NOT NULL."""
-        return self.default is not None or self.autoincrement or self.identity is not None or (
+        """Whether an INSERT may omit this column without violating NOT NULL: a ``DEFAULT NULL`` is no default."""
+        return not is_null_default(self.default) or self.autoincrement or self.identity is not None or (
             self.generated is not None
         )
+
+
+def is_null_default(default: str | None) -> bool:
+    """Whether a default (a column's, a domain's) is missing or the NULL constant, however written or stored:
+    in parentheses, cast or collated (``(NULL)``, ``CAST(NULL AS INT)``, ``(NULL::text)::integer``). A row that
+    leaves such a column out gets NULL on both engines. Text that cannot be read counts as a default."""
+    return default is None or ("null" in default.lower() and _null_constant(default))
+
+
+@lru_cache(maxsize=1024)
+def _null_constant(text: str) -> bool:
+    # sqlglot is imported here: only a default that spells NULL needs a parser, and most catalogs have none.
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        node = sqlglot.parse_one(text, read="postgres")
+    except (ParseError, TokenError):
+        return False
+    while isinstance(node, exp.Paren | exp.Cast | exp.Collate):
+        node = node.this
+    return isinstance(node, exp.Null)
 
 
 @dataclass(frozen=True)
@@ -278,8 +301,8 @@ class Catalog:
 
     @cached_property
     def memo(self) -> dict[Any, Any]:
-        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``, the functions
-        SQLite's schema calls)."""
+        """Facts derived from this (immutable) Catalog, kept for the next verdict (``types.type_facts``, the tables
+        by folded name, the functions SQLite's schema calls)."""
         return {}
 
     @cached_property

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from schema_parity.catalog import is_null_default
+
 if TYPE_CHECKING:
     from schema_parity.catalog import Catalog
 
@@ -80,17 +82,15 @@ class TypeFacts:
     with a DEFAULT too (``get_typdefault`` reads any type's)."""
     not_null: bool = False
     """A domain of the chain is NOT NULL: a NULL (a column left out without a default) is 23502."""
+    domain: bool = False
+    """The type is a domain: a column's own ``DEFAULT NULL`` is then stored (coerced to the domain), so it, not the
+    domain's default, fills a row that leaves the column out."""
 
 
 #: ``schema.name`` or ``name`` as ``format_type`` prints a type (quoted where needed), then anything else.
 _PART = r'(?:"(?:[^"]|"")+"|[^\s."(\[\]]+)'
 _REFERENCE = re.compile(rf"^\s*(?:(?P<schema>{_PART})\s*\.\s*)?(?P<name>{_PART})\s*(?P<rest>.*)$", re.DOTALL)
 #: A default that is the NULL constant (``NULL``, ``NULL::integer``, the replay's ``CAST(NULL AS INT)``): NULL.
-_NULL_DEFAULT = re.compile(
-    r"^[\s(]*(?:null|cast\s*\(\s*null\s+as\s+[^()]*(?:\([\d\s,]*\))?\s*\))[\s)]*(?:::\s*[^:]+)*$", re.IGNORECASE
-)
-
-
 def _unquote(part: str) -> str:
     return part[1:-1].replace('""', '"') if part.startswith('"') else part
 
@@ -104,11 +104,6 @@ def type_reference(type_text: str) -> tuple[str | None, str] | None:
         return None  # an array, a modifier, a name of several words (``character varying(10)``): no user type
     schema = match["schema"]
     return (_unquote(schema) if schema is not None else None), _unquote(match["name"])
-
-
-def is_null_default(default: str | None) -> bool:
-    """Whether a default is missing or the NULL constant (a domain's ``DEFAULT NULL`` is stored as ``NULL::int``)."""
-    return default is None or _NULL_DEFAULT.match(default.strip()) is not None
 
 
 def type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
@@ -143,5 +138,7 @@ def _type_facts(catalog: Catalog, type_text: str) -> TypeFacts | None:
                 return None
             text = found.base_type
             continue
-        return TypeFacts(base) if facts is None else TypeFacts(base, facts.domain_default, facts.not_null)
+        if facts is None:
+            return TypeFacts(base)
+        return TypeFacts(base, facts.domain_default, facts.not_null, domain=True)
     return None

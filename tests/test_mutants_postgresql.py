@@ -86,6 +86,26 @@ DOMAIN = ("CREATE DOMAIN dd AS integer DEFAULT 0", "CREATE DOMAIN dn AS integer"
 """NOT NULL columns of domains: ``c``'s with a default, ``e``'s and ``f``'s without (``f`` has its own)."""
 
 
+NULL_DEFAULTS = (
+    "CREATE DOMAIN d5 AS integer DEFAULT 5", "CREATE DOMAIN dnn AS integer NOT NULL",
+    "CREATE TABLE n (id integer PRIMARY KEY, a integer NOT NULL DEFAULT NULL, b integer NOT NULL DEFAULT (NULL), "
+    "c integer NOT NULL DEFAULT CAST(((NULL)) AS integer), d integer NOT NULL DEFAULT NULL::text::integer, "
+    "e d5 NOT NULL DEFAULT NULL, f d5 NOT NULL, g dnn DEFAULT NULL, h text NOT NULL DEFAULT 'null', k d5 DEFAULT NULL)",
+)
+"""NOT NULL columns whose DEFAULT is the NULL constant, written four ways (``d``'s is stored unfolded), a domain
+column's own DEFAULT NULL beside its domain's default, and neighbours a row may leave out."""
+
+
+def leaving_out(column: str, *, default: bool = False) -> str:
+    """An upsert into ``n`` of every column but ``column`` (given ``DEFAULT`` instead, with ``default``)."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "1", "d": "1", "e": "1", "f": "1", "g": "1", "h": "'x'", "k": "1"}
+    if default:
+        values[column] = "DEFAULT"
+    else:
+        del values[column]
+    return f"INSERT INTO n ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def update(value: str, *, alias: str = "t") -> str:
     """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
@@ -590,6 +610,19 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE WHERE: IS TRUE of a domain's column": (
         ("CREATE DOMAIN flag AS boolean", "CREATE TABLE r (id integer PRIMARY KEY, f flag)"),
         "INSERT INTO r AS r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2 WHERE r.f IS TRUE"),
+    # Column.has_default, _Analysis._refuses_null: a DEFAULT that is the NULL constant (in parentheses, cast) fills
+    # nothing; a domain column's own DEFAULT NULL is stored and wins over the domain's default.
+    "DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("a")),
+    "DEFAULT (NULL), left out": (NULL_DEFAULTS, leaving_out("b")),
+    "DEFAULT CAST(((NULL)) AS integer), left out": (NULL_DEFAULTS, leaving_out("c")),
+    "DEFAULT NULL::text::integer, left out": (NULL_DEFAULTS, leaving_out("d")),
+    "DEFAULT NULL, given DEFAULT": (NULL_DEFAULTS, leaving_out("a", default=True)),
+    "a domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("e")),
+    "a domain column's own DEFAULT NULL, given DEFAULT": (NULL_DEFAULTS, leaving_out("e", default=True)),
+    "a domain's default beside DEFAULT NULL columns, left out": (NULL_DEFAULTS, leaving_out("f")),
+    "a NOT NULL domain's column with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("g")),
+    "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
+    "a nullable domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("k")),
 }
 
 

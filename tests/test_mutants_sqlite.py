@@ -34,6 +34,22 @@ READS = (*unique("id"), "CREATE TABLE s (x INTEGER)")
 """The table keyed by ``id``, and a table a DO UPDATE subquery reads (``s`` has none of ``t``'s columns)."""
 
 
+NULL_DEFAULTS = (
+    "CREATE TABLE n (id INTEGER PRIMARY KEY, a INTEGER NOT NULL DEFAULT NULL, b INTEGER NOT NULL DEFAULT (NULL), "
+    "c INTEGER NOT NULL DEFAULT (CAST(((NULL)) AS INTEGER)), h TEXT NOT NULL DEFAULT 'null', "
+    "m INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT NULL, p INTEGER NOT NULL DEFAULT (+NULL))",
+)
+"""NOT NULL columns whose DEFAULT is the NULL constant, written four ways (a unary plus is no operation), one whose
+NOT NULL replaces by that default, and a default that is the text 'null'."""
+
+
+def leaving_out(column: str) -> str:
+    """An upsert into ``n`` of every column but ``column``."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "1", "h": "'x'", "m": "1", "p": "1"}
+    del values[column]
+    return f"INSERT INTO n ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def update(value: str) -> str:
     """An upsert whose DO UPDATE sets ``c`` to ``value``, on the table keyed by ``id``."""
     return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = {value}"
@@ -337,6 +353,13 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         "INSERT INTO r (c) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = count(c)"),
     "an aggregate in the target WHERE before one in DO UPDATE SET": (
         READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) WHERE max(a) > 0 DO UPDATE SET c = zz"),
+    # Column.has_default: a DEFAULT that is the NULL constant (in parentheses, cast) fills nothing.
+    "DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("a")),
+    "DEFAULT (NULL), left out": (NULL_DEFAULTS, leaving_out("b")),
+    "DEFAULT (CAST(((NULL)) AS INTEGER)), left out": (NULL_DEFAULTS, leaving_out("c")),
+    "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
+    "NOT NULL ON CONFLICT REPLACE with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("m")),
+    "DEFAULT (+NULL), left out": (NULL_DEFAULTS, leaving_out("p")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {

@@ -10,7 +10,6 @@ what the rule needs.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -125,17 +124,13 @@ class TableIndex:
             self.by_name.setdefault(fold(table.name), []).append(table)
 
 
-_INDEXES: dict[tuple[int, str], tuple[weakref.ref[Catalog], TableIndex]] = {}
-
-
 def table_index(catalog: Catalog, dialect: Dialect, fold: Callable[[str], str]) -> TableIndex:
-    """The cached TableIndex of ``catalog`` for ``dialect``; entries die with their Catalog."""
-    key = (id(catalog), dialect)
-    cached = _INDEXES.get(key)
-    if cached is not None and cached[0]() is catalog:
-        return cached[1]
-    index = TableIndex(catalog, fold)
-    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    """The TableIndex of ``catalog`` for ``dialect``, kept in the Catalog's memo: it lives and dies with the
+    Catalog, and no module-level state is keyed by ``id()``."""
+    key = (TableIndex, dialect)
+    index: TableIndex | None = catalog.memo.get(key)
+    if index is None:
+        index = catalog.memo[key] = TableIndex(catalog, fold)
     return index
 
 

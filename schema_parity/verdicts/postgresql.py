@@ -749,15 +749,19 @@ class _Analysis:
         ).because(*no_match_cause(self.table, clause))
 
     def _refuses_null(self, column: Column) -> bool | None:
-        """Whether a row that leaves out ``column`` (no default of its own) fails: NULL in a NOT NULL column, or in a
-        NOT NULL domain ("domain d does not allow null values"), both 23502, unless a domain's default fills it;
-        None when its type may be a domain the Catalog does not list."""
+        """Whether a row that leaves out ``column`` (no default of its own, or ``DEFAULT NULL``) fails: NULL in a NOT
+        NULL column, or in a NOT NULL domain ("domain d does not allow null values"), both 23502, unless a domain's
+        default fills it; None when its type may be a domain the Catalog does not list. A domain column's own
+        ``DEFAULT NULL`` is stored (coerced to the domain) and wins over the domain's default; on another type a
+        plain NULL is not stored, and a base type's own default applies (a cast chain PostgreSQL stores unfolded,
+        ``NULL::text::t``, on a base type with a default, is not told apart)."""
         if column.nullable and not self.catalog.types_read:
             return False
         facts = type_facts(self.catalog, column.type)
         if facts is None:
             return None if not column.nullable else False
-        return not facts.domain_default and (facts.not_null or not column.nullable)
+        filled = facts.domain_default and not (facts.domain and column.default is not None)
+        return not filled and (facts.not_null or not column.nullable)
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema_parity.catalog import KeyKind
+from schema_parity.catalog import KeyKind, is_null_default
 from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
 from schema_parity.sources.ddl.model import Found, Refused, Table
@@ -301,7 +301,7 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
         col.nullable = True
     elif c.accept("SET", "DEFAULT"):
         col.default = replay.expr_text(c.rest(), stmt.sql, table)
-        if partitions.null_default(col.default):
+        if is_null_default(col.default):  # PostgreSQL stores no default
             col.default = None
     elif c.accept("DROP", "DEFAULT"):
         col.default = None

@@ -110,10 +110,12 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
         elif c.accept("DEFAULT"):
             if c.done:  # DEFAULT without an expression: a syntax error on both engines
                 raise Unmodelled
-            first = c.tokens[c.i]
-            c.i += 1
+            # The first word is the expression even when it spells a constraint word (DEFAULT NULL); a "(" is
+            # left to ``until``, which then reads the whole group (DEFAULT (NULL)::int).
+            first = [] if c.type() == TokenType.L_PAREN else [c.tokens[c.i]]
+            c.i += len(first)
             more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
-            col.default, last_key = replay.expr_text([first, *more], stmt.sql, table), None
+            col.default, last_key = replay.expr_text([*first, *more], stmt.sql, table), None
         elif c.accept("COLLATE"):
             col.collation = collation(replay, c)
         elif c.accept("REFERENCES"):

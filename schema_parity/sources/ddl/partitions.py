@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
 
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from schema_parity.catalog import CONSTRAINT_KINDS
+from schema_parity.catalog import CONSTRAINT_KINDS, is_null_default
 from schema_parity.sources.ddl.clauses import column_constraints, table_constraint
 from schema_parity.sources.ddl.model import Col, Found, Key, Other, Refused, Table
 from schema_parity.sources.ddl.replay import Replay
@@ -39,7 +38,6 @@ __all__ = [
     "index_added",
     "inherited_columns",
     "merge_inherited",
-    "null_default",
     "others_added",
     "parents_of",
     "same_type",
@@ -59,14 +57,6 @@ def heirs(replay: Replay, table: Table) -> list[Table]:
         return children(replay, table)
     inheriting = [t for t in replay.tables if any(p is table for p in replay.inherits.get(t) or ())]
     return children(replay, table) + inheriting
-
-
-_NULL = re.compile(r"\(*\s*NULL\s*\)*(::[\w\s\[\]]+)?\s*\Z", re.IGNORECASE)
-
-
-def null_default(text: str | None) -> bool:
-    """``DEFAULT NULL``: PostgreSQL stores no default (nor keeps an inherited one)."""
-    return text is not None and _NULL.match(text) is not None
 
 
 #: The serial pseudo-types name their column's type (plus a sequence default).
@@ -185,7 +175,7 @@ def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: F
         prior.nullable = prior.nullable and col.nullable
         prior.local = True
         prior.default = col.default if col.default is not None else prior.default
-        if null_default(prior.default):
+        if is_null_default(prior.default):
             prior.default = None  # the child's DEFAULT NULL drops the inherited default
         prior.collation = col.collation or prior.collation
         own.remove(col)
