@@ -31,8 +31,10 @@ SP301 = Rule(
     description=(
         "The INSERT's column list (or `DEFAULT VALUES`) leaves out a NOT NULL column that has no default, so every row "
         "fails; on PostgreSQL, so does a row that gives such a column `DEFAULT` in VALUES (SQLite has no `DEFAULT` "
-        "there: SP104). On PostgreSQL a column of a domain gets the domain's default (followed through a chain of "
-        "domains), and a domain declared NOT NULL refuses the NULL a nullable column of it gets (23502 `domain d "
+        "there: SP104). A default that is the NULL constant (`DEFAULT NULL`, `DEFAULT (NULL)`, `CAST(NULL AS "
+        "integer)`, `NULL::text::integer`) is no default. On PostgreSQL a column of a domain gets the domain's "
+        "default (followed through a chain of domains) unless the column has a `DEFAULT NULL` of its own, which is "
+        "stored and wins; a domain declared NOT NULL refuses the NULL a nullable column of it gets (23502 `domain d "
         "does not allow null values`), so that is SP301 too; an enum or any other listed type has no default of its "
         "own. A column whose type the Catalog does not list (its source did not read types, or an extension's type) "
         "may be a domain with a default: unresolved (SP901) instead. ON CONFLICT never handles NOT NULL violations "
