@@ -516,17 +516,33 @@ def _is_package_dir(path: Path) -> bool:
 
 def application_frame(frame: FrameType | None) -> FrameType | None:
     """The first frame outside SQLAlchemy, the drivers and this tool; through a greenlet to the code that awaited."""
-    module = sys.modules.get("greenlet")
-    current = module.getcurrent() if module is not None else None
-    while True:
-        while frame is not None:
-            if not _skipped_file(frame.f_code.co_filename):
-                return frame
-            frame = frame.f_back
-        current = current.parent if current is not None else None
-        if current is None:
-            return None
-        frame = current.gr_frame
+    found = _outside_libraries(frame)
+    current = _current_greenlet() if found is None else None
+    while found is None and current is not None and current.parent is not None:
+        current = current.parent
+        found = _outside_libraries(current.gr_frame)
+    return found
+
+
+def _outside_libraries(frame: FrameType | None) -> FrameType | None:
+    while frame is not None:
+        if not _skipped_file(frame.f_code.co_filename):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _current_greenlet() -> Any:
+    """The running greenlet, or None without greenlet. Looked up only when a stack holds library code alone (an
+    async SQLAlchemy engine runs the driver in a greenlet whose parent holds the awaiting coroutine), and imported
+    then: ``sys.modules`` may have lost greenlet while SQLAlchemy still runs on it (an in-process pytest run, such as
+    pytester's, takes out the modules first imported during it; SQLAlchemy keeps the greenlet it imported), and a new
+    import of it answers for the same greenlets."""
+    try:
+        import greenlet  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return greenlet.getcurrent()
 
 
 def _called_by_library(frame: FrameType | None) -> bool:

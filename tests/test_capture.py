@@ -8,6 +8,7 @@ import gc
 import inspect
 import json
 import sqlite3
+import sys
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -316,6 +317,33 @@ def test_aiosqlite_connections_are_recorded_at_the_awaiting_line(tmp_path: Path)
     with sqlite3.connect(path) as check:  # recorded, and run as they were
         assert check.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [("a", 3), ("b", 1), ("c", 2), ("d", 1)]
     check.close()
+
+
+def test_an_async_engine_is_recorded_when_sys_modules_has_lost_greenlet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An in-process pytest run (pytester's ``runpytest``) takes out of ``sys.modules`` the modules first imported
+    during it. When SQLAlchemy's asyncio extension first imported greenlet there (an inner run of Alembic's env.py,
+    tests/test_plugin_fixtures.py), SQLAlchemy keeps running on that greenlet while ``sys.modules`` no longer has
+    it: the statements of async engines are still recorded at the line that awaited them, not missed."""
+    from sqlalchemy.ext.asyncio import create_async_engine  # SQLAlchemy imports greenlet now, and keeps it
+
+    for name in [n for n in sys.modules if n == "greenlet" or n.startswith("greenlet.")]:
+        monkeypatch.delitem(sys.modules, name)
+
+    async def run() -> int:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            stmt = sqlite.insert(table).values(k="a", v=1)
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["k"])); line = here()  # noqa: E702
+        await engine.dispose()
+        return line
+
+    with Capture(ROOT) as capture:
+        line = asyncio.run(run())
+    assert [(r.path, r.line, r.source) for r in capture.records()] == [(HERE, line, "sqlalchemy")], capture.missed()
+    assert capture.missed() == {}
 
 
 @pytest.mark.postgres
