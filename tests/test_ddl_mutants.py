@@ -216,6 +216,41 @@ CREATE TABLE u7 (a int, UNIQUE (a) WITH (fillfactor = 70));
 CREATE TABLE u8 (a int, PRIMARY KEY (a) USING INDEX TABLESPACE x);
 CREATE TABLE u9 (a int, UNIQUE (a) DEFERRABLE);
 """,
+    # every column before the first table constraint (the constraints' own errors first); one PRIMARY KEY; a column's
+    # AUTOINCREMENT only right after the PRIMARY KEY of a rowid alias (a type exactly INTEGER, dequoted; not DESC;
+    # not WITHOUT ROWID), never in a type; the "." operator in no index expression or generated column (a WHERE may
+    # have it)
+    "a column after a table constraint, AUTOINCREMENT, the . operator": """CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE c1 (a, CHECK (a > 0), b);
+CREATE TABLE c2 (a int, CONSTRAINT c2_u UNIQUE (a), "b" int);
+CREATE TABLE c3 (a, UNIQUE (a) INCLUDE (b), b);
+CREATE TABLE c4 (a, PRIMARY KEY (a), [b] text, c);
+CREATE TABLE c5 (a, FOREIGN KEY (a) REFERENCES r (k), b) WITHOUT ROWID;
+CREATE TABLE a1 (a integer AUTOINCREMENT);
+CREATE TABLE a2 (a autoincrement, b);
+CREATE TABLE a3 (a integer PRIMARY KEY DESC AUTOINCREMENT);
+CREATE TABLE a4 (a int PRIMARY KEY AUTOINCREMENT, b, CHECK (b > 0), c);
+CREATE TABLE a5 (a INTEGER(5) PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE a6 (a text PRIMARY KEY ON CONFLICT IGNORE AUTOINCREMENT);
+CREATE TABLE a7 (a integer PRIMARY KEY AUTOINCREMENT, b) WITHOUT ROWID;
+CREATE TABLE a8 (a integer UNIQUE, b) WITHOUT ROWID;
+CREATE TABLE a9 (a "int"eger PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE ok1 (a "integer" PRIMARY KEY AUTOINCREMENT, b);
+CREATE TABLE ok2 (a [INTEGER] PRIMARY KEY ASC ON CONFLICT REPLACE AUTOINCREMENT, b);
+CREATE TABLE ok3 (a 'integer' PRIMARY KEY, b integer UNIQUE);
+CREATE TABLE p1 (a integer PRIMARY KEY, b int PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE p2 (a, b, PRIMARY KEY (a), CONSTRAINT p2_pk PRIMARY KEY (b));
+CREATE TABLE t (a int, b int, c AS (a + .5), d int CHECK (t.d > 0));
+CREATE INDEX i1 ON t ((t.a));
+CREATE INDEX i2 ON t (a COLLATE nocase, "t"."b" DESC);
+CREATE INDEX i3 ON t (main.t.b);
+CREATE UNIQUE INDEX i4 ON t (a + .5) WHERE t.b > 0;
+CREATE INDEX i5 ON t (a, b) WHERE main.t.a IS NOT NULL;
+ALTER TABLE t ADD COLUMN e AS (t.a);
+ALTER TABLE t ADD COLUMN f AS (b * 1.5);
+CREATE TABLE g1 (a, b AS (g1.a), c AS (main.g1.b) STORED);
+CREATE TABLE g2 (a, b GENERATED ALWAYS AS ("g2".a) VIRTUAL, CHECK (zz > 0));
+""",
 }
 
 

@@ -36,14 +36,21 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
     }
 )
 
-#: What ends a column's type: a column constraint, or SQLite's ``ON CONFLICT`` clause.
-_TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON"}
+#: What ends a column's type: a column constraint, SQLite's ``ON CONFLICT`` clause, or ``AUTOINCREMENT`` (a keyword
+#: SQLite's type names cannot hold: ``integer AUTOINCREMENT`` is a syntax error there).
+_TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON", "AUTOINCREMENT"}
 
 
 def collation(replay: Replay, c: Cursor) -> str:
     """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
     keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there)."""
     return c.qualified()[1] if replay.dialect == "postgresql" else c.name()
+
+
+def _written(c: Cursor, stmt: Stmt) -> str:
+    """The next token as the script spells it (SQLite's ``near "…"`` quotes the source text)."""
+    token = c.tokens[c.i]
+    return stmt.sql[token.start : token.end + 1]
 
 
 def _names(tokens: list[Token], replay: Replay) -> list[str]:
@@ -93,9 +100,14 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             last_key = Key(cname, "primary_key", [table.element(col.name, rules.same)], from_table_definition=True)
             last_key.elements[0].descending = rules.column_key_descending(desc)
             last_key.column_level = True
-            found.keys.append(last_key)
             _index_tail(replay, c, last_key, stmt, table, column=True)
-            c.accept("AUTOINCREMENT")
+            autoincrement = c.accept("AUTOINCREMENT")
+            _one_primary_key(replay, table, found)
+            found.keys.append(last_key)
+            if autoincrement:  # sqlite3AddPrimaryKey: only on a rowid alias (exactly INTEGER, not DESC)
+                if rules.name == "sqlite" and (desc or col.type.upper() != "INTEGER"):
+                    raise Refused("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+                found.autoincrement = True
         elif c.accept("UNIQUE"):
             last_key = Key(cname, "unique", [table.element(col.name, rules.same)], from_table_definition=True)
             last_key.nulls_not_distinct = nulls_clause(replay, c)
@@ -147,12 +159,18 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             else:
                 deferral(c, last_key)
         elif c.at("AUTOINCREMENT"):  # SQLite takes it only right after PRIMARY KEY (read there)
-            rules.refuse_syntax("AUTOINCREMENT")
+            rules.refuse_syntax(_written(c, stmt))
             raise Unmodelled
         elif c.accept("ON", "CONFLICT"):
             c.name()
         else:
             raise Unmodelled
+
+
+def _one_primary_key(replay: Replay, table: Table, found: Found) -> None:
+    """sqlite3AddPrimaryKey: a second PRIMARY KEY of a CREATE TABLE is refused when it is read."""
+    if replay.dialect == "sqlite" and any(k.kind == "primary_key" for k in found.keys):
+        raise Refused(f'table "{table.name}" has more than one primary key')
 
 
 # -- clauses of keys ------------------------------------------------------------------------------------------------
@@ -283,6 +301,8 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
             raise Unmodelled  # handled by ALTER TABLE … ADD CONSTRAINT before reaching here
         key.elements = _column_list(replay, c.group(), stmt, table, key)
         _index_tail(replay, c, key, stmt, table)
+        if kind == "primary_key":
+            _one_primary_key(replay, table, found)
         found.keys.append(key)
     elif c.accept("EXCLUDE"):
         if not replay.rules.has("EXCLUDE"):

@@ -20,7 +20,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature, function_names
-from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refused, Table, Tables
+from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.naming import (
     NAMEDATALEN,
     choose_name,
@@ -664,8 +664,11 @@ class SqliteRules(Rules):
                 raise Unmodelled
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        if type_text.upper() in _SQLITE_STD_TYPES:
-            col.type = type_text.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
+        bare = type_text
+        if len(bare) >= 3 and bare[0] in "\"'`[" and not any(q in bare[1:-1] for q in "\"'`["):
+            bare = bare[1:-1]  # sqlite3AddColumn dequotes the type (sqlite3DequoteToken) before naming it
+        if bare.upper() in _SQLITE_STD_TYPES:
+            col.type = bare.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
 
     def index_element_body(self, c: Cursor) -> list[Token]:
         """Everything up to ``COLLATE``/``ASC``/``DESC`` (SQLite's ``a COLLATE nocase DESC`` element)."""
@@ -676,6 +679,13 @@ class SqliteRules(Rules):
 
     # -- keys: rowid alias and merged autoindexes -------------------------------------------------------------
     def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        if table.without_rowid:  # sqlite3EndTable, before it resolves CHECK and AS (…)
+            if found.autoincrement:
+                raise Refused("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+            if not any(k.kind == "primary_key" for k in found.keys):
+                raise Refused(f"PRIMARY KEY missing on table {table.name}")
+        if any(col.generated is not None and _dot_operator(col.generated) for col in table.columns):
+            raise Refused(_DOT_IN_GENERATED)
         table.others.extend(found.checks)
         table.others.extend(fk for fk, _ in found.fks)
         for spec in found.keys:
@@ -695,6 +705,8 @@ class SqliteRules(Rules):
             if not col.nullable and col.default is None and col.generated is None
             else None
         )
+        if refusal is None and col.generated is not None and _dot_operator(col.generated):
+            refusal = f"error in table {table.name} after add column: {_DOT_IN_GENERATED}"
         if refusal is not None:
             table.columns.remove(col)
             raise Refused(refusal)
@@ -702,6 +714,8 @@ class SqliteRules(Rules):
         table.others.extend(fk for fk, _ in found.fks)
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        if any(e.expression is not None and _dot_operator(e.expression) for e in key.elements):
+            raise Refused('the "." operator prohibited in index expressions')  # its WHERE may have one
         table.keys.append(key)
 
     def _add_key(self, table: Table, key: Key) -> None:
@@ -809,6 +823,15 @@ class SqliteRules(Rules):
 
     def no_such(self, what: str, name: str) -> str:
         return f"no such {what.lower()}: {name}"
+
+
+_DOT_IN_GENERATED = 'the "." operator prohibited in generated columns'
+
+
+def _dot_operator(frag: Frag) -> bool:
+    """Whether a SQLite expression qualifies a name (``t.a``): resolveExprStep refuses the ``.`` operator in index
+    expressions and generated columns (a float's ``.5`` is a number, no qualifier)."""
+    return any(isinstance(s, Ref) and s.table for s in frag.segments)
 
 
 class StoredSqliteRules(SqliteRules):
