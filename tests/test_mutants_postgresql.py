@@ -590,6 +590,38 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE WHERE: IS TRUE of a domain's column": (
         ("CREATE DOMAIN flag AS boolean", "CREATE TABLE r (id integer PRIMARY KEY, f flag)"),
         "INSERT INTO r AS r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2 WHERE r.f IS TRUE"),
+    # _else_null: a CASE without ELSE is stored with ELSE NULL of the results' type (pg_get_indexdef writes
+    # ELSE NULL::integer, the DDL replay ELSE NULL); NULL cast to a type no wider than the results' is that NULL
+    "CASE without ELSE: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                 upsert("(CASE WHEN a > 0 THEN 1 END)")),
+    "CASE without ELSE: ELSE NULL in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                   upsert("(CASE WHEN a > 0 THEN 1 ELSE NULL END)")),
+    "CASE without ELSE: ELSE NULL::integer in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                            upsert("(CASE WHEN a > 0 THEN 1 ELSE (NULL)::int END)")),
+    "CASE without ELSE: ELSE NULL::bigint widens the results": (
+        unique("(CASE WHEN a > 0 THEN 1 END)"), upsert("(CASE WHEN a > 0 THEN 1 ELSE NULL::bigint END)")),
+    "CASE with ELSE NULL: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN c ELSE NULL END)"),
+                                                   upsert("(CASE WHEN a > 0 THEN c END)")),
+    "CASE without ELSE: ELSE NULL::smallint under integer results": (
+        unique("(CASE WHEN a > 0 THEN c END)"), upsert("(CASE WHEN a > 0 THEN c ELSE NULL::smallint END)")),
+    "CASE without ELSE: ELSE NULL::integer under numeric results": (
+        unique("(CASE WHEN a > 0 THEN n END)"), upsert("(CASE WHEN a > 0 THEN n ELSE NULL::integer END)")),
+    "CASE without ELSE: a text literal, ELSE NULL::text": (
+        unique("(CASE WHEN a > 0 THEN 'x' END)"), upsert("(CASE WHEN a > 0 THEN 'x' ELSE NULL::text END)")),
+    "CASE without ELSE: a text literal, ELSE NULL::varchar": (
+        unique("(CASE WHEN a > 0 THEN 'x' END)"), upsert("(CASE WHEN a > 0 THEN 'x' ELSE NULL::varchar END)")),
+    "CASE without ELSE: nested": (unique("(CASE WHEN a > 0 THEN CASE WHEN c > 0 THEN b END END)"),
+                                  upsert("(CASE WHEN a > 0 THEN CASE WHEN c > 0 THEN b ELSE NULL::text END END)")),
+    "CASE without ELSE: ELSE 2 is another expression": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                        upsert("(CASE WHEN a > 0 THEN 1 ELSE 2 END)")),
+    "CASE operand form without ELSE": (unique("(CASE b WHEN 'x' THEN c END)"),
+                                       upsert("(CASE b WHEN 'x' THEN c ELSE NULL::integer END)")),
+    "CASE without ELSE in the predicate": (partial("CASE WHEN a > 0 THEN active END"),
+                                           upsert("id", "CASE WHEN a > 0 THEN active ELSE NULL END")),
+    "CASE without ELSE in the predicate, ELSE NULL::boolean": (
+        partial("CASE WHEN a > 0 THEN true END"), upsert("id", "CASE WHEN a > 0 THEN true ELSE NULL::boolean END")),
+    "CASE without ELSE in the predicate, ELSE false": (partial("CASE WHEN a > 0 THEN true END"),
+                                                      upsert("id", "CASE WHEN a > 0 THEN true ELSE false END")),
 }
 
 

@@ -473,6 +473,9 @@ class PostgresRules(Rules):
             return None
         # The tree was just parsed and is nobody else's: changed in place, not copied first (a third of the time of
         # an expression's reading went to that copy).
+        for case in ast.find_all(exp.Case):  # transformCaseExpr: a CASE without ELSE is stored with ELSE NULL
+            if case.args.get("default") is None:
+                case.set("default", exp.Null())
         return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified, copy=False)
 
     def normalize(self, expression: _E) -> _E:
