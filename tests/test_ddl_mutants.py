@@ -133,6 +133,22 @@ CREATE TABLE other.t (a int CHECK (a > 0) UNIQUE, d int);
 CREATE TABLE other.v (d int, CONSTRAINT t_d_check CHECK (d > 0));
 ALTER TABLE t ADD CHECK (d > 0);
 """,
+    # transformCaseExpr stores a CASE without ELSE with ELSE NULL (pg_get_expr, pg_get_indexdef); format_type names
+    # varbit ``bit varying`` and float(p) real or double precision; an index on a cast to bit varying is named
+    # varbit (or after what the cast wraps)
+    "CASE without ELSE, bit varying, float(p)": """CREATE TABLE t (a int, b int, c text,
+    d int DEFAULT CASE WHEN random() > 0.5 THEN 1 END, v varbit(5), w pg_catalog.varbit, x varbit[], y bit varying,
+    f1 float(10), f2 FLOAT(25), f3 float(24)[]);
+CREATE UNIQUE INDEX i1 ON t ((CASE WHEN a > 0 THEN 1 END));
+CREATE UNIQUE INDEX i2 ON t (b) WHERE CASE WHEN a > 0 THEN true END;
+CREATE INDEX ON t ((CASE c WHEN 'x' THEN b END));
+CREATE INDEX ON t ((CASE WHEN a > 0 THEN CASE WHEN b > 0 THEN c END END));
+CREATE INDEX ON t (((CASE WHEN a > 0 THEN b END)::text));
+CREATE INDEX ON t ((v::bit varying));
+CREATE INDEX ON t (((v || v)::bit varying(10)));
+CREATE INDEX ON t ((CAST(c AS bit varying)));
+CREATE INDEX ON t (((a + b)::bit(5)::bit varying));
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,

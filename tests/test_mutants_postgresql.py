@@ -86,6 +86,11 @@ DOMAIN = ("CREATE DOMAIN dd AS integer DEFAULT 0", "CREATE DOMAIN dn AS integer"
 """NOT NULL columns of domains: ``c``'s with a default, ``e``'s and ``f``'s without (``f`` has its own)."""
 
 
+VARBIT = ("CREATE TABLE t (id integer, d bit(3), e text)", "CREATE UNIQUE INDEX i1 ON t ((d::bit varying))",
+          "CREATE UNIQUE INDEX i2 ON t ((e::bit varying(8)), id)")
+"""Indexes on casts to ``bit varying``, with and without a length."""
+
+
 def update(value: str, *, alias: str = "t") -> str:
     """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
@@ -620,6 +625,21 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
                                            upsert("id", "CASE WHEN a > 0 THEN active ELSE NULL END")),
     "CASE without ELSE in the predicate, ELSE NULL::boolean": (
         partial("CASE WHEN a > 0 THEN true END"), upsert("id", "CASE WHEN a > 0 THEN true ELSE NULL::boolean END")),
+    # dialect_tokens: ``bit varying`` is one type name, varbit (sqlglot read ``x::bit varying`` as an alias and
+    # could not read ``CAST(x AS bit varying)``); the DDL replay's text and pg_get_indexdef's read the same
+    "a cast to bit varying, as written": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::bit varying)) "
+                                          "DO NOTHING"),
+    "a cast to bit varying, spelled varbit": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::varbit)) "
+                                              "DO NOTHING"),
+    "a cast to bit varying, CAST": (VARBIT, "INSERT INTO t (d) VALUES (B'101') "
+                                    "ON CONFLICT ((CAST(d AS bit varying))) DO NOTHING"),
+    "a cast to bit, not bit varying": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::bit)) DO NOTHING"),
+    "a cast to bit varying(8)": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                                 "ON CONFLICT ((e::bit varying(8)), id) DO NOTHING"),
+    "a cast to varbit(8)": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                            "ON CONFLICT ((e::varbit(8)), id) DO NOTHING"),
+    "a cast to bit varying(9), another length": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                                                 "ON CONFLICT ((e::bit varying(9)), id) DO NOTHING"),
     "CASE without ELSE in the predicate, ELSE false": (partial("CASE WHEN a > 0 THEN true END"),
                                                       upsert("id", "CASE WHEN a > 0 THEN true ELSE false END")),
 }

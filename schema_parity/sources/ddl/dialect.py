@@ -120,6 +120,20 @@ _TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
 _ARRAY_BOUNDS = re.compile(r"(?:\[\s*\d*\s*\])+$")
 
 
+_VARBIT = re.compile(r"^(?:pg_catalog\.)?varbit\b")
+_FLOAT_P = re.compile(r"^float\s*\(\s*(\d+)\s*\)")
+
+
+def _catalog_spelling(written: str) -> str:
+    """A column type with the names format_type writes where the family of the written one differs: ``varbit`` is
+    ``bit varying``, ``float(p)`` ``real`` up to 24 bits of precision and ``double precision`` above."""
+    written = _VARBIT.sub("bit varying", written)
+    match = _FLOAT_P.match(written)
+    if match is not None and 1 <= int(match.group(1)) <= 53:
+        written = ("real" if int(match.group(1)) <= 24 else "double precision") + written[match.end() :]
+    return written
+
+
 def pg_type_name(written: str) -> str | None:
     """A type as ``format_type`` names it without its modifier (``varchar(20)[]`` → ``character varying[]``); None
     for a spelling not read here (``float(10)``, ``int ARRAY``)."""
@@ -502,7 +516,7 @@ class PostgresRules(Rules):
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
         type_text = strip_public_type(" ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
-        col.type = base or type_text.lower()
+        col.type = base or _catalog_spelling(type_text.lower())
         if base is not None:
             col.autoincrement, col.nullable = True, False
             self.add_sequence(tables, table, col.name)
