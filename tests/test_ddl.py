@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import sqlglot
 from sqlglot import exp
 
 from schema_parity.catalog import Catalog, Key, sorted_catalog
 from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files, make_object_name
 from schema_parity.sources.reflect import reflect
+from schema_parity.sql.tokens import dialect_parser, dialect_tokens
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------------
@@ -29,7 +29,9 @@ def _pg_text(text: str | None) -> str | None:
     """pg_get_indexdef spelling vs sqlglot spelling: drop casts and parentheses (to a fixpoint), then regenerate."""
     if text is None:
         return None
-    tree = sqlglot.parse_one(text, read="postgres")
+    tokens = dialect_tokens(text, "postgresql")  # ``bit varying`` read as one type name, varbit, as the checker does
+    tree = dialect_parser("postgresql").parse(tokens, text)[0]
+    assert tree is not None
     text = tree.sql(dialect="postgres")
     while True:  # one pass unwraps one level: ``CAST((x) AS text)`` needs two
         tree = tree.transform(lambda n: n.this if isinstance(n, (exp.Cast, exp.Paren)) else n)

@@ -133,6 +133,22 @@ CREATE TABLE other.t (a int CHECK (a > 0) UNIQUE, d int);
 CREATE TABLE other.v (d int, CONSTRAINT t_d_check CHECK (d > 0));
 ALTER TABLE t ADD CHECK (d > 0);
 """,
+    # transformCaseExpr stores a CASE without ELSE with ELSE NULL (pg_get_expr, pg_get_indexdef); format_type names
+    # varbit ``bit varying`` and float(p) real or double precision; an index on a cast to bit varying is named
+    # varbit (or after what the cast wraps)
+    "CASE without ELSE, bit varying, float(p)": """CREATE TABLE t (a int, b int, c text,
+    d int DEFAULT CASE WHEN random() > 0.5 THEN 1 END, v varbit(5), w pg_catalog.varbit, x varbit[], y bit varying,
+    f1 float(10), f2 FLOAT(25), f3 float(24)[]);
+CREATE UNIQUE INDEX i1 ON t ((CASE WHEN a > 0 THEN 1 END));
+CREATE UNIQUE INDEX i2 ON t (b) WHERE CASE WHEN a > 0 THEN true END;
+CREATE INDEX ON t ((CASE c WHEN 'x' THEN b END));
+CREATE INDEX ON t ((CASE WHEN a > 0 THEN CASE WHEN b > 0 THEN c END END));
+CREATE INDEX ON t (((CASE WHEN a > 0 THEN b END)::text));
+CREATE INDEX ON t ((v::bit varying));
+CREATE INDEX ON t (((v || v)::bit varying(10)));
+CREATE INDEX ON t ((CAST(c AS bit varying)));
+CREATE INDEX ON t (((a + b)::bit(5)::bit varying));
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
@@ -216,6 +232,53 @@ CREATE TABLE u7 (a int, UNIQUE (a) WITH (fillfactor = 70));
 CREATE TABLE u8 (a int, PRIMARY KEY (a) USING INDEX TABLESPACE x);
 CREATE TABLE u9 (a int, UNIQUE (a) DEFERRABLE);
 """,
+    # every column before the first table constraint (the constraints' own errors first); one PRIMARY KEY; a column's
+    # AUTOINCREMENT only right after the PRIMARY KEY of a rowid alias (a type exactly INTEGER, dequoted; not DESC;
+    # not WITHOUT ROWID), never in a type; the "." operator in no index expression or generated column (a WHERE may
+    # have it)
+    # a column's REFERENCES ends before its [NOT] DEFERRABLE (a clause of its own, INITIALLY first refused); a table
+    # FOREIGN KEY takes one such clause, which a next table constraint may follow without a comma
+    "a FOREIGN KEY's deferral": """CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE t1 (a int REFERENCES r (k) INITIALLY DEFERRED);
+CREATE TABLE t2 (a int REFERENCES r (k) initially DEFERRED DEFERRABLE);
+CREATE TABLE t3 (a int REFERENCES r (k) DEFERRABLE DEFERRABLE, b int REFERENCES r CONSTRAINT x NOT DEFERRABLE);
+CREATE TABLE u1 (a int, FOREIGN KEY (a) REFERENCES r (k) DEFERRABLE DEFERRABLE);
+CREATE TABLE u2 (a int, FOREIGN KEY (a) REFERENCES r (k) INITIALLY DEFERRED);
+CREATE TABLE u3 (a int, FOREIGN KEY (a) REFERENCES r (k) NOT DEFERRABLE INITIALLY IMMEDIATE not deferrable);
+CREATE TABLE u4 (a int, FOREIGN KEY (a) REFERENCES r (k) DEFERRABLE INITIALLY DEFERRED NOT NULL);
+CREATE TABLE u5 (a int, FOREIGN KEY (a) REFERENCES r (k) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED);
+""",
+    "a column after a table constraint, AUTOINCREMENT, the . operator": """CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE c1 (a, CHECK (a > 0), b);
+CREATE TABLE c2 (a int, CONSTRAINT c2_u UNIQUE (a), "b" int);
+CREATE TABLE c3 (a, UNIQUE (a) INCLUDE (b), b);
+CREATE TABLE c4 (a, PRIMARY KEY (a), [b] text, c);
+CREATE TABLE c5 (a, FOREIGN KEY (a) REFERENCES r (k), b) WITHOUT ROWID;
+CREATE TABLE a1 (a integer AUTOINCREMENT);
+CREATE TABLE a2 (a autoincrement, b);
+CREATE TABLE a3 (a integer PRIMARY KEY DESC AUTOINCREMENT);
+CREATE TABLE a4 (a int PRIMARY KEY AUTOINCREMENT, b, CHECK (b > 0), c);
+CREATE TABLE a5 (a INTEGER(5) PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE a6 (a text PRIMARY KEY ON CONFLICT IGNORE AUTOINCREMENT);
+CREATE TABLE a7 (a integer PRIMARY KEY AUTOINCREMENT, b) WITHOUT ROWID;
+CREATE TABLE a8 (a integer UNIQUE, b) WITHOUT ROWID;
+CREATE TABLE a9 (a "int"eger PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE ok1 (a "integer" PRIMARY KEY AUTOINCREMENT, b);
+CREATE TABLE ok2 (a [INTEGER] PRIMARY KEY ASC ON CONFLICT REPLACE AUTOINCREMENT, b);
+CREATE TABLE ok3 (a 'integer' PRIMARY KEY, b integer UNIQUE);
+CREATE TABLE p1 (a integer PRIMARY KEY, b int PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE p2 (a, b, PRIMARY KEY (a), CONSTRAINT p2_pk PRIMARY KEY (b));
+CREATE TABLE t (a int, b int, c AS (a + .5), d int CHECK (t.d > 0));
+CREATE INDEX i1 ON t ((t.a));
+CREATE INDEX i2 ON t (a COLLATE nocase, "t"."b" DESC);
+CREATE INDEX i3 ON t (main.t.b);
+CREATE UNIQUE INDEX i4 ON t (a + .5) WHERE t.b > 0;
+CREATE INDEX i5 ON t (a, b) WHERE main.t.a IS NOT NULL;
+ALTER TABLE t ADD COLUMN e AS (t.a);
+ALTER TABLE t ADD COLUMN f AS (b * 1.5);
+CREATE TABLE g1 (a, b AS (g1.a), c AS (main.g1.b) STORED);
+CREATE TABLE g2 (a, b GENERATED ALWAYS AS ("g2".a) VIRTUAL, CHECK (zz > 0));
+""",
 }
 
 
@@ -237,6 +300,36 @@ CREATE TABLE t5 (a int UNIQUE NULL INITIALLY IMMEDIATE);
 CREATE TABLE t6 (a int GENERATED ALWAYS AS IDENTITY DEFERRABLE);
 CREATE TABLE t7 (a int REFERENCES r (k) NOT NULL DEFERRABLE);
 CREATE TABLE t8 (a text UNIQUE COLLATE "C" DEFERRABLE, b int NOT NULL);
+""",
+    # transformConstraintAttrs (a column constraint's clauses: one of each kind, NOT DEFERRABLE with INITIALLY
+    # DEFERRED refused, COLLATE between them no constraint) and gram.y's ConstraintAttributeSpec (a table
+    # constraint's, ADD CONSTRAINT … USING INDEX: repeated allowed, contradicting refused as read)
+    "a constraint's attribute clauses repeated or contradicting": """CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE t1 (a int UNIQUE DEFERRABLE DEFERRABLE);
+CREATE TABLE t2 (a int UNIQUE DEFERRABLE NOT DEFERRABLE);
+CREATE TABLE t3 (a int UNIQUE NOT DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE t4 (a int PRIMARY KEY INITIALLY DEFERRED NOT DEFERRABLE);
+CREATE TABLE t5 (a int UNIQUE INITIALLY DEFERRED INITIALLY DEFERRED);
+CREATE TABLE t6 (a int UNIQUE INITIALLY IMMEDIATE INITIALLY DEFERRED);
+CREATE TABLE t7 (a int REFERENCES r (k) DEFERRABLE NOT DEFERRABLE);
+CREATE TABLE t8 (a int REFERENCES r (k) NOT DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE t9 (a int UNIQUE DEFERRABLE PRIMARY KEY DEFERRABLE);
+CREATE TABLE t10 (a int UNIQUE DEFERRABLE INITIALLY DEFERRED DEFERRABLE);
+CREATE TABLE t11 (a text UNIQUE COLLATE "C" DEFERRABLE NOT DEFERRABLE);
+CREATE TABLE t12 (a text UNIQUE INITIALLY DEFERRED COLLATE "C" DEFERRABLE, b int UNIQUE INITIALLY IMMEDIATE);
+CREATE TABLE t13 (a int REFERENCES r (k) INITIALLY DEFERRED DEFERRABLE PRIMARY KEY INITIALLY DEFERRED);
+CREATE TABLE t14 (a int UNIQUE NOT DEFERRABLE INITIALLY IMMEDIATE, b int PRIMARY KEY INITIALLY IMMEDIATE DEFERRABLE);
+CREATE TABLE u1 (a int, FOREIGN KEY (a) REFERENCES r (k) DEFERRABLE DEFERRABLE);
+CREATE TABLE u2 (a int, UNIQUE (a) DEFERRABLE NOT DEFERRABLE);
+CREATE TABLE u3 (a int, UNIQUE (a) NOT DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE u4 (a int, b int, UNIQUE (a) DEFERRABLE INITIALLY IMMEDIATE DEFERRABLE, UNIQUE (b) INITIALLY DEFERRED);
+CREATE TABLE u5 (a int, FOREIGN KEY (a) REFERENCES r (k) INITIALLY IMMEDIATE INITIALLY DEFERRED);
+CREATE TABLE u6 (a int, b int UNIQUE DEFERRABLE, CONSTRAINT x UNIQUE (a) DEFERRABLE NOT DEFERRABLE);
+CREATE TABLE u7 (a int);
+CREATE UNIQUE INDEX u7_i ON u7 (a);
+ALTER TABLE u7 ADD CONSTRAINT u7_u UNIQUE USING INDEX u7_i DEFERRABLE NOT DEFERRABLE;
+ALTER TABLE u7 ADD CONSTRAINT u7_u UNIQUE USING INDEX u7_i NOT DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE u7 ADD CONSTRAINT u7_u UNIQUE USING INDEX u7_i INITIALLY DEFERRED;
 """,
 }
 

@@ -106,6 +106,11 @@ def leaving_out(column: str, *, default: bool = False) -> str:
     return f"INSERT INTO n ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
 
 
+VARBIT = ("CREATE TABLE t (id integer, d bit(3), e text)", "CREATE UNIQUE INDEX i1 ON t ((d::bit varying))",
+          "CREATE UNIQUE INDEX i2 ON t ((e::bit varying(8)), id)")
+"""Indexes on casts to ``bit varying``, with and without a length."""
+
+
 def update(value: str, *, alias: str = "t") -> str:
     """An upsert whose DO UPDATE sets ``a`` to ``value`` (a subquery), on the table keyed by ``id``."""
     return f"INSERT INTO t AS {alias} (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = {value}"
@@ -623,6 +628,53 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a NOT NULL domain's column with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("g")),
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "a nullable domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("k")),
+    # _else_null: a CASE without ELSE is stored with ELSE NULL of the results' type (pg_get_indexdef writes
+    # ELSE NULL::integer, the DDL replay ELSE NULL); NULL cast to a type no wider than the results' is that NULL
+    "CASE without ELSE: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                 upsert("(CASE WHEN a > 0 THEN 1 END)")),
+    "CASE without ELSE: ELSE NULL in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                   upsert("(CASE WHEN a > 0 THEN 1 ELSE NULL END)")),
+    "CASE without ELSE: ELSE NULL::integer in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                            upsert("(CASE WHEN a > 0 THEN 1 ELSE (NULL)::int END)")),
+    "CASE without ELSE: ELSE NULL::bigint widens the results": (
+        unique("(CASE WHEN a > 0 THEN 1 END)"), upsert("(CASE WHEN a > 0 THEN 1 ELSE NULL::bigint END)")),
+    "CASE with ELSE NULL: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN c ELSE NULL END)"),
+                                                   upsert("(CASE WHEN a > 0 THEN c END)")),
+    "CASE without ELSE: ELSE NULL::smallint under integer results": (
+        unique("(CASE WHEN a > 0 THEN c END)"), upsert("(CASE WHEN a > 0 THEN c ELSE NULL::smallint END)")),
+    "CASE without ELSE: ELSE NULL::integer under numeric results": (
+        unique("(CASE WHEN a > 0 THEN n END)"), upsert("(CASE WHEN a > 0 THEN n ELSE NULL::integer END)")),
+    "CASE without ELSE: a text literal, ELSE NULL::text": (
+        unique("(CASE WHEN a > 0 THEN 'x' END)"), upsert("(CASE WHEN a > 0 THEN 'x' ELSE NULL::text END)")),
+    "CASE without ELSE: a text literal, ELSE NULL::varchar": (
+        unique("(CASE WHEN a > 0 THEN 'x' END)"), upsert("(CASE WHEN a > 0 THEN 'x' ELSE NULL::varchar END)")),
+    "CASE without ELSE: nested": (unique("(CASE WHEN a > 0 THEN CASE WHEN c > 0 THEN b END END)"),
+                                  upsert("(CASE WHEN a > 0 THEN CASE WHEN c > 0 THEN b ELSE NULL::text END END)")),
+    "CASE without ELSE: ELSE 2 is another expression": (unique("(CASE WHEN a > 0 THEN 1 END)"),
+                                                        upsert("(CASE WHEN a > 0 THEN 1 ELSE 2 END)")),
+    "CASE operand form without ELSE": (unique("(CASE b WHEN 'x' THEN c END)"),
+                                       upsert("(CASE b WHEN 'x' THEN c ELSE NULL::integer END)")),
+    "CASE without ELSE in the predicate": (partial("CASE WHEN a > 0 THEN active END"),
+                                           upsert("id", "CASE WHEN a > 0 THEN active ELSE NULL END")),
+    "CASE without ELSE in the predicate, ELSE NULL::boolean": (
+        partial("CASE WHEN a > 0 THEN true END"), upsert("id", "CASE WHEN a > 0 THEN true ELSE NULL::boolean END")),
+    # dialect_tokens: ``bit varying`` is one type name, varbit (sqlglot read ``x::bit varying`` as an alias and
+    # could not read ``CAST(x AS bit varying)``); the DDL replay's text and pg_get_indexdef's read the same
+    "a cast to bit varying, as written": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::bit varying)) "
+                                          "DO NOTHING"),
+    "a cast to bit varying, spelled varbit": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::varbit)) "
+                                              "DO NOTHING"),
+    "a cast to bit varying, CAST": (VARBIT, "INSERT INTO t (d) VALUES (B'101') "
+                                    "ON CONFLICT ((CAST(d AS bit varying))) DO NOTHING"),
+    "a cast to bit, not bit varying": (VARBIT, "INSERT INTO t (d) VALUES (B'101') ON CONFLICT ((d::bit)) DO NOTHING"),
+    "a cast to bit varying(8)": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                                 "ON CONFLICT ((e::bit varying(8)), id) DO NOTHING"),
+    "a cast to varbit(8)": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                            "ON CONFLICT ((e::varbit(8)), id) DO NOTHING"),
+    "a cast to bit varying(9), another length": (VARBIT, "INSERT INTO t (id, e) VALUES (1, '1') "
+                                                 "ON CONFLICT ((e::bit varying(9)), id) DO NOTHING"),
+    "CASE without ELSE in the predicate, ELSE false": (partial("CASE WHEN a > 0 THEN true END"),
+                                                      upsert("id", "CASE WHEN a > 0 THEN true ELSE false END")),
 }
 
 

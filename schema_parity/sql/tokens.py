@@ -138,7 +138,36 @@ def dialect_tokens(text: str, dialect: str) -> list[Token]:
     tokenizer = _PER_THREAD.dialects.get(dialect)
     if tokenizer is None:
         tokenizer = _PER_THREAD.dialects[dialect] = SQLGLOT[SQLGLOT_NAME[dialect]].tokenizer()
-    return tokenizer.tokenize(text)
+    tokens = tokenizer.tokenize(text)
+    if dialect == "postgresql" and any(t.token_type == TokenType.BIT for t in tokens):
+        return _varbit(tokens)
+    return tokens
+
+
+def _varbit(tokens: list[Token]) -> list[Token]:
+    """``bit varying`` as one type name, ``varbit`` (gram.y's BitWithLength/BitWithoutLength name the type so):
+    sqlglot reads ``x::bit varying`` as ``x::bit`` aliased ``varying`` and cannot read ``CAST(x AS bit varying)``."""
+    out: list[Token] = []
+    for token in tokens:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.token_type == TokenType.BIT
+            and token.token_type == TokenType.VAR
+            and token.text.upper() == "VARYING"
+        ):
+            out[-1] = Token(
+                TokenType.VAR,
+                "varbit",
+                line=previous.line,
+                col=previous.col,
+                start=previous.start,
+                end=token.end,
+                comments=[*previous.comments, *token.comments],
+            )
+        else:
+            out.append(token)
+    return out
 
 
 def dialect_parser(dialect: str) -> Parser:

@@ -994,9 +994,52 @@ def _normalize(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
             n.set("this", n.this.lower())  # in place (transform works on a copy): its arguments are still visited
         if isinstance(n, _COERCED):
             _coerce_operands(n, types)
+        if isinstance(n, exp.Case):
+            _else_null(n, types)
         return n
 
     return node.transform(rewrite)
+
+
+def _else_null(case: exp.Case, types: dict[str, str]) -> None:
+    """transformCaseExpr: a CASE without ELSE has ELSE NULL, coerced to the common type of the results;
+    pg_get_indexdef writes it ``ELSE NULL::integer``. An ELSE ``NULL::type`` is that NULL when the type adds nothing to
+    the THEN results' common type (select_common_type: an integer type no wider, or one under numeric) (in place)."""
+    default = case.args.get("default")
+    if default is None:
+        case.set("default", exp.Null())
+        return
+    default = _unparen(default)
+    if not (isinstance(default, exp.Cast) and isinstance(_unparen(default.this), exp.Null)):
+        return
+    target, common = _cast_type(default), _results_type(case, types)
+    if target is None or common is None:
+        return
+    widening = target in _INTEGERS and (common == "numeric" or (
+        common in _INTEGERS and _INTEGERS.index(target) <= _INTEGERS.index(common)))
+    if target == common or widening:
+        case.set("default", exp.Null())
+
+
+def _results_type(case: exp.Case, types: dict[str, str]) -> str | None:
+    """The common type of a CASE's THEN results when each is known (an unknown string literal is text with text, a
+    CASE the common type of its own), None otherwise."""
+    found = set()
+    for branch in case.args.get("ifs") or []:
+        result = _unparen(branch.args["true"])
+        if isinstance(result, exp.Case):
+            found.add(_results_type(result, types))
+        elif isinstance(result, exp.Literal) and result.is_string:
+            found.add("unknown")
+        else:
+            found.add(_type_of(result, types))
+    if None in found or not found:
+        return None
+    if found <= {"text", "unknown"}:
+        return "text"
+    if found <= set(_FAMILIES):
+        return "numeric" if "numeric" in found else max(found, key=_INTEGERS.index)
+    return found.pop() if len(found) == 1 else None
 
 
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from schema_parity.catalog import KeyKind, is_null_default
 from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
-from schema_parity.sources.ddl.model import Found, Refused, Table
+from schema_parity.sources.ddl.model import Found, Key, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
@@ -201,9 +201,14 @@ def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None
         if index is None:
             raise Refused(f'index "{iname}" does not exist')
         _refuse_second_primary_key(table, Found(keys=[index]) if kind == "primary_key" else Found())
+        attributes, read = Key(None, kind, []), not c.done
+        if read:  # before the index changes: PostgreSQL may refuse them
+            deferral(c, attributes)
         index.kind = kind
         index.name = cname or index.name
-        deferral(c, index)
+        if not read:  # nothing after the index: not modelled
+            raise Unmodelled
+        index.deferrable, index.initially_deferred = attributes.deferrable, attributes.initially_deferred
         if kind == "primary_key":
             for col in table.key_columns(index, rules.same):
                 col.nullable = False

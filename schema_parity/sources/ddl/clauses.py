@@ -36,14 +36,21 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
     }
 )
 
-#: What ends a column's type: a column constraint, or SQLite's ``ON CONFLICT`` clause.
-_TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON"}
+#: What ends a column's type: a column constraint, SQLite's ``ON CONFLICT`` clause, or ``AUTOINCREMENT`` (a keyword
+#: SQLite's type names cannot hold: ``integer AUTOINCREMENT`` is a syntax error there).
+_TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON", "AUTOINCREMENT"}
 
 
 def collation(replay: Replay, c: Cursor) -> str:
     """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
     keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there)."""
     return c.qualified()[1] if replay.dialect == "postgresql" else c.name()
+
+
+def _written(c: Cursor, stmt: Stmt) -> str:
+    """The next token as the script spells it (SQLite's ``near "…"`` quotes the source text)."""
+    token = c.tokens[c.i]
+    return stmt.sql[token.start : token.end + 1]
 
 
 def _names(tokens: list[Token], replay: Replay) -> list[str]:
@@ -81,8 +88,19 @@ def column_constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: 
 def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, *, found: Found) -> None:
     rules = replay.rules
     last_key: Key | None = None  # PostgreSQL's DEFERRABLE … sets the constraint just before it, which must be a key
+    seen: set[str] = set()  # the attribute clauses of that constraint read so far (``_constraint_attribute``)
     while not c.done:
         cname = c.name() if c.accept("CONSTRAINT") else None
+        if c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+            if replay.dialect == "sqlite":  # ``CONSTRAINT x`` is a column clause of its own there
+                _defer_subclause(replay, c, stmt)
+            elif cname is not None:  # a name before an attribute: PostgreSQL's syntax error
+                raise Unmodelled
+            else:
+                _constraint_attribute(c, last_key, seen)
+            continue
+        if not c.at("COLLATE"):  # COLLATE is no constraint to PostgreSQL (SplitColQualList): the key before it stays
+            seen = set()
         if c.accept("NOT", "NULL"):
             col.nullable, last_key = False, None
         elif c.accept("NULL"):
@@ -93,9 +111,14 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             last_key = Key(cname, "primary_key", [table.element(col.name, rules.same)], from_table_definition=True)
             last_key.elements[0].descending = rules.column_key_descending(desc)
             last_key.column_level = True
-            found.keys.append(last_key)
             _index_tail(replay, c, last_key, stmt, table, column=True)
-            c.accept("AUTOINCREMENT")
+            autoincrement = c.accept("AUTOINCREMENT")
+            _one_primary_key(replay, table, found)
+            found.keys.append(last_key)
+            if autoincrement:  # sqlite3AddPrimaryKey: only on a rowid alias (exactly INTEGER, not DESC)
+                if rules.name == "sqlite" and (desc or col.type.upper() != "INTEGER"):
+                    raise Refused("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
+                found.autoincrement = True
         elif c.accept("UNIQUE"):
             last_key = Key(cname, "unique", [table.element(col.name, rules.same)], from_table_definition=True)
             last_key.nulls_not_distinct = nulls_clause(replay, c)
@@ -122,9 +145,9 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             ref = c.qualified()
             if c.type() == TokenType.L_PAREN:
                 c.group()
-            _fk_tail(c)
+            _fk_tail(replay, c, stmt, column=True)
             found.fks.append((Other(cname, "fk", {col.name}, owner_column=col.name, references=ref), [col.name]))
-            last_key = None  # its own DEFERRABLE … was read with it
+            last_key = Key(cname, "unique", [])  # stands for the FOREIGN KEY its DEFERRABLE … sets (no key)
         elif c.accept("GENERATED"):
             last_key = None
             identity = "always" if c.accept("ALWAYS") else "by default" if c.accept("BY", "DEFAULT") else None
@@ -140,21 +163,19 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
         elif c.accept("AS"):
             col.generated = replay.frag(c.group(), stmt.sql, table)
             c.skip("STORED", "VIRTUAL")
-        elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
-            if replay.dialect == "sqlite":
-                _defer_subclause(replay, c)
-            elif last_key is None:  # transformConstraintAttrs: after no constraint, or after one that is no key
-                words = c.tokens[c.i : c.i + (1 if c.at("DEFERRABLE") else 2)]
-                raise Refused(f"misplaced {' '.join(t.text.upper() for t in words)} clause")
-            else:
-                deferral(c, last_key)
         elif c.at("AUTOINCREMENT"):  # SQLite takes it only right after PRIMARY KEY (read there)
-            rules.refuse_syntax("AUTOINCREMENT")
+            rules.refuse_syntax(_written(c, stmt))
             raise Unmodelled
         elif c.accept("ON", "CONFLICT"):
             c.name()
         else:
             raise Unmodelled
+
+
+def _one_primary_key(replay: Replay, table: Table, found: Found) -> None:
+    """sqlite3AddPrimaryKey: a second PRIMARY KEY of a CREATE TABLE is refused when it is read."""
+    if replay.dialect == "sqlite" and any(k.kind == "primary_key" for k in found.keys):
+        raise Refused(f'table "{table.name}" has more than one primary key')
 
 
 # -- clauses of keys ------------------------------------------------------------------------------------------------
@@ -171,7 +192,8 @@ def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table, *
     """INCLUDE (…), WITH (…), USING INDEX TABLESPACE x, WHERE (…) (EXCLUDE), DEFERRABLE …, ON CONFLICT x.
 
     SQLite's grammar has only ON CONFLICT of these; a column's ``[NOT] DEFERRABLE`` is a clause of its own there
-    (``_defer_subclause``), left to the column's loop."""
+    (``_defer_subclause``), and a column's attribute clauses one each to PostgreSQL (``_constraint_attribute``):
+    both left to the column's loop."""
     while not c.done:
         if c.at("INCLUDE") or c.at("WITH") or c.at("USING", "INDEX", "TABLESPACE"):
             replay.rules.refuse_syntax(c.tokens[c.i].text)
@@ -184,7 +206,9 @@ def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table, *
         elif c.at("WHERE") and key.kind == "exclusion":
             c.i += 1
             key.predicate = replay.frag(c.group(), stmt.sql, table)
-        elif column and replay.dialect == "sqlite" and (c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE")):
+        elif column and (
+            c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or (c.at("INITIALLY") and replay.dialect == "postgresql")
+        ):
             return
         elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
             replay.rules.refuse_syntax(c.tokens[c.i].text)
@@ -195,32 +219,81 @@ def _index_tail(replay: Replay, c: Cursor, key: Key, stmt: Stmt, table: Table, *
             return
 
 
+_ATTRIBUTES = (("DEFERRABLE",), ("NOT", "DEFERRABLE"), ("INITIALLY", "DEFERRED"), ("INITIALLY", "IMMEDIATE"))
+
+
+def _attribute(c: Cursor) -> str:
+    """The next ``[NOT] DEFERRABLE`` or ``INITIALLY DEFERRED | IMMEDIATE``, read; ``INITIALLY`` alone (a syntax error)
+    is not modelled (the callers' loops would wait there forever)."""
+    for words in _ATTRIBUTES:
+        if c.accept(*words):
+            return " ".join(words)
+    raise Unmodelled
+
+
 def deferral(c: Cursor, key: Key) -> None:
-    """``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]`` in any order."""
-    start = c.i
-    while True:
-        if c.accept("DEFERRABLE"):
-            key.deferrable = True
-        elif c.accept("NOT", "DEFERRABLE"):
-            key.deferrable = False
-        elif c.accept("INITIALLY", "DEFERRED"):
-            key.initially_deferred = key.deferrable = True
-        elif not c.accept("INITIALLY", "IMMEDIATE"):
-            break
-    if c.i == start:  # ``INITIALLY`` alone (a syntax error): the callers' loops would wait here forever
+    """PostgreSQL's ConstraintAttributeSpec after a table constraint: ``[NOT] DEFERRABLE``, ``INITIALLY DEFERRED |
+    IMMEDIATE`` in any order, repeated (gram.y refuses contradicting ones as it reads them); applied only once all
+    are read (processCASbits: INITIALLY DEFERRED implies DEFERRABLE)."""
+    bits: set[str] = set()
+    while c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+        bits.add(_attribute(c))
+        if {"NOT DEFERRABLE", "INITIALLY DEFERRED"} <= bits:
+            raise Refused("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+        if {"DEFERRABLE", "NOT DEFERRABLE"} <= bits or {"INITIALLY DEFERRED", "INITIALLY IMMEDIATE"} <= bits:
+            raise Refused("conflicting constraint properties")
+    if not bits:
         raise Unmodelled
+    key.deferrable = bool(bits & {"DEFERRABLE", "INITIALLY DEFERRED"})
+    key.initially_deferred = "INITIALLY DEFERRED" in bits
 
 
-def _defer_subclause(replay: Replay, c: Cursor) -> None:
-    """SQLite's column clause ``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]``: it sets the deferral of the
-    table's last FOREIGN KEY (``sqlite3DeferForeignKey``), never a key's (SQLite checks a UNIQUE at once)."""
+def _constraint_attribute(c: Cursor, key: Key | None, seen: set[str]) -> None:
+    """transformConstraintAttrs: one attribute clause of a PostgreSQL column constraint, which sets the constraint
+    just before it (``key``: None when that is no key or FOREIGN KEY); ``seen`` holds that constraint's earlier
+    ones, whose kind may not repeat."""
+    clause = _attribute(c)
+    if key is None:
+        raise Refused(f"misplaced {clause} clause")
+    kind = "initially" if clause.startswith("INITIALLY") else "deferrability"
+    if kind in seen:
+        raise Refused(
+            "multiple INITIALLY IMMEDIATE/DEFERRED clauses not allowed"
+            if kind == "initially"
+            else "multiple DEFERRABLE/NOT DEFERRABLE clauses not allowed"
+        )
+    seen.add(kind)
+    if clause == "DEFERRABLE":
+        key.deferrable = True
+    elif clause == "NOT DEFERRABLE":
+        key.deferrable = False
+        if "initially" in seen and key.initially_deferred:
+            raise Refused("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    elif clause == "INITIALLY DEFERRED":
+        key.initially_deferred = True
+        if "deferrability" not in seen:  # INITIALLY DEFERRED alone: DEFERRABLE assumed
+            key.deferrable = True
+        elif not key.deferrable:
+            raise Refused("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    else:
+        key.initially_deferred = False
+
+
+def _defer_subclause(replay: Replay, c: Cursor, stmt: Stmt) -> None:
+    """SQLite's ``[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]``: a column clause of its own, which sets the
+    deferral of the table's last FOREIGN KEY (``sqlite3DeferForeignKey``), never a key's (SQLite checks a UNIQUE at
+    once), or the one optional clause ending a table FOREIGN KEY."""
     if not (c.accept("DEFERRABLE") or c.accept("NOT", "DEFERRABLE")):
-        replay.rules.refuse_syntax(c.tokens[c.i].text)  # ``INITIALLY`` first
+        replay.rules.refuse_syntax(_written(c, stmt))  # ``INITIALLY`` first
     if not c.accept("INITIALLY", "DEFERRED"):
         c.accept("INITIALLY", "IMMEDIATE")
 
 
-def _fk_tail(c: Cursor) -> None:
+def _fk_tail(replay: Replay, c: Cursor, stmt: Stmt, *, column: bool = False) -> None:
+    """``MATCH x``, ``ON DELETE | UPDATE action``, then (a table constraint's) its deferral and ``NOT VALID``.
+
+    A column's ``[NOT] DEFERRABLE …`` is a constraint clause of its own in both grammars, left to the column's loop.
+    """
     while not c.done:
         if c.accept("MATCH"):
             c.name()
@@ -230,7 +303,14 @@ def _fk_tail(c: Cursor) -> None:
             if c.type() == TokenType.L_PAREN:
                 c.group()
         elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
-            deferral(c, Key(None, "unique", []))
+            if column:
+                return
+            if replay.dialect == "sqlite":  # defer_subclause_opt: one clause (a next table constraint may follow)
+                _defer_subclause(replay, c, stmt)
+                if c.at("DEFERRABLE") or c.at("NOT") or c.at("INITIALLY"):
+                    replay.rules.refuse_syntax(_written(c, stmt))
+            else:
+                deferral(c, Key(None, "unique", []))
         elif not c.accept("NOT", "VALID"):
             return
 
@@ -285,6 +365,8 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
             raise Unmodelled  # handled by ALTER TABLE … ADD CONSTRAINT before reaching here
         key.elements = _column_list(replay, c.group(), stmt, table, key)
         _index_tail(replay, c, key, stmt, table)
+        if kind == "primary_key":
+            _one_primary_key(replay, table, found)
         found.keys.append(key)
     elif c.accept("EXCLUDE"):
         if not replay.rules.has("EXCLUDE"):
@@ -313,7 +395,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         ref = c.qualified()
         if c.type() == TokenType.L_PAREN:
             c.group()
-        _fk_tail(c)
+        _fk_tail(replay, c, stmt)
         found.fks.append((Other(cname, "fk", set(cols), references=ref), cols))
     else:
         raise Unmodelled

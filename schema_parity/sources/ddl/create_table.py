@@ -101,7 +101,10 @@ def _body(replay: Replay, cur: Cursor, table: Table) -> list[list[Token]]:
 
 
 def _definitions(replay: Replay, table: Table, elements: list[list[Token]], stmt: Stmt) -> Found:
-    """Columns first (in order), then table constraints, which may name any column."""
+    """Columns first (in order), then table constraints, which may name any column.
+
+    SQLite's grammar takes every column before the first table constraint: a column after one is a syntax error at
+    its first token, once the constraints before it were read (their errors come first)."""
     found = Found()
     constraint_parts: list[list[Token]] = []
     for part in elements:
@@ -111,6 +114,10 @@ def _definitions(replay: Replay, table: Table, elements: list[list[Token]], stmt
             constraint_parts.append(part)
         elif first == "LIKE":
             raise Unmodelled
+        elif constraint_parts and replay.dialect == "sqlite":
+            for earlier in constraint_parts:
+                table_constraint(replay, replay.cursor(earlier, stmt), table, stmt, found, in_create=True)
+            replay.rules.refuse_syntax(stmt.sql[part[0].start : part[0].end + 1])
         else:
             column_def(replay, c, table, stmt, found)
     for part in constraint_parts:

@@ -20,7 +20,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature, function_names
-from schema_parity.sources.ddl.model import Col, Elem, Found, Key, Other, Refused, Table, Tables
+from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Table, Tables
 from schema_parity.sources.ddl.naming import (
     NAMEDATALEN,
     choose_name,
@@ -118,6 +118,20 @@ _TYPE_ALIASES = {
 }
 _TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
 _ARRAY_BOUNDS = re.compile(r"(?:\[\s*\d*\s*\])+$")
+
+
+_VARBIT = re.compile(r"^(?:pg_catalog\.)?varbit\b")
+_FLOAT_P = re.compile(r"^float\s*\(\s*(\d+)\s*\)")
+
+
+def _catalog_spelling(written: str) -> str:
+    """A column type with the names format_type writes where the family of the written one differs: ``varbit`` is
+    ``bit varying``, ``float(p)`` ``real`` up to 24 bits of precision and ``double precision`` above."""
+    written = _VARBIT.sub("bit varying", written)
+    match = _FLOAT_P.match(written)
+    if match is not None and 1 <= int(match.group(1)) <= 53:
+        written = ("real" if int(match.group(1)) <= 24 else "double precision") + written[match.end() :]
+    return written
 
 
 def pg_type_name(written: str) -> str | None:
@@ -473,6 +487,9 @@ class PostgresRules(Rules):
             return None
         # The tree was just parsed and is nobody else's: changed in place, not copied first (a third of the time of
         # an expression's reading went to that copy).
+        for case in ast.find_all(exp.Case):  # transformCaseExpr: a CASE without ELSE is stored with ELSE NULL
+            if case.args.get("default") is None:
+                case.set("default", exp.Null())
         return normalize_identifiers(ast, dialect=self.sqlglot).transform(_unqualified, copy=False)
 
     def normalize(self, expression: _E) -> _E:
@@ -499,7 +516,7 @@ class PostgresRules(Rules):
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
         type_text = strip_public_type(" ".join(type_text.split()))
         base = _SERIAL.get(type_text.lower())
-        col.type = base or type_text.lower()
+        col.type = base or _catalog_spelling(type_text.lower())
         if base is not None:
             col.autoincrement, col.nullable = True, False
             self.add_sequence(tables, table, col.name)
@@ -664,8 +681,11 @@ class SqliteRules(Rules):
                 raise Unmodelled
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
-        if type_text.upper() in _SQLITE_STD_TYPES:
-            col.type = type_text.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
+        bare = type_text
+        if len(bare) >= 3 and bare[0] in "\"'`[" and not any(q in bare[1:-1] for q in "\"'`["):
+            bare = bare[1:-1]  # sqlite3AddColumn dequotes the type (sqlite3DequoteToken) before naming it
+        if bare.upper() in _SQLITE_STD_TYPES:
+            col.type = bare.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
 
     def index_element_body(self, c: Cursor) -> list[Token]:
         """Everything up to ``COLLATE``/``ASC``/``DESC`` (SQLite's ``a COLLATE nocase DESC`` element)."""
@@ -676,6 +696,13 @@ class SqliteRules(Rules):
 
     # -- keys: rowid alias and merged autoindexes -------------------------------------------------------------
     def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        if table.without_rowid:  # sqlite3EndTable, before it resolves CHECK and AS (…)
+            if found.autoincrement:
+                raise Refused("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+            if not any(k.kind == "primary_key" for k in found.keys):
+                raise Refused(f"PRIMARY KEY missing on table {table.name}")
+        if any(col.generated is not None and _dot_operator(col.generated) for col in table.columns):
+            raise Refused(_DOT_IN_GENERATED)
         table.others.extend(found.checks)
         table.others.extend(fk for fk, _ in found.fks)
         for spec in found.keys:
@@ -695,6 +722,8 @@ class SqliteRules(Rules):
             if not col.nullable and col.default is None and col.generated is None
             else None
         )
+        if refusal is None and col.generated is not None and _dot_operator(col.generated):
+            refusal = f"error in table {table.name} after add column: {_DOT_IN_GENERATED}"
         if refusal is not None:
             table.columns.remove(col)
             raise Refused(refusal)
@@ -702,6 +731,8 @@ class SqliteRules(Rules):
         table.others.extend(fk for fk, _ in found.fks)
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        if any(e.expression is not None and _dot_operator(e.expression) for e in key.elements):
+            raise Refused('the "." operator prohibited in index expressions')  # its WHERE may have one
         table.keys.append(key)
 
     def _add_key(self, table: Table, key: Key) -> None:
@@ -809,6 +840,15 @@ class SqliteRules(Rules):
 
     def no_such(self, what: str, name: str) -> str:
         return f"no such {what.lower()}: {name}"
+
+
+_DOT_IN_GENERATED = 'the "." operator prohibited in generated columns'
+
+
+def _dot_operator(frag: Frag) -> bool:
+    """Whether a SQLite expression qualifies a name (``t.a``): resolveExprStep refuses the ``.`` operator in index
+    expressions and generated columns (a float's ``.5`` is a number, no qualifier)."""
+    return any(isinstance(s, Ref) and s.table for s in frag.segments)
 
 
 class StoredSqliteRules(SqliteRules):

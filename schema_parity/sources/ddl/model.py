@@ -250,6 +250,8 @@ class Found:
     keys: list[Key] = field(default_factory=list)
     checks: list[Other] = field(default_factory=list)
     fks: list[tuple[Other, list[str]]] = field(default_factory=list)
+    autoincrement: bool = False
+    """SQLite: a column's ``PRIMARY KEY … AUTOINCREMENT`` (TF_Autoincrement, refused WITHOUT ROWID)."""
 
 
 # -- the set of tables ----------------------------------------------------------------------------------------------
