@@ -198,7 +198,7 @@ def _select_length(statement: str) -> int | None:
     except TokenError:
         return None
     selects = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SELECT]
-    conflict = _on_conflict(tokens, masked)
+    conflict = on_conflict(tokens, masked)
     if len(selects) != 1 or conflict is None or not 0 < selects[0] < conflict:
         return None
     if tokens[selects[0] - 1].token_type == TokenType.L_PAREN:
@@ -229,7 +229,7 @@ def values_rows(statement: str) -> list[list[str]] | None:
     except TokenError:
         return None
     values = next((i for i, token in enumerate(tokens) if token.token_type is _VALUES), None)
-    conflict = _on_conflict(tokens, masked)
+    conflict = on_conflict(tokens, masked)
     if values is None or conflict is None or conflict < values:
         return None
     rows: list[list[str]] = []
@@ -263,7 +263,7 @@ def values_rows(statement: str) -> list[list[str]] | None:
     return rows or None
 
 
-def _on_conflict(tokens: Sequence[Token], masked: str) -> int | None:
+def on_conflict(tokens: Sequence[Token], masked: str) -> int | None:
     """The index of the first ``ON`` followed by ``CONFLICT`` (bare words), or None. Only a two-letter token can be
     ``ON``: the others are not asked for their word (every upsert's tokens are searched)."""
     for i in range(len(tokens) - 1):

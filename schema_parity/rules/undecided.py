@@ -613,6 +613,16 @@ _REASONS = (
         "the schema cannot be compared with the target.",
         engine="sqlite",
     ),
+    # -- PostgreSQL's parse analysis ----------------------------------------------------------------------------
+    Reason(
+        "postgresql-default-in-expression",
+        "DEFAULT inside an expression of the INSERT's rows is 42601 (DEFAULT is not allowed in this context), but "
+        "{place} is read first and may fail before it",
+        "PostgreSQL refuses the statement either way; which error it reports first depends on what parse analysis "
+        "reads before the DEFAULT (a name, a function, a string assigned to a column, a subquery), which the checker "
+        "does not judge there.",
+        engine="postgresql",
+    ),
     Reason(
         "sqlite-application-function",
         "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "

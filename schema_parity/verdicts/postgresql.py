@@ -22,12 +22,22 @@ from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
-from schema_parity.rows import Duplicate, RowPlan
+from schema_parity.rows import Duplicate, RowPlan, on_conflict
 from schema_parity.rules import rule_for
+from schema_parity.rules.undecided import reason
 from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.types import type_facts
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
+from schema_parity.upsert import (
+    ConflictClause,
+    Name,
+    TargetElement,
+    Upsert,
+    assignment,
+    misplaced_default,
+    postgresql_tokens,
+    values_items,
+)
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -309,6 +319,129 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
 
 
 # -- parse analysis, planning, execution --------------------------------------------------------------------------
+#: What parse analysis reads before a DEFAULT with no error of its own: numbers, signs, the arithmetic operators
+#: (each resolves between any two numbers, and is resolved only once both operands are read), parentheses.
+_BEFORE_DEFAULT = frozenset({
+    TokenType.NUMBER, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD,
+    TokenType.L_PAREN, TokenType.R_PAREN,
+})
+
+#: An item transformExpr reads without an error: one constant or placeholder, in parentheses or not.
+_CONSTANT_ITEM = frozenset({
+    TokenType.NUMBER, TokenType.STRING, TokenType.NULL, TokenType.TRUE, TokenType.FALSE, TokenType.PLACEHOLDER,
+})
+
+#: Column types a number (or arithmetic of numbers) is assigned to at parse analysis without an error (an assignment
+#: cast, or the I/O conversion to a string type).
+_TAKES_NUMBERS = frozenset({
+    "smallint", "integer", "bigint", "int", "int2", "int4", "int8", "numeric", "decimal", "real", "float4", "float8",
+    "double precision", "float", "text", "varchar", "character varying", "char", "character", "bpchar",
+})
+
+
+def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | None:
+    """``DEFAULT`` inside an expression of a VALUES item (``VALUES (1 + DEFAULT)``) or anywhere in the INSERT's SELECT
+    (``SELECT DEFAULT``): transformExpr's SetToDefault, 42601 ``DEFAULT is not allowed in this context``, with the
+    VALUES row it is met in (1 for a SELECT).
+
+    transformInsertStmt reads the rows in order, each row's items in order, and each item's operands before the
+    operator that joins them; a row's values are assigned to the columns (a string to an integer is 22P02 there)
+    before the next row is read. The DEFAULT is the first error only when what is read before it cannot fail:
+    numbers and arithmetic before it in its item, constants before it in its row, numbers (for a column that takes
+    them) and NULL in the rows before. Anything else, and a DEFAULT this reading does not place (a CTE, a FROM, a
+    VALUES list with ORDER BY), is SP901: the statement fails, but the first error may be another.
+    """
+    if upsert.source == "default_values" or "default" not in upsert.sql.lower():
+        return None
+    try:
+        masked, tokens = postgresql_tokens(upsert.sql)
+    except TokenError:
+        return None
+    insert = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INSERT), None)
+    conflict = on_conflict(tokens, masked)
+    if insert is None or conflict is None or conflict < insert:
+        return None
+    source = tokens[insert + 1 : conflict]
+    if upsert.source == "values":
+        rows, plain = values_items(source, masked)
+        places = [(r, i, at) for r, row in enumerate(rows) for i, item in enumerate(row)
+                  if (at := misplaced_default(item)) is not None]
+        if not places:
+            return _doubt("a DEFAULT the checker does not place", 1) if upsert.default_in_values else None
+        r, i, at = places[0]
+        if upsert.ctes or upsert.in_cte or not plain:
+            return _doubt("a WITH or a VALUES list with more than rows", r + 1)
+        if any(not _assigned_safely(item, upsert, table, position) for row in rows[:r]
+               for position, item in enumerate(row)):
+            return _doubt("an earlier row's value", r + 1)
+        if any(misplaced_default(item) is None and not _read_safely(item) for item in rows[r][:i]):
+            return _doubt("an earlier item of its row", r + 1)
+        if any(token.token_type not in _BEFORE_DEFAULT for token in rows[r][i][:at]):
+            return _doubt("what comes before it in its item", r + 1)
+        return r + 1, Problem.of("SP104", "default-misplaced")
+    words = [token for token in source if token.token_type == TokenType.DEFAULT
+             and not (source.index(token) + 1 < len(source) and source[source.index(token) + 1].token_type
+                      == TokenType.VALUES)]
+    if not words or "xmltable" in upsert.sql.lower():  # XMLTABLE's columns take DEFAULT in a FROM item
+        return None
+    selects = [i for i, token in enumerate(source) if token.token_type == TokenType.SELECT]
+    if (upsert.ctes or upsert.in_cte or len(selects) != 1 or any(t.token_type in _BEFORE_SELECT_LIST for t in source)
+            or (selects[0] > 0 and source[selects[0] - 1].token_type == TokenType.L_PAREN)):
+        return _doubt("a SELECT with more than a select list", 1)
+    first = source.index(words[0])
+    if any(token.token_type not in _BEFORE_DEFAULT and token.token_type != TokenType.COMMA
+           for token in source[selects[0] + 1 : first]):
+        return _doubt("what comes before it in the select list", 1)
+    return 1, Problem.of("SP104", "default-misplaced")
+
+
+#: What transformSelectStmt reads before the select list (FROM, WITH), or a SELECT of several (a set operation).
+_BEFORE_SELECT_LIST = frozenset({
+    TokenType.FROM, TokenType.WITH, TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT,
+})
+
+
+def _doubt(place: str, row: int) -> tuple[int, Problem]:
+    said = reason("postgresql-default-in-expression", place=place)
+    return row, Problem.of("SP901", "reason", reason=said).for_reason("postgresql-default-in-expression")
+
+
+def _read_safely(item: list[Token]) -> bool:
+    """Whether transformExpr reads this VALUES item without an error: a constant, a signed number, arithmetic of
+    numbers (its assignment to the column comes after the row is read)."""
+    kinds = [t.token_type for t in item if t.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN)]
+    return (len(kinds) == 1 and kinds[0] in _CONSTANT_ITEM) or (
+        bool(kinds) and all(kind in _BEFORE_DEFAULT for kind in kinds))
+
+
+def _assigned_safely(item: list[Token], upsert: Upsert, table: Table, position: int) -> bool:
+    """Whether an item of a row before the DEFAULT's is read and assigned to its column without an error: DEFAULT
+    alone, NULL alone, or numbers for a column of a type that takes them."""
+    kinds = [t.token_type for t in item if t.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN)]
+    if kinds in ([TokenType.DEFAULT], [TokenType.NULL]):
+        return True
+    if not kinds or any(kind not in _BEFORE_DEFAULT for kind in kinds):
+        return False
+    if upsert.columns is not None:
+        column = table.column(upsert.columns[position].folded()) if position < len(upsert.columns) else None
+    else:
+        column = table.columns[position] if position < len(table.columns) else None
+    if column is None:
+        return False
+    return re.sub(r"\(.*\)", "", column.type.lower()).strip() in _TAKES_NUMBERS
+
+
+def _count_row(upsert: Upsert, table: Table) -> int:
+    """The VALUES row whose length PostgreSQL refuses first (SP303, see ``values_count``)."""
+    from schema_parity.rows import values_lengths
+
+    lengths = values_lengths(upsert) or (0,)
+    columns = len(upsert.columns) if upsert.columns is not None else len(table.columns)
+    if lengths[0] > columns or (lengths[0] < columns and upsert.columns is not None):
+        return 1
+    return next((row for row, length in enumerate(lengths, start=1) if length != lengths[0]), len(lengths) + 1)
+
+
 @dataclass
 class _Analysis:
     upsert: Upsert
@@ -324,8 +457,15 @@ class _Analysis:
 
     def run(self) -> list[Problem]:
         problems = list(self._column_list())
+        default = None if problems else _default_in_source(self.upsert, self.table)
+        if default is not None and self.table.kind == "view":
+            return [Problem.of("SP901", "view", table=self.table.qualified_name)]
         if not problems and self.table.kind != "view":
             count = values_count(self.upsert, self.table, "postgresql")
+            # transformInsertStmt reads each VALUES row's expressions, then its length (SP303): a DEFAULT in a row's
+            # expression comes before that row's count and after an earlier row's
+            if default is not None and (count is None or default[0] <= _count_row(self.upsert, self.table)):
+                return [default[1]]
             if count is not None:
                 return [count]  # parse analysis stops here, before the conflict target (measured on PostgreSQL 15)
         for clause in self.upsert.clauses:
