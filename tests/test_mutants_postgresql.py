@@ -525,6 +525,49 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
     "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
     "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
+    # _default_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
+    # transformInsertStmt: after the column list (42703), row by row, before its row's count and after an earlier
+    # row's (42601 SP303), after an earlier row's values are assigned, before the conflict target; sqlglot does not
+    # read DEFAULT first in an expression (upsert._default_in_values reads it as NULL).
+    "VALUES: DEFAULT in an expression": (READS, "INSERT INTO t AS t (id) VALUES (1 + DEFAULT) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT first in an expression": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT under a sign": (READS, "INSERT INTO t AS t (id) VALUES (-DEFAULT) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT cast": (READS, "INSERT INTO t AS t (id) VALUES (DEFAULT::int) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT IS NULL": (READS, "INSERT INTO t AS t (id) VALUES (DEFAULT IS NULL) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT in double parentheses": (
+        READS, "INSERT INTO t AS t (id) VALUES (((DEFAULT))) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT alone, then a SET value of DEFAULT": (
+        READS, "INSERT INTO t AS t (id, a) VALUES (1, DEFAULT) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    "VALUES: DEFAULT in an expression after a string item": (
+        READS, "INSERT INTO t AS t (b, id) VALUES ('x', DEFAULT * 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in an expression after a placeholder item": (
+        READS, "INSERT INTO t AS t (id, a) VALUES ($1, (2 - DEFAULT)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown column of the column list before DEFAULT in an expression": (
+        READS, "INSERT INTO t AS t (zz) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in an expression before the row's count": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1, 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: the first row's count before DEFAULT in the second row": (
+        READS, "INSERT INTO t AS t (id) VALUES (1, 2), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row before its length": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (DEFAULT + 1, 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: the second row's length before DEFAULT in the third": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (2, 3), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row after numbers for integer and text columns": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, -2.5), (DEFAULT + 1, 'x') ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row after NULL and DEFAULT": (
+        READS, "INSERT INTO t AS t (id, x) VALUES (NULL, DEFAULT), (1 + DEFAULT, NULL) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT in an expression before an unknown target column": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (zz) DO NOTHING"),
+    "VALUES: DEFAULT in an expression before an unknown SET value": (
+        READS, "INSERT INTO t AS t (id) VALUES (1 + DEFAULT) ON CONFLICT (id) DO UPDATE SET a = zz"),
+    "VALUES: DEFAULT in an expression of a multi-row list, before a key proposed twice": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (1), (1 + DEFAULT) ON CONFLICT (id) DO UPDATE SET a = 1"),
+    "SELECT: DEFAULT in the select list": (READS, "INSERT INTO t AS t (id) SELECT DEFAULT ON CONFLICT DO NOTHING"),
+    "SELECT: DEFAULT in an expression of the select list": (
+        READS, "INSERT INTO t AS t (id, a) SELECT 1, 2 * DEFAULT ON CONFLICT (id) DO NOTHING"),
+    "SELECT: DEFAULT in the select list, before its count": (
+        READS, "INSERT INTO t AS t (id) SELECT 1, DEFAULT ON CONFLICT (id) DO NOTHING"),
     # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
     # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
     "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),
@@ -604,6 +647,25 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("CREATE TABLE r (id integer PRIMARY KEY, e integer, c information_schema.cardinal_number NOT NULL)",),
         "INSERT INTO r AS r (id, e) VALUES (1, 1), (1, 1) ON CONFLICT (id) DO UPDATE SET e = 1",
         "not one the checker knows"),
+    # _default_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
+    # parse analysis reads before it fails first, which the checker does not judge there.
+    **{f"DEFAULT after what may fail first: {name}": (READS, statement, "may fail before it") for name, statement in {
+        "an unknown name": "INSERT INTO t AS t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
+        "a function": "INSERT INTO t AS t (id) VALUES (abs(DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "a subquery": "INSERT INTO t AS t (id) VALUES ((SELECT DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "ROW()": "INSERT INTO t AS t (id) VALUES (ROW(DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "CASE": "INSERT INTO t AS t (id) VALUES (CASE WHEN true THEN DEFAULT END) ON CONFLICT (id) DO NOTHING",
+        "a number for a boolean column": (
+            "INSERT INTO t AS t (id, active) VALUES (1, 1), (DEFAULT + 1, true) ON CONFLICT (id) DO NOTHING"),
+        "a string for a text column in an earlier row": (
+            "INSERT INTO t AS t (id, b) VALUES (1, 'x'), (DEFAULT + 1, 'x') ON CONFLICT (id) DO NOTHING"),
+        "a FROM": "INSERT INTO t AS t (id) SELECT DEFAULT FROM s ON CONFLICT (id) DO NOTHING",
+        "a WITH": "WITH w AS (SELECT 1) INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING",
+        "a VALUES list in parentheses": "INSERT INTO t AS t (id) (VALUES (1 + DEFAULT)) ON CONFLICT DO NOTHING",
+        "a SELECT in parentheses": "INSERT INTO t AS t (id) (SELECT DEFAULT) ON CONFLICT DO NOTHING",
+        "a set operation": "INSERT INTO t AS t (id) SELECT DEFAULT UNION SELECT 1 ON CONFLICT DO NOTHING",
+        "a string in an earlier row": "INSERT INTO t AS t (id) VALUES ('1'), (DEFAULT + 1) ON CONFLICT DO NOTHING",
+    }.items()},
     # _backtick: a backtick in an expression is an operator character to PostgreSQL, which may name an operator.
     "a backtick in DO UPDATE SET": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = `a` + 1",

@@ -102,6 +102,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "expression with COLLATE, same": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE NOCASE")),
     "expression with COLLATE, none in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b)")),
     "expression with COLLATE, other in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE RTRIM")),
+    # _grammar, upsert._default_in_values: DEFAULT inside an expression of a VALUES item is SQLite's syntax error
+    # (sqlglot reads no DEFAULT first in an expression).
+    "DEFAULT first in an expression of a VALUES item": (
+        READS, "INSERT INTO t AS t (zz) VALUES (1), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
     # _Analysis._update_names: a bare name in a DO UPDATE subquery (a VALUES row included) is resolved in the FROM
     # items of each enclosing SELECT, then in the DO UPDATE's table; a double-quoted name no column has is a string.
     "subquery: VALUES row with an unknown name": (READS, update("(SELECT column1 FROM (VALUES (zz)))")),

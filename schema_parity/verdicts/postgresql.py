@@ -367,7 +367,9 @@ def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | No
         places = [(r, i, at) for r, row in enumerate(rows) for i, item in enumerate(row)
                   if (at := misplaced_default(item)) is not None]
         if not places:
-            return _doubt("a DEFAULT the checker does not place", 1) if upsert.default_in_values else None
+            whole = sum(1 for row in rows for item in row if any(t.token_type == TokenType.DEFAULT for t in item))
+            placed = upsert.default_in_values or len(_default_words(source)) > whole
+            return _doubt("a DEFAULT the checker does not place", 1) if placed else None
         r, i, at = places[0]
         if upsert.ctes or upsert.in_cte or not plain:
             return _doubt("a WITH or a VALUES list with more than rows", r + 1)
@@ -379,9 +381,7 @@ def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | No
         if any(token.token_type not in _BEFORE_DEFAULT for token in rows[r][i][:at]):
             return _doubt("what comes before it in its item", r + 1)
         return r + 1, Problem.of("SP104", "default-misplaced")
-    words = [token for token in source if token.token_type == TokenType.DEFAULT
-             and not (source.index(token) + 1 < len(source) and source[source.index(token) + 1].token_type
-                      == TokenType.VALUES)]
+    words = _default_words(source)
     if not words or "xmltable" in upsert.sql.lower():  # XMLTABLE's columns take DEFAULT in a FROM item
         return None
     selects = [i for i, token in enumerate(source) if token.token_type == TokenType.SELECT]
@@ -399,6 +399,12 @@ def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | No
 _BEFORE_SELECT_LIST = frozenset({
     TokenType.FROM, TokenType.WITH, TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT,
 })
+
+
+def _default_words(tokens: list[Token]) -> list[Token]:
+    """The ``DEFAULT`` keywords of ``tokens`` but those of ``DEFAULT VALUES``."""
+    return [token for at, token in enumerate(tokens) if token.token_type == TokenType.DEFAULT
+            and not (at + 1 < len(tokens) and tokens[at + 1].token_type == TokenType.VALUES)]
 
 
 def _doubt(place: str, row: int) -> tuple[int, Problem]:
