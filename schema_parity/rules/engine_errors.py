@@ -19,6 +19,8 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
     ("42601", r"^syntax error", "SP104"),
     ("42601", r"^DEFAULT is not allowed in this context", "SP104"),
+    ("0A000", r"^cannot use subquery in index (expression|predicate)$", "SP104"),
+    ("42601", r"^subquery (has too (many|few) columns|must return only one column)$", "SP104"),
     ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
     ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
     ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),

@@ -624,6 +624,15 @@ _REASONS = (
         engine="postgresql",
     ),
     Reason(
+        "postgresql-subquery-in-subquery",
+        "a subquery inside a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with "
+        "it (42601 subquery has too many or too few columns): whether an error of its enclosing SELECT comes first is "
+        "not judged",
+        "PostgreSQL refuses the statement either way; the enclosing SELECT is read in its own order (FROM first), "
+        "which the checker does not follow.",
+        engine="postgresql",
+    ),
+    Reason(
         "sqlite-application-function",
         "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "
         "connection registers it, SQLite refuses the statement (no such function: {function}; for a built-in name "

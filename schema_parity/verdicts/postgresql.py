@@ -517,7 +517,8 @@ class _Analysis:
                 target=self._describe_target(key) if key is not None else None,
             ))
         # transformExpr reports the first error of its walk: unknown names and boolean tests, in one order.
-        problems += [p for _, p in sorted([*self._names(clause), *self._boolean_tests(clause)], key=lambda f: f[0])]
+        found = [*self._names(clause), *self._boolean_tests(clause), *self._sublinks(clause)]
+        problems += [p for _, p in sorted(found, key=lambda f: f[0])]
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
@@ -605,6 +606,110 @@ class _Analysis:
                 yield column, self._no_column_problem(problem, name)
             elif qualifier is None and allow_excluded:
                 yield column, self._ambiguous(name)
+
+    def _sublinks(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
+        """transformSubLink, each problem with its place in ``_names``' order. In the conflict target (an element, its
+        WHERE) a subquery is 0A000 as soon as the walk meets it, before its operand. In DO UPDATE SET and WHERE a
+        subquery must give as many columns as it is compared with (42601: ``subquery has too many columns``, ``too
+        few``, ``must return only one column``), checked once the subquery and the compared value are read. Only
+        subqueries at the top of the expression are judged (one inside another is read in the order of its SELECT,
+        FROM first), and only those whose columns the checker can count."""
+        if "select" not in self.upsert.sql.lower() and "values" not in self.upsert.sql.lower():
+            return
+        target = [(_ELEMENT, i, e.expression) for i, e in enumerate(clause.target or ())]
+        if clause.target_where is not None:
+            target.append((_TARGET_WHERE, 0, clause.target_where))
+        for place, i, root in target:
+            for query in _top_queries(root):
+                sublink, _, _ = _sublink(query)
+                kind = "expression" if place == _ELEMENT else "predicate"
+                yield (place, i, *_walk_key(sublink, root)[:-1], -1), Problem.of("SP104", "subquery-in-target",
+                                                                                 kind=kind)
+        update = [(_SET_VALUES, i, v) for i, v in enumerate(clause.set_values)]
+        if clause.update_where is not None:
+            update.append((_UPDATE_WHERE, 0, clause.update_where))
+        for place, i, root in update:
+            top = list(_top_queries(root))
+            for query in _queries(root):
+                sublink, holder, compared = _sublink(query)
+                if query not in top:
+                    # read in its SELECT's order (FROM first), not the walk's: only whether it fails is certain
+                    if compared is not None and (width := self._width(query)) not in (None, _row_width(compared)):
+                        said = reason("postgresql-subquery-in-subquery", columns=width, width=_row_width(compared))
+                        yield (place, i, *_walk_key(sublink, root)), Problem.of("SP901", "reason", reason=said)\
+                            .for_reason("postgresql-subquery-in-subquery")
+                    continue
+                if isinstance(sublink, exp.Exists) or (place == _SET_VALUES and holder is _unparen(root)
+                                                       and _assigns_row(root)):
+                    continue  # EXISTS takes any columns; SET (a, b) = (SELECT ...) is counted against its columns
+                width = self._width(query)
+                wanted = 1 if compared is None else _row_width(compared)
+                if width is None or width == wanted:
+                    continue
+                error = ("subquery must return only one column" if compared is None else
+                         "subquery has too many columns" if width > wanted else "subquery has too few columns")
+                yield (place, i, *_walk_key(sublink, root)), Problem.of(
+                    "SP104", "subquery-columns", columns=width, width=wanted, error=error)
+
+    def _width(self, query: exp.Expression) -> int | None:
+        """How many columns ``query`` returns; None when the checker cannot count them (a star over a FROM item whose
+        columns it does not know, a join that merges columns, branches of different widths)."""
+        if isinstance(query, exp.Subquery):
+            return self._width(query.this)
+        if isinstance(query, exp.SetOperation):
+            left, right = self._width(query.this), self._width(query.expression)
+            return left if left == right else None
+        if isinstance(query, exp.Values):
+            widths = {len(row.expressions) if isinstance(row, exp.Tuple) else 1 for row in query.expressions}
+            return widths.pop() if len(widths) == 1 else None
+        if not isinstance(query, exp.Select):
+            return None
+        count = 0
+        for item in query.expressions:
+            star = isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star))
+            if not star:
+                count += 1
+                continue
+            columns = self._star_columns(query, item.args.get("table") if isinstance(item, exp.Column) else None)
+            if columns is None:
+                return None
+            count += columns
+        return count
+
+    def _star_columns(self, select: exp.Select, qualifier: exp.Expression | None) -> int | None:
+        """The columns ``*`` (or ``q.*``) stands for in ``select``: tables of the Catalog only, joined without USING
+        or NATURAL (which merge columns)."""
+        joins = select.args.get("joins") or []
+        if any(j.args.get("using") or j.args.get("method") for j in joins) or select.args.get("from_") is None:
+            return None
+        from_ = select.args["from_"]
+        counts = []
+        for item in [from_.this, *(j.this for j in joins)]:
+            if not isinstance(item, exp.Table) or not isinstance(item.this, exp.Identifier):
+                return None
+            if _cte_named(item, select) is not None or item.args.get("catalog") is not None:
+                return None
+            alias = item.args.get("alias")
+            if alias is not None and alias.args.get("columns"):
+                return None
+            table = self._catalog_table(item)
+            if table is None:
+                return None
+            name = _name_of(alias.this if alias is not None and alias.this is not None else item.this)
+            counts.append((name, len(table.columns)))
+        if qualifier is None:
+            return sum(count for _, count in counts)
+        if not isinstance(qualifier, exp.Identifier):
+            return None
+        wanted = [count for name, count in counts if name == _name_of(qualifier)]
+        return wanted[0] if len(wanted) == 1 else None
+
+    def _catalog_table(self, item: exp.Table) -> Table | None:
+        """A FROM item's table, resolved like the INSERT's own (an unqualified name: the default schema only)."""
+        db = item.args.get("db")
+        schema = _name_of(db) if db is not None else None
+        candidates = table_index(self.catalog, "postgresql", _fold).by_name.get(_name_of(item.this), [])
+        return next((t for t in candidates if t.schema == schema), None)
 
     def _boolean_tests(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
         """transformBooleanTest: ``x IS [NOT] TRUE/FALSE/UNKNOWN`` needs a boolean ``x`` (else 42804, SP206); a test
@@ -999,6 +1104,60 @@ def _whole_value(column: exp.Column, value: exp.Expression) -> bool:
     multiple = isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
     is_row = isinstance(row, exp.Tuple) or (isinstance(row, exp.Anonymous) and str(row.this).upper() == "ROW")
     return multiple and is_row and item.parent is row
+
+
+def _queries(root: exp.Expression) -> Iterator[exp.Expression]:
+    """The queries in ``root``, without the parentheses sqlglot wraps them in."""
+    return (node for node in root.find_all(exp.Query, exp.Values) if not isinstance(node, exp.Subquery))
+
+
+def _top_queries(root: exp.Expression) -> Iterator[exp.Expression]:
+    """The queries in ``root`` that are inside no other query of it (a subquery's own subqueries are not), without
+    the parentheses sqlglot wraps them in."""
+    for node in _queries(root):
+        parent = node.parent if node is not root else None
+        while parent is not None and not (isinstance(parent, (exp.Query, exp.Values))
+                                          and not isinstance(parent, exp.Subquery)):
+            parent = parent.parent if parent is not root else None
+        if parent is None:
+            yield node
+
+
+def _sublink(query: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression | None]:
+    """PostgreSQL's SubLink of ``query``: (the node it is, the parentheses around the query, the value compared with
+    the query's columns, None for a subquery that must return one column: a scalar one, ``ARRAY(...)``). ``x op
+    ANY/ALL (...)`` and ``x IN (...)`` are one SubLink, as is ``(a, b) op (SELECT ...)`` (transformAExprOp's
+    ROWCOMPARE: a row on the left only)."""
+    holder = query
+    while isinstance(holder.parent, exp.Subquery):
+        holder = holder.parent
+    parent = holder.parent
+    if isinstance(parent, (exp.Any, exp.All)) and parent.parent is not None:
+        return parent.parent, holder, parent.parent.this
+    if isinstance(parent, exp.In):
+        return parent, holder, parent.this
+    if isinstance(parent, exp.Exists):
+        return parent, holder, None
+    if (isinstance(parent, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)) and holder.arg_key == "expression"
+            and _is_row(_unparen(parent.this))):
+        return parent, holder, parent.this
+    return holder, holder, None
+
+
+def _is_row(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Tuple) or (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ROW")
+
+
+def _row_width(node: exp.Expression) -> int:
+    """How many values a SubLink's left side gives: the items of a row (``(a, b)``, ``ROW(a, b)``), else one."""
+    row = _unparen(node)
+    return len(row.expressions) if _is_row(row) else 1
+
+
+def _assigns_row(value: exp.Expression) -> bool:
+    """Whether ``value`` is assigned to several columns (``SET (a, b) = value``)."""
+    assigned = value.parent
+    return isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
 
 
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:
