@@ -568,6 +568,49 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         READS, "INSERT INTO t AS t (id, a) SELECT 1, 2 * DEFAULT ON CONFLICT (id) DO NOTHING"),
     "SELECT: DEFAULT in the select list, before its count": (
         READS, "INSERT INTO t AS t (id) SELECT 1, DEFAULT ON CONFLICT (id) DO NOTHING"),
+    # _Analysis._sublinks: a subquery in the conflict target is 0A000 where the walk meets it (before its operand);
+    # in DO UPDATE a subquery must give as many columns as it is compared with (42601), checked after the subquery
+    # and the compared value are read.
+    "target WHERE: a quantified subquery of two columns": (
+        partial("a > 0"), upsert("id", "a > 0 AND a = ANY (SELECT 1, 2)")),
+    "target WHERE: IN a subquery": (partial("a > 0"), upsert("id", "a > 0 AND a IN (SELECT 1)")),
+    "target WHERE: EXISTS": (partial("a > 0"), upsert("id", "EXISTS (SELECT 1)")),
+    "target WHERE: a subquery before an unknown name": (partial("a > 0"), upsert("id", "a IN (SELECT 1) AND zz > 0")),
+    "target WHERE: a subquery before the unknown name it tests": (partial("a > 0"), upsert("id", "zz IN (SELECT 1)")),
+    "target WHERE: an unknown name before a subquery": (partial("a > 0"), upsert("id", "zz > 0 AND a IN (SELECT 1)")),
+    "target WHERE: a scalar subquery": (partial("a > 0"), upsert("id", "a > (SELECT 1)")),
+    "target expression: a scalar subquery": (unique("(id + 0)"), upsert("(id + (SELECT 0))")),
+    "target WHERE: an array of constants": (partial("a > 0"), upsert("id", "a > 0 AND a = ANY (ARRAY[1, 2])")),
+    "DO UPDATE WHERE: = ANY a subquery of two columns": (READS, update("1 WHERE t.a = ANY (SELECT 1, 2)")),
+    "DO UPDATE WHERE: = SOME a subquery of two columns": (READS, update("1 WHERE t.a = SOME (SELECT 1, 2)")),
+    "DO UPDATE WHERE: IN a subquery of two columns": (READS, update("1 WHERE t.a IN (SELECT 1, 2)")),
+    "DO UPDATE WHERE: NOT IN a subquery in double parentheses": (READS, update("1 WHERE t.a NOT IN ((SELECT 1, 2))")),
+    "DO UPDATE WHERE: IN a VALUES of two columns": (READS, update("1 WHERE t.a IN (VALUES (1, 2))")),
+    "DO UPDATE WHERE: IN a union of two columns": (READS, update("1 WHERE t.a IN (SELECT 1, 2 UNION SELECT 2, 3)")),
+    "DO UPDATE WHERE: IN a union of one column": (READS, update("1 WHERE t.a IN (SELECT 1 UNION SELECT 2)")),
+    "DO UPDATE WHERE: a row IN a subquery of two columns": (READS, update("1 WHERE (t.a, t.c) IN (SELECT 1, 2)")),
+    "DO UPDATE WHERE: a row IN a subquery of one column": (READS, update("1 WHERE (t.a, t.c) IN (SELECT 1)")),
+    "DO UPDATE WHERE: a row = a subquery of three columns": (READS, update("1 WHERE (t.a, t.c) = (SELECT 1, 2, 3)")),
+    "DO UPDATE WHERE: ROW() <> a subquery of two columns": (READS, update("1 WHERE ROW(t.a, t.c) <> (SELECT 1, 2)")),
+    "DO UPDATE WHERE: a subquery of two columns = a row": (READS, update("1 WHERE (SELECT 1, 2) = (t.a, t.c)")),
+    "DO UPDATE WHERE: EXISTS of two columns": (READS, update("1 WHERE EXISTS (SELECT 1, 2)")),
+    "DO UPDATE WHERE: an unknown column before the subquery it is compared with": (
+        READS, update("1 WHERE t.zz = ANY (SELECT 1, 2)")),
+    "DO UPDATE WHERE: an unknown name in the subquery before its count": (
+        READS, update("1 WHERE t.a = ANY (SELECT 1, zz)")),
+    "DO UPDATE WHERE: the subquery's count before an unknown column after it": (
+        READS, update("1 WHERE t.a = ANY (SELECT 1, 2) AND t.zz = 1")),
+    "DO UPDATE WHERE: IN SELECT * of one column": (READS, update("1 WHERE t.a IN (SELECT * FROM s)")),
+    "DO UPDATE WHERE: IN SELECT * of a join": (READS, update("1 WHERE t.a IN (SELECT * FROM s JOIN u ON true)")),
+    "DO UPDATE WHERE: IN SELECT q.* of a table of one column": (READS, update("1 WHERE t.a IN (SELECT q.* FROM s, u q)")),
+    "DO UPDATE WHERE: IN SELECT t.* of the INSERT's table": (READS, update("1 WHERE t.a IN (SELECT t.* FROM t)")),
+    "DO UPDATE SET: a scalar subquery of two columns": (READS, update("(SELECT 1, 2)")),
+    "DO UPDATE SET: ARRAY() of a subquery of two columns": (READS, update("(ARRAY(SELECT 1, 2))[1]")),
+    "DO UPDATE SET: a row from a subquery of two columns": (READS, update_row("(SELECT 1, 2)")),
+    "DO UPDATE SET: a derived table of two columns": (READS, update("(SELECT d.p FROM (SELECT 1, 2) AS d(p, q))")),
+    "DO UPDATE SET: a CTE of two columns": (READS, update("(WITH w AS (SELECT 1, 2) SELECT 1 FROM w)")),
+    "DO UPDATE SET: a row IN a subquery inside a subquery": (
+        READS, update("(SELECT x FROM s WHERE (x, x) IN (SELECT 1, 2))")),
     # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
     # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
     "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),
@@ -666,6 +709,9 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         "a set operation": "INSERT INTO t AS t (id) SELECT DEFAULT UNION SELECT 1 ON CONFLICT DO NOTHING",
         "a string in an earlier row": "INSERT INTO t AS t (id) VALUES ('1'), (DEFAULT + 1) ON CONFLICT DO NOTHING",
     }.items()},
+    # _Analysis._sublinks: a subquery inside a subquery of DO UPDATE is read in its SELECT's order (FROM first).
+    "DO UPDATE SET: IN a subquery of two columns inside a subquery": (
+        READS, update("(SELECT x FROM s WHERE x IN (SELECT 1, 2))"), "inside a subquery"),
     # _backtick: a backtick in an expression is an operator character to PostgreSQL, which may name an operator.
     "a backtick in DO UPDATE SET": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = `a` + 1",

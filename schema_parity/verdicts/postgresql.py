@@ -1108,7 +1108,8 @@ def _whole_value(column: exp.Column, value: exp.Expression) -> bool:
 
 def _queries(root: exp.Expression) -> Iterator[exp.Expression]:
     """The queries in ``root``, without the parentheses sqlglot wraps them in."""
-    return (node for node in root.find_all(exp.Query, exp.Values) if not isinstance(node, exp.Subquery))
+    return (cast(exp.Expression, node) for node in root.find_all(exp.Query, exp.Values)
+            if not isinstance(node, exp.Subquery))
 
 
 def _top_queries(root: exp.Expression) -> Iterator[exp.Expression]:
@@ -1132,7 +1133,7 @@ def _sublink(query: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp
     while isinstance(holder.parent, exp.Subquery):
         holder = holder.parent
     parent = holder.parent
-    if isinstance(parent, (exp.Any, exp.All)) and parent.parent is not None:
+    if isinstance(parent, (exp.Any, exp.All)) and isinstance(parent.parent, exp.Expression):
         return parent.parent, holder, parent.parent.this
     if isinstance(parent, exp.In):
         return parent, holder, parent.this
