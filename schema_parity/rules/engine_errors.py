@@ -50,7 +50,7 @@ SQLITE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^no such column: \S+$", "SP202"),  # SP203 when qualified by a name the statement cannot see
     (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
      "SP204"),
-    (r"^misuse of (aggregate|window) function \S+\(\)$", "SP207"),
+    (r"^misuse of (aggregate|window) function \S+\(\)$|^misuse of aggregate: \S+\(\)$", "SP207"),
     (r"^NOT NULL constraint failed: \S+$", "SP301"),
     (r"^(\d+ values for \d+ columns|table \S+ has \d+ columns but \d+ values were supplied)$", "SP303"),
     (r"^all VALUES must have the same number of terms$", "SP303"),

@@ -633,6 +633,15 @@ _REASONS = (
         engine="postgresql",
     ),
     Reason(
+        "sqlite-function-class",
+        "{function}() is one of several calls sqlglot reads as its {cls}, and SQLite refuses an aggregate or window "
+        "function there: which call is which is not known",
+        "sqlglot reads calls of different names or numbers of arguments into one class (greatest() and max(a, b) "
+        "are both its Greatest); with several such calls in the DO UPDATE, the checker cannot tell which one is "
+        "where, so it does not say which error comes first.",
+        engine="sqlite",
+    ),
+    Reason(
         "sqlite-application-function",
         "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "
         "connection registers it, SQLite refuses the statement (no such function: {function}; for a built-in name "
