@@ -602,7 +602,8 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         READS, update("1 WHERE t.a = ANY (SELECT 1, 2) AND t.zz = 1")),
     "DO UPDATE WHERE: IN SELECT * of one column": (READS, update("1 WHERE t.a IN (SELECT * FROM s)")),
     "DO UPDATE WHERE: IN SELECT * of a join": (READS, update("1 WHERE t.a IN (SELECT * FROM s JOIN u ON true)")),
-    "DO UPDATE WHERE: IN SELECT q.* of a table of one column": (READS, update("1 WHERE t.a IN (SELECT q.* FROM s, u q)")),
+    "DO UPDATE WHERE: IN SELECT q.* of a table of one column": (
+        READS, update("1 WHERE t.a IN (SELECT q.* FROM s, u q)")),
     "DO UPDATE WHERE: IN SELECT t.* of the INSERT's table": (READS, update("1 WHERE t.a IN (SELECT t.* FROM t)")),
     "DO UPDATE SET: a scalar subquery of two columns": (READS, update("(SELECT 1, 2)")),
     "DO UPDATE SET: ARRAY() of a subquery of two columns": (READS, update("(ARRAY(SELECT 1, 2))[1]")),
