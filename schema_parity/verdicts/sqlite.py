@@ -231,7 +231,7 @@ class _Analysis:
             if count is not None:
                 return [count]  # sqlite3Insert stops here, before the conflict target (measured on SQLite 3.40)
         values = self._values_calls() if not problems else []  # "table t has no column named zz" comes first
-        if any(p.rule == "SP207" for p in values):
+        if any(p.severity == "error" for p in values):
             return values  # the rows are resolved before the conflict target
         problems += values
         several = len(self.upsert.clauses) > 1
@@ -253,28 +253,61 @@ class _Analysis:
         """The calls of the VALUES rows, which sqlite3Insert resolves before the conflict target, row by row and item
         by item, stopping at the first item with an error: an aggregate or window function is SP207 ('misuse of
         aggregate function count()'), a function SQLite has no built-in of (with that many arguments) SP901 (the
-        application's, ``_call``). An item with a name in it (``no such column``, unless a column of a FROM-less row
-        is TRUE or a string), or one this parser does not read (a subquery, CASE), ends the reading: what SQLite
-        says after it is not judged."""
+        application's, ``_call``), a name but TRUE and FALSE ``no such column`` (SP202), in ``_step``'s walk. An item
+        with a quoted or qualified name, or one this parser does not read (a subquery, CASE), ends the reading: what
+        SQLite says after it is not judged."""
         if self.upsert.source != "values" or "(" not in self.upsert.sql:
             return []
-        rows = values_rows(self.upsert.sql)
-        for item in (item for row in rows or () for item in row):
+        rows = values_rows(self.upsert.sql) or []
+        several = len(rows) > 1
+        coded: list[_NoSuchColumn | _Misuse] = []
+        for item in (item for row in (reversed(rows) if several else rows) for item in row):
             try:
                 tree = _parse(item)
             except _SyntaxError:
                 if re.search(r"\b(over|filter)\b", item, re.IGNORECASE):  # this parser stops at OVER and FILTER
                     self._unread_calls(item, _Unsupported("sqlite-window-function"))
-                break
+                return self._take_doubts()
             except _Unsupported as exc:
                 self._unread_calls(item, exc)
-                break
-            if _names_in(tree):
-                break
-            misuses = [misuse for name, count in _calls(tree) if (misuse := self._call(name, count)) is not None]
-            if misuses:
-                return [*self._take_doubts(), self._misuse(misuses[-1], "VALUES")]
+                return self._take_doubts()
+            if not _plain_names(tree):
+                return self._take_doubts()
+            failed: list[_NoSuchColumn | _Misuse] = []
+            self._values_step(tree, failed, coded if several else None)
+            if failed and isinstance(failed[-1], _Misuse):
+                return [*self._take_doubts(), self._misuse(failed[-1], "VALUES")]
+            if failed:
+                return [*self._take_doubts(), self._no_such_column(str(failed[-1]))]
+        if coded and isinstance(coded[-1], _Misuse):  # 'misuse of aggregate: sum()', once every row is resolved
+            return [*self._take_doubts(), self._misuse(coded[-1], "VALUES")]
         return self._take_doubts()
+
+    def _values_step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse],
+                     coded: list[_NoSuchColumn | _Misuse] | None) -> bool:
+        """``_step`` in a VALUES row, where no name is a column: every name but TRUE and FALSE is ``no such column``
+        (``_plain_names`` leaves out the quoted, the qualified and IS's right operand). With ``coded`` (a VALUES of
+        several rows: each row is a SELECT, resolved last row first) an aggregate is no error of the walk: it is
+        refused when the row is coded, after every row is resolved (recorded in ``coded``)."""
+        if isinstance(tree, _Id):
+            if _names_in(tree):
+                failed.append(_NoSuchColumn(tree.name))
+                return True
+            return False
+        call = _call_of(tree)
+        if call is not None:
+            name, args = call
+            misuse = self._call(name, len(args))
+            if misuse is not None:
+                (coded if coded is not None and misuse.kind == "aggregate" else failed).append(misuse)
+            for arg in args:
+                if self._values_step(arg, failed, coded):
+                    break
+            return False
+        if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
+            self._values_step(tree.operand, failed, coded)
+            return False
+        return bool(failed) or any(self._values_step(child, failed, coded) for child in _children(tree))
 
     def _unread_calls(self, item: str, exc: _Unsupported) -> None:
         """The calls of a VALUES item this parser does not read (a subquery, CASE, OVER), read from sqlglot's tree: a
@@ -846,6 +879,17 @@ def _calls(tree: _Tree) -> Iterator[tuple[str, int]]:
         yield call[0].lower(), len(call[1])
     for child in call[1] if call is not None else _children(tree):
         yield from _calls(child)
+
+
+def _plain_names(tree: _Tree) -> bool:
+    """Whether every name in ``tree`` is unquoted and unqualified, and none is IS's right operand (which SQLite
+    resolves first, as TRUE or FALSE or a column)."""
+    if isinstance(tree, _Id):
+        return not tree.quoted and tree.qualifier is None
+    if isinstance(tree, _Binary) and tree.op in ("is", "isnot") and isinstance(tree.right, _Id):
+        return False
+    call = _call_of(tree)
+    return all(_plain_names(child) for child in (call[1] if call is not None else _children(tree)))
 
 
 def _names_in(tree: _Tree) -> bool:
