@@ -129,6 +129,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "VALUES: an unknown name": (READS, "INSERT INTO t AS t (id) VALUES (a) ON CONFLICT (id) DO NOTHING"),
     "VALUES: the rowid": (READS, "INSERT INTO t AS t (id) VALUES (rowid) ON CONFLICT (id) DO NOTHING"),
     "VALUES: TRUE": (READS, "INSERT INTO t AS t (id) VALUES (true) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: CURRENT_TIMESTAMP": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, CURRENT_TIMESTAMP) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: current_date || current_time": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, current_date || current_time) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: oid": (READS, "INSERT INTO t AS t (id, b) VALUES (1, oid) ON CONFLICT (id) DO NOTHING"),
     "VALUES: a double-quoted string": (READS, 'INSERT INTO t AS t (id) VALUES ("zz") ON CONFLICT (id) DO NOTHING'),
     "VALUES: IS TRUE": (READS, "INSERT INTO t AS t (id) VALUES (1 IS true) ON CONFLICT (id) DO NOTHING"),
     "VALUES: IS NULL of an unknown name": (

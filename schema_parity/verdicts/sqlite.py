@@ -285,7 +285,8 @@ class _Analysis:
 
     def _values_step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse],
                      coded: list[_NoSuchColumn | _Misuse] | None) -> bool:
-        """``_step`` in a VALUES row, where no name is a column: every name but TRUE and FALSE is ``no such column``
+        """``_step`` in a VALUES row, where no name is a column: every name but TRUE, FALSE and CURRENT_TIME/DATE/
+        TIMESTAMP is ``no such column``
         (``_plain_names`` leaves out the quoted, the qualified and IS's right operand). With ``coded`` (a VALUES of
         several rows: each row is a SELECT, resolved last row first) an aggregate is no error of the walk: it is
         refused when the row is coded, after every row is resolved (recorded in ``coded``)."""
@@ -892,10 +893,16 @@ def _plain_names(tree: _Tree) -> bool:
     return all(_plain_names(child) for child in (call[1] if call is not None else _children(tree)))
 
 
+#: Words this parser reads as names that SQLite reads as values where no column has the name (TRUE, FALSE) or always
+#: (parse.y's CTIME_KW).
+_VALUE_WORDS = frozenset({"true", "false", "current_time", "current_date", "current_timestamp"})
+
+
 def _names_in(tree: _Tree) -> bool:
-    """Whether ``tree`` has a name in it (a column, TRUE, a double-quoted string: resolved by name)."""
+    """Whether ``tree`` has a name in it that SQLite resolves as a column (a quoted one, a qualified one, any word
+    but ``_VALUE_WORDS``)."""
     if isinstance(tree, _Id):
-        return tree.quoted or tree.qualifier is not None or tree.name.lower() not in ("true", "false")
+        return tree.quoted or tree.qualifier is not None or tree.name.lower() not in _VALUE_WORDS
     call = _call_of(tree)
     return any(_names_in(child) for child in (call[1] if call is not None else _children(tree)))
 
