@@ -604,6 +604,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DO UPDATE WHERE: IN SELECT * of a join": (READS, update("1 WHERE t.a IN (SELECT * FROM s JOIN u ON true)")),
     "DO UPDATE WHERE: IN SELECT q.* of a table of one column": (
         READS, update("1 WHERE t.a IN (SELECT q.* FROM s, u q)")),
+    "DO UPDATE WHERE: = ANY a subquery of two qualified columns": (
+        READS, update("1 WHERE t.a = ANY (SELECT q.x, 1 FROM s q)")),
+    "DO UPDATE WHERE: = ANY a subquery of the table's and excluded's columns": (
+        READS, update("1 WHERE t.a = ANY (SELECT t.c, excluded.c FROM s)")),
     "DO UPDATE WHERE: IN SELECT t.* of the INSERT's table": (READS, update("1 WHERE t.a IN (SELECT t.* FROM t)")),
     "DO UPDATE SET: a scalar subquery of two columns": (READS, update("(SELECT 1, 2)")),
     "DO UPDATE SET: ARRAY() of a subquery of two columns": (READS, update("(ARRAY(SELECT 1, 2))[1]")),
@@ -712,7 +716,11 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     }.items()},
     # _Analysis._sublinks: a subquery inside a subquery of DO UPDATE is read in its SELECT's order (FROM first).
     "DO UPDATE SET: IN a subquery of two columns inside a subquery": (
-        READS, update("(SELECT x FROM s WHERE x IN (SELECT 1, 2))"), "inside a subquery"),
+        READS, update("(SELECT x FROM s WHERE x IN (SELECT 1, 2))"), "may fail first"),
+    "DO UPDATE WHERE: = ANY a subquery of two columns with an unknown qualified name": (
+        READS, update("1 WHERE t.a = ANY (SELECT s.zz, 1 FROM s)"), "may fail first"),
+    "DO UPDATE WHERE: = ANY a subquery of two columns from an unknown table": (
+        READS, update("1 WHERE t.a = ANY (SELECT x, 1 FROM nosuch)"), "may fail first"),
     # _backtick: a backtick in an expression is an operator character to PostgreSQL, which may name an operator.
     "a backtick in DO UPDATE SET": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = `a` + 1",

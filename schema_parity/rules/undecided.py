@@ -624,12 +624,12 @@ _REASONS = (
         engine="postgresql",
     ),
     Reason(
-        "postgresql-subquery-in-subquery",
-        "a subquery inside a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with "
-        "it (42601 subquery has too many or too few columns): whether an error of its enclosing SELECT comes first is "
-        "not judged",
-        "PostgreSQL refuses the statement either way; the enclosing SELECT is read in its own order (FROM first), "
-        "which the checker does not follow.",
+        "postgresql-subquery-columns",
+        "a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with it (42601 "
+        "subquery has too many or too few columns), but what is read before it may fail first",
+        "PostgreSQL refuses the statement either way. A subquery inside another is read in its SELECT's order (FROM "
+        "first), which the checker does not follow; a FROM item the Catalog does not have, or a qualified name the "
+        "checker does not resolve, is read before the column count.",
         engine="postgresql",
     ),
     Reason(

@@ -635,9 +635,9 @@ class _Analysis:
                 if query not in top:
                     # read in its SELECT's order (FROM first), not the walk's: only whether it fails is certain
                     if compared is not None and (width := self._width(query)) not in (None, _row_width(compared)):
-                        said = reason("postgresql-subquery-in-subquery", columns=width, width=_row_width(compared))
+                        said = reason("postgresql-subquery-columns", columns=width, width=_row_width(compared))
                         yield (place, i, *_walk_key(sublink, root)), Problem.of("SP901", "reason", reason=said)\
-                            .for_reason("postgresql-subquery-in-subquery")
+                            .for_reason("postgresql-subquery-columns")
                     continue
                 if isinstance(sublink, exp.Exists) or (place == _SET_VALUES and holder is _unparen(root)
                                                        and _assigns_row(root)):
@@ -648,8 +648,42 @@ class _Analysis:
                     continue
                 error = ("subquery must return only one column" if compared is None else
                          "subquery has too many columns" if width > wanted else "subquery has too few columns")
-                yield (place, i, *_walk_key(sublink, root)), Problem.of(
-                    "SP104", "subquery-columns", columns=width, width=wanted, error=error)
+                problem = Problem.of("SP104", "subquery-columns", columns=width, width=wanted, error=error)
+                if not self._names_known(query):
+                    # its FROM items and qualified names are read first, and the checker does not judge them there
+                    said = reason("postgresql-subquery-columns", columns=width, width=wanted)
+                    problem = Problem.of("SP901", "reason", reason=said).for_reason("postgresql-subquery-columns")
+                yield (place, i, *_walk_key(sublink, root)), problem
+
+    def _names_known(self, query: exp.Expression) -> bool:
+        """Whether every table ``query`` reads is one of the Catalog (or the INSERT's, or a CTE of the query), and every
+        qualified name in it a column of the FROM item it names: then none fails before the query's column count."""
+        names: dict[str, frozenset[str] | None] = {}
+        for table in query.find_all(exp.Table):
+            alias = table.args.get("alias")
+            shown = alias.this if alias is not None and alias.this is not None else table.this
+            if not isinstance(table.this, exp.Identifier) or not isinstance(shown, exp.Identifier):
+                return False
+            found = self._catalog_table(table) if table.args.get("catalog") is None else None
+            columns = None if alias is not None and alias.args.get("columns") else (
+                frozenset(c.name for c in found.columns) if found is not None else None)
+            if found is None and not any(_name_of(c.args["alias"].this) == _name_of(table.this)
+                                         for c in query.find_all(exp.CTE)):
+                return False
+            names[_name_of(shown)] = columns
+        for column in query.find_all(exp.Column):
+            qualifier = column.args.get("table")
+            if qualifier is None or isinstance(column.this, exp.Star):
+                continue
+            if not isinstance(qualifier, exp.Identifier) or not isinstance(column.this, exp.Identifier):
+                return False
+            q = _name_of(qualifier)
+            if q in names:
+                if names[q] is None or _name_of(column.this) not in cast(frozenset[str], names[q]):
+                    return False
+            elif q not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
+                return False
+        return True
 
     def _width(self, query: exp.Expression) -> int | None:
         """How many columns ``query`` returns; None when the checker cannot count them (a star over a FROM item whose
