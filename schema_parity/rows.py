@@ -9,6 +9,7 @@ first key proposed twice. The static check reads literals only; the run-time cap
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -219,9 +220,15 @@ def _select_length(statement: str) -> int | None:
     return None if expect_value else items
 
 
+@functools.lru_cache(maxsize=4)
 def values_rows(statement: str) -> list[list[str]] | None:
     """The VALUES rows' elements as source text, split on PostgreSQL's tokens (None when the statement's source is
-    not a plain VALUES list ended by ON CONFLICT)."""
+    not a plain VALUES list ended by ON CONFLICT). Kept for the last statements: a verdict asks twice (the count,
+    then the rows' contents); a caller must not change the lists."""
+    return _values_rows(statement)
+
+
+def _values_rows(statement: str) -> list[list[str]] | None:
     from schema_parity.upsert import postgresql_tokens
 
     try:

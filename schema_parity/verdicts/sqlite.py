@@ -262,6 +262,8 @@ class _Analysis:
         several = len(rows) > 1
         coded: list[_NoSuchColumn | _Misuse] = []
         for item in (item for row in (reversed(rows) if several else rows) for item in row):
+            if _CONSTANT_ITEM.fullmatch(item):
+                continue  # no name and no call: nothing to resolve (most items; read without the parser)
             try:
                 tree = _parse(item)
             except _SyntaxError:
@@ -892,6 +894,13 @@ def _plain_names(tree: _Tree) -> bool:
     call = _call_of(tree)
     return all(_plain_names(child) for child in (call[1] if call is not None else _children(tree)))
 
+
+#: A VALUES item that is one constant or placeholder (signed, in parentheses or not), which SQLite resolves to itself.
+_CONSTANT_ITEM = re.compile(
+    r"[\s(]*[-+]?\s*(?:\d[\d.]*(?:e[-+]?\d+)?|'(?:[^']|'')*'|x'[0-9a-f]*'|\?\d*|[:@$]\w+|%s|%\(\w+\)s|null|true|false)"
+    r"[\s)]*",
+    re.IGNORECASE,
+)
 
 #: Words this parser reads as names that SQLite reads as values where no column has the name (TRUE, FALSE) or always
 #: (parse.y's CTIME_KW).
