@@ -9,6 +9,7 @@ first key proposed twice. The static check reads literals only; the run-time cap
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -198,7 +199,7 @@ def _select_length(statement: str) -> int | None:
     except TokenError:
         return None
     selects = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SELECT]
-    conflict = _on_conflict(tokens, masked)
+    conflict = on_conflict(tokens, masked)
     if len(selects) != 1 or conflict is None or not 0 < selects[0] < conflict:
         return None
     if tokens[selects[0] - 1].token_type == TokenType.L_PAREN:
@@ -219,9 +220,15 @@ def _select_length(statement: str) -> int | None:
     return None if expect_value else items
 
 
+@functools.lru_cache(maxsize=4)
 def values_rows(statement: str) -> list[list[str]] | None:
     """The VALUES rows' elements as source text, split on PostgreSQL's tokens (None when the statement's source is
-    not a plain VALUES list ended by ON CONFLICT)."""
+    not a plain VALUES list ended by ON CONFLICT). Kept for the last statements: a verdict asks twice (the count,
+    then the rows' contents); a caller must not change the lists."""
+    return _values_rows(statement)
+
+
+def _values_rows(statement: str) -> list[list[str]] | None:
     from schema_parity.upsert import postgresql_tokens
 
     try:
@@ -229,7 +236,7 @@ def values_rows(statement: str) -> list[list[str]] | None:
     except TokenError:
         return None
     values = next((i for i, token in enumerate(tokens) if token.token_type is _VALUES), None)
-    conflict = _on_conflict(tokens, masked)
+    conflict = on_conflict(tokens, masked)
     if values is None or conflict is None or conflict < values:
         return None
     rows: list[list[str]] = []
@@ -263,7 +270,7 @@ def values_rows(statement: str) -> list[list[str]] | None:
     return rows or None
 
 
-def _on_conflict(tokens: Sequence[Token], masked: str) -> int | None:
+def on_conflict(tokens: Sequence[Token], masked: str) -> int | None:
     """The index of the first ``ON`` followed by ``CONFLICT`` (bare words), or None. Only a two-letter token can be
     ``ON``: the others are not asked for their word (every upsert's tokens are searched)."""
     for i in range(len(tokens) - 1):

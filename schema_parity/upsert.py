@@ -146,6 +146,9 @@ class Upsert:
     """The upsert sits inside a data-modifying CTE (``WITH x AS (INSERT ...) SELECT ...``)."""
     returning: tuple[exp.Expression, ...]
     placeholders: int
+    default_in_values: bool = False
+    """A ``DEFAULT`` inside an expression of a VALUES item (``VALUES (DEFAULT + 1)``) was read as NULL, where sqlglot
+    reads no DEFAULT: the verdicts judge the statement from ``sql``, or say they cannot."""
 
     @property
     def table_display(self) -> str:
@@ -178,7 +181,7 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
         masked = masked[:start] + "INSERT " + masked[start + 7 :]
         tokens = _tokenize(masked, dialect, sql)
     spans = _clause_spans(tokens, masked)
-    asts = _parse_variants(masked, tokens, spans, dialect, sql)
+    asts, default_in_values = _parse_variants(masked, tokens, spans, dialect, sql)
     insert = _the_insert(asts[0], sql)
     if not spans and insert.args.get("conflict") is not None:
         # sqlglot reads a conflict clause the token scan does not (a trailing ``ON CONFLICT``, MySQL's ``ON DUPLICATE
@@ -234,6 +237,7 @@ def parse_upsert(sql: str, dialect: Dialect) -> Upsert:
         in_cte=insert.find_ancestor(exp.CTE) is not None,
         returning=tuple(insert.args["returning"].expressions) if insert.args.get("returning") else (),
         placeholders=placeholders,
+        default_in_values=default_in_values,
     )
 
 
@@ -344,24 +348,35 @@ def _clause_spans(tokens: list[Token], sql: str) -> list[tuple[int, int]]:
 
 def _parse_variants(
     masked: str, tokens: list[Token], spans: list[tuple[int, int]], dialect: Dialect, sql: str
-) -> list[exp.Expression]:
+) -> tuple[list[exp.Expression], bool]:
     """One tree per clause: the statement with that clause alone in the first clause's place (sqlglot reads one).
 
     sqlglot's parser recurses about 20 Python frames per parenthesis level, so some 45 nested parentheses exceed
     Python's recursion limit. Inside the INSERT's own VALUES rows that depth is harmless: no fact of an Upsert comes
     from the rows' contents, so each item sqlglot cannot read is replaced by NULL and the statement is still judged.
-    Anywhere else the depth is in an expression a verdict reads, and the statement cannot be parsed.
+    Anywhere else the depth is in an expression a verdict reads, and the statement cannot be parsed. A statement
+    sqlglot does not read for a ``DEFAULT`` inside an expression of a VALUES item is read with NULL there (the flag
+    returned, ``Upsert.default_in_values``; see :func:`_default_in_values`).
     """
     chars = [(tokens[first].start, tokens[last - 1].end + 1) for first, last in spans]
+    before_clauses = tokens[_find_insert(tokens, masked) + 1 : spans[0][0] if spans else len(tokens)]
     try:
-        return _variants(masked, chars, dialect, sql, tokens)
+        return _variants(masked, chars, dialect, sql, tokens), False
     except RecursionError:
         pass
-    before_clauses = tokens[_find_insert(tokens, masked) + 1 : spans[0][0] if spans else len(tokens)]
+    except UpsertParseError:
+        nulled = _default_in_values(masked, before_clauses)
+        if nulled is None:
+            raise
+        try:
+            return _variants(nulled, chars, dialect, sql, None), True
+        except (UpsertParseError, RecursionError):
+            pass
+        raise
     shallow = _shallow_values(masked, before_clauses, dialect)
     if shallow is not None:
         with contextlib.suppress(RecursionError):
-            return _variants(shallow, chars, dialect, sql, None)
+            return _variants(shallow, chars, dialect, sql, None), False
     raise UpsertParseError(
         "parentheses are nested too deeply for the SQL parser (sqlglot) outside the VALUES rows", sql=sql
     )
@@ -395,6 +410,59 @@ def _shallow_values(masked: str, tokens: list[Token], dialect: Dialect) -> str |
     for first, last in deep:
         masked = masked[:first] + "NULL" + re.sub(r"[^\n]", " ", masked[first + 4 : last]) + masked[last:]
     return masked
+
+
+def _default_in_values(masked: str, tokens: list[Token]) -> str | None:
+    """``masked`` with each ``DEFAULT`` inside an expression of a VALUES item (``VALUES (DEFAULT + 1)``) written
+    ``NULL`` (same length), which sqlglot reads where it does not read ``DEFAULT`` (None if there is none).
+
+    PostgreSQL's grammar reads such an item as an expression (``DEFAULT`` is an ``a_expr``, NULL a constant; a ``[``
+    or ``.`` after it, which an ``a_expr`` does not take, is left alone) and parse analysis refuses it (42601
+    ``DEFAULT is not allowed in this context``); SQLite's grammar refuses the word. The verdicts read it from
+    ``Upsert.sql``. ``tokens`` run from after INSERT to the first ON CONFLICT.
+    """
+    found: list[Token] = []
+    for row in values_items(tokens, masked)[0]:
+        for item in row:
+            at = misplaced_default(item)
+            if at is None:
+                continue
+            for index, token in enumerate(item[at:], start=at):
+                after = item[index + 1].token_type if index + 1 < len(item) else None
+                if token.token_type == TokenType.DEFAULT and after in (TokenType.L_BRACKET, TokenType.DOT):
+                    return None
+                if token.token_type == TokenType.DEFAULT:
+                    found.append(token)
+    for token in found:
+        masked = masked[: token.start] + "NULL" + " " * (token.end + 1 - token.start - 4) + masked[token.end + 1 :]
+    return masked if found else None
+
+
+def values_items(tokens: list[Token], masked: str) -> tuple[list[list[list[Token]]], bool]:
+    """The items of the VALUES list at the top level of ``tokens`` (from after INSERT to the first ON CONFLICT), row
+    by row, and whether the rows are all there is after VALUES (no ORDER BY, LIMIT, or text that is no row)."""
+    values = top_level(tokens, 0, lambda token: token.token_type == TokenType.VALUES)
+    start = None if values is None else values + 1
+    rows: list[list[list[Token]]] = []
+    while start is not None and start < len(tokens) and tokens[start].token_type == TokenType.L_PAREN:
+        try:
+            close = closing(tokens, start)
+        except SyntaxMismatch:
+            return rows, False
+        rows.append(split_commas(tokens[start + 1 : close]))
+        if close + 1 == len(tokens):
+            return rows, True
+        start = close + 2 if tokens[close + 1].token_type == TokenType.COMMA else None
+    return rows, False
+
+
+def misplaced_default(item: list[Token]) -> int | None:
+    """Where the first ``DEFAULT`` of a VALUES item is, when the item is not that keyword alone (in parentheses or
+    not): None when it is, or has none."""
+    inner = [t for t in item if t.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN)]
+    if len(inner) == 1:
+        return None
+    return next((i for i, token in enumerate(item) if token.token_type == TokenType.DEFAULT), None)
 
 
 def _too_deep(expression: str, dialect: Dialect) -> bool:

@@ -550,6 +550,97 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
     "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
     "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
+    # _default_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
+    # transformInsertStmt: after the column list (42703), row by row, before its row's count and after an earlier
+    # row's (42601 SP303), after an earlier row's values are assigned, before the conflict target; sqlglot does not
+    # read DEFAULT first in an expression (upsert._default_in_values reads it as NULL).
+    "VALUES: DEFAULT in an expression": (READS, "INSERT INTO t AS t (id) VALUES (1 + DEFAULT) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT first in an expression": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT under a sign": (READS, "INSERT INTO t AS t (id) VALUES (-DEFAULT) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT cast": (READS, "INSERT INTO t AS t (id) VALUES (DEFAULT::int) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT IS NULL": (READS, "INSERT INTO t AS t (id) VALUES (DEFAULT IS NULL) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT in double parentheses": (
+        READS, "INSERT INTO t AS t (id) VALUES (((DEFAULT))) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT alone, then a SET value of DEFAULT": (
+        READS, "INSERT INTO t AS t (id, a) VALUES (1, DEFAULT) ON CONFLICT (id) DO UPDATE SET a = DEFAULT"),
+    "VALUES: DEFAULT in an expression after a string item": (
+        READS, "INSERT INTO t AS t (b, id) VALUES ('x', DEFAULT * 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in an expression after a placeholder item": (
+        READS, "INSERT INTO t AS t (id, a) VALUES ($1, (2 - DEFAULT)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown column of the column list before DEFAULT in an expression": (
+        READS, "INSERT INTO t AS t (zz) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in an expression before the row's count": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1, 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: the first row's count before DEFAULT in the second row": (
+        READS, "INSERT INTO t AS t (id) VALUES (1, 2), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row before its length": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (DEFAULT + 1, 2) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: the second row's length before DEFAULT in the third": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (2, 3), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row after numbers for integer and text columns": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, -2.5), (DEFAULT + 1, 'x') ON CONFLICT (id) DO NOTHING"),
+    "VALUES: DEFAULT in the second row after NULL and DEFAULT": (
+        READS, "INSERT INTO t AS t (id, x) VALUES (NULL, DEFAULT), (1 + DEFAULT, NULL) ON CONFLICT DO NOTHING"),
+    "VALUES: DEFAULT in an expression before an unknown target column": (
+        READS, "INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (zz) DO NOTHING"),
+    "VALUES: DEFAULT in an expression before an unknown SET value": (
+        READS, "INSERT INTO t AS t (id) VALUES (1 + DEFAULT) ON CONFLICT (id) DO UPDATE SET a = zz"),
+    "VALUES: DEFAULT in an expression of a multi-row list, before a key proposed twice": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (1), (1 + DEFAULT) ON CONFLICT (id) DO UPDATE SET a = 1"),
+    "SELECT: DEFAULT in the select list": (READS, "INSERT INTO t AS t (id) SELECT DEFAULT ON CONFLICT DO NOTHING"),
+    "SELECT: DEFAULT in an expression of the select list": (
+        READS, "INSERT INTO t AS t (id, a) SELECT 1, 2 * DEFAULT ON CONFLICT (id) DO NOTHING"),
+    "SELECT: DEFAULT in the select list, before its count": (
+        READS, "INSERT INTO t AS t (id) SELECT 1, DEFAULT ON CONFLICT (id) DO NOTHING"),
+    # _Analysis._sublinks: a subquery in the conflict target is 0A000 where the walk meets it (before its operand);
+    # in DO UPDATE a subquery must give as many columns as it is compared with (42601), checked after the subquery
+    # and the compared value are read.
+    "target WHERE: a quantified subquery of two columns": (
+        partial("a > 0"), upsert("id", "a > 0 AND a = ANY (SELECT 1, 2)")),
+    "target WHERE: IN a subquery": (partial("a > 0"), upsert("id", "a > 0 AND a IN (SELECT 1)")),
+    "target WHERE: EXISTS": (partial("a > 0"), upsert("id", "EXISTS (SELECT 1)")),
+    "target WHERE: a subquery before an unknown name": (partial("a > 0"), upsert("id", "a IN (SELECT 1) AND zz > 0")),
+    "target WHERE: a subquery before the unknown name it tests": (partial("a > 0"), upsert("id", "zz IN (SELECT 1)")),
+    "target WHERE: an unknown name before a subquery": (partial("a > 0"), upsert("id", "zz > 0 AND a IN (SELECT 1)")),
+    "target WHERE: a scalar subquery": (partial("a > 0"), upsert("id", "a > (SELECT 1)")),
+    "target expression: a scalar subquery": (unique("(id + 0)"), upsert("(id + (SELECT 0))")),
+    "target WHERE: an array of constants": (partial("a > 0"), upsert("id", "a > 0 AND a = ANY (ARRAY[1, 2])")),
+    "DO UPDATE WHERE: = ANY a subquery of two columns": (READS, update("1 WHERE t.a = ANY (SELECT 1, 2)")),
+    "DO UPDATE WHERE: = SOME a subquery of two columns": (READS, update("1 WHERE t.a = SOME (SELECT 1, 2)")),
+    "DO UPDATE WHERE: IN a subquery of two columns": (READS, update("1 WHERE t.a IN (SELECT 1, 2)")),
+    "DO UPDATE WHERE: NOT IN a subquery in double parentheses": (READS, update("1 WHERE t.a NOT IN ((SELECT 1, 2))")),
+    "DO UPDATE WHERE: IN a VALUES of two columns": (READS, update("1 WHERE t.a IN (VALUES (1, 2))")),
+    "DO UPDATE WHERE: IN a union of two columns": (READS, update("1 WHERE t.a IN (SELECT 1, 2 UNION SELECT 2, 3)")),
+    "DO UPDATE WHERE: IN a union of one column": (READS, update("1 WHERE t.a IN (SELECT 1 UNION SELECT 2)")),
+    "DO UPDATE WHERE: a row IN a subquery of two columns": (READS, update("1 WHERE (t.a, t.c) IN (SELECT 1, 2)")),
+    "DO UPDATE WHERE: a row IN a subquery of one column": (READS, update("1 WHERE (t.a, t.c) IN (SELECT 1)")),
+    "DO UPDATE WHERE: a row = a subquery of three columns": (READS, update("1 WHERE (t.a, t.c) = (SELECT 1, 2, 3)")),
+    "DO UPDATE WHERE: ROW() <> a subquery of two columns": (READS, update("1 WHERE ROW(t.a, t.c) <> (SELECT 1, 2)")),
+    "DO UPDATE WHERE: a subquery of two columns = a row": (READS, update("1 WHERE (SELECT 1, 2) = (t.a, t.c)")),
+    "DO UPDATE WHERE: EXISTS of two columns": (READS, update("1 WHERE EXISTS (SELECT 1, 2)")),
+    "DO UPDATE WHERE: an unknown column before the subquery it is compared with": (
+        READS, update("1 WHERE t.zz = ANY (SELECT 1, 2)")),
+    "DO UPDATE WHERE: an unknown name in the subquery before its count": (
+        READS, update("1 WHERE t.a = ANY (SELECT 1, zz)")),
+    "DO UPDATE WHERE: the subquery's count before an unknown column after it": (
+        READS, update("1 WHERE t.a = ANY (SELECT 1, 2) AND t.zz = 1")),
+    "DO UPDATE WHERE: IN SELECT * of one column": (READS, update("1 WHERE t.a IN (SELECT * FROM s)")),
+    "DO UPDATE WHERE: IN SELECT * of a join": (READS, update("1 WHERE t.a IN (SELECT * FROM s JOIN u ON true)")),
+    "DO UPDATE WHERE: IN SELECT q.* of a table of one column": (
+        READS, update("1 WHERE t.a IN (SELECT q.* FROM s, u q)")),
+    "DO UPDATE WHERE: = ANY a subquery of two qualified columns": (
+        READS, update("1 WHERE t.a = ANY (SELECT q.x, 1 FROM s q)")),
+    "DO UPDATE WHERE: = ANY a subquery of the table's and excluded's columns": (
+        READS, update("1 WHERE t.a = ANY (SELECT t.c, excluded.c FROM s)")),
+    "DO UPDATE WHERE: IN SELECT t.* of the INSERT's table": (READS, update("1 WHERE t.a IN (SELECT t.* FROM t)")),
+    "DO UPDATE SET: a scalar subquery of two columns": (READS, update("(SELECT 1, 2)")),
+    "DO UPDATE SET: ARRAY() of a subquery of two columns": (READS, update("(ARRAY(SELECT 1, 2))[1]")),
+    "DO UPDATE SET: a row from a subquery of two columns": (READS, update_row("(SELECT 1, 2)")),
+    "DO UPDATE SET: a derived table of two columns": (READS, update("(SELECT d.p FROM (SELECT 1, 2) AS d(p, q))")),
+    "DO UPDATE SET: a CTE of two columns": (READS, update("(WITH w AS (SELECT 1, 2) SELECT 1 FROM w)")),
+    "DO UPDATE SET: a row IN a subquery inside a subquery": (
+        READS, update("(SELECT x FROM s WHERE (x, x) IN (SELECT 1, 2))")),
     # _Analysis._boolean_tests: IS [NOT] TRUE/FALSE/UNKNOWN needs a boolean (42804 at parse analysis, before the
     # arbiters are inferred); NULL, a comparison, a cast to boolean and a string boolin reads are boolean.
     "IS TRUE of an integer column in the target WHERE": (partial("active"), upsert("a", "a IS TRUE")),
@@ -689,6 +780,32 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("CREATE TABLE r (id integer PRIMARY KEY, e integer, c information_schema.cardinal_number NOT NULL)",),
         "INSERT INTO r AS r (id, e) VALUES (1, 1), (1, 1) ON CONFLICT (id) DO UPDATE SET e = 1",
         "not one the checker knows"),
+    # _default_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
+    # parse analysis reads before it fails first, which the checker does not judge there.
+    **{f"DEFAULT after what may fail first: {name}": (READS, statement, "may fail before it") for name, statement in {
+        "an unknown name": "INSERT INTO t AS t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
+        "a function": "INSERT INTO t AS t (id) VALUES (abs(DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "a subquery": "INSERT INTO t AS t (id) VALUES ((SELECT DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "ROW()": "INSERT INTO t AS t (id) VALUES (ROW(DEFAULT)) ON CONFLICT (id) DO NOTHING",
+        "CASE": "INSERT INTO t AS t (id) VALUES (CASE WHEN true THEN DEFAULT END) ON CONFLICT (id) DO NOTHING",
+        "a number for a boolean column": (
+            "INSERT INTO t AS t (id, active) VALUES (1, 1), (DEFAULT + 1, true) ON CONFLICT (id) DO NOTHING"),
+        "a string for a text column in an earlier row": (
+            "INSERT INTO t AS t (id, b) VALUES (1, 'x'), (DEFAULT + 1, 'x') ON CONFLICT (id) DO NOTHING"),
+        "a FROM": "INSERT INTO t AS t (id) SELECT DEFAULT FROM s ON CONFLICT (id) DO NOTHING",
+        "a WITH": "WITH w AS (SELECT 1) INSERT INTO t AS t (id) VALUES (DEFAULT + 1) ON CONFLICT (id) DO NOTHING",
+        "a VALUES list in parentheses": "INSERT INTO t AS t (id) (VALUES (1 + DEFAULT)) ON CONFLICT DO NOTHING",
+        "a SELECT in parentheses": "INSERT INTO t AS t (id) (SELECT DEFAULT) ON CONFLICT DO NOTHING",
+        "a set operation": "INSERT INTO t AS t (id) SELECT DEFAULT UNION SELECT 1 ON CONFLICT DO NOTHING",
+        "a string in an earlier row": "INSERT INTO t AS t (id) VALUES ('1'), (DEFAULT + 1) ON CONFLICT DO NOTHING",
+    }.items()},
+    # _Analysis._sublinks: a subquery inside a subquery of DO UPDATE is read in its SELECT's order (FROM first).
+    "DO UPDATE SET: IN a subquery of two columns inside a subquery": (
+        READS, update("(SELECT x FROM s WHERE x IN (SELECT 1, 2))"), "may fail first"),
+    "DO UPDATE WHERE: = ANY a subquery of two columns with an unknown qualified name": (
+        READS, update("1 WHERE t.a = ANY (SELECT s.zz, 1 FROM s)"), "may fail first"),
+    "DO UPDATE WHERE: = ANY a subquery of two columns from an unknown table": (
+        READS, update("1 WHERE t.a = ANY (SELECT x, 1 FROM nosuch)"), "may fail first"),
     # _backtick: a backtick in an expression is an operator character to PostgreSQL, which may name an operator.
     "a backtick in DO UPDATE SET": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a = `a` + 1",

@@ -118,6 +118,93 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "expression with COLLATE, same": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE NOCASE")),
     "expression with COLLATE, none in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b)")),
     "expression with COLLATE, other in target": (unique("lower(b) COLLATE NOCASE"), upsert("lower(b) COLLATE RTRIM")),
+    # _grammar, upsert._default_in_values: DEFAULT inside an expression of a VALUES item is SQLite's syntax error
+    # (sqlglot reads no DEFAULT first in an expression).
+    "DEFAULT first in an expression of a VALUES item": (
+        READS, "INSERT INTO t AS t (zz) VALUES (1), (DEFAULT + 1) ON CONFLICT (id) DO NOTHING"),
+    # _Analysis._values_calls: the VALUES rows are resolved before the conflict target, after the column list; an
+    # aggregate or window function there is a misuse (a VALUES of several rows: 'misuse of aggregate: sum()').
+    "VALUES: count(*)": (READS, "INSERT INTO t AS t (id) VALUES (count(*)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: max() of one argument": (READS, "INSERT INTO t AS t (id) VALUES (max(1)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: max() of two arguments": (READS, "INSERT INTO t AS t (id) VALUES (max(1, 2)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: row_number()": (READS, "INSERT INTO t AS t (id) VALUES (row_number()) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate in a built-in's argument": (
+        READS, "INSERT INTO t AS t (id) VALUES (abs(count(*))) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate after TRUE": (
+        READS, "INSERT INTO t AS t (id) VALUES (true + count(*)) ON CONFLICT DO NOTHING"),
+    "VALUES: an aggregate, then an unknown column": (
+        READS, "INSERT INTO t AS t (id) VALUES (count(*) + zz) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate in the second row": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (sum(2)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate in the first of two rows": (
+        READS, "INSERT INTO t AS t (id) VALUES (sum(2)), (1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate before an unknown target column": (
+        READS, "INSERT INTO t AS t (id) VALUES (count(*)) ON CONFLICT (zz) DO NOTHING"),
+    "VALUES: an aggregate of a second row before an unknown target column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (sum(2)) ON CONFLICT (zz) DO NOTHING"),
+    "VALUES: an unknown name": (READS, "INSERT INTO t AS t (id) VALUES (a) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: the rowid": (READS, "INSERT INTO t AS t (id) VALUES (rowid) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: TRUE": (READS, "INSERT INTO t AS t (id) VALUES (true) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: CURRENT_TIMESTAMP": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, CURRENT_TIMESTAMP) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: current_date || current_time": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (1, current_date || current_time) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: oid": (READS, "INSERT INTO t AS t (id, b) VALUES (1, oid) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: a double-quoted string": (READS, 'INSERT INTO t AS t (id) VALUES ("zz") ON CONFLICT (id) DO NOTHING'),
+    "VALUES: IS TRUE": (READS, "INSERT INTO t AS t (id) VALUES (1 IS true) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: IS NULL of an unknown name": (
+        READS, "INSERT INTO t AS t (id) VALUES (zz IS NULL) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name, then an aggregate": (
+        READS, "INSERT INTO t AS t (id) VALUES (zz + count(*)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name in an argument, then an aggregate": (
+        READS, "INSERT INTO t AS t (id) VALUES (abs(zz) + count(*)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name before an unknown target column": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (zz) ON CONFLICT (zz) DO NOTHING"),
+    # several rows are SELECTs resolved last row first; an aggregate there is refused when coded, after all rows
+    "VALUES: the last row's unknown name before the first's": (
+        READS, "INSERT INTO t AS t (id) VALUES (yy), (zz) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name of the last row before an aggregate of the first": (
+        READS, "INSERT INTO t AS t (id) VALUES (count(*)), (zz) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name of the first row before an aggregate of the last": (
+        READS, "INSERT INTO t AS t (id) VALUES (zz), (count(*)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name after an aggregate in one of several rows": (
+        READS, "INSERT INTO t AS t (id) VALUES (sum(2) + zz), (1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown name of the last row before a window function of the first": (
+        READS, "INSERT INTO t AS t (id) VALUES (row_number()), (zz) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: a window function of the last row before an unknown name of the first": (
+        READS, "INSERT INTO t AS t (id) VALUES (zz), (row_number()) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: aggregates in two rows": (
+        READS, "INSERT INTO t AS t (id) VALUES (count(*)), (sum(1)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an unknown column of the column list before an aggregate": (
+        READS, "INSERT INTO t AS t (zz) VALUES (count(*)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: a row count before an aggregate": (
+        READS, "INSERT INTO t AS t (id, a) VALUES (1, 2), (sum(2)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate in a subquery": (
+        READS, "INSERT INTO t AS t (id) VALUES ((SELECT count(*) FROM s)) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: an aggregate in a subquery, plus one": (
+        READS, "INSERT INTO t AS t (id) VALUES ((SELECT max(x) FROM s) + 1) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: built-in scalars": (
+        READS, "INSERT INTO t AS t (id, b) VALUES (abs(-1) + length('x'), coalesce(NULL, 'y')) ON CONFLICT DO NOTHING"),
+    "VALUES: a built-in in CASE": (
+        READS, "INSERT INTO t AS t (id) VALUES (CASE WHEN 1 THEN abs(1) END) ON CONFLICT (id) DO NOTHING"),
+    "VALUES: built-ins, then an aggregate in DO UPDATE": (
+        READS, "INSERT INTO t AS t (id) VALUES (abs(-1)) ON CONFLICT (id) DO UPDATE SET c = count(*)"),
+    # _Analysis._written_call: a call sqlglot reads into a class of its own is judged by the name it was written with.
+    "DO UPDATE: group_concat() is an aggregate": (READS, update("group_concat(t.b)")),
+    "DO UPDATE: group_concat() among built-in scalars": (
+        READS, update("last_insert_rowid() + random() + min(t.a, 1) + max(1, 2, 3) + group_concat(t.b, ',')")),
+    "DO UPDATE: max() of two arguments": (READS, update("max(t.a, 1)")),
+    "DO UPDATE: hex() of one argument": (READS, update("hex(t.a)")),
+    "DO UPDATE: built-in scalars sqlglot reads into classes": (
+        READS, update("round(t.a) + trim(t.b) + instr(t.b, 'x') + nullif(t.a, 1) + typeof(t.a) + unicode(t.b) "
+                      "+ char(65) + printf('%d', 1) + replace(t.b, 'a', 'b') + ifnull(t.a, 1) + iif(t.a, 1, 2)")),
+    "DO UPDATE: date and JSON built-ins": (
+        READS, update("strftime('%s', 'now') + julianday('now') + date('now') + json_extract(t.b, '$.a') "
+                      "+ json_array(1) + substr(t.b, 1, 2) + length(t.b) + upper(t.b) + rtrim(t.b, 'x')")),
+    "DO UPDATE: CASE": (READS, update("CASE WHEN t.a > 0 THEN 1 END")),
+    "DO UPDATE subquery: an aggregate of one argument and group_concat()": (
+        READS, update("(SELECT count(*) + max(x) + length(group_concat(x, ',')) FROM s)")),
+    "DO UPDATE subquery: max() of two arguments": (READS, update("(SELECT max(x, 1) FROM s)")),
     # _Analysis._update_names: a bare name in a DO UPDATE subquery (a VALUES row included) is resolved in the FROM
     # items of each enclosing SELECT, then in the DO UPDATE's table; a double-quoted name no column has is a string.
     "subquery: VALUES row with an unknown name": (READS, update("(SELECT column1 FROM (VALUES (zz)))")),
@@ -420,6 +507,42 @@ APPLICATION: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, int, bool], 
         (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f()))"), upsert("(id + f(*))"), (("f", 0, False),), True),
     "an application's function of no arguments is its function of *": (
         (TABLE, "CREATE UNIQUE INDEX ux ON t ((id + f(*)))"), upsert("(id + f())"), (("f", 0, False),), True),
+    # _Analysis._values_calls, _subquery_calls, _written_call: in VALUES, in a DO UPDATE subquery, and where sqlglot
+    # reads the call into a class of its own (greatest, least, nvl, if: no SQLite built-in; hex, substr, length with
+    # another number of arguments).
+    "VALUES: an unknown function": (
+        READS, "INSERT INTO t AS t (id) VALUES (f(1)) ON CONFLICT (id) DO NOTHING", (("f", 1, False),), False),
+    "VALUES: greatest()": (
+        READS, "INSERT INTO t AS t (id) VALUES (greatest(1, 2)) ON CONFLICT (id) DO NOTHING",
+        (("greatest", 2, False),), False),
+    "VALUES: hex() of two arguments": (
+        READS, "INSERT INTO t AS t (id) VALUES (hex(1, 2)) ON CONFLICT (id) DO NOTHING", (("hex", 2, False),), False),
+    "VALUES: an unknown function in a subquery": (
+        READS, "INSERT INTO t AS t (id) VALUES ((SELECT f(x) FROM s)) ON CONFLICT (id) DO NOTHING",
+        (("f", 1, False),), False),
+    "VALUES: greatest() in CASE": (
+        READS, "INSERT INTO t AS t (id) VALUES (CASE WHEN 1 THEN greatest(1, 2) END) ON CONFLICT (id) DO NOTHING",
+        (("greatest", 2, False),), False),
+    "VALUES: an unknown function, then an aggregate in DO UPDATE": (
+        READS, "INSERT INTO t AS t (id) VALUES (f(1)) ON CONFLICT (id) DO UPDATE SET c = count(*)",
+        (("f", 1, False),), True),
+    "VALUES: an unknown function in the second row": (
+        READS, "INSERT INTO t AS t (id) VALUES (1), (f(2)) ON CONFLICT (id) DO NOTHING", (("f", 1, False),), False),
+    "DO UPDATE: greatest()": (READS, update("greatest(t.a, 1)"), (("greatest", 2, False),), False),
+    "DO UPDATE: least()": (READS, update("least(t.a, 1)"), (("least", 2, False),), False),
+    "DO UPDATE: nvl()": (READS, update("nvl(t.a, 1)"), (("nvl", 2, False),), False),
+    "DO UPDATE: if()": (READS, update("if(t.a, 1, 2)"), (("if", 3, False),), False),
+    "DO UPDATE: hex() of two arguments": (READS, update("hex(t.a, 1)"), (("hex", 2, False),), False),
+    "DO UPDATE: substr() of four arguments": (READS, update("substr(t.b, 1, 2, 3)"), (("substr", 4, False),), False),
+    "DO UPDATE: length() of two arguments": (READS, update("length(t.b, 1)"), (("length", 2, False),), False),
+    "DO UPDATE: max() of two arguments beside greatest()": (
+        READS, update("max(t.a, 1) + greatest(t.a, 2)"), (("greatest", 2, False),), False),
+    "DO UPDATE WHERE: an unknown function sqlglot reads as an array function": (
+        READS, update("1 WHERE array_length(t.a) > 0"), (("array_length", 1, False),), False),
+    "DO UPDATE subquery: an unknown function": (
+        READS, update("(SELECT f(x) FROM s)"), (("f", 1, False),), False),
+    "DO UPDATE subquery: hex() of two arguments in its WHERE": (
+        READS, update("(SELECT abs(x) FROM s WHERE hex(x, 1) = 1)"), (("hex", 2, False),), False),
     "an application's function of * in the target WHERE": (
         (TABLE, "CREATE UNIQUE INDEX ux ON t (id) WHERE a > f()"), upsert("id", "a > f(*)"), (("f", 0, False),), True),
 }

@@ -197,13 +197,17 @@ def _section(rule: Rule) -> str:
 
 
 def _reasons() -> str:
-    """SP901's registered reasons: a site's (``Site.reason``), then SQLite's comparison's (``Reason.engine``)."""
+    """SP901's registered reasons: a site's (``Site.reason``), then SQLite's comparison's and PostgreSQL's
+    (``Reason.engine``)."""
     site = [entry for entry in REASONS.values() if entry.engine is None]
     sqlite = [entry for entry in REASONS.values() if entry.engine == "sqlite"]
+    postgresql = [entry for entry in REASONS.values() if entry.engine == "postgresql"]
     lines = ["Reasons a site cannot be read (`Site.reason` holds the key; `{field}` is filled per site):", ""]
     lines += [_wrap(f"`{e.key}`: {e.text} \u2014 {e.why}", first="- ", rest="  ") for e in site]
     lines += ["", "Reasons SQLite's comparison of the target cannot be made (the `sqlite-unsupported` message):", ""]
     lines += [_wrap(f"`{e.key}`: {e.text} \u2014 {e.why}", first="- ", rest="  ") for e in sqlite]
+    lines += ["", "Reasons PostgreSQL's verdict cannot name the engine's first error:", ""]
+    lines += [_wrap(f"`{e.key}`: {e.text} \u2014 {e.why}", first="- ", rest="  ") for e in postgresql]
     return "\n".join(lines)
 
 

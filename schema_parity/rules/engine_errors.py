@@ -19,6 +19,8 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("42601", r"^ON CONFLICT DO UPDATE requires inference specification or constraint name", "SP102"),
     ("42601", r"^syntax error", "SP104"),
     ("42601", r"^DEFAULT is not allowed in this context", "SP104"),
+    ("0A000", r"^cannot use subquery in index (expression|predicate)$", "SP104"),
+    ("42601", r"^subquery (has too (many|few) columns|must return only one column)$", "SP104"),
     ("0A000", r"^whole row unique index inference specifications are not supported", "SP106"),
     ("0A000", r"^INSERT with ON CONFLICT clause cannot be used with table that has INSERT or UPDATE rules", "SP112"),
     ("42704", r"^constraint \S+ for table \S+ does not exist", "SP107"),
@@ -48,7 +50,7 @@ SQLITE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^no such column: \S+$", "SP202"),  # SP203 when qualified by a name the statement cannot see
     (r"^(cannot UPSERT a view|cannot modify \S+ because it is a view|UPSERT not implemented for virtual table)",
      "SP204"),
-    (r"^misuse of (aggregate|window) function \S+\(\)$", "SP207"),
+    (r"^misuse of (aggregate|window) function \S+\(\)$|^misuse of aggregate: \S+\(\)$", "SP207"),
     (r"^NOT NULL constraint failed: \S+$", "SP301"),
     (r"^(\d+ values for \d+ columns|table \S+ has \d+ columns but \d+ values were supplied)$", "SP303"),
     (r"^all VALUES must have the same number of terms$", "SP303"),

@@ -335,6 +335,19 @@ SP104 = Rule(
             "Write DEFAULT alone (SET a = DEFAULT), or the column's default expression itself.",
         ),
         Message(
+            "subquery-in-target",
+            "A subquery in the conflict target: PostgreSQL raises 0A000 'cannot use subquery in index {kind}' (the "
+            "target is read as an index's expression and predicate).",
+            "Write the target as the index is written: its expressions and predicate have no subquery.",
+        ),
+        Message(
+            "subquery-columns",
+            "A subquery gives {columns} column(s) where {width} value(s) are compared with it: PostgreSQL raises "
+            "42601 '{error}'.",
+            "Select one column for a value (x = ANY (SELECT c ...), x IN (SELECT c ...)), one per item of a row "
+            "((a, b) IN (SELECT c, d ...)).",
+        ),
+        Message(
             "reserved-word",
             '{word} is a reserved word in PostgreSQL: unquoted, it cannot be {place} (42601 syntax error at or near '
             '"{word}").',

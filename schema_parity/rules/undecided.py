@@ -613,6 +613,34 @@ _REASONS = (
         "the schema cannot be compared with the target.",
         engine="sqlite",
     ),
+    # -- PostgreSQL's parse analysis ----------------------------------------------------------------------------
+    Reason(
+        "postgresql-default-in-expression",
+        "DEFAULT inside an expression of the INSERT's rows is 42601 (DEFAULT is not allowed in this context), but "
+        "{place} is read first and may fail before it",
+        "PostgreSQL refuses the statement either way; which error it reports first depends on what parse analysis "
+        "reads before the DEFAULT (a name, a function, a string assigned to a column, a subquery), which the checker "
+        "does not judge there.",
+        engine="postgresql",
+    ),
+    Reason(
+        "postgresql-subquery-columns",
+        "a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with it (42601 "
+        "subquery has too many or too few columns), but what is read before it may fail first",
+        "PostgreSQL refuses the statement either way. A subquery inside another is read in its SELECT's order (FROM "
+        "first), which the checker does not follow; a FROM item the Catalog does not have, or a qualified name the "
+        "checker does not resolve, is read before the column count.",
+        engine="postgresql",
+    ),
+    Reason(
+        "sqlite-function-class",
+        "{function}() is one of several calls sqlglot reads as its {cls}, and SQLite refuses an aggregate or window "
+        "function there: which call is which is not known",
+        "sqlglot reads calls of different names or numbers of arguments into one class (greatest() and max(a, b) "
+        "are both its Greatest); with several such calls in the DO UPDATE, the checker cannot tell which one is "
+        "where, so it does not say which error comes first.",
+        engine="sqlite",
+    ),
     Reason(
         "sqlite-application-function",
         "{function}() with {count} argument(s) is no function SQLite has built in: unless the application's "

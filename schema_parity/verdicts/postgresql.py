@@ -22,12 +22,22 @@ from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
-from schema_parity.rows import Duplicate, RowPlan
+from schema_parity.rows import Duplicate, RowPlan, on_conflict
 from schema_parity.rules import rule_for
+from schema_parity.rules.undecided import reason
 from schema_parity.sql.groups import SyntaxMismatch, closing, split_commas
 from schema_parity.sql.tokens import SQLGLOT, dialect_parser, dialect_tokens, mask_placeholders
 from schema_parity.types import type_facts
-from schema_parity.upsert import ConflictClause, Name, TargetElement, Upsert, assignment, postgresql_tokens
+from schema_parity.upsert import (
+    ConflictClause,
+    Name,
+    TargetElement,
+    Upsert,
+    assignment,
+    misplaced_default,
+    postgresql_tokens,
+    values_items,
+)
 from schema_parity.verdicts import (
     Problem,
     Verdict,
@@ -309,6 +319,135 @@ def _resolve_table(upsert: Upsert, catalog: Catalog) -> tuple[Table | None, list
 
 
 # -- parse analysis, planning, execution --------------------------------------------------------------------------
+#: What parse analysis reads before a DEFAULT with no error of its own: numbers, signs, the arithmetic operators
+#: (each resolves between any two numbers, and is resolved only once both operands are read), parentheses.
+_BEFORE_DEFAULT = frozenset({
+    TokenType.NUMBER, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD,
+    TokenType.L_PAREN, TokenType.R_PAREN,
+})
+
+#: An item transformExpr reads without an error: one constant or placeholder, in parentheses or not.
+_CONSTANT_ITEM = frozenset({
+    TokenType.NUMBER, TokenType.STRING, TokenType.NULL, TokenType.TRUE, TokenType.FALSE, TokenType.PLACEHOLDER,
+})
+
+#: Column types a number (or arithmetic of numbers) is assigned to at parse analysis without an error (an assignment
+#: cast, or the I/O conversion to a string type).
+_TAKES_NUMBERS = frozenset({
+    "smallint", "integer", "bigint", "int", "int2", "int4", "int8", "numeric", "decimal", "real", "float4", "float8",
+    "double precision", "float", "text", "varchar", "character varying", "char", "character", "bpchar",
+})
+
+
+def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | None:
+    """``DEFAULT`` inside an expression of a VALUES item (``VALUES (1 + DEFAULT)``) or anywhere in the INSERT's SELECT
+    (``SELECT DEFAULT``): transformExpr's SetToDefault, 42601 ``DEFAULT is not allowed in this context``, with the
+    VALUES row it is met in (1 for a SELECT).
+
+    transformInsertStmt reads the rows in order, each row's items in order, and each item's operands before the
+    operator that joins them; a row's values are assigned to the columns (a string to an integer is 22P02 there)
+    before the next row is read. The DEFAULT is the first error only when what is read before it cannot fail:
+    numbers and arithmetic before it in its item, constants before it in its row, numbers (for a column that takes
+    them) and NULL in the rows before. Anything else, and a DEFAULT this reading does not place (a CTE, a FROM, a
+    VALUES list with ORDER BY), is SP901: the statement fails, but the first error may be another.
+    """
+    if upsert.source == "default_values" or "default" not in upsert.sql.lower():
+        return None
+    try:
+        masked, tokens = postgresql_tokens(upsert.sql)
+    except TokenError:
+        return None
+    insert = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INSERT), None)
+    conflict = on_conflict(tokens, masked)
+    if insert is None or conflict is None or conflict < insert:
+        return None
+    source = tokens[insert + 1 : conflict]
+    if upsert.source == "values":
+        rows, plain = values_items(source, masked)
+        places = [(r, i, at) for r, row in enumerate(rows) for i, item in enumerate(row)
+                  if (at := misplaced_default(item)) is not None]
+        if not places:
+            whole = sum(1 for row in rows for item in row if any(t.token_type == TokenType.DEFAULT for t in item))
+            placed = upsert.default_in_values or len(_default_words(source)) > whole
+            return _doubt("a DEFAULT the checker does not place", 1) if placed else None
+        r, i, at = places[0]
+        if upsert.ctes or upsert.in_cte or not plain:
+            return _doubt("a WITH or a VALUES list with more than rows", r + 1)
+        if any(not _assigned_safely(item, upsert, table, position) for row in rows[:r]
+               for position, item in enumerate(row)):
+            return _doubt("an earlier row's value", r + 1)
+        if any(misplaced_default(item) is None and not _read_safely(item) for item in rows[r][:i]):
+            return _doubt("an earlier item of its row", r + 1)
+        if any(token.token_type not in _BEFORE_DEFAULT for token in rows[r][i][:at]):
+            return _doubt("what comes before it in its item", r + 1)
+        return r + 1, Problem.of("SP104", "default-misplaced")
+    words = _default_words(source)
+    if not words or "xmltable" in upsert.sql.lower():  # XMLTABLE's columns take DEFAULT in a FROM item
+        return None
+    selects = [i for i, token in enumerate(source) if token.token_type == TokenType.SELECT]
+    if (upsert.ctes or upsert.in_cte or len(selects) != 1 or any(t.token_type in _BEFORE_SELECT_LIST for t in source)
+            or (selects[0] > 0 and source[selects[0] - 1].token_type == TokenType.L_PAREN)):
+        return _doubt("a SELECT with more than a select list", 1)
+    first = source.index(words[0])
+    if any(token.token_type not in _BEFORE_DEFAULT and token.token_type != TokenType.COMMA
+           for token in source[selects[0] + 1 : first]):
+        return _doubt("what comes before it in the select list", 1)
+    return 1, Problem.of("SP104", "default-misplaced")
+
+
+#: What transformSelectStmt reads before the select list (FROM, WITH), or a SELECT of several (a set operation).
+_BEFORE_SELECT_LIST = frozenset({
+    TokenType.FROM, TokenType.WITH, TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT,
+})
+
+
+def _default_words(tokens: list[Token]) -> list[Token]:
+    """The ``DEFAULT`` keywords of ``tokens`` but those of ``DEFAULT VALUES``."""
+    return [token for at, token in enumerate(tokens) if token.token_type == TokenType.DEFAULT
+            and not (at + 1 < len(tokens) and tokens[at + 1].token_type == TokenType.VALUES)]
+
+
+def _doubt(place: str, row: int) -> tuple[int, Problem]:
+    said = reason("postgresql-default-in-expression", place=place)
+    return row, Problem.of("SP901", "reason", reason=said).for_reason("postgresql-default-in-expression")
+
+
+def _read_safely(item: list[Token]) -> bool:
+    """Whether transformExpr reads this VALUES item without an error: a constant, a signed number, arithmetic of
+    numbers (its assignment to the column comes after the row is read)."""
+    kinds = [t.token_type for t in item if t.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN)]
+    return (len(kinds) == 1 and kinds[0] in _CONSTANT_ITEM) or (
+        bool(kinds) and all(kind in _BEFORE_DEFAULT for kind in kinds))
+
+
+def _assigned_safely(item: list[Token], upsert: Upsert, table: Table, position: int) -> bool:
+    """Whether an item of a row before the DEFAULT's is read and assigned to its column without an error: DEFAULT
+    alone, NULL alone, or numbers for a column of a type that takes them."""
+    kinds = [t.token_type for t in item if t.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN)]
+    if kinds in ([TokenType.DEFAULT], [TokenType.NULL]):
+        return True
+    if not kinds or any(kind not in _BEFORE_DEFAULT for kind in kinds):
+        return False
+    if upsert.columns is not None:
+        column = table.column(upsert.columns[position].folded()) if position < len(upsert.columns) else None
+    else:
+        column = table.columns[position] if position < len(table.columns) else None
+    if column is None:
+        return False
+    return re.sub(r"\(.*\)", "", column.type.lower()).strip() in _TAKES_NUMBERS
+
+
+def _count_row(upsert: Upsert, table: Table) -> int:
+    """The VALUES row whose length PostgreSQL refuses first (SP303, see ``values_count``)."""
+    from schema_parity.rows import values_lengths
+
+    lengths = values_lengths(upsert) or (0,)
+    columns = len(upsert.columns) if upsert.columns is not None else len(table.columns)
+    if lengths[0] > columns or (lengths[0] < columns and upsert.columns is not None):
+        return 1
+    return next((row for row, length in enumerate(lengths, start=1) if length != lengths[0]), len(lengths) + 1)
+
+
 @dataclass
 class _Analysis:
     upsert: Upsert
@@ -324,8 +463,15 @@ class _Analysis:
 
     def run(self) -> list[Problem]:
         problems = list(self._column_list())
+        default = None if problems else _default_in_source(self.upsert, self.table)
+        if default is not None and self.table.kind == "view":
+            return [Problem.of("SP901", "view", table=self.table.qualified_name)]
         if not problems and self.table.kind != "view":
             count = values_count(self.upsert, self.table, "postgresql")
+            # transformInsertStmt reads each VALUES row's expressions, then its length (SP303): a DEFAULT in a row's
+            # expression comes before that row's count and after an earlier row's
+            if default is not None and (count is None or default[0] <= _count_row(self.upsert, self.table)):
+                return [default[1]]
             if count is not None:
                 return [count]  # parse analysis stops here, before the conflict target (measured on PostgreSQL 15)
         for clause in self.upsert.clauses:
@@ -371,7 +517,8 @@ class _Analysis:
                 target=self._describe_target(key) if key is not None else None,
             ))
         # transformExpr reports the first error of its walk: unknown names and boolean tests, in one order.
-        problems += [p for _, p in sorted([*self._names(clause), *self._boolean_tests(clause)], key=lambda f: f[0])]
+        found = [*self._names(clause), *self._boolean_tests(clause), *self._sublinks(clause)]
+        problems += [p for _, p in sorted(found, key=lambda f: f[0])]
         if problems:
             # Parse analysis looks up ON CONSTRAINT (42704) before it reads DO UPDATE SET/WHERE.
             missing = self._missing_constraint(clause) if clause.constraint is not None else None
@@ -459,6 +606,144 @@ class _Analysis:
                 yield column, self._no_column_problem(problem, name)
             elif qualifier is None and allow_excluded:
                 yield column, self._ambiguous(name)
+
+    def _sublinks(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
+        """transformSubLink, each problem with its place in ``_names``' order. In the conflict target (an element, its
+        WHERE) a subquery is 0A000 as soon as the walk meets it, before its operand. In DO UPDATE SET and WHERE a
+        subquery must give as many columns as it is compared with (42601: ``subquery has too many columns``, ``too
+        few``, ``must return only one column``), checked once the subquery and the compared value are read. Only
+        subqueries at the top of the expression are judged (one inside another is read in the order of its SELECT,
+        FROM first), and only those whose columns the checker can count."""
+        if "select" not in self.upsert.sql.lower() and "values" not in self.upsert.sql.lower():
+            return
+        target = [(_ELEMENT, i, e.expression) for i, e in enumerate(clause.target or ())]
+        if clause.target_where is not None:
+            target.append((_TARGET_WHERE, 0, clause.target_where))
+        for place, i, root in target:
+            for query in _top_queries(root):
+                sublink, _, _ = _sublink(query)
+                kind = "expression" if place == _ELEMENT else "predicate"
+                yield (place, i, *_walk_key(sublink, root)[:-1], -1), Problem.of("SP104", "subquery-in-target",
+                                                                                 kind=kind)
+        update = [(_SET_VALUES, i, v) for i, v in enumerate(clause.set_values)]
+        if clause.update_where is not None:
+            update.append((_UPDATE_WHERE, 0, clause.update_where))
+        for place, i, root in update:
+            top = list(_top_queries(root))
+            for query in _queries(root):
+                sublink, holder, compared = _sublink(query)
+                if query not in top:
+                    # read in its SELECT's order (FROM first), not the walk's: only whether it fails is certain
+                    if compared is not None and (width := self._width(query)) not in (None, _row_width(compared)):
+                        said = reason("postgresql-subquery-columns", columns=width, width=_row_width(compared))
+                        yield (place, i, *_walk_key(sublink, root)), Problem.of("SP901", "reason", reason=said)\
+                            .for_reason("postgresql-subquery-columns")
+                    continue
+                if isinstance(sublink, exp.Exists) or (place == _SET_VALUES and holder is _unparen(root)
+                                                       and _assigns_row(root)):
+                    continue  # EXISTS takes any columns; SET (a, b) = (SELECT ...) is counted against its columns
+                width = self._width(query)
+                wanted = 1 if compared is None else _row_width(compared)
+                if width is None or width == wanted:
+                    continue
+                error = ("subquery must return only one column" if compared is None else
+                         "subquery has too many columns" if width > wanted else "subquery has too few columns")
+                problem = Problem.of("SP104", "subquery-columns", columns=width, width=wanted, error=error)
+                if not self._names_known(query):
+                    # its FROM items and qualified names are read first, and the checker does not judge them there
+                    said = reason("postgresql-subquery-columns", columns=width, width=wanted)
+                    problem = Problem.of("SP901", "reason", reason=said).for_reason("postgresql-subquery-columns")
+                yield (place, i, *_walk_key(sublink, root)), problem
+
+    def _names_known(self, query: exp.Expression) -> bool:
+        """Whether every table ``query`` reads is one of the Catalog (or the INSERT's, or a CTE of the query), and every
+        qualified name in it a column of the FROM item it names: then none fails before the query's column count."""
+        names: dict[str, frozenset[str] | None] = {}
+        for table in query.find_all(exp.Table):
+            alias = table.args.get("alias")
+            shown = alias.this if alias is not None and alias.this is not None else table.this
+            if not isinstance(table.this, exp.Identifier) or not isinstance(shown, exp.Identifier):
+                return False
+            found = self._catalog_table(table) if table.args.get("catalog") is None else None
+            columns = None if alias is not None and alias.args.get("columns") else (
+                frozenset(c.name for c in found.columns) if found is not None else None)
+            if found is None and not any(_name_of(c.args["alias"].this) == _name_of(table.this)
+                                         for c in query.find_all(exp.CTE)):
+                return False
+            names[_name_of(shown)] = columns
+        for column in query.find_all(exp.Column):
+            qualifier = column.args.get("table")
+            if qualifier is None or isinstance(column.this, exp.Star):
+                continue
+            if not isinstance(qualifier, exp.Identifier) or not isinstance(column.this, exp.Identifier):
+                return False
+            q = _name_of(qualifier)
+            if q in names:
+                if names[q] is None or _name_of(column.this) not in cast(frozenset[str], names[q]):
+                    return False
+            elif q not in ((self.upsert.alias or self.upsert.table).folded(), "excluded"):
+                return False
+        return True
+
+    def _width(self, query: exp.Expression) -> int | None:
+        """How many columns ``query`` returns; None when the checker cannot count them (a star over a FROM item whose
+        columns it does not know, a join that merges columns, branches of different widths)."""
+        if isinstance(query, exp.Subquery):
+            return self._width(query.this)
+        if isinstance(query, exp.SetOperation):
+            left, right = self._width(query.this), self._width(query.expression)
+            return left if left == right else None
+        if isinstance(query, exp.Values):
+            widths = {len(row.expressions) if isinstance(row, exp.Tuple) else 1 for row in query.expressions}
+            return widths.pop() if len(widths) == 1 else None
+        if not isinstance(query, exp.Select):
+            return None
+        count = 0
+        for item in query.expressions:
+            star = isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star))
+            if not star:
+                count += 1
+                continue
+            columns = self._star_columns(query, item.args.get("table") if isinstance(item, exp.Column) else None)
+            if columns is None:
+                return None
+            count += columns
+        return count
+
+    def _star_columns(self, select: exp.Select, qualifier: exp.Expression | None) -> int | None:
+        """The columns ``*`` (or ``q.*``) stands for in ``select``: tables of the Catalog only, joined without USING
+        or NATURAL (which merge columns)."""
+        joins = select.args.get("joins") or []
+        if any(j.args.get("using") or j.args.get("method") for j in joins) or select.args.get("from_") is None:
+            return None
+        from_ = select.args["from_"]
+        counts = []
+        for item in [from_.this, *(j.this for j in joins)]:
+            if not isinstance(item, exp.Table) or not isinstance(item.this, exp.Identifier):
+                return None
+            if _cte_named(item, select) is not None or item.args.get("catalog") is not None:
+                return None
+            alias = item.args.get("alias")
+            if alias is not None and alias.args.get("columns"):
+                return None
+            table = self._catalog_table(item)
+            if table is None:
+                return None
+            name = _name_of(alias.this if alias is not None and alias.this is not None else item.this)
+            counts.append((name, len(table.columns)))
+        if qualifier is None:
+            return sum(count for _, count in counts)
+        if not isinstance(qualifier, exp.Identifier):
+            return None
+        wanted = [count for name, count in counts if name == _name_of(qualifier)]
+        return wanted[0] if len(wanted) == 1 else None
+
+    def _catalog_table(self, item: exp.Table) -> Table | None:
+        """A FROM item's table, resolved like the INSERT's own (an unqualified name: the default schema only)."""
+        db = item.args.get("db")
+        schema = _name_of(db) if db is not None else None
+        candidates = table_index(self.catalog, "postgresql", _fold).by_name.get(_name_of(item.this), [])
+        return next((t for t in candidates if t.schema == schema), None)
 
     def _boolean_tests(self, clause: ConflictClause) -> Iterator[tuple[tuple[int, ...], Problem]]:
         """transformBooleanTest: ``x IS [NOT] TRUE/FALSE/UNKNOWN`` needs a boolean ``x`` (else 42804, SP206); a test
@@ -857,6 +1142,61 @@ def _whole_value(column: exp.Column, value: exp.Expression) -> bool:
     multiple = isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
     is_row = isinstance(row, exp.Tuple) or (isinstance(row, exp.Anonymous) and str(row.this).upper() == "ROW")
     return multiple and is_row and item.parent is row
+
+
+def _queries(root: exp.Expression) -> Iterator[exp.Expression]:
+    """The queries in ``root``, without the parentheses sqlglot wraps them in."""
+    return (cast(exp.Expression, node) for node in root.find_all(exp.Query, exp.Values)
+            if not isinstance(node, exp.Subquery))
+
+
+def _top_queries(root: exp.Expression) -> Iterator[exp.Expression]:
+    """The queries in ``root`` that are inside no other query of it (a subquery's own subqueries are not), without
+    the parentheses sqlglot wraps them in."""
+    for node in _queries(root):
+        parent = node.parent if node is not root else None
+        while parent is not None and not (isinstance(parent, (exp.Query, exp.Values))
+                                          and not isinstance(parent, exp.Subquery)):
+            parent = parent.parent if parent is not root else None
+        if parent is None:
+            yield node
+
+
+def _sublink(query: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression | None]:
+    """PostgreSQL's SubLink of ``query``: (the node it is, the parentheses around the query, the value compared with
+    the query's columns, None for a subquery that must return one column: a scalar one, ``ARRAY(...)``). ``x op
+    ANY/ALL (...)`` and ``x IN (...)`` are one SubLink, as is ``(a, b) op (SELECT ...)`` (transformAExprOp's
+    ROWCOMPARE: a row on the left only)."""
+    holder = query
+    while isinstance(holder.parent, exp.Subquery):
+        holder = holder.parent
+    parent = holder.parent
+    if isinstance(parent, (exp.Any, exp.All)) and isinstance(parent.parent, exp.Expression):
+        return parent.parent, holder, parent.parent.this
+    if isinstance(parent, exp.In):
+        return parent, holder, parent.this
+    if isinstance(parent, exp.Exists):
+        return parent, holder, None
+    if (isinstance(parent, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)) and holder.arg_key == "expression"
+            and _is_row(_unparen(parent.this))):
+        return parent, holder, parent.this
+    return holder, holder, None
+
+
+def _is_row(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Tuple) or (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ROW")
+
+
+def _row_width(node: exp.Expression) -> int:
+    """How many values a SubLink's left side gives: the items of a row (``(a, b)``, ``ROW(a, b)``), else one."""
+    row = _unparen(node)
+    return len(row.expressions) if _is_row(row) else 1
+
+
+def _assigns_row(value: exp.Expression) -> bool:
+    """Whether ``value`` is assigned to several columns (``SET (a, b) = value``)."""
+    assigned = value.parent
+    return isinstance(assigned, exp.EQ) and isinstance(assigned.this, exp.Tuple)
 
 
 def _cte_named(item: exp.Table, select: exp.Select) -> exp.CTE | None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
+import sqlglot
 from sqlglot import exp
-from sqlglot.errors import TokenError
+from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from schema_parity.catalog import Catalog, Column, Key, Table
+from schema_parity.rows import values_rows
 from schema_parity.rules import rule_for
 from schema_parity.rules.undecided import reason
 from schema_parity.sql.groups import SyntaxMismatch, closing
@@ -227,6 +230,10 @@ class _Analysis:
             count = values_count(self.upsert, self.table, "sqlite")
             if count is not None:
                 return [count]  # sqlite3Insert stops here, before the conflict target (measured on SQLite 3.40)
+        values = self._values_calls() if not problems else []  # "table t has no column named zz" comes first
+        if any(p.severity == "error" for p in values):
+            return values  # the rows are resolved before the conflict target
+        problems += values
         several = len(self.upsert.clauses) > 1
         for clause in self.upsert.clauses:
             try:
@@ -241,6 +248,98 @@ class _Analysis:
         if self.upsert.alternative != "OR IGNORE":  # OR IGNORE skips rows that violate NOT NULL (S20)
             problems += missing_not_null(self.upsert, self.table, self.column)
         return problems
+
+    def _values_calls(self) -> list[Problem]:
+        """The calls of the VALUES rows, which sqlite3Insert resolves before the conflict target, row by row and item
+        by item, stopping at the first item with an error: an aggregate or window function is SP207 ('misuse of
+        aggregate function count()'), a function SQLite has no built-in of (with that many arguments) SP901 (the
+        application's, ``_call``), a name but TRUE and FALSE ``no such column`` (SP202), in ``_step``'s walk. An item
+        with a quoted or qualified name, or one this parser does not read (a subquery, CASE), ends the reading: what
+        SQLite says after it is not judged."""
+        if self.upsert.source != "values" or "(" not in self.upsert.sql:
+            return []
+        rows = values_rows(self.upsert.sql) or []
+        several = len(rows) > 1
+        coded: list[_NoSuchColumn | _Misuse] = []
+        for item in (item for row in (reversed(rows) if several else rows) for item in row):
+            if _CONSTANT_ITEM.fullmatch(item):
+                continue  # no name and no call: nothing to resolve (most items; read without the parser)
+            try:
+                tree = _parse(item)
+            except _SyntaxError:
+                if re.search(r"\b(over|filter)\b", item, re.IGNORECASE):  # this parser stops at OVER and FILTER
+                    self._unread_calls(item, _Unsupported("sqlite-window-function"))
+                return self._take_doubts()
+            except _Unsupported as exc:
+                self._unread_calls(item, exc)
+                return self._take_doubts()
+            if not _plain_names(tree):
+                return self._take_doubts()
+            failed: list[_NoSuchColumn | _Misuse] = []
+            self._values_step(tree, failed, coded if several else None)
+            if failed and isinstance(failed[-1], _Misuse):
+                return [*self._take_doubts(), self._misuse(failed[-1], "VALUES")]
+            if failed:
+                return [*self._take_doubts(), self._no_such_column(str(failed[-1]))]
+        if coded and isinstance(coded[-1], _Misuse):  # 'misuse of aggregate: sum()', once every row is resolved
+            return [*self._take_doubts(), self._misuse(coded[-1], "VALUES")]
+        return self._take_doubts()
+
+    def _values_step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse],
+                     coded: list[_NoSuchColumn | _Misuse] | None) -> bool:
+        """``_step`` in a VALUES row, where no name is a column: every name but TRUE, FALSE and CURRENT_TIME/DATE/
+        TIMESTAMP is ``no such column``
+        (``_plain_names`` leaves out the quoted, the qualified and IS's right operand). With ``coded`` (a VALUES of
+        several rows: each row is a SELECT, resolved last row first) an aggregate is no error of the walk: it is
+        refused when the row is coded, after every row is resolved (recorded in ``coded``)."""
+        if isinstance(tree, _Id):
+            if _names_in(tree):
+                failed.append(_NoSuchColumn(tree.name))
+                return True
+            return False
+        call = _call_of(tree)
+        if call is not None:
+            name, args = call
+            misuse = self._call(name, len(args))
+            if misuse is not None:
+                (coded if coded is not None and misuse.kind == "aggregate" else failed).append(misuse)
+            for arg in args:
+                if self._values_step(arg, failed, coded):
+                    break
+            return False
+        if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
+            self._values_step(tree.operand, failed, coded)
+            return False
+        return bool(failed) or any(self._values_step(child, failed, coded) for child in _children(tree))
+
+    def _unread_calls(self, item: str, exc: _Unsupported) -> None:
+        """The calls of a VALUES item this parser does not read (a subquery, CASE, OVER), read from sqlglot's tree: a
+        function SQLite has no built-in of is doubted (``_call``); an aggregate or window function outside a subquery
+        (SQLite's misuse, unless a name before it fails first) makes the verdict unresolved for ``exc``'s reason."""
+        try:
+            tree = sqlglot.parse_one(item, read="sqlite")
+        except (ParseError, TokenError):
+            tree = None
+        if tree is None:
+            return
+        calls = _text_calls(item)
+        for func in tree.find_all(exp.Func):
+            node = cast(exp.Expression, func)
+            call = _sqlglot_call(node)
+            if call is None:
+                continue
+            name, count = call[0], len(call[1])
+            if name is None:
+                written = list(dict.fromkeys(c for c in calls if _sqlglot_class(*c) == type(node).__name__))
+                name, count = written[0] if len(written) == 1 else (None, 0)
+            if name is None:
+                continue
+            nested = node.find_ancestor(exp.Query) is not None
+            if (self._call(name, count) is not None and not nested) or (
+                    not nested and node.find_ancestor(exp.Window) is not None):
+                doubt = Problem.of("SP901", "sqlite-unsupported", reason=exc).for_reason(exc.key)
+                if doubt not in self.doubts:
+                    self.doubts.append(doubt)
 
     def _is_rowid_name(self, name: str) -> bool:
         return not self.table.without_rowid and name in _ROWID_NAMES and name not in self.columns
@@ -512,6 +611,7 @@ class _Analysis:
                 if problem is not None:
                     failed.append(problem)
                     return True
+            self._subquery_calls(clause, node)
             return bool(failed)
         if isinstance(node, exp.Paren):
             return self._update_step(clause, root, node.this, failed)
@@ -533,7 +633,10 @@ class _Analysis:
         call = _sqlglot_call(node)
         if call is not None:
             name, args = call
-            misuse = self._call(name, len(args)) if name is not None else None
+            count = len(args)
+            if name is None:
+                name, count = self._written_call(clause, node)
+            misuse = self._call(name, count) if name is not None else None
             if misuse is not None:
                 failed.append(self._misuse(misuse, "DO UPDATE"))
             for arg in args:
@@ -541,6 +644,48 @@ class _Analysis:
                     break
             return False
         return bool(failed) or any(self._update_step(clause, root, child, failed) for child in node.iter_expressions())
+
+    def _subquery_calls(self, clause: ConflictClause, query: exp.Expression) -> None:
+        """The calls of a DO UPDATE subquery: a function SQLite has no built-in of (with that many arguments) is the
+        application's (SP901, as ``_call`` says). An aggregate or window function is not judged there: its SELECT
+        list and HAVING take one, its WHERE does not (misuse), which is not modelled."""
+        for func in query.find_all(exp.Func):
+            node = cast(exp.Expression, func)
+            call = _sqlglot_call(node)
+            if call is None:
+                continue
+            name, count = call[0], len(call[1])
+            if name is None:
+                name, count = self._written_call(clause, node)
+            if name is None or any(low <= count <= high for low, high in (
+                    _AGGREGATES.get(name.lower(), (1, 0)), _WINDOW_FUNCTIONS.get(name.lower(), (1, 0)))):
+                continue
+            self._call(name, count)
+
+    def _written_call(self, clause: ConflictClause, node: exp.Expression) -> tuple[str | None, int]:
+        """The name and number of arguments a call that sqlglot read into a class of its own (``Greatest``,
+        ``Hex``, ``GroupConcat``) was written with: the one call of the DO UPDATE's text that sqlglot reads into that
+        class. Several calls of different names or numbers of arguments read into it: each that SQLite has no
+        built-in of is doubted (``_call``), and an aggregate or window function among them makes the verdict
+        unresolved; no call (a class sqlglot builds from other syntax: CASE, EXTRACT): no call is judged."""
+        wanted = type(node).__name__
+        written = list(dict.fromkeys(
+            (name, count) for name, count in _text_calls(self.upsert.sql[clause.offset :])
+            if _sqlglot_class(name, count) == wanted))
+        if len(written) == 1:
+            return written[0]
+        for name, count in written:
+            if self._call(name, count) is not None:
+                said = reason("sqlite-function-class", function=name, cls=wanted)
+                doubt = Problem.of("SP901", "reason", reason=said).for_reason("sqlite-function-class")
+                if doubt not in self.doubts:
+                    self.doubts.append(doubt)
+        return None, 0
+
+    def _clause_text(self, clause: ConflictClause) -> str:
+        """The text of ``clause``, up to the next clause (or the end of the statement)."""
+        later = [c.offset for c in self.upsert.clauses if c.offset > clause.offset]
+        return self.upsert.sql[clause.offset : min(later, default=len(self.upsert.sql))]
 
     def _update_column(self, clause: ConflictClause, root: exp.Expression, column: exp.Column) -> Problem | None:
         if isinstance(column.this, exp.Star):
@@ -739,6 +884,38 @@ def _calls(tree: _Tree) -> Iterator[tuple[str, int]]:
         yield from _calls(child)
 
 
+def _plain_names(tree: _Tree) -> bool:
+    """Whether every name in ``tree`` is unquoted and unqualified, and none is IS's right operand (which SQLite
+    resolves first, as TRUE or FALSE or a column)."""
+    if isinstance(tree, _Id):
+        return not tree.quoted and tree.qualifier is None
+    if isinstance(tree, _Binary) and tree.op in ("is", "isnot") and isinstance(tree.right, _Id):
+        return False
+    call = _call_of(tree)
+    return all(_plain_names(child) for child in (call[1] if call is not None else _children(tree)))
+
+
+#: A VALUES item that is one constant or placeholder (signed, in parentheses or not), which SQLite resolves to itself.
+_CONSTANT_ITEM = re.compile(
+    r"[\s(]*[-+]?\s*(?:\d[\d.]*(?:e[-+]?\d+)?|'(?:[^']|'')*'|x'[0-9a-f]*'|\?\d*|[:@$]\w+|%s|%\(\w+\)s|null|true|false)"
+    r"[\s)]*",
+    re.IGNORECASE,
+)
+
+#: Words this parser reads as names that SQLite reads as values where no column has the name (TRUE, FALSE) or always
+#: (parse.y's CTIME_KW).
+_VALUE_WORDS = frozenset({"true", "false", "current_time", "current_date", "current_timestamp"})
+
+
+def _names_in(tree: _Tree) -> bool:
+    """Whether ``tree`` has a name in it that SQLite resolves as a column (a quoted one, a qualified one, any word
+    but ``_VALUE_WORDS``)."""
+    if isinstance(tree, _Id):
+        return tree.quoted or tree.qualifier is not None or tree.name.lower() not in _VALUE_WORDS
+    call = _call_of(tree)
+    return any(_names_in(child) for child in (call[1] if call is not None else _children(tree)))
+
+
 _SQLGLOT_CALLS = {
     name: cls for name, cls in (
         ("count", "Count"), ("sum", "Sum"), ("avg", "Avg"), ("max", "Max"), ("min", "Min"), ("like", "Like"),
@@ -767,6 +944,61 @@ def _sqlglot_call(node: exp.Expression) -> tuple[str | None, list[exp.Expression
         elif not isinstance(child, exp.Star):
             args.append(child)
     return name, args
+
+
+#: Words before ``(`` that are no function's name in an expression (an operator, a clause, a row value's keyword).
+_NOT_CALLS = frozenset({
+    "and", "as", "between", "case", "cast", "conflict", "do", "else", "escape", "exists", "filter", "from", "glob",
+    "in", "is", "join", "like", "match", "not", "on", "or", "over", "raise", "regexp", "select", "set", "then",
+    "update", "using", "values", "when", "where", "with",
+})
+
+
+def _text_calls(text: str) -> list[tuple[str, int]]:
+    """The function calls written in ``text`` (SQLite's tokens): each name before ``(`` that is no keyword of the
+    expression grammar, with its number of arguments (``f(*)`` and ``f()`` have none)."""
+    try:
+        tokens = dialect_tokens(mask_placeholders(text)[0], "sqlite")
+    except TokenError:
+        return []
+    calls = []
+    for at in range(len(tokens) - 1):
+        token = tokens[at]
+        if tokens[at + 1].token_type != TokenType.L_PAREN or not re.fullmatch(r"[A-Za-z_][\w$]*", token.text):
+            continue
+        if token.text.lower() in _NOT_CALLS:
+            continue
+        try:
+            close = closing(tokens, at + 1)
+        except SyntaxMismatch:
+            continue
+        inner = tokens[at + 2 : close]
+        if not inner or (len(inner) == 1 and inner[0].token_type == TokenType.STAR):
+            calls.append((token.text, 0))
+            continue
+        depth, count = 0, 1
+        for item in inner:
+            if item.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+                depth += 1
+            elif item.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+                depth -= 1
+            elif depth == 0 and item.token_type == TokenType.COMMA:
+                count += 1
+        calls.append((token.text, count))
+    return calls
+
+
+@functools.lru_cache(maxsize=1024)
+def _sqlglot_class(name: str, count: int) -> str | None:
+    """The class sqlglot's SQLite reader makes of ``name(...)`` with ``count`` arguments (None: it reads none)."""
+    args = ", ".join(f"x{i}" for i in range(count))
+    try:
+        tree = sqlglot.parse_one(f"SELECT {name}({args})", read="sqlite")
+    except (ParseError, TokenError):
+        return None
+    if not isinstance(tree, exp.Select) or len(tree.expressions) != 1:
+        return None
+    return type(tree.expressions[0]).__name__
 
 
 def _matches(term: _Tree, indexed: _Collate) -> bool:
