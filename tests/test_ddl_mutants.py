@@ -133,6 +133,20 @@ CREATE TABLE other.t (a int CHECK (a > 0) UNIQUE, d int);
 CREATE TABLE other.v (d int, CONSTRAINT t_d_check CHECK (d > 0));
 ALTER TABLE t ADD CHECK (d > 0);
 """,
+    # transformIndexConstraints merges only identical specs: the expression, the predicate, INCLUDE all count;
+    # EXCLUDE USING btree is the default method (reflection reports none); an index's explicit "default"
+    # collation is the column's default
+    "merged and distinct CREATE TABLE keys, explicit default collations": """CREATE TABLE x (a int, b int, c int,
+    EXCLUDE USING btree ((a + 1) WITH =), EXCLUDE USING btree ((a + 2) WITH =),
+    EXCLUDE USING btree (a WITH =) WHERE (b > 0), EXCLUDE USING btree (a WITH =) WHERE (b > 1),
+    UNIQUE (a) INCLUDE (b), UNIQUE (a) INCLUDE (c),
+    EXCLUDE USING btree (b WITH =), EXCLUDE USING BTREE (b WITH =),
+    EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0), EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0));
+CREATE TABLE y (d text COLLATE "C", e text, f text);
+CREATE UNIQUE INDEX ON y (e COLLATE "default");
+CREATE UNIQUE INDEX ON y (d COLLATE "default");
+CREATE UNIQUE INDEX ON y (f COLLATE "C");
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
@@ -197,6 +211,14 @@ ALTER TABLE v DROP COLUMN h2;
 """,
     "ON CONFLICT after NOT NULL, NULL and PRIMARY KEY": """CREATE TABLE t (a int NOT NULL ON CONFLICT REPLACE,
     b int NULL ON CONFLICT IGNORE, c integer PRIMARY KEY ON CONFLICT ABORT AUTOINCREMENT);
+""",
+    # BINARY, SQLite's default collation, in any case: no collation on the key element
+    "explicit default collations": """CREATE TABLE t (a int, c text COLLATE nocase, d text, e text,
+    UNIQUE (e COLLATE binary));
+CREATE UNIQUE INDEX i1 ON t (d COLLATE binary);
+CREATE UNIQUE INDEX i2 ON t (c COLLATE BINARY);
+CREATE UNIQUE INDEX i3 ON t (d COLLATE NOCASE);
+CREATE UNIQUE INDEX i4 ON t (a COLLATE Binary, d);
 """,
     "AUTOINCREMENT not after PRIMARY KEY": """CREATE TABLE u (a integer NOT NULL AUTOINCREMENT PRIMARY KEY);
 """,
