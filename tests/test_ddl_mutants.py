@@ -141,7 +141,7 @@ ALTER TABLE t ADD CHECK (d > 0);
     EXCLUDE USING btree (a WITH =) WHERE (b > 0), EXCLUDE USING btree (a WITH =) WHERE (b > 1),
     UNIQUE (a) INCLUDE (b), UNIQUE (a) INCLUDE (c),
     EXCLUDE USING btree (b WITH =), EXCLUDE USING BTREE (b WITH =),
-    EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0), EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0));
+    EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0), EXCLUDE USING btree ((c+1) WITH =) WHERE (c>0));
 CREATE TABLE y (d text COLLATE "C", e text, f text);
 CREATE UNIQUE INDEX ON y (e COLLATE "default");
 CREATE UNIQUE INDEX ON y (d COLLATE "default");
