@@ -147,6 +147,28 @@ CREATE UNIQUE INDEX ON y (e COLLATE "default");
 CREATE UNIQUE INDEX ON y (d COLLATE "default");
 CREATE UNIQUE INDEX ON y (f COLLATE "C");
 """,
+    # default names looked up in the table's own schema (a relation, another table's constraint); unnamed CHECKs of
+    # one statement take distinct names; ADD COLUMN's UNIQUE PRIMARY KEY is one index, the PRIMARY KEY's
+    "default names in another schema, an added column's keys": """CREATE SCHEMA other;
+CREATE TABLE other.x_pkey (a int);
+CREATE TABLE other.x (id int PRIMARY KEY);
+CREATE TABLE other.r (k int PRIMARY KEY);
+CREATE TABLE other.g (a int CONSTRAINT f_a_fkey CHECK (a > 0));
+CREATE TABLE other.f (a int REFERENCES other.r (k), b int);
+ALTER TABLE other.f ADD FOREIGN KEY (b) REFERENCES other.r (k);
+ALTER TABLE other.f ADD COLUMN c int REFERENCES other.r (k) UNIQUE;
+CREATE TABLE other.k (a int CHECK (a > 0) CHECK (a < 10), b int, CHECK (b > 0), CHECK (b > 1));
+ALTER TABLE other.k ADD COLUMN z int UNIQUE PRIMARY KEY;
+ALTER TABLE other.k ADD COLUMN y int CHECK (y > 0) CHECK (y < 5);
+""",
+    "default names taken by constraints of other tables": """CREATE TABLE u (a int, CONSTRAINT t_pkey CHECK (a > 0),
+    CONSTRAINT t_a_excl CHECK (a > 1), CONSTRAINT t_b_idx CHECK (a > 2));
+CREATE TABLE t (id int PRIMARY KEY, a int, b int, EXCLUDE USING btree (a WITH =));
+CREATE INDEX ON t (b);
+CREATE TABLE v (id int);
+CREATE INDEX v_pkey ON v (id);
+ALTER TABLE v ADD PRIMARY KEY (id);
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
@@ -250,6 +272,12 @@ def test_replay_holds_what_postgresql_holds(pg_url: str, case: str) -> None:
 
 # Statements PostgreSQL refuses: the replay must note each with the engine's message and build the rest.
 PG_REFUSED = {
+    # a serial's sequence avoids the relations of its schema, and its name is then taken
+    "a serial's sequence name": """CREATE SCHEMA other;
+CREATE TABLE other.s_id_seq (a int);
+CREATE TABLE other.s (id serial);
+CREATE INDEX s_id_seq1 ON other.s (id);
+""",
     "a column's DEFERRABLE after no key": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t1 (a int DEFERRABLE);
 CREATE TABLE t2 (a int UNIQUE NOT NULL DEFERRABLE);
