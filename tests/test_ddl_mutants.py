@@ -242,6 +242,28 @@ CREATE UNIQUE INDEX i2 ON t (c COLLATE BINARY);
 CREATE UNIQUE INDEX i3 ON t (d COLLATE NOCASE);
 CREATE UNIQUE INDEX i4 ON t (a COLLATE Binary, d);
 """,
+    # autoindexes merge on the same columns and collations (the column's own when none is written), never with the
+    # rowid alias; STRICT; ASC/DESC end an index element; ADD COLUMN's refusals
+    "merged autoindexes, STRICT, ASC and DESC, ADD COLUMN": """CREATE TABLE t1 (c text COLLATE nocase UNIQUE, UNIQUE (c COLLATE nocase));
+CREATE TABLE t2 (c text COLLATE nocase UNIQUE, UNIQUE (c COLLATE binary));
+CREATE TABLE t3 (c text COLLATE nocase UNIQUE, UNIQUE (c));
+CREATE TABLE t4 (c text UNIQUE, d, UNIQUE (c COLLATE rtrim), UNIQUE (c DESC), UNIQUE (d, c), UNIQUE (c, d));
+CREATE TABLE t5 (a integer PRIMARY KEY, b, UNIQUE (a));
+CREATE TABLE t6 (a integer, b, PRIMARY KEY (a DESC), UNIQUE (a));
+CREATE TABLE t7 (a int PRIMARY KEY, UNIQUE (a)) WITHOUT ROWID;
+CREATE TABLE t8 (a integer PRIMARY KEY, b) WITHOUT ROWID;
+CREATE TABLE s1 (a INT, b TEXT, c ANY) STRICT;
+CREATE TABLE s2 (a INT PRIMARY KEY, b TEXT) STRICT, WITHOUT ROWID;
+CREATE TABLE e (a, b, c, d);
+CREATE UNIQUE INDEX e1 ON e (a ASC, b DESC);
+CREATE UNIQUE INDEX e2 ON e (c asc, d desc);
+CREATE UNIQUE INDEX e3 ON e (a COLLATE nocase ASC, d);
+ALTER TABLE e ADD COLUMN f integer PRIMARY KEY;
+ALTER TABLE e ADD COLUMN g int UNIQUE;
+ALTER TABLE e ADD COLUMN i int NOT NULL DEFAULT 0;
+ALTER TABLE e ADD COLUMN j int NOT NULL AS (a + 1);
+ALTER TABLE e ADD COLUMN k int CHECK (k > 0) NULL;
+""",
     "AUTOINCREMENT not after PRIMARY KEY": """CREATE TABLE u (a integer NOT NULL AUTOINCREMENT PRIMARY KEY);
 """,
     # SQLite reads a column's [NOT] DEFERRABLE as a clause of its own (for the table's last FOREIGN KEY), never a
