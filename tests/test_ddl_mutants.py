@@ -169,6 +169,12 @@ CREATE TABLE v (id int);
 CREATE INDEX v_pkey ON v (id);
 ALTER TABLE v ADD PRIMARY KEY (id);
 """,
+    # a public type that pg_catalog's type of the same name hides is printed qualified, quoted or not
+    "public types hidden by pg_catalog's": """CREATE DOMAIN public.int4 AS integer;
+CREATE DOMAIN public.mydom AS integer;
+CREATE DOMAIN public."Int4" AS integer;
+CREATE TABLE d (a public."int4", b public.int4, c public."mydom", e public.mydom, f public."Int4", g public."int4"[], h public.int4[]);
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
