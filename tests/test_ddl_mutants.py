@@ -163,7 +163,7 @@ ALTER TABLE other.k ADD COLUMN y int CHECK (y > 0) CHECK (y < 5);
 """,
     "default names taken by constraints of other tables": """CREATE TABLE u (a int, CONSTRAINT t_pkey CHECK (a > 0),
     CONSTRAINT t_a_excl CHECK (a > 1), CONSTRAINT t_b_idx CHECK (a > 2));
-CREATE TABLE t (id int PRIMARY KEY, a int, b int, EXCLUDE USING btree (a WITH =));
+CREATE TABLE t (id int PRIMARY KEY, a int, b int, EXCLUDE (a WITH =));
 CREATE INDEX ON t (b);
 CREATE TABLE v (id int);
 CREATE INDEX v_pkey ON v (id);
