@@ -173,7 +173,8 @@ ALTER TABLE v ADD PRIMARY KEY (id);
     "public types hidden by pg_catalog's": """CREATE DOMAIN public.int4 AS integer;
 CREATE DOMAIN public.mydom AS integer;
 CREATE DOMAIN public."Int4" AS integer;
-CREATE TABLE d (a public."int4", b public.int4, c public."mydom", e public.mydom, f public."Int4", g public."int4"[], h public.int4[]);
+CREATE TABLE d (a public."int4", b public.int4, c public."mydom", e public.mydom, f public."Int4",
+    g public."int4"[], h public.int4[]);
 """,
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
@@ -250,7 +251,8 @@ CREATE UNIQUE INDEX i4 ON t (a COLLATE Binary, d);
 """,
     # autoindexes merge on the same columns and collations (the column's own when none is written), never with the
     # rowid alias; STRICT; ASC/DESC end an index element; ADD COLUMN's refusals
-    "merged autoindexes, STRICT, ASC and DESC, ADD COLUMN": """CREATE TABLE t1 (c text COLLATE nocase UNIQUE, UNIQUE (c COLLATE nocase));
+    "merged autoindexes, STRICT, ASC and DESC, ADD COLUMN": """CREATE TABLE t1 (c text COLLATE nocase UNIQUE,
+    UNIQUE (c COLLATE nocase));
 CREATE TABLE t2 (c text COLLATE nocase UNIQUE, UNIQUE (c COLLATE binary));
 CREATE TABLE t3 (c text COLLATE nocase UNIQUE, UNIQUE (c));
 CREATE TABLE t4 (c text UNIQUE, d, UNIQUE (c COLLATE rtrim), UNIQUE (c DESC), UNIQUE (d, c), UNIQUE (c, d));
