@@ -149,6 +149,49 @@ CREATE INDEX ON t (((v || v)::bit varying(10)));
 CREATE INDEX ON t ((CAST(c AS bit varying)));
 CREATE INDEX ON t (((a + b)::bit(5)::bit varying));
 """,
+    # transformIndexConstraints merges only identical specs: the expression, the predicate, INCLUDE all count;
+    # EXCLUDE USING btree is the default method (reflection reports none); an index's explicit "default"
+    # collation is the column's default
+    "merged and distinct CREATE TABLE keys, explicit default collations": """CREATE TABLE x (a int, b int, c int,
+    EXCLUDE USING btree ((a + 1) WITH =), EXCLUDE USING btree ((a + 2) WITH =),
+    EXCLUDE USING btree (a WITH =) WHERE (b > 0), EXCLUDE USING btree (a WITH =) WHERE (b > 1),
+    UNIQUE (a) INCLUDE (b), UNIQUE (a) INCLUDE (c),
+    EXCLUDE USING btree (b WITH =), EXCLUDE USING BTREE (b WITH =),
+    EXCLUDE USING btree ((c + 1) WITH =) WHERE (c > 0), EXCLUDE USING btree ((c+1) WITH =) WHERE (c>0));
+CREATE TABLE y (d text COLLATE "C", e text, f text);
+CREATE UNIQUE INDEX ON y (e COLLATE "default");
+CREATE UNIQUE INDEX ON y (d COLLATE "default");
+CREATE UNIQUE INDEX ON y (f COLLATE "C");
+""",
+    # default names looked up in the table's own schema (a relation, another table's constraint); unnamed CHECKs of
+    # one statement take distinct names; ADD COLUMN's UNIQUE PRIMARY KEY is one index, the PRIMARY KEY's
+    "default names in another schema, an added column's keys": """CREATE SCHEMA other;
+CREATE TABLE other.x_pkey (a int);
+CREATE TABLE other.x (id int PRIMARY KEY);
+CREATE TABLE other.r (k int PRIMARY KEY);
+CREATE TABLE other.g (a int CONSTRAINT f_a_fkey CHECK (a > 0));
+CREATE TABLE other.f (a int REFERENCES other.r (k), b int);
+ALTER TABLE other.f ADD FOREIGN KEY (b) REFERENCES other.r (k);
+ALTER TABLE other.f ADD COLUMN c int REFERENCES other.r (k) UNIQUE;
+CREATE TABLE other.k (a int CHECK (a > 0) CHECK (a < 10), b int, CHECK (b > 0), CHECK (b > 1));
+ALTER TABLE other.k ADD COLUMN z int UNIQUE PRIMARY KEY;
+ALTER TABLE other.k ADD COLUMN y int CHECK (y > 0) CHECK (y < 5);
+""",
+    "default names taken by constraints of other tables": """CREATE TABLE u (a int, CONSTRAINT t_pkey CHECK (a > 0),
+    CONSTRAINT t_a_excl CHECK (a > 1), CONSTRAINT t_b_idx CHECK (a > 2));
+CREATE TABLE t (id int PRIMARY KEY, a int, b int, EXCLUDE (a WITH =));
+CREATE INDEX ON t (b);
+CREATE TABLE v (id int);
+CREATE INDEX v_pkey ON v (id);
+ALTER TABLE v ADD PRIMARY KEY (id);
+""",
+    # a public type that pg_catalog's type of the same name hides is printed qualified, quoted or not
+    "public types hidden by pg_catalog's": """CREATE DOMAIN public.int4 AS integer;
+CREATE DOMAIN public.mydom AS integer;
+CREATE DOMAIN public."Int4" AS integer;
+CREATE TABLE d (a public."int4", b public.int4, c public."mydom", e public.mydom, f public."Int4",
+    g public."int4"[], h public.int4[]);
+""",
     "a column key's deferral": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (
     a int PRIMARY KEY DEFERRABLE,
@@ -213,6 +256,37 @@ ALTER TABLE v DROP COLUMN h2;
 """,
     "ON CONFLICT after NOT NULL, NULL and PRIMARY KEY": """CREATE TABLE t (a int NOT NULL ON CONFLICT REPLACE,
     b int NULL ON CONFLICT IGNORE, c integer PRIMARY KEY ON CONFLICT ABORT AUTOINCREMENT);
+""",
+    # BINARY, SQLite's default collation, in any case: no collation on the key element
+    "explicit default collations": """CREATE TABLE t (a int, c text COLLATE nocase, d text, e text,
+    UNIQUE (e COLLATE binary));
+CREATE UNIQUE INDEX i1 ON t (d COLLATE binary);
+CREATE UNIQUE INDEX i2 ON t (c COLLATE BINARY);
+CREATE UNIQUE INDEX i3 ON t (d COLLATE NOCASE);
+CREATE UNIQUE INDEX i4 ON t (a COLLATE Binary, d);
+""",
+    # autoindexes merge on the same columns and collations (the column's own when none is written), never with the
+    # rowid alias; STRICT; ASC/DESC end an index element; ADD COLUMN's refusals
+    "merged autoindexes, STRICT, ASC and DESC, ADD COLUMN": """CREATE TABLE t1 (c text COLLATE nocase UNIQUE,
+    UNIQUE (c COLLATE nocase));
+CREATE TABLE t2 (c text COLLATE nocase UNIQUE, UNIQUE (c COLLATE binary));
+CREATE TABLE t3 (c text COLLATE nocase UNIQUE, UNIQUE (c));
+CREATE TABLE t4 (c text UNIQUE, d, UNIQUE (c COLLATE rtrim), UNIQUE (c DESC), UNIQUE (d, c), UNIQUE (c, d));
+CREATE TABLE t5 (a integer PRIMARY KEY, b, UNIQUE (a));
+CREATE TABLE t6 (a integer, b, PRIMARY KEY (a DESC), UNIQUE (a));
+CREATE TABLE t7 (a int PRIMARY KEY, UNIQUE (a)) WITHOUT ROWID;
+CREATE TABLE t8 (a integer PRIMARY KEY, b) WITHOUT ROWID;
+CREATE TABLE s1 (a INT, b TEXT, c ANY) STRICT;
+CREATE TABLE s2 (a INT PRIMARY KEY, b TEXT) STRICT, WITHOUT ROWID;
+CREATE TABLE e (a, b, c, d);
+CREATE UNIQUE INDEX e1 ON e (a ASC, b DESC);
+CREATE UNIQUE INDEX e2 ON e (c asc, d desc);
+CREATE UNIQUE INDEX e3 ON e (a COLLATE nocase ASC, d);
+ALTER TABLE e ADD COLUMN f integer PRIMARY KEY;
+ALTER TABLE e ADD COLUMN g int UNIQUE;
+ALTER TABLE e ADD COLUMN i int NOT NULL DEFAULT 0;
+ALTER TABLE e ADD COLUMN j int NOT NULL AS (a + 1);
+ALTER TABLE e ADD COLUMN k int CHECK (k > 0) NULL;
 """,
     "AUTOINCREMENT not after PRIMARY KEY": """CREATE TABLE u (a integer NOT NULL AUTOINCREMENT PRIMARY KEY);
 """,
@@ -291,6 +365,12 @@ def test_replay_holds_what_postgresql_holds(pg_url: str, case: str) -> None:
 
 # Statements PostgreSQL refuses: the replay must note each with the engine's message and build the rest.
 PG_REFUSED = {
+    # a serial's sequence avoids the relations of its schema, and its name is then taken
+    "a serial's sequence name": """CREATE SCHEMA other;
+CREATE TABLE other.s_id_seq (a int);
+CREATE TABLE other.s (id serial);
+CREATE INDEX s_id_seq1 ON other.s (id);
+""",
     "a column's DEFERRABLE after no key": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t1 (a int DEFERRABLE);
 CREATE TABLE t2 (a int UNIQUE NOT NULL DEFERRABLE);

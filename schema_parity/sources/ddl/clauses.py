@@ -372,7 +372,8 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         if not replay.rules.has("EXCLUDE"):
             raise Unmodelled
         key = Key(cname, "exclusion", [], from_table_definition=in_create)
-        key.method = c.name().lower() if c.accept("USING") else None
+        method = c.name().lower() if c.accept("USING") else None
+        key.method = None if method == "btree" else method  # the default, as CREATE INDEX and reflection say
         for part in items(c.group()):
             ec = replay.cursor(part, stmt)
             body = ec.until(lambda cc: cc.at("WITH") and cc.type(1) != TokenType.L_PAREN)

@@ -542,8 +542,7 @@ class PostgresRules(Rules):
     def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
         self._name_checks(tables, table, found.checks)
         table.others.extend(found.checks)
-        for key in sorted(found.keys, key=lambda k: k.kind != "primary_key"):
-            self._add_key(tables, table, key)
+        self._add_create_table_keys(tables, table, found.keys)  # ALTER TABLE merges identical specs too
         for fk, cols in found.fks:
             self._add_fk(tables, table, fk, cols)
 
