@@ -33,6 +33,9 @@ CREATE TABLE t (
     m int CONSTRAINT m_u UNIQUE NULLS NOT DISTINCT
 );
 """,
+    "NULLS DISTINCT written": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int, c int, UNIQUE NULLS DISTINCT (b));
+CREATE UNIQUE INDEX t_c ON t (c) NULLS DISTINCT;
+""",
     # PostgreSQL's default names (makeObjectName, ChooseIndexColumnNames): what ON CONSTRAINT and reports name
     "default names: multibyte and long names, repeated columns, quoted functions": """CREATE FUNCTION "Lower"(text)
     RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
@@ -216,6 +219,15 @@ CREATE TABLE u7 (a int, UNIQUE (a) WITH (fillfactor = 70));
 CREATE TABLE u8 (a int, PRIMARY KEY (a) USING INDEX TABLESPACE x);
 CREATE TABLE u9 (a int, UNIQUE (a) DEFERRABLE);
 """,
+    # PostgreSQL's NULLS [NOT] DISTINCT is a syntax error in every place
+    "NULLS [NOT] DISTINCT": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int);
+CREATE TABLE u (a int, UNIQUE NULLS DISTINCT (a));
+CREATE TABLE u2 (a int, UNIQUE NULLS NOT DISTINCT (a));
+CREATE TABLE v (a int, b int);
+CREATE UNIQUE INDEX v_a ON v (a) NULLS DISTINCT;
+CREATE UNIQUE INDEX v_b ON v (b) NULLS NOT DISTINCT;
+CREATE TABLE w (a int UNIQUE NULLS NOT DISTINCT);
+""",
     # a generated column's expression names its table's columns (DROP COLUMN of one is refused); AS … VIRTUAL
     "generated columns' references, AS … VIRTUAL": """CREATE TABLE t (a int, b int, c int, d int,
     g int GENERATED ALWAYS AS (a + 1) VIRTUAL, h int AS (b * 2) VIRTUAL, i int AS (c * 2), j int AS (d - 1) STORED);
@@ -276,6 +288,41 @@ def test_replay_refuses_what_postgresql_refuses(pg_url: str, case: str) -> None:
         engine.dispose()
     replayed = catalog_from_ddl(PG_REFUSED[case], "postgresql")
     assert [n.split(": ", 1)[1] for n in replayed.notes] == errors
+    assert view(replayed) == view(real)
+
+
+# Statements PostgreSQL cannot parse: the replay notes each (``not modelled``) and builds the rest; ``NULLS``
+# without ``[NOT] DISTINCT`` after CREATE INDEX's columns made it loop.
+PG_SYNTAX_ERRORS = {
+    "NULLS alone after an index's columns": """CREATE TABLE t (a int, b int);
+CREATE UNIQUE INDEX t_a ON t (a) NULLS;
+CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
+CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
+""",
+}
+
+
+@pytest.mark.parametrize("case", list(PG_SYNTAX_ERRORS))
+def test_replay_steps_over_what_postgresql_cannot_parse(pg_url: str, case: str) -> None:
+    import psycopg
+
+    statements = [s for s in PG_SYNTAX_ERRORS[case].split(";\n") if s.strip()]
+    refused, url = [], sa.engine.make_url(pg_url)
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
+        for statement in statements:
+            try:
+                c.execute(statement)  # type: ignore[arg-type]
+            except psycopg.errors.SyntaxError:
+                refused.append(statement.strip())
+    assert refused  # else the case tests nothing
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            real = reflect(conn)
+    finally:
+        engine.dispose()
+    replayed = catalog_from_ddl(PG_SYNTAX_ERRORS[case], "postgresql")
+    assert [n.split(": not modelled: ", 1)[1] for n in replayed.notes] == refused
     assert view(replayed) == view(real)
 
 
