@@ -33,6 +33,28 @@ CREATE TABLE t (
     m int CONSTRAINT m_u UNIQUE NULLS NOT DISTINCT
 );
 """,
+    # a foreign key's MATCH, ON DELETE / ON UPDATE actions and deferral; a table key's deferral; EXCLUDE's WHERE
+    "foreign key actions, table keys' deferral, EXCLUDE … WHERE": """CREATE TABLE r (k int PRIMARY KEY, k2 int,
+    UNIQUE (k, k2));
+CREATE TABLE t (
+    a int REFERENCES r (k) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL,
+    b int NOT NULL REFERENCES r ON DELETE NO ACTION ON UPDATE SET DEFAULT,
+    c int REFERENCES r (k) ON UPDATE NO ACTION ON DELETE RESTRICT NOT DEFERRABLE,
+    d int NOT NULL REFERENCES r ON UPDATE SET NULL ON DELETE SET DEFAULT,
+    e int, f int, g int, h int,
+    CONSTRAINT t_fk FOREIGN KEY (d, e) REFERENCES r (k, k2) MATCH SIMPLE ON DELETE SET NULL (e) ON UPDATE SET NULL
+        DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (a, b) REFERENCES r (k, k2) ON UPDATE NO ACTION ON DELETE NO ACTION,
+    FOREIGN KEY (c) REFERENCES r MATCH FULL ON DELETE SET DEFAULT ON UPDATE SET DEFAULT,
+    UNIQUE (e) INITIALLY DEFERRED,
+    UNIQUE (f) NOT DEFERRABLE,
+    CONSTRAINT t_g PRIMARY KEY (g) INITIALLY IMMEDIATE DEFERRABLE,
+    CONSTRAINT t_h EXCLUDE (h WITH =) WHERE (f > 0) INITIALLY DEFERRED
+);
+ALTER TABLE t ADD CONSTRAINT t_fk2 FOREIGN KEY (c) REFERENCES r (k) ON DELETE SET DEFAULT NOT VALID;
+ALTER TABLE t ADD CONSTRAINT t_fk3 FOREIGN KEY (h) REFERENCES r (k) NOT VALID;
+ALTER TABLE t RENAME COLUMN f TO f2;
+""",
     "NULLS DISTINCT written": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int, c int, UNIQUE NULLS DISTINCT (b));
 CREATE UNIQUE INDEX t_c ON t (c) NULLS DISTINCT;
 """,
@@ -219,6 +241,23 @@ CREATE TABLE u7 (a int, UNIQUE (a) WITH (fillfactor = 70));
 CREATE TABLE u8 (a int, PRIMARY KEY (a) USING INDEX TABLESPACE x);
 CREATE TABLE u9 (a int, UNIQUE (a) DEFERRABLE);
 """,
+    # a foreign key's MATCH and actions; a table key's deferral is PostgreSQL's (SQLite: a syntax error)
+    "foreign key actions, table keys' deferral": """CREATE TABLE r (k int PRIMARY KEY, k2 int, UNIQUE (k, k2));
+CREATE TABLE t (
+    a int REFERENCES r (k) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL,
+    b int NOT NULL REFERENCES r ON DELETE NO ACTION ON UPDATE SET DEFAULT,
+    c int REFERENCES r (k) ON UPDATE NO ACTION ON DELETE RESTRICT NOT DEFERRABLE,
+    d int NOT NULL REFERENCES r ON UPDATE SET NULL ON DELETE SET DEFAULT,
+    e int, f int, g int,
+    FOREIGN KEY (d, e) REFERENCES r (k, k2) MATCH SIMPLE ON DELETE SET NULL ON UPDATE SET NULL
+        DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (a, b) REFERENCES r (k, k2) ON UPDATE NO ACTION ON DELETE NO ACTION,
+    FOREIGN KEY (c) REFERENCES r ON DELETE SET DEFAULT ON UPDATE SET DEFAULT MATCH FULL
+);
+CREATE TABLE u1 (a int, UNIQUE (a) INITIALLY DEFERRED);
+CREATE TABLE u2 (a int, UNIQUE (a) NOT DEFERRABLE);
+CREATE TABLE u3 (a int, PRIMARY KEY (a) INITIALLY IMMEDIATE);
+""",
     # PostgreSQL's NULLS [NOT] DISTINCT is a syntax error in every place
     "NULLS [NOT] DISTINCT": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int);
 CREATE TABLE u (a int, UNIQUE NULLS DISTINCT (a));
@@ -294,6 +333,12 @@ def test_replay_refuses_what_postgresql_refuses(pg_url: str, case: str) -> None:
 # Statements PostgreSQL cannot parse: the replay notes each (``not modelled``) and builds the rest; ``NULLS``
 # without ``[NOT] DISTINCT`` after CREATE INDEX's columns made it loop.
 PG_SYNTAX_ERRORS = {
+    # a deferral clause that is only ``INITIALLY``, and a WHERE after a key that is no exclusion
+    "INITIALLY alone, WHERE after UNIQUE": """CREATE TABLE t (a int, b int, UNIQUE (a) INITIALLY);
+CREATE TABLE u (a int, b int, UNIQUE (a) WHERE (a > 0));
+CREATE TABLE v (a int UNIQUE INITIALLY, b int);
+CREATE TABLE w (a int, b int, PRIMARY KEY (a) DEFERRABLE INITIALLY);
+""",
     "NULLS alone after an index's columns": """CREATE TABLE t (a int, b int);
 CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
