@@ -271,7 +271,12 @@ def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
         elem.descending = True
     c.accept("ASC")
     if c.accept("NULLS"):
+        order = c.word()
         c.name()
+        if replay.dialect == "sqlite":  # parse.y reads it, sqlite3CreateIndex refuses it (keys too)
+            if order not in ("FIRST", "LAST"):
+                replay.rules.refuse_syntax(c.tokens[c.i - 1].text)
+            raise Refused(f"unsupported use of NULLS {order}")
 
 
 def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found, *, in_create: bool) -> None:
@@ -291,7 +296,8 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         if not replay.rules.has("EXCLUDE"):
             raise Unmodelled
         key = Key(cname, "exclusion", [], from_table_definition=in_create)
-        key.method = c.name().lower() if c.accept("USING") else None
+        method = c.name().lower() if c.accept("USING") else None
+        key.method = None if method == "btree" else method  # as CREATE INDEX … USING btree: the default method
         for part in items(c.group()):
             ec = replay.cursor(part, stmt)
             body = ec.until(lambda cc: cc.at("WITH") and cc.type(1) != TokenType.L_PAREN)
