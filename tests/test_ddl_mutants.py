@@ -59,9 +59,12 @@ ALTER TABLE t RENAME COLUMN f TO f2;
     CONSTRAINT t_ex EXCLUDE (a WITH =, (b + 1) WITH =) WHERE (c > 0));
 CREATE TABLE u (a int, b int, c int);
 ALTER TABLE u ADD CONSTRAINT u_chk CHECK (a > 0) NOT VALID;
-ALTER TABLE u ADD CONSTRAINT u_ex EXCLUDE USING btree (b WITH =) WHERE (a > 0);
+ALTER TABLE u ADD CONSTRAINT u_ex EXCLUDE (b WITH =) WHERE (a > 0);
 ALTER TABLE u ADD CONSTRAINT u_u UNIQUE (c);
 CREATE UNIQUE INDEX u_i ON u (a ASC NULLS FIRST, b DESC NULLS LAST);
+""",
+    "EXCLUDE USING btree": """CREATE TABLE t (a int, b int, CONSTRAINT t_ex EXCLUDE USING btree (a WITH =));
+ALTER TABLE t ADD CONSTRAINT t_ex2 EXCLUDE USING BTREE (b WITH =);
 """,
     "NULLS DISTINCT written": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int, c int, UNIQUE NULLS DISTINCT (b));
 CREATE UNIQUE INDEX t_c ON t (c) NULLS DISTINCT;
@@ -266,14 +269,19 @@ CREATE TABLE u1 (a int, UNIQUE (a) INITIALLY DEFERRED);
 CREATE TABLE u2 (a int, UNIQUE (a) NOT DEFERRABLE);
 CREATE TABLE u3 (a int, PRIMARY KEY (a) INITIALLY IMMEDIATE);
 """,
-    # a table FOREIGN KEY's column cannot be dropped; ASC and NULLS FIRST|LAST after key and index elements
-    "a table FOREIGN KEY's column, elements' ASC and NULLS": """CREATE TABLE r (k int PRIMARY KEY);
+    # a table FOREIGN KEY's column cannot be dropped; ASC after key and index elements
+    "a table FOREIGN KEY's column, elements' ASC": """CREATE TABLE r (k int PRIMARY KEY);
 CREATE TABLE t (a int, b int, c int, d int, FOREIGN KEY (a) REFERENCES r (k), UNIQUE (b ASC), UNIQUE (c DESC, d ASC));
-CREATE UNIQUE INDEX i ON t (d ASC NULLS FIRST, b DESC NULLS LAST);
+CREATE UNIQUE INDEX i ON t (d ASC, b DESC);
 CREATE UNIQUE INDEX j ON t (c COLLATE nocase ASC);
-CREATE UNIQUE INDEX k ON t (c NULLS LAST);
-CREATE TABLE u (a int, b int, UNIQUE (a DESC NULLS FIRST), PRIMARY KEY (b NULLS LAST));
 ALTER TABLE t DROP COLUMN a;
+""",
+    # NULLS FIRST|LAST: SQLite reads it after an index's or a key's element, and refuses it there
+    "NULLS FIRST|LAST after elements": """CREATE TABLE t (a int, b int, c int, d int);
+CREATE UNIQUE INDEX i ON t (d ASC NULLS FIRST, b DESC NULLS LAST);
+CREATE UNIQUE INDEX k ON t (c NULLS LAST);
+CREATE UNIQUE INDEX m ON t ((c + 1) NULLS FIRST);
+CREATE TABLE u (a int, b int, UNIQUE (a DESC NULLS FIRST), PRIMARY KEY (b NULLS LAST));
 """,
     # PostgreSQL's NULLS [NOT] DISTINCT is a syntax error in every place
     "NULLS [NOT] DISTINCT": """CREATE TABLE t (a int UNIQUE NULLS DISTINCT, b int);
