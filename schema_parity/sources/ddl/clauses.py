@@ -120,7 +120,7 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             ref = c.qualified()
             if c.type() == TokenType.L_PAREN:
                 c.group()
-            _fk_tail(c)
+            _fk_tail(replay, c)
             found.fks.append((Other(cname, "fk", {col.name}, owner_column=col.name, references=ref), [col.name]))
             last_key = None  # its own DEFERRABLE … was read with it
         elif c.accept("GENERATED"):
@@ -221,7 +221,9 @@ def _defer_subclause(replay: Replay, c: Cursor) -> None:
         c.accept("INITIALLY", "IMMEDIATE")
 
 
-def _fk_tail(c: Cursor) -> None:
+def _fk_tail(replay: Replay, c: Cursor) -> None:
+    """MATCH, ON DELETE / ON UPDATE, the deferral and NOT VALID after REFERENCES; SQLite's grammar starts a deferral
+    with ``[NOT] DEFERRABLE`` and has no NOT VALID (syntax errors there)."""
     while not c.done:
         if c.accept("MATCH"):
             c.name()
@@ -231,8 +233,12 @@ def _fk_tail(c: Cursor) -> None:
             if c.type() == TokenType.L_PAREN:
                 c.group()
         elif c.at("DEFERRABLE") or c.at("NOT", "DEFERRABLE") or c.at("INITIALLY"):
+            if c.at("INITIALLY"):
+                replay.rules.refuse_syntax("INITIALLY")
             deferral(c, Key(None, "unique", []))
-        elif not c.accept("NOT", "VALID"):
+        elif c.accept("NOT", "VALID"):
+            replay.rules.refuse_syntax("VALID")
+        else:
             return
 
 
@@ -320,7 +326,7 @@ def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found:
         ref = c.qualified()
         if c.type() == TokenType.L_PAREN:
             c.group()
-        _fk_tail(c)
+        _fk_tail(replay, c)
         found.fks.append((Other(cname, "fk", set(cols), references=ref), cols))
     else:
         raise Unmodelled
