@@ -180,11 +180,14 @@ def _one_primary_key(replay: Replay, table: Table, found: Found) -> None:
 
 # -- clauses of keys ------------------------------------------------------------------------------------------------
 def nulls_clause(replay: Replay, c: Cursor) -> bool:
-    """``NULLS [NOT] DISTINCT``: whether NULLs conflict with each other."""
+    """``NULLS [NOT] DISTINCT``: whether NULLs conflict with each other (SQLite has neither form)."""
+    if not c.at("NULLS"):
+        return False
+    replay.rules.refuse_syntax("NULLS")
     if c.accept("NULLS", "NOT", "DISTINCT"):
-        replay.rules.refuse_syntax("NULLS")
         return True
-    c.accept("NULLS", "DISTINCT")
+    if not c.accept("NULLS", "DISTINCT"):  # ``NULLS`` alone (a syntax error): CREATE INDEX's loop would wait forever
+        raise Unmodelled
     return False
 
 
@@ -290,7 +293,8 @@ def _defer_subclause(replay: Replay, c: Cursor, stmt: Stmt) -> None:
 
 
 def _fk_tail(replay: Replay, c: Cursor, stmt: Stmt, *, column: bool = False) -> None:
-    """``MATCH x``, ``ON DELETE | UPDATE action``, then (a table constraint's) its deferral and ``NOT VALID``.
+    """``MATCH x``, ``ON DELETE | UPDATE action``, then (a table constraint's) its deferral and ``NOT VALID``
+    (SQLite's grammar has no NOT VALID: a syntax error there).
 
     A column's ``[NOT] DEFERRABLE …`` is a constraint clause of its own in both grammars, left to the column's loop.
     """
@@ -311,7 +315,9 @@ def _fk_tail(replay: Replay, c: Cursor, stmt: Stmt, *, column: bool = False) -> 
                     replay.rules.refuse_syntax(_written(c, stmt))
             else:
                 deferral(c, Key(None, "unique", []))
-        elif not c.accept("NOT", "VALID"):
+        elif c.accept("NOT", "VALID"):
+            replay.rules.refuse_syntax("VALID")
+        else:
             return
 
 
@@ -350,7 +356,12 @@ def _elem_tail(replay: Replay, c: Cursor, elem: Elem) -> None:
         elem.descending = True
     c.accept("ASC")
     if c.accept("NULLS"):
+        order = c.word()
         c.name()
+        if replay.dialect == "sqlite":  # parse.y reads it, sqlite3CreateIndex refuses it (keys too)
+            if order not in ("FIRST", "LAST"):
+                replay.rules.refuse_syntax(c.tokens[c.i - 1].text)
+            raise Refused(f"unsupported use of NULLS {order}")
 
 
 def table_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt, found: Found, *, in_create: bool) -> None:

@@ -687,8 +687,8 @@ class SqliteRules(Rules):
             col.type = bare.upper()  # sqlite3StdType spelling, as PRAGMA table_info reports it
 
     def index_element_body(self, c: Cursor) -> list[Token]:
-        """Everything up to ``COLLATE``/``ASC``/``DESC`` (SQLite's ``a COLLATE nocase DESC`` element)."""
-        return c.until(lambda cc: cc.at("COLLATE") or cc.at("ASC") or cc.at("DESC"))
+        """Everything up to ``COLLATE``/``ASC``/``DESC``/``NULLS`` (SQLite's ``a COLLATE nocase DESC`` element)."""
+        return c.until(lambda cc: cc.at("COLLATE") or cc.at("ASC") or cc.at("DESC") or cc.at("NULLS"))
 
     def column_key_descending(self, desc: bool) -> bool:
         return desc
