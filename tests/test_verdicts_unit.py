@@ -672,9 +672,10 @@ def test_sqlite_numbers_the_clause_it_names_as_sqlite_does() -> None:
     t = table("t", (col("id", nullable=False), col("a")), key(None, "primary_key", "id"))
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
-    for failing in range(1, 12):  # twelve clauses overflow SQLite's parser stack
+    # twelve clauses overflow SQLite's parser stack; a targetless last clause makes a single failing one the 1st
+    for failing, tail in [(n, "") for n in range(1, 12)] + [(n, " ON CONFLICT DO NOTHING") for n in range(1, 11)]:
         sql = ("INSERT INTO t (id, a) VALUES (1, 1) " + "ON CONFLICT (id) DO NOTHING " * (failing - 1)
-               + "ON CONFLICT (a) DO NOTHING")
+               + "ON CONFLICT (a) DO NOTHING" + tail)
         with pytest.raises(sqlite3.OperationalError) as refused:
             connection.execute(sql)
         said = str(refused.value)
