@@ -554,6 +554,10 @@ def test_a_verdict_on_an_uncertain_table_is_unresolved_with_the_note(dialect: Di
             f"checker knows ({note})")
     firm = check("INSERT INTO u (id) VALUES (1) ON CONFLICT (id) DO NOTHING", catalog, dialect)
     assert (firm.status, firm.dialect) == ("ok", dialect)
+    if dialect == "postgresql":  # a quoted name keeps its case: "T" is another table than t, and firm
+        upper = table("T", (col("id", nullable=False),), key("T_pkey", "primary_key", "id"))
+        both_cases = Catalog(dialect=dialect, tables=(t_table(), upper), uncertain=(Uncertain("t", None, note),))
+        assert check('INSERT INTO "T" (id) VALUES (1) ON CONFLICT (id) DO NOTHING', both_cases, dialect).status == "ok"
 
 
 def test_a_catalogs_table_index_is_built_once_per_dialect_and_dies_with_it() -> None:
