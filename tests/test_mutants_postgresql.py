@@ -220,6 +220,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "in a CTE: SET to excluded's column": (READS, cte(update("excluded.c"))),
     "in a CTE: an unknown name in a SET value's subquery, known to the outer SELECT": (
         READS, cte(update("(SELECT max(zz) FROM s)"), "SELECT zz FROM (SELECT 1 AS zz) AS v, w")),
+    # _Analysis._references: a subquery's scopes end at the DO UPDATE clause; past it, a data-modifying CTE's
+    # statement may be a UNION, whose WITH no scope walk models (an unknown name there was left alone).
+    "in a CTE of a UNION: an unknown name in a SET value's subquery": (
+        READS, cte(update("(SELECT max(zz) FROM s)"), "SELECT id FROM w UNION SELECT 1")),
     "DO UPDATE: SET to user and an unknown column": (
         READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = user || t.zz"),
     # _normalize: the operands of IS NORMALIZED, is_normalized(), pg_catalog functions, text casts and a minus are

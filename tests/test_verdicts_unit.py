@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import weakref
 
 import pytest
 from sqlglot import exp
 
-from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table
+from schema_parity.catalog import Catalog, Column, Dialect, Key, KeyElement, Table, Uncertain
 from schema_parity.rules import RULES
 from schema_parity.upsert import UpsertParseError, assignment, parse_upsert
-from schema_parity.verdicts import Verdict
+from schema_parity.verdicts import TableIndex, Verdict, table_index
 from schema_parity.verdicts.dispatch import check
 
 
@@ -536,6 +538,46 @@ def test_a_verdict_names_its_dialect(dialect: Dialect) -> None:
     ]
 
 
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_a_verdict_on_an_uncertain_table_is_unresolved_with_the_note(dialect: Dialect) -> None:
+    """A table a schema statement left uncertain gets no firm verdict, ok or error: SP901 with the source's note,
+    the table and the dialect; another table of the Catalog keeps its firm verdict."""
+    note = "schema.sql:3: not modelled: ALTER TABLE t ..."
+    other = table("u", (col("id", nullable=False),), key("u_pkey", "primary_key", "id"))
+    catalog = Catalog(dialect=dialect, tables=(t_table(), other), uncertain=(Uncertain("t", None, note),))
+    for sql in ("INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING",  # ok without the doubt
+                "INSERT INTO t (id) VALUES (1) ON CONFLICT (a) DO NOTHING"):  # SP101 without the doubt
+        judged = check(sql, catalog, dialect)
+        assert (judged.status, judged.dialect, rules(judged)) == ("unresolved", dialect, ["SP901"])
+        assert judged.problems[0].message == (
+            f"t: the schema source did not model a statement on it, so its columns and keys may not be what the "
+            f"checker knows ({note})")
+    firm = check("INSERT INTO u (id) VALUES (1) ON CONFLICT (id) DO NOTHING", catalog, dialect)
+    assert (firm.status, firm.dialect) == ("ok", dialect)
+    if dialect == "postgresql":  # a quoted name keeps its case: "T" is another table than t, and firm
+        upper = table("T", (col("id", nullable=False),), key("T_pkey", "primary_key", "id"))
+        both_cases = Catalog(dialect=dialect, tables=(t_table(), upper), uncertain=(Uncertain("t", None, note),))
+        assert check('INSERT INTO "T" (id) VALUES (1) ON CONFLICT (id) DO NOTHING', both_cases, dialect).status == "ok"
+
+
+def test_a_catalogs_table_index_is_built_once_per_dialect_and_dies_with_it() -> None:
+    """The tables by folded name are built once per Catalog and dialect (each dialect folds its own way) and
+    forgotten when the Catalog is."""
+    first, second = Catalog("postgresql", (t_table(),)), Catalog("postgresql", (t_table(),))
+    index = table_index(first, "postgresql", str)
+    assert table_index(second, "postgresql", str) is not index
+    assert table_index(first, "postgresql", str) is index
+    folded = table_index(first, "sqlite", str.upper)
+    assert folded is not index and list(folded.by_name) == ["T"] and list(index.by_name) == ["t"]
+    assert table_index(first, "postgresql", str) is index
+    assert first.memo[(TableIndex, "postgresql")] is index and first.memo[(TableIndex, "sqlite")] is folded
+    dies = weakref.ref(index)
+    del first, index, folded
+    gc.collect()
+    assert dies() is None
+    assert table_index(second, "postgresql", str) is table_index(second, "postgresql", str)
+
 def test_pg_default_values_and_identity() -> None:
     d = table("d", (col("id", nullable=False, identity="by default"), col("a")), key("d_pkey", "primary_key", "id"))
     assert pg("INSERT INTO d DEFAULT VALUES ON CONFLICT (id) DO NOTHING", d).status == "ok"
@@ -628,6 +670,32 @@ def test_sqlite_multiple_clauses_with_ordinals() -> None:
     single = sl(base + "ON CONFLICT (c) DO NOTHING", t)
     assert single.problems[0].message.startswith("ON CONFLICT clause does not match")
 
+
+def test_sqlite_numbers_the_clause_it_names_as_sqlite_does() -> None:
+    """SQLite names the clause that matches no key by its ordinal (its printf's ``%r``: 1st to 11th; twelve clauses
+    are a parser stack overflow): the message starts with SQLite's own words, asked of SQLite for each count."""
+    t = table("t", (col("id", nullable=False), col("a")), key(None, "primary_key", "id"))
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+    # twelve clauses overflow SQLite's parser stack; a targetless last clause makes a single failing one the 1st
+    for failing, tail in [(n, "") for n in range(1, 12)] + [(n, " ON CONFLICT DO NOTHING") for n in range(1, 11)]:
+        sql = ("INSERT INTO t (id, a) VALUES (1, 1) " + "ON CONFLICT (id) DO NOTHING " * (failing - 1)
+               + "ON CONFLICT (a) DO NOTHING" + tail)
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            connection.execute(sql)
+        said = str(refused.value)
+        assert said.endswith("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"), said
+        v = sl(sql, t)
+        assert rules(v) == ["SP101"] and v.problems[0].message.startswith(said), (failing, said)
+
+
+
+def test_a_target_that_matches_no_key_has_one_cause_on_both_engines() -> None:
+    """SP101's root cause (the table, the target and its WHERE, folded and with spaces collapsed) is the same for
+    both engines' words, so the check reports the finding once."""
+    sql = "INSERT INTO T (id) VALUES (1) ON CONFLICT (A,\n  B) WHERE  C >\t0 DO NOTHING"
+    causes = {d: [(p.rule, p.cause) for p in verdict(sql, d, t_table()).problems] for d in ("postgresql", "sqlite")}
+    assert causes == {d: [("SP101", ("t", "a, b", "c > 0"))] for d in ("postgresql", "sqlite")}
 
 def test_sqlite_syntax_rules() -> None:
     t = t_table(key("t_a_key", "unique", "a"))
