@@ -162,6 +162,8 @@ def _rename(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -
     old = c.name()
     c.expect("TO")
     new = c.name()
+    if not recurse and rules.has("partitions") and partitions.heirs(replay, table):  # ONLY (renameatt_internal)
+        raise Refused(f'inherited column "{old}" must be renamed in child tables too')
     col = table.column(old, rules.same)
     if col is None:
         raise Refused(rules.no_column_to_rename(old))
