@@ -162,6 +162,8 @@ def _rename(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -
     old = c.name()
     c.expect("TO")
     new = c.name()
+    if not recurse and rules.has("partitions") and partitions.heirs(replay, table):  # ONLY (renameatt_internal)
+        raise Refused(f'inherited column "{old}" must be renamed in child tables too')
     col = table.column(old, rules.same)
     if col is None:
         raise Refused(rules.no_column_to_rename(old))
@@ -196,18 +198,13 @@ def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None
     cname = c.name() if c.accept("CONSTRAINT") else None
     kind: KeyKind | None = "primary_key" if c.accept("PRIMARY", "KEY") else "unique" if c.accept("UNIQUE") else None
     if kind is not None and c.accept("USING", "INDEX"):
-        iname = c.name()
-        index = next((k for k in table.keys if k.name == iname and k.kind in ("unique_index", "index")), None)
-        if index is None:
-            raise Refused(f'index "{iname}" does not exist')
-        _refuse_second_primary_key(table, Found(keys=[index]) if kind == "primary_key" else Found())
-        attributes, read = Key(None, kind, []), not c.done
-        if read:  # before the index changes: PostgreSQL may refuse them
+        index = _constraint_index(replay, table, c.name())
+        _refuse_second_primary_key(table, Found(keys=[Key(None, kind, [])]))  # the index's kind is not yet the key's
+        attributes = Key(None, kind, [])
+        if not c.done:  # before the index changes: PostgreSQL may refuse them
             deferral(c, attributes)
         index.kind = kind
         index.name = cname or index.name
-        if not read:  # nothing after the index: not modelled
-            raise Unmodelled
         index.deferrable, index.initially_deferred = attributes.deferrable, attributes.initially_deferred
         if kind == "primary_key":
             for col in table.key_columns(index, rules.same):
@@ -222,11 +219,37 @@ def _add_constraint(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> None
     rules.define_constraints(replay.tables, table, found)
 
 
+def _constraint_index(replay: Replay, table: Table, name: str) -> Key:
+    """The index ``ADD … USING INDEX`` makes a constraint of, refused as transformIndexConstraint refuses it."""
+    found = replay.tables.find_index(table.schema, name, any_schema=False)
+    if found is None:
+        raise Refused(f'index "{name}" does not exist')
+    owner, index = found
+    if index.kind not in ("unique_index", "index"):
+        raise Refused(f'index "{name}" is already associated with a constraint')
+    if owner is not table:
+        raise Refused(f'index "{name}" does not belong to table "{table.name}"')
+    if index.kind != "unique_index":
+        raise Refused(f'"{name}" is not a unique index')
+    if any(e.expression is not None for e in index.elements):
+        raise Refused(f'index "{name}" contains expressions')
+    if index.predicate is not None:
+        raise Refused(f'"{name}" is a partial index')
+    for number, elem in enumerate(index.elements, 1):
+        if elem.collation is not None or elem.opclass is not None:
+            raise Unmodelled  # the column's own collation or default operator class is accepted
+        if elem.descending:
+            raise Refused(f'index "{name}" column number {number} does not have default sorting behavior')
+    return index
+
+
 def _add_column(
     replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurse: bool = False, refuse: bool = False
 ) -> None:
     """ADD COLUMN; ``recurse``: on the partitions and inheritance children too; ``refuse``: ONLY, and there are."""
     rules = replay.rules
+    if c.at("IF", "NOT", "EXISTS"):
+        rules.refuse_syntax("EXISTS")  # SQLite reads IF as the column's name, then NOT EXISTS
     if_not_exists = c.accept("IF", "NOT", "EXISTS")
     if c.done:  # ``ADD COLUMN`` without a column
         raise Unmodelled
@@ -244,7 +267,8 @@ def _add_column(
         table.columns.pop()
         raise
     try:
-        _refuse_second_primary_key(table, found)
+        if rules.name != "sqlite":  # SQLite refuses any PRIMARY KEY column (define_column), whatever the table has
+            _refuse_second_primary_key(table, found)
         if recurse:
             partitions.column_conflicts(replay, table, col)
     except Refused:
@@ -274,6 +298,8 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
 
 def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -> None:
     rules = replay.rules
+    if c.at("IF", "EXISTS"):
+        rules.refuse_syntax("EXISTS")  # SQLite reads IF as the column's name
     if_exists = rules.has("DROP COLUMN IF EXISTS") and c.accept("IF", "EXISTS")
     if c.done:  # ``DROP COLUMN`` without a column
         raise Unmodelled
@@ -301,9 +327,14 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
     if c.accept("SET", "NOT", "NULL"):
         col.nullable = False
     elif c.accept("DROP", "NOT", "NULL"):
+        if col.identity is not None:
+            raise Refused(f'column "{name}" of relation "{table.name}" is an identity column')
         if any(k.kind == "primary_key" and name in k.columns() for k in table.keys):
             raise Refused(f'column "{name}" is in a primary key')
         col.nullable = True
+    elif (c.at("SET", "DEFAULT") or c.at("DROP", "DEFAULT")) and (col.identity or col.generated):
+        what = "an identity" if col.identity is not None else "a generated"  # ATExecColumnDefault's refusals
+        raise Refused(f'column "{name}" of relation "{table.name}" is {what} column')
     elif c.accept("SET", "DEFAULT"):
         col.default = replay.expr_text(c.rest(), stmt.sql, table)
         if is_null_default(col.default):  # PostgreSQL stores no default
@@ -321,7 +352,8 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
             col.collation = collation(replay, c)
         c.rest()
     elif c.accept("DROP", "IDENTITY"):
-        c.accept("IF", "EXISTS")
+        if not c.accept("IF", "EXISTS") and col.identity is None:
+            raise Refused(f'column "{name}" of relation "{table.name}" is not an identity column')
         col.identity, col.autoincrement = None, False
     elif c.accept("ADD", "GENERATED"):
         identity = "always" if c.accept("ALWAYS") else "by default"
@@ -329,10 +361,20 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
         c.expect("AS", "IDENTITY")
         if c.type() == TokenType.L_PAREN:
             c.group()
+        if not c.done:
+            raise Unmodelled
+        column = f'column "{name}" of relation "{table.name}"'
+        if col.nullable:  # ATExecAddIdentity's refusals, in its order
+            raise Refused(f"{column} must be declared NOT NULL before identity can be added")
+        if col.identity is not None:
+            raise Refused(f"{column} is already an identity column")
+        if col.default is not None or col.generated is not None:
+            raise Refused(f"{column} already has a default value")
         col.identity, col.autoincrement = identity, True
         replay.rules.add_sequence(replay.tables, table, col.name)
     elif c.accept("DROP", "EXPRESSION"):
-        c.accept("IF", "EXISTS")
+        if not c.accept("IF", "EXISTS") and col.generated is None:
+            raise Refused(f'column "{name}" of relation "{table.name}" is not a stored generated column')
         col.generated = None
     elif (
         c.at("SET", "STATISTICS")
