@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from schema_parity.sources.ddl import catalog_from_ddl
-from schema_parity.sources.reflect import reflect
+from schema_parity.sources.reflect import reflect_url
 from tests.test_ddl import run_pg, sqlite_differential, view
 
 PG_SCRIPTS = {
@@ -703,24 +703,25 @@ CREATE TABLE u_x_seq1 (q int);
 }
 
 
-@pytest.mark.parametrize("case", list(PG_REFUSED))
-def test_replay_refuses_what_postgresql_refuses(pg_url: str, case: str) -> None:
+def run_on_postgresql(pg_url: str, script: str) -> list[tuple[str, Exception]]:
+    """Each statement of ``script`` run on PostgreSQL (autocommit, in order); the refused ones with their errors."""
     import psycopg
 
-    statements = [s for s in PG_REFUSED[case].split(";\n") if s.strip()]
-    errors, url = [], sa.engine.make_url(pg_url)
-    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
-        for statement in statements:
+    refused: list[tuple[str, Exception]] = []
+    url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as connection:
+        for statement in filter(str.strip, script.split(";\n")):
             try:
-                c.execute(statement)  # type: ignore[arg-type]
+                connection.execute(statement)  # type: ignore[arg-type]
             except psycopg.Error as exc:
-                errors.append(str(exc).splitlines()[0])
-    engine = sa.create_engine(pg_url)
-    try:
-        with engine.connect() as conn:
-            real = reflect(conn)
-    finally:
-        engine.dispose()
+                refused.append((statement, exc))
+    return refused
+
+
+@pytest.mark.parametrize("case", list(PG_REFUSED))
+def test_replay_refuses_what_postgresql_refuses(pg_url: str, case: str) -> None:
+    errors = [str(exc).splitlines()[0] for _, exc in run_on_postgresql(pg_url, PG_REFUSED[case])]
+    real = reflect_url(pg_url)
     replayed = catalog_from_ddl(PG_REFUSED[case], "postgresql")
     assert [n.split(": ", 1)[1] for n in replayed.notes] == errors
     assert view(replayed) == view(real)
@@ -747,21 +748,11 @@ CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
 def test_replay_steps_over_what_postgresql_cannot_parse(pg_url: str, case: str) -> None:
     import psycopg
 
-    statements = [s for s in PG_SYNTAX_ERRORS[case].split(";\n") if s.strip()]
-    refused, url = [], sa.engine.make_url(pg_url)
-    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as c:
-        for statement in statements:
-            try:
-                c.execute(statement)  # type: ignore[arg-type]
-            except psycopg.errors.SyntaxError:
-                refused.append(statement.strip())
+    failed = run_on_postgresql(pg_url, PG_SYNTAX_ERRORS[case])
+    assert all(isinstance(exc, psycopg.errors.SyntaxError) for _, exc in failed), failed
+    refused = [statement.strip() for statement, _ in failed]
     assert refused  # else the case tests nothing
-    engine = sa.create_engine(pg_url)
-    try:
-        with engine.connect() as conn:
-            real = reflect(conn)
-    finally:
-        engine.dispose()
+    real = reflect_url(pg_url)
     replayed = catalog_from_ddl(PG_SYNTAX_ERRORS[case], "postgresql")
     assert [n.split(": not modelled: ", 1)[1] for n in replayed.notes] == refused
     assert view(replayed) == view(real)
