@@ -17,13 +17,15 @@ from schema_parity.verdicts.dispatch import check
 
 SITES = Path(__file__).resolve().parents[1] / "schema_parity" / "sites"
 SQLITE_VERDICT = SITES.parent / "verdicts" / "sqlite.py"
+POSTGRESQL_VERDICT = SITES.parent / "verdicts" / "postgresql.py"
+VERDICTS = {"sqlite": str(SQLITE_VERDICT), "postgresql": str(POSTGRESQL_VERDICT)}
 
 
 def _emitted() -> dict[str, set[str]]:
-    """Every reason key a scanner module passes to ``Unresolved(...)`` or ``reason(...)``, and SQLite's verdict to
-    ``_Unsupported(...)``, with the fields given."""
+    """Every reason key a scanner module passes to ``Unresolved(...)`` or ``reason(...)``, SQLite's verdict to
+    ``_Unsupported(...)`` or ``reason(...)`` and PostgreSQL's to ``reason(...)``, with the fields given."""
     found: dict[str, set[str]] = {}
-    for path in (*SITES.rglob("*.py"), SQLITE_VERDICT):
+    for path in (*SITES.rglob("*.py"), SQLITE_VERDICT, POSTGRESQL_VERDICT):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -42,9 +44,10 @@ def _emitted() -> dict[str, set[str]]:
 def test_every_reason_is_raised_somewhere_and_every_raise_is_registered() -> None:
     emitted = _emitted()
     assert set(emitted) == set(REASONS)
-    # a reason of SQLite's comparison is raised by SQLite's verdict only, a site's reason by the scanners only
+    # a reason of an engine's analysis is raised by that engine's verdict only, a site's reason by the scanners only
     for key, paths in emitted.items():
-        assert paths == {str(SQLITE_VERDICT)} if REASONS[key].engine == "sqlite" else str(SQLITE_VERDICT) not in paths
+        engine = REASONS[key].engine
+        assert paths == {VERDICTS[engine]} if engine is not None else not paths & set(VERDICTS.values()), key
 
 
 def test_every_reason_says_why() -> None:
