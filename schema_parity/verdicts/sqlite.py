@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, cast
 
@@ -276,7 +276,7 @@ class _Analysis:
             if not _plain_names(tree):
                 return self._take_doubts()
             failed: list[_NoSuchColumn | _Misuse] = []
-            self._values_step(tree, failed, coded if several else None)
+            self._step(tree, failed, _value_name, coded if several else None)
             if failed and isinstance(failed[-1], _Misuse):
                 return [*self._take_doubts(), self._misuse(failed[-1], "VALUES")]
             if failed:
@@ -284,33 +284,6 @@ class _Analysis:
         if coded and isinstance(coded[-1], _Misuse):  # 'misuse of aggregate: sum()', once every row is resolved
             return [*self._take_doubts(), self._misuse(coded[-1], "VALUES")]
         return self._take_doubts()
-
-    def _values_step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse],
-                     coded: list[_NoSuchColumn | _Misuse] | None) -> bool:
-        """``_step`` in a VALUES row, where no name is a column: every name but TRUE, FALSE and CURRENT_TIME/DATE/
-        TIMESTAMP is ``no such column``
-        (``_plain_names`` leaves out the quoted, the qualified and IS's right operand). With ``coded`` (a VALUES of
-        several rows: each row is a SELECT, resolved last row first) an aggregate is no error of the walk: it is
-        refused when the row is coded, after every row is resolved (recorded in ``coded``)."""
-        if isinstance(tree, _Id):
-            if _names_in(tree):
-                failed.append(_NoSuchColumn(tree.name))
-                return True
-            return False
-        call = _call_of(tree)
-        if call is not None:
-            name, args = call
-            misuse = self._call(name, len(args))
-            if misuse is not None:
-                (coded if coded is not None and misuse.kind == "aggregate" else failed).append(misuse)
-            for arg in args:
-                if self._values_step(arg, failed, coded):
-                    break
-            return False
-        if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
-            self._values_step(tree.operand, failed, coded)
-            return False
-        return bool(failed) or any(self._values_step(child, failed, coded) for child in _children(tree))
 
     def _unread_calls(self, item: str, exc: _Unsupported) -> None:
         """The calls of a VALUES item this parser does not read (a subquery, CASE, OVER), read from sqlglot's tree: a
@@ -428,14 +401,22 @@ class _Analysis:
             raise failed[-1]
         return self._resolve(tree)
 
-    def _step(self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse]) -> bool:
+    def _step(
+        self, tree: _Tree, failed: list[_NoSuchColumn | _Misuse], resolve: Callable[[_Tree], _Tree] | None = None,
+        coded: list[_NoSuchColumn | _Misuse] | None = None,
+    ) -> bool:
         """resolveExprStep on ``tree`` (True: the walk stops). An unknown name stops it; a function's error is recorded
         and its arguments are still walked (a stop among them ends only the argument list); any other node stops the
         walk once an error is recorded. sqlite3ErrorMsg replaces the message: the last error recorded is SQLite's
-        (measured on SQLite 3.40: ``count(*) + zz`` is ``no such column: zz``, ``abs(zz) + count(*)`` the misuse)."""
+        (measured on SQLite 3.40: ``count(*) + zz`` is ``no such column: zz``, ``abs(zz) + count(*)`` the misuse).
+
+        ``resolve`` names a name (default: the table's columns; ``_value_name`` in a VALUES row, which has none).
+        With ``coded`` (a VALUES of several rows: each row is a SELECT, resolved last row first) an aggregate is no
+        error of the walk: SQLite refuses it when the row is coded, after every row is resolved."""
+        resolve = resolve or self._resolve
         if isinstance(tree, _Id):
             try:
-                self._resolve(tree)
+                resolve(tree)
             except _NoSuchColumn as exc:
                 failed.append(exc)
                 return True
@@ -445,23 +426,23 @@ class _Analysis:
             name, args = call
             misuse = self._call(name, len(args))
             if misuse is not None:
-                failed.append(misuse)
+                (coded if coded is not None and misuse.kind == "aggregate" else failed).append(misuse)
             for arg in args:
-                if self._step(arg, failed):
+                if self._step(arg, failed, resolve, coded):
                     break
             return False
         if isinstance(tree, _Unary) and tree.op in ("isnull", "notnull"):
-            self._step(tree.operand, failed)  # TK_ISNULL walks its operand itself and never stops the walk
+            self._step(tree.operand, failed, resolve, coded)  # TK_ISNULL walks its operand and never stops the walk
             return False
         if isinstance(tree, _Binary) and tree.op in ("is", "isnot") and isinstance(tree.right, _Id) and (
                 tree.right.qualifier is None):
             # A bare name on IS's right is resolved first; IS TRUE/FALSE then becomes TK_TRUTH, walked without a stop
-            if self._step(tree.right, failed):
+            if self._step(tree.right, failed, resolve, coded):
                 return True
-            if failed and not isinstance(self._resolve(tree.right), _TrueFalse):
+            if failed and not isinstance(resolve(tree.right), _TrueFalse):
                 return True
-            return self._step(tree.left, failed) or bool(failed)
-        return bool(failed) or any(self._step(child, failed) for child in _children(tree))
+            return self._step(tree.left, failed, resolve, coded) or bool(failed)
+        return bool(failed) or any(self._step(child, failed, resolve, coded) for child in _children(tree))
 
     def _call(self, name: str, count: int) -> _Misuse | None:
         """A call of ``name`` with ``count`` arguments: a built-in aggregate or window function is SQLite's misuse
@@ -905,6 +886,15 @@ _CONSTANT_ITEM = re.compile(
 #: Words this parser reads as names that SQLite reads as values where no column has the name (TRUE, FALSE) or always
 #: (parse.y's CTIME_KW).
 _VALUE_WORDS = frozenset({"true", "false", "current_time", "current_date", "current_timestamp"})
+
+
+def _value_name(tree: _Tree) -> _Tree:
+    """A name in a VALUES row, where no column is visible: TRUE, FALSE and CURRENT_TIME/DATE/TIMESTAMP are values,
+    any other is ``no such column`` (the rows judged have no quoted or qualified name: ``_plain_names``)."""
+    assert isinstance(tree, _Id)
+    if _names_in(tree):
+        raise _NoSuchColumn(tree.name)
+    return _TrueFalse(tree.name) if tree.name.lower() in ("true", "false") else tree
 
 
 def _names_in(tree: _Tree) -> bool:
