@@ -33,7 +33,10 @@ in-memory database), with every ``check()`` call made against such a Catalog. Fo
 Catalog is built again: a different Catalog (its JSON form), an exception, or no answer within ``--each`` seconds
 for one Catalog or ``--timeout`` for all kills. A killed mutant's line says which recorded Catalog told it apart,
 which of its parts differ (only ``notes``: a message), and whether a recorded ``check()`` against it then changes
-its verdict. ``catalog_from_files`` itself is not called again (its files are gone): its steps are.
+its verdict. ``catalog_from_files`` itself is not called again (its files are gone): its steps are. The
+recording takes 10-30 minutes; ``--save FILE`` keeps it and ``--load FILE`` judges against it in another run or
+another checkout's ``mutants/`` (each loaded Catalog is built again first, no mutant active, and left out unless it
+is the same).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import argparse
 import fnmatch
 import json
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -306,20 +310,27 @@ def record_ddl(tests: list[str]) -> list[Built]:
         kept = unique.setdefault(key, entry)
         if kept is not entry:
             kept.checks.extend(entry.checks)
-    reproduced = []
     for entry in unique.values():
         distinct = {(c.sql, c.dialect, repr(sorted(c.kwargs.items()))): c for c in entry.checks}
         entry.checks = list(distinct.values())
+    return reproduced(list(unique.values()))
+
+
+def reproduced(built: list[Built]) -> list[Built]:
+    """The recorded Catalogs this tree builds again, with no mutant active, as they were recorded: a recording
+    loaded into a tree whose replay has changed since keeps only what still holds."""
+    kept = []
+    for entry in built:
         clear_caches()
         try:  # a SQLite schema that calls an application function cannot be stored again without it
             again = build(entry.kind, entry.args, entry.kwargs).to_dict()
         except Exception as exc:
             again = {"error": repr(exc)[:100]}
         if again == entry.catalog.to_dict():
-            reproduced.append(entry)
+            kept.append(entry)
         else:
             print(f"not reproduced, left out: {entry.label()[:200]!r}", file=sys.stderr)
-    return reproduced
+    return kept
 
 
 def clear_caches(catalogs: Iterable[Any] = ()) -> None:
@@ -455,6 +466,10 @@ def main() -> int:
                         help="judge only this engine's calls (for mutants of that engine's module)")
     parser.add_argument("--ddl", action="store_true",
                         help="mutants of the DDL replay: build every recorded Catalog again and compare")
+    parser.add_argument("--save", type=Path, metavar="FILE",
+                        help="with --ddl: also write the recording to FILE (for --load in another tree)")
+    parser.add_argument("--load", type=Path, metavar="FILE",
+                        help="with --ddl: judge against the recording --save wrote instead of recording again")
     args = parser.parse_args()
     if args.generate:
         generate()
@@ -468,8 +483,16 @@ def main() -> int:
     sys.path.insert(0, str(MUTANTS))
     os.environ["MUTANT_UNDER_TEST"] = ""
     started = time.monotonic()
-    if args.ddl:
+    if args.ddl and args.load:
+        built = reproduced(pickle.loads(args.load.read_bytes()))
+        checks = sum(len(entry.checks) for entry in built)
+        print(f"loaded {len(built)} recorded Catalogs and {checks} check() calls, reproduced in "
+              f"{time.monotonic() - started:.0f} s; {len(names)} mutants", file=sys.stderr, flush=True)
+    elif args.ddl:
         built = record_ddl(args.tests or DDL_TESTS)
+        if args.save:
+            clear_caches(entry.catalog for entry in built)
+            args.save.write_bytes(pickle.dumps(built))
         checks = sum(len(entry.checks) for entry in built)
         print(f"recorded {len(built)} distinct Catalogs ({Counter(e.kind for e in built)}) and {checks} check() "
               f"calls against them in {time.monotonic() - started:.0f} s; {len(names)} mutants",
