@@ -237,6 +237,35 @@ CREATE TABLE t (
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
 """,
+    # lead: TEMP tables, views and sequences live in pg_temp, searched first, never in the Catalog; a view reading
+    # one is temporary; CREATE OR REPLACE VIEW; UNLOGGED
+    "temporary relations": """CREATE TABLE real (a int PRIMARY KEY, b int);
+CREATE TEMP TABLE tmp (a int);
+CREATE TEMPORARY TABLE tmp2 (a int UNIQUE);
+CREATE LOCAL TEMP TABLE tmp3 AS SELECT a FROM real;
+CREATE GLOBAL TEMPORARY TABLE tmp4 (a int) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE tmp5 (a int) ON COMMIT PRESERVE ROWS;
+CREATE INDEX tmp_a ON tmp (a);
+ALTER TABLE tmp ADD COLUMN b int;
+CREATE INDEX tmp3_x ON tmp3 (a);
+CREATE TABLE tmp (a int PRIMARY KEY, b int);
+CREATE UNIQUE INDEX real_b ON real (b);
+INSERT INTO real SELECT a, a FROM tmp;
+DROP TABLE tmp;
+DROP TABLE tmp3;
+CREATE UNIQUE INDEX tmp_b ON tmp (b);
+CREATE TABLE tmp3 (a int PRIMARY KEY);
+CREATE TEMP SEQUENCE s;
+CREATE TABLE s (a int PRIMARY KEY);
+CREATE TEMP VIEW tv AS SELECT a FROM real;
+CREATE VIEW vv AS SELECT a FROM tmp2;
+CREATE TABLE vv (a int UNIQUE);
+CREATE TABLE pg_temp.x (a int);
+CREATE TABLE x (a int UNIQUE);
+CREATE OR REPLACE VIEW v AS SELECT a FROM real;
+CREATE OR REPLACE VIEW v AS SELECT a, b FROM real;
+CREATE UNLOGGED TABLE u (a int PRIMARY KEY);
+""",
 }
 
 # SQLite's reflection names no CHECK or FOREIGN KEY constraint (``Table.other_constraints``, which only
@@ -469,6 +498,27 @@ CREATE TABLE t (a int);
 CREATE TABLE w (a int);
 ALTER TABLE w ADD COLUMN if NOT NULL DEFAULT 0;
 """,
+    # lead: TEMP tables live in temp, searched first, never in the Catalog; an index named main.i looks its
+    # table up in main
+    "temporary tables": """CREATE TABLE real (a INTEGER PRIMARY KEY, b INT);
+CREATE TEMP TABLE tmp (a INT);
+CREATE TEMPORARY TABLE tmp2 AS SELECT a FROM real;
+CREATE INDEX tmp_a ON tmp (a);
+CREATE TABLE tmp (a INT, b INT);
+CREATE UNIQUE INDEX tmp_a2 ON tmp (a);
+CREATE UNIQUE INDEX main.tmp_b2 ON tmp (b);
+CREATE TABLE temp.x (a INT);
+CREATE TEMP TABLE main.y (a INT);
+CREATE TEMP VIEW tv AS SELECT 1;
+ALTER TABLE tmp ADD COLUMN c INT;
+DROP TABLE tmp;
+CREATE UNIQUE INDEX tmp_b3 ON tmp (b);
+CREATE TEMP TABLE real (z);
+CREATE UNIQUE INDEX ru ON real (z);
+CREATE UNIQUE INDEX main.ru2 ON real (b);
+DROP TABLE tmp2;
+CREATE TABLE tmp2 (q INT UNIQUE);
+""",
 }
 
 
@@ -700,6 +750,22 @@ ALTER TABLE u ADD COLUMN id2 int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN x int GENERATED ALWAYS AS IDENTITY UNIQUE;
 CREATE TABLE u_x_seq1 (q int);
 """,
+    # lead: a TEMP relation in another schema, ON COMMIT on a permanent table, SET SCHEMA into or out of pg_temp,
+    # and creation in pg_temp first on the search path
+    "temporary relations refused": """CREATE TABLE real (a int PRIMARY KEY);
+CREATE TEMP TABLE public.y (a int);
+CREATE TABLE oc (a int) ON COMMIT DROP;
+CREATE TEMP TABLE tmp (a int);
+ALTER TABLE tmp SET SCHEMA public;
+ALTER TABLE real SET SCHEMA pg_temp;
+SET search_path = pg_temp, public;
+CREATE TABLE z (a int);
+CREATE TEMP SEQUENCE s;
+CREATE TABLE s (a int);
+CREATE TABLE real (a int);
+RESET search_path;
+CREATE TABLE z (a int UNIQUE);
+""",
 }
 
 
@@ -740,6 +806,12 @@ CREATE TABLE w (a int, b int, PRIMARY KEY (a) DEFERRABLE INITIALLY);
 CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
 CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
+""",
+    # lead: only tables, views and sequences can be TEMP
+    "TEMP on an index": """CREATE TABLE t (a int);
+CREATE TEMP INDEX ti ON t (a);
+CREATE TEMP FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE UNIQUE INDEX tu ON t (a);
 """,
 }
 

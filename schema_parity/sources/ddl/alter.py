@@ -96,7 +96,10 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
                 vars(col).update(values)
             raise
     elif rules.has("ALTER TABLE SET SCHEMA") and c.accept("SET", "SCHEMA"):
-        table.schema = rules.norm_schema(c.name())
+        schema = rules.norm_schema(c.name())
+        if rules.temp_schema in (table.schema, schema):
+            raise Refused("cannot move objects into or out of temporary schemas")
+        table.schema = schema
     elif rules.has("ALTER TABLE options") and c.word() in _HARMLESS_ALTER_TABLE and not c.at("SET", "DATA"):
         return  # OWNER TO, ENABLE/DISABLE TRIGGER, CLUSTER ON, REPLICA IDENTITY, SET (…), SET TABLESPACE, …
     else:

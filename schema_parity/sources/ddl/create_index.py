@@ -27,10 +27,12 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     name: str | None = None
     if not cur.at("ON"):
-        name = cur.qualified()[1]
+        index_schema, name = cur.qualified()
     cur.expect("ON")
     only = cur.accept("ONLY")
     schema, tname = cur.qualified()
+    if rules.name == "sqlite" and name is not None and schema is None:
+        schema = index_schema  # SQLite: ``CREATE INDEX main.i ON t`` looks ``t`` up in ``main`` only
     view = (replay.lookup_schema(schema, tname), tname)
     if view in replay.view_indexes and replay.find(schema, tname) is None:
         _index_on_view(replay, view, name, if_not_exists=if_not_exists)

@@ -15,8 +15,8 @@ __all__ = ["declared_table", "register"]
 
 
 def register(registry: Registry) -> None:
-    registry.add("CREATE", ("TABLE",), create_table, temporary=False)
-    registry.add("CREATE", ("VIRTUAL", "TABLE"), create_table, temporary=False)
+    registry.add("CREATE", ("TABLE",), create_table, temporary=True)
+    registry.add("CREATE", ("VIRTUAL", "TABLE"), create_table)
 
 
 def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
@@ -25,7 +25,7 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("TABLE")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = replay.creation_schema(schema)
+    schema = replay.creation_schema(schema, temporary=head.temporary)
     if replay.tables.find(schema, name) is not None or rules.relation_taken(replay.tables, schema, name):
         if if_not_exists:
             return
@@ -46,6 +46,10 @@ def create_table(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     elements = items(cur.group()) if cur.type() == TokenType.L_PAREN else None
     parents = _inherits(replay, cur, stmt) if elements is not None else []
     if elements is None:
+        if schema == rules.temp_schema:  # its columns cannot matter, only that the name is taken by it
+            replay.tables.add(table)
+            replay.opaque[table] = None
+            return
         raise Unmodelled  # CREATE TABLE … AS SELECT, OF type
     rules.table_options(cur, table)
     table.columns = partitions.inherited_columns(replay, parents)

@@ -270,6 +270,9 @@ class Rules:
 
     name: Dialect
     default_schema: str
+    temp_schema: str
+    """Where a TEMP relation lives (``pg_temp``, ``temp``): searched first for unqualified names, never part of the
+    Catalog (it ends with the session)."""
     default_collation: str
     expressions_parsed: bool
     """Expressions are kept as sqlglot ASTs and compared as the engine prints them (PostgreSQL); SQLite compares
@@ -415,6 +418,10 @@ class Rules:
     def no_table(self, name: str) -> str:
         raise NotImplementedError
 
+    def temporary_elsewhere(self) -> str:
+        """A TEMP relation named in a schema other than the temporary one."""
+        raise NotImplementedError
+
     def already_exists(self, what: str, name: str) -> str:
         raise NotImplementedError
 
@@ -445,6 +452,7 @@ class Rules:
 class PostgresRules(Rules):
     name: Dialect = "postgresql"
     default_schema = "public"
+    temp_schema = "pg_temp"
     default_collation = "default"
     expressions_parsed = True
     table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
@@ -510,8 +518,13 @@ class PostgresRules(Rules):
                     cur.group()
             elif cur.accept("TABLESPACE") or cur.accept("USING"):
                 cur.name()
+            elif cur.accept("ON", "COMMIT"):
+                if table.schema != self.temp_schema:
+                    raise Refused("ON COMMIT can only be used on temporary tables")
+                if not (cur.accept("PRESERVE", "ROWS") or cur.accept("DELETE", "ROWS")):
+                    cur.expect("DROP")  # the table ends with the transaction: it was never in the Catalog
             else:
-                raise Unmodelled  # INHERITS, ON COMMIT, …
+                raise Unmodelled  # INHERITS, …
 
     def column_type(self, tables: Tables, table: Table, col: Col, type_text: str) -> None:
         type_text = strip_public_type(" ".join(type_text.split()))
@@ -625,6 +638,9 @@ class PostgresRules(Rules):
     def no_table(self, name: str) -> str:
         return f'relation "{name}" does not exist'
 
+    def temporary_elsewhere(self) -> str:
+        return "cannot create temporary relation in non-temporary schema"
+
     def already_exists(self, what: str, name: str) -> str:
         return f'relation "{name}" already exists'
 
@@ -653,6 +669,7 @@ class PostgresRules(Rules):
 class SqliteRules(Rules):
     name: Dialect = "sqlite"
     default_schema = "main"
+    temp_schema = "temp"
     default_collation = "BINARY"
     expressions_parsed = False
     table_constraint_words = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
@@ -815,6 +832,9 @@ class SqliteRules(Rules):
     # -- messages ---------------------------------------------------------------------------------------------
     def no_table(self, name: str) -> str:
         return f"no such table: {name}"
+
+    def temporary_elsewhere(self) -> str:
+        return "temporary table name must be unqualified"
 
     def already_exists(self, what: str, name: str) -> str:
         return f"{what} {name} already exists"

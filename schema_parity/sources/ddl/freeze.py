@@ -71,11 +71,13 @@ def thaw(replay: Replay, catalog: Catalog) -> None:
 
 
 def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequence[str]) -> Catalog:
-    """The Catalog of the model as it stands, without the tables named in ``exclude``."""
+    """The Catalog of the model as it stands, without the tables named in ``exclude`` and the temporary ones (they
+    end with the session that made them)."""
     rules, dialect = replay.rules, replay.dialect
+    temp = rules.temp_schema
     tables = []
     for t in replay.tables:
-        if any(rules.same(t.name, x) for x in exclude):
+        if t.schema == temp or any(rules.same(t.name, x) for x in exclude):
             continue
         # Columns and key elements are built with positional arguments, in the order of their fields: a whole
         # schema's worth of them is built here, and keyword arguments cost a third of the construction.
@@ -133,7 +135,7 @@ def freeze(replay: Replay, *, source: str, revision: str | None, exclude: Sequen
         )
     uncertain = [Uncertain(t.name, t.schema, note) for t in replay.tables for note in replay.doubts.get(t) or ()]
     uncertain += [Uncertain(name, schema, note) for schema, name, note in replay.doubted_names]
-    kept = tuple(u for u in uncertain if not any(rules.same(u.name, x) for x in exclude))
+    kept = tuple(u for u in uncertain if u.schema != temp and not any(rules.same(u.name, x) for x in exclude))
     return Catalog(
         dialect=dialect,
         tables=tuple(tables),

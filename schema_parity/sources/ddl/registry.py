@@ -26,6 +26,8 @@ class Head:
     """What the words before the object said: ``CREATE OR REPLACE``."""
 
     replace: bool = False
+    temporary: bool = False
+    """``TEMP``: the relation goes to the temporary schema (``Replay.creation_schema``)."""
 
 
 _PLAIN, _REPLACE = Head(), Head(replace=True)  # frozen: one of each serves every statement
@@ -133,7 +135,7 @@ class _Entry:
     words: tuple[str, ...]
     reader: Reader
     temporary: bool
-    """A TEMP object of this kind is replayed too (a temporary table or view is not)."""
+    """The object may be TEMP (a table, view or sequence); ``CREATE TEMP`` anything else is a syntax error."""
 
 
 #: Statements that set the session's search_path or begin / end the transaction block a ``SET LOCAL`` lasts for.
@@ -146,7 +148,7 @@ class Registry:
     def __init__(self) -> None:
         self._entries: dict[str, list[_Entry]] = {}
 
-    def add(self, verb: str, words: tuple[str, ...], reader: Reader, *, temporary: bool = True) -> None:
+    def add(self, verb: str, words: tuple[str, ...], reader: Reader, *, temporary: bool = False) -> None:
         """``reader`` replays ``verb words…`` (``words`` empty: every statement of the verb)."""
         self._entries.setdefault(verb, []).append(_Entry(words, reader, temporary))
 
@@ -172,8 +174,9 @@ class Registry:
                 cur.i += 1
         entry = next((e for e in entries if cur.at(*e.words)), None)
         if entry is not None:
-            if entry.temporary or not temporary:
-                entry.reader(replay, cur, stmt, head)
+            if temporary and not entry.temporary:
+                raise Unmodelled
+            entry.reader(replay, cur, stmt, Head(head.replace, temporary=True) if temporary else head)
             return
         if cur.word() in HARMLESS_OBJECTS or any(cur.at(*p) for p in _HARMLESS_PHRASES.get(verb, ())):
             return

@@ -86,6 +86,11 @@ class Replay:
         """A transaction block is open (BEGIN)."""
         self.block_path: list[str] | None = None
         """The session's path when the open transaction block began."""
+        self.temporary = False
+        """A relation was created in the temporary schema: unqualified names are looked up there first."""
+        self.opaque: ByObject[Table, None] = ByObject()
+        """Temporary tables whose columns were not read (``CREATE TEMP TABLE … AS``): they take their name, and what a
+        statement on them does is not noted (it cannot reach the Catalog)."""
         self.parents: ByObject[Table, Table] = ByObject()
         """PostgreSQL partitions: partition → its partitioned table."""
         self.view_indexes: dict[tuple[str | None, str], set[str]] = {}
@@ -129,8 +134,12 @@ class Replay:
         finally:
             self.tables.end_statement()
         if note is not None:
+            named = named if indexed else self._named(stmt)
+            if isinstance(named, Table) and named in self.opaque:
+                note = None  # the engine's answer is unknown, and the table ends with the session
+        if note is not None:
             self.notes.append(note)
-            self.doubt(note, named if indexed else self._named(stmt))
+            self.doubt(note, named)
         if self.notes_pending:
             self.notes.extend(f"{where}:{stmt.line}: {n}" for n in self.notes_pending)
         if note is None:
@@ -165,9 +174,11 @@ class Replay:
             cur.accept("IF", "EXISTS")
             found = self.find_index(*cur.qualified())
             return found[0] if found is not None else None
+        temporary = False
         if verb == "CREATE":
             cur.accept("OR", "REPLACE")
             while cur.word() in ("TEMP", "TEMPORARY", "GLOBAL", "LOCAL", "UNLOGGED"):
+                temporary = temporary or cur.word() in ("TEMP", "TEMPORARY")
                 cur.i += 1
             if cur.accept("UNIQUE") or cur.at("INDEX"):
                 cur.expect("INDEX")
@@ -185,6 +196,8 @@ class Replay:
         else:
             return None
         schema, name = cur.qualified()
+        if temporary and schema is None:  # CREATE TEMP TABLE: the uncertain name is the temporary one
+            schema = self.rules.temp_schema
         return self.find(schema, name) or (schema, name)
 
     def cursor(self, tokens: list[Token], stmt: Stmt) -> Cursor:
@@ -192,26 +205,45 @@ class Replay:
 
     # -- look-ups -----------------------------------------------------------------------------------------------
     def lookup_schema(self, schema: str | None, name: str) -> str | None:
-        """The schema an object ``name`` written with ``schema`` (None: unqualified) is looked up in."""
-        if schema is not None or self.search_path is None:
-            return self.rules.norm_schema(schema)
+        """The schema an object ``name`` written with ``schema`` (None: unqualified) is looked up in. The temporary
+        schema comes first unless the search path places it (PostgreSQL's ``pg_temp``, SQLite's ``temp``)."""
+        if schema is not None:
+            return self._schema(schema)
+        temp = self.rules.temp_schema
+        if self.search_path is None:
+            return temp if self.temporary and self.tables.relation_taken(temp, name) else self.rules.norm_schema(None)
         path = self._path()
-        for candidate in path:
-            if self.rules.relation_taken(self.tables, candidate, name):  # tables, indexes, sequences share names
+        for candidate in path if not self.temporary or temp in path else [temp, *path]:
+            if self.tables.relation_taken(candidate, name):  # tables, indexes, sequences share names
                 return candidate
         return path[0] if path else "pg_catalog"  # found nowhere: the engine's "does not exist"
 
-    def creation_schema(self, schema: str | None) -> str | None:
-        """The schema a CREATE of an unqualified name puts it in: the first of the search path."""
-        if schema is not None or self.search_path is None:
-            return self.rules.norm_schema(schema)
-        path = self._path()
-        if not path:
-            raise Refused("no schema has been selected to create in")
-        return path[0]
+    def creation_schema(self, schema: str | None, *, temporary: bool = False) -> str | None:
+        """The schema a CREATE puts a relation in: the one written, else the first of the search path; a TEMP one
+        in the temporary schema, which no other may name."""
+        temp = self.rules.temp_schema
+        if temporary:
+            if schema is not None and self._schema(schema) != temp:
+                raise Refused(self.rules.temporary_elsewhere())
+            where: str | None = temp
+        elif schema is not None or self.search_path is None:
+            where = self._schema(schema)
+        else:
+            path = self._path()
+            if not path:
+                raise Refused("no schema has been selected to create in")
+            where = path[0]
+        self.temporary = self.temporary or where == temp
+        return where
+
+    def _schema(self, schema: str | None) -> str | None:
+        """A written schema as the model keys it: the default as None, the temporary schema by one spelling."""
+        if schema is not None and self.rules.same(schema, self.rules.temp_schema):
+            return self.rules.temp_schema
+        return self.rules.norm_schema(schema)
 
     def _path(self) -> list[str | None]:
-        return [self.rules.norm_schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog", "")]
+        return [self._schema(s) for s in self.search_path or () if s not in ("$user", "pg_catalog", "")]
 
     def find(self, schema: str | None, name: str) -> Table | None:
         return self.tables.find(self.lookup_schema(schema, name), name)

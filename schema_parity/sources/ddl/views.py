@@ -20,10 +20,10 @@ __all__ = ["register"]
 
 
 def register(registry: Registry) -> None:
-    registry.add("CREATE", ("VIEW",), create_view, temporary=False)
-    registry.add("CREATE", ("RECURSIVE",), create_view, temporary=False)
+    registry.add("CREATE", ("VIEW",), create_view, temporary=True)
+    registry.add("CREATE", ("RECURSIVE",), create_view, temporary=True)
     registry.add("CREATE", ("MATERIALIZED", "VIEW"), create_relation)
-    registry.add("CREATE", ("SEQUENCE",), create_relation)
+    registry.add("CREATE", ("SEQUENCE",), create_relation, temporary=True)
     registry.add("CREATE", ("RULE",), create_rule)
 
 
@@ -33,7 +33,15 @@ def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     cur.expect("VIEW")
     if_not_exists = cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    schema = replay.creation_schema(schema)
+    listed = cur.group() if cur.type() == TokenType.L_PAREN else None
+    cur.until(lambda c: c.at("AS"))
+    cur.expect("AS")
+    body = cur.rest()
+    try:
+        select = rules.sqlglot.parse(stmt.sql[body[0].start : body[-1].end + 1])[0] if body else None
+    except (ParseError, TokenError, RecursionError):
+        select = None
+    schema = replay.creation_schema(schema, temporary=head.temporary or _reads_temporary(replay, select))
     existing = replay.tables.find(schema, name)
     if existing is not None:
         if if_not_exists:
@@ -43,16 +51,9 @@ def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         replay.tables.remove(existing)
     view = Table(name, schema, kind="view")
     replay.tables.add(view)
-    if cur.type() == TokenType.L_PAREN:
-        view.columns = [Col(rules.fold(t), "") for t in cur.group() if t.token_type != TokenType.COMMA]
+    if listed is not None:
+        view.columns = [Col(rules.fold(t), "") for t in listed if t.token_type != TokenType.COMMA]
         return
-    cur.until(lambda c: c.at("AS"))
-    cur.expect("AS")
-    body = cur.rest()
-    try:
-        select = rules.sqlglot.parse(stmt.sql[body[0].start : body[-1].end + 1])[0] if body else None
-    except (ParseError, TokenError, RecursionError):
-        select = None
     if isinstance(select, exp.Query):
         select = rules.normalize(select)
         names = select.named_selects
@@ -60,6 +61,18 @@ def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
             view.columns = [Col(n, _view_column_type(replay, select, i)) for i, n in enumerate(names)]
             return
     replay.notes_pending.append(f"columns of view {name} not derived")
+
+
+def _reads_temporary(replay: Replay, select: exp.Expr | None) -> bool:
+    """PostgreSQL makes a view that reads a temporary relation temporary itself (``isQueryUsingTempRelation``)."""
+    if not replay.temporary or replay.dialect != "postgresql" or select is None:
+        return False
+    ctes = {cte.alias_or_name for cte in select.find_all(exp.CTE)}
+    return any(
+        replay.lookup_schema(t.db or None, t.name) == replay.rules.temp_schema
+        for t in select.find_all(exp.Table)
+        if t.db or t.name not in ctes
+    )
 
 
 def _view_column_type(replay: Replay, select: exp.Query, position: int) -> str:
@@ -83,7 +96,7 @@ def create_relation(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None
         cur.expect("SEQUENCE")
     cur.accept("IF", "NOT", "EXISTS")
     schema, name = cur.qualified()
-    relation = (replay.creation_schema(schema), name)
+    relation = (replay.creation_schema(schema, temporary=head.temporary), name)
     if materialized and relation not in replay.tables.relations:
         replay.view_indexes[relation] = set()
     replay.tables.relations.add(relation)
