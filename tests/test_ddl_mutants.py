@@ -265,6 +265,15 @@ CREATE TABLE x (a int UNIQUE);
 CREATE OR REPLACE VIEW v AS SELECT a FROM real;
 CREATE OR REPLACE VIEW v AS SELECT a, b FROM real;
 CREATE UNLOGGED TABLE u (a int PRIMARY KEY);
+CREATE OR REPLACE TEMP VIEW tv2 AS SELECT a FROM real;
+CREATE OR REPLACE TEMP VIEW tv2 AS SELECT a, b FROM real;
+CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER real_trg AFTER INSERT ON real DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION trg();
+CREATE CONSTRAINT TRIGGER tmp_trg AFTER UPDATE OF a ON tmp FROM real FOR EACH ROW EXECUTE FUNCTION trg();
+CREATE CONSTRAINT TRIGGER gone_trg AFTER DELETE ON real FOR EACH ROW EXECUTE FUNCTION trg();
+DROP TRIGGER gone_trg ON real;
+CREATE TRIGGER plain_trg AFTER INSERT ON real FOR EACH ROW EXECUTE FUNCTION trg();
 """,
 }
 
@@ -754,6 +763,8 @@ CREATE TABLE u_x_seq1 (q int);
     # and creation in pg_temp first on the search path
     "temporary relations refused": """CREATE TABLE real (a int PRIMARY KEY);
 CREATE TEMP TABLE public.y (a int);
+CREATE VIEW v AS SELECT a FROM real;
+CREATE VIEW v AS SELECT a FROM real;
 CREATE TABLE oc (a int) ON COMMIT DROP;
 CREATE TEMP TABLE tmp (a int);
 ALTER TABLE tmp SET SCHEMA public;
@@ -807,10 +818,11 @@ CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
 CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
 """,
-    # lead: only tables, views and sequences can be TEMP
+    # lead: only tables, views and sequences can be TEMP; an object word no reader knows
     "TEMP on an index": """CREATE TABLE t (a int);
 CREATE TEMP INDEX ti ON t (a);
 CREATE TEMP FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FOO x;
 CREATE UNIQUE INDEX tu ON t (a);
 """,
 }

@@ -412,6 +412,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET zz = 1"),
     "ON CONSTRAINT that does not exist, with an unknown column in DO UPDATE WHERE": (
         unique("id"), "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT ON CONSTRAINT nope DO UPDATE SET a = 1 WHERE zz"),
+    # registry: a constraint trigger stores a constraint of its name (42809, no index), not a missing one (42704).
+    "ON CONSTRAINT naming a constraint trigger": (
+        (TABLE, "CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+         "CREATE CONSTRAINT TRIGGER t_trg AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg()"),
+        "INSERT INTO t (id) VALUES (1) ON CONFLICT ON CONSTRAINT t_trg DO NOTHING"),
     # -- _type_of, _comparison, _quantified, _any, _value, _normalize's function names (sixth run) --
     # _type_of: a column's type is looked up by its folded name (a quoted one keeps its case, an unquoted one in
     # capitals folds), a function's name is no column, and arithmetic has the wider operand's type, either side.

@@ -586,8 +586,8 @@ SP108 = Rule(
     messages=(
         Message(
             "no-index",
-            'constraint "{constraint}" in ON CONFLICT clause has no associated index (42809): it is a CHECK or FOREIGN '
-            "KEY constraint (P22).",
+            'constraint "{constraint}" in ON CONFLICT clause has no associated index (42809): it is a CHECK, FOREIGN '
+            "KEY or constraint trigger's constraint (P22).",
             "{hint}",
         ),
     ),

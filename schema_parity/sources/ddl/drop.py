@@ -1,4 +1,4 @@
-"""DROP TABLE / VIEW / INDEX / SEQUENCE / MATERIALIZED VIEW / RULE / SCHEMA … CASCADE."""
+"""DROP TABLE / VIEW / INDEX / SEQUENCE / MATERIALIZED VIEW / RULE / TRIGGER / SCHEMA … CASCADE."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from schema_parity.sql.tokens import TokenType
 
 __all__ = ["register"]
 
-_DROPPED = ("TABLE", "VIEW", "INDEX", "SEQUENCE", "MATERIALIZED VIEW", "RULE", "SCHEMA")
+_DROPPED = ("TABLE", "VIEW", "INDEX", "SEQUENCE", "MATERIALIZED VIEW", "RULE", "TRIGGER", "SCHEMA")
 #: Objects whose DROP cannot change tables, columns or keys, even with CASCADE.
-_HARMLESS_EVEN_CASCADED = ("TRIGGER", "POLICY", "STATISTICS", "PUBLICATION", "ROLE", "USER")
+_HARMLESS_EVEN_CASCADED = ("POLICY", "STATISTICS", "PUBLICATION", "ROLE", "USER")
 
 
 def register(registry: Registry) -> None:
@@ -34,12 +34,16 @@ def drop(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         raise Unmodelled
     cur.accept("CONCURRENTLY")
     if_exists = cur.accept("IF", "EXISTS")
-    if what == "RULE":
-        rule = cur.name()
-        cur.expect("ON")
+    if what in ("RULE", "TRIGGER"):
+        dropped = cur.name()
+        if not cur.accept("ON"):  # SQLite's DROP TRIGGER names no table, and no trigger is a constraint there
+            return
         table = replay.find(*cur.qualified())
-        if table is not None:
-            table.rules.discard(rule)
+        if table is not None and what == "RULE":
+            table.rules.discard(dropped)
+        elif table is not None:  # a constraint trigger's constraint goes with it
+            same = replay.rules.same
+            table.others = [o for o in table.others if not (o.kind == "trigger" and same(o.name or "", dropped))]
         return
     names = [cur.qualified()]
     while cur.type() == TokenType.COMMA:

@@ -125,7 +125,7 @@ HARMLESS_OBJECTS = frozenset(
     }
 )
 #: Harmless objects named by more than one word.
-_HARMLESS_PHRASES = {"CREATE": (("CONSTRAINT", "TRIGGER"),), "ALTER": (("MATERIALIZED", "VIEW"),)}
+_HARMLESS_PHRASES = {"ALTER": (("MATERIALIZED", "VIEW"),)}
 #: CREATE modifiers before the object; a temporary object is session-only, never part of the migrated schema.
 _CREATE_MODIFIERS = ("TEMP", "TEMPORARY", "GLOBAL", "LOCAL", "UNLOGGED")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from schema_parity.sources.ddl.model import Col, Refused, Table
+from schema_parity.sources.ddl.model import Col, Other, Refused, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
-from schema_parity.sources.ddl.statement import Stmt
+from schema_parity.sources.ddl.statement import Stmt, Unmodelled
 from schema_parity.sql.groups import Cursor
 from schema_parity.sql.tokens import TokenType
 
@@ -25,6 +25,7 @@ def register(registry: Registry) -> None:
     registry.add("CREATE", ("MATERIALIZED", "VIEW"), create_relation)
     registry.add("CREATE", ("SEQUENCE",), create_relation, temporary=True)
     registry.add("CREATE", ("RULE",), create_rule)
+    registry.add("CREATE", ("CONSTRAINT", "TRIGGER"), create_constraint_trigger)
 
 
 def create_view(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
@@ -112,3 +113,16 @@ def create_rule(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
     table = replay.table(*cur.qualified())
     if event in ("INSERT", "UPDATE"):
         table.rules.add(name)
+
+
+def create_constraint_trigger(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
+    """PostgreSQL stores a constraint of the trigger's name on its table: ``ON CONFLICT ON CONSTRAINT`` finds it
+    (an error of its own: no index), where a name no constraint has is another error."""
+    if replay.dialect != "postgresql":
+        raise Unmodelled
+    cur.expect("CONSTRAINT")
+    cur.expect("TRIGGER")
+    name = cur.name()
+    cur.until(lambda c: c.at("ON"))
+    cur.expect("ON")
+    replay.table(*cur.qualified()).others.append(Other(name, "trigger", set()))
