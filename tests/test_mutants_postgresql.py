@@ -783,11 +783,21 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "NOT LIKE implies IS NOT NULL": (partial("b IS NOT NULL"), upsert("id", "b NOT LIKE 'x'")),
     "ILIKE implies IS NOT NULL": (partial("b IS NOT NULL"), upsert("id", "b ILIKE 'x'")),
     "a modulo compared implies IS NOT NULL": (partial("a IS NOT NULL"), upsert("id", "a % 2 = 0")),
-    "a comparison compared with a column implies IS NOT NULL": (partial("a IS NOT NULL"), upsert("id", "(a > 1) = active")),
+    "a comparison compared with a column implies IS NOT NULL": (
+        partial("a IS NOT NULL"), upsert("id", "(a > 1) = active")),
     "abs() compared implies IS NOT NULL": (partial("a IS NOT NULL"), upsert("id", "abs(a) > 1")),
     "length() compared implies IS NOT NULL": (partial("b IS NOT NULL"), upsert("id", "length(b) = 1")),
-    "IS DISTINCT FROM does not imply IS NOT NULL": (partial("a IS NOT NULL"), upsert("id", "(a > 1) IS DISTINCT FROM active")),
+    "IS DISTINCT FROM does not imply IS NOT NULL": (
+        partial("a IS NOT NULL"), upsert("id", "(a > 1) IS DISTINCT FROM active")),
     "coalesce() compared does not imply IS NOT NULL": (partial("a IS NOT NULL"), upsert("id", "coalesce(a, 1) > 0")),
+    # The ninth run (verdicts): _defaulted 1-3, a DEFAULT item beside or inside a WITH is NULL all the same (23502).
+    "DEFAULT for a NOT NULL column after a WITH": (
+        NOT_NULL, "WITH x AS (SELECT 1) INSERT INTO r (id, a) VALUES (1, DEFAULT) ON CONFLICT (id) DO NOTHING"),
+    "DEFAULT for a NOT NULL column in a data-modifying CTE": (
+        NOT_NULL, "WITH w AS (INSERT INTO r (id, a) VALUES (1, DEFAULT) ON CONFLICT (id) DO NOTHING RETURNING id) "
+        "SELECT * FROM w"),
+    "DEFAULT for a nullable column after a WITH": (
+        READS, "WITH x AS (SELECT 1) INSERT INTO t (id, a) VALUES (1, DEFAULT) ON CONFLICT (id) DO NOTHING"),
 }
 
 
