@@ -447,6 +447,12 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "NOT NULL ON CONFLICT REPLACE with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("m")),
     "DEFAULT (+NULL), left out": (NULL_DEFAULTS, leaving_out("p")),
+    # The ninth run (verdicts): _Parser.infix 118, a call of glob() after a comma is not NOT GLOB over a row.
+    "glob() after a comma is no NOT GLOB": (
+        (TABLE, "CREATE UNIQUE INDEX ux ON t ((coalesce(c, glob(b, 'x'), 1)))"),
+        upsert("(coalesce(c NOT GLOB (b, 'x'), 1))")),
+    "glob() in an IN list is no NOT GLOB": (
+        unique("id", "a IN (c, glob(b, 'x'))"), upsert("id", "a IN (c NOT GLOB (b, 'x'))")),
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {

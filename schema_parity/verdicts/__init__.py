@@ -192,8 +192,10 @@ def _not_null(column: Column) -> bool:
 def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column | None]) -> list[tuple[int, Column]]:
     """(row, column) of each VALUES item that is ``DEFAULT`` (in parentheses or not) for a column without a default,
     in the order of the rows: PostgreSQL inserts NULL there (or its type's default, a domain's)."""
-    if upsert.source != "values" or "default" not in upsert.sql.lower() or upsert.ctes or upsert.in_cte:
+    if upsert.source != "values" or "default" not in upsert.sql.lower():
         return []
+    if (upsert.ctes or upsert.in_cte) and len(_VALUES_OR_CONFLICT.findall(upsert.sql)) != 2:
+        return []  # another VALUES or upsert in the statement: the first VALUES read may not be this INSERT's
     rows = values_rows(upsert.sql)
     found = []
     for number, row in enumerate(rows or (), start=1):
@@ -208,6 +210,10 @@ def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column 
                 found.append((number, column))
     return found
 
+
+#: The words that, each found once, make the statement's one VALUES list this upsert's (a WITH beside it or around it
+#: changes nothing: PostgreSQL still inserts NULL for the DEFAULT item, 23502 on a NOT NULL column).
+_VALUES_OR_CONFLICT = re.compile(r"\b(?:values|conflict)\b", re.IGNORECASE)
 
 #: A VALUES item that is the DEFAULT keyword, in parentheses or not (PostgreSQL reads ``(DEFAULT)`` as DEFAULT).
 DEFAULT_ITEM = re.compile(r"[\s(]*default[\s)]*", re.IGNORECASE)

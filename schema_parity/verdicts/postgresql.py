@@ -1097,8 +1097,13 @@ _INTEGERS = ("smallint", "integer", "bigint")
 """Narrowest first: an operation on two integer types has the wider one's type."""
 _FAMILIES = {"smallint": "int", "integer": "int", "bigint": "int", "numeric": "num"}
 """btree operator families: predtest compares constants of one family, whatever their types within it."""
-_STRICT = (exp.Cast, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg, exp.Lower, exp.Upper)
-"""Operators and functions that return NULL on a NULL argument (clause_is_strict_for looks through them)."""
+_STRICT = (
+    exp.Cast, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg, exp.Lower, exp.Upper, exp.Abs, exp.Length,
+    exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike,
+)
+"""Operators and functions that return NULL on a NULL argument (clause_is_strict_for looks through them): the
+built-in comparison, LIKE and regular expression operators are strict, so ``(b ~ 'x') <> a`` is NULL when ``b``
+is. Not ``||``: ``array_cat`` is not strict."""
 _STRICT_FUNCTIONS = frozenset({"is_normalized"})
 """Functions sqlglot does not know by name that are strict (``x IS NORMALIZED`` calls ``is_normalized``)."""
 _DEFAULT_OPCLASSES: dict[str, frozenset[str]] = {
