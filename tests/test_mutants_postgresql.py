@@ -554,7 +554,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
     "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
     "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
-    # _default_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
+    # _error_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
     # transformInsertStmt: after the column list (42703), row by row, before its row's count and after an earlier
     # row's (42601 SP303), after an earlier row's values are assigned, before the conflict target; sqlglot does not
     # read DEFAULT first in an expression (upsert._default_in_values reads it as NULL).
@@ -770,6 +770,25 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
                                                  "ON CONFLICT ((e::bit varying(9)), id) DO NOTHING"),
     "CASE without ELSE in the predicate, ELSE false": (partial("CASE WHEN a > 0 THEN true END"),
                                                       upsert("id", "CASE WHEN a > 0 THEN true ELSE false END")),
+    # _error_in_source, _failing_word: a name in a VALUES item is 42703 (the rows see no table, not even the
+    # INSERT's), after the column list, before its own row's count and the conflict clause
+    **{f"a name in VALUES: {name}": (READS, statement) for name, statement in {
+        "unknown": "INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "a column of the table": "INSERT INTO t (id) VALUES (id) ON CONFLICT (id) DO NOTHING",
+        "the table's name": "INSERT INTO t AS t (id) VALUES (t) ON CONFLICT (id) DO NOTHING",
+        "a system column": "INSERT INTO t (id) VALUES (xmin) ON CONFLICT (id) DO NOTHING",
+        "quoted": 'INSERT INTO t (id) VALUES ("A") ON CONFLICT (id) DO NOTHING',
+        "negated, cast to a built-in type": "INSERT INTO t (id) VALUES (-zz::int) ON CONFLICT (id) DO NOTHING",
+        "after a string of its row": "INSERT INTO t (id, b) VALUES ('x', zz) ON CONFLICT (id) DO NOTHING",
+        "before its row's count": "INSERT INTO t (id) VALUES (zz, 1) ON CONFLICT (id) DO NOTHING",
+        "in a row after a shorter one": "INSERT INTO t (id, a) VALUES (1, 2), (zz) ON CONFLICT (id) DO NOTHING",
+        "after a longer row": "INSERT INTO t (id) VALUES (1, 2), (zz) ON CONFLICT (id) DO NOTHING",
+        "before an unknown SET column": "INSERT INTO t AS t (id) VALUES (zz) ON CONFLICT (id) DO UPDATE SET a = yy",
+        "before an unknown target": "INSERT INTO t (id) VALUES (zz) ON CONFLICT (yy) DO NOTHING",
+        "after an unknown column of the list": "INSERT INTO t (yy) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "a keyword of normalize()": "INSERT INTO t (id, b) VALUES (1, normalize('x', NFC)) ON CONFLICT DO NOTHING",
+        "a SQL value function": "INSERT INTO t (id, b) VALUES (1, current_user) ON CONFLICT DO NOTHING",
+    }.items()},
 }
 
 
@@ -784,7 +803,7 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("CREATE TABLE r (id integer PRIMARY KEY, e integer, c information_schema.cardinal_number NOT NULL)",),
         "INSERT INTO r AS r (id, e) VALUES (1, 1), (1, 1) ON CONFLICT (id) DO UPDATE SET e = 1",
         "not one the checker knows"),
-    # _default_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
+    # _error_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
     # parse analysis reads before it fails first, which the checker does not judge there.
     **{f"DEFAULT after what may fail first: {name}": (READS, statement, "may fail before it") for name, statement in {
         "an unknown name": "INSERT INTO t AS t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
@@ -832,6 +851,19 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "DO UPDATE: SET an array element": (
         ("CREATE TABLE r (id integer UNIQUE, a integer[])",),
         "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a[1] = 1", "not a column name"),
+    # _error_in_source: a name in a VALUES item fails (42703), unless what is read before it fails first
+    **{f"a name in VALUES after what may fail first: {name}": (READS, statement, "may fail before it")
+       for name, statement in {
+        "a function": "INSERT INTO t (id) VALUES (abs(zz)) ON CONFLICT (id) DO NOTHING",
+        "a cast to an unknown type": "INSERT INTO t (id) VALUES (1 + zz::nosuchtype) ON CONFLICT (id) DO NOTHING",
+        "a string for an integer column in an earlier row": (
+            "INSERT INTO t (id) VALUES ('x'), (zz) ON CONFLICT (id) DO NOTHING"),
+        "a WITH": "WITH w AS (SELECT 1) INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "DEFAULT after it": "INSERT INTO t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
+    }.items()},
+    "DEFAULT before a cast to an unknown type": (
+        READS, "INSERT INTO t (id) VALUES (1 + DEFAULT::nosuchtype) ON CONFLICT (id) DO NOTHING",
+        "may fail before it"),
 }
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 

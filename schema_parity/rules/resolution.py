@@ -105,6 +105,11 @@ SP202 = Rule(
             "PostgreSQL folds unquoted names to lower case; the column is spelled {spelled!r} — quote it.",
         ),
         Message("hint-columns", "{table} has columns: {columns}."),
+        Message(
+            "hint-values",
+            "A VALUES row sees no table, not even the INSERT's: write a value, or read it with INSERT ... SELECT ... "
+            "FROM.",
+        ),
         Message("sqlite-no-column-named", "table {table} has no column named {column}", "{table} has columns: "
             "{columns}."),
         Message("sqlite-no-such-column", "no such column: {column}", "{table} has columns: {columns}."),

@@ -624,6 +624,15 @@ _REASONS = (
         engine="postgresql",
     ),
     Reason(
+        "postgresql-name-in-values",
+        "the name {name} in a VALUES item is 42703 (column does not exist: the rows see no table), but {place} is "
+        "read first and may fail before it",
+        "PostgreSQL refuses the statement either way; which error it reports first depends on what parse analysis "
+        "reads before the name (a function, a string assigned to a column, a subquery, a cast to a type), which the "
+        "checker does not judge there.",
+        engine="postgresql",
+    ),
+    Reason(
         "postgresql-subquery-columns",
         "a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with it (42601 "
         "subquery has too many or too few columns), but what is read before it may fail first",
