@@ -447,6 +447,33 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "NOT NULL ON CONFLICT REPLACE with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("m")),
     "DEFAULT (+NULL), left out": (NULL_DEFAULTS, leaving_out("p")),
+    # _Analysis._update_step, _subquery_where: a DO UPDATE subquery's WHERE allows no aggregate or window function
+    # (its SELECT list and HAVING do), resolved after its SELECT list; its error ends the resolution.
+    **{f"DO UPDATE subquery: {name}": (READS, statement) for name, statement in {
+        "count(*) in its WHERE": update("(SELECT x FROM s WHERE count(*) > 0)"),
+        "max() of one value in its WHERE": update("(SELECT x FROM s WHERE x = 1 OR max(x) = 1)"),
+        "max() of two values in its WHERE": update("(SELECT x FROM s WHERE max(x, 1) > 0)"),
+        "an aggregate of the DO UPDATE's row in its WHERE": update("(SELECT x FROM s WHERE count(t.a) > 0)"),
+        "a window function in its WHERE": update("(SELECT x FROM s WHERE row_number() OVER () > 0)"),
+        "an aggregate in its SELECT list": update("(SELECT count(*) FROM s)"),
+        "an aggregate in its HAVING": update("(SELECT x FROM s GROUP BY x HAVING count(*) > 0)"),
+        "an aggregate in a subquery of its WHERE's SELECT list": update(
+            "(SELECT x FROM s WHERE x IN (SELECT count(*) FROM s))"),
+        "an aggregate in a subquery's WHERE in its WHERE": update(
+            "(SELECT x FROM s WHERE (SELECT 1 FROM s WHERE count(*)))"),
+        "an aggregate, then an unknown name in another conjunct": update(
+            "(SELECT x FROM s WHERE count(*) > 0 AND zz > 0)"),
+        "an unknown name, then an aggregate in another conjunct": update(
+            "(SELECT x FROM s WHERE zz > 0 AND count(*) > 0)"),
+        "an aggregate, then an unknown name in one sum": update("(SELECT x FROM s WHERE count(*) + zz > 0)"),
+        "an unknown name in a call, then an aggregate": update("(SELECT x FROM s WHERE abs(zz) + count(*) > 0)"),
+        "an unknown name in its SELECT list before the aggregate": update("(SELECT zz FROM s WHERE count(*) > 0)"),
+        "an aggregate before an unknown name after the subquery": update("(SELECT x FROM s WHERE count(*) > 0) + zz"),
+        "an unknown name before the subquery": update("zz + (SELECT x FROM s WHERE count(*) > 0)"),
+        "an aggregate before an aggregate of DO UPDATE": update("(SELECT x FROM s WHERE sum(x) > 0) + count(*)"),
+        "an aggregate before a later SET's unknown name": update("(SELECT x FROM s WHERE count(*) > 0), a = zz"),
+        "an aggregate in DO UPDATE WHERE's subquery": update("1 WHERE (SELECT x FROM s WHERE count(*) > 0) > 0"),
+    }.items()},
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
