@@ -96,6 +96,29 @@ NULL_DEFAULTS = (
 column's own DEFAULT NULL beside its domain's default, and neighbours a row may leave out."""
 
 
+NULL_EXPRESSIONS = (
+    "CREATE DOMAIN d5 AS integer DEFAULT 5",
+    "CREATE TABLE m (id integer PRIMARY KEY, a integer NOT NULL DEFAULT -NULL::int, b integer NOT NULL DEFAULT "
+    "(NULL + 1), c text NOT NULL DEFAULT NULL || 'x', e boolean NOT NULL DEFAULT NULL = 1, f integer NOT NULL "
+    "DEFAULT coalesce(NULL, 1), g integer[] NOT NULL DEFAULT NULL || ARRAY[1], h integer NOT NULL DEFAULT abs(NULL), "
+    "i integer NOT NULL DEFAULT NULL / 0, k d5 NOT NULL DEFAULT NULL + 1, p integer DEFAULT NULL + 1, "
+    "q integer NOT NULL DEFAULT NULL + (1 / 0))",
+)
+"""NOT NULL columns whose DEFAULT is an expression of NULL: a strict operator's (NULL on both engines), or a function's,
+a non-strict operator's (``||`` of an array), which the checker does not evaluate."""
+
+
+def leaving_out_of_m(column: str, *, default: bool = False) -> str:
+    """An upsert into ``m`` of every column but ``column`` (given ``DEFAULT`` instead, with ``default``)."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "'x'", "e": "true", "f": "1", "g": "'{1}'", "h": "1", "i": "1",
+              "k": "1", "p": "1", "q": "1"}
+    if default:
+        values[column] = "DEFAULT"
+    else:
+        del values[column]
+    return f"INSERT INTO m ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def leaving_out(column: str, *, default: bool = False) -> str:
     """An upsert into ``n`` of every column but ``column`` (given ``DEFAULT`` instead, with ``default``)."""
     values = {"id": "1", "a": "1", "b": "1", "c": "1", "d": "1", "e": "1", "f": "1", "g": "1", "h": "'x'", "k": "1"}
@@ -723,6 +746,11 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a NOT NULL domain's column with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("g")),
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "a nullable domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("k")),
+    # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
+        "a": "-NULL::int", "b": "(NULL + 1)", "c": "NULL || 'x'", "e": "NULL = 1", "i": "NULL / 0",
+        "k": "NULL + 1 of a domain with a default", "p": "NULL + 1 of a nullable column"}.items()},
+    "DEFAULT NULL + 1, given DEFAULT": (NULL_EXPRESSIONS, leaving_out_of_m("b", default=True)),
     # _else_null: a CASE without ELSE is stored with ELSE NULL of the results' type (pg_get_indexdef writes
     # ELSE NULL::integer, the DDL replay ELSE NULL); NULL cast to a type no wider than the results' is that NULL
     "CASE without ELSE: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
@@ -861,6 +889,11 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         "a WITH": "WITH w AS (SELECT 1) INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
         "DEFAULT after it": "INSERT INTO t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
     }.items()},
+    # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column), "expression of NULL")
+       for column, default in {"f": "coalesce(NULL, 1)", "g": "NULL || ARRAY[1]", "h": "abs(NULL)",
+                               "q": "NULL + (1 / 0)"}.items()},
+    "DEFAULT abs(NULL), given DEFAULT": (NULL_EXPRESSIONS, leaving_out_of_m("h", default=True), "expression of NULL"),
     "DEFAULT before a cast to an unknown type": (
         READS, "INSERT INTO t (id) VALUES (1 + DEFAULT::nosuchtype) ON CONFLICT (id) DO NOTHING",
         "may fail before it"),

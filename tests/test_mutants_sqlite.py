@@ -43,6 +43,23 @@ NULL_DEFAULTS = (
 NOT NULL replaces by that default, and a default that is the text 'null'."""
 
 
+NULL_EXPRESSIONS = (
+    "CREATE TABLE m (id INTEGER PRIMARY KEY, a INTEGER NOT NULL DEFAULT -NULL, b INTEGER NOT NULL DEFAULT (NULL + 1), "
+    "c TEXT NOT NULL DEFAULT (NULL || 'x'), e INTEGER NOT NULL DEFAULT (NULL = 1), f INTEGER NOT NULL DEFAULT "
+    "(coalesce(NULL, 1)), h INTEGER NOT NULL DEFAULT (abs(NULL)), i INTEGER NOT NULL DEFAULT (NULL / 0), "
+    "q INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT (NULL + 1), p INTEGER DEFAULT (NULL + 1))",
+)
+"""NOT NULL columns whose DEFAULT is an expression of NULL: a strict operator's (NULL on both engines), or a
+function's, which the checker does not evaluate."""
+
+
+def leaving_out_of_m(column: str) -> str:
+    """An upsert into ``m`` of every column but ``column``."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "'x'", "e": "1", "f": "1", "h": "1", "i": "1", "q": "1", "p": "1"}
+    del values[column]
+    return f"INSERT INTO m ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def leaving_out(column: str) -> str:
     """An upsert into ``n`` of every column but ``column``."""
     values = {"id": "1", "a": "1", "b": "1", "c": "1", "h": "'x'", "m": "1", "p": "1"}
@@ -447,6 +464,10 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "NOT NULL ON CONFLICT REPLACE with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("m")),
     "DEFAULT (+NULL), left out": (NULL_DEFAULTS, leaving_out("p")),
+    # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
+        "a": "-NULL", "b": "(NULL + 1)", "c": "(NULL || 'x')", "e": "(NULL = 1)", "i": "(NULL / 0)",
+        "q": "(NULL + 1) of NOT NULL ON CONFLICT REPLACE", "p": "(NULL + 1) of a nullable column"}.items()},
     # _Analysis._update_step, _subquery_where: a DO UPDATE subquery's WHERE allows no aggregate or window function
     # (its SELECT list and HAVING do), resolved after its SELECT list; its error ends the resolution.
     **{f"DO UPDATE subquery: {name}": (READS, statement) for name, statement in {
@@ -504,6 +525,9 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     # upsert._clause: a subscript is PostgreSQL's (SQLite: a syntax error); the checker does not model it.
     "DO UPDATE: SET an array element": (READS, "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c[1] = 1",
                                         "not a column name"),
+    # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
+    "DEFAULT (coalesce(NULL, 1)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("f"), "expression of NULL"),
+    "DEFAULT (abs(NULL)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("h"), "expression of NULL"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
 

@@ -96,6 +96,12 @@ SP901 = Rule(
             "Give the column a server default, or insert a value for it.",
         ),
         Message(
+            "null-default",
+            "{column} of {table} is NOT NULL and its DEFAULT {default} is an expression of NULL the checker does not "
+            "evaluate: a row that leaves the column out (or gives it DEFAULT) fails if that expression is NULL.",
+            "Give the column a default that is not NULL, or insert a value for it.",
+        ),
+        Message(
             "boolean-test-type",
             "{test}: PostgreSQL refuses a boolean test of a value that is not boolean (42804), and the checker cannot "
             "tell this value's type",

@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, is_null_default
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
 from schema_parity.rows import Duplicate, RowPlan, on_conflict
 from schema_parity.rules import rule_for
@@ -1137,8 +1137,10 @@ class _Analysis:
         facts = type_facts(self.catalog, column.type)
         if facts is None:
             return None if not column.nullable else False
-        filled = facts.domain_default and not (facts.domain and column.default is not None)
-        return not filled and (facts.not_null or not column.nullable)
+        # a stored default of its own wins over its type's: a domain's column's (even DEFAULT NULL), or an
+        # expression that is no NULL constant (``-NULL::int``: PostgreSQL stores it unfolded)
+        own = column.default is not None and (facts.domain or not is_null_default(column.default))
+        return not (facts.domain_default and not own) and (facts.not_null or not column.nullable)
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]
