@@ -67,6 +67,12 @@ def leaving_out(column: str) -> str:
     return f"INSERT INTO n ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
 
 
+def clauses(nothing: int, update: int = 0) -> str:
+    """An upsert with ``update`` clauses of DO UPDATE, then ``nothing`` of DO NOTHING, then a target-less one."""
+    return ("INSERT INTO t AS t (id) VALUES (1)" + " ON CONFLICT (id) DO UPDATE SET c = 1" * update
+            + " ON CONFLICT (id) DO NOTHING" * nothing + " ON CONFLICT DO NOTHING")
+
+
 def update(value: str) -> str:
     """An upsert whose DO UPDATE sets ``c`` to ``value``, on the table keyed by ``id``."""
     return f"INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = {value}"
@@ -464,6 +470,16 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "NOT NULL ON CONFLICT REPLACE with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("m")),
     "DEFAULT (+NULL), left out": (NULL_DEFAULTS, leaving_out("p")),
+    # _parser_stack: each ON CONFLICT clause but the last holds 8 entries of SQLite's parser stack (11 with DO
+    # UPDATE) until the statement ends: 88 of them overflow it (parser stack overflow)
+    "twelve ON CONFLICT clauses": (READS, clauses(11)),
+    "nine ON CONFLICT clauses of DO UPDATE": (READS, clauses(0, 8)),
+    "three clauses of DO UPDATE and eight of DO NOTHING": (READS, clauses(8, 3)),
+    "eleven ON CONFLICT clauses": (READS, clauses(10)),
+    "eight ON CONFLICT clauses of DO UPDATE": (READS, clauses(0, 7)),
+    "two ON CONFLICT clauses and a DO UPDATE of three levels": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO NOTHING "
+        "ON CONFLICT (id) DO UPDATE SET c = 1 + 2 * (3 + 4 * (5 + c))"),
     # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
     **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
         "a": "-NULL", "b": "(NULL + 1)", "c": "(NULL || 'x')", "e": "(NULL = 1)", "i": "(NULL / 0)",
@@ -525,6 +541,10 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     # upsert._clause: a subscript is PostgreSQL's (SQLite: a syntax error); the checker does not model it.
     "DO UPDATE: SET an array element": (READS, "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c[1] = 1",
                                         "not a column name"),
+    # _parser_stack, _clause_entries: an expression of a clause read on the entries the clauses before it hold
+    "eight ON CONFLICT clauses and a DO UPDATE of three levels": (
+        READS, "INSERT INTO t AS t (id) VALUES (1)" + " ON CONFLICT (id) DO NOTHING" * 8
+        + " ON CONFLICT (id) DO UPDATE SET c = 1 + 2 * (3 + 4 * (5 + 6))", "parser stack"),
     # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
     "DEFAULT (coalesce(NULL, 1)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("f"), "expression of NULL"),
     "DEFAULT (abs(NULL)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("h"), "expression of NULL"),

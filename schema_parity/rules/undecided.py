@@ -606,6 +606,15 @@ _REASONS = (
         engine="sqlite",
     ),
     Reason(
+        "sqlite-parser-stack",
+        "{count} ON CONFLICT clauses hold {held} of the 100 entries of SQLite's parser stack: an expression of a "
+        "clause may need more than is left (parser stack overflow)",
+        "Each clause but the last keeps 8 entries (11 with DO UPDATE) until the statement ends; the statement's start "
+        "and the expression being read need the rest. The checker bounds what an expression needs (4 entries for "
+        "each level of its tree), not counts it.",
+        engine="sqlite",
+    ),
+    Reason(
         "sqlite-nested-too-deeply",
         "an expression nested deeper than this checker reads: {start!r}...",
         "The expression (its first 60 characters shown) nests deeper than the checker's reader recurses; SQLite's own "

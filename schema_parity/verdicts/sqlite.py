@@ -151,6 +151,57 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         for element in clause.target or () if clause.ordinal == 1 else ():
             if element.nulls is not None:
                 yield Problem.of("SP103", "sqlite-nulls", nulls=element.nulls)
+    stack = _parser_stack(upsert)
+    if stack is not None:
+        yield stack
+
+
+#: Entries of SQLite's parser stack (YYSTACKDEPTH) each ON CONFLICT clause holds until the statement ends (parse.y's
+#: upsert rule is right-recursive): ``ON CONFLICT ( sortlist ) where_opt DO NOTHING``, and ``... DO UPDATE SET setlist
+#: where_opt``.
+_CLAUSE_ENTRIES = {"nothing": 8, "update": 11}
+
+#: Entries the statement's start and the shortest clause, ``ON CONFLICT DO NOTHING``, take: with 88 held by the
+#: clauses before it the statement is ``parser stack overflow`` whatever it says (measured on SQLite 3.40 with every
+#: mix of both kinds of clause before it).
+_STACK_START = 13
+
+#: YYSTACKDEPTH, SQLite's default.
+_STACK_DEPTH = 100
+
+
+def _parser_stack(upsert: Upsert) -> Problem | None:
+    """SP104 ``parser stack overflow`` when the ON CONFLICT clauses before the last hold more of SQLite's parser stack
+    than the statement can have (twelve clauses of DO NOTHING, nine of DO UPDATE); SP901 when a clause, read on top
+    of those before it, may need more than is left (``_clause_entries``). One clause is judged as before: how deep
+    an expression may nest is SQLite's (and sqlglot's) limit, not the clauses'."""
+    if len(upsert.clauses) < 2:
+        return None
+    held = [sum(_CLAUSE_ENTRIES[c.action] for c in upsert.clauses[:k]) for k in range(len(upsert.clauses))]
+    if _STACK_START + held[-1] > _STACK_DEPTH:
+        return Problem.of("SP104", "sqlite-parser-stack", count=len(upsert.clauses))
+    needs = [_STACK_START + before + _clause_entries(c) for before, c in zip(held, upsert.clauses, strict=True)]
+    if max(needs) <= _STACK_DEPTH:
+        return None
+    said = reason("sqlite-parser-stack", count=len(upsert.clauses), held=held[-1])
+    return Problem.of("SP901", "reason", reason=said).for_reason("sqlite-parser-stack")
+
+
+def _clause_entries(clause: ConflictClause) -> int:
+    """At most how many entries reading ``clause`` takes beyond the shortest clause's: 4 for DO NOTHING on column
+    names (measured on SQLite 3.40); else, as a bound, 11 for its words and 4 for each level of its deepest
+    expression's tree (a level holds an operand and its operator, or a function's name, its parenthesis and its
+    argument list, while what is below is read)."""
+    plain = all(isinstance(e.expression, exp.Column) and e.collation is None for e in clause.target or ())
+    if clause.action == "nothing" and clause.target_where is None and plain:
+        return 4 if clause.target else 0
+    nodes = [e.expression for e in clause.target or ()] + [
+        node for node in (clause.target_where, *clause.set_values, clause.update_where) if node is not None]
+    return 11 + 4 * max((_height(node) for node in nodes), default=0)
+
+
+def _height(node: exp.Expression) -> int:
+    return 1 + max((_height(child) for child in node.iter_expressions()), default=0)
 
 
 def _default_keyword(sql: str) -> bool:
