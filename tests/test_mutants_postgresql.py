@@ -746,6 +746,15 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a NOT NULL domain's column with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("g")),
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "a nullable domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("k")),
+    # _unknown_function: pg_catalog's functions, keywords with a syntax of their own, types with a modifier, and a
+    # function an index of the schema calls are judged
+    "pg_catalog's functions in VALUES and DO UPDATE": (READS, (
+        "INSERT INTO t AS t (id, d) VALUES (abs(-1), now()::text) ON CONFLICT (id) DO UPDATE SET a = abs(t.a) + "
+        "coalesce(t.a, 1), b = 'x'::varchar(10), d = substring(t.d, 1, 2) WHERE t.a > length(t.b) AND "
+        "t.n::numeric(10, 2) > 0 AND t.c = (SELECT count(*) FILTER (WHERE x > 0) FROM s)")),
+    "a function an index of the schema calls, in DO UPDATE": (
+        (*FUNCTION_F, "CREATE UNIQUE INDEX ux ON t (id)", "CREATE INDEX fx ON t ((f(b)))"),
+        "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = f(t.b)"),
     # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
     **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
         "a": "-NULL::int", "b": "(NULL + 1)", "c": "NULL || 'x'", "e": "NULL = 1", "i": "NULL / 0",
@@ -888,6 +897,16 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
             "INSERT INTO t (id) VALUES ('x'), (zz) ON CONFLICT (id) DO NOTHING"),
         "a WITH": "WITH w AS (SELECT 1) INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
         "DEFAULT after it": "INSERT INTO t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
+    }.items()},
+    # _unknown_function: a function neither pg_catalog's nor one the schema calls may not exist (42883)
+    **{f"a function that may not exist: {name}": (READS, statement, "no function of pg_catalog")
+       for name, statement in {
+        "in VALUES": "INSERT INTO t (id) VALUES (hex(1::bigint)) ON CONFLICT (id) DO NOTHING",
+        "in a DO UPDATE subquery": update("(SELECT hex(x) FROM s)"),
+        "in DO UPDATE SET": update("nosuch(t.a)"),
+        "in DO UPDATE WHERE": update("1 WHERE nosuch(t.a) > 0"),
+        "quoted, in VALUES": 'INSERT INTO t (id) VALUES ("Abs"(1)) ON CONFLICT (id) DO NOTHING',
+        "before an unknown name in VALUES": "INSERT INTO t (id) VALUES (nosuch(1) + zz) ON CONFLICT (id) DO NOTHING",
     }.items()},
     # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
     **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column), "expression of NULL")

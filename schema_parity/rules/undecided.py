@@ -648,6 +648,15 @@ _REASONS = (
         engine="postgresql",
     ),
     Reason(
+        "postgresql-unknown-function",
+        "{function}() is no function of pg_catalog nor one the schema calls: unless the database has it, PostgreSQL "
+        "refuses the statement (42883 function ... does not exist)",
+        "The Catalog lists no functions: one the migrations create (CREATE FUNCTION) or an extension adds is not "
+        "known, so a call of it in the INSERT's rows or its DO UPDATE (a subquery's included) is not judged. A "
+        "function an index, a default, a generated column or a CHECK of the schema calls is taken as there.",
+        engine="postgresql",
+    ),
+    Reason(
         "postgresql-subquery-columns",
         "a subquery of DO UPDATE gives {columns} column(s) where {width} value(s) are compared with it (42601 "
         "subquery has too many or too few columns), but what is read before it may fail first",

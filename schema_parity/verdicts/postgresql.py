@@ -82,7 +82,71 @@ def judge(upsert: Upsert, catalog: Catalog, *, version: int | None = None) -> Ve
     problems += analysis.run()
     if analysis.arbiters and not any(p.severity == "error" or p.rule == "SP901" for p in problems):
         problems += _key_proposed_twice(upsert)
-    return Verdict.of("postgresql", problems, analysis.arbiters)
+    unknown = _unknown_function(upsert, catalog)
+    return Verdict.of("postgresql", [*unknown, *problems], analysis.arbiters)
+
+
+def _unknown_function(upsert: Upsert, catalog: Catalog) -> list[Problem]:
+    """SP901 for the first call in the INSERT's rows or its DO UPDATE (a subquery's included) of a function that is
+    neither pg_catalog's nor one the schema calls (an index, a default, a CHECK): unless the database has it (the
+    migrations' CREATE FUNCTION, an extension's), PostgreSQL refuses the statement (42883 ``function hex(bigint) does
+    not exist``), which no rule names; the Catalog lists no functions. A qualified call, and one of a keyword with a
+    syntax of its own (``coalesce``, ``position``), is not looked at."""
+    if "(" not in upsert.sql:
+        return []
+    try:
+        masked, tokens = postgresql_tokens(upsert.sql)
+    except TokenError:
+        return []
+    insert = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INSERT), None)
+    conflict = on_conflict(tokens, masked)
+    if insert is None or conflict is None:
+        return []
+    update = next((i for i, token in enumerate(tokens) if i > conflict and token.token_type == TokenType.UPDATE),
+                  len(tokens))
+    for at, token in enumerate(tokens):
+        if not (insert < at < conflict or at > update) or at + 1 == len(tokens):
+            continue
+        if tokens[at + 1].token_type != TokenType.L_PAREN or tokens[at - 1].token_type not in _BEFORE_CALL:
+            continue
+        if token.token_type == TokenType.IDENTIFIER:
+            name = token.text
+        elif token.token_type == TokenType.VAR and token.text.lower() not in _NOT_COL_ID | _COL_NAME_KEYWORDS:
+            name = token.text.lower()
+        else:
+            continue
+        if name not in PG_CATALOG_FUNCTIONS and name not in _schema_calls(catalog):
+            said = reason("postgresql-unknown-function", function=name)
+            return [Problem.of("SP901", "reason", reason=said).for_reason("postgresql-unknown-function")]
+    return []
+
+
+#: Tokens a function's name comes after in an expression (a name after a dot, a word, ``::`` or AS is a qualified
+#: call's, a type's, a FILTER's or an OVER's: not looked at).
+_BEFORE_CALL = frozenset({
+    TokenType.L_PAREN, TokenType.COMMA, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH,
+    TokenType.MOD, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
+    TokenType.DPIPE, TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.SELECT, TokenType.WHERE, TokenType.THEN,
+    TokenType.ELSE, TokenType.WHEN, TokenType.SET, TokenType.IS,
+})
+
+
+def _schema_calls(catalog: Catalog) -> frozenset[str]:
+    """The names the schema calls as functions (in its indexes, defaults, generated columns and CHECKs): the database
+    has those. Read once per Catalog."""
+    calls: frozenset[str] | None = catalog.memo.get(_SCHEMA_CALLS)
+    if calls is None:
+        texts = [text for table in catalog.tables for text in (
+            *(c.default for c in table.columns), *(c.generated for c in table.columns),
+            *(e.expression for k in table.keys for e in k.elements), *(k.predicate for k in table.keys),
+            *(c.expression for c in table.checks)) if text]
+        found = {m.group(1) or m.group(2).lower() for text in texts
+                 for m in re.finditer(r'(?:"((?:[^"]|"")+)"|(\w+))\s*\(', text)}
+        calls = catalog.memo[_SCHEMA_CALLS] = frozenset(found)
+    return calls
+
+
+_SCHEMA_CALLS = ("postgresql", "schema-calls")
 
 
 def _key_proposed_twice(upsert: Upsert) -> list[Problem]:
