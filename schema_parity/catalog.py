@@ -48,10 +48,20 @@ class Column:
 
     @property
     def has_default(self) -> bool:
-        """Whether an INSERT may omit this column without violating NOT NULL: a ``DEFAULT NULL`` is no default."""
-        return not is_null_default(self.default) or self.autoincrement or self.identity is not None or (
-            self.generated is not None
-        )
+        """Whether an INSERT may omit this column without violating NOT NULL: a default that gives NULL (``DEFAULT
+        NULL``, ``DEFAULT -NULL::int``) is no default; one the checker cannot evaluate (``default_unknown``) counts."""
+        return null_default(self.default) is not True or self.fills_itself
+
+    @property
+    def default_unknown(self) -> bool:
+        """Whether the default is an expression of NULL the checker does not evaluate (``abs(NULL)``, ``coalesce(NULL,
+        1)``): a row that leaves the column out may get NULL."""
+        return null_default(self.default) is None and not self.fills_itself
+
+    @property
+    def fills_itself(self) -> bool:
+        """Whether the engine fills the column whatever its default: a serial, an identity, a generated column."""
+        return self.autoincrement or self.identity is not None or self.generated is not None
 
 
 def is_null_default(default: str | None) -> bool:
@@ -59,6 +69,18 @@ def is_null_default(default: str | None) -> bool:
     in parentheses, cast or collated (``(NULL)``, ``CAST(NULL AS INT)``, ``(NULL::text)::integer``). A row that
     leaves such a column out gets NULL on both engines. Text that cannot be read counts as a default."""
     return default is None or ("null" in default.lower() and _null_constant(default))
+
+
+def null_default(default: str | None) -> bool | None:
+    """Whether a row that leaves a column out gets NULL from this default: True for none, the NULL constant
+    (``is_null_default``), and a strict operator of NULL and constants (``-NULL::int``, ``NULL + 1``, ``NULL || 'x'``,
+    ``NULL = 1``, in PostgreSQL's stored form ``(NULL::integer + 1)`` too), which both engines evaluate to NULL
+    without an error; None for another expression with NULL in it (``abs(NULL)``, ``coalesce(NULL, 1)``, ``NULL +
+    (1 / 0)``), which the checker does not evaluate; False otherwise."""
+    if is_null_default(default):
+        return True
+    assert default is not None
+    return _null_expression(default) if "null" in default.lower() else False
 
 
 @lru_cache(maxsize=1024)
@@ -75,6 +97,44 @@ def _null_constant(text: str) -> bool:
     while isinstance(node, exp.Paren | exp.Cast | exp.Collate):
         node = node.this
     return isinstance(node, exp.Null)
+
+
+@lru_cache(maxsize=1024)
+def _null_expression(text: str) -> bool | None:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        node = sqlglot.parse_one(text, read="postgres")
+    except (ParseError, TokenError):
+        return False
+    found = _yields_null(node)
+    return False if found is None and node.find(exp.Null) is None else found
+
+
+def _yields_null(node: Any) -> bool | None:
+    """True: ``node`` is NULL, without an error, on both engines; False: it is a constant (a number, a string, a
+    boolean) that is not; None: the checker does not say. Only built-in casts are looked through (a domain's may
+    refuse the value)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren | exp.Collate) or (
+            isinstance(node, exp.Cast) and node.to.this != exp.DataType.Type.USERDEFINED):
+        node = node.this
+    if isinstance(node, exp.Null):
+        return True
+    if isinstance(node, exp.Literal | exp.Boolean):
+        return False
+    if isinstance(node, exp.Neg):
+        return _yields_null(node.this)
+    # the operators that give NULL for a NULL operand on both engines: arithmetic, comparison, concatenation (of
+    # constants: no array, whose PostgreSQL || is not strict)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT
+                  | exp.LTE | exp.DPipe):
+        sides = (_yields_null(node.this), _yields_null(node.expression))
+        return True if True in sides and None not in sides else None
+    return None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,29 @@ NULL_DEFAULTS = (
 column's own DEFAULT NULL beside its domain's default, and neighbours a row may leave out."""
 
 
+NULL_EXPRESSIONS = (
+    "CREATE DOMAIN d5 AS integer DEFAULT 5",
+    "CREATE TABLE m (id integer PRIMARY KEY, a integer NOT NULL DEFAULT -NULL::int, b integer NOT NULL DEFAULT "
+    "(NULL + 1), c text NOT NULL DEFAULT NULL || 'x', e boolean NOT NULL DEFAULT NULL = 1, f integer NOT NULL "
+    "DEFAULT coalesce(NULL, 1), g integer[] NOT NULL DEFAULT NULL || ARRAY[1], h integer NOT NULL DEFAULT abs(NULL), "
+    "i integer NOT NULL DEFAULT NULL / 0, k d5 NOT NULL DEFAULT NULL + 1, p integer DEFAULT NULL + 1, "
+    "q integer NOT NULL DEFAULT NULL + (1 / 0))",
+)
+"""NOT NULL columns whose DEFAULT is an expression of NULL: a strict operator's (NULL on both engines), or a function's,
+a non-strict operator's (``||`` of an array), which the checker does not evaluate."""
+
+
+def leaving_out_of_m(column: str, *, default: bool = False) -> str:
+    """An upsert into ``m`` of every column but ``column`` (given ``DEFAULT`` instead, with ``default``)."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "'x'", "e": "true", "f": "1", "g": "'{1}'", "h": "1", "i": "1",
+              "k": "1", "p": "1", "q": "1"}
+    if default:
+        values[column] = "DEFAULT"
+    else:
+        del values[column]
+    return f"INSERT INTO m ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def leaving_out(column: str, *, default: bool = False) -> str:
     """An upsert into ``n`` of every column but ``column`` (given ``DEFAULT`` instead, with ``default``)."""
     values = {"id": "1", "a": "1", "b": "1", "c": "1", "d": "1", "e": "1", "f": "1", "g": "1", "h": "'x'", "k": "1"}
@@ -559,7 +582,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "DEFAULT in DO UPDATE WHERE after an unknown column": (READS, update("1 WHERE excluded.zz = 1 AND DEFAULT")),
     "DEFAULT in the target WHERE": (partial("a > 0"), upsert("id", "a > DEFAULT")),
     "DEFAULT in a target expression": (unique("(id + 0)"), upsert("(id + DEFAULT)")),
-    # _default_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
+    # _error_in_source: DEFAULT inside an expression of a VALUES item, or in the INSERT's SELECT, is 42601 in
     # transformInsertStmt: after the column list (42703), row by row, before its row's count and after an earlier
     # row's (42601 SP303), after an earlier row's values are assigned, before the conflict target; sqlglot does not
     # read DEFAULT first in an expression (upsert._default_in_values reads it as NULL).
@@ -728,6 +751,20 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a NOT NULL domain's column with DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("g")),
     "DEFAULT 'null', left out": (NULL_DEFAULTS, leaving_out("h")),
     "a nullable domain column's own DEFAULT NULL, left out": (NULL_DEFAULTS, leaving_out("k")),
+    # _unknown_function: pg_catalog's functions, keywords with a syntax of their own, types with a modifier, and a
+    # function an index of the schema calls are judged
+    "pg_catalog's functions in VALUES and DO UPDATE": (READS, (
+        "INSERT INTO t AS t (id, d) VALUES (abs(-1), now()::text) ON CONFLICT (id) DO UPDATE SET a = abs(t.a) + "
+        "coalesce(t.a, 1), b = 'x'::varchar(10), d = substring(t.d, 1, 2) WHERE t.a > length(t.b) AND "
+        "t.n::numeric(10, 2) > 0 AND t.c = (SELECT count(*) FILTER (WHERE x > 0) FROM s)")),
+    "a function an index of the schema calls, in DO UPDATE": (
+        (*FUNCTION_F, "CREATE UNIQUE INDEX ux ON t (id)", "CREATE INDEX fx ON t ((f(b)))"),
+        "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET b = f(t.b)"),
+    # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
+        "a": "-NULL::int", "b": "(NULL + 1)", "c": "NULL || 'x'", "e": "NULL = 1", "i": "NULL / 0",
+        "k": "NULL + 1 of a domain with a default", "p": "NULL + 1 of a nullable column"}.items()},
+    "DEFAULT NULL + 1, given DEFAULT": (NULL_EXPRESSIONS, leaving_out_of_m("b", default=True)),
     # _else_null: a CASE without ELSE is stored with ELSE NULL of the results' type (pg_get_indexdef writes
     # ELSE NULL::integer, the DDL replay ELSE NULL); NULL cast to a type no wider than the results' is that NULL
     "CASE without ELSE: no ELSE in the target": (unique("(CASE WHEN a > 0 THEN 1 END)"),
@@ -808,6 +845,25 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "a nullable column of a type the Catalog does not list, left out": (
         ("CREATE TABLE r (id integer PRIMARY KEY, c information_schema.cardinal_number)",),
         "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO NOTHING"),
+    # _error_in_source, _failing_word: a name in a VALUES item is 42703 (the rows see no table, not even the
+    # INSERT's), after the column list, before its own row's count and the conflict clause
+    **{f"a name in VALUES: {name}": (READS, statement) for name, statement in {
+        "unknown": "INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "a column of the table": "INSERT INTO t (id) VALUES (id) ON CONFLICT (id) DO NOTHING",
+        "the table's name": "INSERT INTO t AS t (id) VALUES (t) ON CONFLICT (id) DO NOTHING",
+        "a system column": "INSERT INTO t (id) VALUES (xmin) ON CONFLICT (id) DO NOTHING",
+        "quoted": 'INSERT INTO t (id) VALUES ("A") ON CONFLICT (id) DO NOTHING',
+        "negated, cast to a built-in type": "INSERT INTO t (id) VALUES (-zz::int) ON CONFLICT (id) DO NOTHING",
+        "after a string of its row": "INSERT INTO t (id, b) VALUES ('x', zz) ON CONFLICT (id) DO NOTHING",
+        "before its row's count": "INSERT INTO t (id) VALUES (zz, 1) ON CONFLICT (id) DO NOTHING",
+        "in a row after a shorter one": "INSERT INTO t (id, a) VALUES (1, 2), (zz) ON CONFLICT (id) DO NOTHING",
+        "after a longer row": "INSERT INTO t (id) VALUES (1, 2), (zz) ON CONFLICT (id) DO NOTHING",
+        "before an unknown SET column": "INSERT INTO t AS t (id) VALUES (zz) ON CONFLICT (id) DO UPDATE SET a = yy",
+        "before an unknown target": "INSERT INTO t (id) VALUES (zz) ON CONFLICT (yy) DO NOTHING",
+        "after an unknown column of the list": "INSERT INTO t (yy) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "a keyword of normalize()": "INSERT INTO t (id, b) VALUES (1, normalize('x', NFC)) ON CONFLICT DO NOTHING",
+        "a SQL value function": "INSERT INTO t (id, b) VALUES (1, current_user) ON CONFLICT DO NOTHING",
+    }.items()},
 }
 
 
@@ -822,7 +878,7 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("CREATE TABLE r (id integer PRIMARY KEY, e integer, c information_schema.cardinal_number NOT NULL)",),
         "INSERT INTO r AS r (id, e) VALUES (1, 1), (1, 1) ON CONFLICT (id) DO UPDATE SET e = 1",
         "not one the checker knows"),
-    # _default_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
+    # _error_in_source: DEFAULT in a VALUES item's expression or the INSERT's SELECT fails (42601), unless what
     # parse analysis reads before it fails first, which the checker does not judge there.
     **{f"DEFAULT after what may fail first: {name}": (READS, statement, "may fail before it") for name, statement in {
         "an unknown name": "INSERT INTO t AS t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
@@ -870,6 +926,34 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     "DO UPDATE: SET an array element": (
         ("CREATE TABLE r (id integer UNIQUE, a integer[])",),
         "INSERT INTO r (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET a[1] = 1", "not a column name"),
+    # _error_in_source: a name in a VALUES item fails (42703), unless what is read before it fails first
+    **{f"a name in VALUES after what may fail first: {name}": (READS, statement, "may fail before it")
+       for name, statement in {
+        "a function": "INSERT INTO t (id) VALUES (abs(zz)) ON CONFLICT (id) DO NOTHING",
+        "a cast to an unknown type": "INSERT INTO t (id) VALUES (1 + zz::nosuchtype) ON CONFLICT (id) DO NOTHING",
+        "a string for an integer column in an earlier row": (
+            "INSERT INTO t (id) VALUES ('x'), (zz) ON CONFLICT (id) DO NOTHING"),
+        "a WITH": "WITH w AS (SELECT 1) INSERT INTO t (id) VALUES (zz) ON CONFLICT (id) DO NOTHING",
+        "DEFAULT after it": "INSERT INTO t (id) VALUES (zz + DEFAULT) ON CONFLICT (id) DO NOTHING",
+    }.items()},
+    # _unknown_function: a function neither pg_catalog's nor one the schema calls may not exist (42883)
+    **{f"a function that may not exist: {name}": (READS, statement, "no function of pg_catalog")
+       for name, statement in {
+        "in VALUES": "INSERT INTO t (id) VALUES (hex(1::bigint)) ON CONFLICT (id) DO NOTHING",
+        "in a DO UPDATE subquery": update("(SELECT hex(x) FROM s)"),
+        "in DO UPDATE SET": update("nosuch(t.a)"),
+        "in DO UPDATE WHERE": update("1 WHERE nosuch(t.a) > 0"),
+        "quoted, in VALUES": 'INSERT INTO t (id) VALUES ("Abs"(1)) ON CONFLICT (id) DO NOTHING',
+        "before an unknown name in VALUES": "INSERT INTO t (id) VALUES (nosuch(1) + zz) ON CONFLICT (id) DO NOTHING",
+    }.items()},
+    # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column), "expression of NULL")
+       for column, default in {"f": "coalesce(NULL, 1)", "g": "NULL || ARRAY[1]", "h": "abs(NULL)",
+                               "q": "NULL + (1 / 0)"}.items()},
+    "DEFAULT abs(NULL), given DEFAULT": (NULL_EXPRESSIONS, leaving_out_of_m("h", default=True), "expression of NULL"),
+    "DEFAULT before a cast to an unknown type": (
+        READS, "INSERT INTO t (id) VALUES (1 + DEFAULT::nosuchtype) ON CONFLICT (id) DO NOTHING",
+        "may fail before it"),
 }
 """Rows whose answer needs a fact the Catalog does not hold: the checker must say so (SP901) with this reason."""
 

@@ -43,11 +43,34 @@ NULL_DEFAULTS = (
 NOT NULL replaces by that default, and a default that is the text 'null'."""
 
 
+NULL_EXPRESSIONS = (
+    "CREATE TABLE m (id INTEGER PRIMARY KEY, a INTEGER NOT NULL DEFAULT -NULL, b INTEGER NOT NULL DEFAULT (NULL + 1), "
+    "c TEXT NOT NULL DEFAULT (NULL || 'x'), e INTEGER NOT NULL DEFAULT (NULL = 1), f INTEGER NOT NULL DEFAULT "
+    "(coalesce(NULL, 1)), h INTEGER NOT NULL DEFAULT (abs(NULL)), i INTEGER NOT NULL DEFAULT (NULL / 0), "
+    "q INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT (NULL + 1), p INTEGER DEFAULT (NULL + 1))",
+)
+"""NOT NULL columns whose DEFAULT is an expression of NULL: a strict operator's (NULL on both engines), or a
+function's, which the checker does not evaluate."""
+
+
+def leaving_out_of_m(column: str) -> str:
+    """An upsert into ``m`` of every column but ``column``."""
+    values = {"id": "1", "a": "1", "b": "1", "c": "'x'", "e": "1", "f": "1", "h": "1", "i": "1", "q": "1", "p": "1"}
+    del values[column]
+    return f"INSERT INTO m ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
 def leaving_out(column: str) -> str:
     """An upsert into ``n`` of every column but ``column``."""
     values = {"id": "1", "a": "1", "b": "1", "c": "1", "h": "'x'", "m": "1", "p": "1"}
     del values[column]
     return f"INSERT INTO n ({', '.join(values)}) VALUES ({', '.join(values.values())}) ON CONFLICT (id) DO NOTHING"
+
+
+def clauses(nothing: int, update: int = 0) -> str:
+    """An upsert with ``update`` clauses of DO UPDATE, then ``nothing`` of DO NOTHING, then a target-less one."""
+    return ("INSERT INTO t AS t (id) VALUES (1)" + " ON CONFLICT (id) DO UPDATE SET c = 1" * update
+            + " ON CONFLICT (id) DO NOTHING" * nothing + " ON CONFLICT DO NOTHING")
 
 
 def update(value: str) -> str:
@@ -453,6 +476,47 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         upsert("(coalesce(c NOT GLOB (b, 'x'), 1))")),
     "glob() in an IN list is no NOT GLOB": (
         unique("id", "a IN (c, glob(b, 'x'))"), upsert("id", "a IN (c NOT GLOB (b, 'x'))")),
+    # _parser_stack: each ON CONFLICT clause but the last holds 8 entries of SQLite's parser stack (11 with DO
+    # UPDATE) until the statement ends: 88 of them overflow it (parser stack overflow)
+    "twelve ON CONFLICT clauses": (READS, clauses(11)),
+    "nine ON CONFLICT clauses of DO UPDATE": (READS, clauses(0, 8)),
+    "three clauses of DO UPDATE and eight of DO NOTHING": (READS, clauses(8, 3)),
+    "eleven ON CONFLICT clauses": (READS, clauses(10)),
+    "eight ON CONFLICT clauses of DO UPDATE": (READS, clauses(0, 7)),
+    "two ON CONFLICT clauses and a DO UPDATE of three levels": (
+        READS, "INSERT INTO t AS t (id) VALUES (1) ON CONFLICT (id) DO NOTHING "
+        "ON CONFLICT (id) DO UPDATE SET c = 1 + 2 * (3 + 4 * (5 + c))"),
+    # Column.has_default, catalog.null_default: a strict operator's expression of NULL and constants is NULL
+    **{f"DEFAULT {default}, left out": (NULL_EXPRESSIONS, leaving_out_of_m(column)) for column, default in {
+        "a": "-NULL", "b": "(NULL + 1)", "c": "(NULL || 'x')", "e": "(NULL = 1)", "i": "(NULL / 0)",
+        "q": "(NULL + 1) of NOT NULL ON CONFLICT REPLACE", "p": "(NULL + 1) of a nullable column"}.items()},
+    # _Analysis._update_step, _subquery_where: a DO UPDATE subquery's WHERE allows no aggregate or window function
+    # (its SELECT list and HAVING do), resolved after its SELECT list; its error ends the resolution.
+    **{f"DO UPDATE subquery: {name}": (READS, statement) for name, statement in {
+        "count(*) in its WHERE": update("(SELECT x FROM s WHERE count(*) > 0)"),
+        "max() of one value in its WHERE": update("(SELECT x FROM s WHERE x = 1 OR max(x) = 1)"),
+        "max() of two values in its WHERE": update("(SELECT x FROM s WHERE max(x, 1) > 0)"),
+        "an aggregate of the DO UPDATE's row in its WHERE": update("(SELECT x FROM s WHERE count(t.a) > 0)"),
+        "a window function in its WHERE": update("(SELECT x FROM s WHERE row_number() OVER () > 0)"),
+        "an aggregate in its SELECT list": update("(SELECT count(*) FROM s)"),
+        "an aggregate in its HAVING": update("(SELECT x FROM s GROUP BY x HAVING count(*) > 0)"),
+        "an aggregate in a subquery of its WHERE's SELECT list": update(
+            "(SELECT x FROM s WHERE x IN (SELECT count(*) FROM s))"),
+        "an aggregate in a subquery's WHERE in its WHERE": update(
+            "(SELECT x FROM s WHERE (SELECT 1 FROM s WHERE count(*)))"),
+        "an aggregate, then an unknown name in another conjunct": update(
+            "(SELECT x FROM s WHERE count(*) > 0 AND zz > 0)"),
+        "an unknown name, then an aggregate in another conjunct": update(
+            "(SELECT x FROM s WHERE zz > 0 AND count(*) > 0)"),
+        "an aggregate, then an unknown name in one sum": update("(SELECT x FROM s WHERE count(*) + zz > 0)"),
+        "an unknown name in a call, then an aggregate": update("(SELECT x FROM s WHERE abs(zz) + count(*) > 0)"),
+        "an unknown name in its SELECT list before the aggregate": update("(SELECT zz FROM s WHERE count(*) > 0)"),
+        "an aggregate before an unknown name after the subquery": update("(SELECT x FROM s WHERE count(*) > 0) + zz"),
+        "an unknown name before the subquery": update("zz + (SELECT x FROM s WHERE count(*) > 0)"),
+        "an aggregate before an aggregate of DO UPDATE": update("(SELECT x FROM s WHERE sum(x) > 0) + count(*)"),
+        "an aggregate before a later SET's unknown name": update("(SELECT x FROM s WHERE count(*) > 0), a = zz"),
+        "an aggregate in DO UPDATE WHERE's subquery": update("1 WHERE (SELECT x FROM s WHERE count(*) > 0) > 0"),
+    }.items()},
 }
 
 UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -483,6 +547,13 @@ UNRESOLVED: dict[str, tuple[tuple[str, ...], str, str]] = {
     # upsert._clause: a subscript is PostgreSQL's (SQLite: a syntax error); the checker does not model it.
     "DO UPDATE: SET an array element": (READS, "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c[1] = 1",
                                         "not a column name"),
+    # _parser_stack, _clause_entries: an expression of a clause read on the entries the clauses before it hold
+    "eight ON CONFLICT clauses and a DO UPDATE of three levels": (
+        READS, "INSERT INTO t AS t (id) VALUES (1)" + " ON CONFLICT (id) DO NOTHING" * 8
+        + " ON CONFLICT (id) DO UPDATE SET c = 1 + 2 * (3 + 4 * (5 + 6))", "parser stack"),
+    # missing_not_null: a NOT NULL column whose default is an expression of NULL the checker does not evaluate
+    "DEFAULT (coalesce(NULL, 1)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("f"), "expression of NULL"),
+    "DEFAULT (abs(NULL)), left out": (NULL_EXPRESSIONS, leaving_out_of_m("h"), "expression of NULL"),
 }
 """Rows whose answer the checker cannot reach: it must say so (SP901) with this reason."""
 

@@ -44,7 +44,8 @@ PG_ERRORS: tuple[tuple[str, str, str], ...] = (
 SQLITE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^(\d+(st|nd|rd|th) )?ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint$", "SP101"),
     (r"^unsupported use of NULLS (FIRST|LAST)$", "SP103"),
-    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON)$', "SP104"),
+    (r'^(near "[^"]*": syntax error|unrecognized token: ".*"|a JOIN clause is required before ON|parser stack '
+     r"overflow)$", "SP104"),
     (r"^no such table: \S+$", "SP201"),
     (r"^table \S+ has no column named \S+$", "SP202"),
     (r"^no such column: \S+$", "SP202"),  # SP203 when qualified by a name the statement cannot see

@@ -105,6 +105,11 @@ SP202 = Rule(
             "PostgreSQL folds unquoted names to lower case; the column is spelled {spelled!r} — quote it.",
         ),
         Message("hint-columns", "{table} has columns: {columns}."),
+        Message(
+            "hint-values",
+            "A VALUES row sees no table, not even the INSERT's: write a value, or read it with INSERT ... SELECT ... "
+            "FROM.",
+        ),
         Message("sqlite-no-column-named", "table {table} has no column named {column}", "{table} has columns: "
             "{columns}."),
         Message("sqlite-no-such-column", "no such column: {column}", "{table} has columns: {columns}."),
@@ -365,7 +370,10 @@ SP207 = Rule(
         "argument, `json_group_array`, `json_group_object`) or a built-in window function (`row_number()`, `rank()`, "
         "`lag(x)`, ...) called outside a subquery in the conflict target, the target's WHERE, or a DO UPDATE's SET or "
         "WHERE makes SQLite refuse the statement when it is prepared, even where it ignores the target's WHERE (a "
-        "full index). `max(a, b)` and `min(a, b)`, of two or more values, are scalar functions and allowed. Within "
+        "full index). In a subquery of DO UPDATE it is refused in the subquery's WHERE (its SELECT list and HAVING "
+        "take one), which SQLite resolves after the subquery's SELECT list; an error in a subquery ends the "
+        "statement's resolution. `max(a, b)` and `min(a, b)`, of two or more values, are scalar functions and "
+        "allowed. Within "
         "one expression SQLite reports the error it is left with: a later unknown column replaces it (SP202), a "
         "later aggregate in the same argument list does too. A function SQLite does not have built in (or a "
         "built-in one with another number of arguments) is an application's own if its connection registers it: "

@@ -263,11 +263,14 @@ SP104 = Rule(
         "CONSTRAINT c WHERE ...`. SQLite: `ON CONSTRAINT`, ON CONFLICT after `DEFAULT VALUES`, `ON CONFLICT ()`, a "
         "target-less clause that is not the last. PostgreSQL also refuses a reserved word as a name (`INSERT INTO "
         "only`, `SET user = ...`), backticks (`` INSERT INTO `t` ``, SQLite's and MySQL's quotes) and a list in "
-        "`ANY`, `ALL` or `SOME` (`a = ANY (1, 2)`); SQLite refuses `DEFAULT` in VALUES."
+        "`ANY`, `ALL` or `SOME` (`a = ANY (1, 2)`); SQLite refuses `DEFAULT` in VALUES, and more ON CONFLICT "
+        "clauses than its parser's stack holds (twelve of DO NOTHING, nine of DO UPDATE: each clause but the last "
+        "keeps 8 of its 100 entries, 11 with DO UPDATE; where a clause's expression may need more than is left, "
+        "the verdict is unresolved, SP901)."
     ),
     errors=(
         'PostgreSQL: `42601 syntax error at or near "OR"` (`"REPLACE"`, `"ON"`, `")"`, `"WHERE"`, `"::"`)',
-        'SQLite: `near "ON": syntax error` (`near ")"`)',
+        'SQLite: `near "ON": syntax error` (`near ")"`), `parser stack overflow`',
     ),
     doc_examples=(
         Example(
@@ -385,6 +388,13 @@ SP104 = Rule(
             "Move the target-less clause to the end, or give it a target.",
         ),
         Message("sqlite-syntax", "{error}: syntax error", "Use SQLite syntax (e.g. CAST(x AS t)."),
+        Message(
+            "sqlite-parser-stack",
+            "parser stack overflow — {count} ON CONFLICT clauses are more than SQLite's parser holds (each keeps 8 of "
+            "its 100 entries, 11 with DO UPDATE, until the statement ends).",
+            "Write fewer ON CONFLICT clauses (at most eleven of DO NOTHING, eight of DO UPDATE), or split the "
+            "statement.",
+        ),
     ),
 )
 

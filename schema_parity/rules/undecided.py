@@ -96,6 +96,12 @@ SP901 = Rule(
             "Give the column a server default, or insert a value for it.",
         ),
         Message(
+            "null-default",
+            "{column} of {table} is NOT NULL and its DEFAULT {default} is an expression of NULL the checker does not "
+            "evaluate: a row that leaves the column out (or gives it DEFAULT) fails if that expression is NULL.",
+            "Give the column a default that is not NULL, or insert a value for it.",
+        ),
+        Message(
             "boolean-test-type",
             "{test}: PostgreSQL refuses a boolean test of a value that is not boolean (42804), and the checker cannot "
             "tell this value's type",
@@ -600,6 +606,15 @@ _REASONS = (
         engine="sqlite",
     ),
     Reason(
+        "sqlite-parser-stack",
+        "{count} ON CONFLICT clauses hold {held} of the 100 entries of SQLite's parser stack: an expression of a "
+        "clause may need more than is left (parser stack overflow)",
+        "Each clause but the last keeps 8 entries (11 with DO UPDATE) until the statement ends; the statement's start "
+        "and the expression being read need the rest. The checker bounds what an expression needs (4 entries for "
+        "each level of its tree), not counts it.",
+        engine="sqlite",
+    ),
+    Reason(
         "sqlite-nested-too-deeply",
         "an expression nested deeper than this checker reads: {start!r}...",
         "The expression (its first 60 characters shown) nests deeper than the checker's reader recurses; SQLite's own "
@@ -621,6 +636,24 @@ _REASONS = (
         "PostgreSQL refuses the statement either way; which error it reports first depends on what parse analysis "
         "reads before the DEFAULT (a name, a function, a string assigned to a column, a subquery), which the checker "
         "does not judge there.",
+        engine="postgresql",
+    ),
+    Reason(
+        "postgresql-name-in-values",
+        "the name {name} in a VALUES item is 42703 (column does not exist: the rows see no table), but {place} is "
+        "read first and may fail before it",
+        "PostgreSQL refuses the statement either way; which error it reports first depends on what parse analysis "
+        "reads before the name (a function, a string assigned to a column, a subquery, a cast to a type), which the "
+        "checker does not judge there.",
+        engine="postgresql",
+    ),
+    Reason(
+        "postgresql-unknown-function",
+        "{function}() is no function of pg_catalog nor one the schema calls: unless the database has it, PostgreSQL "
+        "refuses the statement (42883 function ... does not exist)",
+        "The Catalog lists no functions: one the migrations create (CREATE FUNCTION) or an extension adds is not "
+        "known, so a call of it in the INSERT's rows or its DO UPDATE (a subquery's included) is not judged. A "
+        "function an index, a default, a generated column or a CHECK of the schema calls is taken as there.",
         engine="postgresql",
     ),
     Reason(

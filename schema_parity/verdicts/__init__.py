@@ -145,20 +145,22 @@ def missing_not_null(
     violations are never arbitrated. Without a column list every column is written, so nothing is decided here
     but the ``DEFAULT`` items. ``refuses_null`` (PostgreSQL): whether a column without a default of its own refuses
     what a row that leaves it out gets, its type's (a domain's default, a NOT NULL domain's 23502); None when the
-    Catalog cannot tell (a type that may be a domain): such a column alone makes the verdict unresolved (SP901).
+    Catalog cannot tell (a type that may be a domain): such a column alone makes the verdict unresolved (SP901), as
+    does a NOT NULL column whose default is an expression of NULL the checker does not evaluate (``default_unknown``).
     """
     if upsert.columns is None and upsert.source != "default_values" and refuses_null is None:
         return []
     refuses = refuses_null if refuses_null is not None else _not_null
     given = {id(c) for c in (column_of(n) for n in upsert.columns or ()) if c is not None}
     omitted = [] if upsert.columns is None and upsert.source != "default_values" else [
-        c for c in table.columns if not c.has_default and id(c) not in given
+        c for c in table.columns if (not c.has_default or c.default_unknown) and id(c) not in given
     ]
     defaulted = _defaulted(upsert, table, column_of) if refuses_null is not None else []
     problems = []
     answers = [(c, refuses(c)) for c in omitted]
-    missing = [c for c, refused in answers if refused]
-    doubtful = [c for c, refused in answers if refused is None]
+    missing = [c for c, refused in answers if refused and not c.default_unknown]
+    doubtful = [c for c, refused in answers if refused is None and not c.default_unknown]
+    unknown = [c for c, refused in answers if refused is not False and c.default_unknown]
     if missing:
         problems.append(Problem.of(
             "SP301",
@@ -171,8 +173,9 @@ def missing_not_null(
             column=missing[0].name,
         ))
     items = [(row, c, refuses(c)) for row, c in defaulted]
-    certain = [(row, c) for row, c, refused in items if refused]
-    doubtful += [c for _, c, refused in items if refused is None]
+    certain = [(row, c) for row, c, refused in items if refused and not c.default_unknown]
+    doubtful += [c for _, c, refused in items if refused is None and not c.default_unknown]
+    unknown += [c for _, c, refused in items if refused is not False and c.default_unknown]
     if certain:
         row, column = certain[0]
         problems.append(Problem.of(
@@ -182,6 +185,10 @@ def missing_not_null(
         column = doubtful[0]
         problems.append(Problem.of("SP901", "domain-default", column=column.name, table=table.qualified_name,
                                    type=column.type))
+    if unknown and not problems:
+        column = unknown[0]
+        problems.append(Problem.of("SP901", "null-default", column=column.name, table=table.qualified_name,
+                                   default=column.default))
     return problems
 
 
@@ -206,7 +213,7 @@ def _defaulted(upsert: Upsert, table: Table, column_of: Callable[[Name], Column 
                 column = column_of(upsert.columns[position]) if position < len(upsert.columns) else None
             else:
                 column = table.columns[position] if position < len(table.columns) else None
-            if column is not None and not column.has_default:
+            if column is not None and (not column.has_default or column.default_unknown):
                 found.append((number, column))
     return found
 

@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table
+from schema_parity.catalog import Catalog, Column, Key, KeyElement, Table, is_null_default
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, function_names
 from schema_parity.rows import Duplicate, RowPlan, on_conflict
 from schema_parity.rules import rule_for
@@ -82,7 +82,71 @@ def judge(upsert: Upsert, catalog: Catalog, *, version: int | None = None) -> Ve
     problems += analysis.run()
     if analysis.arbiters and not any(p.severity == "error" or p.rule == "SP901" for p in problems):
         problems += _key_proposed_twice(upsert)
-    return Verdict.of("postgresql", problems, analysis.arbiters)
+    unknown = _unknown_function(upsert, catalog)
+    return Verdict.of("postgresql", [*unknown, *problems], analysis.arbiters)
+
+
+def _unknown_function(upsert: Upsert, catalog: Catalog) -> list[Problem]:
+    """SP901 for the first call in the INSERT's rows or its DO UPDATE (a subquery's included) of a function that is
+    neither pg_catalog's nor one the schema calls (an index, a default, a CHECK): unless the database has it (the
+    migrations' CREATE FUNCTION, an extension's), PostgreSQL refuses the statement (42883 ``function hex(bigint) does
+    not exist``), which no rule names; the Catalog lists no functions. A qualified call, and one of a keyword with a
+    syntax of its own (``coalesce``, ``position``), is not looked at."""
+    if "(" not in upsert.sql:
+        return []
+    try:
+        masked, tokens = postgresql_tokens(upsert.sql)
+    except TokenError:
+        return []
+    insert = next((i for i, token in enumerate(tokens) if token.token_type == TokenType.INSERT), None)
+    conflict = on_conflict(tokens, masked)
+    if insert is None or conflict is None:
+        return []
+    update = next((i for i, token in enumerate(tokens) if i > conflict and token.token_type == TokenType.UPDATE),
+                  len(tokens))
+    for at, token in enumerate(tokens):
+        if not (insert < at < conflict or at > update) or at + 1 == len(tokens):
+            continue
+        if tokens[at + 1].token_type != TokenType.L_PAREN or tokens[at - 1].token_type not in _BEFORE_CALL:
+            continue
+        if token.token_type == TokenType.IDENTIFIER:
+            name = token.text
+        elif token.token_type == TokenType.VAR and token.text.lower() not in _NOT_COL_ID | _COL_NAME_KEYWORDS:
+            name = token.text.lower()
+        else:
+            continue
+        if name not in PG_CATALOG_FUNCTIONS and name not in _schema_calls(catalog):
+            said = reason("postgresql-unknown-function", function=name)
+            return [Problem.of("SP901", "reason", reason=said).for_reason("postgresql-unknown-function")]
+    return []
+
+
+#: Tokens a function's name comes after in an expression (a name after a dot, a word, ``::`` or AS is a qualified
+#: call's, a type's, a FILTER's or an OVER's: not looked at).
+_BEFORE_CALL = frozenset({
+    TokenType.L_PAREN, TokenType.COMMA, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH,
+    TokenType.MOD, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
+    TokenType.DPIPE, TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.SELECT, TokenType.WHERE, TokenType.THEN,
+    TokenType.ELSE, TokenType.WHEN, TokenType.SET, TokenType.IS,
+})
+
+
+def _schema_calls(catalog: Catalog) -> frozenset[str]:
+    """The names the schema calls as functions (in its indexes, defaults, generated columns and CHECKs): the database
+    has those. Read once per Catalog."""
+    calls: frozenset[str] | None = catalog.memo.get(_SCHEMA_CALLS)
+    if calls is None:
+        texts = [text for table in catalog.tables for text in (
+            *(c.default for c in table.columns), *(c.generated for c in table.columns),
+            *(e.expression for k in table.keys for e in k.elements), *(k.predicate for k in table.keys),
+            *(c.expression for c in table.checks)) if text]
+        found = {m.group(1) or m.group(2).lower() for text in texts
+                 for m in re.finditer(r'(?:"((?:[^"]|"")+)"|(\w+))\s*\(', text)}
+        calls = catalog.memo[_SCHEMA_CALLS] = frozenset(found)
+    return calls
+
+
+_SCHEMA_CALLS = ("postgresql", "schema-calls")
 
 
 def _key_proposed_twice(upsert: Upsert) -> list[Problem]:
@@ -339,19 +403,22 @@ _TAKES_NUMBERS = frozenset({
 })
 
 
-def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | None:
-    """``DEFAULT`` inside an expression of a VALUES item (``VALUES (1 + DEFAULT)``) or anywhere in the INSERT's SELECT
-    (``SELECT DEFAULT``): transformExpr's SetToDefault, 42601 ``DEFAULT is not allowed in this context``, with the
-    VALUES row it is met in (1 for a SELECT).
+def _error_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | None:
+    """The first error of the INSERT's rows that the checker places, with the VALUES row it is met in (1 for a
+    SELECT): ``DEFAULT`` inside an expression of a VALUES item (``VALUES (1 + DEFAULT)``) or anywhere in the INSERT's
+    SELECT (``SELECT DEFAULT``), transformExpr's SetToDefault, 42601 ``DEFAULT is not allowed in this context``; a
+    name in a VALUES item (``VALUES (zz)``, even a column of the table: the rows see no table), transformColumnRef's
+    42703 ``column "zz" does not exist``.
 
     transformInsertStmt reads the rows in order, each row's items in order, and each item's operands before the
     operator that joins them; a row's values are assigned to the columns (a string to an integer is 22P02 there)
-    before the next row is read. The DEFAULT is the first error only when what is read before it cannot fail:
-    numbers and arithmetic before it in its item, constants before it in its row, numbers (for a column that takes
-    them) and NULL in the rows before. Anything else, and a DEFAULT this reading does not place (a CTE, a FROM, a
-    VALUES list with ORDER BY), is SP901: the statement fails, but the first error may be another.
+    before the next row is read. The error is the first only when what is read before it cannot fail: numbers and
+    arithmetic before it in its item (and after it: a cast's type is looked up before its operand), constants before
+    it in its row, numbers (for a column that takes them) and NULL in the rows before. Anything else, and a DEFAULT
+    this reading does not place (a CTE, a FROM, a VALUES list with ORDER BY), is SP901: the statement fails, but the
+    first error may be another.
     """
-    if upsert.source == "default_values" or "default" not in upsert.sql.lower():
+    if upsert.source == "default_values":
         return None
     try:
         masked, tokens = postgresql_tokens(upsert.sql)
@@ -365,22 +432,32 @@ def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | No
     if upsert.source == "values":
         rows, plain = values_items(source, masked)
         places = [(r, i, at) for r, row in enumerate(rows) for i, item in enumerate(row)
-                  if (at := misplaced_default(item)) is not None]
+                  if (at := _failing_word(item)) is not None]
         if not places:
+            if "default" not in upsert.sql.lower():
+                return None
             whole = sum(1 for row in rows for item in row if any(t.token_type == TokenType.DEFAULT for t in item))
             placed = upsert.default_in_values or len(_default_words(source)) > whole
             return _doubt("a DEFAULT the checker does not place", 1) if placed else None
         r, i, at = places[0]
+        word = rows[r][i][at]
+        doubt = _doubt if word.token_type == TokenType.DEFAULT else functools.partial(_name_doubt, word)
         if upsert.ctes or upsert.in_cte or not plain:
-            return _doubt("a WITH or a VALUES list with more than rows", r + 1)
+            return doubt("a WITH or a VALUES list with more than rows", r + 1)
         if any(not _assigned_safely(item, upsert, table, position) for row in rows[:r]
                for position, item in enumerate(row)):
-            return _doubt("an earlier row's value", r + 1)
-        if any(misplaced_default(item) is None and not _read_safely(item) for item in rows[r][:i]):
-            return _doubt("an earlier item of its row", r + 1)
+            return doubt("an earlier row's value", r + 1)
+        if any(_failing_word(item) is None and not _read_safely(item) for item in rows[r][:i]):
+            return doubt("an earlier item of its row", r + 1)
         if any(token.token_type not in _BEFORE_DEFAULT for token in rows[r][i][:at]):
-            return _doubt("what comes before it in its item", r + 1)
-        return r + 1, Problem.of("SP104", "default-misplaced")
+            return doubt("what comes before it in its item", r + 1)
+        if not _read_after(rows[r][i][at + 1 :]):
+            return doubt("what comes after it in its item", r + 1)
+        if word.token_type == TokenType.DEFAULT:
+            return r + 1, Problem.of("SP104", "default-misplaced")
+        name = Name(word.text, word.token_type == TokenType.IDENTIFIER).folded()
+        hint = rule_for("SP202").text("hint-values")
+        return r + 1, Problem.of("SP202", "no-column", column=name, table=table.name, hint=hint)
     words = _default_words(source)
     if not words or "xmltable" in upsert.sql.lower():  # XMLTABLE's columns take DEFAULT in a FROM item
         return None
@@ -393,6 +470,79 @@ def _default_in_source(upsert: Upsert, table: Table) -> tuple[int, Problem] | No
            for token in source[selects[0] + 1 : first]):
         return _doubt("what comes before it in the select list", 1)
     return 1, Problem.of("SP104", "default-misplaced")
+
+
+def _failing_word(item: list[Token]) -> int | None:
+    """Where the first word of a VALUES item that certainly fails is: a DEFAULT that is not the whole item
+    (``misplaced_default``), or a name transformColumnRef looks up (the rows see no table, so every name is 42703).
+
+    A name is a word gram.y reads as a column reference wherever it stands: an unquoted word that is no keyword with
+    a meaning of its own (``_NOT_COL_ID``, ``_COL_NAME_KEYWORDS``: ``user``, ``position``) or a quoted one, between
+    operators, parentheses or commas, not in a subquery, not a function's name, a type's or a qualified name's part
+    (``EXTRACT(year FROM b)``, ``CAST(b AS t)``, ``xmlelement(name e)`` are not read here)."""
+    default = misplaced_default(item)
+    subquery = next((k for k, token in enumerate(item) if token.token_type in _QUERY_WORDS), len(item))
+    for k, token in enumerate(item[: min(subquery, len(item) if default is None else default)]):
+        if token.token_type == TokenType.VAR:
+            if token.text.lower() in _NOT_COL_ID or token.text.lower() in _COL_NAME_KEYWORDS:
+                continue
+        elif token.token_type != TokenType.IDENTIFIER:
+            continue
+        before = item[k - 1].token_type if k > 0 else TokenType.L_PAREN
+        after = item[k + 1].token_type if k + 1 < len(item) else TokenType.R_PAREN
+        if before in _BEFORE_NAME and after in _AFTER_NAME:
+            return k
+    return default
+
+
+#: Tokens that open a query of their own inside an item: a name after them is the query's.
+_QUERY_WORDS = frozenset({TokenType.SELECT, TokenType.VALUES, TokenType.WITH, TokenType.TABLE, TokenType.FROM})
+
+#: Tokens a column reference comes after: an opening parenthesis, a comma of a call's arguments, an operator.
+_BEFORE_NAME = frozenset({
+    TokenType.L_PAREN, TokenType.COMMA, TokenType.PLUS, TokenType.DASH, TokenType.STAR,
+    TokenType.SLASH, TokenType.MOD, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT,
+    TokenType.GTE, TokenType.DPIPE, TokenType.AND, TokenType.OR,
+})
+
+#: Tokens a column reference comes before: a closing parenthesis, a comma, an operator, a cast, a collation, a
+#: subscript, a test.
+_AFTER_NAME = _BEFORE_NAME - {TokenType.L_PAREN} | {
+    TokenType.R_PAREN, TokenType.DCOLON, TokenType.COLLATE, TokenType.L_BRACKET, TokenType.IS,
+}
+
+#: PostgreSQL 15's column-name keywords (``pg_get_keywords()``, catcode C): names of functions or types that gram.y
+#: reads as such where a column reference could stand (``position(...)``, ``interval '1 day'``, ``row(...)``); with
+#: ``system_user`` (a value from PostgreSQL 16) and the forms of ``normalize(b, NFC)``.
+_COL_NAME_KEYWORDS = frozenset({
+    "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists", "extract",
+    "float", "greatest", "grouping", "inout", "int", "integer", "interval", "least", "national", "nchar", "none",
+    "normalize", "nullif", "numeric", "out", "overlay", "position", "precision", "real", "row", "setof",
+    "smallint", "substring", "time", "timestamp", "treat", "trim", "values", "varchar", "xmlattributes",
+    "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+    "xmlserialize", "xmltable", "system_user", "nfc", "nfd", "nfkc", "nfkd",
+})
+
+#: Built-in types a ``::`` may name after the failing word without an error of its own (a cast's type is looked up
+#: before its operand is read).
+_BUILT_IN_CASTS = _TAKES_NUMBERS | {"boolean", "bool"}
+
+
+#: What may follow the failing word in its item and is read after it: numbers, constants, arithmetic, parentheses,
+#: IS [NOT] NULL, TRUE, FALSE.
+_READ_AFTER = _BEFORE_DEFAULT | _CONSTANT_ITEM | {TokenType.IS, TokenType.NOT}
+
+
+def _read_after(tokens: list[Token]) -> bool:
+    """Whether what follows the failing word in its item is read after it without an error first: ``_READ_AFTER``,
+    and casts to built-in types (``DEFAULT::int``)."""
+    for k, token in enumerate(tokens):
+        if token.token_type == TokenType.DCOLON:
+            if k + 1 == len(tokens) or tokens[k + 1].text.lower() not in _BUILT_IN_CASTS:
+                return False
+        elif token.token_type not in _READ_AFTER and not (k > 0 and tokens[k - 1].token_type == TokenType.DCOLON):
+            return False
+    return True
 
 
 #: What transformSelectStmt reads before the select list (FROM, WITH), or a SELECT of several (a set operation).
@@ -410,6 +560,12 @@ def _default_words(tokens: list[Token]) -> list[Token]:
 def _doubt(place: str, row: int) -> tuple[int, Problem]:
     said = reason("postgresql-default-in-expression", place=place)
     return row, Problem.of("SP901", "reason", reason=said).for_reason("postgresql-default-in-expression")
+
+
+def _name_doubt(word: Token, place: str, row: int) -> tuple[int, Problem]:
+    name = Name(word.text, word.token_type == TokenType.IDENTIFIER).folded()
+    said = reason("postgresql-name-in-values", name=name, place=place)
+    return row, Problem.of("SP901", "reason", reason=said).for_reason("postgresql-name-in-values")
 
 
 def _read_safely(item: list[Token]) -> bool:
@@ -463,7 +619,7 @@ class _Analysis:
 
     def run(self) -> list[Problem]:
         problems = list(self._column_list())
-        default = None if problems else _default_in_source(self.upsert, self.table)
+        default = None if problems else _error_in_source(self.upsert, self.table)
         if default is not None and self.table.kind == "view":
             return [Problem.of("SP901", "view", table=self.table.qualified_name)]
         if not problems and self.table.kind != "view":
@@ -1045,8 +1201,10 @@ class _Analysis:
         facts = type_facts(self.catalog, column.type)
         if facts is None:
             return None if not column.nullable else False
-        filled = facts.domain_default and not (facts.domain and column.default is not None)
-        return not filled and (facts.not_null or not column.nullable)
+        # a stored default of its own wins over its type's: a domain's column's (even DEFAULT NULL), or an
+        # expression that is no NULL constant (``-NULL::int``: PostgreSQL stores it unfolded)
+        own = column.default is not None and (facts.domain or not is_null_default(column.default))
+        return not (facts.domain_default and not own) and (facts.not_null or not column.nullable)
 
     def _candidates_hint(self) -> str:
         names = [k.name for k in self.table.keys if k.is_constraint and k.name]

@@ -151,6 +151,57 @@ def _grammar(upsert: Upsert) -> Iterator[Problem]:
         for element in clause.target or () if clause.ordinal == 1 else ():
             if element.nulls is not None:
                 yield Problem.of("SP103", "sqlite-nulls", nulls=element.nulls)
+    stack = _parser_stack(upsert)
+    if stack is not None:
+        yield stack
+
+
+#: Entries of SQLite's parser stack (YYSTACKDEPTH) each ON CONFLICT clause holds until the statement ends (parse.y's
+#: upsert rule is right-recursive): ``ON CONFLICT ( sortlist ) where_opt DO NOTHING``, and ``... DO UPDATE SET setlist
+#: where_opt``.
+_CLAUSE_ENTRIES = {"nothing": 8, "update": 11}
+
+#: Entries the statement's start and the shortest clause, ``ON CONFLICT DO NOTHING``, take: with 88 held by the
+#: clauses before it the statement is ``parser stack overflow`` whatever it says (measured on SQLite 3.40 with every
+#: mix of both kinds of clause before it).
+_STACK_START = 13
+
+#: YYSTACKDEPTH, SQLite's default.
+_STACK_DEPTH = 100
+
+
+def _parser_stack(upsert: Upsert) -> Problem | None:
+    """SP104 ``parser stack overflow`` when the ON CONFLICT clauses before the last hold more of SQLite's parser stack
+    than the statement can have (twelve clauses of DO NOTHING, nine of DO UPDATE); SP901 when a clause, read on top
+    of those before it, may need more than is left (``_clause_entries``). One clause is judged as before: how deep
+    an expression may nest is SQLite's (and sqlglot's) limit, not the clauses'."""
+    if len(upsert.clauses) < 2:
+        return None
+    held = [sum(_CLAUSE_ENTRIES[c.action] for c in upsert.clauses[:k]) for k in range(len(upsert.clauses))]
+    if _STACK_START + held[-1] > _STACK_DEPTH:
+        return Problem.of("SP104", "sqlite-parser-stack", count=len(upsert.clauses))
+    needs = [_STACK_START + before + _clause_entries(c) for before, c in zip(held, upsert.clauses, strict=True)]
+    if max(needs) <= _STACK_DEPTH:
+        return None
+    said = reason("sqlite-parser-stack", count=len(upsert.clauses), held=held[-1])
+    return Problem.of("SP901", "reason", reason=said).for_reason("sqlite-parser-stack")
+
+
+def _clause_entries(clause: ConflictClause) -> int:
+    """At most how many entries reading ``clause`` takes beyond the shortest clause's: 4 for DO NOTHING on column
+    names (measured on SQLite 3.40); else, as a bound, 11 for its words and 4 for each level of its deepest
+    expression's tree (a level holds an operand and its operator, or a function's name, its parenthesis and its
+    argument list, while what is below is read)."""
+    plain = all(isinstance(e.expression, exp.Column) and e.collation is None for e in clause.target or ())
+    if clause.action == "nothing" and clause.target_where is None and plain:
+        return 4 if clause.target else 0
+    nodes = [e.expression for e in clause.target or ()] + [
+        node for node in (clause.target_where, *clause.set_values, clause.update_where) if node is not None]
+    return 11 + 4 * max((_height(node) for node in nodes), default=0)
+
+
+def _height(node: exp.Expression) -> int:
+    return 1 + max((_height(child) for child in node.iter_expressions()), default=0)
 
 
 def _default_keyword(sql: str) -> bool:
@@ -577,9 +628,10 @@ class _Analysis:
         yield from failed[-1:]
 
     def _update_step(self, clause: ConflictClause, root: exp.Expression, node: exp.Expression,
-                     failed: list[Problem]) -> bool:
-        """``_step`` on sqlglot's tree of a DO UPDATE expression. A subquery's names are resolved in it (its calls are
-        not judged: an aggregate is allowed in its SELECT list); a function sqlglot reads into a class of its own
+                     failed: list[Problem], place: str = "DO UPDATE") -> bool:
+        """``_step`` on sqlglot's tree of a DO UPDATE expression. A subquery's names are resolved in it, in
+        resolveSelectStep's order (its SELECT list, where an aggregate is allowed, then its WHERE, ``_subquery_where``,
+        then the rest); a function sqlglot reads into a class of its own
         (``greatest``, ``substr``) is judged only where the class has one SQLite name (``_SQLGLOT_CALLS``)."""
         if isinstance(node, exp.Column):
             problem = self._update_column(clause, root, node)
@@ -587,15 +639,24 @@ class _Analysis:
                 failed.append(problem)
             return problem is not None
         if isinstance(node, exp.Query):
-            for column in node.find_all(exp.Column, bfs=False):
-                problem = self._update_column(clause, root, column)
-                if problem is not None:
-                    failed.append(problem)
-                    return True
-            self._subquery_calls(clause, node)
+            select = node.unnest() if isinstance(node, exp.Subquery) else node
+            where = select.args.get("where") if isinstance(select, exp.Select) else None
+            columns = list(node.find_all(exp.Column, bfs=False))
+            for part in ("before", "where", "after"):
+                if part == "where":
+                    self._subquery_calls(clause, node)  # the SELECT list's calls are resolved before the WHERE
+                    if where is not None and self._subquery_where(clause, root, where.this, failed):
+                        return True
+                    continue
+                for column in columns:
+                    if _select_part(column, select) == part:
+                        problem = self._update_column(clause, root, column)
+                        if problem is not None:
+                            failed.append(problem)
+                            return True
             return bool(failed)
         if isinstance(node, exp.Paren):
-            return self._update_step(clause, root, node.this, failed)
+            return self._update_step(clause, root, node.this, failed, place)
         if isinstance(node, exp.Boolean):
             return False  # TRUE and FALSE are names to SQLite, resolved like a column
         if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
@@ -603,14 +664,14 @@ class _Analysis:
         if isinstance(node, (exp.Is, exp.NullSafeEQ, exp.NullSafeNEQ)):  # sqlglot's x IS y, IS NOT y
             right = node.expression
             if isinstance(right, exp.Null):
-                self._update_step(clause, root, node.this, failed)  # TK_ISNULL, as in _step
+                self._update_step(clause, root, node.this, failed, place)  # TK_ISNULL, as in _step
                 return False
             if isinstance(right, exp.Boolean):  # TK_TRUTH
-                return self._update_step(clause, root, node.this, failed) or bool(failed)
+                return self._update_step(clause, root, node.this, failed, place) or bool(failed)
             if isinstance(right, exp.Column) and right.args.get("table") is None:
-                if self._update_step(clause, root, right, failed) or failed:
+                if self._update_step(clause, root, right, failed, place) or failed:
                     return True
-                return self._update_step(clause, root, node.this, failed) or bool(failed)
+                return self._update_step(clause, root, node.this, failed, place) or bool(failed)
         call = _sqlglot_call(node)
         if call is not None:
             name, args = call
@@ -619,17 +680,29 @@ class _Analysis:
                 name, count = self._written_call(clause, node)
             misuse = self._call(name, count) if name is not None else None
             if misuse is not None:
-                failed.append(self._misuse(misuse, "DO UPDATE"))
+                failed.append(self._misuse(misuse, place))
             for arg in args:
-                if self._update_step(clause, root, arg, failed):
+                if self._update_step(clause, root, arg, failed, place):
                     break
             return False
-        return bool(failed) or any(self._update_step(clause, root, child, failed) for child in node.iter_expressions())
+        return bool(failed) or any(
+            self._update_step(clause, root, child, failed, place) for child in node.iter_expressions())
+
+    def _subquery_where(self, clause: ConflictClause, root: exp.Expression, where: exp.Expression,
+                        failed: list[Problem]) -> bool:
+        """A DO UPDATE subquery's WHERE, which resolveSelectStep resolves after its SELECT list (and before GROUP BY,
+        HAVING, ORDER BY) in resolveExprStep's walk, aggregates not allowed: the error it is left with (a name, or
+        ``misuse of aggregate function count()``, SP207) ends the statement's resolution (measured on SQLite 3.40:
+        ``(SELECT x FROM s WHERE count(*) > 0) + zz`` is the misuse)."""
+        found: list[Problem] = []
+        self._update_step(clause, root, where, found, "a DO UPDATE subquery's WHERE")
+        failed += found[-1:]
+        return bool(found)
 
     def _subquery_calls(self, clause: ConflictClause, query: exp.Expression) -> None:
         """The calls of a DO UPDATE subquery: a function SQLite has no built-in of (with that many arguments) is the
-        application's (SP901, as ``_call`` says). An aggregate or window function is not judged there: its SELECT
-        list and HAVING take one, its WHERE does not (misuse), which is not modelled."""
+        application's (SP901, as ``_call`` says). An aggregate or window function is judged in its WHERE only
+        (``_subquery_where``): its SELECT list and HAVING take one; in ORDER BY it is not modelled."""
         for func in query.find_all(exp.Func):
             node = cast(exp.Expression, func)
             call = _sqlglot_call(node)
@@ -794,6 +867,19 @@ class _Analysis:
         if clause.target_where_sql and not self.routed:
             hint += rule.text("sqlite-hint-partial-index")
         return hint
+
+
+def _select_part(column: exp.Column, query: exp.Expression) -> str:
+    """Where resolveSelectStep resolves ``column`` of ``query`` (a SELECT of DO UPDATE): ``before`` its WHERE (the
+    SELECT list, the FROM items), in ``where``, or ``after`` (GROUP BY, HAVING, ORDER BY, another query's part)."""
+    node: exp.Expr = column
+    while node.parent is not None and node.parent is not query:
+        node = node.parent
+    if node.parent is None or not isinstance(query, exp.Select):
+        return "after"
+    if node.arg_key in ("expressions", "from_", "joins"):
+        return "before"
+    return "where" if node.arg_key == "where" else "after"
 
 
 def _output_names(query: exp.Expression) -> frozenset[str] | None:

@@ -40,6 +40,12 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
 #: SQLite's type names cannot hold: ``integer AUTOINCREMENT`` is a syntax error there).
 _TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON", "AUTOINCREMENT"}
 
+#: Operators whose right operand a column DEFAULT's expression goes on to (gram.y's b_expr; SQLite's ``DEFAULT -term``).
+_OPERATORS = frozenset({
+    TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD, TokenType.DPIPE, TokenType.EQ,
+    TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
+})
+
 
 def collation(replay: Replay, c: Cursor) -> str:
     """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
@@ -134,10 +140,12 @@ def _constraints(replay: Replay, c: Cursor, table: Table, col: Col, stmt: Stmt, 
             if c.done:  # DEFAULT without an expression: a syntax error on both engines
                 raise Unmodelled
             # The first word is the expression even when it spells a constraint word (DEFAULT NULL); a "(" is
-            # left to ``until``, which then reads the whole group (DEFAULT (NULL)::int).
+            # left to ``until``, which then reads the whole group (DEFAULT (NULL)::int). A word after an operator
+            # is its operand (DEFAULT -NULL::int, DEFAULT 1 + NULL).
             first = [] if c.type() == TokenType.L_PAREN else [c.tokens[c.i]]
             c.i += len(first)
-            more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS)
+            more = c.until(lambda cc: cc.word() in _COLUMN_CONSTRAINT_WORDS and cc.tokens[cc.i - 1].token_type
+                           not in _OPERATORS)
             col.default, last_key = replay.expr_text([*first, *more], stmt.sql, table), None
         elif c.accept("COLLATE"):
             col.collation = collation(replay, c)
