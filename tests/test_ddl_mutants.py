@@ -700,6 +700,47 @@ ALTER TABLE u ADD COLUMN id2 int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN x int GENERATED ALWAYS AS IDENTITY UNIQUE;
 CREATE TABLE u_x_seq1 (q int);
 """,
+    # bugsreplay
+    # DROP COLUMN of a column a generated column reads: refused without CASCADE (named as getObjectDescription does;
+    # several objects when partitions lose it too), which drops the generated column with its keys and CHECKs;
+    # indexes and constraints on the column itself go with it; ONLY on a partitioned table with partitions refused
+    "DROP COLUMN read by a generated column, CASCADE": """CREATE SCHEMA s;
+CREATE TABLE t (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE t DROP COLUMN a;
+ALTER TABLE t DROP COLUMN a RESTRICT;
+CREATE TABLE s.t (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE s.t DROP COLUMN a;
+CREATE TABLE "T" ("A" int, b int, g int GENERATED ALWAYS AS ("A" + 1) STORED);
+ALTER TABLE "T" DROP COLUMN "A";
+CREATE TABLE u (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED UNIQUE, h int GENERATED ALWAYS AS (a * b)
+    STORED, c int, CHECK (g > b));
+CREATE INDEX u_i ON u (b) WHERE (h > 0);
+CREATE UNIQUE INDEX u_e ON u ((b + c));
+CREATE UNIQUE INDEX u_p ON u (b) WHERE (c > 0);
+ALTER TABLE u DROP COLUMN a CASCADE;
+ALTER TABLE u DROP COLUMN c;
+CREATE TABLE w (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE w DROP COLUMN g;
+ALTER TABLE w DROP COLUMN IF EXISTS a CASCADE;
+CREATE TABLE p (k int, a int, g int GENERATED ALWAYS AS (a + 1) STORED) PARTITION BY LIST (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+ALTER TABLE p DROP COLUMN a;
+ALTER TABLE ONLY p DROP COLUMN a;
+ALTER TABLE p DROP COLUMN a CASCADE;
+CREATE TABLE q (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+CREATE TABLE q1 () INHERITS (q);
+ALTER TABLE q DROP COLUMN a;
+ALTER TABLE q DROP COLUMN a CASCADE;
+CREATE TABLE r (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+CREATE TABLE r1 (a int) INHERITS (r);
+ALTER TABLE r DROP COLUMN a;
+ALTER TABLE r DROP COLUMN a CASCADE;
+CREATE TABLE v (k int, a int, b int) PARTITION BY LIST (k);
+CREATE TABLE v1 PARTITION OF v FOR VALUES IN (1);
+ALTER TABLE ONLY v DROP COLUMN a;
+CREATE TABLE x (k int, a int) PARTITION BY LIST (k);
+ALTER TABLE ONLY x DROP COLUMN a;
+""",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from schema_parity.catalog import KeyKind, is_null_default
 from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
@@ -80,7 +82,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
             _drop_constraint(replay, c, table)
         else:
             c.accept("COLUMN")
-            _drop_column(replay, c, table, recurse=recurse)
+            _drop_column(replay, c, table, recurse=recurse, refuse=has_heirs and only and table.kind == "partitioned")
     elif c.accept("ALTER"):
         rules.refuse_syntax("ALTER")
         c.accept("COLUMN")
@@ -296,7 +298,9 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
         raise Refused(f'constraint "{name}" of relation "{table.name}" does not exist')
 
 
-def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -> None:
+def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False, refuse: bool = False) -> None:
+    """DROP COLUMN; ``recurse``: on the partitions and inheritance children too; ``refuse``: ONLY on a partitioned
+    table that has partitions."""
     rules = replay.rules
     if c.at("IF", "EXISTS"):
         rules.refuse_syntax("EXISTS")  # SQLite reads IF as the column's name
@@ -305,6 +309,7 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
         raise Unmodelled
     written = c.tokens[c.i].text
     name = c.name()
+    cascade = c.accept("CASCADE")
     col = table.column(name, rules.same)
     if col is None:
         if if_exists:
@@ -312,10 +317,26 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
         raise Refused(rules.no_column(name, table, written))
     rules.check_drop_column(table, col)
     _refuse_inherited(replay, table, col.name, "drop")
+    if refuse:
+        raise Refused("cannot drop column from only the partitioned table when partitions exist")
+    if table.generated_from(col, rules.same) and not cascade:  # SQLite's check_drop_column has refused already
+        heirs = [h.column(col.name, rules.same) for h in partitions.heirs(replay, table)] if recurse else []
+        if any(x is not None and not x.local for x in heirs):  # the heirs' columns are dropped with it
+            raise Refused("cannot drop desired object(s) because other objects depend on them")
+        described = _described(replay, table)
+        raise Refused(f"cannot drop column {col.name} of table {described} because other objects depend on it")
     table.drop_column(col, rules.same)
     replay.tables.drop_owned_sequences(table, col.name)
     if recurse:
         partitions.column_dropped(replay, table, col.name)
+
+
+def _described(replay: Replay, table: Table) -> str:
+    """A table as PostgreSQL's getObjectDescription names it: schema-qualified unless visible on the search path,
+    each part quoted unless plain lower case (quote_identifier also quotes a keyword: message only)."""
+    visible = replay.lookup_schema(None, table.name) == table.schema
+    parts = [table.name] if visible else [table.schema or "public", table.name]
+    return ".".join(p if re.fullmatch(r"[a-z_][a-z0-9_]*", p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recursing: bool = False) -> None:
