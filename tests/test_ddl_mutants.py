@@ -469,6 +469,21 @@ CREATE TABLE t (a int);
 CREATE TABLE w (a int);
 ALTER TABLE w ADD COLUMN if NOT NULL DEFAULT 0;
 """,
+    # bugsreplay
+    # ADD COLUMN's refusals that sqlite3ErrorIfNotEmpty makes only when the table has rows: none on the empty
+    # tables a migration builds (NOT NULL without a default or with DEFAULT NULL, a non-constant default, STORED,
+    # REFERENCES with a default)
+    "ADD COLUMN on an empty table": """CREATE TABLE t (a int PRIMARY KEY);
+ALTER TABLE t ADD COLUMN h int NOT NULL;
+ALTER TABLE t ADD COLUMN i text NOT NULL DEFAULT NULL;
+ALTER TABLE t ADD COLUMN j int NOT NULL DEFAULT (NULL);
+ALTER TABLE t ADD COLUMN k int DEFAULT CURRENT_TIME;
+ALTER TABLE t ADD COLUMN l int DEFAULT (abs(1));
+ALTER TABLE t ADD COLUMN m int AS (a + 1) STORED;
+ALTER TABLE t ADD COLUMN n int NOT NULL AS (a + 1) STORED;
+ALTER TABLE t ADD COLUMN o int REFERENCES t (a) DEFAULT 1;
+ALTER TABLE t ADD COLUMN p int NOT NULL UNIQUE;
+""",
 }
 
 

@@ -712,13 +712,15 @@ class SqliteRules(Rules):
                 col.nullable = False
 
     def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
+        """sqlite3AlterFinishAddColumn's refusals. Those it makes only when the table has rows
+        (``sqlite3ErrorIfNotEmpty``: NOT NULL without a default, a non-constant default, STORED, REFERENCES with a
+        default) are not made: the replay builds the empty database a migration runs on, and a script's rows are
+        not modelled (an INSERT ... SELECT may add none)."""
         refusal = (
             "Cannot add a PRIMARY KEY column"
             if any(k.kind == "primary_key" for k in found.keys)
             else "Cannot add a UNIQUE column"
             if found.keys
-            else "Cannot add a NOT NULL column with default value NULL"
-            if not col.nullable and col.default is None and col.generated is None
             else None
         )
         if refusal is None and col.generated is not None and _dot_operator(col.generated):
