@@ -756,6 +756,29 @@ ALTER TABLE ONLY v DROP COLUMN a;
 CREATE TABLE x (k int, a int) PARTITION BY LIST (k);
 ALTER TABLE ONLY x DROP COLUMN a;
 """,
+    # DefineIndex: only btree makes unique indexes; hash, gin and brin take no INCLUDE, hash and spgist one column
+    "access methods: unique, INCLUDE, multicolumn": """CREATE TABLE t (a int, b int, r int4range, v tsvector, x int[]);
+CREATE UNIQUE INDEX t_h ON t USING hash (a);
+CREATE UNIQUE INDEX t_g ON t USING gist (r);
+CREATE UNIQUE INDEX t_gi ON t USING gin (v);
+CREATE UNIQUE INDEX t_br ON t USING brin (a);
+CREATE UNIQUE INDEX t_sp ON t USING spgist (r);
+CREATE UNIQUE INDEX t_bt ON t USING BTREE (a);
+CREATE INDEX t_h2 ON t USING hash (a, b);
+CREATE INDEX t_sp2 ON t USING spgist (r, r);
+CREATE INDEX t_h3 ON t USING hash (a) INCLUDE (b);
+CREATE INDEX t_gi3 ON t USING gin (v) INCLUDE (b);
+CREATE INDEX t_br3 ON t USING brin (a) INCLUDE (b);
+CREATE INDEX t_g3 ON t USING gist (r) INCLUDE (b);
+CREATE INDEX t_sp3 ON t USING spgist (r) INCLUDE (b);
+CREATE INDEX t_g4 ON t USING gist (r, r);
+CREATE INDEX t_gi4 ON t USING gin (v, x);
+CREATE INDEX t_br4 ON t USING brin (a, b);
+CREATE INDEX t_h5 ON t USING Hash (a);
+CREATE UNIQUE INDEX t_h6 ON t USING hash (a, b) INCLUDE (b);
+CREATE INDEX t_h8 ON t USING hash (a, b) INCLUDE (b);
+CREATE UNIQUE INDEX ON t USING hash (a);
+""",
 }
 
 
