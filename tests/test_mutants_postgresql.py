@@ -770,6 +770,17 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
                                                  "ON CONFLICT ((e::bit varying(9)), id) DO NOTHING"),
     "CASE without ELSE in the predicate, ELSE false": (partial("CASE WHEN a > 0 THEN true END"),
                                                       upsert("id", "CASE WHEN a > 0 THEN true ELSE false END")),
+    # bugsreplay
+    # the DDL replay's ALTER COLUMN … SET DEFAULT NULL: a domain's column stores it (it then wins over the domain's
+    # default), a column of a built-in type does not
+    "SET DEFAULT NULL on a domain's column, left out": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN f SET DEFAULT NULL"), leaving_out("f")),
+    "SET DEFAULT CAST(NULL AS integer) on a domain's column, given DEFAULT": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN f SET DEFAULT CAST(NULL AS integer)"),
+        leaving_out("f", default=True)),
+    "SET DEFAULT NULL::text::integer on a built-in type's column, left out": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN h SET DEFAULT 'x'", "ALTER TABLE n ALTER COLUMN h SET DEFAULT "
+         "NULL::text::text"), leaving_out("h")),
 }
 
 

@@ -13,6 +13,7 @@ from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import TokenType
+from schema_parity.types import may_be_domain, normalize_type
 
 __all__ = ["register"]
 
@@ -358,8 +359,9 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
         raise Refused(f'column "{name}" of relation "{table.name}" is {what} column')
     elif c.accept("SET", "DEFAULT"):
         col.default = replay.expr_text(c.rest(), stmt.sql, table)
-        if is_null_default(col.default):  # PostgreSQL stores no default
-            col.default = None
+        if is_null_default(col.default) and not may_be_domain(normalize_type(col.type)):
+            col.default = None  # PostgreSQL stores no NULL constant; a domain's column keeps it (CoerceToDomain), and
+            # it then wins over the domain's own default
     elif c.accept("DROP", "DEFAULT"):
         col.default = None
     elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
