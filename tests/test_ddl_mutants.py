@@ -484,6 +484,38 @@ ALTER TABLE t ADD COLUMN n int NOT NULL AS (a + 1) STORED;
 ALTER TABLE t ADD COLUMN o int REFERENCES t (a) DEFAULT 1;
 ALTER TABLE t ADD COLUMN p int NOT NULL UNIQUE;
 """,
+    # a key's or an index's element naming no column: refused as the constraint is parsed (a double-quoted name is a
+    # string there, and it and TRUE are expressions); in CREATE INDEX a '…' string is a name (sqlite3StringToId)
+    # and a "…" name of no column a string
+    "key and index elements naming no column": """CREATE TABLE t (a int, b int, "Mixed" int);
+CREATE TABLE u (a int, UNIQUE (zz));
+CREATE TABLE u1 (a int, UNIQUE ('zz'));
+CREATE TABLE u2 (a int, UNIQUE ([zz]));
+CREATE TABLE u3 (a int, PRIMARY KEY (`zz`));
+CREATE TABLE u4 (a int, UNIQUE (rowid));
+CREATE TABLE u5 (a int, UNIQUE (true));
+CREATE TABLE u6 (a int, UNIQUE ("zz"));
+CREATE TABLE u7 (a int, UNIQUE (zz), PRIMARY KEY (yy));
+CREATE TABLE u8 (a int, UNIQUE (zz)) WITHOUT ROWID;
+CREATE TABLE u9 (a int, UNIQUE (ZZ, a), CHECK (zz > 0));
+CREATE TABLE u10 (a int, UNIQUE ('a'), PRIMARY KEY ("a"));
+CREATE TABLE u11 (a int, UNIQUE (A COLLATE nocase));
+CREATE INDEX i1 ON t (zz);
+CREATE UNIQUE INDEX i2 ON t (a, zz);
+CREATE INDEX i3 ON t (rowid);
+CREATE INDEX i4 ON t (true);
+CREATE INDEX i5 ON t ([zz]);
+CREATE INDEX i6 ON t (`zz` DESC);
+CREATE INDEX i7 ON t ('zz' COLLATE nocase);
+CREATE INDEX i8 ON t ("zz");
+CREATE UNIQUE INDEX i9 ON t ('a');
+CREATE UNIQUE INDEX i10 ON t ('b' COLLATE nocase DESC, [Mixed]);
+CREATE UNIQUE INDEX i11 ON t (mixed, "A");
+CREATE INDEX i12 ON t (null);
+CREATE INDEX i13 ON t (_rowid_);
+CREATE INDEX IF NOT EXISTS i14 ON t (yy);
+CREATE INDEX i9 ON t (yy);
+""",
 }
 
 
@@ -778,6 +810,34 @@ CREATE INDEX t_h5 ON t USING Hash (a);
 CREATE UNIQUE INDEX t_h6 ON t USING hash (a, b) INCLUDE (b);
 CREATE INDEX t_h8 ON t USING hash (a, b) INCLUDE (b);
 CREATE UNIQUE INDEX ON t USING hash (a);
+""",
+    # a key's or an index's column (or INCLUDE column) the table lacks: transformIndexConstraint's message for a
+    # constraint (in written order; ADD PRIMARY KEY's SET NOT NULL first), ComputeIndexAttrs' for CREATE INDEX; a
+    # system column cannot be indexed; a constraint written before its column is no error
+    "key and index columns the table lacks": """CREATE TABLE t (a int, b int);
+CREATE INDEX t_1 ON t (zz);
+CREATE INDEX t_2 ON t (ctid);
+CREATE UNIQUE INDEX t_3 ON t (a) INCLUDE (zz);
+CREATE UNIQUE INDEX t_4 ON t (a) INCLUDE (xmin);
+CREATE INDEX t_5 ON t (zz, yy);
+CREATE TABLE u (a int, UNIQUE (zz));
+CREATE TABLE u2 (a int, UNIQUE (a) INCLUDE (zz));
+CREATE TABLE u4 (UNIQUE (b), b int);
+CREATE TABLE u5 (a int, UNIQUE (zz), PRIMARY KEY (yy));
+CREATE TABLE u6 (a int, PRIMARY KEY (yy), UNIQUE (zz));
+CREATE TABLE u7 (a int, EXCLUDE (zz WITH =));
+CREATE TABLE u8 (a int, CHECK (zz > 0), UNIQUE (yy));
+CREATE TABLE v (a int);
+ALTER TABLE v ADD UNIQUE (zz);
+ALTER TABLE v ADD PRIMARY KEY (zz);
+ALTER TABLE v ADD COLUMN b int UNIQUE;
+CREATE TABLE p (a int);
+CREATE TABLE c (UNIQUE (a)) INHERITS (p);
+CREATE TABLE w (a int, "Zz" int);
+CREATE INDEX w_1 ON w (Zz);
+CREATE TABLE w2 (a int, UNIQUE (Zz));
+CREATE TABLE x (a int) PARTITION BY LIST (a);
+CREATE TABLE x1 PARTITION OF x (UNIQUE (zz)) FOR VALUES IN (1);
 """,
 }
 

@@ -328,7 +328,11 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
     parts = items(tokens)
     for position, part in enumerate(parts):
         c = replay.cursor(part, stmt)
-        elem = table.element(c.name(), replay.rules.same)
+        token = c.tokens[c.i] if not c.done else None
+        name = c.name()
+        if replay.rules.name == "sqlite" and token is not None and table.column(name, replay.rules.same) is None:
+            _refuse_sqlite_key_name(token, stmt.sql, name)
+        elem = table.element(name, replay.rules.same)
         _elem_tail(replay, c, elem)
         if c.at("WITHOUT", "OVERLAPS"):
             if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
@@ -340,6 +344,25 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
             raise Unmodelled
         elems.append(elem)
     return elems
+
+
+def _refuse_sqlite_key_name(token: Token, sql: str, name: str) -> None:
+    """SQLite's refusal of a PRIMARY KEY or UNIQUE element naming no column, made as the constraint is parsed: a
+    double-quoted name is then a string, and it and TRUE or FALSE are expressions."""
+    if sql[token.start] == '"' or name.upper() in ("TRUE", "FALSE"):
+        raise Refused("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
+    raise Refused(f"no such column: {name}")
+
+
+def _sqlite_index_column(replay: Replay, table: Table, token: Token, sql: str) -> str | None:
+    """The column a CREATE INDEX element of one name token names on SQLite, where a '…' string is a name too
+    (sqlite3StringToId); refused when it names none, except a "…" name, which is then a string (an expression)."""
+    if token.token_type != TokenType.STRING and (token.token_type not in _NAME_TOKENS or sql[token.start] == '"'):
+        return None
+    col = table.column(token.text, replay.rules.same)
+    if col is None:
+        raise Refused(f"no such column: {token.text}")
+    return col.name
 
 
 _NOT_OPCLASS = ("ASC", "DESC", "NULLS", "WITH", "WITHOUT")
@@ -436,6 +459,8 @@ def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
     body = rules.index_element_body(c)
     elem = Elem()
     column = _column_named(replay, table, body[0], stmt.sql) if len(body) == 1 else None
+    if column is None and len(body) == 1 and rules.name == "sqlite":
+        column = _sqlite_index_column(replay, table, body[0], stmt.sql)
     if column is not None:
         # A plain column (the common case): what the expression reading below would conclude, without parsing it.
         elem = table.element(column, rules.same)

@@ -20,7 +20,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature, function_names
-from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Table, Tables
+from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Same, Table, Tables
 from schema_parity.sources.ddl.naming import (
     NAMEDATALEN,
     choose_name,
@@ -533,6 +533,7 @@ class PostgresRules(Rules):
 
     # -- keys: default names and de-duplication ---------------------------------------------------------------
     def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        _refuse_missing_key_columns(table, found.keys, self.same)
         self._name_checks(tables, table, found.checks)
         table.others.extend(found.checks)
         self._add_create_table_keys(tables, table, found.keys)
@@ -547,6 +548,7 @@ class PostgresRules(Rules):
             self._add_fk(tables, table, fk, cols)
 
     def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
+        _refuse_missing_key_columns(table, found.keys, self.same)
         self._name_checks(tables, table, found.checks)
         table.others.extend(found.checks)
         for key in found.keys:
@@ -555,6 +557,7 @@ class PostgresRules(Rules):
             self._add_fk(tables, table, fk, cols)
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        _refuse_missing_key_columns(table, [key], self.same, index=True)
         self._add_key(tables, table, key)
 
     def _name_checks(self, tables: Tables, table: Table, checks: list[Other]) -> None:
@@ -841,6 +844,28 @@ class SqliteRules(Rules):
 
     def no_such(self, what: str, name: str) -> str:
         return f"no such {what.lower()}: {name}"
+
+
+#: PostgreSQL's system columns: a key on one is refused with messages of its own.
+_PG_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
+
+
+def _refuse_missing_key_columns(table: Table, keys: list[Key], same: Same, *, index: bool = False) -> None:
+    """PostgreSQL: a key's or an index's plain column or INCLUDE column the table lacks, the keys in written order
+    (transformIndexConstraint; ComputeIndexAttrs for CREATE INDEX). An expression's names are not checked."""
+    for key in keys:
+        for name in [*(e.column for e in key.elements if e.column is not None), *key.include]:
+            if table.column(name, same) is not None:
+                continue
+            if name in _PG_SYSTEM_COLUMNS:
+                if index:
+                    raise Refused("index creation on system columns is not supported")
+                raise Unmodelled  # a constraint's own refusal of a system column (ALTER's "cannot alter system column")
+            if index:
+                raise Refused(f'column "{name}" does not exist')
+            if key.kind == "primary_key" and not key.from_table_definition:
+                raise Refused(f'column "{name}" of relation "{table.name}" does not exist')  # its SET NOT NULL first
+            raise Refused(f'column "{name}" named in key does not exist')
 
 
 _DOT_IN_GENERATED = 'the "." operator prohibited in generated columns'
