@@ -839,6 +839,22 @@ CREATE TABLE w2 (a int, UNIQUE (Zz));
 CREATE TABLE x (a int) PARTITION BY LIST (a);
 CREATE TABLE x1 PARTITION OF x (UNIQUE (zz)) FOR VALUES IN (1);
 """,
+    # a collation that differs from a built-in one only by case exists on no server, unless the script made one
+    "collations that differ from a built-in one by case": """CREATE TABLE t (a text COLLATE "DEFAULT", b int);
+CREATE TABLE t2 (a text COLLATE pg_catalog."c");
+CREATE TABLE t4 (a text COLLATE "Posix", b text COLLATE "UCS_BASIC");
+CREATE TABLE u (a text, b text);
+CREATE UNIQUE INDEX u_1 ON u (a COLLATE "DEFAULT");
+CREATE UNIQUE INDEX u_2 ON u (a COLLATE pg_catalog.c);
+CREATE UNIQUE INDEX u_3 ON u (a COLLATE C);
+CREATE UNIQUE INDEX u_5 ON u (b COLLATE pg_catalog."C");
+CREATE UNIQUE INDEX u_6 ON u (b COLLATE "ucs_basic");
+ALTER TABLE u ADD COLUMN c text COLLATE "Default";
+ALTER TABLE u ALTER COLUMN b TYPE text COLLATE "posix";
+ALTER TABLE u ALTER COLUMN b TYPE text COLLATE "POSIX";
+CREATE COLLATION "DEFAULT" (locale = 'C');
+ALTER TABLE u ADD COLUMN d text COLLATE "DEFAULT";
+""",
 }
 
 

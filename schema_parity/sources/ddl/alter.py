@@ -266,7 +266,7 @@ def _add_column(
     found = Found()
     try:
         col = column_def(replay, c, table, stmt, found)
-    except SyntaxMismatch:
+    except (SyntaxMismatch, Refused):  # a refusal inside the definition (a collation): the column is not added
         table.columns.pop()
         raise
     try:

@@ -41,10 +41,32 @@ _COLUMN_CONSTRAINT_WORDS = frozenset(
 _TYPE_ENDS = _COLUMN_CONSTRAINT_WORDS | {"ON", "AUTOINCREMENT"}
 
 
+#: PostgreSQL 15's collations in every database (pg_catalog; initdb adds the server's locales, which vary).
+_PG_BUILT_IN_COLLATIONS = ("default", "C", "POSIX", "ucs_basic")
+
+
 def collation(replay: Replay, c: Cursor) -> str:
     """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
-    keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there)."""
-    return c.qualified()[1] if replay.dialect == "postgresql" else c.name()
+    keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there).
+
+    PostgreSQL refuses a name that differs from a built-in collation's only by case (``"DEFAULT"``, ``C`` folded to
+    ``c``): no server locale is named so, and the replay refuses it only while the script has made no collation
+    (CREATE or ALTER COLLATION, or a statement it did not read): any other name may exist."""
+    if replay.dialect != "postgresql":
+        return c.name()
+    if not c.done and c.tokens[c.i].token_type != TokenType.IDENTIFIER and c.word() == "DEFAULT":
+        raise Unmodelled  # a reserved word: a syntax error
+    schema, name = c.qualified()
+    if (
+        schema in (None, "pg_catalog")
+        and name not in _PG_BUILT_IN_COLLATIONS
+        and name.lower() in (n.lower() for n in _PG_BUILT_IN_COLLATIONS)
+        and replay.types_read
+        and not replay.collations_written
+    ):
+        written = name if schema is None else f"{schema}.{name}"
+        raise Refused(f'collation "{written}" for encoding "UTF8" does not exist')
+    return name
 
 
 def _written(c: Cursor, stmt: Stmt) -> str:
