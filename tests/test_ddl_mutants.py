@@ -896,6 +896,18 @@ CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
 CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
 """,
+    # bugsreplay
+    # a table key's column list has names only (COLLATE, ASC/DESC, an operator class, NULLS are SQLite's); COLLATE
+    # DEFAULT unquoted is the reserved word
+    "a table key's element with more than its name; COLLATE DEFAULT": """CREATE TABLE t (a text, UNIQUE (a COLLATE "C"));
+CREATE TABLE t2 (a text, b int, UNIQUE (b DESC));
+CREATE TABLE t3 (a text, b int, PRIMARY KEY (b int4_ops));
+CREATE TABLE t4 (a text, b int, UNIQUE (b NULLS FIRST));
+CREATE TABLE t5 (a text, b int, UNIQUE (b ASC));
+CREATE TABLE u (a text, b int);
+ALTER TABLE u ADD UNIQUE (a COLLATE "C");
+CREATE UNIQUE INDEX u_1 ON u (a COLLATE Default);
+""",
 }
 
 

@@ -355,7 +355,8 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
         if replay.rules.name == "sqlite" and token is not None and table.column(name, replay.rules.same) is None:
             _refuse_sqlite_key_name(token, stmt.sql, name)
         elem = table.element(name, replay.rules.same)
-        _elem_tail(replay, c, elem)
+        if replay.rules.name == "sqlite":  # PostgreSQL's columnList has names only: the rest is a syntax error
+            _elem_tail(replay, c, elem)
         if c.at("WITHOUT", "OVERLAPS"):
             if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
                 raise Unmodelled
