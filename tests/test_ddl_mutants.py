@@ -855,6 +855,28 @@ ALTER TABLE u ALTER COLUMN b TYPE text COLLATE "POSIX";
 CREATE COLLATION "DEFAULT" (locale = 'C');
 ALTER TABLE u ADD COLUMN d text COLLATE "DEFAULT";
 """,
+    # has_partition_attrs: a column PARTITION BY names (plain, in an expression, after a rename; a partition's own
+    # key reached by the recursion) cannot be dropped or retyped
+    "DROP COLUMN and ALTER COLUMN TYPE of a partition key's column": """CREATE TABLE p (k int, a int, b text)
+    PARTITION BY LIST (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+ALTER TABLE ONLY p DROP COLUMN k;
+ALTER TABLE p DROP COLUMN k;
+ALTER TABLE p ALTER COLUMN k TYPE bigint;
+ALTER TABLE p1 DROP COLUMN k;
+CREATE TABLE q (k int, a int, b text) PARTITION BY RANGE ((a + 1), lower(b) COLLATE "C" text_pattern_ops);
+ALTER TABLE q DROP COLUMN a;
+ALTER TABLE q DROP COLUMN b;
+ALTER TABLE q ALTER COLUMN b TYPE varchar;
+ALTER TABLE q DROP COLUMN k;
+CREATE TABLE r (k int, a int) PARTITION BY HASH (k);
+ALTER TABLE r RENAME COLUMN k TO k2;
+ALTER TABLE r DROP COLUMN k2;
+CREATE TABLE s (k int, a int) PARTITION BY LIST (k);
+CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (a);
+ALTER TABLE s1 DROP COLUMN a;
+ALTER TABLE s DROP COLUMN a;
+""",
 }
 
 
@@ -899,7 +921,7 @@ CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
     # bugsreplay
     # a table key's column list has names only (COLLATE, ASC/DESC, an operator class, NULLS are SQLite's); COLLATE
     # DEFAULT unquoted is the reserved word
-    "a table key's element with more than its name; COLLATE DEFAULT": """CREATE TABLE t (a text, UNIQUE (a COLLATE "C"));
+    "a key's element with more than its name; COLLATE DEFAULT": """CREATE TABLE t (a text, UNIQUE (a COLLATE "C"));
 CREATE TABLE t2 (a text, b int, UNIQUE (b DESC));
 CREATE TABLE t3 (a text, b int, PRIMARY KEY (b int4_ops));
 CREATE TABLE t4 (a text, b int, UNIQUE (b NULLS FIRST));

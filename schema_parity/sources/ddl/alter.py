@@ -7,7 +7,7 @@ import re
 from schema_parity.catalog import KeyKind, is_null_default
 from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
-from schema_parity.sources.ddl.model import Found, Key, Refused, Table
+from schema_parity.sources.ddl.model import Found, Key, Refused, Same, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
@@ -318,6 +318,8 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
         raise Refused(rules.no_column(name, table, written))
     rules.check_drop_column(table, col)
     _refuse_inherited(replay, table, col.name, "drop")
+    for t in [table, *partitions.descendants(replay, table)] if recurse else [table]:
+        _refuse_partition_key(t, col.name, "drop", rules.same)
     if refuse:
         raise Refused("cannot drop column from only the partitioned table when partitions exist")
     if table.generated_from(col, rules.same) and not cascade:  # SQLite's check_drop_column has refused already
@@ -330,6 +332,13 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
     replay.tables.drop_owned_sequences(table, col.name)
     if recurse:
         partitions.column_dropped(replay, table, col.name)
+
+
+def _refuse_partition_key(table: Table, name: str, verb: str, same: Same) -> None:
+    """PostgreSQL refuses to drop or retype a column its PARTITION BY names (has_partition_attrs)."""
+    if any(same(x, name) for x in table.partition_key):
+        key = f'the partition key of relation "{table.name}"'
+        raise Refused(f'cannot {verb} column "{name}" because it is part of {key}')
 
 
 def _described(replay: Replay, table: Table) -> str:
@@ -367,6 +376,7 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
     elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
         if not recursing:
             _refuse_inherited(replay, table, name, "alter")
+        _refuse_partition_key(table, name, "alter", replay.rules.same)
         type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
         if not type_tokens:  # ``TYPE`` without a type
             raise Unmodelled

@@ -54,6 +54,7 @@ _SERIAL = {
 }
 _SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
 _IDENTIFIER = TokenType.IDENTIFIER  # fold() reads every name: the enum member is looked up once
+_NAMES = (TokenType.VAR, TokenType.IDENTIFIER)
 _E = TypeVar("_E", bound=exp.Expr)
 
 #: Schemas whose functions and types PostgreSQL prints unqualified (pg_get_indexdef, format_type) with the default
@@ -504,7 +505,14 @@ class PostgresRules(Rules):
         while not cur.done:
             if cur.accept("PARTITION", "BY"):
                 table.kind = "partitioned"
-                cur.until(lambda c: c.at("USING") or c.at("WITH") or c.at("TABLESPACE"))
+                spec = cur.until(lambda c: c.at("USING") or c.at("WITH") or c.at("TABLESPACE"))[1:]  # after LIST …
+                after = [None, *spec[:-1]], [*spec[1:], None]
+                for token, prior, nxt in zip(spec, *after, strict=True):  # the names read as columns (the columns
+                    # are read after the options): not a function's, a qualifier, a collation
+                    if token.token_type in _NAMES and (prior is None or prior.text.upper() != "COLLATE") and (
+                        nxt is None or nxt.token_type not in (TokenType.L_PAREN, TokenType.DOT)
+                    ):
+                        table.partition_key.add(self.fold(token))
             elif cur.accept("WITH") or cur.accept("WITHOUT", "OIDS"):
                 if cur.type() == TokenType.L_PAREN:
                     cur.group()

@@ -188,6 +188,8 @@ class Table:
     others: list[Other] = field(default_factory=list)
     without_rowid: bool = False
     rules: set[str] = field(default_factory=set)
+    partition_key: set[str] = field(default_factory=set)
+    """PostgreSQL: the columns its PARTITION BY names (DROP COLUMN and ALTER COLUMN TYPE of one are refused)."""
 
     def column(self, name: str, same: Same) -> Col | None:
         return next((c for c in self.columns if same(c.name, name)), None)
@@ -203,6 +205,7 @@ class Table:
     def rename_column(self, col: Col, new: str, same: Same) -> None:
         """RENAME COLUMN: keys, constraints and stored expressions follow the column."""
         old, col.name = col.name, new
+        self.partition_key = {new if same(x, old) else x for x in self.partition_key}
         for key in self.keys:
             for elem in key.elements:
                 if elem.column is not None and same(elem.column, old):
