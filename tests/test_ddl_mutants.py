@@ -528,6 +528,53 @@ CREATE UNIQUE INDEX main.ru2 ON real (b);
 DROP TABLE tmp2;
 CREATE TABLE tmp2 (q INT UNIQUE);
 """,
+    # bugsreplay
+    # ADD COLUMN's refusals that sqlite3ErrorIfNotEmpty makes only when the table has rows: none on the empty
+    # tables a migration builds (NOT NULL without a default or with DEFAULT NULL, a non-constant default, STORED,
+    # REFERENCES with a default)
+    "ADD COLUMN on an empty table": """CREATE TABLE t (a int PRIMARY KEY);
+ALTER TABLE t ADD COLUMN h int NOT NULL;
+ALTER TABLE t ADD COLUMN i text NOT NULL DEFAULT NULL;
+ALTER TABLE t ADD COLUMN j int NOT NULL DEFAULT (NULL);
+ALTER TABLE t ADD COLUMN k int DEFAULT CURRENT_TIME;
+ALTER TABLE t ADD COLUMN l int DEFAULT (abs(1));
+ALTER TABLE t ADD COLUMN m int AS (a + 1) STORED;
+ALTER TABLE t ADD COLUMN n int NOT NULL AS (a + 1) STORED;
+ALTER TABLE t ADD COLUMN o int REFERENCES t (a) DEFAULT 1;
+ALTER TABLE t ADD COLUMN p int NOT NULL UNIQUE;
+""",
+    # a key's or an index's element naming no column: refused as the constraint is parsed (a double-quoted name is a
+    # string there, and it and TRUE are expressions); in CREATE INDEX a '…' string is a name (sqlite3StringToId)
+    # and a "…" name of no column a string
+    "key and index elements naming no column": """CREATE TABLE t (a int, b int, "Mixed" int);
+CREATE TABLE u (a int, UNIQUE (zz));
+CREATE TABLE u1 (a int, UNIQUE ('zz'));
+CREATE TABLE u2 (a int, UNIQUE ([zz]));
+CREATE TABLE u3 (a int, PRIMARY KEY (`zz`));
+CREATE TABLE u4 (a int, UNIQUE (rowid));
+CREATE TABLE u5 (a int, UNIQUE (true));
+CREATE TABLE u6 (a int, UNIQUE ("zz"));
+CREATE TABLE u7 (a int, UNIQUE (zz), PRIMARY KEY (yy));
+CREATE TABLE u8 (a int, UNIQUE (zz)) WITHOUT ROWID;
+CREATE TABLE u9 (a int, UNIQUE (ZZ, a), CHECK (zz > 0));
+CREATE TABLE u10 (a int, UNIQUE ('a'), PRIMARY KEY ("a"));
+CREATE TABLE u11 (a int, UNIQUE (A COLLATE nocase));
+CREATE INDEX i1 ON t (zz);
+CREATE UNIQUE INDEX i2 ON t (a, zz);
+CREATE INDEX i3 ON t (rowid);
+CREATE INDEX i4 ON t (true);
+CREATE INDEX i5 ON t ([zz]);
+CREATE INDEX i6 ON t (`zz` DESC);
+CREATE INDEX i7 ON t ('zz' COLLATE nocase);
+CREATE INDEX i8 ON t ("zz");
+CREATE UNIQUE INDEX i9 ON t ('a');
+CREATE UNIQUE INDEX i10 ON t ('b' COLLATE nocase DESC, [Mixed]);
+CREATE UNIQUE INDEX i11 ON t (mixed, "A");
+CREATE INDEX i12 ON t (null);
+CREATE INDEX i13 ON t (_rowid_);
+CREATE INDEX IF NOT EXISTS i14 ON t (yy);
+CREATE INDEX i9 ON t (yy);
+""",
 }
 
 
@@ -777,6 +824,136 @@ CREATE TABLE real (a int);
 RESET search_path;
 CREATE TABLE z (a int UNIQUE);
 """,
+    # bugsreplay
+    # DROP COLUMN of a column a generated column reads: refused without CASCADE (named as getObjectDescription does;
+    # several objects when partitions lose it too), which drops the generated column with its keys and CHECKs;
+    # indexes and constraints on the column itself go with it; ONLY on a partitioned table with partitions refused
+    "DROP COLUMN read by a generated column, CASCADE": """CREATE SCHEMA s;
+CREATE TABLE t (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE t DROP COLUMN a;
+ALTER TABLE t DROP COLUMN a RESTRICT;
+CREATE TABLE s.t (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE s.t DROP COLUMN a;
+CREATE TABLE "T" ("A" int, b int, g int GENERATED ALWAYS AS ("A" + 1) STORED);
+ALTER TABLE "T" DROP COLUMN "A";
+CREATE TABLE u (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED UNIQUE, h int GENERATED ALWAYS AS (a * b)
+    STORED, c int, CHECK (g > b));
+CREATE INDEX u_i ON u (b) WHERE (h > 0);
+CREATE UNIQUE INDEX u_e ON u ((b + c));
+CREATE UNIQUE INDEX u_p ON u (b) WHERE (c > 0);
+ALTER TABLE u DROP COLUMN a CASCADE;
+ALTER TABLE u DROP COLUMN c;
+CREATE TABLE w (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE w DROP COLUMN g;
+ALTER TABLE w DROP COLUMN IF EXISTS a CASCADE;
+CREATE TABLE p (k int, a int, g int GENERATED ALWAYS AS (a + 1) STORED) PARTITION BY LIST (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+ALTER TABLE p DROP COLUMN a;
+ALTER TABLE ONLY p DROP COLUMN a;
+ALTER TABLE p DROP COLUMN a CASCADE;
+CREATE TABLE q (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+CREATE TABLE q1 () INHERITS (q);
+ALTER TABLE q DROP COLUMN a;
+ALTER TABLE q DROP COLUMN a CASCADE;
+CREATE TABLE r (a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED);
+CREATE TABLE r1 (a int) INHERITS (r);
+ALTER TABLE r DROP COLUMN a;
+ALTER TABLE r DROP COLUMN a CASCADE;
+CREATE TABLE v (k int, a int, b int) PARTITION BY LIST (k);
+CREATE TABLE v1 PARTITION OF v FOR VALUES IN (1);
+ALTER TABLE ONLY v DROP COLUMN a;
+CREATE TABLE x (k int, a int) PARTITION BY LIST (k);
+ALTER TABLE ONLY x DROP COLUMN a;
+""",
+    # DefineIndex: only btree makes unique indexes; hash, gin and brin take no INCLUDE, hash and spgist one column
+    "access methods: unique, INCLUDE, multicolumn": """CREATE TABLE t (a int, b int, r int4range, v tsvector, x int[]);
+CREATE UNIQUE INDEX t_h ON t USING hash (a);
+CREATE UNIQUE INDEX t_g ON t USING gist (r);
+CREATE UNIQUE INDEX t_gi ON t USING gin (v);
+CREATE UNIQUE INDEX t_br ON t USING brin (a);
+CREATE UNIQUE INDEX t_sp ON t USING spgist (r);
+CREATE UNIQUE INDEX t_bt ON t USING BTREE (a);
+CREATE INDEX t_h2 ON t USING hash (a, b);
+CREATE INDEX t_sp2 ON t USING spgist (r, r);
+CREATE INDEX t_h3 ON t USING hash (a) INCLUDE (b);
+CREATE INDEX t_gi3 ON t USING gin (v) INCLUDE (b);
+CREATE INDEX t_br3 ON t USING brin (a) INCLUDE (b);
+CREATE INDEX t_g3 ON t USING gist (r) INCLUDE (b);
+CREATE INDEX t_sp3 ON t USING spgist (r) INCLUDE (b);
+CREATE INDEX t_g4 ON t USING gist (r, r);
+CREATE INDEX t_gi4 ON t USING gin (v, x);
+CREATE INDEX t_br4 ON t USING brin (a, b);
+CREATE INDEX t_h5 ON t USING Hash (a);
+CREATE UNIQUE INDEX t_h6 ON t USING hash (a, b) INCLUDE (b);
+CREATE INDEX t_h8 ON t USING hash (a, b) INCLUDE (b);
+CREATE UNIQUE INDEX ON t USING hash (a);
+""",
+    # a key's or an index's column (or INCLUDE column) the table lacks: transformIndexConstraint's message for a
+    # constraint (in written order; ADD PRIMARY KEY's SET NOT NULL first), ComputeIndexAttrs' for CREATE INDEX; a
+    # system column cannot be indexed; a constraint written before its column is no error
+    "key and index columns the table lacks": """CREATE TABLE t (a int, b int);
+CREATE INDEX t_1 ON t (zz);
+CREATE INDEX t_2 ON t (ctid);
+CREATE UNIQUE INDEX t_3 ON t (a) INCLUDE (zz);
+CREATE UNIQUE INDEX t_4 ON t (a) INCLUDE (xmin);
+CREATE INDEX t_5 ON t (zz, yy);
+CREATE TABLE u (a int, UNIQUE (zz));
+CREATE TABLE u2 (a int, UNIQUE (a) INCLUDE (zz));
+CREATE TABLE u4 (UNIQUE (b), b int);
+CREATE TABLE u5 (a int, UNIQUE (zz), PRIMARY KEY (yy));
+CREATE TABLE u6 (a int, PRIMARY KEY (yy), UNIQUE (zz));
+CREATE TABLE u7 (a int, EXCLUDE (zz WITH =));
+CREATE TABLE u8 (a int, CHECK (zz > 0), UNIQUE (yy));
+CREATE TABLE v (a int);
+ALTER TABLE v ADD UNIQUE (zz);
+ALTER TABLE v ADD PRIMARY KEY (zz);
+ALTER TABLE v ADD COLUMN b int UNIQUE;
+CREATE TABLE p (a int);
+CREATE TABLE c (UNIQUE (a)) INHERITS (p);
+CREATE TABLE w (a int, "Zz" int);
+CREATE INDEX w_1 ON w (Zz);
+CREATE TABLE w2 (a int, UNIQUE (Zz));
+CREATE TABLE x (a int) PARTITION BY LIST (a);
+CREATE TABLE x1 PARTITION OF x (UNIQUE (zz)) FOR VALUES IN (1);
+""",
+    # a collation that differs from a built-in one only by case exists on no server, unless the script made one
+    "collations that differ from a built-in one by case": """CREATE TABLE t (a text COLLATE "DEFAULT", b int);
+CREATE TABLE t2 (a text COLLATE pg_catalog."c");
+CREATE TABLE t4 (a text COLLATE "Posix", b text COLLATE "UCS_BASIC");
+CREATE TABLE u (a text, b text);
+CREATE UNIQUE INDEX u_1 ON u (a COLLATE "DEFAULT");
+CREATE UNIQUE INDEX u_2 ON u (a COLLATE pg_catalog.c);
+CREATE UNIQUE INDEX u_3 ON u (a COLLATE C);
+CREATE UNIQUE INDEX u_5 ON u (b COLLATE pg_catalog."C");
+CREATE UNIQUE INDEX u_6 ON u (b COLLATE "ucs_basic");
+ALTER TABLE u ADD COLUMN c text COLLATE "Default";
+ALTER TABLE u ALTER COLUMN b TYPE text COLLATE "posix";
+ALTER TABLE u ALTER COLUMN b TYPE text COLLATE "POSIX";
+CREATE COLLATION "DEFAULT" (locale = 'C');
+ALTER TABLE u ADD COLUMN d text COLLATE "DEFAULT";
+""",
+    # has_partition_attrs: a column PARTITION BY names (plain, in an expression, after a rename; a partition's own
+    # key reached by the recursion) cannot be dropped or retyped
+    "DROP COLUMN and ALTER COLUMN TYPE of a partition key's column": """CREATE TABLE p (k int, a int, b text)
+    PARTITION BY LIST (k);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+ALTER TABLE ONLY p DROP COLUMN k;
+ALTER TABLE p DROP COLUMN k;
+ALTER TABLE p ALTER COLUMN k TYPE bigint;
+ALTER TABLE p1 DROP COLUMN k;
+CREATE TABLE q (k int, a int, b text) PARTITION BY RANGE ((a + 1), lower(b) COLLATE "C" text_pattern_ops);
+ALTER TABLE q DROP COLUMN a;
+ALTER TABLE q DROP COLUMN b;
+ALTER TABLE q ALTER COLUMN b TYPE varchar;
+ALTER TABLE q DROP COLUMN k;
+CREATE TABLE r (k int, a int) PARTITION BY HASH (k);
+ALTER TABLE r RENAME COLUMN k TO k2;
+ALTER TABLE r DROP COLUMN k2;
+CREATE TABLE s (k int, a int) PARTITION BY LIST (k);
+CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (a);
+ALTER TABLE s1 DROP COLUMN a;
+ALTER TABLE s DROP COLUMN a;
+""",
 }
 
 
@@ -824,6 +1001,18 @@ CREATE TEMP INDEX ti ON t (a);
 CREATE TEMP FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 CREATE FOO x;
 CREATE UNIQUE INDEX tu ON t (a);
+""",
+    # bugsreplay
+    # a table key's column list has names only (COLLATE, ASC/DESC, an operator class, NULLS are SQLite's); COLLATE
+    # DEFAULT unquoted is the reserved word
+    "a key's element with more than its name; COLLATE DEFAULT": """CREATE TABLE t (a text, UNIQUE (a COLLATE "C"));
+CREATE TABLE t2 (a text, b int, UNIQUE (b DESC));
+CREATE TABLE t3 (a text, b int, PRIMARY KEY (b int4_ops));
+CREATE TABLE t4 (a text, b int, UNIQUE (b NULLS FIRST));
+CREATE TABLE t5 (a text, b int, UNIQUE (b ASC));
+CREATE TABLE u (a text, b int);
+ALTER TABLE u ADD UNIQUE (a COLLATE "C");
+CREATE UNIQUE INDEX u_1 ON u (a COLLATE Default);
 """,
 }
 

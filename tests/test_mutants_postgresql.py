@@ -864,6 +864,17 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         "a keyword of normalize()": "INSERT INTO t (id, b) VALUES (1, normalize('x', NFC)) ON CONFLICT DO NOTHING",
         "a SQL value function": "INSERT INTO t (id, b) VALUES (1, current_user) ON CONFLICT DO NOTHING",
     }.items()},
+    # bugsreplay
+    # the DDL replay's ALTER COLUMN … SET DEFAULT NULL: a domain's column stores it (it then wins over the domain's
+    # default), a column of a built-in type does not
+    "SET DEFAULT NULL on a domain's column, left out": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN f SET DEFAULT NULL"), leaving_out("f")),
+    "SET DEFAULT CAST(NULL AS integer) on a domain's column, given DEFAULT": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN f SET DEFAULT CAST(NULL AS integer)"),
+        leaving_out("f", default=True)),
+    "SET DEFAULT NULL::text::integer on a built-in type's column, left out": (
+        (*NULL_DEFAULTS, "ALTER TABLE n ALTER COLUMN h SET DEFAULT 'x'", "ALTER TABLE n ALTER COLUMN h SET DEFAULT "
+         "NULL::text::text"), leaving_out("h")),
 }
 
 

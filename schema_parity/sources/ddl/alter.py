@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from schema_parity.catalog import KeyKind, is_null_default
 from schema_parity.sources.ddl import partitions
 from schema_parity.sources.ddl.clauses import collation, column_def, deferral, table_constraint
-from schema_parity.sources.ddl.model import Found, Key, Refused, Table
+from schema_parity.sources.ddl.model import Found, Key, Refused, Same, Table
 from schema_parity.sources.ddl.registry import Head, Registry
 from schema_parity.sources.ddl.replay import Replay
 from schema_parity.sources.ddl.statement import Stmt, Unmodelled, items
 from schema_parity.sql.groups import Cursor, SyntaxMismatch
 from schema_parity.sql.tokens import TokenType
+from schema_parity.types import may_be_domain, normalize_type
 
 __all__ = ["register"]
 
@@ -80,7 +83,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
             _drop_constraint(replay, c, table)
         else:
             c.accept("COLUMN")
-            _drop_column(replay, c, table, recurse=recurse)
+            _drop_column(replay, c, table, recurse=recurse, refuse=has_heirs and only and table.kind == "partitioned")
     elif c.accept("ALTER"):
         rules.refuse_syntax("ALTER")
         c.accept("COLUMN")
@@ -266,7 +269,7 @@ def _add_column(
     found = Found()
     try:
         col = column_def(replay, c, table, stmt, found)
-    except SyntaxMismatch:
+    except (SyntaxMismatch, Refused):  # a refusal inside the definition (a collation): the column is not added
         table.columns.pop()
         raise
     try:
@@ -299,7 +302,9 @@ def _drop_constraint(replay: Replay, c: Cursor, table: Table) -> None:
         raise Refused(f'constraint "{name}" of relation "{table.name}" does not exist')
 
 
-def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False) -> None:
+def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = False, refuse: bool = False) -> None:
+    """DROP COLUMN; ``recurse``: on the partitions and inheritance children too; ``refuse``: ONLY on a partitioned
+    table that has partitions."""
     rules = replay.rules
     if c.at("IF", "EXISTS"):
         rules.refuse_syntax("EXISTS")  # SQLite reads IF as the column's name
@@ -308,6 +313,7 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
         raise Unmodelled
     written = c.tokens[c.i].text
     name = c.name()
+    cascade = c.accept("CASCADE")
     col = table.column(name, rules.same)
     if col is None:
         if if_exists:
@@ -315,10 +321,35 @@ def _drop_column(replay: Replay, c: Cursor, table: Table, *, recurse: bool = Fal
         raise Refused(rules.no_column(name, table, written))
     rules.check_drop_column(table, col)
     _refuse_inherited(replay, table, col.name, "drop")
+    for t in [table, *partitions.descendants(replay, table)] if recurse else [table]:
+        _refuse_partition_key(t, col.name, "drop", rules.same)
+    if refuse:
+        raise Refused("cannot drop column from only the partitioned table when partitions exist")
+    if table.generated_from(col, rules.same) and not cascade:  # SQLite's check_drop_column has refused already
+        heirs = [h.column(col.name, rules.same) for h in partitions.heirs(replay, table)] if recurse else []
+        if any(x is not None and not x.local for x in heirs):  # the heirs' columns are dropped with it
+            raise Refused("cannot drop desired object(s) because other objects depend on them")
+        described = _described(replay, table)
+        raise Refused(f"cannot drop column {col.name} of table {described} because other objects depend on it")
     table.drop_column(col, rules.same)
     replay.tables.drop_owned_sequences(table, col.name)
     if recurse:
         partitions.column_dropped(replay, table, col.name)
+
+
+def _refuse_partition_key(table: Table, name: str, verb: str, same: Same) -> None:
+    """PostgreSQL refuses to drop or retype a column its PARTITION BY names (has_partition_attrs)."""
+    if any(same(x, name) for x in table.partition_key):
+        key = f'the partition key of relation "{table.name}"'
+        raise Refused(f'cannot {verb} column "{name}" because it is part of {key}')
+
+
+def _described(replay: Replay, table: Table) -> str:
+    """A table as PostgreSQL's getObjectDescription names it: schema-qualified unless visible on the search path,
+    each part quoted unless plain lower case (quote_identifier also quotes a keyword: message only)."""
+    visible = replay.lookup_schema(None, table.name) == table.schema
+    parts = [table.name] if visible else [table.schema or "public", table.name]
+    return ".".join(p if re.fullmatch(r"[a-z_][a-z0-9_]*", p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recursing: bool = False) -> None:
@@ -340,13 +371,15 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
         raise Refused(f'column "{name}" of relation "{table.name}" is {what} column')
     elif c.accept("SET", "DEFAULT"):
         col.default = replay.expr_text(c.rest(), stmt.sql, table)
-        if is_null_default(col.default):  # PostgreSQL stores no default
-            col.default = None
+        if is_null_default(col.default) and not may_be_domain(normalize_type(col.type)):
+            col.default = None  # PostgreSQL stores no NULL constant; a domain's column keeps it (CoerceToDomain), and
+            # it then wins over the domain's own default
     elif c.accept("DROP", "DEFAULT"):
         col.default = None
     elif c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
         if not recursing:
             _refuse_inherited(replay, table, name, "alter")
+        _refuse_partition_key(table, name, "alter", replay.rules.same)
         type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
         if not type_tokens:  # ``TYPE`` without a type
             raise Unmodelled

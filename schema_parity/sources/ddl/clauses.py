@@ -47,10 +47,32 @@ _OPERATORS = frozenset({
 })
 
 
+#: PostgreSQL 15's collations in every database (pg_catalog; initdb adds the server's locales, which vary).
+_PG_BUILT_IN_COLLATIONS = ("default", "C", "POSIX", "ucs_basic")
+
+
 def collation(replay: Replay, c: Cursor) -> str:
     """The collation after ``COLLATE``: PostgreSQL's may be schema-qualified (pg_dump writes ``pg_catalog."C"``), and
-    keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there)."""
-    return c.qualified()[1] if replay.dialect == "postgresql" else c.name()
+    keys compare collations by name; SQLite's is one name (``COLLATE main.nocase`` is a syntax error there).
+
+    PostgreSQL refuses a name that differs from a built-in collation's only by case (``"DEFAULT"``, ``C`` folded to
+    ``c``): no server locale is named so, and the replay refuses it only while the script has made no collation
+    (CREATE or ALTER COLLATION, or a statement it did not read): any other name may exist."""
+    if replay.dialect != "postgresql":
+        return c.name()
+    if not c.done and c.tokens[c.i].token_type != TokenType.IDENTIFIER and c.word() == "DEFAULT":
+        raise Unmodelled  # a reserved word: a syntax error
+    schema, name = c.qualified()
+    if (
+        schema in (None, "pg_catalog")
+        and name not in _PG_BUILT_IN_COLLATIONS
+        and name.lower() in (n.lower() for n in _PG_BUILT_IN_COLLATIONS)
+        and replay.types_read
+        and not replay.collations_written
+    ):
+        written = name if schema is None else f"{schema}.{name}"
+        raise Refused(f'collation "{written}" for encoding "UTF8" does not exist')
+    return name
 
 
 def _written(c: Cursor, stmt: Stmt) -> str:
@@ -336,8 +358,13 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
     parts = items(tokens)
     for position, part in enumerate(parts):
         c = replay.cursor(part, stmt)
-        elem = table.element(c.name(), replay.rules.same)
-        _elem_tail(replay, c, elem)
+        token = c.tokens[c.i] if not c.done else None
+        name = c.name()
+        if replay.rules.name == "sqlite" and token is not None and table.column(name, replay.rules.same) is None:
+            _refuse_sqlite_key_name(token, stmt.sql, name)
+        elem = table.element(name, replay.rules.same)
+        if replay.rules.name == "sqlite":  # PostgreSQL's columnList has names only: the rest is a syntax error
+            _elem_tail(replay, c, elem)
         if c.at("WITHOUT", "OVERLAPS"):
             if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
                 raise Unmodelled
@@ -348,6 +375,25 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
             raise Unmodelled
         elems.append(elem)
     return elems
+
+
+def _refuse_sqlite_key_name(token: Token, sql: str, name: str) -> None:
+    """SQLite's refusal of a PRIMARY KEY or UNIQUE element naming no column, made as the constraint is parsed: a
+    double-quoted name is then a string, and it and TRUE or FALSE are expressions."""
+    if sql[token.start] == '"' or name.upper() in ("TRUE", "FALSE"):
+        raise Refused("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
+    raise Refused(f"no such column: {name}")
+
+
+def _sqlite_index_column(replay: Replay, table: Table, token: Token, sql: str) -> str | None:
+    """The column a CREATE INDEX element of one name token names on SQLite, where a '…' string is a name too
+    (sqlite3StringToId); refused when it names none, except a "…" name, which is then a string (an expression)."""
+    if token.token_type != TokenType.STRING and (token.token_type not in _NAME_TOKENS or sql[token.start] == '"'):
+        return None
+    col = table.column(token.text, replay.rules.same)
+    if col is None:
+        raise Refused(f"no such column: {token.text}")
+    return col.name
 
 
 _NOT_OPCLASS = ("ASC", "DESC", "NULLS", "WITH", "WITHOUT")
@@ -444,6 +490,8 @@ def index_elem(replay: Replay, c: Cursor, table: Table, stmt: Stmt) -> Elem:
     body = rules.index_element_body(c)
     elem = Elem()
     column = _column_named(replay, table, body[0], stmt.sql) if len(body) == 1 else None
+    if column is None and len(body) == 1 and rules.name == "sqlite":
+        column = _sqlite_index_column(replay, table, body[0], stmt.sql)
     if column is not None:
         # A plain column (the common case): what the expression reading below would conclude, without parsing it.
         elem = table.element(column, rules.same)

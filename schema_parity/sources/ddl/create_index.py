@@ -44,9 +44,32 @@ def create_index(replay: Replay, cur: Cursor, stmt: Stmt, head: Head) -> None:
         raise Refused(rules.already_exists("index", name))
     key = Key(name, "unique_index" if unique else "index", [])
     _read_key(replay, cur, stmt, table, key)
+    _refuse_unsupported(key)
     rules.add_index(replay.tables, table, key)
     if table.kind == "partitioned":
         partitions.index_added(replay, table, key, only=only)
+
+
+#: PostgreSQL's built-in index access methods other than btree → what each supports (amcanunique, amcaninclude,
+#: amcanmulticol); btree supports all three. An extension's method is not known, so not refused.
+_METHODS = {
+    "hash": (False, False, False),
+    "gist": (False, True, True),
+    "gin": (False, False, True),
+    "brin": (False, False, True),
+    "spgist": (False, True, False),
+}
+
+
+def _refuse_unsupported(key: Key) -> None:
+    """DefineIndex's refusals of what the access method cannot do, in its order."""
+    unique, include, multicolumn = _METHODS.get(key.method or "", (True, True, True))
+    if key.kind == "unique_index" and not unique:
+        raise Refused(f'access method "{key.method}" does not support unique indexes')
+    if key.include and not include:
+        raise Refused(f'access method "{key.method}" does not support included columns')
+    if len(key.elements) > 1 and not multicolumn:
+        raise Refused(f'access method "{key.method}" does not support multicolumn indexes')
 
 
 def _index_on_view(replay: Replay, view: tuple[str | None, str], name: str | None, *, if_not_exists: bool) -> None:

@@ -20,7 +20,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from schema_parity.catalog import CONSTRAINT_KINDS, Dialect
 from schema_parity.pg_catalog_functions import PG_CATALOG_FUNCTIONS, PSEUDO_TYPES, Signature, function_names
-from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Table, Tables
+from schema_parity.sources.ddl.model import Col, Elem, Found, Frag, Key, Other, Ref, Refused, Same, Table, Tables
 from schema_parity.sources.ddl.naming import (
     NAMEDATALEN,
     choose_name,
@@ -54,6 +54,7 @@ _SERIAL = {
 }
 _SQLITE_STD_TYPES = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"}
 _IDENTIFIER = TokenType.IDENTIFIER  # fold() reads every name: the enum member is looked up once
+_NAMES = (TokenType.VAR, TokenType.IDENTIFIER)
 _E = TypeVar("_E", bound=exp.Expr)
 
 #: Schemas whose functions and types PostgreSQL prints unqualified (pg_get_indexdef, format_type) with the default
@@ -512,7 +513,14 @@ class PostgresRules(Rules):
         while not cur.done:
             if cur.accept("PARTITION", "BY"):
                 table.kind = "partitioned"
-                cur.until(lambda c: c.at("USING") or c.at("WITH") or c.at("TABLESPACE"))
+                spec = cur.until(lambda c: c.at("USING") or c.at("WITH") or c.at("TABLESPACE"))[1:]  # after LIST …
+                after = [None, *spec[:-1]], [*spec[1:], None]
+                for token, prior, nxt in zip(spec, *after, strict=True):  # the names read as columns (the columns
+                    # are read after the options): not a function's, a qualifier, a collation
+                    if token.token_type in _NAMES and (prior is None or prior.text.upper() != "COLLATE") and (
+                        nxt is None or nxt.token_type not in (TokenType.L_PAREN, TokenType.DOT)
+                    ):
+                        table.partition_key.add(self.fold(token))
             elif cur.accept("WITH") or cur.accept("WITHOUT", "OIDS"):
                 if cur.type() == TokenType.L_PAREN:
                     cur.group()
@@ -546,6 +554,7 @@ class PostgresRules(Rules):
 
     # -- keys: default names and de-duplication ---------------------------------------------------------------
     def define_table(self, tables: Tables, table: Table, found: Found) -> None:
+        _refuse_missing_key_columns(table, found.keys, self.same)
         self._name_checks(tables, table, found.checks)
         table.others.extend(found.checks)
         self._add_create_table_keys(tables, table, found.keys)
@@ -560,6 +569,7 @@ class PostgresRules(Rules):
             self._add_fk(tables, table, fk, cols)
 
     def define_constraints(self, tables: Tables, table: Table, found: Found) -> None:
+        _refuse_missing_key_columns(table, found.keys, self.same)
         self._name_checks(tables, table, found.checks)
         table.others.extend(found.checks)
         for key in found.keys:
@@ -568,6 +578,7 @@ class PostgresRules(Rules):
             self._add_fk(tables, table, fk, cols)
 
     def add_index(self, tables: Tables, table: Table, key: Key) -> None:
+        _refuse_missing_key_columns(table, [key], self.same, index=True)
         self._add_key(tables, table, key)
 
     def _name_checks(self, tables: Tables, table: Table, checks: list[Other]) -> None:
@@ -729,13 +740,15 @@ class SqliteRules(Rules):
                 col.nullable = False
 
     def define_column(self, tables: Tables, table: Table, col: Col, found: Found) -> None:
+        """sqlite3AlterFinishAddColumn's refusals. Those it makes only when the table has rows
+        (``sqlite3ErrorIfNotEmpty``: NOT NULL without a default, a non-constant default, STORED, REFERENCES with a
+        default) are not made: the replay builds the empty database a migration runs on, and a script's rows are
+        not modelled (an INSERT ... SELECT may add none)."""
         refusal = (
             "Cannot add a PRIMARY KEY column"
             if any(k.kind == "primary_key" for k in found.keys)
             else "Cannot add a UNIQUE column"
             if found.keys
-            else "Cannot add a NOT NULL column with default value NULL"
-            if not col.nullable and col.default is None and col.generated is None
             else None
         )
         if refusal is None and col.generated is not None and _dot_operator(col.generated):
@@ -859,6 +872,28 @@ class SqliteRules(Rules):
 
     def no_such(self, what: str, name: str) -> str:
         return f"no such {what.lower()}: {name}"
+
+
+#: PostgreSQL's system columns: a key on one is refused with messages of its own.
+_PG_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
+
+
+def _refuse_missing_key_columns(table: Table, keys: list[Key], same: Same, *, index: bool = False) -> None:
+    """PostgreSQL: a key's or an index's plain column or INCLUDE column the table lacks, the keys in written order
+    (transformIndexConstraint; ComputeIndexAttrs for CREATE INDEX). An expression's names are not checked."""
+    for key in keys:
+        for name in [*(e.column for e in key.elements if e.column is not None), *key.include]:
+            if table.column(name, same) is not None:
+                continue
+            if name in _PG_SYSTEM_COLUMNS:
+                if index:
+                    raise Refused("index creation on system columns is not supported")
+                raise Unmodelled  # a constraint's own refusal of a system column (ALTER's "cannot alter system column")
+            if index:
+                raise Refused(f'column "{name}" does not exist')
+            if key.kind == "primary_key" and not key.from_table_definition:
+                raise Refused(f'column "{name}" of relation "{table.name}" does not exist')  # its SET NOT NULL first
+            raise Refused(f'column "{name}" named in key does not exist')
 
 
 _DOT_IN_GENERATED = 'the "." operator prohibited in generated columns'

@@ -188,6 +188,8 @@ class Table:
     others: list[Other] = field(default_factory=list)
     without_rowid: bool = False
     rules: set[str] = field(default_factory=set)
+    partition_key: set[str] = field(default_factory=set)
+    """PostgreSQL: the columns its PARTITION BY names (DROP COLUMN and ALTER COLUMN TYPE of one are refused)."""
 
     def column(self, name: str, same: Same) -> Col | None:
         return next((c for c in self.columns if same(c.name, name)), None)
@@ -203,6 +205,7 @@ class Table:
     def rename_column(self, col: Col, new: str, same: Same) -> None:
         """RENAME COLUMN: keys, constraints and stored expressions follow the column."""
         old, col.name = col.name, new
+        self.partition_key = {new if same(x, old) else x for x in self.partition_key}
         for key in self.keys:
             for elem in key.elements:
                 if elem.column is not None and same(elem.column, old):
@@ -227,10 +230,20 @@ class Table:
                 frag.rename(old, new, same, table=True)
 
     def drop_column(self, col: Col, same: Same) -> None:
-        """DROP COLUMN: the column goes, with every key and constraint that uses it."""
-        self.columns.remove(col)
-        self.keys = [k for k in self.keys if not any(same(x, col.name) for x in k.columns())]
-        self.others = [o for o in self.others if not any(same(x, col.name) for x in o.columns)]
+        """DROP COLUMN: the column goes, with every key and constraint that uses it, and every generated column
+        that reads it (PostgreSQL's CASCADE: the engine refuses the drop without it)."""
+        for gone in (col, *self.generated_from(col, same)):
+            self.columns.remove(gone)
+            self.keys = [k for k in self.keys if not any(same(x, gone.name) for x in k.columns())]
+            self.others = [o for o in self.others if not any(same(x, gone.name) for x in o.columns)]
+
+    def generated_from(self, col: Col, same: Same) -> list[Col]:
+        """The generated columns whose expression reads ``col``: PostgreSQL records each as depending on it."""
+        return [
+            x
+            for x in self.columns
+            if x is not col and x.generated is not None and any(same(n, col.name) for n in x.generated.columns())
+        ]
 
     def constraint(self, name: str) -> tuple[Key | None, Other | None]:
         """The key constraint and the other constraint called ``name`` (PostgreSQL compares names exactly)."""

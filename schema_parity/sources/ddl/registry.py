@@ -179,5 +179,6 @@ class Registry:
             entry.reader(replay, cur, stmt, Head(head.replace, temporary=True) if temporary else head)
             return
         if cur.word() in HARMLESS_OBJECTS or any(cur.at(*p) for p in _HARMLESS_PHRASES.get(verb, ())):
+            replay.collations_written = replay.collations_written or cur.at("COLLATION")
             return
         raise Unmodelled

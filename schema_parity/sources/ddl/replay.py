@@ -109,6 +109,8 @@ class Replay:
         """PostgreSQL: the types the script defined (``user_types``), by schema (None: the default) and name."""
         self.types_read = rules.name == "postgresql"
         """Whether ``types`` are all the script's types (False once a statement that may define one was not read)."""
+        self.collations_written = False
+        """PostgreSQL: the script has created or altered a collation (not read: any name may then exist)."""
 
     def _defines_no_type(self, stmt: Stmt) -> bool:
         """Whether a statement the replay did not model is one that defines no type (a table, index, view or sequence
