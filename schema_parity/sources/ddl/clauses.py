@@ -321,17 +321,21 @@ def _fk_tail(replay: Replay, c: Cursor, stmt: Stmt, *, column: bool = False) -> 
             return
 
 
-def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key | None = None) -> list[Elem]:
-    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables), the last
-    one of a PRIMARY KEY or UNIQUE possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's temporal keys)."""
+def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key) -> list[Elem]:
+    """Elements of a PRIMARY KEY's or UNIQUE's column list: SQLite's ``a [COLLATE x] [ASC|DESC]``; PostgreSQL's
+    names only (gram.y's ``columnList``), the last of two or more possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's
+    temporal keys); anything else is a syntax error there."""
     elems = []
     parts = items(tokens)
     for position, part in enumerate(parts):
         c = replay.cursor(part, stmt)
         elem = table.element(c.name(), replay.rules.same)
-        _elem_tail(replay, c, elem)
+        if replay.dialect == "sqlite":
+            _elem_tail(replay, c, elem)
         if c.at("WITHOUT", "OVERLAPS"):
-            if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
+            if not replay.rules.has("WITHOUT OVERLAPS"):
+                replay.rules.refuse_syntax(_written(c, stmt))
+            if position != len(parts) - 1 or len(parts) < 2:
                 raise Unmodelled
             c.accept("WITHOUT", "OVERLAPS")
             key.without_overlaps = True
