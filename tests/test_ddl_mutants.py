@@ -497,6 +497,13 @@ CREATE TEMPORARY TABLE t2 (a PRIMARY KEY);
 CREATE TABLE t (z);
 CREATE UNIQUE INDEX i ON t (b);
 """,
+    # clauses.py's index_elem: sqlite3CreateIndex reads a string element as a name (sqlite3StringToId); keyword names
+    "an index element's string names a column": """CREATE TABLE t (a, "B", c, key, value, date, "select", [d], `e`);
+CREATE UNIQUE INDEX t1 ON t ('A', 'b' COLLATE nocase);
+CREATE UNIQUE INDEX t2 ON t ('a' DESC);
+CREATE INDEX t3 ON t (key, 'value', date);
+CREATE INDEX t4 ON t ("select", [d], `e`, (c));
+""",
 }
 
 

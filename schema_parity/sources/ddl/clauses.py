@@ -425,7 +425,10 @@ _NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 
 
 def _column_named(replay: Replay, table: Table, token: Token, sql: str) -> str | None:
-    """The table's column ``token`` names, as :meth:`Replay.frag` would mark it, or None."""
+    """The table's column ``token`` names, as :meth:`Replay.frag` would mark it, or None. On SQLite a string names a
+    column too (``sqlite3CreateIndex`` calls ``sqlite3StringToId`` on each element: ``'a'`` is the column ``a``)."""
+    if token.token_type == TokenType.STRING and replay.dialect == "sqlite":
+        return next((col.name for col in table.columns if replay.rules.same(token.text, col.name)), None)
     if token.token_type not in _NAME_TOKENS:
         return None
     if token.token_type == TokenType.VAR and not is_word(token, sql):
