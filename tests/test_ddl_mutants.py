@@ -250,6 +250,22 @@ CREATE UNIQUE INDEX t_a ON s.t (a);
 CREATE TEMP TABLE tt (a int PRIMARY KEY);
 CREATE TEMPORARY TABLE t2 (a int PRIMARY KEY);
 """,
+    # model.py: a constraint's default name beside a relation of that name with keys, an index named as a CHECK,
+    # INCLUDE beside a renamed column, sequences dropped with their table only
+    "names taken, INCLUDE after RENAME COLUMN": """CREATE TABLE t_a_check (x int PRIMARY KEY);
+CREATE TABLE t (a int PRIMARY KEY CHECK (a > 0), b int, c int, d int, CONSTRAINT c1 CHECK (b > 0),
+    UNIQUE (a) INCLUDE (b, c));
+CREATE INDEX c1 ON t (b);
+ALTER TABLE t RENAME COLUMN c TO c2;
+CREATE SEQUENCE s;
+CREATE TABLE u (a serial, b int);
+DROP TABLE u;
+CREATE SCHEMA o;
+CREATE TABLE o.u (a serial);
+CREATE TABLE u (a serial);
+DROP TABLE u;
+CREATE TABLE u_a_seq (x int);
+""",
 }
 
 # SQLite's reflection names no CHECK or FOREIGN KEY constraint (``Table.other_constraints``, which only
@@ -503,6 +519,19 @@ CREATE UNIQUE INDEX t1 ON t ('A', 'b' COLLATE nocase);
 CREATE UNIQUE INDEX t2 ON t ('a' DESC);
 CREATE INDEX t3 ON t (key, 'value', date);
 CREATE INDEX t4 ON t ("select", [d], `e`, (c));
+""",    # clauses.py's index_elem: keyword, quoted and parenthesised column names, one per index
+    "an index element's column names": """CREATE TABLE t (key int, value int, date int, "A" int, x int, "select" int,
+    [b] int, `c` int);
+CREATE INDEX i1 ON t (key);
+CREATE INDEX i2 ON t (value, date);
+CREATE INDEX i3 ON t ("A");
+CREATE INDEX i5 ON t ((x));
+CREATE INDEX i6 ON t ("select");
+CREATE INDEX i7 ON t ([b]);
+CREATE INDEX i8 ON t (`c`);
+""",
+    # model.py's Table.element: a key's column takes the column's spelling
+    "a key column written in another case": """CREATE TABLE t (a, b, UNIQUE (A), PRIMARY KEY (B));
 """,
 }
 
@@ -747,6 +776,21 @@ CREATE TABLE c () INHERITS (p);
 CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
 CREATE TABLE c2 () INHERITS (p1);
 CREATE TABLE c3 () INHERITS (t);
+""",
+    # model.py: an index named as its table; sequences (another schema's, another table's, CREATE SEQUENCE's) kept
+    "relations taken, sequences kept": """CREATE TABLE t (a int, b int);
+CREATE INDEX t ON t (a);
+CREATE SEQUENCE s;
+CREATE TABLE u (a int);
+DROP TABLE u;
+CREATE TABLE s (x int);
+CREATE SCHEMA o;
+CREATE TABLE o.v (a serial);
+CREATE TABLE v (a serial);
+CREATE TABLE w (a serial);
+DROP TABLE v;
+CREATE TABLE o.v_a_seq (x int);
+CREATE TABLE w_a_seq (x int);
 """,
 }
 
