@@ -351,9 +351,10 @@ def _fk_tail(replay: Replay, c: Cursor, stmt: Stmt, *, column: bool = False) -> 
             return
 
 
-def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key | None = None) -> list[Elem]:
-    """Elements of a constraint's column list: ``a [COLLATE x] [opclass] [ASC|DESC]`` (SQLite/PG tables), the last
-    one of a PRIMARY KEY or UNIQUE possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's temporal keys)."""
+def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, key: Key) -> list[Elem]:
+    """Elements of a PRIMARY KEY's or UNIQUE's column list: SQLite's ``a [COLLATE x] [ASC|DESC]``; PostgreSQL's
+    names only (gram.y's ``columnList``), the last of two or more possibly ``WITHOUT OVERLAPS`` (PostgreSQL 18's
+    temporal keys); anything else is a syntax error there."""
     elems = []
     parts = items(tokens)
     for position, part in enumerate(parts):
@@ -366,7 +367,9 @@ def _column_list(replay: Replay, tokens: list[Token], stmt: Stmt, table: Table, 
         if replay.rules.name == "sqlite":  # PostgreSQL's columnList has names only: the rest is a syntax error
             _elem_tail(replay, c, elem)
         if c.at("WITHOUT", "OVERLAPS"):
-            if key is None or position != len(parts) - 1 or len(parts) < 2 or not replay.rules.has("WITHOUT OVERLAPS"):
+            if not replay.rules.has("WITHOUT OVERLAPS"):
+                replay.rules.refuse_syntax(_written(c, stmt))
+            if position != len(parts) - 1 or len(parts) < 2:
                 raise Unmodelled
             c.accept("WITHOUT", "OVERLAPS")
             key.without_overlaps = True
@@ -475,7 +478,8 @@ _NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 
 
 def _column_named(replay: Replay, table: Table, token: Token, sql: str) -> str | None:
-    """The table's column ``token`` names, as :meth:`Replay.frag` would mark it, or None."""
+    """The table's column ``token`` names, as :meth:`Replay.frag` would mark it, or None (SQLite's '…' string that
+    names one: ``_sqlite_index_column``)."""
     if token.token_type not in _NAME_TOKENS:
         return None
     if token.token_type == TokenType.VAR and not is_word(token, sql):
