@@ -8,14 +8,15 @@ one per statement the engine refuses, with its message. The expectation is the e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files
 from schema_parity.sources.reflect import reflect_url
-from tests.test_ddl import run_pg, sqlite_differential, view
+from tests.test_ddl import run_pg, run_sqlite, sqlite_differential, view
 
 PG_SCRIPTS = {
     "named column constraints, explicit NULL": """CREATE TABLE r (k int PRIMARY KEY);
@@ -761,3 +762,89 @@ def test_replay_steps_over_what_postgresql_cannot_parse(pg_url: str, case: str) 
 @pytest.mark.parametrize("case", list(SQLITE_SCRIPTS))
 def test_replay_holds_what_sqlite_holds(tmp_path: Path, case: str) -> None:
     sqlite_differential(tmp_path, SQLITE_SCRIPTS[case])  # the notes too: one per statement SQLite refuses
+
+
+# -- freeze.py's thaw: a Catalog continued from a base Catalog ---------------------------------------------------------
+# ``catalog_from_files(base=…)`` thaws the base into the model the files continue: what PostgreSQL or SQLite holds
+# after the whole script, and what the replay of the whole script in one go builds (the texts of expressions,
+# defaults and generated columns, collations, types and notes, which the view leaves out). The base holds what a
+# thawed table must keep to be changed again: a schema, a partitioned table, rules, defaults, collations, generated
+# columns, an exclusion's operators and predicate, operator classes, methods, a domain in another schema.
+PG_CONTINUED = {
+    "a base Catalog continued": (
+        """CREATE SCHEMA app;
+CREATE TABLE app.p (id int PRIMARY KEY, a int DEFAULT 0 NOT NULL, c text COLLATE "C",
+    g int GENERATED ALWAYS AS (a+1) STORED, CONSTRAINT p_chk CHECK (a > 0));
+CREATE TABLE t (a int, b int, c text COLLATE "C", r int4range, d int DEFAULT 5,
+    CONSTRAINT t_ex EXCLUDE USING gist (r WITH &&) WHERE (a > 0) DEFERRABLE INITIALLY DEFERRED);
+CREATE UNIQUE INDEX t_lower ON t (lower(c) text_pattern_ops, b DESC) WHERE (a > 0);
+CREATE UNIQUE INDEX t_nnd ON t (d) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX t_coll ON t (c COLLATE "POSIX");
+CREATE INDEX t_hash ON t USING hash (b);
+CREATE TABLE pt (k int, v int, PRIMARY KEY (k)) PARTITION BY LIST (k);
+CREATE TABLE ruled (a int);
+CREATE RULE r AS ON INSERT TO ruled DO INSTEAD NOTHING;
+CREATE TYPE mood AS ENUM ('a', 'b');
+CREATE DOMAIN posint AS int DEFAULT 1 NOT NULL;
+CREATE DOMAIN app.d AS int;
+CREATE TABLE h (a mood, b posint, c app.d);
+""",
+        """ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE app.p RENAME COLUMN a TO a2;
+ALTER TABLE t DROP COLUMN b;
+ALTER TABLE t ADD CONSTRAINT t_u UNIQUE (d);
+ALTER TABLE pt ADD COLUMN w int;
+CREATE TABLE pt1 PARTITION OF pt FOR VALUES IN (1);
+CREATE UNIQUE INDEX ON app.p (c);
+ALTER DOMAIN app.d SET NOT NULL;
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PG_CONTINUED))
+def test_a_base_catalog_continues_as_postgresql_does(pg_url: str, tmp_path: Path, case: str) -> None:
+    first, second = PG_CONTINUED[case]
+    (tmp_path / "more.sql").write_text(second)
+    continued = catalog_from_files([tmp_path / "more.sql"], "postgresql", base=catalog_from_ddl(first, "postgresql"))
+    whole = catalog_from_ddl(first + second, "postgresql")
+    assert view(continued) == view(run_pg(pg_url, first + second))
+    assert continued.notes == whole.notes == ()
+    assert continued == replace(whole, source=continued.source)
+
+
+SQLITE_CONTINUED = {
+    "a base Catalog continued": (
+        """CREATE TABLE w (k text PRIMARY KEY, v int) WITHOUT ROWID;
+CREATE TABLE t (id integer PRIMARY KEY, a int DEFAULT 3, b int, c text COLLATE nocase, e int,
+    g int GENERATED ALWAYS AS (a+1) VIRTUAL);
+CREATE UNIQUE INDEX t_expr ON t ((a+b), c COLLATE rtrim DESC) WHERE b>0;
+CREATE UNIQUE INDEX t_c ON t (c);
+CREATE TABLE u (x int, y int, UNIQUE (x, y));
+""",
+        """ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE t RENAME COLUMN b TO "b b";
+ALTER TABLE t DROP COLUMN c;
+DROP INDEX t_c;
+ALTER TABLE u DROP COLUMN x;
+ALTER TABLE t DROP COLUMN e;
+ALTER TABLE w RENAME TO w2;
+CREATE UNIQUE INDEX t_c2 ON t (c);
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SQLITE_CONTINUED))
+def test_a_base_catalog_continues_as_sqlite_does(tmp_path: Path, case: str) -> None:
+    first, second = SQLITE_CONTINUED[case]
+    (tmp_path / "more.sql").write_text(second)
+    continued = catalog_from_files([tmp_path / "more.sql"], "sqlite", base=catalog_from_ddl(first, "sqlite"))
+    whole = catalog_from_ddl(first + second, "sqlite")
+    real, errors = run_sqlite(tmp_path, [s for s in (first + second).split(";\n") if s.strip()])
+    assert view(continued) == view(real)
+    assert [n.split(": ", 1)[1] for n in continued.notes] == [n.split(": ", 1)[1] for n in whole.notes] == errors
+    assert replace(continued, notes=(), uncertain=()) == replace(whole, source=continued.source, notes=(), uncertain=())
+    assert [(u.name, u.reason.split(": ", 1)[1]) for u in continued.uncertain] == [
+        (u.name, u.reason.split(": ", 1)[1]) for u in whole.uncertain
+    ]
