@@ -823,8 +823,6 @@ CREATE INDEX t_hash ON t USING hash (b);
 CREATE UNIQUE INDEX t_ops ON t (c text_pattern_ops);
 CREATE TABLE pt (k int, v int, PRIMARY KEY (k)) PARTITION BY LIST (k);
 CREATE UNIQUE INDEX pt_v ON ONLY pt (k, v);
-CREATE TABLE pt9 (k int) PARTITION BY LIST (k);
-CREATE UNIQUE INDEX pt9_k ON ONLY pt9 (k);
 CREATE TABLE w (a int, b boolean, c text);
 CREATE UNIQUE INDEX w_a ON w (a) WHERE (b IS UNKNOWN);
 CREATE UNIQUE INDEX w_c ON w (c) WHERE (c <> 'public');
