@@ -240,6 +240,45 @@ CREATE TABLE t (
 """,
     # replay.py: an unqualified name is looked up along the search_path (a table, an index), created in its first
     # schema; "$user" is skipped when no schema has the role's name
+    # session.py: the transaction blocks a SET LOCAL lasts for (START TRANSACTION, END, ABORT, AND [NO] CHAIN,
+    # ROLLBACK TO a savepoint), SET SESSION, SET … TO DEFAULT
+    "search_path: transaction blocks": """CREATE SCHEMA a;
+CREATE SCHEMA b;
+START TRANSACTION;
+SET LOCAL search_path = a;
+CREATE TABLE t1 (id int PRIMARY KEY);
+END;
+CREATE TABLE t2 (id int PRIMARY KEY);
+BEGIN;
+SET search_path = b;
+ABORT;
+CREATE TABLE t3 (id int PRIMARY KEY);
+START TRANSACTION ISOLATION LEVEL SERIALIZABLE;
+SET search_path = b;
+SAVEPOINT s;
+ROLLBACK TO s;
+CREATE TABLE t4 (id int PRIMARY KEY);
+COMMIT;
+BEGIN;
+SET LOCAL search_path = a;
+COMMIT AND CHAIN;
+CREATE TABLE t5 (id int PRIMARY KEY);
+SET LOCAL search_path = a;
+CREATE TABLE t6 (id int PRIMARY KEY);
+commit and no chain;
+CREATE TABLE t7 (id int PRIMARY KEY);
+SET search_path TO DEFAULT;
+CREATE TABLE t8 (id int PRIMARY KEY);
+SET SESSION search_path = a;
+CREATE TABLE t9 (id int PRIMARY KEY);
+BEGIN;
+SET LOCAL search_path TO DEFAULT;
+CREATE TABLE t10 (id int PRIMARY KEY);
+end;
+CREATE TABLE t11 (id int PRIMARY KEY);
+RESET ALL;
+CREATE TABLE t12 (id int PRIMARY KEY);
+""",
     "search_path: look-ups and creation": """CREATE SCHEMA app;
 CREATE TABLE t (a int, b int);
 CREATE TABLE app.s (a int);
