@@ -546,6 +546,15 @@ CREATE UNIQUE INDEX j ON t (a) WHERE b = 'a';
 ALTER TABLE t RENAME COLUMN lower TO l2;
 ALTER TABLE t RENAME COLUMN a TO a2;
 """,
+    # replay.py: RENAME TO rewrites the table of a schema-qualified column (``main.t.b``), not the schema
+    "RENAME TO after schema-qualified columns": """CREATE TABLE t (a int, b int);
+CREATE UNIQUE INDEX i ON t (a) WHERE main.t.b > 0;
+CREATE UNIQUE INDEX j ON t (b) WHERE t.a > 0 AND main.t.a < 9;
+ALTER TABLE t RENAME TO u;
+CREATE TABLE main (a int, b int);
+CREATE UNIQUE INDEX k ON main (a) WHERE main.main.b > 0;
+ALTER TABLE main RENAME TO m2;
+""",
 }
 
 
