@@ -293,6 +293,24 @@ SET search_path = public;
 ROLLBACK;
 CREATE TABLE t15 (id int PRIMARY KEY);
 """,
+    # session.py: the path's names as PostgreSQL reads them (quoted kept, unquoted folded; in set_config's string
+    # too, ``""`` inside quotes), set_config spelled in capitals or qualified, and of another setting
+    "search_path: names, set_config": """CREATE SCHEMA "App";
+CREATE SCHEMA app2;
+CREATE SCHEMA "My ""Q"" Schema";
+SET search_path = "App", APP2;
+CREATE TABLE s1 (id int PRIMARY KEY);
+SET search_path = APP2, "App";
+CREATE TABLE s2 (id int PRIMARY KEY);
+SELECT SET_CONFIG('search_path', '"My ""Q"" Schema", app2', FALSE);
+CREATE TABLE s3 (id int PRIMARY KEY);
+CREATE UNIQUE INDEX ON s2 (id);
+SELECT pg_catalog.set_config('search_path', 'App2,"App"', false);
+CREATE TABLE s4 (id int PRIMARY KEY);
+CREATE UNIQUE INDEX ON s1 (id);
+SELECT set_config('work_mem', '64MB', false);
+CREATE TABLE s5 (id int PRIMARY KEY);
+""",
     "search_path: look-ups and creation": """CREATE SCHEMA app;
 CREATE TABLE t (a int, b int);
 CREATE TABLE app.s (a int);
