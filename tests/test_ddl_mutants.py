@@ -905,7 +905,7 @@ CREATE TABLE pt (k int, v int, PRIMARY KEY (k)) PARTITION BY LIST (k);
 CREATE UNIQUE INDEX pt_v ON ONLY pt (k, v);
 CREATE TABLE w (a int, b boolean, c text);
 CREATE UNIQUE INDEX w_a ON w (a) WHERE (b IS UNKNOWN);
-CREATE UNIQUE INDEX w_c ON w (c) WHERE (c <> 'public');
+CREATE UNIQUE INDEX w_c ON w (c) WHERE (c <> 'public' OR b IS UNKNOWN);
 CREATE TABLE ruled (a int);
 CREATE RULE r AS ON INSERT TO ruled DO INSTEAD NOTHING;
 CREATE TYPE mood AS ENUM ('a', 'b');
