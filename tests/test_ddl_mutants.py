@@ -266,6 +266,7 @@ CREATE TABLE t5 (id int PRIMARY KEY);
 SET LOCAL search_path = a;
 CREATE TABLE t6 (id int PRIMARY KEY);
 commit and no chain;
+SET LOCAL search_path = a;
 CREATE TABLE t7 (id int PRIMARY KEY);
 SET search_path TO DEFAULT;
 CREATE TABLE t8 (id int PRIMARY KEY);
