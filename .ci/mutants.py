@@ -382,7 +382,8 @@ def differing_parts(was: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """Which parts of two Catalogs' JSON forms differ: a table by name, or a top-level field."""
     parts = [k for k in was if k != "tables" and was[k] != now.get(k)]
     tables_was = {(t["schema"], t["name"]): t for t in was["tables"]}
-    tables_now = {(t["schema"], t["name"]): t for t in now.get("tables", ())}
+    # a mutant may put something that is no table among the tables, or no tables (``None``): those count as missing
+    tables_now = {(t["schema"], t["name"]): t for t in now.get("tables") or () if isinstance(t, dict)}
     for key in sorted(set(tables_was) | set(tables_now), key=repr):
         if tables_was.get(key) != tables_now.get(key):
             parts.append(f"table {'.'.join(p for p in key if p)}")

@@ -8,12 +8,13 @@ one per statement the engine refuses, with its message. The expectation is the e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from schema_parity.sources.ddl import catalog_from_ddl
+from schema_parity.sources.ddl import catalog_from_ddl, catalog_from_files
 from schema_parity.sources.reflect import reflect_url
 from tests.test_ddl import run_pg, run_sqlite, sqlite_differential, view
 
@@ -303,6 +304,94 @@ CREATE TABLE o.u (a serial);
 CREATE TABLE u (a serial);
 DROP TABLE u;
 CREATE TABLE u_a_seq (x int);
+""",
+    # replay.py: an unqualified name is looked up along the search_path (a table, an index), created in its first
+    # schema; "$user" is skipped when no schema has the role's name
+    # session.py: the transaction blocks a SET LOCAL lasts for (START TRANSACTION, END, ABORT, AND [NO] CHAIN,
+    # ROLLBACK TO a savepoint), SET SESSION, SET … TO DEFAULT
+    "search_path: transaction blocks": """CREATE SCHEMA a;
+CREATE SCHEMA b;
+START TRANSACTION;
+SET LOCAL search_path = a;
+CREATE TABLE t1 (id int PRIMARY KEY);
+END;
+CREATE TABLE t2 (id int PRIMARY KEY);
+BEGIN;
+SET search_path = b;
+ABORT;
+CREATE TABLE t3 (id int PRIMARY KEY);
+START TRANSACTION ISOLATION LEVEL SERIALIZABLE;
+SET search_path = b;
+SAVEPOINT s;
+ROLLBACK TO s;
+CREATE TABLE t4 (id int PRIMARY KEY);
+COMMIT;
+BEGIN;
+SET LOCAL search_path = a;
+COMMIT AND CHAIN;
+CREATE TABLE t5 (id int PRIMARY KEY);
+SET LOCAL search_path = a;
+CREATE TABLE t6 (id int PRIMARY KEY);
+commit and no chain;
+SET LOCAL search_path = a;
+CREATE TABLE t7 (id int PRIMARY KEY);
+SET search_path TO DEFAULT;
+CREATE TABLE t8 (id int PRIMARY KEY);
+SET SESSION search_path = a;
+CREATE TABLE t9 (id int PRIMARY KEY);
+BEGIN;
+SET LOCAL search_path TO DEFAULT;
+CREATE TABLE t10 (id int PRIMARY KEY);
+end;
+CREATE TABLE t11 (id int PRIMARY KEY);
+RESET ALL;
+CREATE TABLE t12 (id int PRIMARY KEY);
+BEGIN;
+SET search_path = b;
+BEGIN;
+ROLLBACK;
+CREATE TABLE t13 (id int PRIMARY KEY);
+SET search_path = b;
+ROLLBACK;
+CREATE TABLE t14 (id int PRIMARY KEY);
+BEGIN;
+SET search_path = a;
+COMMIT AND CHAIN;
+SET search_path = public;
+ROLLBACK;
+CREATE TABLE t15 (id int PRIMARY KEY);
+""",
+    # session.py: the path's names as PostgreSQL reads them (quoted kept, unquoted folded; in set_config's string
+    # too, ``""`` inside quotes), set_config spelled in capitals or qualified, and of another setting
+    "search_path: names, set_config": """CREATE SCHEMA "App";
+CREATE SCHEMA app2;
+CREATE SCHEMA "My ""Q"" Schema";
+SET search_path = "App", APP2;
+CREATE TABLE s1 (id int PRIMARY KEY);
+SET search_path = APP2, "App";
+CREATE TABLE s2 (id int PRIMARY KEY);
+SELECT SET_CONFIG('search_path', '"My ""Q"" Schema", app2', FALSE);
+CREATE TABLE s3 (id int PRIMARY KEY);
+CREATE UNIQUE INDEX ON s2 (id);
+SELECT pg_catalog.set_config('search_path', 'App2,"App"', false);
+CREATE TABLE s4 (id int PRIMARY KEY);
+CREATE UNIQUE INDEX ON s1 (id);
+SELECT set_config('work_mem', '64MB', false);
+CREATE TABLE s5 (id int PRIMARY KEY);
+""",
+    "search_path: look-ups and creation": """CREATE SCHEMA app;
+CREATE TABLE t (a int, b int);
+CREATE TABLE app.s (a int);
+CREATE UNIQUE INDEX s_a ON app.s (a);
+SET search_path = app, public;
+CREATE UNIQUE INDEX t_a ON t (a);
+ALTER INDEX t_a RENAME TO t_a2;
+ALTER INDEX s_a RENAME TO s_a2;
+CREATE TABLE u (id int PRIMARY KEY);
+ALTER TABLE t ADD CONSTRAINT t_b UNIQUE (b);
+SET search_path = "$user", public;
+CREATE TABLE v (id int PRIMARY KEY);
+DROP INDEX app.s_a2;
 """,
 }
 
@@ -638,6 +727,22 @@ CREATE INDEX i8 ON t (`c`);
 """,
     # model.py's Table.element: a key's column takes the column's spelling
     "a key column written in another case": """CREATE TABLE t (a, b, UNIQUE (A), PRIMARY KEY (B));
+""",
+    # replay.py: a function named as a column, and a string spelling a column's name, are no column references
+    "function and string named as columns": """CREATE TABLE t (lower text, c text, a int, b text);
+CREATE UNIQUE INDEX i ON t (lower(c));
+CREATE UNIQUE INDEX j ON t (a) WHERE b = 'a';
+ALTER TABLE t RENAME COLUMN lower TO l2;
+ALTER TABLE t RENAME COLUMN a TO a2;
+""",
+    # replay.py: RENAME TO rewrites the table of a schema-qualified column (``main.t.b``), not the schema
+    "RENAME TO after schema-qualified columns": """CREATE TABLE t (a int, b int);
+CREATE UNIQUE INDEX i ON t (a) WHERE main.t.b > 0;
+CREATE UNIQUE INDEX j ON t (b) WHERE t.a > 0 AND main.t.a < 9;
+ALTER TABLE t RENAME TO u;
+CREATE TABLE main (a int, b int);
+CREATE UNIQUE INDEX k ON main (a) WHERE main.main.b > 0;
+ALTER TABLE main RENAME TO m2;
 """,
 }
 
@@ -1046,6 +1151,22 @@ DROP TABLE v;
 CREATE TABLE o.v_a_seq (x int);
 CREATE TABLE w_a_seq (x int);
 """,
+    # replay.py: a partition's index attached to its parent's cannot be dropped until the partition is detached; a
+    # table is a partition once; a name found nowhere on the search_path
+    "partition indexes, search_path refusals": """CREATE TABLE pt (k int, v int) PARTITION BY LIST (k);
+CREATE TABLE pt1 PARTITION OF pt FOR VALUES IN (1);
+CREATE TABLE pt2 PARTITION OF pt FOR VALUES IN (2);
+CREATE UNIQUE INDEX pt_k ON pt (k);
+DROP INDEX pt1_k_idx;
+DROP INDEX IF EXISTS pt1_k_idx;
+ALTER TABLE pt ATTACH PARTITION pt1 FOR VALUES IN (3);
+ALTER TABLE pt DETACH PARTITION pt2;
+DROP INDEX pt2_k_idx;
+CREATE SCHEMA app;
+SET search_path = app;
+DROP TABLE nosuch;
+ALTER TABLE nosuch ADD COLUMN x int;
+""",
 }
 
 
@@ -1240,3 +1361,95 @@ def test_replay_holds_sqlite_virtual_tables(tmp_path: Path, case: str) -> None:
     assert virtual  # else the case tests nothing
     assert {name: table for name, table in view(replayed).items() if table["kind"] == "virtual"} == virtual
     assert {name for name, table in view(replayed).items() if table["kind"] != "virtual"} == {"t"}
+
+
+# -- freeze.py's thaw: a Catalog continued from a base Catalog ---------------------------------------------------------
+# ``catalog_from_files(base=…)`` thaws the base into the model the files continue: what PostgreSQL or SQLite holds
+# after the whole script, and what the replay of the whole script in one go builds (the texts of expressions,
+# defaults and generated columns, collations, types and notes, which the view leaves out). The base holds what a
+# thawed table must keep to be changed again: a schema, a partitioned table, rules, defaults, collations, generated
+# columns, an exclusion's operators and predicate, operator classes, methods, a domain in another schema.
+PG_CONTINUED = {
+    "a base Catalog continued": (
+        """CREATE SCHEMA app;
+CREATE TABLE app.p (id int PRIMARY KEY, a int DEFAULT 0 NOT NULL, c text COLLATE "C",
+    g int GENERATED ALWAYS AS (a+1) STORED, CONSTRAINT p_chk CHECK (a > 0));
+CREATE TABLE t (a int, b int, c text COLLATE "C", r int4range, d int DEFAULT 5,
+    CONSTRAINT t_ex EXCLUDE USING gist (r WITH &&) WHERE (a > 0) DEFERRABLE INITIALLY DEFERRED);
+CREATE UNIQUE INDEX t_lower ON t (lower(c) text_pattern_ops, b DESC) WHERE (a > 0);
+CREATE UNIQUE INDEX t_nnd ON t (d) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX t_coll ON t (c COLLATE "POSIX");
+CREATE INDEX t_hash ON t USING hash (b);
+CREATE UNIQUE INDEX t_ops ON t (c text_pattern_ops);
+CREATE TABLE pt (k int, v int, PRIMARY KEY (k)) PARTITION BY LIST (k);
+CREATE UNIQUE INDEX pt_v ON ONLY pt (k, v);
+CREATE TABLE w (a int, b boolean, c text);
+CREATE UNIQUE INDEX w_a ON w (a) WHERE (b IS UNKNOWN);
+CREATE UNIQUE INDEX w_c ON w (c) WHERE (c <> 'public' OR b IS UNKNOWN);
+CREATE TABLE ruled (a int);
+CREATE RULE r AS ON INSERT TO ruled DO INSTEAD NOTHING;
+CREATE TYPE mood AS ENUM ('a', 'b');
+CREATE DOMAIN posint AS int DEFAULT 1 NOT NULL;
+CREATE DOMAIN app.d AS int;
+CREATE TABLE h (a mood, b posint, c app.d);
+""",
+        """ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE app.p RENAME COLUMN a TO a2;
+ALTER TABLE t DROP COLUMN b;
+ALTER TABLE t ADD CONSTRAINT t_u UNIQUE (d);
+ALTER TABLE pt ADD COLUMN w int;
+CREATE TABLE pt1 PARTITION OF pt FOR VALUES IN (1);
+CREATE UNIQUE INDEX ON app.p (c);
+ALTER DOMAIN app.d SET NOT NULL;
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PG_CONTINUED))
+def test_a_base_catalog_continues_as_postgresql_does(pg_url: str, tmp_path: Path, case: str) -> None:
+    first, second = PG_CONTINUED[case]
+    (tmp_path / "more.sql").write_text(second)
+    base = replace(catalog_from_ddl(first, "postgresql"), revision="r1")  # as a Catalog of a migration is
+    continued = catalog_from_files([tmp_path / "more.sql"], "postgresql", base=base)
+    whole = catalog_from_ddl(first + second, "postgresql")
+    assert view(continued) == view(run_pg(pg_url, first + second))
+    assert continued.notes == whole.notes  # the base's (an expression kept as written)
+    assert continued == replace(whole, source=continued.source, revision="r1")
+
+
+SQLITE_CONTINUED = {
+    "a base Catalog continued": (
+        """CREATE TABLE w (k text PRIMARY KEY, v int) WITHOUT ROWID;
+CREATE TABLE t (id integer PRIMARY KEY, a int DEFAULT 3, b int, c text COLLATE nocase, e int,
+    g int GENERATED ALWAYS AS (a+1) VIRTUAL);
+CREATE UNIQUE INDEX t_expr ON t ((a+b), c COLLATE rtrim DESC) WHERE b>0;
+CREATE UNIQUE INDEX t_c ON t (c);
+CREATE TABLE u (x int, y int, UNIQUE (x, y));
+""",
+        """ALTER TABLE t RENAME COLUMN a TO a2;
+ALTER TABLE t RENAME COLUMN b TO "b b";
+ALTER TABLE t DROP COLUMN c;
+DROP INDEX t_c;
+ALTER TABLE u DROP COLUMN x;
+ALTER TABLE t DROP COLUMN e;
+ALTER TABLE w RENAME TO w2;
+CREATE UNIQUE INDEX t_c2 ON t (c);
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SQLITE_CONTINUED))
+def test_a_base_catalog_continues_as_sqlite_does(tmp_path: Path, case: str) -> None:
+    first, second = SQLITE_CONTINUED[case]
+    (tmp_path / "more.sql").write_text(second)
+    continued = catalog_from_files([tmp_path / "more.sql"], "sqlite", base=catalog_from_ddl(first, "sqlite"))
+    whole = catalog_from_ddl(first + second, "sqlite")
+    real, errors = run_sqlite(tmp_path, [s for s in (first + second).split(";\n") if s.strip()])
+    assert view(continued) == view(real)
+    assert [n.split(": ", 1)[1] for n in continued.notes] == [n.split(": ", 1)[1] for n in whole.notes] == errors
+    assert replace(continued, notes=(), uncertain=()) == replace(whole, source=continued.source, notes=(), uncertain=())
+    assert [(u.name, u.reason.split(": ", 1)[1]) for u in continued.uncertain] == [
+        (u.name, u.reason.split(": ", 1)[1]) for u in whole.uncertain
+    ]

@@ -276,10 +276,11 @@ class Replay:
             raw = sql[tok.start : tok.end + 1]
             pos = tok.end + 1
             nxt = tokens[i + 1].token_type if i + 1 < len(tokens) else None
-            prev_dot = i > 0 and tokens[i - 1].token_type == _DOT
             name_like = tok.token_type == _IDENTIFIER or is_word(tok, sql)
-            if name_like and nxt == _DOT and not prev_dot:
-                segments.append(Ref(fold(tok), raw, table=True))
+            if name_like and nxt == _DOT:
+                # the table is the part before the column: ``main.t.b``'s ``t`` (SQLite renames it), not its schema
+                schema = i + 3 < len(tokens) and tokens[i + 3].token_type == _DOT
+                segments.append(raw if schema else Ref(fold(tok), raw, table=True))
             elif name_like and nxt != _L_PAREN and columns:
                 folded = fold(tok)
                 column = next((c for c in columns if same(folded, c)), None)
