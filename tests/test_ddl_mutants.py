@@ -814,7 +814,8 @@ PUBLIC_CALLS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
         ("round(numeric, numeric)",), "n numeric", "public.round(n, 9223372036854775807)", False),
     "a numeric literal, round(numeric, numeric)": (
         ("round(numeric, numeric)",), "n numeric", "public.round(n, 9223372036854775808)", True),
-    "a decimal literal, round(numeric, numeric)": (("round(numeric, numeric)",), "n numeric", "public.round(n, 1.5)", True),
+    "a decimal literal, round(numeric, numeric)": (
+        ("round(numeric, numeric)",), "n numeric", "public.round(n, 1.5)", True),
     "an exponent literal, round(numeric, numeric)": (
         ("round(numeric, numeric)",), "n numeric", "public.round(n, 1e3)", False),
     "a boolean literal, set_config(text, text, boolean)": (
