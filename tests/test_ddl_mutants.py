@@ -845,7 +845,7 @@ def test_a_public_call_named_as_pg_catalogs_is_printed_as_postgresql_prints_it(p
     url = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url) as connection:
         try:
-            connection.execute(upsert)  # type: ignore[arg-type]
+            connection.execute(upsert)
             server = "ok"
         except psycopg.errors.InvalidColumnReference:  # 42P10
             server = "error"
