@@ -807,13 +807,13 @@ PUBLIC_CALLS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
     "a cast argument, no pg_catalog function of two arguments": (
         ("quote_ident(text, integer)",), "e text", "public.quote_ident(e::text, 1)", False),
     "varchar to public.lower(text) by a cast": (("lower(text)",), "v character varying(5)", "public.lower(v)", False),
-    "an integer literal, left(text, bigint)": (("left(text, bigint)",), "e text", "public.left(e, 2147483648)", True),
-    "an integer literal within int4, left(text, bigint)": (
-        ("left(text, bigint)",), "e text", "public.left(e, 2147483647)", False),
+    "an integer literal, left(text, int8)": (("left(text, int8)",), "e text", "public.left(e, 2147483648)", True),
+    "an integer literal within int4, left(text, int8)": (
+        ("left(text, int8)",), "e text", "public.left(e, 2147483647)", False),
     "a bigint literal, round(numeric, numeric)": (
         ("round(numeric, numeric)",), "n numeric", "public.round(n, 9223372036854775807)", False),
     "a numeric literal, round(numeric, numeric)": (
-        ("round(numeric, numeric)",), "n numeric", "public.round(n, 9223372036854775808)", True),
+        ("round(pg_catalog.numeric, numeric)",), "n numeric", "public.round(n, 9223372036854775808)", True),
     "a decimal literal, round(numeric, numeric)": (
         ("round(numeric, numeric)",), "n numeric", "public.round(n, 1.5)", True),
     "an exponent literal, round(numeric, numeric)": (
@@ -824,6 +824,12 @@ PUBLIC_CALLS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
     "a qualified column": (("lower(text[])",), "names text[]", "public.lower(t.names)", False),
     "no pg_catalog quote_ident() of two arguments, created outside": (
         ("quote_ident(text, text)",), "e text", "public.quote_ident(e, e)", True),
+    "varchar(5)[] to lower(character varying[])": (
+        ("lower(character varying[])",), "vs varchar(5)[]", "public.lower(vs)", True),
+    "character varying(20) to lower(varchar)": (
+        ("lower(varchar)",), "v character varying(20)", "public.lower(v)", True),
+    "double precision to abs(float), pg_catalog's exact": (
+        ("abs(float)",), "d double precision", "public.abs(d)", True),
 }
 
 
