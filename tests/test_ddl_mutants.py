@@ -469,6 +469,16 @@ CREATE TABLE t (a int);
 CREATE TABLE w (a int);
 ALTER TABLE w ADD COLUMN if NOT NULL DEFAULT 0;
 """,
+    # dialect.py: DROP COLUMN of a column a table CHECK or another column's CHECK names; DROP of what does not exist
+    "DROP COLUMN named by a CHECK, DROP of what does not exist": """CREATE TABLE t (a int, b int CHECK (b > a), c int,
+    d int, CHECK (c > 0));
+ALTER TABLE t DROP COLUMN a;
+ALTER TABLE t DROP COLUMN c;
+ALTER TABLE t DROP COLUMN d;
+DROP TABLE nope;
+DROP VIEW nope;
+DROP INDEX nope;
+""",
 }
 
 
@@ -699,6 +709,13 @@ ALTER TABLE u ADD COLUMN id int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN id2 int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN x int GENERATED ALWAYS AS IDENTITY UNIQUE;
 CREATE TABLE u_x_seq1 (q int);
+""",
+    # dialect.py: DROP of what does not exist, DROP INDEX of a constraint's index
+    "DROP of what does not exist, a constraint's index": """CREATE TABLE t (a int UNIQUE);
+DROP TABLE nope;
+DROP VIEW nope;
+DROP INDEX nope;
+DROP INDEX t_a_key;
 """,
 }
 
