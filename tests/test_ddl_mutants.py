@@ -236,6 +236,13 @@ CREATE TABLE t (
     d int UNIQUE REFERENCES r (k) DEFERRABLE,
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
+""",    # dialect.py: CREATE TABLE's options after the columns, each alone and together
+    "table options": """CREATE TABLE t (a int PRIMARY KEY) WITH (fillfactor = 70);
+CREATE TABLE u (a int UNIQUE) WITHOUT OIDS;
+CREATE TABLE v (a int UNIQUE) USING heap;
+CREATE TABLE w (a int UNIQUE) TABLESPACE pg_default;
+CREATE TABLE x (a int UNIQUE) USING heap WITH (fillfactor = 70, autovacuum_enabled = false) TABLESPACE pg_default;
+CREATE TABLE p (a int, b int) PARTITION BY RANGE (a, (b + 1));
 """,
 }
 
@@ -757,6 +764,10 @@ CREATE TABLE w (a int, b int, PRIMARY KEY (a) DEFERRABLE INITIALLY);
 CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
 CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
+""",
+    # dialect.py: PARTITION without BY
+    "PARTITION without BY": """CREATE TABLE t (a int) PARTITION LIST (a);
+CREATE TABLE u (a int);
 """,
 }
 
