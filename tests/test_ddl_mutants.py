@@ -236,7 +236,13 @@ CREATE TABLE t (
     d int UNIQUE REFERENCES r (k) DEFERRABLE,
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
-""",    # dialect.py: CREATE TABLE's options after the columns, each alone and together
+""",    # dialect.py: columns named as the words of IS … NORMALIZED and DOCUMENT tests, in expressions read as such
+    "columns named nfd, normalized, document": """CREATE TABLE n (nfd int, normalized int, document int);
+CREATE UNIQUE INDEX n1 ON n ((nfd + 1));
+CREATE UNIQUE INDEX n2 ON n ((normalized - nfd));
+CREATE UNIQUE INDEX n3 ON n (document) WHERE nfd > normalized;
+""",
+    # dialect.py: CREATE TABLE's options after the columns, each alone and together
     "table options": """CREATE TABLE t (a int PRIMARY KEY) WITH (fillfactor = 70);
 CREATE TABLE u (a int UNIQUE) WITHOUT OIDS;
 CREATE TABLE v (a int UNIQUE) USING heap;
@@ -804,6 +810,7 @@ CREATE UNIQUE INDEX w6 ON w (a) WHERE d is document;
 CREATE UNIQUE INDEX w7 ON w ((c is nfd normalized));
 CREATE UNIQUE INDEX w8 ON w (a) WHERE (b IS not UNKNOWN) = (c is Nfkc normalized);
 CREATE UNIQUE INDEX w9 ON w (a) WHERE d is not document;
+CREATE UNIQUE INDEX w10 ON w (a) WHERE (c is nfc normalized) = (c is nfd normalized);
 """,
 }
 
