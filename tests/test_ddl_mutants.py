@@ -242,6 +242,12 @@ CREATE UNIQUE INDEX n1 ON n ((nfd + 1));
 CREATE UNIQUE INDEX n2 ON n ((normalized - nfd));
 CREATE UNIQUE INDEX n3 ON n (document) WHERE nfd > normalized;
 """,
+    # dialect.py: a public function in a domain's DEFAULT, read with no table
+    "a public function in a domain's DEFAULT": """CREATE FUNCTION public.sp_pubfn_only(text) RETURNS text
+    LANGUAGE sql IMMUTABLE AS $$SELECT $1$$;
+CREATE DOMAIN public.dd AS text DEFAULT public.sp_pubfn_only('x');
+CREATE TABLE t (a public.dd UNIQUE);
+""",
     # dialect.py: CREATE TABLE's options after the columns, each alone and together
     "table options": """CREATE TABLE t (a int PRIMARY KEY) WITH (fillfactor = 70);
 CREATE TABLE u (a int UNIQUE) WITHOUT OIDS;
