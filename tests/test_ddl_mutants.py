@@ -879,6 +879,13 @@ PUBLIC_CALLS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
     "a variadic pg_catalog function, concat(text)": (("concat(text)",), "e text", "public.concat(e)", False),
     "pg_catalog's defaults, make_interval(integer)": (
         ("make_interval(integer)",), "n integer", "public.make_interval(n)", False),
+    "an int4 literal, left(text, integer)": (("left(text, integer)",), "e text", "public.left(e, 2)", True),
+    "a cast to double precision, abs(double precision)": (
+        ("abs(double precision)",), "e text", "public.abs(length(e)::double precision)", True),
+    "an integer array to array_to_tsvector(text[]), created outside": (
+        ("array_to_tsvector(integer[])",), "xs integer[]", "public.array_to_tsvector(xs)", False),
+    "a cast to an array, lower(), created outside": (
+        ("lower(text[])",), "names text[]", "public.lower(names::text[])", False),
 }
 
 
