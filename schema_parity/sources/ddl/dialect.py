@@ -8,7 +8,6 @@ SQLite's rowid alias and its DROP COLUMN refusals) is a method or attribute of :
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping
 from typing import Literal, TypeVar
@@ -355,6 +354,10 @@ class Rules:
         """Names in a parsed expression as the engine folds them."""
         return expression
 
+    def capitalized(self, tokens: list[Token]) -> list[int]:
+        """The positions of the words of an expression kept as written that the engine prints in capitals."""
+        return []
+
     def resolve_functions(
         self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
     ) -> tuple[exp.Expr, list[str]]:
@@ -503,6 +506,9 @@ class PostgresRules(Rules):
 
     def normalize(self, expression: _E) -> _E:
         return normalize_identifiers(expression, dialect=self.sqlglot)
+
+    def capitalized(self, tokens: list[Token]) -> list[int]:
+        return _misread_tests(tokens)
 
     def resolve_functions(
         self, ast: exp.Expr, table: Table | None, functions: Mapping[str, frozenset[tuple[str, ...]] | None]
@@ -920,13 +926,15 @@ def rules_for(dialect: Dialect) -> Rules:
     raise ValueError(f"unsupported dialect {dialect!r} (expected 'postgresql' or 'sqlite')")
 
 
-def _misread_tests(tokens: list[Token]) -> bool:
-    """``IS [NOT] UNKNOWN``, ``IS [NOT] [form] NORMALIZED``, ``IS [NOT] DOCUMENT``: sqlglot reads the first as ``IS
-    NULL`` and the others as names, so its text would not be the engine's; the expression is kept as written."""
-    for previous, token in itertools.pairwise(tokens):
-        word, before = token.text.upper(), previous.text.upper()
+def _misread_tests(tokens: list[Token]) -> list[int]:
+    """The positions of the words of ``IS [NOT] UNKNOWN``, ``IS [NOT] [form] NORMALIZED``, ``IS [NOT] DOCUMENT`` that
+    sqlglot misreads (the first as ``IS NULL``, the others as names), so its text would not be the engine's: the
+    expression is kept as written, with these words in capitals as PostgreSQL prints them."""
+    found = []
+    for i in range(1, len(tokens)):
+        word, before = tokens[i].text.upper(), tokens[i - 1].text.upper()
         if word in ("UNKNOWN", "NORMALIZED", "DOCUMENT") and before in ("IS", "NOT"):
-            return True
-        if word == "NORMALIZED" and before in ("NFC", "NFD", "NFKC", "NFKD"):
-            return True
-    return False
+            found.append(i)
+        elif word == "NORMALIZED" and before in ("NFC", "NFD", "NFKC", "NFKD"):
+            found += [i - 1, i]
+    return found

@@ -287,9 +287,8 @@ class Replay:
                 segments.append(raw if column is None else Ref(column, raw))
             else:
                 segments.append(raw)
-        segments = [s for s in segments if s != ""]
         if not self.rules.expressions_parsed:
-            return Frag(None, segments)
+            return Frag(None, [s for s in segments if s != ""])
         public = "public" in text.lower()  # the calls resolve_functions looks at are public.f(…)
         parsed = None if public else self.parsed.get(text)
         if parsed is None:
@@ -301,7 +300,11 @@ class Replay:
                 self.parsed[text] = parsed
         if parsed.ast is None:
             self.notes_pending.append(f"expression kept as written: {text[:80]}")
-        return Frag(parsed.ast, segments, parsed)
+            for i in self.rules.capitalized(tokens):  # token i's text is segment 2i+1, after the gap before it
+                word = segments[2 * i + 1]
+                if isinstance(word, str):
+                    segments[2 * i + 1] = word.upper()
+        return Frag(parsed.ast, [s for s in segments if s != ""], parsed)
 
     def frag_text(self, text: str, table: Table | None) -> Frag:
         return self.frag(tokenize(text, self.dialect).tokens, text, table)
