@@ -1363,6 +1363,7 @@ CREATE INDEX ON t (a);
 CREATE INDEX t_a_idx1 ON mv (b);
 CREATE INDEX t_a_idx1 ON mv (b);
 CREATE UNIQUE INDEX ON t (a);
+ALTER MATERIALIZED VIEW mv SET (fillfactor = 70);
 """,
 }
 
