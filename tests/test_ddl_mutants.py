@@ -237,6 +237,17 @@ CREATE TABLE t (
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
 """,
+    # partitions.py: MergeAttributes takes one column per name from several parents (NOT NULL if any parent's is,
+    # the first parent's default, a serial's sequence default), a column declared again keeps the inherited
+    # default and collation, and a CHECK two parents share by name once
+    "partitions.py: inheritance from several parents": """CREATE TABLE p1 (a int NOT NULL, id serial, c int,
+    d int DEFAULT 5, e text COLLATE "C", CONSTRAINT a_chk CHECK (a > 0), CONSTRAINT n_chk CHECK (c > 0) NO INHERIT);
+CREATE TABLE p2 (b int, a integer, c int NOT NULL, CONSTRAINT a_chk CHECK (a > 0));
+CREATE TABLE ch () INHERITS (p1, p2);
+CREATE TABLE ch2 (a int4, b int NOT NULL, d int, e text COLLATE "C") INHERITS (p2, p1);
+CREATE UNIQUE INDEX ch2_e ON ch2 (e);
+CREATE TABLE ch3 (x int, d int DEFAULT NULL) INHERITS (ch);
+""",
 }
 
 # SQLite's reflection names no CHECK or FOREIGN KEY constraint (``Table.other_constraints``, which only
@@ -699,6 +710,31 @@ ALTER TABLE u ADD COLUMN id int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN id2 int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN x int GENERATED ALWAYS AS IDENTITY UNIQUE;
 CREATE TABLE u_x_seq1 (q int);
+""",
+    # partitions.py: MergeAttributes refuses a type or collation conflict (none written is the type's default) between
+    # parents or with the child's own column; a partition names only its parent's columns, takes no second PRIMARY
+    # KEY, and only a partitioned table has partitions
+    "partitions.py: inheritance conflicts, a partition's refusals": """CREATE TABLE p (a int, b text COLLATE "C",
+    c text);
+CREATE TABLE p2 (a bigint, b text, c text COLLATE "default");
+CREATE TABLE p3 (b text, c text);
+CREATE TABLE x1 () INHERITS (p, p2);
+CREATE TABLE x2 (b text) INHERITS (p);
+CREATE TABLE x3 (c text COLLATE "C") INHERITS (p);
+CREATE TABLE x4 (a bigint) INHERITS (p);
+CREATE TABLE x5 (b text COLLATE "C", c text COLLATE "default", a int4) INHERITS (p);
+CREATE TABLE x6 () INHERITS (p, p3);
+CREATE TABLE x7 () INHERITS (p2, p3);
+CREATE TABLE t (a int);
+CREATE TABLE x PARTITION OF t FOR VALUES IN (1);
+CREATE TABLE pp (a int PRIMARY KEY, b int, c int) PARTITION BY LIST (a);
+CREATE TABLE pp1 PARTITION OF pp (PRIMARY KEY (a)) FOR VALUES IN (1);
+CREATE TABLE pp2 PARTITION OF pp (b PRIMARY KEY) FOR VALUES IN (2);
+CREATE TABLE pp3 PARTITION OF pp (UNIQUE (a, b)) FOR VALUES IN (3);
+CREATE TABLE pp4 PARTITION OF pp (zz NOT NULL) FOR VALUES IN (4);
+CREATE TABLE pp4 PARTITION OF pp (b WITH OPTIONS NOT NULL, c DEFAULT 3) FOR VALUES IN (4);
+CREATE TABLE q (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE q1 PARTITION OF q (PRIMARY KEY (a), b UNIQUE) FOR VALUES IN (1);
 """,
 }
 
