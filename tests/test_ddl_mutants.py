@@ -9,10 +9,12 @@ one per statement the engine refuses, with its message. The expectation is the e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from schema_parity.catalog import Catalog
 from schema_parity.sources.ddl import catalog_from_ddl
 from schema_parity.sources.reflect import reflect_url
 from tests.test_ddl import run_pg, sqlite_differential, view
@@ -797,3 +799,84 @@ def test_replay_steps_over_what_postgresql_cannot_parse(pg_url: str, case: str) 
 @pytest.mark.parametrize("case", list(SQLITE_SCRIPTS))
 def test_replay_holds_what_sqlite_holds(tmp_path: Path, case: str) -> None:
     sqlite_differential(tmp_path, SQLITE_SCRIPTS[case])  # the notes too: one per statement SQLite refuses
+
+
+# partitions.py: partitions and inheritance children, with what the view leaves out and the replay decides there:
+# each index's validity (an index ON ONLY a partitioned table stays invalid, passed over by inference, until every
+# partition's is attached) and each column's autoincrement (a serial's default, an identity, which a partition and
+# a child do not take); the statements PostgreSQL refuses are noted with its messages.
+PG_PARTITIONS = {
+    "indexes cloned onto partitions, attached and detached": """CREATE TABLE q (a int, id serial,
+    g int GENERATED ALWAYS AS IDENTITY) PARTITION BY LIST (a);
+CREATE TABLE q1 PARTITION OF q FOR VALUES IN (1);
+CREATE TABLE p (a int, b int, c int) PARTITION BY LIST (a);
+CREATE UNIQUE INDEX p_a ON ONLY p (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE UNIQUE INDEX p_ab ON p (a, b);
+CREATE TABLE p1_a_b_idx (x int);
+ALTER TABLE p DETACH PARTITION p1;
+ALTER TABLE p1 RENAME COLUMN b TO b2;
+CREATE TABLE r (a int, id serial, g int GENERATED ALWAYS AS IDENTITY);
+CREATE TABLE r1 () INHERITS (r);
+""",
+    "ATTACH PARTITION: refusals, foreign keys cloned": """CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE r2 (k int PRIMARY KEY);
+CREATE TABLE t (a int, b int);
+CREATE TABLE x (a int, b int);
+ALTER TABLE t ATTACH PARTITION x FOR VALUES IN (1);
+CREATE TABLE p (a int, b int REFERENCES r (k), c int) PARTITION BY LIST (a);
+CREATE TABLE p1 (a int, b int, c int REFERENCES r (k));
+ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1);
+CREATE TABLE p2 (a int, b int, c int REFERENCES r2 (k));
+ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);
+ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (3);
+CREATE TABLE q (a int, b int, c int) PARTITION BY LIST (a);
+ALTER TABLE q ATTACH PARTITION p2 FOR VALUES IN (3);
+CREATE TABLE p3 (a int, b int REFERENCES r (k), c int);
+ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);
+CREATE TABLE p4 (a int, b int REFERENCES r2 (k), c int);
+ALTER TABLE p ATTACH PARTITION p4 FOR VALUES IN (4);
+""",    # AttachPartitionIndex: attaching again is nothing; another partition's index, one attached elsewhere, a second
+    # for one partition and another shape are refused; a FOREIGN KEY added to an inheritance parent stays there
+    "ALTER INDEX … ATTACH PARTITION, a foreign key on a parent": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE INDEX p_a ON ONLY p (a);
+CREATE INDEX p_a3 ON ONLY p (a);
+CREATE TABLE p2 (a int, b int);
+CREATE INDEX p1_a ON p1 (a);
+CREATE INDEX p1_a2 ON p1 (a);
+CREATE INDEX p2_a ON p2 (a);
+CREATE UNIQUE INDEX p1_au ON p1 (a);
+ALTER INDEX nope ATTACH PARTITION p1_a;
+ALTER INDEX p_a ATTACH PARTITION nope2;
+ALTER INDEX p_a ATTACH PARTITION p2_a;
+ALTER INDEX p_a ATTACH PARTITION p1_au;
+ALTER INDEX p_a ATTACH PARTITION p1_a;
+ALTER INDEX p_a ATTACH PARTITION p1_a;
+ALTER INDEX p_a ATTACH PARTITION p1_a2;
+ALTER INDEX p_a3 ATTACH PARTITION p1_a;
+CREATE TABLE r (k int PRIMARY KEY);
+CREATE TABLE par (a int, b int);
+CREATE TABLE ch () INHERITS (par);
+ALTER TABLE par ADD CONSTRAINT par_fk FOREIGN KEY (a) REFERENCES r (k);
+ALTER TABLE par ADD CONSTRAINT par_chk CHECK (b > 0);
+""",
+}
+
+
+def _decided(catalog: Catalog) -> dict[str, Any]:
+    """The view with each key's validity and each column's autoincrement and identity."""
+    out = view(catalog)
+    for t in catalog.tables:
+        out[t.qualified_name]["valid"] = sorted((k.name or "", k.valid) for k in t.keys)
+        out[t.qualified_name]["filled"] = [(c.name, c.autoincrement, c.identity) for c in t.columns]
+    return out
+
+
+@pytest.mark.parametrize("case", list(PG_PARTITIONS))
+def test_partitions_and_heirs_hold_what_postgresql_holds(pg_url: str, case: str) -> None:
+    errors = [str(exc).splitlines()[0] for _, exc in run_on_postgresql(pg_url, PG_PARTITIONS[case])]
+    real = reflect_url(pg_url)
+    replayed = catalog_from_ddl(PG_PARTITIONS[case], "postgresql")
+    assert [n.split(": ", 1)[1] for n in replayed.notes] == errors
+    assert _decided(replayed) == _decided(real)

@@ -339,16 +339,18 @@ def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> 
         raise Unmodelled
     found, child_found = replay.find_index(schema, name), replay.find_index(child_schema, child_name)
     if found is None or child_found is None:
-        raise Refused(replay.rules.no_index(child_name if found else name))
+        raise Refused(replay.rules.no_table(child_name if found else name))
     (table, key), (child, child_key) = found, child_found
-    if replay.parents.get(child) is not table:
-        raise Refused(f'table "{child.name}" is not a partition of "{table.name}"')
     attached = replay.key_parents.get(child_key)
     if attached is key:
         return
-    if attached is not None or any(replay.key_parents.get(k) is key for k in child.keys):
-        raise Unmodelled  # already attached elsewhere: PostgreSQL's refusal is not modelled
-    if not _equivalent(replay, key, child_key):
+    # AttachPartitionIndex: not a partition's index, attached to another index, or the partition has one attached
+    if (
+        replay.parents.get(child) is not table
+        or attached is not None
+        or any(replay.key_parents.get(k) is key for k in child.keys)
+        or not _equivalent(replay, key, child_key)
+    ):
         raise Refused(f'cannot attach index "{child_name}" as a partition of index "{name}"')
     replay.key_parents[child_key] = key
     _validate(replay, table, key)
