@@ -860,6 +860,22 @@ CREATE TABLE par (a int, b int);
 CREATE TABLE ch () INHERITS (par);
 ALTER TABLE par ADD CONSTRAINT par_fk FOREIGN KEY (a) REFERENCES r (k);
 ALTER TABLE par ADD CONSTRAINT par_chk CHECK (b > 0);
+""",    # ADD COLUMN's refusals look at the table's heirs only; a CHECK a child in another schema takes is a name of that
+    # schema (a default name there avoids it)
+    "ADD COLUMN and ADD CONSTRAINT through a parent": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);
+CREATE UNIQUE INDEX p_ab ON p (a, b);
+CREATE TABLE o (c text);
+CREATE TABLE par (a int);
+CREATE TABLE ch () INHERITS (par);
+ALTER TABLE par ADD COLUMN c int;
+ALTER TABLE par ADD COLUMN g int GENERATED ALWAYS AS IDENTITY;
+CREATE SCHEMA s;
+CREATE TABLE s.par2 (b int);
+CREATE TABLE ch2 () INHERITS (s.par2);
+ALTER TABLE s.par2 ADD CONSTRAINT t_b_check CHECK (b > 0);
+CREATE TABLE t (b int CHECK (b > 0));
 """,
 }
 
