@@ -876,6 +876,15 @@ CREATE TABLE s.par2 (b int);
 CREATE TABLE ch2 () INHERITS (s.par2);
 ALTER TABLE s.par2 ADD CONSTRAINT t_b_check CHECK (b > 0);
 CREATE TABLE t (b int CHECK (b > 0));
+""",    # DETACH PARTITION: the partition's indexes stand alone (DROP INDEX on the parent leaves them), its own too
+    "DETACH PARTITION": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
+CREATE UNIQUE INDEX p_ab ON p (a, b);
+CREATE INDEX p1_own ON p1 (b);
+CREATE TABLE x (a int, b int);
+ALTER TABLE p DETACH PARTITION x;
+ALTER TABLE p DETACH PARTITION p1;
+DROP INDEX p_ab;
 """,
 }
 
