@@ -885,6 +885,12 @@ CREATE TABLE x (a int, b int);
 ALTER TABLE p DETACH PARTITION x;
 ALTER TABLE p DETACH PARTITION p1;
 DROP INDEX p_ab;
+""",    # DROP COLUMN through one of two parents leaves the column inherited from the other; through the second it goes
+    "DROP COLUMN through two parents": """CREATE TABLE d1 (a int, b int);
+CREATE TABLE d2 (a int, c int);
+CREATE TABLE dch () INHERITS (d1, d2);
+ALTER TABLE d1 DROP COLUMN a;
+ALTER TABLE d2 DROP COLUMN a;
 """,
 }
 
