@@ -836,7 +836,8 @@ CREATE TABLE p3 (a int, b int REFERENCES r (k), c int);
 ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);
 CREATE TABLE p4 (a int, b int REFERENCES r2 (k), c int);
 ALTER TABLE p ATTACH PARTITION p4 FOR VALUES IN (4);
-""",    # AttachPartitionIndex: attaching again is nothing; another partition's index, one attached elsewhere, a second
+""",
+    # AttachPartitionIndex: attaching again is nothing; another partition's index, one attached elsewhere, a second
     # for one partition and another shape are refused; a FOREIGN KEY added to an inheritance parent stays there
     "ALTER INDEX … ATTACH PARTITION, a foreign key on a parent": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
 CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
@@ -860,7 +861,8 @@ CREATE TABLE par (a int, b int);
 CREATE TABLE ch () INHERITS (par);
 ALTER TABLE par ADD CONSTRAINT par_fk FOREIGN KEY (a) REFERENCES r (k);
 ALTER TABLE par ADD CONSTRAINT par_chk CHECK (b > 0);
-""",    # ADD COLUMN's refusals look at the table's heirs only; a CHECK a child in another schema takes is a name of that
+""",
+    # ADD COLUMN's refusals look at the table's heirs only; a CHECK a child in another schema takes is a name of that
     # schema (a default name there avoids it)
     "ADD COLUMN and ADD CONSTRAINT through a parent": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
 CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
@@ -876,7 +878,8 @@ CREATE TABLE s.par2 (b int);
 CREATE TABLE ch2 () INHERITS (s.par2);
 ALTER TABLE s.par2 ADD CONSTRAINT t_b_check CHECK (b > 0);
 CREATE TABLE t (b int CHECK (b > 0));
-""",    # DETACH PARTITION: the partition's indexes stand alone (DROP INDEX on the parent leaves them), its own too
+""",
+    # DETACH PARTITION: the partition's indexes stand alone (DROP INDEX on the parent leaves them), its own too
     "DETACH PARTITION": """CREATE TABLE p (a int, b int) PARTITION BY LIST (a);
 CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
 CREATE UNIQUE INDEX p_ab ON p (a, b);
@@ -885,7 +888,8 @@ CREATE TABLE x (a int, b int);
 ALTER TABLE p DETACH PARTITION x;
 ALTER TABLE p DETACH PARTITION p1;
 DROP INDEX p_ab;
-""",    # DROP COLUMN through one of two parents leaves the column inherited from the other; through the second it goes
+""",
+    # DROP COLUMN through one of two parents leaves the column inherited from the other; through the second it goes
     "DROP COLUMN through two parents": """CREATE TABLE d1 (a int, b int);
 CREATE TABLE d2 (a int, c int);
 CREATE TABLE dch () INHERITS (d1, d2);
