@@ -156,10 +156,17 @@ def inherited_columns(replay: Replay, parents: list[Table]) -> list[Col]:
                 inherited.autoincrement = col.autoincrement and col.identity is None  # a serial's nextval default
                 columns.append(inherited)
             elif not same_type(prior.type, col.type):
-                raise Unmodelled  # PostgreSQL refuses a type conflict; its message is not modelled
+                raise Refused(f'inherited column "{col.name}" has a type conflict')
+            elif not _same_collation(replay, prior, col):
+                raise Refused(f'inherited column "{col.name}" has a collation conflict')
             else:
                 prior.nullable = prior.nullable and col.nullable
     return columns
+
+
+def _same_collation(replay: Replay, a: Col, b: Col) -> bool:
+    """MergeAttributes compares the collations in effect: none written is the type's default, as ``"default"`` is."""
+    return replay.rules.effective_collation(a.collation) == replay.rules.effective_collation(b.collation)
 
 
 def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: Found) -> None:
@@ -171,7 +178,9 @@ def merge_inherited(replay: Replay, table: Table, parents: list[Table], found: F
         if prior is None:
             continue
         if not same_type(prior.type, col.type):
-            raise Unmodelled  # a type conflict: PostgreSQL's refusal is not modelled
+            raise Refused(f'column "{col.name}" has a type conflict')
+        if not _same_collation(replay, prior, col):
+            raise Refused(f'column "{col.name}" has a collation conflict')
         prior.nullable = prior.nullable and col.nullable
         prior.local = True
         prior.default = col.default if col.default is not None else prior.default
@@ -206,7 +215,9 @@ def create_partition(replay: Replay, cur: Cursor, stmt: Stmt, table: Table) -> N
     """``PARTITION OF parent [(col WITH OPTIONS …, constraint, …)] FOR VALUES … [PARTITION BY …]``: the parent's
     columns and checks, its keys cloned (first, as DefineRelation does), then the partition's own."""
     cur.expect("PARTITION", "OF")
-    parent = replay.table(*cur.qualified(), kinds=("partitioned",))
+    parent = replay.table(*cur.qualified())
+    if parent.kind != "partitioned":
+        raise Refused(f'"{parent.name}" is not partitioned')
     elements = items(cur.group()) if cur.type() == TokenType.L_PAREN else []
     _bound(cur)
     replay.rules.table_options(cur, table)
@@ -232,11 +243,11 @@ def create_partition(replay: Replay, cur: Cursor, stmt: Stmt, table: Table) -> N
             name = c.name()
             col = table.column(name, replay.rules.same)
             if col is None:
-                raise Refused(f'column "{name}" named in partition specification does not exist')
+                raise Refused(f'column "{name}" does not exist')
             c.accept("WITH", "OPTIONS")
             column_constraints(replay, c, table, col, stmt, found=found)
         if any(k.kind == "primary_key" for k in found.keys) and any(k.kind == "primary_key" for k in table.keys):
-            raise Unmodelled  # a second primary key: PostgreSQL's refusal is not modelled
+            raise Refused(f'multiple primary keys for table "{table.name}" are not allowed')
         replay.rules.define_table(replay.tables, table, found)
     except (SyntaxMismatch, Refused):
         replay.tables.remove(table)
@@ -328,16 +339,18 @@ def attach_index(replay: Replay, cur: Cursor, schema: str | None, name: str) -> 
         raise Unmodelled
     found, child_found = replay.find_index(schema, name), replay.find_index(child_schema, child_name)
     if found is None or child_found is None:
-        raise Refused(replay.rules.no_index(child_name if found else name))
+        raise Refused(replay.rules.no_table(child_name if found else name))
     (table, key), (child, child_key) = found, child_found
-    if replay.parents.get(child) is not table:
-        raise Refused(f'table "{child.name}" is not a partition of "{table.name}"')
     attached = replay.key_parents.get(child_key)
     if attached is key:
         return
-    if attached is not None or any(replay.key_parents.get(k) is key for k in child.keys):
-        raise Unmodelled  # already attached elsewhere: PostgreSQL's refusal is not modelled
-    if not _equivalent(replay, key, child_key):
+    # AttachPartitionIndex: not a partition's index, attached to another index, or the partition has one attached
+    if (
+        replay.parents.get(child) is not table
+        or attached is not None
+        or any(replay.key_parents.get(k) is key for k in child.keys)
+        or not _equivalent(replay, key, child_key)
+    ):
         raise Refused(f'cannot attach index "{child_name}" as a partition of index "{name}"')
     replay.key_parents[child_key] = key
     _validate(replay, table, key)
