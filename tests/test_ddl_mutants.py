@@ -780,6 +780,61 @@ SET search_path = public, o;
 ALTER TABLE q RENAME TO q2;
 CREATE TABLE o.q (a int);
 """,
+    # drop.py (ninth run): every DROP the replay reads, in another schema, CONCURRENTLY, RESTRICT, IF EXISTS, a list;
+    # a constraint's index, a materialized view's indexes, a rule, the names each frees; inheritance and partitions
+    "DROP": """CREATE SCHEMA d;
+CREATE TABLE d.x (a int);
+CREATE TABLE x (a int);
+CREATE TABLE d.y (a int);
+CREATE UNIQUE INDEX di ON d.y (a);
+DROP INDEX d.di;
+DROP TABLE d.x;
+CREATE TABLE t (a int PRIMARY KEY, b int, c int);
+CREATE UNIQUE INDEX t_b ON t (b);
+CREATE UNIQUE INDEX t_c ON t (c);
+DROP INDEX CONCURRENTLY t_c;
+DROP INDEX t_b RESTRICT;
+DROP INDEX t_pkey;
+CREATE MATERIALIZED VIEW mv AS SELECT a FROM t;
+CREATE UNIQUE INDEX mv_a ON mv (a);
+DROP INDEX nope;
+DROP INDEX IF EXISTS nope;
+DROP INDEX mv_a;
+CREATE UNIQUE INDEX mv_a ON t (b);
+CREATE UNIQUE INDEX mv_b ON mv (a);
+DROP MATERIALIZED VIEW mv;
+CREATE UNIQUE INDEX mv_b ON t (c);
+CREATE TABLE mv (a int);
+DROP TABLE nope;
+DROP VIEW nope;
+DROP TABLE IF EXISTS nope;
+CREATE VIEW v AS SELECT a FROM t;
+DROP VIEW v;
+CREATE TABLE v (a int);
+CREATE SEQUENCE sq;
+DROP SEQUENCE sq;
+CREATE TABLE sq (a int);
+CREATE TABLE r (a int);
+CREATE RULE rr AS ON INSERT TO r DO INSTEAD NOTHING;
+DROP RULE rr ON r;
+DROP TRIGGER IF EXISTS nope ON t CASCADE;
+DROP FUNCTION IF EXISTS nope();
+CREATE TABLE x1 (a int);
+CREATE TABLE x2 (a int);
+DROP TABLE x1, x2;
+CREATE TABLE pp (a int) PARTITION BY LIST (a);
+CREATE TABLE pp1 PARTITION OF pp FOR VALUES IN (1);
+CREATE TABLE p (a int);
+CREATE TABLE ch () INHERITS (p);
+DROP TABLE p;
+DROP TABLE pp;
+CREATE TABLE pp1 (a int);
+DROP TABLE p CASCADE;
+CREATE TABLE ch (b int);
+DROP SCHEMA d CASCADE;
+CREATE SCHEMA d;
+CREATE TABLE d.y (b int);
+""",
 }
 
 
@@ -835,6 +890,10 @@ ALTER TABLE par ALTER COLUMN a DROP IDENTITY FROB;
 ALTER TABLE par ALTER COLUMN a DROP EXPRESSION FROB;
 ALTER TABLE par ALTER COLUMN a SET STATISTICS RESTART;
 ALTER INDEX i RENAME x;
+""",
+    # drop.py (ninth run): no object, and CASCADE after a harmless object's name
+    "DROP PostgreSQL cannot parse": """DROP FROB x;
+DROP TYPE IF EXISTS nope CASCADE FROB;
 """,
 }
 
