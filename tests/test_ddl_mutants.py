@@ -847,6 +847,9 @@ CREATE TABLE ch (b int);
 DROP SCHEMA d CASCADE;
 CREATE SCHEMA d;
 CREATE TABLE d.y (b int);
+SET search_path = public, d;
+DROP TABLE y;
+CREATE TABLE d.y (c int);
 """,
 }
 
@@ -906,7 +909,7 @@ ALTER INDEX i RENAME x;
 """,
     # drop.py (ninth run): no object, and CASCADE after a harmless object's name
     "DROP PostgreSQL cannot parse": """DROP FROB x;
-DROP TYPE IF EXISTS nope CASCADE FROB;
+DROP EXTENSION IF EXISTS nope CASCADE FROB;
 """,
 }
 
