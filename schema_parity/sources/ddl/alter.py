@@ -72,7 +72,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         _rename(replay, c, table, recurse=recurse)
     elif c.accept("ADD"):
         before = {id(k) for k in (*table.keys, *table.others)}
-        if c.word() in rules.table_constraint_words and not c.at("CONSTRAINT", "TRIGGER"):
+        if c.word() in rules.table_constraint_words:
             _add_constraint(replay, c, table, stmt)
         else:
             c.accept("COLUMN")
@@ -93,7 +93,7 @@ def _action(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, only: bool) 
         try:
             for t in tables:  # ATSimpleRecursion: the same change on every table below
                 c.i = start
-                _alter_column(replay, c, t, stmt, recursing=t is not table)
+                _alter_column(replay, c, t, stmt, recursing=t is not table, lone=has_heirs and only)
         except Refused:
             for col, values in saved:
                 vars(col).update(values)
@@ -352,15 +352,24 @@ def _described(replay: Replay, table: Table) -> str:
     return ".".join(p if re.fullmatch(r"[a-z_][a-z0-9_]*", p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
-def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recursing: bool = False) -> None:
-    """PostgreSQL's ALTER COLUMN (SQLite has none)."""
+def _alter_column(
+    replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recursing: bool = False, lone: bool = False
+) -> None:
+    """PostgreSQL's ALTER COLUMN (SQLite has none); ``lone``: ONLY, on a table with partitions or children."""
     name = c.name()
     col = next((x for x in table.columns if x.name == name), None)
     if col is None:
         raise Refused(f'column "{name}" of relation "{table.name}" does not exist')
+    partitioned = lone and table.kind == "partitioned"
     if c.accept("SET", "NOT", "NULL"):
+        if partitioned:  # ATExecCheckNotNull on every partition below
+            below = [t.column(name, replay.rules.same) for t in partitions.descendants(replay, table)]
+            if any(x is None or x.nullable for x in below):
+                raise Refused("constraint must be added to child tables too")
         col.nullable = False
     elif c.accept("DROP", "NOT", "NULL"):
+        if partitioned:  # ATPrepDropNotNull
+            raise Refused("cannot remove constraint from only the partitioned table when partitions exist")
         if col.identity is not None:
             raise Refused(f'column "{name}" of relation "{table.name}" is an identity column')
         if any(k.kind == "primary_key" and name in k.columns() for k in table.keys):
@@ -380,6 +389,8 @@ def _alter_column(replay: Replay, c: Cursor, table: Table, stmt: Stmt, *, recurs
         if not recursing:
             _refuse_inherited(replay, table, name, "alter")
         _refuse_partition_key(table, name, "alter", replay.rules.same)
+        if lone:  # ATPrepAlterColumnType: the heirs' column would keep the old type
+            raise Refused(f'type of inherited column "{name}" must be changed in child tables too')
         type_tokens = c.until(lambda cc: cc.at("COLLATE") or cc.at("USING"))
         if not type_tokens:  # ``TYPE`` without a type
             raise Unmodelled
