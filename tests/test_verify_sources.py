@@ -17,12 +17,12 @@ SCHEMA = """\
 CREATE TABLE t (id integer PRIMARY KEY, k text NOT NULL, n integer NOT NULL DEFAULT 0);
 CREATE UNIQUE INDEX t_k ON t (k);
 """
-#: ELSEWHERE fails on each engine outside the checker's rules: PostgreSQL has no hex(bigint) (42883), SQLite's
-#: abs() of the smallest integer overflows. (A function SQLite lacks is SP901 there, an application's function.)
+#: BAD fails on each engine outside the checker's rules: PostgreSQL has no bigint + text (42883), SQLite's
+#: abs() of the smallest integer overflows. (A function an engine lacks is SP901: the application may define it.)
 APP = """\
 OK = "INSERT INTO t (id, k) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET n = t.n + 1"
 NO_KEY = "INSERT INTO t (id, k) VALUES (?, ?) ON CONFLICT (n) DO NOTHING"
-ELSEWHERE = "INSERT INTO t (id, k) VALUES (?, hex(abs(-9223372036854775807 - 1))) ON CONFLICT (k) DO NOTHING"
+BAD = "INSERT INTO t (id, k) VALUES (?, abs(-9223372036854775807 - 1) + CAST('x' AS text)) ON CONFLICT (k) DO NOTHING"
 """
 #: Both engines run it until stopped: a recursive CTE without end feeds the INSERT.
 ENDLESS = (
