@@ -1530,6 +1530,7 @@ CREATE TABLE w4 (i int, v int4range, UNIQUE (i, v COLLATE "C" WITHOUT OVERLAPS))
 }
 
 
+@pytest.mark.postgres  # CI's pass on the embedded PostgreSQL 18 runs it
 @pytest.mark.parametrize("case", list(PG18_SCRIPTS))
 def test_replay_holds_what_postgresql_18_holds(pg_url: str, case: str) -> None:
     import psycopg
