@@ -240,7 +240,7 @@ CREATE TABLE t (
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
 """,
-    # lead: TEMP tables, views and sequences live in pg_temp, searched first, never in the Catalog; a view reading
+    # registry.py, replay.py: TEMP tables, views and sequences live in pg_temp, searched first, never in the Catalog; a view reading
     # one is temporary; CREATE OR REPLACE VIEW; UNLOGGED
     "temporary relations": """CREATE TABLE real (a int PRIMARY KEY, b int);
 CREATE TEMP TABLE tmp (a int);
@@ -658,7 +658,7 @@ CREATE TABLE t (a int);
 CREATE TABLE w (a int);
 ALTER TABLE w ADD COLUMN if NOT NULL DEFAULT 0;
 """,
-    # lead: TEMP tables live in temp, searched first, never in the Catalog; an index named main.i looks its
+    # registry.py, replay.py: TEMP tables live in temp, searched first, never in the Catalog; an index named main.i looks its
     # table up in main
     "temporary tables": """CREATE TABLE real (a INTEGER PRIMARY KEY, b INT);
 CREATE TEMP TABLE tmp (a INT);
@@ -679,7 +679,7 @@ CREATE UNIQUE INDEX main.ru2 ON real (b);
 DROP TABLE tmp2;
 CREATE TABLE tmp2 (q INT UNIQUE);
 """,
-    # bugsreplay
+    # the replay's disagreements earlier runs found (docs/development.md, the ninth run)
     # ADD COLUMN's refusals that sqlite3ErrorIfNotEmpty makes only when the table has rows: none on the empty
     # tables a migration builds (NOT NULL without a default or with DEFAULT NULL, a non-constant default, STORED,
     # REFERENCES with a default)
@@ -1030,7 +1030,7 @@ ALTER TABLE u ADD COLUMN id2 int PRIMARY KEY;
 ALTER TABLE u ADD COLUMN x int GENERATED ALWAYS AS IDENTITY UNIQUE;
 CREATE TABLE u_x_seq1 (q int);
 """,
-    # lead: a TEMP relation in another schema, ON COMMIT on a permanent table, SET SCHEMA into or out of pg_temp,
+    # replay.py: a TEMP relation in another schema, ON COMMIT on a permanent table, SET SCHEMA into or out of pg_temp,
     # and creation in pg_temp first on the search path
     "temporary relations refused": """CREATE TABLE real (a int PRIMARY KEY);
 CREATE TEMP TABLE public.y (a int);
@@ -1048,7 +1048,7 @@ CREATE TABLE real (a int);
 RESET search_path;
 CREATE TABLE z (a int UNIQUE);
 """,
-    # bugsreplay
+    # the replay's disagreements earlier runs found (docs/development.md, the ninth run)
     # DROP COLUMN of a column a generated column reads: refused without CASCADE (named as getObjectDescription does;
     # several objects when partitions lose it too), which drops the generated column with its keys and CHECKs;
     # indexes and constraints on the column itself go with it; ONLY on a partitioned table with partitions refused
@@ -1434,14 +1434,14 @@ CREATE UNIQUE INDEX t_a ON t (a) NULLS;
 CREATE UNIQUE INDEX t_b ON t (b) NULLS FIRST;
 CREATE UNIQUE INDEX t_ab ON t (a, b) NULLS NOT DISTINCT;
 """,
-    # lead: only tables, views and sequences can be TEMP; an object word no reader knows
+    # registry.py: only tables, views and sequences can be TEMP; an object word no reader knows
     "TEMP on an index": """CREATE TABLE t (a int);
 CREATE TEMP INDEX ti ON t (a);
 CREATE TEMP FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 CREATE FOO x;
 CREATE UNIQUE INDEX tu ON t (a);
 """,
-    # bugsreplay
+    # the replay's disagreements earlier runs found (docs/development.md, the ninth run)
     # a table key's column list has names only (COLLATE, ASC/DESC, an operator class, NULLS are SQLite's); COLLATE
     # DEFAULT unquoted is the reserved word
     "a key's element with more than its name; COLLATE DEFAULT": """CREATE TABLE t (a text, UNIQUE (a COLLATE "C"));

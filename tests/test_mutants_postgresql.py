@@ -864,7 +864,7 @@ ROWS: dict[str, tuple[tuple[str, ...], str]] = {
         "a keyword of normalize()": "INSERT INTO t (id, b) VALUES (1, normalize('x', NFC)) ON CONFLICT DO NOTHING",
         "a SQL value function": "INSERT INTO t (id, b) VALUES (1, current_user) ON CONFLICT DO NOTHING",
     }.items()},
-    # bugsreplay
+    # the replay's disagreements earlier runs found (docs/development.md, the ninth run)
     # the DDL replay's ALTER COLUMN … SET DEFAULT NULL: a domain's column stores it (it then wins over the domain's
     # default), a column of a built-in type does not
     "SET DEFAULT NULL on a domain's column, left out": (
