@@ -240,8 +240,8 @@ CREATE TABLE t (
     e int REFERENCES r (k) UNIQUE DEFERRABLE INITIALLY DEFERRED
 );
 """,
-    # registry.py, replay.py: TEMP tables, views and sequences live in pg_temp, searched first, never in the Catalog; a view reading
-    # one is temporary; CREATE OR REPLACE VIEW; UNLOGGED
+    # registry.py, replay.py: TEMP tables, views and sequences live in pg_temp, searched first, never in the
+    # Catalog; a view reading one is temporary; CREATE OR REPLACE VIEW; UNLOGGED
     "temporary relations": """CREATE TABLE real (a int PRIMARY KEY, b int);
 CREATE TEMP TABLE tmp (a int);
 CREATE TEMPORARY TABLE tmp2 (a int UNIQUE);
@@ -658,8 +658,8 @@ CREATE TABLE t (a int);
 CREATE TABLE w (a int);
 ALTER TABLE w ADD COLUMN if NOT NULL DEFAULT 0;
 """,
-    # registry.py, replay.py: TEMP tables live in temp, searched first, never in the Catalog; an index named main.i looks its
-    # table up in main
+    # registry.py, replay.py: TEMP tables live in temp, searched first, never in the Catalog; an index named
+    # main.i looks its table up in main
     "temporary tables": """CREATE TABLE real (a INTEGER PRIMARY KEY, b INT);
 CREATE TEMP TABLE tmp (a INT);
 CREATE TEMPORARY TABLE tmp2 AS SELECT a FROM real;
