@@ -799,6 +799,13 @@ CREATE TABLE w (a int, "if" int);
 ALTER TABLE w DROP COLUMN if;
 ALTER TABLE w DROP COLUMN nope;
 """,
+    # views.py: CREATE VIEW IF NOT EXISTS (SQLite's; PostgreSQL has none) over a view and a table of that name
+    "CREATE VIEW IF NOT EXISTS": """CREATE TABLE t (a INT, b TEXT);
+CREATE VIEW IF NOT EXISTS v AS SELECT a FROM t;
+CREATE VIEW IF NOT EXISTS v AS SELECT a, b FROM t;
+CREATE VIEW IF NOT EXISTS t AS SELECT 1 AS x;
+CREATE VIEW v AS SELECT b FROM t;
+""",
 }
 
 
